@@ -1,0 +1,36 @@
+{
+  description = "kindling: the pinned toolchain, the same tools devbox.json names";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
+
+  outputs = { self, nixpkgs }:
+    let
+      systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+      forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+    in
+    {
+      devShells = forAllSystems (pkgs: {
+        default = pkgs.mkShell {
+          # Keep this list and devbox.json's packages the same tools; test/unit/toolchain.test.ts checks it.
+          packages = with pkgs; [
+            nodejs_22
+            kind
+            kubectl
+            kubernetes-helm
+            fluxcd
+            argocd
+            crossplane-cli
+            kustomize
+            sops
+            age
+            go_1_25
+            git
+            jq
+          ];
+          shellHook = ''
+            test -d node_modules || npm ci
+          '';
+        };
+      });
+    };
+}
