@@ -1,0 +1,213 @@
+import { executeActions } from './actions.js'
+import { errorMessage, InterruptedError, KindlingError, StepError } from './errors.js'
+import type { Action, Step, StepContext } from './step.js'
+
+export type StepStatus =
+  | 'done' // check said the work was already done (and verify passed)
+  | 'applied' // work was done in this run
+  | 'planned' // dry run: check and plan only
+  | 'unknown' // dry run: check could not ask the live system; plan printed anyway
+  | 'failed'
+  | 'blocked' // a step it needs failed
+  | 'cancelled' // a change failed or the run was interrupted before it started
+
+export type Phase = 'check' | 'plan' | 'apply' | 'verify'
+
+export interface StepReport {
+  name: string
+  title: string
+  status: StepStatus
+  detail?: string
+  /** Milliseconds spent in each phase that ran. */
+  timings: Partial<Record<Phase, number>> & { total: number }
+  actions?: Action[]
+  error?: unknown
+}
+
+export interface RunReport {
+  ok: boolean
+  dryRun: boolean
+  interrupted: boolean
+  steps: StepReport[]
+  totalMs: number
+}
+
+/** Progress events; renderers (listr2, plain lines, JSON) subscribe to these. */
+export interface RunObserver {
+  stepStarted?(step: Step): void
+  phaseStarted?(step: Step, phase: Phase): void
+  stepFinished?(step: Step, report: StepReport): void
+}
+
+/** Order steps so each comes after everything it needs; unknown needs and cycles are programming errors. */
+export function orderSteps(steps: readonly Step[]): Step[] {
+  const byName = new Map(steps.map((step) => [step.name, step]))
+  if (byName.size !== steps.length) throw new Error('two steps share a name')
+  const ordered: Step[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (step: Step, trail: string[]): void => {
+    if (state.get(step.name) === 'done') return
+    if (state.get(step.name) === 'visiting') throw new Error(`steps form a cycle: ${[...trail, step.name].join(' -> ')}`)
+    state.set(step.name, 'visiting')
+    for (const need of step.needs) {
+      const dependency = byName.get(need)
+      if (!dependency) throw new Error(`step ${step.name} needs unknown step ${need}`)
+      visit(dependency, [...trail, step.name])
+    }
+    state.set(step.name, 'done')
+    ordered.push(step)
+  }
+  for (const step of steps) visit(step, [])
+  return ordered
+}
+
+/**
+ * Run steps as a DAG: a step starts once everything it needs has succeeded, so independent steps
+ * run together. A failed change stops new steps from starting; failed health checks are collected
+ * and only block the steps that need them. A dry run stops after check and plan.
+ */
+export async function runSteps(steps: readonly Step[], ctx: StepContext, observer: RunObserver = {}): Promise<RunReport> {
+  const started = performance.now()
+  const ordered = orderSteps(steps)
+  const reports = new Map<string, StepReport>()
+  const running = new Map<string, Promise<void>>()
+  let changeFailed = false
+
+  const settledOk = (name: string): boolean => {
+    const status = reports.get(name)?.status
+    return status === 'done' || status === 'applied' || status === 'planned' || status === 'unknown'
+  }
+
+  const runOne = async (step: Step): Promise<void> => {
+    observer.stepStarted?.(step)
+    const report = await executeStep(step, ctx, observer)
+    if (report.status === 'failed' && report.error && !isHealthFailure(report.error)) changeFailed = true
+    reports.set(step.name, report)
+    observer.stepFinished?.(step, report)
+  }
+
+  const finish = (step: Step, status: StepStatus, detail: string): void => {
+    const report: StepReport = { name: step.name, title: step.title, status, detail, timings: { total: 0 } }
+    reports.set(step.name, report)
+    observer.stepFinished?.(step, report)
+  }
+
+  for (;;) {
+    for (const step of ordered) {
+      if (reports.has(step.name) || running.has(step.name)) continue
+      const needs = step.needs.map((name) => reports.get(name))
+      if (needs.some((need) => need === undefined)) continue
+      if (changeFailed || ctx.signal.aborted) {
+        finish(step, 'cancelled', ctx.signal.aborted ? 'interrupted' : 'an earlier change failed')
+        continue
+      }
+      const failedNeed = step.needs.find((name) => !settledOk(name))
+      if (failedNeed) {
+        finish(step, 'blocked', `needs ${failedNeed}, which did not succeed`)
+        continue
+      }
+      running.set(step.name, runOne(step).finally(() => running.delete(step.name)))
+    }
+    if (running.size === 0) break
+    await Promise.race(running.values())
+  }
+
+  const list = ordered.map((step) => reports.get(step.name)!)
+  return {
+    ok: list.every((report) => report.status !== 'failed' && report.status !== 'blocked' && report.status !== 'cancelled'),
+    dryRun: ctx.flags.dryRun,
+    interrupted: ctx.signal.aborted,
+    steps: list,
+    totalMs: Math.round(performance.now() - started),
+  }
+}
+
+async function executeStep(step: Step, ctx: StepContext, observer: RunObserver): Promise<StepReport> {
+  const timings: StepReport['timings'] = { total: 0 }
+  const begin = performance.now()
+  const timed = async <T>(phase: Phase, work: () => Promise<T> | T): Promise<T> => {
+    observer.phaseStarted?.(step, phase)
+    const start = performance.now()
+    try {
+      return await work()
+    } finally {
+      timings[phase] = Math.round(performance.now() - start)
+    }
+  }
+  const report = (status: StepStatus, extra: Partial<StepReport> = {}): StepReport => {
+    timings.total = Math.round(performance.now() - begin)
+    return { name: step.name, title: step.title, status, timings, ...extra }
+  }
+
+  const wrap = (error: unknown): KindlingError => (ctx.signal.aborted ? new InterruptedError(`${step.title}: interrupted`) : wrapStepError(step, error))
+  let checkDetail: string | undefined
+  let checkError: unknown
+  let checkState: 'done' | 'todo' | 'unknown'
+  try {
+    const result = await timed('check', () => step.check(ctx))
+    checkState = result.state
+    checkDetail = result.detail
+  } catch (error) {
+    if (!ctx.flags.dryRun || error instanceof InterruptedError) return report('failed', { error: wrap(error) })
+    // A dry run on a machine without the cluster (or its tools) still shows the whole plan.
+    checkState = 'unknown'
+    checkDetail = `could not check: ${errorMessage(error)}`
+    checkError = error
+  }
+
+  try {
+    if (ctx.flags.dryRun) {
+      const actions = checkState === 'done' ? [] : await timed('plan', () => step.plan(ctx))
+      await previewApplies(ctx, actions)
+      const status = checkState === 'unknown' ? 'unknown' : checkState === 'done' ? 'done' : 'planned'
+      return report(status, { detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail, actions, error: checkError })
+    }
+    if (checkState === 'todo') {
+      const actions = await timed('plan', () => step.plan(ctx))
+      await timed('apply', () => (step.apply ? step.apply(ctx, actions) : executeActions(ctx, actions)))
+    }
+  } catch (error) {
+    return report('failed', { error: wrap(error), detail: checkDetail })
+  }
+
+  if (step.verify) {
+    try {
+      await timed('verify', () => step.verify!(ctx))
+    } catch (error) {
+      return report('failed', { error: markHealth(wrap(error)), detail: checkDetail })
+    }
+  }
+  return report(checkState === 'done' ? 'done' : 'applied', { detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail })
+}
+
+/**
+ * In a dry run, ask the live cluster (when there is one) what each planned apply would do, so the
+ * plan says "up to date" for what exists and lists what does not.
+ */
+async function previewApplies(ctx: StepContext, actions: Action[]): Promise<void> {
+  const applies = actions.filter((action): action is Extract<Action, { type: 'apply' }> => action.type === 'apply')
+  if (applies.length === 0) return
+  const kube = await ctx.kube().catch(() => undefined)
+  if (!kube) return
+  for (const action of applies) {
+    action.preview = await kube.planApply(action.objects).catch(() => undefined)
+  }
+}
+
+const HEALTH = Symbol('health failure')
+
+function markHealth(error: KindlingError): KindlingError {
+  Object.defineProperty(error, HEALTH, { value: true })
+  return error
+}
+
+function isHealthFailure(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && HEALTH in error
+}
+
+function wrapStepError(step: Step, error: unknown): KindlingError {
+  if (error instanceof InterruptedError) return error
+  if (error instanceof StepError) return error
+  const details = error instanceof KindlingError ? error.details : []
+  return new StepError(step.title, { cause: error, details })
+}

@@ -1,0 +1,395 @@
+import * as k8s from '@kubernetes/client-node'
+import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
+import { mapLimit } from '../engine/map-limit.js'
+import { Secret } from '../tools/secrets.js'
+import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
+
+/** The field manager every kindling apply uses, so re-applies own the same fields. */
+export const FIELD_MANAGER = 'kindling'
+
+/** Any Kubernetes object. Values may be `Secret`s; they are revealed only on the way to the API. */
+export interface KubeObject {
+  apiVersion: string
+  kind: string
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown }
+  [key: string]: unknown
+}
+
+/** Enough to find one object. */
+export interface ObjectRef {
+  apiVersion: string
+  kind: string
+  name: string
+  namespace?: string
+}
+
+export type ApplyOutcome = 'created' | 'configured' | 'unchanged'
+export interface ApplyResult {
+  ref: string
+  outcome: ApplyOutcome
+  object: KubeObject
+}
+
+/** What a server-side dry-run apply says would happen. */
+export interface PlanEntry {
+  ref: string
+  state: 'up to date' | 'create' | 'change'
+}
+
+export interface ListOptions {
+  namespace?: string
+  labelSelector?: string
+  fieldSelector?: string
+}
+
+export interface WaitOptions {
+  timeoutMs: number
+  signal?: AbortSignal
+}
+
+/** An API call failed; the message has the verb, the object and the server's own words. */
+export class KubeApiError extends KindlingError {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options)
+  }
+}
+
+/**
+ * The generic object API, but sending and returning objects as the API server's own JSON. The
+ * library's typed (de)serializer renames keys such as `x-kubernetes-preserve-unknown-fields` and
+ * drops fields its models do not know yet, which would silently change what kindling applies.
+ */
+class JsonObjectApi extends k8s.KubernetesObjectApi {
+  static forConfig(config: k8s.KubeConfig): JsonObjectApi {
+    const api = config.makeApiClient(JsonObjectApi)
+    api.setDefaultNamespace(config)
+    return api
+  }
+
+  async request(method: 'GET' | 'PATCH', spec: KubeObject, action: 'read' | 'list' | 'patch', options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<KubeObject> {
+    const context = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec as k8s.KubernetesObject, action), method === 'GET' ? k8s.HttpMethod.GET : k8s.HttpMethod.PATCH)
+    context.setHeaderParam('Accept', 'application/json')
+    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) context.setQueryParam(name, value)
+    if (options.body !== undefined) {
+      context.setHeaderParam('Content-Type', options.contentType ?? 'application/json')
+      context.setBody(JSON.stringify(options.body))
+    }
+    return this.requestPromise<k8s.KubernetesObject>(context, 'any') as Promise<KubeObject>
+  }
+}
+
+const APPLY_CONCURRENCY = 8
+const FIRST_KINDS = new Set(['CustomResourceDefinition', 'Namespace'])
+
+export function refOf(object: KubeObject | ObjectRef): ObjectRef {
+  if ('metadata' in object) return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace }
+  return object
+}
+
+/** "Deployment flux-system/source-controller" */
+export function formatRef(ref: ObjectRef | KubeObject): string {
+  const { kind, name, namespace } = refOf(ref)
+  return `${kind} ${namespace ? `${namespace}/` : ''}${name}`
+}
+
+/** The one module that talks to the Kubernetes API. */
+export class KubeClient {
+  readonly #objects: JsonObjectApi
+
+  constructor(
+    readonly config: k8s.KubeConfig,
+    /** The context in use; kindling never switches to another. */
+    readonly context: string,
+  ) {
+    this.#objects = JsonObjectApi.forConfig(config)
+  }
+
+  /**
+   * Connect through exactly the named context of a kubeconfig file. A context the file does not
+   * have is refused rather than falling back to the current one.
+   */
+  static fromKubeconfig(options: { file?: string; context: string; yaml?: string }): KubeClient {
+    const config = new k8s.KubeConfig()
+    try {
+      if (options.yaml !== undefined) config.loadFromString(options.yaml)
+      else if (options.file) config.loadFromFile(options.file)
+      else config.loadFromDefault()
+    } catch (cause) {
+      throw new PrerequisiteError(`cannot read kubeconfig ${options.file ?? '(default)'}: ${errorMessage(cause)}`, { cause })
+    }
+    const names = config.getContexts().map((context) => context.name)
+    if (!names.includes(options.context)) {
+      throw new BadInputError(`kubeconfig ${options.file ?? '(default)'} has no context named "${options.context}"`, {
+        details: [`contexts there: ${names.join(', ') || '(none)'}`, 'kindling only uses the context the spec names'],
+      })
+    }
+    config.setCurrentContext(options.context)
+    return new KubeClient(config, options.context)
+  }
+
+  /** The API server's version, e.g. "v1.34.0". */
+  async serverVersion(): Promise<string> {
+    const info = await this.call('get server version', () => this.config.makeApiClient(k8s.VersionApi).getCode())
+    return info.gitVersion
+  }
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    try {
+      return await this.#objects.request('GET', { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }, 'read')
+    } catch (error) {
+      if (statusOf(error) === 404 || isUnknownKind(error)) return undefined
+      throw this.wrap(`get ${formatRef(ref)}`, error)
+    }
+  }
+
+  async list(apiVersion: string, kind: string, options: ListOptions = {}): Promise<KubeObject[]> {
+    return (await this.listRaw(apiVersion, kind, options)).items
+  }
+
+  private async listRaw(apiVersion: string, kind: string, options: ListOptions): Promise<{ items: KubeObject[]; resourceVersion?: string }> {
+    try {
+      const query = { fieldSelector: options.fieldSelector, labelSelector: options.labelSelector }
+      const result = (await this.#objects.request('GET', { apiVersion, kind, metadata: { name: '', namespace: options.namespace } }, 'list', { query })) as unknown as { items: KubeObject[]; metadata?: { resourceVersion?: string } }
+      return { items: result.items.map((item) => ({ ...item, apiVersion, kind })), resourceVersion: result.metadata?.resourceVersion }
+    } catch (error) {
+      if (statusOf(error) === 404 || isUnknownKind(error)) return { items: [] }
+      throw this.wrap(`list ${kind}`, error)
+    }
+  }
+
+  /**
+   * Server-side apply one object with kindling's field manager (or another, for a field kindling
+   * sets once and the controller clears, like a refresh annotation); reports whether anything changed.
+   */
+  async apply(object: KubeObject, options: { fieldManager?: string } = {}): Promise<ApplyResult> {
+    const ref = formatRef(object)
+    const before = await this.get(refOf(object))
+    const after = await this.call(`apply ${ref}`, () => this.serverSideApply(object, { fieldManager: options.fieldManager ?? FIELD_MANAGER }))
+    const outcome: ApplyOutcome = !before ? 'created' : before.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'configured'
+    return { ref, outcome, object: after }
+  }
+
+  /**
+   * Apply a set of objects: CRDs and Namespaces first (CRDs waited on until Established), then
+   * the rest in parallel. Server-side, so CRDs of any size apply.
+   */
+  async applyAll(objects: readonly KubeObject[], options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ApplyResult[]> {
+    const first = objects.filter((object) => FIRST_KINDS.has(object.kind))
+    const rest = objects.filter((object) => !FIRST_KINDS.has(object.kind))
+    const applyOne = async (object: KubeObject): Promise<ApplyResult> => {
+      options.signal?.throwIfAborted()
+      return this.apply(object)
+    }
+    const firstResults = await mapLimit(first, APPLY_CONCURRENCY, applyOne)
+    await Promise.all(
+      first
+        .filter((object) => object.kind === 'CustomResourceDefinition')
+        .map((crd) => this.waitFor(refOf(crd), conditionTrue('Established'), { timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal })),
+    )
+    const restResults = await mapLimit(rest, APPLY_CONCURRENCY, applyOne)
+    const byObject = new Map<KubeObject, ApplyResult>()
+    first.forEach((object, index) => byObject.set(object, firstResults[index]!))
+    rest.forEach((object, index) => byObject.set(object, restResults[index]!))
+    return objects.map((object) => byObject.get(object)!)
+  }
+
+  /** What applying these objects would change, asked of the server with a dry-run apply. */
+  async planApply(objects: readonly KubeObject[]): Promise<PlanEntry[]> {
+    return mapLimit(objects, APPLY_CONCURRENCY, async (object) => {
+      const ref = formatRef(object)
+      const live = await this.get(refOf(object))
+      if (!live) return { ref, state: 'create' as const }
+      const dry = await this.call(`dry-run apply ${ref}`, () => this.serverSideApply(object, { fieldManager: FIELD_MANAGER, dryRun: true }))
+      return { ref, state: sameObject(live, dry) ? ('up to date' as const) : ('change' as const) }
+    })
+  }
+
+  private serverSideApply(object: KubeObject, options: { fieldManager: string; dryRun?: boolean }): Promise<KubeObject> {
+    const query = { fieldManager: options.fieldManager, force: 'true', dryRun: options.dryRun ? 'All' : undefined }
+    return this.#objects.request('PATCH', object, 'patch', { query, body: revealSecrets(object), contentType: k8s.PatchStrategy.ServerSideApply })
+  }
+
+  /** Delete an object; `absent` when it was not there. Does not wait for finalizers. */
+  async delete(ref: ObjectRef): Promise<'deleted' | 'absent'> {
+    try {
+      const spec = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }
+      await this.#objects.delete(spec, undefined, undefined, undefined, undefined, 'Background')
+      return 'deleted'
+    } catch (error) {
+      if (statusOf(error) === 404 || isUnknownKind(error)) return 'absent'
+      throw this.wrap(`delete ${formatRef(ref)}`, error)
+    }
+  }
+
+  /** The most recent events about an object, oldest first, as "Warning Reason: message" lines. */
+  async events(ref: ObjectRef, limit = 5): Promise<string[]> {
+    const fieldSelector = `involvedObject.name=${ref.name},involvedObject.kind=${ref.kind}`
+    const items = await this.list('v1', 'Event', { namespace: ref.namespace ?? 'default', fieldSelector }).catch(() => [])
+    const time = (event: KubeObject): string => String(event.lastTimestamp ?? event.eventTime ?? event.metadata.creationTimestamp ?? '')
+    return items
+      .sort((a, b) => time(a).localeCompare(time(b)))
+      .slice(-limit)
+      .map((event) => `${String(event.type ?? 'Normal')} ${String(event.reason ?? '')}: ${String(event.message ?? '').trim()}${Number(event.count ?? 1) > 1 ? ` (x${String(event.count)})` : ''}`)
+  }
+
+  /**
+   * Wait until `condition` holds for an object, by watching it (no polling). Gives up at the
+   * deadline, or at once when the condition reports a terminal failure; either error names the
+   * object, the condition, its last message and recent events.
+   */
+  async waitFor(ref: ObjectRef, condition: Condition, options: WaitOptions): Promise<KubeObject | undefined> {
+    const path = await this.collectionPath(ref)
+    return new Promise<KubeObject | undefined>((resolve, reject) => {
+      let last: ConditionResult = { done: false, message: 'not observed yet' }
+      let stopWatch: AbortController | undefined
+      let settled = false
+      const finish = (outcome: () => void): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        options.signal?.removeEventListener('abort', onAbort)
+        stopWatch?.abort()
+        outcome()
+      }
+      const evaluate = (object: KubeObject | undefined): void => {
+        last = condition.test(object)
+        if (last.done) finish(() => resolve(object))
+        else if (last.failed) void this.failure(ref, condition, last.failed, 'failed').then((error) => finish(() => reject(error)))
+      }
+      const onAbort = (): void => finish(() => reject(new InterruptedError(`interrupted while waiting for ${formatRef(ref)}`)))
+      const timer = setTimeout(() => {
+        void this.failure(ref, condition, last.message, `timed out after ${formatDuration(options.timeoutMs)}`).then((error) => finish(() => reject(error)))
+      }, options.timeoutMs)
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      if (options.signal?.aborted) return onAbort()
+
+      // List to learn the current state and resourceVersion, then watch from there; re-list when the server ends the watch.
+      const listAndWatch = async (): Promise<void> => {
+        if (settled) return
+        const fieldSelector = `metadata.name=${ref.name}`
+        const { items, resourceVersion } = await this.listRaw(ref.apiVersion, ref.kind, { namespace: ref.namespace, fieldSelector })
+        evaluate(items[0])
+        if (settled) return
+        stopWatch = await new k8s.Watch(this.config).watch(
+          path,
+          { fieldSelector, resourceVersion, allowWatchBookmarks: true },
+          (phase, object: KubeObject) => {
+            if (phase === 'BOOKMARK' || phase === 'ERROR') return
+            evaluate(phase === 'DELETED' ? undefined : plain(object))
+          },
+          (error: unknown) => {
+            if (settled) return
+            if (error && statusOf(error) !== 410 && !isAbort(error)) {
+              finish(() => reject(this.wrap(`watch ${formatRef(ref)}`, error)))
+              return
+            }
+            void listAndWatch().catch(onListError)
+          },
+        )
+        if (settled) stopWatch.abort()
+      }
+      // A resource whose CRD was just established answers 429 "storage is (re)initializing" for a moment.
+      const onListError = (cause: unknown): void => {
+        if (cause instanceof KubeApiError && cause.status === 429 && !settled) setTimeout(() => void listAndWatch().catch(onListError), 1000)
+        else finish(() => reject(cause))
+      }
+      listAndWatch().catch(onListError)
+    })
+  }
+
+  /** `/apis/apps/v1/namespaces/x/deployments`: the URL path of an object's collection. */
+  private async collectionPath(ref: ObjectRef): Promise<string> {
+    const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { namespace: ref.namespace } }
+    // specUriPath is the library's own discovery; the list form yields the collection path.
+    const path = await (this.#objects as unknown as { specUriPath(spec: unknown, action: string): Promise<string> })
+      .specUriPath(header, 'list')
+      .catch((error: unknown) => {
+        throw this.wrap(`find the API for ${ref.apiVersion} ${ref.kind}`, error)
+      })
+    return path
+  }
+
+  private async failure(ref: ObjectRef, condition: Condition, message: string | undefined, why: string): Promise<TimeoutError> {
+    const object = await this.get(ref).catch(() => undefined)
+    const events = await this.events(ref).catch(() => [])
+    const lastSeen = message ?? lastMessage(object) ?? 'no status reported'
+    return new TimeoutError(`${formatRef(ref)}: ${condition.description} ${why}; last: ${lastSeen}`, {
+      details: events.length ? ['recent events:', ...events.map((line) => `  ${line}`)] : ['no recent events'],
+    })
+  }
+
+  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      throw this.wrap(what, error)
+    }
+  }
+
+  private wrap(what: string, error: unknown): KindlingError {
+    if (error instanceof KindlingError) return error
+    const status = statusOf(error)
+    const body = (error as { body?: unknown }).body
+    const serverMessage = parseStatusMessage(body)
+    if (status === undefined) {
+      return new PrerequisiteError(`${what}: cannot reach the API server of context "${this.context}": ${errorMessage(error).split('\n')[0]}`, { cause: error })
+    }
+    return new KubeApiError(`${what}: ${serverMessage ?? errorMessage(error).split('\n')[0]} (HTTP ${status})`, status, { cause: error })
+  }
+}
+
+function parseStatusMessage(body: unknown): string | undefined {
+  const parsed = typeof body === 'string' ? safeJson(body) : body
+  const message = (parsed as { message?: unknown } | undefined)?.message
+  return typeof message === 'string' ? message : undefined
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown; statusCode?: unknown } | null)?.code ?? (error as { statusCode?: unknown } | null)?.statusCode
+  return typeof code === 'number' ? code : undefined
+}
+
+function isUnknownKind(error: unknown): boolean {
+  return /Unrecognized API version and kind|Failed to fetch resource metadata/.test(errorMessage(error)) && statusOf(error) === undefined
+}
+
+function isAbort(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'AbortError'
+}
+
+/** A JSON copy with library model classes and Dates flattened, so objects compare and print plainly. */
+function plain<T>(object: T): KubeObject {
+  return JSON.parse(JSON.stringify(object)) as KubeObject
+}
+
+/** Replace every `Secret` with its value: the last moment before the API sees it. */
+export function revealSecrets(value: unknown): unknown {
+  if (value instanceof Secret) return value.reveal()
+  if (Array.isArray(value)) return value.map(revealSecrets)
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revealSecrets(inner)]))
+  return value
+}
+
+function sameObject(live: KubeObject, dry: KubeObject): boolean {
+  const strip = (object: KubeObject): string => {
+    const { managedFields: _m, ...metadata } = object.metadata
+    return JSON.stringify({ ...object, metadata })
+  }
+  return strip(live) === strip(dry)
+}
+
+function formatDuration(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 6000) / 10} min` : `${Math.round(ms / 100) / 10} s`
+}

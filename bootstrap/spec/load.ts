@@ -1,0 +1,175 @@
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import path from 'node:path'
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
+import type { z } from 'zod'
+import { BadInputError } from '../engine/errors.js'
+import { defaultAgeKeyFile, defaultRepoPath } from './defaults.js'
+import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
+
+type SpecBody = ClusterSpecDocument['spec']
+
+/** A validated spec with every default and derived value filled in. */
+export interface ClusterSpec extends Omit<SpecBody, 'repository' | 'secrets'> {
+  name: string
+  /** The cluster.yaml this came from. */
+  file: string
+  /** Root of the Git repository that holds `clusters/`. */
+  repoRoot: string
+  repository: SpecBody['repository'] & { path: string }
+  secrets: { sops: { enabled: boolean; ageKeyFile: string } }
+}
+
+/** One problem in a spec file, printed as `file:line path: message`. */
+export interface SpecProblem {
+  file: string
+  line: number
+  path: string
+  message: string
+}
+
+export function formatProblem(problem: SpecProblem): string {
+  return `${problem.file}:${problem.line} ${problem.path || '(document)'}: ${problem.message}`
+}
+
+/** The spec file of a named cluster in a repository checkout. */
+export function specFileOf(repoRoot: string, cluster: string): string {
+  return path.join(repoRoot, 'clusters', cluster, 'cluster.yaml')
+}
+
+/** Read and validate `clusters/<cluster>/cluster.yaml`; every problem is reported at once. */
+export async function loadClusterSpec(repoRoot: string, cluster: string): Promise<ClusterSpec> {
+  const file = specFileOf(repoRoot, cluster)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    throw new BadInputError(`no spec for cluster "${cluster}": ${path.relative(process.cwd(), file) || file} does not exist`, {
+      cause,
+      details: ['create it with `npm run wizard`, or copy clusters/homelab/cluster.yaml and edit it'],
+    })
+  }
+  return parseClusterSpec(text, file, repoRoot, cluster)
+}
+
+/** Validate spec text; `cluster` is the folder name the file must agree with. */
+export function parseClusterSpec(text: string, file: string, repoRoot: string, cluster?: string): ClusterSpec {
+  const shownFile = path.relative(process.cwd(), file) || file
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
+
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((error) => ({ file: shownFile, line: lineOf(error.pos[0]), path: '', message: error.message.split('\n')[0] ?? 'invalid YAML' }))
+    throw specError(shownFile, problems)
+  }
+
+  const result = clusterSpecSchema.safeParse(doc.toJS())
+  const problems = result.success ? [] : result.error.issues.flatMap((issue) => toProblems(issue, doc, shownFile, lineOf))
+  if (result.success && cluster !== undefined && result.data.metadata.name !== cluster) {
+    problems.push({
+      file: shownFile,
+      line: lineOf(nodeOffset(doc, ['metadata', 'name'])),
+      path: 'metadata.name',
+      message: `is "${result.data.metadata.name}" but the folder is clusters/${cluster}; they must match`,
+    })
+  }
+  if (!result.success || problems.length > 0) throw specError(shownFile, problems)
+  return resolveSpec(result.data, file, repoRoot)
+}
+
+function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: string): ClusterSpec {
+  const name = document.metadata.name
+  const spec = document.spec
+  const provider = spec.provider.type === 'existing' ? { ...spec.provider, kubeconfig: expandHome(spec.provider.kubeconfig) } : spec.provider
+  return {
+    ...spec,
+    provider,
+    name,
+    file,
+    repoRoot,
+    repository: { ...spec.repository, path: spec.repository.path ?? defaultRepoPath(name) },
+    secrets: {
+      sops: {
+        enabled: spec.secrets.sops.enabled,
+        ageKeyFile: expandHome(spec.secrets.sops.ageKeyFile ?? defaultAgeKeyFile(name)),
+      },
+    },
+  }
+}
+
+/** `~/x` to an absolute path under the user's home. */
+export function expandHome(file: string): string {
+  return file === '~' || file.startsWith('~/') ? path.join(homedir(), file.slice(1)) : file
+}
+
+function specError(file: string, problems: SpecProblem[]): BadInputError {
+  const sorted = [...problems].sort((a, b) => a.line - b.line)
+  return new BadInputError(`${file} is not a valid cluster spec (${sorted.length} problem${sorted.length === 1 ? '' : 's'})`, {
+    details: sorted.map(formatProblem),
+  })
+}
+
+type Issue = z.core.$ZodIssue
+
+function toProblems(issue: Issue, doc: Document, file: string, lineOf: (offset: number | undefined) => number): SpecProblem[] {
+  const issuePath = issue.path.filter((key): key is string | number => typeof key !== 'symbol')
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      file,
+      line: lineOf(keyOffset(doc, issuePath, key) ?? nodeOffset(doc, issuePath)),
+      path: dotted([...issuePath, key]),
+      message: 'is not a known field (check the spelling; see bootstrap/spec/cluster.schema.json)',
+    }))
+  }
+  const missing = issue.code === 'invalid_type' && doc.getIn(issuePath) === undefined
+  return [
+    {
+      file,
+      line: lineOf(missing ? parentKeyOffset(doc, issuePath) : nodeOffset(doc, issuePath)),
+      path: dotted(issuePath),
+      message: missing ? 'is required' : friendlyMessage(issue.message),
+    },
+  ]
+}
+
+/** zod's wording, rephrased the way the rest of kindling speaks: "must be …". */
+function friendlyMessage(message: string): string {
+  const choices = /^Invalid (?:discriminator value\. Expected|option: expected one of) (.+)$/.exec(message)
+  if (choices) return `must be one of: ${choices[1]!.replaceAll(/['"]/g, '').split('|').map((choice) => choice.trim()).join(', ')}`
+  const bound = /^Too (small|big): expected \w+ to (?:be|have) ([<>]=?)(.+)$/.exec(message)
+  if (bound) return `must be ${bound[2]!.startsWith('>') ? 'at least' : 'at most'} ${bound[3]!.trim()}`
+  return message
+}
+
+/** Offset of the deepest node along `keys` that exists, so a missing field points at its parent. */
+function nodeOffset(doc: Document, keys: readonly (string | number)[]): number | undefined {
+  for (let depth = keys.length; depth >= 0; depth -= 1) {
+    const node = doc.getIn(keys.slice(0, depth), true)
+    if (node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)) return node.range[0] as number
+  }
+  return undefined
+}
+
+/** Offset of the key of the deepest existing ancestor: a missing field is reported at `parent:`. */
+function parentKeyOffset(doc: Document, keys: readonly (string | number)[]): number | undefined {
+  for (let depth = keys.length - 1; depth >= 1; depth -= 1) {
+    const parent = keys.slice(0, depth)
+    if (doc.getIn(parent, true) === undefined) continue
+    const last = parent[parent.length - 1]
+    const offset = typeof last === 'string' ? keyOffset(doc, parent.slice(0, -1), last) : undefined
+    return offset ?? nodeOffset(doc, parent)
+  }
+  return undefined
+}
+
+function keyOffset(doc: Document, parent: readonly (string | number)[], key: string): number | undefined {
+  const node = parent.length === 0 ? doc.contents : doc.getIn(parent, true)
+  if (!isMap(node)) return undefined
+  const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key)
+  return pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined
+}
+
+function dotted(keys: readonly (string | number)[]): string {
+  return keys.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('')
+}

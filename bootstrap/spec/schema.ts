@@ -1,0 +1,219 @@
+import { z } from 'zod'
+import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit')
+  .max(40, 'must be at most 40 characters (it becomes container and context names)')
+
+const port = z.int().min(1, 'must be a port between 1 and 65535').max(65535, 'must be a port between 1 and 65535')
+const semver = z.string().regex(/^v?\d+\.\d+\.\d+(-[\w.]+)?$/, 'must be an exact version such as 1.2.3')
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable, not its value')
+
+const portMapping = z
+  .strictObject({
+    containerPort: port.describe('Port inside the kind node container (a NodePort or hostPort).'),
+    hostPort: port.describe('Port on this machine.'),
+    listenAddress: z.ipv4().default(DEFAULTS.kind.listenAddress).describe('Host address to bind; 127.0.0.1 keeps it off the network.'),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
+  })
+  .describe('A host port forwarded into the cluster. Fixed when the cluster is created.')
+
+const registryCaches = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    mirrors: z
+      .array(z.enum(CACHEABLE_REGISTRIES))
+      .default([...CACHEABLE_REGISTRIES])
+      .describe('Registries to pull through a cache that outlives the cluster.'),
+    localRegistry: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        hostPort: port.default(DEFAULTS.kind.localRegistryPort),
+      })
+      .default({ enabled: true, hostPort: DEFAULTS.kind.localRegistryPort })
+      .describe('A registry to push your own images to, reachable as localhost:<hostPort>.'),
+  })
+  .describe('Pull-through caches on the kind network, so a rebuilt cluster pulls nothing twice.')
+
+const kindProvider = z
+  .strictObject({
+    type: z.literal('kind'),
+    kubernetesVersion: z
+      .string()
+      .regex(/^v1\.\d+\.\d+$/, 'must look like v1.34.0')
+      .default(DEFAULTS.kind.kubernetesVersion),
+    nodeImage: z.string().min(1).optional().describe('Override the pinned kindest/node image (name@sha256:digest).'),
+    nodes: z
+      .strictObject({
+        controlPlanes: z.int().min(1).max(3).default(DEFAULTS.kind.controlPlanes),
+        workers: z.int().min(0).max(10).default(DEFAULTS.kind.workers),
+      })
+      .default({ controlPlanes: DEFAULTS.kind.controlPlanes, workers: DEFAULTS.kind.workers }),
+    portMappings: z.array(portMapping).default([]),
+    registryCaches: registryCaches.default({
+      enabled: true,
+      mirrors: [...CACHEABLE_REGISTRIES],
+      localRegistry: { enabled: true, hostPort: DEFAULTS.kind.localRegistryPort },
+    }),
+  })
+  .describe('A local KinD cluster in Docker.')
+
+const existingProvider = z
+  .strictObject({
+    type: z.literal('existing'),
+    kubeconfig: z.string().min(1).default(DEFAULTS.existing.kubeconfig),
+    context: z.string().min(1).describe('The only kubeconfig context kindling will touch.'),
+  })
+  .describe('A cluster that already runs (k3s, Talos, kubeadm, managed), adopted through one named context.')
+
+const auth = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }).describe('A public repository.'),
+  z
+    .strictObject({
+      type: z.literal('ssh'),
+      privateKeyFile: z.string().min(1).optional().describe('An existing deploy key; one is generated when absent.'),
+      knownHostsFile: z.string().min(1).optional(),
+    })
+    .describe('An SSH deploy key (read-only).'),
+  z
+    .strictObject({
+      type: z.literal('https'),
+      tokenEnv: envName.describe('Environment variable that holds the token at bootstrap time.'),
+      username: z.string().min(1).default(DEFAULTS.repository.httpsUsername),
+    })
+    .describe('An HTTPS token, read from the environment, never from this file.'),
+])
+
+const repository = z.strictObject({
+  url: z
+    .string()
+    .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, 'must be an https://, ssh://, git@host:path or file:// URL'),
+  branch: z.string().min(1).default(DEFAULTS.repository.branch),
+  path: z
+    .string()
+    .regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'must be a relative path inside the repository')
+    .optional()
+    .describe('Folder the engine syncs; defaults to clusters/<name>.'),
+  auth: auth.default({ type: 'none' }),
+})
+
+const crossplaneProvider = z.strictObject({
+  name: dnsLabel,
+  package: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z]+\/[\w./-]+:[\w.-]+$/, 'must be a fully qualified package such as xpkg.crossplane.io/org/provider:v1.0.0'),
+})
+
+const components = z.strictObject({
+  crossplane: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      version: semver.default(DEFAULTS.components.crossplane.version),
+      providers: z.array(crossplaneProvider).default([]),
+    })
+    .default({ enabled: true, version: DEFAULTS.components.crossplane.version, providers: [] }),
+  monitoring: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      version: semver.default(DEFAULTS.components.monitoring.version).describe('kube-prometheus-stack chart version.'),
+      grafana: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          adminPasswordEnv: envName.optional().describe('Environment variable with the Grafana admin password; generated when absent.'),
+        })
+        .default({ enabled: true }),
+    })
+    .default({ enabled: true, version: DEFAULTS.components.monitoring.version, grafana: { enabled: true } }),
+})
+
+const secrets = z.strictObject({
+  sops: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      ageKeyFile: z.string().min(1).optional().describe('Defaults to ~/.config/kindling/age/<name>.agekey; back it up.'),
+    })
+    .default({ enabled: true }),
+})
+
+const gitops = z.discriminatedUnion('engine', [
+  z.strictObject({
+    engine: z.literal('flux'),
+    version: semver.default(DEFAULTS.gitops.flux.version).describe('Flux distribution version.'),
+    operatorVersion: semver.default(DEFAULTS.gitops.flux.operatorVersion).describe('Flux Operator chart version.'),
+  }),
+  z.strictObject({
+    engine: z.literal('argocd'),
+    version: semver.default(DEFAULTS.gitops.argocd.version).describe('argo-cd Helm chart version.'),
+  }),
+])
+
+/** The cluster spec, `clusters/<name>/cluster.yaml`. */
+export const clusterSpecSchema = z
+  .strictObject({
+    apiVersion: z.literal(SPEC_API_VERSION),
+    kind: z.literal(SPEC_KIND),
+    metadata: z.strictObject({ name: dnsLabel }),
+    spec: z.strictObject({
+      provider: z.discriminatedUnion('type', [kindProvider, existingProvider]),
+      gitops,
+      repository,
+      components: components.default({
+        crossplane: { enabled: true, version: DEFAULTS.components.crossplane.version, providers: [] },
+        monitoring: { enabled: true, version: DEFAULTS.components.monitoring.version, grafana: { enabled: true } },
+      }),
+      secrets: secrets.default({ sops: { enabled: true } }),
+    }),
+  })
+  .superRefine((doc, ctx) => {
+    const { provider, repository: repo } = doc.spec
+    if (provider.type === 'kind' && !provider.nodeImage && !KIND_NODE_IMAGES[provider.kubernetesVersion]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec', 'provider', 'kubernetesVersion'],
+        message: `no pinned kind node image for ${provider.kubernetesVersion}; use one of ${Object.keys(KIND_NODE_IMAGES).join(', ')} or set nodeImage`,
+      })
+    }
+    if (provider.type === 'kind') {
+      const seen = new Map<number, number>()
+      provider.portMappings.forEach((mapping, index) => {
+        const previous = seen.get(mapping.hostPort)
+        if (previous !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['spec', 'provider', 'portMappings', index, 'hostPort'],
+            message: `host port ${mapping.hostPort} is already used by portMappings[${previous}]`,
+          })
+        }
+        seen.set(mapping.hostPort, index)
+      })
+    }
+    const isSshUrl = /^(ssh:\/\/|git@)/.test(repo.url)
+    if (repo.auth.type === 'ssh' && !isSshUrl) {
+      ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'url'], message: 'auth type ssh needs an ssh:// or git@host:path URL' })
+    }
+    if (repo.auth.type === 'https' && !repo.url.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'url'], message: 'auth type https needs an https:// URL' })
+    }
+    if (repo.auth.type === 'none' && isSshUrl) {
+      ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'auth'], message: 'an SSH URL needs auth type ssh (a deploy key)' })
+    }
+  })
+
+/** The spec as written by a user (defaults not yet filled in). */
+export type ClusterSpecInput = z.input<typeof clusterSpecSchema>
+/** The spec after validation and defaults. */
+export type ClusterSpecDocument = z.output<typeof clusterSpecSchema>
+export type KindProvider = Extract<ClusterSpecDocument['spec']['provider'], { type: 'kind' }>
+export type ExistingProvider = Extract<ClusterSpecDocument['spec']['provider'], { type: 'existing' }>
+export type RepoAuth = ClusterSpecDocument['spec']['repository']['auth']
+export type GitopsSpec = ClusterSpecDocument['spec']['gitops']
+
+/** The JSON Schema editors use for completion and checks; generated, never edited by hand. */
+export function generateJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(clusterSpecSchema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }),
+    $id: 'https://kindling.dev/schemas/cluster.schema.json',
+    title: 'kindling cluster spec',
+  }
+}
