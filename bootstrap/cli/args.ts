@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util'
+import { BadInputError, errorMessage } from '../engine/errors.js'
+
+export type CommandName = 'bootstrap' | 'destroy' | 'status'
+
+export interface CliFlags {
+  cluster?: string
+  dryRun: boolean
+  yes: boolean
+  json: boolean
+  verbose: boolean
+  help: boolean
+  recreate: boolean
+  purge: boolean
+  timeout?: string
+}
+
+const COMMON = {
+  cluster: { type: 'string', short: 'c' },
+  'dry-run': { type: 'boolean', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
+  json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', short: 'v', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  timeout: { type: 'string' },
+} as const
+
+const EXTRA: Record<CommandName, Record<string, { type: 'boolean'; default: boolean }>> = {
+  bootstrap: { recreate: { type: 'boolean', default: false } },
+  destroy: { purge: { type: 'boolean', default: false } },
+  status: {},
+}
+
+/** Parse a command's flags; anything unknown is bad input (exit 2), never silently ignored. */
+export function parseFlags(command: CommandName, argv: readonly string[]): CliFlags {
+  try {
+    const parsed = parseArgs({ args: [...argv], options: { ...COMMON, ...EXTRA[command] }, strict: true, allowPositionals: true })
+    const { positionals } = parsed
+    const values = parsed.values as Record<string, string | boolean | undefined>
+    if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`)
+    return {
+      cluster: values.cluster as string | undefined,
+      dryRun: Boolean(values['dry-run']),
+      yes: Boolean(values.yes),
+      json: Boolean(values.json),
+      verbose: Boolean(values.verbose),
+      help: Boolean(values.help),
+      recreate: Boolean(values.recreate),
+      purge: Boolean(values.purge),
+      timeout: values.timeout as string | undefined,
+    }
+  } catch (cause) {
+    throw new BadInputError(errorMessage(cause).replace(/\. To specify.*$/s, ''), { details: [`see: npm run ${command} -- --help`] })
+  }
+}
+
+/** "10m", "90s", "1h" → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim())
+  if (!match) throw new BadInputError(`--timeout "${text}" is not a duration`, { details: ['use a number with a unit: 90s, 10m, 1h'] })
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h']
+  return Number(match[1]) * unit
+}

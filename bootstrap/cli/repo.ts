@@ -1,0 +1,37 @@
+import { existsSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+import { BadInputError } from '../engine/errors.js'
+
+/** The repository root: the nearest folder above `start` that holds a clusters/ folder. */
+export function findRepoRoot(start = process.cwd()): string {
+  let dir = path.resolve(start)
+  for (;;) {
+    if (existsSync(path.join(dir, 'clusters'))) return dir
+    const parent = path.dirname(dir)
+    if (parent === dir) {
+      throw new BadInputError(`no clusters/ folder in ${start} or above it`, {
+        details: ['run kindling from your GitOps repository (the one with clusters/<name>/cluster.yaml)'],
+      })
+    }
+    dir = parent
+  }
+}
+
+/** Cluster folders that hold a cluster.yaml. */
+export function clusterNames(repoRoot: string): string[] {
+  const base = path.join(repoRoot, 'clusters')
+  return readdirSync(base, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(base, entry.name, 'cluster.yaml')))
+    .map((entry) => entry.name)
+    .sort()
+}
+
+/** `--cluster`, or the only cluster there is; otherwise ask the user to choose. */
+export function resolveClusterName(repoRoot: string, requested: string | undefined): string {
+  if (requested) return requested
+  const names = clusterNames(repoRoot)
+  if (names.length === 1) return names[0]!
+  throw new BadInputError(names.length === 0 ? 'no cluster spec found under clusters/' : `several clusters here (${names.join(', ')}); say which one`, {
+    details: [names.length === 0 ? 'create one with `npm run wizard`' : 'pass --cluster NAME'],
+  })
+}

@@ -1,0 +1,30 @@
+import { KubeClient } from '../kube/client.js'
+import type { ClusterSpec } from '../spec/load.js'
+import type { Runner } from '../tools/runner.js'
+
+/** The kubeconfig context kindling uses for a spec; it never touches any other. */
+export function contextOf(spec: ClusterSpec): string {
+  return spec.provider.type === 'kind' ? `kind-${spec.name}` : spec.provider.context
+}
+
+/**
+ * Flags that point kubectl-style tools (helm) at the spec's cluster and nowhere else. kind writes
+ * its `kind-<name>` context into the default kubeconfig ($KUBECONFIG or ~/.kube/config) when it
+ * creates the cluster; an existing cluster is reached through the spec's file and context.
+ */
+export function kubeTargetArgs(spec: ClusterSpec): string[] {
+  const file = spec.provider.type === 'existing' ? ['--kubeconfig', spec.provider.kubeconfig] : []
+  return [...file, '--kube-context', contextOf(spec)]
+}
+
+/**
+ * Connect to the spec's cluster. kind clusters are reached through `kind get kubeconfig`, so the
+ * user's kubeconfig is neither needed nor changed; existing clusters through their named context.
+ */
+export async function connectKube(spec: ClusterSpec, runner: Runner, signal?: AbortSignal): Promise<KubeClient> {
+  if (spec.provider.type === 'kind') {
+    const { stdout } = await runner.run({ file: 'kind', args: ['get', 'kubeconfig', '--name', spec.name], readOnly: true }, { signal })
+    return KubeClient.fromKubeconfig({ yaml: stdout, context: contextOf(spec) })
+  }
+  return KubeClient.fromKubeconfig({ file: spec.provider.kubeconfig, context: spec.provider.context })
+}

@@ -1,0 +1,82 @@
+import { chalk } from 'zx'
+import { describeAction } from '../engine/actions.js'
+import { errorMessage, KindlingError } from '../engine/errors.js'
+import type { RunReport, StepReport, StepStatus } from '../engine/run.js'
+
+const SYMBOL: Record<StepStatus, string> = {
+  done: chalk.green('✔'),
+  applied: chalk.green('✔'),
+  planned: chalk.cyan('○'),
+  unknown: chalk.yellow('?'),
+  failed: chalk.red('✖'),
+  blocked: chalk.gray('↷'),
+  cancelled: chalk.gray('↷'),
+}
+
+const WORD: Record<StepStatus, string> = {
+  done: 'up to date',
+  applied: 'done',
+  planned: 'to do',
+  unknown: 'to do (state unknown)',
+  failed: 'failed',
+  blocked: 'blocked',
+  cancelled: 'cancelled',
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`
+}
+
+/** One line per finished step: symbol, name, what happened, how long. */
+export function formatStepLine(report: StepReport): string {
+  const detail = report.detail ? ` — ${report.detail}` : ''
+  const time = report.timings.total > 0 ? chalk.gray(` (${seconds(report.timings.total)})`) : ''
+  return `${SYMBOL[report.status]} ${report.title}: ${WORD[report.status]}${detail}${time}`
+}
+
+/** The error of a failed step and every detail line under it (hints, problems, events). */
+export function formatError(error: unknown, redact: (text: string) => string): string[] {
+  const lines = [errorMessage(error)]
+  let cursor: unknown = error
+  const seen = new Set<unknown>()
+  while (cursor instanceof KindlingError && !seen.has(cursor)) {
+    seen.add(cursor)
+    lines.push(...cursor.details.map((detail) => `  ${detail}`))
+    cursor = cursor.cause
+  }
+  return [...new Set(lines)].map(redact)
+}
+
+/** The dry-run plan: every step in order, with the exact commands and manifests it would use. */
+export function formatPlan(report: RunReport, redact: (text: string) => string): string {
+  const out: string[] = [chalk.bold('Plan (dry run: nothing was changed)'), '']
+  report.steps.forEach((step, index) => {
+    out.push(`${index + 1}. ${SYMBOL[step.status]} ${chalk.bold(step.name)} — ${step.title}: ${WORD[step.status]}${step.detail ? ` (${redact(step.detail)})` : ''}`)
+    for (const action of step.actions ?? []) {
+      out.push(indent(describeAction(action, redact), '     '))
+    }
+    if (step.error) out.push(...formatError(step.error, redact).map((line) => `     ${chalk.red(line)}`))
+    out.push('')
+  })
+  return out.join('\n')
+}
+
+/** Per-step timings, slowest first, for the end of a run. */
+export function formatTimings(report: RunReport): string {
+  const rows = report.steps.filter((step) => step.timings.total > 0).sort((a, b) => b.timings.total - a.timings.total)
+  const lines = rows.map((step) => {
+    const phases = (['check', 'plan', 'apply', 'verify'] as const)
+      .filter((phase) => step.timings[phase] !== undefined)
+      .map((phase) => `${phase} ${seconds(step.timings[phase]!)}`)
+      .join(', ')
+    return `  ${step.name.padEnd(18)} ${seconds(step.timings.total).padStart(7)}  ${chalk.gray(phases)}`
+  })
+  return [`Timings (total ${seconds(report.totalMs)}):`, ...lines].join('\n')
+}
+
+export function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line ? prefix + line : line))
+    .join('\n')
+}
