@@ -1,0 +1,31 @@
+import { confirm as inquirerConfirm, input, select } from '@inquirer/prompts'
+import { InterruptedError } from '../engine/errors.js'
+import type { Prompter } from './wizard.js'
+
+/** A yes/no question answered by a person; steps receive it as a function so tests replace it. */
+export type Confirm = (question: string) => Promise<boolean>
+
+/** Ctrl-C inside a prompt rejects with ExitPromptError; it means "interrupted" (exit 130), not a failure. */
+async function asked<T>(question: Promise<T>): Promise<T> {
+  try {
+    return await question
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExitPromptError') throw new InterruptedError()
+    throw error
+  }
+}
+
+/**
+ * Ask a yes/no question on the terminal; the default is no. This module is the only one that
+ * imports the prompt library, so every interaction goes through here.
+ */
+export async function confirm(question: string): Promise<boolean> {
+  return asked(inquirerConfirm({ message: question, default: false }, { output: process.stderr }))
+}
+
+/** The wizard's questions on the terminal. Prompts draw on stderr so stdout stays the result. */
+export const terminalPrompter: Prompter = {
+  input: (question) => asked(input({ message: question.message, default: question.default, validate: question.validate }, { output: process.stderr })),
+  select: (question) => asked(select({ message: question.message, choices: question.choices, default: question.default }, { output: process.stderr })),
+  confirm: (question) => asked(inquirerConfirm({ message: question.message, default: question.default }, { output: process.stderr })),
+}
