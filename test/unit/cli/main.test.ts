@@ -1,0 +1,93 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCommand, type CliIo } from '../../../bootstrap/cli/main.js'
+import { RecordingRunner, type Reply } from '../../../bootstrap/tools/recording-runner.js'
+import { repoRoot, specText } from '../support/context.js'
+
+function io(options: { cwd?: string; replies?: Reply[] } = {}) {
+  const out: string[] = []
+  const err: string[] = []
+  const runner = new RecordingRunner(options.replies ?? [])
+  const value: CliIo = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    isTTY: false,
+    cwd: options.cwd ?? repoRoot,
+    signal: new AbortController().signal,
+    runner,
+  }
+  return { io: value, runner, stdout: () => out.join(''), stderr: () => err.join('') }
+}
+
+const tempDirs: string[] = []
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+function repoWith(name: string, text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-cli-'))
+  tempDirs.push(dir)
+  mkdirSync(path.join(dir, 'clusters', name), { recursive: true })
+  writeFileSync(path.join(dir, 'clusters', name, 'cluster.yaml'), text)
+  return dir
+}
+
+const noDocker: Reply[] = [{ match: /^docker info/, exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock' }]
+
+describe('CLI', () => {
+  it('prints help with the exit codes and exits 0', async () => {
+    const t = io()
+    expect(await runCommand('bootstrap', ['--help'], t.io)).toBe(0)
+    expect(t.stdout()).toContain('Usage: npm run bootstrap')
+    expect(t.stdout()).toMatch(/130\s+interrupted/)
+  })
+
+  it('rejects an unknown flag with exit 2', async () => {
+    const t = io()
+    expect(await runCommand('status', ['--colour'], t.io)).toBe(2)
+    expect(t.stderr()).toMatch(/Unknown option '--colour'/)
+    expect(t.stderr()).not.toMatch(/\n\s+at /)
+  })
+
+  it('lists every problem of an invalid spec and exits 2 without running anything', async () => {
+    const dir = repoWith('broken', specText({ name: 'broken', provider: 'type: kind\nnodes: {workers: -2}', gitops: 'engine: flux\nversion: latest' }).replace('kind: Cluster', 'kind: Clustre'))
+    const t = io({ cwd: dir })
+    expect(await runCommand('bootstrap', ['--cluster', 'broken'], t.io)).toBe(2)
+    const lines = t.stderr().trim().split('\n')
+    expect(lines[0]).toMatch(/cluster\.yaml is not a valid cluster spec \(3 problems\)/)
+    expect(lines.slice(1).map((line) => line.trim())).toEqual([
+      expect.stringMatching(/clusters\/broken\/cluster\.yaml:2 kind: /),
+      expect.stringMatching(/clusters\/broken\/cluster\.yaml:8 spec\.provider\.nodes\.workers: must be at least 0$/),
+      expect.stringMatching(/clusters\/broken\/cluster\.yaml:11 spec\.gitops\.version: must be an exact version/),
+    ])
+    expect(t.runner.commands).toEqual([])
+  })
+
+  it('exits 3 naming the missing Docker daemon and how to get it', async () => {
+    const t = io({ replies: noDocker })
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab'], t.io)).toBe(3)
+    expect(t.stderr()).toMatch(/Docker daemon reachable: the Docker daemon is not reachable/)
+    expect(t.stderr()).toMatch(/fix: start Docker/)
+    expect(t.stderr()).toMatch(/Nothing was changed/)
+    expect(t.runner.commands.every((command) => command.readOnly)).toBe(true)
+  })
+
+  it('a dry run without Docker still prints the whole plan and exits 0, running only read-only commands', async () => {
+    const t = io({ replies: noDocker })
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run'], t.io)).toBe(0)
+    expect(t.stdout()).toContain('Plan (dry run: nothing was changed)')
+    expect(t.runner.commands.every((command) => command.readOnly)).toBe(true)
+  })
+
+  it('--json prints one JSON document, also for errors', async () => {
+    const ok = io({ replies: noDocker })
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--json'], ok.io)).toBe(0)
+    const report = JSON.parse(ok.stdout()) as { ok: boolean; dryRun: boolean; steps: { name: string }[] }
+    expect(report).toMatchObject({ ok: true, dryRun: true, cluster: 'homelab' })
+    expect(report.steps.map((step) => step.name)).toContain('preflight')
+
+    const bad = io()
+    expect(await runCommand('bootstrap', ['--cluster', 'missing', '--json'], bad.io)).toBe(2)
+    expect(JSON.parse(bad.stdout())).toMatchObject({ ok: false, exitCode: 2, error: expect.arrayContaining([expect.stringContaining('no spec for cluster "missing"')]) })
+  })
+})

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest'
+import { ExitCode, exitCodeOf, HealthError, InterruptedError, PrerequisiteError } from '../../../bootstrap/engine/errors.js'
+import { orderSteps, runSteps } from '../../../bootstrap/engine/run.js'
+import type { Action, CheckResult, Step, StepContext } from '../../../bootstrap/engine/step.js'
+import { testContext } from '../support/context.js'
+
+interface Probe {
+  applied: string[]
+  events: string[]
+}
+
+/** A step whose phases record what ran; `state` is flipped to done once applied, like a real system. */
+function step(name: string, needs: string[], probe: Probe, options: { done?: boolean; applyFails?: boolean; verifyFails?: boolean; checkFails?: boolean; applyMs?: number } = {}): Step {
+  let done = options.done ?? false
+  return {
+    name,
+    title: `Step ${name}`,
+    needs,
+    async check(): Promise<CheckResult> {
+      if (options.checkFails) throw new PrerequisiteError(`${name}: tool missing`)
+      return done ? { state: 'done', detail: 'already there' } : { state: 'todo' }
+    },
+    plan: (): Action[] => [{ type: 'note', text: `would do ${name}` }],
+    async apply() {
+      probe.events.push(`start ${name}`)
+      await new Promise((resolve) => setTimeout(resolve, options.applyMs ?? 5))
+      probe.events.push(`end ${name}`)
+      if (options.applyFails) throw new Error(`${name} broke`)
+      probe.applied.push(name)
+      done = true
+    },
+    async verify() {
+      if (options.verifyFails) throw new HealthError(`${name} is not healthy`)
+    },
+  }
+}
+
+const newProbe = (): Probe => ({ applied: [], events: [] })
+
+describe('step engine', () => {
+  it('orders steps after everything they need', () => {
+    const probe = newProbe()
+    const ordered = orderSteps([step('c', ['b'], probe), step('b', ['a'], probe), step('a', [], probe)])
+    expect(ordered.map((s) => s.name)).toEqual(['a', 'b', 'c'])
+  })
+
+  it('rejects cycles and unknown needs', () => {
+    const probe = newProbe()
+    expect(() => orderSteps([step('a', ['b'], probe), step('b', ['a'], probe)])).toThrow(/cycle: a -> b -> a/)
+    expect(() => orderSteps([step('a', ['x'], probe)])).toThrow(/unknown step x/)
+  })
+
+  it('runs independent steps concurrently and dependent ones after', async () => {
+    const probe = newProbe()
+    const steps = [step('root', [], probe), step('left', ['root'], probe, { applyMs: 30 }), step('right', ['root'], probe, { applyMs: 30 }), step('join', ['left', 'right'], probe)]
+    const report = await runSteps(steps, testContext())
+    expect(report.ok).toBe(true)
+    expect(probe.events.slice(0, 2)).toEqual(['start root', 'end root'])
+    // Both branches start before either ends.
+    expect(probe.events.slice(2, 4).sort()).toEqual(['start left', 'start right'])
+    expect(probe.events.slice(-2)).toEqual(['start join', 'end join'])
+  })
+
+  it('skips a step whose check says done, and a second run changes nothing', async () => {
+    const probe = newProbe()
+    const steps = [step('a', [], probe), step('b', ['a'], probe, { done: true })]
+    const first = await runSteps(steps, testContext())
+    expect(first.steps.map((s) => s.status)).toEqual(['applied', 'done'])
+    const second = await runSteps(steps, testContext())
+    expect(second.steps.map((s) => s.status)).toEqual(['done', 'done'])
+    expect(probe.applied).toEqual(['a'])
+  })
+
+  it('records per-step timings for each phase that ran', async () => {
+    const report = await runSteps([step('a', [], newProbe(), { applyMs: 20 })], testContext())
+    const timings = report.steps[0]!.timings
+    expect(Object.keys(timings).sort()).toEqual(['apply', 'check', 'plan', 'total', 'verify'])
+    expect(timings.apply).toBeGreaterThanOrEqual(15)
+    expect(timings.total).toBeGreaterThanOrEqual(timings.apply!)
+  })
+
+  it('stops starting changes after the first failed change', async () => {
+    const probe = newProbe()
+    const steps = [step('a', [], probe, { applyFails: true, applyMs: 1 }), step('slow', [], probe, { applyMs: 30 }), step('after', ['slow'], probe)]
+    const report = await runSteps(steps, testContext())
+    expect(report.ok).toBe(false)
+    expect(report.steps.map((s) => [s.name, s.status])).toEqual([
+      ['a', 'failed'],
+      ['slow', 'applied'],
+      ['after', 'cancelled'],
+    ])
+    expect(probe.applied).toEqual(['slow'])
+  })
+
+  it('collects health failures and only blocks the steps that need them', async () => {
+    const probe = newProbe()
+    const steps = [step('x', [], probe, { verifyFails: true }), step('y', [], probe, { verifyFails: true }), step('z', [], probe), step('needs-x', ['x'], probe)]
+    const report = await runSteps(steps, testContext())
+    expect(report.steps.map((s) => [s.name, s.status])).toEqual([
+      ['x', 'failed'],
+      ['y', 'failed'],
+      ['z', 'applied'],
+      ['needs-x', 'blocked'],
+    ])
+    expect(report.steps.filter((s) => s.error).map((s) => (s.error as Error).message)).toEqual(['Step x: x is not healthy', 'Step y: y is not healthy'])
+  })
+
+  it('dry run checks and plans but never applies', async () => {
+    const probe = newProbe()
+    const steps = [step('a', [], probe), step('b', ['a'], probe, { done: true }), step('c', ['a'], probe, { checkFails: true })]
+    const report = await runSteps(steps, testContext({ flags: { dryRun: true } }))
+    expect(probe.events).toEqual([])
+    expect(report.ok).toBe(true)
+    expect(report.steps.map((s) => [s.name, s.status, s.actions?.length])).toEqual([
+      ['a', 'planned', 1],
+      ['b', 'done', 0],
+      ['c', 'unknown', 1],
+    ])
+    expect(report.steps[2]!.detail).toMatch(/could not check: c: tool missing/)
+  })
+
+  it('a failed check outside a dry run keeps its exit code (missing prerequisite: 3)', async () => {
+    const report = await runSteps([step('a', [], newProbe(), { checkFails: true }), step('b', ['a'], newProbe())], testContext())
+    expect(report.steps.map((s) => s.status)).toEqual(['failed', 'cancelled'])
+    expect(exitCodeOf(report.steps[0]!.error)).toBe(ExitCode.missingPrerequisite)
+  })
+
+  it('an interrupt cancels what has not started and reports it', async () => {
+    const controller = new AbortController()
+    const probe = newProbe()
+    const interrupting: Step = {
+      ...step('a', [], probe),
+      async apply(ctx: StepContext) {
+        controller.abort()
+        ctx.signal.throwIfAborted()
+      },
+    }
+    const report = await runSteps([interrupting, step('b', ['a'], probe)], testContext({ signal: controller.signal }))
+    expect(report.interrupted).toBe(true)
+    expect(report.steps.map((s) => s.status)).toEqual(['failed', 'cancelled'])
+    expect(probe.applied).toEqual([])
+  })
+
+  it('keeps an interrupt an interrupt through the step wrapper', async () => {
+    const failing: Step = { ...step('a', [], newProbe()), apply: async () => Promise.reject(new InterruptedError()) }
+    const report = await runSteps([failing], testContext())
+    expect(exitCodeOf(report.steps[0]!.error)).toBe(ExitCode.interrupted)
+  })
+})

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
+import { renderJsonSchema, SCHEMA_FILE } from '../../../bootstrap/spec/json-schema.js'
+import { loadClusterSpec, parseClusterSpec } from '../../../bootstrap/spec/load.js'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+
+function problemsOf(text: string, cluster = 'lab'): string[] {
+  try {
+    parseClusterSpec(text, '/repo/clusters/lab/cluster.yaml', '/repo', cluster)
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadInputError)
+    expect(exitCodeOf(error)).toBe(ExitCode.badInput)
+    return (error as BadInputError).details
+  }
+  throw new Error('expected the spec to be rejected')
+}
+
+const valid = `apiVersion: kindling.dev/v1alpha1
+kind: Cluster
+metadata:
+  name: lab
+spec:
+  provider:
+    type: kind
+  gitops:
+    engine: flux
+  repository:
+    url: https://example.com/lab.git
+`
+
+describe('cluster spec', () => {
+  it('loads the shipped homelab example with every default filled in', async () => {
+    const spec = await loadClusterSpec(root, 'homelab')
+    expect(spec.name).toBe('homelab')
+    expect(spec.provider.type).toBe('kind')
+    expect(spec.gitops.engine).toBe('flux')
+    expect(spec.repository.path).toBe('clusters/homelab')
+    expect(spec.repository.branch).toBe('main')
+    expect(spec.secrets.sops.ageKeyFile).toMatch(/\.config\/kindling\/age\/homelab\.agekey$/)
+    if (spec.provider.type !== 'kind') throw new Error('kind expected')
+    expect(spec.provider.portMappings.every((mapping) => mapping.listenAddress === '127.0.0.1')).toBe(true)
+    expect(spec.provider.registryCaches.mirrors).toEqual(['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io'])
+  })
+
+  it('fills defaults for a minimal spec', () => {
+    const spec = parseClusterSpec(valid, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+    expect(spec.gitops).toMatchObject({ engine: 'flux', version: expect.any(String) })
+    expect(spec.repository.auth).toEqual({ type: 'none' })
+    expect(spec.components.crossplane.enabled).toBe(true)
+  })
+
+  it('lists every problem as file:line path: message, in line order', () => {
+    const text = `apiVersion: kindling.dev/v1alpha1
+kind: Cluster
+metadata:
+  name: lab
+spec:
+  provider:
+    type: kind
+    nodes:
+      workers: -1
+    portMappings:
+      - containerPort: 80
+        hostPort: 70000
+  gitops:
+    engine: fluxcd
+  repository:
+    url: ftp://example.com/repo
+  colour: blue
+`
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/clusters\/lab\/cluster\.yaml:9 spec\.provider\.nodes\.workers: must be at least 0$/),
+      expect.stringMatching(/clusters\/lab\/cluster\.yaml:12 spec\.provider\.portMappings\[0\]\.hostPort: must be a port between 1 and 65535$/),
+      expect.stringMatching(/clusters\/lab\/cluster\.yaml:14 spec\.gitops\.engine: must be one of: flux, argocd$/),
+      expect.stringMatching(/clusters\/lab\/cluster\.yaml:16 spec\.repository\.url: must be an https:\/\//),
+      expect.stringMatching(/clusters\/lab\/cluster\.yaml:17 spec\.colour: is not a known field/),
+    ].map((matcher) => matcher))
+  })
+
+  it('points a missing required field at its parent', () => {
+    const text = valid.replace('  repository:\n    url: https://example.com/lab.git\n', '')
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/cluster\.yaml:5 spec\.repository: is required$/)])
+  })
+
+  it('rejects a spec whose name differs from its folder', () => {
+    expect(problemsOf(valid, 'other')).toEqual([expect.stringMatching(/:4 metadata\.name: is "lab" but the folder is clusters\/other/)])
+  })
+
+  it('rejects malformed YAML with its line', () => {
+    expect(problemsOf('apiVersion: [unclosed\nkind: Cluster\n')).toEqual([expect.stringMatching(/cluster\.yaml:\d+ \(document\): /)])
+  })
+
+  it('rejects auth that does not fit the URL', () => {
+    const text = valid.replace('url: https://example.com/lab.git', 'url: git@example.com:me/lab.git')
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/:11 spec\.repository\.auth: an SSH URL needs auth type ssh/)])
+  })
+
+  it('rejects a token written into the spec instead of an environment variable name', () => {
+    const text = `${valid}    auth:\n      type: https\n      tokenEnv: ghp_0123456789abcdef-not-a-name\n`
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/:14 spec\.repository\.auth\.tokenEnv: must be the name of an environment variable/)])
+  })
+
+  it('rejects two port mappings on the same host port', () => {
+    const text = valid.replace('    type: kind\n', '    type: kind\n    portMappings:\n      - {containerPort: 80, hostPort: 8080}\n      - {containerPort: 81, hostPort: 8080}\n')
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/:10 spec\.provider\.portMappings\[1\]\.hostPort: host port 8080 is already used by portMappings\[0\]/)])
+  })
+
+  it('names a missing spec file and how to create one', async () => {
+    await expect(loadClusterSpec(root, 'nope')).rejects.toMatchObject({ exitCode: ExitCode.badInput, details: [expect.stringContaining('npm run wizard')] })
+  })
+
+  it('ships a JSON Schema generated from the same source (run `npm run schema` when this fails)', () => {
+    expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(renderJsonSchema())
+  })
+
+  it('example specs carry the schema header for editors', () => {
+    const example = readFileSync(`${root}clusters/homelab/cluster.yaml`, 'utf8')
+    expect(example.split('\n')[0]).toBe('# yaml-language-server: $schema=../../bootstrap/spec/cluster.schema.json')
+  })
+})

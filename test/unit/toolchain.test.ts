@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const devbox = JSON.parse(readFileSync(`${root}devbox.json`, 'utf8')) as Record<string, unknown> & { packages: string[]; shell?: Record<string, unknown> }
+
+/** devbox `name@version` → the versioned nixpkgs attribute flake.nix must use for the same pin. */
+function nixAttribute(entry: string): string {
+  const [name, version = ''] = entry.split('@')
+  const [major, minor] = version.split('.')
+  if (name === 'nodejs') return `nodejs_${major}`
+  if (name === 'go') return `go_${major}_${minor}`
+  return name!
+}
+
+/**
+ * Evaluate flake.nix with nix-instantiate against a stub nixpkgs that has exactly the attributes
+ * devbox.json implies: a flake naming any other package fails to evaluate ("undefined variable").
+ */
+function flakePackages(attributes: string[]): string[] {
+  const stubPackages = attributes.map((name) => `"${name}" = "${name}";`).join(' ')
+  const expression = `
+    let
+      flake = import ${root}flake.nix;
+      genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
+      pkgs = { ${stubPackages} mkShell = args: args.packages; };
+      nixpkgs = { lib = { inherit genAttrs; }; legacyPackages = genAttrs [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ] (s: pkgs); };
+      outputs = flake.outputs { self = {}; inherit nixpkgs; };
+    in outputs.devShells.x86_64-linux.default`
+  const out = execFileSync('nix-instantiate', ['--eval', '--strict', '--json', '-E', expression], { encoding: 'utf8' })
+  return JSON.parse(out) as string[]
+}
+
+describe('toolchain', () => {
+  it('flake.nix and devbox.json name the same tools', () => {
+    const expected = devbox.packages.map(nixAttribute)
+    expect(flakePackages(expected).sort()).toEqual([...expected].sort())
+  })
+
+  it('pins Node 22 or 24 in both front doors, never the end-of-life Node 20', () => {
+    const node = devbox.packages.find((entry) => entry.startsWith('nodejs@'))
+    expect(node).toMatch(/^nodejs@(22|24)(\.|$)/)
+    expect(readFileSync(`${root}flake.nix`, 'utf8')).toMatch(/\bnodejs_(22|24)\b/)
+  })
+
+  it('flake.nix parses', () => {
+    expect(() => execFileSync('nix-instantiate', ['--parse', `${root}flake.nix`], { stdio: 'pipe' })).not.toThrow()
+  })
+
+  it('devbox.json uses only the keys Devbox accepts', () => {
+    // From Devbox's schema (.schema/devbox.schema.json): additionalProperties is false at the top level and in `shell`.
+    const topLevel = ['$schema', 'name', 'description', 'packages', 'env', 'shell', 'include', 'env_from', 'nixpkgs']
+    const shell = ['init_hook', 'scripts']
+    expect(Object.keys(devbox).filter((key) => !topLevel.includes(key))).toEqual([])
+    expect(Object.keys(devbox.shell ?? {}).filter((key) => !shell.includes(key))).toEqual([])
+  })
+
+  it('pins every package to a version', () => {
+    expect(devbox.packages.filter((entry) => !/@\d/.test(entry))).toEqual([])
+  })
+
+  it('offers the entry points as Devbox scripts', () => {
+    expect(Object.keys((devbox.shell?.scripts ?? {}) as object)).toEqual(expect.arrayContaining(['bootstrap', 'destroy', 'status', 'test']))
+  })
+})

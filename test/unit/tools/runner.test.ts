@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { ExitCode, exitCodeOf, InterruptedError, PrerequisiteError } from '../../../bootstrap/engine/errors.js'
+import { DryRunRunner } from '../../../bootstrap/tools/dry-run-runner.js'
+import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
+import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
+import { CommandError, formatCommand } from '../../../bootstrap/tools/runner.js'
+import { Redactor, Secret } from '../../../bootstrap/tools/secrets.js'
+
+const node = process.execPath
+// Tiny real programs instead of mocks: each is `node -e <script>`.
+const program = (script: string) => ({ file: node, args: ['-e', script] })
+
+describe('ExecRunner', () => {
+  it('returns stdout, stderr and the exit code', async () => {
+    const result = await new ExecRunner(new Redactor()).run(program('console.log("out"); console.error("err")'))
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'out', stderr: 'err' })
+  })
+
+  it('fails with the pasteable command, the exit code and the stderr tail', async () => {
+    const error = await new ExecRunner(new Redactor())
+      .run(program('for (let i = 0; i < 30; i++) console.error("line " + i); process.exit(4)'))
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CommandError)
+    const failure = error as CommandError
+    expect(failure.commandExitCode).toBe(4)
+    expect(failure.command).toBe(`${node} -e 'for (let i = 0; i < 30; i++) console.error("line " + i); process.exit(4)'`)
+    expect(failure.details).toHaveLength(15)
+    expect(failure.details.at(-1)).toBe('line 29')
+    expect(exitCodeOf(failure)).toBe(ExitCode.failed)
+  })
+
+  it('treats listed exit codes as results', async () => {
+    const result = await new ExecRunner(new Redactor()).run({ ...program('process.exit(1)'), okExitCodes: [1] })
+    expect(result.exitCode).toBe(1)
+  })
+
+  it('reports a missing program as a missing prerequisite with an install hint', async () => {
+    const error = await new ExecRunner(new Redactor()).run({ file: 'kind-does-not-exist', args: [] }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(PrerequisiteError)
+    expect((error as PrerequisiteError).message).toBe('kind-does-not-exist is not installed or not on PATH')
+  })
+
+  it('passes secrets through stdin and env only, and masks them in logs and errors', async () => {
+    const redactor = new Redactor()
+    const token = new Secret('tok-0123456789-abcdef', 'GITHUB_TOKEN')
+    redactor.add(token)
+    const logged: string[] = []
+    const runner = new ExecRunner(redactor, (line) => logged.push(line))
+    const ok = await runner.run({ ...program('process.stdin.on("data", d => process.stdout.write(String(d).length + ":" + process.env.TOKEN.length))'), input: token, env: { TOKEN: token } })
+    expect(ok.stdout).toBe('21:21')
+    const error = (await runner
+      .run({ ...program('console.error("denied for " + process.env.TOKEN); process.exit(2)'), env: { TOKEN: token } })
+      .catch((e: unknown) => e)) as CommandError
+    const everything = [...logged, error.message, ...error.details, ok.command].join('\n')
+    expect(everything).not.toContain('tok-0123456789-abcdef')
+    expect(error.details).toEqual(['denied for ***'])
+    expect(logged[0]).toContain('TOKEN=<GITHUB_TOKEN>')
+  })
+
+  it('stops the process and raises an interrupt when the signal fires', async () => {
+    const controller = new AbortController()
+    const pending = new ExecRunner(new Redactor()).run(program('setTimeout(() => {}, 60000)'), { signal: controller.signal })
+    setTimeout(() => controller.abort(), 50)
+    await expect(pending).rejects.toBeInstanceOf(InterruptedError)
+  })
+})
+
+describe('DryRunRunner', () => {
+  it('runs read-only commands and records everything else without running it', async () => {
+    const inner = new RecordingRunner([{ match: 'kind get clusters', stdout: 'homelab' }])
+    const runner = new DryRunRunner(inner, new Redactor())
+    expect((await runner.run({ file: 'kind', args: ['get', 'clusters'], readOnly: true })).stdout).toBe('homelab')
+    await runner.run({ file: 'kind', args: ['delete', 'cluster', '--name', 'homelab'] })
+    expect(inner.lines).toEqual(['kind get clusters'])
+    expect(runner.skipped).toEqual(['kind delete cluster --name homelab'])
+  })
+})
+
+describe('formatCommand', () => {
+  it('quotes arguments the way a shell needs them and shows stdin', () => {
+    expect(formatCommand({ file: 'kind', args: ['create', 'cluster', '--config', '-'], input: 'x' })).toBe('kind create cluster --config - < <stdin>')
+    expect(formatCommand({ file: 'sh', args: ['-c', "echo 'hi' there"] })).toBe(`sh -c 'echo '\\''hi'\\'' there'`)
+  })
+})
+
+describe('Redactor', () => {
+  it('masks whole secrets and each long line of a multi-line key', () => {
+    const redactor = new Redactor()
+    redactor.add(new Secret('AGE-SECRET-KEY-1ABCDEFGHIJKLMNOPQRSTUVWXYZ\nsecond-line-of-the-key-material', 'age key'))
+    expect(redactor.redact('key: AGE-SECRET-KEY-1ABCDEFGHIJKLMNOPQRSTUVWXYZ; then second-line-of-the-key-material')).toBe('key: ***; then ***')
+  })
+
+  it('never masks short values that would hide ordinary words', () => {
+    const redactor = new Redactor()
+    redactor.add('abc')
+    expect(redactor.redact('abc')).toBe('abc')
+  })
+
+  it('shows a label, never the value, when a Secret is printed by mistake', () => {
+    const secret = new Secret('hunter2-hunter2', 'password')
+    expect(`${secret}`).toBe('<secret password>')
+    expect(JSON.stringify({ secret })).toBe('{"secret":"<secret password>"}')
+  })
+})
