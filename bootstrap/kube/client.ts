@@ -1,3 +1,4 @@
+import https from 'node:https'
 import * as k8s from '@kubernetes/client-node'
 import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
@@ -62,8 +63,12 @@ export class KubeApiError extends KindlingError {
  * The generic object API, but sending and returning objects as the API server's own JSON. The
  * library's typed (de)serializer renames keys such as `x-kubernetes-preserve-unknown-fields` and
  * drops fields its models do not know yet, which would silently change what kindling applies.
+ * Requests also share keep-alive connections: the library makes a new https.Agent, so a new TLS
+ * handshake, for every request.
  */
 class JsonObjectApi extends k8s.KubernetesObjectApi {
+  readonly #pools = new Map<string, https.Agent>()
+
   static forConfig(config: k8s.KubeConfig): JsonObjectApi {
     const api = config.makeApiClient(JsonObjectApi)
     api.setDefaultNamespace(config)
@@ -78,7 +83,26 @@ class JsonObjectApi extends k8s.KubernetesObjectApi {
       context.setHeaderParam('Content-Type', options.contentType ?? 'application/json')
       context.setBody(JSON.stringify(options.body))
     }
-    return this.requestPromise<k8s.KubernetesObject>(context, 'any') as Promise<KubeObject>
+    await this.configuration.authMethods.default?.applySecurityAuthentication(context)
+    const agent = this.pooled(context.getAgent())
+    if (agent) context.setAgent(agent)
+    const response = await this.configuration.httpApi.send(context).toPromise()
+    const text = await response.body.text()
+    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
+    return JSON.parse(text) as KubeObject
+  }
+
+  /** A keep-alive agent with the same TLS settings as the one the library made for this request. */
+  private pooled(agent: unknown): https.Agent | undefined {
+    if (!(agent instanceof https.Agent)) return undefined
+    const { ca, cert, key, pfx, rejectUnauthorized, servername } = agent.options
+    const id = JSON.stringify([ca, cert, key, pfx, rejectUnauthorized, servername].map((value) => (value === undefined ? null : String(value))))
+    let pool = this.#pools.get(id)
+    if (!pool) {
+      pool = new https.Agent({ ...agent.options, keepAlive: true })
+      this.#pools.set(id, pool)
+    }
+    return pool
   }
 }
 
@@ -164,6 +188,8 @@ export class KubeClient {
   /**
    * Server-side apply one object with kindling's field manager (or another, for a field kindling
    * sets once and the controller clears, like a refresh annotation); reports whether anything changed.
+   * An object must set at least one field (a label will do): the API server keeps no ownership
+   * record for an apply that owns nothing, and re-creates one, with a new resourceVersion, next time.
    */
   async apply(object: KubeObject, options: { fieldManager?: string } = {}): Promise<ApplyResult> {
     const ref = formatRef(object)
