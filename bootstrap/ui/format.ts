@@ -41,7 +41,7 @@ export function formatError(error: unknown, redact: (text: string) => string): s
   const seen = new Set<unknown>()
   while (cursor instanceof KindlingError && !seen.has(cursor)) {
     seen.add(cursor)
-    lines.push(...cursor.details.map((detail) => `  ${detail}`))
+    lines.push(...cursor.details.map((detail) => indent(detail, '  ')))
     cursor = cursor.cause
   }
   return [...new Set(lines)].map(redact)
