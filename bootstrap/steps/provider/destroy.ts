@@ -1,0 +1,227 @@
+import { BadInputError, KindlingError } from '../../engine/errors.js'
+import type { Action, Step, StepContext } from '../../engine/step.js'
+import { FIELD_MANAGER, formatRef, refOf, type KubeClient, type KubeObject, type ObjectRef } from '../../kube/client.js'
+import { deleted } from '../../kube/conditions.js'
+import { ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
+import { FLUX_NAMESPACE, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
+import { registryContainers } from '../../render/registry-caches.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import { existingVolumes, inspectContainers, removeContainersCommand, removeVolumesCommand } from '../../tools/docker.js'
+import { readHelmRelease } from '../../tools/helm.js'
+import { deleteClusterCommand, listKindClusters } from '../../tools/kind.js'
+import type { Command } from '../../tools/runner.js'
+import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
+import { contextOf, kubeTargetArgs } from '../connect.js'
+import type { StepOptions } from '../index.js'
+import { addSummary } from '../summary.js'
+import { ADOPTION_RECORD, ENGINE_NAMESPACES, MANAGED_BY, readAdoptionRecord, type EngineName } from './existing-cluster.js'
+
+const DELETE_TIMEOUT_MS = 2 * 60_000
+
+/** The question destroy asks: exactly what will go, and what stays. */
+export function destroyQuestion(spec: ClusterSpec, purge: boolean): string {
+  if (spec.provider.type === 'kind') {
+    const caches = registryContainers(spec).length > 0
+    return `Delete kind cluster "${spec.name}" and everything in it${caches ? (purge ? ', and its registry caches with every cached image' : ' (registry caches are kept)') : ''}?`
+  }
+  return `Uninstall what kindling installed from context "${spec.provider.context}" (its GitOps engine release, credentials and root sync; nothing it did not install)?`
+}
+
+/**
+ * Step `confirm` of destroy: nothing is deleted without --yes or a person's yes. A shell nobody can
+ * answer (no TTY, --json) without --yes is refused before anything changes.
+ */
+export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask: Confirm = askPerson): Step {
+  return {
+    name: 'confirm',
+    title: 'Confirm',
+    // Independent of preflight, so a shell that cannot answer is refused (exit 2) even where tools are missing.
+    needs: [],
+    async check(ctx) {
+      if (ctx.flags.yes) return { state: 'done', detail: 'confirmed by --yes' }
+      if (!options.interactive && !ctx.flags.dryRun) {
+        throw new BadInputError('refusing to destroy without --yes in a non-interactive shell', {
+          details: ['nothing was changed', `to go ahead: npm run destroy -- --cluster ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`],
+        })
+      }
+      return { state: 'todo', detail: 'asks before deleting' }
+    },
+    plan: (ctx) => [
+      {
+        type: 'call',
+        description: `ask: ${destroyQuestion(spec, ctx.flags.purge)} (skip with --yes)`,
+        run: async (inner) => {
+          if (!(await ask(destroyQuestion(spec, inner.flags.purge)))) throw new KindlingError('not confirmed: nothing was deleted')
+        },
+      },
+    ],
+  }
+}
+
+/** Step `cluster` of destroy (kind): delete the cluster; its registry caches stay unless --purge. */
+export function kindDeleteStep(spec: ClusterSpec): Step {
+  return {
+    name: 'cluster',
+    title: `Delete kind cluster ${spec.name}`,
+    needs: ['preflight', 'confirm'],
+    async check(ctx) {
+      const exists = (await listKindClusters(ctx.runner, ctx.signal)).includes(spec.name)
+      return exists ? { state: 'todo', detail: `kind cluster ${spec.name} exists` } : { state: 'done', detail: `no kind cluster ${spec.name}` }
+    },
+    plan: () => [{ type: 'run', command: deleteClusterCommand(spec.name), description: `delete kind cluster ${spec.name} and its kubeconfig context ${contextOf(spec)}` }],
+    async verify(ctx) {
+      const kept = registryContainers(spec)
+      if (!ctx.flags.purge && kept.length > 0) addSummary(ctx, `registry caches kept for the next cluster: ${kept.map((registry) => registry.name).join(', ')} (--purge removes them)`)
+    },
+  }
+}
+
+/** Step `registry-caches` of destroy: with --purge, remove the registry containers and their volumes; else keep them. */
+export function registryCachesDeleteStep(spec: ClusterSpec): Step {
+  const registries = registryContainers(spec)
+  const find = async (ctx: StepContext): Promise<{ containers: string[]; volumes: string[] }> => {
+    const containers = (await inspectContainers(ctx.runner, registries.map((registry) => registry.name), ctx.signal)).map((container) => container.name)
+    const volumes = await existingVolumes(ctx.runner, registries.map((registry) => registry.volume), ctx.signal)
+    return { containers, volumes }
+  }
+  return {
+    name: 'registry-caches',
+    title: 'Registry caches',
+    needs: ['preflight', 'confirm'],
+    async check(ctx) {
+      if (!ctx.flags.purge) return { state: 'done', detail: 'kept (--purge removes them)' }
+      const { containers, volumes } = await find(ctx)
+      ctx.shared.set('provider.purge', { containers, volumes })
+      if (containers.length + volumes.length === 0) return { state: 'done', detail: 'no registry containers or volumes' }
+      return { state: 'todo', detail: `${containers.length} container(s), ${volumes.length} volume(s)` }
+    },
+    plan(ctx) {
+      const found = (ctx.shared.get('provider.purge') as { containers: string[]; volumes: string[] } | undefined) ?? {
+        containers: registries.map((registry) => registry.name),
+        volumes: registries.map((registry) => registry.volume),
+      }
+      const actions: Action[] = []
+      if (found.containers.length) actions.push({ type: 'run', command: removeContainersCommand(found.containers), description: 'remove the registry containers' })
+      if (found.volumes.length) actions.push({ type: 'run', command: removeVolumesCommand(found.volumes), description: 'remove the cached images' })
+      return actions
+    },
+  }
+}
+
+/** A Helm release kindling installs: the Flux Operator, or Argo CD. */
+const ENGINE_RELEASES: readonly { engine: EngineName; release: string; namespace: string }[] = [
+  { engine: 'flux', release: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
+  { engine: 'argocd', release: ARGOCD_RELEASE, namespace: ARGOCD_NAMESPACE },
+]
+
+/** Kinds kindling applies on a cluster, sync objects first: their controllers must still run to finalize them. */
+const APPLIED_KINDS: readonly { apiVersion: string; kind: string }[] = [
+  { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
+  { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' },
+  { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository' },
+  { apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance' },
+  { apiVersion: 'v1', kind: 'Secret' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+]
+
+/** Carries kindling's managed-by label. */
+export function labelledByKindling(object: KubeObject): boolean {
+  return object.metadata.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by']
+}
+
+/** Applied by kindling: its field manager owns fields of it, or it carries kindling's managed-by label. */
+export function appliedByKindling(object: KubeObject): boolean {
+  if (labelledByKindling(object)) return true
+  const fields = (object.metadata.managedFields ?? []) as { manager?: string }[]
+  return fields.some((entry) => entry.manager === FIELD_MANAGER)
+}
+
+/** Everything kindling installed on an adopted cluster, in the order to remove it. */
+export interface InstalledByKindling {
+  objects: ObjectRef[]
+  releases: { release: string; namespace: string }[]
+  namespaces: string[]
+  /** True when kindling's adoption record exists (it is removed last). */
+  record: boolean
+}
+
+/**
+ * What kindling installed, from its adoption record: in the namespace of an engine it installed, every
+ * object it applied; where the engine ran before kindling (or without a record, where nobody knows),
+ * only objects carrying kindling's managed-by label, never the engine or its namespace.
+ */
+export async function findInstalled(kube: KubeClient): Promise<InstalledByKindling> {
+  const record = await readAdoptionRecord(kube)
+  const preexisting = record?.engines ?? (['flux', 'argocd'] as EngineName[])
+  const objects: ObjectRef[] = []
+  for (const { apiVersion, kind } of APPLIED_KINDS) {
+    for (const [engine, namespace] of Object.entries(ENGINE_NAMESPACES) as [EngineName, string][]) {
+      const ours = preexisting.includes(engine) ? labelledByKindling : appliedByKindling
+      const items = await kube.list(apiVersion, kind, { namespace })
+      objects.push(...items.filter(ours).map((item) => refOf(item)))
+    }
+  }
+  const releases: InstalledByKindling['releases'] = []
+  const namespaces: string[] = []
+  for (const entry of ENGINE_RELEASES) {
+    if (preexisting.includes(entry.engine)) continue
+    if (await readHelmRelease(kube, entry.release, entry.namespace)) releases.push({ release: entry.release, namespace: entry.namespace })
+    const namespace = ENGINE_NAMESPACES[entry.engine]
+    if (!record?.namespaces.includes(namespace) && (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace }))) namespaces.push(namespace)
+  }
+  return { objects, releases, namespaces, record: record !== undefined }
+}
+
+/** `helm uninstall` through the spec's kubeconfig and context only. */
+export function helmUninstallCommand(spec: ClusterSpec, release: string, namespace: string): Command {
+  return { file: 'helm', args: ['uninstall', release, '--namespace', namespace, ...kubeTargetArgs(spec), '--wait', '--timeout', '5m'] }
+}
+
+function deleteAction(ref: ObjectRef): Action {
+  return {
+    type: 'call',
+    description: `delete ${formatRef(ref)} and watch until it is gone`,
+    run: async (ctx) => {
+      const kube = await ctx.kube()
+      if ((await kube.delete(ref)) === 'deleted') await kube.waitFor(ref, deleted, { timeoutMs: DELETE_TIMEOUT_MS, signal: ctx.signal })
+    },
+  }
+}
+
+/** The removal, in order: sync objects and secrets, then the engine releases, their namespaces, the record. */
+export function uninstallActions(spec: ClusterSpec, installed: InstalledByKindling): Action[] {
+  const actions: Action[] = installed.objects.map(deleteAction)
+  for (const { release, namespace } of installed.releases) {
+    actions.push({ type: 'run', command: helmUninstallCommand(spec, release, namespace), description: `uninstall Helm release ${namespace}/${release}` })
+  }
+  actions.push(...installed.namespaces.map((name) => deleteAction({ apiVersion: 'v1', kind: 'Namespace', name })))
+  if (installed.record) actions.push(deleteAction(ADOPTION_RECORD))
+  return actions
+}
+
+/** Step `cluster` of destroy (existing): remove only what kindling installed; the cluster stays. */
+export function existingUninstallStep(spec: ClusterSpec): Step {
+  const context = spec.provider.type === 'existing' ? spec.provider.context : contextOf(spec)
+  return {
+    name: 'cluster',
+    title: `Uninstall kindling's installs (context ${context})`,
+    needs: ['preflight', 'confirm'],
+    async check(ctx) {
+      const installed = await findInstalled(await ctx.kube())
+      ctx.shared.set('provider.installed', installed)
+      const count = installed.objects.length + installed.releases.length + installed.namespaces.length + (installed.record ? 1 : 0)
+      if (count === 0) return { state: 'done', detail: 'nothing installed by kindling' }
+      const parts = [
+        installed.releases.length ? `Helm release(s) ${installed.releases.map((entry) => `${entry.namespace}/${entry.release}`).join(', ')}` : '',
+        installed.objects.length ? `${installed.objects.length} object(s) kindling applied` : '',
+        installed.namespaces.length ? `namespace(s) ${installed.namespaces.join(', ')}` : '',
+        installed.record ? 'its adoption record' : 'no adoption record: engines and namespaces are left alone',
+      ].filter(Boolean)
+      return { state: 'todo', detail: parts.join('; ') }
+    },
+    async plan(ctx) {
+      const installed = (ctx.shared.get('provider.installed') as InstalledByKindling | undefined) ?? (await findInstalled(await ctx.kube()))
+      return uninstallActions(spec, installed)
+    },
+  }
+}

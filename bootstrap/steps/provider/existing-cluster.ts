@@ -1,0 +1,185 @@
+import type { CheckResult, Step, StepContext } from '../../engine/step.js'
+import type { KubeClient, KubeObject, ObjectRef } from '../../kube/client.js'
+import { conditionTrue } from '../../kube/conditions.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import { addSummary } from '../summary.js'
+
+/** A GitOps engine kindling can adopt. */
+export type EngineName = 'flux' | 'argocd'
+
+/** The key later steps read: the engine that ran before kindling came, to adopt rather than reinstall. */
+export const EXISTING_ENGINE = 'existingEngine'
+
+/** kindling's own record on an adopted cluster: what ran there before it installed anything. */
+export const ADOPTION_RECORD: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'kindling', namespace: 'kube-system' }
+
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kindling' } as const
+
+/** The namespaces the engines' Helm releases create. */
+export const ENGINE_NAMESPACES: Readonly<Record<EngineName, string>> = { flux: 'flux-system', argocd: 'argocd' }
+
+const ENGINE_CRDS: Readonly<Record<EngineName, string>> = { flux: 'gitrepositories.source.toolkit.fluxcd.io', argocd: 'applications.argoproj.io' }
+const ENGINE_LABELS: Readonly<Record<EngineName, string>> = { flux: 'Flux', argocd: 'Argo CD' }
+
+export interface NodeFacts {
+  name: string
+  ready: boolean
+  roles: string[]
+  kubeletVersion: string
+}
+
+/** What an adopted cluster runs, as reported by `bootstrap` and `status`. */
+export interface ClusterFacts {
+  version: string
+  distribution: string
+  nodes: NodeFacts[]
+  defaultStorageClass?: string
+  engines: EngineName[]
+  /** Engine namespaces that exist. */
+  namespaces: string[]
+}
+
+type RawNode = KubeObject & { spec?: { providerID?: string }; status?: { nodeInfo?: { kubeletVersion?: string; osImage?: string } } }
+
+/** Name the distribution from what the API shows: version suffixes, node OS images, provider IDs, kubeadm's ConfigMap. */
+export function detectDistribution(version: string, nodes: readonly RawNode[], hasKubeadmConfig: boolean): string {
+  const kubelets = nodes.map((node) => node.status?.nodeInfo?.kubeletVersion ?? '')
+  const any = (test: (value: string) => boolean, values: readonly string[]): boolean => values.some(test)
+  const versions = [version, ...kubelets]
+  const providers = nodes.map((node) => node.spec?.providerID ?? '')
+  if (any((value) => value.includes('+k3s'), versions)) return 'k3s'
+  if (any((value) => value.includes('+rke2'), versions)) return 'RKE2'
+  if (any((value) => value.startsWith('Talos'), nodes.map((node) => node.status?.nodeInfo?.osImage ?? ''))) return 'Talos'
+  if (any((value) => /-eks-/.test(value), versions) || any((value) => value.startsWith('aws://'), providers)) return 'EKS'
+  if (any((value) => /-gke\./.test(value), versions) || any((value) => value.startsWith('gce://'), providers)) return 'GKE'
+  if (any((value) => value.startsWith('azure://'), providers)) return 'AKS'
+  if (any((value) => value.startsWith('kind://'), providers)) return 'kind'
+  if (hasKubeadmConfig) return 'kubeadm'
+  return 'Kubernetes (distribution not recognised)'
+}
+
+/** Ask the API what the cluster is and what already runs on it. */
+export async function inspectCluster(kube: KubeClient): Promise<ClusterFacts> {
+  const crd = (name: string): ObjectRef => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name })
+  const namespace = (name: string): ObjectRef => ({ apiVersion: 'v1', kind: 'Namespace', name })
+  const [version, rawNodes, kubeadm, classes, fluxCrd, argoCrd, fluxNs, argoNs] = await Promise.all([
+    kube.serverVersion(),
+    kube.list('v1', 'Node') as Promise<RawNode[]>,
+    kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'kubeadm-config', namespace: 'kube-system' }),
+    kube.list('storage.k8s.io/v1', 'StorageClass'),
+    kube.get(crd(ENGINE_CRDS.flux)),
+    kube.get(crd(ENGINE_CRDS.argocd)),
+    kube.get(namespace(ENGINE_NAMESPACES.flux)),
+    kube.get(namespace(ENGINE_NAMESPACES.argocd)),
+  ])
+  const engines: EngineName[] = []
+  if (fluxCrd || fluxNs) engines.push('flux')
+  if (argoCrd) engines.push('argocd')
+  return {
+    version,
+    distribution: detectDistribution(version, rawNodes, kubeadm !== undefined),
+    nodes: rawNodes.map((node) => ({
+      name: node.metadata.name,
+      ready: conditionTrue('Ready').test(node).done,
+      roles: Object.keys(node.metadata.labels ?? {})
+        .filter((label) => label.startsWith('node-role.kubernetes.io/'))
+        .map((label) => label.slice('node-role.kubernetes.io/'.length)),
+      kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? '',
+    })),
+    defaultStorageClass: classes.find((sc) => sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')?.metadata.name,
+    engines,
+    namespaces: [fluxNs && ENGINE_NAMESPACES.flux, argoNs && ENGINE_NAMESPACES.argocd].filter((name): name is string => Boolean(name)),
+  }
+}
+
+/** What kindling's record says ran before it; undefined when the cluster was never adopted. */
+export interface AdoptionRecord {
+  engines: EngineName[]
+  namespaces: string[]
+}
+
+export async function readAdoptionRecord(kube: KubeClient): Promise<AdoptionRecord | undefined> {
+  const object = await kube.get(ADOPTION_RECORD)
+  if (!object) return undefined
+  const data = (object.data ?? {}) as Record<string, string>
+  const list = (value: string | undefined): string[] => (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)
+  return { engines: list(data.preexistingEngines).filter((entry): entry is EngineName => entry === 'flux' || entry === 'argocd'), namespaces: list(data.preexistingNamespaces) }
+}
+
+/** The record written at first adoption; never rewritten, or kindling's own installs would count as pre-existing. */
+export function renderAdoptionRecord(spec: ClusterSpec, facts: ClusterFacts): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: ADOPTION_RECORD.name, namespace: ADOPTION_RECORD.namespace, labels: { ...MANAGED_BY } },
+    data: { cluster: spec.name, preexistingEngines: facts.engines.join(','), preexistingNamespaces: facts.namespaces.join(',') },
+  }
+}
+
+/** "k3s v1.30.4+k3s1, 3 nodes (3 Ready), default StorageClass local-path, Flux already installed" */
+export function describeFacts(facts: ClusterFacts): string {
+  const ready = facts.nodes.filter((node) => node.ready).length
+  const engines = facts.engines.length ? `${facts.engines.map((engine) => ENGINE_LABELS[engine]).join(' and ')} already installed` : 'no GitOps engine installed'
+  return `${facts.distribution} ${facts.version}, ${facts.nodes.length} node${facts.nodes.length === 1 ? '' : 's'} (${ready} Ready), default StorageClass ${facts.defaultStorageClass ?? 'none'}, ${engines}`
+}
+
+/** The engine later steps adopt: the spec's engine when it ran before kindling, else another that did. */
+export function engineToAdopt(spec: ClusterSpec, preexisting: readonly EngineName[]): EngineName | undefined {
+  return preexisting.includes(spec.gitops.engine) ? spec.gitops.engine : preexisting[0]
+}
+
+async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts; record: AdoptionRecord | undefined }> {
+  const { spec } = ctx
+  const kube = await ctx.kube()
+  const facts = await inspectCluster(kube)
+  const record = await readAdoptionRecord(kube)
+  const preexisting = record?.engines ?? facts.engines
+  ctx.shared.set(EXISTING_ENGINE, engineToAdopt(spec, preexisting))
+  addSummary(ctx, `cluster (context ${kube.context}): ${describeFacts(facts)}`)
+  for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
+  for (const engine of preexisting) {
+    addSummary(ctx, engine === spec.gitops.engine
+      ? `  ${ENGINE_LABELS[engine]} ran here before kindling: adopted, not reinstalled over`
+      : `  ${ENGINE_LABELS[engine]} runs here too; the spec asks for ${ENGINE_LABELS[spec.gitops.engine]}`)
+  }
+  return { facts, record }
+}
+
+async function checkExisting(ctx: StepContext): Promise<CheckResult> {
+  const { facts, record } = await inspectAndReport(ctx)
+  ctx.shared.set('provider.clusterFacts', facts)
+  if (!record) return { state: 'todo', detail: `${describeFacts(facts)}; recording what ran before kindling` }
+  return { state: 'done', detail: describeFacts(facts) }
+}
+
+/**
+ * Step `cluster` (existing): adopt a running cluster through the spec's one named context (any
+ * other context is refused when connecting), report what it is, and record once what ran before
+ * kindling so `destroy` removes only what kindling added.
+ */
+export function existingClusterStep(spec: ClusterSpec): Step {
+  return {
+    name: 'cluster',
+    title: `Adopt cluster (context ${spec.provider.type === 'existing' ? spec.provider.context : spec.name})`,
+    needs: ['preflight'],
+    check: checkExisting,
+    async plan(ctx) {
+      const facts = (ctx.shared.get('provider.clusterFacts') as ClusterFacts | undefined) ?? (await inspectCluster(await ctx.kube()))
+      return [{ type: 'apply', objects: [renderAdoptionRecord(spec, facts)], description: 'what ran before kindling (read by destroy)' }]
+    },
+  }
+}
+
+/** Step `cluster` of `status`: the same report, read-only. */
+export function existingClusterStatusStep(spec: ClusterSpec): Step {
+  return {
+    name: 'cluster',
+    title: `Cluster (context ${spec.provider.type === 'existing' ? spec.provider.context : spec.name})`,
+    needs: ['preflight'],
+    async check(ctx) {
+      const { facts } = await inspectAndReport(ctx)
+      return { state: 'done', detail: describeFacts(facts) }
+    },
+    plan: () => [],
+  }
+}

@@ -1,0 +1,31 @@
+import type { Step } from '../../engine/step.js'
+import { registryContainers } from '../../render/registry-caches.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import type { StepOptions } from '../index.js'
+import { confirmDestroyStep, existingUninstallStep, kindDeleteStep, registryCachesDeleteStep } from './destroy.js'
+import { existingClusterStatusStep, existingClusterStep } from './existing-cluster.js'
+import { kindClusterStatusStep, kindClusterStep } from './kind-cluster.js'
+import { preflightStep } from './preflight.js'
+import { registryCachesStatusStep, registryCachesStep } from './registry-caches.js'
+
+/** Bootstrap steps that make or adopt the cluster. Later steps need `cluster`. */
+export function providerSteps(spec: ClusterSpec, options: StepOptions): Step[] {
+  if (spec.provider.type === 'existing') return [preflightStep(spec), existingClusterStep(spec)]
+  const caches = registryContainers(spec).length > 0
+  return [preflightStep(spec), ...(caches ? [registryCachesStep(spec)] : []), kindClusterStep(spec, options)]
+}
+
+/** Read-only steps for `status`: the same checks, then the cluster as it is. */
+export function providerStatusSteps(spec: ClusterSpec, _options: StepOptions): Step[] {
+  if (spec.provider.type === 'existing') return [preflightStep(spec, { purpose: 'status' }), existingClusterStatusStep(spec)]
+  const caches = registryContainers(spec).length > 0
+  return [preflightStep(spec, { purpose: 'status' }), ...(caches ? [registryCachesStatusStep(spec)] : []), kindClusterStatusStep(spec)]
+}
+
+/** Steps of `destroy`: check, confirm (or --yes), then delete; never a context the spec does not name. */
+export function providerDestroySteps(spec: ClusterSpec, options: StepOptions): Step[] {
+  const steps = [preflightStep(spec, { purpose: 'destroy' }), confirmDestroyStep(spec, options)]
+  if (spec.provider.type === 'existing') return [...steps, existingUninstallStep(spec)]
+  const caches = registryContainers(spec).length > 0
+  return [...steps, kindDeleteStep(spec), ...(caches ? [registryCachesDeleteStep(spec)] : [])]
+}

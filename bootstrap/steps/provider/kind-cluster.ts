@@ -1,0 +1,198 @@
+import { BadInputError, KindlingError } from '../../engine/errors.js'
+import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import { conditionTrue } from '../../kube/conditions.js'
+import { kindProvider, nodeImageOf, nodeNamesOf, renderKindConfigYaml } from '../../render/kind-config.js'
+import { hostsTomlPath, registryContainers, renderHostsToml, renderLocalRegistryHosting } from '../../render/registry-caches.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import { networkConnectCommand, startContainersCommand, writeFileInContainerCommand } from '../../tools/docker.js'
+import { createClusterCommand, deleteClusterCommand, KIND_NETWORK } from '../../tools/kind.js'
+import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
+import { contextOf } from '../connect.js'
+import type { StepOptions } from '../index.js'
+import { addSummary } from '../summary.js'
+import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConnect, wiringSummary, type MirrorWiring } from './kind-state.js'
+
+const NODE_READY_TIMEOUT_MS = 3 * 60_000
+const STATE = 'provider.kindCluster'
+
+/** What the check found, handed to plan (a dry run whose check failed has none: plan everything). */
+type Found =
+  | { kind: 'absent' }
+  | { kind: 'recreate'; differences: string[] }
+  | { kind: 'refused' }
+  | { kind: 'present'; stopped: string[]; wiring: MirrorWiring }
+
+/** "1 control plane, 2 workers, kindest/node v1.34.0" */
+function describeSpec(spec: ClusterSpec): string {
+  const { controlPlanes, workers } = kindProvider(spec).nodes
+  const version = /:(v[\d.]+)/.exec(nodeImageOf(spec))?.[1] ?? nodeImageOf(spec)
+  return `${controlPlanes} control plane${controlPlanes === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'}, kindest/node ${version}`
+}
+
+function recreateAdvice(spec: ClusterSpec): string[] {
+  return [
+    'port mappings, mounts, node count and node image are fixed when a kind cluster is created',
+    `to re-create it (everything inside is lost; registry caches are kept): npm run bootstrap -- --cluster ${spec.name} --recreate`,
+    'it asks before deleting; add --yes to skip the question',
+  ]
+}
+
+async function checkKindCluster(ctx: StepContext, options: StepOptions): Promise<CheckResult> {
+  const { spec, flags } = ctx
+  const state = await readKindCluster(ctx)
+  if (!state.exists) {
+    ctx.shared.set(STATE, { kind: 'absent' } satisfies Found)
+    return { state: 'todo', detail: `kind cluster ${spec.name} does not exist; creating it (${describeSpec(spec)})` }
+  }
+  const differences = compareKindCluster(spec, state.nodes)
+  if (differences.length > 0) {
+    if (!flags.recreate) {
+      ctx.shared.set(STATE, { kind: 'refused' } satisfies Found)
+      throw new BadInputError(`kind cluster ${spec.name} exists with a different config; stopping without changing it`, {
+        details: [...differences.map((line) => `- ${line}`), ...recreateAdvice(spec)],
+      })
+    }
+    if (!flags.yes && !options.interactive && !flags.dryRun) {
+      ctx.shared.set(STATE, { kind: 'refused' } satisfies Found)
+      throw new BadInputError(`refusing to re-create kind cluster ${spec.name} without --yes in a non-interactive shell`, {
+        details: [...differences.map((line) => `- ${line}`), 'nothing was changed; add --yes to re-create it'],
+      })
+    }
+    ctx.shared.set(STATE, { kind: 'recreate', differences } satisfies Found)
+    return { state: 'todo', detail: `config differs (${differences.join('; ')}); re-creating it (--recreate)` }
+  }
+  const stopped = state.nodes.filter((node) => !node.running).map((node) => node.name)
+  // Stopped nodes cannot be asked for their files; starting them comes first, then everything is rewritten.
+  const wiring = stopped.length > 0 ? fullWiring(spec, await registriesToConnect(ctx)) : await readMirrorWiring(ctx, state.nodes.map((node) => node.name))
+  ctx.shared.set(STATE, { kind: 'present', stopped, wiring } satisfies Found)
+  const todo = [...(stopped.length ? [`${stopped.join(', ')} stopped`] : []), ...wiringSummary(wiring)]
+  if (todo.length > 0) return { state: 'todo', detail: todo.join('; ') }
+  return { state: 'done', detail: `kind cluster ${spec.name} exists with the same config (${describeSpec(spec)})` }
+}
+
+/** Every wiring piece, for a new (or restarted) cluster. */
+function fullWiring(spec: ClusterSpec, connect: MirrorWiring['connect']): MirrorWiring {
+  const registries = registryContainers(spec)
+  return {
+    connect,
+    hostsFiles: nodeNamesOf(spec).flatMap((node) => registries.map((registry) => ({ node, registry }))),
+    configMap: renderLocalRegistryHosting(spec) !== undefined,
+  }
+}
+
+/** Attach the registries to the kind network, point each node's containerd at them, document the local registry. */
+function wiringActions(spec: ClusterSpec, wiring: MirrorWiring): Action[] {
+  const actions: Action[] = []
+  for (const registry of wiring.connect) {
+    actions.push({ type: 'run', command: networkConnectCommand(KIND_NETWORK, registry.name), description: `attach ${registry.name} to the ${KIND_NETWORK} network` })
+  }
+  const shown = new Set<string>()
+  for (const { registry } of wiring.hostsFiles) {
+    if (shown.has(registry.host)) continue
+    shown.add(registry.host)
+    actions.push({ type: 'note', text: `${hostsTomlPath(registry)} (stdin of docker exec below):\n${renderHostsToml(registry).trimEnd()}` })
+  }
+  for (const { node, registry } of wiring.hostsFiles) {
+    actions.push({ type: 'run', command: writeFileInContainerCommand(node, hostsTomlPath(registry), renderHostsToml(registry)), description: `${node}: pull ${registry.host} through ${registry.name}` })
+  }
+  const configMap = renderLocalRegistryHosting(spec)
+  if (wiring.configMap && configMap) actions.push({ type: 'apply', objects: [configMap], description: 'where to push images (KEP-1755)' })
+  return actions
+}
+
+async function planKindCluster(ctx: StepContext, ask: Confirm): Promise<Action[]> {
+  const { spec, flags } = ctx
+  const found = ctx.shared.get(STATE) as Found | undefined
+  if (found?.kind === 'refused') return []
+  if (found?.kind === 'present') {
+    const start: Action[] = found.stopped.length ? [{ type: 'run', command: startContainersCommand(found.stopped), description: 'start the stopped nodes' }] : []
+    return [...start, ...wiringActions(spec, found.wiring)]
+  }
+  const actions: Action[] = []
+  if (found?.kind === 'recreate') {
+    if (!flags.yes) {
+      actions.push({
+        type: 'call',
+        description: `ask before deleting kind cluster ${spec.name} (skip with --yes)`,
+        run: async () => {
+          const question = `Delete kind cluster "${spec.name}" and everything in it, then create it again with the new config?`
+          if (!(await ask(question))) throw new KindlingError(`not confirmed: kind cluster ${spec.name} was left as it is`)
+        },
+      })
+    }
+    actions.push({ type: 'run', command: deleteClusterCommand(spec.name), description: 're-create: delete the old cluster (registry caches are kept)' })
+  }
+  const yaml = renderKindConfigYaml(spec)
+  actions.push({ type: 'note', text: `kind config (stdin of kind create cluster):\n${yaml.trimEnd()}` })
+  actions.push({ type: 'run', command: createClusterCommand(spec.name, yaml), description: `create kind cluster ${spec.name}` })
+  // The registries may already be on the kind network (it outlives clusters); when Docker cannot say, attach all.
+  const connect = await registriesToConnect(ctx).catch(() => registryContainers(spec))
+  actions.push(...wiringActions(spec, fullWiring(spec, connect)))
+  return actions
+}
+
+/** Watch until every node reports Ready. */
+async function waitForNodes(ctx: StepContext): Promise<void> {
+  const kube = await ctx.kube()
+  await Promise.all(
+    nodeNamesOf(ctx.spec).map((name) => kube.waitFor({ apiVersion: 'v1', kind: 'Node', name }, conditionTrue('Ready'), { timeoutMs: NODE_READY_TIMEOUT_MS, signal: ctx.signal })),
+  )
+}
+
+function summarize(ctx: StepContext): void {
+  const { spec } = ctx
+  addSummary(ctx, `kind cluster ${spec.name}: kubectl --context ${contextOf(spec)} (${describeSpec(spec)})`)
+  for (const mapping of kindProvider(spec).portMappings) {
+    addSummary(ctx, `  ${mapping.listenAddress}:${mapping.hostPort} → node port ${mapping.containerPort}/${mapping.protocol}`)
+  }
+  const registries = registryContainers(spec)
+  const caches = registries.filter((registry) => registry.upstream)
+  if (caches.length) addSummary(ctx, `  pull-through caches: ${caches.map((registry) => registry.host).join(', ')}`)
+  const local = registries.find((registry) => !registry.upstream)
+  if (local) addSummary(ctx, `  push images to ${local.host}/<name>:<tag>; pods pull them by the same name`)
+}
+
+/**
+ * Step `cluster` (kind): create the cluster when absent, reuse it when its creation-time config
+ * matches the spec, stop and explain when it does not (re-create only with --recreate and a yes).
+ */
+export function kindClusterStep(spec: ClusterSpec, options: StepOptions, ask: Confirm = askPerson): Step {
+  const caches = registryContainers(spec).length > 0
+  return {
+    name: 'cluster',
+    title: `kind cluster ${spec.name}`,
+    needs: ['preflight', ...(caches ? ['registry-caches'] : [])],
+    check: (ctx) => checkKindCluster(ctx, options),
+    plan: (ctx) => planKindCluster(ctx, ask),
+    async verify(ctx) {
+      await waitForNodes(ctx)
+      summarize(ctx)
+    },
+  }
+}
+
+/** Step `cluster` of `status`: reports the cluster as it is; never changes it. */
+export function kindClusterStatusStep(spec: ClusterSpec): Step {
+  return {
+    name: 'cluster',
+    title: `kind cluster ${spec.name}`,
+    needs: ['preflight'],
+    async check(ctx) {
+      const state = await readKindCluster(ctx)
+      if (!state.exists) {
+        throw new KindlingError(`kind cluster ${spec.name} does not exist`, { details: [`create it: npm run bootstrap -- --cluster ${spec.name}`] })
+      }
+      const differences = compareKindCluster(spec, state.nodes)
+      if (differences.length) throw new KindlingError(`kind cluster ${spec.name} differs from its spec`, { details: [...differences.map((line) => `- ${line}`), ...recreateAdvice(spec)] })
+      const stopped = state.nodes.filter((node) => !node.running).map((node) => node.name)
+      if (stopped.length) throw new KindlingError(`kind cluster ${spec.name} has stopped nodes: ${stopped.join(', ')}`, { details: [`start them: npm run bootstrap -- --cluster ${spec.name}`] })
+      const missing = wiringSummary(await readMirrorWiring(ctx, state.nodes.map((node) => node.name)))
+      const nodes = await (await ctx.kube()).list('v1', 'Node')
+      const notReady = nodes.filter((node) => !conditionTrue('Ready').test(node).done).map((node) => node.metadata.name)
+      if (notReady.length) throw new KindlingError(`nodes not Ready: ${notReady.join(', ')}`)
+      summarize(ctx)
+      return { state: 'done', detail: `${describeSpec(spec)}; ${nodes.length} node(s) Ready${missing.length ? `; registry mirrors: ${missing.join('; ')}` : ''}` }
+    },
+    plan: () => [],
+  }
+}

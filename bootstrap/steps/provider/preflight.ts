@@ -1,0 +1,258 @@
+import { createSocket } from 'node:dgram'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { errorMessage, KindlingError, PrerequisiteError } from '../../engine/errors.js'
+import type { Step, StepContext } from '../../engine/step.js'
+import { kindProvider } from '../../render/kind-config.js'
+import { registryContainers } from '../../render/registry-caches.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import { findContainers, inspectContainers, type ContainerInfo } from '../../tools/docker.js'
+import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
+import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
+import { contextOf } from '../connect.js'
+
+/** One prerequisite: returns undefined when met, or the problem and how to fix it. */
+export interface PreflightCheck {
+  name: string
+  run(ctx: StepContext): Promise<{ problem: string; fix: string } | undefined>
+}
+
+/** Which command the checks are for: destroy needs less than bootstrap and status. */
+export type PreflightPurpose = 'bootstrap' | 'status' | 'destroy'
+
+/** The CLIs a spec needs on PATH. */
+export function requiredTools(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap'): string[] {
+  if (purpose === 'destroy') return spec.provider.type === 'kind' ? ['docker', 'kind'] : ['helm']
+  const tools = ['git', 'helm']
+  if (spec.provider.type === 'kind') tools.unshift('docker', 'kind')
+  if (spec.secrets.sops.enabled) tools.push('age-keygen')
+  if (spec.repository.auth.type === 'ssh' && !spec.repository.auth.privateKeyFile) tools.push('ssh-keygen')
+  return tools
+}
+
+/** A tool is on PATH at the version devbox.json pins. */
+export function toolCheck(binary: string): PreflightCheck {
+  const tool = TOOLS[binary]!
+  return {
+    name: `${binary} installed`,
+    async run(ctx) {
+      const result = await ctx.runner
+        .run({ file: tool.binary, args: tool.versionArgs, readOnly: true, okExitCodes: [1] }, { signal: ctx.signal })
+        .catch((error: unknown) => {
+          if (error instanceof PrerequisiteError) return undefined
+          throw error
+        })
+      if (!result) return { problem: `${binary} is not installed`, fix: installHint(binary) }
+      const version = tool.versionPattern.exec(`${result.stdout}\n${result.stderr}`)?.[1]
+      const pin = tool.devboxPackage ? pinnedVersions().get(tool.devboxPackage) : undefined
+      if (pin && version && !satisfiesPin(version, pin)) {
+        return { problem: `${binary} ${version} is installed, but kindling pins ${pin}`, fix: installHint(binary) }
+      }
+      return undefined
+    },
+  }
+}
+
+/** The Docker daemon answers (kind runs its nodes as containers). */
+export const dockerDaemonCheck: PreflightCheck = {
+  name: 'Docker daemon reachable',
+  async run(ctx) {
+    const result = await ctx.runner
+      .run({ file: 'docker', args: ['info', '--format', '{{.ServerVersion}}'], readOnly: true, okExitCodes: [1] }, { signal: ctx.signal })
+      .catch(() => undefined)
+    if (result && result.exitCode === 0 && result.stdout.trim()) return undefined
+    return {
+      problem: 'the Docker daemon is not reachable (kind runs its nodes as Docker containers)',
+      fix: 'start Docker (Docker Desktop, `sudo systemctl start docker`, or colima/podman with a Docker socket) and check `docker info`',
+    }
+  },
+}
+
+/** A host port the spec binds: a port mapping or the local registry. */
+export interface WantedPort {
+  hostPort: number
+  address: string
+  protocol: 'TCP' | 'UDP' | 'SCTP'
+  /** Where the spec asks for it, for the message. */
+  what: string
+}
+
+/** Every host port a kind spec will bind. */
+export function wantedPorts(spec: ClusterSpec): WantedPort[] {
+  const provider = kindProvider(spec)
+  const ports: WantedPort[] = provider.portMappings.map((mapping, index) => ({
+    hostPort: mapping.hostPort,
+    address: mapping.listenAddress,
+    protocol: mapping.protocol,
+    what: `portMappings[${index}] (→ ${mapping.containerPort}/${mapping.protocol})`,
+  }))
+  const local = registryContainers(spec).find((registry) => registry.hostPort !== undefined)
+  if (local?.hostPort !== undefined) ports.push({ hostPort: local.hostPort, address: '127.0.0.1', protocol: 'TCP', what: 'registryCaches.localRegistry' })
+  return ports
+}
+
+export type PortState = 'free' | 'in use' | 'address not available'
+
+/** Try to bind the port for a moment: the only reliable answer to "is something listening there". */
+export async function probePort(port: number, address: string, protocol: WantedPort['protocol']): Promise<PortState> {
+  // SCTP cannot be probed from Node; Docker reports a clash for it when the cluster is created.
+  if (protocol === 'SCTP') return 'free'
+  const outcome = (code: string | undefined): PortState => (code === 'EADDRINUSE' ? 'in use' : code === 'EADDRNOTAVAIL' ? 'address not available' : 'free')
+  if (protocol === 'UDP') {
+    return new Promise((resolve) => {
+      const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4')
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        socket.close()
+        resolve(outcome(error.code))
+      })
+      socket.bind(port, address, () => socket.close(() => resolve('free')))
+    })
+  }
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(outcome(error.code)))
+    server.listen({ port, host: address, exclusive: true }, () => server.close(() => resolve('free')))
+  })
+}
+
+const OWN_CONTAINERS = 'preflight.ownContainers'
+
+/**
+ * Containers of this spec's cluster and registries (they may hold its ports already), asked once
+ * per run for all ports. When Docker cannot answer, nothing of ours can be holding a port.
+ */
+function sharedOwnContainers(ctx: StepContext): Promise<ContainerInfo[]> {
+  let own = ctx.shared.get(OWN_CONTAINERS) as Promise<ContainerInfo[]> | undefined
+  if (!own) {
+    own = (async () => {
+      const nodes = await findContainers(ctx.runner, { [KIND_CLUSTER_LABEL]: ctx.spec.name }, ctx.signal)
+      const registries = await inspectContainers(ctx.runner, registryContainers(ctx.spec).map((registry) => registry.name), ctx.signal)
+      return [...nodes, ...registries]
+    })().catch(() => [])
+    ctx.shared.set(OWN_CONTAINERS, own)
+  }
+  return own
+}
+
+/**
+ * One check per host port: it clashes only when something listens there that is not this spec's
+ * own kind cluster or registry (on a re-run those hold the ports, as they should).
+ */
+export function portChecks(spec: ClusterSpec): PreflightCheck[] {
+  return wantedPorts(spec).map((wanted) => ({
+    name: `host port ${wanted.hostPort}/${wanted.protocol} free`,
+    async run(ctx) {
+      const state = await probePort(wanted.hostPort, wanted.address, wanted.protocol)
+      if (state === 'free') return undefined
+      if (state === 'address not available') {
+        return { problem: `${wanted.what} binds ${wanted.address}, which is not an address of this machine`, fix: `use 127.0.0.1 (the default) or an address of this machine as listenAddress in ${relativeSpec(spec)}` }
+      }
+      const holder = (await sharedOwnContainers(ctx)).find((container) => container.ports.some((port) => port.hostPort === wanted.hostPort && port.protocol === wanted.protocol.toLowerCase()))
+      if (holder) return undefined
+      return {
+        problem: `host port ${wanted.hostPort} (${wanted.what}) on ${wanted.address} is already in use by another process`,
+        fix: `stop what listens there (see \`ss -ltnup 'sport = :${wanted.hostPort}'\` or \`lsof -i :${wanted.hostPort}\`), or pick another hostPort in ${relativeSpec(spec)}`,
+      }
+    },
+  }))
+}
+
+/** kind's documented minimums for clusters of more than one node. */
+export const INOTIFY_MINIMUMS = { max_user_watches: 524288, max_user_instances: 512 } as const
+
+/** Reads a kernel setting under /proc/sys/fs/inotify; undefined where there is none (macOS, Windows). */
+export type InotifyReader = (name: keyof typeof INOTIFY_MINIMUMS) => Promise<number | undefined>
+
+export const readInotifyLimit: InotifyReader = async (name) => {
+  try {
+    return Number((await readFile(path.join('/proc/sys/fs/inotify', name), 'utf8')).trim())
+  } catch {
+    return undefined
+  }
+}
+
+/** Multi-node kind clusters run out of inotify watches/instances at the kernel defaults. */
+export function inotifyCheck(read: InotifyReader = readInotifyLimit): PreflightCheck {
+  return {
+    name: 'inotify limits sufficient',
+    async run() {
+      const low: string[] = []
+      for (const [name, minimum] of Object.entries(INOTIFY_MINIMUMS) as [keyof typeof INOTIFY_MINIMUMS, number][]) {
+        const value = await read(name)
+        if (value !== undefined && value < minimum) low.push(`fs.inotify.${name} is ${value} (need ${minimum})`)
+      }
+      if (low.length === 0) return undefined
+      return {
+        problem: `${low.join(', ')}: nodes of a multi-node cluster fail with "too many open files"`,
+        fix: `sudo sysctl fs.inotify.max_user_watches=${INOTIFY_MINIMUMS.max_user_watches} fs.inotify.max_user_instances=${INOTIFY_MINIMUMS.max_user_instances} (add them to /etc/sysctl.d/ to keep them)`,
+      }
+    },
+  }
+}
+
+/** The spec's named context exists and its API server answers; no other context is ever used. */
+export const kubeContextCheck: PreflightCheck = {
+  name: 'kube context reachable',
+  async run(ctx) {
+    const context = contextOf(ctx.spec)
+    try {
+      const kube = await ctx.kube()
+      await kube.serverVersion()
+      return undefined
+    } catch (error) {
+      const details = error instanceof KindlingError ? error.details : []
+      return {
+        problem: `${errorMessage(error)}${details.length ? ` (${details.join('; ')})` : ''}`,
+        fix: ctx.spec.provider.type === 'existing'
+          ? `check \`kubectl --kubeconfig ${ctx.spec.provider.kubeconfig} --context ${context} get nodes\`, or fix provider.context in ${relativeSpec(ctx.spec)}`
+          : `check \`kind get clusters\``,
+      }
+    }
+  },
+}
+
+/** The checks a spec needs for a command; `status` runs the same list as `bootstrap`. */
+export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap', extra: readonly PreflightCheck[] = []): PreflightCheck[] {
+  const tools = requiredTools(spec, purpose)
+  const checks = tools.map(toolCheck)
+  if (spec.provider.type === 'kind') {
+    checks.push(dockerDaemonCheck)
+    if (purpose !== 'destroy') {
+      checks.push(...portChecks(spec))
+      const { controlPlanes, workers } = spec.provider.nodes
+      if (controlPlanes + workers > 1) checks.push(inotifyCheck())
+    }
+  } else {
+    checks.push(kubeContextCheck)
+  }
+  return [...checks, ...extra]
+}
+
+/** Run every check (none stops the others) and list each failure. */
+export async function runPreflight(ctx: StepContext, checks: readonly PreflightCheck[]): Promise<string[]> {
+  const results = await Promise.all(checks.map(async (check) => ({ check, outcome: await check.run(ctx) })))
+  return results.filter((r) => r.outcome).map(({ check, outcome }) => `${check.name}: ${outcome!.problem}\n  fix: ${outcome!.fix}`)
+}
+
+/** Checks every prerequisite before anything changes; fails with exit 3 listing all of them. */
+export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightPurpose; extra?: readonly PreflightCheck[] } = {}): Step {
+  const checks = preflightChecks(spec, options.purpose, options.extra)
+  return {
+    name: 'preflight',
+    title: 'Check prerequisites',
+    needs: [],
+    async check(ctx) {
+      const failures = await runPreflight(ctx, checks)
+      if (failures.length > 0) {
+        throw new PrerequisiteError(`${failures.length} prerequisite${failures.length === 1 ? '' : 's'} missing`, { details: failures })
+      }
+      return { state: 'done', detail: `${checks.length} checks passed` }
+    },
+    plan: () => [],
+  }
+}
+
+function relativeSpec(spec: ClusterSpec): string {
+  return path.relative(spec.repoRoot, spec.file) || spec.file
+}

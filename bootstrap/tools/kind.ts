@@ -1,0 +1,42 @@
+import type { Command, Runner } from './runner.js'
+
+/** Labels kind puts on its node containers. */
+export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster'
+export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role'
+/** The Docker network kind attaches every node to. */
+export const KIND_NETWORK = 'kind'
+
+export function getClustersCommand(): Command {
+  return { file: 'kind', args: ['get', 'clusters'], readOnly: true }
+}
+
+/**
+ * `kind create cluster` with the config on stdin (no temporary file) and no waiting inside kind:
+ * kindling watches the nodes become Ready itself.
+ */
+export function createClusterCommand(name: string, configYaml: string): Command {
+  return { file: 'kind', args: ['create', 'cluster', '--name', name, '--config', '-', '--wait', '0s'], input: configYaml }
+}
+
+export function deleteClusterCommand(name: string): Command {
+  return { file: 'kind', args: ['delete', 'cluster', '--name', name] }
+}
+
+/** Names of the kind clusters on this machine (`kind get clusters` prints one per line). */
+export async function listKindClusters(runner: Runner, signal?: AbortSignal): Promise<string[]> {
+  const { stdout } = await runner.run(getClustersCommand(), { signal })
+  // With no clusters kind prints "No kind clusters found." (on stderr in current releases).
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('No kind clusters'))
+}
+
+/**
+ * The container (and node) names kind gives a cluster's nodes: `<name>-control-plane`,
+ * `<name>-control-plane2`, …, `<name>-worker`, `<name>-worker2`, …
+ */
+export function kindNodeNames(cluster: string, controlPlanes: number, workers: number): string[] {
+  const numbered = (role: string, count: number): string[] => Array.from({ length: count }, (_, index) => `${cluster}-${role}${index === 0 ? '' : index + 1}`)
+  return [...numbered('control-plane', controlPlanes), ...numbered('worker', workers)]
+}

@@ -1,0 +1,101 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { runSteps } from '../../../bootstrap/engine/run.js'
+import type { RunFlags, StepContext } from '../../../bootstrap/engine/step.js'
+import type { KubeObject } from '../../../bootstrap/kube/client.js'
+import { deleted } from '../../../bootstrap/kube/conditions.js'
+import { exitCodeOf } from '../../../bootstrap/engine/errors.js'
+import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
+import { ADOPTION_RECORD } from '../../../bootstrap/steps/provider/existing-cluster.js'
+import { providerDestroySteps, providerSteps } from '../../../bootstrap/steps/provider/index.js'
+import { encodeHelmRelease } from '../../../bootstrap/tools/helm.js'
+import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
+import { specText, testContext, testSpec } from '../../unit/support/context.js'
+import { toolsPresent } from '../../unit/steps/provider/support.js'
+import { controlPlane, testKube, uniqueName } from '../support.js'
+
+const kube = testKube()
+const userNamespace = uniqueName('user-apps')
+
+afterAll(async () => {
+  await kube.delete(ADOPTION_RECORD)
+  // Wait until they are gone: the next suite must not find a Flux namespace left behind.
+  await Promise.all(
+    ['flux-system', userNamespace].map(async (name) => {
+      const ref = { apiVersion: 'v1', kind: 'Namespace', name }
+      if ((await kube.delete(ref)) === 'deleted') await kube.waitFor(ref, deleted, { timeoutMs: 60_000 })
+    }),
+  )
+})
+
+const spec: ClusterSpec = testSpec(specText({ provider: `type: existing\nkubeconfig: ${controlPlane().kubeconfigFile}\ncontext: ${controlPlane().context}` }))
+
+/** A step context on the test cluster; helm is the one CLI that cannot run here, so a recorder stands in. */
+function context(flags: Partial<RunFlags> = {}): StepContext & { runner: RecordingRunner } {
+  const runner = new RecordingRunner(toolsPresent)
+  return { ...testContext({ spec, runner, kube, flags }), runner }
+}
+
+const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
+const configMap = (namespace: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { a: 'b' } })
+
+/** What the GitOps steps leave on a cluster: a Helm release (helm's storage Secret), a credentials Secret. */
+async function installLikeKindling(): Promise<void> {
+  await kube.apply(ns('flux-system'), { fieldManager: 'helm' })
+  const release = encodeHelmRelease({ chart: { metadata: { version: '0.33.0' } }, config: {} })
+  await kube.apply(
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sh.helm.release.v1.flux-operator.v1', namespace: 'flux-system', labels: { owner: 'helm', name: 'flux-operator', status: 'deployed', version: '1' } }, type: 'helm.sh/release.v1', data: { release } },
+    { fieldManager: 'helm' },
+  )
+  await kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'flux-system', namespace: 'flux-system' }, stringData: { username: 'git' } })
+}
+
+describe('destroy on an existing cluster', () => {
+  it('refuses without --yes in a non-interactive shell and changes nothing', async () => {
+    const ctx = context()
+    const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), ctx)
+    expect(report.ok).toBe(false)
+    const error = report.steps.find((step) => step.name === 'confirm')?.error
+    expect(exitCodeOf(error)).toBe(2)
+    expect(error).toMatchObject({ message: expect.stringMatching(/refusing to destroy without --yes/) })
+    expect(report.steps.find((step) => step.name === 'cluster')?.status).toBe('cancelled')
+    expect(ctx.runner.commands.filter((command) => !command.readOnly)).toEqual([])
+  })
+
+  it('uninstalls only what kindling installed, then finds nothing left to do', async () => {
+    await kube.apply(ns(userNamespace))
+    await kube.apply(configMap(userNamespace, 'keep-me'))
+    const adopt = await runSteps(providerSteps(spec, { healthTimeoutMs: 1, interactive: false }), context())
+    expect(adopt.ok).toBe(true)
+    await installLikeKindling()
+
+    const ctx = context({ yes: true })
+    const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), ctx)
+    expect(report.steps.map((step) => [step.name, step.status])).toEqual([['preflight', 'done'], ['confirm', 'done'], ['cluster', 'applied']])
+    expect(ctx.runner.lines.filter((line) => line.startsWith('helm uninstall'))).toEqual([
+      `helm uninstall flux-operator --namespace flux-system --kubeconfig ${controlPlane().kubeconfigFile} --kube-context ${controlPlane().context} --wait --timeout 5m`,
+    ])
+    expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'flux-system' })).toBeUndefined()
+    expect(await kube.get(ADOPTION_RECORD)).toBeUndefined()
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'keep-me', namespace: userNamespace })).toBeDefined()
+
+    const again = context({ yes: true })
+    const second = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), again)
+    expect(second.steps.find((step) => step.name === 'cluster')).toMatchObject({ status: 'done', detail: 'nothing installed by kindling' })
+    expect(again.runner.commands.filter((command) => !command.readOnly)).toEqual([])
+  })
+
+  it('leaves an engine that ran before kindling, and its namespace, in place', async () => {
+    await kube.apply(ns('flux-system'), { fieldManager: 'flux' })
+    expect((await runSteps(providerSteps(spec, { healthTimeoutMs: 1, interactive: false }), context())).ok).toBe(true)
+    await installLikeKindling()
+    await kube.apply({ ...configMap('flux-system', 'kindling-owned'), metadata: { name: 'kindling-owned', namespace: 'flux-system', labels: { 'app.kubernetes.io/managed-by': 'kindling' } } })
+
+    const ctx = context({ yes: true })
+    const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), ctx)
+    expect(report.ok).toBe(true)
+    expect(ctx.runner.lines.filter((line) => line.startsWith('helm uninstall'))).toEqual([])
+    expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'flux-system' })).toBeDefined()
+    expect(await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' })).toBeDefined()
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'kindling-owned', namespace: 'flux-system' })).toBeUndefined()
+  })
+})

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { parse, stringify } from 'yaml'
+import { executeActions } from '../../../bootstrap/engine/actions.js'
+import { BadInputError, PrerequisiteError } from '../../../bootstrap/engine/errors.js'
+import type { StepContext } from '../../../bootstrap/engine/step.js'
+import { deleted } from '../../../bootstrap/kube/conditions.js'
+import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
+import { connectKube } from '../../../bootstrap/steps/connect.js'
+import { ADOPTION_RECORD, EXISTING_ENGINE, existingClusterStatusStep, existingClusterStep, readAdoptionRecord } from '../../../bootstrap/steps/provider/existing-cluster.js'
+import { preflightStep } from '../../../bootstrap/steps/provider/preflight.js'
+import { summaryLines } from '../../../bootstrap/steps/summary.js'
+import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
+import { specText, testContext, testSpec } from '../../unit/support/context.js'
+import { toolsPresent } from '../../unit/steps/provider/support.js'
+import { controlPlane, testKube } from '../support.js'
+
+const kube = testKube()
+const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-existing-'))
+
+afterAll(async () => {
+  await kube.delete(ADOPTION_RECORD)
+  const fluxNamespace = { apiVersion: 'v1', kind: 'Namespace', name: 'flux-system' }
+  if ((await kube.delete(fluxNamespace)) === 'deleted') await kube.waitFor(fluxNamespace, deleted, { timeoutMs: 60_000 })
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/**
+ * A kubeconfig with the test cluster's context plus a decoy context (a dead server) that is the
+ * current one: kindling must use the context the spec names, never the current one.
+ */
+function kubeconfigWithDecoy(): string {
+  const config = parse(controlPlane().kubeconfig) as { clusters: { name: string; cluster: Record<string, unknown> }[]; contexts: { name: string; context: Record<string, unknown> }[]; users: { name: string }[]; 'current-context': string }
+  config.clusters.push({ name: 'decoy', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } })
+  config.contexts.push({ name: 'decoy', context: { cluster: 'decoy', user: config.users[0]!.name } })
+  config['current-context'] = 'decoy'
+  const file = path.join(dir, 'kubeconfig')
+  writeFileSync(file, stringify(config))
+  return file
+}
+
+function existingSpec(context: string): ClusterSpec {
+  return testSpec(specText({ provider: `type: existing\nkubeconfig: ${kubeconfigWithDecoy()}\ncontext: ${context}` }))
+}
+
+function contextFor(spec: ClusterSpec): StepContext {
+  const runner = new RecordingRunner(toolsPresent)
+  return { ...testContext({ spec, runner }), kube: () => connectKube(spec, runner) }
+}
+
+describe('existing provider against a real control plane', () => {
+  it('reports the Kubernetes version and nodes through the named context, not the current one', async () => {
+    const plane = controlPlane()
+    const spec = existingSpec(plane.context)
+    const ctx = contextFor(spec)
+    expect(await preflightStep(spec).check(ctx)).toMatchObject({ state: 'done' })
+    const result = await existingClusterStep(spec).check(ctx)
+    expect(result.state).toBe('todo')
+    expect(result.detail).toContain(`${plane.version}, ${plane.nodes.length} node`)
+    expect(result.detail).toMatch(/default StorageClass none, no GitOps engine installed/)
+    const summary = summaryLines(ctx).join('\n')
+    expect(summary).toContain(`context ${plane.context}`)
+    for (const node of plane.nodes) expect(summary).toMatch(new RegExp(`node ${node}: Ready`))
+    expect(ctx.shared.get(EXISTING_ENGINE)).toBeUndefined()
+  })
+
+  it('records what ran before kindling once, then has nothing to do', async () => {
+    const spec = existingSpec(controlPlane().context)
+    const step = existingClusterStep(spec)
+    const first = contextFor(spec)
+    expect((await step.check(first)).state).toBe('todo')
+    await executeActions(first, await step.plan(first))
+    expect(await readAdoptionRecord(kube)).toEqual({ engines: [], namespaces: [] })
+    const second = contextFor(spec)
+    expect((await step.check(second)).state).toBe('done')
+    await kube.delete(ADOPTION_RECORD)
+  })
+
+  it('sees a Flux that was there before and hands it to the GitOps steps to adopt', async () => {
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } }, { fieldManager: 'flux' })
+    const spec = existingSpec(controlPlane().context)
+    const ctx = contextFor(spec)
+    const status = await existingClusterStatusStep(spec).check(ctx)
+    expect(status).toMatchObject({ state: 'done', detail: expect.stringContaining('Flux already installed') })
+    expect(ctx.shared.get(EXISTING_ENGINE)).toBe('flux')
+    expect(summaryLines(ctx).join('\n')).toMatch(/Flux ran here before kindling: adopted, not reinstalled over/)
+  })
+
+  it('refuses a context the spec does not name: preflight fails (exit 3) and connecting is refused', async () => {
+    const spec = existingSpec('not-in-this-kubeconfig')
+    const ctx = contextFor(spec)
+    const preflight = (await preflightStep(spec).check(ctx).catch((error: unknown) => error)) as PrerequisiteError
+    expect(preflight).toBeInstanceOf(PrerequisiteError)
+    expect(preflight.details.join('\n')).toMatch(/no context named "not-in-this-kubeconfig" \(contexts there: .*decoy/)
+    await expect(existingClusterStep(spec).check(ctx)).rejects.toBeInstanceOf(BadInputError)
+  })
+})

@@ -1,0 +1,89 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCommand } from '../../../../bootstrap/cli/main.js'
+import { executeActions } from '../../../../bootstrap/engine/actions.js'
+import { runSteps } from '../../../../bootstrap/engine/run.js'
+import { confirmDestroyStep, destroyQuestion } from '../../../../bootstrap/steps/provider/destroy.js'
+import { providerDestroySteps } from '../../../../bootstrap/steps/provider/index.js'
+import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
+import { specText, testContext } from '../../support/context.js'
+import { clusterReplies, inspectJson, kindNode, kindSpec, toolsPresent } from './support.js'
+
+const dirs: string[] = []
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+function repo(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-destroy-'))
+  dirs.push(dir)
+  mkdirSync(path.join(dir, 'clusters', 'lab'), { recursive: true })
+  writeFileSync(path.join(dir, 'clusters', 'lab', 'cluster.yaml'), specText())
+  return dir
+}
+
+const registryReplies: Reply[] = [
+  { match: /^docker inspect --type container kindling-/, stdout: inspectJson([{ name: 'kindling-lab-cache-docker-io', image: 'registry' }]) },
+  { match: /^docker volume inspect/, exitCode: 1, stdout: 'kindling-lab-cache-docker-io\n', stderr: 'Error: no such volume: kindling-lab-registry' },
+]
+
+async function destroy(args: string[], isTTY = false) {
+  const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([kindNode('lab-control-plane', 'control-plane')]), ...registryReplies])
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCommand('destroy', ['--cluster', 'lab', ...args], { stdout: (text) => out.push(text), stderr: (text) => err.push(text), isTTY, cwd: repo(), signal: new AbortController().signal, runner })
+  return { code, runner, stdout: out.join(''), stderr: err.join(''), changes: runner.commands.filter((command) => !command.readOnly) }
+}
+
+describe('destroy', () => {
+  it('refuses without --yes in a non-interactive shell, exit 2, changing nothing', async () => {
+    const { code, stderr, changes } = await destroy([])
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/refusing to destroy without --yes in a non-interactive shell/)
+    expect(changes).toEqual([])
+  })
+
+  it('deletes the kind cluster with --yes and keeps the registry caches', async () => {
+    const { code, changes, stdout } = await destroy(['--yes'])
+    expect(code).toBe(0)
+    expect(changes.map((command) => [command.file, ...command.args].join(' '))).toEqual(['kind delete cluster --name lab'])
+    expect(stdout).toMatch(/registry caches kept for the next cluster: kindling-lab-cache-docker-io/)
+  })
+
+  it('removes the registry containers and their volumes too with --purge', async () => {
+    const { code, changes } = await destroy(['--yes', '--purge'])
+    expect(code).toBe(0)
+    expect(changes.map((command) => [command.file, ...command.args].join(' ')).sort()).toEqual([
+      'docker rm --force kindling-lab-cache-docker-io',
+      'docker volume rm kindling-lab-cache-docker-io',
+      'kind delete cluster --name lab',
+    ])
+  })
+
+  it('prints the whole plan in a dry run without asking or changing anything', async () => {
+    const { code, stdout, changes } = await destroy(['--dry-run'])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/ask: Delete kind cluster "lab" and everything in it \(registry caches are kept\)\?/)
+    expect(stdout).toMatch(/\$ kind delete cluster --name lab/)
+    expect(changes).toEqual([])
+  })
+
+  it('asks a person in a terminal and stops at no', async () => {
+    const spec = kindSpec()
+    const questions: string[] = []
+    const step = confirmDestroyStep(spec, { healthTimeoutMs: 1, interactive: true }, async (question) => (questions.push(question), false))
+    const ctx = testContext({ spec })
+    expect(await step.check(ctx)).toMatchObject({ state: 'todo' })
+    await expect(executeActions(ctx, await step.plan(ctx))).rejects.toThrow(/not confirmed: nothing was deleted/)
+    expect(questions).toEqual([destroyQuestion(spec, false)])
+  })
+
+  it('deletes nothing when the cluster is already gone (a second destroy)', async () => {
+    const spec = kindSpec()
+    const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), { match: /^docker inspect/, exitCode: 1, stdout: '[]', stderr: 'Error: No such container: x' }])
+    const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), testContext({ spec, runner, flags: { yes: true, purge: true } }))
+    expect(report.ok).toBe(true)
+    expect(report.steps.map((step) => step.status)).toEqual(['done', 'done', 'done', 'done'])
+    expect(runner.commands.filter((command) => !command.readOnly)).toEqual([])
+  })
+})

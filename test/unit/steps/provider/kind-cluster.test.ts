@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest'
+import { executeActions, describeAction } from '../../../../bootstrap/engine/actions.js'
+import { BadInputError } from '../../../../bootstrap/engine/errors.js'
+import type { Action, RunFlags, StepContext } from '../../../../bootstrap/engine/step.js'
+import type { KubeClient } from '../../../../bootstrap/kube/client.js'
+import { renderKindConfigYaml } from '../../../../bootstrap/render/kind-config.js'
+import { registryContainers, renderHostsToml, hostsTomlPath } from '../../../../bootstrap/render/registry-caches.js'
+import type { ClusterSpec } from '../../../../bootstrap/spec/load.js'
+import { kindClusterStep } from '../../../../bootstrap/steps/provider/kind-cluster.js'
+import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
+import { testContext } from '../../support/context.js'
+import { clusterReplies, inspectJson, kindNode, kindSpec, type FakeContainer } from './support.js'
+
+const PORTS = 'portMappings: [{containerPort: 30080, hostPort: 8080}, {containerPort: 30443, hostPort: 8443}]'
+const upToDate = { planApply: async () => [{ ref: 'ConfigMap kube-public/local-registry-hosting', state: 'up to date' }] } as unknown as KubeClient
+
+function context(spec: ClusterSpec, replies: Reply[], flags: Partial<RunFlags> = {}): StepContext & { lines: string[]; runner: RecordingRunner } {
+  const runner = new RecordingRunner(replies)
+  return { ...testContext({ spec, runner, flags, kube: upToDate }), runner }
+}
+
+/** Registry containers of the spec, attached to the kind network (or not). */
+function registries(spec: ClusterSpec, networks = ['bridge', 'kind']): FakeContainer[] {
+  return registryContainers(spec).map((registry) => ({ name: registry.name, image: 'registry', networks }))
+}
+
+/** Replies of a cluster that matches the spec, with every mirror wired. */
+function wiredCluster(spec: ClusterSpec, nodes: FakeContainer[]): Reply[] {
+  const files = registryContainers(spec).map((registry) => ({ match: `docker exec ${nodes[0]!.name} cat ${hostsTomlPath(registry)}`, stdout: renderHostsToml(registry).trimEnd() }))
+  return [...clusterReplies(nodes), ...files, { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) }]
+}
+
+const matchingNode = (): FakeContainer =>
+  kindNode('lab-control-plane', 'control-plane', { ports: ['127.0.0.1:41234->6443/tcp', '127.0.0.1:8080->30080/tcp', '127.0.0.1:8443->30443/tcp'] })
+
+describe('kind cluster step', () => {
+  it('creates an absent cluster with the exact commands in the golden file, config on stdin', async () => {
+    const spec = kindSpec(PORTS)
+    const ctx = context(spec, [...clusterReplies([]), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) }])
+    const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
+    expect(step.needs).toEqual(['preflight', 'registry-caches'])
+    expect(await step.check(ctx)).toMatchObject({ state: 'todo', detail: expect.stringContaining('does not exist') })
+    const actions = await step.plan(ctx)
+    await expect(actions.map((action) => describeAction(action, (text) => text)).join('\n')).toMatchFileSnapshot('__golden__/kind-create-plan.txt')
+    const create = actions.find((action): action is Extract<Action, { type: 'run' }> => action.type === 'run' && action.command.file === 'kind')!
+    expect(create.command.input).toBe(renderKindConfigYaml(spec))
+    expect(ctx.runner.commands.every((command) => command.readOnly)).toBe(true)
+
+    const apply = new RecordingRunner()
+    await executeActions({ ...ctx, runner: apply, kube: async () => ({ applyAll: async () => [] }) as unknown as KubeClient }, actions)
+    await expect(apply.lines.join('\n')).toMatchFileSnapshot('__golden__/kind-create-commands.txt')
+  })
+
+  it('reuses a cluster with the same config and changes nothing on a second run', async () => {
+    const spec = kindSpec(PORTS)
+    for (let run = 0; run < 2; run += 1) {
+      const ctx = context(spec, wiredCluster(spec, [matchingNode()]))
+      expect(await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).check(ctx)).toMatchObject({ state: 'done', detail: expect.stringContaining('exists with the same config') })
+      expect(ctx.runner.commands.every((command) => command.readOnly)).toBe(true)
+    }
+  })
+
+  it('rewires only what is missing: a registry off the kind network and a node without its mirror file', async () => {
+    const spec = kindSpec(`${PORTS}\nregistryCaches: {mirrors: [ghcr.io], localRegistry: {enabled: false}}`)
+    const ctx = context(spec, [...clusterReplies([matchingNode()]), { match: /^docker exec lab-control-plane cat/, exitCode: 1, stderr: 'cat: can\'t open: No such file' }, { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) }])
+    const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
+    expect(await step.check(ctx)).toMatchObject({ state: 'todo' })
+    const lines = (await step.plan(ctx)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
+    expect(lines).toEqual(['$ docker network connect kind kindling-lab-cache-ghcr-io', "$ docker exec --interactive lab-control-plane sh -c 'mkdir -p /etc/containerd/certs.d/ghcr.io && cat > /etc/containerd/certs.d/ghcr.io/hosts.toml' < <stdin>"])
+  })
+
+  it('stops and explains when the live cluster was created with other port mappings, changing nothing', async () => {
+    const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]')
+    const ctx = context(spec, clusterReplies([matchingNode()]))
+    const error = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: true }).check(ctx).catch((caught: unknown) => caught)) as BadInputError
+    expect(error).toBeInstanceOf(BadInputError)
+    expect(error.message).toMatch(/kind cluster lab exists with a different config/)
+    expect(error.details.join('\n')).toMatch(/port mappings: 127\.0\.0\.1:8080->30080\/tcp, 127\.0\.0\.1:8443->30443\/tcp published; the spec wants 127\.0\.0\.1:9090->30080\/tcp/)
+    expect(error.details.join('\n')).toMatch(/--recreate/)
+    expect(ctx.runner.commands.every((command) => command.readOnly)).toBe(true)
+  })
+
+  it('names a different node count and node image', async () => {
+    const spec = kindSpec(`nodes: {workers: 1}\n${PORTS}`)
+    const old = { ...matchingNode(), image: 'kindest/node:v1.33.1@sha256:x' }
+    const error = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).check(context(spec, clusterReplies([old]))).catch((caught: unknown) => caught)) as BadInputError
+    expect(error.details.join('\n')).toMatch(/nodes: 1 control plane\(s\) and 0 worker\(s\) run; the spec wants 1 and 1/)
+    expect(error.details.join('\n')).toMatch(/node image: kindest\/node:v1\.33\.1@sha256:x runs/)
+  })
+
+  it('refuses --recreate without --yes in a non-interactive shell', async () => {
+    const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]')
+    const ctx = context(spec, clusterReplies([matchingNode()]), { recreate: true })
+    await expect(kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).check(ctx)).rejects.toThrow(/refusing to re-create kind cluster lab without --yes/)
+  })
+
+  it('re-creates with --recreate --yes: delete, then create with the new config', async () => {
+    const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]\nregistryCaches: {enabled: false}')
+    const ctx = context(spec, clusterReplies([matchingNode()]), { recreate: true, yes: true })
+    const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
+    expect(await step.check(ctx)).toMatchObject({ state: 'todo', detail: expect.stringContaining('re-creating') })
+    const runs = (await step.plan(ctx)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
+    expect(runs).toEqual(['$ kind delete cluster --name lab', '$ kind create cluster --name lab --config - --wait 0s < <stdin>'])
+  })
+
+  it('asks before re-creating in a terminal, and deletes nothing when the answer is no', async () => {
+    const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]\nregistryCaches: {enabled: false}')
+    const ctx = context(spec, clusterReplies([matchingNode()]), { recreate: true })
+    const questions: string[] = []
+    const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: true }, async (question) => (questions.push(question), false))
+    await step.check(ctx)
+    const apply = new RecordingRunner()
+    await expect(executeActions({ ...ctx, runner: apply }, await step.plan(ctx))).rejects.toThrow(/not confirmed/)
+    expect(questions).toEqual(['Delete kind cluster "lab" and everything in it, then create it again with the new config?'])
+    expect(apply.commands).toEqual([])
+  })
+
+  it('starts stopped nodes and writes their mirror files again', async () => {
+    const spec = kindSpec(`${PORTS}\nregistryCaches: {mirrors: [quay.io], localRegistry: {enabled: false}}`)
+    const ctx = context(spec, [...clusterReplies([{ ...matchingNode(), running: false }]), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) }])
+    const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
+    expect(await step.check(ctx)).toMatchObject({ state: 'todo', detail: 'lab-control-plane stopped; 1 containerd mirror file(s) missing or outdated' })
+    const runs = (await step.plan(ctx)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
+    expect(runs[0]).toBe('$ docker start lab-control-plane')
+    expect(runs).toHaveLength(2)
+  })
+})

@@ -1,0 +1,108 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCommand } from '../../../../bootstrap/cli/main.js'
+import { PrerequisiteError } from '../../../../bootstrap/engine/errors.js'
+import { connectKube } from '../../../../bootstrap/steps/connect.js'
+import { inotifyCheck, preflightChecks, preflightStep, probePort } from '../../../../bootstrap/steps/provider/preflight.js'
+import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
+import { specText, testContext, testSpec } from '../../support/context.js'
+import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
+
+const servers: Server[] = []
+const dirs: string[] = []
+afterAll(async () => {
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }))
+})
+
+/** A real socket listening on 127.0.0.1, on a port the kernel picks. */
+async function listening(): Promise<number> {
+  const server = createServer()
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as { port: number }).port
+}
+
+describe('preflight', () => {
+  it('sees a port another process listens on, and a free one as free', async () => {
+    const busy = await listening()
+    expect(await probePort(busy, '127.0.0.1', 'TCP')).toBe('in use')
+    const free = await listening()
+    await new Promise((resolve) => servers.pop()!.close(resolve))
+    expect(await probePort(free, '127.0.0.1', 'TCP')).toBe('free')
+  })
+
+  it('fails with exit 3 naming a host port that something else listens on', async () => {
+    const busy = await listening()
+    const spec = kindSpec(`portMappings: [{containerPort: 30080, hostPort: ${busy}}]`)
+    const ctx = testContext({ spec, runner: new RecordingRunner([...toolsPresent, ...clusterReplies([]), noSuchContainer]) })
+    const error = await preflightStep(spec).check(ctx).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(PrerequisiteError)
+    expect((error as PrerequisiteError).details.join('\n')).toMatch(new RegExp(`host port ${busy}/TCP free: host port ${busy} \\(portMappings\\[0\\] \\(→ 30080/TCP\\)\\) on 127.0.0.1 is already in use`))
+  })
+
+  it('accepts a port held by its own kind cluster (a re-run)', async () => {
+    const busy = await listening()
+    const spec = kindSpec(`portMappings: [{containerPort: 30080, hostPort: ${busy}}]\nregistryCaches: {enabled: false}`)
+    const node = kindNode('lab-control-plane', 'control-plane', { ports: ['127.0.0.1:41234->6443/tcp', `127.0.0.1:${busy}->30080/tcp`] })
+    const ctx = testContext({ spec, runner: new RecordingRunner([...toolsPresent, ...clusterReplies([node])]) })
+    expect(await preflightStep(spec).check(ctx)).toMatchObject({ state: 'done' })
+  })
+
+  it('lists every failed check at once, with how to fix each', async () => {
+    const busy = await listening()
+    const spec = kindSpec(`nodes: {workers: 1}\nportMappings: [{containerPort: 30080, hostPort: ${busy}}]`)
+    const runner = new RecordingRunner([
+      { match: 'kind version', stdout: 'kind v0.29.0 go1.24 linux/amd64' },
+      { match: 'docker info', exitCode: 1, stderr: 'Cannot connect to the Docker daemon' },
+      { match: 'docker', stdout: '28.2.2' },
+      ...toolsPresent.filter((reply) => !/docker|kind/.test(String(reply.match))),
+    ])
+    const checks = preflightChecks(spec).map((check) => (check.name === 'inotify limits sufficient' ? inotifyCheck(async () => 128) : check))
+    const error = (await preflightStep(spec, { extra: [] }).check({ ...testContext({ spec, runner }) }).catch((caught: unknown) => caught)) as PrerequisiteError
+    expect(error.exitCode).toBe(3)
+    const text = error.details.join('\n')
+    expect(text).toMatch(/kind installed: kind 0\.29\.0 is installed, but kindling pins 0\.30\.0\n\s+fix: run inside `devbox shell`/)
+    expect(text).toMatch(/Docker daemon reachable: the Docker daemon is not reachable/)
+    expect(text).toMatch(new RegExp(`host port ${busy}/TCP free`))
+    expect(checks.map((check) => check.name)).toContain('inotify limits sufficient')
+  })
+
+  it('checks inotify limits only for multi-node clusters, and names the sysctl to raise', async () => {
+    expect(preflightChecks(kindSpec()).map((check) => check.name)).not.toContain('inotify limits sufficient')
+    expect(preflightChecks(kindSpec('nodes: {workers: 2}')).map((check) => check.name)).toContain('inotify limits sufficient')
+    const low = await inotifyCheck(async (name) => (name === 'max_user_watches' ? 8192 : 128)).run(testContext())
+    expect(low?.problem).toMatch(/fs\.inotify\.max_user_watches is 8192 \(need 524288\), fs\.inotify\.max_user_instances is 128 \(need 512\)/)
+    expect(low?.fix).toMatch(/sudo sysctl fs\.inotify\.max_user_watches=524288 fs\.inotify\.max_user_instances=512/)
+    expect(await inotifyCheck(async () => undefined).run(testContext())).toBeUndefined()
+  })
+
+  it('refuses a context the kubeconfig does not have, listing the ones it has', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-preflight-'))
+    dirs.push(dir)
+    const kubeconfig = path.join(dir, 'config')
+    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: other, context: {cluster: c, user: u}}]\ncurrent-context: other\n`)
+    const spec = testSpec(specText({ provider: `type: existing\nkubeconfig: ${kubeconfig}\ncontext: homelab` }))
+    const runner = new RecordingRunner(toolsPresent)
+    const ctx = { ...testContext({ spec, runner }), kube: () => connectKube(spec, runner) }
+    const error = (await preflightStep(spec).check(ctx).catch((caught: unknown) => caught)) as PrerequisiteError
+    expect(error.details.join('\n')).toMatch(/kube context reachable: kubeconfig .* has no context named "homelab" \(contexts there: other; kindling only uses the context the spec names\)/)
+  })
+
+  it('fails the CLI with exit 3 naming the clashing port, having run only read-only commands', async () => {
+    const busy = await listening()
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-cli-'))
+    dirs.push(dir)
+    mkdirSync(path.join(dir, 'clusters', 'lab'), { recursive: true })
+    writeFileSync(path.join(dir, 'clusters', 'lab', 'cluster.yaml'), specText({ provider: `type: kind\nportMappings: [{containerPort: 30080, hostPort: ${busy}}]` }))
+    const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), noSuchContainer, { match: /^docker inspect/, stdout: inspectJson([]) }])
+    const err: string[] = []
+    const code = await runCommand('bootstrap', ['--cluster', 'lab'], { stdout: () => {}, stderr: (text) => err.push(text), isTTY: false, cwd: dir, signal: new AbortController().signal, runner })
+    expect(code).toBe(3)
+    expect(err.join('')).toContain(`host port ${busy}`)
+    expect(runner.commands.every((command) => command.readOnly)).toBe(true)
+  })
+})
