@@ -1,0 +1,97 @@
+import type { KubeObject } from '../kube/client.js'
+import type { ClusterSpec } from '../spec/load.js'
+
+/** Where Flux and the Flux Operator run; FluxInstance must live in the operator's namespace. */
+export const FLUX_NAMESPACE = 'flux-system'
+export const FLUX_OPERATOR_RELEASE = 'flux-operator'
+export const FLUX_OPERATOR_CHART = 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator'
+/** The only name a FluxInstance may have. */
+export const FLUX_INSTANCE_NAME = 'flux'
+/** The controllers the cluster needs: sources, kustomize (with SOPS), Helm releases, notifications. */
+export const FLUX_COMPONENTS = ['source-controller', 'kustomize-controller', 'helm-controller', 'notification-controller'] as const
+
+type FluxSpec = Extract<ClusterSpec['gitops'], { engine: 'flux' }>
+
+function fluxOf(spec: ClusterSpec): FluxSpec {
+  if (spec.gitops.engine !== 'flux') throw new Error(`cluster ${spec.name} uses ${spec.gitops.engine}, not flux`)
+  return spec.gitops
+}
+
+/**
+ * The FluxInstance the operator turns into the Flux controllers, at exactly the spec's version.
+ * It has no `sync`: the GitRepository and Kustomization are kindling's own (render/sync.ts), so
+ * SOPS decryption is a plain field rather than a patch.
+ */
+export function renderFluxInstance(spec: ClusterSpec): KubeObject {
+  const flux = fluxOf(spec)
+  return {
+    apiVersion: 'fluxcd.controlplane.io/v1',
+    kind: 'FluxInstance',
+    metadata: { name: FLUX_INSTANCE_NAME, namespace: FLUX_NAMESPACE },
+    spec: {
+      distribution: { version: flux.version.replace(/^v/, ''), registry: 'ghcr.io/fluxcd' },
+      components: [...FLUX_COMPONENTS],
+      cluster: { type: 'kubernetes', multitenant: false, networkPolicy: true, domain: 'cluster.local' },
+    },
+  }
+}
+
+/** Values for the flux-operator chart; the defaults suit every cluster, so the file starts empty. */
+export function renderFluxOperatorValues(): Record<string, unknown> {
+  return {}
+}
+
+/**
+ * The operator's own Helm release as Flux objects, so Flux adopts the release the bootstrap
+ * installed (same name, namespace, chart version and values file) instead of re-creating it.
+ */
+export function renderFluxOperatorRelease(spec: ClusterSpec): KubeObject[] {
+  const flux = fluxOf(spec)
+  return [
+    {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'OCIRepository',
+      metadata: { name: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
+      spec: {
+        interval: '1h',
+        url: FLUX_OPERATOR_CHART,
+        ref: { tag: flux.operatorVersion.replace(/^v/, '') },
+        layerSelector: { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', operation: 'copy' },
+      },
+    },
+    {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
+      spec: {
+        interval: '1h',
+        releaseName: FLUX_OPERATOR_RELEASE,
+        chartRef: { kind: 'OCIRepository', name: FLUX_OPERATOR_RELEASE },
+        valuesFrom: [{ kind: 'ConfigMap', name: FLUX_OPERATOR_VALUES_CONFIGMAP, valuesKey: 'values.yaml' }],
+      },
+    },
+  ]
+}
+
+export const FLUX_OPERATOR_VALUES_CONFIGMAP = 'flux-operator-values'
+
+/** File names inside `clusters/<name>/flux-system/`. */
+export const FLUX_FILES = {
+  kustomization: 'kustomization.yaml',
+  operatorRelease: 'flux-operator.yaml',
+  operatorValues: 'flux-operator-values.yaml',
+  instance: 'flux-instance.yaml',
+  sync: 'sync.yaml',
+} as const
+
+/** The kustomize file of `flux-system/`: the values file becomes the ConfigMap the HelmRelease reads. */
+export function renderFluxSystemKustomization(): Record<string, unknown> {
+  return {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: [FLUX_FILES.operatorRelease, FLUX_FILES.instance, FLUX_FILES.sync],
+    configMapGenerator: [{ name: FLUX_OPERATOR_VALUES_CONFIGMAP, namespace: FLUX_NAMESPACE, files: [`values.yaml=${FLUX_FILES.operatorValues}`] }],
+    // A fixed name, because kustomize cannot rewrite references inside a HelmRelease.
+    generatorOptions: { disableNameSuffixHash: true },
+  }
+}

@@ -1,0 +1,72 @@
+import { parseDocument, stringify } from 'yaml'
+import type { KubeObject } from '../kube/client.js'
+import type { ClusterSpec } from '../spec/load.js'
+import type { Secret } from '../tools/secrets.js'
+import { ARGOCD_NAMESPACE, ARGOCD_SOPS_KEY, ARGOCD_SOPS_SECRET } from './argocd.js'
+import { FLUX_NAMESPACE } from './flux.js'
+import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET } from './sync.js'
+
+/** What the engine needs to read the repository; values are `Secret`s, masked everywhere but the API. */
+export type RepoCredentials =
+  | { type: 'ssh'; privateKey: Secret; knownHosts: string }
+  | { type: 'https'; username: string; token: Secret }
+
+/** Name and namespace of the repository credentials Secret of the spec's engine. */
+export function repoSecretRef(spec: ClusterSpec): { name: string; namespace: string } {
+  return spec.gitops.engine === 'flux' ? { name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE } : { name: `${spec.name}-repository`, namespace: ARGOCD_NAMESPACE }
+}
+
+/**
+ * The repository Secret in the engine's own format. Flux: `identity` + `known_hosts`, or
+ * `username` + `password`. Argo CD: a Secret labelled as a repository with `url` and
+ * `sshPrivateKey`, or `username` + `password`. Nothing else (no write access, no other repos).
+ */
+export function renderRepoSecret(spec: ClusterSpec, credentials: RepoCredentials): KubeObject {
+  const ref = repoSecretRef(spec)
+  if (spec.gitops.engine === 'flux') {
+    const stringData =
+      credentials.type === 'ssh' ? { identity: credentials.privateKey, known_hosts: credentials.knownHosts } : { username: credentials.username, password: credentials.token }
+    return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref }, type: 'Opaque', stringData }
+  }
+  const stringData =
+    credentials.type === 'ssh'
+      ? { type: 'git', url: spec.repository.url, sshPrivateKey: credentials.privateKey }
+      : { type: 'git', url: spec.repository.url, username: credentials.username, password: credentials.token }
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref, labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, type: 'Opaque', stringData }
+}
+
+/** Name, namespace and key of the Secret the engine decrypts SOPS files with. */
+export function sopsSecretRef(spec: ClusterSpec): { name: string; namespace: string; key: string } {
+  return spec.gitops.engine === 'flux'
+    ? { name: FLUX_SOPS_SECRET, namespace: FLUX_NAMESPACE, key: FLUX_SOPS_KEY }
+    : { name: ARGOCD_SOPS_SECRET, namespace: ARGOCD_NAMESPACE, key: ARGOCD_SOPS_KEY }
+}
+
+/** The age identity as the engine's decryption Secret (Flux `decryption.secretRef`; Argo CD's KSOPS mount). */
+export function renderSopsSecret(spec: ClusterSpec, ageKeyFile: Secret): KubeObject {
+  const { key, ...ref } = sopsSecretRef(spec)
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref }, type: 'Opaque', stringData: { [key]: ageKeyFile } }
+}
+
+/** The SOPS rule of one cluster: its `*.sops.yaml` files, encrypting only Secret payloads. */
+export function sopsPathRegex(spec: ClusterSpec): string {
+  return `${spec.repository.path.replaceAll('.', '\\.')}/.*\\.sops\\.ya?ml$`
+}
+
+/**
+ * `.sops.yaml` with this cluster's creation rule first (SOPS uses the first rule that matches),
+ * keeping every other cluster's rules and any comments. Returns the text unchanged when it holds.
+ */
+export function renderSopsConfig(spec: ClusterSpec, recipient: string, existing?: string): string {
+  const rule = { path_regex: sopsPathRegex(spec), encrypted_regex: '^(data|stringData)$', age: recipient }
+  if (!existing?.trim()) {
+    return `# SOPS rules: files named *.sops.yaml under a cluster folder are encrypted for that cluster's age key.\n${stringify({ creation_rules: [rule] }, { lineWidth: 0 })}`
+  }
+  const doc = parseDocument(existing)
+  const current = (doc.toJS() as { creation_rules?: Record<string, unknown>[] } | null)?.creation_rules ?? []
+  const first = current[0]
+  if (first && first.path_regex === rule.path_regex && first.age === rule.age && first.encrypted_regex === rule.encrypted_regex) return existing
+  const others = current.filter((entry) => entry.path_regex !== rule.path_regex)
+  doc.set('creation_rules', doc.createNode([rule, ...others]))
+  return doc.toString({ lineWidth: 0 })
+}

@@ -1,0 +1,89 @@
+import type { KubeObject } from '../kube/client.js'
+import type { ClusterSpec } from '../spec/load.js'
+import { ARGOCD_FILES, ARGOCD_NAMESPACE } from './argocd.js'
+import { FLUX_FILES, FLUX_NAMESPACE } from './flux.js'
+
+/** Flux's sync objects use the names `flux bootstrap` and the Flux Operator use, so tools recognise them. */
+export const FLUX_SYNC_NAME = 'flux-system'
+/** The Secret with the repository credentials, for either engine. */
+export const FLUX_REPO_SECRET = 'flux-system'
+export const FLUX_SOPS_SECRET = 'sops-age'
+/** Flux finds age keys in decryption Secrets by this suffix. */
+export const FLUX_SOPS_KEY = 'age.agekey'
+export const ARGOCD_ROOT_APP = 'root'
+
+/** The folder of the engine's own files inside `clusters/<name>/`. */
+export function engineDir(spec: ClusterSpec): string {
+  return spec.gitops.engine === 'flux' ? 'flux-system' : 'argocd'
+}
+
+/** Flux reads only `ssh://` URLs; the scp-like `git@host:path` form is rewritten to it. */
+export function fluxRepoUrl(url: string): string {
+  const scp = /^([\w.-]+)@([^:/]+):(?!\/\/)(.+)$/.exec(url)
+  return scp ? `ssh://${scp[1]}@${scp[2]}/${scp[3]}` : url
+}
+
+/**
+ * Flux's root sync: a GitRepository for the branch and a Kustomization for `clusters/<name>/`
+ * with prune on, waiting for everything it applies to be healthy, decrypting SOPS files when on.
+ */
+export function renderFluxSync(spec: ClusterSpec): KubeObject[] {
+  const { repository } = spec
+  return [
+    {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE },
+      spec: {
+        interval: '1m',
+        url: fluxRepoUrl(repository.url),
+        ref: { branch: repository.branch },
+        ...(repository.auth.type === 'none' ? {} : { secretRef: { name: FLUX_REPO_SECRET } }),
+      },
+    },
+    {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE },
+      spec: {
+        interval: '10m',
+        retryInterval: '1m',
+        timeout: '10m',
+        path: `./${repository.path}`,
+        prune: true,
+        wait: true,
+        sourceRef: { kind: 'GitRepository', name: FLUX_SYNC_NAME },
+        ...(spec.secrets.sops.enabled ? { decryption: { provider: 'sops', secretRef: { name: FLUX_SOPS_SECRET } } } : {}),
+      },
+    },
+  ]
+}
+
+/** Argo CD's root sync: one Application for `clusters/<name>/`, automated with prune, self-heal and server-side apply. */
+export function renderArgoRootApp(spec: ClusterSpec): KubeObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: ARGOCD_ROOT_APP, namespace: ARGOCD_NAMESPACE },
+    spec: {
+      project: 'default',
+      source: { repoURL: spec.repository.url, targetRevision: spec.repository.branch, path: spec.repository.path },
+      destination: { server: 'https://kubernetes.default.svc', namespace: ARGOCD_NAMESPACE },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['ServerSideApply=true'],
+        retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+      },
+    },
+  }
+}
+
+/** The root sync objects of the spec's engine. */
+export function renderRootSync(spec: ClusterSpec): KubeObject[] {
+  return spec.gitops.engine === 'flux' ? renderFluxSync(spec) : [renderArgoRootApp(spec)]
+}
+
+/** Where the root sync objects are kept in the repository, so the engine manages them too. */
+export function rootSyncFile(spec: ClusterSpec): string {
+  return `${spec.repository.path}/${engineDir(spec)}/${spec.gitops.engine === 'flux' ? FLUX_FILES.sync : ARGOCD_FILES.rootApp}`
+}

@@ -1,0 +1,129 @@
+import { chmod, mkdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { BadInputError } from '../../engine/errors.js'
+import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import { renderRepoSecret, repoSecretRef, type RepoCredentials } from '../../render/secrets.js'
+import { expandHome, type ClusterSpec } from '../../spec/load.js'
+import { sshKeygenCommand, sshKeyscanCommand } from '../../tools/git.js'
+import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
+import { Secret } from '../../tools/secrets.js'
+import { addSummary } from '../summary.js'
+import { deployKeyFile, requireHttpsToken } from './repo.js'
+
+/** The live Secret's data, decoded, to compare with what the engine should have. */
+async function liveSecretData(ctx: StepContext): Promise<Record<string, string> | undefined> {
+  const ref = repoSecretRef(ctx.spec)
+  const live = await (await ctx.kube()).get({ apiVersion: 'v1', kind: 'Secret', ...ref })
+  if (!live) return undefined
+  const data = (live.data ?? {}) as Record<string, string>
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]))
+}
+
+async function readPrivateKey(ctx: StepContext, file: string): Promise<Secret | undefined> {
+  try {
+    const value = await readFile(file, 'utf8')
+    ctx.secrets.add(value)
+    return new Secret(value, 'deploy key')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/** known_hosts for the repository's host: the spec's file, else what the host presents now. */
+async function knownHosts(ctx: StepContext): Promise<string> {
+  const auth = ctx.spec.repository.auth
+  if (auth.type === 'ssh' && auth.knownHostsFile) return readFile(path.resolve(ctx.spec.repoRoot, expandHome(auth.knownHostsFile)), 'utf8')
+  const result = await ctx.runner.run(sshKeyscanCommand(ctx.spec.repository.url), { signal: ctx.signal })
+  const lines = result.stdout.split('\n').filter((line) => line.trim() && !line.startsWith('#'))
+  if (lines.length === 0) throw new BadInputError(`ssh-keyscan found no host keys for ${ctx.spec.repository.url}`, { details: ['set repository.auth.knownHostsFile to a known_hosts file for the host'] })
+  return `${lines.join('\n')}\n`
+}
+
+async function checkCredentials(ctx: StepContext): Promise<CheckResult> {
+  const auth = ctx.spec.repository.auth
+  if (auth.type === 'none') return { state: 'done', detail: 'public repository: no credentials needed' }
+  const ref = repoSecretRef(ctx.spec)
+  if (auth.type === 'https') {
+    const token = requireHttpsToken(ctx)
+    const live = await liveSecretData(ctx)
+    const same = live?.username === auth.username && live.password === token.reveal() && (ctx.spec.gitops.engine === 'flux' || live.url === ctx.spec.repository.url)
+    return same ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the token from ${auth.tokenEnv}` } : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
+  }
+  const file = deployKeyFile(ctx.spec)
+  const key = await readPrivateKey(ctx, file)
+  if (!key) return { state: 'todo', detail: `no deploy key at ${file}: one will be generated` }
+  const live = await liveSecretData(ctx)
+  const liveKey = ctx.spec.gitops.engine === 'flux' ? live?.identity : live?.sshPrivateKey
+  return liveKey === key.reveal() ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the deploy key ${file}` } : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
+}
+
+async function planCredentials(ctx: StepContext): Promise<Action[]> {
+  const { spec } = ctx
+  const auth = spec.repository.auth
+  if (auth.type === 'none') return []
+  const ref = repoSecretRef(spec)
+  if (auth.type === 'https') {
+    const token = requireHttpsToken(ctx)
+    const secret = renderRepoSecret(spec, { type: 'https', username: auth.username, token })
+    return [{ type: 'apply', objects: [secret], description: `repository token from $${auth.tokenEnv} (read-only use)` }]
+  }
+  const file = deployKeyFile(spec)
+  const actions: Action[] = []
+  if (!(await readPrivateKey(ctx, file))) {
+    if (auth.privateKeyFile) throw new BadInputError(`repository.auth.privateKeyFile ${auth.privateKeyFile} does not exist`)
+    actions.push(
+      { type: 'call', description: `create ${path.dirname(file)} (mode 700)`, run: async () => void (await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })) },
+      { type: 'run', command: sshKeygenCommand(file, `kindling-${spec.name}`), description: 'generate an ed25519 deploy key' },
+    )
+  }
+  actions.push({
+    type: 'call',
+    description: `apply Secret ${ref.namespace}/${ref.name} with the deploy key ${file} and the host's known_hosts`,
+    run: async (inner) => {
+      const privateKey = await readPrivateKey(inner, file)
+      if (!privateKey) throw new BadInputError(`deploy key ${file} is missing`)
+      await chmod(file, 0o600)
+      const credentials: RepoCredentials = { type: 'ssh', privateKey, knownHosts: await knownHosts(inner) }
+      const result = await (await inner.kube()).apply(renderRepoSecret(inner.spec, credentials))
+      inner.log(`${result.ref}: ${result.outcome}`)
+    },
+  })
+  actions.push(deployKeyAction(spec, file))
+  return actions
+}
+
+/** Print the public key and where it goes; with a host token in the environment, register it read-only. */
+function deployKeyAction(spec: ClusterSpec, file: string): Action {
+  const host = detectGitHost(spec.repository.url, process.env)
+  return {
+    type: 'call',
+    description: host
+      ? `register ${file}.pub as a read-only deploy key through the ${host.kind} API (token from $${host.tokenEnv})`
+      : `print ${file}.pub: add it as a read-only deploy key at ${deployKeySettingsHint(spec.repository.url)}`,
+    run: async (ctx) => {
+      const publicKey = (await readFile(`${file}.pub`, 'utf8')).trim()
+      ctx.log(`deploy key (public): ${publicKey}`)
+      if (!host) {
+        ctx.log(`add it as a read-only deploy key: ${deployKeySettingsHint(spec.repository.url)}`)
+        addSummary(ctx, `Deploy key: add ${file}.pub (read-only) at ${deployKeySettingsHint(spec.repository.url)}`)
+        return
+      }
+      const token = process.env[host.tokenEnv]!
+      ctx.secrets.add(token)
+      const outcome = await registerDeployKey(host, { title: `kindling ${spec.name}`, publicKey }, new Secret(token, host.tokenEnv), globalThis.fetch as unknown as FetchLike, ctx.signal)
+      ctx.log(`deploy key ${outcome === 'added' ? 'registered (read-only)' : 'already registered'} on ${host.owner}/${host.repo}`)
+    },
+  }
+}
+
+/** Step `repo-credentials`: the engine's read access to the repository (none, SSH deploy key, HTTPS token). */
+export function repoCredentialsStep(_spec: ClusterSpec): Step {
+  return {
+    name: 'repo-credentials',
+    title: 'Give the engine read access to the repository',
+    needs: ['engine'],
+    check: checkCredentials,
+    plan: planCredentials,
+  }
+}

@@ -1,0 +1,35 @@
+import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import { renderRootSync, rootSyncFile } from '../../render/sync.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import { fileWrites, pushNote, remoteHead, rootSyncFiles } from './repo.js'
+
+async function checkRootSync(ctx: StepContext): Promise<CheckResult> {
+  // Asked here so a wrong URL, branch or credential shows before anything waits on the engine.
+  await remoteHead(ctx)
+  if ((await fileWrites(ctx.spec, await rootSyncFiles(ctx.spec))).length > 0) return { state: 'todo', detail: `${rootSyncFile(ctx.spec)} to write` }
+  const plan = await (await ctx.kube()).planApply(renderRootSync(ctx.spec))
+  const pending = plan.filter((entry) => entry.state !== 'up to date')
+  if (pending.length > 0) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', ') }
+  return { state: 'done', detail: `${plan.map((entry) => entry.ref).join(', ')} up to date` }
+}
+
+async function planRootSync(ctx: StepContext): Promise<Action[]> {
+  const { spec } = ctx
+  const writes = await fileWrites(spec, await rootSyncFiles(spec))
+  return [
+    ...writes,
+    { type: 'apply', objects: renderRootSync(spec), description: `sync ${spec.repository.url} ${spec.repository.branch}:${spec.repository.path}` },
+    ...(writes.length > 0 ? [pushNote(spec)] : []),
+  ]
+}
+
+/** Step `root-sync`: point the engine at `clusters/<name>/`; the same objects are in the repository. */
+export function rootSyncStep(spec: ClusterSpec): Step {
+  return {
+    name: 'root-sync',
+    title: `Point ${spec.gitops.engine === 'flux' ? 'Flux' : 'Argo CD'} at ${spec.repository.path}/`,
+    needs: ['engine', 'repo-credentials', ...(spec.secrets.sops.enabled ? ['sops-key'] : [])],
+    check: checkRootSync,
+    plan: planRootSync,
+  }
+}

@@ -1,0 +1,98 @@
+import { KindlingError } from '../engine/errors.js'
+import { parseGitUrl } from './git.js'
+import type { Secret } from './secrets.js'
+
+/** A Git host whose API can register a read-only deploy key. */
+export interface GitHostApi {
+  kind: 'github' | 'gitlab' | 'gitea'
+  /** The environment variable the token is read from. */
+  tokenEnv: string
+  baseUrl: string
+  owner: string
+  repo: string
+}
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>
+
+/**
+ * Which host API a repository URL belongs to, and which token variable is set for it: GitHub
+ * (GITHUB_TOKEN), GitLab (GITLAB_TOKEN), Gitea/Forgejo (GITEA_TOKEN, any other host). Undefined when
+ * no token is in the environment: the user adds the key by hand.
+ */
+export function detectGitHost(url: string, env: NodeJS.ProcessEnv): GitHostApi | undefined {
+  const { host, path } = parseGitUrl(url)
+  const parts = path.replace(/\.git$/, '').split('/').filter(Boolean)
+  if (parts.length < 2) return undefined
+  const repo = parts.pop()!
+  const owner = parts.join('/')
+  if (host === 'github.com') return env.GITHUB_TOKEN ? { kind: 'github', tokenEnv: 'GITHUB_TOKEN', baseUrl: 'https://api.github.com', owner, repo } : undefined
+  if (host === 'gitlab.com' || host.startsWith('gitlab.')) return env.GITLAB_TOKEN ? { kind: 'gitlab', tokenEnv: 'GITLAB_TOKEN', baseUrl: `https://${host}/api/v4`, owner, repo } : undefined
+  return env.GITEA_TOKEN ? { kind: 'gitea', tokenEnv: 'GITEA_TOKEN', baseUrl: `https://${host}/api/v1`, owner, repo } : undefined
+}
+
+/** Where a person adds a deploy key by hand, for the message printed with the public key. */
+export function deployKeySettingsHint(url: string): string {
+  const { host, path } = parseGitUrl(url)
+  const project = path.replace(/\.git$/, '')
+  if (host === 'github.com') return `https://github.com/${project}/settings/keys (Add deploy key, leave "Allow write access" off)`
+  if (host === 'gitlab.com' || host.startsWith('gitlab.')) return `https://${host}/${project}/-/settings/repository (Deploy keys, without write access)`
+  return `the repository's deploy key settings on ${host} (read-only)`
+}
+
+/**
+ * Register a public key as a read-only deploy key, unless the same key is already there. The token
+ * goes only into a request header; errors carry the status and the host's message, never the token.
+ */
+export async function registerDeployKey(api: GitHostApi, key: { title: string; publicKey: string }, token: Secret, fetchImpl: FetchLike, signal?: AbortSignal): Promise<'added' | 'present'> {
+  const endpoint = keysEndpoint(api)
+  const headers = authHeaders(api, token)
+  const existing = await request(fetchImpl, 'GET', endpoint, headers, undefined, signal)
+  const wanted = keyBody(key.publicKey)
+  if (Array.isArray(existing) && existing.some((entry) => keyBody(String((entry as { key?: unknown }).key ?? '')) === wanted)) return 'present'
+  const body = api.kind === 'gitlab' ? { title: key.title, key: key.publicKey, can_push: false } : { title: key.title, key: key.publicKey, read_only: true }
+  await request(fetchImpl, 'POST', endpoint, { ...headers, 'Content-Type': 'application/json' }, JSON.stringify(body), signal)
+  return 'added'
+}
+
+function keysEndpoint(api: GitHostApi): string {
+  switch (api.kind) {
+    case 'github':
+      return `${api.baseUrl}/repos/${api.owner}/${api.repo}/keys`
+    case 'gitea':
+      return `${api.baseUrl}/repos/${api.owner}/${api.repo}/keys`
+    case 'gitlab':
+      return `${api.baseUrl}/projects/${encodeURIComponent(`${api.owner}/${api.repo}`)}/deploy_keys`
+  }
+}
+
+function authHeaders(api: GitHostApi, token: Secret): Record<string, string> {
+  switch (api.kind) {
+    case 'github':
+      return { Authorization: `Bearer ${token.reveal()}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' }
+    case 'gitea':
+      return { Authorization: `token ${token.reveal()}`, Accept: 'application/json' }
+    case 'gitlab':
+      return { 'PRIVATE-TOKEN': token.reveal(), Accept: 'application/json' }
+  }
+}
+
+/** "ssh-ed25519 AAAA…" without the comment, so the same key matches whatever its title. */
+function keyBody(publicKey: string): string {
+  return publicKey.trim().split(/\s+/).slice(0, 2).join(' ')
+}
+
+async function request(fetchImpl: FetchLike, method: string, url: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<unknown> {
+  let response: Awaited<ReturnType<FetchLike>>
+  try {
+    response = await fetchImpl(url, { method, headers, body, signal })
+  } catch (cause) {
+    throw new KindlingError(`${method} ${url}: the Git host did not answer`, { cause })
+  }
+  if (!response.ok) {
+    const text = (await response.text().catch(() => '')).slice(0, 300)
+    throw new KindlingError(`${method} ${url}: HTTP ${response.status}`, {
+      details: [text || 'no message', response.status === 401 || response.status === 403 ? 'the token needs admin (GitHub/Gitea) or Maintainer (GitLab) rights on the repository' : ''].filter(Boolean),
+    })
+  }
+  return response.json()
+}

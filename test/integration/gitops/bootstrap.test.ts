@@ -1,0 +1,266 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { HealthError } from '../../../bootstrap/engine/errors.js'
+import { runSteps } from '../../../bootstrap/engine/run.js'
+import type { Step, StepContext } from '../../../bootstrap/engine/step.js'
+import type { KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
+import { deleted, exists, type Condition } from '../../../bootstrap/kube/conditions.js'
+import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
+import { waitForRevision } from '../../../bootstrap/steps/gitops/health-gate.js'
+import { fluxKustomizationRef, gitRepositoryRef, rootApplicationRef } from '../../../bootstrap/steps/gitops/health.js'
+import { gitopsSteps } from '../../../bootstrap/steps/gitops/index.js'
+import { gitopsStatusStep } from '../../../bootstrap/steps/gitops/status.js'
+import { Redactor } from '../../../bootstrap/tools/secrets.js'
+import { clusterStub, removeTempDirs, specYaml, tempRepo } from '../../unit/steps/gitops/support.js'
+import { testKube } from '../support.js'
+import { ENGINE_CRDS, FakeToolsRunner, ready, setStatus, TEST_AGE_IDENTITY } from './fakes.js'
+
+const kube = testKube()
+const HEAD = 'c0ffee0123456789abcdef0123456789abcdef01'
+const OLD = 'deadbeef0123456789abcdef0123456789abcdef'
+const TOKEN = 'glpat-IntegrationTokenNeverPrinted0123'
+const fluxInstanceRef: ObjectRef = { apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', name: 'flux', namespace: 'flux-system' }
+
+beforeAll(async () => {
+  await kube.applyAll(ENGINE_CRDS)
+})
+
+afterAll(async () => {
+  vi.unstubAllEnvs()
+  // Wait until they are gone: the next file must not find an engine namespace still terminating.
+  await Promise.all(
+    ['flux-system', 'argocd'].map(async (name) => {
+      const ref = { apiVersion: 'v1', kind: 'Namespace', name }
+      if ((await kube.delete(ref)) === 'deleted') await kube.waitFor(ref, deleted, { timeoutMs: 60_000 })
+    }),
+  )
+  await Promise.all(ENGINE_CRDS.map((crd) => kube.delete({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name })))
+  removeTempDirs()
+})
+
+function repoWithKey(engine: 'flux' | 'argocd', repository: string): { spec: ClusterSpec; root: string; home: string } {
+  const repo = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
+  const keyFile = repo.spec.secrets.sops.ageKeyFile
+  mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 })
+  writeFileSync(keyFile, TEST_AGE_IDENTITY, { mode: 0o600 })
+  vi.stubEnv('HOME', repo.home)
+  return repo
+}
+
+function context(spec: ClusterSpec, runner: FakeToolsRunner, logs: string[]): StepContext {
+  return {
+    spec,
+    runner,
+    kube: async () => kube,
+    log: (line) => logs.push(line),
+    signal: new AbortController().signal,
+    secrets: new Redactor(),
+    flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false },
+    shared: new Map(),
+  }
+}
+
+function stepsOf(spec: ClusterSpec, healthTimeoutMs = 90_000): Step[] {
+  return [clusterStub, ...gitopsSteps(spec, { healthTimeoutMs, interactive: false })]
+}
+
+const annotated = (key: string): Condition => ({
+  description: `annotation ${key}`,
+  test: (object) => ({ done: object?.metadata.annotations?.[key] !== undefined }),
+})
+
+/** Play Flux's controllers: the operator reports the instance ready, then source and kustomize controllers report the head applied (after an older commit). */
+async function playFlux(head: string): Promise<void> {
+  await kube.waitFor(fluxInstanceRef, exists, { timeoutMs: 60_000 })
+  await setStatus(fluxInstanceRef, { conditions: [ready('True', 'ReconciliationSucceeded', 'Reconciliation finished')] })
+  await kube.waitFor(gitRepositoryRef, exists, { timeoutMs: 60_000 })
+  await setStatus(gitRepositoryRef, { artifact: { revision: `main@sha1:${OLD}` }, conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${OLD}'`)] })
+  await setStatus(gitRepositoryRef, { artifact: { revision: `main@sha1:${head}` }, conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${head}'`)] })
+  await kube.waitFor(fluxKustomizationRef, exists, { timeoutMs: 60_000 })
+  await setStatus(fluxKustomizationRef, {
+    lastAppliedRevision: `main@sha1:${head}`,
+    lastAttemptedRevision: `main@sha1:${head}`,
+    inventory: { entries: [] },
+    conditions: [ready('True', 'ReconciliationSucceeded', `Applied revision: main@sha1:${head}`)],
+  })
+}
+
+describe('Flux bootstrap against a real API server', () => {
+  let spec: ClusterSpec
+  let root: string
+
+  it('installs, syncs and passes the health gate at the remote head; a second bootstrap changes nothing', async () => {
+    ;({ spec, root } = repoWithKey('flux', 'url: https://github.com/example/lab.git'))
+    const runner = new FakeToolsRunner(kube, HEAD)
+    const logs: string[] = []
+    const [report] = await Promise.all([runSteps(stepsOf(spec), context(spec, runner, logs)), playFlux(HEAD)])
+    expect(report.steps.map((step) => [step.name, step.status, step.error ? String(step.error) : ''])).toEqual([
+      ['cluster', 'done', ''],
+      ['engine', 'applied', ''],
+      ['repo-credentials', 'done', ''],
+      ['sops-key', 'applied', ''],
+      ['root-sync', 'applied', ''],
+      ['health-gate', 'applied', ''],
+    ])
+    expect(runner.lines.filter((line) => line.startsWith('helm'))).toEqual([expect.stringMatching(/^helm upgrade --install flux-operator .* --version 0\.33\.0 --namespace flux-system/)])
+    for (const file of ['flux-system/flux-instance.yaml', 'flux-system/sync.yaml', 'flux-system/flux-operator-values.yaml', 'kustomization.yaml']) expect(existsSync(path.join(root, 'clusters/lab', file))).toBe(true)
+    expect(readFileSync(path.join(root, '.sops.yaml'), 'utf8')).toContain('age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p')
+    const sopsSecret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' })
+    expect(Buffer.from(String((sopsSecret?.data as Record<string, string>)['age.agekey']), 'base64').toString()).toBe(TEST_AGE_IDENTITY)
+    expect(logs.join('\n')).not.toContain('AGE-SECRET-KEY')
+
+    const before = await Promise.all([fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
+    const again = new FakeToolsRunner(kube, HEAD)
+    const second = await runSteps(stepsOf(spec), context(spec, again, []))
+    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(again.commands.every((command) => command.readOnly)).toBe(true)
+    const after = await Promise.all([fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
+    expect(after).toEqual(before)
+  })
+
+  it('fails fast when the Kustomization turns Ready=False at the head, showing its condition and events', async () => {
+    const next = 'abcabc0123456789abcdef0123456789abcdef01'
+    await setStatus(fluxKustomizationRef, {
+      lastAppliedRevision: `main@sha1:${HEAD}`,
+      lastAttemptedRevision: `main@sha1:${next}`,
+      conditions: [ready('False', 'BuildFailed', 'kustomize build failed: accumulating resources from ./apps')],
+    })
+    await setStatus(gitRepositoryRef, { artifact: { revision: `main@sha1:${next}` }, conditions: [ready('True', 'Succeeded', 'stored artifact')] })
+    await kube.apply(event('flux-system', 'Kustomization', 'BuildFailed', 'kustomize build failed: accumulating resources from ./apps'))
+    const started = performance.now()
+    const error = await waitForRevision(kube, spec, next, { timeoutMs: 60_000, signal: new AbortController().signal }).then(() => undefined, (e: unknown) => e)
+    expect(performance.now() - started).toBeLessThan(15_000)
+    expect(error).toBeInstanceOf(HealthError)
+    expect((error as HealthError).message).toMatch(/Kustomization flux-system\/flux-system: Ready=True at abcabc0 failed; last: Ready=False \(BuildFailed\)/)
+    expect((error as HealthError).details.join('\n')).toContain('Warning BuildFailed: kustomize build failed')
+  })
+
+  it('times out naming the objects under the root that are not ready, with their conditions', async () => {
+    await kube.apply({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'podinfo', namespace: 'flux-system' }, spec: { interval: '1h' } })
+    await setStatus({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: 'podinfo', namespace: 'flux-system' }, {
+      conditions: [ready('False', 'InstallFailed', 'Helm install failed: context deadline exceeded')],
+    })
+    await setStatus(fluxKustomizationRef, {
+      lastAppliedRevision: `main@sha1:${HEAD}`,
+      inventory: { entries: [{ id: 'flux-system_podinfo_helm.toolkit.fluxcd.io_HelmRelease', v: 'v2' }] },
+      conditions: [ready('Unknown', 'Progressing', 'Reconciliation in progress')],
+    })
+    const error = (await waitForRevision(kube, spec, 'abcabc0123456789abcdef0123456789abcdef01', { timeoutMs: 5_000, signal: new AbortController().signal }).then(() => undefined, (e: unknown) => e)) as HealthError
+    expect(error).toBeInstanceOf(HealthError)
+    expect(error.message).toMatch(/timed out after 5 s; last: Ready=Unknown \(Progressing\): Reconciliation in progress/)
+    expect(error.details).toContain('  HelmRelease flux-system/podinfo: Ready=False (InstallFailed): Helm install failed: context deadline exceeded')
+  })
+
+  it('status shows the same: the revision behind the remote and the objects not ready, without changing anything', async () => {
+    const step = gitopsStatusStep(spec)
+    const runner = new FakeToolsRunner(kube, 'abcabc0123456789abcdef0123456789abcdef01')
+    const ctx = context(spec, runner, [])
+    const before = (await kube.get(fluxKustomizationRef))?.metadata.resourceVersion
+    expect((await step.check(ctx)).detail).toMatch(/not applied yet/)
+    const error = (await step.verify!(ctx).then(() => undefined, (e: unknown) => e)) as HealthError
+    expect(error.details.join('\n')).toContain('HelmRelease flux-system/podinfo: Ready=False (InstallFailed)')
+    expect((await kube.get(fluxKustomizationRef))?.metadata.resourceVersion).toBe(before)
+    expect(runner.commands.every((command) => command.readOnly)).toBe(true)
+  })
+})
+
+function event(namespace: string, kind: string, reason: string, message: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `flux-system.${reason.toLowerCase()}`, namespace },
+    involvedObject: { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind, name: 'flux-system', namespace },
+    reason,
+    message,
+    type: 'Warning',
+    count: 1,
+    firstTimestamp: new Date().toISOString(),
+    lastTimestamp: new Date().toISOString(),
+    source: { component: 'kustomize-controller' },
+  }
+}
+
+/** Play Argo CD: when the refresh annotation appears, clear it and report the head Synced and Healthy. */
+async function playArgo(head: string): Promise<void> {
+  await kube.waitFor(rootApplicationRef, annotated('argocd.argoproj.io/refresh'), { timeoutMs: 90_000 })
+  await setStatus(rootApplicationRef, { sync: { status: 'Synced', revision: head }, health: { status: 'Healthy' }, operationState: { phase: 'Succeeded', syncResult: { revision: head } }, resources: [] }, (object) => {
+    delete (object.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/refresh']
+  })
+}
+
+describe('Argo CD bootstrap against a real API server', () => {
+  it('installs with an HTTPS token it never prints, refreshes instead of waiting, passes the gate, and changes nothing the second time', async () => {
+    const { spec } = repoWithKey('argocd', 'url: https://gitlab.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: LAB_TOKEN')
+    vi.stubEnv('LAB_TOKEN', TOKEN)
+    const runner = new FakeToolsRunner(kube, HEAD)
+    const logs: string[] = []
+    const [report] = await Promise.all([runSteps(stepsOf(spec), context(spec, runner, logs)), playArgo(HEAD)])
+    expect(report.steps.map((step) => `${step.name}:${step.status}${step.error ? ` ${String(step.error)}` : ''}`)).toEqual([
+      'cluster:done',
+      'engine:applied',
+      'repo-credentials:applied',
+      'sops-key:applied',
+      'root-sync:applied',
+      'health-gate:applied',
+    ])
+    const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'lab-repository', namespace: 'argocd' })
+    expect(secret?.metadata.labels).toMatchObject({ 'argocd.argoproj.io/secret-type': 'repository' })
+    expect(Buffer.from(String((secret?.data as Record<string, string>).password), 'base64').toString()).toBe(TOKEN)
+    expect([...logs, ...runner.lines].join('\n')).not.toContain(TOKEN)
+    expect(runner.commands.flatMap((command) => command.args).join(' ')).not.toContain(TOKEN)
+
+    const again = new FakeToolsRunner(kube, HEAD)
+    const second = await runSteps(stepsOf(spec), context(spec, again, []))
+    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(again.commands.every((command) => command.readOnly)).toBe(true)
+
+    await setStatus(rootApplicationRef, {
+      sync: { status: 'OutOfSync', revision: HEAD },
+      health: { status: 'Healthy' },
+      resources: [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'default', name: 'web', status: 'OutOfSync', health: { status: 'Healthy' } }],
+    })
+    const status = gitopsStatusStep(spec)
+    const ctx = context(spec, new FakeToolsRunner(kube, HEAD), [])
+    await status.check(ctx)
+    const drift = (await status.verify!(ctx).then(() => undefined, (e: unknown) => e)) as HealthError
+    expect(drift.details.join('\n')).toContain('Deployment default/web: OutOfSync (drift), health Healthy')
+  })
+})
+
+describe('SSH deploy key against a real API server', () => {
+  it('stores the deploy key for Flux and registers it read-only through the GitHub API, never printing the token or key', async () => {
+    const { spec, home } = repoWithKey('flux', 'url: git@github.com:example/lab.git\nauth:\n  type: ssh')
+    const keyFile = path.join(home, 'deploy_ed25519')
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test', '-f', keyFile])
+    writeFileSync(path.join(home, 'known_hosts'), 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n')
+    const sshSpec: ClusterSpec = { ...spec, repository: { ...spec.repository, auth: { type: 'ssh', privateKeyFile: keyFile, knownHostsFile: path.join(home, 'known_hosts') } } }
+    const githubToken = 'ghp_IntegrationGitHubTokenNeverPrinted01'
+    vi.stubEnv('GITHUB_TOKEN', githubToken)
+    const requests: { url: string; method: string; body?: string; headers: Record<string, string> }[] = []
+    // No Git host is reachable from tests: a scripted stand-in answers the two calls GitHub would.
+    vi.stubGlobal('fetch', async (url: string, init: { method: string; body?: string; headers: Record<string, string> }) => {
+      requests.push({ url, ...init })
+      return { ok: true, status: init.method === 'GET' ? 200 : 201, json: async () => (init.method === 'GET' ? [] : {}), text: async () => '' }
+    })
+    await kube.applyAll([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } }])
+    const engineDone: Step = { name: 'engine', title: 'Engine', needs: ['cluster'], check: async () => ({ state: 'done' }), plan: () => [] }
+    const credentials = gitopsSteps(sshSpec, { healthTimeoutMs: 1000, interactive: false }).find((step) => step.name === 'repo-credentials')!
+    const logs: string[] = []
+    const report = await runSteps([clusterStub, engineDone, credentials], context(sshSpec, new FakeToolsRunner(kube, HEAD), logs))
+    vi.unstubAllGlobals()
+    expect(report.steps.map((step) => `${step.name}:${step.status}${step.error ? ` ${String(step.error)}` : ''}`)).toEqual(['cluster:done', 'engine:done', 'repo-credentials:applied'])
+    const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' })
+    const data = Object.fromEntries(Object.entries(secret?.data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]))
+    expect(data.identity).toBe(readFileSync(keyFile, 'utf8'))
+    expect(data.known_hosts).toContain('github.com ssh-ed25519')
+    expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET https://api.github.com/repos/example/lab/keys', 'POST https://api.github.com/repos/example/lab/keys'])
+    expect(JSON.parse(requests[1]!.body!)).toMatchObject({ read_only: true, key: readFileSync(`${keyFile}.pub`, 'utf8').trim() })
+    expect(logs.join('\n')).toContain('deploy key registered (read-only) on example/lab')
+    expect(logs.join('\n')).not.toContain(githubToken)
+    expect(logs.join('\n')).not.toContain('PRIVATE KEY')
+    const again = await runSteps([clusterStub, engineDone, credentials], context(sshSpec, new FakeToolsRunner(kube, HEAD), []))
+    expect(again.steps.map((step) => step.status)).toEqual(['done', 'done', 'done'])
+  })
+})

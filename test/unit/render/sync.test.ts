@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { desiredContent, reconcilePins, renderClusterKustomization, renderEngineFiles } from '../../../bootstrap/render/repo-files.js'
+import { renderRepoSecret, renderSopsConfig, renderSopsSecret, sopsPathRegex } from '../../../bootstrap/render/secrets.js'
+import { renderRootSync, rootSyncFile } from '../../../bootstrap/render/sync.js'
+import { Secret } from '../../../bootstrap/tools/secrets.js'
+import { goldenSpec } from '../steps/gitops/support.js'
+
+const RECIPIENT = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
+
+describe('root sync and repository files', () => {
+  it('renders one root sync per engine and keeps it in the engine folder', () => {
+    expect(renderRootSync(goldenSpec('flux')).map((object) => object.kind)).toEqual(['GitRepository', 'Kustomization'])
+    expect(renderRootSync(goldenSpec('argocd')).map((object) => object.kind)).toEqual(['Application'])
+    expect(rootSyncFile(goldenSpec('flux'))).toBe('clusters/lab/flux-system/sync.yaml')
+    expect(rootSyncFile(goldenSpec('argocd'))).toBe('clusters/lab/argocd/root.yaml')
+  })
+
+  it('writes the cluster kustomization listing the engine folder, and keeps folders others listed', () => {
+    const fresh = renderClusterKustomization(goldenSpec('flux'))
+    expect(parse(fresh.content)).toMatchObject({ kind: 'Kustomization', resources: ['flux-system'] })
+    const existing = '# mine\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - crossplane\n'
+    const merged = renderClusterKustomization(goldenSpec('flux'), existing).content
+    expect(parse(merged).resources).toEqual(['flux-system', 'crossplane'])
+    expect(merged).toContain('# mine')
+    expect(renderClusterKustomization(goldenSpec('flux'), merged).content).toBe(merged)
+  })
+
+  it('keeps edits to pinned files and only brings the version pins in line', () => {
+    const spec = goldenSpec('flux')
+    const edited = `# my comment\napiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: 2.6.0\n    registry: ghcr.io/fluxcd\n  kustomize:\n    patches: []\n`
+    const updated = reconcilePins(spec, edited)
+    expect(parse(updated).spec).toMatchObject({ distribution: { version: '2.7.3' }, kustomize: { patches: [] } })
+    expect(updated).toContain('# my comment')
+    expect(reconcilePins(spec, updated)).toBe(updated)
+  })
+
+  it('reads values files back as the user left them and rewrites kindling-owned files', () => {
+    const spec = goldenSpec('argocd')
+    const files = renderEngineFiles(spec)
+    const values = files.find((file) => file.path.endsWith('values.yaml'))!
+    expect(desiredContent(spec, values, 'server: {}\n')).toBe('server: {}\n')
+    const root = files.find((file) => file.path.endsWith('root.yaml'))!
+    expect(desiredContent(spec, root, 'stale')).toBe(root.content)
+    expect(desiredContent(spec, root, undefined)).toBe(root.content)
+  })
+})
+
+describe('secrets and SOPS config', () => {
+  it('writes a .sops.yaml rule for the cluster folder that encrypts only Secret payloads', () => {
+    const text = renderSopsConfig(goldenSpec('flux'), RECIPIENT)
+    expect(parse(text)).toEqual({ creation_rules: [{ path_regex: 'clusters/lab/.*\\.sops\\.ya?ml$', encrypted_regex: '^(data|stringData)$', age: RECIPIENT }] })
+    expect(new RegExp(sopsPathRegex(goldenSpec('flux'))).test('clusters/lab/apps/db.sops.yaml')).toBe(true)
+    expect(renderSopsConfig(goldenSpec('flux'), RECIPIENT, text)).toBe(text)
+  })
+
+  it('puts this cluster first and keeps other clusters rules', () => {
+    const other = 'creation_rules:\n  - path_regex: clusters/other/.*\\.sops\\.ya?ml$\n    age: age1other\n'
+    const rules = parse(renderSopsConfig(goldenSpec('flux'), RECIPIENT, other)).creation_rules as { path_regex: string }[]
+    expect(rules.map((rule) => rule.path_regex)).toEqual(['clusters/lab/.*\\.sops\\.ya?ml$', 'clusters/other/.*\\.sops\\.ya?ml$'])
+  })
+
+  it('formats repository credentials the way each engine reads them, with values masked in output', () => {
+    const key = new Secret('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n', 'deploy key')
+    const flux = renderRepoSecret(goldenSpec('flux', { auth: 'type: ssh', url: 'ssh://git@github.com/x/y.git' }), { type: 'ssh', privateKey: key, knownHosts: 'github.com ssh-ed25519 AAAA\n' })
+    expect(flux.metadata).toEqual({ name: 'flux-system', namespace: 'flux-system' })
+    expect(Object.keys(flux.stringData as object)).toEqual(['identity', 'known_hosts'])
+    const argo = renderRepoSecret(goldenSpec('argocd', { auth: 'type: https\ntokenEnv: T' }), { type: 'https', username: 'git', token: new Secret('tok-123456789', 'T') })
+    expect(argo.metadata.labels).toEqual({ 'argocd.argoproj.io/secret-type': 'repository' })
+    expect(argo.stringData).toMatchObject({ type: 'git', url: 'https://github.com/example/lab.git', username: 'git' })
+    expect(JSON.stringify([flux, argo])).not.toMatch(/abc|tok-123456789/)
+  })
+
+  it('stores the age key under the key name each engine decrypts with', () => {
+    const contents = new Secret('# public key: age1x\nAGE-SECRET-KEY-1XYZ\n', 'age key file')
+    expect(Object.keys(renderSopsSecret(goldenSpec('flux'), contents).stringData as object)).toEqual(['age.agekey'])
+    expect(renderSopsSecret(goldenSpec('argocd'), contents).metadata).toEqual({ name: 'sops-age', namespace: 'argocd' })
+  })
+})

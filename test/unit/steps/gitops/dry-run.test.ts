@@ -1,0 +1,91 @@
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { runSteps, type RunReport } from '../../../../bootstrap/engine/run.js'
+import { gitopsSteps, gitopsStatusSteps } from '../../../../bootstrap/steps/gitops/index.js'
+import { DryRunRunner } from '../../../../bootstrap/tools/dry-run-runner.js'
+import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
+import { Redactor } from '../../../../bootstrap/tools/secrets.js'
+import { formatPlan } from '../../../../bootstrap/ui/format.js'
+import { toJsonReport } from '../../../../bootstrap/ui/json-report.js'
+import { clusterStub, removeTempDirs, specYaml, tempRepo } from './support.js'
+
+const TOKEN = 'ghp_T0kenThatMustNeverBePrinted0123456789'
+const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
+
+afterEach(() => vi.unstubAllEnvs())
+afterAll(removeTempDirs)
+
+async function dryRun(engine: 'flux' | 'argocd', repository: string) {
+  const { spec, home } = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
+  vi.stubEnv('HOME', home)
+  vi.stubEnv('LAB_TOKEN', TOKEN)
+  const redactor = new Redactor()
+  const recorder = new RecordingRunner([{ match: /ls-remote/, stdout: `${SHA}\trefs/heads/main\n` }])
+  const logs: string[] = []
+  const report: RunReport = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 120_000, interactive: false })], {
+    spec,
+    runner: new DryRunRunner(recorder, redactor),
+    kube: async () => {
+      throw new Error('no cluster in this test')
+    },
+    log: (line) => logs.push(line),
+    signal: new AbortController().signal,
+    secrets: redactor,
+    flags: { dryRun: true, yes: false, recreate: false, purge: false, verbose: false },
+    shared: new Map(),
+  })
+  const redact = (text: string): string => redactor.redact(text)
+  return { report, recorder, plan: formatPlan(report, redact), json: JSON.stringify(toJsonReport('bootstrap', 'lab', report, {}, redact)), logs: logs.join('\n') }
+}
+
+describe('GitOps steps in a dry run', () => {
+  it('print the Flux install, secret, sync and wait steps with the token masked everywhere', async () => {
+    const run = await dryRun('flux', 'url: https://github.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: LAB_TOKEN')
+    expect(run.report.ok).toBe(true)
+    expect(run.report.steps.map((step) => step.name)).toEqual(['cluster', 'engine', 'repo-credentials', 'sops-key', 'root-sync', 'health-gate'])
+    expect(run.plan).toContain('$ helm upgrade --install flux-operator oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator --version 0.33.0')
+    expect(run.plan).toMatch(/kind: FluxInstance[\s\S]*version: 2\.7\.3/)
+    expect(run.plan).toMatch(/kind: Secret[\s\S]*password: <secret LAB_TOKEN>/)
+    expect(run.plan).toMatch(/kind: GitRepository[\s\S]*kind: Kustomization[\s\S]*prune: true/)
+    expect(run.plan).toContain(`watch until GitRepository flux-system/flux-system and Kustomization flux-system/flux-system Ready at main@${SHA.slice(0, 7)}`)
+    expect(run.plan).toMatch(/BACK UP .*lab\.agekey/)
+    for (const output of [run.plan, run.json, run.logs, run.recorder.lines.join('\n')]) expect(output).not.toContain(TOKEN)
+    expect(run.recorder.commands.every((command) => command.readOnly)).toBe(true)
+    expect(run.recorder.commands.some((command) => Object.values(command.env ?? {}).some((value) => String(value) === TOKEN))).toBe(false)
+  })
+
+  it('print the Argo CD install, deploy key, root Application, refresh and wait steps', async () => {
+    const run = await dryRun('argocd', 'url: git@github.com:example/lab.git\nauth:\n  type: ssh')
+    expect(run.report.ok).toBe(true)
+    expect(run.plan).toContain('$ helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.1.4 --namespace argocd --create-namespace --values')
+    expect(run.plan).toContain("$ ssh-keygen -q -t ed25519 -N ''")
+    expect(run.plan).toMatch(/add it as a read-only deploy key at https:\/\/github\.com\/example\/lab\/settings\/keys/)
+    expect(run.plan).toMatch(/kind: Application[\s\S]*name: root[\s\S]*ServerSideApply=true/)
+    expect(run.plan).toContain('refresh Application argocd/root now')
+    expect(run.plan).toContain(`watch until Application argocd/root Synced and Healthy at main@${SHA.slice(0, 7)}`)
+  })
+
+  it('still print the whole plan when the remote cannot be reached', async () => {
+    const { spec, home } = tempRepo('lab', specYaml('lab', 'engine: flux', 'url: https://github.com/example/lab.git'))
+    vi.stubEnv('HOME', home)
+    const redactor = new Redactor()
+    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
+      spec,
+      runner: new DryRunRunner(new RecordingRunner([{ match: /ls-remote/, exitCode: 128, stderr: 'fatal: unable to access' }]), redactor),
+      kube: async () => {
+        throw new Error('no cluster')
+      },
+      log: () => {},
+      signal: new AbortController().signal,
+      secrets: redactor,
+      flags: { dryRun: true, yes: false, recreate: false, purge: false, verbose: false },
+      shared: new Map(),
+    })
+    expect(report.ok).toBe(true)
+    expect(formatPlan(report, (text) => text)).toContain('at main@<head of main>')
+  })
+
+  it('offers one read-only status step', () => {
+    const { spec } = tempRepo('lab', specYaml('lab', 'engine: argocd', 'url: https://github.com/example/lab.git'))
+    expect(gitopsStatusSteps(spec, { healthTimeoutMs: 1, interactive: false }).map((step) => step.name)).toEqual(['gitops'])
+  })
+})

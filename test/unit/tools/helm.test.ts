@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest'
+import { decodeHelmRelease, encodeHelmRelease, helmUpgradeCommand } from '../../../bootstrap/tools/helm.js'
+import { formatCommand } from '../../../bootstrap/tools/runner.js'
+
+describe('helm tool', () => {
+  it('installs or upgrades at the pinned version with the values file from the repository, on the named cluster only', () => {
+    const command = helmUpgradeCommand(
+      { release: 'argocd', namespace: 'argocd', chart: 'argo-cd', repo: 'https://argoproj.github.io/argo-helm', version: '9.1.4', valuesFile: '/repo/clusters/lab/argocd/values.yaml' },
+      ['--kubeconfig', '/home/me/.kube/lab', '--kube-context', 'lab-admin'],
+    )
+    expect(formatCommand(command)).toBe(
+      'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.1.4 --namespace argocd --create-namespace --values /repo/clusters/lab/argocd/values.yaml --timeout 10m --kubeconfig /home/me/.kube/lab --kube-context lab-admin',
+    )
+  })
+
+  it('decodes the release Helm stores in its Secret (base64 of base64 of gzip)', () => {
+    const data = encodeHelmRelease({ chart: { metadata: { version: '0.33.0' } }, config: { a: 1 } })
+    expect(decodeHelmRelease(data)).toEqual({ chart: { metadata: { version: '0.33.0' } }, config: { a: 1 } })
+    expect(decodeHelmRelease('not base64 gzip')).toBeUndefined()
+  })
+})
