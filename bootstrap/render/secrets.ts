@@ -53,6 +53,14 @@ export function sopsPathRegex(spec: ClusterSpec): string {
   return `${spec.repository.path.replaceAll('.', '\\.')}/.*\\.sops\\.ya?ml$`
 }
 
+/** The age recipient(s) `.sops.yaml` already encrypts this cluster's files for, if it has a rule. */
+export function sopsRecipientInRepo(spec: ClusterSpec, existing?: string): string | undefined {
+  if (!existing?.trim()) return undefined
+  const rules = (parseDocument(existing).toJS() as { creation_rules?: Record<string, unknown>[] } | null)?.creation_rules ?? []
+  const age = rules.find((entry) => entry.path_regex === sopsPathRegex(spec))?.age
+  return typeof age === 'string' ? age : undefined
+}
+
 /**
  * `.sops.yaml` with this cluster's creation rule first (SOPS uses the first rule that matches),
  * keeping every other cluster's rules and any comments. Returns the text unchanged when it holds.

@@ -1,7 +1,8 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
-import { renderSopsConfig, renderSopsSecret, sopsSecretRef } from '../../render/secrets.js'
+import { PrerequisiteError } from '../../engine/errors.js'
+import { renderSopsConfig, renderSopsSecret, sopsRecipientInRepo, sopsSecretRef } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { ageKeygenCommand, assertOutsideRepo, isKeyFileExposed, readAgeKey, type AgeKey } from '../../tools/age.js'
 import { addSummary } from '../summary.js'
@@ -18,6 +19,22 @@ async function loadKey(ctx: StepContext): Promise<AgeKey | undefined> {
   return key
 }
 
+/**
+ * Refuse to replace the key Git's secrets are encrypted for. On new hardware the key file is
+ * usually missing; generating a fresh one would leave every existing *.sops.yaml undecryptable.
+ */
+function assertSameKey(spec: ClusterSpec, key: AgeKey | undefined, sopsConfig: string | undefined): void {
+  const inRepo = sopsRecipientInRepo(spec, sopsConfig)
+  if (!inRepo || inRepo.split(',').map((r) => r.trim()).includes(key?.recipient ?? '')) return
+  const file = spec.secrets.sops.ageKeyFile
+  throw new PrerequisiteError(key ? `${file} holds a different age key than the one ${SOPS_CONFIG} encrypts ${spec.repository.path}/ for` : `no age key at ${file}, but ${SOPS_CONFIG} encrypts ${spec.repository.path}/ for ${inRepo}`, {
+    details: [
+      `restore the key for ${inRepo} from your backup to ${file} (mode 600), then run again`,
+      `only if that key is lost for good: remove this cluster's rule from ${SOPS_CONFIG} and re-create the encrypted secrets; kindling will then generate a new key`,
+    ],
+  })
+}
+
 function backupWarning(spec: ClusterSpec): string {
   return `BACK UP ${spec.secrets.sops.ageKeyFile} (e.g. in a password manager): it is the one thing outside Git needed to rebuild this cluster; without it the encrypted secrets in ${spec.repository.path}/ are lost`
 }
@@ -26,9 +43,10 @@ async function checkSops(ctx: StepContext): Promise<CheckResult> {
   const { spec } = ctx
   assertOutsideRepo(spec.secrets.sops.ageKeyFile, spec.repoRoot)
   const key = await loadKey(ctx)
+  const existing = await readRepoFile(spec, SOPS_CONFIG)
+  assertSameKey(spec, key, existing)
   if (!key) return { state: 'todo', detail: `no age key at ${spec.secrets.sops.ageKeyFile}: one will be generated` }
   if (await isKeyFileExposed(key.file)) return { state: 'todo', detail: `${key.file} is readable by other users` }
-  const existing = await readRepoFile(spec, SOPS_CONFIG)
   if (renderSopsConfig(spec, key.recipient, existing) !== existing) return { state: 'todo', detail: `${SOPS_CONFIG} has no rule for ${spec.repository.path}/ with this key` }
   const ref = sopsSecretRef(spec)
   const live = await (await ctx.kube()).get({ apiVersion: 'v1', kind: 'Secret', name: ref.name, namespace: ref.namespace })
@@ -42,6 +60,7 @@ async function planSops(ctx: StepContext): Promise<Action[]> {
   const file = spec.secrets.sops.ageKeyFile
   assertOutsideRepo(file, spec.repoRoot)
   const key = await loadKey(ctx)
+  assertSameKey(spec, key, await readRepoFile(spec, SOPS_CONFIG))
   const ref = sopsSecretRef(spec)
   const sopsConfig = path.join(spec.repoRoot, SOPS_CONFIG)
   const actions: Action[] = []

@@ -149,7 +149,7 @@ describe('Flux bootstrap against a real API server', () => {
     })
     const error = (await waitForRevision(kube, spec, 'abcabc0123456789abcdef0123456789abcdef01', { timeoutMs: 5_000, signal: new AbortController().signal }).then(() => undefined, (e: unknown) => e)) as HealthError
     expect(error).toBeInstanceOf(HealthError)
-    expect(error.message).toMatch(/timed out after 5 s; last: Ready=Unknown \(Progressing\): Reconciliation in progress/)
+    expect(error.message).toMatch(/timed out after [\d.]+ s; last: Ready=Unknown \(Progressing\): Reconciliation in progress/)
     expect(error.details).toContain('  HelmRelease flux-system/podinfo: Ready=False (InstallFailed): Helm install failed: context deadline exceeded')
   })
 

@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { exitCodeOf } from '../../../../bootstrap/engine/errors.js'
 import { runSteps, type RunReport } from '../../../../bootstrap/engine/run.js'
 import { gitopsSteps, gitopsStatusSteps } from '../../../../bootstrap/steps/gitops/index.js'
 import { DryRunRunner } from '../../../../bootstrap/tools/dry-run-runner.js'
@@ -14,8 +17,9 @@ const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
 afterEach(() => vi.unstubAllEnvs())
 afterAll(removeTempDirs)
 
-async function dryRun(engine: 'flux' | 'argocd', repository: string) {
-  const { spec, home } = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
+async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: Record<string, string> = {}) {
+  const { spec, home, root } = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
+  for (const [file, content] of Object.entries(repoFiles)) writeFileSync(path.join(root, file), content)
   vi.stubEnv('HOME', home)
   vi.stubEnv('LAB_TOKEN', TOKEN)
   const redactor = new Redactor()
@@ -38,6 +42,16 @@ async function dryRun(engine: 'flux' | 'argocd', repository: string) {
 }
 
 describe('GitOps steps in a dry run', () => {
+  it('refuse to generate a new age key when Git holds secrets encrypted for another (a rebuild without the backup)', async () => {
+    const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
+    const run = await dryRun('flux', 'url: https://github.com/example/lab.git', { '.sops.yaml': `creation_rules:\n  - path_regex: clusters/lab/.*\\.sops\\.ya?ml$\n    age: ${recipient}\n` })
+    const step = run.report.steps.find((entry) => entry.name === 'sops-key')
+    expect(exitCodeOf(step?.error)).toBe(3)
+    expect(run.plan).toContain(`no age key at`)
+    expect(run.plan).toContain(`restore the key for ${recipient} from your backup`)
+    expect(run.plan).not.toContain('generate the age key')
+  })
+
   it('print the Flux install, secret, sync and wait steps with the token masked everywhere', async () => {
     const run = await dryRun('flux', 'url: https://github.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: LAB_TOKEN')
     expect(run.report.ok).toBe(true)
