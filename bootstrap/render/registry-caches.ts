@@ -3,6 +3,7 @@ import { REGISTRY_IMAGE, type CacheableRegistry } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
 import type { ContainerRunOptions } from '../tools/docker.js'
 import { CONTAINERD_CERTS_DIR, kindProvider } from './kind-config.js'
+import { MANAGED_BY } from './labels.js'
 
 /** Labels on every container kindling starts, so it can find (and only remove) its own. */
 export const KINDLING_CLUSTER_LABEL = 'dev.kindling.cluster'
@@ -91,7 +92,7 @@ export function renderLocalRegistryHosting(spec: ClusterSpec): KubeObject | unde
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: 'local-registry-hosting', namespace: 'kube-public', labels: { 'app.kubernetes.io/managed-by': 'kindling' } },
+    metadata: { name: 'local-registry-hosting', namespace: 'kube-public', labels: { ...MANAGED_BY } },
     data: {
       'localRegistryHosting.v1': `host: "${local.host}"\nhostFromContainerRuntime: "${local.host}"\nhostFromClusterNetwork: "${local.name}:${REGISTRY_PORT}"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n`,
     },

@@ -4,6 +4,7 @@ import type { ClusterSpec } from '../spec/load.js'
 import type { Secret } from '../tools/secrets.js'
 import { ARGOCD_NAMESPACE, ARGOCD_SOPS_KEY, ARGOCD_SOPS_SECRET } from './argocd.js'
 import { FLUX_NAMESPACE } from './flux.js'
+import { MANAGED_BY } from './labels.js'
 import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET } from './sync.js'
 
 /** What the engine needs to read the repository; values are `Secret`s, masked everywhere but the API. */
@@ -26,13 +27,13 @@ export function renderRepoSecret(spec: ClusterSpec, credentials: RepoCredentials
   if (spec.gitops.engine === 'flux') {
     const stringData =
       credentials.type === 'ssh' ? { identity: credentials.privateKey, known_hosts: credentials.knownHosts } : { username: credentials.username, password: credentials.token }
-    return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref }, type: 'Opaque', stringData }
+    return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData }
   }
   const stringData =
     credentials.type === 'ssh'
       ? { type: 'git', url: spec.repository.url, sshPrivateKey: credentials.privateKey }
       : { type: 'git', url: spec.repository.url, username: credentials.username, password: credentials.token }
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref, labels: { 'argocd.argoproj.io/secret-type': 'repository' } }, type: 'Opaque', stringData }
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref, labels: { ...MANAGED_BY, 'argocd.argoproj.io/secret-type': 'repository' } }, type: 'Opaque', stringData }
 }
 
 /** Name, namespace and key of the Secret the engine decrypts SOPS files with. */
@@ -45,7 +46,7 @@ export function sopsSecretRef(spec: ClusterSpec): { name: string; namespace: str
 /** The age identity as the engine's decryption Secret (Flux `decryption.secretRef`; Argo CD's KSOPS mount). */
 export function renderSopsSecret(spec: ClusterSpec, ageKeyFile: Secret): KubeObject {
   const { key, ...ref } = sopsSecretRef(spec)
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref }, type: 'Opaque', stringData: { [key]: ageKeyFile } }
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData: { [key]: ageKeyFile } }
 }
 
 /** The SOPS rule of one cluster: its `*.sops.yaml` files, encrypting only Secret payloads. */

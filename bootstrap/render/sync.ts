@@ -2,6 +2,7 @@ import type { KubeObject } from '../kube/client.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { ARGOCD_FILES, ARGOCD_NAMESPACE } from './argocd.js'
 import { FLUX_FILES, FLUX_NAMESPACE } from './flux.js'
+import { MANAGED_BY } from './labels.js'
 
 /** Flux's sync objects use the names `flux bootstrap` and the Flux Operator use, so tools recognise them. */
 export const FLUX_SYNC_NAME = 'flux-system'
@@ -33,7 +34,7 @@ export function renderFluxSync(spec: ClusterSpec): KubeObject[] {
     {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
       kind: 'GitRepository',
-      metadata: { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE },
+      metadata: { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE, labels: { ...MANAGED_BY } },
       spec: {
         interval: '1m',
         url: fluxRepoUrl(repository.url),
@@ -44,7 +45,7 @@ export function renderFluxSync(spec: ClusterSpec): KubeObject[] {
     {
       apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
       kind: 'Kustomization',
-      metadata: { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE },
+      metadata: { name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE, labels: { ...MANAGED_BY } },
       spec: {
         interval: '10m',
         retryInterval: '1m',
@@ -64,7 +65,7 @@ export function renderArgoRootApp(spec: ClusterSpec): KubeObject {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name: ARGOCD_ROOT_APP, namespace: ARGOCD_NAMESPACE },
+    metadata: { name: ARGOCD_ROOT_APP, namespace: ARGOCD_NAMESPACE, labels: { ...MANAGED_BY } },
     spec: {
       project: 'default',
       source: { repoURL: spec.repository.url, targetRevision: spec.repository.branch, path: spec.repository.path },

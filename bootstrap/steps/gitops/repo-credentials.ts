@@ -8,6 +8,7 @@ import { sshKeygenCommand, sshKeyscanCommand } from '../../tools/git.js'
 import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
 import { Secret } from '../../tools/secrets.js'
 import { addSummary } from '../summary.js'
+import { assertNotForeign } from './ownership.js'
 import { deployKeyFile, requireHttpsToken } from './repo.js'
 
 /** The live Secret's data, decoded, to compare with what the engine should have. */
@@ -44,6 +45,7 @@ async function checkCredentials(ctx: StepContext): Promise<CheckResult> {
   const auth = ctx.spec.repository.auth
   if (auth.type === 'none') return { state: 'done', detail: 'public repository: no credentials needed' }
   const ref = repoSecretRef(ctx.spec)
+  await assertNotForeign(await ctx.kube(), [{ apiVersion: 'v1', kind: 'Secret', ...ref }], ctx.spec.name)
   if (auth.type === 'https') {
     const token = requireHttpsToken(ctx)
     const live = await liveSecretData(ctx)

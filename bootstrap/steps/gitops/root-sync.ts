@@ -1,13 +1,17 @@
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import { refOf } from '../../kube/client.js'
 import { renderRootSync, rootSyncFile } from '../../render/sync.js'
 import type { ClusterSpec } from '../../spec/load.js'
+import { assertNotForeign } from './ownership.js'
 import { fileWrites, pushNote, remoteHead, rootSyncFiles } from './repo.js'
 
 async function checkRootSync(ctx: StepContext): Promise<CheckResult> {
   // Asked here so a wrong URL, branch or credential shows before anything waits on the engine.
   await remoteHead(ctx)
+  const kube = await ctx.kube()
+  await assertNotForeign(kube, renderRootSync(ctx.spec).map(refOf), ctx.spec.name)
   if ((await fileWrites(ctx.spec, await rootSyncFiles(ctx.spec))).length > 0) return { state: 'todo', detail: `${rootSyncFile(ctx.spec)} to write` }
-  const plan = await (await ctx.kube()).planApply(renderRootSync(ctx.spec))
+  const plan = await kube.planApply(renderRootSync(ctx.spec))
   const pending = plan.filter((entry) => entry.state !== 'up to date')
   if (pending.length > 0) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', ') }
   return { state: 'done', detail: `${plan.map((entry) => entry.ref).join(', ')} up to date` }

@@ -4,6 +4,7 @@ import { FIELD_MANAGER, formatRef, refOf, type KubeClient, type KubeObject, type
 import { deleted } from '../../kube/conditions.js'
 import { ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
 import { FLUX_NAMESPACE, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
+import { MANAGED_BY } from '../../render/labels.js'
 import { registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { existingVolumes, inspectContainers, removeContainersCommand, removeVolumesCommand } from '../../tools/docker.js'
@@ -14,7 +15,7 @@ import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
 import { contextOf, kubeTargetArgs } from '../connect.js'
 import type { StepOptions } from '../index.js'
 import { addSummary } from '../summary.js'
-import { ADOPTION_RECORD, ENGINE_NAMESPACES, MANAGED_BY, readAdoptionRecord, type EngineName } from './existing-cluster.js'
+import { ADOPTION_RECORD, ENGINE_NAMESPACES, readAdoptionRecord, type EngineName } from './existing-cluster.js'
 
 const DELETE_TIMEOUT_MS = 2 * 60_000
 

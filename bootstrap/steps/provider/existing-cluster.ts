@@ -1,6 +1,7 @@
 import type { CheckResult, Step, StepContext } from '../../engine/step.js'
 import type { KubeClient, KubeObject, ObjectRef } from '../../kube/client.js'
 import { conditionTrue } from '../../kube/conditions.js'
+import { MANAGED_BY } from '../../render/labels.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { addSummary } from '../summary.js'
 
@@ -13,7 +14,6 @@ export const EXISTING_ENGINE = 'existingEngine'
 /** kindling's own record on an adopted cluster: what ran there before it installed anything. */
 export const ADOPTION_RECORD: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'kindling', namespace: 'kube-system' }
 
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kindling' } as const
 
 /** The namespaces the engines' Helm releases create. */
 export const ENGINE_NAMESPACES: Readonly<Record<EngineName, string>> = { flux: 'flux-system', argocd: 'argocd' }
@@ -139,7 +139,7 @@ async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts
   for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
   for (const engine of preexisting) {
     addSummary(ctx, engine === spec.gitops.engine
-      ? `  ${ENGINE_LABELS[engine]} ran here before kindling: adopted, not reinstalled over`
+      ? `  ${ENGINE_LABELS[engine]} ran here before kindling: kindling will not repoint sync objects or credentials it did not create`
       : `  ${ENGINE_LABELS[engine]} runs here too; the spec asks for ${ENGINE_LABELS[spec.gitops.engine]}`)
   }
   return { facts, record }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { HealthError } from '../../../bootstrap/engine/errors.js'
+import { exitCodeOf, HealthError } from '../../../bootstrap/engine/errors.js'
 import { runSteps } from '../../../bootstrap/engine/run.js'
 import type { Step, StepContext } from '../../../bootstrap/engine/step.js'
 import type { KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
@@ -11,6 +11,7 @@ import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
 import { waitForRevision } from '../../../bootstrap/steps/gitops/health-gate.js'
 import { fluxKustomizationRef, gitRepositoryRef, rootApplicationRef } from '../../../bootstrap/steps/gitops/health.js'
 import { gitopsSteps } from '../../../bootstrap/steps/gitops/index.js'
+import { rootSyncStep } from '../../../bootstrap/steps/gitops/root-sync.js'
 import { gitopsStatusStep } from '../../../bootstrap/steps/gitops/status.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from '../../unit/steps/gitops/support.js'
@@ -262,5 +263,24 @@ describe('SSH deploy key against a real API server', () => {
     expect(logs.join('\n')).not.toContain('PRIVATE KEY')
     const again = await runSteps([clusterStub, engineDone, credentials], context(sshSpec, new FakeToolsRunner(kube, HEAD), []))
     expect(again.steps.map((step) => step.status)).toEqual(['done', 'done', 'done'])
+  })
+})
+
+describe('an engine someone else set up', () => {
+  it('is not repointed: root-sync stops with exit 2 and leaves the GitRepository as it was', async () => {
+    const { spec } = repoWithKey('flux', 'url: https://github.com/example/lab.git')
+    await kube.delete(gitRepositoryRef)
+    await kube.waitFor(gitRepositoryRef, deleted, { timeoutMs: 30_000 })
+    const theirs: KubeObject = {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'GitRepository',
+      metadata: { name: gitRepositoryRef.name, namespace: gitRepositoryRef.namespace },
+      spec: { url: 'ssh://git@github.com/someone/else', interval: '1m', ref: { branch: 'main' } },
+    }
+    await kube.apply(theirs, { fieldManager: 'flux' })
+    const error = await rootSyncStep(spec).check(context(spec, new FakeToolsRunner(kube, HEAD), [])).then(() => undefined, (e: unknown) => e)
+    expect(exitCodeOf(error)).toBe(2)
+    expect(String(error)).toMatch(/GitRepository flux-system\/flux-system already exists and was not made by kindling \(managed by flux\)/)
+    expect((await kube.get(gitRepositoryRef))?.spec).toMatchObject({ url: 'ssh://git@github.com/someone/else' })
   })
 })

@@ -63,10 +63,10 @@ describe('secrets and SOPS config', () => {
   it('formats repository credentials the way each engine reads them, with values masked in output', () => {
     const key = new Secret('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n', 'deploy key')
     const flux = renderRepoSecret(goldenSpec('flux', { auth: 'type: ssh', url: 'ssh://git@github.com/x/y.git' }), { type: 'ssh', privateKey: key, knownHosts: 'github.com ssh-ed25519 AAAA\n' })
-    expect(flux.metadata).toEqual({ name: 'flux-system', namespace: 'flux-system' })
+    expect(flux.metadata).toEqual({ name: 'flux-system', namespace: 'flux-system', labels: { 'app.kubernetes.io/managed-by': 'kindling' } })
     expect(Object.keys(flux.stringData as object)).toEqual(['identity', 'known_hosts'])
     const argo = renderRepoSecret(goldenSpec('argocd', { auth: 'type: https\ntokenEnv: T' }), { type: 'https', username: 'git', token: new Secret('tok-123456789', 'T') })
-    expect(argo.metadata.labels).toEqual({ 'argocd.argoproj.io/secret-type': 'repository' })
+    expect(argo.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kindling', 'argocd.argoproj.io/secret-type': 'repository' })
     expect(argo.stringData).toMatchObject({ type: 'git', url: 'https://github.com/example/lab.git', username: 'git' })
     expect(JSON.stringify([flux, argo])).not.toMatch(/abc|tok-123456789/)
   })
@@ -74,6 +74,6 @@ describe('secrets and SOPS config', () => {
   it('stores the age key under the key name each engine decrypts with', () => {
     const contents = new Secret('# public key: age1x\nAGE-SECRET-KEY-1XYZ\n', 'age key file')
     expect(Object.keys(renderSopsSecret(goldenSpec('flux'), contents).stringData as object)).toEqual(['age.agekey'])
-    expect(renderSopsSecret(goldenSpec('argocd'), contents).metadata).toEqual({ name: 'sops-age', namespace: 'argocd' })
+    expect(renderSopsSecret(goldenSpec('argocd'), contents).metadata).toEqual({ name: 'sops-age', namespace: 'argocd', labels: { 'app.kubernetes.io/managed-by': 'kindling' } })
   })
 })
