@@ -6,6 +6,7 @@ import { applicationSyncedAt, fluxKustomizationRef, fluxReadyAt, gitRepositoryRe
 import { remoteHead, remoteHeadForPlan, shortSha } from './repo.js'
 
 const REFRESH_MANAGER = 'kindling-refresh'
+const FLUX_REQUESTED_AT = 'gitops.fluxReconcileRequestedAt'
 
 async function checkGate(ctx: StepContext): Promise<CheckResult> {
   const sha = await remoteHead(ctx)
@@ -21,16 +22,28 @@ export async function refreshApplication(kube: KubeClient): Promise<void> {
 }
 
 /**
- * Watch the root objects until they report `sha` applied and ready. On failure or timeout the
+ * Ask Flux to fetch and apply now instead of at its next interval (what `flux reconcile` does).
+ * Flux echoes the value in status.lastHandledReconcileAt once it has acted on the request.
+ */
+export async function requestFluxReconcile(kube: KubeClient, requestedAt: string): Promise<void> {
+  for (const { apiVersion, kind, name, namespace } of [gitRepositoryRef, fluxKustomizationRef]) {
+    await kube.apply({ apiVersion, kind, metadata: { name, namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } }, { fieldManager: REFRESH_MANAGER })
+  }
+}
+
+/**
+ * Watch the root objects until they report `sha` applied and ready. With `requestedAt`, a Flux
+ * Ready=False only ends the wait once Flux has handled that reconcile request, so a failure left
+ * from before (say, the deploy key was missing) does not fail a run that has since fixed it. On failure or timeout the
  * error lists every object under the root that is not ready, with conditions and events.
  */
-export async function waitForRevision(kube: KubeClient, spec: ClusterSpec, sha: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<void> {
+export async function waitForRevision(kube: KubeClient, spec: ClusterSpec, sha: string, options: { timeoutMs: number; signal: AbortSignal; requestedAt?: string }): Promise<void> {
   const deadline = Date.now() + options.timeoutMs
   const remaining = (): number => Math.max(1, deadline - Date.now())
   try {
     if (spec.gitops.engine === 'flux') {
-      await kube.waitFor(gitRepositoryRef, fluxReadyAt(sha, 'artifact'), { timeoutMs: remaining(), signal: options.signal })
-      await kube.waitFor(fluxKustomizationRef, fluxReadyAt(sha, 'lastAppliedRevision'), { timeoutMs: remaining(), signal: options.signal })
+      await kube.waitFor(gitRepositoryRef, fluxReadyAt(sha, 'artifact', options.requestedAt), { timeoutMs: remaining(), signal: options.signal })
+      await kube.waitFor(fluxKustomizationRef, fluxReadyAt(sha, 'lastAppliedRevision', options.requestedAt), { timeoutMs: remaining(), signal: options.signal })
     } else {
       await kube.waitFor(rootApplicationRef, applicationSyncedAt(sha), { timeoutMs: remaining(), signal: options.signal })
     }
@@ -50,6 +63,16 @@ async function planGate(ctx: StepContext, timeoutMs: number): Promise<Action[]> 
   const actions: Action[] = []
   if (spec.gitops.engine === 'argocd') {
     actions.push({ type: 'call', description: `refresh ${formatRef(rootApplicationRef)} now (annotation argocd.argoproj.io/refresh=normal) instead of waiting for the next poll`, run: async (inner) => refreshApplication(await inner.kube()) })
+  } else {
+    actions.push({
+      type: 'call',
+      description: `ask Flux to reconcile ${formatRef(gitRepositoryRef)} and ${formatRef(fluxKustomizationRef)} now (annotation reconcile.fluxcd.io/requestedAt) instead of waiting for the next interval`,
+      run: async (inner) => {
+        const requestedAt = new Date().toISOString()
+        await requestFluxReconcile(await inner.kube(), requestedAt)
+        inner.shared.set(FLUX_REQUESTED_AT, requestedAt)
+      },
+    })
   }
   const targets = spec.gitops.engine === 'flux' ? `${formatRef(gitRepositoryRef)} and ${formatRef(fluxKustomizationRef)} Ready` : `${formatRef(rootApplicationRef)} Synced and Healthy`
   actions.push({
@@ -57,7 +80,7 @@ async function planGate(ctx: StepContext, timeoutMs: number): Promise<Action[]> 
     description: `watch until ${targets} at ${spec.repository.branch}@${shortSha(sha)} (the remote head), up to ${Math.round(timeoutMs / 1000)} s`,
     run: async (inner) => {
       const head = await remoteHead(inner)
-      await waitForRevision(await inner.kube(), inner.spec, head, { timeoutMs, signal: inner.signal })
+      await waitForRevision(await inner.kube(), inner.spec, head, { timeoutMs, signal: inner.signal, requestedAt: inner.shared.get(FLUX_REQUESTED_AT) as string | undefined })
       inner.log(`${inner.spec.repository.branch}@${shortSha(head)} applied`)
     },
   })

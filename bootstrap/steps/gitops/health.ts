@@ -31,19 +31,21 @@ const TRANSIENT_REASONS = new Set(['ArtifactFailed', 'DependencyNotReady', 'Prog
 /**
  * A Flux object is Ready at `sha`: GitRepository by its artifact, Kustomization by its last applied
  * revision. Ready=False at the current generation ends the wait at once (as `flux bootstrap` does),
- * unless the reason is one Flux reports while waiting for its source.
+ * unless the reason is one Flux reports while waiting for its source, or Flux has not yet handled
+ * the reconcile request made at `requestedAt` (the failure may be stale).
  */
-export function fluxReadyAt(sha: string, revisionField: 'artifact' | 'lastAppliedRevision'): Condition {
+export function fluxReadyAt(sha: string, revisionField: 'artifact' | 'lastAppliedRevision', requestedAt?: string): Condition {
   return {
     description: `Ready=True at ${sha.slice(0, 7)}`,
     test(object): ConditionResult {
       if (!object) return { done: false, message: 'object does not exist' }
-      const status = (object.status ?? {}) as { artifact?: { revision?: string }; lastAppliedRevision?: string; lastAttemptedRevision?: string }
+      const status = (object.status ?? {}) as { artifact?: { revision?: string }; lastAppliedRevision?: string; lastAttemptedRevision?: string; lastHandledReconcileAt?: string }
       const revision = revisionField === 'artifact' ? status.artifact?.revision : status.lastAppliedRevision
       const ready = statusConditions(object).find((c) => c.type === 'Ready')
       const message = `${ready ? formatCondition(ready) : 'no Ready condition yet'}; revision ${revision ?? 'none'}`
       if (ready?.status === 'True' && observedCurrent(object) && revisionSha(revision) === sha) return { done: true, message }
-      if (ready?.status === 'False' && observedCurrent(object) && !TRANSIENT_REASONS.has(ready.reason ?? '')) {
+      const handled = requestedAt === undefined || status.lastHandledReconcileAt === requestedAt
+      if (ready?.status === 'False' && observedCurrent(object) && handled && !TRANSIENT_REASONS.has(ready.reason ?? '')) {
         const attempted = revisionSha(status.lastAttemptedRevision)
         // A Kustomization failure only counts once it is about the commit we wait for.
         if (revisionField === 'artifact' || attempted === undefined || attempted === sha) return { done: false, failed: message, message }

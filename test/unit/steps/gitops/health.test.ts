@@ -37,6 +37,14 @@ describe('health conditions', () => {
     expect(condition.test(flux({ conditions: [{ type: 'Ready', status: 'False', reason: 'ArtifactFailed', message: 'Source artifact not found' }] })).failed).toBeUndefined()
   })
 
+  it('do not fail on a GitRepository failure left from before the reconcile kindling requested', () => {
+    const requestedAt = '2026-11-23T12:00:00.000Z'
+    const condition = fluxReadyAt(SHA, 'artifact', requestedAt)
+    const failed = { type: 'Ready', status: 'False', reason: 'GitOperationFailed', message: 'ssh: handshake failed: unable to authenticate' }
+    expect(condition.test(flux({ lastHandledReconcileAt: '2026-11-23T11:00:00.000Z', conditions: [failed] })).failed).toBeUndefined()
+    expect(condition.test(flux({ lastHandledReconcileAt: requestedAt, conditions: [failed] })).failed).toMatch(/unable to authenticate/)
+  })
+
   it('pass an Application only when Synced and Healthy at the head, failing fast on a failed sync of it', () => {
     const condition = applicationSyncedAt(SHA)
     expect(condition.test(app({ sync: { status: 'Synced', revision: SHA }, health: { status: 'Healthy' } })).done).toBe(true)
