@@ -14,6 +14,7 @@ import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConn
 
 const NODE_READY_TIMEOUT_MS = 3 * 60_000
 const STATE = 'provider.kindCluster'
+const HOSTING_AFTER_START = 'provider.kindRegistryHostingAfterStart'
 
 /** What the check found, handed to plan (a dry run whose check failed has none: plan everything). */
 type Found =
@@ -105,8 +106,14 @@ async function planKindCluster(ctx: StepContext, ask: Confirm): Promise<Action[]
   const found = ctx.shared.get(STATE) as Found | undefined
   if (found?.kind === 'refused') return []
   if (found?.kind === 'present') {
-    const start: Action[] = found.stopped.length ? [{ type: 'run', command: startContainersCommand(found.stopped), description: 'start the stopped nodes' }] : []
-    return [...start, ...wiringActions(spec, found.wiring)]
+    if (found.stopped.length === 0) return wiringActions(spec, found.wiring)
+    // Started nodes answer docker exec at once, but the API server takes a while: the ConfigMap waits for verify.
+    ctx.shared.set(HOSTING_AFTER_START, found.wiring.configMap)
+    return [
+      { type: 'run', command: startContainersCommand(found.stopped), description: 'start the stopped nodes' },
+      ...wiringActions(spec, { ...found.wiring, configMap: false }),
+      ...(found.wiring.configMap ? [{ type: 'note' as const, text: 'local-registry-hosting ConfigMap (KEP-1755): applied once the nodes are Ready' }] : []),
+    ]
   }
   const actions: Action[] = []
   if (found?.kind === 'recreate') {
@@ -166,6 +173,8 @@ export function kindClusterStep(spec: ClusterSpec, options: StepOptions, ask: Co
     plan: (ctx) => planKindCluster(ctx, ask),
     async verify(ctx) {
       await waitForNodes(ctx)
+      const hosting = renderLocalRegistryHosting(ctx.spec)
+      if (ctx.shared.get(HOSTING_AFTER_START) === true && hosting) await (await ctx.kube()).apply(hosting)
       summarize(ctx)
     },
   }

@@ -124,4 +124,14 @@ describe('kind cluster step', () => {
     expect(runs[0]).toBe('$ docker start lab-control-plane')
     expect(runs).toHaveLength(2)
   })
+
+  it('applies the local-registry ConfigMap of a restarted cluster only after its nodes are Ready, when the API answers', async () => {
+    const spec = kindSpec(`${PORTS}\nregistryCaches: {mirrors: [quay.io]}`)
+    const ctx = context(spec, [...clusterReplies([{ ...matchingNode(), running: false }]), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) }])
+    const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
+    await step.check(ctx)
+    const actions = await step.plan(ctx)
+    expect(actions.some((action) => action.type === 'apply')).toBe(false)
+    expect(actions.map((action) => describeAction(action, (text) => text))).toContain('local-registry-hosting ConfigMap (KEP-1755): applied once the nodes are Ready')
+  })
 })
