@@ -42,6 +42,18 @@ export function helmUpgradeCommand(release: HelmRelease, target: readonly string
   }
 }
 
+/**
+ * The command that clears a release an interrupted helm left pending, so `helm upgrade --install`
+ * can run again: a pending first install is uninstalled, a pending upgrade or rollback is rolled
+ * back to the last good revision. Undefined when nothing is pending.
+ */
+export function helmUnstickCommand(release: HelmRelease, status: string, target: readonly string[]): Command | undefined {
+  const scope = ['--namespace', release.namespace, ...target, '--wait', '--timeout', '5m']
+  if (status === 'pending-install') return { file: 'helm', args: ['uninstall', release.release, ...scope] }
+  if (status === 'pending-upgrade' || status === 'pending-rollback') return { file: 'helm', args: ['rollback', release.release, ...scope] }
+  return undefined
+}
+
 /** What Helm's own storage says about a release: its latest revision, status, chart version and values. */
 export interface HelmReleaseState {
   revision: number

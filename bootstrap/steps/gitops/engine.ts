@@ -9,7 +9,7 @@ import { ARGOCD_CHART, ARGOCD_CHART_REPO, ARGOCD_NAMESPACE, ARGOCD_RELEASE } fro
 import { FLUX_INSTANCE_NAME, FLUX_NAMESPACE, FLUX_OPERATOR_CHART, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
 import { desiredContent, engineValuesFile, fluxInstanceFile, renderEngineFiles } from '../../render/repo-files.js'
 import type { ClusterSpec } from '../../spec/load.js'
-import { helmUpgradeCommand, readHelmRelease, type HelmRelease } from '../../tools/helm.js'
+import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmRelease } from '../../tools/helm.js'
 import { kubeTargetArgs } from '../connect.js'
 import { engineFiles, fileWrites, pushNote, readRepoFile } from './repo.js'
 
@@ -80,7 +80,15 @@ async function checkEngine(ctx: StepContext): Promise<CheckResult> {
 async function planEngine(ctx: StepContext): Promise<Action[]> {
   const { spec } = ctx
   const writes = await fileWrites(spec, engineFiles(spec))
-  const actions: Action[] = [...writes, { type: 'run', command: helmUpgradeCommand(engineRelease(spec), kubeTargetArgs(spec)), description: `install ${engineLabel(spec)}` }]
+  const release = engineRelease(spec)
+  // An interrupted run can leave the release pending; helm refuses to touch it until that is cleared.
+  const state = await ctx.kube().then((kube) => readHelmRelease(kube, release.release, release.namespace)).catch(() => undefined)
+  const unstick = state && helmUnstickCommand(release, state.status, kubeTargetArgs(spec))
+  const actions: Action[] = [
+    ...writes,
+    ...(unstick ? [{ type: 'run' as const, command: unstick, description: `clear ${release.release}, left ${state!.status} by an interrupted run` }] : []),
+    { type: 'run', command: helmUpgradeCommand(release, kubeTargetArgs(spec)), description: `install ${engineLabel(spec)}` },
+  ]
   if (spec.gitops.engine === 'flux') {
     actions.push(
       { type: 'call', description: `wait until CustomResourceDefinition ${fluxInstanceCrd.name} is Established`, run: async (inner) => void (await (await inner.kube()).waitFor(fluxInstanceCrd, conditionTrue('Established'), { timeoutMs: READY_TIMEOUT_MS, signal: inner.signal })) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeHelmRelease, encodeHelmRelease, helmUpgradeCommand } from '../../../bootstrap/tools/helm.js'
+import { decodeHelmRelease, encodeHelmRelease, helmUnstickCommand, helmUpgradeCommand } from '../../../bootstrap/tools/helm.js'
 import { formatCommand } from '../../../bootstrap/tools/runner.js'
 
 describe('helm tool', () => {
@@ -11,6 +11,15 @@ describe('helm tool', () => {
     expect(formatCommand(command)).toBe(
       'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.1.4 --namespace argocd --create-namespace --values /repo/clusters/lab/argocd/values.yaml --timeout 10m --kubeconfig /home/me/.kube/lab --kube-context lab-admin',
     )
+  })
+
+  it('clears a release an interrupted run left pending, and leaves a settled one alone', () => {
+    const release = { release: 'flux-operator', namespace: 'flux-system', chart: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator', version: '0.33.0', valuesFile: '/v.yaml' }
+    const target = ['--kube-context', 'kind-lab']
+    expect(formatCommand(helmUnstickCommand(release, 'pending-install', target)!)).toBe('helm uninstall flux-operator --namespace flux-system --kube-context kind-lab --wait --timeout 5m')
+    expect(formatCommand(helmUnstickCommand(release, 'pending-upgrade', target)!)).toBe('helm rollback flux-operator --namespace flux-system --kube-context kind-lab --wait --timeout 5m')
+    expect(helmUnstickCommand(release, 'deployed', target)).toBeUndefined()
+    expect(helmUnstickCommand(release, 'failed', target)).toBeUndefined()
   })
 
   it('decodes the release Helm stores in its Secret (base64 of base64 of gzip)', () => {
