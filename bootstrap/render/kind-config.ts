@@ -1,5 +1,5 @@
 import { stringify } from 'yaml'
-import { KIND_NODE_IMAGES, type CacheableRegistry } from '../spec/defaults.js'
+import { KIND_NODE_IMAGES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
 import type { KindProvider } from '../spec/schema.js'
 import { kindNodeNames } from '../tools/kind.js'
@@ -86,10 +86,4 @@ export function renderKindConfig(spec: ClusterSpec): KindConfig {
 /** The kind config as the YAML `kind create cluster --config -` reads. */
 export function renderKindConfigYaml(spec: ClusterSpec): string {
   return stringify(renderKindConfig(spec), { lineWidth: 0 })
-}
-
-/** Registries mirrored through a cache for this spec (none when caches are off). */
-export function mirroredRegistries(spec: ClusterSpec): CacheableRegistry[] {
-  const caches = kindProvider(spec).registryCaches
-  return caches.enabled ? [...caches.mirrors] : []
 }

@@ -64,7 +64,9 @@ export function renderClusterKustomization(spec: ClusterSpec, existing?: string)
   }
   const doc = parseDocument(existing)
   const resources = doc.get('resources')
-  if (isSeq(resources) && resources.items.some((item) => String((item as { value?: unknown }).value ?? item) === dir)) return { path, content: existing, mode: 'owned' }
+  // "./flux-system" and "flux-system/" name the same folder as "flux-system".
+  const normal = (entry: string): string => entry.replace(/^(\.\/)+/, '').replace(/\/+$/, '')
+  if (isSeq(resources) && resources.items.some((item) => normal(String((item as { value?: unknown }).value ?? item)) === normal(dir))) return { path, content: existing, mode: 'owned' }
   if (isSeq(resources)) resources.items.unshift(doc.createNode(dir) as never)
   else doc.set('resources', doc.createNode([dir]))
   return { path, content: doc.toString({ lineWidth: 0 }), mode: 'owned' }

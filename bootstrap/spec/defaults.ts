@@ -54,3 +54,6 @@ export function defaultRepoPath(clusterName: string): string {
 export function defaultAgeKeyFile(clusterName: string): string {
   return `${DEFAULTS.secrets.ageKeyDir}/${clusterName}.agekey`
 }
+
+/** The engines' names as people write them, for titles and messages. */
+export const ENGINE_TITLES = { flux: 'Flux', argocd: 'Argo CD' } as const

@@ -8,6 +8,7 @@ import { conditionTrue, deploymentAvailable, type Condition } from '../../kube/c
 import { ARGOCD_CHART, ARGOCD_CHART_REPO, ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
 import { FLUX_INSTANCE_NAME, FLUX_NAMESPACE, FLUX_OPERATOR_CHART, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
 import { desiredContent, engineValuesFile, fluxInstanceFile, renderEngineFiles } from '../../render/repo-files.js'
+import { ENGINE_TITLES } from '../../spec/defaults.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmRelease } from '../../tools/helm.js'
 import { kubeTargetArgs } from '../connect.js'
@@ -17,7 +18,7 @@ const READY_TIMEOUT_MS = 5 * 60_000
 
 /** "Flux" or "Argo CD", for titles and messages. */
 export function engineLabel(spec: ClusterSpec): string {
-  return spec.gitops.engine === 'flux' ? 'Flux' : 'Argo CD'
+  return ENGINE_TITLES[spec.gitops.engine]
 }
 
 /** The one Helm release the bootstrap installs: the Flux Operator, or Argo CD itself. */

@@ -2,6 +2,7 @@ import { HealthError, TimeoutError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { formatRef, type KubeClient } from '../../kube/client.js'
 import type { ClusterSpec } from '../../spec/load.js'
+import { engineLabel } from './engine.js'
 import { applicationSyncedAt, fluxKustomizationRef, fluxReadyAt, gitRepositoryRef, rootApplicationRef, rootState, unhealthyObjects } from './health.js'
 import { remoteHead, remoteHeadForPlan, shortSha } from './repo.js'
 
@@ -50,7 +51,7 @@ export async function waitForRevision(kube: KubeClient, spec: ClusterSpec, sha: 
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error
     const children = await unhealthyObjects(kube, spec).catch((cause: unknown) => [`(could not list the objects under the root sync: ${cause instanceof Error ? cause.message : String(cause)})`])
-    throw new HealthError(`${spec.gitops.engine === 'flux' ? 'Flux' : 'Argo CD'} has not applied ${spec.repository.branch}@${shortSha(sha)}: ${error.message}`, {
+    throw new HealthError(`${engineLabel(spec)} has not applied ${spec.repository.branch}@${shortSha(sha)}: ${error.message}`, {
       cause: error,
       details: [...error.details, ...(children.length ? ['not ready under the root sync:', ...children.map((line) => `  ${line}`)] : [])],
     })
@@ -91,7 +92,7 @@ async function planGate(ctx: StepContext, timeoutMs: number): Promise<Action[]> 
 export function healthGateStep(spec: ClusterSpec, timeoutMs: number): Step {
   return {
     name: 'health-gate',
-    title: `Wait until ${spec.gitops.engine === 'flux' ? 'Flux' : 'Argo CD'} has applied ${spec.repository.branch}`,
+    title: `Wait until ${engineLabel(spec)} has applied ${spec.repository.branch}`,
     needs: ['root-sync'],
     check: checkGate,
     plan: (ctx) => planGate(ctx, timeoutMs),

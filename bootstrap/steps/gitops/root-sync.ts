@@ -2,6 +2,7 @@ import type { Action, CheckResult, Step, StepContext } from '../../engine/step.j
 import { refOf } from '../../kube/client.js'
 import { renderRootSync, rootSyncFile } from '../../render/sync.js'
 import type { ClusterSpec } from '../../spec/load.js'
+import { engineLabel } from './engine.js'
 import { assertNotForeign } from './ownership.js'
 import { fileWrites, pushNote, remoteHead, rootSyncFiles } from './repo.js'
 
@@ -31,7 +32,7 @@ async function planRootSync(ctx: StepContext): Promise<Action[]> {
 export function rootSyncStep(spec: ClusterSpec): Step {
   return {
     name: 'root-sync',
-    title: `Point ${spec.gitops.engine === 'flux' ? 'Flux' : 'Argo CD'} at ${spec.repository.path}/`,
+    title: `Point ${engineLabel(spec)} at ${spec.repository.path}/`,
     needs: ['engine', 'repo-credentials', ...(spec.secrets.sops.enabled ? ['sops-key'] : [])],
     check: checkRootSync,
     plan: planRootSync,

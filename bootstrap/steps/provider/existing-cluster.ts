@@ -1,7 +1,10 @@
 import type { CheckResult, Step, StepContext } from '../../engine/step.js'
 import type { KubeClient, KubeObject, ObjectRef } from '../../kube/client.js'
 import { conditionTrue } from '../../kube/conditions.js'
+import { ARGOCD_NAMESPACE } from '../../render/argocd.js'
+import { FLUX_NAMESPACE } from '../../render/flux.js'
 import { MANAGED_BY } from '../../render/labels.js'
+import { ENGINE_TITLES } from '../../spec/defaults.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { addSummary } from '../summary.js'
 
@@ -16,10 +19,9 @@ export const ADOPTION_RECORD: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap',
 
 
 /** The namespaces the engines' Helm releases create. */
-export const ENGINE_NAMESPACES: Readonly<Record<EngineName, string>> = { flux: 'flux-system', argocd: 'argocd' }
+export const ENGINE_NAMESPACES: Readonly<Record<EngineName, string>> = { flux: FLUX_NAMESPACE, argocd: ARGOCD_NAMESPACE }
 
 const ENGINE_CRDS: Readonly<Record<EngineName, string>> = { flux: 'gitrepositories.source.toolkit.fluxcd.io', argocd: 'applications.argoproj.io' }
-const ENGINE_LABELS: Readonly<Record<EngineName, string>> = { flux: 'Flux', argocd: 'Argo CD' }
 
 export interface NodeFacts {
   name: string
@@ -119,7 +121,7 @@ export function renderAdoptionRecord(spec: ClusterSpec, facts: ClusterFacts): Ku
 /** "k3s v1.30.4+k3s1, 3 nodes (3 Ready), default StorageClass local-path, Flux already installed" */
 export function describeFacts(facts: ClusterFacts): string {
   const ready = facts.nodes.filter((node) => node.ready).length
-  const engines = facts.engines.length ? `${facts.engines.map((engine) => ENGINE_LABELS[engine]).join(' and ')} already installed` : 'no GitOps engine installed'
+  const engines = facts.engines.length ? `${facts.engines.map((engine) => ENGINE_TITLES[engine]).join(' and ')} already installed` : 'no GitOps engine installed'
   return `${facts.distribution} ${facts.version}, ${facts.nodes.length} node${facts.nodes.length === 1 ? '' : 's'} (${ready} Ready), default StorageClass ${facts.defaultStorageClass ?? 'none'}, ${engines}`
 }
 
@@ -139,8 +141,8 @@ async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts
   for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
   for (const engine of preexisting) {
     addSummary(ctx, engine === spec.gitops.engine
-      ? `  ${ENGINE_LABELS[engine]} ran here before kindling: kindling will not repoint sync objects or credentials it did not create`
-      : `  ${ENGINE_LABELS[engine]} runs here too; the spec asks for ${ENGINE_LABELS[spec.gitops.engine]}`)
+      ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling will not repoint sync objects or credentials it did not create`
+      : `  ${ENGINE_TITLES[engine]} runs here too; the spec asks for ${ENGINE_TITLES[spec.gitops.engine]}`)
   }
   return { facts, record }
 }

@@ -24,6 +24,10 @@ describe('root sync and repository files', () => {
     expect(parse(merged).resources).toEqual(['flux-system', 'crossplane'])
     expect(merged).toContain('# mine')
     expect(renderClusterKustomization(goldenSpec('flux'), merged).content).toBe(merged)
+    for (const written of ['./flux-system', 'flux-system/', './flux-system/']) {
+      const theirs = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${written}\n`
+      expect(renderClusterKustomization(goldenSpec('flux'), theirs).content).toBe(theirs)
+    }
   })
 
   it('keeps edits to pinned files and only brings the version pins in line', () => {
