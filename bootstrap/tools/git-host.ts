@@ -46,7 +46,9 @@ export function deployKeySettingsHint(url: string): string {
 export async function registerDeployKey(api: GitHostApi, key: { title: string; publicKey: string }, token: Secret, fetchImpl: FetchLike, signal?: AbortSignal): Promise<'added' | 'present'> {
   const endpoint = keysEndpoint(api)
   const headers = authHeaders(api, token)
-  const existing = await request(fetchImpl, 'GET', endpoint, headers, undefined, signal)
+  // One large page: the default (30 on GitHub) can hide the key, and posting it again is refused.
+  const page = api.kind === 'gitea' ? 'limit=50' : 'per_page=100'
+  const existing = await request(fetchImpl, 'GET', `${endpoint}?${page}`, headers, undefined, signal)
   const wanted = keyBody(key.publicKey)
   if (Array.isArray(existing) && existing.some((entry) => keyBody(String((entry as { key?: unknown }).key ?? '')) === wanted)) return 'present'
   const body = api.kind === 'gitlab' ? { title: key.title, key: key.publicKey, can_push: false } : { title: key.title, key: key.publicKey, read_only: true }

@@ -27,7 +27,7 @@ describe('git host deploy keys', () => {
     const host = detectGitHost('git@github.com:me/lab.git', { GITHUB_TOKEN: 'x' })!
     const { calls, fetchImpl } = fakeHost([])
     expect(await registerDeployKey(host, { title: 'kindling lab', publicKey: KEY }, new Secret('ghp_secret_token', 'GITHUB_TOKEN'), fetchImpl)).toBe('added')
-    expect(calls.map((call) => `${call.method} ${call.url}`)).toEqual(['GET https://api.github.com/repos/me/lab/keys', 'POST https://api.github.com/repos/me/lab/keys'])
+    expect(calls.map((call) => `${call.method} ${call.url}`)).toEqual(['GET https://api.github.com/repos/me/lab/keys?per_page=100', 'POST https://api.github.com/repos/me/lab/keys'])
     expect(JSON.parse(calls[1]!.body!)).toEqual({ title: 'kindling lab', key: KEY, read_only: true })
     expect(calls[1]!.headers.Authorization).toBe('Bearer ghp_secret_token')
     expect(calls.some((call) => call.url.includes('ghp_'))).toBe(false)
