@@ -69,6 +69,11 @@ export function sshKeyscanCommand(url: string): Command {
 }
 
 /** `ssh-keygen` for a new ed25519 deploy key without a passphrase (the engine cannot type one). */
+/** `ssh-keygen -y`: print the public key of a private key file (read-only). */
+export function sshPublicKeyCommand(file: string): Command {
+  return { file: 'ssh-keygen', args: ['-y', '-f', file], readOnly: true }
+}
+
 export function sshKeygenCommand(file: string, comment: string): Command {
   return { file: 'ssh-keygen', args: ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file] }
 }

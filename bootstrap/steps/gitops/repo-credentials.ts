@@ -4,7 +4,7 @@ import { BadInputError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { renderRepoSecret, repoSecretRef, type RepoCredentials } from '../../render/secrets.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
-import { sshKeygenCommand, sshKeyscanCommand } from '../../tools/git.js'
+import { sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
 import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
 import { Secret } from '../../tools/secrets.js'
 import { addSummary } from '../summary.js'
@@ -95,6 +95,13 @@ async function planCredentials(ctx: StepContext): Promise<Action[]> {
   return actions
 }
 
+/** The public half of a deploy key: its .pub file, or derived from the key when there is none. */
+async function publicKeyOf(ctx: StepContext, file: string): Promise<string> {
+  const written = await readFile(`${file}.pub`, 'utf8').catch(() => undefined)
+  if (written?.trim()) return written.trim()
+  return (await ctx.runner.run(sshPublicKeyCommand(file), { signal: ctx.signal })).stdout.trim()
+}
+
 /** Print the public key and where it goes; with a host token in the environment, register it read-only. */
 function deployKeyAction(spec: ClusterSpec, file: string): Action {
   const host = detectGitHost(spec.repository.url, process.env)
@@ -104,7 +111,7 @@ function deployKeyAction(spec: ClusterSpec, file: string): Action {
       ? `register ${file}.pub as a read-only deploy key through the ${host.kind} API (token from $${host.tokenEnv})`
       : `print ${file}.pub: add it as a read-only deploy key at ${deployKeySettingsHint(spec.repository.url)}`,
     run: async (ctx) => {
-      const publicKey = (await readFile(`${file}.pub`, 'utf8')).trim()
+      const publicKey = await publicKeyOf(ctx, file)
       ctx.log(`deploy key (public): ${publicKey}`)
       if (!host) {
         ctx.log(`add it as a read-only deploy key: ${deployKeySettingsHint(spec.repository.url)}`)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lsRemoteCommand, parseGitUrl, parseLsRemote, sshKeygenCommand } from '../../../bootstrap/tools/git.js'
+import { lsRemoteCommand, parseGitUrl, parseLsRemote, sshKeygenCommand, sshPublicKeyCommand } from '../../../bootstrap/tools/git.js'
 import { formatCommand } from '../../../bootstrap/tools/runner.js'
 import { Secret } from '../../../bootstrap/tools/secrets.js'
 
@@ -40,5 +40,6 @@ describe('git tool', () => {
 
   it('generates an ed25519 key without a passphrase', () => {
     expect(formatCommand(sshKeygenCommand('/k/id', 'kindling-lab'))).toBe("ssh-keygen -q -t ed25519 -N '' -C kindling-lab -f /k/id")
+    expect(formatCommand(sshPublicKeyCommand('/k/id'))).toBe('ssh-keygen -y -f /k/id')
   })
 })
