@@ -25,7 +25,7 @@ export function destroyQuestion(spec: ClusterSpec, purge: boolean): string {
     const caches = registryContainers(spec).length > 0
     return `Delete kind cluster "${spec.name}" and everything in it${caches ? (purge ? ', and its registry caches with every cached image' : ' (registry caches are kept)') : ''}?`
   }
-  return `Uninstall what kindling installed from context "${spec.provider.context}" (its GitOps engine release, credentials and root sync; nothing it did not install)?`
+  return `Uninstall what kindling installed from context "${spec.provider.context}" (its GitOps engine release, credentials and root sync; nothing it did not install, and what the engine deployed from Git keeps running)?`
 }
 
 /**
@@ -109,6 +109,9 @@ export function registryCachesDeleteStep(spec: ClusterSpec): Step {
   }
 }
 
+/** Owns only the fields destroy changes on the way out, leaving kindling's applied fields alone. */
+const DESTROY_MANAGER = 'kindling-destroy'
+
 /** A Helm release kindling installs: the Flux Operator, or Argo CD. */
 const ENGINE_RELEASES: readonly { engine: EngineName; release: string; namespace: string }[] = [
   { engine: 'flux', release: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
@@ -179,11 +182,19 @@ export function helmUninstallCommand(spec: ClusterSpec, release: string, namespa
 }
 
 function deleteAction(ref: ObjectRef): Action {
+  // A Flux Kustomization with prune on deletes everything it applied when it is deleted: every
+  // app, Crossplane, volumes. Turn pruning off first so the workloads from Git keep running, as
+  // they do when Argo CD's root Application (no resources finalizer) goes.
+  const orphan = ref.kind === 'Kustomization' && ref.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')
   return {
     type: 'call',
-    description: `delete ${formatRef(ref)} and watch until it is gone`,
+    description: `${orphan ? 'set spec.prune=false on, then ' : ''}delete ${formatRef(ref)} and watch until it is gone`,
     run: async (ctx) => {
       const kube = await ctx.kube()
+      if (orphan && (await kube.get(ref))) {
+        const { apiVersion, kind, name, namespace } = ref
+        await kube.apply({ apiVersion, kind, metadata: { name, namespace }, spec: { prune: false } }, { fieldManager: DESTROY_MANAGER })
+      }
       if ((await kube.delete(ref)) === 'deleted') await kube.waitFor(ref, deleted, { timeoutMs: DELETE_TIMEOUT_MS, signal: ctx.signal })
     },
   }

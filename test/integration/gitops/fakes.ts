@@ -11,7 +11,6 @@ import { controlPlane } from '../support.js'
  * status subresource: enough for the bootstrap to apply objects and the test to play controller.
  */
 export function minimalCrd(group: string, version: string, kind: string, plural: string): KubeObject {
-  // The client library serialises CRDs through its typed model, which names x-kubernetes-* fields with underscores.
   const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }
   return {
     apiVersion: 'apiextensions.k8s.io/v1',

@@ -1,16 +1,19 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { executeActions } from '../../../bootstrap/engine/actions.js'
 import { runSteps } from '../../../bootstrap/engine/run.js'
 import type { RunFlags, StepContext } from '../../../bootstrap/engine/step.js'
 import type { KubeObject } from '../../../bootstrap/kube/client.js'
 import { deleted } from '../../../bootstrap/kube/conditions.js'
 import { exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
+import { uninstallActions } from '../../../bootstrap/steps/provider/destroy.js'
 import { ADOPTION_RECORD } from '../../../bootstrap/steps/provider/existing-cluster.js'
 import { providerDestroySteps, providerSteps } from '../../../bootstrap/steps/provider/index.js'
 import { encodeHelmRelease } from '../../../bootstrap/tools/helm.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import { specText, testContext, testSpec } from '../../unit/support/context.js'
 import { toolsPresent } from '../../unit/steps/provider/support.js'
+import { minimalCrd } from '../gitops/fakes.js'
 import { controlPlane, testKube, uniqueName } from '../support.js'
 
 const kube = testKube()
@@ -97,5 +100,35 @@ describe('destroy on an existing cluster', () => {
     expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'flux-system' })).toBeDefined()
     expect(await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' })).toBeDefined()
     expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'kindling-owned', namespace: 'flux-system' })).toBeUndefined()
+  })
+})
+
+describe('destroy and the workloads Flux deployed', () => {
+  const kustomization = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'flux-system', namespace: 'flux-system' }
+  const crd = minimalCrd('kustomize.toolkit.fluxcd.io', 'v1', 'Kustomization', 'kustomizations')
+
+  afterAll(async () => {
+    await kube.delete({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name })
+  })
+
+  it('turns pruning off before deleting the root Kustomization, so Flux does not delete what it applied', async () => {
+    await kube.applyAll([crd, { ...ns('flux-system'), metadata: { name: 'flux-system', labels: { 'app.kubernetes.io/managed-by': 'kindling' } } }])
+    await kube.apply({
+      apiVersion: kustomization.apiVersion,
+      kind: kustomization.kind,
+      metadata: { name: kustomization.name, namespace: kustomization.namespace, labels: { 'app.kubernetes.io/managed-by': 'kindling' } },
+      spec: { prune: true, path: './clusters/lab', interval: '10m', sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
+    })
+    // Stands in for kustomize-controller's finalizer, which would garbage-collect when pruning is on.
+    await kube.apply({ apiVersion: kustomization.apiVersion, kind: kustomization.kind, metadata: { name: kustomization.name, namespace: kustomization.namespace, finalizers: ['kindling.test/hold'] } }, { fieldManager: 'test-controller' })
+
+    const [remove] = uninstallActions(spec, { objects: [kustomization], releases: [], namespaces: [], record: false })
+    const running = executeActions(context({ yes: true }), [remove!])
+    const terminating = await kube.waitFor(kustomization, { description: 'deletion started', test: (object) => ({ done: Boolean(object?.metadata.deletionTimestamp) }) }, { timeoutMs: 30_000 })
+    expect((terminating?.spec as { prune?: boolean }).prune).toBe(false)
+    expect((terminating?.spec as { path?: string }).path).toBe('./clusters/lab')
+    await kube.apply({ apiVersion: kustomization.apiVersion, kind: kustomization.kind, metadata: { name: kustomization.name, namespace: kustomization.namespace, finalizers: [] } }, { fieldManager: 'test-controller' })
+    await running
+    expect(await kube.get(kustomization)).toBeUndefined()
   })
 })
