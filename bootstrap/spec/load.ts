@@ -81,18 +81,26 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
 function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: string): ClusterSpec {
   const name = document.metadata.name
   const spec = document.spec
-  const provider = spec.provider.type === 'existing' ? { ...spec.provider, kubeconfig: expandHome(spec.provider.kubeconfig) } : spec.provider
+  // Every local file the spec names, absolute: `~/` is the home folder, anything else relative is
+  // relative to the repository root, wherever kindling is run from.
+  const local = (value: string): string => path.resolve(repoRoot, expandHome(value))
+  const provider = spec.provider.type === 'existing' ? { ...spec.provider, kubeconfig: local(spec.provider.kubeconfig) } : spec.provider
+  const given = spec.repository.auth
+  const auth =
+    given.type === 'ssh'
+      ? { ...given, ...(given.privateKeyFile ? { privateKeyFile: local(given.privateKeyFile) } : {}), ...(given.knownHostsFile ? { knownHostsFile: local(given.knownHostsFile) } : {}) }
+      : given
   return {
     ...spec,
     provider,
     name,
     file,
     repoRoot,
-    repository: { ...spec.repository, path: spec.repository.path ?? defaultRepoPath(name) },
+    repository: { ...spec.repository, auth, path: spec.repository.path ?? defaultRepoPath(name) },
     secrets: {
       sops: {
         enabled: spec.secrets.sops.enabled,
-        ageKeyFile: expandHome(spec.secrets.sops.ageKeyFile ?? defaultAgeKeyFile(name)),
+        ageKeyFile: local(spec.secrets.sops.ageKeyFile ?? defaultAgeKeyFile(name)),
       },
     },
   }

@@ -62,7 +62,7 @@ const kindProvider = z
 const existingProvider = z
   .strictObject({
     type: z.literal('existing'),
-    kubeconfig: z.string().min(1).default(DEFAULTS.existing.kubeconfig),
+    kubeconfig: z.string().min(1).default(DEFAULTS.existing.kubeconfig).describe('Kubeconfig file; ~/ is your home, other relative paths start at the repository root.'),
     context: z.string().min(1).describe('The only kubeconfig context kindling will touch.'),
   })
   .describe('A cluster that already runs (k3s, Talos, kubeadm, managed), adopted through one named context.')
@@ -72,8 +72,8 @@ const auth = z.discriminatedUnion('type', [
   z
     .strictObject({
       type: z.literal('ssh'),
-      privateKeyFile: z.string().min(1).optional().describe('An existing deploy key; one is generated when absent.'),
-      knownHostsFile: z.string().min(1).optional(),
+      privateKeyFile: z.string().min(1).optional().describe('An existing deploy key (~/ or relative to the repository root); one is generated when absent.'),
+      knownHostsFile: z.string().min(1).optional().describe('known_hosts for the Git host (~/ or relative to the repository root); ssh-keyscan is used when absent.'),
     })
     .describe('An SSH deploy key (read-only).'),
   z

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { BadInputError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { renderRepoSecret, repoSecretRef, type RepoCredentials } from '../../render/secrets.js'
-import { expandHome, type ClusterSpec } from '../../spec/load.js'
+import type { ClusterSpec } from '../../spec/load.js'
 import { sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
 import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
 import { Secret } from '../../tools/secrets.js'
@@ -34,7 +34,7 @@ async function readPrivateKey(ctx: StepContext, file: string): Promise<Secret | 
 /** known_hosts for the repository's host: the spec's file, else what the host presents now. */
 async function knownHosts(ctx: StepContext): Promise<string> {
   const auth = ctx.spec.repository.auth
-  if (auth.type === 'ssh' && auth.knownHostsFile) return readFile(path.resolve(ctx.spec.repoRoot, expandHome(auth.knownHostsFile)), 'utf8')
+  if (auth.type === 'ssh' && auth.knownHostsFile) return readFile(auth.knownHostsFile, 'utf8')
   const result = await ctx.runner.run(sshKeyscanCommand(ctx.spec.repository.url), { signal: ctx.signal })
   const lines = result.stdout.split('\n').filter((line) => line.trim() && !line.startsWith('#'))
   if (lines.length === 0) throw new BadInputError(`ssh-keyscan found no host keys for ${ctx.spec.repository.url}`, { details: ['set repository.auth.knownHostsFile to a known_hosts file for the host'] })

@@ -13,7 +13,7 @@ const REMOTE_HEAD = 'gitops.remoteHead'
 /** Where the SSH deploy key lives: the spec's file, or one kindling generates outside the repository. */
 export function deployKeyFile(spec: ClusterSpec): string {
   const auth = spec.repository.auth
-  if (auth.type === 'ssh' && auth.privateKeyFile) return path.resolve(spec.repoRoot, expandHome(auth.privateKeyFile))
+  if (auth.type === 'ssh' && auth.privateKeyFile) return auth.privateKeyFile
   return expandHome(`~/.config/kindling/ssh/${spec.name}_ed25519`)
 }
 
@@ -42,7 +42,7 @@ export function requireHttpsToken(ctx: StepContext): Secret {
 /** How git on this machine reaches the repository, with the same credentials the engine gets. */
 export function gitAccess(ctx: StepContext): GitAccess {
   const auth = ctx.spec.repository.auth
-  if (auth.type === 'ssh') return { type: 'ssh', privateKeyFile: deployKeyFile(ctx.spec), knownHostsFile: auth.knownHostsFile ? expandHome(auth.knownHostsFile) : undefined }
+  if (auth.type === 'ssh') return { type: 'ssh', privateKeyFile: deployKeyFile(ctx.spec), knownHostsFile: auth.knownHostsFile }
   if (auth.type === 'https') return { type: 'https', username: auth.username, token: requireHttpsToken(ctx) }
   return { type: 'none' }
 }

@@ -52,6 +52,34 @@ describe('cluster spec', () => {
     expect(spec.components.crossplane.enabled).toBe(true)
   })
 
+  it('resolves the local files it names against the repository root, wherever kindling runs from', () => {
+    const text = `apiVersion: kindling.dev/v1alpha1
+kind: Cluster
+metadata:
+  name: lab
+spec:
+  provider:
+    type: existing
+    kubeconfig: secrets/lab.kubeconfig
+    context: lab-admin
+  gitops:
+    engine: flux
+  repository:
+    url: ssh://git@git.example.com/lab.git
+    auth:
+      type: ssh
+      privateKeyFile: ../keys/lab
+      knownHostsFile: ~/known_hosts
+  secrets:
+    sops:
+      ageKeyFile: /keys/lab.agekey
+`
+    const spec = parseClusterSpec(text, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+    expect(spec.provider).toMatchObject({ kubeconfig: '/repo/secrets/lab.kubeconfig' })
+    expect(spec.repository.auth).toMatchObject({ privateKeyFile: '/keys/lab', knownHostsFile: expect.stringMatching(/^\/.*\/known_hosts$/) })
+    expect(spec.secrets.sops.ageKeyFile).toBe('/keys/lab.agekey')
+  })
+
   it('lists every problem as file:line path: message, in line order', () => {
     const text = `apiVersion: kindling.dev/v1alpha1
 kind: Cluster
