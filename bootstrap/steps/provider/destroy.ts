@@ -5,9 +5,9 @@ import { deleted } from '../../kube/conditions.js'
 import { ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
 import { FLUX_NAMESPACE, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
 import { MANAGED_BY } from '../../render/labels.js'
-import { registryContainers } from '../../render/registry-caches.js'
+import { KINDLING_CLUSTER_LABEL, registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec } from '../../spec/load.js'
-import { existingVolumes, inspectContainers, removeContainersCommand, removeVolumesCommand } from '../../tools/docker.js'
+import { existingVolumes, findContainers, inspectContainers, removeContainersCommand, removeVolumesCommand } from '../../tools/docker.js'
 import { readHelmRelease } from '../../tools/helm.js'
 import { deleteClusterCommand, listKindClusters } from '../../tools/kind.js'
 import type { Command } from '../../tools/runner.js'
@@ -80,9 +80,15 @@ export function kindDeleteStep(spec: ClusterSpec): Step {
 /** Step `registry-caches` of destroy: with --purge, remove the registry containers and their volumes; else keep them. */
 export function registryCachesDeleteStep(spec: ClusterSpec): Step {
   const registries = registryContainers(spec)
+  // By label too: caches for mirrors the spec no longer lists (or all of them, once caches are
+  // turned off) belong to this cluster as well. Each volume is named like its container.
   const find = async (ctx: StepContext): Promise<{ containers: string[]; volumes: string[] }> => {
-    const containers = (await inspectContainers(ctx.runner, registries.map((registry) => registry.name), ctx.signal)).map((container) => container.name)
-    const volumes = await existingVolumes(ctx.runner, registries.map((registry) => registry.volume), ctx.signal)
+    const [named, labelled] = await Promise.all([
+      inspectContainers(ctx.runner, registries.map((registry) => registry.name), ctx.signal),
+      findContainers(ctx.runner, { [KINDLING_CLUSTER_LABEL]: spec.name }, ctx.signal),
+    ])
+    const containers = [...new Set([...named, ...labelled].map((container) => container.name))]
+    const volumes = await existingVolumes(ctx.runner, [...new Set([...registries.map((registry) => registry.volume), ...containers])], ctx.signal)
     return { containers, volumes }
   }
   return {

@@ -26,6 +26,6 @@ export function providerStatusSteps(spec: ClusterSpec, _options: StepOptions): S
 export function providerDestroySteps(spec: ClusterSpec, options: StepOptions): Step[] {
   const steps = [preflightStep(spec, { purpose: 'destroy' }), confirmDestroyStep(spec, options)]
   if (spec.provider.type === 'existing') return [...steps, existingUninstallStep(spec)]
-  const caches = registryContainers(spec).length > 0
-  return [...steps, kindDeleteStep(spec), ...(caches ? [registryCachesDeleteStep(spec)] : [])]
+  // Always: caches made while the spec still enabled them are found by their cluster label.
+  return [...steps, kindDeleteStep(spec), registryCachesDeleteStep(spec)]
 }

@@ -78,6 +78,23 @@ describe('destroy', () => {
     expect(questions).toEqual([destroyQuestion(spec, false)])
   })
 
+  it('with --purge also finds caches by their cluster label after the spec turned caches off', async () => {
+    const spec = kindSpec('registryCaches: {enabled: false}')
+    const runner = new RecordingRunner([
+      ...toolsPresent,
+      ...clusterReplies([]),
+      { match: /^docker ps --all --filter label=dev\.kindling\.cluster=lab/, stdout: 'kindling-lab-cache-quay-io\n' },
+      { match: /^docker inspect --type container kindling-lab-cache-quay-io/, stdout: inspectJson([{ name: 'kindling-lab-cache-quay-io', image: 'registry' }]) },
+      { match: /^docker volume inspect/, stdout: 'kindling-lab-cache-quay-io\n' },
+    ])
+    const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), testContext({ spec, runner, flags: { yes: true, purge: true } }))
+    expect(report.ok).toBe(true)
+    expect(runner.commands.filter((command) => !command.readOnly).map((command) => [command.file, ...command.args].join(' '))).toEqual([
+      'docker rm --force kindling-lab-cache-quay-io',
+      'docker volume rm kindling-lab-cache-quay-io',
+    ])
+  })
+
   it('deletes nothing when the cluster is already gone (a second destroy)', async () => {
     const spec = kindSpec()
     const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), { match: /^docker inspect/, exitCode: 1, stdout: '[]', stderr: 'Error: No such container: x' }])
