@@ -1,4 +1,5 @@
 import https from 'node:https'
+import { setTimeout as sleep } from 'node:timers/promises'
 import * as k8s from '@kubernetes/client-node'
 import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
@@ -59,6 +60,8 @@ export class KubeApiError extends KindlingError {
   }
 }
 
+const MAX_ATTEMPTS_ON_429 = 10
+
 /**
  * The generic object API, but sending and returning objects as the API server's own JSON. The
  * library's typed (de)serializer renames keys such as `x-kubernetes-preserve-unknown-fields` and
@@ -86,10 +89,17 @@ class JsonObjectApi extends k8s.KubernetesObjectApi {
     await this.configuration.authMethods.default?.applySecurityAuthentication(context)
     const agent = this.pooled(context.getAgent())
     if (agent) context.setAgent(agent)
-    const response = await this.configuration.httpApi.send(context).toPromise()
-    const text = await response.body.text()
-    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
-    return JSON.parse(text) as KubeObject
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.configuration.httpApi.send(context).toPromise()
+      const text = await response.body.text()
+      // 429: the server asks to come back (a new CRD's storage initializing, priority and fairness).
+      if (response.httpStatusCode === 429 && attempt < MAX_ATTEMPTS_ON_429) {
+        await sleep(Math.min(Number(response.headers['retry-after']) || 1, 5) * 1000)
+        continue
+      }
+      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
+      return JSON.parse(text) as KubeObject
+    }
   }
 
   /** A keep-alive agent with the same TLS settings as the one the library made for this request. */

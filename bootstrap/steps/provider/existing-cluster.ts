@@ -75,7 +75,9 @@ export async function inspectCluster(kube: KubeClient): Promise<ClusterFacts> {
     kube.get(namespace(ENGINE_NAMESPACES.argocd)),
   ])
   const engines: EngineName[] = []
-  if (fluxCrd || fluxNs) engines.push('flux')
+  // By CRD only: an empty flux-system namespace left from an old install is not a running Flux
+  // (namespaces are recorded on their own, so destroy keeps it either way).
+  if (fluxCrd) engines.push('flux')
   if (argoCrd) engines.push('argocd')
   return {
     version,

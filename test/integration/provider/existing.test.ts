@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { executeActions } from '../../../bootstrap/engine/actions.js'
 import { BadInputError, PrerequisiteError } from '../../../bootstrap/engine/errors.js'
@@ -15,6 +15,7 @@ import { summaryLines } from '../../../bootstrap/steps/summary.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import { specText, testContext, testSpec } from '../../unit/support/context.js'
 import { toolsPresent } from '../../unit/steps/provider/support.js'
+import { minimalCrd } from '../gitops/fakes.js'
 import { controlPlane, testKube } from '../support.js'
 
 const kube = testKube()
@@ -78,10 +79,14 @@ describe('existing provider against a real control plane', () => {
     await kube.delete(ADOPTION_RECORD)
   })
 
-  it('sees a Flux that was there before and hands it to the GitOps steps to adopt', async () => {
+  it('sees a Flux that was there before (its CRDs, not just a namespace) and hands it to the GitOps steps', async () => {
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } }, { fieldManager: 'flux' })
     const spec = existingSpec(controlPlane().context)
     const ctx = contextFor(spec)
+    expect((await existingClusterStatusStep(spec).check(contextFor(spec))).detail).toContain('no GitOps engine installed')
+    const fluxCrd = minimalCrd('source.toolkit.fluxcd.io', 'v1', 'GitRepository', 'gitrepositories')
+    await kube.applyAll([fluxCrd], { timeoutMs: 30_000 })
+    onTestFinished(async () => void (await kube.delete({ apiVersion: fluxCrd.apiVersion, kind: fluxCrd.kind, name: fluxCrd.metadata.name })))
     const status = await existingClusterStatusStep(spec).check(ctx)
     expect(status).toMatchObject({ state: 'done', detail: expect.stringContaining('Flux already installed') })
     expect(ctx.shared.get(EXISTING_ENGINE)).toBe('flux')
