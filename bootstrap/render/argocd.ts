@@ -13,6 +13,9 @@ export const ARGOCD_SOPS_KEY = 'keys.txt'
 /** Bootstrap-speed Git polling; the health gate also asks for a refresh instead of waiting. */
 export const ARGOCD_RECONCILIATION = '60s'
 
+/** Hosts whose SSH keys the argo-cd chart ships in configs.ssh.knownHosts; others need configs.ssh.extraHosts. */
+export const ARGOCD_KNOWN_SSH_HOSTS: readonly string[] = ['github.com', 'gitlab.com', 'bitbucket.org', 'ssh.dev.azure.com', 'vs-ssh.visualstudio.com']
+
 /** File names inside `clusters/<name>/argocd/`. */
 export const ARGOCD_FILES = {
   kustomization: 'kustomization.yaml',

@@ -68,12 +68,12 @@ export function sshKeyscanCommand(url: string): Command {
   return { file: 'ssh-keyscan', args: [...(port ? ['-p', String(port)] : []), '-t', 'ecdsa,ed25519,rsa', host], readOnly: true, timeoutMs: 30_000 }
 }
 
-/** `ssh-keygen` for a new ed25519 deploy key without a passphrase (the engine cannot type one). */
 /** `ssh-keygen -y`: print the public key of a private key file (read-only). */
 export function sshPublicKeyCommand(file: string): Command {
   return { file: 'ssh-keygen', args: ['-y', '-f', file], readOnly: true }
 }
 
+/** `ssh-keygen` for a new ed25519 deploy key without a passphrase (the engine cannot type one). */
 export function sshKeygenCommand(file: string, comment: string): Command {
   return { file: 'ssh-keygen', args: ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file] }
 }

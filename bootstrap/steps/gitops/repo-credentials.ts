@@ -1,15 +1,18 @@
 import { chmod, mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { parse } from 'yaml'
 import { BadInputError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import { ARGOCD_KNOWN_SSH_HOSTS } from '../../render/argocd.js'
+import { engineValuesFile } from '../../render/repo-files.js'
 import { renderRepoSecret, repoSecretRef, type RepoCredentials } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
-import { sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
+import { parseGitUrl, sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
 import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
 import { Secret } from '../../tools/secrets.js'
 import { addSummary } from '../summary.js'
 import { assertNotForeign } from './ownership.js'
-import { deployKeyFile, requireHttpsToken } from './repo.js'
+import { deployKeyFile, readRepoFile, requireHttpsToken } from './repo.js'
 
 /** The live Secret's data, decoded, to compare with what the engine should have. */
 async function liveSecretData(ctx: StepContext): Promise<Record<string, string> | undefined> {
@@ -41,11 +44,33 @@ async function knownHosts(ctx: StepContext): Promise<string> {
   return `${lines.join('\n')}\n`
 }
 
+/**
+ * Argo CD checks the Git host's SSH key against its own known hosts (a ConfigMap the chart fills
+ * from configs.ssh), not the Secret: a host outside the chart's list must be in the values file,
+ * or every sync fails with "knownhosts: key is unknown". Stops with the exact lines to add.
+ */
+async function assertArgoKnowsHost(ctx: StepContext): Promise<void> {
+  const { spec } = ctx
+  if (spec.gitops.engine !== 'argocd' || spec.repository.auth.type !== 'ssh') return
+  const { host, port } = parseGitUrl(spec.repository.url)
+  const entry = port && port !== 22 ? `[${host}]:${port}` : host
+  if (!port && ARGOCD_KNOWN_SSH_HOSTS.includes(host)) return
+  const valuesFile = engineValuesFile(spec)
+  const values = parse((await readRepoFile(spec, valuesFile)) ?? '') as { configs?: { ssh?: { extraHosts?: string } } } | null
+  const extra = values?.configs?.ssh?.extraHosts ?? ''
+  if (extra.split('\n').some((line) => line.trim().split(/\s+/)[0]?.split(',').includes(entry))) return
+  const lines = (await knownHosts(ctx)).trimEnd().split('\n')
+  throw new BadInputError(`Argo CD does not know the SSH host key of ${entry}`, {
+    details: [`add these lines to ${valuesFile} under configs.ssh.extraHosts, commit and push, then run again:`, 'configs:', '  ssh:', '    extraHosts: |', ...lines.map((line) => `      ${line}`)],
+  })
+}
+
 async function checkCredentials(ctx: StepContext): Promise<CheckResult> {
   const auth = ctx.spec.repository.auth
   if (auth.type === 'none') return { state: 'done', detail: 'public repository: no credentials needed' }
   const ref = repoSecretRef(ctx.spec)
   await assertNotForeign(await ctx.kube(), [{ apiVersion: 'v1', kind: 'Secret', ...ref }], ctx.spec.name)
+  await assertArgoKnowsHost(ctx)
   if (auth.type === 'https') {
     const token = requireHttpsToken(ctx)
     const live = await liveSecretData(ctx)
