@@ -44,7 +44,8 @@ export function formatError(error: unknown, redact: (text: string) => string): s
     lines.push(...cursor.details.map((detail) => indent(detail, '  ')))
     cursor = cursor.cause
   }
-  return [...new Set(lines)].map(redact)
+  // One entry per printed line, so callers can indent every line of a multi-line detail.
+  return [...new Set(lines)].flatMap((line) => redact(line).split('\n'))
 }
 
 /** The dry-run plan: every step in order, with the exact commands and manifests it would use. */
