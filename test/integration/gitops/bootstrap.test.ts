@@ -256,7 +256,7 @@ describe('SSH deploy key against a real API server', () => {
     const data = Object.fromEntries(Object.entries(secret?.data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]))
     expect(data.identity).toBe(readFileSync(keyFile, 'utf8'))
     expect(data.known_hosts).toContain('github.com ssh-ed25519')
-    expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET https://api.github.com/repos/example/lab/keys', 'POST https://api.github.com/repos/example/lab/keys'])
+    expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET https://api.github.com/repos/example/lab/keys?per_page=100', 'POST https://api.github.com/repos/example/lab/keys'])
     expect(JSON.parse(requests[1]!.body!)).toMatchObject({ read_only: true, key: readFileSync(`${keyFile}.pub`, 'utf8').trim() })
     expect(logs.join('\n')).toContain('deploy key registered (read-only) on example/lab')
     expect(logs.join('\n')).not.toContain(githubToken)
