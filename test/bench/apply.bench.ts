@@ -52,7 +52,7 @@ console.log(`cold build of the cached binaries (recorded by build.sh): ${recorde
 const started = performance.now()
 const plane = await startControlPlane({ binaries })
 const readyMs = performance.now() - started
-console.log(`control plane start-to-ready (/readyz ok): ${seconds(readyMs)}  [${plane.version}]`)
+console.log(`control plane start-to-ready (/readyz ok and the kwok node Ready): ${seconds(readyMs)}  [${plane.version}]`)
 
 // The kubectl built with the control plane when there is one: same version as the server.
 const builtKubectl = path.join(path.dirname(binaries['kube-apiserver']), 'kubectl')
