@@ -12,6 +12,7 @@ import { ENGINE_TITLES } from '../../spec/defaults.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmRelease } from '../../tools/helm.js'
 import { kubeTargetArgs } from '../connect.js'
+import { EXISTING_ENGINE } from '../provider/existing-cluster.js'
 import { engineFiles, fileWrites, pushNote, readRepoFile } from './repo.js'
 
 const READY_TIMEOUT_MS = 5 * 60_000
@@ -66,6 +67,15 @@ async function checkEngine(ctx: StepContext): Promise<CheckResult> {
   const kube = await ctx.kube()
   const release = engineRelease(spec)
   const state = await readHelmRelease(kube, release.release, release.namespace)
+  if (!state && ctx.shared.get(EXISTING_ENGINE) === spec.gitops.engine) {
+    // Installing the operator or chart next to an engine set up another way would take it over.
+    throw new BadInputError(`${engineLabel(spec)} already runs on this cluster, but not from the Helm release ${release.namespace}/${release.release} kindling installs`, {
+      details: [
+        'kindling will not install a second copy over it',
+        `to hand the cluster to kindling, remove it first (${spec.gitops.engine === 'flux' ? '`flux uninstall --keep-namespace`' : 'the manifests or release it came from'}), then run again`,
+      ],
+    })
+  }
   if (!state) return { state: 'todo', detail: `${release.release} is not installed` }
   if (state.status !== 'deployed') return { state: 'todo', detail: `Helm release ${release.namespace}/${release.release} is ${state.status}` }
   if (state.chartVersion !== release.version) return { state: 'todo', detail: `${release.release} ${state.chartVersion ?? '?'} is installed; the spec pins ${release.version}` }

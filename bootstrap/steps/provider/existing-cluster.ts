@@ -143,7 +143,7 @@ async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts
   for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
   for (const engine of preexisting) {
     addSummary(ctx, engine === spec.gitops.engine
-      ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling will not repoint sync objects or credentials it did not create`
+      ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling will not install over it or repoint what it did not create`
       : `  ${ENGINE_TITLES[engine]} runs here too; the spec asks for ${ENGINE_TITLES[spec.gitops.engine]}`)
   }
   return { facts, record }

@@ -90,7 +90,7 @@ describe('existing provider against a real control plane', () => {
     const status = await existingClusterStatusStep(spec).check(ctx)
     expect(status).toMatchObject({ state: 'done', detail: expect.stringContaining('Flux already installed') })
     expect(ctx.shared.get(EXISTING_ENGINE)).toBe('flux')
-    expect(summaryLines(ctx).join('\n')).toMatch(/Flux ran here before kindling: kindling will not repoint sync objects or credentials it did not create/)
+    expect(summaryLines(ctx).join('\n')).toMatch(/Flux ran here before kindling: kindling will not install over it or repoint what it did not create/)
   })
 
   it('refuses a context the spec does not name: preflight fails (exit 3) and connecting is refused', async () => {
