@@ -121,6 +121,25 @@ describe('Flux bootstrap against a real API server', () => {
     expect(after).toEqual(before)
   })
 
+  it('finishes after a run was killed during helm upgrade: rolls the pending release back, then upgrades', async () => {
+    const releases = await kube.list('v1', 'Secret', { namespace: 'flux-system', labelSelector: 'owner=helm,name=flux-operator' })
+    const latest = releases.sort((a, b) => Number(b.metadata.labels?.version) - Number(a.metadata.labels?.version))[0]!
+    const revision = Number(latest.metadata.labels?.version) + 1
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `sh.helm.release.v1.flux-operator.v${revision}`, namespace: 'flux-system', labels: { owner: 'helm', name: 'flux-operator', status: 'pending-upgrade', version: String(revision) } },
+      type: 'helm.sh/release.v1',
+      data: latest.data,
+    })
+    const runner = new FakeToolsRunner(kube, HEAD)
+    const report = await runSteps(stepsOf(spec), context(spec, runner, []))
+    expect(report.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:applied', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(runner.lines.filter((line) => line.startsWith('helm')).map((line) => line.split(' ').slice(0, 3).join(' '))).toEqual(['helm rollback flux-operator', 'helm upgrade --install'])
+    const again = new FakeToolsRunner(kube, HEAD)
+    expect((await runSteps(stepsOf(spec), context(spec, again, []))).steps.every((step) => step.status === 'done')).toBe(true)
+  })
+
   it('fails fast when the Kustomization turns Ready=False at the head, showing its condition and events', async () => {
     const next = 'abcabc0123456789abcdef0123456789abcdef01'
     await setStatus(fluxKustomizationRef, {

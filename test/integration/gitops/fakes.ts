@@ -94,6 +94,16 @@ export class FakeToolsRunner implements Runner {
       ])
       return ok()
     }
+    if (command.file === 'helm' && command.args[0] === 'rollback') {
+      // Like helm: the pending revision is marked failed; the next upgrade makes a new deployed one.
+      const [release, namespace] = [command.args[1]!, command.args[command.args.indexOf('--namespace') + 1]!]
+      for (const secret of await this.kube.list('v1', 'Secret', { namespace, labelSelector: `owner=helm,name=${release}` })) {
+        const labels = secret.metadata.labels ?? {}
+        if (!labels.status?.startsWith('pending-')) continue
+        await this.kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.metadata.name, namespace, labels: { ...labels, status: 'failed' } }, type: secret.type, data: secret.data })
+      }
+      return ok()
+    }
     throw new Error(`the fake runner does not know: ${line}`)
   }
 }
