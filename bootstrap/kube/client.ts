@@ -1,10 +1,9 @@
-import https from 'node:https'
-import { setTimeout as sleep } from 'node:timers/promises'
 import * as k8s from '@kubernetes/client-node'
 import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
 import { Secret } from '../tools/secrets.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
+import { JsonObjectApi } from './json-api.js'
 
 /** The field manager every kindling apply uses, so re-applies own the same fields. */
 export const FIELD_MANAGER = 'kindling'
@@ -57,62 +56,6 @@ export class KubeApiError extends KindlingError {
     options: { cause?: unknown } = {},
   ) {
     super(message, options)
-  }
-}
-
-const MAX_ATTEMPTS_ON_429 = 10
-
-/**
- * The generic object API, but sending and returning objects as the API server's own JSON. The
- * library's typed (de)serializer renames keys such as `x-kubernetes-preserve-unknown-fields` and
- * drops fields its models do not know yet, which would silently change what kindling applies.
- * Requests also share keep-alive connections: the library makes a new https.Agent, so a new TLS
- * handshake, for every request.
- */
-class JsonObjectApi extends k8s.KubernetesObjectApi {
-  readonly #pools = new Map<string, https.Agent>()
-
-  static forConfig(config: k8s.KubeConfig): JsonObjectApi {
-    const api = config.makeApiClient(JsonObjectApi)
-    api.setDefaultNamespace(config)
-    return api
-  }
-
-  async request(method: 'GET' | 'PATCH', spec: KubeObject, action: 'read' | 'list' | 'patch', options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<KubeObject> {
-    const context = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec as k8s.KubernetesObject, action), method === 'GET' ? k8s.HttpMethod.GET : k8s.HttpMethod.PATCH)
-    context.setHeaderParam('Accept', 'application/json')
-    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) context.setQueryParam(name, value)
-    if (options.body !== undefined) {
-      context.setHeaderParam('Content-Type', options.contentType ?? 'application/json')
-      context.setBody(JSON.stringify(options.body))
-    }
-    await this.configuration.authMethods.default?.applySecurityAuthentication(context)
-    const agent = this.pooled(context.getAgent())
-    if (agent) context.setAgent(agent)
-    for (let attempt = 1; ; attempt++) {
-      const response = await this.configuration.httpApi.send(context).toPromise()
-      const text = await response.body.text()
-      // 429: the server asks to come back (a new CRD's storage initializing, priority and fairness).
-      if (response.httpStatusCode === 429 && attempt < MAX_ATTEMPTS_ON_429) {
-        await sleep(Math.min(Number(response.headers['retry-after']) || 1, 5) * 1000)
-        continue
-      }
-      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
-      return JSON.parse(text) as KubeObject
-    }
-  }
-
-  /** A keep-alive agent with the same TLS settings as the one the library made for this request. */
-  private pooled(agent: unknown): https.Agent | undefined {
-    if (!(agent instanceof https.Agent)) return undefined
-    const { ca, cert, key, pfx, rejectUnauthorized, servername } = agent.options
-    const id = JSON.stringify([ca, cert, key, pfx, rejectUnauthorized, servername].map((value) => (value === undefined ? null : String(value))))
-    let pool = this.#pools.get(id)
-    if (!pool) {
-      pool = new https.Agent({ ...agent.options, keepAlive: true })
-      this.#pools.set(id, pool)
-    }
-    return pool
   }
 }
 
@@ -315,7 +258,7 @@ export class KubeClient {
           { fieldSelector, resourceVersion, allowWatchBookmarks: true },
           (phase, object: KubeObject) => {
             if (phase === 'BOOKMARK' || phase === 'ERROR') return
-            evaluate(phase === 'DELETED' ? undefined : plain(object))
+            evaluate(phase === 'DELETED' ? undefined : object)
           },
           (error: unknown) => {
             if (settled) return
@@ -328,25 +271,16 @@ export class KubeClient {
         )
         if (settled) stopWatch.abort()
       }
-      // A resource whose CRD was just established answers 429 "storage is (re)initializing" for a moment.
-      const onListError = (cause: unknown): void => {
-        if (cause instanceof KubeApiError && cause.status === 429 && !settled) setTimeout(() => void listAndWatch().catch(onListError), 1000)
-        else finish(() => reject(cause))
-      }
+      const onListError = (cause: unknown): void => finish(() => reject(cause))
       listAndWatch().catch(onListError)
     })
   }
 
   /** `/apis/apps/v1/namespaces/x/deployments`: the URL path of an object's collection. */
   private async collectionPath(ref: ObjectRef): Promise<string> {
-    const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { namespace: ref.namespace } }
-    // specUriPath is the library's own discovery; the list form yields the collection path.
-    const path = await (this.#objects as unknown as { specUriPath(spec: unknown, action: string): Promise<string> })
-      .specUriPath(header, 'list')
-      .catch((error: unknown) => {
-        throw this.wrap(`find the API for ${ref.apiVersion} ${ref.kind}`, error)
-      })
-    return path
+    return this.#objects.collectionPath(ref.apiVersion, ref.kind, ref.namespace).catch((error: unknown) => {
+      throw this.wrap(`find the API for ${ref.apiVersion} ${ref.kind}`, error)
+    })
   }
 
   private async failure(ref: ObjectRef, condition: Condition, message: string | undefined, why: string): Promise<TimeoutError> {
@@ -403,11 +337,6 @@ function isUnknownKind(error: unknown): boolean {
 
 function isAbort(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'AbortError'
-}
-
-/** A JSON copy with library model classes and Dates flattened, so objects compare and print plainly. */
-function plain<T>(object: T): KubeObject {
-  return JSON.parse(JSON.stringify(object)) as KubeObject
 }
 
 /** Replace every `Secret` with its value: the last moment before the API sees it. */
