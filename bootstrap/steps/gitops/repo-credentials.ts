@@ -10,8 +10,8 @@ import type { ClusterSpec } from '../../spec/load.js'
 import { parseGitUrl, sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
 import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
 import { Secret } from '../../tools/secrets.js'
+import { assertNotForeign } from '../ownership.js'
 import { addSummary } from '../summary.js'
-import { assertNotForeign } from './ownership.js'
 import { deployKeyFile, readRepoFile, requireHttpsToken } from './repo.js'
 
 /** The live Secret's data, decoded, to compare with what the engine should have. */

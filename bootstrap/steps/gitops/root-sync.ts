@@ -2,8 +2,8 @@ import type { Action, CheckResult, Step, StepContext } from '../../engine/step.j
 import { refOf } from '../../kube/client.js'
 import { renderRootSync, rootSyncFile } from '../../render/sync.js'
 import type { ClusterSpec } from '../../spec/load.js'
+import { assertNotForeign } from '../ownership.js'
 import { engineLabel } from './engine.js'
-import { assertNotForeign } from './ownership.js'
 import { fileWrites, pushNote, remoteHead, rootSyncFiles } from './repo.js'
 
 async function checkRootSync(ctx: StepContext): Promise<CheckResult> {

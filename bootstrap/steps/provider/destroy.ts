@@ -1,10 +1,9 @@
 import { BadInputError, KindlingError } from '../../engine/errors.js'
 import type { Action, Step, StepContext } from '../../engine/step.js'
-import { FIELD_MANAGER, formatRef, refOf, type KubeClient, type KubeObject, type ObjectRef } from '../../kube/client.js'
+import { formatRef, refOf, type KubeClient, type ObjectRef } from '../../kube/client.js'
 import { deleted } from '../../kube/conditions.js'
 import { ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
 import { FLUX_NAMESPACE, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
-import { MANAGED_BY } from '../../render/labels.js'
 import { KINDLING_CLUSTER_LABEL, registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { existingVolumes, findContainers, inspectContainers, removeContainersCommand, removeVolumesCommand } from '../../tools/docker.js'
@@ -14,6 +13,7 @@ import type { Command } from '../../tools/runner.js'
 import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
 import { contextOf, kubeTargetArgs } from '../connect.js'
 import type { StepOptions } from '../index.js'
+import { appliedByKindling, labelledByKindling } from '../ownership.js'
 import { addSummary } from '../summary.js'
 import { ADOPTION_RECORD, ENGINE_NAMESPACES, readAdoptionRecord, type EngineName } from './existing-cluster.js'
 
@@ -133,18 +133,6 @@ const APPLIED_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'v1', kind: 'Secret' },
   { apiVersion: 'v1', kind: 'ConfigMap' },
 ]
-
-/** Carries kindling's managed-by label. */
-export function labelledByKindling(object: KubeObject): boolean {
-  return object.metadata.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by']
-}
-
-/** Applied by kindling: its field manager owns fields of it, or it carries kindling's managed-by label. */
-export function appliedByKindling(object: KubeObject): boolean {
-  if (labelledByKindling(object)) return true
-  const fields = (object.metadata.managedFields ?? []) as { manager?: string }[]
-  return fields.some((entry) => entry.manager === FIELD_MANAGER)
-}
 
 /** Everything kindling installed on an adopted cluster, in the order to remove it. */
 export interface InstalledByKindling {

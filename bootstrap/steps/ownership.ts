@@ -1,0 +1,36 @@
+import { BadInputError } from '../engine/errors.js'
+import { FIELD_MANAGER, formatRef, refOf, type KubeClient, type KubeObject, type ObjectRef } from '../kube/client.js'
+import { MANAGED_BY } from '../render/labels.js'
+
+/** Carries kindling's managed-by label. */
+export function labelledByKindling(object: KubeObject): boolean {
+  return object.metadata.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by']
+}
+
+/** The field managers that own fields of an object. */
+function managersOf(object: KubeObject): string[] {
+  return ((object.metadata.managedFields ?? []) as { manager?: string }[]).map((entry) => entry.manager ?? '?')
+}
+
+/** Applied by kindling: its field manager owns fields of it, or it carries kindling's managed-by label. */
+export function appliedByKindling(object: KubeObject): boolean {
+  return labelledByKindling(object) || managersOf(object).includes(FIELD_MANAGER)
+}
+
+/**
+ * Refuse to take over objects another tool made, such as the `flux-system` GitRepository,
+ * Kustomization and Secret of an earlier `flux bootstrap`: force-applying over them would
+ * silently repoint a running engine at another repository.
+ */
+export async function assertNotForeign(kube: KubeClient, refs: readonly ObjectRef[], cluster: string): Promise<void> {
+  for (const ref of refs) {
+    const live = await kube.get(ref)
+    if (!live || appliedByKindling(live)) continue
+    throw new BadInputError(`${formatRef(refOf(ref))} already exists and was not made by kindling (managed by ${[...new Set(managersOf(live))].join(', ') || 'an unknown tool'})`, {
+      details: [
+        'kindling will not repoint an engine someone else set up',
+        `to hand this cluster to kindling, delete ${formatRef(refOf(ref))} (the engine keeps running), then run again; or point the spec of ${cluster} at another cluster`,
+      ],
+    })
+  }
+}
