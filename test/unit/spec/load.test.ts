@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { renderJsonSchema, SCHEMA_FILE } from '../../../bootstrap/spec/json-schema.js'
 import { loadClusterSpec, parseClusterSpec } from '../../../bootstrap/spec/load.js'
+import { specText } from '../support/context.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -18,18 +19,7 @@ function problemsOf(text: string, cluster = 'lab'): string[] {
   throw new Error('expected the spec to be rejected')
 }
 
-const valid = `apiVersion: kindling.dev/v1alpha1
-kind: Cluster
-metadata:
-  name: lab
-spec:
-  provider:
-    type: kind
-  gitops:
-    engine: flux
-  repository:
-    url: https://example.com/lab.git
-`
+const valid = specText()
 
 describe('cluster spec', () => {
   it('loads the shipped homelab example with every default filled in', async () => {

@@ -9,7 +9,7 @@ import { Redactor } from '../../../bootstrap/tools/secrets.js'
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** A minimal valid spec text; `extra` is appended under `spec:` after provider/gitops/repository. */
-export function specText(options: { provider?: string; gitops?: string; repository?: string; name?: string } = {}): string {
+export function specText(options: { provider?: string; gitops?: string; repository?: string; name?: string; extra?: string } = {}): string {
   return `apiVersion: kindling.dev/v1alpha1
 kind: Cluster
 metadata:
@@ -21,7 +21,7 @@ ${indent(options.provider ?? 'type: kind', 4)}
 ${indent(options.gitops ?? 'engine: flux', 4)}
   repository:
 ${indent(options.repository ?? 'url: https://example.com/lab.git', 4)}
-`
+${options.extra ? `${indent(options.extra, 2)}\n` : ''}`
 }
 
 function indent(text: string, spaces: number): string {

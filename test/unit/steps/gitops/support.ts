@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Step } from '../../../../bootstrap/engine/step.js'
 import { parseClusterSpec, type ClusterSpec } from '../../../../bootstrap/spec/load.js'
+import { specText } from '../../support/context.js'
 
 /** A stand-in for the provider's `cluster` step, which the GitOps steps need. */
 export const clusterStub: Step = { name: 'cluster', title: 'Cluster', needs: [], check: async () => ({ state: 'done' }), plan: () => [] }
@@ -26,43 +27,16 @@ export function removeTempDirs(): void {
 }
 
 export function specYaml(name: string, gitops: string, repository: string, sops = true): string {
-  return `apiVersion: kindling.dev/v1alpha1
-kind: Cluster
-metadata:
-  name: ${name}
-spec:
-  provider:
-    type: kind
-  gitops:
-${gitops.split('\n').map((line) => `    ${line}`).join('\n')}
-  repository:
-${repository.split('\n').map((line) => `    ${line}`).join('\n')}
-  secrets:
-    sops:
-      enabled: ${sops}
-      ageKeyFile: AGE_KEY_FILE
-`
+  return specText({ name, gitops, repository, extra: `secrets:\n  sops:\n    enabled: ${sops}\n    ageKeyFile: AGE_KEY_FILE` })
 }
 
 /** A spec for golden files: fixed paths so the output never depends on the machine. */
 export function goldenSpec(engine: 'flux' | 'argocd', options: { auth?: string; url?: string; sops?: boolean } = {}): ClusterSpec {
-  const text = `apiVersion: kindling.dev/v1alpha1
-kind: Cluster
-metadata:
-  name: lab
-spec:
-  provider:
-    type: kind
-  gitops:
-    engine: ${engine}
-  repository:
-    url: ${options.url ?? 'https://github.com/example/lab.git'}
-    auth:
-${(options.auth ?? 'type: none').split('\n').map((line) => `      ${line}`).join('\n')}
-  secrets:
-    sops:
-      enabled: ${options.sops ?? true}
-      ageKeyFile: /keys/lab.agekey
-`
+  const auth = (options.auth ?? 'type: none').split('\n').map((line) => `  ${line}`).join('\n')
+  const text = specText({
+    gitops: `engine: ${engine}`,
+    repository: `url: ${options.url ?? 'https://github.com/example/lab.git'}\nauth:\n${auth}`,
+    extra: `secrets:\n  sops:\n    enabled: ${options.sops ?? true}\n    ageKeyFile: /keys/lab.agekey`,
+  })
   return parseClusterSpec(text, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
 }
