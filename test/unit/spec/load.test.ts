@@ -43,27 +43,11 @@ describe('cluster spec', () => {
   })
 
   it('resolves the local files it names against the repository root, wherever kindling runs from', () => {
-    const text = `apiVersion: kindling.dev/v1alpha1
-kind: Cluster
-metadata:
-  name: lab
-spec:
-  provider:
-    type: existing
-    kubeconfig: secrets/lab.kubeconfig
-    context: lab-admin
-  gitops:
-    engine: flux
-  repository:
-    url: ssh://git@git.example.com/lab.git
-    auth:
-      type: ssh
-      privateKeyFile: ../keys/lab
-      knownHostsFile: ~/known_hosts
-  secrets:
-    sops:
-      ageKeyFile: /keys/lab.agekey
-`
+    const text = specText({
+      provider: 'type: existing\nkubeconfig: secrets/lab.kubeconfig\ncontext: lab-admin',
+      repository: 'url: ssh://git@git.example.com/lab.git\nauth:\n  type: ssh\n  privateKeyFile: ../keys/lab\n  knownHostsFile: ~/known_hosts',
+      extra: 'secrets:\n  sops:\n    ageKeyFile: /keys/lab.agekey',
+    })
     const spec = parseClusterSpec(text, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
     expect(spec.provider).toMatchObject({ kubeconfig: '/repo/secrets/lab.kubeconfig' })
     expect(spec.repository.auth).toMatchObject({ privateKeyFile: '/keys/lab', knownHostsFile: expect.stringMatching(/^\/.*\/known_hosts$/) })
