@@ -4,6 +4,7 @@ import type { RunFlags, Step, StepContext } from '../engine/step.js'
 import { loadClusterSpec } from '../spec/load.js'
 import { connectKube } from '../steps/connect.js'
 import { stepsFor } from '../steps/index.js'
+import { newFacts } from '../engine/facts.js'
 import { summaryLines } from '../steps/summary.js'
 import { DryRunRunner } from '../tools/dry-run-runner.js'
 import { ExecRunner } from '../tools/exec-runner.js'
@@ -58,7 +59,6 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact })
     const realRunner = io.runner ?? new ExecRunner(redactor, (line) => reporter.log(line))
     const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
-    const shared = new Map<string, unknown>()
     const ctx: StepContext = {
       spec,
       runner,
@@ -67,7 +67,7 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
       signal: io.signal,
       secrets: redactor,
       flags: runFlags,
-      shared,
+      facts: newFacts(),
     }
 
     const report = await runSteps(steps, ctx, reporter)

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { stringify } from 'yaml'
 import { formatCommand } from '../tools/runner.js'
 import type { Action, StepContext } from './step.js'
+import { describeWait, runWaits } from './waits.js'
 
 /** Execute planned actions in order; the default `apply` of every step. */
 export async function executeActions(ctx: StepContext, actions: readonly Action[]): Promise<void> {
@@ -22,6 +23,9 @@ export async function executeActions(ctx: StepContext, actions: readonly Action[
         await mkdir(path.dirname(action.path), { recursive: true })
         await writeFile(action.path, action.content, { mode: action.mode ?? 0o644 })
         if (action.mode !== undefined) await chmod(action.path, action.mode)
+        break
+      case 'wait':
+        await runWaits(ctx, [action.wait])
         break
       case 'call':
         await action.run(ctx)
@@ -49,6 +53,8 @@ export function describeAction(action: Action, redact: (text: string) => string)
     }
     case 'write-file':
       return redact(`write ${action.path}${action.mode === undefined ? '' : ` (mode ${action.mode.toString(8)})`}\n${action.content.trimEnd()}`)
+    case 'wait':
+      return redact(describeWait(action.wait))
     case 'call':
       return redact(action.description)
     case 'note':

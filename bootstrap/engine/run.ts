@@ -1,6 +1,7 @@
 import { executeActions } from './actions.js'
 import { errorMessage, InterruptedError, KindlingError, StepError } from './errors.js'
-import type { Action, Step, StepContext } from './step.js'
+import type { Action, Step, StepContext, Wait } from './step.js'
+import { runWaits } from './waits.js'
 
 export type StepStatus =
   | 'done' // check said the work was already done (and verify passed)
@@ -21,6 +22,8 @@ export interface StepReport {
   /** Milliseconds spent in each phase that ran. */
   timings: Partial<Record<Phase, number>> & { total: number }
   actions?: Action[]
+  /** What the step watches once its work is done (a dry run lists them; a real run waits). */
+  waits?: Wait[]
   error?: unknown
 }
 
@@ -143,10 +146,12 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
   let checkDetail: string | undefined
   let checkError: unknown
   let checkState: 'done' | 'todo' | 'unknown'
+  let found: unknown
   try {
     const result = await timed('check', () => step.check(ctx))
     checkState = result.state
     checkDetail = result.detail
+    found = result.found
   } catch (error) {
     if (!ctx.flags.dryRun || error instanceof InterruptedError) return report('failed', { error: wrap(error) })
     // A dry run on a machine without the cluster (or its tools) still shows the whole plan.
@@ -157,22 +162,26 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
 
   try {
     if (ctx.flags.dryRun) {
-      const actions = checkState === 'done' ? [] : await timed('plan', () => step.plan(ctx))
+      const actions = checkState === 'done' ? [] : await timed('plan', () => step.plan(ctx, found))
       await previewApplies(ctx, actions)
+      const waits = step.waits ? await step.waits(ctx) : undefined
       const status = checkState === 'unknown' ? 'unknown' : checkState === 'done' ? 'done' : 'planned'
-      return report(status, { detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail, actions, error: checkError })
+      return report(status, { detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail, actions, waits, error: checkError })
     }
     if (checkState === 'todo') {
-      const actions = await timed('plan', () => step.plan(ctx))
+      const actions = await timed('plan', () => step.plan(ctx, found))
       await timed('apply', () => (step.apply ? step.apply(ctx, actions) : executeActions(ctx, actions)))
     }
   } catch (error) {
     return report('failed', { error: wrap(error), detail: checkDetail })
   }
 
-  if (step.verify) {
+  if (step.verify || step.waits) {
     try {
-      await timed('verify', () => step.verify!(ctx))
+      await timed('verify', async () => {
+        if (step.waits) await runWaits(ctx, await step.waits(ctx))
+        await step.verify?.(ctx, found)
+      })
     } catch (error) {
       return report('failed', { error: markHealth(wrap(error)), detail: checkDetail })
     }

@@ -1,13 +1,29 @@
-import type { KubeClient, KubeObject, PlanEntry } from '../kube/client.js'
+import type { KubeClient, KubeObject, ObjectRef, PlanEntry } from '../kube/client.js'
+import type { Condition } from '../kube/conditions.js'
 import type { ClusterSpec } from '../spec/load.js'
 import type { Command, Runner } from '../tools/runner.js'
 import type { Redactor } from '../tools/secrets.js'
+import type { RunFacts } from './facts.js'
 
-/** What a step's check found: its work is already done, or still to do (with why). */
-export interface CheckResult {
+/** What a step's check found: its work is already done, or still to do (with why), and what it saw. */
+export interface CheckResult<Found = undefined> {
   state: 'done' | 'todo'
   /** One line for the user: "cluster homelab exists with the same config". */
   detail?: string
+  /** What check learned from the live system, handed to `plan` so it need not ask again. */
+  found?: Found
+}
+
+/**
+ * Something to watch until it holds: one object and a condition, with a deadline. Plans and
+ * steps declare waits as data, so a dry run can print what a real run would wait for.
+ */
+export interface Wait {
+  ref: ObjectRef
+  condition: Condition
+  timeoutMs: number
+  /** On failure or timeout: more lines for the error (failing children, events). */
+  explain?: (kube: KubeClient) => Promise<string[]>
 }
 
 /** One unit of planned work; a dry run prints it, a real run executes it. */
@@ -15,6 +31,7 @@ export type Action =
   | { type: 'run'; command: Command; description?: string }
   | { type: 'apply'; objects: KubeObject[]; description?: string; preview?: PlanEntry[] }
   | { type: 'write-file'; path: string; content: string; mode?: number; description?: string }
+  | { type: 'wait'; wait: Wait }
   | { type: 'call'; description: string; run: (ctx: StepContext) => Promise<void> }
   | { type: 'note'; text: string }
 
@@ -37,19 +54,24 @@ export interface StepContext {
   signal: AbortSignal
   secrets: Redactor
   flags: RunFlags
-  /** Values one step hands to a later one (e.g. the commit the health gate waits for). */
-  shared: Map<string, unknown>
+  /** What one step learns that a later one needs (e.g. the commit the health gate waits for), typed. */
+  facts: RunFacts
 }
 
-/** A step of a run: `check` asks the live system, `plan` says what to do, `apply` does it, `verify` proves it. */
-export interface Step {
+/**
+ * A step of a run: `check` asks the live system and returns what it found, `plan` turns that into
+ * actions, `apply` does them, `waits` and `verify` prove the result.
+ */
+export interface Step<Found = unknown> {
   name: string
   title: string
   needs: readonly string[]
-  check(ctx: StepContext): Promise<CheckResult>
-  plan(ctx: StepContext): Promise<Action[]> | Action[]
+  check(ctx: StepContext): Promise<CheckResult<Found>>
+  plan(ctx: StepContext, found?: Found): Promise<Action[]> | Action[]
   /** Defaults to executing the planned actions in order. */
   apply?(ctx: StepContext, actions: Action[]): Promise<void>
-  /** Health: runs after apply, and also when check says done. */
-  verify?(ctx: StepContext): Promise<void>
+  /** Health, as data: watched in order after apply (and when check says done); a dry run lists them. */
+  waits?(ctx: StepContext): Wait[] | Promise<Wait[]>
+  /** Health that is not a plain wait: runs after `waits`. */
+  verify?(ctx: StepContext, found?: Found): Promise<void>
 }

@@ -20,6 +20,9 @@ export interface ClusterSpec extends Omit<SpecBody, 'repository' | 'secrets'> {
   secrets: { sops: { enabled: boolean; ageKeyFile: string } }
 }
 
+/** The GitOps engines kindling installs. */
+export type EngineName = ClusterSpec['gitops']['engine']
+
 /** One problem in a spec file, printed as `file:line path: message`. */
 export interface SpecProblem {
   file: string

@@ -1,5 +1,6 @@
 import { chalk } from 'zx'
 import { describeAction } from '../engine/actions.js'
+import { describeWait } from '../engine/waits.js'
 import { errorMessage, KindlingError } from '../engine/errors.js'
 import type { RunReport, StepReport, StepStatus } from '../engine/run.js'
 
@@ -56,6 +57,7 @@ export function formatPlan(report: RunReport, redact: (text: string) => string):
     for (const action of step.actions ?? []) {
       out.push(indent(describeAction(action, redact), '     '))
     }
+    for (const wait of step.waits ?? []) out.push(indent(`then ${redact(describeWait(wait))}`, '     '))
     if (step.error) out.push(...formatError(step.error, redact).map((line) => `     ${chalk.red(line)}`))
     out.push('')
   })

@@ -2,6 +2,7 @@ import { stringify } from 'yaml'
 import { formatCommand } from '../tools/runner.js'
 import type { Action } from '../engine/step.js'
 import type { RunReport } from '../engine/run.js'
+import { describeWait } from '../engine/waits.js'
 import { formatError } from './format.js'
 
 /** The run as one JSON-ready document (secrets masked): what `--json` prints. */
@@ -20,6 +21,7 @@ export function toJsonReport(command: string, cluster: string | undefined, repor
       detail: step.detail,
       timings: step.timings,
       actions: step.actions?.map(actionJson),
+      waits: step.waits?.map(describeWait),
       error: step.error ? formatError(step.error, (text) => text) : undefined,
     })),
     ...extra,
@@ -36,6 +38,8 @@ function actionJson(action: Action): Record<string, unknown> {
       return { type: 'apply', description: action.description, manifests: stringifyAll(action.objects) }
     case 'write-file':
       return { type: 'write-file', path: action.path, mode: action.mode, content: action.content }
+    case 'wait':
+      return { type: 'wait', description: describeWait(action.wait) }
     case 'call':
       return { type: 'call', description: action.description }
     case 'note':
