@@ -5,7 +5,7 @@ import { deleted } from '../../kube/conditions.js'
 import { ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
 import { FLUX_NAMESPACE, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
 import { KINDLING_CLUSTER_LABEL, registryContainers } from '../../render/registry-caches.js'
-import type { ClusterSpec } from '../../spec/load.js'
+import type { ClusterSpec, EngineName } from '../../spec/load.js'
 import { existingVolumes, findContainers, inspectContainers, removeContainersCommand, removeVolumesCommand } from '../../tools/docker.js'
 import { readHelmRelease } from '../../tools/helm.js'
 import { deleteClusterCommand, listKindClusters } from '../../tools/kind.js'
@@ -15,7 +15,7 @@ import { contextOf, kubeTargetArgs } from '../connect.js'
 import type { StepOptions } from '../index.js'
 import { appliedByKindling, labelledByKindling } from '../ownership.js'
 import { addSummary } from '../summary.js'
-import { ADOPTION_RECORD, ENGINE_NAMESPACES, readAdoptionRecord, type EngineName } from './existing-cluster.js'
+import { ADOPTION_RECORD, ENGINE_NAMESPACES, readAdoptionRecord } from './existing-cluster.js'
 
 const DELETE_TIMEOUT_MS = 2 * 60_000
 
@@ -77,12 +77,18 @@ export function kindDeleteStep(spec: ClusterSpec): Step {
   }
 }
 
+/** The registry containers and volumes of a cluster that exist, by name; what --purge removes. */
+export interface RegistryLeftovers {
+  containers: string[]
+  volumes: string[]
+}
+
 /** Step `registry-caches` of destroy: with --purge, remove the registry containers and their volumes; else keep them. */
-export function registryCachesDeleteStep(spec: ClusterSpec): Step {
+export function registryCachesDeleteStep(spec: ClusterSpec): Step<RegistryLeftovers> {
   const registries = registryContainers(spec)
   // By label too: caches for mirrors the spec no longer lists (or all of them, once caches are
   // turned off) belong to this cluster as well. Each volume is named like its container.
-  const find = async (ctx: StepContext): Promise<{ containers: string[]; volumes: string[] }> => {
+  const find = async (ctx: StepContext): Promise<RegistryLeftovers> => {
     const [named, labelled] = await Promise.all([
       inspectContainers(ctx.runner, registries.map((registry) => registry.name), ctx.signal),
       findContainers(ctx.runner, { [KINDLING_CLUSTER_LABEL]: spec.name }, ctx.signal),
@@ -97,16 +103,15 @@ export function registryCachesDeleteStep(spec: ClusterSpec): Step {
     needs: ['preflight', 'confirm'],
     async check(ctx) {
       if (!ctx.flags.purge) return { state: 'done', detail: 'kept (--purge removes them)' }
-      const { containers, volumes } = await find(ctx)
-      ctx.shared.set('provider.purge', { containers, volumes })
-      if (containers.length + volumes.length === 0) return { state: 'done', detail: 'no registry containers or volumes' }
-      return { state: 'todo', detail: `${containers.length} container(s), ${volumes.length} volume(s)` }
+      const found = await find(ctx)
+      if (found.containers.length + found.volumes.length === 0) return { state: 'done', detail: 'no registry containers or volumes', found }
+      return { state: 'todo', detail: `${found.containers.length} container(s), ${found.volumes.length} volume(s)`, found }
     },
-    plan(ctx) {
-      const found = (ctx.shared.get('provider.purge') as { containers: string[]; volumes: string[] } | undefined) ?? {
-        containers: registries.map((registry) => registry.name),
-        volumes: registries.map((registry) => registry.volume),
-      }
+    async plan(ctx, given) {
+      // Without a check result, ask again; when Docker cannot answer (a dry run without it), name what the spec makes.
+      const found =
+        given ??
+        (await find(ctx).catch(() => ({ containers: registries.map((registry) => registry.name), volumes: registries.map((registry) => registry.volume) })))
       const actions: Action[] = []
       if (found.containers.length) actions.push({ type: 'run', command: removeContainersCommand(found.containers), description: 'remove the registry containers' })
       if (found.volumes.length) actions.push({ type: 'run', command: removeVolumesCommand(found.volumes), description: 'remove the cached images' })
@@ -175,38 +180,42 @@ export function helmUninstallCommand(spec: ClusterSpec, release: string, namespa
   return { file: 'helm', args: ['uninstall', release, '--namespace', namespace, ...kubeTargetArgs(spec), '--wait', '--timeout', '5m'] }
 }
 
-function deleteAction(ref: ObjectRef): Action {
+/** Delete an object, then watch until it is gone (an object already gone counts as gone). */
+function deleteActions(ref: ObjectRef): Action[] {
   // A Flux Kustomization with prune on deletes everything it applied when it is deleted: every
   // app, Crossplane, volumes. Turn pruning off first so the workloads from Git keep running, as
   // they do when Argo CD's root Application (no resources finalizer) goes.
   const orphan = ref.kind === 'Kustomization' && ref.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')
-  return {
-    type: 'call',
-    description: `${orphan ? 'set spec.prune=false on, then ' : ''}delete ${formatRef(ref)} and watch until it is gone`,
-    run: async (ctx) => {
-      const kube = await ctx.kube()
-      if (orphan && (await kube.get(ref))) {
-        const { apiVersion, kind, name, namespace } = ref
-        await kube.apply({ apiVersion, kind, metadata: { name, namespace }, spec: { prune: false } }, { fieldManager: DESTROY_MANAGER })
-      }
-      if ((await kube.delete(ref)) === 'deleted') await kube.waitFor(ref, deleted, { timeoutMs: DELETE_TIMEOUT_MS, signal: ctx.signal })
+  return [
+    {
+      type: 'call',
+      description: `${orphan ? 'set spec.prune=false on, then ' : ''}delete ${formatRef(ref)}`,
+      run: async (ctx) => {
+        const kube = await ctx.kube()
+        if (orphan && (await kube.get(ref))) {
+          const { apiVersion, kind, name, namespace } = ref
+          await kube.apply({ apiVersion, kind, metadata: { name, namespace }, spec: { prune: false } }, { fieldManager: DESTROY_MANAGER })
+        }
+        await kube.delete(ref)
+      },
     },
-  }
+    { type: 'wait', wait: { ref, condition: deleted, timeoutMs: DELETE_TIMEOUT_MS } },
+  ]
 }
 
 /** The removal, in order: sync objects and secrets, then the engine releases, their namespaces, the record. */
 export function uninstallActions(spec: ClusterSpec, installed: InstalledByKindling): Action[] {
-  const actions: Action[] = installed.objects.map(deleteAction)
+  const actions: Action[] = installed.objects.flatMap(deleteActions)
   for (const { release, namespace } of installed.releases) {
     actions.push({ type: 'run', command: helmUninstallCommand(spec, release, namespace), description: `uninstall Helm release ${namespace}/${release}` })
   }
-  actions.push(...installed.namespaces.map((name) => deleteAction({ apiVersion: 'v1', kind: 'Namespace', name })))
-  if (installed.record) actions.push(deleteAction(ADOPTION_RECORD))
+  actions.push(...installed.namespaces.flatMap((name) => deleteActions({ apiVersion: 'v1', kind: 'Namespace', name })))
+  if (installed.record) actions.push(...deleteActions(ADOPTION_RECORD))
   return actions
 }
 
 /** Step `cluster` of destroy (existing): remove only what kindling installed; the cluster stays. */
-export function existingUninstallStep(spec: ClusterSpec): Step {
+export function existingUninstallStep(spec: ClusterSpec): Step<InstalledByKindling> {
   const context = spec.provider.type === 'existing' ? spec.provider.context : contextOf(spec)
   return {
     name: 'cluster',
@@ -214,20 +223,18 @@ export function existingUninstallStep(spec: ClusterSpec): Step {
     needs: ['preflight', 'confirm'],
     async check(ctx) {
       const installed = await findInstalled(await ctx.kube())
-      ctx.shared.set('provider.installed', installed)
       const count = installed.objects.length + installed.releases.length + installed.namespaces.length + (installed.record ? 1 : 0)
-      if (count === 0) return { state: 'done', detail: 'nothing installed by kindling' }
+      if (count === 0) return { state: 'done', detail: 'nothing installed by kindling', found: installed }
       const parts = [
         installed.releases.length ? `Helm release(s) ${installed.releases.map((entry) => `${entry.namespace}/${entry.release}`).join(', ')}` : '',
         installed.objects.length ? `${installed.objects.length} object(s) kindling applied` : '',
         installed.namespaces.length ? `namespace(s) ${installed.namespaces.join(', ')}` : '',
         installed.record ? 'its adoption record' : 'no adoption record: engines and namespaces are left alone',
       ].filter(Boolean)
-      return { state: 'todo', detail: parts.join('; ') }
+      return { state: 'todo', detail: parts.join('; '), found: installed }
     },
-    async plan(ctx) {
-      const installed = (ctx.shared.get('provider.installed') as InstalledByKindling | undefined) ?? (await findInstalled(await ctx.kube()))
-      return uninstallActions(spec, installed)
+    async plan(ctx, found) {
+      return uninstallActions(spec, found ?? (await findInstalled(await ctx.kube())))
     },
   }
 }

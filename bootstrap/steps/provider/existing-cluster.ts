@@ -5,18 +5,11 @@ import { ARGOCD_NAMESPACE } from '../../render/argocd.js'
 import { FLUX_NAMESPACE } from '../../render/flux.js'
 import { MANAGED_BY } from '../../render/labels.js'
 import { ENGINE_TITLES } from '../../spec/defaults.js'
-import type { ClusterSpec } from '../../spec/load.js'
+import type { ClusterSpec, EngineName } from '../../spec/load.js'
 import { addSummary } from '../summary.js'
-
-/** A GitOps engine kindling can adopt. */
-export type EngineName = 'flux' | 'argocd'
-
-/** The key later steps read: the engine that ran before kindling came, to adopt rather than reinstall. */
-export const EXISTING_ENGINE = 'existingEngine'
 
 /** kindling's own record on an adopted cluster: what ran there before it installed anything. */
 export const ADOPTION_RECORD: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'kindling', namespace: 'kube-system' }
-
 
 /** The namespaces the engines' Helm releases create. */
 export const ENGINE_NAMESPACES: Readonly<Record<EngineName, string>> = { flux: FLUX_NAMESPACE, argocd: ARGOCD_NAMESPACE }
@@ -138,7 +131,8 @@ async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts
   const facts = await inspectCluster(kube)
   const record = await readAdoptionRecord(kube)
   const preexisting = record?.engines ?? facts.engines
-  ctx.shared.set(EXISTING_ENGINE, engineToAdopt(spec, preexisting))
+  // The GitOps engine step reads it: an engine that ran before kindling is adopted, not reinstalled.
+  ctx.facts.existingEngine = engineToAdopt(spec, preexisting)
   addSummary(ctx, `cluster (context ${kube.context}): ${describeFacts(facts)}`)
   for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
   for (const engine of preexisting) {
@@ -149,11 +143,10 @@ async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts
   return { facts, record }
 }
 
-async function checkExisting(ctx: StepContext): Promise<CheckResult> {
+async function checkExisting(ctx: StepContext): Promise<CheckResult<ClusterFacts>> {
   const { facts, record } = await inspectAndReport(ctx)
-  ctx.shared.set('provider.clusterFacts', facts)
-  if (!record) return { state: 'todo', detail: `${describeFacts(facts)}; recording what ran before kindling` }
-  return { state: 'done', detail: describeFacts(facts) }
+  if (!record) return { state: 'todo', detail: `${describeFacts(facts)}; recording what ran before kindling`, found: facts }
+  return { state: 'done', detail: describeFacts(facts), found: facts }
 }
 
 /**
@@ -161,14 +154,14 @@ async function checkExisting(ctx: StepContext): Promise<CheckResult> {
  * other context is refused when connecting), report what it is, and record once what ran before
  * kindling so `destroy` removes only what kindling added.
  */
-export function existingClusterStep(spec: ClusterSpec): Step {
+export function existingClusterStep(spec: ClusterSpec): Step<ClusterFacts> {
   return {
     name: 'cluster',
     title: `Adopt cluster (context ${spec.provider.type === 'existing' ? spec.provider.context : spec.name})`,
     needs: ['preflight'],
     check: checkExisting,
-    async plan(ctx) {
-      const facts = (ctx.shared.get('provider.clusterFacts') as ClusterFacts | undefined) ?? (await inspectCluster(await ctx.kube()))
+    async plan(ctx, found) {
+      const facts = found ?? (await inspectCluster(await ctx.kube()))
       return [{ type: 'apply', objects: [renderAdoptionRecord(spec, facts)], description: 'what ran before kindling (read by destroy)' }]
     },
   }

@@ -1,5 +1,5 @@
 import { BadInputError, KindlingError } from '../../engine/errors.js'
-import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { conditionTrue } from '../../kube/conditions.js'
 import { kindProvider, nodeImageOf, nodeNamesOf, renderKindConfigYaml } from '../../render/kind-config.js'
 import { hostsTomlPath, registryContainers, renderHostsToml, renderLocalRegistryHosting } from '../../render/registry-caches.js'
@@ -13,14 +13,15 @@ import { addSummary } from '../summary.js'
 import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConnect, wiringSummary, type MirrorWiring } from './kind-state.js'
 
 const NODE_READY_TIMEOUT_MS = 3 * 60_000
-const STATE = 'provider.kindCluster'
-const HOSTING_AFTER_START = 'provider.kindRegistryHostingAfterStart'
 
-/** What the check found, handed to plan (a dry run whose check failed has none: plan everything). */
-type Found =
+/**
+ * What check found of the spec's kind cluster, handed to plan: absent, to re-create, refused
+ * (check throws `error`), or present with its stopped nodes and missing registry wiring.
+ */
+export type KindClusterFound =
   | { kind: 'absent' }
   | { kind: 'recreate'; differences: string[] }
-  | { kind: 'refused' }
+  | { kind: 'refused'; error: BadInputError }
   | { kind: 'present'; stopped: string[]; wiring: MirrorWiring }
 
 /** "1 control plane, 2 workers, kindest/node v1.34.0" */
@@ -38,37 +39,49 @@ function recreateAdvice(spec: ClusterSpec): string[] {
   ]
 }
 
-async function checkKindCluster(ctx: StepContext, options: StepOptions): Promise<CheckResult> {
+/** Ask kind and Docker what exists of the cluster and decide what to do about it; changes nothing. */
+async function readKindClusterFound(ctx: StepContext, options: StepOptions): Promise<KindClusterFound> {
   const { spec, flags } = ctx
   const state = await readKindCluster(ctx)
-  if (!state.exists) {
-    ctx.shared.set(STATE, { kind: 'absent' } satisfies Found)
-    return { state: 'todo', detail: `kind cluster ${spec.name} does not exist; creating it (${describeSpec(spec)})` }
-  }
+  if (!state.exists) return { kind: 'absent' }
   const differences = compareKindCluster(spec, state.nodes)
   if (differences.length > 0) {
     if (!flags.recreate) {
-      ctx.shared.set(STATE, { kind: 'refused' } satisfies Found)
-      throw new BadInputError(`kind cluster ${spec.name} exists with a different config; stopping without changing it`, {
+      const error = new BadInputError(`kind cluster ${spec.name} exists with a different config; stopping without changing it`, {
         details: [...differences.map((line) => `- ${line}`), ...recreateAdvice(spec)],
       })
+      return { kind: 'refused', error }
     }
     if (!flags.yes && !options.interactive && !flags.dryRun) {
-      ctx.shared.set(STATE, { kind: 'refused' } satisfies Found)
-      throw new BadInputError(`refusing to re-create kind cluster ${spec.name} without --yes in a non-interactive shell`, {
+      const error = new BadInputError(`refusing to re-create kind cluster ${spec.name} without --yes in a non-interactive shell`, {
         details: [...differences.map((line) => `- ${line}`), 'nothing was changed; add --yes to re-create it'],
       })
+      return { kind: 'refused', error }
     }
-    ctx.shared.set(STATE, { kind: 'recreate', differences } satisfies Found)
-    return { state: 'todo', detail: `config differs (${differences.join('; ')}); re-creating it (--recreate)` }
+    return { kind: 'recreate', differences }
   }
   const stopped = state.nodes.filter((node) => !node.running).map((node) => node.name)
   // Stopped nodes cannot be asked for their files; starting them comes first, then everything is rewritten.
   const wiring = stopped.length > 0 ? fullWiring(spec, await registriesToConnect(ctx)) : await readMirrorWiring(ctx, state.nodes.map((node) => node.name))
-  ctx.shared.set(STATE, { kind: 'present', stopped, wiring } satisfies Found)
-  const todo = [...(stopped.length ? [`${stopped.join(', ')} stopped`] : []), ...wiringSummary(wiring)]
-  if (todo.length > 0) return { state: 'todo', detail: todo.join('; ') }
-  return { state: 'done', detail: `kind cluster ${spec.name} exists with the same config (${describeSpec(spec)})` }
+  return { kind: 'present', stopped, wiring }
+}
+
+async function checkKindCluster(ctx: StepContext, options: StepOptions): Promise<CheckResult<KindClusterFound>> {
+  const { spec } = ctx
+  const found = await readKindClusterFound(ctx, options)
+  switch (found.kind) {
+    case 'absent':
+      return { state: 'todo', detail: `kind cluster ${spec.name} does not exist; creating it (${describeSpec(spec)})`, found }
+    case 'refused':
+      throw found.error
+    case 'recreate':
+      return { state: 'todo', detail: `config differs (${found.differences.join('; ')}); re-creating it (--recreate)`, found }
+    case 'present': {
+      const todo = [...(found.stopped.length ? [`${found.stopped.join(', ')} stopped`] : []), ...wiringSummary(found.wiring)]
+      if (todo.length > 0) return { state: 'todo', detail: todo.join('; '), found }
+      return { state: 'done', detail: `kind cluster ${spec.name} exists with the same config (${describeSpec(spec)})`, found }
+    }
+  }
 }
 
 /** Every wiring piece, for a new (or restarted) cluster. */
@@ -96,23 +109,36 @@ function wiringActions(spec: ClusterSpec, wiring: MirrorWiring): Action[] {
   for (const { node, registry } of wiring.hostsFiles) {
     actions.push({ type: 'run', command: writeFileInContainerCommand(node, hostsTomlPath(registry), renderHostsToml(registry)), description: `${node}: pull ${registry.host} through ${registry.name}` })
   }
-  const configMap = renderLocalRegistryHosting(spec)
-  if (wiring.configMap && configMap) actions.push({ type: 'apply', objects: [configMap], description: 'where to push images (KEP-1755)' })
+  if (wiring.configMap) actions.push(...hostingActions(spec))
   return actions
 }
 
-async function planKindCluster(ctx: StepContext, ask: Confirm): Promise<Action[]> {
+/** Apply the local-registry-hosting ConfigMap, when the spec has a local registry. */
+function hostingActions(spec: ClusterSpec): Action[] {
+  const configMap = renderLocalRegistryHosting(spec)
+  return configMap ? [{ type: 'apply', objects: [configMap], description: 'where to push images (KEP-1755)' }] : []
+}
+
+/** Every node of the spec Ready. */
+function nodeWaits(spec: ClusterSpec): Wait[] {
+  return nodeNamesOf(spec).map((name) => ({ ref: { apiVersion: 'v1', kind: 'Node', name }, condition: conditionTrue('Ready'), timeoutMs: NODE_READY_TIMEOUT_MS }))
+}
+
+/**
+ * Without what check found (a caller that did not check, or a dry run whose check failed) it asks
+ * again; when Docker cannot answer, it plans a new cluster.
+ */
+async function planKindCluster(ctx: StepContext, options: StepOptions, ask: Confirm, given?: KindClusterFound): Promise<Action[]> {
   const { spec, flags } = ctx
-  const found = ctx.shared.get(STATE) as Found | undefined
+  const found = given ?? (await readKindClusterFound(ctx, options).catch(() => undefined))
   if (found?.kind === 'refused') return []
   if (found?.kind === 'present') {
     if (found.stopped.length === 0) return wiringActions(spec, found.wiring)
-    // Started nodes answer docker exec at once, but the API server takes a while: the ConfigMap waits for verify.
-    ctx.shared.set(HOSTING_AFTER_START, found.wiring.configMap)
+    // Started nodes answer docker exec at once, but the API server takes a while: the ConfigMap waits for the nodes.
     return [
       { type: 'run', command: startContainersCommand(found.stopped), description: 'start the stopped nodes' },
       ...wiringActions(spec, { ...found.wiring, configMap: false }),
-      ...(found.wiring.configMap ? [{ type: 'note' as const, text: 'local-registry-hosting ConfigMap (KEP-1755): applied once the nodes are Ready' }] : []),
+      ...(found.wiring.configMap ? [...nodeWaits(spec).map((wait): Action => ({ type: 'wait', wait })), ...hostingActions(spec)] : []),
     ]
   }
   const actions: Action[] = []
@@ -138,14 +164,6 @@ async function planKindCluster(ctx: StepContext, ask: Confirm): Promise<Action[]
   return actions
 }
 
-/** Watch until every node reports Ready. */
-async function waitForNodes(ctx: StepContext): Promise<void> {
-  const kube = await ctx.kube()
-  await Promise.all(
-    nodeNamesOf(ctx.spec).map((name) => kube.waitFor({ apiVersion: 'v1', kind: 'Node', name }, conditionTrue('Ready'), { timeoutMs: NODE_READY_TIMEOUT_MS, signal: ctx.signal })),
-  )
-}
-
 function summarize(ctx: StepContext): void {
   const { spec } = ctx
   addSummary(ctx, `kind cluster ${spec.name}: kubectl --context ${contextOf(spec)} (${describeSpec(spec)})`)
@@ -163,18 +181,16 @@ function summarize(ctx: StepContext): void {
  * Step `cluster` (kind): create the cluster when absent, reuse it when its creation-time config
  * matches the spec, stop and explain when it does not (re-create only with --recreate and a yes).
  */
-export function kindClusterStep(spec: ClusterSpec, options: StepOptions, ask: Confirm = askPerson): Step {
+export function kindClusterStep(spec: ClusterSpec, options: StepOptions, ask: Confirm = askPerson): Step<KindClusterFound> {
   const caches = registryContainers(spec).length > 0
   return {
     name: 'cluster',
     title: `kind cluster ${spec.name}`,
     needs: ['preflight', ...(caches ? ['registry-caches'] : [])],
     check: (ctx) => checkKindCluster(ctx, options),
-    plan: (ctx) => planKindCluster(ctx, ask),
+    plan: (ctx, found) => planKindCluster(ctx, options, ask, found),
+    waits: (ctx) => nodeWaits(ctx.spec),
     async verify(ctx) {
-      await waitForNodes(ctx)
-      const hosting = renderLocalRegistryHosting(ctx.spec)
-      if (ctx.shared.get(HOSTING_AFTER_START) === true && hosting) await (await ctx.kube()).apply(hosting)
       summarize(ctx)
     },
   }

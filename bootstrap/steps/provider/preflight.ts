@@ -12,10 +12,19 @@ import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/ca
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { contextOf } from '../connect.js'
 
+/** What several checks of one run ask about, asked at most once per run and handed to each check. */
+export interface PreflightLookups {
+  /**
+   * Containers of this spec's cluster and registries (they may hold its ports already), asked once
+   * for all ports. When Docker cannot answer, nothing of ours can be holding a port.
+   */
+  ownContainers(): Promise<ContainerInfo[]>
+}
+
 /** One prerequisite: returns undefined when met, or the problem and how to fix it. */
 export interface PreflightCheck {
   name: string
-  run(ctx: StepContext): Promise<{ problem: string; fix: string } | undefined>
+  run(ctx: StepContext, lookups: PreflightLookups): Promise<{ problem: string; fix: string } | undefined>
 }
 
 /** Which command the checks are for: destroy needs less than bootstrap and status. */
@@ -116,23 +125,19 @@ export async function probePort(port: number, address: string, protocol: WantedP
   })
 }
 
-const OWN_CONTAINERS = 'preflight.ownContainers'
-
-/**
- * Containers of this spec's cluster and registries (they may hold its ports already), asked once
- * per run for all ports. When Docker cannot answer, nothing of ours can be holding a port.
- */
-function sharedOwnContainers(ctx: StepContext): Promise<ContainerInfo[]> {
-  let own = ctx.shared.get(OWN_CONTAINERS) as Promise<ContainerInfo[]> | undefined
-  if (!own) {
-    own = (async () => {
-      const nodes = await findContainers(ctx.runner, { [KIND_CLUSTER_LABEL]: ctx.spec.name }, ctx.signal)
-      const registries = await inspectContainers(ctx.runner, registryContainers(ctx.spec).map((registry) => registry.name), ctx.signal)
-      return [...nodes, ...registries]
-    })().catch(() => [])
-    ctx.shared.set(OWN_CONTAINERS, own)
+/** Lookups for one run of the checks; each is asked on first use only. */
+export function preflightLookups(ctx: StepContext): PreflightLookups {
+  let own: Promise<ContainerInfo[]> | undefined
+  return {
+    ownContainers() {
+      own ??= (async () => {
+        const nodes = await findContainers(ctx.runner, { [KIND_CLUSTER_LABEL]: ctx.spec.name }, ctx.signal)
+        const registries = await inspectContainers(ctx.runner, registryContainers(ctx.spec).map((registry) => registry.name), ctx.signal)
+        return [...nodes, ...registries]
+      })().catch(() => [])
+      return own
+    },
   }
-  return own
 }
 
 /**
@@ -142,13 +147,13 @@ function sharedOwnContainers(ctx: StepContext): Promise<ContainerInfo[]> {
 export function portChecks(spec: ClusterSpec): PreflightCheck[] {
   return wantedPorts(spec).map((wanted) => ({
     name: `host port ${wanted.hostPort}/${wanted.protocol} free`,
-    async run(ctx) {
+    async run(_ctx, lookups) {
       const state = await probePort(wanted.hostPort, wanted.address, wanted.protocol)
       if (state === 'free') return undefined
       if (state === 'address not available') {
         return { problem: `${wanted.what} binds ${wanted.address}, which is not an address of this machine`, fix: `use 127.0.0.1 (the default) or an address of this machine as listenAddress in ${relativeSpec(spec)}` }
       }
-      const holder = (await sharedOwnContainers(ctx)).find((container) => container.ports.some((port) => port.hostPort === wanted.hostPort && port.protocol === wanted.protocol.toLowerCase()))
+      const holder = (await lookups.ownContainers()).find((container) => container.ports.some((port) => port.hostPort === wanted.hostPort && port.protocol === wanted.protocol.toLowerCase()))
       if (holder) return undefined
       return {
         problem: `host port ${wanted.hostPort} (${wanted.what}) on ${wanted.address} is already in use by another process`,
@@ -231,7 +236,8 @@ export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = '
 
 /** Run every check (none stops the others) and list each failure. */
 export async function runPreflight(ctx: StepContext, checks: readonly PreflightCheck[]): Promise<string[]> {
-  const results = await Promise.all(checks.map(async (check) => ({ check, outcome: await check.run(ctx) })))
+  const lookups = preflightLookups(ctx)
+  const results = await Promise.all(checks.map(async (check) => ({ check, outcome: await check.run(ctx, lookups) })))
   return results.filter((r) => r.outcome).map(({ check, outcome }) => `${check.name}: ${outcome!.problem}\n  fix: ${outcome!.fix}`)
 }
 

@@ -5,11 +5,17 @@ import type { ClusterSpec } from '../../spec/load.js'
 import { inspectContainers, removeContainersCommand, runContainerCommand, startContainersCommand, type ContainerInfo } from '../../tools/docker.js'
 import { addSummary } from '../summary.js'
 
-const STATE = 'provider.registryCaches'
 const PROXY_ENV = 'REGISTRY_PROXY_REMOTEURL='
 
 /** What to do about one registry container. */
 export type RegistryAction = 'create' | 'start' | 'replace' | 'ok'
+
+/** One registry container as check found it: what to do about it, and why. */
+export interface RegistryState {
+  registry: RegistryContainer
+  action: RegistryAction
+  why: string
+}
 
 /** Plain reasons a running container no longer matches what the spec asks of it. */
 export function registryDrift(spec: ClusterSpec, registry: RegistryContainer, live: ContainerInfo): string[] {
@@ -25,7 +31,7 @@ export function registryDrift(spec: ClusterSpec, registry: RegistryContainer, li
 }
 
 /** Decide, per registry container, whether it must be created, started, replaced or left alone. */
-export async function readRegistries(ctx: StepContext): Promise<{ registry: RegistryContainer; action: RegistryAction; why: string }[]> {
+export async function readRegistries(ctx: StepContext): Promise<RegistryState[]> {
   const registries = registryContainers(ctx.spec)
   const live = await inspectContainers(ctx.runner, registries.map((registry) => registry.name), ctx.signal)
   return registries.map((registry) => {
@@ -38,18 +44,18 @@ export async function readRegistries(ctx: StepContext): Promise<{ registry: Regi
   })
 }
 
-async function checkCaches(ctx: StepContext): Promise<CheckResult> {
+async function checkCaches(ctx: StepContext): Promise<CheckResult<RegistryState[]>> {
   const states = await readRegistries(ctx)
-  ctx.shared.set(STATE, states)
   const todo = states.filter((state) => state.action !== 'ok')
-  if (todo.length === 0) return { state: 'done', detail: `${states.length} registry containers running` }
-  return { state: 'todo', detail: todo.map((state) => state.why).join('; ') }
+  if (todo.length === 0) return { state: 'done', detail: `${states.length} registry containers running`, found: states }
+  return { state: 'todo', detail: todo.map((state) => state.why).join('; '), found: states }
 }
 
-function planCaches(ctx: StepContext): Action[] {
+async function planCaches(ctx: StepContext, found?: RegistryState[]): Promise<Action[]> {
   const { spec } = ctx
-  // Without a check result (a dry run without Docker), plan every container from scratch.
-  const states = (ctx.shared.get(STATE) as Awaited<ReturnType<typeof readRegistries>> | undefined) ?? registryContainers(spec).map((registry) => ({ registry, action: 'create' as RegistryAction, why: '' }))
+  // Without a check result, ask again; when Docker cannot answer (a dry run without it), plan every container from scratch.
+  const states =
+    found ?? (await readRegistries(ctx).catch(() => registryContainers(spec).map((registry): RegistryState => ({ registry, action: 'create', why: '' }))))
   const actions: Action[] = []
   const start = states.filter((state) => state.action === 'start').map((state) => state.registry.name)
   if (start.length) actions.push({ type: 'run', command: startContainersCommand(start), description: 'start stopped registry containers' })
@@ -68,7 +74,7 @@ function planCaches(ctx: StepContext): Action[] {
  * as containers with named volumes that outlive the cluster, so a re-created cluster pulls nothing
  * it pulled before. The cluster step attaches them to the kind network once it exists.
  */
-export function registryCachesStep(_spec: ClusterSpec): Step {
+export function registryCachesStep(_spec: ClusterSpec): Step<RegistryState[]> {
   return {
     name: 'registry-caches',
     title: 'Registry caches',

@@ -125,8 +125,8 @@ describe('destroy and the workloads Flux deployed', () => {
     // Stands in for kustomize-controller's finalizer, which would garbage-collect when pruning is on.
     await kube.apply({ apiVersion: kustomization.apiVersion, kind: kustomization.kind, metadata: { name: kustomization.name, namespace: kustomization.namespace, finalizers: ['kindling.test/hold'] } }, { fieldManager: 'test-controller' })
 
-    const [remove] = uninstallActions(spec, { objects: [kustomization], releases: [], namespaces: [], record: false })
-    const running = executeActions(context({ yes: true }), [remove!])
+    // Its delete, then the wait until it is gone.
+    const running = executeActions(context({ yes: true }), uninstallActions(spec, { objects: [kustomization], releases: [], namespaces: [], record: false }))
     const terminating = await kube.waitFor(kustomization, { description: 'deletion started', test: (object) => ({ done: Boolean(object?.metadata.deletionTimestamp) }) }, { timeoutMs: 30_000 })
     expect((terminating?.spec as { prune?: boolean }).prune).toBe(false)
     expect((terminating?.spec as { path?: string }).path).toBe('./clusters/lab')

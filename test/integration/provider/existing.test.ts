@@ -9,7 +9,7 @@ import type { StepContext } from '../../../bootstrap/engine/step.js'
 import { deleted } from '../../../bootstrap/kube/conditions.js'
 import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
 import { connectKube } from '../../../bootstrap/steps/connect.js'
-import { ADOPTION_RECORD, EXISTING_ENGINE, existingClusterStatusStep, existingClusterStep, readAdoptionRecord } from '../../../bootstrap/steps/provider/existing-cluster.js'
+import { ADOPTION_RECORD, existingClusterStatusStep, existingClusterStep, readAdoptionRecord } from '../../../bootstrap/steps/provider/existing-cluster.js'
 import { preflightStep } from '../../../bootstrap/steps/provider/preflight.js'
 import { summaryLines } from '../../../bootstrap/steps/summary.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
@@ -64,15 +64,16 @@ describe('existing provider against a real control plane', () => {
     const summary = summaryLines(ctx).join('\n')
     expect(summary).toContain(`context ${plane.context}`)
     for (const node of plane.nodes) expect(summary).toMatch(new RegExp(`node ${node}: Ready`))
-    expect(ctx.shared.get(EXISTING_ENGINE)).toBeUndefined()
+    expect(ctx.facts.existingEngine).toBeUndefined()
   })
 
   it('records what ran before kindling once, then has nothing to do', async () => {
     const spec = existingSpec(controlPlane().context)
     const step = existingClusterStep(spec)
     const first = contextFor(spec)
-    expect((await step.check(first)).state).toBe('todo')
-    await executeActions(first, await step.plan(first))
+    const result = await step.check(first)
+    expect(result.state).toBe('todo')
+    await executeActions(first, await step.plan(first, result.found))
     expect(await readAdoptionRecord(kube)).toEqual({ engines: [], namespaces: [] })
     const second = contextFor(spec)
     expect((await step.check(second)).state).toBe('done')
@@ -89,7 +90,7 @@ describe('existing provider against a real control plane', () => {
     onTestFinished(async () => void (await kube.delete({ apiVersion: fluxCrd.apiVersion, kind: fluxCrd.kind, name: fluxCrd.metadata.name })))
     const status = await existingClusterStatusStep(spec).check(ctx)
     expect(status).toMatchObject({ state: 'done', detail: expect.stringContaining('Flux already installed') })
-    expect(ctx.shared.get(EXISTING_ENGINE)).toBe('flux')
+    expect(ctx.facts.existingEngine).toBe('flux')
     expect(summaryLines(ctx).join('\n')).toMatch(/Flux ran here before kindling: kindling will not install over it or repoint what it did not create/)
   })
 

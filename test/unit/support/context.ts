@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import { newFacts } from '../../../bootstrap/engine/facts.js'
 import type { RunFlags, StepContext } from '../../../bootstrap/engine/step.js'
 import type { KubeClient } from '../../../bootstrap/kube/client.js'
 import { parseClusterSpec, type ClusterSpec } from '../../../bootstrap/spec/load.js'
@@ -49,7 +50,7 @@ export function testContext(overrides: { spec?: ClusterSpec; runner?: Runner; ku
     signal: overrides.signal ?? new AbortController().signal,
     secrets: new Redactor(),
     flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false, ...overrides.flags },
-    shared: new Map(),
+    facts: newFacts(),
     lines,
   }
 }

@@ -3,12 +3,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
-import { executeActions } from '../../../../bootstrap/engine/actions.js'
+import { describeAction, executeActions } from '../../../../bootstrap/engine/actions.js'
 import { runSteps } from '../../../../bootstrap/engine/run.js'
-import { confirmDestroyStep, destroyQuestion } from '../../../../bootstrap/steps/provider/destroy.js'
+import { confirmDestroyStep, destroyQuestion, registryCachesDeleteStep, uninstallActions } from '../../../../bootstrap/steps/provider/destroy.js'
 import { providerDestroySteps } from '../../../../bootstrap/steps/provider/index.js'
 import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
-import { specText, testContext } from '../../support/context.js'
+import { specText, testContext, testSpec } from '../../support/context.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, toolsPresent } from './support.js'
 
 const dirs: string[] = []
@@ -92,6 +92,31 @@ describe('destroy', () => {
     expect(runner.commands.filter((command) => !command.readOnly).map((command) => [command.file, ...command.args].join(' '))).toEqual([
       'docker rm --force kindling-lab-cache-quay-io',
       'docker volume rm kindling-lab-cache-quay-io',
+    ])
+  })
+
+  it('with --purge, asks Docker again when planned without a check result', async () => {
+    const spec = kindSpec('registryCaches: {mirrors: [quay.io], localRegistry: {enabled: false}}')
+    const runner = new RecordingRunner([
+      { match: /^docker ps --all --filter label=dev\.kindling\.cluster=lab/, stdout: '' },
+      { match: /^docker inspect --type container kindling-lab-cache-quay-io/, exitCode: 1, stdout: '[]', stderr: 'Error: No such container: kindling-lab-cache-quay-io' },
+      { match: /^docker volume inspect/, stdout: 'kindling-lab-cache-quay-io\n' },
+    ])
+    const actions = await registryCachesDeleteStep(spec).plan(testContext({ spec, runner, flags: { yes: true, purge: true } }))
+    expect(actions.map((action) => describeAction(action, (text) => text))).toEqual(['$ docker volume rm kindling-lab-cache-quay-io'])
+  })
+
+  it('deletes each object kindling installed, then waits until it is gone, as steps a dry run prints', () => {
+    const spec = testSpec(specText({ provider: 'type: existing\ncontext: lab' }))
+    const kustomization = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'flux-system', namespace: 'flux-system' }
+    const actions = uninstallActions(spec, { objects: [kustomization], releases: [], namespaces: ['flux-system'], record: true })
+    expect(actions.map((action) => describeAction(action, (text) => text))).toEqual([
+      'set spec.prune=false on, then delete Kustomization flux-system/flux-system',
+      'wait until Kustomization flux-system/flux-system is deleted (up to 120 s)',
+      'delete Namespace flux-system',
+      'wait until Namespace flux-system is deleted (up to 120 s)',
+      'delete ConfigMap kube-system/kindling',
+      'wait until ConfigMap kube-system/kindling is deleted (up to 120 s)',
     ])
   })
 

@@ -39,8 +39,9 @@ describe('kind cluster step', () => {
     const ctx = context(spec, [...clusterReplies([]), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) }])
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
     expect(step.needs).toEqual(['preflight', 'registry-caches'])
-    expect(await step.check(ctx)).toMatchObject({ state: 'todo', detail: expect.stringContaining('does not exist') })
-    const actions = await step.plan(ctx)
+    const result = await step.check(ctx)
+    expect(result).toMatchObject({ state: 'todo', detail: expect.stringContaining('does not exist'), found: { kind: 'absent' } })
+    const actions = await step.plan(ctx, result.found)
     await expect(actions.map((action) => describeAction(action, (text) => text)).join('\n')).toMatchFileSnapshot('__golden__/kind-create-plan.txt')
     const create = actions.find((action): action is Extract<Action, { type: 'run' }> => action.type === 'run' && action.command.file === 'kind')!
     expect(create.command.input).toBe(renderKindConfigYaml(spec))
@@ -64,9 +65,11 @@ describe('kind cluster step', () => {
     const spec = kindSpec(`${PORTS}\nregistryCaches: {mirrors: [ghcr.io], localRegistry: {enabled: false}}`)
     const ctx = context(spec, [...clusterReplies([matchingNode()]), { match: /^docker exec lab-control-plane cat/, exitCode: 1, stderr: 'cat: can\'t open: No such file' }, { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) }])
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
-    expect(await step.check(ctx)).toMatchObject({ state: 'todo' })
-    const lines = (await step.plan(ctx)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
+    const result = await step.check(ctx)
+    expect(result).toMatchObject({ state: 'todo' })
+    const lines = (await step.plan(ctx, result.found)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
     expect(lines).toEqual(['$ docker network connect kind kindling-lab-cache-ghcr-io', "$ docker exec --interactive lab-control-plane sh -c 'mkdir -p /etc/containerd/certs.d/ghcr.io && cat > /etc/containerd/certs.d/ghcr.io/hosts.toml' < <stdin>"])
+    expect(await step.plan(ctx)).toEqual(await step.plan(ctx, result.found))
   })
 
   it('stops and explains when the live cluster was created with other port mappings, changing nothing', async () => {
@@ -78,6 +81,21 @@ describe('kind cluster step', () => {
     expect(error.details.join('\n')).toMatch(/port mappings: 127\.0\.0\.1:8080->30080\/tcp, 127\.0\.0\.1:8443->30443\/tcp published; the spec wants 127\.0\.0\.1:9090->30080\/tcp/)
     expect(error.details.join('\n')).toMatch(/--recreate/)
     expect(ctx.runner.commands.every((command) => command.readOnly)).toBe(true)
+  })
+
+  it('plans nothing for a cluster it refuses to change when called without a check result (a dry run)', async () => {
+    const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]')
+    const ctx = context(spec, clusterReplies([matchingNode()]), { dryRun: true })
+    const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
+    await expect(step.check(ctx)).rejects.toBeInstanceOf(BadInputError)
+    expect(await step.plan(ctx)).toEqual([])
+  })
+
+  it('plans a new cluster when Docker cannot be asked (a dry run on a machine without it)', async () => {
+    const spec = kindSpec(`${PORTS}\nregistryCaches: {enabled: false}`)
+    const ctx = context(spec, [{ match: 'kind get clusters', exitCode: 127, stderr: 'kind: not found' }], { dryRun: true })
+    const runs = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).plan(ctx)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
+    expect(runs).toEqual(['$ kind create cluster --name lab --config - --wait 0s < <stdin>'])
   })
 
   it('names a different node count and node image', async () => {
@@ -98,8 +116,9 @@ describe('kind cluster step', () => {
     const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]\nregistryCaches: {enabled: false}')
     const ctx = context(spec, clusterReplies([matchingNode()]), { recreate: true, yes: true })
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
-    expect(await step.check(ctx)).toMatchObject({ state: 'todo', detail: expect.stringContaining('re-creating') })
-    const runs = (await step.plan(ctx)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
+    const result = await step.check(ctx)
+    expect(result).toMatchObject({ state: 'todo', detail: expect.stringContaining('re-creating') })
+    const runs = (await step.plan(ctx, result.found)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
     expect(runs).toEqual(['$ kind delete cluster --name lab', '$ kind create cluster --name lab --config - --wait 0s < <stdin>'])
   })
 
@@ -108,9 +127,9 @@ describe('kind cluster step', () => {
     const ctx = context(spec, clusterReplies([matchingNode()]), { recreate: true })
     const questions: string[] = []
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: true }, async (question) => (questions.push(question), false))
-    await step.check(ctx)
+    const { found } = await step.check(ctx)
     const apply = new RecordingRunner()
-    await expect(executeActions({ ...ctx, runner: apply }, await step.plan(ctx))).rejects.toThrow(/not confirmed/)
+    await expect(executeActions({ ...ctx, runner: apply }, await step.plan(ctx, found))).rejects.toThrow(/not confirmed/)
     expect(questions).toEqual(['Delete kind cluster "lab" and everything in it, then create it again with the new config?'])
     expect(apply.commands).toEqual([])
   })
@@ -119,19 +138,36 @@ describe('kind cluster step', () => {
     const spec = kindSpec(`${PORTS}\nregistryCaches: {mirrors: [quay.io], localRegistry: {enabled: false}}`)
     const ctx = context(spec, [...clusterReplies([{ ...matchingNode(), running: false }]), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) }])
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
-    expect(await step.check(ctx)).toMatchObject({ state: 'todo', detail: 'lab-control-plane stopped; 1 containerd mirror file(s) missing or outdated' })
-    const runs = (await step.plan(ctx)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
+    const result = await step.check(ctx)
+    expect(result).toMatchObject({ state: 'todo', detail: 'lab-control-plane stopped; 1 containerd mirror file(s) missing or outdated' })
+    const runs = (await step.plan(ctx, result.found)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
     expect(runs[0]).toBe('$ docker start lab-control-plane')
     expect(runs).toHaveLength(2)
   })
 
   it('applies the local-registry ConfigMap of a restarted cluster only after its nodes are Ready, when the API answers', async () => {
-    const spec = kindSpec(`${PORTS}\nregistryCaches: {mirrors: [quay.io]}`)
-    const ctx = context(spec, [...clusterReplies([{ ...matchingNode(), running: false }]), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) }])
+    const spec = kindSpec(`nodes: {workers: 1}\n${PORTS}\nregistryCaches: {mirrors: [quay.io]}`)
+    const nodes = [{ ...matchingNode(), running: false }, kindNode('lab-worker', 'worker', { running: false })]
+    const ctx = context(spec, [...clusterReplies(nodes), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) }])
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
-    await step.check(ctx)
-    const actions = await step.plan(ctx)
-    expect(actions.some((action) => action.type === 'apply')).toBe(false)
-    expect(actions.map((action) => describeAction(action, (text) => text))).toContain('local-registry-hosting ConfigMap (KEP-1755): applied once the nodes are Ready')
+    const { found } = await step.check(ctx)
+    const lines = (await step.plan(ctx, found)).map((action) => describeAction(action, (text) => text))
+    const firstWait = lines.indexOf('wait until Node lab-control-plane is Ready=True (up to 180 s)')
+    expect(lines.slice(firstWait)).toEqual([
+      'wait until Node lab-control-plane is Ready=True (up to 180 s)',
+      'wait until Node lab-worker is Ready=True (up to 180 s)',
+      expect.stringMatching(/^apply \(server-side\): where to push images \(KEP-1755\)\n---\napiVersion: v1\nkind: ConfigMap\n/),
+    ])
+    expect(lines[0]).toBe('$ docker start lab-control-plane lab-worker')
+  })
+
+  it('waits, after every run, until each node is Ready', async () => {
+    const spec = kindSpec('nodes: {workers: 2}')
+    const waits = await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).waits!(context(spec, []))
+    expect(waits.map((wait) => `${wait.ref.kind} ${wait.ref.name}: ${wait.condition.description}`)).toEqual([
+      'Node lab-control-plane: Ready=True',
+      'Node lab-worker: Ready=True',
+      'Node lab-worker2: Ready=True',
+    ])
   })
 })

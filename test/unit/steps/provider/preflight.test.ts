@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { PrerequisiteError } from '../../../../bootstrap/engine/errors.js'
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
-import { inotifyCheck, preflightChecks, preflightStep, probePort } from '../../../../bootstrap/steps/provider/preflight.js'
+import { inotifyCheck, preflightChecks, preflightLookups, preflightStep, probePort } from '../../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
 import { specText, testContext, testSpec } from '../../support/context.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
@@ -74,10 +74,11 @@ describe('preflight', () => {
   it('checks inotify limits only for multi-node clusters, and names the sysctl to raise', async () => {
     expect(preflightChecks(kindSpec()).map((check) => check.name)).not.toContain('inotify limits sufficient')
     expect(preflightChecks(kindSpec('nodes: {workers: 2}')).map((check) => check.name)).toContain('inotify limits sufficient')
-    const low = await inotifyCheck(async (name) => (name === 'max_user_watches' ? 8192 : 128)).run(testContext())
+    const ctx = testContext()
+    const low = await inotifyCheck(async (name) => (name === 'max_user_watches' ? 8192 : 128)).run(ctx, preflightLookups(ctx))
     expect(low?.problem).toMatch(/fs\.inotify\.max_user_watches is 8192 \(need 524288\), fs\.inotify\.max_user_instances is 128 \(need 512\)/)
     expect(low?.fix).toMatch(/sudo sysctl fs\.inotify\.max_user_watches=524288 fs\.inotify\.max_user_instances=512/)
-    expect(await inotifyCheck(async () => undefined).run(testContext())).toBeUndefined()
+    expect(await inotifyCheck(async () => undefined).run(ctx, preflightLookups(ctx))).toBeUndefined()
   })
 
   it('refuses a context the kubeconfig does not have, listing the ones it has', async () => {

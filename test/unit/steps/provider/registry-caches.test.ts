@@ -24,7 +24,7 @@ async function planOf(spec: ClusterSpec, replies: Reply[]) {
   const ctx = testContext({ spec, runner: new RecordingRunner(replies) })
   const step = registryCachesStep(spec)
   const result = await step.check(ctx)
-  const actions = result.state === 'todo' ? await step.plan(ctx) : []
+  const actions = result.state === 'todo' ? await step.plan(ctx, result.found) : []
   return { result, lines: actions.map((action) => describeAction(action, (text) => text)) }
 }
 
@@ -41,8 +41,18 @@ describe('registry caches step', () => {
     const spec = kindSpec()
     for (let run = 0; run < 2; run += 1) {
       const { result } = await planOf(spec, [{ match: /^docker inspect/, stdout: inspectJson(live(spec)) }])
-      expect(result).toEqual({ state: 'done', detail: '5 registry containers running' })
+      expect(result).toMatchObject({ state: 'done', detail: '5 registry containers running' })
+      expect(result.found?.map((state) => state.action)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok'])
     }
+  })
+
+  it('asks Docker again when planned without a check result, and plans every container when Docker cannot answer', async () => {
+    const spec = kindSpec('registryCaches: {mirrors: [docker.io], localRegistry: {enabled: false}}')
+    const running = testContext({ spec, runner: new RecordingRunner([{ match: /^docker inspect/, stdout: inspectJson(live(spec)) }]) })
+    expect(await registryCachesStep(spec).plan(running)).toEqual([])
+    const noDocker = testContext({ spec, runner: new RecordingRunner([{ match: /^docker inspect/, exitCode: 127, stderr: 'docker: not found' }]) })
+    const lines = (await registryCachesStep(spec).plan(noDocker)).map((action) => describeAction(action, (text) => text))
+    expect(lines).toEqual([expect.stringMatching(/^\$ docker run --detach --name kindling-lab-cache-docker-io /)])
   })
 
   it('starts stopped containers and replaces one whose upstream changed, keeping its volume', async () => {
