@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the control-plane programs the integration tests run as local
 # processes (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# kwok) from their upstream Go modules, once, into a cache outside the repo:
+# kwok) from their upstream Go modules, once, into a cache outside the repo,
+# then Crossplane core with crossplane.sh (its own cache entry, see there):
 #
 #   ${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}/controlplane/
 #     k8s-<v>-etcd-<v>-kwok-<v>/bin/   the five static binaries
@@ -13,9 +14,10 @@
 # Versions come from versions.env only; the wrapper modules under go/ must pin
 # the same versions (go/sync.sh rewrites them). When the binaries for the
 # current versions already exist and report the right version, nothing is
-# built. Progress goes to stderr; the LAST line of stdout is the bin directory.
+# built. Progress goes to stderr; the LAST line of stdout is the bin directory
+# of the control-plane programs (crossplane.sh prints Crossplane's own).
 #
-# Usage: test/controlplane/build.sh [--force]
+# Usage: test/controlplane/build.sh [--force]   (--force rebuilds Crossplane too)
 set -euo pipefail
 
 # Everything except the final result goes to stderr.
@@ -99,6 +101,20 @@ if (( ${#mismatch[@]} > 0 )); then
   die "the go.mod files do not match versions.env; run test/controlplane/go/sync.sh and commit go.mod/go.sum"
 fi
 
+# Crossplane core, then the result line. crossplane.sh's own result goes to
+# stderr with the rest of the progress (stdout is stderr here).
+# KINDLING_SKIP_CROSSPLANE=1 leaves Crossplane out (e.g. to time the control plane alone).
+finish() { # message
+  local args=()
+  (( force )) && args+=(--force)
+  if [[ "${KINDLING_SKIP_CROSSPLANE:-}" != 1 ]]; then
+    bash "$here/crossplane.sh" "${args[@]}" || die "building Crossplane failed (test/controlplane/crossplane.sh)"
+  fi
+  log "$1"
+  echo "$bin" >&3
+  exit 0
+}
+
 # --- is the cache already good? -----------------------------------------------
 # Each binary must run and report the version this key stands for.
 verify() { # dir
@@ -121,9 +137,7 @@ verify() { # dir
 }
 
 if (( ! force )) && [[ -d "$bin" ]] && verify "$bin"; then
-  log "cached: $bin"
-  echo "$bin" >&3
-  exit 0
+  finish "cached: $bin"
 fi
 
 # --- build --------------------------------------------------------------------
@@ -138,9 +152,7 @@ if command -v flock >/dev/null; then
     flock 9
   fi
   if (( ! force )) && [[ -d "$bin" ]] && verify "$bin"; then
-    log "cached (built by another process): $bin"
-    echo "$bin" >&3
-    exit 0
+    finish "cached (built by another process): $bin"
   fi
 fi
 
@@ -234,5 +246,4 @@ else
   mv -T "$tmp" "$out"
 fi
 trap - EXIT
-log "built: $bin"
-echo "$bin" >&3
+finish "built: $bin"

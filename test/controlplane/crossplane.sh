@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Builds Crossplane core (the `crossplane` binary: `crossplane core init` and
+# `crossplane core start`) from its upstream Go module, once, into a cache
+# outside the repo, keyed by version:
+#
+#   ${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}/crossplane/
+#     <CROSSPLANE_VERSION>/bin/crossplane   static binary, stamped with its version
+#     <CROSSPLANE_VERSION>/crds/            cluster/crds of the same module (for
+#                                           `crossplane core init --cr-ds-path`)
+#     <CROSSPLANE_VERSION>/build-info
+#     .build.lock                           one build at a time
+#
+# The Go module and build caches are shared with build.sh (controlplane/gomod and
+# controlplane/gocache): Crossplane and Kubernetes have most dependencies in common.
+# The version comes from versions.env; go/crossplane/go.mod must pin the same
+# (go/sync.sh crossplane rewrites it). When the cached binary reports the right
+# version, nothing is built. Progress goes to stderr; the LAST line of stdout is
+# the bin directory.
+#
+# Usage: test/controlplane/crossplane.sh [--force]
+set -euo pipefail
+
+exec 3>&1 1>&2
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+force=0
+case "${1:-}" in
+  "") ;;
+  --force) force=1 ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&3; exit 0 ;;
+  *) echo "crossplane.sh: unknown argument: $1" >&2; exit 2 ;;
+esac
+
+log() { echo "crossplane: $*" >&2; }
+die() { echo "crossplane: error: $*" >&2; exit 1; }
+
+# shellcheck source-path=SCRIPTDIR source=versions.env
+source "$here/versions.env"
+[[ "${CROSSPLANE_VERSION:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] \
+  || die "CROSSPLANE_VERSION in versions.env must look like v1.2.3 (got '${CROSSPLANE_VERSION:-}')"
+
+module=github.com/crossplane/crossplane/v2
+apis_module=github.com/crossplane/crossplane/apis/v2
+kindling_cache="${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}"
+cache_root="$kindling_cache/crossplane"
+out="$cache_root/$CROSSPLANE_VERSION"
+bin="$out/bin"
+gomod="$here/go/crossplane/go.mod"
+
+# --- go.mod must pin what versions.env says ------------------------------------
+[[ -f "$gomod" && -s "$here/go/crossplane/go.sum" ]] || die "go/crossplane/go.mod or go.sum is missing; run test/controlplane/go/sync.sh crossplane"
+got="$(awk -v m="$module" '
+  /^require[ \t]*\(/ { inreq = 1; next }
+  inreq && /^\)/    { inreq = 0; next }
+  $1 == "require" && $2 == m { print $3; exit }
+  inreq && $1 == m           { print $2; exit }
+' "$gomod")"
+[[ "$got" == "$CROSSPLANE_VERSION" ]] \
+  || die "go/crossplane/go.mod requires $module ${got:-<nothing>}, versions.env says $CROSSPLANE_VERSION; run test/controlplane/go/sync.sh crossplane"
+# Upstream builds against its own ./apis folder: the published apis module of the same tag.
+apis="$(awk -v m="$apis_module" '$0 ~ m " => " m " " { print $NF; exit }' "$gomod")"
+[[ "$apis" == "$CROSSPLANE_VERSION" ]] \
+  || die "go/crossplane/go.mod must replace $apis_module with its $CROSSPLANE_VERSION (found '${apis:-<none>}'); run test/controlplane/go/sync.sh crossplane"
+
+# --- is the cache already good? -------------------------------------------------
+verify() { # dir
+  local d="$1" got
+  [[ -x "$d/bin/crossplane" ]] || { log "missing $d/bin/crossplane"; return 1; }
+  compgen -G "$d/crds/*.yaml" >/dev/null || { log "missing $d/crds/*.yaml"; return 1; }
+  got="$("$d/bin/crossplane" --version 2>&1)" || { log "crossplane --version failed: $got"; return 1; }
+  [[ "$got" == "$CROSSPLANE_VERSION" ]] || { log "crossplane --version says '$got', expected $CROSSPLANE_VERSION"; return 1; }
+}
+
+if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+  log "cached: $bin"
+  echo "$bin" >&3
+  exit 0
+fi
+
+# --- build ------------------------------------------------------------------------
+command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build Crossplane)"
+mkdir -p "$cache_root"
+
+if command -v flock >/dev/null; then
+  exec 9>"$cache_root/.build.lock"
+  if ! flock -n 9; then
+    log "another build holds $cache_root/.build.lock; waiting"
+    flock 9
+  fi
+  if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+    log "cached (built by another process): $bin"
+    echo "$bin" >&3
+    exit 0
+  fi
+fi
+
+export GOMODCACHE="$kindling_cache/controlplane/gomod"
+export GOCACHE="$kindling_cache/controlplane/gocache"
+export GOFLAGS="-modcacherw -mod=readonly -buildvcs=false"
+export GOWORK=off
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
+jobs="${KINDLING_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+tmp="$(mktemp -d "$cache_root/.tmp-$CROSSPLANE_VERSION.XXXXXX")"
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$tmp/bin" "$tmp/crds"
+
+log "building $module/cmd/crossplane@$CROSSPLANE_VERSION with $(go env GOVERSION), -p $jobs, into $out"
+log "GOMODCACHE=$GOMODCACHE GOCACHE=$GOCACHE"
+start=$SECONDS
+# Upstream stamps the version the same way (nix/build.nix); `crossplane --version` prints it.
+(cd "$here/go/crossplane" && go build -trimpath -p "$jobs" \
+  -ldflags "-s -w -X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$CROSSPLANE_VERSION" \
+  -o "$tmp/bin/crossplane" "$module/cmd/crossplane")
+log "  done in $((SECONDS - start))s"
+
+# The core CRDs of the very module the binary was built from.
+dir="$(cd "$here/go/crossplane" && go list -m -f '{{.Dir}}' "$module")"
+compgen -G "$dir/cluster/crds/*.yaml" >/dev/null || die "no CRDs in $dir/cluster/crds"
+cp "$dir"/cluster/crds/*.yaml "$tmp/crds/"
+chmod -R u+w,go+r "$tmp/crds"
+
+verify "$tmp" || die "the freshly built crossplane does not report $CROSSPLANE_VERSION"
+
+{
+  echo "version=$CROSSPLANE_VERSION"
+  echo "go=$(go env GOVERSION)"
+  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "build_seconds=$((SECONDS - start))"
+  echo "sum_crossplane/go.sum=$(sha256sum "$here/go/crossplane/go.sum" | cut -d' ' -f1)"
+} > "$tmp/build-info"
+chmod 755 "$tmp"
+
+if [[ -e "$out" ]]; then
+  old="$(mktemp -d "$cache_root/.old-$CROSSPLANE_VERSION.XXXXXX")"
+  mv -T "$out" "$old/entry"
+  mv -T "$tmp" "$out"
+  rm -rf "$old"
+else
+  mv -T "$tmp" "$out"
+fi
+trap - EXIT
+log "built: $bin"
+echo "$bin" >&3
