@@ -25,13 +25,50 @@ export const DEFAULTS = {
     httpsUsername: 'git',
   },
   components: {
-    crossplane: { version: '2.1.0' },
+    crossplane: {
+      // The crossplane/crossplane module and chart of the same tag (v2.3.4), which the integration
+      // tests build and run; v2.4.x exists upstream (v2.4.0 tagged 2026-08-20).
+      version: '2.3.4',
+      clouds: {
+        azure: { credentialsSecret: 'azure-credentials' },
+        gcp: { credentialsSecret: 'gcp-credentials' },
+        hetzner: { credentialsSecret: 'hetzner-credentials' },
+      },
+    },
     monitoring: { version: '79.5.0' },
   },
   secrets: {
     ageKeyDir: '~/.config/kindling/age',
   },
 } as const
+
+/**
+ * Crossplane packages kindling installs: fully qualified (Crossplane v2 has no default registry) and
+ * pinned. xpkg.crossplane.io/crossplane-contrib fronts ghcr.io/crossplane-contrib, where
+ * crossplane-contrib/provider-workflows publishes them (publish-provider-*.yml). Each version is the
+ * newest release tag seen upstream on 2026-11-30, in the repository named beside it.
+ */
+export const CROSSPLANE_PACKAGES = {
+  /** crossplane-contrib/provider-kubernetes: tag v1.4.1 (2026-10-08, Go module proxy); CRDs read at v1.4.1. */
+  providerKubernetes: { name: 'provider-kubernetes', package: 'xpkg.crossplane.io/crossplane-contrib/provider-kubernetes:v1.4.1' },
+  /** crossplane-contrib/provider-helm@v1.4.0 (2026-08-11). */
+  providerHelm: { name: 'provider-helm', package: 'xpkg.crossplane.io/crossplane-contrib/provider-helm:v1.4.0' },
+  /** crossplane-contrib/function-go-templating: tag v0.12.3 (2026-07-27, Go module proxy); README read at v0.12.2. */
+  functionGoTemplating: { name: 'function-go-templating', package: 'xpkg.crossplane.io/crossplane-contrib/function-go-templating:v0.12.3' },
+  /** crossplane-contrib/function-auto-ready@v0.7.0 (2026-06-24; v0.6.7 is a later patch of the 0.6 line). */
+  functionAutoReady: { name: 'function-auto-ready', package: 'xpkg.crossplane.io/crossplane-contrib/function-auto-ready:v0.7.0' },
+  /** crossplane-contrib/provider-upjet-azure@v2.7.0: the family package serves ResourceGroup and the ProviderConfigs. */
+  azureFamily: { name: 'provider-family-azure', package: 'xpkg.crossplane.io/crossplane-contrib/provider-family-azure:v2.7.0' },
+  azurePostgres: { name: 'provider-azure-dbforpostgresql', package: 'xpkg.crossplane.io/crossplane-contrib/provider-azure-dbforpostgresql:v2.7.0' },
+  /** crossplane-contrib/provider-upjet-gcp@v3.0.0 (Terraform google provider v7). */
+  gcpFamily: { name: 'provider-family-gcp', package: 'xpkg.crossplane.io/crossplane-contrib/provider-family-gcp:v3.0.0' },
+  gcpSql: { name: 'provider-gcp-sql', package: 'xpkg.crossplane.io/crossplane-contrib/provider-gcp-sql:v3.0.0' },
+  /** crossplane-contrib/provider-terraform@v1.1.1 (Terraform 1.5.7): runs the Hetzner Workspaces. */
+  providerTerraform: { name: 'provider-terraform', package: 'xpkg.crossplane.io/crossplane-contrib/provider-terraform:v1.1.1' },
+} as const
+
+/** The hetznercloud/hcloud Terraform provider the Hetzner Workspaces pin: terraform-provider-hcloud@v1.68.0. */
+export const HCLOUD_TERRAFORM_PROVIDER_VERSION = '1.68.0'
 
 /** Registries kind nodes can pull through a local cache; each gets its own cache container. */
 export const CACHEABLE_REGISTRIES = ['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io'] as const
