@@ -13,9 +13,12 @@ export interface Child {
 
 const RUN_ROOT = path.join(os.tmpdir(), 'kindling-controlplane')
 
-/** A folder for one control plane; its `pids` file lets a later run reap what a killed run left behind. */
-export function runDir(): string {
-  return path.join(RUN_ROOT, `run-${process.pid}`)
+/**
+ * A folder for one group of processes (the control plane, or `name`d others such as Crossplane)
+ * owned by this test process; its `pids` file lets a later run reap what a killed run left behind.
+ */
+export function runDir(name?: string): string {
+  return path.join(RUN_ROOT, name ? `run-${process.pid}-${name}` : `run-${process.pid}`)
 }
 
 /** Kill processes left by earlier runs whose owning test process is gone (e.g. it was SIGKILLed). */
@@ -23,7 +26,7 @@ export function reapOrphans(): string[] {
   if (!existsSync(RUN_ROOT)) return []
   const reaped: string[] = []
   for (const entry of readdirSync(RUN_ROOT)) {
-    const owner = Number(/^run-(\d+)$/.exec(entry)?.[1])
+    const owner = Number(/^run-(\d+)(?:-[\w.-]+)?$/.exec(entry)?.[1])
     if (!owner || isAlive(owner)) continue
     const pidFile = path.join(RUN_ROOT, entry, 'pids')
     if (existsSync(pidFile)) {
@@ -50,10 +53,10 @@ function isAlive(pid: number): boolean {
 }
 
 /** Start a program with its output in a log file; records its pid for orphan reaping. */
-export function startChild(dir: string, name: string, file: string, args: string[]): Child {
+export function startChild(dir: string, name: string, file: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Child {
   const logFile = path.join(dir, `${name}.log`)
   const log = createWriteStream(logFile)
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
   child.stdout?.pipe(log)
   child.stderr?.pipe(log)
   const exited = new Promise<number | null>((resolve) => {
