@@ -4,25 +4,30 @@ import type { StepContext, Wait } from './step.js'
 
 /** "wait until Provider provider-kubernetes is Healthy=True (up to 300 s)" */
 export function describeWait(wait: Wait): string {
-  return `wait until ${formatRef(wait.ref)} is ${wait.condition.description} (up to ${Math.round(wait.timeoutMs / 1000)} s)`
+  // Conditions read "Healthy=True" or "all replicas ready"; "exists" reads as it is.
+  const state = /^exists$/.test(wait.condition.description) ? wait.condition.description : `is ${wait.condition.description}`
+  return `wait until ${formatRef(wait.ref)} ${state} (up to ${Math.round(wait.timeoutMs / 1000)} s)`
 }
 
 /**
- * Watch each wait in order, each within its own deadline. On a timeout or a terminal failure the
+ * Watch each wait in order. The whole list shares one deadline, the longest single timeout, so
+ * ten component waits under `--timeout 10m` take at most ten minutes, not a hundred. On a timeout or a terminal failure the
  * error gains what `explain` finds (the objects that are not ready, with their events).
  */
 export async function runWaits(ctx: StepContext, waits: readonly Wait[]): Promise<void> {
   if (waits.length === 0) return
   const kube = await ctx.kube()
+  const deadline = Date.now() + Math.max(...waits.map((wait) => wait.timeoutMs))
   for (const wait of waits) {
     try {
-      const object = await kube.waitFor(wait.ref, wait.condition, { timeoutMs: wait.timeoutMs, signal: ctx.signal })
+      const timeoutMs = Math.max(1, Math.min(wait.timeoutMs, deadline - Date.now()))
+      const object = await kube.waitFor(wait.ref, wait.condition, { timeoutMs, signal: ctx.signal })
       ctx.log(`${formatRef(wait.ref)}: ${wait.condition.test(object).message ?? wait.condition.description}`)
     } catch (error) {
-      if (!wait.explain || ctx.signal.aborted || !(error instanceof KindlingError)) throw error
-      const more = await wait.explain(kube).catch((cause: unknown) => [`(could not look further: ${errorMessage(cause)})`])
-      if (more.length === 0) throw error
-      throw new HealthError(error.message, { cause: error, details: [...error.details, ...more] })
+      if (ctx.signal.aborted || !(error instanceof KindlingError)) throw error
+      const more = wait.explain ? await wait.explain(kube).catch((cause: unknown) => [`(could not look further: ${errorMessage(cause)})`]) : []
+      const details = [...error.details, ...(more.length ? ['not ready:', ...more.map((line) => `  ${line}`)] : [])]
+      throw new HealthError(error.message, { cause: error, details })
     }
   }
 }

@@ -98,3 +98,16 @@ function finalizers(object: KubeObject): string {
   const list = [...((object.metadata.finalizers as string[] | undefined) ?? []), ...(((object.spec as { finalizers?: string[] } | undefined)?.finalizers) ?? [])]
   return list.length ? `, finalizers: ${list.join(', ')}` : ''
 }
+
+/** A StatefulSet whose replicas are all ready at the current revision. */
+export const statefulSetReady: Condition = {
+  description: 'all replicas ready',
+  test(object) {
+    const wanted = ((object?.spec as { replicas?: number } | undefined)?.replicas ?? 1)
+    const status = (object?.status ?? {}) as { readyReplicas?: number; currentRevision?: string; updateRevision?: string; observedGeneration?: number }
+    const current = status.updateRevision === undefined || status.currentRevision === status.updateRevision
+    const observed = status.observedGeneration === undefined || status.observedGeneration >= Number(object?.metadata.generation ?? 0)
+    const ready = (status.readyReplicas ?? 0) >= wanted
+    return { done: !!object && ready && current && observed, message: object ? `${status.readyReplicas ?? 0}/${wanted} ready` : 'object does not exist' }
+  },
+}

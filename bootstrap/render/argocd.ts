@@ -31,14 +31,15 @@ function argoVersionOf(spec: ClusterSpec): string {
 
 /**
  * Values of the argo-cd chart, kept in the repository: metrics on, a fast reconciliation interval,
- * and KSOPS in the repo server (kustomize exec plugins enabled, the age key mounted from a Secret
+ * health checks the components need (`resource.customizations.health.*`), and KSOPS in the repo server (kustomize exec plugins enabled, the age key mounted from a Secret
  * that may appear after the install).
  */
-export function renderArgoCdValues(spec: ClusterSpec): Record<string, unknown> {
+export function renderArgoCdValues(spec: ClusterSpec, healthChecks: Record<string, string> = {}): Record<string, unknown> {
   const values: Record<string, unknown> = {
     configs: {
       cm: {
         'timeout.reconciliation': ARGOCD_RECONCILIATION,
+        ...healthChecks,
         ...(spec.secrets.sops.enabled ? { 'kustomize.buildOptions': '--enable-alpha-plugins --enable-exec' } : {}),
       },
     },

@@ -2,51 +2,40 @@ import { parseDocument, stringify } from 'yaml'
 import type { KubeObject } from '../kube/client.js'
 import type { ClusterSpec } from '../spec/load.js'
 import type { Secret } from '../tools/secrets.js'
-import { ARGOCD_NAMESPACE, ARGOCD_SOPS_KEY, ARGOCD_SOPS_SECRET } from './argocd.js'
+import { ARGOCD_NAMESPACE } from './argocd.js'
 import { FLUX_NAMESPACE } from './flux.js'
 import { MANAGED_BY } from './labels.js'
-import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET } from './sync.js'
+import { FLUX_REPO_SECRET } from './sync.js'
 
 /** What the engine needs to read the repository; values are `Secret`s, masked everywhere but the API. */
 export type RepoCredentials =
   | { type: 'ssh'; privateKey: Secret; knownHosts: string }
   | { type: 'https'; username: string; token: Secret }
 
-/** Name and namespace of the repository credentials Secret of the spec's engine. */
-export function repoSecretRef(spec: ClusterSpec): { name: string; namespace: string } {
-  return spec.gitops.engine === 'flux' ? { name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE } : { name: `${spec.name}-repository`, namespace: ARGOCD_NAMESPACE }
+/** The repository Secret of Flux: `identity` + `known_hosts`, or `username` + `password`. Nothing else. */
+export function renderFluxRepoSecret(credentials: RepoCredentials): KubeObject {
+  const stringData = credentials.type === 'ssh' ? { identity: credentials.privateKey, known_hosts: credentials.knownHosts } : { username: credentials.username, password: credentials.token }
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData }
 }
 
-/**
- * The repository Secret in the engine's own format. Flux: `identity` + `known_hosts`, or
- * `username` + `password`. Argo CD: a Secret labelled as a repository with `url` and
- * `sshPrivateKey`, or `username` + `password`. Nothing else (no write access, no other repos).
- */
-export function renderRepoSecret(spec: ClusterSpec, credentials: RepoCredentials): KubeObject {
-  const ref = repoSecretRef(spec)
-  if (spec.gitops.engine === 'flux') {
-    const stringData =
-      credentials.type === 'ssh' ? { identity: credentials.privateKey, known_hosts: credentials.knownHosts } : { username: credentials.username, password: credentials.token }
-    return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData }
-  }
+/** The repository Secret of Argo CD: labelled as a repository, with `url` and `sshPrivateKey`, or `username` + `password`. */
+export function renderArgoRepoSecret(spec: ClusterSpec, credentials: RepoCredentials): KubeObject {
   const stringData =
     credentials.type === 'ssh'
       ? { type: 'git', url: spec.repository.url, sshPrivateKey: credentials.privateKey }
       : { type: 'git', url: spec.repository.url, username: credentials.username, password: credentials.token }
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref, labels: { ...MANAGED_BY, 'argocd.argoproj.io/secret-type': 'repository' } }, type: 'Opaque', stringData }
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...argoRepoSecretRef(spec), labels: { ...MANAGED_BY, 'argocd.argoproj.io/secret-type': 'repository' } }, type: 'Opaque', stringData }
 }
 
-/** Name, namespace and key of the Secret the engine decrypts SOPS files with. */
-export function sopsSecretRef(spec: ClusterSpec): { name: string; namespace: string; key: string } {
-  return spec.gitops.engine === 'flux'
-    ? { name: FLUX_SOPS_SECRET, namespace: FLUX_NAMESPACE, key: FLUX_SOPS_KEY }
-    : { name: ARGOCD_SOPS_SECRET, namespace: ARGOCD_NAMESPACE, key: ARGOCD_SOPS_KEY }
+/** Argo CD's repository Secret is named after the cluster. */
+export function argoRepoSecretRef(spec: ClusterSpec): { name: string; namespace: string } {
+  return { name: `${spec.name}-repository`, namespace: ARGOCD_NAMESPACE }
 }
 
 /** The age identity as the engine's decryption Secret (Flux `decryption.secretRef`; Argo CD's KSOPS mount). */
-export function renderSopsSecret(spec: ClusterSpec, ageKeyFile: Secret): KubeObject {
-  const { key, ...ref } = sopsSecretRef(spec)
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...ref, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData: { [key]: ageKeyFile } }
+export function renderSopsSecret(ref: { name: string; namespace: string; key: string }, ageKeyFile: Secret): KubeObject {
+  const { key, ...nameAndNamespace } = ref
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...nameAndNamespace, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData: { [key]: ageKeyFile } }
 }
 
 /** The SOPS rule of one cluster: its `*.sops.yaml` files, encrypting only Secret payloads. */

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../kube/client.js'
 import type { ClusterSpec } from '../spec/load.js'
-import { ARGOCD_FILES, ARGOCD_NAMESPACE } from './argocd.js'
-import { FLUX_FILES, FLUX_NAMESPACE } from './flux.js'
+import { ARGOCD_NAMESPACE } from './argocd.js'
+import { FLUX_NAMESPACE } from './flux.js'
 import { MANAGED_BY } from './labels.js'
 
 /** Flux's sync objects use the names `flux bootstrap` and the Flux Operator use, so tools recognise them. */
@@ -12,11 +12,6 @@ export const FLUX_SOPS_SECRET = 'sops-age'
 /** Flux finds age keys in decryption Secrets by this suffix. */
 export const FLUX_SOPS_KEY = 'age.agekey'
 export const ARGOCD_ROOT_APP = 'root'
-
-/** The folder of the engine's own files inside `clusters/<name>/`. */
-export function engineDir(spec: ClusterSpec): string {
-  return spec.gitops.engine === 'flux' ? 'flux-system' : 'argocd'
-}
 
 /** Flux reads only `ssh://` URLs; the scp-like `git@host:path` form is rewritten to it. */
 export function fluxRepoUrl(url: string): string {
@@ -77,14 +72,4 @@ export function renderArgoRootApp(spec: ClusterSpec): KubeObject {
       },
     },
   }
-}
-
-/** The root sync objects of the spec's engine. */
-export function renderRootSync(spec: ClusterSpec): KubeObject[] {
-  return spec.gitops.engine === 'flux' ? renderFluxSync(spec) : [renderArgoRootApp(spec)]
-}
-
-/** Where the root sync objects are kept in the repository, so the engine manages them too. */
-export function rootSyncFile(spec: ClusterSpec): string {
-  return `${spec.repository.path}/${engineDir(spec)}/${spec.gitops.engine === 'flux' ? FLUX_FILES.sync : ARGOCD_FILES.rootApp}`
 }

@@ -1,101 +1,73 @@
-import { HealthError, TimeoutError } from '../../engine/errors.js'
-import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
-import { formatRef, type KubeClient } from '../../kube/client.js'
+import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
+import { enabledComponents } from '../../components/registry.js'
+import { engineOf } from '../../engines/index.js'
+import { formatRef } from '../../kube/client.js'
+import { COMPONENTS_DIR, describeComponents } from '../../render/component-files.js'
 import type { ClusterSpec } from '../../spec/load.js'
+import { addSummary } from '../summary.js'
 import { engineLabel } from './engine.js'
-import { applicationSyncedAt, fluxKustomizationRef, fluxReadyAt, gitRepositoryRef, rootApplicationRef, rootState, unhealthyObjects } from './health.js'
 import { remoteHead, remoteHeadForPlan, shortSha } from './repo.js'
 
-const REFRESH_MANAGER = 'kindling-refresh'
-const FLUX_REQUESTED_AT = 'gitops.fluxReconcileRequestedAt'
-
 async function checkGate(ctx: StepContext): Promise<CheckResult> {
-  const sha = await remoteHead(ctx)
-  const state = await rootState(await ctx.kube(), ctx.spec, sha)
-  return state.done ? { state: 'done', detail: `${ctx.spec.repository.branch}@${shortSha(sha)} applied, all root objects ready` } : { state: 'todo', detail: state.lines.join('; ') }
-}
-
-/** Ask Argo CD to compare with Git now instead of at its next poll; the controller removes the annotation. */
-export async function refreshApplication(kube: KubeClient): Promise<void> {
-  const { apiVersion, kind, name, namespace } = rootApplicationRef
-  // Applied under its own field manager so kindling's sync object keeps its fields untouched.
-  await kube.apply({ apiVersion, kind, metadata: { name, namespace, annotations: { 'argocd.argoproj.io/refresh': 'normal' } } }, { fieldManager: REFRESH_MANAGER })
-}
-
-/**
- * Ask Flux to fetch and apply now instead of at its next interval (what `flux reconcile` does).
- * Flux echoes the value in status.lastHandledReconcileAt once it has acted on the request.
- */
-export async function requestFluxReconcile(kube: KubeClient, requestedAt: string): Promise<void> {
-  for (const { apiVersion, kind, name, namespace } of [gitRepositoryRef, fluxKustomizationRef]) {
-    await kube.apply({ apiVersion, kind, metadata: { name, namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } }, { fieldManager: REFRESH_MANAGER })
-  }
-}
-
-/**
- * Watch the root objects until they report `sha` applied and ready. With `requestedAt`, a Flux
- * Ready=False only ends the wait once Flux has handled that reconcile request, so a failure left
- * from before (say, the deploy key was missing) does not fail a run that has since fixed it. On failure or timeout the
- * error lists every object under the root that is not ready, with conditions and events.
- */
-export async function waitForRevision(kube: KubeClient, spec: ClusterSpec, sha: string, options: { timeoutMs: number; signal: AbortSignal; requestedAt?: string }): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs
-  const remaining = (): number => Math.max(1, deadline - Date.now())
-  try {
-    if (spec.gitops.engine === 'flux') {
-      await kube.waitFor(gitRepositoryRef, fluxReadyAt(sha, 'artifact', options.requestedAt), { timeoutMs: remaining(), signal: options.signal })
-      await kube.waitFor(fluxKustomizationRef, fluxReadyAt(sha, 'lastAppliedRevision', options.requestedAt), { timeoutMs: remaining(), signal: options.signal })
-    } else {
-      await kube.waitFor(rootApplicationRef, applicationSyncedAt(sha), { timeoutMs: remaining(), signal: options.signal })
-    }
-  } catch (error) {
-    if (!(error instanceof TimeoutError)) throw error
-    const children = await unhealthyObjects(kube, spec).catch((cause: unknown) => [`(could not list the objects under the root sync: ${cause instanceof Error ? cause.message : String(cause)})`])
-    throw new HealthError(`${engineLabel(spec)} has not applied ${spec.repository.branch}@${shortSha(sha)}: ${error.message}`, {
-      cause: error,
-      details: [...error.details, ...(children.length ? ['not ready under the root sync:', ...children.map((line) => `  ${line}`)] : [])],
-    })
-  }
-}
-
-async function planGate(ctx: StepContext, timeoutMs: number): Promise<Action[]> {
   const { spec } = ctx
-  const sha = await remoteHeadForPlan(ctx)
-  const actions: Action[] = []
-  if (spec.gitops.engine === 'argocd') {
-    actions.push({ type: 'call', description: `refresh ${formatRef(rootApplicationRef)} now (annotation argocd.argoproj.io/refresh=normal) instead of waiting for the next poll`, run: async (inner) => refreshApplication(await inner.kube()) })
-  } else {
-    actions.push({
-      type: 'call',
-      description: `ask Flux to reconcile ${formatRef(gitRepositoryRef)} and ${formatRef(fluxKustomizationRef)} now (annotation reconcile.fluxcd.io/requestedAt) instead of waiting for the next interval`,
-      run: async (inner) => {
-        const requestedAt = new Date().toISOString()
-        await requestFluxReconcile(await inner.kube(), requestedAt)
-        inner.shared.set(FLUX_REQUESTED_AT, requestedAt)
-      },
-    })
+  const engine = engineOf(spec)
+  const sha = await remoteHead(ctx)
+  const kube = await ctx.kube()
+  const root = await engine.rootState(kube, sha)
+  if (!root.done) return { state: 'todo', detail: root.lines.join('; ') }
+  // Components count too: the root can be applied while a provider is still unhealthy.
+  for (const wait of componentWaits(spec, sha, 1)) {
+    const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
+    if (!result.done) return { state: 'todo', detail: `${formatRef(wait.ref)}: ${result.message ?? wait.condition.description}` }
   }
-  const targets = spec.gitops.engine === 'flux' ? `${formatRef(gitRepositoryRef)} and ${formatRef(fluxKustomizationRef)} Ready` : `${formatRef(rootApplicationRef)} Synced and Healthy`
-  actions.push({
-    type: 'call',
-    description: `watch until ${targets} at ${spec.repository.branch}@${shortSha(sha)} (the remote head), up to ${Math.round(timeoutMs / 1000)} s`,
-    run: async (inner) => {
-      const head = await remoteHead(inner)
-      await waitForRevision(await inner.kube(), inner.spec, head, { timeoutMs, signal: inner.signal, requestedAt: inner.shared.get(FLUX_REQUESTED_AT) as string | undefined })
-      inner.log(`${inner.spec.repository.branch}@${shortSha(head)} applied`)
-    },
-  })
-  return actions
+  return { state: 'done', detail: `${spec.repository.branch}@${shortSha(sha)} applied, all root objects and components ready` }
 }
 
-/** Step `health-gate`: done only when the engine reports the remote head applied and its root ready. */
+/** For every enabled component in install order: the engine's sync object, then the component's own health. */
+export function componentWaits(spec: ClusterSpec, sha: string, timeoutMs: number): Wait[] {
+  const engine = engineOf(spec)
+  return enabledComponents(spec).flatMap((component) => [
+    ...engine.componentWaits(spec, component, sha, timeoutMs),
+    ...component.health.map((check): Wait => ({ ...check, timeoutMs })),
+  ])
+}
+
+/** Everything the gate watches, in order: the root objects at `sha`, then each component. */
+export function gateWaits(ctx: StepContext, sha: string, timeoutMs: number): Wait[] {
+  const { spec } = ctx
+  return [...engineOf(spec).revisionWaits(spec, sha, ctx.facts, timeoutMs), ...componentWaits(spec, sha, timeoutMs)]
+}
+
+function planGate(ctx: StepContext): Action[] {
+  const engine = engineOf(ctx.spec)
+  const components = enabledComponents(ctx.spec)
+  const inventory = describeComponents(components)
+  return [
+    ...(inventory.length ? [{ type: 'note' as const, text: `${engine.title} then installs from ${ctx.spec.repository.path}/${COMPONENTS_DIR}/, in this order:\n${inventory.map((line) => `  ${line}`).join('\n')}` }] : []),
+    {
+      type: 'call',
+      description: `ask ${engine.title} to sync ${ctx.spec.repository.branch} now instead of at its next poll`,
+      run: async (inner) => {
+        inner.facts.syncRequestedAt = await engine.requestSync(await inner.kube())
+      },
+    },
+  ]
+}
+
+/**
+ * Step `health-gate`: done only when the engine reports the remote head applied, its root ready and
+ * every component healthy (Crossplane's providers Healthy, its XRDs Established, ...).
+ */
 export function healthGateStep(spec: ClusterSpec, timeoutMs: number): Step {
   return {
     name: 'health-gate',
     title: `Wait until ${engineLabel(spec)} has applied ${spec.repository.branch}`,
     needs: ['root-sync'],
     check: checkGate,
-    plan: (ctx) => planGate(ctx, timeoutMs),
+    plan: planGate,
+    waits: async (ctx) => gateWaits(ctx, await remoteHeadForPlan(ctx), timeoutMs),
+    verify: async (ctx) => {
+      for (const component of enabledComponents(ctx.spec)) for (const line of component.summary ?? []) addSummary(ctx, line)
+    },
   }
 }
-

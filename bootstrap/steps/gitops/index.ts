@@ -1,6 +1,7 @@
 import type { Step } from '../../engine/step.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import type { StepOptions } from '../index.js'
+import { componentsStep } from './components.js'
 import { engineStep } from './engine.js'
 import { healthGateStep } from './health-gate.js'
 import { repoCredentialsStep } from './repo-credentials.js'
@@ -12,6 +13,7 @@ import { gitopsStatusStep } from './status.js'
 export function gitopsSteps(spec: ClusterSpec, options: StepOptions): Step[] {
   return [
     engineStep(spec),
+    componentsStep(spec),
     repoCredentialsStep(spec),
     ...(spec.secrets.sops.enabled ? [sopsKeyStep(spec)] : []),
     rootSyncStep(spec),

@@ -4,8 +4,8 @@ import { parse } from 'yaml'
 import { BadInputError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { ARGOCD_KNOWN_SSH_HOSTS } from '../../render/argocd.js'
-import { engineValuesFile } from '../../render/repo-files.js'
-import { renderRepoSecret, repoSecretRef, type RepoCredentials } from '../../render/secrets.js'
+import { engineOf } from '../../engines/index.js'
+import type { RepoCredentials } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { parseGitUrl, sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
 import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
@@ -16,7 +16,7 @@ import { deployKeyFile, readRepoFile, requireHttpsToken } from './repo.js'
 
 /** The live Secret's data, decoded, to compare with what the engine should have. */
 async function liveSecretData(ctx: StepContext): Promise<Record<string, string> | undefined> {
-  const ref = repoSecretRef(ctx.spec)
+  const ref = engineOf(ctx.spec).repoSecretRef(ctx.spec)
   const live = await (await ctx.kube()).get({ apiVersion: 'v1', kind: 'Secret', ...ref })
   if (!live) return undefined
   const data = (live.data ?? {}) as Record<string, string>
@@ -51,11 +51,12 @@ async function knownHosts(ctx: StepContext): Promise<string> {
  */
 async function assertArgoKnowsHost(ctx: StepContext): Promise<void> {
   const { spec } = ctx
-  if (spec.gitops.engine !== 'argocd' || spec.repository.auth.type !== 'ssh') return
+  // Flux takes known_hosts from the Secret; Argo CD only from its own values.
+  if (engineOf(spec).name !== 'argocd' || spec.repository.auth.type !== 'ssh') return
   const { host, port } = parseGitUrl(spec.repository.url)
   const entry = port && port !== 22 ? `[${host}]:${port}` : host
   if (!port && ARGOCD_KNOWN_SSH_HOSTS.includes(host)) return
-  const valuesFile = engineValuesFile(spec)
+  const valuesFile = engineOf(spec).valuesFile(spec)
   const values = parse((await readRepoFile(spec, valuesFile)) ?? '') as { configs?: { ssh?: { extraHosts?: string } } } | null
   const extra = values?.configs?.ssh?.extraHosts ?? ''
   if (extra.split('\n').some((line) => line.trim().split(/\s+/)[0]?.split(',').includes(entry))) return
@@ -68,31 +69,31 @@ async function assertArgoKnowsHost(ctx: StepContext): Promise<void> {
 async function checkCredentials(ctx: StepContext): Promise<CheckResult> {
   const auth = ctx.spec.repository.auth
   if (auth.type === 'none') return { state: 'done', detail: 'public repository: no credentials needed' }
-  const ref = repoSecretRef(ctx.spec)
+  const engine = engineOf(ctx.spec)
+  const ref = engine.repoSecretRef(ctx.spec)
   await assertNotForeign(await ctx.kube(), [{ apiVersion: 'v1', kind: 'Secret', ...ref }], ctx.spec.name)
   await assertArgoKnowsHost(ctx)
   if (auth.type === 'https') {
     const token = requireHttpsToken(ctx)
     const live = await liveSecretData(ctx)
-    const same = live?.username === auth.username && live.password === token.reveal() && (ctx.spec.gitops.engine === 'flux' || live.url === ctx.spec.repository.url)
+    const same = engine.repoSecretMatches(ctx.spec, live, { type: 'https', username: auth.username, token })
     return same ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the token from ${auth.tokenEnv}` } : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
   }
   const file = deployKeyFile(ctx.spec)
   const key = await readPrivateKey(ctx, file)
   if (!key) return { state: 'todo', detail: `no deploy key at ${file}: one will be generated` }
   const live = await liveSecretData(ctx)
-  const liveKey = ctx.spec.gitops.engine === 'flux' ? live?.identity : live?.sshPrivateKey
-  return liveKey === key.reveal() ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the deploy key ${file}` } : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
+  return engine.repoSecretMatches(ctx.spec, live, { type: 'ssh', privateKey: key }) ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the deploy key ${file}` } : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
 }
 
 async function planCredentials(ctx: StepContext): Promise<Action[]> {
   const { spec } = ctx
   const auth = spec.repository.auth
   if (auth.type === 'none') return []
-  const ref = repoSecretRef(spec)
+  const engine = engineOf(spec)
   if (auth.type === 'https') {
     const token = requireHttpsToken(ctx)
-    const secret = renderRepoSecret(spec, { type: 'https', username: auth.username, token })
+    const secret = engine.renderRepoSecret(spec, { type: 'https', username: auth.username, token })
     return [{ type: 'apply', objects: [secret], description: `repository token from $${auth.tokenEnv} (read-only use)` }]
   }
   const file = deployKeyFile(spec)
@@ -106,13 +107,13 @@ async function planCredentials(ctx: StepContext): Promise<Action[]> {
   }
   actions.push({
     type: 'call',
-    description: `apply Secret ${ref.namespace}/${ref.name} with the deploy key ${file} and the host's known_hosts`,
+    description: `apply Secret ${engine.repoSecretRef(spec).namespace}/${engine.repoSecretRef(spec).name} with the deploy key ${file} and the host's known_hosts`,
     run: async (inner) => {
       const privateKey = await readPrivateKey(inner, file)
       if (!privateKey) throw new BadInputError(`deploy key ${file} is missing`)
       await chmod(file, 0o600)
       const credentials: RepoCredentials = { type: 'ssh', privateKey, knownHosts: await knownHosts(inner) }
-      const result = await (await inner.kube()).apply(renderRepoSecret(inner.spec, credentials))
+      const result = await (await inner.kube()).apply(engine.renderRepoSecret(inner.spec, credentials))
       inner.log(`${result.ref}: ${result.outcome}`)
     },
   })

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { KindlingError, PrerequisiteError } from '../../engine/errors.js'
 import type { Action, StepContext } from '../../engine/step.js'
-import { renderClusterKustomization, renderEngineFiles, desiredContent, type RepoFile } from '../../render/repo-files.js'
-import { rootSyncFile } from '../../render/sync.js'
+import { enabledComponents } from '../../components/registry.js'
+import { engineOf } from '../../engines/index.js'
+import { COMPONENTS_DIR } from '../../render/component-files.js'
+import { desiredContent, renderClusterKustomization, type RepoFile } from '../../render/repo-files.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
 import { lsRemoteCommand, parseLsRemote, type GitAccess } from '../../tools/git.js'
 import { Secret } from '../../tools/secrets.js'
-
-const REMOTE_HEAD = 'gitops.remoteHead'
 
 /** Where the SSH deploy key lives: the spec's file, or one kindling generates outside the repository. */
 export function deployKeyFile(spec: ClusterSpec): string {
@@ -52,7 +52,7 @@ export function gitAccess(ctx: StepContext): GitAccess {
  * the health gate waits for exactly this revision.
  */
 export async function remoteHead(ctx: StepContext): Promise<string> {
-  const cached = ctx.shared.get(REMOTE_HEAD) as Promise<string> | undefined
+  const cached = ctx.facts.remoteHead
   if (cached) return cached
   const { url, branch } = ctx.spec.repository
   const lookup = (async () => {
@@ -61,8 +61,10 @@ export async function remoteHead(ctx: StepContext): Promise<string> {
     })
     return parseLsRemote(result.stdout, branch)
   })()
-  ctx.shared.set(REMOTE_HEAD, lookup)
-  lookup.catch(() => ctx.shared.delete(REMOTE_HEAD))
+  ctx.facts.remoteHead = lookup
+  lookup.catch(() => {
+    if (ctx.facts.remoteHead === lookup) ctx.facts.remoteHead = undefined
+  })
   return lookup
 }
 
@@ -86,16 +88,12 @@ export async function readRepoFile(spec: ClusterSpec, relative: string): Promise
   }
 }
 
-/** The engine's own files (install values, version pins), without the root sync ones. */
-export function engineFiles(spec: ClusterSpec): RepoFile[] {
-  const sync = rootSyncFile(spec)
-  return renderEngineFiles(spec).filter((file) => file.path !== sync)
-}
-
-/** The root sync files: the sync objects and the cluster folder's kustomization. */
+/** The root sync files: the sync objects and the cluster folder's kustomization (engine folder, components). */
 export async function rootSyncFiles(spec: ClusterSpec): Promise<RepoFile[]> {
-  const sync = renderEngineFiles(spec).filter((file) => file.path === rootSyncFile(spec))
-  const kustomization = renderClusterKustomization(spec, await readRepoFile(spec, `${spec.repository.path}/kustomization.yaml`))
+  const engine = engineOf(spec)
+  const sync = engine.files(spec).filter((file) => file.path === engine.rootSyncFile(spec))
+  const entries = [engine.dir, ...(enabledComponents(spec).length ? [COMPONENTS_DIR] : [])]
+  const kustomization = renderClusterKustomization(spec.repository.path, entries, await readRepoFile(spec, `${spec.repository.path}/kustomization.yaml`))
   return [...sync, kustomization]
 }
 
@@ -104,7 +102,7 @@ export async function fileWrites(spec: ClusterSpec, files: readonly RepoFile[]):
   const writes: Extract<Action, { type: 'write-file' }>[] = []
   for (const file of files) {
     const existing = await readRepoFile(spec, file.path)
-    const content = desiredContent(spec, file, existing)
+    const content = desiredContent(file, existing)
     if (content !== existing) writes.push({ type: 'write-file', path: path.join(spec.repoRoot, file.path), content, description: existing === undefined ? 'create' : 'update' })
   }
   return writes
@@ -118,7 +116,4 @@ export function pushNote(spec: ClusterSpec): Action {
   }
 }
 
-/** The first 7 characters of a commit, for messages. */
-export function shortSha(sha: string): string {
-  return /^[0-9a-f]{40}/.test(sha) ? sha.slice(0, 7) : sha
-}
+export { shortSha } from '../../engines/revision.js'

@@ -1,18 +1,20 @@
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import { engineOf } from '../../engines/index.js'
 import { refOf } from '../../kube/client.js'
-import { renderRootSync, rootSyncFile } from '../../render/sync.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { assertNotForeign } from '../ownership.js'
 import { engineLabel } from './engine.js'
 import { fileWrites, pushNote, remoteHead, rootSyncFiles } from './repo.js'
 
 async function checkRootSync(ctx: StepContext): Promise<CheckResult> {
+  const { spec } = ctx
+  const engine = engineOf(spec)
   // Asked here so a wrong URL, branch or credential shows before anything waits on the engine.
   await remoteHead(ctx)
   const kube = await ctx.kube()
-  await assertNotForeign(kube, renderRootSync(ctx.spec).map(refOf), ctx.spec.name)
-  if ((await fileWrites(ctx.spec, await rootSyncFiles(ctx.spec))).length > 0) return { state: 'todo', detail: `${rootSyncFile(ctx.spec)} to write` }
-  const plan = await kube.planApply(renderRootSync(ctx.spec))
+  await assertNotForeign(kube, engine.rootSync(spec).map(refOf), spec.name)
+  if ((await fileWrites(spec, await rootSyncFiles(spec))).length > 0) return { state: 'todo', detail: `${engine.rootSyncFile(spec)} to write` }
+  const plan = await kube.planApply(engine.rootSync(spec))
   const pending = plan.filter((entry) => entry.state !== 'up to date')
   if (pending.length > 0) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', ') }
   return { state: 'done', detail: `${plan.map((entry) => entry.ref).join(', ')} up to date` }
@@ -23,7 +25,7 @@ async function planRootSync(ctx: StepContext): Promise<Action[]> {
   const writes = await fileWrites(spec, await rootSyncFiles(spec))
   return [
     ...writes,
-    { type: 'apply', objects: renderRootSync(spec), description: `sync ${spec.repository.url} ${spec.repository.branch}:${spec.repository.path}` },
+    { type: 'apply', objects: engineOf(spec).rootSync(spec), description: `sync ${spec.repository.url} ${spec.repository.branch}:${spec.repository.path}` },
     ...(writes.length > 0 ? [pushNote(spec)] : []),
   ]
 }
@@ -33,7 +35,7 @@ export function rootSyncStep(spec: ClusterSpec): Step {
   return {
     name: 'root-sync',
     title: `Point ${engineLabel(spec)} at ${spec.repository.path}/`,
-    needs: ['engine', 'repo-credentials', ...(spec.secrets.sops.enabled ? ['sops-key'] : [])],
+    needs: ['engine', 'components', 'repo-credentials', ...(spec.secrets.sops.enabled ? ['sops-key'] : [])],
     check: checkRootSync,
     plan: planRootSync,
   }

@@ -2,7 +2,8 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { PrerequisiteError } from '../../engine/errors.js'
-import { renderSopsConfig, renderSopsSecret, sopsRecipientInRepo, sopsSecretRef } from '../../render/secrets.js'
+import { engineOf } from '../../engines/index.js'
+import { renderSopsConfig, renderSopsSecret, sopsRecipientInRepo } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { ageKeygenCommand, assertOutsideRepo, isKeyFileExposed, readAgeKey, type AgeKey } from '../../tools/age.js'
 import { addSummary } from '../summary.js'
@@ -48,7 +49,7 @@ async function checkSops(ctx: StepContext): Promise<CheckResult> {
   if (!key) return { state: 'todo', detail: `no age key at ${spec.secrets.sops.ageKeyFile}: one will be generated` }
   if (await isKeyFileExposed(key.file)) return { state: 'todo', detail: `${key.file} is readable by other users` }
   if (renderSopsConfig(spec, key.recipient, existing) !== existing) return { state: 'todo', detail: `${SOPS_CONFIG} has no rule for ${spec.repository.path}/ with this key` }
-  const ref = sopsSecretRef(spec)
+  const ref = engineOf(spec).sopsSecretRef(spec)
   const live = await (await ctx.kube()).get({ apiVersion: 'v1', kind: 'Secret', name: ref.name, namespace: ref.namespace })
   const liveKey = (live?.data as Record<string, string> | undefined)?.[ref.key]
   if (!liveKey || Buffer.from(liveKey, 'base64').toString('utf8') !== key.contents.reveal()) return { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
@@ -61,7 +62,7 @@ async function planSops(ctx: StepContext): Promise<Action[]> {
   assertOutsideRepo(file, spec.repoRoot)
   const key = await loadKey(ctx)
   assertSameKey(spec, key, await readRepoFile(spec, SOPS_CONFIG))
-  const ref = sopsSecretRef(spec)
+  const ref = engineOf(spec).sopsSecretRef(spec)
   const sopsConfig = path.join(spec.repoRoot, SOPS_CONFIG)
   const actions: Action[] = []
   if (!key) {
@@ -94,7 +95,7 @@ async function planSops(ctx: StepContext): Promise<Action[]> {
       run: async (inner) => {
         const loaded = await loadKey(inner)
         if (!loaded) throw new Error(`no age key at ${file}`)
-        const result = await (await inner.kube()).apply(renderSopsSecret(inner.spec, loaded.contents))
+        const result = await (await inner.kube()).apply(renderSopsSecret(ref, loaded.contents))
         inner.log(`${result.ref}: ${result.outcome}`)
       },
     },

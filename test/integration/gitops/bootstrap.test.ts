@@ -1,3 +1,4 @@
+import { newFacts } from '../../../bootstrap/engine/facts.js'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -8,8 +9,10 @@ import type { Step, StepContext } from '../../../bootstrap/engine/step.js'
 import type { KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
 import { deleted, exists, type Condition } from '../../../bootstrap/kube/conditions.js'
 import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
-import { waitForRevision } from '../../../bootstrap/steps/gitops/health-gate.js'
-import { fluxKustomizationRef, gitRepositoryRef, rootApplicationRef } from '../../../bootstrap/steps/gitops/health.js'
+import { runWaits } from '../../../bootstrap/engine/waits.js'
+import { engineOf } from '../../../bootstrap/engines/index.js'
+import { rootApplicationRef } from '../../../bootstrap/engines/argocd-health.js'
+import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engines/flux-health.js'
 import { gitopsSteps } from '../../../bootstrap/steps/gitops/index.js'
 import { rootSyncStep } from '../../../bootstrap/steps/gitops/root-sync.js'
 import { gitopsStatusStep } from '../../../bootstrap/steps/gitops/status.js'
@@ -42,7 +45,8 @@ afterAll(async () => {
 })
 
 function repoWithKey(engine: 'flux' | 'argocd', repository: string): { spec: ClusterSpec; root: string; home: string } {
-  const repo = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
+  // The engine is played by this test; components (Crossplane, ...) have their own tests.
+  const repo = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository, true, false))
   const keyFile = repo.spec.secrets.sops.ageKeyFile
   mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 })
   writeFileSync(keyFile, TEST_AGE_IDENTITY, { mode: 0o600 })
@@ -59,8 +63,13 @@ function context(spec: ClusterSpec, runner: FakeToolsRunner, logs: string[]): St
     signal: new AbortController().signal,
     secrets: new Redactor(),
     flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false },
-    shared: new Map(),
+    facts: newFacts(),
   }
+}
+
+/** What the health gate watches first: the root objects at `sha`. */
+async function waitForRevision(spec: ClusterSpec, sha: string, timeoutMs: number): Promise<void> {
+  await runWaits(context(spec, new FakeToolsRunner(kube, sha), []), engineOf(spec).revisionWaits(spec, sha, newFacts(), timeoutMs))
 }
 
 function stepsOf(spec: ClusterSpec, healthTimeoutMs = 90_000): Step[] {
@@ -150,7 +159,7 @@ describe('Flux bootstrap against a real API server', () => {
     await setStatus(gitRepositoryRef, { artifact: { revision: `main@sha1:${next}` }, conditions: [ready('True', 'Succeeded', 'stored artifact')] })
     await kube.apply(event('flux-system', 'Kustomization', 'BuildFailed', 'kustomize build failed: accumulating resources from ./apps'))
     const started = performance.now()
-    const error = await waitForRevision(kube, spec, next, { timeoutMs: 60_000, signal: new AbortController().signal }).then(() => undefined, (e: unknown) => e)
+    const error = await waitForRevision(spec, next, 60_000).then(() => undefined, (e: unknown) => e)
     expect(performance.now() - started).toBeLessThan(15_000)
     expect(error).toBeInstanceOf(HealthError)
     expect((error as HealthError).message).toMatch(/Kustomization flux-system\/flux-system: Ready=True at abcabc0 failed; last: Ready=False \(BuildFailed\)/)
@@ -167,7 +176,7 @@ describe('Flux bootstrap against a real API server', () => {
       inventory: { entries: [{ id: 'flux-system_podinfo_helm.toolkit.fluxcd.io_HelmRelease', v: 'v2' }] },
       conditions: [ready('Unknown', 'Progressing', 'Reconciliation in progress')],
     })
-    const error = (await waitForRevision(kube, spec, 'abcabc0123456789abcdef0123456789abcdef01', { timeoutMs: 5_000, signal: new AbortController().signal }).then(() => undefined, (e: unknown) => e)) as HealthError
+    const error = (await waitForRevision(spec, 'abcabc0123456789abcdef0123456789abcdef01', 5_000).then(() => undefined, (e: unknown) => e)) as HealthError
     expect(error).toBeInstanceOf(HealthError)
     expect(error.message).toMatch(/timed out after [\d.]+ s; last: Ready=Unknown \(Progressing\): Reconciliation in progress/)
     expect(error.details).toContain('  HelmRelease flux-system/podinfo: Ready=False (InstallFailed): Helm install failed: context deadline exceeded')

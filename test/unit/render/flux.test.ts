@@ -3,13 +3,16 @@ import { GitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { FLUX_COMPONENTS, renderFluxInstance, renderFluxOperatorRelease } from '../../../bootstrap/render/flux.js'
-import { renderEngineFiles } from '../../../bootstrap/render/repo-files.js'
+import { engineOf } from '../../../bootstrap/engines/index.js'
 import { fluxRepoUrl, renderFluxSync } from '../../../bootstrap/render/sync.js'
 import { goldenSpec } from '../steps/gitops/support.js'
 
+/** Every file the spec's engine keeps under clusters/<name>/<engine dir>/. */
+const engineFilesOf = (spec: ReturnType<typeof goldenSpec>) => engineOf(spec).files(spec)
+
 describe('Flux renderers', () => {
   it('render the engine files of a Flux cluster as in the golden files', async () => {
-    for (const file of renderEngineFiles(goldenSpec('flux', { url: 'git@github.com:example/lab.git', auth: 'type: ssh' }))) {
+    for (const file of engineFilesOf(goldenSpec('flux', { url: 'git@github.com:example/lab.git', auth: 'type: ssh' }))) {
       await expect(file.content).toMatchFileSnapshot(`__golden__/flux/${file.path.split('/').pop()}`)
     }
   })
@@ -48,7 +51,7 @@ describe('Flux renderers', () => {
   })
 
   it('keeps the operator values file valid YAML for helm --values', () => {
-    const values = renderEngineFiles(goldenSpec('flux')).find((file) => file.path.endsWith('flux-operator-values.yaml'))!
+    const values = engineFilesOf(goldenSpec('flux')).find((file) => file.path.endsWith('flux-operator-values.yaml'))!
     expect(parse(values.content)).toEqual({})
   })
 })

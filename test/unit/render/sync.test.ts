@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { desiredContent, reconcilePins, renderClusterKustomization, renderEngineFiles } from '../../../bootstrap/render/repo-files.js'
-import { renderRepoSecret, renderSopsConfig, renderSopsSecret, sopsPathRegex } from '../../../bootstrap/render/secrets.js'
-import { renderRootSync, rootSyncFile } from '../../../bootstrap/render/sync.js'
+import { engineOf } from '../../../bootstrap/engines/index.js'
+import { desiredContent, reconcilePins, renderClusterKustomization } from '../../../bootstrap/render/repo-files.js'
+import { renderSopsConfig, renderSopsSecret, sopsPathRegex } from '../../../bootstrap/render/secrets.js'
 import { Secret } from '../../../bootstrap/tools/secrets.js'
 import { goldenSpec } from '../steps/gitops/support.js'
 
@@ -10,43 +10,47 @@ const RECIPIENT = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8
 
 describe('root sync and repository files', () => {
   it('renders one root sync per engine and keeps it in the engine folder', () => {
-    expect(renderRootSync(goldenSpec('flux')).map((object) => object.kind)).toEqual(['GitRepository', 'Kustomization'])
-    expect(renderRootSync(goldenSpec('argocd')).map((object) => object.kind)).toEqual(['Application'])
-    expect(rootSyncFile(goldenSpec('flux'))).toBe('clusters/lab/flux-system/sync.yaml')
-    expect(rootSyncFile(goldenSpec('argocd'))).toBe('clusters/lab/argocd/root.yaml')
+    const [flux, argocd] = [goldenSpec('flux'), goldenSpec('argocd')]
+    expect(engineOf(flux).rootSync(flux).map((object) => object.kind)).toEqual(['GitRepository', 'Kustomization'])
+    expect(engineOf(argocd).rootSync(argocd).map((object) => object.kind)).toEqual(['Application'])
+    expect(engineOf(flux).rootSyncFile(flux)).toBe('clusters/lab/flux-system/sync.yaml')
+    expect(engineOf(argocd).rootSyncFile(argocd)).toBe('clusters/lab/argocd/root.yaml')
   })
 
-  it('writes the cluster kustomization listing the engine folder, and keeps folders others listed', () => {
-    const fresh = renderClusterKustomization(goldenSpec('flux'))
-    expect(parse(fresh.content)).toMatchObject({ kind: 'Kustomization', resources: ['flux-system'] })
-    const existing = '# mine\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - crossplane\n'
-    const merged = renderClusterKustomization(goldenSpec('flux'), existing).content
-    expect(parse(merged).resources).toEqual(['flux-system', 'crossplane'])
+  it('writes the cluster kustomization listing the engine and components folders, and keeps folders others listed', () => {
+    const entries = ['flux-system', 'components']
+    const fresh = renderClusterKustomization('clusters/lab', entries)
+    expect(fresh.path).toBe('clusters/lab/kustomization.yaml')
+    expect(parse(fresh.content)).toMatchObject({ kind: 'Kustomization', resources: ['flux-system', 'components'] })
+    const existing = '# mine\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - apps\n'
+    const merged = renderClusterKustomization('clusters/lab', entries, existing).content
+    expect(parse(merged).resources).toEqual(['flux-system', 'components', 'apps'])
     expect(merged).toContain('# mine')
-    expect(renderClusterKustomization(goldenSpec('flux'), merged).content).toBe(merged)
+    expect(renderClusterKustomization('clusters/lab', entries, merged).content).toBe(merged)
     for (const written of ['./flux-system', 'flux-system/', './flux-system/']) {
-      const theirs = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${written}\n`
-      expect(renderClusterKustomization(goldenSpec('flux'), theirs).content).toBe(theirs)
+      const theirs = `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${written}\n  - components\n`
+      expect(renderClusterKustomization('clusters/lab', entries, theirs).content).toBe(theirs)
     }
   })
 
   it('keeps edits to pinned files and only brings the version pins in line', () => {
     const spec = goldenSpec('flux')
+    const pins = engineOf(spec).files(spec).find((file) => file.path.endsWith('flux-instance.yaml'))!.pins!
     const edited = `# my comment\napiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: 2.6.0\n    registry: ghcr.io/fluxcd\n  kustomize:\n    patches: []\n`
-    const updated = reconcilePins(spec, edited)
+    const updated = reconcilePins(edited, pins)
     expect(parse(updated).spec).toMatchObject({ distribution: { version: '2.7.3' }, kustomize: { patches: [] } })
     expect(updated).toContain('# my comment')
-    expect(reconcilePins(spec, updated)).toBe(updated)
+    expect(reconcilePins(updated, pins)).toBe(updated)
   })
 
   it('reads values files back as the user left them and rewrites kindling-owned files', () => {
     const spec = goldenSpec('argocd')
-    const files = renderEngineFiles(spec)
+    const files = engineOf(spec).files(spec)
     const values = files.find((file) => file.path.endsWith('values.yaml'))!
-    expect(desiredContent(spec, values, 'server: {}\n')).toBe('server: {}\n')
+    expect(desiredContent(values, 'server: {}\n')).toBe('server: {}\n')
     const root = files.find((file) => file.path.endsWith('root.yaml'))!
-    expect(desiredContent(spec, root, 'stale')).toBe(root.content)
-    expect(desiredContent(spec, root, undefined)).toBe(root.content)
+    expect(desiredContent(root, 'stale')).toBe(root.content)
+    expect(desiredContent(root, undefined)).toBe(root.content)
   })
 })
 
@@ -66,10 +70,12 @@ describe('secrets and SOPS config', () => {
 
   it('formats repository credentials the way each engine reads them, with values masked in output', () => {
     const key = new Secret('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n', 'deploy key')
-    const flux = renderRepoSecret(goldenSpec('flux', { auth: 'type: ssh', url: 'ssh://git@github.com/x/y.git' }), { type: 'ssh', privateKey: key, knownHosts: 'github.com ssh-ed25519 AAAA\n' })
+    const fluxSpec = goldenSpec('flux', { auth: 'type: ssh', url: 'ssh://git@github.com/x/y.git' })
+    const argoSpec = goldenSpec('argocd', { auth: 'type: https\ntokenEnv: T' })
+    const flux = engineOf(fluxSpec).renderRepoSecret(fluxSpec, { type: 'ssh', privateKey: key, knownHosts: 'github.com ssh-ed25519 AAAA\n' })
     expect(flux.metadata).toEqual({ name: 'flux-system', namespace: 'flux-system', labels: { 'app.kubernetes.io/managed-by': 'kindling' } })
     expect(Object.keys(flux.stringData as object)).toEqual(['identity', 'known_hosts'])
-    const argo = renderRepoSecret(goldenSpec('argocd', { auth: 'type: https\ntokenEnv: T' }), { type: 'https', username: 'git', token: new Secret('tok-123456789', 'T') })
+    const argo = engineOf(argoSpec).renderRepoSecret(argoSpec, { type: 'https', username: 'git', token: new Secret('tok-123456789', 'T') })
     expect(argo.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kindling', 'argocd.argoproj.io/secret-type': 'repository' })
     expect(argo.stringData).toMatchObject({ type: 'git', url: 'https://github.com/example/lab.git', username: 'git' })
     expect(JSON.stringify([flux, argo])).not.toMatch(/abc|tok-123456789/)
@@ -77,7 +83,8 @@ describe('secrets and SOPS config', () => {
 
   it('stores the age key under the key name each engine decrypts with', () => {
     const contents = new Secret('# public key: age1x\nAGE-SECRET-KEY-1XYZ\n', 'age key file')
-    expect(Object.keys(renderSopsSecret(goldenSpec('flux'), contents).stringData as object)).toEqual(['age.agekey'])
-    expect(renderSopsSecret(goldenSpec('argocd'), contents).metadata).toEqual({ name: 'sops-age', namespace: 'argocd', labels: { 'app.kubernetes.io/managed-by': 'kindling' } })
+    const ref = (engine: 'flux' | 'argocd') => engineOf(goldenSpec(engine)).sopsSecretRef(goldenSpec(engine))
+    expect(Object.keys(renderSopsSecret(ref('flux'), contents).stringData as object)).toEqual(['age.agekey'])
+    expect(renderSopsSecret(ref('argocd'), contents).metadata).toEqual({ name: 'sops-age', namespace: 'argocd', labels: { 'app.kubernetes.io/managed-by': 'kindling' } })
   })
 })

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { exitCodeOf } from '../../../../bootstrap/engine/errors.js'
+import { newFacts } from '../../../../bootstrap/engine/facts.js'
 import { runSteps, type RunReport } from '../../../../bootstrap/engine/run.js'
 import { gitopsSteps, gitopsStatusSteps } from '../../../../bootstrap/steps/gitops/index.js'
 import { DryRunRunner } from '../../../../bootstrap/tools/dry-run-runner.js'
@@ -35,10 +36,10 @@ async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: 
     signal: new AbortController().signal,
     secrets: redactor,
     flags: { dryRun: true, yes: false, recreate: false, purge: false, verbose: false },
-    shared: new Map(),
+    facts: newFacts(),
   })
   const redact = (text: string): string => redactor.redact(text)
-  return { report, recorder, plan: formatPlan(report, redact), json: JSON.stringify(toJsonReport('bootstrap', 'lab', report, {}, redact)), logs: logs.join('\n') }
+  return { root, report, recorder, plan: formatPlan(report, redact), json: JSON.stringify(toJsonReport('bootstrap', 'lab', report, {}, redact)), logs: logs.join('\n') }
 }
 
 describe('GitOps steps in a dry run', () => {
@@ -55,12 +56,14 @@ describe('GitOps steps in a dry run', () => {
   it('print the Flux install, secret, sync and wait steps with the token masked everywhere', async () => {
     const run = await dryRun('flux', 'url: https://github.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: LAB_TOKEN')
     expect(run.report.ok).toBe(true)
-    expect(run.report.steps.map((step) => step.name)).toEqual(['cluster', 'engine', 'repo-credentials', 'sops-key', 'root-sync', 'health-gate'])
+    expect(run.report.steps.map((step) => step.name)).toEqual(['cluster', 'engine', 'components', 'repo-credentials', 'sops-key', 'root-sync', 'health-gate'])
     expect(run.plan).toContain('$ helm upgrade --install flux-operator oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator --version 0.33.0')
     expect(run.plan).toMatch(/kind: FluxInstance[\s\S]*version: 2\.7\.3/)
     expect(run.plan).toMatch(/kind: Secret[\s\S]*password: <secret LAB_TOKEN>/)
     expect(run.plan).toMatch(/kind: GitRepository[\s\S]*kind: Kustomization[\s\S]*prune: true/)
-    expect(run.plan).toContain(`watch until GitRepository flux-system/flux-system and Kustomization flux-system/flux-system Ready at main@${SHA.slice(0, 7)}`)
+    expect(run.plan).toContain(`then wait until GitRepository flux-system/flux-system is Ready=True at ${SHA.slice(0, 7)} (up to 120 s)`)
+    expect(run.plan).toContain(`then wait until Kustomization flux-system/flux-system is Ready=True at ${SHA.slice(0, 7)} (up to 120 s)`)
+    expect(run.plan).toContain('wait until CustomResourceDefinition fluxinstances.fluxcd.controlplane.io is Established=True')
     expect(run.plan).toMatch(/BACK UP .*lab\.agekey/)
     for (const output of [run.plan, run.json, run.logs, run.recorder.lines.join('\n')]) expect(output).not.toContain(TOKEN)
     expect(run.recorder.commands.every((command) => command.readOnly)).toBe(true)
@@ -74,8 +77,24 @@ describe('GitOps steps in a dry run', () => {
     expect(run.plan).toContain("$ ssh-keygen -q -t ed25519 -N ''")
     expect(run.plan).toMatch(/add it as a read-only deploy key at https:\/\/github\.com\/example\/lab\/settings\/keys/)
     expect(run.plan).toMatch(/kind: Application[\s\S]*name: root[\s\S]*ServerSideApply=true/)
-    expect(run.plan).toContain('refresh Application argocd/root now')
-    expect(run.plan).toContain(`watch until Application argocd/root Synced and Healthy at main@${SHA.slice(0, 7)}`)
+    expect(run.plan).toContain('ask Argo CD to sync main now')
+    expect(run.plan).toContain(`then wait until Application argocd/root is Synced and Healthy at ${SHA.slice(0, 7)}`)
+  })
+
+  it.each(['flux', 'argocd'] as const)('list with %s the Crossplane chart, its providers and functions, the Postgres XRD and all four compositions, and wait for each', async (engine) => {
+    const run = await dryRun(engine, 'url: https://github.com/example/lab.git')
+    expect(run.report.ok).toBe(true)
+    expect(run.plan).toContain('crossplane: Helm chart crossplane 2.3.4 from https://charts.crossplane.io/stable into crossplane-system')
+    for (const pkg of ['provider-kubernetes', 'provider-helm', 'function-go-templating', 'function-auto-ready']) expect(run.plan).toMatch(new RegExp(`crossplane-packages: (Provider|Function) ${pkg} \\(xpkg\\.crossplane\\.io/crossplane-contrib/${pkg}:v`))
+    expect(run.plan).toContain('postgres: CompositeResourceDefinition postgresinstances.platform.kindling.dev')
+    for (const target of ['local', 'azure', 'gcp', 'hetzner']) expect(run.plan).toContain(`postgres: Composition postgres-${target}`)
+    expect(run.plan).toContain('wait until Provider provider-kubernetes is Healthy=True')
+    expect(run.plan).toContain('wait until Function function-go-templating is Healthy=True')
+    expect(run.plan).toContain('wait until CompositeResourceDefinition postgresinstances.platform.kindling.dev is Established=True')
+    const sync = engine === 'flux' ? 'Kustomization flux-system/crossplane-packages is Ready=True' : 'Application argocd/crossplane-packages is Synced and Healthy'
+    expect(run.plan).toContain(`wait until ${sync}`)
+    // The component files themselves are written first, so the engine finds them in Git.
+    expect(run.plan).toContain(`write ${run.root}/clusters/lab/components/postgres/manifests.yaml`)
   })
 
   it('still print the whole plan when the remote cannot be reached', async () => {
@@ -92,10 +111,10 @@ describe('GitOps steps in a dry run', () => {
       signal: new AbortController().signal,
       secrets: redactor,
       flags: { dryRun: true, yes: false, recreate: false, purge: false, verbose: false },
-      shared: new Map(),
+      facts: newFacts(),
     })
     expect(report.ok).toBe(true)
-    expect(formatPlan(report, (text) => text)).toContain('at main@<head of main>')
+    expect(formatPlan(report, (text) => text)).toContain('is Ready=True at <head of main>')
   })
 
   it('offers one read-only status step', () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { KubeObject } from '../../../../bootstrap/kube/client.js'
-import { applicationSyncedAt, fluxReadyAt, revisionSha } from '../../../../bootstrap/steps/gitops/health.js'
+import { applicationSyncedAt } from '../../../../bootstrap/engines/argocd-health.js'
+import { fluxReadyAt } from '../../../../bootstrap/engines/flux-health.js'
+import { revisionSha } from '../../../../bootstrap/engines/revision.js'
 
 const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
 const OLD = 'deadbeef0123456789abcdef0123456789abcdef'

@@ -1,0 +1,74 @@
+import type { KubeObject, ObjectRef } from '../kube/client.js'
+import type { Condition } from '../kube/conditions.js'
+import type { ClusterSpec } from '../spec/load.js'
+
+/** A Helm chart at a pinned version, with the values kindling starts it with. */
+export interface ChartSource {
+  type: 'chart'
+  /** `https://` Helm repository, or `oci://` registry path without the chart name. */
+  repoURL: string
+  chart: string
+  /** Exact chart version, without a leading `v`. */
+  version: string
+  releaseName: string
+  values: Record<string, unknown>
+}
+
+/** Plain manifests, applied as they are. */
+export interface ManifestSource {
+  type: 'manifests'
+  objects: KubeObject[]
+}
+
+/**
+ * A kind whose readiness is a status condition other than `Ready` (Crossplane's `Healthy`, an
+ * XRD's `Established`). Engines teach their health checks about it: Flux `healthCheckExprs`,
+ * Argo CD a health customization.
+ */
+export interface ReadinessRule {
+  apiVersion: string
+  kind: string
+  /** The condition that must be True. */
+  condition: string
+}
+
+/** One object the health gate watches once the engine has synced the component. */
+export interface HealthCheck {
+  ref: ObjectRef
+  condition: Condition
+}
+
+/** A file the component keeps in its folder that the engine does not apply (examples, docs). */
+export interface ExtraFile {
+  /** Relative to the component's folder. */
+  path: string
+  content: string
+}
+
+/** Everything an engine needs to install one component, derived from the spec. */
+export interface ComponentDescription {
+  /** DNS label; names the folder `clusters/<name>/components/<name>/` and the engine's sync object. */
+  name: string
+  /** For people: "Crossplane", "Crossplane providers and functions". */
+  title: string
+  /** Where the component's workloads run (created by the engine if missing). */
+  namespace: string
+  /** Components that must be healthy first; their CRDs exist once they are. */
+  dependsOn: string[]
+  source: ChartSource | ManifestSource
+  /** Objects the health gate waits for, in order, after the engine reports the component synced. */
+  health: HealthCheck[]
+  readiness: ReadinessRule[]
+  /** Kept beside the manifests, never applied (for example, one example claim per target). */
+  extraFiles?: ExtraFile[]
+  /** Lines for the end-of-run summary: what runs where, how to use it. */
+  summary?: string[]
+}
+
+/** One component kindling can install through the engine: one module each, listed in registry.ts. */
+export interface Component {
+  name: string
+  /** Whether the spec asks for it. */
+  enabled(spec: ClusterSpec): boolean
+  describe(spec: ClusterSpec): ComponentDescription
+}

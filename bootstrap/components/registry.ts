@@ -1,0 +1,17 @@
+import type { ClusterSpec } from '../spec/load.js'
+import type { Component, ComponentDescription } from './component.js'
+import { crossplane } from './crossplane.js'
+import { crossplaneConfig } from './crossplane-config.js'
+import { crossplanePackages } from './crossplane-packages.js'
+import { postgres } from './postgres.js'
+
+/**
+ * Every component kindling can install through the engine, in display order. Adding one is a
+ * module, a line here and its golden files; both engines pick it up.
+ */
+export const COMPONENTS: readonly Component[] = [crossplane, crossplanePackages, crossplaneConfig, postgres]
+
+/** The components the spec enables, described for its engine to render. */
+export function enabledComponents(spec: ClusterSpec): ComponentDescription[] {
+  return COMPONENTS.filter((component) => component.enabled(spec)).map((component) => component.describe(spec))
+}

@@ -1,0 +1,66 @@
+import { formatRef, type KubeClient, type KubeObject, type ObjectRef } from '../kube/client.js'
+import type { Condition, ConditionResult } from '../kube/conditions.js'
+import { ARGOCD_NAMESPACE } from '../render/argocd.js'
+import { ARGOCD_ROOT_APP } from '../render/sync.js'
+import { revisionSha, shortSha, withEvents } from './revision.js'
+
+export const rootApplicationRef: ObjectRef = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: ARGOCD_ROOT_APP, namespace: ARGOCD_NAMESPACE }
+
+interface ApplicationStatus {
+  sync?: { status?: string; revision?: string }
+  health?: { status?: string; message?: string }
+  operationState?: { phase?: string; message?: string; syncResult?: { revision?: string } }
+  conditions?: { type: string; message?: string }[]
+  resources?: { group?: string; version?: string; kind: string; namespace?: string; name: string; status?: string; health?: { status?: string; message?: string } }[]
+}
+
+/** One line for an Application's state. */
+export function describeApplication(object: KubeObject | undefined): string {
+  if (!object) return 'object does not exist'
+  const status = (object.status ?? {}) as ApplicationStatus
+  const parts = [`sync ${status.sync?.status ?? 'Unknown'} at ${status.sync?.revision?.slice(0, 7) ?? 'none'}`, `health ${status.health?.status ?? 'Unknown'}`]
+  if (status.operationState?.phase) parts.push(`last sync ${status.operationState.phase}${status.operationState.message ? `: ${status.operationState.message}` : ''}`)
+  for (const condition of status.conditions ?? []) parts.push(`${condition.type}: ${condition.message ?? ''}`)
+  return parts.join('; ')
+}
+
+/**
+ * An Argo CD Application Synced and Healthy at `sha`; a failed sync of that commit ends the wait at
+ * once. With `sha` undefined (a chart, whose revision is its version) any revision will do.
+ */
+export function applicationSyncedAt(sha: string | undefined): Condition {
+  const at = (revision: string | undefined): boolean => sha === undefined || revisionSha(revision) === sha
+  return {
+    description: sha === undefined ? 'Synced and Healthy' : `Synced and Healthy at ${shortSha(sha)}`,
+    test(object): ConditionResult {
+      const message = describeApplication(object)
+      if (!object) return { done: false, message }
+      const status = (object.status ?? {}) as ApplicationStatus
+      const atHead = at(status.sync?.revision)
+      const phase = status.operationState?.phase
+      if (atHead && status.sync?.status === 'Synced' && status.health?.status === 'Healthy' && phase !== 'Running') return { done: true, message }
+      const failedSync = (phase === 'Failed' || phase === 'Error') && at(status.operationState?.syncResult?.revision)
+      const invalid = (status.conditions ?? []).some((condition) => condition.type === 'InvalidSpecError')
+      if (failedSync || invalid || (atHead && status.sync?.status === 'Synced' && status.health?.status === 'Degraded')) return { done: false, failed: message, message }
+      return { done: false, message }
+    },
+  }
+}
+
+/** The resources under the root Application (and the Applications it holds) that are out of sync or unhealthy. */
+export async function unhealthyArgo(kube: KubeClient): Promise<string[]> {
+  const lines: string[] = []
+  const visit = async (appRef: ObjectRef, depth: number): Promise<void> => {
+    const app = await kube.get(appRef)
+    for (const resource of ((app?.status ?? {}) as ApplicationStatus).resources ?? []) {
+      const ref: ObjectRef = { apiVersion: resource.group ? `${resource.group}/${resource.version ?? 'v1'}` : (resource.version ?? 'v1'), kind: resource.kind, name: resource.name, namespace: resource.namespace || undefined }
+      const healthy = !resource.health?.status || resource.health.status === 'Healthy'
+      if (resource.kind === 'Application' && resource.group === 'argoproj.io' && depth < 3) await visit(ref, depth + 1)
+      if (resource.status === 'Synced' && healthy) continue
+      const state = [resource.status === 'OutOfSync' ? 'OutOfSync (drift)' : resource.status, resource.health?.status ? `health ${resource.health.status}${resource.health.message ? `: ${resource.health.message}` : ''}` : undefined].filter(Boolean).join(', ')
+      lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${state}`)))
+    }
+  }
+  await visit(rootApplicationRef, 0)
+  return lines
+}

@@ -1,0 +1,111 @@
+import path from 'node:path'
+import type { Wait } from '../engine/step.js'
+import type { KubeClient, ObjectRef } from '../kube/client.js'
+import { conditionTrue, deploymentAvailable, statefulSetReady } from '../kube/conditions.js'
+import {
+  ARGOCD_CHART,
+  ARGOCD_CHART_REPO,
+  ARGOCD_FILES,
+  ARGOCD_NAMESPACE,
+  ARGOCD_RELEASE,
+  ARGOCD_SOPS_KEY,
+  ARGOCD_SOPS_SECRET,
+  renderArgoCdKustomization,
+  renderArgoCdSelfApp,
+  renderArgoCdValues,
+} from '../render/argocd.js'
+import { renderArgoComponentFiles, renderArgoHealthCustomizations } from '../render/argocd-components.js'
+import { readinessRules } from '../render/component-files.js'
+import { OWNED_HEADER, VALUES_HEADER, yamlDocs, type RepoFile } from '../render/repo-files.js'
+import { argoRepoSecretRef, renderArgoRepoSecret } from '../render/secrets.js'
+import { renderArgoRootApp } from '../render/sync.js'
+import { enabledComponents } from '../components/registry.js'
+import { ENGINE_TITLES } from '../spec/defaults.js'
+import type { ClusterSpec } from '../spec/load.js'
+import { applicationSyncedAt, rootApplicationRef, unhealthyArgo } from './argocd-health.js'
+import type { Engine } from './engine.js'
+
+const READY_TIMEOUT_MS = 5 * 60_000
+const REFRESH_MANAGER = 'kindling-refresh'
+const DIR = 'argocd'
+
+function fileOf(spec: ClusterSpec, name: string): string {
+  return `${spec.repository.path}/${DIR}/${name}`
+}
+
+function chartVersion(spec: ClusterSpec): string {
+  if (spec.gitops.engine !== 'argocd') throw new Error(`cluster ${spec.name} uses ${spec.gitops.engine}, not argocd`)
+  return spec.gitops.version.replace(/^v/, '')
+}
+
+function files(spec: ClusterSpec): RepoFile[] {
+  const healthChecks = renderArgoHealthCustomizations(readinessRules(enabledComponents(spec)))
+  const pins = [{ kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 0, 'targetRevision'], value: chartVersion(spec) }]
+  return [
+    { path: fileOf(spec, ARGOCD_FILES.kustomization), content: OWNED_HEADER + yamlDocs([renderArgoCdKustomization()]), mode: 'owned' },
+    { path: fileOf(spec, ARGOCD_FILES.values), content: VALUES_HEADER + yamlDocs([renderArgoCdValues(spec, healthChecks)]), mode: 'user' },
+    { path: fileOf(spec, ARGOCD_FILES.selfApp), content: OWNED_HEADER + yamlDocs([renderArgoCdSelfApp(spec)]), mode: 'pinned', pins },
+    { path: fileOf(spec, ARGOCD_FILES.rootApp), content: OWNED_HEADER + yamlDocs([renderArgoRootApp(spec)]), mode: 'owned' },
+  ]
+}
+
+/** Ask Argo CD to compare with Git now instead of at its next poll; the controller removes the annotation. */
+async function requestSync(kube: KubeClient): Promise<string> {
+  const { apiVersion, kind, name, namespace } = rootApplicationRef
+  await kube.apply({ apiVersion, kind, metadata: { name, namespace, annotations: { 'argocd.argoproj.io/refresh': 'normal' } } }, { fieldManager: REFRESH_MANAGER })
+  return new Date().toISOString()
+}
+
+const deployment = (name: string): Wait => ({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: ARGOCD_NAMESPACE }, condition: deploymentAvailable, timeoutMs: READY_TIMEOUT_MS })
+
+/** Argo CD from its Helm chart, managing itself and an app of apps from the repository. */
+export const argocdEngine: Engine = {
+  name: 'argocd',
+  title: ENGINE_TITLES.argocd,
+  namespace: ARGOCD_NAMESPACE,
+  dir: DIR,
+  handOverHint: 'the manifests or release it came from',
+
+  release: (spec) => ({
+    release: ARGOCD_RELEASE,
+    namespace: ARGOCD_NAMESPACE,
+    chart: ARGOCD_CHART,
+    repo: ARGOCD_CHART_REPO,
+    version: chartVersion(spec),
+    valuesFile: path.join(spec.repoRoot, fileOf(spec, ARGOCD_FILES.values)),
+  }),
+  files,
+  valuesFile: (spec) => fileOf(spec, ARGOCD_FILES.values),
+  afterInstall: async () => undefined,
+  readiness: () => [
+    { ref: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'applications.argoproj.io' }, condition: conditionTrue('Established'), timeoutMs: READY_TIMEOUT_MS },
+    deployment('argocd-repo-server'),
+    deployment('argocd-server'),
+    { ref: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'argocd-application-controller', namespace: ARGOCD_NAMESPACE }, condition: statefulSetReady, timeoutMs: READY_TIMEOUT_MS },
+  ],
+
+  rootSync: (spec) => [renderArgoRootApp(spec)],
+  rootSyncFile: (spec) => fileOf(spec, ARGOCD_FILES.rootApp),
+  requestSync,
+  revisionWaits: (_spec, sha, _facts, timeoutMs) => [{ ref: rootApplicationRef, condition: applicationSyncedAt(sha), timeoutMs, explain: unhealthyArgo }],
+  rootState: async (kube, sha) => {
+    const result = applicationSyncedAt(sha).test(await kube.get(rootApplicationRef))
+    return { done: result.done, lines: [`Application ${ARGOCD_NAMESPACE}/${rootApplicationRef.name}: ${result.message ?? ''}`] }
+  },
+  unhealthyObjects: unhealthyArgo,
+
+  repoSecretRef: argoRepoSecretRef,
+  renderRepoSecret: renderArgoRepoSecret,
+  repoSecretMatches: (spec, live, credentials) =>
+    credentials.type === 'ssh'
+      ? live?.sshPrivateKey === credentials.privateKey.reveal()
+      : live?.username === credentials.username && live.password === credentials.token.reveal() && live.url === spec.repository.url,
+  sopsSecretRef: () => ({ name: ARGOCD_SOPS_SECRET, namespace: ARGOCD_NAMESPACE, key: ARGOCD_SOPS_KEY }),
+
+  componentFiles: renderArgoComponentFiles,
+  componentWaits: (_spec, component, sha, timeoutMs) => {
+    const ref: ObjectRef = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: component.name, namespace: ARGOCD_NAMESPACE }
+    // A chart Application's revision is the chart version, not a commit.
+    return [{ ref, condition: applicationSyncedAt(component.source.type === 'chart' ? undefined : sha), timeoutMs, explain: unhealthyArgo }]
+  },
+}

@@ -1,0 +1,59 @@
+import { formatRef, type KubeClient, type ObjectRef } from '../kube/client.js'
+import { formatCondition, statusConditions, type Condition, type ConditionResult } from '../kube/conditions.js'
+import { FLUX_NAMESPACE } from '../render/flux.js'
+import { FLUX_SYNC_NAME } from '../render/sync.js'
+import { observedCurrent, revisionSha, shortSha, withEvents } from './revision.js'
+
+export const gitRepositoryRef: ObjectRef = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE }
+export const fluxKustomizationRef: ObjectRef = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE }
+
+// Reasons Flux reports while waiting on something else; they clear by themselves.
+const TRANSIENT_REASONS = new Set(['ArtifactFailed', 'DependencyNotReady', 'Progressing', 'ProgressingWithRetry'])
+
+/**
+ * A Flux object is Ready at `sha`: GitRepository by its artifact, Kustomization by its last applied
+ * revision. Ready=False at the current generation ends the wait at once (as `flux bootstrap` does),
+ * unless the reason is one Flux reports while waiting for its source, or Flux has not yet handled
+ * the reconcile request made at `requestedAt` (the failure may be stale).
+ */
+export function fluxReadyAt(sha: string, revisionField: 'artifact' | 'lastAppliedRevision', requestedAt?: string): Condition {
+  return {
+    description: `Ready=True at ${shortSha(sha)}`,
+    test(object): ConditionResult {
+      if (!object) return { done: false, message: 'object does not exist' }
+      const status = (object.status ?? {}) as { artifact?: { revision?: string }; lastAppliedRevision?: string; lastAttemptedRevision?: string; lastHandledReconcileAt?: string }
+      const revision = revisionField === 'artifact' ? status.artifact?.revision : status.lastAppliedRevision
+      const ready = statusConditions(object).find((c) => c.type === 'Ready')
+      const message = `${ready ? formatCondition(ready) : 'no Ready condition yet'}; revision ${revision ?? 'none'}`
+      if (ready?.status === 'True' && observedCurrent(object) && revisionSha(revision) === sha) return { done: true, message }
+      const handled = requestedAt === undefined || status.lastHandledReconcileAt === requestedAt
+      if (ready?.status === 'False' && observedCurrent(object) && handled && !TRANSIENT_REASONS.has(ready.reason ?? '')) {
+        const attempted = revisionSha(status.lastAttemptedRevision)
+        // A Kustomization failure only counts once it is about the commit we wait for.
+        if (revisionField === 'artifact' || attempted === undefined || attempted === sha) return { done: false, failed: message, message }
+      }
+      return { done: false, message }
+    },
+  }
+}
+
+const FLUX_GROUPS = /(\.toolkit\.fluxcd\.io|fluxcd\.controlplane\.io)$/
+
+/** The Flux objects under the root Kustomization that are not Ready, with conditions and events. */
+export async function unhealthyFlux(kube: KubeClient): Promise<string[]> {
+  const root = await kube.get(fluxKustomizationRef)
+  const entries = ((root?.status as { inventory?: { entries?: { id: string; v: string }[] } } | undefined)?.inventory?.entries ?? [])
+  const lines: string[] = []
+  for (const entry of entries) {
+    const [namespace, name, group, kind] = entry.id.split('_')
+    if (!name || !group || !kind || !FLUX_GROUPS.test(group)) continue
+    const ref: ObjectRef = { apiVersion: `${group}/${entry.v}`, kind, name, namespace: namespace || undefined }
+    const object = await kube.get(ref)
+    const ready = statusConditions(object).find((c) => c.type === 'Ready')
+    if (object && ready?.status === 'True') continue
+    const conditions = statusConditions(object).map(formatCondition).join('; ') || (object ? 'no conditions reported' : 'object does not exist')
+    lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${conditions}`)))
+  }
+  return lines
+}
+
