@@ -17,7 +17,9 @@ const COMPOSITIONS: Record<Target, () => KubeObject> = {
   hetzner: hetznerComposition,
 }
 
-/** local always; each cloud once the spec enables it (its kinds exist only then). */
+const ALL_TARGETS = Object.keys(COMPOSITIONS) as Target[]
+
+/** The targets the XRD accepts: local always, each cloud once the spec enables it (its kinds exist only then). */
 export function targetsOf(spec: ClusterSpec): Target[] {
   const { clouds } = spec.components.crossplane
   return ['local', ...(['azure', 'gcp', 'hetzner'] as const).filter((cloud) => clouds[cloud].enabled)]
@@ -25,7 +27,9 @@ export function targetsOf(spec: ClusterSpec): Target[] {
 
 /**
  * The self-service PostgresInstance API (platform.kindling.dev/v1alpha1): the namespaced XRD and
- * one Composition per offered target, each labelled `platform.kindling.dev/target`. Every target
+ * one Composition per target, each labelled `platform.kindling.dev/target`. All four Compositions
+ * are always there (they are only data), but the XRD accepts only the targets the spec offers, so
+ * asking for a cloud whose provider is not installed is refused by the API server at once. Every target
  * composes only namespaced resources in the XR's own namespace (a namespaced XR can compose
  * nothing else) and a connection Secret with host, port, username, password, database, sslmode and
  * uri. The Compositions name Functions, so this depends on crossplane-packages; the XRD itself
@@ -42,11 +46,11 @@ export const postgres: Component = {
       title: 'PostgresInstance API',
       namespace: CROSSPLANE_NAMESPACE,
       dependsOn: ['crossplane-packages'],
-      source: { type: 'manifests', objects: [localRbac(), renderXrd(targets), ...targets.map((target) => COMPOSITIONS[target]())] },
+      source: { type: 'manifests', objects: [localRbac(), renderXrd(targets), ...ALL_TARGETS.map((target) => COMPOSITIONS[target]())] },
       health: [{ ref: { apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', name: XRD_NAME }, condition: conditionTrue('Established') }],
       readiness: [{ apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', condition: 'Established' }],
-      extraFiles: examples(targets, spec),
-      summary: [`PostgresInstance (${GROUP}/${VERSION}) for targets ${targets.join(', ')}; examples in components/postgres/examples/`],
+      extraFiles: examples(ALL_TARGETS, spec),
+      summary: [`PostgresInstance (${GROUP}/${VERSION}) for targets ${targets.join(', ')}; examples in ${spec.repository.path}/components/postgres/examples/`],
     }
   },
 }
