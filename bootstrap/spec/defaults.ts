@@ -26,9 +26,10 @@ export const DEFAULTS = {
   },
   components: {
     crossplane: {
-      // The crossplane/crossplane module and chart of the same tag (v2.3.4), which the integration
-      // tests build and run; v2.4.x exists upstream (v2.4.0 tagged 2026-08-20).
-      version: '2.3.4',
+      // The chart and the crossplane/crossplane module of the same tag, which the integration tests
+      // build and run (test/controlplane/versions.env CROSSPLANE_VERSION); v2.4.2 is the newest
+      // release whose module the Go proxy serves (v2.4.3 is refused).
+      version: '2.4.2',
       clouds: {
         azure: { credentialsSecret: 'azure-credentials' },
         gcp: { credentialsSecret: 'gcp-credentials' },

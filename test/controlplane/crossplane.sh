@@ -4,7 +4,8 @@
 # outside the repo, keyed by version:
 #
 #   ${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}/crossplane/
-#     <CROSSPLANE_VERSION>/bin/crossplane   static binary, stamped with its version
+#     <CROSSPLANE_VERSION>[-deps-<CROSSPLANE_DEPS_VERSION>]/bin/crossplane
+#                                           static binary, stamped with its version
 #     <CROSSPLANE_VERSION>/crds/            cluster/crds of the same module (for
 #                                           `crossplane core init --cr-ds-path`)
 #     <CROSSPLANE_VERSION>/build-info
@@ -43,7 +44,7 @@ module=github.com/crossplane/crossplane/v2
 apis_module=github.com/crossplane/crossplane/apis/v2
 kindling_cache="${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}"
 cache_root="$kindling_cache/crossplane"
-out="$cache_root/$CROSSPLANE_VERSION"
+out="$cache_root/$CROSSPLANE_VERSION${CROSSPLANE_DEPS_VERSION:+-deps-$CROSSPLANE_DEPS_VERSION}"
 bin="$out/bin"
 gomod="$here/go/crossplane/go.mod"
 
@@ -58,9 +59,11 @@ got="$(awk -v m="$module" '
 [[ "$got" == "$CROSSPLANE_VERSION" ]] \
   || die "go/crossplane/go.mod requires $module ${got:-<nothing>}, versions.env says $CROSSPLANE_VERSION; run test/controlplane/go/sync.sh crossplane"
 # Upstream builds against its own ./apis folder: the published apis module of the same tag.
+# When the proxy refuses that one, versions.env names the nearest served (CROSSPLANE_DEPS_VERSION).
+apis_want="${CROSSPLANE_DEPS_VERSION:-$CROSSPLANE_VERSION}"
 apis="$(awk -v m="$apis_module" '$0 ~ m " => " m " " { print $NF; exit }' "$gomod")"
-[[ "$apis" == "$CROSSPLANE_VERSION" ]] \
-  || die "go/crossplane/go.mod must replace $apis_module with its $CROSSPLANE_VERSION (found '${apis:-<none>}'); run test/controlplane/go/sync.sh crossplane"
+[[ "$apis" == "$apis_want" ]] \
+  || die "go/crossplane/go.mod must replace $apis_module with its $apis_want (found '${apis:-<none>}'); run test/controlplane/go/sync.sh crossplane"
 
 # --- is the cache already good? -------------------------------------------------
 verify() { # dir

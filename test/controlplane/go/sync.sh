@@ -117,7 +117,7 @@ fi
 # Crossplane's go.mod replaces its own apis module with the ./apis folder, which
 # a consumer cannot see; the same commit is published as
 # github.com/crossplane/crossplane/apis/v2 at the same tag, so point there.
-# Other replace lines of upstream's go.mod (none in v2.3.4) are copied as is.
+# Other replace lines of upstream's go.mod (none in v2.3.4 or v2.4.2) are copied as is.
 if wanted crossplane; then
 xp_module=github.com/crossplane/crossplane/v2
 log "$xp_module $CROSSPLANE_VERSION"
@@ -141,14 +141,20 @@ mapfile -t xp_replaces < <(awk '
   echo "tool $xp_module/cmd/crossplane"
   echo
   echo "require $xp_module $CROSSPLANE_VERSION"
+  xp_apis_version="$CROSSPLANE_VERSION"
+  if [[ -n "${CROSSPLANE_DEPS_VERSION:-}" ]]; then
+    # versions.env names the nearest served apis and runtime when the proxy refuses those upstream requires.
+    xp_apis_version="$CROSSPLANE_DEPS_VERSION"
+    xp_replaces+=("github.com/crossplane/crossplane-runtime/v2 => github.com/crossplane/crossplane-runtime/v2 $CROSSPLANE_DEPS_VERSION")
+  fi
   if (( ${#xp_replaces[@]} > 0 )); then
     echo
-    echo "// Upstream's replace lines; its local ./apis one mapped to the published module."
+    echo "// Upstream's replace lines (its local ./apis one mapped to the published module), and the apis and runtime the proxy serves."
     echo "replace ("
     for r in "${xp_replaces[@]}"; do
       read -r old arrow new ver <<<"$r"
       if [[ "$old" == github.com/crossplane/crossplane/apis/v2 && "$new" == ./apis ]]; then
-        echo "	$old => $old $CROSSPLANE_VERSION"
+        echo "	$old => $old $xp_apis_version"
       elif [[ "$new" == ./* || "$new" == ../* ]]; then
         log "upstream replaces $old with the local folder $new; no published equivalent known"; exit 1
       else

@@ -164,7 +164,7 @@ export async function deleteCrds(kube: KubeClient, names: readonly string[], tim
 // Crossplane core as a local process
 
 export interface RunningCrossplane {
-  /** What the binary reports (`crossplane --version`), e.g. "v2.3.4". */
+  /** What the binary reports (`crossplane --version`), e.g. "v2.4.2". */
   version: string
   namespace: string
   binary: string

@@ -9,7 +9,7 @@ const CLOUD_PACKAGE = /provider-(family-)?(azure|gcp)|provider-terraform/
 describe('crossplane', () => {
   it('installs the pinned chart with metrics on, and waits for both Deployments', () => {
     const description = crossplane.describe(crossplaneSpec())
-    expect(description.source).toMatchObject({ type: 'chart', repoURL: 'https://charts.crossplane.io/stable', chart: 'crossplane', version: '2.3.4', values: { metrics: { enabled: true } } })
+    expect(description.source).toMatchObject({ type: 'chart', repoURL: 'https://charts.crossplane.io/stable', chart: 'crossplane', version: '2.4.2', values: { metrics: { enabled: true } } })
     expect(description.health.map((check) => check.ref.name)).toEqual(['crossplane', 'crossplane-rbac-manager'])
   })
 

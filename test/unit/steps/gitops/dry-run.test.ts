@@ -84,7 +84,7 @@ describe('GitOps steps in a dry run', () => {
   it.each(['flux', 'argocd'] as const)('list with %s the Crossplane chart, its providers and functions, the Postgres XRD and all four compositions, and wait for each', async (engine) => {
     const run = await dryRun(engine, 'url: https://github.com/example/lab.git')
     expect(run.report.ok).toBe(true)
-    expect(run.plan).toContain('crossplane: Helm chart crossplane 2.3.4 from https://charts.crossplane.io/stable into crossplane-system')
+    expect(run.plan).toContain('crossplane: Helm chart crossplane 2.4.2 from https://charts.crossplane.io/stable into crossplane-system')
     for (const pkg of ['provider-kubernetes', 'provider-helm', 'function-go-templating', 'function-auto-ready']) expect(run.plan).toMatch(new RegExp(`crossplane-packages: (Provider|Function) ${pkg} \\(xpkg\\.crossplane\\.io/crossplane-contrib/${pkg}:v`))
     expect(run.plan).toContain('postgres: CompositeResourceDefinition postgresinstances.platform.kindling.dev')
     for (const target of ['local', 'azure', 'gcp', 'hetzner']) expect(run.plan).toContain(`postgres: Composition postgres-${target}`)
