@@ -43,7 +43,13 @@ function files(spec: ClusterSpec): RepoFile[] {
   const pins = [{ kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 0, 'targetRevision'], value: chartVersion(spec) }]
   return [
     { path: fileOf(spec, ARGOCD_FILES.kustomization), content: OWNED_HEADER + yamlDocs([renderArgoCdKustomization()]), mode: 'owned' },
-    { path: fileOf(spec, ARGOCD_FILES.values), content: VALUES_HEADER + yamlDocs([renderArgoCdValues(spec, healthChecks)]), mode: 'user' },
+    {
+      path: fileOf(spec, ARGOCD_FILES.values),
+      content: VALUES_HEADER + yamlDocs([renderArgoCdValues(spec, healthChecks)]),
+      // The user's values stay; the health checks the components' sync waves rely on are kept in.
+      mode: 'pinned',
+      pins: Object.entries(healthChecks).map(([key, value]) => ({ path: ['configs', 'cm', key], value })),
+    },
     { path: fileOf(spec, ARGOCD_FILES.selfApp), content: OWNED_HEADER + yamlDocs([renderArgoCdSelfApp(spec)]), mode: 'pinned', pins },
     { path: fileOf(spec, ARGOCD_FILES.rootApp), content: OWNED_HEADER + yamlDocs([renderArgoRootApp(spec)]), mode: 'owned' },
   ]

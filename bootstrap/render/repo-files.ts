@@ -1,9 +1,12 @@
 import { isMap, isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml'
 
-/** A version pin inside a file the user may edit: `path` of the object `kind`/`name` holds `value`. */
+/**
+ * A value kindling keeps in line inside a file the user may edit: `path` of the object
+ * `kind`/`name` (or of the file's one document, for Helm values) holds `value`.
+ */
 export interface Pin {
-  kind: string
-  name: string
+  kind?: string
+  name?: string
   path: (string | number)[]
   value: string
 }
@@ -79,7 +82,8 @@ export function reconcilePins(existing: string, pins: readonly Pin[]): string {
   let changed = false
   for (const doc of docs) {
     for (const pin of pins) {
-      if (!isMap(doc.contents) || doc.get('kind') !== pin.kind || doc.getIn(['metadata', 'name']) !== pin.name) continue
+      if (!isMap(doc.contents)) continue
+      if (pin.kind !== undefined && (doc.get('kind') !== pin.kind || doc.getIn(['metadata', 'name']) !== pin.name)) continue
       if (doc.getIn(pin.path) !== pin.value) {
         doc.setIn(pin.path, pin.value)
         changed = true

@@ -44,13 +44,27 @@ describe('root sync and repository files', () => {
   })
 
   it('reads values files back as the user left them and rewrites kindling-owned files', () => {
+    const flux = goldenSpec('flux')
+    const operatorValues = engineOf(flux).files(flux).find((file) => file.path.endsWith('flux-operator-values.yaml'))!
+    expect(desiredContent(operatorValues, 'resources: {}\n')).toBe('resources: {}\n')
     const spec = goldenSpec('argocd')
     const files = engineOf(spec).files(spec)
-    const values = files.find((file) => file.path.endsWith('values.yaml'))!
-    expect(desiredContent(values, 'server: {}\n')).toBe('server: {}\n')
     const root = files.find((file) => file.path.endsWith('root.yaml'))!
     expect(desiredContent(root, 'stale')).toBe(root.content)
     expect(desiredContent(root, undefined)).toBe(root.content)
+  })
+
+  it('keeps the Argo CD values a user wrote and adds back only the health checks sync waves rely on', () => {
+    const spec = goldenSpec('argocd')
+    const values = engineOf(spec).files(spec).find((file) => file.path.endsWith('argocd/values.yaml'))!
+    const mine = '# my values\nserver:\n  replicas: 2\nconfigs:\n  cm:\n    timeout.reconciliation: 30s\n'
+    const kept = desiredContent(values, mine)
+    const parsed = parse(kept) as { server: unknown; configs: { cm: Record<string, string> } }
+    expect(kept).toContain('# my values')
+    expect(parsed.server).toEqual({ replicas: 2 })
+    expect(parsed.configs.cm['timeout.reconciliation']).toBe('30s')
+    expect(Object.keys(parsed.configs.cm)).toContain('resource.customizations.health.pkg.crossplane.io_Provider')
+    expect(desiredContent(values, kept)).toBe(kept)
   })
 })
 
