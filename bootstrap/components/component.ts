@@ -21,6 +21,32 @@ export interface ManifestSource {
 }
 
 /**
+ * A folder of the cluster the user owns (apps): kindling seeds it once with `seed` and never
+ * rewrites it; the engine syncs whatever it holds, after the components it depends on.
+ */
+export interface FolderSource {
+  type: 'folder'
+  /** Relative to `clusters/<name>/`, e.g. `apps`. */
+  path: string
+  /** Written when missing, then left to the user; must include the folder's kustomization.yaml. */
+  seed: ExtraFile[]
+}
+
+/** One value of a Secret the bootstrap makes: fixed, or generated once (or read from an environment variable). */
+export type SecretValue = { literal: string } | { generate: number; fromEnv?: string }
+
+/**
+ * A Secret the bootstrap creates in the cluster before the engine syncs (Grafana's admin
+ * password): never in Git, never in output. Generated values are made once and then kept;
+ * a value from the environment replaces the live one when it differs.
+ */
+export interface GeneratedSecret {
+  name: string
+  namespace: string
+  data: Record<string, SecretValue>
+}
+
+/**
  * A kind whose readiness is a status condition other than `Ready` (Crossplane's `Healthy`, an
  * XRD's `Established`). Engines teach their health checks about it: Flux `healthCheckExprs`,
  * Argo CD a health customization.
@@ -55,12 +81,14 @@ export interface ComponentDescription {
   namespace: string
   /** Components that must be healthy first; their CRDs exist once they are. */
   dependsOn: string[]
-  source: ChartSource | ManifestSource
+  source: ChartSource | ManifestSource | FolderSource
   /** Objects the health gate waits for, in order, after the engine reports the component synced. */
   health: HealthCheck[]
   readiness: ReadinessRule[]
   /** Kept beside the manifests, never applied (for example, one example claim per target). */
   extraFiles?: ExtraFile[]
+  /** Secrets the bootstrap makes in the cluster before the engine installs the component. */
+  secrets?: GeneratedSecret[]
   /** Lines for the end-of-run summary: what runs where, how to use it. */
   summary?: string[]
 }

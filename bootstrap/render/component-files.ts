@@ -8,14 +8,15 @@ export const COMPONENTS_DIR = 'components'
 const MANIFESTS_FILE = 'manifests.yaml'
 const EXTRA_HEADER = '# An example, not applied by the engine: copy it where your apps live and adapt it.\n'
 
-/** `clusters/<name>/components/<component>` */
-export function componentDir(spec: ClusterSpec, component: Pick<ComponentDescription, 'name'>): string {
+/** The folder the engine syncs for a component: `clusters/<name>/components/<component>`, or the user's own folder (apps). */
+export function componentDir(spec: ClusterSpec, component: Pick<ComponentDescription, 'name' | 'source'>): string {
+  if (component.source.type === 'folder') return `${spec.repository.path}/${component.source.path}`
   return `${spec.repository.path}/${COMPONENTS_DIR}/${component.name}`
 }
 
 /** The engine's sync object of a component: `clusters/<name>/components/<component>.yaml`. */
 export function componentSyncFile(spec: ClusterSpec, component: Pick<ComponentDescription, 'name'>): string {
-  return `${componentDir(spec, component)}.yaml`
+  return `${spec.repository.path}/${COMPONENTS_DIR}/${component.name}.yaml`
 }
 
 /**
@@ -23,8 +24,10 @@ export function componentSyncFile(spec: ClusterSpec, component: Pick<ComponentDe
  * that lists only them (so examples beside them are never applied), and its extra files.
  */
 export function manifestFolderFiles(spec: ClusterSpec, component: ComponentDescription): RepoFile[] {
-  if (component.source.type !== 'manifests') return []
   const dir = componentDir(spec, component)
+  // The user's folder: seeded once, then theirs.
+  if (component.source.type === 'folder') return component.source.seed.map((file): RepoFile => ({ path: `${dir}/${file.path}`, content: file.content, mode: 'user' }))
+  if (component.source.type !== 'manifests') return []
   return [
     { path: `${dir}/kustomization.yaml`, content: OWNED_HEADER + yamlDocs([kustomizationFile([MANIFESTS_FILE])]), mode: 'owned' },
     { path: `${dir}/${MANIFESTS_FILE}`, content: OWNED_HEADER + yamlDocs(component.source.objects), mode: 'owned' },
@@ -75,6 +78,7 @@ export function describeComponents(components: readonly ComponentDescription[]):
   return components.flatMap((component) => {
     const { source } = component
     if (source.type === 'chart') return [`${component.name}: Helm chart ${source.chart} ${source.version} from ${source.repoURL} into ${component.namespace}`]
+    if (source.type === 'folder') return [`${component.name}: everything listed in ${source.path}/kustomization.yaml (yours to edit)`]
     return source.objects.map((object) => {
       const pkg = (object.spec as { package?: unknown } | undefined)?.package
       const where = object.metadata.namespace ? `${object.metadata.namespace}/` : ''

@@ -108,7 +108,7 @@ export function renderFluxComponentFiles(spec: ClusterSpec, components: readonly
   const files: RepoFile[] = [componentsKustomization(spec, components)]
   for (const component of components) {
     files.push({ path: componentSyncFile(spec, component), content: OWNED_HEADER + yamlDocs([renderFluxComponentSync(spec, component)]), mode: 'owned' })
-    if (component.source.type === 'manifests') {
+    if (component.source.type !== 'chart') {
       files.push(...manifestFolderFiles(spec, component))
       continue
     }

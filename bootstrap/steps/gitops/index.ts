@@ -1,6 +1,7 @@
 import type { Step } from '../../engine/step.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import type { StepOptions } from '../index.js'
+import { componentSecretsStep } from './component-secrets.js'
 import { componentsStep } from './components.js'
 import { engineStep } from './engine.js'
 import { healthGateStep } from './health-gate.js'
@@ -14,6 +15,7 @@ export function gitopsSteps(spec: ClusterSpec, options: StepOptions): Step[] {
   return [
     engineStep(spec),
     componentsStep(spec),
+    componentSecretsStep(spec),
     repoCredentialsStep(spec),
     ...(spec.secrets.sops.enabled ? [sopsKeyStep(spec)] : []),
     rootSyncStep(spec),

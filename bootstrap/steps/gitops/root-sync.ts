@@ -35,7 +35,7 @@ export function rootSyncStep(spec: ClusterSpec): Step {
   return {
     name: 'root-sync',
     title: `Point ${engineLabel(spec)} at ${spec.repository.path}/`,
-    needs: ['engine', 'components', 'repo-credentials', ...(spec.secrets.sops.enabled ? ['sops-key'] : [])],
+    needs: ['engine', 'components', 'component-secrets', 'repo-credentials', ...(spec.secrets.sops.enabled ? ['sops-key'] : [])],
     check: checkRootSync,
     plan: planRootSync,
   }

@@ -110,6 +110,7 @@ describe('Flux bootstrap against a real API server', () => {
       ['cluster', 'done', ''],
       ['engine', 'applied', ''],
       ['components', 'done', ''],
+      ['component-secrets', 'done', ''],
       ['repo-credentials', 'done', ''],
       ['sops-key', 'applied', ''],
       ['root-sync', 'applied', ''],
@@ -125,7 +126,7 @@ describe('Flux bootstrap against a real API server', () => {
     const before = await Promise.all([fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
     const again = new FakeToolsRunner(kube, HEAD)
     const second = await runSteps(stepsOf(spec), context(spec, again, []))
-    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
     expect(again.commands.every((command) => command.readOnly)).toBe(true)
     const after = await Promise.all([fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
     expect(after).toEqual(before)
@@ -144,7 +145,7 @@ describe('Flux bootstrap against a real API server', () => {
     })
     const runner = new FakeToolsRunner(kube, HEAD)
     const report = await runSteps(stepsOf(spec), context(spec, runner, []))
-    expect(report.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:applied', 'components:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(report.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:applied', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
     expect(runner.lines.filter((line) => line.startsWith('helm')).map((line) => line.split(' ').slice(0, 3).join(' '))).toEqual(['helm rollback flux-operator', 'helm upgrade --install'])
     const again = new FakeToolsRunner(kube, HEAD)
     expect((await runSteps(stepsOf(spec), context(spec, again, []))).steps.every((step) => step.status === 'done')).toBe(true)
@@ -231,6 +232,7 @@ describe('Argo CD bootstrap against a real API server', () => {
       'cluster:done',
       'engine:applied',
       'components:done',
+      'component-secrets:done',
       'repo-credentials:applied',
       'sops-key:applied',
       'root-sync:applied',
@@ -244,7 +246,7 @@ describe('Argo CD bootstrap against a real API server', () => {
 
     const again = new FakeToolsRunner(kube, HEAD)
     const second = await runSteps(stepsOf(spec), context(spec, again, []))
-    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
     expect(again.commands.every((command) => command.readOnly)).toBe(true)
 
     await setStatus(rootApplicationRef, {

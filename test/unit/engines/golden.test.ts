@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { COMPONENTS, enabledComponents } from '../../../bootstrap/components/registry.js'
 import { engineOf } from '../../../bootstrap/engines/index.js'
+import { componentDir } from '../../../bootstrap/render/component-files.js'
 import { goldenSpec } from '../steps/gitops/support.js'
 
 /**
@@ -12,7 +13,7 @@ describe.each(['flux', 'argocd'] as const)('component files through %s', (engine
   const spec = goldenSpec(engine, { clouds: true })
   const components = enabledComponents(spec)
   const files = engineOf(spec).componentFiles(spec, components)
-  const shared = new Set(components.filter((component) => component.source.type === 'manifests').map((component) => `clusters/lab/components/${component.name}/`))
+  const shared = new Set(components.filter((component) => component.source.type !== 'chart').map((component) => `${componentDir(spec, component)}/`))
   const own = files.filter((file) => ![...shared].some((dir) => file.path.startsWith(dir)))
 
   it('cover every registered component', () => {

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto'
+import type { GeneratedSecret, SecretValue } from '../../components/component.js'
+import { enabledComponents } from '../../components/registry.js'
+import { PrerequisiteError } from '../../engine/errors.js'
+import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import type { KubeObject } from '../../kube/client.js'
+import { MANAGED_BY } from '../../render/labels.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import { Secret } from '../../tools/secrets.js'
+
+/** A Secret to write, and why. */
+interface Pending {
+  secret: GeneratedSecret
+  /** Values kept from the live Secret (generated before), by key. */
+  live: Record<string, string>
+  why: string
+}
+
+function secretsOf(spec: ClusterSpec): GeneratedSecret[] {
+  return enabledComponents(spec).flatMap((component) => component.secrets ?? [])
+}
+
+/** A value from the environment, or undefined; a named variable that is unset is an error, not a silent fallback. */
+function fromEnv(ctx: StepContext, value: SecretValue, key: string, secret: GeneratedSecret): string | undefined {
+  if (!('generate' in value) || !value.fromEnv) return undefined
+  const found = process.env[value.fromEnv]
+  if (!found) throw new PrerequisiteError(`environment variable ${value.fromEnv} is not set`, { details: [`it holds ${key} of Secret ${secret.namespace}/${secret.name}; set it, or remove the variable's name from cluster.yaml to have one generated`] })
+  ctx.secrets.add(found)
+  return found
+}
+
+async function liveData(ctx: StepContext, secret: GeneratedSecret): Promise<Record<string, string> | undefined> {
+  const live = await (await ctx.kube()).get({ apiVersion: 'v1', kind: 'Secret', name: secret.name, namespace: secret.namespace })
+  if (!live) return undefined
+  const data = Object.fromEntries(Object.entries((live.data ?? {}) as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]))
+  for (const value of Object.values(data)) ctx.secrets.add(value)
+  return data
+}
+
+async function findPending(ctx: StepContext): Promise<Pending[]> {
+  const pending: Pending[] = []
+  for (const secret of secretsOf(ctx.spec)) {
+    const live = await liveData(ctx, secret)
+    const missing = Object.keys(secret.data).filter((key) => live?.[key] === undefined)
+    const changed = Object.entries(secret.data).filter(([key, value]) => {
+      const wanted = 'literal' in value ? value.literal : fromEnv(ctx, value, key, secret)
+      return wanted !== undefined && live?.[key] !== undefined && live[key] !== wanted
+    })
+    if (!live) pending.push({ secret, live: {}, why: 'missing' })
+    else if (missing.length || changed.length) pending.push({ secret, live, why: [...missing.map((key) => `${key} missing`), ...changed.map(([key]) => `${key} differs`)].join(', ') })
+  }
+  return pending
+}
+
+/** The Secret with every value: literal, from the environment, kept from the live one, else freshly generated. */
+function renderSecret(ctx: StepContext, pending: Pending): KubeObject {
+  const { secret } = pending
+  const stringData: Record<string, string | Secret> = {}
+  for (const [key, value] of Object.entries(secret.data)) {
+    if ('literal' in value) {
+      stringData[key] = value.literal
+      continue
+    }
+    const chosen = fromEnv(ctx, value, key, secret) ?? pending.live[key] ?? randomBytes(value.generate).toString('base64url').slice(0, value.generate)
+    ctx.secrets.add(chosen)
+    stringData[key] = new Secret(chosen, `${secret.name}/${key}`)
+  }
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.name, namespace: secret.namespace, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData }
+}
+
+async function checkSecrets(ctx: StepContext): Promise<CheckResult<Pending[]>> {
+  const all = secretsOf(ctx.spec)
+  if (all.length === 0) return { state: 'done', detail: 'no component needs a Secret', found: [] }
+  const pending = await findPending(ctx)
+  if (pending.length === 0) return { state: 'done', detail: `${all.map((secret) => `${secret.namespace}/${secret.name}`).join(', ')} in place`, found: [] }
+  return { state: 'todo', detail: pending.map((entry) => `Secret ${entry.secret.namespace}/${entry.secret.name}: ${entry.why}`).join('; '), found: pending }
+}
+
+async function planSecrets(ctx: StepContext, found?: Pending[]): Promise<Action[]> {
+  const pending = found ?? (await findPending(ctx))
+  return pending.map((entry): Action => ({
+    type: 'apply',
+    // The namespace first: the Secret must exist before the chart that reads it is installed.
+    objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: entry.secret.namespace } }, renderSecret(ctx, entry)],
+    description: `Secret ${entry.secret.namespace}/${entry.secret.name} (${entry.why}; generated here, never written to Git)`,
+  }))
+}
+
+/**
+ * Step `component-secrets`: the Secrets components read that must not be in Git (Grafana's admin
+ * password), made in the cluster once and kept; a re-run changes nothing.
+ */
+export function componentSecretsStep(_spec: ClusterSpec): Step<Pending[]> {
+  return {
+    name: 'component-secrets',
+    title: 'Create the Secrets components read',
+    needs: ['cluster'],
+    check: checkSecrets,
+    plan: planSecrets,
+  }
+}
