@@ -165,8 +165,20 @@ const crossplaneDefault: z.output<typeof crossplane> = {
   clouds: noClouds,
 }
 
+const apps = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    path: z
+      .string()
+      .regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'must be a folder inside the cluster folder, such as apps')
+      .default('apps')
+      .describe('Folder under clusters/<name>/ the engine applies after the platform; seeded once with an example app, then yours.'),
+  })
+  .describe('Your own apps, applied after every platform component is healthy.')
+
 const components = z.strictObject({
   crossplane: crossplane.default(crossplaneDefault),
+  apps: apps.default({ enabled: true, path: 'apps' }),
   monitoring: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -214,6 +226,7 @@ export const clusterSpecSchema = z
       repository,
       components: components.default({
         crossplane: crossplaneDefault,
+        apps: { enabled: true, path: 'apps' },
         monitoring: { enabled: true, version: DEFAULTS.components.monitoring.version, grafana: { enabled: true } },
       }),
       secrets: secrets.default({ sops: { enabled: true } }),
