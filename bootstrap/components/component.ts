@@ -81,6 +81,8 @@ export interface ComponentDescription {
   namespace: string
   /** Components that must be healthy first; their CRDs exist once they are. */
   dependsOn: string[]
+  /** Installed after every other enabled component (the user's apps): the registry fills `dependsOn`. */
+  last?: boolean
   source: ChartSource | ManifestSource | FolderSource
   /** Objects the health gate waits for, in order, after the engine reports the component synced. */
   health: HealthCheck[]

@@ -1,5 +1,6 @@
 import type { ClusterSpec } from '../spec/load.js'
 import type { Component, ComponentDescription } from './component.js'
+import { apps } from './apps.js'
 import { crossplane } from './crossplane.js'
 import { crossplaneConfig } from './crossplane-config.js'
 import { crossplanePackages } from './crossplane-packages.js'
@@ -9,9 +10,11 @@ import { postgres } from './postgres.js'
  * Every component kindling can install through the engine, in display order. Adding one is a
  * module, a line here and its golden files; both engines pick it up.
  */
-export const COMPONENTS: readonly Component[] = [crossplane, crossplanePackages, crossplaneConfig, postgres]
+export const COMPONENTS: readonly Component[] = [crossplane, crossplanePackages, crossplaneConfig, postgres, apps]
 
-/** The components the spec enables, described for its engine to render. */
+/** The components the spec enables, described for its engine to render; `last` ones after all the others. */
 export function enabledComponents(spec: ClusterSpec): ComponentDescription[] {
-  return COMPONENTS.filter((component) => component.enabled(spec)).map((component) => component.describe(spec))
+  const described = COMPONENTS.filter((component) => component.enabled(spec)).map((component) => component.describe(spec))
+  const platform = described.filter((component) => !component.last).map((component) => component.name)
+  return described.map((component) => (component.last ? { ...component, dependsOn: [...new Set([...component.dependsOn, ...platform])] } : component))
 }

@@ -7,7 +7,7 @@ import { enabledComponents } from '../../../bootstrap/components/registry.js'
 import { engineOf } from '../../../bootstrap/engines/index.js'
 import { formatRef, refOf, type KubeObject } from '../../../bootstrap/kube/client.js'
 import { conditionTrue, deleted } from '../../../bootstrap/kube/conditions.js'
-import { COMPONENTS_DIR } from '../../../bootstrap/render/component-files.js'
+import { COMPONENTS_DIR, componentDir } from '../../../bootstrap/render/component-files.js'
 import type { ClusterSpec, EngineName } from '../../../bootstrap/spec/load.js'
 import { engineFiles } from '../../../bootstrap/steps/gitops/engine.js'
 import { rootSyncFiles } from '../../../bootstrap/steps/gitops/repo.js'
@@ -85,6 +85,7 @@ describe('every cluster folder builds with kubectl kustomize', () => {
     for (const component of ['crossplane', 'crossplane-packages', 'crossplane-config', 'postgres']) {
       expect(kustomize(path.join(repoRoot, 'clusters/homelab', COMPONENTS_DIR, component)).length).toBeGreaterThan(0)
     }
+    expect(kustomize(path.join(repoRoot, 'clusters/homelab/apps')).map((object) => object.kind)).toEqual(['Namespace', 'Service', 'Deployment'])
   })
 })
 
@@ -97,7 +98,7 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
     const clusterDir = path.join(root, spec.repository.path)
     const components = enabledComponents(spec)
     // The cluster folder (engine objects and one sync object per component), then each component folder as its sync object reads it.
-    const folders = [clusterDir, ...components.filter((component) => engine === 'flux' || component.source.type === 'manifests').map((component) => path.join(clusterDir, COMPONENTS_DIR, component.name))]
+    const folders = [clusterDir, ...components.filter((component) => engine === 'flux' || component.source.type !== 'chart').map((component) => path.join(root, componentDir(spec, component)))]
     objects = folders.flatMap(kustomize)
     for (const name of [engineOf(spec).namespace, 'crossplane-system']) {
       if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name })) continue
@@ -133,6 +134,7 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
         'Composition/postgres-azure',
         'Composition/postgres-gcp',
         'Composition/postgres-hetzner',
+        'Deployment/podinfo',
       ]),
     )
   })
