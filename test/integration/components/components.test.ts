@@ -79,6 +79,14 @@ function kustomize(dir: string): KubeObject[] {
 const gvk = (object: KubeObject): string => `${object.apiVersion.split('/')[0]}/${object.kind}`
 
 describe('every cluster folder builds with kubectl kustomize', () => {
+  it('clusters/homelab-argocd, with its Applications', () => {
+    const root = kustomize(path.join(repoRoot, 'clusters/homelab-argocd'))
+    expect(root.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(expect.arrayContaining(['Application/argocd', 'Application/root', 'Application/crossplane', 'Application/apps']))
+    for (const folder of ['components/crossplane-packages', 'components/crossplane-config', 'components/postgres', 'apps']) {
+      expect(kustomize(path.join(repoRoot, 'clusters/homelab-argocd', folder)).length).toBeGreaterThan(0)
+    }
+  })
+
   it('clusters/homelab, its engine folder and each component folder', () => {
     const root = kustomize(path.join(repoRoot, 'clusters/homelab'))
     expect(root.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(expect.arrayContaining(['FluxInstance/flux', 'GitRepository/flux-system', 'Kustomization/crossplane', 'Kustomization/postgres']))
