@@ -37,9 +37,9 @@ async function liveData(ctx: StepContext, secret: GeneratedSecret): Promise<Reco
   return data
 }
 
-async function findPending(ctx: StepContext): Promise<Pending[]> {
+async function findPending(ctx: StepContext, secrets: readonly GeneratedSecret[]): Promise<Pending[]> {
   const pending: Pending[] = []
-  for (const secret of secretsOf(ctx.spec)) {
+  for (const secret of secrets) {
     const live = await liveData(ctx, secret)
     const missing = Object.keys(secret.data).filter((key) => live?.[key] === undefined)
     const changed = Object.entries(secret.data).filter(([key, value]) => {
@@ -68,16 +68,15 @@ function renderSecret(ctx: StepContext, pending: Pending): KubeObject {
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.name, namespace: secret.namespace, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData }
 }
 
-async function checkSecrets(ctx: StepContext): Promise<CheckResult<Pending[]>> {
-  const all = secretsOf(ctx.spec)
+async function checkSecrets(ctx: StepContext, all: readonly GeneratedSecret[]): Promise<CheckResult<Pending[]>> {
   if (all.length === 0) return { state: 'done', detail: 'no component needs a Secret', found: [] }
-  const pending = await findPending(ctx)
+  const pending = await findPending(ctx, all)
   if (pending.length === 0) return { state: 'done', detail: `${all.map((secret) => `${secret.namespace}/${secret.name}`).join(', ')} in place`, found: [] }
   return { state: 'todo', detail: pending.map((entry) => `Secret ${entry.secret.namespace}/${entry.secret.name}: ${entry.why}`).join('; '), found: pending }
 }
 
-async function planSecrets(ctx: StepContext, found?: Pending[]): Promise<Action[]> {
-  const pending = found ?? (await findPending(ctx))
+async function planSecrets(ctx: StepContext, all: readonly GeneratedSecret[], found?: Pending[]): Promise<Action[]> {
+  const pending = found ?? (await findPending(ctx, all))
   return pending.map((entry): Action => ({
     type: 'apply',
     // The namespace first: the Secret must exist before the chart that reads it is installed.
@@ -90,12 +89,12 @@ async function planSecrets(ctx: StepContext, found?: Pending[]): Promise<Action[
  * Step `component-secrets`: the Secrets components read that must not be in Git (Grafana's admin
  * password), made in the cluster once and kept; a re-run changes nothing.
  */
-export function componentSecretsStep(_spec: ClusterSpec): Step<Pending[]> {
+export function componentSecretsStep(spec: ClusterSpec, secrets: readonly GeneratedSecret[] = secretsOf(spec)): Step<Pending[]> {
   return {
     name: 'component-secrets',
     title: 'Create the Secrets components read',
     needs: ['cluster'],
-    check: checkSecrets,
-    plan: planSecrets,
+    check: (ctx) => checkSecrets(ctx, secrets),
+    plan: (ctx, found) => planSecrets(ctx, secrets, found),
   }
 }
