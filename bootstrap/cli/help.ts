@@ -19,8 +19,9 @@ const USAGE: Record<CommandName, string> = {
   bootstrap: `Usage: npm run bootstrap -- [flags]     (or: devbox run bootstrap [flags])
 
 Create (kind) or adopt (existing) the cluster in clusters/<name>/cluster.yaml, install the GitOps
-engine it names, point it at the repository and wait until everything is healthy at the current
-commit. Safe to run again: finished work is skipped.
+engine it names, write what the engine installs from Git (Crossplane and the Postgres API, your
+apps) under clusters/<name>/, point the engine at the repository and wait until the current
+commit is applied and every component is healthy. Safe to run again: finished work is skipped.
 
 Flags:
 ${COMMON}
@@ -35,8 +36,8 @@ ${COMMON}
       --purge          also delete the registry cache containers and their data`,
   status: `Usage: npm run status -- [flags]        (or: devbox run status [flags])
 
-Check prerequisites and show, live, the cluster, the GitOps engine, the revision it applied and
-every object that is not ready or out of sync. Changes nothing.
+Check prerequisites and show, live, the cluster, the GitOps engine, the revision it applied, each
+component's health and every object that is not ready or out of sync. Changes nothing.
 
 Flags:
 ${COMMON}`,
