@@ -67,7 +67,15 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     throw specError(shownFile, problems)
   }
 
-  const result = clusterSpecSchema.safeParse(doc.toJS())
+  let value: unknown
+  try {
+    value = doc.toJS()
+  } catch (error) {
+    // yaml refuses to expand aliases past a limit (an "alias bomb"); that is bad input, not a crash.
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: `cannot be read: ${message}; write the values out instead of repeating aliases` }])
+  }
+  const result = clusterSpecSchema.safeParse(value)
   const problems = result.success ? [] : result.error.issues.flatMap((issue) => toProblems(issue, doc, shownFile, lineOf))
   if (result.success && cluster !== undefined && result.data.metadata.name !== cluster) {
     problems.push({

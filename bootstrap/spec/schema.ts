@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { looksLikeToken, urlCredentials } from './credentials.js'
 import { CACHEABLE_REGISTRIES, CROSSPLANE_PACKAGES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
 
 const dnsLabel = z
@@ -8,7 +9,11 @@ const dnsLabel = z
 
 const port = z.int().min(1, 'must be a port between 1 and 65535').max(65535, 'must be a port between 1 and 65535')
 const semver = z.string().regex(/^v?\d+\.\d+\.\d+(-[\w.]+)?$/, 'must be an exact version such as 1.2.3')
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable, not its value')
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be the name of an environment variable, not its value', abort: true })
+  // The message must not repeat the value: it may be a live token.
+  .refine((value) => !looksLikeToken(value), 'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; revoke the token if this file was shared)')
 
 const portMapping = z
   .strictObject({
@@ -88,7 +93,11 @@ const auth = z.discriminatedUnion('type', [
 const repository = z.strictObject({
   url: z
     .string()
-    .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, 'must be an https://, ssh://, git@host:path or file:// URL'),
+    .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, { message: 'must be an https://, ssh://, git@host:path or file:// URL', abort: true })
+    .refine(
+      (value) => urlCredentials(value) === undefined,
+      'must not hold credentials (user:password@ or token@): remove them, put the token in an environment variable and name it in repository.auth (type: https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)',
+    ),
   branch: z.string().min(1).default(DEFAULTS.repository.branch),
   path: z
     .string()

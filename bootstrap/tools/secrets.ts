@@ -1,3 +1,5 @@
+import { redactUrlCredentials } from '../spec/credentials.js'
+
 /**
  * A value that must never reach a log line, an error, a report or a process argument.
  * `String(secret)` and JSON serialisation print a mask, so a slip shows `***` rather than the value.
@@ -41,7 +43,8 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    let out = text
+    // Credentials typed into a URL are masked even if nobody registered them.
+    let out = redactUrlCredentials(text)
     // Longest first, so a whole key is masked before any of its lines.
     for (const value of [...this.#values].sort((a, b) => b.length - a.length)) {
       out = out.split(value).join(MASK)
