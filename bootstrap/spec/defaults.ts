@@ -7,7 +7,8 @@ export const SPEC_KIND = 'Cluster'
 
 export const DEFAULTS = {
   kind: {
-    kubernetesVersion: 'v1.34.0',
+    // kind v0.33.0's default node image (KIND_NODE_IMAGES).
+    kubernetesVersion: 'v1.37.0',
     controlPlanes: 1,
     workers: 0,
     listenAddress: '127.0.0.1',
@@ -78,9 +79,16 @@ export type CacheableRegistry = (typeof CACHEABLE_REGISTRIES)[number]
 /** The registry image (CNCF Distribution) that runs the pull-through caches and the local registry. */
 export const REGISTRY_IMAGE = 'registry:3.0.0@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e'
 
-/** kind node images, pinned by digest as kind's release notes publish them. */
+/**
+ * kind node images, pinned by digest as kind's release notes publish them: the four images built for
+ * kind v0.33.0 (devbox.json pins that kind), newest first. A node image is only promised to work
+ * with the kind release it was built for.
+ */
 export const KIND_NODE_IMAGES: Readonly<Record<string, string>> = {
-  'v1.34.0': 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a',
+  'v1.37.0': 'kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5',
+  'v1.36.4': 'kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed',
+  'v1.35.8': 'kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0',
+  'v1.34.11': 'kindest/node:v1.34.11@sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d',
 }
 
 /** Where a cluster's GitOps content lives inside the repository, unless the spec says otherwise. */

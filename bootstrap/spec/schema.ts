@@ -46,7 +46,7 @@ const kindProvider = z
     type: z.literal('kind'),
     kubernetesVersion: z
       .string()
-      .regex(/^v1\.\d+\.\d+$/, 'must look like v1.34.0')
+      .regex(/^v1\.\d+\.\d+$/, 'must look like v1.37.0')
       .default(DEFAULTS.kind.kubernetesVersion),
     nodeImage: z.string().min(1).optional().describe('Override the pinned kindest/node image (name@sha256:digest).'),
     nodes: z

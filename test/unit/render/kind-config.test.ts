@@ -33,7 +33,7 @@ describe('kind config renderer', () => {
   it('pins the node image by digest for the Kubernetes version', () => {
     const config = parse(renderKindConfigYaml(kindSpec())) as { apiVersion: string; nodes: { image: string }[] }
     expect(config.apiVersion).toBe('kind.x-k8s.io/v1alpha4')
-    expect(config.nodes[0]!.image).toBe(KIND_NODE_IMAGES['v1.34.0'])
+    expect(config.nodes[0]!.image).toBe(KIND_NODE_IMAGES['v1.37.0'])
     expect(config.nodes[0]!.image).toMatch(/@sha256:[0-9a-f]{64}$/)
   })
 

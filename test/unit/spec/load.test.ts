@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { renderJsonSchema, SCHEMA_FILE } from '../../../bootstrap/spec/json-schema.js'
 import { loadClusterSpec, parseClusterSpec } from '../../../bootstrap/spec/load.js'
-import { specText } from '../support/context.js'
+import { specText, testSpec } from '../support/context.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -108,6 +108,14 @@ spec:
   it('rejects two port mappings on the same host port', () => {
     const text = valid.replace('    type: kind\n', '    type: kind\n    portMappings:\n      - {containerPort: 80, hostPort: 8080}\n      - {containerPort: 81, hostPort: 8080}\n')
     expect(problemsOf(text)).toEqual([expect.stringMatching(/:10 spec\.provider\.portMappings\[1\]\.hostPort: host port 8080 is already used by portMappings\[0\]/)])
+  })
+
+  it('reads a spec naming a Kubernetes version kind no longer builds, and lists the versions it has', () => {
+    const text = specText({ provider: 'type: kind\nkubernetesVersion: v1.34.0' })
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/:8 spec\.provider\.kubernetesVersion: no pinned kind node image for v1\.34\.0; use one of v1\.37\.0, v1\.36\.4, v1\.35\.8, v1\.34\.11 or set nodeImage/),
+    ])
+    expect(() => testSpec(specText({ provider: 'type: kind\nkubernetesVersion: v1.34.0\nnodeImage: kindest/node:v1.34.0@sha256:abc' }))).not.toThrow()
   })
 
   it('names a missing spec file and how to create one', async () => {

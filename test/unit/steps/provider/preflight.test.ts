@@ -65,7 +65,7 @@ describe('preflight', () => {
     const error = (await preflightStep(spec, { extra: [] }).check({ ...testContext({ spec, runner }) }).catch((caught: unknown) => caught)) as PrerequisiteError
     expect(error.exitCode).toBe(3)
     const text = error.details.join('\n')
-    expect(text).toMatch(/kind installed: kind 0\.29\.0 is installed, but kindling pins 0\.30\.0\n\s+fix: run inside `devbox shell`/)
+    expect(text).toMatch(/kind installed: kind 0\.29\.0 is installed, but kindling pins 0\.33\.0\n\s+fix: run inside `devbox shell`/)
     expect(text).toMatch(/Docker daemon reachable: the Docker daemon is not reachable/)
     expect(text).toMatch(new RegExp(`host port ${busy}/TCP free`))
     expect(checks.map((check) => check.name)).toContain('inotify limits sufficient')

@@ -1,4 +1,5 @@
 import type { ClusterSpec } from '../../../../bootstrap/spec/load.js'
+import { DEFAULTS, KIND_NODE_IMAGES } from '../../../../bootstrap/spec/defaults.js'
 import type { Reply } from '../../../../bootstrap/tools/recording-runner.js'
 import { specText, testSpec } from '../../support/context.js'
 
@@ -38,13 +39,14 @@ export function inspectJson(containers: readonly FakeContainer[]): string {
   )
 }
 
-export const IMAGE_V134 = 'kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a'
+/** The node image kindling pins for the default Kubernetes version. */
+export const DEFAULT_NODE_IMAGE = KIND_NODE_IMAGES[DEFAULTS.kind.kubernetesVersion]!
 
 /** A kind node container of cluster `cluster`. */
 export function kindNode(name: string, role: 'control-plane' | 'worker', extra: Partial<FakeContainer> = {}, cluster = 'lab'): FakeContainer {
   return {
     name,
-    image: IMAGE_V134,
+    image: DEFAULT_NODE_IMAGE,
     labels: { 'io.x-k8s.kind.cluster': cluster, 'io.x-k8s.kind.role': role },
     networks: ['kind'],
     ports: role === 'control-plane' ? ['127.0.0.1:41234->6443/tcp'] : [],
@@ -68,7 +70,7 @@ export const noSuchContainer: Reply = { match: /^docker inspect --type container
 export const toolsPresent: Reply[] = [
   { match: 'docker version', stdout: '28.2.2' },
   { match: 'docker info', stdout: '28.2.2' },
-  { match: 'kind version', stdout: 'kind v0.30.0 go1.24.6 linux/amd64' },
+  { match: 'kind version', stdout: 'kind v0.33.0 go1.26.0 linux/amd64' },
   { match: 'helm version', stdout: 'v3.19.0+g3d8990f' },
   { match: 'git --version', stdout: 'git version 2.47.0' },
   { match: 'age-keygen --version', stdout: 'v1.2.1' },
