@@ -18,8 +18,13 @@ export const DEFAULTS = {
     kubeconfig: '~/.kube/config',
   },
   gitops: {
-    flux: { version: '2.7.3', operatorVersion: '0.33.0' },
-    argocd: { version: '9.1.4' },
+    // Flux 2.9.5: the newest release the Go proxy serves (github.com/fluxcd/flux2/v2@v2.9.5; v2.9.6 is
+    // refused), whose controllers build on Go 1.26 (Flux 2.10's need Go 1.27). Its manifests name
+    // source-controller v1.9.5, kustomize-controller v1.9.5, helm-controller v1.6.4. flux-operator
+    // 0.59.0 is the first release that carries that distribution (config/data/flux/v2.9.5).
+    flux: { version: '2.9.5', operatorVersion: '0.59.0' },
+    // argoproj/argo-helm tag argo-cd-10.1.1: appVersion v3.4.4.
+    argocd: { version: '10.1.1' },
   },
   repository: {
     branch: 'main',

@@ -116,7 +116,7 @@ describe('Flux bootstrap against a real API server', () => {
       ['root-sync', 'applied', ''],
       ['health-gate', 'applied', ''],
     ])
-    expect(runner.lines.filter((line) => line.startsWith('helm'))).toEqual([expect.stringMatching(/^helm upgrade --install flux-operator .* --version 0\.33\.0 --namespace flux-system/)])
+    expect(runner.lines.filter((line) => line.startsWith('helm'))).toEqual([expect.stringMatching(/^helm upgrade --install flux-operator .* --version 0\.59\.0 --namespace flux-system/)])
     for (const file of ['flux-system/flux-instance.yaml', 'flux-system/sync.yaml', 'flux-system/flux-operator-values.yaml', 'kustomization.yaml']) expect(existsSync(path.join(root, 'clusters/lab', file))).toBe(true)
     expect(readFileSync(path.join(root, '.sops.yaml'), 'utf8')).toContain('age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p')
     const sopsSecret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' })

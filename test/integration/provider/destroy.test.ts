@@ -44,7 +44,7 @@ const configMap = (namespace: string, name: string): KubeObject => ({ apiVersion
 /** What the GitOps steps leave on a cluster: a Helm release (helm's storage Secret), a credentials Secret. */
 async function installLikeKindling(): Promise<void> {
   await kube.apply(ns('flux-system'), { fieldManager: 'helm' })
-  const release = encodeHelmRelease({ chart: { metadata: { version: '0.33.0' } }, config: {} })
+  const release = encodeHelmRelease({ chart: { metadata: { version: '0.59.0' } }, config: {} })
   await kube.apply(
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sh.helm.release.v1.flux-operator.v1', namespace: 'flux-system', labels: { owner: 'helm', name: 'flux-operator', status: 'deployed', version: '1' } }, type: 'helm.sh/release.v1', data: { release } },
     { fieldManager: 'helm' },

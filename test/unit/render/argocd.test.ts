@@ -36,7 +36,7 @@ describe('Argo CD renderers', () => {
     const self = renderArgoCdSelfApp(goldenSpec('argocd'))
     expect(self.spec).toMatchObject({
       sources: [
-        { chart: 'argo-cd', targetRevision: '9.1.4', helm: { releaseName: 'argocd', valueFiles: ['$values/clusters/lab/argocd/values.yaml'] } },
+        { chart: 'argo-cd', targetRevision: '10.1.1', helm: { releaseName: 'argocd', valueFiles: ['$values/clusters/lab/argocd/values.yaml'] } },
         { repoURL: 'https://github.com/example/lab.git', ref: 'values' },
       ],
     })

@@ -19,13 +19,13 @@ describe('Flux renderers', () => {
 
   it('pins the FluxInstance to the exact Flux version with source, kustomize, helm and notification controllers', () => {
     const instance = renderFluxInstance(goldenSpec('flux'))
-    expect(instance.spec).toMatchObject({ distribution: { version: '2.7.3', registry: 'ghcr.io/fluxcd' }, components: [...FLUX_COMPONENTS] })
+    expect(instance.spec).toMatchObject({ distribution: { version: '2.9.5', registry: 'ghcr.io/fluxcd' }, components: [...FLUX_COMPONENTS] })
     expect(instance.metadata).toEqual({ name: 'flux', namespace: 'flux-system' })
   })
 
   it('describes the operator release with the chart version the bootstrap installs', () => {
     const [source, release] = renderFluxOperatorRelease(goldenSpec('flux'))
-    expect(source!.spec).toMatchObject({ url: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator', ref: { tag: '0.33.0' } })
+    expect(source!.spec).toMatchObject({ url: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator', ref: { tag: '0.59.0' } })
     expect(release!.spec).toMatchObject({ releaseName: 'flux-operator', chartRef: { kind: 'OCIRepository', name: 'flux-operator' } })
   })
 

@@ -38,7 +38,7 @@ describe('root sync and repository files', () => {
     const pins = engineOf(spec).files(spec).find((file) => file.path.endsWith('flux-instance.yaml'))!.pins!
     const edited = `# my comment\napiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: 2.6.0\n    registry: ghcr.io/fluxcd\n  kustomize:\n    patches: []\n`
     const updated = reconcilePins(edited, pins)
-    expect(parse(updated).spec).toMatchObject({ distribution: { version: '2.7.3' }, kustomize: { patches: [] } })
+    expect(parse(updated).spec).toMatchObject({ distribution: { version: '2.9.5' }, kustomize: { patches: [] } })
     expect(updated).toContain('# my comment')
     expect(reconcilePins(updated, pins)).toBe(updated)
   })

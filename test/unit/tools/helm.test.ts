@@ -5,16 +5,16 @@ import { formatCommand } from '../../../bootstrap/tools/runner.js'
 describe('helm tool', () => {
   it('installs or upgrades at the pinned version with the values file from the repository, on the named cluster only', () => {
     const command = helmUpgradeCommand(
-      { release: 'argocd', namespace: 'argocd', chart: 'argo-cd', repo: 'https://argoproj.github.io/argo-helm', version: '9.1.4', valuesFile: '/repo/clusters/lab/argocd/values.yaml' },
+      { release: 'argocd', namespace: 'argocd', chart: 'argo-cd', repo: 'https://argoproj.github.io/argo-helm', version: '10.1.1', valuesFile: '/repo/clusters/lab/argocd/values.yaml' },
       ['--kubeconfig', '/home/me/.kube/lab', '--kube-context', 'lab-admin'],
     )
     expect(formatCommand(command)).toBe(
-      'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 9.1.4 --namespace argocd --create-namespace --values /repo/clusters/lab/argocd/values.yaml --timeout 10m --kubeconfig /home/me/.kube/lab --kube-context lab-admin',
+      'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --create-namespace --values /repo/clusters/lab/argocd/values.yaml --timeout 10m --kubeconfig /home/me/.kube/lab --kube-context lab-admin',
     )
   })
 
   it('clears a release an interrupted run left pending, and leaves a settled one alone', () => {
-    const release = { release: 'flux-operator', namespace: 'flux-system', chart: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator', version: '0.33.0', valuesFile: '/v.yaml' }
+    const release = { release: 'flux-operator', namespace: 'flux-system', chart: 'oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator', version: '0.59.0', valuesFile: '/v.yaml' }
     const target = ['--kube-context', 'kind-lab']
     expect(formatCommand(helmUnstickCommand(release, 'pending-install', target)!)).toBe('helm uninstall flux-operator --namespace flux-system --kube-context kind-lab --wait --timeout 5m')
     expect(formatCommand(helmUnstickCommand(release, 'pending-upgrade', target)!)).toBe('helm rollback flux-operator --namespace flux-system --kube-context kind-lab --wait --timeout 5m')
@@ -23,8 +23,8 @@ describe('helm tool', () => {
   })
 
   it('decodes the release Helm stores in its Secret (base64 of base64 of gzip)', () => {
-    const data = encodeHelmRelease({ chart: { metadata: { version: '0.33.0' } }, config: { a: 1 } })
-    expect(decodeHelmRelease(data)).toEqual({ chart: { metadata: { version: '0.33.0' } }, config: { a: 1 } })
+    const data = encodeHelmRelease({ chart: { metadata: { version: '0.59.0' } }, config: { a: 1 } })
+    expect(decodeHelmRelease(data)).toEqual({ chart: { metadata: { version: '0.59.0' } }, config: { a: 1 } })
     expect(decodeHelmRelease('not base64 gzip')).toBeUndefined()
   })
 })
