@@ -5,8 +5,12 @@ export const ARGOCD_NAMESPACE = 'argocd'
 export const ARGOCD_RELEASE = 'argocd'
 export const ARGOCD_CHART = 'argo-cd'
 export const ARGOCD_CHART_REPO = 'https://argoproj.github.io/argo-helm'
-/** KSOPS, the kustomize exec plugin that decrypts SOPS files for Argo CD (pinned as its README documents). */
-export const KSOPS_IMAGE = 'viaductoss/ksops:v4.4.0'
+/**
+ * KSOPS, the kustomize exec plugin that decrypts SOPS files for Argo CD, installed as its README at
+ * viaduct-ai/kustomize-sops v4.5.1 documents. The image is distroless (no shell), so the init
+ * container copies the binaries with `ksops install` rather than a shell's `mv`.
+ */
+export const KSOPS_IMAGE = 'viaductoss/ksops:v4.5.1'
 /** The Secret holding the age key, mounted into the repo server for KSOPS. */
 export const ARGOCD_SOPS_SECRET = 'sops-age'
 export const ARGOCD_SOPS_KEY = 'keys.txt'
@@ -63,8 +67,7 @@ export function renderArgoCdValues(spec: ClusterSpec, healthChecks: Record<strin
         {
           name: 'install-ksops',
           image: KSOPS_IMAGE,
-          command: ['/bin/sh', '-c'],
-          args: ['echo "Installing KSOPS..."; mv ksops /custom-tools/; mv kustomize /custom-tools/; echo "Done.";'],
+          command: ['/usr/local/bin/ksops', 'install', '--with-kustomize', '/custom-tools'],
           volumeMounts: [{ mountPath: '/custom-tools', name: 'custom-tools' }],
         },
       ],
