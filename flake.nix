@@ -1,7 +1,7 @@
 {
   description = "kindling: the pinned toolchain, the same tools devbox.json names";
 
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.05";
 
   outputs = { self, nixpkgs }:
     let
@@ -23,7 +23,7 @@
             kustomize
             sops
             age
-            go_1_25
+            go_1_26
             git
             jq
           ];
