@@ -1,0 +1,158 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parse, parseAllDocuments } from 'yaml'
+import { CROSSPLANE_PACKAGES, DEFAULTS } from '../../bootstrap/spec/defaults.js'
+import { repoRoot, testSpec } from './support/context.js'
+
+/**
+ * The files that make a fork of this repository look after itself: renovate.json, update pull
+ * requests for the pins under clusters/.
+ */
+
+const read = (file: string): string => readFileSync(path.join(repoRoot, file), 'utf8')
+
+interface CustomManager {
+  customType: string
+  description: string
+  managerFilePatterns: string[]
+  matchStrings: string[]
+  datasourceTemplate: string
+  depNameTemplate?: string
+}
+const renovate = JSON.parse(read('renovate.json')) as Record<string, unknown> & { customManagers: CustomManager[] }
+
+/** Renovate's `/regex/` file patterns, as RegExps. */
+function filePatterns(patterns: string[]): RegExp[] {
+  return patterns.map((pattern) => {
+    expect(pattern).toMatch(/^\/.+\/$/)
+    return new RegExp(pattern.slice(1, -1))
+  })
+}
+
+/** What Renovate's regex manager extracts from a file: it runs each matchString with the `g` flag. */
+function extract(manager: CustomManager, content: string): Record<string, string>[] {
+  return manager.matchStrings.flatMap((source) => [...content.matchAll(new RegExp(source, 'g'))].map((match) => ({ ...match.groups })))
+}
+
+function manager(description: string): CustomManager {
+  const found = renovate.customManagers.find((entry) => entry.description.startsWith(description))
+  if (!found) throw new Error(`renovate.json has no custom manager "${description}"`)
+  return found
+}
+
+const homelab = read('clusters/homelab/cluster.yaml')
+const homelabArgo = read('clusters/homelab-argocd/cluster.yaml')
+
+/** homelab's cluster.yaml with lines added after the line `after` (same indentation rules), still a valid spec. */
+function withLines(text: string, after: string, lines: string): string {
+  expect(text).toContain(`${after}\n`)
+  const edited = text.replace(`${after}\n`, `${after}\n${lines}\n`)
+  const name = /\n {2}name: (\S+)/.exec(edited)![1]!
+  expect(() => testSpec(edited, name)).not.toThrow()
+  return edited
+}
+
+const clusterFolders = readdirSync(path.join(repoRoot, 'clusters'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+
+describe('renovate.json', () => {
+  it('is a Renovate repository config that extends the recommended preset', () => {
+    expect(renovate.$schema).toBe('https://docs.renovatebot.com/renovate-schema.json')
+    expect(renovate.extends).toEqual(['config:recommended'])
+    for (const entry of renovate.customManagers) {
+      expect(entry.customType).toBe('regex')
+      expect(['docker', 'helm', 'github-releases']).toContain(entry.datasourceTemplate)
+      for (const source of entry.matchStrings) expect(source).toMatch(/\(\?<currentValue>/)
+    }
+  })
+
+  it('points the built-in flux, argocd, crossplane and helm-values managers at the files under clusters/', () => {
+    const matches = (manager: string, file: string): boolean =>
+      filePatterns((renovate[manager] as { managerFilePatterns: string[] }).managerFilePatterns).some((pattern) => pattern.test(file))
+    expect(matches('flux', 'clusters/homelab/flux-system/flux-operator.yaml')).toBe(true)
+    expect(matches('flux', 'clusters/homelab/components/crossplane/release.yaml')).toBe(true)
+    expect(matches('argocd', 'clusters/homelab-argocd/argocd/argocd.yaml')).toBe(true)
+    expect(matches('argocd', 'clusters/homelab-argocd/components/crossplane.yaml')).toBe(true)
+    expect(matches('crossplane', 'clusters/homelab/components/crossplane-packages/manifests.yaml')).toBe(true)
+    expect(matches('helm-values', 'clusters/homelab-argocd/argocd/values.yaml')).toBe(true)
+    expect(matches('flux', 'test/unit/render/__golden__/flux/flux-operator.yaml')).toBe(false)
+  })
+
+  it('the files the built-in managers read carry the pins they look for', () => {
+    const operator = parseAllDocuments(read('clusters/homelab/flux-system/flux-operator.yaml')).map((doc) => doc.toJS() as { kind: string; spec: { ref?: { tag?: string } } })
+    expect(operator.find((doc) => doc.kind === 'OCIRepository')?.spec.ref?.tag).toBe(DEFAULTS.gitops.flux.operatorVersion)
+    const argocd = parse(read('clusters/homelab-argocd/argocd/argocd.yaml')) as { spec: { sources: { chart?: string; targetRevision: string }[] } }
+    expect(argocd.spec.sources.find((source) => source.chart === 'argo-cd')?.targetRevision).toBe(DEFAULTS.gitops.argocd.version)
+    expect(read('clusters/homelab/components/crossplane-packages/manifests.yaml')).toContain(`package: ${CROSSPLANE_PACKAGES.providerKubernetes.package}`)
+  })
+
+  it('reads the Flux version of every FluxInstance under clusters/', () => {
+    const flux = manager('FluxInstance')
+    const instances = clusterFolders.map((name) => `clusters/${name}/flux-system/flux-instance.yaml`).filter((file) => existsSync(path.join(repoRoot, file)))
+    expect(instances).not.toEqual([])
+    for (const file of instances) {
+      expect(filePatterns(flux.managerFilePatterns).some((pattern) => pattern.test(file))).toBe(true)
+      expect(extract(flux, read(file))).toEqual([{ currentValue: DEFAULTS.gitops.flux.version }])
+    }
+  })
+
+  it('reads kubernetesVersion and nodeImage from cluster.yaml', () => {
+    const kind = manager('cluster.yaml spec.provider.kubernetesVersion')
+    expect(filePatterns(kind.managerFilePatterns).some((pattern) => pattern.test('clusters/homelab/cluster.yaml'))).toBe(true)
+    expect(extract(kind, homelab)).toEqual([{ currentValue: DEFAULTS.kind.kubernetesVersion }])
+    const digest = `sha256:${'a'.repeat(64)}`
+    const pinned = withLines(homelab, `    kubernetesVersion: ${DEFAULTS.kind.kubernetesVersion}`, `    nodeImage: kindest/node:v1.36.4@${digest}`)
+    expect(extract(kind, pinned)).toEqual([{ currentValue: DEFAULTS.kind.kubernetesVersion }, { depName: 'kindest/node', currentValue: 'v1.36.4', currentDigest: digest }])
+  })
+
+  it('reads the engine version stated in cluster.yaml, for its own engine only', () => {
+    const flux = manager('cluster.yaml spec.gitops.version with engine flux')
+    const argocd = manager('cluster.yaml spec.gitops.version with engine argocd')
+    const operator = manager('cluster.yaml spec.gitops.operatorVersion')
+    expect([flux, argocd, operator].flatMap((entry) => extract(entry, homelab))).toEqual([])
+
+    const fluxSpec = withLines(homelab, '    engine: flux', '    version: 2.9.5\n    operatorVersion: 0.59.0')
+    expect(extract(flux, fluxSpec)).toEqual([{ currentValue: '2.9.5' }])
+    expect(extract(operator, fluxSpec)).toEqual([{ currentValue: '0.59.0' }])
+    expect(extract(argocd, fluxSpec)).toEqual([])
+    const versionFirst = homelab.replace('    engine: flux\n', '    version: 2.9.5\n    engine: flux\n')
+    expect(extract(flux, versionFirst)).toEqual([{ currentValue: '2.9.5' }])
+
+    const argoSpec = withLines(homelabArgo, '    engine: argocd', '    version: 10.1.1')
+    expect(extract(argocd, argoSpec)).toEqual([{ currentValue: '10.1.1' }])
+    expect(extract(flux, argoSpec)).toEqual([])
+  })
+
+  it('reads each component chart version from its own block of cluster.yaml', () => {
+    const crossplane = manager('cluster.yaml spec.components.crossplane.version')
+    const monitoring = manager('cluster.yaml spec.components.monitoring.version')
+    expect(extract(crossplane, homelab)).toEqual([])
+    const spec = withLines(withLines(homelab, '    crossplane:\n      enabled: true', '      version: 2.4.2'), '    monitoring:\n      enabled: true', '      version: 79.5.0')
+    expect(extract(crossplane, spec)).toEqual([{ currentValue: '2.4.2' }])
+    expect(extract(monitoring, spec)).toEqual([{ currentValue: '79.5.0' }])
+    const monitoringOnly = withLines(homelab, '    monitoring:\n      enabled: true', '      version: 79.5.0')
+    expect(extract(crossplane, monitoringOnly)).toEqual([])
+  })
+
+  it('reads every Crossplane package kindling pins, and extra providers named in cluster.yaml', () => {
+    const packages = manager('Crossplane packages')
+    const patterns = filePatterns(packages.managerFilePatterns)
+    expect(patterns.some((pattern) => pattern.test('bootstrap/spec/defaults.ts'))).toBe(true)
+    const pinned = Object.values(CROSSPLANE_PACKAGES).map((entry) => {
+      const [depName, currentValue] = entry.package.split(/:(?=[^:]+$)/)
+      return { depName, currentValue }
+    })
+    expect(extract(packages, read('bootstrap/spec/defaults.ts'))).toEqual(pinned)
+    const extra = withLines(homelab, '    crossplane:\n      enabled: true', '      providers:\n        - name: provider-aws-s3\n          package: xpkg.crossplane.io/crossplane-contrib/provider-aws-s3:v2.1.0')
+    expect(extract(packages, extra)).toEqual([{ depName: 'xpkg.crossplane.io/crossplane-contrib/provider-aws-s3', currentValue: 'v2.1.0' }])
+  })
+
+  it('moves the Flux distribution and its operator in one pull request', () => {
+    const rules = renovate.packageRules as { matchDepNames?: string[]; groupName?: string }[]
+    const flux = rules.find((rule) => rule.groupName === 'Flux')
+    expect(flux?.matchDepNames).toEqual(expect.arrayContaining(['fluxcd/flux2', 'ghcr.io/controlplaneio-fluxcd/charts/flux-operator']))
+    expect(manager('cluster.yaml spec.gitops.operatorVersion').depNameTemplate).toBe('ghcr.io/controlplaneio-fluxcd/charts/flux-operator')
+  })
+})
