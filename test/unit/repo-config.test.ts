@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -6,8 +7,9 @@ import { CROSSPLANE_PACKAGES, DEFAULTS } from '../../bootstrap/spec/defaults.js'
 import { repoRoot, testSpec } from './support/context.js'
 
 /**
- * The files that make a fork of this repository look after itself: renovate.json, update pull
- * requests for the pins under clusters/.
+ * The files that make a fork of this repository look after itself: renovate.json (update pull
+ * requests for the pins under clusters/) and .github/workflows/validate.yml (checks on every pull
+ * request, without cluster credentials).
  */
 
 const read = (file: string): string => readFileSync(path.join(repoRoot, file), 'utf8')
@@ -154,5 +156,70 @@ describe('renovate.json', () => {
     const flux = rules.find((rule) => rule.groupName === 'Flux')
     expect(flux?.matchDepNames).toEqual(expect.arrayContaining(['fluxcd/flux2', 'ghcr.io/controlplaneio-fluxcd/charts/flux-operator']))
     expect(manager('cluster.yaml spec.gitops.operatorVersion').depNameTemplate).toBe('ghcr.io/controlplaneio-fluxcd/charts/flux-operator')
+  })
+})
+
+interface Step {
+  uses?: string
+  run?: string
+  with?: Record<string, unknown>
+}
+interface Workflow {
+  on: Record<string, unknown>
+  permissions: Record<string, string>
+  jobs: Record<string, { permissions?: unknown; steps: Step[] }>
+}
+
+describe('.github/workflows/validate.yml', () => {
+  const text = read('.github/workflows/validate.yml')
+  const workflow = parse(text) as Workflow
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps)
+  const script = steps.map((step) => step.run ?? '').join('\n')
+
+  it('runs on every pull request, with read-only access to the repository and nothing else', () => {
+    expect(Object.keys(workflow.on)).toContain('pull_request')
+    expect(workflow.permissions).toEqual({ contents: 'read' })
+    for (const job of Object.values(workflow.jobs)) expect(job.permissions).toBeUndefined()
+  })
+
+  it('references no secret, token or kubeconfig, and keeps no Git credentials', () => {
+    expect(text).not.toMatch(/secrets\.|github\.token|GITHUB_TOKEN|kubeconfig|KUBECONFIG|kubectl/i)
+    for (const step of steps.filter((entry) => entry.uses?.startsWith('actions/checkout@'))) expect(step.with?.['persist-credentials']).toBe(false)
+  })
+
+  it('pins every action to a commit, with its version beside it', () => {
+    const uses = [...text.matchAll(/uses: (\S+)(.*)/g)]
+    expect(uses.length).toBeGreaterThan(0)
+    for (const [, ref, comment] of uses) {
+      expect(ref).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/)
+      expect(comment).toMatch(/# v\d+\.\d+\.\d+$/)
+    }
+  })
+
+  it('builds every kustomization folder under clusters/, each component folder included', () => {
+    const listing = script.split('\n').find((line) => line.trim().startsWith('folders=$('))
+    expect(listing).toBeDefined()
+    const folders = execFileSync('bash', ['-c', `${listing!.trim()}\nprintf '%s\\n' "$folders"`], { cwd: repoRoot, encoding: 'utf8' }).trim().split('\n')
+    for (const name of clusterFolders) {
+      expect(folders).toContain(`clusters/${name}`)
+      const components = path.join(repoRoot, 'clusters', name, 'components')
+      const componentFolders = readdirSync(components, { withFileTypes: true }).filter((entry) => entry.isDirectory() && existsSync(path.join(components, entry.name, 'kustomization.yaml')))
+      expect(componentFolders).not.toEqual([])
+      for (const entry of componentFolders) expect(folders).toContain(`clusters/${name}/components/${entry.name}`)
+    }
+    expect(script).toMatch(/kustomize build "\$dir"/)
+    expect(script).toMatch(/kubeconform -strict/)
+    expect(script).toMatch(/-schema-location default -schema-location "\$CRD_SCHEMAS"/)
+  })
+
+  it('checks each cluster.yaml against the JSON Schema kindling generates', () => {
+    expect(script).toMatch(/check-jsonschema --schemafile bootstrap\/spec\/cluster\.schema\.json clusters\/\*\/cluster\.yaml/)
+  })
+
+  it('pins its tools by version', () => {
+    expect(text).toMatch(/KUSTOMIZE_VERSION: v\d+\.\d+\.\d+\n/)
+    expect(text).toMatch(/KUBECONFORM_VERSION: v\d+\.\d+\.\d+\n/)
+    expect(text).toMatch(/CHECK_JSONSCHEMA_VERSION: \d+\.\d+\.\d+\n/)
+    expect(text).toMatch(/CRDs-catalog\/[0-9a-f]{40}\//)
   })
 })
