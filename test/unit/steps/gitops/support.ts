@@ -28,7 +28,7 @@ export function removeTempDirs(): void {
 }
 
 export function specYaml(name: string, gitops: string, repository: string, sops = true, components = true): string {
-  const off = components ? '' : 'components:\n  crossplane:\n    enabled: false\n  monitoring:\n    enabled: false\n'
+  const off = components ? '' : 'components:\n  crossplane:\n    enabled: false\n  monitoring:\n    enabled: false\n  apps:\n    enabled: false\n'
   return specText({ name, gitops, repository, extra: `${off}secrets:\n  sops:\n    enabled: ${sops}\n    ageKeyFile: AGE_KEY_FILE` })
 }
 
