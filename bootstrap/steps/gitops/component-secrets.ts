@@ -75,8 +75,9 @@ async function checkSecrets(ctx: StepContext, all: readonly GeneratedSecret[]): 
   return { state: 'todo', detail: pending.map((entry) => `Secret ${entry.secret.namespace}/${entry.secret.name}: ${entry.why}`).join('; '), found: pending }
 }
 
-async function planSecrets(ctx: StepContext, all: readonly GeneratedSecret[], found?: Pending[]): Promise<Action[]> {
-  const pending = found ?? (await findPending(ctx, all))
+function planSecrets(ctx: StepContext, all: readonly GeneratedSecret[], found?: Pending[]): Action[] {
+  // Without what check found (a dry run before the cluster exists), every Secret is planned as new.
+  const pending = found ?? all.map((secret): Pending => ({ secret, live: {}, why: 'not checked' }))
   return pending.map((entry): Action => ({
     type: 'apply',
     // The namespace first: the Secret must exist before the chart that reads it is installed.
