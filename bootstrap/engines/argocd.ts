@@ -16,6 +16,7 @@ import {
 } from '../render/argocd.js'
 import { renderArgoComponentFiles, renderArgoHealthCustomizations } from '../render/argocd-components.js'
 import { readinessRules } from '../render/component-files.js'
+import { renderArgoCdMonitoring } from '../render/monitoring/argocd.js'
 import { OWNED_HEADER, VALUES_HEADER, yamlDocs, type RepoFile } from '../render/repo-files.js'
 import { argoRepoSecretRef, renderArgoRepoSecret } from '../render/secrets.js'
 import { renderArgoRootApp } from '../render/sync.js'
@@ -114,4 +115,6 @@ export const argocdEngine: Engine = {
     // A chart Application's revision is the chart version, not a commit.
     return [{ ref, condition: applicationSyncedAt(component.source.type === 'chart' ? undefined : sha), timeoutMs, explain: unhealthyArgo }]
   },
+
+  monitoring: renderArgoCdMonitoring,
 }

@@ -2,6 +2,7 @@ import type { ComponentDescription } from '../components/component.js'
 import type { RunFacts } from '../engine/facts.js'
 import type { Wait } from '../engine/step.js'
 import type { KubeClient, KubeObject } from '../kube/client.js'
+import type { MonitoringSet } from '../render/monitoring/objects.js'
 import type { RepoFile } from '../render/repo-files.js'
 import type { RepoCredentials } from '../render/secrets.js'
 import type { ClusterSpec, EngineName } from '../spec/load.js'
@@ -75,4 +76,10 @@ export interface Engine {
   componentFiles(spec: ClusterSpec, components: readonly ComponentDescription[]): RepoFile[]
   /** The engine's sync object of one component, watched until it reports `sha` applied and healthy. */
   componentWaits(spec: ClusterSpec, component: ComponentDescription, sha: string, timeoutMs: number): Wait[]
+
+  /**
+   * How the monitoring components watch this engine: its scrape monitors, alert rules on failed,
+   * suspended or stalled syncs, its dashboard, and the kube-state-metrics entries for its kinds.
+   */
+  monitoring(spec: ClusterSpec): MonitoringSet
 }

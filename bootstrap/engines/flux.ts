@@ -16,6 +16,7 @@ import {
   renderFluxSystemKustomization,
 } from '../render/flux.js'
 import { renderFluxComponentFiles, renderFluxComponentSync } from '../render/flux-components.js'
+import { renderFluxMonitoring } from '../render/monitoring/flux.js'
 import { desiredContent, OWNED_HEADER, VALUES_HEADER, yamlDocs, type Pin, type RepoFile } from '../render/repo-files.js'
 import { renderFluxRepoSecret } from '../render/secrets.js'
 import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET, renderFluxSync } from '../render/sync.js'
@@ -145,4 +146,6 @@ export const fluxEngine: Engine = {
     const ref: ObjectRef = { apiVersion: sync.apiVersion, kind: sync.kind, name: sync.metadata.name, namespace: sync.metadata.namespace }
     return [{ ref, condition: fluxReadyAt(sha, 'lastAppliedRevision'), timeoutMs, explain: unhealthyFlux }]
   },
+
+  monitoring: renderFluxMonitoring,
 }
