@@ -42,7 +42,9 @@ export const DEFAULTS = {
         hetzner: { credentialsSecret: 'hetzner-credentials' },
       },
     },
-    monitoring: { version: '79.5.0' },
+    // prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (2026-08-21), the newest:
+    // prometheus-operator v0.93.1, Grafana chart 12.11.1, kube-state-metrics chart 8.4.0 (KSM 2.20.0).
+    monitoring: { version: '88.5.3' },
   },
   secrets: {
     ageKeyDir: '~/.config/kindling/age',

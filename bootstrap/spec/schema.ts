@@ -198,6 +198,12 @@ const components = z.strictObject({
           adminPasswordEnv: envName.optional().describe('Environment variable with the Grafana admin password; generated when absent.'),
         })
         .default({ enabled: true }),
+      controlPlaneTargets: z
+        .boolean()
+        .optional()
+        .describe(
+          'Scrape kube-controller-manager, kube-scheduler, etcd and kube-proxy. Default: on for an existing cluster, off on kind (its kubeadm binds them to 127.0.0.1 inside the node). Set false on managed clusters (AKS, EKS, GKE): their control plane is not reachable from the cluster.',
+        ),
     })
     .default({ enabled: true, version: DEFAULTS.components.monitoring.version, grafana: { enabled: true } }),
 })
@@ -273,6 +279,13 @@ export const clusterSpecSchema = z
     }
     if (repo.auth.type === 'none' && isSshUrl) {
       ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'auth'], message: 'an SSH URL needs auth type ssh (a deploy key)' })
+    }
+    if (provider.type === 'kind' && doc.spec.components.monitoring.controlPlaneTargets) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec', 'components', 'monitoring', 'controlPlaneTargets'],
+        message: 'kind binds kube-controller-manager, kube-scheduler, etcd metrics and kube-proxy to 127.0.0.1 inside the node, so Prometheus cannot scrape them; leave it unset or false on kind',
+      })
     }
     checkCrossplane(doc.spec.components.crossplane, (path, message) => ctx.addIssue({ code: 'custom', path: ['spec', 'components', 'crossplane', ...path], message }))
   })

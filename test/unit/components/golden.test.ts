@@ -6,7 +6,10 @@ import type { ComponentDescription } from '../../../bootstrap/components/compone
 import { crossplane } from '../../../bootstrap/components/crossplane.js'
 import { crossplaneConfig } from '../../../bootstrap/components/crossplane-config.js'
 import { crossplanePackages } from '../../../bootstrap/components/crossplane-packages.js'
+import { monitoring } from '../../../bootstrap/components/monitoring.js'
+import { monitoringConfig } from '../../../bootstrap/components/monitoring-config.js'
 import { postgres } from '../../../bootstrap/components/postgres.js'
+import { goldenSpec } from '../steps/gitops/support.js'
 import { ALL_CLOUDS, crossplaneSpec } from './support.js'
 
 /** A description as YAML; a health check's condition is shown by what it waits for. */
@@ -28,5 +31,12 @@ describe('component descriptions, every cloud on', () => {
   const spec = crossplaneSpec(ALL_CLOUDS)
   it.each([crossplane, crossplanePackages, crossplaneConfig, postgres].map((component) => [component.name, component] as const))('describe %s as in its golden file', async (name, component) => {
     await expectGolden(describeAsYaml(component.describe(spec)), `__golden__/${name}.yaml`)
+  })
+})
+
+describe('monitoring descriptions, which differ by engine', () => {
+  it.each(['flux', 'argocd'] as const)('describe monitoring and monitoring-config with %s as in their golden files', async (engine) => {
+    const spec = goldenSpec(engine, { clouds: true })
+    for (const component of [monitoring, monitoringConfig]) await expectGolden(describeAsYaml(component.describe(spec)), `__golden__/${component.name}-${engine}.yaml`)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { COMPONENTS, enabledComponents } from '../../../bootstrap/components/registry.js'
+import { allComponents, enabledComponents } from '../../../bootstrap/components/registry.js'
 import { engineOf } from '../../../bootstrap/engines/index.js'
 import { componentDir } from '../../../bootstrap/render/component-files.js'
 import { goldenSpec } from '../steps/gitops/support.js'
@@ -17,7 +17,7 @@ describe.each(['flux', 'argocd'] as const)('component files through %s', (engine
   const own = files.filter((file) => ![...shared].some((dir) => file.path.startsWith(dir)))
 
   it('cover every registered component', () => {
-    for (const component of COMPONENTS) expect(files.some((file) => file.path.startsWith(`clusters/lab/components/${component.name}`))).toBe(true)
+    for (const component of allComponents()) expect(files.some((file) => file.path.startsWith(`clusters/lab/components/${component.name}`))).toBe(true)
   })
 
   it.each(own.map((file) => [file.path.replace('clusters/lab/', ''), file] as const))('render %s as in its golden file', async (relative, file) => {
