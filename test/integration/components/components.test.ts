@@ -33,6 +33,7 @@ const CRD_SETS: [set: string, pkg?: string][] = [
   ['provider-azure', 'provider-azure-dbforpostgresql'],
   ['provider-gcp', 'provider-gcp-sql'],
   ['provider-terraform', 'provider-terraform'],
+  ['prometheus-operator'],
 ]
 
 /**
@@ -108,7 +109,7 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
     // The cluster folder (engine objects and one sync object per component), then each component folder as its sync object reads it.
     const folders = [clusterDir, ...components.filter((component) => engine === 'flux' || component.source.type !== 'chart').map((component) => path.join(root, componentDir(spec, component)))]
     objects = folders.flatMap(kustomize)
-    for (const name of [engineOf(spec).namespace, 'crossplane-system']) {
+    for (const name of [engineOf(spec).namespace, 'crossplane-system', 'monitoring']) {
       if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name })) continue
       await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kindling.test/created-by': 'components' } } })
       createdNamespaces.push(name)
@@ -143,6 +144,22 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
         'Composition/postgres-gcp',
         'Composition/postgres-hetzner',
         'Deployment/podinfo',
+      ]),
+    )
+  })
+
+  it('holds kube-prometheus-stack, the monitors of the engine and of Crossplane, their alert rules and dashboards', () => {
+    const kinds = objects.map((object) => `${object.kind}/${object.metadata.name}`)
+    const engineKinds = engine === 'flux' ? ['HelmRelease/monitoring', 'Kustomization/monitoring-config', 'PodMonitor/flux-controllers'] : ['Application/monitoring', 'Application/monitoring-config', 'ServiceMonitor/argocd-application-controller']
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        ...engineKinds,
+        `PrometheusRule/${engine}`,
+        `ConfigMap/${engine}-dashboard`,
+        'PodMonitor/crossplane',
+        'PodMonitor/crossplane-providers',
+        'PrometheusRule/crossplane',
+        'ConfigMap/crossplane-dashboard',
       ]),
     )
   })
