@@ -5,7 +5,7 @@ import { DASHBOARD_LABEL, MONITORING_NAMESPACE } from '../render/monitoring/obje
 import { mergeStateMetrics, stateMetricsValues, type StateMetrics } from '../render/monitoring/state-metrics.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { contextOf } from '../steps/connect.js'
-import type { Component, GeneratedSecret, HealthCheck } from './component.js'
+import type { Component, GeneratedSecret, HealthCheck, ReadinessRule } from './component.js'
 
 /**
  * The Helm release name. The chart names its objects `<release>` when the release name contains
@@ -95,13 +95,20 @@ function grafanaSecret(spec: ClusterSpec): GeneratedSecret {
   }
 }
 
+/**
+ * While no Prometheus pod is ready yet the operator sets `Available=False` (reason NoPodReady,
+ * pkg/operator/statefulset_reporter.go at v0.93.0), which Argo CD's built-in check calls Degraded
+ * (resource_customizations/monitoring.coreos.com/Prometheus/health.lua at v3.2.0 and v3.4.4), and
+ * a Degraded Application fails the health gate at once. As a readiness rule it is Progressing
+ * until Available=True instead.
+ */
+const PROMETHEUS_READINESS: ReadinessRule = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', condition: 'Available' }
+
 const deployment = (name: string): HealthCheck => ({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: MONITORING_NAMESPACE }, condition: deploymentAvailable })
 
 /**
  * The Prometheus resource reports `Available=True` once its pods are ready (prometheus-operator
- * pkg/apis/monitoring/v1/types.go at v0.93.0: condition types Available, Reconciled); Argo CD's
- * built-in health check reads the same condition (argoproj/argo-cd
- * resource_customizations/monitoring.coreos.com/Prometheus/health.lua at v3.2.0 and v3.4.4).
+ * pkg/apis/monitoring/v1/types.go at v0.93.0: condition types Available, Reconciled).
  */
 function health(spec: ClusterSpec): HealthCheck[] {
   return [
@@ -149,7 +156,7 @@ export const monitoring: Component = {
       dependsOn: [],
       source: { type: 'chart', repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version, releaseName: RELEASE, values: values(spec) },
       health: health(spec),
-      readiness: [],
+      readiness: [PROMETHEUS_READINESS],
       ...(spec.components.monitoring.grafana.enabled ? { secrets: [grafanaSecret(spec)] } : {}),
       summary: summary(spec),
     }

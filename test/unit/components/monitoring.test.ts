@@ -106,6 +106,13 @@ describe('monitoring on kind and on real clusters', () => {
     ])
   })
 
+  it('has Argo CD wait while Prometheus starts instead of calling it Degraded', () => {
+    expect(monitoring.describe(spec()).readiness).toEqual([{ apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', condition: 'Available' }])
+    const specification = spec({ engine: 'argocd' })
+    const values = engineOf(specification).files(specification).find((file) => file.path.endsWith('argocd/values.yaml'))!
+    expect(values.content).toContain('resource.customizations.health.monitoring.coreos.com_Prometheus')
+  })
+
   it('is off, with its monitors, when the spec turns monitoring off', () => {
     const off = spec({ monitoring: 'enabled: false' })
     expect([monitoring, monitoringConfig].map((component) => component.enabled(off))).toEqual([false, false])

@@ -62,6 +62,7 @@ describe('Argo CD renderers', () => {
       'resource.customizations.health.pkg.crossplane.io_Provider',
       'resource.customizations.health.pkg.crossplane.io_Function',
       'resource.customizations.health.apiextensions.crossplane.io_CompositeResourceDefinition',
+      'resource.customizations.health.monitoring.coreos.com_Prometheus',
     ])
     expect(values.configs.cm['resource.customizations.health.pkg.crossplane.io_Provider']).toContain('c.type == "Healthy" and c.status == "True" then hs.status = "Healthy"')
   })
