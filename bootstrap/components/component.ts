@@ -91,6 +91,11 @@ export interface ComponentDescription {
   extraFiles?: ExtraFile[]
   /** Secrets the bootstrap makes in the cluster before the engine installs the component. */
   secrets?: GeneratedSecret[]
+  /**
+   * Fields another controller sets after install (a webhook's caBundle): not drift. Argo CD
+   * ignores them; Flux's HelmRelease does not compare them in the first place.
+   */
+  driftIgnored?: { group: string; kind: string; jqPathExpressions: string[] }[]
   /** Lines for the end-of-run summary: what runs where, how to use it. */
   summary?: string[]
 }

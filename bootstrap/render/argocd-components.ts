@@ -26,14 +26,21 @@ export function renderArgoComponentApp(spec: ClusterSpec, component: ComponentDe
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name: component.name, namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': String(wave) } },
+    metadata: {
+      name: component.name,
+      namespace: ARGOCD_NAMESPACE,
+      // Server-side diff (stable since Argo CD 3.1) compares what the API server would store, so
+      // CRD defaults do not show as drift and keep the Application OutOfSync forever.
+      annotations: { 'argocd.argoproj.io/sync-wave': String(wave), 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true' },
+    },
     spec: {
       project: 'default',
       source,
       destination: { server: 'https://kubernetes.default.svc', namespace: component.namespace },
+      ...(component.driftIgnored?.length ? { ignoreDifferences: component.driftIgnored } : {}),
       syncPolicy: {
         automated: { prune: true, selfHeal: true },
-        syncOptions: SYNC_OPTIONS,
+        syncOptions: component.driftIgnored?.length ? [...SYNC_OPTIONS, 'RespectIgnoreDifferences=true'] : SYNC_OPTIONS,
         // Providers report Healthy minutes after they are applied; retry rather than fail the sync.
         retry: { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
       },

@@ -78,11 +78,21 @@ describe('components through Argo CD', () => {
     const files = fileMap('argocd')
     const [operator] = docs(files.get('clusters/lab/components/operator.yaml')!.content)
     const [pkgs] = docs(files.get('clusters/lab/components/operator-packages.yaml')!.content)
-    expect(operator!.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '0' })
-    expect(pkgs!.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' })
+    expect(operator!.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '0', 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true' })
+    expect(pkgs!.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1', 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true' })
     expect(operator!.spec.source).toEqual({ repoURL: 'https://charts.example.com/stable', chart: 'operator', targetRevision: '1.2.3', helm: { releaseName: 'operator', valuesObject: { metrics: { enabled: true } } } })
     expect(pkgs!.spec.source).toEqual({ repoURL: 'https://github.com/example/lab.git', targetRevision: 'main', path: 'clusters/lab/components/operator-packages' })
     expect(pkgs!.spec).toMatchObject({ syncPolicy: { syncOptions: expect.arrayContaining(['SkipDryRunOnMissingResource=true']) } })
+  })
+
+  it('lets Argo CD ignore fields another controller sets after install, and only for components that name them', () => {
+    const spec = goldenSpec('argocd')
+    const ignored = [{ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] }]
+    const files = engineOf(spec).componentFiles(spec, [{ ...chart, driftIgnored: ignored }, packages])
+    const [app] = docs(files.find((file) => file.path.endsWith('components/operator.yaml'))!.content)
+    expect(app!.spec).toMatchObject({ ignoreDifferences: ignored, syncPolicy: { syncOptions: expect.arrayContaining(['RespectIgnoreDifferences=true']) } })
+    const [other] = docs(files.find((file) => file.path.endsWith('components/operator-packages.yaml'))!.content)
+    expect(other!.spec).not.toHaveProperty('ignoreDifferences')
   })
 
   it('reads the same component folder as Flux for manifests', () => {
