@@ -2,7 +2,8 @@
 # Builds the control-plane programs the integration tests run as local
 # processes (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 # kwok) from their upstream Go modules, once, into a cache outside the repo,
-# then Crossplane core with crossplane.sh (its own cache entry, see there):
+# then Crossplane core with crossplane.sh and Flux's source-controller and
+# kustomize-controller with flux.sh (their own cache entries, see there):
 #
 #   ${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}/controlplane/
 #     k8s-<v>-etcd-<v>-kwok-<v>/bin/   the five static binaries
@@ -15,9 +16,9 @@
 # the same versions (go/sync.sh rewrites them). When the binaries for the
 # current versions already exist and report the right version, nothing is
 # built. Progress goes to stderr; the LAST line of stdout is the bin directory
-# of the control-plane programs (crossplane.sh prints Crossplane's own).
+# of the control-plane programs (crossplane.sh and flux.sh print their own).
 #
-# Usage: test/controlplane/build.sh [--force]   (--force rebuilds Crossplane too)
+# Usage: test/controlplane/build.sh [--force]   (--force rebuilds Crossplane and Flux too)
 set -euo pipefail
 
 # Everything except the final result goes to stderr.
@@ -101,14 +102,18 @@ if (( ${#mismatch[@]} > 0 )); then
   die "the go.mod files do not match versions.env; run test/controlplane/go/sync.sh and commit go.mod/go.sum"
 fi
 
-# Crossplane core, then the result line. crossplane.sh's own result goes to
+# Crossplane core and Flux's controllers, then the result line. crossplane.sh's own result goes to
 # stderr with the rest of the progress (stdout is stderr here).
-# KINDLING_SKIP_CROSSPLANE=1 leaves Crossplane out (e.g. to time the control plane alone).
+# KINDLING_SKIP_CROSSPLANE=1 leaves Crossplane out, KINDLING_SKIP_FLUX=1 Flux's
+# controllers (e.g. to time the control plane alone).
 finish() { # message
   local args=()
   (( force )) && args+=(--force)
   if [[ "${KINDLING_SKIP_CROSSPLANE:-}" != 1 ]]; then
     bash "$here/crossplane.sh" "${args[@]}" || die "building Crossplane failed (test/controlplane/crossplane.sh)"
+  fi
+  if [[ "${KINDLING_SKIP_FLUX:-}" != 1 ]]; then
+    bash "$here/flux.sh" "${args[@]}" || die "building Flux's controllers failed (test/controlplane/flux.sh)"
   fi
   log "$1"
   echo "$bin" >&3

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Builds Flux's source-controller and kustomize-controller from their upstream Go
+# modules, once, into a cache outside the repo, keyed by the Flux version:
+#
+#   ${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}/flux/
+#     <FLUX_VERSION>/bin/source-controller
+#     <FLUX_VERSION>/bin/kustomize-controller
+#     <FLUX_VERSION>/build-info
+#     .build.lock                             one build at a time
+#
+# The versions come from versions.env (FLUX_VERSION and the two controller
+# versions its manifests name); go/flux-source-controller and
+# go/flux-kustomize-controller must require the same (go/sync.sh flux rewrites
+# them). The controllers have no version flag: the cached binaries are checked
+# with `go version -m`, which reads the module versions linked into them. The Go
+# module and build caches are shared with build.sh. Progress goes to stderr; the
+# LAST line of stdout is the bin directory.
+#
+# Usage: test/controlplane/flux.sh [--force]
+set -euo pipefail
+
+exec 3>&1 1>&2
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+force=0
+case "${1:-}" in
+  "") ;;
+  --force) force=1 ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&3; exit 0 ;;
+  *) echo "flux.sh: unknown argument: $1" >&2; exit 2 ;;
+esac
+
+log() { echo "flux: $*" >&2; }
+die() { echo "flux: error: $*" >&2; exit 1; }
+
+# shellcheck source-path=SCRIPTDIR source=versions.env
+source "$here/versions.env"
+for v in FLUX_VERSION FLUX_SOURCE_CONTROLLER_VERSION FLUX_KUSTOMIZE_CONTROLLER_VERSION; do
+  [[ "${!v:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "$v in versions.env must look like v1.2.3 (got '${!v:-}')"
+done
+
+kindling_cache="${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}"
+cache_root="$kindling_cache/flux"
+out="$cache_root/$FLUX_VERSION"
+bin="$out/bin"
+
+# name module version: the controllers, as parallel lists.
+names=(source-controller kustomize-controller)
+modules=(github.com/fluxcd/source-controller github.com/fluxcd/kustomize-controller)
+versions=("$FLUX_SOURCE_CONTROLLER_VERSION" "$FLUX_KUSTOMIZE_CONTROLLER_VERSION")
+
+# --- go.mod must pin what versions.env says ------------------------------------
+for i in 0 1; do
+  gomod="$here/go/flux-${names[i]}/go.mod"
+  [[ -f "$gomod" && -s "${gomod%.mod}.sum" ]] || die "go/flux-${names[i]}/go.mod or go.sum is missing; run test/controlplane/go/sync.sh flux"
+  got="$(awk -v m="${modules[i]}" '
+    /^require[ \t]*\(/ { inreq = 1; next }
+    inreq && /^\)/    { inreq = 0; next }
+    $1 == "require" && $2 == m { print $3; exit }
+    inreq && $1 == m           { print $2; exit }
+  ' "$gomod")"
+  [[ "$got" == "${versions[i]}" ]] \
+    || die "go/flux-${names[i]}/go.mod requires ${modules[i]} ${got:-<nothing>}, versions.env says ${versions[i]}; run test/controlplane/go/sync.sh flux"
+done
+
+# --- is the cache already good? -------------------------------------------------
+verify() { # dir
+  local d="$1" i got
+  for i in 0 1; do
+    [[ -x "$d/bin/${names[i]}" ]] || { log "missing $d/bin/${names[i]}"; return 1; }
+    got="$(go version -m "$d/bin/${names[i]}" 2>&1 | awk -v m="${modules[i]}" '($1 == "mod" || $1 == "dep") && $2 == m { print $3 }')"
+    [[ "$got" == "${versions[i]}" ]] || { log "${names[i]} was built from ${modules[i]} '${got}', expected ${versions[i]}"; return 1; }
+  done
+}
+
+command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build Flux's controllers)"
+
+if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+  log "cached: $bin"
+  echo "$bin" >&3
+  exit 0
+fi
+
+# --- build ------------------------------------------------------------------------
+mkdir -p "$cache_root"
+if command -v flock >/dev/null; then
+  exec 9>"$cache_root/.build.lock"
+  if ! flock -n 9; then
+    log "another build holds $cache_root/.build.lock; waiting"
+    flock 9
+  fi
+  if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+    log "cached (built by another process): $bin"
+    echo "$bin" >&3
+    exit 0
+  fi
+fi
+
+export GOMODCACHE="$kindling_cache/controlplane/gomod"
+export GOCACHE="$kindling_cache/controlplane/gocache"
+export GOFLAGS="-modcacherw -mod=readonly -buildvcs=false"
+export GOWORK=off
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
+jobs="${KINDLING_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+tmp="$(mktemp -d "$cache_root/.tmp-$FLUX_VERSION.XXXXXX")"
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$tmp/bin"
+
+log "building Flux $FLUX_VERSION controllers with $(go env GOVERSION), -p $jobs, into $out"
+start=$SECONDS
+for i in 0 1; do
+  log "go build ${modules[i]}@${versions[i]}"
+  t=$SECONDS
+  (cd "$here/go/flux-${names[i]}" && go build -trimpath -p "$jobs" -ldflags "-s -w" \
+    -o "$tmp/bin/${names[i]}" "${modules[i]}")
+  log "  done in $((SECONDS - t))s"
+done
+
+verify "$tmp" || die "the freshly built controllers do not carry the expected module versions"
+
+{
+  echo "flux=$FLUX_VERSION"
+  echo "source-controller=$FLUX_SOURCE_CONTROLLER_VERSION"
+  echo "kustomize-controller=$FLUX_KUSTOMIZE_CONTROLLER_VERSION"
+  echo "go=$(go env GOVERSION)"
+  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "build_seconds=$((SECONDS - start))"
+  for n in "${names[@]}"; do
+    echo "sum_flux-$n/go.sum=$(sha256sum "$here/go/flux-$n/go.sum" | cut -d' ' -f1)"
+  done
+} > "$tmp/build-info"
+chmod 755 "$tmp"
+
+if [[ -e "$out" ]]; then
+  old="$(mktemp -d "$cache_root/.old-$FLUX_VERSION.XXXXXX")"
+  mv -T "$out" "$old/entry"
+  mv -T "$tmp" "$out"
+  rm -rf "$old"
+else
+  mv -T "$tmp" "$out"
+fi
+trap - EXIT
+log "built: $bin"
+echo "$bin" >&3
