@@ -118,6 +118,7 @@ export async function startFlux(options: FluxOptions): Promise<RunningFlux> {
   const dir = runDir('flux')
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(path.join(dir, 'storage'), { recursive: true })
+  mkdirSync(path.join(dir, 'tmp'))
   const children: Child[] = []
   const forget = killChildrenOnExit(children)
   let stopped = false
@@ -132,7 +133,9 @@ export async function startFlux(options: FluxOptions): Promise<RunningFlux> {
   try {
     const [storagePort, sourceMetrics, sourceHealth, kustomizeMetrics, kustomizeHealth] = (await Promise.all(Array.from({ length: 5 }, freePort))) as [number, number, number, number, number]
     const storageAddr = `127.0.0.1:${storagePort}`
-    const env = { ...process.env, ...options.env, KUBECONFIG: options.kubeconfigFile, RUNTIME_NAMESPACE: 'flux-system' }
+    // Their own TMPDIR (kustomize-controller builds in temp folders): nothing else on the machine
+    // that tidies /tmp can pull a folder from under a build, and stop() removes them all.
+    const env = { ...process.env, ...options.env, KUBECONFIG: options.kubeconfigFile, RUNTIME_NAMESPACE: 'flux-system', TMPDIR: path.join(dir, 'tmp') }
     const common = ['--enable-leader-election=false', '--watch-all-namespaces=true', '--log-level=info', '--log-encoding=console']
     const source = startChild(dir, 'source-controller', path.join(bin, 'source-controller'), [
       `--storage-path=${path.join(dir, 'storage')}`,

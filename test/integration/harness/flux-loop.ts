@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { stringify } from 'yaml'
+import { newFacts } from '../../../bootstrap/engine/facts.js'
+import { runSteps, type RunReport } from '../../../bootstrap/engine/run.js'
+import type { Step, StepContext } from '../../../bootstrap/engine/step.js'
+import { runWaits } from '../../../bootstrap/engine/waits.js'
+import { engineOf } from '../../../bootstrap/engines/index.js'
+import type { KubeClient, KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
+import { conditionTrue, deleted } from '../../../bootstrap/kube/conditions.js'
+import { MANAGED_BY } from '../../../bootstrap/render/labels.js'
+import { renderSopsConfig } from '../../../bootstrap/render/secrets.js'
+import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
+import { engineFiles } from '../../../bootstrap/steps/gitops/engine.js'
+import { gitopsSteps } from '../../../bootstrap/steps/gitops/index.js'
+import { fileWrites, rootSyncFiles } from '../../../bootstrap/steps/gitops/repo.js'
+import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
+import { Redactor } from '../../../bootstrap/tools/secrets.js'
+import { clusterStub, removeTempDirs, tempRepo } from '../../unit/steps/gitops/support.js'
+import { specText } from '../../unit/support/context.js'
+import { generateAgeIdentity } from './age-identity.js'
+import { upstreamCrds } from './crossplane.js'
+import { startFlux, type RunningFlux } from './flux.js'
+import { startFluxOperatorStandIn } from './flux-operator-stand-in.js'
+import { GitCheckout } from './git-checkout.js'
+import { startGitServer, type GitServer } from './git-server.js'
+
+// The real loop: Flux's own source-controller and kustomize-controller, built from their Go modules,
+// run as local processes and reconcile a Git server on loopback (git http-backend over HTTPS with
+// Basic auth). kindling's own GitOps steps run against them; only two steps are stood in for, named
+// as such: `cluster` (the control plane is the test's) and `engine` (flux-operator and its chart
+// cannot be pulled here). For the same reason the status of flux-operator's own objects in
+// kindling's flux-system/ folder comes from a stand-in (flux-operator-stand-in.ts).
+
+export const LOOP_NAME = 'loop'
+export const DEMO_NS = 'loop-demo'
+const TOKEN_ENV = 'KINDLING_TEST_GIT_TOKEN'
+// The spec's default username for HTTPS tokens (repository.auth.username).
+const GIT_USER = 'git'
+const FLUX_CRD_SETS = ['flux-source-controller', 'flux-kustomize-controller', 'flux-helm-controller', 'flux-operator']
+
+const crdRef = (name: string): ObjectRef => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name })
+
+/** The demo app under clusters/loop/demo/: a namespace, a ConfigMap and a Deployment kwok runs. */
+export function demoFiles(greeting: string, extra = false): Record<string, string> {
+  const objects: KubeObject[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEMO_NS } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: DEMO_NS }, data: { greeting } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: DEMO_NS },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        // kwok runs the Pod on a simulated node, so the Deployment becomes Available for real.
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.k8s.io/pause:3.10' }] } },
+      },
+    },
+    ...(extra ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: DEMO_NS }, data: { added: 'by the bad change' } }] : []),
+  ]
+  return {
+    [`clusters/${LOOP_NAME}/demo/kustomization.yaml`]: stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['objects.yaml'] }),
+    [`clusters/${LOOP_NAME}/demo/objects.yaml`]: objects.map((object) => stringify(object)).join('---\n'),
+  }
+}
+
+export interface FluxLoop {
+  spec: ClusterSpec
+  git: GitServer
+  flux: RunningFlux
+  checkout: GitCheckout
+  /** The token the Git server wants; must never show in kindling's output. */
+  token: string
+  /** kindling's bootstrap steps, `cluster` and `engine` stood in for. */
+  steps(): Step[]
+  context(logs?: string[]): StepContext
+  bootstrap(logs?: string[]): Promise<RunReport>
+  /** Ask Flux to reconcile now (what the health gate does), then wait until `sha` is applied and Ready. */
+  syncTo(sha: string, timeoutMs?: number): Promise<void>
+  /** Wait until `sha` is applied and Ready without asking: Flux notices at its next poll. */
+  waitApplied(sha: string, timeoutMs?: number): Promise<void>
+  writeAll(files: Record<string, string>): void
+  /** Remove what was added (namespaces, CRDs), stop the controllers and the Git server. */
+  stop(): Promise<void>
+}
+
+/**
+ * Start the loop against a running control plane: Flux's CRDs, the controllers, the stand-in, the
+ * Git server, and a repository as a user has it after kindling wrote its files and they were
+ * pushed (plus a demo app). `setEnv` sets what kindling reads from the environment (the token,
+ * GIT_SSL_CAINFO, HOME): vi.stubEnv in tests.
+ */
+export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile: string; context: string; setEnv: (key: string, value: string) => void; log?: (line: string) => void }): Promise<FluxLoop> {
+  const { kube } = options
+  const log = options.log ?? (() => {})
+  const token = `test-${randomBytes(12).toString('hex')}`
+  // A real age key: Flux loads it (the fixed one the played-engine tests use has no valid checksum).
+  const age = generateAgeIdentity()
+  const addedCrds: string[] = []
+  const cleanups: (() => Promise<void>)[] = []
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  }
+
+  try {
+    const git = await startGitServer({ username: GIT_USER, token })
+    cleanups.push(() => git.stop())
+
+    // What `helm install --create-namespace` and the operator would leave: the namespace and Flux's CRDs.
+    const crds = FLUX_CRD_SETS.flatMap((set) => upstreamCrds(set))
+    for (const crd of crds) {
+      const live = await kube.get(crdRef(crd.metadata.name))
+      // One left by an earlier test file may still be going away.
+      if (live?.metadata.deletionTimestamp) await kube.waitFor(crdRef(crd.metadata.name), deleted, { timeoutMs: 60_000 })
+      else if (live) continue
+      addedCrds.push(crd.metadata.name)
+    }
+    cleanups.push(async () => {
+      await Promise.all(addedCrds.map((name) => kube.delete(crdRef(name))))
+      await Promise.all(addedCrds.map((name) => kube.waitFor(crdRef(name), deleted, { timeoutMs: 60_000 })))
+    })
+    await kube.applyAll(crds.filter((crd) => addedCrds.includes(crd.metadata.name)))
+    await Promise.all(crds.map((crd) => kube.waitFor(crdRef(crd.metadata.name), conditionTrue('Established'), { timeoutMs: 60_000 })))
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } })
+
+    const flux = await startFlux({
+      kubeconfigFile: options.kubeconfigFile,
+      log,
+      // source-controller trusts the Git server's CA the way a Pod trusts a private CA: in its trust store.
+      env: { SSL_CERT_FILE: git.caFile },
+      // Only kindling's GitRepository: the flux-operator chart's OCIRepository points at ghcr.io,
+      // which cannot be reached here; the stand-in below reports on it instead.
+      sourceLabelSelector: Object.entries(MANAGED_BY).map(([key, value]) => `${key}=${value}`).join(','),
+    })
+    cleanups.push(() => flux.stop())
+    // The namespaces go while the controllers still run to release their finalizers (deleting the
+    // root Kustomization prunes what it applied, too).
+    cleanups.push(async () => {
+      await Promise.all(
+        ['flux-system', DEMO_NS].map(async (name) => {
+          const ref = { apiVersion: 'v1', kind: 'Namespace', name }
+          if ((await kube.delete(ref)) === 'deleted') await kube.waitFor(ref, deleted, { timeoutMs: 90_000 })
+        }),
+      )
+    })
+    const standIn = startFluxOperatorStandIn({ kubeconfigFile: options.kubeconfigFile, context: options.context })
+    cleanups.push(() => standIn.stop())
+    log(`real controllers: source-controller ${flux.versions['source-controller']}, kustomize-controller ${flux.versions['kustomize-controller']}; Git server ${git.baseUrl} (HTTPS, Basic auth)`)
+
+    // The spec the user writes: the HTTPS token path, SOPS on, components that need images off.
+    const url = git.createRepository('lab.git')
+    const repo = tempRepo(LOOP_NAME, specText({
+      name: LOOP_NAME,
+      repository: `url: ${url}\nauth:\n  type: https\n  tokenEnv: ${TOKEN_ENV}`,
+      extra: 'components:\n  crossplane:\n    enabled: false\n  monitoring:\n    enabled: false\n  apps:\n    enabled: false\nsecrets:\n  sops:\n    enabled: true\n    ageKeyFile: AGE_KEY_FILE',
+    }))
+    cleanups.push(async () => removeTempDirs())
+    const spec = repo.spec
+    mkdirSync(path.dirname(spec.secrets.sops.ageKeyFile), { recursive: true, mode: 0o700 })
+    writeFileSync(spec.secrets.sops.ageKeyFile, age.file, { mode: 0o600 })
+    options.setEnv('HOME', repo.home)
+    options.setEnv(TOKEN_ENV, token)
+    // kindling's `git ls-remote` trusts the server's certificate as git does: GIT_SSL_CAINFO.
+    options.setEnv('GIT_SSL_CAINFO', git.caFile)
+
+    // The engine and root sync files from kindling's own renderers, .sops.yaml for the key, a demo app.
+    const checkout = new GitCheckout(spec.repoRoot, url, { username: GIT_USER, token, caFile: git.caFile }).init()
+    for (const write of await fileWrites(spec, [...engineFiles(spec), ...(await rootSyncFiles(spec))])) checkout.write(path.relative(spec.repoRoot, write.path), write.content)
+    checkout.write('.sops.yaml', renderSopsConfig(spec, age.recipient))
+    const kustomization = `clusters/${LOOP_NAME}/kustomization.yaml`
+    checkout.write(kustomization, `${readFileSync(path.join(spec.repoRoot, kustomization), 'utf8')}  - demo\n`)
+    const writeAll = (files: Record<string, string>): void => {
+      for (const [relative, content] of Object.entries(files)) checkout.write(relative, content)
+    }
+    writeAll(demoFiles('hello'))
+    await checkout.commitAndPush('kindling files and a demo app')
+
+    /** Test stand-in for the `engine` step: the harness installed the CRDs and started the controllers. */
+    const engineStandIn: Step = {
+      name: 'engine',
+      title: 'Flux (test stand-in: upstream CRDs and controllers started by the test harness)',
+      needs: ['cluster'],
+      check: async () => ({ state: 'done', detail: `source-controller ${flux.versions['source-controller']}, kustomize-controller ${flux.versions['kustomize-controller']} as local processes` }),
+      plan: () => [],
+    }
+    const steps = (): Step[] => [clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 90_000, interactive: false }).map((step) => (step.name === 'engine' ? engineStandIn : step))]
+    const context = (logs: string[] = []): StepContext => {
+      const secrets = new Redactor()
+      return {
+        spec,
+        runner: new ExecRunner(secrets),
+        kube: async () => kube,
+        log: (line) => logs.push(line),
+        signal: new AbortController().signal,
+        secrets,
+        flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false },
+        facts: newFacts(),
+      }
+    }
+    const waitFor = async (sha: string, request: boolean, timeoutMs: number): Promise<void> => {
+      const facts = newFacts()
+      if (request) facts.syncRequestedAt = await engineOf(spec).requestSync(kube)
+      await runWaits({ ...context(), facts }, engineOf(spec).revisionWaits(spec, sha, facts, timeoutMs))
+    }
+    return {
+      spec,
+      git,
+      flux,
+      checkout,
+      token,
+      steps,
+      context,
+      bootstrap: (logs) => runSteps(steps(), context(logs)),
+      syncTo: (sha, timeoutMs = 60_000) => waitFor(sha, true, timeoutMs),
+      waitApplied: (sha, timeoutMs = 180_000) => waitFor(sha, false, timeoutMs),
+      writeAll,
+      stop,
+    }
+  } catch (error) {
+    await stop().catch(() => {})
+    throw error
+  }
+}
