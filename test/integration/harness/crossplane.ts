@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseAllDocuments } from 'yaml'
 import { KubeClient, type KubeObject, type ObjectRef } from '../../../bootstrap/kube/client.js'
 import { deleted } from '../../../bootstrap/kube/conditions.js'
 import { freePort, TEST_CONTEXT } from './control-plane.js'
-import { killChildrenOnExit, logTail, reapOrphans, runDir, startChild, stopChild, type Child } from './processes.js'
+import { httpStatus, killChildrenOnExit, logTail, reapOrphans, runDir, startChild, stopChild, type Child } from './processes.js'
 
 const CONTROLPLANE_DIR = fileURLToPath(new URL('../../controlplane/', import.meta.url))
 const BUILD_SCRIPT = path.join(CONTROLPLANE_DIR, 'crossplane.sh')
@@ -183,17 +182,6 @@ export interface CrossplaneOptions {
   keepInstalled?: boolean
 }
 
-function getHealth(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: 2000 }, (response) => {
-      response.resume()
-      resolve(response.statusCode ?? 0)
-    })
-    request.on('error', reject)
-    request.on('timeout', () => request.destroy(new Error('request timed out')))
-  })
-}
-
 /**
  * Run Crossplane core against a cluster as local processes: `crossplane core init` (core CRDs of the
  * same release, TLS Secrets; webhooks off, they would need a Service the API server can reach), then
@@ -319,7 +307,7 @@ export async function startCrossplane(options: CrossplaneOptions): Promise<Runni
         throw new Error(`crossplane core start exited with ${core.process.exitCode ?? core.process.signalCode}:\n${logTail(core)}`)
       }
       try {
-        const status = await getHealth(`http://127.0.0.1:${healthPort}/readyz`)
+        const status = await httpStatus(`http://127.0.0.1:${healthPort}/readyz`)
         if (status === 200) break
         last = `HTTP ${status}`
       } catch (error) {

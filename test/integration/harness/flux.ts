@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './control-plane.js'
-import { killChildrenOnExit, logTail, reapOrphans, runDir, startChild, stopChild, type Child } from './processes.js'
+import { httpStatus, killChildrenOnExit, logTail, reapOrphans, runDir, startChild, stopChild, type Child } from './processes.js'
 
 const CONTROLPLANE_DIR = fileURLToPath(new URL('../../controlplane/', import.meta.url))
 const BUILD_SCRIPT = path.join(CONTROLPLANE_DIR, 'flux.sh')
@@ -70,17 +69,6 @@ export interface FluxOptions {
   sourceLabelSelector?: string
 }
 
-function getStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: 2000 }, (response) => {
-      response.resume()
-      resolve(response.statusCode ?? 0)
-    })
-    request.on('error', reject)
-    request.on('timeout', () => request.destroy(new Error('request timed out')))
-  })
-}
-
 /** Poll a controller's /readyz (controller-runtime's health endpoint) until 200; fail if it exits. */
 async function waitReady(child: Child, healthPort: number): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS
@@ -90,7 +78,7 @@ async function waitReady(child: Child, healthPort: number): Promise<void> {
       throw new Error(`${child.name} exited with ${child.process.exitCode ?? child.process.signalCode}:\n${logTail(child)}`)
     }
     try {
-      const status = await getStatus(`http://127.0.0.1:${healthPort}/readyz`)
+      const status = await httpStatus(`http://127.0.0.1:${healthPort}/readyz`)
       if (status === 200) return
       last = `HTTP ${status}`
     } catch (error) {
