@@ -1,5 +1,4 @@
 import path from 'node:path'
-import { parseAllDocuments } from 'yaml'
 import { BadInputError } from '../engine/errors.js'
 import type { Wait } from '../engine/step.js'
 import type { KubeClient, KubeObject, ObjectRef } from '../kube/client.js'
@@ -17,7 +16,7 @@ import {
 } from '../render/flux.js'
 import { renderFluxComponentFiles, renderFluxComponentSync } from '../render/flux-components.js'
 import { renderFluxMonitoring } from '../render/monitoring/flux.js'
-import { desiredContent, OWNED_HEADER, VALUES_HEADER, yamlDocs, type Pin, type RepoFile } from '../render/repo-files.js'
+import { desiredContent, firstDocument, OWNED_HEADER, VALUES_HEADER, yamlDocs, type Pin, type RepoFile } from '../render/repo-files.js'
 import { renderFluxRepoSecret } from '../render/secrets.js'
 import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET, renderFluxSync } from '../render/sync.js'
 import { ENGINE_TITLES } from '../spec/defaults.js'
@@ -64,11 +63,7 @@ function files(spec: ClusterSpec): RepoFile[] {
 async function fluxInstance(spec: ClusterSpec, readFile: (relative: string) => Promise<string | undefined>): Promise<KubeObject> {
   const relative = fileOf(spec, FLUX_FILES.instance)
   const file = files(spec).find((entry) => entry.path === relative)!
-  const docs = parseAllDocuments(desiredContent(file, await readFile(relative)))
-  const list = Array.isArray(docs) ? docs : [docs]
-  const errors = list.flatMap((doc) => doc.errors)
-  if (errors.length) throw new BadInputError(`${relative} is not valid YAML: ${errors[0]!.message.split('\n')[0]}`)
-  const object = list.map((doc) => doc.toJS() as KubeObject | null).find((value) => value) ?? undefined
+  const object = firstDocument(desiredContent(file, await readFile(relative)), relative) as KubeObject | undefined
   if (object?.kind !== 'FluxInstance' || object.metadata?.name !== FLUX_INSTANCE_NAME || object.metadata.namespace !== FLUX_NAMESPACE) {
     throw new BadInputError(`${relative} must hold one FluxInstance named ${FLUX_INSTANCE_NAME} in namespace ${FLUX_NAMESPACE}`)
   }

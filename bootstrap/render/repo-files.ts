@@ -1,4 +1,5 @@
 import { isMap, isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml'
+import { BadInputError } from '../engine/errors.js'
 
 /**
  * A value kindling keeps in line inside a file the user may edit: `path` of the object
@@ -91,4 +92,13 @@ export function reconcilePins(existing: string, pins: readonly Pin[]): string {
     }
   }
   return changed ? docs.map((doc) => doc.toString({ lineWidth: 0 })).join('') : existing
+}
+
+/** The first non-empty document of a repository file; invalid YAML is bad input naming the file. */
+export function firstDocument(text: string, file: string): unknown {
+  const docs = parseAllDocuments(text)
+  const list = Array.isArray(docs) ? docs : [docs]
+  const errors = list.flatMap((doc) => doc.errors)
+  if (errors.length) throw new BadInputError(`${file} is not valid YAML: ${errors[0]!.message.split('\n')[0]}`)
+  return list.map((doc) => doc.toJS() as unknown).find((value) => value !== null && value !== undefined)
 }

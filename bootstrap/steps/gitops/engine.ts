@@ -1,9 +1,8 @@
 import { isDeepStrictEqual } from 'node:util'
-import { parseAllDocuments } from 'yaml'
 import { BadInputError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { engineOf, type Engine } from '../../engines/index.js'
-import { desiredContent } from '../../render/repo-files.js'
+import { desiredContent, firstDocument } from '../../render/repo-files.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmReleaseState } from '../../tools/helm.js'
 import { kubeTargetArgs } from '../connect.js'
@@ -25,11 +24,7 @@ export async function engineValues(spec: ClusterSpec): Promise<Record<string, un
   const engine = engineOf(spec)
   const relative = engine.valuesFile(spec)
   const file = engine.files(spec).find((entry) => entry.path === relative)!
-  const docs = parseAllDocuments(desiredContent(file, await readRepoFile(spec, relative)))
-  const list = Array.isArray(docs) ? docs : [docs]
-  const errors = list.flatMap((doc) => doc.errors)
-  if (errors.length) throw new BadInputError(`${relative} is not valid YAML: ${errors[0]!.message.split('\n')[0]}`)
-  return (list.map((doc) => doc.toJS() as unknown).find((value) => value !== null && value !== undefined) as Record<string, unknown> | undefined) ?? {}
+  return (firstDocument(desiredContent(file, await readRepoFile(spec, relative)), relative) as Record<string, unknown> | undefined) ?? {}
 }
 
 /** What check saw of the engine's Helm release, for plan. */

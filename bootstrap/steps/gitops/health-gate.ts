@@ -1,7 +1,7 @@
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { enabledComponents } from '../../components/registry.js'
 import { engineOf } from '../../engines/index.js'
-import { formatRef } from '../../kube/client.js'
+import { formatRef, type KubeClient } from '../../kube/client.js'
 import { COMPONENTS_DIR, describeComponents } from '../../render/component-files.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { addSummary } from '../summary.js'
@@ -16,10 +16,8 @@ async function checkGate(ctx: StepContext): Promise<CheckResult> {
   const root = await engine.rootState(kube, sha)
   if (!root.done) return { state: 'todo', detail: root.lines.join('; ') }
   // Components count too: the root can be applied while a provider is still unhealthy.
-  for (const wait of componentWaits(spec, sha, 1)) {
-    const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
-    if (!result.done) return { state: 'todo', detail: `${formatRef(wait.ref)}: ${result.message ?? wait.condition.description}` }
-  }
+  const [first] = await componentsNotReady(kube, spec, sha, { all: false })
+  if (first) return { state: 'todo', detail: first }
   return { state: 'done', detail: `${spec.repository.branch}@${shortSha(sha)} applied, all root objects and components ready` }
 }
 
@@ -30,6 +28,22 @@ export function componentWaits(spec: ClusterSpec, sha: string, timeoutMs: number
     ...engine.componentWaits(spec, component, sha, timeoutMs),
     ...component.health.map((check): Wait => ({ ...check, timeoutMs })),
   ])
+}
+
+/**
+ * "Provider provider-helm: Healthy=False ..." for each component object that is not ready now,
+ * in install order, without waiting; `all: false` stops at the first. A kind whose CRD is not
+ * there yet reads as absent.
+ */
+export async function componentsNotReady(kube: KubeClient, spec: ClusterSpec, sha: string, options: { all: boolean }): Promise<string[]> {
+  const lines: string[] = []
+  for (const wait of componentWaits(spec, sha, 1)) {
+    const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
+    if (result.done) continue
+    lines.push(`${formatRef(wait.ref)}: ${result.message ?? `not ${wait.condition.description}`}`)
+    if (!options.all) break
+  }
+  return lines
 }
 
 /** Everything the gate watches, in order: the root objects at `sha`, then each component. */

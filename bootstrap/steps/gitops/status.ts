@@ -1,10 +1,9 @@
 import { HealthError } from '../../engine/errors.js'
 import type { CheckResult, Step, StepContext } from '../../engine/step.js'
 import { engineOf } from '../../engines/index.js'
-import { formatRef } from '../../kube/client.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { readHelmRelease } from '../../tools/helm.js'
-import { componentWaits } from './health-gate.js'
+import { componentsNotReady } from './health-gate.js'
 import { remoteHead, shortSha } from './repo.js'
 
 interface GitopsStatus {
@@ -27,10 +26,7 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
   const sha = await remoteHead(ctx)
   const root = await engine.rootState(kube, sha)
   if (!root.done) problems.push(...root.lines)
-  for (const wait of componentWaits(spec, sha, 1)) {
-    const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
-    if (!result.done) problems.push(`${formatRef(wait.ref)}: ${result.message ?? `not ${wait.condition.description}`}`)
-  }
+  problems.push(...(await componentsNotReady(kube, spec, sha, { all: true })))
   problems.push(...(await engine.unhealthyObjects(kube)))
   const summary = `${engine.title} (${release.release} ${installed.chartVersion ?? '?'}); remote ${spec.repository.branch}@${shortSha(sha)} ${root.done ? 'applied' : 'not applied yet'}`
   return { healthy: problems.length === 0, summary, problems: [...new Set(problems)] }
