@@ -38,6 +38,8 @@ die() { echo "controlplane: error: $*" >&2; exit 1; }
 
 # shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
+# shellcheck source-path=SCRIPTDIR source=go-build.sh
+source "$here/go-build.sh"
 for v in KUBERNETES_VERSION ETCD_VERSION KWOK_VERSION; do
   [[ "${!v:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "$v in versions.env must look like v1.2.3 (got '${!v:-}')"
 done
@@ -150,24 +152,12 @@ command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to buil
 mkdir -p "$cache_root"
 
 # One build at a time per cache root; a second caller waits, then finds the cache.
-if command -v flock >/dev/null; then
-  exec 9>"$cache_root/.build.lock"
-  if ! flock -n 9; then
-    log "another build holds $cache_root/.build.lock; waiting"
-    flock 9
-  fi
-  if (( ! force )) && [[ -d "$bin" ]] && verify "$bin"; then
-    finish "cached (built by another process): $bin"
-  fi
+take_build_lock "$cache_root"
+if (( ! force )) && [[ -d "$bin" ]] && verify "$bin"; then
+  finish "cached (built by another process): $bin"
 fi
 
-export GOMODCACHE="$cache_root/gomod"
-export GOCACHE="$cache_root/gocache"
-export GOFLAGS="-modcacherw -mod=readonly -buildvcs=false"
-export GOWORK=off
-export CGO_ENABLED=0
-export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
-jobs="${KINDLING_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+use_go_caches "$cache_root"
 
 tmp="$(mktemp -d "$cache_root/.tmp-$key.XXXXXX")"
 cleanup() { rm -rf "$tmp"; }

@@ -37,6 +37,8 @@ die() { echo "crossplane: error: $*" >&2; exit 1; }
 
 # shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
+# shellcheck source-path=SCRIPTDIR source=go-build.sh
+source "$here/go-build.sh"
 [[ "${CROSSPLANE_VERSION:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] \
   || die "CROSSPLANE_VERSION in versions.env must look like v1.2.3 (got '${CROSSPLANE_VERSION:-}')"
 
@@ -84,27 +86,15 @@ fi
 command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build Crossplane)"
 mkdir -p "$cache_root"
 
-if command -v flock >/dev/null; then
-  exec 9>"$cache_root/.build.lock"
-  if ! flock -n 9; then
-    log "another build holds $cache_root/.build.lock; waiting"
-    flock 9
-  fi
-  if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
-    log "cached (built by another process): $bin"
-    echo "$bin" >&3
-    exit 0
-  fi
+take_build_lock "$cache_root"
+if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+  log "cached (built by another process): $bin"
+  echo "$bin" >&3
+  exit 0
 fi
 
-export GOMODCACHE="$kindling_cache/controlplane/gomod"
-export GOCACHE="$kindling_cache/controlplane/gocache"
-export GOFLAGS="-modcacherw -mod=readonly -buildvcs=false"
-export GOWORK=off
+use_go_caches "$kindling_cache/controlplane"
 export GOTOOLCHAIN=local
-export CGO_ENABLED=0
-export GOPROXY="${GOPROXY:-https://proxy.golang.org,direct}"
-jobs="${KINDLING_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 tmp="$(mktemp -d "$cache_root/.tmp-$CROSSPLANE_VERSION.XXXXXX")"
 cleanup() { rm -rf "$tmp"; }
