@@ -1,22 +1,30 @@
-import { ExitCode } from '../engine/errors.js'
+import { InterruptedError, type StopSignal } from '../engine/errors.js'
 import type { CommandName } from './args.js'
 import { runCommand } from './main.js'
 
+/** After the first Ctrl-C or SIGTERM the process ends within this long, even if something ignores the signal. */
+const HARD_STOP_MS = 1800
+
 /**
  * Wire a command to the real process: argv, stdout/stderr, TTY detection and signals.
- * The first Ctrl-C stops cleanly (running steps are cancelled, exit 130); a second one exits at once.
+ * The first Ctrl-C (SIGINT) or SIGTERM cancels the run: requests and commands in flight are
+ * aborted, the summary says what was left unfinished, and the process exits 130 (SIGTERM: 143).
+ * A second signal, or anything still running after HARD_STOP_MS, ends it at once.
  */
 export async function runEntry(command: CommandName): Promise<void> {
   const controller = new AbortController()
-  let interrupts = 0
-  const onSignal = (): void => {
-    interrupts += 1
-    if (interrupts > 1) process.exit(ExitCode.interrupted)
-    process.stderr.write('\ninterrupted: stopping after cleaning up (Ctrl-C again to exit now)\n')
-    controller.abort()
+  const onSignal = (signal: StopSignal): void => {
+    const reason = new InterruptedError('interrupted', signal)
+    if (controller.signal.aborted) process.exit(reason.exitCode)
+    process.stderr.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}: stopping (again to exit now)\n`)
+    controller.abort(reason)
+    setTimeout(() => {
+      process.stderr.write('stopped before cleanup finished; run the same command again to finish\n')
+      process.exit(reason.exitCode)
+    }, HARD_STOP_MS).unref()
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', () => onSignal('SIGINT'))
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
   const code = await runCommand(command, process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

@@ -1,18 +1,6 @@
-import { PrerequisiteError, ExitCode, InterruptedError, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
-import { runSteps, type RunReport } from '../engine/run.js'
-import type { RunFlags, Step, StepContext } from '../engine/step.js'
-import { loadClusterSpec } from '../spec/load.js'
-import { connectKube } from '../steps/connect.js'
-import { stepsFor } from '../steps/index.js'
-import { newFacts } from '../engine/facts.js'
-import { summaryLines } from '../steps/summary.js'
-import { DryRunRunner } from '../tools/dry-run-runner.js'
-import { ExecRunner } from '../tools/exec-runner.js'
+import { ExitCode, TimeoutError, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
-import { formatError, formatPlan, formatTimings } from '../ui/format.js'
-import { toJsonReport } from '../ui/json-report.js'
-import { createReporter, type OutputMode } from '../ui/reporter.js'
 import { parseDuration, parseFlags, type CliFlags, type CommandName } from './args.js'
 import { helpText } from './help.js'
 import { findRepoRoot, resolveClusterName } from './repo.js'
@@ -29,7 +17,7 @@ export interface CliIo {
   runner?: Runner
 }
 
-const DEFAULT_HEALTH_TIMEOUT = '15m'
+const DEFAULT_HEALTH_TIMEOUT_MS = 15 * 60_000
 
 /**
  * Run one command to completion and return its exit code. The one top-level catch: every error
@@ -40,6 +28,7 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
   const redact = (text: string): string => redactor.redact(text)
   let flags: CliFlags | undefined
   let cluster: string | undefined
+  let signal = io.signal
   try {
     flags = parseFlags(command, argv)
     if (flags.help) {
@@ -48,42 +37,18 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     }
     const repoRoot = findRepoRoot(io.cwd)
     cluster = resolveClusterName(repoRoot, flags.cluster)
+    // Loaded on demand, like everything after flag parsing: `--help` needs none of it.
+    const { loadClusterSpec } = await import('../spec/load.js')
     const spec = await loadClusterSpec(repoRoot, cluster)
-    const healthTimeoutMs = parseDuration(flags.timeout ?? DEFAULT_HEALTH_TIMEOUT)
-    // A run that may ask a question draws plain lines, so the progress display cannot overdraw the prompt.
-    const mayAsk = !flags.yes && (command === 'destroy' || flags.recreate)
-    const mode: OutputMode = flags.json ? 'json' : io.isTTY && !mayAsk ? 'tty' : 'plain'
-    const runFlags: RunFlags = { dryRun: flags.dryRun, yes: flags.yes, recreate: flags.recreate, purge: flags.purge, verbose: flags.verbose }
-
-    const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
-    const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact })
-    const realRunner = io.runner ?? new ExecRunner(redactor, (line) => reporter.log(line))
-    const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
-    const ctx: StepContext = {
-      spec,
-      runner,
-      kube: memo(() => connectKube(spec, runner, io.signal)),
-      log: (line) => reporter.log(line),
-      signal: io.signal,
-      secrets: redactor,
-      flags: runFlags,
-      facts: newFacts(),
-    }
-
-    const report = await runSteps(steps, ctx, reporter)
-    await reporter.close()
-    const summary = report.ok && !flags.dryRun ? summaryLines(ctx) : []
-    if (mode === 'json') {
-      io.stdout(`${JSON.stringify(toJsonReport(command, cluster, report, { summary }, redact), null, 2)}\n`)
-    } else {
-      if (flags.dryRun) io.stdout(`\n${formatPlan(report, redact)}\n`)
-      if (summary.length) io.stdout(`\n${redact(summary.join('\n'))}\n`)
-      if (!flags.dryRun) io.stdout(`\n${formatTimings(report)}\n`)
-      if (!report.ok) io.stderr(`\n${failureSummary(report, steps, redact)}\n`)
-    }
-    return reportExitCode(report)
+    const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
+    const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
+    signal = runSignal(io.signal, runTimeoutMs, flags.timeout)
+    // The steps, the API client and the progress display load only now: help, flag and spec errors answer without them.
+    const { executeCommand } = await import('./execute.js')
+    return await executeCommand({ command, cluster, spec, flags, healthTimeoutMs, signal, redactor }, io)
   } catch (error) {
     const code = exitCodeOf(error)
+    const [{ formatError }, { toJsonReport }] = await Promise.all([import('../ui/format.js'), import('../ui/json-report.js')])
     if (flags?.json) {
       io.stdout(`${JSON.stringify(toJsonReport(command, cluster, undefined, { exitCode: code }, redact, error), null, 2)}\n`)
     } else {
@@ -94,38 +59,21 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
   }
 }
 
-/** Interrupted beats missing prerequisites, which beat ordinary failures. */
-function reportExitCode(report: RunReport): ExitCodeValue {
-  if (report.interrupted) return ExitCode.interrupted
-  if (report.ok) return ExitCode.ok
-  const codes = report.steps.filter((step) => step.error !== undefined).map((step) => exitCodeOf(step.error))
-  if (codes.includes(ExitCode.interrupted)) return ExitCode.interrupted
-  if (codes.includes(ExitCode.badInput)) return ExitCode.badInput
-  if (codes.includes(ExitCode.missingPrerequisite)) return ExitCode.missingPrerequisite
-  return ExitCode.failed
+/**
+ * The run's own signal: the caller's (Ctrl-C, SIGTERM) or, with `--timeout`, the deadline of the
+ * whole run, whichever comes first. Either reason reaches every step, request and command.
+ */
+function runSignal(outer: AbortSignal, timeoutMs: number | undefined, flag: string | undefined): AbortSignal {
+  if (timeoutMs === undefined) return outer
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new TimeoutError(`the run did not finish within --timeout ${flag}`)), timeoutMs)
+  timer.unref()
+  const onOuter = (): void => {
+    clearTimeout(timer)
+    controller.abort(outer.reason)
+  }
+  if (outer.aborted) onOuter()
+  else outer.addEventListener('abort', onOuter, { once: true })
+  return controller.signal
 }
 
-function failureSummary(report: RunReport, steps: readonly Step[], redact: (text: string) => string): string {
-  const failed = report.steps.filter((step) => step.status === 'failed')
-  const lines = failed.flatMap((step) => [`✖ ${step.title}`, ...formatError(step.error, redact).map((line) => `    ${line}`)])
-  if (failed.some((step) => step.error instanceof PrerequisiteError || exitCodeOf(step.error) === ExitCode.missingPrerequisite)) {
-    lines.push('', 'Nothing was changed. Fix the prerequisites above and run the same command again.')
-  } else if (failed.some((step) => step.error instanceof InterruptedError) || report.interrupted) {
-    lines.push('', 'Interrupted. Run the same command again to finish: completed steps are skipped.')
-  } else if (steps.length > 0) {
-    lines.push('', 'Run the same command again after fixing the cause: completed steps are skipped.')
-  }
-  return lines.join('\n')
-}
-
-function memo<T>(factory: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined
-  return () => {
-    value ??= factory()
-    // A failed connection is not remembered: a later step may find the cluster up.
-    value.catch(() => {
-      value = undefined
-    })
-    return value
-  }
-}

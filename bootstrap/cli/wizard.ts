@@ -7,7 +7,7 @@ import { formatError } from '../ui/format.js'
 import { collectAnswers, writeSpec, type Prompter, type WizardAnswers } from '../ui/wizard.js'
 import { findRepoRoot } from './repo.js'
 
-export const WIZARD_HELP = `Usage: npm run wizard -- [flags]        (or: devbox run wizard [flags])
+export const WIZARD_HELP = `Usage: kindling wizard [flags]     (npx kindling wizard, npm run -s wizard --, devbox run wizard)
 
 Write clusters/<name>/cluster.yaml for a first cluster. Asks on a terminal; every answer can be
 given as a flag instead, so it also runs without one.

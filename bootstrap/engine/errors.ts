@@ -5,6 +5,7 @@ export const ExitCode = {
   badInput: 2,
   missingPrerequisite: 3,
   interrupted: 130,
+  terminated: 143,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
@@ -31,11 +32,18 @@ export class PrerequisiteError extends KindlingError {
   override readonly exitCode = ExitCode.missingPrerequisite
 }
 
-/** The user pressed Ctrl-C (or the process got SIGTERM). */
+export type StopSignal = 'SIGINT' | 'SIGTERM'
+
+/** The user pressed Ctrl-C (SIGINT, exit 130) or the process got SIGTERM (exit 143). */
 export class InterruptedError extends KindlingError {
-  override readonly exitCode = ExitCode.interrupted
-  constructor(message = 'interrupted') {
+  override readonly exitCode: ExitCode
+
+  constructor(
+    message = 'interrupted',
+    readonly signal: StopSignal = 'SIGINT',
+  ) {
     super(message)
+    this.exitCode = signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted
   }
 }
 
@@ -54,6 +62,17 @@ export class HealthError extends KindlingError {}
 
 /** A watch reached its deadline; the message names the object, condition and last message. */
 export class TimeoutError extends KindlingError {}
+
+/**
+ * The error to raise for work stopped by an aborted run signal, keeping the reason's meaning:
+ * Ctrl-C and SIGTERM stay interrupts, the run's `--timeout` deadline stays a timeout.
+ */
+export function stoppedError(signal: AbortSignal, what: string): KindlingError {
+  const reason: unknown = signal.reason
+  if (reason instanceof InterruptedError) return new InterruptedError(`${what}: interrupted`, reason.signal)
+  if (reason instanceof TimeoutError) return new TimeoutError(`${what}: ${reason.message}`, { details: reason.details })
+  return new InterruptedError(`${what}: interrupted`)
+}
 
 /** The message of any thrown value, without a stack. */
 export function errorMessage(error: unknown): string {

@@ -1,5 +1,5 @@
 import { executeActions } from './actions.js'
-import { errorMessage, InterruptedError, KindlingError, StepError } from './errors.js'
+import { errorMessage, InterruptedError, KindlingError, StepError, stoppedError } from './errors.js'
 import type { Action, Step, StepContext, Wait } from './step.js'
 import { runWaits } from './waits.js'
 
@@ -83,7 +83,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
 
   const runOne = async (step: Step): Promise<void> => {
     observer.stepStarted?.(step)
-    const report = await executeStep(step, ctx, observer)
+    const report = await stopWithin(executeStep(step, ctx, observer), step, ctx.signal)
     if (report.status === 'failed' && report.error && !isHealthFailure(report.error)) changeFailed = true
     reports.set(step.name, report)
     observer.stepFinished?.(step, report)
@@ -101,7 +101,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
       const needs = step.needs.map((name) => reports.get(name))
       if (needs.some((need) => need === undefined)) continue
       if (changeFailed || ctx.signal.aborted) {
-        finish(step, 'cancelled', ctx.signal.aborted ? 'interrupted' : 'an earlier change failed')
+        finish(step, 'cancelled', ctx.signal.aborted ? stoppedWord(ctx.signal) : 'an earlier change failed')
         continue
       }
       const failedNeed = step.needs.find((name) => !settledOk(name))
@@ -142,7 +142,7 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
     return { name: step.name, title: step.title, status, timings, ...extra }
   }
 
-  const wrap = (error: unknown): KindlingError => (ctx.signal.aborted ? new InterruptedError(`${step.title}: interrupted`) : wrapStepError(step, error))
+  const wrap = (error: unknown): KindlingError => (ctx.signal.aborted ? stoppedError(ctx.signal, step.title) : wrapStepError(step, error))
   let checkDetail: string | undefined
   let checkError: unknown
   let checkState: 'done' | 'todo' | 'unknown'
@@ -153,7 +153,7 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
     checkDetail = result.detail
     found = result.found
   } catch (error) {
-    if (!ctx.flags.dryRun || error instanceof InterruptedError) return report('failed', { error: wrap(error) })
+    if (!ctx.flags.dryRun || ctx.signal.aborted || error instanceof InterruptedError) return report('failed', { error: wrap(error) })
     // A dry run on a machine without the cluster (or its tools) still shows the whole plan.
     checkState = 'unknown'
     checkDetail = `could not check: ${errorMessage(error)}`
@@ -187,6 +187,41 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
     }
   }
   return report(checkState === 'done' ? 'done' : 'applied', { detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail })
+}
+
+/** How long a step may take to notice an aborted run (cancel its request, kill its command) before it is left behind. */
+export const STOP_GRACE_MS = 1000
+
+/**
+ * A step's work, or, once the run is aborted and the step has not stopped within the grace period
+ * (a call that ignores the signal), a failed report naming the interrupt. Ctrl-C, SIGTERM and the
+ * run's deadline therefore end a run within seconds, whatever the cluster does.
+ */
+async function stopWithin(work: Promise<StepReport>, step: Step, signal: AbortSignal): Promise<StepReport> {
+  let timer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  const began = performance.now()
+  const abandoned = new Promise<StepReport>((resolve) => {
+    onAbort = () => {
+      timer = setTimeout(() => {
+        const total = Math.round(performance.now() - began)
+        resolve({ name: step.name, title: step.title, status: 'failed', timings: { total }, error: stoppedError(signal, step.title) })
+      }, STOP_GRACE_MS)
+    }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([work, abandoned])
+  } finally {
+    clearTimeout(timer)
+    if (onAbort) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** "interrupted" or "stopped at the deadline", for steps a stopped run never started. */
+function stoppedWord(signal: AbortSignal): string {
+  return signal.reason instanceof InterruptedError || !(signal.reason instanceof KindlingError) ? 'interrupted' : 'not started: the run reached its --timeout'
 }
 
 /**

@@ -1,4 +1,4 @@
-import { formatRef } from '../kube/client.js'
+import { formatRef } from '../kube/refs.js'
 import { errorMessage, HealthError, KindlingError } from './errors.js'
 import type { StepContext, Wait } from './step.js'
 

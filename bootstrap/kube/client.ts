@@ -1,28 +1,15 @@
 import * as k8s from '@kubernetes/client-node'
-import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
+import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage, stoppedError } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
 import { Secret } from '../tools/secrets.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
-import { JsonObjectApi } from './json-api.js'
+import { JsonObjectApi, RequestTimeoutError, type RequestBounds } from './json-api.js'
+import { formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
+
+export { formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 
 /** The field manager every kindling apply uses, so re-applies own the same fields. */
 export const FIELD_MANAGER = 'kindling'
-
-/** Any Kubernetes object. Values may be `Secret`s; they are revealed only on the way to the API. */
-export interface KubeObject {
-  apiVersion: string
-  kind: string
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown }
-  [key: string]: unknown
-}
-
-/** Enough to find one object. */
-export interface ObjectRef {
-  apiVersion: string
-  kind: string
-  name: string
-  namespace?: string
-}
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged'
 export interface ApplyResult {
@@ -60,18 +47,9 @@ export class KubeApiError extends KindlingError {
 }
 
 const APPLY_CONCURRENCY = 8
+const WATCH_RETRY_MS = 1000
+const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|premature close/i
 const FIRST_KINDS = new Set(['CustomResourceDefinition', 'Namespace'])
-
-export function refOf(object: KubeObject | ObjectRef): ObjectRef {
-  if ('metadata' in object) return { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: object.metadata.namespace }
-  return object
-}
-
-/** "Deployment flux-system/source-controller" */
-export function formatRef(ref: ObjectRef | KubeObject): string {
-  const { kind, name, namespace } = refOf(ref)
-  return `${kind} ${namespace ? `${namespace}/` : ''}${name}`
-}
 
 /** The one module that talks to the Kubernetes API. */
 export class KubeClient {
@@ -81,15 +59,17 @@ export class KubeClient {
     readonly config: k8s.KubeConfig,
     /** The context in use; kindling never switches to another. */
     readonly context: string,
+    /** Deadlines and the run's signal, for every request this client sends. */
+    private readonly bounds: RequestBounds = {},
   ) {
-    this.#objects = JsonObjectApi.forConfig(config)
+    this.#objects = JsonObjectApi.forConfig(config, bounds)
   }
 
   /**
    * Connect through exactly the named context of a kubeconfig file. A context the file does not
    * have is refused rather than falling back to the current one.
    */
-  static fromKubeconfig(options: { file?: string; context: string; yaml?: string }): KubeClient {
+  static fromKubeconfig(options: { file?: string; context: string; yaml?: string; bounds?: RequestBounds }): KubeClient {
     const config = new k8s.KubeConfig()
     try {
       if (options.yaml !== undefined) config.loadFromString(options.yaml)
@@ -105,13 +85,13 @@ export class KubeClient {
       })
     }
     config.setCurrentContext(options.context)
-    return new KubeClient(config, options.context)
+    return new KubeClient(config, options.context, options.bounds)
   }
 
   /** The API server's version, e.g. "v1.34.0". */
   async serverVersion(): Promise<string> {
-    const info = await this.call('get server version', () => this.config.makeApiClient(k8s.VersionApi).getCode())
-    return info.gitVersion
+    const info = await this.call('get server version', () => this.#objects.request('GET', '/version', 'read'))
+    return String(info.gitVersion)
   }
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
@@ -263,6 +243,11 @@ export class KubeClient {
           (error: unknown) => {
             if (settled) return
             if (error && statusOf(error) !== 410 && !isAbort(error)) {
+              // The server went away (restarting): list and watch again shortly; the list retries with backoff.
+              if (statusOf(error) === undefined && NETWORK_ERROR.test(errorMessage(error))) {
+                setTimeout(() => void listAndWatch().catch(onListError), WATCH_RETRY_MS)
+                return
+              }
               finish(() => reject(this.wrap(`watch ${formatRef(ref)}`, error)))
               return
             }
@@ -302,6 +287,13 @@ export class KubeClient {
 
   private wrap(what: string, error: unknown): KindlingError {
     if (error instanceof KindlingError) return error
+    if (this.bounds.signal?.aborted) return stoppedError(this.bounds.signal, what)
+    if (error instanceof RequestTimeoutError) {
+      return new PrerequisiteError(`${what}: the API server of context "${this.context}" did not answer within ${Math.round(error.timeoutMs / 1000)} s`, {
+        cause: error,
+        details: ['it accepts connections but does not respond: check that the control plane is running and not overloaded'],
+      })
+    }
     const status = statusOf(error)
     const body = (error as { body?: unknown }).body
     const serverMessage = parseStatusMessage(body)
@@ -331,8 +323,9 @@ function statusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined
 }
 
+/** The server does not serve this kind (a CRD not installed yet). A group it does not serve at all is a 404; an unreachable server is neither. */
 function isUnknownKind(error: unknown): boolean {
-  return /Unrecognized API version and kind|Failed to fetch resource metadata/.test(errorMessage(error)) && statusOf(error) === undefined
+  return /Unrecognized API version and kind/.test(errorMessage(error)) && statusOf(error) === undefined
 }
 
 function isAbort(error: unknown): boolean {

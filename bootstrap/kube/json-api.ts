@@ -5,49 +5,58 @@ import type { KubeObject } from './client.js'
 
 const MAX_ATTEMPTS_ON_429 = 10
 
+/** Deadlines every request to the API server gets; a run's signal cancels any request in flight. */
+export interface RequestBounds {
+  /** The run's signal: Ctrl-C, SIGTERM or the run's `--timeout`. */
+  signal?: AbortSignal
+  /** One request (not a watch) gives up after this long. */
+  requestTimeoutMs?: number
+  /** A refused or reset connection (an API server restarting) is retried with backoff for this long. */
+  retryForMs?: number
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+export const DEFAULT_RETRY_FOR_MS = 60_000
+const NETWORK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up/
+
+/** The API server did not answer one request in time. */
+export class RequestTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the API server did not answer within ${Math.round(timeoutMs / 1000)} s`)
+  }
+}
+
 /**
- * The generic object API, but sending and returning objects as the API server's own JSON. The
- * library's typed (de)serializer renames keys such as `x-kubernetes-preserve-unknown-fields` and
- * drops fields its models do not know yet, which would silently change what kindling applies.
- * Requests also share keep-alive connections: the library makes a new https.Agent, so a new TLS
- * handshake, for every request.
+ * Every request the library sends, bounded: the run's signal and a per-request deadline cancel it,
+ * a refused or reset connection is retried with backoff (1 s, 2 s, 4 s, up to 8 s) until
+ * `retryForMs`, and requests share keep-alive connections (the library makes a new https.Agent,
+ * so a new TLS handshake, for every request).
  */
-export class JsonObjectApi extends k8s.KubernetesObjectApi {
+class BoundedHttp implements k8s.PromiseHttpLibrary {
+  readonly #inner = new k8s.IsomorphicFetchHttpLibrary()
   readonly #pools = new Map<string, https.Agent>()
 
-  static forConfig(config: k8s.KubeConfig): JsonObjectApi {
-    const api = config.makeApiClient(JsonObjectApi)
-    api.setDefaultNamespace(config)
-    return api
-  }
+  constructor(private readonly bounds: RequestBounds) {}
 
-  async request(method: 'GET' | 'PATCH', spec: KubeObject, action: 'read' | 'list' | 'patch', options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<KubeObject> {
-    const context = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec as k8s.KubernetesObject, action), method === 'GET' ? k8s.HttpMethod.GET : k8s.HttpMethod.PATCH)
-    context.setHeaderParam('Accept', 'application/json')
-    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) context.setQueryParam(name, value)
-    if (options.body !== undefined) {
-      context.setHeaderParam('Content-Type', options.contentType ?? 'application/json')
-      context.setBody(JSON.stringify(options.body))
-    }
-    await this.configuration.authMethods.default?.applySecurityAuthentication(context)
-    const agent = this.pooled(context.getAgent())
-    if (agent) context.setAgent(agent)
+  async send(request: k8s.RequestContext): Promise<k8s.ResponseContext> {
+    const timeoutMs = this.bounds.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    const giveUpAt = Date.now() + (this.bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS)
+    const agent = this.pooled(request.getAgent())
+    if (agent) request.setAgent(agent)
     for (let attempt = 1; ; attempt++) {
-      const response = await this.configuration.httpApi.send(context).toPromise()
-      const text = await response.body.text()
-      // 429: the server asks to come back (a new CRD's storage initializing, priority and fairness).
-      if (response.httpStatusCode === 429 && attempt < MAX_ATTEMPTS_ON_429) {
-        await sleep(Math.min(Number(response.headers['retry-after']) || 1, 5) * 1000)
-        continue
+      const deadline = AbortSignal.timeout(timeoutMs)
+      request.setSignal(this.bounds.signal ? AbortSignal.any([this.bounds.signal, deadline]) : deadline)
+      try {
+        return await this.#inner.send(request).toPromise()
+      } catch (error) {
+        // A fresh error, never the signal's reason: the library rewrites the message of what it catches.
+        if (this.bounds.signal?.aborted) throw new Error('request cancelled: the run was stopped', { cause: error })
+        if (deadline.aborted) throw new RequestTimeoutError(timeoutMs)
+        const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
+        if (!NETWORK_ERRORS.test(String((error as { code?: string }).code ?? (error as Error).message)) || Date.now() + backoff > giveUpAt) throw error
+        await sleep(backoff, undefined, { signal: this.bounds.signal })
       }
-      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
-      return JSON.parse(text) as KubeObject
     }
-  }
-
-  /** `/apis/apps/v1/namespaces/x/deployments`: a kind's collection path, from the library's own discovery. */
-  collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
-    return this.specUriPath({ apiVersion, kind, metadata: { namespace } }, 'list')
   }
 
   /** A keep-alive agent with the same TLS settings as the one the library made for this request. */
@@ -61,5 +70,55 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
       this.#pools.set(id, pool)
     }
     return pool
+  }
+}
+
+/**
+ * The generic object API, but sending and returning objects as the API server's own JSON. The
+ * library's typed (de)serializer renames keys such as `x-kubernetes-preserve-unknown-fields` and
+ * drops fields its models do not know yet, which would silently change what kindling applies.
+ * Every request, the library's own discovery included, goes through `BoundedHttp`.
+ */
+export class JsonObjectApi extends k8s.KubernetesObjectApi {
+  static forConfig(config: k8s.KubeConfig, bounds: RequestBounds = {}): JsonObjectApi {
+    const cluster = config.getCurrentCluster()
+    if (!cluster) throw new Error('the kubeconfig context names no cluster')
+    const api = new JsonObjectApi(
+      k8s.createConfiguration({
+        baseServer: new k8s.ServerConfiguration(cluster.server, {}),
+        authMethods: { default: config },
+        httpApi: k8s.wrapHttpLibrary(new BoundedHttp(bounds)),
+      }),
+    )
+    api.setDefaultNamespace(config)
+    return api
+  }
+
+  async request(method: 'GET' | 'PATCH', spec: KubeObject | string, action: 'read' | 'list' | 'patch', options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<KubeObject> {
+    const uri = typeof spec === 'string' ? spec : await this.specUriPath(spec as k8s.KubernetesObject, action)
+    const context = this.configuration.baseServer.makeRequestContext(uri, method === 'GET' ? k8s.HttpMethod.GET : k8s.HttpMethod.PATCH)
+    context.setHeaderParam('Accept', 'application/json')
+    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) context.setQueryParam(name, value)
+    if (options.body !== undefined) {
+      context.setHeaderParam('Content-Type', options.contentType ?? 'application/json')
+      context.setBody(JSON.stringify(options.body))
+    }
+    await this.configuration.authMethods.default?.applySecurityAuthentication(context)
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.configuration.httpApi.send(context).toPromise()
+      const text = await response.body.text()
+      // 429: the server asks to come back (a new CRD's storage initializing, priority and fairness).
+      if (response.httpStatusCode === 429 && attempt < MAX_ATTEMPTS_ON_429) {
+        await sleep(Math.min(Number(response.headers['retry-after']) || 1, 5) * 1000, undefined, { signal: context.getSignal() })
+        continue
+      }
+      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
+      return JSON.parse(text) as KubeObject
+    }
+  }
+
+  /** `/apis/apps/v1/namespaces/x/deployments`: a kind's collection path, from the library's own discovery. */
+  collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
+    return this.specUriPath({ apiVersion, kind, metadata: { namespace } }, 'list')
   }
 }

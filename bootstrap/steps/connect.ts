@@ -24,7 +24,7 @@ export function kubeTargetArgs(spec: ClusterSpec): string[] {
 export async function connectKube(spec: ClusterSpec, runner: Runner, signal?: AbortSignal): Promise<KubeClient> {
   if (spec.provider.type === 'kind') {
     const { stdout } = await runner.run({ file: 'kind', args: ['get', 'kubeconfig', '--name', spec.name], readOnly: true }, { signal })
-    return KubeClient.fromKubeconfig({ yaml: stdout, context: contextOf(spec) })
+    return KubeClient.fromKubeconfig({ yaml: stdout, context: contextOf(spec), bounds: { signal } })
   }
-  return KubeClient.fromKubeconfig({ file: spec.provider.kubeconfig, context: spec.provider.context })
+  return KubeClient.fromKubeconfig({ file: spec.provider.kubeconfig, context: spec.provider.context, bounds: { signal } })
 }

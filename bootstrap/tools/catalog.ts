@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+import { PROJECT_ROOT } from '../project.js'
 
 /** A command-line tool kindling may need, and how to tell which version is installed. */
 export interface ToolInfo {
@@ -27,7 +28,7 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   'ssh-keygen': { binary: 'ssh-keygen', devboxPackage: '', versionArgs: ['-V'], versionPattern: /(\d+\.\d+)/, homepage: 'https://www.openssh.com/portable.html' },
 }
 
-const DEVBOX_JSON = fileURLToPath(new URL('../../devbox.json', import.meta.url))
+const DEVBOX_JSON = path.join(PROJECT_ROOT, 'devbox.json')
 
 /** Pinned versions from devbox.json, the one place tool versions are chosen: package → version. */
 export function pinnedVersions(devboxJson = DEVBOX_JSON): Map<string, string> {

@@ -1,8 +1,14 @@
 import { execa, type ExecaError } from 'execa'
-import { InterruptedError, PrerequisiteError } from '../engine/errors.js'
+import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
 import { installHint } from './catalog.js'
 import { CommandError, formatCommand, stderrTail, type Command, type RunOptions, type RunResult, type Runner } from './runner.js'
 import { Secret, type Redactor } from './secrets.js'
+
+/** No external command runs longer than this unless it says so (`kind create cluster` takes minutes, not hours). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 20 * 60_000
+
+/** A cancelled or timed-out child gets SIGTERM, then SIGKILL this much later: a stopped run ends within seconds. */
+const FORCE_KILL_AFTER_MS = 1000
 
 /** Debug sink: each command line and its outcome, already redacted. */
 export type CommandLog = (line: string) => void
@@ -29,10 +35,11 @@ export class ExecRunner implements Runner {
         reject: false,
         stripFinalNewline: true,
         cancelSignal: options.signal,
-        timeout: command.timeoutMs,
+        timeout: command.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        forceKillAfterDelay: FORCE_KILL_AFTER_MS,
         all: false,
       })
-      if (result.isCanceled) throw new InterruptedError(`interrupted while running: ${line}`)
+      if (result.isCanceled) throw stopped(options.signal, `running ${line}`)
       if (result.failed && result.exitCode === undefined) throw toStartError(command, result as unknown as ExecaError, line)
       const exitCode = result.exitCode ?? 1
       const stdout = String(result.stdout ?? '')
@@ -43,9 +50,7 @@ export class ExecRunner implements Runner {
       }
       return { command: line, exitCode, stdout, stderr }
     } catch (error) {
-      if (options.signal?.aborted && !(error instanceof InterruptedError)) {
-        throw new InterruptedError(`interrupted while running: ${line}`)
-      }
+      if (options.signal?.aborted && !(error instanceof InterruptedError)) throw stopped(options.signal, `running ${line}`)
       throw error
     }
   }
@@ -57,6 +62,10 @@ function toStartError(command: Command, error: ExecaError, line: string): Error 
       details: [installHint(command.file)],
     })
   }
-  if (error.timedOut) return new CommandError(line, 124, `timed out after ${command.timeoutMs} ms`)
+  if (error.timedOut) return new CommandError(line, 124, `timed out after ${Math.round((command.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS) / 1000)} s`)
   return new CommandError(line, 127, error.shortMessage ?? error.message)
+}
+
+function stopped(signal: AbortSignal | undefined, what: string): Error {
+  return signal ? stoppedError(signal, what) : new InterruptedError(`${what}: interrupted`)
 }

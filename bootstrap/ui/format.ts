@@ -1,17 +1,17 @@
-import { chalk } from 'zx'
+import { color } from './color.js'
 import { describeAction } from '../engine/actions.js'
 import { describeWait } from '../engine/waits.js'
 import { errorMessage, KindlingError } from '../engine/errors.js'
 import type { RunReport, StepReport, StepStatus } from '../engine/run.js'
 
 const SYMBOL: Record<StepStatus, string> = {
-  done: chalk.green('✔'),
-  applied: chalk.green('✔'),
-  planned: chalk.cyan('○'),
-  unknown: chalk.yellow('?'),
-  failed: chalk.red('✖'),
-  blocked: chalk.gray('↷'),
-  cancelled: chalk.gray('↷'),
+  done: color.green('✔'),
+  applied: color.green('✔'),
+  planned: color.cyan('○'),
+  unknown: color.yellow('?'),
+  failed: color.red('✖'),
+  blocked: color.gray('↷'),
+  cancelled: color.gray('↷'),
 }
 
 const WORD: Record<StepStatus, string> = {
@@ -31,7 +31,7 @@ export function seconds(ms: number): string {
 /** One line per finished step: symbol, name, what happened, how long. */
 export function formatStepLine(report: StepReport): string {
   const detail = report.detail ? ` — ${report.detail}` : ''
-  const time = report.timings.total > 0 ? chalk.gray(` (${seconds(report.timings.total)})`) : ''
+  const time = report.timings.total > 0 ? color.gray(` (${seconds(report.timings.total)})`) : ''
   return `${SYMBOL[report.status]} ${report.title}: ${WORD[report.status]}${detail}${time}`
 }
 
@@ -51,14 +51,14 @@ export function formatError(error: unknown, redact: (text: string) => string): s
 
 /** The dry-run plan: every step in order, with the exact commands and manifests it would use. */
 export function formatPlan(report: RunReport, redact: (text: string) => string): string {
-  const out: string[] = [chalk.bold('Plan (dry run: nothing was changed)'), '']
+  const out: string[] = [color.bold('Plan (dry run: nothing was changed)'), '']
   report.steps.forEach((step, index) => {
-    out.push(`${index + 1}. ${SYMBOL[step.status]} ${chalk.bold(step.name)} — ${step.title}: ${WORD[step.status]}${step.detail ? ` (${redact(step.detail)})` : ''}`)
+    out.push(`${index + 1}. ${SYMBOL[step.status]} ${color.bold(step.name)} — ${step.title}: ${WORD[step.status]}${step.detail ? ` (${redact(step.detail)})` : ''}`)
     for (const action of step.actions ?? []) {
       out.push(indent(describeAction(action, redact), '     '))
     }
     for (const wait of step.waits ?? []) out.push(indent(`then ${redact(describeWait(wait))}`, '     '))
-    if (step.error) out.push(...formatError(step.error, redact).map((line) => `     ${chalk.red(line)}`))
+    if (step.error) out.push(...formatError(step.error, redact).map((line) => `     ${color.red(line)}`))
     out.push('')
   })
   return out.join('\n')
@@ -72,7 +72,7 @@ export function formatTimings(report: RunReport): string {
       .filter((phase) => step.timings[phase] !== undefined)
       .map((phase) => `${phase} ${seconds(step.timings[phase]!)}`)
       .join(', ')
-    return `  ${step.name.padEnd(18)} ${seconds(step.timings.total).padStart(7)}  ${chalk.gray(phases)}`
+    return `  ${step.name.padEnd(18)} ${seconds(step.timings.total).padStart(7)}  ${color.gray(phases)}`
   })
   return [`Timings (total ${seconds(report.totalMs)}):`, ...lines].join('\n')
 }

@@ -38,7 +38,8 @@ describe('CLI', () => {
   it('prints help with the exit codes and exits 0', async () => {
     const t = io()
     expect(await runCommand('bootstrap', ['--help'], t.io)).toBe(0)
-    expect(t.stdout()).toContain('Usage: npm run bootstrap')
+    expect(t.stdout()).toContain('Usage: kindling bootstrap')
+    expect(t.stdout()).toMatch(/143\s+stopped by SIGTERM/)
     expect(t.stdout()).toMatch(/130\s+interrupted/)
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ExitCode, exitCodeOf, HealthError, InterruptedError, PrerequisiteError } from '../../../bootstrap/engine/errors.js'
-import { orderSteps, runSteps } from '../../../bootstrap/engine/run.js'
+import { ExitCode, exitCodeOf, HealthError, InterruptedError, PrerequisiteError, TimeoutError } from '../../../bootstrap/engine/errors.js'
+import { orderSteps, runSteps, STOP_GRACE_MS } from '../../../bootstrap/engine/run.js'
 import type { Action, CheckResult, Step, StepContext } from '../../../bootstrap/engine/step.js'
 import { testContext } from '../support/context.js'
 
@@ -139,6 +139,28 @@ describe('step engine', () => {
     expect(report.interrupted).toBe(true)
     expect(report.steps.map((s) => s.status)).toEqual(['failed', 'cancelled'])
     expect(probe.applied).toEqual([])
+  })
+
+  it('leaves behind a step that ignores the interrupt after the grace period: SIGTERM stays 143', async () => {
+    const controller = new AbortController()
+    const hanging: Step = { ...step('a', [], newProbe()), apply: () => new Promise<void>(() => {}) }
+    setTimeout(() => controller.abort(new InterruptedError('interrupted', 'SIGTERM')), 50)
+    const started = performance.now()
+    const report = await runSteps([hanging, step('b', ['a'], newProbe())], testContext({ signal: controller.signal }))
+    expect(performance.now() - started).toBeLessThan(50 + STOP_GRACE_MS + 1000)
+    expect(report.interrupted).toBe(true)
+    expect(report.steps.map((s) => s.status)).toEqual(['failed', 'cancelled'])
+    expect(exitCodeOf(report.steps[0]!.error)).toBe(ExitCode.terminated)
+  })
+
+  it('a run stopped at its deadline reports a timeout, not an interrupt', async () => {
+    const controller = new AbortController()
+    const hanging: Step = { ...step('a', [], newProbe()), apply: () => new Promise<void>(() => {}) }
+    setTimeout(() => controller.abort(new TimeoutError('the run did not finish within --timeout 1s')), 20)
+    const report = await runSteps([hanging, step('b', ['a'], newProbe())], testContext({ signal: controller.signal }))
+    expect(report.steps[0]!.error).toBeInstanceOf(TimeoutError)
+    expect(String(report.steps[0]!.error)).toContain('--timeout 1s')
+    expect(report.steps[1]!.detail).toContain('--timeout')
   })
 
   it('keeps an interrupt an interrupt through the step wrapper', async () => {

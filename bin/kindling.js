@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// kindling's command line: `kindling <command> [flags]`, behind `npx kindling`, `npm run <command>`
+// and `devbox run <command>`. It starts the compiled JavaScript in dist/ (`npm run build`, run by
+// `npm ci`) when that is current, so help, version and spec errors answer at once; after a source
+// edit it runs the TypeScript itself through tsx, slower to start but never stale.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import process from 'node:process'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+const COMMANDS = {
+  bootstrap: 'create or adopt the cluster, install the GitOps engine, wait until healthy',
+  status: 'show the cluster, the engine, the revision it applied and each component',
+  destroy: 'delete the kind cluster, or remove what kindling installed',
+  wizard: 'answer a few questions and write clusters/<name>/cluster.yaml',
+  schema: 'regenerate bootstrap/spec/cluster.schema.json',
+}
+
+const [command, ...rest] = process.argv.slice(2)
+if (command === '--version' || command === '-V') {
+  process.stdout.write(`${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`)
+  process.exit(0)
+}
+if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
+  const lines = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(width)}  ${what}`)
+  process.stdout.write(`Usage: kindling <command> [flags]      (npx kindling …, npm run -s <command> -- …, devbox run <command> …)\n\nCommands:\n${lines.join('\n')}\n\n'kindling <command> --help' shows a command's flags and exit codes; 'kindling --version' the version.\n`)
+  process.exit(command === undefined ? 2 : 0)
+}
+if (!Object.hasOwn(COMMANDS, command)) {
+  process.stderr.write(`error: unknown command "${command}"\n  commands: ${Object.keys(COMMANDS).join(', ')}\n  see: kindling --help\n`)
+  process.exit(2)
+}
+
+// The command's own entry reads its flags from process.argv.slice(2).
+process.argv.splice(2, process.argv.length - 2, ...rest)
+const compiled = path.join(ROOT, 'dist', 'scripts', `${command}.js`)
+if (isCurrent(compiled)) {
+  await import(pathToFileURL(compiled).href)
+} else {
+  const { register } = await import('tsx/esm/api')
+  register()
+  await import(pathToFileURL(path.join(ROOT, 'scripts', `${command}.ts`)).href)
+}
+
+/** The build is current when it is newer than every source file it was made from. */
+function isCurrent(file) {
+  const stamp = path.join(ROOT, 'dist', '.built')
+  if (!existsSync(file) || !existsSync(stamp)) return false
+  const built = statSync(stamp).mtimeMs
+  const sources = ['package.json', 'tsconfig.json', 'tsconfig.build.json']
+  for (const dir of ['bootstrap', 'scripts']) {
+    for (const name of readdirSync(path.join(ROOT, dir), { recursive: true })) sources.push(path.join(dir, name))
+  }
+  return sources.every((source) => statSync(path.join(ROOT, source)).mtimeMs <= built)
+}

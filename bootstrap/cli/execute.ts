@@ -1,0 +1,106 @@
+import { ExitCode, InterruptedError, PrerequisiteError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
+import { newFacts } from '../engine/facts.js'
+import { runSteps, type RunReport } from '../engine/run.js'
+import type { RunFlags, Step, StepContext } from '../engine/step.js'
+import type { ClusterSpec } from '../spec/load.js'
+import { connectKube } from '../steps/connect.js'
+import { stepsFor } from '../steps/index.js'
+import { summaryLines } from '../steps/summary.js'
+import { DryRunRunner } from '../tools/dry-run-runner.js'
+import { ExecRunner } from '../tools/exec-runner.js'
+import type { Redactor } from '../tools/secrets.js'
+import { formatError, formatPlan, formatTimings } from '../ui/format.js'
+import { toJsonReport } from '../ui/json-report.js'
+import { createReporter, type OutputMode } from '../ui/reporter.js'
+import type { CliFlags, CommandName } from './args.js'
+import type { CliIo } from './main.js'
+
+export interface Execution {
+  command: CommandName
+  cluster: string
+  spec: ClusterSpec
+  flags: CliFlags
+  healthTimeoutMs: number
+  /** The run's signal: Ctrl-C, SIGTERM or the `--timeout` deadline. */
+  signal: AbortSignal
+  redactor: Redactor
+}
+
+/** Run a command's steps with progress, then print the plan, summary, timings or failures it calls for. */
+export async function executeCommand({ command, cluster, spec, flags, healthTimeoutMs, signal, redactor }: Execution, io: CliIo): Promise<ExitCodeValue> {
+  const redact = (text: string): string => redactor.redact(text)
+  // A run that may ask a question draws plain lines, so the progress display cannot overdraw the prompt.
+  const mayAsk = !flags.yes && (command === 'destroy' || flags.recreate)
+  const mode: OutputMode = flags.json ? 'json' : io.isTTY && !mayAsk ? 'tty' : 'plain'
+  const runFlags: RunFlags = { dryRun: flags.dryRun, yes: flags.yes, recreate: flags.recreate, purge: flags.purge, verbose: flags.verbose }
+
+  const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
+  const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact })
+  const realRunner = io.runner ?? new ExecRunner(redactor, (line) => reporter.log(line))
+  const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
+  const ctx: StepContext = {
+    spec,
+    runner,
+    kube: memo(() => connectKube(spec, runner, signal)),
+    log: (line) => reporter.log(line),
+    signal,
+    secrets: redactor,
+    flags: runFlags,
+    facts: newFacts(),
+  }
+
+  const report = await runSteps(steps, ctx, reporter)
+  await reporter.close()
+  const summary = report.ok && !flags.dryRun ? summaryLines(ctx) : []
+  if (mode === 'json') {
+    io.stdout(`${JSON.stringify(toJsonReport(command, cluster, report, { summary }, redact), null, 2)}\n`)
+  } else {
+    if (flags.dryRun) io.stdout(`\n${formatPlan(report, redact)}\n`)
+    if (summary.length) io.stdout(`\n${redact(summary.join('\n'))}\n`)
+    if (!flags.dryRun) io.stdout(`\n${formatTimings(report)}\n`)
+    if (!report.ok) io.stderr(`\n${failureSummary(report, steps, signal, redact)}\n`)
+  }
+  return reportExitCode(report, signal)
+}
+
+/** A stopped run (its signal's reason), then interrupts, bad input, missing prerequisites, ordinary failures. */
+function reportExitCode(report: RunReport, signal: AbortSignal): ExitCodeValue {
+  if (report.interrupted) return exitCodeOf(stoppedError(signal, 'run'))
+  if (report.ok) return ExitCode.ok
+  const codes = report.steps.filter((step) => step.error !== undefined).map((step) => exitCodeOf(step.error))
+  if (codes.includes(ExitCode.interrupted)) return ExitCode.interrupted
+  if (codes.includes(ExitCode.badInput)) return ExitCode.badInput
+  if (codes.includes(ExitCode.missingPrerequisite)) return ExitCode.missingPrerequisite
+  return ExitCode.failed
+}
+
+function failureSummary(report: RunReport, steps: readonly Step[], signal: AbortSignal, redact: (text: string) => string): string {
+  const failed = report.steps.filter((step) => step.status === 'failed')
+  const lines = failed.flatMap((step) => [`✖ ${step.title}`, ...formatError(step.error, redact).map((line) => `    ${line}`)])
+  if (report.interrupted) {
+    const reason = stoppedError(signal, 'run')
+    const unfinished = report.steps.filter((step) => step.status === 'failed' || step.status === 'cancelled' || step.status === 'blocked')
+    lines.push('', reason instanceof InterruptedError ? `Stopped (${reason.signal}).` : `Stopped: ${reason.message.replace(/^run: /, '')}.`)
+    if (unfinished.length) lines.push('Left unfinished:', ...unfinished.map((step) => `  - ${step.title}`))
+    lines.push('Run the same command again to finish: completed steps are skipped.')
+  } else if (failed.some((step) => step.error instanceof PrerequisiteError || exitCodeOf(step.error) === ExitCode.missingPrerequisite)) {
+    lines.push('', 'Nothing was changed. Fix the prerequisites above and run the same command again.')
+  } else if (failed.some((step) => step.error instanceof InterruptedError)) {
+    lines.push('', 'Interrupted. Run the same command again to finish: completed steps are skipped.')
+  } else if (steps.length > 0) {
+    lines.push('', 'Run the same command again after fixing the cause: completed steps are skipped.')
+  }
+  return lines.join('\n')
+}
+
+function memo<T>(factory: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined
+  return () => {
+    value ??= factory()
+    // A failed connection is not remembered: a later step may find the cluster up.
+    value.catch(() => {
+      value = undefined
+    })
+    return value
+  }
+}
