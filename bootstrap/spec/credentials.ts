@@ -35,3 +35,8 @@ export function redactUrlCredentials(text: string): string {
     return userinfo.includes(':') ? `${scheme}://${userinfo.split(':')[0]}:***@` : whole
   })
 }
+
+/** Replace every word of a text that looks like a token with `***`: for messages that quote what a user typed. */
+export function maskTokens(text: string): string {
+  return text.replace(/[\w-]{8,}/g, (word) => (looksLikeToken(word) ? '***' : word))
+}

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
 import { BadInputError } from '../engine/errors.js'
+import { maskTokens } from './credentials.js'
 import { defaultAgeKeyFile, defaultRepoPath } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 
@@ -31,8 +32,9 @@ export interface SpecProblem {
   message: string
 }
 
+/** `file:line path: message`; a quoted value that looks like a token is masked, never echoed. */
 export function formatProblem(problem: SpecProblem): string {
-  return `${problem.file}:${problem.line} ${problem.path || '(document)'}: ${problem.message}`
+  return maskTokens(`${problem.file}:${problem.line} ${problem.path || '(document)'}: ${problem.message}`)
 }
 
 /** The spec file of a named cluster in a repository checkout. */
@@ -63,8 +65,11 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
 
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((error) => ({ file: shownFile, line: lineOf(error.pos[0]), path: '', message: error.message.split('\n')[0] ?? 'invalid YAML' }))
+    const problems = doc.errors.map((error) => ({ file: shownFile, line: lineOf(error.pos[0]), path: '', message: yamlMessage(error.code, error.message) }))
     throw specError(shownFile, problems)
+  }
+  if (doc.contents === null) {
+    throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: 'is empty: start from `npm run wizard`, or copy clusters/homelab/cluster.yaml and edit it' }])
   }
 
   let value: unknown
@@ -141,19 +146,37 @@ function toProblems(issue: Issue, doc: Document, file: string, lineOf: (offset: 
       message: 'is not a known field (check the spelling; see bootstrap/spec/cluster.schema.json)',
     }))
   }
-  const missing = issue.code === 'invalid_type' && doc.getIn(issuePath) === undefined
+  const given: unknown = issuePath.length === 0 ? doc.toJS() : doc.getIn(issuePath)
+  const missing = issue.code === 'invalid_type' && given === undefined
   return [
     {
       file,
       line: lineOf(missing ? parentKeyOffset(doc, issuePath) : nodeOffset(doc, issuePath)),
       path: dotted(issuePath),
-      message: missing ? 'is required' : friendlyMessage(issue.message),
+      message: missing ? 'is required' : friendlyMessage(issue.message, given),
     },
   ]
 }
 
-/** zod's wording, rephrased the way the rest of kindling speaks: "must be …". */
-function friendlyMessage(message: string): string {
+/** The YAML parser's message, first line only, with the fix for the common cases. */
+function yamlMessage(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return 'holds more than one YAML document (a `---` line): one cluster per file, in clusters/<name>/cluster.yaml'
+  if (code === 'DUPLICATE_KEY') return 'a key appears twice in the same mapping: keep one'
+  return message.split('\n')[0] || 'invalid YAML'
+}
+
+const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i
+
+
+/** zod's wording, rephrased the way the rest of kindling speaks: "must be …", with the fix for common slips. */
+function friendlyMessage(message: string, given: unknown): string {
+  const type = /^Invalid input: expected (\w+), received (\w+)$/.exec(message)
+  if (type) {
+    const [, expected, received] = type
+    if (expected === 'boolean' && typeof given === 'string' && YAML_11_BOOLEANS.test(given)) return `must be true or false, not "${given}" (YAML 1.2 reads ${given} as text)`
+    if (expected === 'string' && typeof given === 'number') return `must be text, not the number ${given}: a version is written in full (v1.34.0), anything else in quotes`
+    return `must be ${article(expected!)}, not ${article(received!)}`
+  }
   const choices = /^Invalid (?:discriminator value\. Expected|option: expected one of) (.+)$/.exec(message)
   if (choices) return `must be one of: ${choices[1]!.replaceAll(/['"]/g, '').split('|').map((choice) => choice.trim()).join(', ')}`
   const bound = /^Too (small|big): expected \w+ to (?:be|have) ([<>]=?)(.+)$/.exec(message)
@@ -189,6 +212,19 @@ function keyOffset(doc: Document, parent: readonly (string | number)[], key: str
   return pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined
 }
 
+function article(type: string): string {
+  if (type === 'object') return 'a mapping of fields'
+  if (type === 'null') return 'empty'
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`
+}
+
+/** `spec.provider.nodes`, `spec.ports[0]`; a key that is not a plain name is quoted (and cut short): `spec["my key"]`. */
 function dotted(keys: readonly (string | number)[]): string {
-  return keys.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('')
+  return keys
+    .map((key, index) => {
+      if (typeof key === 'number') return `[${key}]`
+      if (/^[A-Za-z_$][\w$-]*$/.test(key)) return index === 0 ? key : `.${key}`
+      return `[${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}]`
+    })
+    .join('')
 }

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { parse, stringify } from 'yaml'
+import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
+import { parseClusterSpec } from '../../../bootstrap/spec/load.js'
+import { formatError } from '../../../bootstrap/ui/format.js'
+
+// Generated bad input: the example spec, mutated every way a hand or a paste can break it. Each
+// ends as a valid spec or as a list of `file:line path: message` problems, exit 2: never a crash,
+// a stack trace, or a secret repeated back.
+
+const ROOT = path.resolve(import.meta.dirname, '../../..')
+const FILE = path.join(ROOT, 'clusters', 'homelab', 'cluster.yaml')
+const BASE_TEXT = readFileSync(FILE, 'utf8')
+const BASE = parse(BASE_TEXT) as Record<string, unknown>
+/** Sentinel secrets: if one of these appears in any message, a secret leaked. */
+const SECRETS = ['ghp_S3ntinelT0kenS3ntinelT0ken0000', 'glpat-S3ntinelGitLabT0ken1234', 'Zq8vX2mN4pL6rT9wY1bC3dF5gH7jK0sE']
+/** `file:line path: message`, one line each. */
+const PROBLEM_LINE = /^[^\s:]+:\d+ [^\n]+: [^\n]+$/
+
+/** Every path to a value in the example spec, so mutations reach every field. */
+function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  const here = prefix.length ? [prefix] : []
+  if (Array.isArray(value)) return [...here, ...value.flatMap((item, index) => pathsOf(item, [...prefix, index]))]
+  if (value && typeof value === 'object') return [...here, ...Object.entries(value).flatMap(([key, inner]) => pathsOf(inner, [...prefix, key]))]
+  return here
+}
+const PATHS = pathsOf(BASE)
+
+const oddText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.constantFrom('yes', 'no', 'on', 'off', '1.34', 'v1.34', '~', '', ' ', '\t', '\u0000', '\u202e', '\ufeff', 'null', '0x1F', '1e9', '-1'),
+  fc.constantFrom(...SECRETS),
+  fc.constantFrom(...SECRETS.map((secret) => `https://user:${secret}@github.com/a/b.git`), `https://${SECRETS[0]}@github.com/a/b.git`),
+)
+const oddValue = fc.oneof(
+  fc.anything({ maxDepth: 2 }),
+  oddText,
+  fc.constant('x'.repeat(200_000)),
+  fc.constant(Array.from({ length: 5000 }, (_, index) => index)),
+  fc.constant({ [SECRETS[2]!]: SECRETS[0] }),
+)
+
+type Edit = { type: 'set'; at: (string | number)[]; value: unknown } | { type: 'delete'; at: (string | number)[] } | { type: 'add'; at: (string | number)[]; key: string; value: unknown }
+
+const edit: fc.Arbitrary<Edit> = fc.oneof(
+  fc.record({ type: fc.constant('set' as const), at: fc.constantFrom(...PATHS), value: oddValue }),
+  fc.record({ type: fc.constant('delete' as const), at: fc.constantFrom(...PATHS) }),
+  fc.record({ type: fc.constant('add' as const), at: fc.constantFrom([], ...PATHS), key: oddText.filter((key) => key.length > 0), value: oddValue }),
+)
+
+function applyEdits(edits: Edit[]): string {
+  const document = structuredClone(BASE)
+  for (const change of edits) {
+    const parentPath = change.type === 'add' ? change.at : change.at.slice(0, -1)
+    let parent: unknown = document
+    for (const key of parentPath) parent = parent && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[key] : undefined
+    if (!parent || typeof parent !== 'object') continue
+    const container = parent as Record<string | number, unknown>
+    if (change.type === 'add') container[change.key] = change.value
+    else if (change.type === 'delete') delete container[change.at.at(-1)!]
+    else container[change.at.at(-1)!] = change.value
+  }
+  return stringify(document, { lineWidth: 0 })
+}
+
+/** Breakage that never passes through a YAML writer: cut files, several documents, anchors and aliases, stray bytes. */
+const rawText: fc.Arbitrary<string> = fc.oneof(
+  fc.nat({ max: BASE_TEXT.length }).map((at) => BASE_TEXT.slice(0, at)),
+  fc.tuple(fc.nat({ max: BASE_TEXT.length }), oddText).map(([at, text]) => BASE_TEXT.slice(0, at) + text + BASE_TEXT.slice(at)),
+  fc.anything({ maxDepth: 2 }).map((value) => `${BASE_TEXT}---\n${stringify(value)}`),
+  fc.constantFrom(
+    '',
+    '# only a comment\n',
+    '---\n---\n',
+    'a: &a [1, 2]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d]\n',
+    BASE_TEXT.replace('spec:', 'spec: &spec').concat('extra: *spec\n'),
+    BASE_TEXT.replace('metadata:', 'metadata: *nowhere\nx:'),
+    `\ufeff${BASE_TEXT}`,
+    BASE_TEXT.replaceAll('  ', '\t'),
+    `${BASE_TEXT}\n${'k'.repeat(2000)}: 1\n`,
+    `[${'['.repeat(5000)}`,
+    Buffer.from([0xff, 0xfe, 0x00, 0x41]).toString('utf8'),
+  ),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+)
+
+function check(text: string): void {
+  let error: unknown
+  try {
+    parseClusterSpec(text, FILE, ROOT, 'homelab')
+    return
+  } catch (caught) {
+    error = caught
+  }
+  expect(error, String(error)).toBeInstanceOf(BadInputError)
+  expect(exitCodeOf(error)).toBe(ExitCode.badInput)
+  const lines = formatError(error, (line) => line)
+  const problems = (error as BadInputError).details
+  expect(problems.length).toBeGreaterThan(0)
+  for (const problem of problems) expect(problem).toMatch(PROBLEM_LINE)
+  const shown = lines.join('\n')
+  expect(shown).not.toMatch(/\n\s+at .+:\d+:\d+/)
+  for (const secret of SECRETS) expect(shown).not.toContain(secret)
+}
+
+describe('generated bad specs', () => {
+  it('edited fields (wrong types, unknown keys, huge and odd values, pasted secrets) end as listed problems, exit 2', () => {
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => check(applyEdits(edits))),
+      { numRuns: 300 },
+    )
+  }, 120_000)
+
+  it('broken text (cut, multi-document, aliases, stray bytes) ends as listed problems, exit 2', () => {
+    fc.assert(
+      fc.property(rawText, (text) => check(text)),
+      { numRuns: 300 },
+    )
+  }, 120_000)
+})
+
+describe('messages say how to fix the common slips', () => {
+  const problemsOf = (text: string): string => {
+    try {
+      parseClusterSpec(text, FILE, ROOT, 'homelab')
+    } catch (error) {
+      return (error as BadInputError).details.join('\n')
+    }
+    return ''
+  }
+
+  it('yes where true belongs', () => {
+    expect(problemsOf(BASE_TEXT.replace(/enabled: true/, 'enabled: yes'))).toMatch(/must be true or false, not "yes"/)
+  })
+
+  it('1.34 where a version belongs', () => {
+    expect(problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, 'kubernetesVersion: 1.34'))).toMatch(/kubernetesVersion: must be text, not the number 1.34: a version is written in full \(v1\.34\.0\)/)
+  })
+
+  it('an empty file', () => {
+    expect(problemsOf('')).toContain('is empty: start from `npm run wizard`')
+  })
+
+  it('two documents in one file', () => {
+    expect(problemsOf(`${BASE_TEXT}---\nfoo: 1\n`)).toContain('holds more than one YAML document')
+  })
+})
