@@ -107,11 +107,14 @@ export class KubeClient {
     return (await this.listRaw(apiVersion, kind, options)).items
   }
 
-  private async listRaw(apiVersion: string, kind: string, options: ListOptions): Promise<{ items: KubeObject[]; resourceVersion?: string }> {
+  private async listRaw(apiVersion: string, kind: string, options: ListOptions & { metadataOnly?: boolean }): Promise<{ items: KubeObject[]; resourceVersion?: string }> {
     try {
       const query = { fieldSelector: options.fieldSelector, labelSelector: options.labelSelector }
-      const result = (await this.#objects.request('GET', { apiVersion, kind, metadata: { name: '', namespace: options.namespace } }, 'list', { query })) as unknown as { items: KubeObject[]; metadata?: { resourceVersion?: string } }
-      return { items: result.items.map((item) => ({ ...item, apiVersion, kind })), resourceVersion: result.metadata?.resourceVersion }
+      // Metadata only: a list of CRDs would otherwise carry every schema.
+      const accept = options.metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' : undefined
+      const result = (await this.#objects.request('GET', { apiVersion, kind, metadata: { name: '', namespace: options.namespace } }, 'list', { query, accept })) as unknown as { items: KubeObject[] | null; metadata?: { resourceVersion?: string } }
+      // An empty metadata-only list comes back with `items: null`.
+      return { items: (result.items ?? []).map((item) => ({ ...item, apiVersion, kind })), resourceVersion: result.metadata?.resourceVersion }
     } catch (error) {
       if (statusOf(error) === 404 || isUnknownKind(error)) return { items: [] }
       throw this.wrap(`list ${kind}`, error)
@@ -125,35 +128,59 @@ export class KubeClient {
    * record for an apply that owns nothing, and re-creates one, with a new resourceVersion, next time.
    */
   async apply(object: KubeObject, options: { fieldManager?: string } = {}): Promise<ApplyResult> {
-    const ref = formatRef(object)
     const before = await this.get(refOf(object))
+    return this.applyOver(object, before?.metadata.resourceVersion as string | undefined, options)
+  }
+
+  /** Apply, knowing the live object's resourceVersion (undefined: absent): one request. */
+  private async applyOver(object: KubeObject, liveVersion: string | undefined, options: { fieldManager?: string } = {}): Promise<ApplyResult> {
+    const ref = formatRef(object)
     const after = await this.call(`apply ${ref}`, () => this.serverSideApply(object, { fieldManager: options.fieldManager ?? FIELD_MANAGER }))
-    const outcome: ApplyOutcome = !before ? 'created' : before.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'configured'
+    const outcome: ApplyOutcome = liveVersion === undefined ? 'created' : liveVersion === after.metadata.resourceVersion ? 'unchanged' : 'configured'
     return { ref, outcome, object: after }
   }
 
   /**
    * Apply a set of objects: CRDs and Namespaces first (CRDs waited on until Established), then
-   * the rest in parallel. Server-side, so CRDs of any size apply.
+   * the rest in parallel. Server-side, so CRDs of any size apply. What exists is learnt with one
+   * metadata-only list per kind and namespace, not a GET per object, so unchanged objects cost
+   * one request each, as with `kubectl apply --server-side`.
    */
   async applyAll(objects: readonly KubeObject[], options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ApplyResult[]> {
     const first = objects.filter((object) => FIRST_KINDS.has(object.kind))
     const rest = objects.filter((object) => !FIRST_KINDS.has(object.kind))
-    const applyOne = async (object: KubeObject): Promise<ApplyResult> => {
-      options.signal?.throwIfAborted()
-      return this.apply(object)
+    const applySet = async (set: readonly KubeObject[]): Promise<ApplyResult[]> => {
+      const live = await this.liveVersions(set)
+      return mapLimit(set, APPLY_CONCURRENCY, async (object) => {
+        options.signal?.throwIfAborted()
+        return this.applyOver(object, live.get(objectKey(object)))
+      })
     }
-    const firstResults = await mapLimit(first, APPLY_CONCURRENCY, applyOne)
+    const firstResults = await applySet(first)
     await Promise.all(
       first
         .filter((object) => object.kind === 'CustomResourceDefinition')
         .map((crd) => this.waitFor(refOf(crd), conditionTrue('Established'), { timeoutMs: options.timeoutMs ?? 60_000, signal: options.signal })),
     )
-    const restResults = await mapLimit(rest, APPLY_CONCURRENCY, applyOne)
+    const restResults = await applySet(rest)
     const byObject = new Map<KubeObject, ApplyResult>()
     first.forEach((object, index) => byObject.set(object, firstResults[index]!))
     rest.forEach((object, index) => byObject.set(object, restResults[index]!))
     return objects.map((object) => byObject.get(object)!)
+  }
+
+  /** resourceVersion of each existing object among these, by objectKey: one metadata-only list per kind and namespace. */
+  private async liveVersions(objects: readonly KubeObject[]): Promise<Map<string, string>> {
+    const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string }>()
+    for (const object of objects) groups.set(objectKey({ ...object, metadata: { ...object.metadata, name: '' } }), { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace })
+    const versions = new Map<string, string>()
+    await mapLimit([...groups.values()], APPLY_CONCURRENCY, async ({ apiVersion, kind, namespace }) => {
+      const { items } = await this.listRaw(apiVersion, kind, { namespace, metadataOnly: true })
+      for (const item of items) {
+        if (item.metadata.resourceVersion) versions.set(objectKey({ apiVersion, kind, metadata: { name: item.metadata.name, namespace } }), String(item.metadata.resourceVersion))
+      }
+    })
+    return versions
   }
 
   /** What applying these objects would change, asked of the server with a dry-run apply. */
@@ -297,6 +324,9 @@ export class KubeClient {
     const status = statusOf(error)
     const body = (error as { body?: unknown }).body
     const serverMessage = parseStatusMessage(body)
+    if (status === undefined && !(error instanceof Error && (error.name === 'FetchError' || NETWORK_ERROR.test(error.message)))) {
+      return new KindlingError(`${what}: ${errorMessage(error).split('\n')[0]}`, { cause: error })
+    }
     if (status === undefined) {
       return new PrerequisiteError(`${what}: cannot reach the API server of context "${this.context}": ${errorMessage(error).split('\n')[0]}`, { cause: error })
     }
@@ -346,6 +376,10 @@ function sameObject(live: KubeObject, dry: KubeObject): boolean {
     return JSON.stringify({ ...object, metadata })
   }
   return strip(live) === strip(dry)
+}
+
+function objectKey(object: KubeObject): string {
+  return `${object.apiVersion}|${object.kind}|${object.metadata.namespace ?? ''}|${object.metadata.name}`
 }
 
 function formatDuration(ms: number): string {

@@ -1,9 +1,13 @@
 import https from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
 import * as k8s from '@kubernetes/client-node'
+import { VERSION } from '../project.js'
 import type { KubeObject } from './client.js'
 
 const MAX_ATTEMPTS_ON_429 = 10
+
+/** How kindling names itself to the API server: audit logs and `managedFields` tell its requests apart. */
+export const USER_AGENT = `kindling/${VERSION}`
 
 /** Deadlines every request to the API server gets; a run's signal cancels any request in flight. */
 export interface RequestBounds {
@@ -43,6 +47,7 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
     const giveUpAt = Date.now() + (this.bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS)
     const agent = this.pooled(request.getAgent())
     if (agent) request.setAgent(agent)
+    request.setHeaderParam('User-Agent', USER_AGENT)
     for (let attempt = 1; ; attempt++) {
       const deadline = AbortSignal.timeout(timeoutMs)
       request.setSignal(this.bounds.signal ? AbortSignal.any([this.bounds.signal, deadline]) : deadline)
@@ -94,10 +99,10 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
     return api
   }
 
-  async request(method: 'GET' | 'PATCH', spec: KubeObject | string, action: 'read' | 'list' | 'patch', options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<KubeObject> {
+  async request(method: 'GET' | 'PATCH', spec: KubeObject | string, action: 'read' | 'list' | 'patch', options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string; accept?: string } = {}): Promise<KubeObject> {
     const uri = typeof spec === 'string' ? spec : await this.specUriPath(spec as k8s.KubernetesObject, action)
     const context = this.configuration.baseServer.makeRequestContext(uri, method === 'GET' ? k8s.HttpMethod.GET : k8s.HttpMethod.PATCH)
-    context.setHeaderParam('Accept', 'application/json')
+    context.setHeaderParam('Accept', options.accept ?? 'application/json')
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) context.setQueryParam(name, value)
     if (options.body !== undefined) {
       context.setHeaderParam('Content-Type', options.contentType ?? 'application/json')

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { inject } from 'vitest'
 import { KubeClient } from '../../bootstrap/kube/client.js'
+import { USER_AGENT } from '../../bootstrap/kube/json-api.js'
 import type { ControlPlaneInfo } from './harness/control-plane.js'
 
 /** The control plane started by global-setup.ts for this run. */
@@ -17,4 +20,34 @@ export function testKube(): KubeClient {
 /** A DNS-safe name unique to this test, for namespaces and objects. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`
+}
+
+interface AuditEvent {
+  stage: string
+  verb: string
+  userAgent?: string
+  requestURI: string
+  responseStatus?: { code?: number }
+}
+
+/**
+ * Every mutating request kindling sent while `work` ran, as "verb URI (HTTP code)" lines, read
+ * from the API server's audit log: not what kindling says it did, what the server received.
+ * Only kindling's user agent counts (controllers write status meanwhile).
+ */
+export async function kindlingWritesDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const file = controlPlane().auditLog
+  const offset = readFileSync(file).length
+  await work()
+  // Blocking mode writes each event before the response; a short pause covers the file system.
+  await sleep(200)
+  return readFileSync(file)
+    .subarray(offset)
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEvent)
+    // A server-side dry run (dryRun=All) asks what would change and writes nothing.
+    .filter((event) => event.stage === 'ResponseComplete' && event.userAgent?.startsWith(USER_AGENT.split('/')[0]!) && !event.requestURI.includes('dryRun=All'))
+    .map((event) => `${event.verb} ${event.requestURI} (${event.responseStatus?.code ?? '?'})`)
 }

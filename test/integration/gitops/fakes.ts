@@ -79,19 +79,8 @@ export class FakeToolsRunner implements Runner {
       const arg = (flag: string): string => command.args[command.args.indexOf(flag) + 1]!
       const [release, namespace, version] = [command.args[2]!, arg('--namespace'), arg('--version')]
       const values = (parse(readFileSync(arg('--values'), 'utf8')) as Record<string, unknown> | null) ?? {}
-      const previous = await this.kube.list('v1', 'Secret', { namespace, labelSelector: `owner=helm,name=${release}` })
-      const revision = previous.length + 1
-      await this.kube.applyAll([
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-        {
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: `sh.helm.release.v1.${release}.v${revision}`, namespace, labels: { owner: 'helm', name: release, status: 'deployed', version: String(revision) } },
-          type: 'helm.sh/release.v1',
-          data: { release: encodeHelmRelease({ chart: { metadata: { version } }, config: values }) },
-        },
-        ...(RELEASE_WORKLOADS[release] ?? []),
-      ])
+      await recordHelmRelease(this.kube, { release, namespace, version, values })
+      await this.kube.applyAll(RELEASE_WORKLOADS[release] ?? [])
       return ok()
     }
     if (command.file === 'helm' && command.args[0] === 'rollback') {
@@ -111,6 +100,23 @@ export class FakeToolsRunner implements Runner {
 const PLURALS: Record<string, string> = { FluxInstance: 'fluxinstances', GitRepository: 'gitrepositories', Kustomization: 'kustomizations', HelmRelease: 'helmreleases', Application: 'applications' }
 
 /** Play the engine's controller: write an object's status through the status subresource. */
+/** The release record `helm upgrade --install` writes (a deployed revision Secret), for tests that stand in for helm. */
+export async function recordHelmRelease(kube: KubeClient, options: { release: string; namespace: string; version: string; values?: Record<string, unknown> }): Promise<void> {
+  const { release, namespace, version } = options
+  const previous = await kube.list('v1', 'Secret', { namespace, labelSelector: `owner=helm,name=${release}` })
+  const revision = previous.length + 1
+  await kube.applyAll([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `sh.helm.release.v1.${release}.v${revision}`, namespace, labels: { owner: 'helm', name: release, status: 'deployed', version: String(revision) } },
+      type: 'helm.sh/release.v1',
+      data: { release: encodeHelmRelease({ chart: { metadata: { version } }, config: options.values ?? {} }) },
+    },
+  ])
+}
+
 export async function setStatus(ref: ObjectRef, status: Record<string, unknown>, mutate?: (object: Record<string, unknown>) => void): Promise<void> {
   const config = new k8s.KubeConfig()
   config.loadFromFile(controlPlane().kubeconfigFile)

@@ -17,6 +17,8 @@ export interface ControlPlaneInfo {
   server: string
   version: string
   nodes: string[]
+  /** The API server's audit log (JSON lines): every mutating request, who sent it and with which user agent. */
+  auditLog: string
 }
 
 export interface RunningControlPlane extends ControlPlaneInfo {
@@ -116,6 +118,18 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
       contexts: [{ name: TEST_CONTEXT, context: { cluster: TEST_CONTEXT, user: 'admin', namespace: 'default' } }],
       'current-context': TEST_CONTEXT,
     })
+    // Audit every mutating request (metadata only), so tests can count what a command wrote.
+    const auditPolicy = path.join(dir, 'audit-policy.yaml')
+    const auditLog = path.join(dir, 'audit.log')
+    writeFileSync(
+      auditPolicy,
+      stringify({
+        apiVersion: 'audit.k8s.io/v1',
+        kind: 'Policy',
+        omitStages: ['RequestReceived'],
+        rules: [{ level: 'Metadata', verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] }, { level: 'None' }],
+      }),
+    )
     const kubeconfigFile = path.join(dir, 'kubeconfig')
     writeFileSync(kubeconfigFile, kubeconfig, { mode: 0o600 })
 
@@ -148,6 +162,10 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
         `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
+        `--audit-policy-file=${auditPolicy}`,
+        `--audit-log-path=${auditLog}`,
+        '--audit-log-format=json',
+        '--audit-log-mode=blocking',
       ]),
     )
     await waitReady(server, token, children)
@@ -182,7 +200,7 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
     const kube = KubeClient.fromKubeconfig({ file: kubeconfigFile, context: TEST_CONTEXT })
     await Promise.all(nodes.map((name) => kube.apply(kwokNode(name))))
     await Promise.all(nodes.map((name) => kube.waitFor({ apiVersion: 'v1', kind: 'Node', name }, conditionTrue('Ready'), { timeoutMs: 60_000 })))
-    return { kubeconfigFile, kubeconfig, context: TEST_CONTEXT, server, version, nodes, children, stop }
+    return { kubeconfigFile, kubeconfig, context: TEST_CONTEXT, server, version, nodes, auditLog, children, stop }
   } catch (error) {
     await stop()
     throw error

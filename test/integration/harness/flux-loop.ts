@@ -22,6 +22,7 @@ import { specText } from '../../unit/support/context.js'
 import { generateAgeIdentity } from './age-identity.js'
 import { upstreamCrds } from './crossplane.js'
 import { startFlux, type RunningFlux } from './flux.js'
+import { recordHelmRelease } from '../gitops/fakes.js'
 import { startFluxOperatorStandIn } from './flux-operator-stand-in.js'
 import { GitCheckout } from './git-checkout.js'
 import { startGitServer, type GitServer } from './git-server.js'
@@ -176,6 +177,10 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
     }
     writeAll(demoFiles('hello'))
     await checkout.commitAndPush('kindling files and a demo app')
+
+    // What `helm upgrade --install flux-operator` would record (helm cannot pull the chart here), so `status` reads the release as on a real cluster.
+    const release = engineOf(spec).release(spec)
+    await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
 
     /** Test stand-in for the `engine` step: the harness installed the CRDs and started the controllers. */
     const engineStandIn: Step = {
