@@ -17,17 +17,21 @@ export interface CliFlags {
 
 const COMMON = {
   cluster: { type: 'string', short: 'c' },
-  'dry-run': { type: 'boolean', default: false },
-  yes: { type: 'boolean', short: 'y', default: false },
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', short: 'v', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   timeout: { type: 'string' },
 } as const
 
-const EXTRA: Record<CommandName, Record<string, { type: 'boolean'; default: boolean }>> = {
-  bootstrap: { recreate: { type: 'boolean', default: false } },
-  destroy: { purge: { type: 'boolean', default: false } },
+/** Flags of commands that change something; `status` only reads, so it offers none of them. */
+const CHANGING = {
+  'dry-run': { type: 'boolean', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
+} as const
+
+const EXTRA: Record<CommandName, Record<string, { type: 'boolean'; short?: string; default: boolean }>> = {
+  bootstrap: { ...CHANGING, recreate: { type: 'boolean', default: false } },
+  destroy: { ...CHANGING, purge: { type: 'boolean', default: false } },
   status: {},
 }
 
@@ -50,7 +54,7 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
       timeout: values.timeout as string | undefined,
     }
   } catch (cause) {
-    throw new BadInputError(errorMessage(cause).replace(/\. To specify.*$/s, ''), { details: [`see: npm run ${command} -- --help`] })
+    throw new BadInputError(errorMessage(cause).replace(/\. To specify.*$/s, ''), { details: [`see: kindling ${command} --help`] })
   }
 }
 

@@ -1,6 +1,6 @@
 import { ExitCode, InterruptedError, PrerequisiteError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { newFacts } from '../engine/facts.js'
-import { runSteps, type RunReport } from '../engine/run.js'
+import { blocksRealRun, runSteps, type RunReport } from '../engine/run.js'
 import type { RunFlags, Step, StepContext } from '../engine/step.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { connectKube } from '../steps/connect.js'
@@ -52,15 +52,17 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   const report = await runSteps(steps, ctx, reporter)
   await reporter.close()
   const summary = report.ok && !flags.dryRun ? summaryLines(ctx) : []
+  const exitCode = reportExitCode(report, signal)
   if (mode === 'json') {
-    io.stdout(`${JSON.stringify(toJsonReport(command, cluster, report, { summary }, redact), null, 2)}\n`)
+    io.stdout(`${JSON.stringify(toJsonReport(command, cluster, report, { summary, exitCode }, redact), null, 2)}\n`)
   } else {
     if (flags.dryRun) io.stdout(`\n${formatPlan(report, redact)}\n`)
+    if (flags.dryRun && !report.ok) io.stderr(`${dryRunVerdict(report)}\n`)
     if (summary.length) io.stdout(`\n${redact(summary.join('\n'))}\n`)
     if (!flags.dryRun) io.stdout(`\n${formatTimings(report)}\n`)
-    if (!report.ok) io.stderr(`\n${failureSummary(report, steps, signal, redact)}\n`)
+    if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(report, steps, signal, redact)}\n`)
   }
-  return reportExitCode(report, signal)
+  return exitCode
 }
 
 /** A stopped run (its signal's reason), then interrupts, bad input, missing prerequisites, ordinary failures. */
@@ -72,6 +74,12 @@ function reportExitCode(report: RunReport, signal: AbortSignal): ExitCodeValue {
   if (codes.includes(ExitCode.badInput)) return ExitCode.badInput
   if (codes.includes(ExitCode.missingPrerequisite)) return ExitCode.missingPrerequisite
   return ExitCode.failed
+}
+
+/** Why a dry run's verdict is not ok: the steps whose checks would stop a real run, by number in the plan. */
+function dryRunVerdict(report: RunReport): string {
+  const blocking = report.steps.map((step, index) => ({ step, number: index + 1 })).filter(({ step }) => blocksRealRun(step))
+  return `A real run would stop now: fix what ${blocking.map(({ step, number }) => `step ${number} (${step.name})`).join(', ')} of the plan report${blocking.length === 1 ? 's' : ''}, then run it again. Nothing was changed.`
 }
 
 function failureSummary(report: RunReport, steps: readonly Step[], signal: AbortSignal, redact: (text: string) => string): string {

@@ -8,9 +8,10 @@ const EXIT_CODES = `Exit codes:
   130  interrupted (Ctrl-C); run the same command again to finish
   143  stopped by SIGTERM; run the same command again to finish`
 
+const CHANGING = `      --dry-run        check and plan only; print every command and manifest, change nothing
+  -y, --yes            do not ask for confirmation`
+
 const COMMON = `  -c, --cluster NAME   cluster folder under clusters/ (default: the only one there)
-      --dry-run        check and plan only; print every command and manifest, change nothing
-  -y, --yes            do not ask for confirmation
       --json           print one JSON document instead of progress
   -v, --verbose        show each command and API call as it runs
       --timeout DUR    stop the whole run after this long (e.g. 10m); without it each health
@@ -26,6 +27,7 @@ apps) under clusters/<name>/, point the engine at the repository and wait until 
 commit is applied and every component is healthy. Safe to run again: finished work is skipped.
 
 Flags:
+${CHANGING}
 ${COMMON}
       --recreate       re-create a kind cluster whose fixed config (ports, mounts) changed; asks first`,
   destroy: `Usage: kindling destroy [flags]     (npx kindling destroy, npm run -s destroy --, devbox run destroy)
@@ -34,6 +36,7 @@ Delete a kind cluster (registry caches are kept unless --purge), or remove what 
 installed from an existing cluster. Always asks, unless --yes.
 
 Flags:
+${CHANGING}
 ${COMMON}
       --purge          also delete the registry cache containers and their data`,
   status: `Usage: kindling status [flags]     (npx kindling status, npm run -s status --, devbox run status)

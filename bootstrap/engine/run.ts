@@ -1,5 +1,5 @@
 import { executeActions } from './actions.js'
-import { errorMessage, InterruptedError, KindlingError, StepError, stoppedError } from './errors.js'
+import { errorMessage, ExitCode, exitCodeOf, InterruptedError, KindlingError, StepError, stoppedError } from './errors.js'
 import type { Action, Step, StepContext, Wait } from './step.js'
 import { runWaits } from './waits.js'
 
@@ -117,7 +117,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
 
   const list = ordered.map((step) => reports.get(step.name)!)
   return {
-    ok: list.every((report) => report.status !== 'failed' && report.status !== 'blocked' && report.status !== 'cancelled'),
+    ok: list.every((report) => report.status !== 'failed' && report.status !== 'blocked' && report.status !== 'cancelled' && !blocksRealRun(report)),
     dryRun: ctx.flags.dryRun,
     interrupted: ctx.signal.aborted,
     steps: list,
@@ -187,6 +187,17 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
     }
   }
   return report(checkState === 'done' ? 'done' : 'applied', { detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail })
+}
+
+/**
+ * A dry-run step whose check found what would stop a real run at once: a missing prerequisite
+ * or bad input. The plan is still printed, but the verdict (exit code, `ok`) is the real run's.
+ * Checks that could not ask a cluster that does not exist yet are expected in a dry run.
+ */
+export function blocksRealRun(report: StepReport): boolean {
+  if (report.status !== 'unknown' || report.error === undefined) return false
+  const code = exitCodeOf(report.error)
+  return code === ExitCode.missingPrerequisite || code === ExitCode.badInput
 }
 
 /** How long a step may take to notice an aborted run (cancel its request, kill its command) before it is left behind. */

@@ -31,9 +31,10 @@ function plainReporter({ write, redact, verbose }: ReporterOptions): Reporter {
     phaseStarted: (step, phase) => {
       if (verbose) write(`  ${step.name}: ${phase}\n`)
     },
+    // The full error (every hint and detail) is printed once, at the end: in the plan or the failure summary.
     stepFinished: (_step, report) => {
       write(`${redact(formatStepLine(report))}\n`)
-      if (report.error) write(`${formatError(report.error, redact).map((line) => `    ${line}`).join('\n')}\n`)
+      if (report.status === 'failed' && report.error) write(`    ${formatError(report.error, redact)[0]}\n`)
     },
     log: (line) => {
       if (verbose) write(`  ${redact(line)}\n`)
@@ -61,8 +62,9 @@ function listrReporter(steps: readonly Step[], { redact, verbose }: ReporterOpti
           })
           settle.set(step.name, (report) => {
             task.title = redact(formatStepLine(report).replace(/^\S+ /, ''))
-            if (report.status === 'failed') reject(new Error(formatError(report.error, redact).join('\n')))
-            else if (report.status === 'blocked' || report.status === 'cancelled') {
+            if (report.status === 'failed') reject(new Error(formatError(report.error, redact)[0]))
+            else if (report.status === 'blocked' || report.status === 'cancelled' || report.status === 'planned' || report.status === 'unknown') {
+              // Not ticked: a dry run's "to do" and "state unknown" are not done.
               task.skip(task.title)
               resolve()
             } else resolve()

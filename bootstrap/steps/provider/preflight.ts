@@ -33,6 +33,8 @@ export type PreflightPurpose = 'bootstrap' | 'status' | 'destroy'
 /** The CLIs a spec needs on PATH. */
 export function requiredTools(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap'): string[] {
   if (purpose === 'destroy') return spec.provider.type === 'kind' ? ['docker', 'kind'] : ['helm']
+  // status only reads: the cluster through the API (kind for its kubeconfig), the branch head through git.
+  if (purpose === 'status') return spec.provider.type === 'kind' ? ['docker', 'kind', 'git'] : ['git']
   const tools = ['git', 'helm']
   if (spec.provider.type === 'kind') tools.unshift('docker', 'kind')
   if (spec.secrets.sops.enabled) tools.push('age-keygen')
@@ -217,13 +219,13 @@ export const kubeContextCheck: PreflightCheck = {
   },
 }
 
-/** The checks a spec needs for a command; `status` runs the same list as `bootstrap`. */
+/** The checks a spec needs for a command: bootstrap all, status what reading needs, destroy what deleting needs. */
 export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap', extra: readonly PreflightCheck[] = []): PreflightCheck[] {
   const tools = requiredTools(spec, purpose)
   const checks = tools.map(toolCheck)
   if (spec.provider.type === 'kind') {
     checks.push(dockerDaemonCheck)
-    if (purpose !== 'destroy') {
+    if (purpose === 'bootstrap') {
       checks.push(...portChecks(spec))
       const { controlPlanes, workers } = spec.provider.nodes
       if (controlPlanes + workers > 1) checks.push(inotifyCheck())

@@ -2,9 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { helpText } from '../../../bootstrap/cli/help.js'
 import { runCommand, type CliIo } from '../../../bootstrap/cli/main.js'
+import { requiredTools } from '../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner, type Reply } from '../../../bootstrap/tools/recording-runner.js'
-import { repoRoot, specText } from '../support/context.js'
+import { repoRoot, specText, testSpec } from '../support/context.js'
 
 function io(options: { cwd?: string; replies?: Reply[] } = {}) {
   const out: string[] = []
@@ -43,6 +45,15 @@ describe('CLI', () => {
     expect(t.stdout()).toMatch(/130\s+interrupted/)
   })
 
+  it('status offers no flag that only means something for a change (--dry-run, --yes), and needs no helm or age', async () => {
+    const t = io()
+    expect(await runCommand('status', ['--dry-run'], t.io)).toBe(2)
+    expect(t.stderr()).toContain("Unknown option '--dry-run'")
+    expect(helpText('status')).not.toMatch(/--dry-run|--yes/)
+    expect(requiredTools(testSpec(), 'status')).toEqual(['docker', 'kind', 'git'])
+    expect(requiredTools(testSpec(specText({ provider: 'type: existing\nkubeconfig: ~/.kube/config\ncontext: lab' })), 'status')).toEqual(['git'])
+  })
+
   it('rejects an unknown flag with exit 2', async () => {
     const t = io()
     expect(await runCommand('status', ['--colour'], t.io)).toBe(2)
@@ -73,18 +84,23 @@ describe('CLI', () => {
     expect(t.runner.commands.every((command) => command.readOnly)).toBe(true)
   })
 
-  it('a dry run without Docker still prints the whole plan and exits 0, running only read-only commands', async () => {
+  it('a dry run without Docker prints the whole plan, then exits 3 as a real run would, running only read-only commands', async () => {
     const t = io({ replies: noDocker })
-    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run'], t.io)).toBe(0)
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run'], t.io)).toBe(3)
     expect(t.stdout()).toContain('Plan (dry run: nothing was changed)')
+    expect(t.stdout()).toMatch(/\n\d+\. .* health-gate — /)
+    expect(t.stderr()).toContain('A real run would stop now: fix what step 1 (preflight)')
+    // The prerequisite block is printed once: in the plan, not again under the progress line.
+    expect(t.stdout().match(/Docker daemon reachable/g)).toHaveLength(1)
     expect(t.runner.commands.every((command) => command.readOnly)).toBe(true)
   })
 
   it('--json prints one JSON document, also for errors', async () => {
     const ok = io({ replies: noDocker })
-    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--json'], ok.io)).toBe(0)
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--json'], ok.io)).toBe(3)
     const report = JSON.parse(ok.stdout()) as { ok: boolean; dryRun: boolean; steps: { name: string }[] }
-    expect(report).toMatchObject({ ok: true, dryRun: true, cluster: 'homelab' })
+    // ok agrees with the exit code.
+    expect(report).toMatchObject({ ok: false, exitCode: 3, dryRun: true, cluster: 'homelab' })
     expect(report.steps.map((step) => step.name)).toContain('preflight')
 
     const bad = io()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf, HealthError, InterruptedError, PrerequisiteError, TimeoutError } from '../../../bootstrap/engine/errors.js'
-import { orderSteps, runSteps, STOP_GRACE_MS } from '../../../bootstrap/engine/run.js'
+import { blocksRealRun, orderSteps, runSteps, STOP_GRACE_MS } from '../../../bootstrap/engine/run.js'
 import type { Action, CheckResult, Step, StepContext } from '../../../bootstrap/engine/step.js'
 import { testContext } from '../support/context.js'
 
@@ -110,13 +110,22 @@ describe('step engine', () => {
     const steps = [step('a', [], probe), step('b', ['a'], probe, { done: true }), step('c', ['a'], probe, { checkFails: true })]
     const report = await runSteps(steps, testContext({ flags: { dryRun: true } }))
     expect(probe.events).toEqual([])
-    expect(report.ok).toBe(true)
     expect(report.steps.map((s) => [s.name, s.status, s.actions?.length])).toEqual([
       ['a', 'planned', 1],
       ['b', 'done', 0],
       ['c', 'unknown', 1],
     ])
     expect(report.steps[2]!.detail).toMatch(/could not check: c: tool missing/)
+    // The verdict is the real run's: a missing prerequisite would stop it.
+    expect(report.ok).toBe(false)
+    expect(blocksRealRun(report.steps[2]!)).toBe(true)
+  })
+
+  it('a dry run whose checks cannot ask a cluster that does not exist yet is still ok', async () => {
+    const noCluster: Step = { ...step('a', [], newProbe()), check: async () => Promise.reject(new Error('no such cluster yet')) }
+    const report = await runSteps([noCluster], testContext({ flags: { dryRun: true } }))
+    expect(report.steps[0]!.status).toBe('unknown')
+    expect(report.ok).toBe(true)
   })
 
   it('a failed check outside a dry run keeps its exit code (missing prerequisite: 3)', async () => {
