@@ -190,6 +190,25 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
 }
 
 /**
+ * The longest chain of steps through the graph, by each step's own duration: the least time the
+ * run could have taken with unlimited parallelism. A makespan close to it means no step waited
+ * on anything it did not need.
+ */
+export function criticalPathMs(steps: readonly Step[], report: RunReport): number {
+  const duration = new Map(report.steps.map((step) => [step.name, step.timings.total]))
+  const memo = new Map<string, number>()
+  const finish = (step: Step): number => {
+    const known = memo.get(step.name)
+    if (known !== undefined) return known
+    const needs = step.needs.map((name) => steps.find((other) => other.name === name)).filter((other): other is Step => other !== undefined)
+    const value = (duration.get(step.name) ?? 0) + Math.max(0, ...needs.map(finish))
+    memo.set(step.name, value)
+    return value
+  }
+  return Math.max(0, ...steps.map(finish))
+}
+
+/**
  * A dry-run step whose check found what would stop a real run at once: a missing prerequisite
  * or bad input. The plan is still printed, but the verdict (exit code, `ok`) is the real run's.
  * Checks that could not ask a cluster that does not exist yet are expected in a dry run.

@@ -1,4 +1,5 @@
-import { formatRef, type KubeClient, type KubeObject, type ObjectRef } from '../kube/client.js'
+import type { KubeClient } from '../kube/client.js'
+import { formatRef, type KubeObject, type ObjectRef } from '../kube/refs.js'
 import type { Condition, ConditionResult } from '../kube/conditions.js'
 import { ARGOCD_NAMESPACE } from '../render/argocd.js'
 import { ARGOCD_ROOT_APP } from '../render/sync.js'

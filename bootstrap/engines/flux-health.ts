@@ -1,4 +1,5 @@
-import { formatRef, type KubeClient, type ObjectRef } from '../kube/client.js'
+import type { KubeClient } from '../kube/client.js'
+import { formatRef, type ObjectRef } from '../kube/refs.js'
 import { formatCondition, statusConditions, type Condition, type ConditionResult } from '../kube/conditions.js'
 import { FLUX_NAMESPACE } from '../render/flux.js'
 import { FLUX_SYNC_NAME } from '../render/sync.js'

@@ -4,12 +4,10 @@ import { mapLimit } from '../engine/map-limit.js'
 import { Secret } from '../tools/secrets.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
 import { JsonObjectApi, RequestTimeoutError, type RequestBounds } from './json-api.js'
-import { formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
+import { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 
-export { formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
+export { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 
-/** The field manager every kindling apply uses, so re-applies own the same fields. */
-export const FIELD_MANAGER = 'kindling'
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged'
 export interface ApplyResult {

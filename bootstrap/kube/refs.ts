@@ -1,5 +1,8 @@
 // Objects and references to them: plain data, importable without loading the API client.
 
+/** The field manager every kindling apply uses, so re-applies own the same fields. */
+export const FIELD_MANAGER = 'kindling'
+
 /** Any Kubernetes object. Values may be `Secret`s; they are revealed only on the way to the API. */
 export interface KubeObject {
   apiVersion: string

@@ -1,4 +1,4 @@
-import { KubeClient } from '../kube/client.js'
+import type { KubeClient } from '../kube/client.js'
 import type { ClusterSpec } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
 
@@ -22,6 +22,8 @@ export function kubeTargetArgs(spec: ClusterSpec): string[] {
  * user's kubeconfig is neither needed nor changed; existing clusters through their named context.
  */
 export async function connectKube(spec: ClusterSpec, runner: Runner, signal?: AbortSignal): Promise<KubeClient> {
+  // The API client library takes most of a second to load: only when a step first needs the cluster.
+  const { KubeClient } = await import('../kube/client.js')
   if (spec.provider.type === 'kind') {
     const { stdout } = await runner.run({ file: 'kind', args: ['get', 'kubeconfig', '--name', spec.name], readOnly: true }, { signal })
     return KubeClient.fromKubeconfig({ yaml: stdout, context: contextOf(spec), bounds: { signal } })

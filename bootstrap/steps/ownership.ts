@@ -1,5 +1,6 @@
 import { BadInputError } from '../engine/errors.js'
-import { FIELD_MANAGER, formatRef, refOf, type KubeClient, type KubeObject, type ObjectRef } from '../kube/client.js'
+import type { KubeClient } from '../kube/client.js'
+import { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from '../kube/refs.js'
 import { MANAGED_BY } from '../render/labels.js'
 
 /** Carries kindling's managed-by label. */

@@ -1,6 +1,6 @@
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { engineOf } from '../../engines/index.js'
-import { refOf } from '../../kube/client.js'
+import { refOf } from '../../kube/refs.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { assertNotForeign } from '../ownership.js'
 import { engineLabel } from './engine.js'

@@ -1,6 +1,7 @@
 import { BadInputError, KindlingError } from '../../engine/errors.js'
 import type { Action, Step, StepContext } from '../../engine/step.js'
-import { formatRef, refOf, type KubeClient, type ObjectRef } from '../../kube/client.js'
+import type { KubeClient } from '../../kube/client.js'
+import { formatRef, refOf, type ObjectRef } from '../../kube/refs.js'
 import { deleted } from '../../kube/conditions.js'
 import { ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
 import { FLUX_NAMESPACE, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'

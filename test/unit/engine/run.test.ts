@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf, HealthError, InterruptedError, PrerequisiteError, TimeoutError } from '../../../bootstrap/engine/errors.js'
-import { blocksRealRun, orderSteps, runSteps, STOP_GRACE_MS } from '../../../bootstrap/engine/run.js'
+import { blocksRealRun, criticalPathMs, orderSteps, runSteps, STOP_GRACE_MS, type RunReport } from '../../../bootstrap/engine/run.js'
 import type { Action, CheckResult, Step, StepContext } from '../../../bootstrap/engine/step.js'
 import { testContext } from '../support/context.js'
 
@@ -176,5 +176,13 @@ describe('step engine', () => {
     const failing: Step = { ...step('a', [], newProbe()), apply: async () => Promise.reject(new InterruptedError()) }
     const report = await runSteps([failing], testContext())
     expect(exitCodeOf(report.steps[0]!.error)).toBe(ExitCode.interrupted)
+  })
+
+  it('measures the critical path: the longest chain of step durations through the graph', () => {
+    const probe = newProbe()
+    const steps = [step('a', [], probe), step('b', ['a'], probe), step('c', ['a'], probe), step('d', ['b', 'c'], probe)]
+    const timed = (name: string, total: number) => ({ name, title: name, status: 'applied' as const, timings: { total } })
+    const report: RunReport = { ok: true, dryRun: false, interrupted: false, totalMs: 100, steps: [timed('a', 10), timed('b', 50), timed('c', 20), timed('d', 5)] }
+    expect(criticalPathMs(steps, report)).toBe(65)
   })
 })
