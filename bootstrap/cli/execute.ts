@@ -1,5 +1,6 @@
 import { ExitCode, InterruptedError, PrerequisiteError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { newFacts } from '../engine/facts.js'
+import { acquireRunLock } from '../engine/lock.js'
 import { blocksRealRun, runSteps, type RunReport } from '../engine/run.js'
 import type { RunFlags, Step, StepContext } from '../engine/step.js'
 import type { ClusterSpec } from '../spec/load.js'
@@ -35,6 +36,8 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   const runFlags: RunFlags = { dryRun: flags.dryRun, yes: flags.yes, recreate: flags.recreate, purge: flags.purge, verbose: flags.verbose }
 
   const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
+  // Commands that change the cluster hold its lock for the whole run; reading and dry runs need none.
+  const lock = command !== 'status' && !flags.dryRun ? acquireRunLock(spec.name, command) : undefined
   const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact })
   const realRunner = io.runner ?? new ExecRunner(redactor, (line) => reporter.log(line))
   const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
@@ -49,12 +52,18 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
     facts: newFacts(),
   }
 
-  const report = await runSteps(steps, ctx, reporter)
+  let report: RunReport
+  try {
+    report = await runSteps(steps, ctx, reporter)
+  } finally {
+    lock?.release()
+  }
   await reporter.close()
-  const summary = report.ok && !flags.dryRun ? summaryLines(ctx) : []
+  // status shows its view whatever it found; other commands summarise only a run that succeeded.
+  const summary = (report.ok || command === 'status') && !flags.dryRun ? summaryLines(ctx) : []
   const exitCode = reportExitCode(report, signal)
   if (mode === 'json') {
-    io.stdout(`${JSON.stringify(toJsonReport(command, cluster, report, { summary, exitCode }, redact), null, 2)}\n`)
+    io.stdout(`${JSON.stringify(toJsonReport(command, cluster, report, { summary, exitCode, ...(command === 'status' ? { status: ctx.facts.status } : {}) }, redact), null, 2)}\n`)
   } else {
     if (flags.dryRun) io.stdout(`\n${formatPlan(report, redact)}\n`)
     if (flags.dryRun && !report.ok) io.stderr(`${dryRunVerdict(report)}\n`)

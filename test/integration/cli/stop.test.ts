@@ -151,4 +151,35 @@ describe('a wedged API server and Git host (accept, never answer) never hang the
     expect(stopMs).toBeLessThan(3000 + STOP_LIMIT_MS)
     expect(output).toContain('Stopped: the run did not finish within --timeout 3s.')
   })
+
+  it('two bootstraps of one cluster: the second refuses at once naming the first (exit 3); a killed run leaves no stuck lock', async () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 'kindling-state-'))
+    const env = { ...process.env, CI: 'true', XDG_STATE_HOME: state }
+    const start = () => spawn(process.execPath, [path.join(ROOT, 'bin', 'kindling.js'), 'bootstrap', '--yes'], { cwd: repo, env })
+    const exited = (child: ReturnType<typeof spawn>) => new Promise<{ code: number | null; output: string }>((resolve) => {
+      let output = ''
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      child.on('close', (code) => resolve({ code, output }))
+    })
+    const progress = (child: ReturnType<typeof spawn>) => new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('Check prerequisites') && resolve()))
+    try {
+      const first = start()
+      const firstDone = exited(first)
+      await progress(first)
+      const second = await exited(start())
+      expect(second.code, second.output).toBe(3)
+      expect(second.output).toContain(`another kindling bootstrap of cluster lab is running (process ${first.pid}`)
+      // Killed outright: no cleanup runs, the lock file stays, and the next run takes it over.
+      first.kill('SIGKILL')
+      await firstDone
+      const third = start()
+      const thirdDone = exited(third)
+      await progress(third)
+      third.kill('SIGINT')
+      expect((await thirdDone).code).toBe(130)
+    } finally {
+      rmSync(state, { recursive: true, force: true })
+    }
+  })
 })

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
+import { acquireRunLock } from '../../../bootstrap/engine/lock.js'
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-locks-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('the run lock of a cluster', () => {
+  it('refuses a second holder while the first runs, naming it, with exit 3; free again once released', () => {
+    const lock = acquireRunLock('lab', 'bootstrap', dir)
+    let refusal: unknown
+    try {
+      acquireRunLock('lab', 'destroy', dir)
+    } catch (error) {
+      refusal = error
+    }
+    expect(exitCodeOf(refusal)).toBe(ExitCode.missingPrerequisite)
+    expect(String(refusal)).toContain(`another kindling bootstrap of cluster lab is running (process ${process.pid}`)
+    // Another cluster is not blocked.
+    acquireRunLock('other', 'bootstrap', dir).release()
+    lock.release()
+    expect(existsSync(lock.file)).toBe(false)
+    acquireRunLock('lab', 'bootstrap', dir).release()
+  })
+
+  it('takes over a lock left by a run that was killed', () => {
+    // A process that has exited: its pid is free (and not reused within this test).
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' })
+    const file = path.join(dir, 'killed.lock')
+    writeFileSync(file, JSON.stringify({ pid: Number(dead.stdout.trim()), host: hostname(), command: 'bootstrap', startedAt: '2026-01-01T00:00:00Z' }))
+    const lock = acquireRunLock('killed', 'bootstrap', dir)
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid })
+    lock.release()
+  })
+
+  it('takes over a lock file that is empty or half-written', () => {
+    writeFileSync(path.join(dir, 'torn.lock'), '{"pid":')
+    acquireRunLock('torn', 'bootstrap', dir).release()
+  })
+})
