@@ -13,9 +13,11 @@ export interface RunFacts {
   syncRequestedAt?: string
   /** Lines for the end-of-run summary: where things run, what to back up. */
   summary: string[]
+  /** What `status` found, by part ("cluster", "gitops"), as data for `--json`. */
+  status: Record<string, unknown>
 }
 
 /** Facts for a new run. */
 export function newFacts(): RunFacts {
-  return { summary: [] }
+  return { summary: [], status: {} }
 }

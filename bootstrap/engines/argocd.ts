@@ -100,6 +100,8 @@ export const argocdEngine: Engine = {
     return { done: result.done, lines: [`Application ${ARGOCD_NAMESPACE}/${rootApplicationRef.name}: ${result.message ?? ''}`] }
   },
   unhealthyObjects: unhealthyArgo,
+  // Argo CD compares with Git itself: drift is an OutOfSync resource, among the unhealthy objects.
+  drift: async () => [],
 
   repoSecretRef: argoRepoSecretRef,
   renderRepoSecret: renderArgoRepoSecret,

@@ -58,3 +58,49 @@ export async function unhealthyFlux(kube: KubeClient): Promise<string[]> {
   return lines
 }
 
+
+/** Field managers of controllers that maintain objects after Flux applied them: not drift. */
+const CONTROLLER_MANAGER = /(^kube-|controller|^kubelet$|^kustomize-controller$|^helm-controller$|^manager$)/
+
+interface ManagedField {
+  manager?: string
+  operation?: string
+  subresource?: string
+  time?: string
+  fieldsV1?: Record<string, unknown>
+}
+
+/** A manager that only asked Flux to reconcile (`flux reconcile`, kindling's sync request) changed nothing Git holds. */
+function onlyReconcileRequest(field: ManagedField): boolean {
+  const keys = JSON.stringify(field.fieldsV1 ?? {}).match(/"f:[^"]+"/g) ?? []
+  return keys.every((key) => /^"f:(metadata|annotations|reconcile\.fluxcd\.io\/\w+)"$/.test(key))
+}
+
+/**
+ * Drift from Git while it lasts: objects a Flux Kustomization applied that are gone, or that a
+ * person (`kubectl edit`, `kubectl patch`, ...) changed after Flux last applied them. Flux puts both
+ * back at its next reconcile; until then `status` names them.
+ */
+export async function fluxDrift(kube: KubeClient): Promise<string[]> {
+  const syncs = await kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: fluxKustomizationRef.namespace })
+  const lines: string[] = []
+  for (const sync of syncs) {
+    const entries = (sync.status as { inventory?: { entries?: { id: string; v: string }[] } } | undefined)?.inventory?.entries ?? []
+    const owner = `Kustomization ${sync.metadata.namespace}/${sync.metadata.name}`
+    for (const entry of entries) {
+      const [namespace, name, group, kind] = entry.id.split('_')
+      if (!name || group === undefined || !kind) continue
+      const ref: ObjectRef = { apiVersion: group ? `${group}/${entry.v}` : entry.v, kind, name, namespace: namespace || undefined }
+      const live = await kube.get(ref)
+      if (!live) {
+        lines.push(`drift: ${formatRef(ref)} was deleted; ${owner} restores it at its next reconcile`)
+        continue
+      }
+      const fields = (live.metadata.managedFields ?? []) as ManagedField[]
+      const applied = fields.find((field) => field.manager === 'kustomize-controller' && !field.subresource)?.time ?? ''
+      const edits = fields.filter((field) => !field.subresource && field.manager && !CONTROLLER_MANAGER.test(field.manager) && !onlyReconcileRequest(field) && (field.time ?? '') > applied)
+      for (const edit of edits) lines.push(`drift: ${formatRef(ref)} was changed by ${edit.manager} at ${edit.time} after ${owner} applied it; Flux reverts it at its next reconcile`)
+    }
+  }
+  return lines
+}

@@ -22,7 +22,7 @@ import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET, renderFluxSync } fro
 import { ENGINE_TITLES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
 import type { Engine } from './engine.js'
-import { fluxKustomizationRef, fluxReadyAt, gitRepositoryRef, unhealthyFlux } from './flux-health.js'
+import { fluxKustomizationRef, fluxReadyAt, gitRepositoryRef, fluxDrift, unhealthyFlux } from './flux-health.js'
 
 const READY_TIMEOUT_MS = 5 * 60_000
 const REFRESH_MANAGER = 'kindling-refresh'
@@ -128,6 +128,7 @@ export const fluxEngine: Engine = {
     return { done: results.every(({ result }) => result.done), lines: results.map(({ ref, result }) => `${ref.kind} ${ref.namespace}/${ref.name}: ${result.message ?? ''}`) }
   },
   unhealthyObjects: unhealthyFlux,
+  drift: fluxDrift,
 
   repoSecretRef: () => ({ name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE }),
   renderRepoSecret: (_spec, credentials) => renderFluxRepoSecret(credentials),

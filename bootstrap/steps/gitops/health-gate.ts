@@ -31,6 +31,28 @@ export function componentWaits(spec: ClusterSpec, sha: string, timeoutMs: number
   ])
 }
 
+/** One enabled component as it is now: ready, or the objects that are not (same checks as the gate). */
+export interface ComponentState {
+  name: string
+  ready: boolean
+  problems: string[]
+}
+
+export async function componentStates(kube: KubeClient, spec: ClusterSpec, sha: string): Promise<ComponentState[]> {
+  const engine = engineOf(spec)
+  const states: ComponentState[] = []
+  for (const component of enabledComponents(spec)) {
+    const waits = [...engine.componentWaits(spec, component, sha, 1), ...component.health.map((check): Wait => ({ ...check, timeoutMs: 1 }))]
+    const problems: string[] = []
+    for (const wait of waits) {
+      const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
+      if (!result.done) problems.push(`${formatRef(wait.ref)}: ${result.message ?? `not ${wait.condition.description}`}`)
+    }
+    states.push({ name: component.name, ready: problems.length === 0, problems })
+  }
+  return states
+}
+
 /**
  * "Provider provider-helm: Healthy=False ..." for each component object that is not ready now,
  * in install order, without waiting; `all: false` stops at the first. A kind whose CRD is not

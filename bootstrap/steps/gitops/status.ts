@@ -3,12 +3,23 @@ import type { CheckResult, Step, StepContext } from '../../engine/step.js'
 import { engineOf } from '../../engines/index.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { readHelmRelease } from '../../tools/helm.js'
-import { componentsNotReady } from './health-gate.js'
+import { redactUrlCredentials } from '../../spec/credentials.js'
+import { addSummary } from '../summary.js'
+import { componentStates, type ComponentState } from './health-gate.js'
 import { remoteHead, shortSha } from './repo.js'
 
-interface GitopsStatus {
+/** What `status` reports about the engine, for people (lines) and scripts (`--json`). */
+export interface GitopsStatus {
   healthy: boolean
   summary: string
+  engine: { name: string; release: string; installed?: string; pinned: string }
+  /** The remote the engine follows (credentials never included), its branch and that branch's head now. */
+  remote: { url: string; branch: string; head?: string }
+  /** Whether the engine has applied the head. */
+  applied: boolean
+  components: ComponentState[]
+  /** Objects deleted or changed by hand since the engine applied them. */
+  drift: string[]
   problems: string[]
 }
 
@@ -18,18 +29,46 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
   const engine = engineOf(spec)
   const kube = await ctx.kube()
   const release = engine.release(spec)
+  const base = {
+    engine: { name: engine.title, release: release.release, pinned: release.version },
+    remote: { url: redactUrlCredentials(spec.repository.url), branch: spec.repository.branch },
+    applied: false,
+    components: [],
+    drift: [],
+  }
   const installed = await readHelmRelease(kube, release.release, release.namespace)
-  if (!installed) return { healthy: false, summary: `${engine.title} is not installed`, problems: [`Helm release ${release.namespace}/${release.release} not found: run bootstrap`] }
+  if (!installed) return { ...base, healthy: false, summary: `${engine.title} is not installed`, problems: [`Helm release ${release.namespace}/${release.release} not found: run bootstrap`] }
   const problems: string[] = []
   if (installed.status !== 'deployed') problems.push(`Helm release ${release.namespace}/${release.release} is ${installed.status}`)
   if (installed.chartVersion !== release.version) problems.push(`${release.release} ${installed.chartVersion ?? '?'} installed, the spec pins ${release.version}`)
   const sha = await remoteHead(ctx)
   const root = await engine.rootState(kube, sha)
   if (!root.done) problems.push(...root.lines)
-  problems.push(...(await componentsNotReady(kube, spec, sha, { all: true })))
+  const components = await componentStates(kube, spec, sha)
+  problems.push(...components.flatMap((component) => component.problems))
   problems.push(...(await engine.unhealthyObjects(kube)))
-  const summary = `${engine.title} (${release.release} ${installed.chartVersion ?? '?'}); remote ${spec.repository.branch}@${shortSha(sha)} ${root.done ? 'applied' : 'not applied yet'}`
-  return { healthy: problems.length === 0, summary, problems: [...new Set(problems)] }
+  const drift = await engine.drift(kube)
+  problems.push(...drift)
+  const summary = `${engine.title} (${release.release} ${installed.chartVersion ?? '?'}) follows ${base.remote.url} ${spec.repository.branch}; head ${shortSha(sha)} ${root.done ? 'applied' : 'not applied yet'}`
+  return {
+    ...base,
+    engine: { ...base.engine, installed: installed.chartVersion },
+    remote: { ...base.remote, head: sha },
+    applied: root.done,
+    components,
+    drift,
+    healthy: problems.length === 0,
+    summary,
+    problems: [...new Set(problems)],
+  }
+}
+
+/** The engine part of the status view, one line each. */
+export function statusLines(status: GitopsStatus): string[] {
+  const lines = [`engine: ${status.summary}`]
+  if (status.components.length) lines.push(`  components: ${status.components.map((component) => `${component.name} ${component.ready ? '✔' : `✖ (${component.problems.length} not ready)`}`).join(', ')}`)
+  lines.push(...(status.drift.length ? status.drift.map((line) => `  ${line}`) : status.applied ? ['  no drift: every object the engine applied is as Git says'] : []))
+  return lines
 }
 
 /** Step for `status`: the same view the health gate uses, live, never changing anything. */
@@ -40,6 +79,8 @@ export function gitopsStatusStep(spec: ClusterSpec): Step<GitopsStatus> {
     needs: [],
     async check(ctx): Promise<CheckResult<GitopsStatus>> {
       const status = await readGitopsStatus(ctx)
+      ctx.facts.status.gitops = status
+      for (const line of statusLines(status)) addSummary(ctx, line)
       return { state: 'done', detail: `${status.summary}${status.problems.length ? `, ${status.problems.length} problem(s)` : ', all ready'}`, found: status }
     },
     plan: () => [],

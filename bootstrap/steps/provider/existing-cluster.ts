@@ -125,6 +125,13 @@ export function engineToAdopt(spec: ClusterSpec, preexisting: readonly EngineNam
   return preexisting.includes(spec.gitops.engine) ? spec.gitops.engine : preexisting[0]
 }
 
+/** The cluster part of the summary and of `status --json`: context, version, each node. */
+export function reportCluster(ctx: StepContext, context: string, facts: ClusterFacts): void {
+  ctx.facts.status.cluster = { context, ...facts }
+  addSummary(ctx, `cluster (context ${context}): ${describeFacts(facts)}`)
+  for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
+}
+
 async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts; record: AdoptionRecord | undefined }> {
   const { spec } = ctx
   const kube = await ctx.kube()
@@ -133,8 +140,7 @@ async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts
   const preexisting = record?.engines ?? facts.engines
   // The GitOps engine step reads it: an engine that ran before kindling is adopted, not reinstalled.
   ctx.facts.existingEngine = engineToAdopt(spec, preexisting)
-  addSummary(ctx, `cluster (context ${kube.context}): ${describeFacts(facts)}`)
-  for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
+  reportCluster(ctx, kube.context, facts)
   for (const engine of preexisting) {
     addSummary(ctx, engine === spec.gitops.engine
       ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling will not install over it or repoint what it did not create`

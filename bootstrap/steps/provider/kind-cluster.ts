@@ -11,6 +11,7 @@ import { contextOf } from '../connect.js'
 import type { StepOptions } from '../index.js'
 import { addSummary } from '../summary.js'
 import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConnect, wiringSummary, type MirrorWiring } from './kind-state.js'
+import { inspectCluster, reportCluster } from './existing-cluster.js'
 
 const NODE_READY_TIMEOUT_MS = 3 * 60_000
 
@@ -212,11 +213,13 @@ export function kindClusterStatusStep(spec: ClusterSpec): Step {
       const stopped = state.nodes.filter((node) => !node.running).map((node) => node.name)
       if (stopped.length) throw new KindlingError(`kind cluster ${spec.name} has stopped nodes: ${stopped.join(', ')}`, { details: [`start them: npm run bootstrap -- --cluster ${spec.name}`] })
       const missing = wiringSummary(await readMirrorWiring(ctx, state.nodes.map((node) => node.name)))
-      const nodes = await (await ctx.kube()).list('v1', 'Node')
-      const notReady = nodes.filter((node) => !conditionTrue('Ready').test(node).done).map((node) => node.metadata.name)
-      if (notReady.length) throw new KindlingError(`nodes not Ready: ${notReady.join(', ')}`)
+      const kube = await ctx.kube()
+      const facts = await inspectCluster(kube)
       summarize(ctx)
-      return { state: 'done', detail: `${describeSpec(spec)}; ${nodes.length} node(s) Ready${missing.length ? `; registry mirrors: ${missing.join('; ')}` : ''}` }
+      reportCluster(ctx, kube.context, facts)
+      const notReady = facts.nodes.filter((node) => !node.ready).map((node) => node.name)
+      if (notReady.length) throw new KindlingError(`nodes not Ready: ${notReady.join(', ')}`)
+      return { state: 'done', detail: `${describeSpec(spec)}; ${facts.nodes.length} node(s) Ready${missing.length ? `; registry mirrors: ${missing.join('; ')}` : ''}` }
     },
     plan: () => [],
   }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { exitCodeOf, ExitCode, type KindlingError } from '../../../bootstrap/engine/errors.js'
 import { runSteps, type RunReport } from '../../../bootstrap/engine/run.js'
 import { gitopsStatusSteps } from '../../../bootstrap/steps/gitops/index.js'
+import type { GitopsStatus } from '../../../bootstrap/steps/gitops/status.js'
 import { clusterStub } from '../../unit/steps/gitops/support.js'
 import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engines/flux-health.js'
 import type { ObjectRef } from '../../../bootstrap/kube/client.js'
@@ -20,6 +21,15 @@ let loop: FluxLoop
 const settingsRef: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: DEMO_NS }
 const extraRef: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'extra', namespace: DEMO_NS }
 const webRef: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: DEMO_NS }
+
+/** kindling's status steps against the loop; the engine part of what `status --json` prints. */
+async function statusOf(): Promise<GitopsStatus> {
+  const ctx = loop.context()
+  const report = await runSteps([clusterStub, ...gitopsStatusSteps(loop.spec, { healthTimeoutMs: 30_000, interactive: false })], ctx)
+  const status = ctx.facts.status.gitops as GitopsStatus | undefined
+  if (!status) throw new Error(`status read nothing: ${String(report.steps.find((step) => step.error)?.error)}`)
+  return status
+}
 
 const statuses = (report: RunReport): string[] => report.steps.map((step) => `${step.name}:${step.status}`)
 
@@ -78,10 +88,12 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     expect(loop.checkout.git('status', '--porcelain')).toBe('')
   })
 
-  it('status writes nothing (audit log) and reports the loop healthy', async () => {
-    let report: RunReport | undefined
-    const writes = await kindlingWritesDuring(async () => (report = await runSteps([clusterStub, ...gitopsStatusSteps(loop.spec, { healthTimeoutMs: 30_000, interactive: false })], loop.context())))
-    expect(report!.ok, String(report!.steps.find((step) => step.error)?.error)).toBe(true)
+  it('status writes nothing (audit log) and reports the loop healthy: remote, head applied, each component, no drift', async () => {
+    let status: GitopsStatus | undefined
+    const writes = await kindlingWritesDuring(async () => (status = await statusOf()))
+    expect(status!.healthy, status!.problems.join('\n')).toBe(true)
+    expect(status!).toMatchObject({ applied: true, drift: [], remote: { head: loop.checkout.head(), branch: 'main' } })
+    expect(status!.remote.url).not.toContain(loop.token)
     expect(writes).toEqual([])
   })
 
@@ -122,11 +134,22 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     await kube.delete(webRef)
     await kube.waitFor(webRef, deleted, { timeoutMs: 30_000 })
     expect((await kube.get(settingsRef))?.data).toEqual({ greeting: 'edited by hand' })
+    // status shows the drift while it lasts: the deleted Deployment and who edited the ConfigMap.
+    const during = await statusOf()
+    expect(during.healthy).toBe(false)
+    expect(during.drift).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^drift: Deployment loop-demo\/web was deleted; Kustomization flux-system\/\S+ restores it/),
+        expect.stringMatching(/^drift: ConfigMap loop-demo\/settings was changed by kubectl-edit at \S+ after Kustomization flux-system\/\S+ applied it/),
+      ]),
+    )
     // The Kustomization's interval is 10m; ask for the reconcile it would make then, as `flux reconcile` does.
     const started = performance.now()
     await loop.syncTo(head)
     await kube.waitFor(settingsRef, dataIs('greeting', 'hello'), { timeoutMs: 30_000 })
     await kube.waitFor(webRef, conditionTrue('Available'), { timeoutMs: 30_000 })
+    const after = await statusOf()
+    expect(after.drift, after.drift.join("\n")).toEqual([])
     console.log(`[flux] drift healed in ${((performance.now() - started) / 1000).toFixed(1)}s after the reconcile request`)
   })
 
