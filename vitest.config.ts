@@ -1,4 +1,9 @@
+import os from 'node:os'
+import path from 'node:path'
 import { defineConfig } from 'vitest/config'
+
+// Run locks and run reports of the CLI under test go to a folder of their own, not the user's.
+const env = { XDG_STATE_HOME: path.join(os.tmpdir(), 'kindling-test-state') }
 
 export default defineConfig({
   test: {
@@ -8,6 +13,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          env,
         },
       },
       {
@@ -15,6 +21,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          env,
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 600_000,

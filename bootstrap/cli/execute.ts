@@ -12,6 +12,7 @@ import { ExecRunner } from '../tools/exec-runner.js'
 import type { Redactor } from '../tools/secrets.js'
 import { formatError, formatPlan, formatTimings } from '../ui/format.js'
 import { toJsonReport } from '../ui/json-report.js'
+import { comparison, reportsDir, saveRunReport, skippedSteps } from '../ui/run-report.js'
 import { createReporter, type OutputMode } from '../ui/reporter.js'
 import type { CliFlags, CommandName } from './args.js'
 import type { CliIo } from './main.js'
@@ -62,13 +63,20 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   // status shows its view whatever it found; other commands summarise only a run that succeeded.
   const summary = (report.ok || command === 'status') && !flags.dryRun ? summaryLines(ctx) : []
   const exitCode = reportExitCode(report, signal)
+  const skipped = skippedSteps(report)
+  const extra = { summary, exitCode, skipped, ...(command === 'status' ? { status: ctx.facts.status } : {}) }
+  const document = toJsonReport(command, cluster, report, extra, redact)
+  // Runs that change the cluster leave a report outside Git, compared with the previous one.
+  const saved = command !== 'status' && !flags.dryRun ? saveRunReport(reportsDir(cluster), command, document) : {}
   if (mode === 'json') {
-    io.stdout(`${JSON.stringify(toJsonReport(command, cluster, report, { summary, exitCode, ...(command === 'status' ? { status: ctx.facts.status } : {}) }, redact), null, 2)}\n`)
+    io.stdout(`${JSON.stringify({ ...document, report: saved.saved?.file, previous: saved.previous }, null, 2)}\n`)
   } else {
     if (flags.dryRun) io.stdout(`\n${formatPlan(report, redact)}\n`)
     if (flags.dryRun && !report.ok) io.stderr(`${dryRunVerdict(report)}\n`)
     if (summary.length) io.stdout(`\n${redact(summary.join('\n'))}\n`)
     if (!flags.dryRun) io.stdout(`\n${formatTimings(report)}\n`)
+    if (!flags.dryRun && skipped.length) io.stdout(`Already done, skipped: ${skipped.join(', ')}\n`)
+    if (saved.saved) io.stdout(`Report: ${saved.saved.file} (${comparison(command, report, saved.previous)})\n`)
     if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(report, steps, signal, redact)}\n`)
   }
   return exitCode

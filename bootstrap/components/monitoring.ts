@@ -4,7 +4,7 @@ import { renderCrossplaneMonitoring } from '../render/monitoring/crossplane.js'
 import { DASHBOARD_LABEL, MONITORING_NAMESPACE } from '../render/monitoring/objects.js'
 import { mergeStateMetrics, stateMetricsValues, type StateMetrics } from '../render/monitoring/state-metrics.js'
 import type { ClusterSpec } from '../spec/load.js'
-import { contextOf } from '../steps/connect.js'
+import { kubectlFor } from '../steps/connect.js'
 import type { Component, GeneratedSecret, HealthCheck, ReadinessRule } from './component.js'
 
 /**
@@ -121,8 +121,7 @@ function health(spec: ClusterSpec): HealthCheck[] {
 
 /** Where Prometheus and Grafana are and how to reach them, with the exact commands. */
 function summary(spec: ClusterSpec): string[] {
-  const kubeconfig = spec.provider.type === 'existing' ? ` --kubeconfig ${spec.provider.kubeconfig}` : ''
-  const kubectl = `kubectl${kubeconfig} --context ${contextOf(spec)} -n ${MONITORING_NAMESPACE}`
+  const kubectl = kubectlFor(spec, MONITORING_NAMESPACE)
   const lines = [`Prometheus: ${kubectl} port-forward svc/${PROMETHEUS} 9090:9090, then http://127.0.0.1:9090/alerts`]
   if (spec.components.monitoring.grafana.enabled) {
     const env = spec.components.monitoring.grafana.adminPasswordEnv

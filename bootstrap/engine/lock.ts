@@ -1,6 +1,7 @@
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync, existsSync } from 'node:fs'
-import { homedir, hostname } from 'node:os'
+import { hostname } from 'node:os'
 import path from 'node:path'
+import { stateDir } from '../state.js'
 import { PrerequisiteError } from './errors.js'
 
 /** Who holds a cluster's lock: enough to tell a live run from one that was killed. */
@@ -17,17 +18,13 @@ export interface RunLock {
   release(): void
 }
 
-/** Where locks live: per user, outside any repository ($XDG_STATE_HOME/kindling/locks). */
-export function lockDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_STATE_HOME || path.join(homedir(), '.local', 'state'), 'kindling', 'locks')
-}
 
 /**
  * Take the lock of one cluster for a command that changes it, so two bootstraps (or a bootstrap
  * and a destroy) never run against it at once. A lock left by a run that no longer exists (killed,
  * crashed, the machine rebooted) is taken over; a live holder is named in the refusal (exit 3).
  */
-export function acquireRunLock(cluster: string, command: string, dir = lockDir()): RunLock {
+export function acquireRunLock(cluster: string, command: string, dir = path.join(stateDir(), 'locks')): RunLock {
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const file = path.join(dir, `${cluster}.lock`)
   const me: Holder = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() }

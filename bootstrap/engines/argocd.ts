@@ -24,6 +24,7 @@ import { enabledComponents } from '../components/registry.js'
 import { ENGINE_TITLES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { applicationSyncedAt, rootApplicationRef, unhealthyArgo } from './argocd-health.js'
+import { kubectlFor } from '../steps/connect.js'
 import type { Engine } from './engine.js'
 
 const READY_TIMEOUT_MS = 5 * 60_000
@@ -100,6 +101,13 @@ export const argocdEngine: Engine = {
     return { done: result.done, lines: [`Application ${ARGOCD_NAMESPACE}/${rootApplicationRef.name}: ${result.message ?? ''}`] }
   },
   unhealthyObjects: unhealthyArgo,
+  access: (spec) => {
+    const kubectl = kubectlFor(spec, ARGOCD_NAMESPACE)
+    return [
+      `Argo CD UI: ${kubectl} port-forward svc/argocd-server 8080:443, then https://127.0.0.1:8080 as admin`,
+      `Argo CD password: ${kubectl} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`,
+    ]
+  },
   // Argo CD compares with Git itself: drift is an OutOfSync resource, among the unhealthy objects.
   drift: async () => [],
 

@@ -59,6 +59,8 @@ export interface Engine {
   rootState(kube: KubeClient, sha: string): Promise<{ done: boolean; lines: string[] }>
   /** Objects under the root sync that are not ready or out of sync, each with conditions and events. */
   unhealthyObjects(kube: KubeClient): Promise<string[]>
+  /** How a person reaches the engine (its UI or CLI), with the exact commands, for the end-of-run report. */
+  access(spec: ClusterSpec): string[]
   /** Drift from Git while it lasts (objects deleted or edited by hand), one line each; engines that report it as unhealthy return []. */
   drift(kube: KubeClient): Promise<string[]>
 

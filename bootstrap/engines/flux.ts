@@ -21,6 +21,7 @@ import { renderFluxRepoSecret } from '../render/secrets.js'
 import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET, renderFluxSync } from '../render/sync.js'
 import { ENGINE_TITLES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
+import { kubectlFor } from '../steps/connect.js'
 import type { Engine } from './engine.js'
 import { fluxKustomizationRef, fluxReadyAt, gitRepositoryRef, fluxDrift, unhealthyFlux } from './flux-health.js'
 
@@ -128,6 +129,7 @@ export const fluxEngine: Engine = {
     return { done: results.every(({ result }) => result.done), lines: results.map(({ ref, result }) => `${ref.kind} ${ref.namespace}/${ref.name}: ${result.message ?? ''}`) }
   },
   unhealthyObjects: unhealthyFlux,
+  access: (spec) => [`Flux: ${kubectlFor(spec, undefined, 'flux')} get all -A (or ${kubectlFor(spec, FLUX_NAMESPACE)} get kustomizations,helmreleases)`],
   drift: fluxDrift,
 
   repoSecretRef: () => ({ name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE }),

@@ -7,6 +7,12 @@ export function contextOf(spec: ClusterSpec): string {
   return spec.provider.type === 'kind' ? `kind-${spec.name}` : spec.provider.context
 }
 
+/** `kubectl --context kind-lab -n monitoring`: the command line a person pastes to reach the spec's cluster. */
+export function kubectlFor(spec: ClusterSpec, namespace?: string, tool = 'kubectl'): string {
+  const kubeconfig = spec.provider.type === 'existing' ? ` --kubeconfig ${spec.provider.kubeconfig}` : ''
+  return `${tool}${kubeconfig} --context ${contextOf(spec)}${namespace ? ` -n ${namespace}` : ''}`
+}
+
 /**
  * Flags that point kubectl-style tools (helm) at the spec's cluster and nowhere else. kind writes
  * its `kind-<name>` context into the default kubeconfig ($KUBECONFIG or ~/.kube/config) when it

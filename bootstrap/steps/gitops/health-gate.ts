@@ -104,6 +104,7 @@ export function healthGateStep(spec: ClusterSpec, timeoutMs: number): Step {
     plan: planGate,
     waits: async (ctx) => gateWaits(ctx, await remoteHeadForPlan(ctx), timeoutMs),
     verify: async (ctx) => {
+      for (const line of engineOf(ctx.spec).access(ctx.spec)) addSummary(ctx, line)
       for (const component of enabledComponents(ctx.spec)) for (const line of component.summary ?? []) addSummary(ctx, line)
     },
   }

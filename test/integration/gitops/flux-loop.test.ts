@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { exitCodeOf, ExitCode, type KindlingError } from '../../../bootstrap/engine/errors.js'
@@ -9,6 +12,10 @@ import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engin
 import type { ObjectRef } from '../../../bootstrap/kube/client.js'
 import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
 import { DEMO_NS, demoFiles, LOOP_NAME as NAME, startFluxLoop, type FluxLoop } from '../harness/flux-loop.js'
+import type { Command, RunOptions, RunResult, Runner } from '../../../bootstrap/tools/runner.js'
+import { formatTimings } from '../../../bootstrap/ui/format.js'
+import { toJsonReport } from '../../../bootstrap/ui/json-report.js'
+import { saveRunReport } from '../../../bootstrap/ui/run-report.js'
 import { controlPlane, kindlingWritesDuring, testKube } from '../support.js'
 
 // kindling's GitOps steps against the real loop: Flux's source-controller and kustomize-controller
@@ -21,6 +28,16 @@ let loop: FluxLoop
 const settingsRef: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: DEMO_NS }
 const extraRef: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'extra', namespace: DEMO_NS }
 const webRef: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: DEMO_NS }
+
+/** Records every process kindling starts (file, arguments, environment names) and runs it. */
+class ProcessRecorder implements Runner {
+  readonly commands: Command[] = []
+  constructor(private readonly inner: Runner) {}
+  run(command: Command, options?: RunOptions): Promise<RunResult> {
+    this.commands.push(command)
+    return this.inner.run(command, options)
+  }
+}
 
 /** kindling's status steps against the loop; the engine part of what `status --json` prints. */
 async function statusOf(): Promise<GitopsStatus> {
@@ -53,8 +70,10 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     const head = loop.checkout.head()
     const authorizedBefore = loop.git.stats.authorized
     const logs: string[] = []
+    const ctx = loop.context(logs)
+    const processes = new ProcessRecorder(ctx.runner)
     const started = performance.now()
-    const report = await loop.bootstrap(logs)
+    const report = await runSteps(loop.steps(), { ...ctx, runner: processes })
     const error = report.steps.find((step) => step.error)?.error
     expect(error, String(error)).toBeUndefined()
     expect(statuses(report)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:applied', 'sops-key:applied', 'root-sync:applied', 'health-gate:applied'])
@@ -72,7 +91,28 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     // Every request needs the token: kindling's ls-remote and source-controller (with the Secret
     // kindling rendered) got in with it.
     expect(loop.git.stats.authorized).toBeGreaterThan(authorizedBefore)
-    expect(logs.join('\n')).not.toContain(loop.token)
+
+    // The secrets that went in (the HTTPS token, the age key) appear in nothing that came out:
+    // log lines, the --json document, the saved run report, the arguments of every process
+    // started, or any file written under clusters/.
+    const redact = (text: string): string => ctx.secrets.redact(text)
+    const document = toJsonReport('bootstrap', NAME, report, { summary: ctx.facts.summary }, redact)
+    const reports = mkdtempSync(path.join(os.tmpdir(), 'kindling-reports-'))
+    const saved = saveRunReport(reports, 'bootstrap', document).saved!
+    const outputs: Record<string, string> = {
+      logs: logs.join('\n'),
+      json: JSON.stringify(document),
+      'run report': readFileSync(saved.file, 'utf8'),
+      timings: formatTimings(report),
+      'process arguments': processes.commands.map((command) => [command.file, ...command.args].join(' ')).join('\n'),
+      'files under clusters/': loop.checkout.git('ls-files', '-z', 'clusters').split('\0').filter(Boolean).map((file) => readFileSync(path.join(loop.spec.repoRoot, file), 'utf8')).join('\n'),
+    }
+    rmSync(reports, { recursive: true, force: true })
+    expect(processes.commands.length).toBeGreaterThan(0)
+    const ageKey = /AGE-SECRET-KEY-[0-9A-Z]+/.exec(readFileSync(loop.spec.secrets.sops.ageKeyFile, 'utf8'))![0]
+    for (const [secret, value] of Object.entries({ token: loop.token, 'age key': ageKey })) {
+      for (const [where, text] of Object.entries(outputs)) expect(text.includes(value), `${secret} in ${where}`).toBe(false)
+    }
   })
 
   it('a second bootstrap against the converged loop writes nothing', async () => {

@@ -1,0 +1,66 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { RunReport } from '../engine/run.js'
+import { stateDir } from '../state.js'
+import { seconds } from './format.js'
+
+/** A run as saved in the reports folder: the `--json` document (already redacted) and when it ran. */
+export interface SavedRun {
+  file: string
+  finishedAt: string
+  totalMs: number
+}
+
+/** Where the reports of one cluster go: outside Git, beside the run locks. */
+export function reportsDir(cluster: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(stateDir(env), 'reports', cluster)
+}
+
+/**
+ * Save a finished run's JSON document as `<finished at>-<command>.json` and return the previous
+ * successful run of the same command, if any, to compare with. Never throws: a report that cannot
+ * be written is not worth failing a run for.
+ */
+export function saveRunReport(dir: string, command: string, document: Record<string, unknown>, finishedAt = new Date()): { saved?: SavedRun; previous?: SavedRun } {
+  try {
+    const previous = previousRun(dir, command)
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const file = path.join(dir, `${finishedAt.toISOString().replaceAll(':', '-')}-${command}.json`)
+    writeFileSync(file, `${JSON.stringify({ ...document, finishedAt: finishedAt.toISOString() }, null, 2)}\n`, { mode: 0o600 })
+    return { saved: { file, finishedAt: finishedAt.toISOString(), totalMs: Number(document.totalMs ?? 0) }, previous }
+  } catch {
+    return {}
+  }
+}
+
+function previousRun(dir: string, command: string): SavedRun | undefined {
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith(`-${command}.json`))
+  } catch {
+    return undefined
+  }
+  for (const name of names.sort().reverse()) {
+    try {
+      const document = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { ok?: boolean; totalMs?: number; finishedAt?: string }
+      if (document.ok && typeof document.totalMs === 'number') return { file: path.join(dir, name), finishedAt: document.finishedAt ?? '', totalMs: document.totalMs }
+    } catch {
+      // A torn or foreign file: skip it.
+    }
+  }
+  return undefined
+}
+
+/** "this bootstrap took 41.0s, 38% faster than the previous one (2026-11-30 04:10, 66.1s)" */
+export function comparison(command: string, report: RunReport, previous: SavedRun | undefined): string {
+  const now = `this ${command} took ${seconds(report.totalMs)}`
+  if (!previous || previous.totalMs <= 0) return now
+  const change = (report.totalMs - previous.totalMs) / previous.totalMs
+  const word = Math.abs(change) < 0.05 ? 'about as long as' : `${Math.round(Math.abs(change) * 100)}% ${change < 0 ? 'faster than' : 'slower than'}`
+  return `${now}, ${word} the previous one (${previous.finishedAt.slice(0, 16).replace('T', ' ')}, ${seconds(previous.totalMs)})`
+}
+
+/** Steps a run found already done: what a re-run skipped. */
+export function skippedSteps(report: RunReport): string[] {
+  return report.steps.filter((step) => step.status === 'done').map((step) => step.name)
+}

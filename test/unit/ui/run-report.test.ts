@@ -1,0 +1,38 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { RunReport } from '../../../bootstrap/engine/run.js'
+import { comparison, saveRunReport, skippedSteps } from '../../../bootstrap/ui/run-report.js'
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-reports-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const run = (totalMs: number, statuses: Record<string, 'done' | 'applied'> = {}): RunReport => ({
+  ok: true,
+  dryRun: false,
+  interrupted: false,
+  totalMs,
+  steps: Object.entries(statuses).map(([name, status]) => ({ name, title: name, status, timings: { total: 1 } })),
+})
+
+describe('run reports', () => {
+  it('are saved outside Git and compared with the previous successful run of the same command', () => {
+    const first = saveRunReport(dir, 'bootstrap', { ok: true, totalMs: 100_000 }, new Date('2026-11-30T04:00:00Z'))
+    expect(first.previous).toBeUndefined()
+    expect(JSON.parse(readFileSync(first.saved!.file, 'utf8'))).toMatchObject({ ok: true, totalMs: 100_000, finishedAt: '2026-11-30T04:00:00.000Z' })
+    // A failed run is saved but never the baseline.
+    saveRunReport(dir, 'bootstrap', { ok: false, totalMs: 5_000 }, new Date('2026-11-30T04:30:00Z'))
+    saveRunReport(dir, 'destroy', { ok: true, totalMs: 1_000 }, new Date('2026-11-30T04:40:00Z'))
+    const second = saveRunReport(dir, 'bootstrap', { ok: true, totalMs: 62_000 }, new Date('2026-11-30T05:00:00Z'))
+    expect(second.previous).toMatchObject({ totalMs: 100_000, finishedAt: '2026-11-30T04:00:00.000Z' })
+    expect(comparison('bootstrap', run(62_000), second.previous)).toBe('this bootstrap took 62.0s, 38% faster than the previous one (2026-11-30 04:00, 100.0s)')
+    expect(comparison('bootstrap', run(130_000), second.previous)).toContain('30% slower than')
+    expect(comparison('bootstrap', run(101_000), second.previous)).toContain('about as long as')
+    expect(comparison('bootstrap', run(1_000), undefined)).toBe('this bootstrap took 1.0s')
+  })
+
+  it('name what a re-run skipped as already done', () => {
+    expect(skippedSteps(run(1, { preflight: 'done', cluster: 'done', 'root-sync': 'applied' }))).toEqual(['preflight', 'cluster'])
+  })
+})
