@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-// Entry point of `npm run wizard` and `devbox run wizard`; all logic lives in bootstrap/.
+// Entry point of `kindling wizard` (npx kindling, npm and devbox scripts); all logic lives in bootstrap/.
 import { runWizard } from '../bootstrap/cli/wizard.js'
 import { ExecRunner } from '../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../bootstrap/tools/secrets.js'
@@ -12,5 +12,10 @@ const code = await runWizard(process.argv.slice(2), {
   cwd: process.cwd(),
   runner: new ExecRunner(new Redactor(), () => {}),
   prompter: interactive ? terminalPrompter : undefined,
+  // Accepted at the end of the wizard: the same bootstrap as `kindling bootstrap -c <name>`, signals included.
+  bootstrap: async (cluster) => {
+    const { runWithSignals } = await import('../bootstrap/cli/entry.js')
+    return runWithSignals('bootstrap', ['--cluster', cluster])
+  },
 })
 process.exit(code)

@@ -1,4 +1,4 @@
-import { InterruptedError, type StopSignal } from '../engine/errors.js'
+import { InterruptedError, type ExitCode, type StopSignal } from '../engine/errors.js'
 import type { CommandName } from './args.js'
 import { runCommand } from './main.js'
 
@@ -11,7 +11,12 @@ const HARD_STOP_MS = 1800
  * aborted, the summary says what was left unfinished, and the process exits 130 (SIGTERM: 143).
  * A second signal, or anything still running after HARD_STOP_MS, ends it at once.
  */
-export async function runEntry(command: CommandName): Promise<void> {
+export async function runEntry(command: CommandName): Promise<never> {
+  process.exit(await runWithSignals(command, process.argv.slice(2)))
+}
+
+/** One command in this process with the terminal's signals wired to it; returns its exit code. */
+export async function runWithSignals(command: CommandName, argv: readonly string[]): Promise<ExitCode> {
   const controller = new AbortController()
   const onSignal = (signal: StopSignal): void => {
     const reason = new InterruptedError('interrupted', signal)
@@ -25,12 +30,11 @@ export async function runEntry(command: CommandName): Promise<void> {
   }
   process.on('SIGINT', () => onSignal('SIGINT'))
   process.on('SIGTERM', () => onSignal('SIGTERM'))
-  const code = await runCommand(command, process.argv.slice(2), {
+  return runCommand(command, argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stdout.isTTY) && process.env.CI !== 'true',
     cwd: process.cwd(),
     signal: controller.signal,
   })
-  process.exit(code)
 }

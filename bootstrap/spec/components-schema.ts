@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { CROSSPLANE_PACKAGES, DEFAULTS } from './defaults.js'
-import { dnsLabel, envName, semver } from './fields.js'
+import { dnsLabel, envName, gcpProjectId, semver } from './fields.js'
 
 const crossplaneProvider = z.strictObject({
   name: dnsLabel,
@@ -38,9 +38,7 @@ const clouds = z
     azure: cloud('Azure', 'key "creds": the service principal JSON of `az ad sp create-for-rbac --sdk-auth`', cloudDefaults.azure.credentialsSecret).default(noClouds.azure),
     gcp: cloud('GCP', 'key "creds": a service account key JSON with the Cloud SQL Admin role', cloudDefaults.gcp.credentialsSecret)
       .extend({
-        projectID: z
-          .string()
-          .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project ID such as my-project-123')
+        projectID: gcpProjectId
           .optional()
           .describe('The Google Cloud project the databases are created in; required when gcp is enabled.'),
       })

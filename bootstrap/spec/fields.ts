@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { looksLikeToken } from './credentials.js'
+import { looksLikeToken, urlCredentials } from './credentials.js'
 
 // Field types several parts of the cluster spec share.
 
@@ -15,3 +15,28 @@ export const envName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be the name of an environment variable, not its value', abort: true })
   // The message must not repeat the value: it may be a live token.
   .refine((value) => !looksLikeToken(value), 'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; revoke the token if this file was shared)')
+
+export const gcpProjectId = z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project ID such as my-project-123')
+
+export const workerCount = z.int('must be a whole number').min(0, 'must be a whole number from 0 to 10').max(10, 'must be a whole number from 0 to 10')
+
+export const repositoryUrl = z
+  .string()
+  .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, { message: 'must be an https://, ssh://, git@host:path or file:// URL', abort: true })
+  .refine(
+    (value) => urlCredentials(value) === undefined,
+    'must not hold credentials (user:password@ or token@): remove them, put the token in an environment variable and name it in repository.auth (type: https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)',
+  )
+
+export const branchName = z.string().regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, 'must be a branch name such as main')
+
+/**
+ * One field's rule as a prompt validator: true, or the message the spec would give. The wizard
+ * asks with the same rules bootstrap applies, so an answer it accepts is one bootstrap accepts.
+ */
+export function fieldCheck(schema: z.ZodType): (value: unknown) => true | string {
+  return (value) => {
+    const result = schema.safeParse(value)
+    return result.success || (result.error.issues[0]?.message ?? 'is not valid')
+  }
+}

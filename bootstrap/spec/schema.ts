@@ -1,8 +1,7 @@
 import { z } from 'zod'
 import { checkCrossplane, components, crossplaneDefault } from './components-schema.js'
-import { urlCredentials } from './credentials.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
-import { dnsLabel, envName, port, semver } from './fields.js'
+import { branchName, dnsLabel, envName, port, repositoryUrl, semver, workerCount } from './fields.js'
 
 const portMapping = z
   .strictObject({
@@ -41,7 +40,7 @@ const kindProvider = z
     nodes: z
       .strictObject({
         controlPlanes: z.int().min(1).max(3).default(DEFAULTS.kind.controlPlanes),
-        workers: z.int().min(0).max(10).default(DEFAULTS.kind.workers),
+        workers: workerCount.default(DEFAULTS.kind.workers),
       })
       .default({ controlPlanes: DEFAULTS.kind.controlPlanes, workers: DEFAULTS.kind.workers }),
     portMappings: z.array(portMapping).default([]),
@@ -80,14 +79,8 @@ const auth = z.discriminatedUnion('type', [
 ])
 
 const repository = z.strictObject({
-  url: z
-    .string()
-    .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, { message: 'must be an https://, ssh://, git@host:path or file:// URL', abort: true })
-    .refine(
-      (value) => urlCredentials(value) === undefined,
-      'must not hold credentials (user:password@ or token@): remove them, put the token in an environment variable and name it in repository.auth (type: https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)',
-    ),
-  branch: z.string().min(1).default(DEFAULTS.repository.branch),
+  url: repositoryUrl,
+  branch: branchName.default(DEFAULTS.repository.branch),
   path: z
     .string()
     .regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'must be a relative path inside the repository')

@@ -1,4 +1,4 @@
-import { confirm as inquirerConfirm, input, select } from '@inquirer/prompts'
+import { checkbox, confirm as inquirerConfirm, input, select } from '@inquirer/prompts'
 import { InterruptedError } from '../engine/errors.js'
 import type { Prompter } from './wizard.js'
 
@@ -28,4 +28,5 @@ export const terminalPrompter: Prompter = {
   input: (question) => asked(input({ message: question.message, default: question.default, validate: question.validate }, { output: process.stderr })),
   select: (question) => asked(select({ message: question.message, choices: question.choices, default: question.default }, { output: process.stderr })),
   confirm: (question) => asked(inquirerConfirm({ message: question.message, default: question.default }, { output: process.stderr })),
+  checkbox: (question) => asked(checkbox({ message: question.message, choices: question.choices }, { output: process.stderr })),
 }

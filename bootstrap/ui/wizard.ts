@@ -1,16 +1,23 @@
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Document } from 'yaml'
 import { BadInputError } from '../engine/errors.js'
 import { DEFAULTS, SPEC_API_VERSION, SPEC_KIND } from '../spec/defaults.js'
-import { parseClusterSpec, specFileOf } from '../spec/load.js'
+import { branchName, dnsLabel, envName, fieldCheck, gcpProjectId, port, repositoryUrl, workerCount } from '../spec/fields.js'
+import { expandHome, parseClusterSpec, specFileOf } from '../spec/load.js'
+
+export const CLOUDS = ['azure', 'gcp', 'hetzner'] as const
+export type Cloud = (typeof CLOUDS)[number]
 
 /** Everything the wizard asks. Each answer can also come from a flag, so it runs without a person. */
 export interface WizardAnswers {
   name: string
+  /** Replace an existing clusters/<name>/cluster.yaml. */
+  replace: boolean
   provider: 'kind' | 'existing'
   workers: number
+  httpPort: number
+  httpsPort: number
   kubeconfig: string
   context: string
   engine: 'flux' | 'argocd'
@@ -19,33 +26,85 @@ export interface WizardAnswers {
   auth: 'none' | 'ssh' | 'https'
   tokenEnv: string
   crossplane: boolean
+  clouds: Cloud[]
+  /** gcp: the project the databases go in. */
+  gcpProject: string
   monitoring: boolean
+  apps: boolean
+  sops: boolean
 }
+
+type Validate = (value: string) => true | string
 
 /** The questions, answered by a person (inquirer) or by a test; the only way the wizard asks. */
 export interface Prompter {
-  input(question: { message: string; default?: string; validate?: (value: string) => true | string }): Promise<string>
+  input(question: { message: string; default?: string; validate?: Validate }): Promise<string>
   select<T extends string>(question: { message: string; choices: { value: T; name: string }[]; default?: T }): Promise<T>
   confirm(question: { message: string; default?: boolean }): Promise<boolean>
+  checkbox<T extends string>(question: { message: string; choices: { value: T; name: string; checked?: boolean }[] }): Promise<T[]>
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+/** What the wizard learns from the machine: the origin remote, the clusters already there, a kubeconfig's contexts. */
+export interface WizardHints {
+  remoteUrl?: string
+  clusterExists(name: string): boolean
+  contextsOf(kubeconfig: string): string[]
+}
+
+const checkName = fieldCheck(dnsLabel)
+const checkPort = fieldCheck(port)
+const checkUrl = fieldCheck(repositoryUrl)
+const checkBranch = fieldCheck(branchName)
+const checkEnv = fieldCheck(envName)
+const checkProject = fieldCheck(gcpProjectId)
+const checkWorkers = (value: string): true | string => (/^\d+$/.test(value.trim()) ? fieldCheck(workerCount)(Number(value)) : 'must be a whole number from 0 to 10')
+const asPort = (value: string): true | string => (/^\d+$/.test(value.trim()) ? checkPort(Number(value)) : 'must be a port between 1 and 65535')
+
+/** A remote the engine can read from another machine (not a local path or file:// URL). */
+export function isNetworkUrl(url: string | undefined): url is string {
+  return url !== undefined && /^(https:\/\/|ssh:\/\/|git@)/.test(url) && checkUrl(url) === true
+}
 
 /**
- * Fill in every answer the flags did not give: ask when a person is there, use defaults for
- * optional answers otherwise, and refuse (exit 2) when a required one is missing.
+ * Fill in every answer the flags did not give: ask when a person is there (each answer checked
+ * with the spec's own rule as it is given, and asked again until it passes), use defaults for
+ * optional answers otherwise, and refuse (exit 2) when a flag is invalid or a required answer is
+ * missing without a terminal; every such problem is listed at once.
  */
-export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Prompter | undefined, hints: { remoteUrl?: string; contexts: string[] }): Promise<WizardAnswers> {
-  const missing: string[] = []
-  const ask = async <K extends keyof WizardAnswers>(key: K, flag: string, question: () => Promise<WizardAnswers[K]>, fallback?: WizardAnswers[K]): Promise<WizardAnswers[K]> => {
-    if (given[key] !== undefined) return given[key] as WizardAnswers[K]
+export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Prompter | undefined, hints: WizardHints): Promise<WizardAnswers> {
+  const problems: string[] = []
+  const ask = async <K extends keyof WizardAnswers>(key: K, flag: string, question: () => Promise<WizardAnswers[K]>, options: { fallback?: WizardAnswers[K]; check?: (value: WizardAnswers[K]) => true | string } = {}): Promise<WizardAnswers[K]> => {
+    const value = given[key]
+    if (value !== undefined) {
+      const verdict = options.check?.(value as WizardAnswers[K]) ?? true
+      if (verdict !== true) problems.push(`${flag}: ${verdict}`)
+      return value as WizardAnswers[K]
+    }
     if (prompter) return question()
-    if (fallback !== undefined) return fallback
-    missing.push(flag)
+    if (options.fallback !== undefined) return options.fallback
+    problems.push(`${flag}: needed (there is no terminal to ask on)`)
     return undefined as never
   }
   const p = prompter!
-  const name = await ask('name', '--name NAME', () => p.input({ message: 'Cluster name', default: 'homelab', validate: (v) => NAME.test(v) || 'lowercase letters, digits and -' }), undefined)
+
+  let name = await ask('name', '--name NAME (or -c)', () => p.input({ message: 'Cluster name (a folder under clusters/)', default: 'homelab', validate: checkName }), { check: checkName })
+  let replace = given.replace ?? false
+  while (name && checkName(name) === true && !replace && hints.clusterExists(name)) {
+    if (!prompter) {
+      problems.push(`--name ${name}: clusters/${name}/cluster.yaml already exists: pass --yes to replace it, or choose another name`)
+      break
+    }
+    const choice = await p.select({
+      message: `clusters/${name}/cluster.yaml already exists`,
+      choices: [
+        { value: 'other', name: 'pick another name' },
+        { value: 'replace', name: `replace clusters/${name}/cluster.yaml` },
+      ],
+    })
+    if (choice === 'replace') replace = true
+    else name = await p.input({ message: 'Cluster name', validate: (value) => (checkName(value) === true && hints.clusterExists(value) ? `clusters/${value}/ already exists` : checkName(value)) })
+  }
+
   const provider = await ask('provider', '--provider kind|existing', () =>
     p.select({
       message: 'Where does the cluster run?',
@@ -53,16 +112,22 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
         { value: 'kind', name: 'kind: a local cluster in Docker on this machine' },
         { value: 'existing', name: 'existing: a cluster that already runs (k3s, Talos, kubeadm, managed)' },
       ],
-    }), 'kind')
-  const workers = provider === 'kind' ? await ask('workers', '--workers N', async () => Number(await p.input({ message: 'Worker nodes', default: '0', validate: (v) => /^\d+$/.test(v) || 'a whole number' })), 0) : 0
-  const kubeconfig = provider === 'existing' ? await ask('kubeconfig', '--kubeconfig FILE', () => p.input({ message: 'Kubeconfig file', default: DEFAULTS.existing.kubeconfig }), DEFAULTS.existing.kubeconfig) : ''
-  const context =
-    provider === 'existing'
-      ? await ask('context', '--context NAME', () =>
-          hints.contexts.length > 0
-            ? p.select({ message: 'Kubeconfig context (kindling will touch no other)', choices: hints.contexts.map((c) => ({ value: c, name: c })) })
-            : p.input({ message: 'Kubeconfig context (kindling will touch no other)' }))
-      : ''
+    }), { fallback: 'kind' })
+  const kind = provider === 'kind'
+  const workers = kind ? await ask('workers', '--workers N', async () => Number(await p.input({ message: 'Worker nodes (0 to 10; the control plane runs workloads too)', default: '0', validate: checkWorkers })), { fallback: 0, check: (value) => fieldCheck(workerCount)(value) }) : 0
+  const httpPort = kind ? await ask('httpPort', '--http-port PORT', async () => Number(await p.input({ message: 'Host port for HTTP into the cluster (node port 30080)', default: '8080', validate: asPort })), { fallback: 8080, check: checkPort }) : 8080
+  const httpsPort = kind ? await ask('httpsPort', '--https-port PORT', async () => Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: (value) => (value.trim() === String(httpPort) ? 'is already the HTTP port' : asPort(value)) })), { fallback: 8443, check: checkPort }) : 8443
+  if (kind && httpPort === httpsPort) problems.push(`--https-port: ${httpsPort} is already the HTTP port`)
+
+  const checkKubeconfig = (file: string): true | string => (existsSync(expandHome(file)) ? (hints.contextsOf(file).length ? true : `${file} has no contexts`) : `${file} does not exist`)
+  const kubeconfig = kind ? '' : await ask('kubeconfig', '--kubeconfig FILE', () => p.input({ message: 'Kubeconfig file', default: DEFAULTS.existing.kubeconfig, validate: checkKubeconfig }), { fallback: DEFAULTS.existing.kubeconfig, check: checkKubeconfig })
+  const contexts = kind ? [] : hints.contextsOf(kubeconfig)
+  const context = kind
+    ? ''
+    : await ask('context', '--context NAME', () => p.select({ message: 'Kubeconfig context (kindling will touch no other)', choices: contexts.map((c) => ({ value: c, name: c })) }), {
+        check: (value) => contexts.includes(value) || `${kubeconfig} has no context "${value}" (it has: ${contexts.join(', ') || 'none'})`,
+      })
+
   const engine = await ask('engine', '--engine flux|argocd', () =>
     p.select({
       message: 'GitOps engine',
@@ -70,9 +135,10 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
         { value: 'flux', name: 'Flux (Flux Operator, Kustomizations, SOPS built in)' },
         { value: 'argocd', name: 'Argo CD (Applications, web UI)' },
       ],
-    }), 'flux')
-  const repoUrl = await ask('repoUrl', '--repo URL', () => p.input({ message: 'Git repository the engine reads', default: hints.remoteUrl }), hints.remoteUrl)
-  const branch = await ask('branch', '--branch NAME', () => p.input({ message: 'Branch', default: DEFAULTS.repository.branch }), DEFAULTS.repository.branch)
+    }), { fallback: 'flux' })
+  const remote = isNetworkUrl(hints.remoteUrl) ? hints.remoteUrl : undefined
+  const repoUrl = await ask('repoUrl', '--repo URL', () => p.input({ message: 'Git repository the engine reads (your own fork; kindling pushes clusters/<name>/ there)', default: remote, validate: checkUrl }), { fallback: remote, check: checkUrl })
+  const branch = await ask('branch', '--branch NAME', () => p.input({ message: 'Branch', default: DEFAULTS.repository.branch, validate: checkBranch }), { fallback: DEFAULTS.repository.branch, check: checkBranch })
   const sshUrl = /^(ssh:\/\/|git@)/.test(repoUrl ?? '')
   const auth = sshUrl
     ? 'ssh'
@@ -83,46 +149,117 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
             { value: 'none', name: 'public: no credentials' },
             { value: 'https', name: 'private over HTTPS: a token read from an environment variable' },
           ],
-        }), 'none')
-  const tokenEnv = auth === 'https' ? await ask('tokenEnv', '--token-env NAME', () => p.input({ message: 'Environment variable holding the token', default: 'GITHUB_TOKEN' }), 'GITHUB_TOKEN') : ''
-  const crossplane = await ask('crossplane', '--crossplane / --no-crossplane', () => p.confirm({ message: 'Install Crossplane?', default: true }), true)
-  const monitoring = await ask('monitoring', '--monitoring / --no-monitoring', () => p.confirm({ message: 'Install kube-prometheus-stack (Prometheus, Grafana)?', default: true }), true)
-  if (missing.length > 0) {
-    throw new BadInputError(`the wizard needs answers it cannot ask for without a terminal: ${missing.join(', ')}`, { details: ['pass them as flags, e.g. npm run wizard -- --name lab --repo https://example.com/lab.git'] })
+        }), { fallback: 'none' })
+  const tokenEnv = auth === 'https' ? await ask('tokenEnv', '--token-env NAME', () => p.input({ message: 'Name of the environment variable holding the token (not the token)', default: 'GITHUB_TOKEN', validate: checkEnv }), { fallback: 'GITHUB_TOKEN', check: checkEnv }) : ''
+
+  const crossplane = await ask('crossplane', '--[no-]crossplane', () => p.confirm({ message: 'Install Crossplane (and the PostgresInstance API)?', default: true }), { fallback: true })
+  const clouds = crossplane
+    ? await ask('clouds', '--clouds azure,gcp,hetzner', () =>
+        p.checkbox({
+          message: 'Clouds Crossplane may create databases in (each adds its provider; none is fine)',
+          choices: [
+            { value: 'azure', name: 'Azure (Flexible Server)' },
+            { value: 'gcp', name: 'Google Cloud (Cloud SQL)' },
+            { value: 'hetzner', name: 'Hetzner (a server with Postgres)' },
+          ],
+        }), { fallback: [] })
+    : []
+  const gcpProject = clouds.includes('gcp') ? await ask('gcpProject', '--gcp-project ID', () => p.input({ message: 'Google Cloud project the databases go in (`gcloud config get-value project`)', validate: checkProject }), { check: checkProject }) : ''
+  const monitoring = await ask('monitoring', '--[no-]monitoring', () => p.confirm({ message: 'Install Prometheus and Grafana (kube-prometheus-stack)?', default: true }), { fallback: true })
+  const apps = await ask('apps', '--[no-]apps', () => p.confirm({ message: 'Deploy the example app (podinfo) from clusters/<name>/apps/?', default: true }), { fallback: true })
+  const sops = await ask('sops', '--[no-]sops', () => p.confirm({ message: 'Encrypt secrets in Git with SOPS and an age key?', default: true }), { fallback: true })
+
+  if (problems.length > 0) {
+    throw new BadInputError(`the wizard cannot write a spec from these answers (${problems.length} problem${problems.length === 1 ? '' : 's'})`, {
+      details: [...problems, 'every question is a flag: see kindling wizard --help'],
+    })
   }
-  return { name, provider, workers, kubeconfig, context, engine, repoUrl, branch, auth, tokenEnv, crossplane, monitoring }
+  return { name, replace, provider, workers, httpPort, httpsPort, kubeconfig, context, engine, repoUrl, branch, auth, tokenEnv, crossplane, clouds, gcpProject, monitoring, apps, sops }
 }
 
-/** The cluster.yaml text for a set of answers, with the schema header editors use. Pure. */
+/** A YAML scalar: plain when safe, quoted otherwise (a path with spaces, a value YAML would read as another type). */
+function scalar(value: string | number | boolean): string {
+  if (typeof value !== 'string') return String(value)
+  return /^[\w./@:~-]+$/.test(value) && !/^(true|false|yes|no|on|off|null|~|[\d.]+)$/i.test(value) ? value : JSON.stringify(value)
+}
+
+/** The cluster.yaml text for a set of answers: the schema header editors use and a comment per section. Pure. */
 export function renderSpecYaml(answers: WizardAnswers): string {
   const provider =
     answers.provider === 'kind'
-      ? { type: 'kind', kubernetesVersion: DEFAULTS.kind.kubernetesVersion, nodes: { controlPlanes: 1, workers: answers.workers }, registryCaches: { enabled: true } }
-      : { type: 'existing', kubeconfig: answers.kubeconfig, context: answers.context }
-  const auth = answers.auth === 'https' ? { type: 'https', tokenEnv: answers.tokenEnv } : { type: answers.auth }
-  const doc = new Document({
-    apiVersion: SPEC_API_VERSION,
-    kind: SPEC_KIND,
-    metadata: { name: answers.name },
-    spec: {
-      provider,
-      gitops: { engine: answers.engine },
-      repository: { url: answers.repoUrl, branch: answers.branch, auth },
-      components: { crossplane: { enabled: answers.crossplane }, monitoring: { enabled: answers.monitoring, grafana: { enabled: answers.monitoring } } },
-      secrets: { sops: { enabled: true } },
-    },
-  })
-  doc.commentBefore = ' yaml-language-server: $schema=../../bootstrap/spec/cluster.schema.json\n Written by `npm run wizard`; edit freely. Defaults: bootstrap/spec/defaults.ts'
-  return doc.toString({ lineWidth: 0 })
+      ? [
+          '  # A local kind cluster in Docker. Ports and node counts are fixed when it is created.',
+          '  provider:',
+          '    type: kind',
+          `    kubernetesVersion: ${DEFAULTS.kind.kubernetesVersion}`,
+          '    nodes:',
+          '      controlPlanes: 1',
+          `      workers: ${answers.workers}`,
+          '    portMappings:',
+          '      # Gateway / ingress traffic, bound to this machine only.',
+          '      - containerPort: 30080',
+          `        hostPort: ${answers.httpPort}`,
+          '      - containerPort: 30443',
+          `        hostPort: ${answers.httpsPort}`,
+          '    registryCaches:',
+          '      enabled: true',
+        ]
+      : ['  # A cluster that already runs; kindling uses this one context and no other.', '  provider:', '    type: existing', `    kubeconfig: ${scalar(answers.kubeconfig)}`, `    context: ${scalar(answers.context)}`]
+  const auth = answers.auth === 'https' ? ['      type: https', '      # The token itself stays in this environment variable, never in Git.', `      tokenEnv: ${answers.tokenEnv}`] : [`      type: ${answers.auth}`]
+  const clouds = answers.clouds.length ? ['      # Each cloud reads its credentials from a SOPS-encrypted Secret: see the README.', '      clouds:', ...answers.clouds.flatMap((cloud) => [`        ${cloud}:`, '          enabled: true', ...(cloud === 'gcp' ? [`          projectID: ${answers.gcpProject}`] : [])])] : []
+  return [
+    '# yaml-language-server: $schema=../../bootstrap/spec/cluster.schema.json',
+    '# Written by `kindling wizard`; edit freely. Every field not written here takes its default',
+    '# (see bootstrap/spec/defaults.ts).',
+    `apiVersion: ${SPEC_API_VERSION}`,
+    `kind: ${SPEC_KIND}`,
+    'metadata:',
+    `  name: ${answers.name}`,
+    'spec:',
+    ...provider,
+    '  gitops:',
+    `    engine: ${answers.engine}`,
+    '  repository:',
+    `    # The engine reads clusters/${answers.name}/ from here.`,
+    `    url: ${scalar(answers.repoUrl)}`,
+    `    branch: ${scalar(answers.branch)}`,
+    '    auth:',
+    ...auth,
+    '  components:',
+    '    crossplane:',
+    `      enabled: ${answers.crossplane}`,
+    ...clouds,
+    '    monitoring:',
+    `      enabled: ${answers.monitoring}`,
+    '      grafana:',
+    `        enabled: ${answers.monitoring}`,
+    '    apps:',
+    `      enabled: ${answers.apps}`,
+    '  secrets:',
+    '    sops:',
+    `      enabled: ${answers.sops}`,
+    '',
+  ].join('\n')
 }
 
-/** Validate and write clusters/<name>/cluster.yaml; an existing file is replaced only when allowed. */
-export async function writeSpec(repoRoot: string, answers: WizardAnswers, allowOverwrite: boolean): Promise<string> {
+/** What the answers make, in a few lines, before anything is written. */
+export function describeAnswers(answers: WizardAnswers): string[] {
+  const where = answers.provider === 'kind' ? `kind, 1 control plane + ${answers.workers} worker(s), HTTP on 127.0.0.1:${answers.httpPort}, HTTPS on 127.0.0.1:${answers.httpsPort}` : `existing cluster, context ${answers.context} in ${answers.kubeconfig}`
+  const components = [answers.crossplane && `Crossplane${answers.clouds.length ? ` (+ ${answers.clouds.join(', ')})` : ''}`, answers.monitoring && 'Prometheus and Grafana', answers.apps && 'the example app'].filter(Boolean)
+  return [
+    `cluster ${answers.name}: ${where}`,
+    `engine: ${answers.engine === 'flux' ? 'Flux' : 'Argo CD'} reading ${answers.repoUrl} ${answers.branch} (${answers.auth === 'https' ? `token from $${answers.tokenEnv}` : answers.auth === 'ssh' ? 'deploy key' : 'public'})`,
+    `components: ${components.join(', ') || 'none'}; secrets ${answers.sops ? 'encrypted with SOPS' : 'not managed'}`,
+  ]
+}
+
+/** Validate and write clusters/<name>/cluster.yaml; an existing file is replaced only when the answers say so. */
+export async function writeSpec(repoRoot: string, answers: WizardAnswers): Promise<string> {
   const file = specFileOf(repoRoot, answers.name)
   const text = renderSpecYaml(answers)
   // Same validation as bootstrap: the wizard never writes a spec bootstrap would reject.
   parseClusterSpec(text, file, repoRoot, answers.name)
-  if (existsSync(file) && !allowOverwrite) {
+  if (existsSync(file) && !answers.replace) {
     throw new BadInputError(`${path.relative(repoRoot, file)} already exists`, { details: ['pass --yes to replace it, or choose another --name'] })
   }
   await mkdir(path.dirname(file), { recursive: true })

@@ -69,7 +69,7 @@ describe('CLI', () => {
     expect(lines[0]).toMatch(/cluster\.yaml is not a valid cluster spec \(3 problems\)/)
     expect(lines.slice(1).map((line) => line.trim())).toEqual([
       expect.stringMatching(/clusters\/broken\/cluster\.yaml:2 kind: /),
-      expect.stringMatching(/clusters\/broken\/cluster\.yaml:8 spec\.provider\.nodes\.workers: must be at least 0$/),
+      expect.stringMatching(/clusters\/broken\/cluster\.yaml:8 spec\.provider\.nodes\.workers: must be a whole number from 0 to 10$/),
       expect.stringMatching(/clusters\/broken\/cluster\.yaml:11 spec\.gitops\.version: must be an exact version/),
     ])
     expect(t.runner.commands).toEqual([])

@@ -74,7 +74,7 @@ spec:
   colour: blue
 `
     expect(problemsOf(text)).toEqual([
-      expect.stringMatching(/clusters\/lab\/cluster\.yaml:9 spec\.provider\.nodes\.workers: must be at least 0$/),
+      expect.stringMatching(/clusters\/lab\/cluster\.yaml:9 spec\.provider\.nodes\.workers: must be a whole number from 0 to 10$/),
       expect.stringMatching(/clusters\/lab\/cluster\.yaml:12 spec\.provider\.portMappings\[0\]\.hostPort: must be a port between 1 and 65535$/),
       expect.stringMatching(/clusters\/lab\/cluster\.yaml:14 spec\.gitops\.engine: must be one of: flux, argocd$/),
       expect.stringMatching(/clusters\/lab\/cluster\.yaml:16 spec\.repository\.url: must be an https:\/\//),

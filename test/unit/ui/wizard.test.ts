@@ -1,11 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runWizard } from '../../../bootstrap/cli/wizard.js'
+import { stringify } from 'yaml'
+import { runWizard, type WizardIo } from '../../../bootstrap/cli/wizard.js'
 import { loadClusterSpec } from '../../../bootstrap/spec/load.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import type { Prompter } from '../../../bootstrap/ui/wizard.js'
+import { terminalDriver } from './terminal-driver.js'
 
 let dir = ''
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
@@ -16,63 +18,150 @@ function repo(): string {
   return dir
 }
 
-function io(cwd: string, prompter?: Prompter) {
+function io(cwd: string, prompter?: Prompter, origin = 'git@github.com:me/lab.git', bootstrap?: WizardIo['bootstrap']) {
   const out: string[] = []
   const err: string[] = []
-  const runner = new RecordingRunner([{ match: /remote get-url origin/, stdout: 'git@github.com:me/lab.git' }])
-  return { value: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd, runner, prompter }, out, err }
+  const runner = new RecordingRunner([{ match: /remote get-url origin/, stdout: origin }])
+  return { value: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd, runner, prompter, bootstrap }, out, err }
 }
 
-/** Answers questions in order, by the start of their message. */
-function scripted(answers: Record<string, string | boolean>): Prompter & { asked: string[] } {
-  const asked: string[] = []
-  const answer = (message: string): string | boolean => {
-    asked.push(message)
-    const key = Object.keys(answers).find((k) => message.startsWith(k))
-    if (key === undefined) throw new Error(`unexpected question: ${message}`)
-    return answers[key]!
-  }
-  return {
-    asked,
-    input: async ({ message }) => String(answer(message)),
-    select: async ({ message }) => answer(message) as never,
-    confirm: async ({ message }) => Boolean(answer(message)),
-  }
+/** A kubeconfig with two contexts, as an existing cluster's user would have. */
+function kubeconfig(root: string): string {
+  const file = path.join(root, 'kubeconfig')
+  const cluster = (name: string) => ({ name, cluster: { server: 'https://127.0.0.1:6443' } })
+  writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [cluster('a'), cluster('b')], users: [{ name: 'u', user: { token: 'x' } }], contexts: [{ name: 'edge-admin', context: { cluster: 'a', user: 'u' } }, { name: 'lab-admin', context: { cluster: 'b', user: 'u' } }], 'current-context': 'edge-admin' }))
+  return file
 }
 
-describe('wizard', () => {
-  it('asks a person and writes a spec that bootstrap accepts', async () => {
+describe('wizard on a terminal (real prompts, typed answers)', () => {
+  it('checks each answer as it is given, re-asks a bad one with the spec rule, and writes a spec that bootstrap accepts', async () => {
     const root = repo()
-    const prompter = scripted({
-      'Cluster name': 'lab',
-      'Where does': 'kind',
-      'Worker nodes': '2',
-      'GitOps engine': 'argocd',
-      'Git repository': 'git@github.com:me/lab.git',
+    const driver = terminalDriver({
+      'Cluster name': ['My Lab', 'lab'],
+      'Where does': { pick: 'kind' },
+      'Worker nodes': ['100', '-1', 'two', '2'],
+      'Host port for HTTP into': ['80800', '8080'],
+      'Host port for HTTPS': ['8080', '8443'],
+      'GitOps engine': { pick: 'argocd' },
+      'Git repository': ['not a url', 'https://user:hunter2hunter2@github.com/me/lab.git', 'https://github.com/me/lab.git'],
       Branch: 'main',
+      'Repository access': { pick: 'https' },
+      'Name of the environment variable': ['my-token', 'ghp_0123456789abcdefABCDEF0123456789abcd', 'LAB_TOKEN'],
       'Install Crossplane': true,
-      'Install kube-prometheus-stack': false,
+      Clouds: { tick: ['azure', 'hetzner'] },
+      'Install Prometheus': false,
+      'Deploy the example app': true,
+      'Encrypt secrets': true,
+      'Bootstrap lab now': false,
     })
-    const t = io(root, prompter)
-    expect(await runWizard([], t.value)).toBe(0)
+    const t = io(root, driver)
+    expect(await runWizard([], t.value), t.err.join('')).toBe(0)
+    const errors = driver.errors.map(({ question, error }) => `${question.split(' ')[0]}: ${error}`)
+    expect(errors).toEqual([
+      expect.stringMatching(/^Cluster: must be lowercase letters, digits and "-"/),
+      'Worker: must be a whole number from 0 to 10',
+      'Worker: must be a whole number from 0 to 10',
+      'Worker: must be a whole number from 0 to 10',
+      'Host: must be a port between 1 and 65535',
+      'Host: is already the HTTP port',
+      'Git: must be an https://, ssh://, git@host:path or file:// URL',
+      expect.stringMatching(/^Git: must not hold credentials/),
+      'Name: must be the name of an environment variable, not its value',
+      expect.stringMatching(/^Name: looks like a token, not the name of an environment variable/),
+    ])
+    // Secrets typed by mistake are never repeated back.
+    expect(errors.join('\n')).not.toMatch(/hunter2|ghp_0123/)
     const spec = await loadClusterSpec(root, 'lab')
     expect(spec.gitops.engine).toBe('argocd')
-    expect(spec.repository.auth.type).toBe('ssh')
+    expect(spec.repository.auth).toMatchObject({ type: 'https', tokenEnv: 'LAB_TOKEN' })
+    expect(spec.provider.type === 'kind' && spec.provider.portMappings.map((m) => [m.containerPort, m.hostPort])).toEqual([
+      [30080, 8080],
+      [30443, 8443],
+    ])
+    expect(spec.components.crossplane.clouds).toMatchObject({ azure: { enabled: true }, gcp: { enabled: false }, hetzner: { enabled: true } })
     expect(spec.components.monitoring.enabled).toBe(false)
-    expect(spec.provider.type === 'kind' && spec.provider.nodes.workers).toBe(2)
-    expect(readFileSync(spec.file, 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../../bootstrap/spec/cluster.schema.json')
-    // An SSH URL implies a deploy key: the wizard does not ask about access.
-    expect(prompter.asked.some((q) => q.startsWith('Repository access'))).toBe(false)
+    const text = readFileSync(spec.file, 'utf8')
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../../bootstrap/spec/cluster.schema.json')
+    expect(text).toContain('# The token itself stays in this environment variable, never in Git.')
+    expect(t.err.join('')).toMatch(/cluster lab: kind, 1 control plane \+ 2 worker\(s\), HTTP on 127.0.0.1:8080/)
+    expect(t.out.join('')).toContain('next: kindling bootstrap -c lab')
   })
 
-  it('runs without a terminal from flags, defaulting what is optional', async () => {
+  it('an existing cluster folder: asks to replace it or pick another name', async () => {
+    const root = repo()
+    expect(await runWizard(['-c', 'lab', '--repo', 'https://github.com/me/lab.git'], io(root).value)).toBe(0)
+    const driver = terminalDriver({
+      'Cluster name (a folder': 'lab',
+      'clusters/lab/cluster.yaml already exists': { pick: 'other' },
+      'Cluster name': ['lab', 'lab2'],
+      'Where does': { pick: 'kind' },
+      'Worker nodes': '0',
+      'Host port for HTTP into': '8080',
+      'Host port for HTTPS': '8443',
+      'GitOps engine': { pick: 'flux' },
+      'Git repository': 'https://github.com/me/lab.git',
+      Branch: 'main',
+      'Repository access': { pick: 'none' },
+      'Install Crossplane': false,
+      'Install Prometheus': true,
+      'Deploy the example app': false,
+      'Encrypt secrets': true,
+    })
+    const second = io(root, driver)
+    expect(await runWizard([], second.value), second.err.join('')).toBe(0)
+    expect(driver.errors).toEqual([{ question: 'Cluster name', error: 'clusters/lab/ already exists' }])
+    expect((await loadClusterSpec(root, 'lab2')).components.apps.enabled).toBe(false)
+  })
+
+  it('an existing cluster: picks a context from the kubeconfig it was given', async () => {
+    const root = repo()
+    const driver = terminalDriver({
+      'Cluster name': 'edge',
+      'Where does': { pick: 'existing' },
+      'Kubeconfig file': [path.join(root, 'missing'), kubeconfig(root)],
+      'Kubeconfig context': { pick: 'lab-admin' },
+      'GitOps engine': { pick: 'flux' },
+      'Git repository': 'git@github.com:me/lab.git',
+      Branch: 'main',
+      'Install Crossplane': false,
+      'Install Prometheus': false,
+      'Deploy the example app': true,
+      'Encrypt secrets': true,
+      'Bootstrap edge now': true,
+    })
+    const bootstrapped: string[] = []
+    const t = io(root, driver, 'git@github.com:me/lab.git', async (cluster) => {
+      bootstrapped.push(cluster)
+      return 0
+    })
+    expect(await runWizard([], t.value)).toBe(0)
+    expect(driver.errors.map((e) => e.error)).toEqual([`${path.join(root, 'missing')} does not exist`])
+    expect((await loadClusterSpec(root, 'edge')).provider).toMatchObject({ type: 'existing', context: 'lab-admin' })
+    // Offered at the end, and accepted: the bootstrap runs for the cluster just written.
+    expect(bootstrapped).toEqual(['edge'])
+  })
+
+  it('defaults the repository to origin only when it is a network URL, and says whose it should be', async () => {
+    const root = repo()
+    const driver = terminalDriver({ 'Cluster name': 'lab' })
+    const local = io(root, driver, '/home/me/src/kindling')
+    await runWizard([], local.value).catch(() => undefined)
+    expect(local.err.join('')).not.toContain('default repository')
+    const network = io(root, terminalDriver({ 'Cluster name': 'lab' }), 'https://github.com/someone/kindling.git')
+    await runWizard([], network.value).catch(() => undefined)
+    expect(network.err.join('')).toContain("the default repository is this checkout's origin, https://github.com/someone/kindling.git")
+  })
+})
+
+describe('wizard without a terminal', () => {
+  it('runs from flags, defaulting what is optional', async () => {
     const root = repo()
     const t = io(root)
-    expect(await runWizard(['--name', 'edge', '--provider', 'existing', '--context', 'edge-admin', '--repo', 'https://example.com/r.git', '--auth', 'https', '--token-env', 'GIT_TOKEN', '--no-monitoring'], t.value)).toBe(0)
+    expect(await runWizard(['--cluster', 'edge', '--provider', 'existing', '--kubeconfig', kubeconfig(root), '--context', 'edge-admin', '--repo', 'https://example.com/r.git', '--auth', 'https', '--token-env', 'GIT_TOKEN', '--no-monitoring', '--clouds', 'gcp', '--gcp-project', 'my-project-123'], t.value), t.err.join('')).toBe(0)
     const spec = await loadClusterSpec(root, 'edge')
     expect(spec.provider).toMatchObject({ type: 'existing', context: 'edge-admin' })
     expect(spec.repository.auth).toEqual({ type: 'https', tokenEnv: 'GIT_TOKEN', username: 'git' })
-    expect(spec.gitops.engine).toBe('flux')
+    expect(spec.components.crossplane.clouds.gcp.enabled).toBe(true)
   })
 
   it('uses the checkout origin as the default repository', async () => {
@@ -81,10 +170,23 @@ describe('wizard', () => {
     expect((await loadClusterSpec(root, 'lab')).repository.url).toBe('git@github.com:me/lab.git')
   })
 
-  it('without a terminal, names the flags it still needs and exits 2', async () => {
-    const t = io(repo())
-    expect(await runWizard(['--provider', 'existing'], t.value)).toBe(2)
-    expect(t.err.join('')).toMatch(/--name NAME, --context NAME/)
+  it('lists every missing or invalid answer at once, with the spec rule, and exits 2', async () => {
+    const t = io(repo(), undefined, '/not/a/network/remote')
+    expect(await runWizard(['--provider', 'existing', '--workers', '100', '--token-env', 'my-token', '--auth', 'https'], t.value)).toBe(2)
+    const err = t.err.join('')
+    expect(err).toMatch(/--name NAME \(or -c\): needed/)
+    expect(err).toMatch(/--context NAME: /)
+    expect(err).toMatch(/--repo URL: needed/)
+    expect(err).toMatch(/--token-env NAME: must be the name of an environment variable/)
+  })
+
+  it('--workers -1 and --workers 100 say what is wrong, not a parser error', async () => {
+    const negative = io(repo())
+    expect(await runWizard(['--name', 'lab', '--workers', '-1'], negative.value)).toBe(2)
+    expect(negative.err.join('')).toContain('--workers: a value starting with "-" is not valid here')
+    const big = io(repo())
+    expect(await runWizard(['--name', 'lab', '--workers', '100'], big.value)).toBe(2)
+    expect(big.err.join('')).toContain('--workers N: must be a whole number from 0 to 10')
   })
 
   it('never overwrites an existing spec without --yes', async () => {
@@ -92,7 +194,7 @@ describe('wizard', () => {
     expect(await runWizard(['--name', 'lab'], io(root).value)).toBe(0)
     const t = io(root)
     expect(await runWizard(['--name', 'lab', '--engine', 'argocd'], t.value)).toBe(2)
-    expect(t.err.join('')).toMatch(/already exists/)
+    expect(t.err.join('')).toMatch(/already exists: pass --yes to replace it/)
     expect((await loadClusterSpec(root, 'lab')).gitops.engine).toBe('flux')
     expect(await runWizard(['--name', 'lab', '--engine', 'argocd', '--yes'], io(root).value)).toBe(0)
     expect((await loadClusterSpec(root, 'lab')).gitops.engine).toBe('argocd')
@@ -100,7 +202,8 @@ describe('wizard', () => {
 
   it('rejects bad flag values with exit 2', async () => {
     const t = io(repo())
-    expect(await runWizard(['--engine', 'jenkins'], t.value)).toBe(2)
-    expect(t.err.join('')).toMatch(/--engine must be one of: flux, argocd/)
+    expect(await runWizard(['--engine', 'jenkins', '--clouds', 'aws'], t.value)).toBe(2)
+    expect(t.err.join('')).toMatch(/--engine: must be one of: flux, argocd/)
+    expect(t.err.join('')).toMatch(/--clouds: "aws" is not one of azure, gcp, hetzner/)
   })
 })
