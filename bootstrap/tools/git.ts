@@ -1,4 +1,4 @@
-import { BadInputError, KindlingError } from '../engine/errors.js'
+import { BadInputError, PrerequisiteError } from '../engine/errors.js'
 import type { Command } from './runner.js'
 import { Secret } from './secrets.js'
 
@@ -47,8 +47,8 @@ export function parseLsRemote(stdout: string, branch: string): string {
   const line = stdout.split('\n').find((entry) => entry.trim().endsWith(`\t${ref}`) || entry.trim().endsWith(` ${ref}`))
   const sha = line?.trim().split(/\s+/)[0]
   if (!sha || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
-    throw new KindlingError(`branch ${branch} does not exist on the remote`, {
-      details: ['push the branch (with clusters/ in it) before bootstrapping: the engine reads it from the remote'],
+    throw new PrerequisiteError(`branch ${branch} does not exist on the remote`, {
+      details: [`push it (git push origin HEAD:${branch}), or set repository.branch to a branch that exists: the engine reads the remote, not this checkout`],
     })
   }
   return sha

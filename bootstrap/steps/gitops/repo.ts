@@ -9,6 +9,7 @@ import { desiredContent, renderClusterKustomization, type RepoFile } from '../..
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
 import { lsRemoteCommand, parseLsRemote, type GitAccess } from '../../tools/git.js'
 import { Secret } from '../../tools/secrets.js'
+import { CommandError } from '../../tools/runner.js'
 
 /** Where the SSH deploy key lives: the spec's file, or one kindling generates outside the repository. */
 export function deployKeyFile(spec: ClusterSpec): string {
@@ -57,7 +58,7 @@ export async function remoteHead(ctx: StepContext): Promise<string> {
   const { url, branch } = ctx.spec.repository
   const lookup = (async () => {
     const result = await ctx.runner.run(lsRemoteCommand(url, branch, gitAccess(ctx)), { signal: ctx.signal }).catch((cause: unknown) => {
-      throw new KindlingError(`cannot read branch ${branch} of ${url}`, { cause, details: cause instanceof KindlingError ? cause.details : [] })
+      throw gitReadFailure(ctx.spec, cause)
     })
     return parseLsRemote(result.stdout, branch)
   })()
@@ -66,6 +67,35 @@ export async function remoteHead(ctx: StepContext): Promise<string> {
     if (ctx.facts.remoteHead === lookup) ctx.facts.remoteHead = undefined
   })
   return lookup
+}
+
+/**
+ * Why the remote could not be read, as a cause and a fix: the host unreachable, the credentials
+ * refused, the repository not there. Each is a missing prerequisite (exit 3): nothing has been
+ * changed, and the same command finishes once it is fixed.
+ */
+export function gitReadFailure(spec: ClusterSpec, cause: unknown): KindlingError {
+  if (!(cause instanceof CommandError)) return cause instanceof KindlingError ? cause : new KindlingError(`cannot read ${spec.repository.url}: ${String(cause)}`, { cause })
+  const { url, branch, auth } = spec.repository
+  const said = cause.stderrTail
+  const tail = said ? [`git said: ${said.split('\n').filter(Boolean).slice(-2).join(' / ')}`] : []
+  const credentials = auth.type === 'https' ? `the token in $${auth.tokenEnv}` : auth.type === 'ssh' ? 'the SSH key' : 'no credentials (auth type none)'
+  if (/Authentication failed|HTTP 40[13]|The requested URL returned error: 40[13]|could not read Username|Permission denied|terminal prompts disabled|access denied|not authorized/i.test(said)) {
+    const fix =
+      auth.type === 'https'
+        ? `check that $${auth.tokenEnv} holds a token that has not expired and can read the repository (GitHub: fine-grained token with Contents: read), then run again`
+        : auth.type === 'ssh'
+          ? 'add the deploy key kindling printed (read-only) to the repository, or check privateKeyFile, then run again'
+          : 'the repository is private: set repository.auth (type https with tokenEnv, or ssh with a deploy key)'
+    return new PrerequisiteError(`${url} refused ${credentials}`, { cause, details: [fix, ...tail] })
+  }
+  if (/Repository not found|HTTP 404|returned error: 404|does not appear to be a git repository|not found/i.test(said)) {
+    return new PrerequisiteError(`${url} does not exist, or is not visible with ${credentials}`, { cause, details: ['check repository.url in the spec (create the repository first, or push this checkout to it)', ...tail] })
+  }
+  if (/Could not resolve host|Connection refused|Connection timed out|Failed to connect|Network is unreachable|Operation timed out|timed out after|SSL|certificate/i.test(said) || cause.commandExitCode === 124) {
+    return new PrerequisiteError(`cannot reach the Git host of ${url}`, { cause, details: ['check the network, or the host and port in repository.url, then run again', ...tail] })
+  }
+  return new KindlingError(`cannot read branch ${branch} of ${url}`, { cause, details: cause.details })
 }
 
 /** The remote head for a plan: a placeholder in a dry run that cannot reach the remote. */

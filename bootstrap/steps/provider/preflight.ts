@@ -11,6 +11,7 @@ import { findContainers, inspectContainers, type ContainerInfo } from '../../too
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { contextOf } from '../connect.js'
+import { remoteHead } from '../gitops/repo.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
 export interface PreflightLookups {
@@ -219,10 +220,32 @@ export const kubeContextCheck: PreflightCheck = {
   },
 }
 
+/** The URL the example specs ship with: a placeholder until the user points it at their fork. */
+export const EXAMPLE_REPOSITORY = 'https://github.com/example/homelab.git'
+
+/** The engine can read the spec's branch of the spec's repository, with the spec's credentials. */
+export const repositoryCheck: PreflightCheck = {
+  name: 'repository readable',
+  async run(ctx) {
+    const { url, branch } = ctx.spec.repository
+    if (url === EXAMPLE_REPOSITORY) {
+      return { problem: `repository.url is the example's placeholder, ${url}`, fix: `set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} to your own fork of this repository (it must hold clusters/${ctx.spec.name}/ on branch ${branch})` }
+    }
+    try {
+      await remoteHead(ctx)
+      return undefined
+    } catch (error) {
+      const fix = error instanceof KindlingError ? error.details[0] : undefined
+      return { problem: errorMessage(error), fix: fix ?? 'check repository.url, branch and auth in the spec' }
+    }
+  },
+}
+
 /** The checks a spec needs for a command: bootstrap all, status what reading needs, destroy what deleting needs. */
 export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap', extra: readonly PreflightCheck[] = []): PreflightCheck[] {
   const tools = requiredTools(spec, purpose)
-  const checks = tools.map(toolCheck)
+  // The repository first: a wrong URL or token is found before anything is created, not minutes in.
+  const checks = [...(purpose === 'bootstrap' ? [repositoryCheck] : []), ...tools.map(toolCheck)]
   if (spec.provider.type === 'kind') {
     checks.push(dockerDaemonCheck)
     if (purpose === 'bootstrap') {

@@ -23,6 +23,8 @@ export interface ControlPlaneInfo {
 
 export interface RunningControlPlane extends ControlPlaneInfo {
   children: Child[]
+  /** Stop kube-apiserver, leave it down for `downMs`, start it again on the same port and wait until it is ready. */
+  restartApiServer(downMs: number): Promise<void>
   stop(): Promise<void>
 }
 
@@ -146,29 +148,35 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
         '--log-level=warn',
       ]),
     )
-    children.push(
-      startChild(dir, 'kube-apiserver', bin['kube-apiserver'], [
-        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-        `--cert-dir=${path.join(dir, 'certs')}`,
-        `--secure-port=${apiPort}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        '--service-cluster-ip-range=10.0.0.0/24',
-        // No kubelet-backed endpoint for the `kubernetes` Service: the API server is a local process.
-        '--endpoint-reconciler-type=none',
-        '--authorization-mode=RBAC',
-        '--allow-privileged=true',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${saPub}`,
-        `--service-account-signing-key-file=${saKey}`,
-        `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
-        `--audit-policy-file=${auditPolicy}`,
-        `--audit-log-path=${auditLog}`,
-        '--audit-log-format=json',
-        '--audit-log-mode=blocking',
-      ]),
-    )
+    const apiServerArgs = [
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      `--cert-dir=${path.join(dir, 'certs')}`,
+      `--secure-port=${apiPort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      '--service-cluster-ip-range=10.0.0.0/24',
+      // No kubelet-backed endpoint for the `kubernetes` Service: the API server is a local process.
+      '--endpoint-reconciler-type=none',
+      '--authorization-mode=RBAC',
+      '--allow-privileged=true',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${saPub}`,
+      `--service-account-signing-key-file=${saKey}`,
+      `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
+      `--audit-policy-file=${auditPolicy}`,
+      `--audit-log-path=${auditLog}`,
+      '--audit-log-format=json',
+      '--audit-log-mode=blocking',
+    ]
+    children.push(startChild(dir, 'kube-apiserver', bin['kube-apiserver'], apiServerArgs))
     await waitReady(server, token, children)
+    const restartApiServer = async (downMs: number): Promise<void> => {
+      const index = children.findIndex((child) => child.name === 'kube-apiserver')
+      await stopChild(children[index]!)
+      await new Promise((resolve) => setTimeout(resolve, downMs))
+      children[index] = startChild(dir, 'kube-apiserver', bin['kube-apiserver'], apiServerArgs)
+      await waitReady(server, token, children)
+    }
 
     // nodelifecycle lifts the not-ready taint new Nodes get once kwok reports them Ready.
     const controllers = 'namespace,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher,deployment,replicaset,statefulset,daemonset,job,nodelifecycle'
@@ -200,7 +208,7 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
     const kube = KubeClient.fromKubeconfig({ file: kubeconfigFile, context: TEST_CONTEXT })
     await Promise.all(nodes.map((name) => kube.apply(kwokNode(name))))
     await Promise.all(nodes.map((name) => kube.waitFor({ apiVersion: 'v1', kind: 'Node', name }, conditionTrue('Ready'), { timeoutMs: 60_000 })))
-    return { kubeconfigFile, kubeconfig, context: TEST_CONTEXT, server, version, nodes, auditLog, children, stop }
+    return { kubeconfigFile, kubeconfig, context: TEST_CONTEXT, server, version, nodes, auditLog, children, restartApiServer, stop }
   } catch (error) {
     await stop()
     throw error

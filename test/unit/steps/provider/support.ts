@@ -74,4 +74,6 @@ export const toolsPresent: Reply[] = [
   { match: 'helm version', stdout: 'v3.19.0+g3d8990f' },
   { match: 'git --version', stdout: 'git version 2.47.0' },
   { match: 'age-keygen --version', stdout: 'v1.2.1' },
+  // The repository the spec names: readable, branch main at a commit.
+  { match: /ls-remote/, stdout: `${'a'.repeat(40)}\trefs/heads/main` },
 ]
