@@ -12,6 +12,7 @@ export interface CliFlags {
   help: boolean
   recreate: boolean
   purge: boolean
+  noPush: boolean
   timeout?: string
 }
 
@@ -30,7 +31,7 @@ const CHANGING = {
 } as const
 
 const EXTRA: Record<CommandName, Record<string, { type: 'boolean'; short?: string; default: boolean }>> = {
-  bootstrap: { ...CHANGING, recreate: { type: 'boolean', default: false } },
+  bootstrap: { ...CHANGING, recreate: { type: 'boolean', default: false }, 'no-push': { type: 'boolean', default: false } },
   destroy: { ...CHANGING, purge: { type: 'boolean', default: false } },
   status: {},
 }
@@ -51,6 +52,7 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
       help: Boolean(values.help),
       recreate: Boolean(values.recreate),
       purge: Boolean(values.purge),
+      noPush: Boolean(values['no-push']),
       timeout: values.timeout as string | undefined,
     }
   } catch (cause) {

@@ -32,9 +32,9 @@ export interface Execution {
 export async function executeCommand({ command, cluster, spec, flags, healthTimeoutMs, signal, redactor }: Execution, io: CliIo): Promise<ExitCodeValue> {
   const redact = (text: string): string => redactor.redact(text)
   // A run that may ask a question draws plain lines, so the progress display cannot overdraw the prompt.
-  const mayAsk = !flags.yes && (command === 'destroy' || flags.recreate)
+  const mayAsk = !flags.yes && (command === 'destroy' || flags.recreate || (command === 'bootstrap' && !flags.noPush))
   const mode: OutputMode = flags.json ? 'json' : io.isTTY && !mayAsk ? 'tty' : 'plain'
-  const runFlags: RunFlags = { dryRun: flags.dryRun, yes: flags.yes, recreate: flags.recreate, purge: flags.purge, verbose: flags.verbose }
+  const runFlags: RunFlags = { dryRun: flags.dryRun, yes: flags.yes, recreate: flags.recreate, purge: flags.purge, verbose: flags.verbose, noPush: flags.noPush }
 
   const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
   // Commands that change the cluster hold its lock for the whole run; reading and dry runs need none.

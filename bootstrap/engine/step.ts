@@ -42,6 +42,8 @@ export interface RunFlags {
   recreate: boolean
   purge: boolean
   verbose: boolean
+  /** bootstrap: leave committing and pushing the rendered files to the user. */
+  noPush?: boolean
 }
 
 /** Everything a step may use, passed in explicitly: no globals. */

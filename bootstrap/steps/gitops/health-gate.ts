@@ -99,7 +99,7 @@ export function healthGateStep(spec: ClusterSpec, timeoutMs: number): Step {
   return {
     name: 'health-gate',
     title: `Wait until ${engineLabel(spec)} has applied ${spec.repository.branch}`,
-    needs: ['root-sync'],
+    needs: ['push'],
     check: checkGate,
     plan: planGate,
     waits: async (ctx) => gateWaits(ctx, await remoteHeadForPlan(ctx), timeoutMs),

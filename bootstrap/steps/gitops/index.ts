@@ -5,6 +5,7 @@ import { componentSecretsStep } from './component-secrets.js'
 import { componentsStep } from './components.js'
 import { engineStep } from './engine.js'
 import { healthGateStep } from './health-gate.js'
+import { pushStep } from './push.js'
 import { repoCredentialsStep } from './repo-credentials.js'
 import { rootSyncStep } from './root-sync.js'
 import { sopsKeyStep } from './sops-key.js'
@@ -19,6 +20,7 @@ export function gitopsSteps(spec: ClusterSpec, options: StepOptions): Step[] {
     repoCredentialsStep(spec),
     ...(spec.secrets.sops.enabled ? [sopsKeyStep(spec)] : []),
     rootSyncStep(spec),
+    pushStep(spec, options),
     healthGateStep(spec, options.healthTimeoutMs),
   ]
 }

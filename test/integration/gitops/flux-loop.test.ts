@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { exitCodeOf, ExitCode, type KindlingError } from '../../../bootstrap/engine/errors.js'
 import { runSteps, type RunReport } from '../../../bootstrap/engine/run.js'
 import { gitopsStatusSteps } from '../../../bootstrap/steps/gitops/index.js'
+import { rootSyncFiles } from '../../../bootstrap/steps/gitops/repo.js'
 import type { GitopsStatus } from '../../../bootstrap/steps/gitops/status.js'
 import { clusterStub } from '../../unit/steps/gitops/support.js'
 import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engines/flux-health.js'
@@ -76,7 +77,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     const report = await runSteps(loop.steps(), { ...ctx, runner: processes })
     const error = report.steps.find((step) => step.error)?.error
     expect(error, String(error)).toBeUndefined()
-    expect(statuses(report)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:applied', 'sops-key:applied', 'root-sync:applied', 'health-gate:applied'])
+    expect(statuses(report)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:applied', 'sops-key:applied', 'root-sync:applied', 'push:done', 'health-gate:applied'])
     console.log(`[flux] bootstrap against the real loop: Ready at ${head.slice(0, 7)} in ${((performance.now() - started) / 1000).toFixed(1)}s`)
 
     const repository = await kube.get(gitRepositoryRef)
@@ -121,7 +122,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     let report: RunReport | undefined
     // Counted by the API server itself: its audit log of kindling's mutating requests.
     const writes = await kindlingWritesDuring(async () => (report = await loop.bootstrap()))
-    expect(statuses(report!)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(statuses(report!)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done'])
     expect(writes).toEqual([])
     console.log('[flux] second bootstrap of the converged loop: 0 mutating requests in the audit log')
     expect(await Promise.all(refs.map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))).toEqual(before)
@@ -209,5 +210,38 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     expect((await kube.get(settingsRef))?.data).toEqual({ greeting: 'hello' })
     await kube.waitFor(extraRef, deleted, { timeoutMs: 30_000 })
     console.log(`[flux] rollback by git revert: ${reverted.slice(0, 7)} applied and the added ConfigMap pruned ${converged.toFixed(1)}s after the push`)
+  })
+
+  it('bootstrap commits and pushes only the files it rendered, then waits until the engine applied that commit', async () => {
+    const before = loop.checkout.head()
+    // A rendered file missing from this checkout (removed in a local commit), and a file of the user's own.
+    const rendered = (await rootSyncFiles(loop.spec))[0]!.path
+    loop.checkout.remove(rendered)
+    loop.checkout.git('commit', '--quiet', '-am', 'a local commit that drops a rendered file')
+    loop.checkout.write(`clusters/${NAME}/notes.md`, 'mine, not for kindling to commit\n')
+    // The user's own Git identity and push credentials, as their git config would hold them.
+    for (const [key, value] of Object.entries({
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.extraHeader',
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`${loop.git.username}:${loop.token}`).toString('base64')}`,
+      GIT_AUTHOR_NAME: 'a user',
+      GIT_AUTHOR_EMAIL: 'user@kindling.invalid',
+      GIT_COMMITTER_NAME: 'a user',
+      GIT_COMMITTER_EMAIL: 'user@kindling.invalid',
+    })) vi.stubEnv(key, value)
+    const ctx = loop.context()
+    const report = await runSteps(loop.steps(), { ...ctx, flags: { ...ctx.flags, yes: true } })
+    expect(report.steps.find((step) => step.error)?.error).toBeUndefined()
+    expect(statuses(report)).toContain('push:applied')
+    expect(statuses(report)).toContain('health-gate:applied')
+    const pushed = loop.checkout.head()
+    expect(pushed).not.toBe(before)
+    // kindling's commit holds exactly the file it rendered; the user's file stays untracked.
+    expect(loop.checkout.git('show', '--name-only', '--format=', 'HEAD')).toBe(rendered)
+    expect(loop.checkout.git('status', '--porcelain')).toBe(`?? clusters/${NAME}/notes.md`)
+    // The engine fetched the pushed commit from the Git server and applied it: the push reached the remote.
+    const root = await kube.get(fluxKustomizationRef)
+    expect((root?.status as { lastAppliedRevision?: string }).lastAppliedRevision).toBe(`main@sha1:${pushed}`)
+    loop.checkout.remove(`clusters/${NAME}/notes.md`)
   })
 })

@@ -1,0 +1,128 @@
+import { enabledComponents } from '../../components/registry.js'
+import { BadInputError, KindlingError } from '../../engine/errors.js'
+import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import { engineOf } from '../../engines/index.js'
+import type { RepoFile } from '../../render/repo-files.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import { CommandError, formatCommand, type Command } from '../../tools/runner.js'
+import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
+import type { StepOptions } from '../index.js'
+import { engineFiles } from './engine.js'
+import { fileWrites, remoteHead, rootSyncFiles, shortSha } from './repo.js'
+
+/** What the push step found: the rendered files not yet committed, and whether the remote has this checkout's commit. */
+interface PushState {
+  files: string[]
+  uncommitted: string[]
+  local?: string
+  head: string
+  onRemote: boolean
+}
+
+/** Every file kindling renders for a spec, relative to the repository root: engine, root sync, components. */
+export async function renderedFiles(spec: ClusterSpec): Promise<RepoFile[]> {
+  return [...engineFiles(spec), ...(await rootSyncFiles(spec)), ...engineOf(spec).componentFiles(spec, enabledComponents(spec))]
+}
+
+function git(spec: ClusterSpec, args: string[], extra: Partial<Command> = {}): Command {
+  return { file: 'git', args: ['-C', spec.repoRoot, ...args], ...extra }
+}
+
+async function readPushState(ctx: StepContext): Promise<PushState> {
+  const { spec, runner, signal } = ctx
+  const rendered = await renderedFiles(spec)
+  const files = rendered.map((file) => file.path)
+  // Files other steps will write in this run (a dry run plans them) count as uncommitted too.
+  const pending = (await fileWrites(spec, rendered)).map((write) => write.path.slice(spec.repoRoot.length + 1))
+  const status = await runner.run(git(spec, ['status', '--porcelain', '--untracked-files=all', '--', ...files], { readOnly: true }), { signal })
+  const changed = status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3).trim())
+  const uncommitted = [...new Set([...pending, ...changed])].sort()
+  const local = await runner.run(git(spec, ['rev-parse', '--verify', '--quiet', 'HEAD'], { readOnly: true, okExitCodes: [1, 128] }), { signal })
+  const localHead = local.exitCode === 0 ? local.stdout.trim() : undefined
+  const head = await remoteHead(ctx)
+  let onRemote = localHead === head
+  if (!onRemote && localHead) {
+    // This checkout's commit is already on the remote when it is an ancestor of the remote head.
+    const ancestor = await runner.run(git(spec, ['merge-base', '--is-ancestor', localHead, head], { readOnly: true, okExitCodes: [1, 128] }), { signal })
+    onRemote = ancestor.exitCode === 0
+  }
+  return { files, uncommitted, local: localHead, head, onRemote }
+}
+
+/** The commands that commit exactly what kindling rendered and push it, as a person would type them. */
+export function pushCommands(spec: ClusterSpec, state: Pick<PushState, 'uncommitted'>): Command[] {
+  const { url, branch } = spec.repository
+  const commit = state.uncommitted.length
+    ? [git(spec, ['add', '--', ...state.uncommitted]), git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted])]
+    : []
+  return [...commit, git(spec, ['push', '--quiet', url, `HEAD:refs/heads/${branch}`], { timeoutMs: 120_000 })]
+}
+
+/**
+ * Step `push`: commit the files kindling rendered under clusters/<name>/ (nothing else) and push
+ * them to the spec's branch with the user's own Git credentials, so the engine reconciles what
+ * this run wrote; the health gate then waits for that commit. Asks first on a terminal; --yes
+ * agrees; --no-push leaves it to the user and prints the exact commands.
+ */
+export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm = askPerson): Step<PushState> {
+  const { url, branch } = spec.repository
+  return {
+    name: 'push',
+    title: `Commit and push ${spec.repository.path}/ to ${branch}`,
+    needs: ['root-sync'],
+    async check(ctx): Promise<CheckResult<PushState>> {
+      const state = await readPushState(ctx)
+      if (state.uncommitted.length === 0 && state.onRemote) return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}`, found: state }
+      const what = state.uncommitted.length ? `${state.uncommitted.length} rendered file(s) to commit` : 'this checkout has commits the remote does not'
+      return { state: 'todo', detail: `${what}, then push to ${url} ${branch}`, found: state }
+    },
+    async plan(ctx, found): Promise<Action[]> {
+      // A dry run that could not read the checkout or the remote still shows the commands, for every rendered file.
+      const state = found ?? (await readPushState(ctx).catch(async () => ({ uncommitted: (await renderedFiles(spec)).map((file) => file.path) })))
+      const commands = pushCommands(spec, state)
+      if (ctx.flags.noPush) {
+        return [{ type: 'note', text: `not pushed (--no-push); the engine reads the remote, so run:\n${commands.map((command) => `  ${formatCommand(command)}`).join('\n')}\nthen bootstrap again to wait for it` }]
+      }
+      const confirm: Action = {
+        type: 'call',
+        description: `ask before pushing (--yes agrees)`,
+        run: async (inner) => {
+          if (inner.flags.yes) return
+          const question = `Commit ${state.uncommitted.length} file(s) kindling rendered and push to ${url} ${branch}?`
+          if (!options.interactive) throw new BadInputError(`bootstrap needs to push ${spec.repository.path}/ to ${url} ${branch}`, { details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'] })
+          if (!(await ask(question))) throw new BadInputError('not pushed: the engine cannot apply what is not on the remote', { details: ['run again and agree, or pass --no-push and push yourself'] })
+        },
+      }
+      const runs: Action[] = commands.map((command) => ({ type: 'run', command, description: command.args.includes('push') ? `push to ${url} ${branch}` : 'commit only what kindling rendered' }))
+      return [confirm, ...runs.map(pushFailureExplained), { type: 'call', description: 'read the new head the engine will apply', run: async (inner) => void refreshHead(inner) }]
+    },
+  }
+}
+
+/** A rejected push says why in words a person can act on. */
+function pushFailureExplained(action: Action): Action {
+  if (action.type !== 'run' || !action.command.args.includes('push')) return action
+  return {
+    type: 'call',
+    description: `${action.description ?? 'push'}: ${formatCommand(action.command)}`,
+    run: async (ctx) => {
+      try {
+        await ctx.runner.run(action.command, { signal: ctx.signal })
+      } catch (error) {
+        if (error instanceof CommandError && /rejected|non-fast-forward|fetch first/.test(error.stderrTail)) {
+          throw new KindlingError(`${ctx.spec.repository.branch} on ${ctx.spec.repository.url} has commits this checkout does not`, {
+            cause: error,
+            details: [`pull them first (git pull --rebase ${ctx.spec.repository.url} ${ctx.spec.repository.branch}), then run bootstrap again`],
+          })
+        }
+        throw error
+      }
+    },
+  }
+}
+
+/** After a push the branch head moved: the health gate waits for the new one. */
+async function refreshHead(ctx: StepContext): Promise<string> {
+  ctx.facts.remoteHead = undefined
+  return remoteHead(ctx)
+}
