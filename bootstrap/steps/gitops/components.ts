@@ -2,7 +2,7 @@ import type { Action, CheckResult, Step, StepContext } from '../../engine/step.j
 import { enabledComponents } from '../../components/registry.js'
 import { engineOf } from '../../engines/index.js'
 import type { ClusterSpec } from '../../spec/load.js'
-import { fileWrites, pushNote } from './repo.js'
+import { fileWrites } from './repo.js'
 
 type Writes = Extract<Action, { type: 'write-file' }>[]
 
@@ -32,7 +32,7 @@ export function componentsStep(spec: ClusterSpec): Step<Writes> {
     check: checkComponents,
     plan: async (ctx, found) => {
       const writes = found ?? (await componentWrites(ctx.spec))
-      return writes.length ? [...writes, pushNote(ctx.spec)] : []
+      return writes
     },
   }
 }

@@ -6,7 +6,7 @@ import { desiredContent, firstDocument } from '../../render/repo-files.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmReleaseState } from '../../tools/helm.js'
 import { kubeTargetArgs } from '../connect.js'
-import { fileWrites, pushNote, readRepoFile } from './repo.js'
+import { fileWrites, readRepoFile } from './repo.js'
 
 /** "Flux" or "Argo CD", for titles and messages. */
 export function engineLabel(spec: ClusterSpec): string {
@@ -74,7 +74,6 @@ async function planEngine(ctx: StepContext, found?: EngineFound): Promise<Action
   ]
   const after = await engine.afterInstall(spec, (relative) => readRepoFile(spec, relative))
   if (after) actions.push(...after.before.map((wait): Action => ({ type: 'wait', wait })), { type: 'apply', objects: after.objects, description: after.description })
-  if (writes.length > 0) actions.push(pushNote(spec))
   return actions
 }
 

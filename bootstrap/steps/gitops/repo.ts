@@ -138,12 +138,4 @@ export async function fileWrites(spec: ClusterSpec, files: readonly RepoFile[]):
   return writes
 }
 
-/** The reminder after writing engine files: the engine reads the remote, not this checkout. */
-export function pushNote(spec: ClusterSpec): Action {
-  return {
-    type: 'note',
-    text: `commit and push ${spec.repository.path}/ to ${spec.repository.branch}: the engine reconciles these files from the remote and adopts its own install from them`,
-  }
-}
-
 export { shortSha } from '../../engines/revision.js'

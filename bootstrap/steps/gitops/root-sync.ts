@@ -4,7 +4,7 @@ import { refOf } from '../../kube/refs.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { assertNotForeign } from '../ownership.js'
 import { engineLabel } from './engine.js'
-import { fileWrites, pushNote, remoteHead, rootSyncFiles } from './repo.js'
+import { fileWrites, remoteHead, rootSyncFiles } from './repo.js'
 
 async function checkRootSync(ctx: StepContext): Promise<CheckResult> {
   const { spec } = ctx
@@ -26,7 +26,6 @@ async function planRootSync(ctx: StepContext): Promise<Action[]> {
   return [
     ...writes,
     { type: 'apply', objects: engineOf(spec).rootSync(spec), description: `sync ${spec.repository.url} ${spec.repository.branch}:${spec.repository.path}` },
-    ...(writes.length > 0 ? [pushNote(spec)] : []),
   ]
 }
 
