@@ -89,11 +89,11 @@ spec:
 `,
     )
 
-    const bootstrap = cli('bootstrap', '--yes', '--timeout', '10m')
+    const bootstrap = cli('bootstrap', '--yes', '--no-push', '--timeout', '10m')
     expect(bootstrap.status).toBe(0)
     expect(succeeds('docker', ['inspect', '--type', 'container', `kindling-${CLUSTER}-cache-docker-io`])).toBe(true)
 
-    const again = cli('bootstrap', '--yes', '--timeout', '10m')
+    const again = cli('bootstrap', '--yes', '--no-push', '--timeout', '10m')
     expect(again.status).toBe(0)
     expect(again.output).toMatch(/exists with the same config/)
 

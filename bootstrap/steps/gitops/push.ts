@@ -8,6 +8,7 @@ import { CommandError, formatCommand, type Command } from '../../tools/runner.js
 import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
 import type { StepOptions } from '../index.js'
 import { engineFiles } from './engine.js'
+import { addSummary } from '../summary.js'
 import { fileWrites, remoteHead, rootSyncFiles, shortSha } from './repo.js'
 
 /** What the push step found: the rendered files not yet committed, and whether the remote has this checkout's commit. */
@@ -71,6 +72,15 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
     title: `Commit and push ${spec.repository.path}/ to ${branch}`,
     needs: ['root-sync'],
     async check(ctx): Promise<CheckResult<PushState>> {
+      if (ctx.flags.noPush) {
+        // Left to the user: say what is not on the remote and the exact commands, change nothing.
+        const state = await readPushState(ctx).catch(() => undefined)
+        if (state && (state.uncommitted.length || !state.onRemote)) {
+          addSummary(ctx, `not pushed (--no-push); the engine reads ${url} ${branch}, so run:`)
+          for (const command of pushCommands(spec, state)) addSummary(ctx, `  ${formatCommand(command)}`)
+        }
+        return { state: 'done', detail: state ? `--no-push: ${state.uncommitted.length} rendered file(s) not committed${state.onRemote ? '' : ', this checkout not pushed'}` : '--no-push: not a Git checkout; push the rendered files yourself' }
+      }
       const state = await readPushState(ctx)
       if (state.uncommitted.length === 0 && state.onRemote) return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}`, found: state }
       const what = state.uncommitted.length ? `${state.uncommitted.length} rendered file(s) to commit` : 'this checkout has commits the remote does not'
@@ -80,9 +90,6 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
       // A dry run that could not read the checkout or the remote still shows the commands, for every rendered file.
       const state = found ?? (await readPushState(ctx).catch(async () => ({ uncommitted: (await renderedFiles(spec)).map((file) => file.path) })))
       const commands = pushCommands(spec, state)
-      if (ctx.flags.noPush) {
-        return [{ type: 'note', text: `not pushed (--no-push); the engine reads the remote, so run:\n${commands.map((command) => `  ${formatCommand(command)}`).join('\n')}\nthen bootstrap again to wait for it` }]
-      }
       const confirm: Action = {
         type: 'call',
         description: `ask before pushing (--yes agrees)`,

@@ -114,7 +114,9 @@ describe('Flux bootstrap against a real API server', () => {
       ['repo-credentials', 'done', ''],
       ['sops-key', 'applied', ''],
       ['root-sync', 'applied', ''],
+      ['push', 'done', ''],
       ['health-gate', 'applied', ''],
+      ['hooks', 'done', ''],
     ])
     expect(runner.lines.filter((line) => line.startsWith('helm'))).toEqual([expect.stringMatching(/^helm upgrade --install flux-operator .* --version 0\.59\.0 --namespace flux-system/)])
     for (const file of ['flux-system/flux-instance.yaml', 'flux-system/sync.yaml', 'flux-system/flux-operator-values.yaml', 'kustomization.yaml']) expect(existsSync(path.join(root, 'clusters/lab', file))).toBe(true)
@@ -126,7 +128,7 @@ describe('Flux bootstrap against a real API server', () => {
     const before = await Promise.all([fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
     const again = new FakeToolsRunner(kube, HEAD)
     const second = await runSteps(stepsOf(spec), context(spec, again, []))
-    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done', 'hooks:done'])
     expect(again.commands.every((command) => command.readOnly)).toBe(true)
     const after = await Promise.all([fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
     expect(after).toEqual(before)
@@ -145,7 +147,7 @@ describe('Flux bootstrap against a real API server', () => {
     })
     const runner = new FakeToolsRunner(kube, HEAD)
     const report = await runSteps(stepsOf(spec), context(spec, runner, []))
-    expect(report.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:applied', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(report.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:applied', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done', 'hooks:done'])
     expect(runner.lines.filter((line) => line.startsWith('helm')).map((line) => line.split(' ').slice(0, 3).join(' '))).toEqual(['helm rollback flux-operator', 'helm upgrade --install'])
     const again = new FakeToolsRunner(kube, HEAD)
     expect((await runSteps(stepsOf(spec), context(spec, again, []))).steps.every((step) => step.status === 'done')).toBe(true)
@@ -236,7 +238,9 @@ describe('Argo CD bootstrap against a real API server', () => {
       'repo-credentials:applied',
       'sops-key:applied',
       'root-sync:applied',
+      'push:done',
       'health-gate:applied',
+      'hooks:done',
     ])
     const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'lab-repository', namespace: 'argocd' })
     expect(secret?.metadata.labels).toMatchObject({ 'argocd.argoproj.io/secret-type': 'repository' })
@@ -246,7 +250,7 @@ describe('Argo CD bootstrap against a real API server', () => {
 
     const again = new FakeToolsRunner(kube, HEAD)
     const second = await runSteps(stepsOf(spec), context(spec, again, []))
-    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'health-gate:done'])
+    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done', 'hooks:done'])
     expect(again.commands.every((command) => command.readOnly)).toBe(true)
 
     await setStatus(rootApplicationRef, {

@@ -75,6 +75,9 @@ export class FakeToolsRunner implements Runner {
     const line = formatCommand(command)
     const ok = (stdout = ''): RunResult => ({ command: line, exitCode: 0, stdout, stderr: '' })
     if (command.file === 'git' && command.args.includes('ls-remote')) return ok(`${this.head}\trefs/heads/main\n`)
+    // The checkout as after the user pushed it: clean, at the remote head (the push step then has nothing to do).
+    if (command.file === 'git' && command.args.includes('status')) return ok('')
+    if (command.file === 'git' && command.args.includes('rev-parse')) return ok(this.head)
     if (command.file === 'helm' && command.args[0] === 'upgrade') {
       const arg = (flag: string): string => command.args[command.args.indexOf(flag) + 1]!
       const [release, namespace, version] = [command.args[2]!, arg('--namespace'), arg('--version')]
