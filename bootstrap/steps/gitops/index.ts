@@ -5,6 +5,7 @@ import { componentSecretsStep } from './component-secrets.js'
 import { componentsStep } from './components.js'
 import { engineStep } from './engine.js'
 import { healthGateStep } from './health-gate.js'
+import { hooksStep } from './hooks.js'
 import { pushStep } from './push.js'
 import { repoCredentialsStep } from './repo-credentials.js'
 import { rootSyncStep } from './root-sync.js'
@@ -22,6 +23,7 @@ export function gitopsSteps(spec: ClusterSpec, options: StepOptions): Step[] {
     rootSyncStep(spec),
     pushStep(spec, options),
     healthGateStep(spec, options.healthTimeoutMs),
+    hooksStep(spec),
   ]
 }
 

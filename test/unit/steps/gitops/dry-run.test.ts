@@ -56,7 +56,7 @@ describe('GitOps steps in a dry run', () => {
   it('print the Flux install, secret, sync and wait steps with the token masked everywhere', async () => {
     const run = await dryRun('flux', 'url: https://github.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: LAB_TOKEN')
     expect(run.report.ok).toBe(true)
-    expect(run.report.steps.map((step) => step.name)).toEqual(['cluster', 'engine', 'components', 'component-secrets', 'repo-credentials', 'sops-key', 'root-sync', 'push', 'health-gate'])
+    expect(run.report.steps.map((step) => step.name)).toEqual(['cluster', 'engine', 'components', 'component-secrets', 'repo-credentials', 'sops-key', 'root-sync', 'push', 'health-gate', 'hooks'])
     expect(run.plan).toContain('$ helm upgrade --install flux-operator oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator --version 0.59.0')
     expect(run.plan).toMatch(/kind: FluxInstance[\s\S]*version: 2\.9\.5/)
     expect(run.plan).toMatch(/kind: Secret[\s\S]*password: <secret LAB_TOKEN>/)

@@ -1,0 +1,71 @@
+import { readdir } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import type { Command } from '../../tools/runner.js'
+import { contextOf } from '../connect.js'
+import { addSummary } from '../summary.js'
+
+/** Hooks live beside the cluster's spec: clusters/<name>/hooks/*.mjs, run in name order. */
+export const HOOKS_DIR = 'hooks'
+const HOOK_TIMEOUT_MS = 10 * 60_000
+const OUTPUT_LINES = 20
+
+/** The zx command line, from the zx this project depends on (not whatever is on PATH). */
+function zxCli(): string {
+  const require = createRequire(import.meta.url)
+  return path.join(path.dirname(require.resolve('zx/package.json')), 'build', 'cli.js')
+}
+
+/** The hooks of a spec, as paths relative to the repository root, in the order they run. */
+export async function hookFiles(spec: ClusterSpec): Promise<string[]> {
+  const dir = path.join(spec.repoRoot, spec.repository.path, HOOKS_DIR)
+  const names = await readdir(dir).catch(() => [] as string[])
+  return names.filter((name) => name.endsWith('.mjs')).sort().map((name) => path.join(spec.repository.path, HOOKS_DIR, name))
+}
+
+/**
+ * One hook as a command: zx runs it (so `$\`kubectl ...\``, `fetch`, `chalk` and the rest of zx are
+ * there), from the repository root, told which cluster and which kubeconfig context to use. It
+ * goes through the one Runner like every process: logged, bounded, its output redacted.
+ */
+export function hookCommand(spec: ClusterSpec, file: string): Command {
+  const env: Record<string, string> = { KINDLING_CLUSTER: spec.name, KINDLING_CONTEXT: contextOf(spec), KINDLING_REPO_ROOT: spec.repoRoot, FORCE_COLOR: '0' }
+  if (spec.provider.type === 'existing') env.KUBECONFIG = spec.provider.kubeconfig
+  return { file: process.execPath, args: [zxCli(), '--quiet', file], env, cwd: spec.repoRoot, timeoutMs: HOOK_TIMEOUT_MS }
+}
+
+/** Run each planned hook in order; its output (redacted when printed) goes into the end-of-run summary. */
+async function runHooks(ctx: StepContext, actions: readonly Action[]): Promise<void> {
+  for (const action of actions) {
+    if (action.type !== 'run') continue
+    const result = await ctx.runner.run(action.command, { signal: ctx.signal })
+    const lines = result.stdout.split('\n').filter((line) => line.trim())
+    addSummary(ctx, `${action.description}${lines.length ? ':' : ': done'}`)
+    for (const line of lines.slice(-OUTPUT_LINES)) addSummary(ctx, `  ${line}`)
+  }
+}
+
+/**
+ * Step `hooks`: the extension point. After the health gate passes, run each zx script in
+ * clusters/<name>/hooks/ (a smoke test, seeding a database, telling a chat channel); a hook that
+ * fails fails the run with its output. Hooks run after every successful bootstrap, so write them
+ * to be safe to run again. A dry run lists them without running them.
+ */
+export function hooksStep(spec: ClusterSpec): Step<string[]> {
+  return {
+    name: 'hooks',
+    title: `Run the hooks in ${spec.repository.path}/${HOOKS_DIR}/`,
+    needs: ['health-gate'],
+    async check(): Promise<CheckResult<string[]>> {
+      const files = await hookFiles(spec)
+      return files.length ? { state: 'todo', detail: `${files.length} hook(s): ${files.map((file) => path.basename(file)).join(', ')}`, found: files } : { state: 'done', detail: 'no hooks', found: [] }
+    },
+    async plan(_ctx, found): Promise<Action[]> {
+      const files = found ?? (await hookFiles(spec))
+      return files.map((file) => ({ type: 'run', command: hookCommand(spec, file), description: `hook ${path.basename(file)} (zx)` }))
+    },
+    apply: runHooks,
+  }
+}
