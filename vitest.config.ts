@@ -2,8 +2,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { defineConfig } from 'vitest/config'
 
-// Run locks and run reports of the CLI under test go to a folder of their own, not the user's.
-const env = { XDG_STATE_HOME: path.join(os.tmpdir(), 'kindling-test-state') }
+// Run locks and run reports of the CLI under test go to a folder of their own, not the user's. The
+// build cache is fixed here, before any test points HOME at a throwaway home, so a control plane or
+// a set of controllers started later still finds the binaries built once.
+const env = {
+  XDG_STATE_HOME: path.join(os.tmpdir(), 'kindling-test-state'),
+  KINDLING_CACHE: process.env.KINDLING_CACHE ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kindling'),
+}
 
 export default defineConfig({
   test: {

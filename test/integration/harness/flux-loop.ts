@@ -67,10 +67,18 @@ export function demoFiles(greeting: string, extra = false): Record<string, strin
   }
 }
 
+/** A control plane the loop can run against. */
+export interface LoopTarget {
+  kube: KubeClient
+  kubeconfigFile: string
+  context: string
+}
+
 export interface FluxLoop {
   spec: ClusterSpec
   git: GitServer
-  flux: RunningFlux
+  /** The controllers of the control plane the loop runs against now. */
+  readonly flux: RunningFlux
   checkout: GitCheckout
   /** The token the Git server wants; must never show in kindling's output. */
   token: string
@@ -83,33 +91,36 @@ export interface FluxLoop {
   /** Wait until `sha` is applied and Ready without asking: Flux notices at its next poll. */
   waitApplied(sha: string, timeoutMs?: number): Promise<void>
   writeAll(files: Record<string, string>): void
+  /**
+   * Move the loop to another control plane, as a rebuild on new hardware would: the new one gets
+   * Flux's CRDs, controllers and stand-in; Git (the repository, the token) and the age key stay the
+   * same. Every control plane the loop ran on is cleaned up by stop(), the newest first.
+   */
+  rebuildOn(target: LoopTarget): Promise<void>
   /** Remove what was added (namespaces, CRDs), stop the controllers and the Git server. */
   stop(): Promise<void>
 }
 
+interface Attachment {
+  kube: KubeClient
+  flux: RunningFlux
+  /** Remove what was added to this control plane (while the controllers still run), then stop them. */
+  detach(): Promise<void>
+}
+
 /**
- * Start the loop against a running control plane: Flux's CRDs, the controllers, the stand-in, the
- * Git server, and a repository as a user has it after kindling wrote its files and they were
- * pushed (plus a demo app). `setEnv` sets what kindling reads from the environment (the token,
- * GIT_SSL_CAINFO, HOME): vi.stubEnv in tests.
+ * Put on one control plane what `helm install` of the flux-operator chart and the operator would:
+ * the namespace and Flux's CRDs, source-controller and kustomize-controller as local processes, the
+ * stand-in for what cannot run here, and the Helm release record.
  */
-export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile: string; context: string; setEnv: (key: string, value: string) => void; log?: (line: string) => void }): Promise<FluxLoop> {
-  const { kube } = options
-  const log = options.log ?? (() => {})
-  const token = `test-${randomBytes(12).toString('hex')}`
-  // A real age key: Flux loads it (the fixed one the played-engine tests use has no valid checksum).
-  const age = generateAgeIdentity()
-  const addedCrds: string[] = []
+async function attach(target: LoopTarget, git: GitServer, spec: ClusterSpec, log: (line: string) => void, name = 'flux'): Promise<Attachment> {
+  const { kube } = target
   const cleanups: (() => Promise<void>)[] = []
-  const stop = async (): Promise<void> => {
+  const detach = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   }
-
   try {
-    const git = await startGitServer({ username: GIT_USER, token })
-    cleanups.push(() => git.stop())
-
-    // What `helm install --create-namespace` and the operator would leave: the namespace and Flux's CRDs.
+    const addedCrds: string[] = []
     const crds = FLUX_CRD_SETS.flatMap((set) => upstreamCrds(set))
     for (const crd of crds) {
       const live = await kube.get(crdRef(crd.metadata.name))
@@ -127,7 +138,8 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } })
 
     const flux = await startFlux({
-      kubeconfigFile: options.kubeconfigFile,
+      kubeconfigFile: target.kubeconfigFile,
+      name,
       log,
       // source-controller trusts the Git server's CA the way a Pod trusts a private CA: in its trust store.
       env: { SSL_CERT_FILE: git.caFile },
@@ -146,9 +158,42 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
         }),
       )
     })
-    const standIn = startFluxOperatorStandIn({ kubeconfigFile: options.kubeconfigFile, context: options.context })
+    const standIn = startFluxOperatorStandIn({ kubeconfigFile: target.kubeconfigFile, context: target.context })
     cleanups.push(() => standIn.stop())
+    // What `helm upgrade --install flux-operator` would record (helm cannot pull the chart here), so `status` reads the release as on a real cluster.
+    const release = engineOf(spec).release(spec)
+    await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
     log(`real controllers: source-controller ${flux.versions['source-controller']}, kustomize-controller ${flux.versions['kustomize-controller']}; Git server ${git.baseUrl} (HTTPS, Basic auth)`)
+    return { kube, flux, detach }
+  } catch (error) {
+    await detach().catch(() => {})
+    throw error
+  }
+}
+
+/**
+ * Start the loop against a running control plane: Flux's CRDs, the controllers, the stand-in, the
+ * Git server, and a repository as a user has it after kindling wrote its files and they were
+ * pushed (plus a demo app). `setEnv` sets what kindling reads from the environment (the token,
+ * GIT_SSL_CAINFO, HOME): vi.stubEnv in tests.
+ */
+export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile: string; context: string; setEnv: (key: string, value: string) => void; log?: (line: string) => void }): Promise<FluxLoop> {
+  const log = options.log ?? (() => {})
+  const token = `test-${randomBytes(12).toString('hex')}`
+  // A real age key: Flux loads it (the fixed one the played-engine tests use has no valid checksum).
+  const age = generateAgeIdentity()
+  const cleanups: (() => Promise<void>)[] = []
+  let attached: Attachment | undefined
+  // Every control plane the loop ran against, in order; the last is the current one.
+  const attachments: Attachment[] = []
+  const stop = async (): Promise<void> => {
+    for (const attachment of attachments.splice(0).reverse()) await attachment.detach()
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  }
+
+  try {
+    const git = await startGitServer({ username: GIT_USER, token })
+    cleanups.push(() => git.stop())
 
     // The spec the user writes: the HTTPS token path, SOPS on, components that need images off.
     const url = git.createRepository('lab.git')
@@ -165,6 +210,9 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
     options.setEnv(TOKEN_ENV, token)
     // kindling's `git ls-remote` trusts the server's certificate as git does: GIT_SSL_CAINFO.
     options.setEnv('GIT_SSL_CAINFO', git.caFile)
+    attached = await attach(options, git, spec, log)
+    attachments.push(attached)
+    const kubeNow = (): KubeClient => attached!.kube
 
     // The engine and root sync files from kindling's own renderers, .sops.yaml for the key, a demo app.
     const checkout = new GitCheckout(spec.repoRoot, url, { username: GIT_USER, token, caFile: git.caFile }).init()
@@ -178,16 +226,12 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
     writeAll(demoFiles('hello'))
     await checkout.commitAndPush('kindling files and a demo app')
 
-    // What `helm upgrade --install flux-operator` would record (helm cannot pull the chart here), so `status` reads the release as on a real cluster.
-    const release = engineOf(spec).release(spec)
-    await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
-
     /** Test stand-in for the `engine` step: the harness installed the CRDs and started the controllers. */
     const engineStandIn: Step = {
       name: 'engine',
       title: 'Flux (test stand-in: upstream CRDs and controllers started by the test harness)',
       needs: ['cluster'],
-      check: async () => ({ state: 'done', detail: `source-controller ${flux.versions['source-controller']}, kustomize-controller ${flux.versions['kustomize-controller']} as local processes` }),
+      check: async () => ({ state: 'done', detail: `source-controller ${attached!.flux.versions['source-controller']}, kustomize-controller ${attached!.flux.versions['kustomize-controller']} as local processes` }),
       plan: () => [],
     }
     const steps = (): Step[] => [clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 90_000, interactive: false }).map((step) => (step.name === 'engine' ? engineStandIn : step))]
@@ -196,7 +240,7 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
       return {
         spec,
         runner: new ExecRunner(secrets),
-        kube: async () => kube,
+        kube: async () => kubeNow(),
         log: (line) => logs.push(line),
         signal: new AbortController().signal,
         secrets,
@@ -206,13 +250,15 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
     }
     const waitFor = async (sha: string, request: boolean, timeoutMs: number): Promise<void> => {
       const facts = newFacts()
-      if (request) facts.syncRequestedAt = await engineOf(spec).requestSync(kube)
+      if (request) facts.syncRequestedAt = await engineOf(spec).requestSync(kubeNow())
       await runWaits({ ...context(), facts }, engineOf(spec).revisionWaits(spec, sha, facts, timeoutMs))
     }
     return {
       spec,
       git,
-      flux,
+      get flux() {
+        return attached!.flux
+      },
       checkout,
       token,
       steps,
@@ -221,6 +267,11 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
       syncTo: (sha, timeoutMs = 60_000) => waitFor(sha, true, timeoutMs),
       waitApplied: (sha, timeoutMs = 180_000) => waitFor(sha, false, timeoutMs),
       writeAll,
+      rebuildOn: async (target) => {
+        // The earlier control plane keeps its controllers until stop(), so it is cleaned up as usual.
+        attached = await attach(target, git, spec, log, `flux-${attachments.length + 1}`)
+        attachments.push(attached)
+      },
       stop,
     }
   } catch (error) {

@@ -67,6 +67,8 @@ export interface FluxOptions {
    * others keep no status. Empty: all.
    */
   sourceLabelSelector?: string
+  /** Folder name for logs and artifact storage, so two sets of controllers (two control planes) can run side by side. */
+  name?: string
 }
 
 /** Poll a controller's /readyz (controller-runtime's health endpoint) until 200; fail if it exits. */
@@ -103,7 +105,7 @@ export async function startFlux(options: FluxOptions): Promise<RunningFlux> {
   const bin = buildFlux()
   const versions = Object.fromEntries(FLUX_CONTROLLERS.map((name) => [name, builtVersion(path.join(bin, name), name)])) as Record<FluxController, string>
 
-  const dir = runDir('flux')
+  const dir = runDir(options.name ?? 'flux')
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(path.join(dir, 'storage'), { recursive: true })
   mkdirSync(path.join(dir, 'tmp'))
