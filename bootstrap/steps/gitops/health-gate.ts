@@ -1,5 +1,6 @@
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { enabledComponents } from '../../components/registry.js'
+import type { ComponentDescription } from '../../components/component.js'
 import { engineOf } from '../../engines/index.js'
 import type { KubeClient } from '../../kube/client.js'
 import { formatRef } from '../../kube/refs.js'
@@ -17,18 +18,28 @@ async function checkGate(ctx: StepContext): Promise<CheckResult> {
   const root = await engine.rootState(kube, sha)
   if (!root.done) return { state: 'todo', detail: root.lines.join('; ') }
   // Components count too: the root can be applied while a provider is still unhealthy.
-  const [first] = await componentsNotReady(kube, spec, sha, { all: false })
+  const first = await firstComponentNotReady(kube, spec, sha)
   if (first) return { state: 'todo', detail: first }
   return { state: 'done', detail: `${spec.repository.branch}@${shortSha(sha)} applied, all root objects and components ready` }
 }
 
+/** One component's waits: the engine's sync object, then the component's own health. */
+function waitsOf(spec: ClusterSpec, component: ComponentDescription, sha: string, timeoutMs: number): Wait[] {
+  return [...engineOf(spec).componentWaits(spec, component, sha, timeoutMs), ...component.health.map((check): Wait => ({ ...check, timeoutMs }))]
+}
+
 /** For every enabled component in install order: the engine's sync object, then the component's own health. */
 export function componentWaits(spec: ClusterSpec, sha: string, timeoutMs: number): Wait[] {
-  const engine = engineOf(spec)
-  return enabledComponents(spec).flatMap((component) => [
-    ...engine.componentWaits(spec, component, sha, timeoutMs),
-    ...component.health.map((check): Wait => ({ ...check, timeoutMs })),
-  ])
+  return enabledComponents(spec).flatMap((component) => waitsOf(spec, component, sha, timeoutMs))
+}
+
+/**
+ * "Provider provider-helm: Healthy=False ..." when a wait's object is not ready now, without
+ * waiting; undefined when it is. A kind whose CRD is not there yet reads as absent.
+ */
+async function notReadyNow(kube: KubeClient, wait: Wait): Promise<string | undefined> {
+  const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
+  return result.done ? undefined : `${formatRef(wait.ref)}: ${result.message ?? `not ${wait.condition.description}`}`
 }
 
 /** One enabled component as it is now: ready, or the objects that are not (same checks as the gate). */
@@ -39,34 +50,25 @@ export interface ComponentState {
 }
 
 export async function componentStates(kube: KubeClient, spec: ClusterSpec, sha: string): Promise<ComponentState[]> {
-  const engine = engineOf(spec)
   const states: ComponentState[] = []
   for (const component of enabledComponents(spec)) {
-    const waits = [...engine.componentWaits(spec, component, sha, 1), ...component.health.map((check): Wait => ({ ...check, timeoutMs: 1 }))]
     const problems: string[] = []
-    for (const wait of waits) {
-      const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
-      if (!result.done) problems.push(`${formatRef(wait.ref)}: ${result.message ?? `not ${wait.condition.description}`}`)
+    for (const wait of waitsOf(spec, component, sha, 1)) {
+      const problem = await notReadyNow(kube, wait)
+      if (problem) problems.push(problem)
     }
     states.push({ name: component.name, ready: problems.length === 0, problems })
   }
   return states
 }
 
-/**
- * "Provider provider-helm: Healthy=False ..." for each component object that is not ready now,
- * in install order, without waiting; `all: false` stops at the first. A kind whose CRD is not
- * there yet reads as absent.
- */
-export async function componentsNotReady(kube: KubeClient, spec: ClusterSpec, sha: string, options: { all: boolean }): Promise<string[]> {
-  const lines: string[] = []
+/** The first component object, in install order, that is not ready now; it stops there. */
+async function firstComponentNotReady(kube: KubeClient, spec: ClusterSpec, sha: string): Promise<string | undefined> {
   for (const wait of componentWaits(spec, sha, 1)) {
-    const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
-    if (result.done) continue
-    lines.push(`${formatRef(wait.ref)}: ${result.message ?? `not ${wait.condition.description}`}`)
-    if (!options.all) break
+    const problem = await notReadyNow(kube, wait)
+    if (problem) return problem
   }
-  return lines
+  return undefined
 }
 
 /** Everything the gate watches, in order: the root objects at `sha`, then each component. */
