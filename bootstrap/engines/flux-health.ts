@@ -1,5 +1,5 @@
 import type { KubeClient } from '../kube/client.js'
-import { formatRef, type ObjectRef } from '../kube/refs.js'
+import { formatRef, type KubeObject, type ObjectRef } from '../kube/refs.js'
 import { formatCondition, statusConditions, type Condition, type ConditionResult } from '../kube/conditions.js'
 import { FLUX_NAMESPACE } from '../render/flux.js'
 import { FLUX_SYNC_NAME } from '../render/sync.js'
@@ -40,15 +40,24 @@ export function fluxReadyAt(sha: string, revisionField: 'artifact' | 'lastApplie
 
 const FLUX_GROUPS = /(\.toolkit\.fluxcd\.io|fluxcd\.controlplane\.io)$/
 
+/**
+ * What a Flux Kustomization applied, from its status inventory: entries are
+ * `<namespace>_<name>_<group>_<kind>` (group empty for the core API) with their version.
+ */
+function inventoryRefs(kustomization: KubeObject | undefined): ObjectRef[] {
+  const entries = (kustomization?.status as { inventory?: { entries?: { id: string; v: string }[] } } | undefined)?.inventory?.entries ?? []
+  return entries.flatMap((entry) => {
+    const [namespace, name, group, kind] = entry.id.split('_')
+    if (!name || group === undefined || !kind) return []
+    return [{ apiVersion: group ? `${group}/${entry.v}` : entry.v, kind, name, namespace: namespace || undefined }]
+  })
+}
+
 /** The Flux objects under the root Kustomization that are not Ready, with conditions and events. */
 export async function unhealthyFlux(kube: KubeClient): Promise<string[]> {
-  const root = await kube.get(fluxKustomizationRef)
-  const entries = ((root?.status as { inventory?: { entries?: { id: string; v: string }[] } } | undefined)?.inventory?.entries ?? [])
+  const refs = inventoryRefs(await kube.get(fluxKustomizationRef)).filter((ref) => FLUX_GROUPS.test(ref.apiVersion.split('/')[0]!))
   const lines: string[] = []
-  for (const entry of entries) {
-    const [namespace, name, group, kind] = entry.id.split('_')
-    if (!name || !group || !kind || !FLUX_GROUPS.test(group)) continue
-    const ref: ObjectRef = { apiVersion: `${group}/${entry.v}`, kind, name, namespace: namespace || undefined }
+  for (const ref of refs) {
     const object = await kube.get(ref)
     const ready = statusConditions(object).find((c) => c.type === 'Ready')
     if (object && ready?.status === 'True') continue
@@ -85,12 +94,8 @@ export async function fluxDrift(kube: KubeClient): Promise<string[]> {
   const syncs = await kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: fluxKustomizationRef.namespace })
   const lines: string[] = []
   for (const sync of syncs) {
-    const entries = (sync.status as { inventory?: { entries?: { id: string; v: string }[] } } | undefined)?.inventory?.entries ?? []
     const owner = `Kustomization ${sync.metadata.namespace}/${sync.metadata.name}`
-    for (const entry of entries) {
-      const [namespace, name, group, kind] = entry.id.split('_')
-      if (!name || group === undefined || !kind) continue
-      const ref: ObjectRef = { apiVersion: group ? `${group}/${entry.v}` : entry.v, kind, name, namespace: namespace || undefined }
+    for (const ref of inventoryRefs(sync)) {
       const live = await kube.get(ref)
       if (!live) {
         lines.push(`drift: ${formatRef(ref)} was deleted; ${owner} restores it at its next reconcile`)
