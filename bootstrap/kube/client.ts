@@ -3,7 +3,7 @@ import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, Time
 import { mapLimit } from '../engine/map-limit.js'
 import { Secret } from '../tools/secrets.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
-import { JsonObjectApi, RequestTimeoutError, type RequestBounds } from './json-api.js'
+import { isNetworkError, JsonObjectApi, RequestTimeoutError, type RequestBounds } from './json-api.js'
 import { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 
 export { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
@@ -46,7 +46,6 @@ export class KubeApiError extends KindlingError {
 
 const APPLY_CONCURRENCY = 8
 const WATCH_RETRY_MS = 1000
-const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|premature close/i
 const FIRST_KINDS = new Set(['CustomResourceDefinition', 'Namespace'])
 
 /** The one module that talks to the Kubernetes API. */
@@ -269,7 +268,7 @@ export class KubeClient {
             if (settled) return
             if (error && statusOf(error) !== 410 && !isAbort(error)) {
               // The server went away (restarting): list and watch again shortly; the list retries with backoff.
-              if (statusOf(error) === undefined && NETWORK_ERROR.test(errorMessage(error))) {
+              if (statusOf(error) === undefined && isNetworkError(error)) {
                 setTimeout(() => void listAndWatch().catch(onListError), WATCH_RETRY_MS)
                 return
               }
@@ -322,7 +321,7 @@ export class KubeClient {
     const status = statusOf(error)
     const body = (error as { body?: unknown }).body
     const serverMessage = parseStatusMessage(body)
-    if (status === undefined && !(error instanceof Error && (error.name === 'FetchError' || NETWORK_ERROR.test(error.message)))) {
+    if (status === undefined && !(error instanceof Error && (error.name === 'FetchError' || isNetworkError(error)))) {
       return new KindlingError(`${what}: ${errorMessage(error).split('\n')[0]}`, { cause: error })
     }
     if (status === undefined) {

@@ -21,7 +21,13 @@ export interface RequestBounds {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_RETRY_FOR_MS = 60_000
-const NETWORK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up/
+const NETWORK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|premature close/i
+
+/** The connection failed (refused, reset, unreachable, cut short): the server may be restarting. Not an HTTP answer. */
+export function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return (typeof code === 'string' && NETWORK_ERRORS.test(code)) || NETWORK_ERRORS.test(error instanceof Error ? error.message : String(error))
+}
 
 /** The API server did not answer one request in time. */
 export class RequestTimeoutError extends Error {
@@ -58,7 +64,7 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
         if (this.bounds.signal?.aborted) throw new Error('request cancelled: the run was stopped', { cause: error })
         if (deadline.aborted) throw new RequestTimeoutError(timeoutMs)
         const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
-        if (!NETWORK_ERRORS.test(String((error as { code?: string }).code ?? (error as Error).message)) || Date.now() + backoff > giveUpAt) throw error
+        if (!isNetworkError(error) || Date.now() + backoff > giveUpAt) throw error
         await sleep(backoff, undefined, { signal: this.bounds.signal })
       }
     }
