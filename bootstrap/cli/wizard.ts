@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util'
-import { KubeConfig } from '@kubernetes/client-node'
-import { BadInputError, errorMessage, ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { parse } from 'yaml'
+import { BadInputError, errorMessage, ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { redactUrlCredentials } from '../spec/credentials.js'
 import { expandHome, specFileOf } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
@@ -129,11 +129,11 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
   return { answers: Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined)) as Partial<WizardAnswers>, help: Boolean(values.help) }
 }
 
+/** The context names of a kubeconfig file (none when it cannot be read): plain YAML, no API client to load. */
 function kubeContexts(file: string): string[] {
   try {
-    const config = new KubeConfig()
-    config.loadFromFile(expandHome(file))
-    return config.getContexts().map((context) => context.name)
+    const config = parse(readFileSync(expandHome(file), 'utf8')) as { contexts?: { name?: unknown }[] } | null
+    return (config?.contexts ?? []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))
   } catch {
     return []
   }
