@@ -25,8 +25,9 @@ Flags:
       --kubeconfig FILE        existing: kubeconfig file (default ~/.kube/config)
       --context NAME           existing: the one context kindling may use
       --engine flux|argocd     (default flux)
-      --repo URL               repository the engine reads (default: this checkout's origin,
-                               when it is a network URL)
+      --repo URL               repository the engine reads (default: this checkout's origin
+                               when it is a network URL, else "": no remote, a Git server
+                               inside the cluster that bootstrap pushes this checkout to)
       --branch NAME            (default main)
       --auth none|https        ssh is chosen for ssh:// and git@ URLs
       --token-env NAME         https: environment variable holding the token

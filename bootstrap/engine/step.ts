@@ -3,6 +3,7 @@ import type { Condition } from '../kube/conditions.js'
 import type { ClusterSpec } from '../spec/load.js'
 import type { Command, Runner } from '../tools/runner.js'
 import type { Redactor } from '../tools/secrets.js'
+import type { PodConnector } from '../kube/tunnel.js'
 import type { RunFacts } from './facts.js'
 
 /** What a step's check found: its work is already done, or still to do (with why), and what it saw. */
@@ -58,6 +59,8 @@ export interface StepContext {
   flags: RunFlags
   /** What one step learns that a later one needs (e.g. the commit the health gate waits for), typed. */
   facts: RunFacts
+  /** How a local connection reaches a pod's port; defaults to the API server's port-forward. */
+  connectPod?: PodConnector
 }
 
 /**

@@ -42,7 +42,12 @@ function chartVersion(spec: ClusterSpec): string {
 
 function files(spec: ClusterSpec): RepoFile[] {
   const healthChecks = renderArgoHealthCustomizations(readinessRules(enabledComponents(spec)))
-  const pins = [{ kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 0, 'targetRevision'], value: chartVersion(spec) }]
+  // The chart version, and where its values come from: moving the cluster to another remote moves them too.
+  const pins = [
+    { kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 0, 'targetRevision'], value: chartVersion(spec) },
+    { kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 1, 'repoURL'], value: spec.repository.url },
+    { kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 1, 'targetRevision'], value: spec.repository.branch },
+  ]
   return [
     { path: fileOf(spec, ARGOCD_FILES.kustomization), content: OWNED_HEADER + yamlDocs([renderArgoCdKustomization()]), mode: 'owned' },
     {

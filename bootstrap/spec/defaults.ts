@@ -30,6 +30,22 @@ export const DEFAULTS = {
     branch: 'main',
     httpsUsername: 'git',
   },
+  /**
+   * The Git server bootstrap runs inside the cluster when the spec names no remote: Soft Serve
+   * (charmbracelet/soft-serve tag v0.12.2, image charmcli/soft-serve), one small Go binary with
+   * its data on a volume. The engine reads over HTTP without credentials (anonymous read-only,
+   * Soft Serve's default); only the SSH key kindling keeps outside the repository can push.
+   */
+  gitServer: {
+    image: 'charmcli/soft-serve:v0.12.2',
+    namespace: 'kindling-git',
+    name: 'git-server',
+    repository: 'gitops',
+    sshPort: 23231,
+    httpPort: 23232,
+    storage: '1Gi',
+    keyDir: '~/.config/kindling/ssh',
+  },
   components: {
     crossplane: {
       // The chart and the crossplane/crossplane module of the same tag, which the integration tests
@@ -102,6 +118,9 @@ export const KIND_NODE_IMAGES: Readonly<Record<string, string>> = {
 export function defaultRepoPath(clusterName: string): string {
   return `clusters/${clusterName}`
 }
+
+/** The URL the engine reads when the spec names no remote: the in-cluster Git server's HTTP Service. */
+export const IN_CLUSTER_GIT_URL = `http://${DEFAULTS.gitServer.name}.${DEFAULTS.gitServer.namespace}.svc.cluster.local/${DEFAULTS.gitServer.repository}.git`
 
 /** Where the age key that decrypts a cluster's secrets is kept: outside the repository. */
 export function defaultAgeKeyFile(clusterName: string): string {

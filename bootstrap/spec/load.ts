@@ -5,7 +5,7 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } fr
 import type { z } from 'zod'
 import { BadInputError } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
-import { defaultAgeKeyFile, defaultRepoPath } from './defaults.js'
+import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 
 type SpecBody = ClusterSpecDocument['spec']
@@ -17,7 +17,11 @@ export interface ClusterSpec extends Omit<SpecBody, 'repository' | 'secrets'> {
   file: string
   /** Root of the Git repository that holds `clusters/`. */
   repoRoot: string
-  repository: SpecBody['repository'] & { path: string }
+  /**
+   * `url` is what the engine reads: the spec's remote, or the in-cluster Git server's URL when the
+   * spec names none (`inCluster`), which bootstrap then runs and pushes this checkout to.
+   */
+  repository: Omit<SpecBody['repository'], 'url'> & { url: string; path: string; inCluster: boolean }
   secrets: { sops: { enabled: boolean; ageKeyFile: string } }
 }
 
@@ -112,7 +116,7 @@ function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: stri
     name,
     file,
     repoRoot,
-    repository: { ...spec.repository, auth, path: spec.repository.path ?? defaultRepoPath(name) },
+    repository: { ...spec.repository, url: spec.repository.url ?? IN_CLUSTER_GIT_URL, inCluster: spec.repository.url === undefined, auth, path: spec.repository.path ?? defaultRepoPath(name) },
     secrets: {
       sops: {
         enabled: spec.secrets.sops.enabled,

@@ -79,7 +79,9 @@ const auth = z.discriminatedUnion('type', [
 ])
 
 const repository = z.strictObject({
-  url: repositoryUrl,
+  url: repositoryUrl
+    .optional()
+    .describe('Your remote (a fork of this repository). Leave it out and bootstrap runs a Git server inside the cluster and pushes this checkout to it; set it later and the same command moves the cluster to it.'),
   branch: branchName.default(DEFAULTS.repository.branch),
   path: z
     .string()
@@ -151,11 +153,15 @@ export const clusterSpecSchema = z
         seen.set(mapping.hostPort, index)
       })
     }
-    const isSshUrl = /^(ssh:\/\/|git@)/.test(repo.url)
-    if (repo.auth.type === 'ssh' && !isSshUrl) {
+    if (repo.url === undefined && repo.auth.type !== 'none') {
+      ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'auth'], message: 'auth belongs to repository.url: without a url the engine reads the in-cluster Git server, which needs no credentials; set url or remove auth' })
+    }
+    const url = repo.url ?? ''
+    const isSshUrl = /^(ssh:\/\/|git@)/.test(url)
+    if (repo.auth.type === 'ssh' && repo.url !== undefined && !isSshUrl) {
       ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'url'], message: 'auth type ssh needs an ssh:// or git@host:path URL' })
     }
-    if (repo.auth.type === 'https' && !repo.url.startsWith('https://')) {
+    if (repo.auth.type === 'https' && repo.url !== undefined && !url.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'url'], message: 'auth type https needs an https:// URL' })
     }
     if (repo.auth.type === 'none' && isSshUrl) {

@@ -25,6 +25,7 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   git: { binary: 'git', devboxPackage: 'git', versionArgs: ['--version'], versionPattern: /(\d+\.\d+\.\d+)/, homepage: 'https://git-scm.com/downloads' },
   'age-keygen': { binary: 'age-keygen', devboxPackage: 'age', versionArgs: ['--version'], versionPattern: /v?(\d+\.\d+\.\d+)/, homepage: 'https://github.com/FiloSottile/age#installation' },
   sops: { binary: 'sops', devboxPackage: 'sops', versionArgs: ['--version', '--disable-version-check'], versionPattern: /(\d+\.\d+\.\d+)/, homepage: 'https://getsops.io/docs/#download' },
+  ssh: { binary: 'ssh', devboxPackage: '', versionArgs: ['-V'], versionPattern: /OpenSSH_(\d+\.\d+)/, homepage: 'https://www.openssh.com/portable.html' },
   'ssh-keygen': { binary: 'ssh-keygen', devboxPackage: '', versionArgs: ['-V'], versionPattern: /(\d+\.\d+)/, homepage: 'https://www.openssh.com/portable.html' },
 }
 

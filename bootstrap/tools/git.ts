@@ -5,7 +5,7 @@ import { Secret } from './secrets.js'
 /** How git reaches the repository: nothing, an SSH key file, or a token from the environment. */
 export type GitAccess =
   | { type: 'none' }
-  | { type: 'ssh'; privateKeyFile: string; knownHostsFile?: string }
+  | { type: 'ssh'; privateKeyFile: string; knownHostsFile?: string; throughTunnel?: boolean }
   | { type: 'https'; username: string; token: Secret }
 
 /** Environment variables the credential helper reads; the token travels only through the environment. */
@@ -32,7 +32,13 @@ export function lsRemoteCommand(url: string, branch: string, access: GitAccess):
   return { file: 'git', args: [...config, 'ls-remote', '--', url, `refs/heads/${branch}`], env, readOnly: true, timeoutMs: 60_000 }
 }
 
-function sshCommand(access: Extract<GitAccess, { type: 'ssh' }>): string {
+/**
+ * The ssh command git runs. Through a port-forward (`throughTunnel`) the server's identity is
+ * already proven by the API server's TLS, and its address is a new loopback port each time, so
+ * no host key is checked or recorded (nothing is written to ~/.ssh/known_hosts).
+ */
+export function sshCommand(access: Extract<GitAccess, { type: 'ssh' }>): string {
+  if (access.throughTunnel) return `ssh -i ${shellWord(access.privateKeyFile)} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`
   const knownHosts = access.knownHostsFile ? ` -o UserKnownHostsFile=${shellWord(access.knownHostsFile)} -o StrictHostKeyChecking=yes` : ' -o StrictHostKeyChecking=accept-new'
   return `ssh -i ${shellWord(access.privateKeyFile)} -o IdentitiesOnly=yes -o BatchMode=yes${knownHosts}`
 }
@@ -41,13 +47,16 @@ function shellWord(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`
 }
 
+/** The branch is not on the remote (yet): the push step can create it, nothing else can read it. */
+export class BranchMissingError extends PrerequisiteError {}
+
 /** The commit SHA in `git ls-remote` output for one branch. */
 export function parseLsRemote(stdout: string, branch: string): string {
   const ref = `refs/heads/${branch}`
   const line = stdout.split('\n').find((entry) => entry.trim().endsWith(`\t${ref}`) || entry.trim().endsWith(` ${ref}`))
   const sha = line?.trim().split(/\s+/)[0]
   if (!sha || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
-    throw new PrerequisiteError(`branch ${branch} does not exist on the remote`, {
+    throw new BranchMissingError(`branch ${branch} does not exist on the remote`, {
       details: [`push it (git push origin HEAD:${branch}), or set repository.branch to a branch that exists: the engine reads the remote, not this checkout`],
     })
   }

@@ -137,10 +137,17 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
       ],
     }), { fallback: 'flux' })
   const remote = isNetworkUrl(hints.remoteUrl) ? hints.remoteUrl : undefined
-  const repoUrl = await ask('repoUrl', '--repo URL', () => p.input({ message: 'Git repository the engine reads (your own fork; kindling pushes clusters/<name>/ there)', default: remote, validate: checkUrl }), { fallback: remote, check: checkUrl })
+  // Empty means no remote yet: bootstrap runs a Git server in the cluster and pushes this checkout to it.
+  const checkRepo = (value: string): true | string => (value.trim() === '' ? true : checkUrl(value.trim()))
+  const repoUrl = (
+    await ask('repoUrl', '--repo URL', () => p.input({ message: 'Git repository the engine reads (your own fork; empty: a Git server inside the cluster, fed from this checkout)', default: remote ?? '', validate: checkRepo }), { fallback: remote ?? '', check: checkRepo })
+  )?.trim()
   const branch = await ask('branch', '--branch NAME', () => p.input({ message: 'Branch', default: DEFAULTS.repository.branch, validate: checkBranch }), { fallback: DEFAULTS.repository.branch, check: checkBranch })
   const sshUrl = /^(ssh:\/\/|git@)/.test(repoUrl ?? '')
-  const auth = sshUrl
+  if (!repoUrl && given.auth !== undefined && given.auth !== 'none') problems.push(`--auth ${given.auth}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
+  const auth = !repoUrl
+    ? (given.auth ?? 'none')
+    : sshUrl
     ? 'ssh'
     : await ask('auth', '--auth none|https', () =>
         p.select({
@@ -220,11 +227,13 @@ export function renderSpecYaml(answers: WizardAnswers): string {
     '  gitops:',
     `    engine: ${answers.engine}`,
     '  repository:',
-    `    # The engine reads clusters/${answers.name}/ from here.`,
-    `    url: ${scalar(answers.repoUrl)}`,
-    `    branch: ${scalar(answers.branch)}`,
-    '    auth:',
-    ...auth,
+    ...(answers.repoUrl
+      ? [`    # The engine reads clusters/${answers.name}/ from here.`, `    url: ${scalar(answers.repoUrl)}`, `    branch: ${scalar(answers.branch)}`, '    auth:', ...auth]
+      : [
+          '    # No url: bootstrap runs a Git server inside the cluster and pushes this checkout to it.',
+          '    # Set url (your fork) later and the same command moves the cluster to it.',
+          `    branch: ${scalar(answers.branch)}`,
+        ]),
     '  components:',
     '    crossplane:',
     `      enabled: ${answers.crossplane}`,
@@ -248,7 +257,7 @@ export function describeAnswers(answers: WizardAnswers): string[] {
   const components = [answers.crossplane && `Crossplane${answers.clouds.length ? ` (+ ${answers.clouds.join(', ')})` : ''}`, answers.monitoring && 'Prometheus and Grafana', answers.apps && 'the example app'].filter(Boolean)
   return [
     `cluster ${answers.name}: ${where}`,
-    `engine: ${answers.engine === 'flux' ? 'Flux' : 'Argo CD'} reading ${answers.repoUrl} ${answers.branch} (${answers.auth === 'https' ? `token from $${answers.tokenEnv}` : answers.auth === 'ssh' ? 'deploy key' : 'public'})`,
+    `engine: ${answers.engine === 'flux' ? 'Flux' : 'Argo CD'} reading ${answers.repoUrl || 'a Git server inside the cluster (this checkout, pushed by bootstrap)'} ${answers.branch} (${answers.auth === 'https' ? `token from $${answers.tokenEnv}` : answers.auth === 'ssh' ? 'deploy key' : 'public'})`,
     `components: ${components.join(', ') || 'none'}; secrets ${answers.sops ? 'encrypted with SOPS' : 'not managed'}`,
   ]
 }

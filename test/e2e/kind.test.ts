@@ -42,7 +42,8 @@ describe.skipIf(Boolean(reason))('kind end to end', () => {
     const result = spawnSync(path.join(projectRoot, 'node_modules', '.bin', 'tsx'), [path.join(projectRoot, 'scripts', `${command}.ts`), '--cluster', CLUSTER, ...args], {
       cwd: workdir,
       encoding: 'utf8',
-      env: { ...process.env, HOME: home, CI: 'true' },
+      // A Git identity for the commit of rendered files (the user's own, in real use).
+      env: { ...process.env, HOME: home, CI: 'true', GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com' },
       timeout: 25 * 60_000,
     })
     const output = `${result.stdout}\n${result.stderr}`
@@ -50,16 +51,8 @@ describe.skipIf(Boolean(reason))('kind end to end', () => {
     return { status: result.status, output }
   }
 
-  afterAll(() => {
-    // Leave no cluster or cache behind, whatever happened above.
-    cli('destroy', '--yes', '--purge')
-    rmSync(workdir, { recursive: true, force: true })
-  })
-
-  it('bootstraps a kind cluster with registry caches, reports it healthy, and destroys it', () => {
-    const { url, branch } = remote()
-    mkdirSync(path.join(workdir, 'clusters', CLUSTER), { recursive: true })
-    mkdirSync(home, { recursive: true })
+  /** The e2e cluster's spec: kind on other host ports, Flux, no components that need the internet's charts. */
+  function writeSpec(repository: string, extraComponents = ''): void {
     writeFileSync(
       path.join(workdir, 'clusters', CLUSTER, 'cluster.yaml'),
       `apiVersion: kindling.dev/v1alpha1
@@ -78,16 +71,27 @@ spec:
   gitops:
     engine: flux
   repository:
-    url: ${url}
-    branch: ${branch}
-    path: test/e2e/gitops
+    ${repository}
   components:
     crossplane: {enabled: false}
     monitoring: {enabled: false}
-  secrets:
+${extraComponents ? `    ${extraComponents}\n` : ''}  secrets:
     sops: {enabled: false}
 `,
     )
+  }
+
+  afterAll(() => {
+    // Leave no cluster or cache behind, whatever happened above.
+    cli('destroy', '--yes', '--purge')
+    rmSync(workdir, { recursive: true, force: true })
+  })
+
+  it('bootstraps a kind cluster with registry caches, reports it healthy, and destroys it', () => {
+    const { url, branch } = remote()
+    mkdirSync(path.join(workdir, 'clusters', CLUSTER), { recursive: true })
+    mkdirSync(home, { recursive: true })
+    writeSpec(`url: ${url}\n    branch: ${branch}\n    path: test/e2e/gitops`)
 
     const bootstrap = cli('bootstrap', '--yes', '--no-push', '--timeout', '10m')
     expect(bootstrap.status).toBe(0)
@@ -105,5 +109,28 @@ spec:
     expect(succeeds('kind', ['get', 'kubeconfig', '--name', CLUSTER])).toBe(false)
     // The caches outlive the cluster, so the next cluster pulls nothing twice.
     expect(succeeds('docker', ['inspect', '--type', 'container', `kindling-${CLUSTER}-cache-docker-io`])).toBe(true)
+  })
+
+  it('with no remote in the spec: runs Soft Serve in the cluster, pushes this checkout to it, and Flux follows it', () => {
+    mkdirSync(path.join(workdir, 'clusters', CLUSTER), { recursive: true })
+    mkdirSync(home, { recursive: true })
+    writeSpec('branch: main', 'apps: {enabled: false}')
+    // A newcomer's checkout: committed, with no remote of its own.
+    const identity = ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com']
+    execFileSync('git', ['init', '--quiet', '--initial-branch=main'], { cwd: workdir })
+    execFileSync('git', ['add', '-A'], { cwd: workdir })
+    execFileSync('git', [...identity, 'commit', '--quiet', '-m', 'my lab'], { cwd: workdir })
+
+    const bootstrap = cli('bootstrap', '--yes', '--timeout', '15m')
+    expect(bootstrap.status).toBe(0)
+    expect(bootstrap.output).toContain('Git: the engine reads http://git-server.kindling-git.svc.cluster.local/gitops.git')
+    const status = cli('status')
+    expect(status.status).toBe(0)
+    expect(status.output).toContain('follows the in-cluster Git server')
+    // Nothing new: the server has this checkout's head, so the second run pushes nothing.
+    const again = cli('bootstrap', '--yes', '--timeout', '10m')
+    expect(again.status).toBe(0)
+    expect(again.output).toMatch(/clusters\/kindling-e2e\/ is on main at [0-9a-f]{7}/)
+    expect(cli('destroy', '--yes').status).toBe(0)
   })
 })

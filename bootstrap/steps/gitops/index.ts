@@ -4,6 +4,7 @@ import type { StepOptions } from '../index.js'
 import { componentSecretsStep } from './component-secrets.js'
 import { componentsStep } from './components.js'
 import { engineStep } from './engine.js'
+import { gitServerStep } from './git-server.js'
 import { healthGateStep } from './health-gate.js'
 import { hooksStep } from './hooks.js'
 import { pushStep } from './push.js'
@@ -15,6 +16,7 @@ import { gitopsStatusStep } from './status.js'
 /** Bootstrap steps that install the GitOps engine and hand the cluster to it. */
 export function gitopsSteps(spec: ClusterSpec, options: StepOptions): Step[] {
   return [
+    ...(spec.repository.inCluster ? [gitServerStep(spec)] : []),
     engineStep(spec),
     componentsStep(spec),
     componentSecretsStep(spec),

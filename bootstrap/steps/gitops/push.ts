@@ -9,14 +9,16 @@ import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
 import type { StepOptions } from '../index.js'
 import { engineFiles } from './engine.js'
 import { addSummary } from '../summary.js'
-import { fileWrites, remoteHead, rootSyncFiles, shortSha } from './repo.js'
+import { fileWrites, remoteHead, remoteHeadIfAny, rootSyncFiles, shortSha } from './repo.js'
+import { inClusterHead, inClusterPushCommand, inClusterPushHowTo, withInClusterRemote } from './git-server.js'
 
 /** What the push step found: the rendered files not yet committed, and whether the remote has this checkout's commit. */
 interface PushState {
   files: string[]
   uncommitted: string[]
   local?: string
-  head: string
+  /** Undefined: the in-cluster server has nothing on the branch yet. */
+  head?: string
   onRemote: boolean
 }
 
@@ -40,9 +42,10 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
   const uncommitted = [...new Set([...pending, ...changed])].sort()
   const local = await runner.run(git(spec, ['rev-parse', '--verify', '--quiet', 'HEAD'], { readOnly: true, okExitCodes: [1, 128] }), { signal })
   const localHead = local.exitCode === 0 ? local.stdout.trim() : undefined
-  const head = await remoteHead(ctx)
+  // The in-cluster server mirrors this checkout: on it only when it has exactly this commit.
+  const head = spec.repository.inCluster ? await inClusterHead(ctx) : await remoteHeadIfAny(ctx)
   let onRemote = localHead === head
-  if (!onRemote && localHead) {
+  if (!onRemote && localHead && head && !spec.repository.inCluster) {
     // This checkout's commit is already on the remote when it is an ancestor of the remote head.
     const ancestor = await runner.run(git(spec, ['merge-base', '--is-ancestor', localHead, head], { readOnly: true, okExitCodes: [1, 128] }), { signal })
     onRemote = ancestor.exitCode === 0
@@ -56,7 +59,13 @@ export function pushCommands(spec: ClusterSpec, state: Pick<PushState, 'uncommit
   const commit = state.uncommitted.length
     ? [git(spec, ['add', '--', ...state.uncommitted]), git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted])]
     : []
-  return [...commit, git(spec, ['push', '--quiet', url, `HEAD:refs/heads/${branch}`], { timeoutMs: 120_000 })]
+  const push = spec.repository.inCluster ? inClusterPushCommand(spec, '<port>') : git(spec, ['push', '--quiet', url, `HEAD:refs/heads/${branch}`], { timeoutMs: 120_000 })
+  return [...commit, push]
+}
+
+/** Where the push goes, in words. */
+function destination(spec: ClusterSpec): string {
+  return spec.repository.inCluster ? `the in-cluster Git server (${spec.repository.branch})` : `${spec.repository.url} ${spec.repository.branch}`
 }
 
 /**
@@ -70,21 +79,22 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
   return {
     name: 'push',
     title: `Commit and push ${spec.repository.path}/ to ${branch}`,
-    needs: ['root-sync'],
+    needs: ['root-sync', ...(spec.repository.inCluster ? ['git-server'] : [])],
     async check(ctx): Promise<CheckResult<PushState>> {
       if (ctx.flags.noPush) {
         // Left to the user: say what is not on the remote and the exact commands, change nothing.
         const state = await readPushState(ctx).catch(() => undefined)
         if (state && (state.uncommitted.length || !state.onRemote)) {
-          addSummary(ctx, `not pushed (--no-push); the engine reads ${url} ${branch}, so run:`)
-          for (const command of pushCommands(spec, state)) addSummary(ctx, `  ${formatCommand(command)}`)
+          addSummary(ctx, `not pushed (--no-push); the engine reads ${destination(spec)}, so run:`)
+          const commands = pushCommands(spec, state).map(formatCommand)
+          for (const line of spec.repository.inCluster ? [...commands.slice(0, -1), ...inClusterPushHowTo(spec)] : commands) addSummary(ctx, `  ${line}`)
         }
         return { state: 'done', detail: state ? `--no-push: ${state.uncommitted.length} rendered file(s) not committed${state.onRemote ? '' : ', this checkout not pushed'}` : '--no-push: not a Git checkout; push the rendered files yourself' }
       }
       const state = await readPushState(ctx)
-      if (state.uncommitted.length === 0 && state.onRemote) return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}`, found: state }
+      if (state.uncommitted.length === 0 && state.onRemote && state.head) return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}`, found: state }
       const what = state.uncommitted.length ? `${state.uncommitted.length} rendered file(s) to commit` : 'this checkout has commits the remote does not'
-      return { state: 'todo', detail: `${what}, then push to ${url} ${branch}`, found: state }
+      return { state: 'todo', detail: `${what}, then push to ${destination(spec)}`, found: state }
     },
     async plan(ctx, found): Promise<Action[]> {
       // A dry run that could not read the checkout or the remote still shows the commands, for every rendered file.
@@ -95,14 +105,27 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
         description: `ask before pushing (--yes agrees)`,
         run: async (inner) => {
           if (inner.flags.yes) return
-          const question = `Commit ${state.uncommitted.length} file(s) kindling rendered and push to ${url} ${branch}?`
-          if (!options.interactive) throw new BadInputError(`bootstrap needs to push ${spec.repository.path}/ to ${url} ${branch}`, { details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'] })
+          const question = `Commit ${state.uncommitted.length} file(s) kindling rendered and push to ${destination(spec)}?`
+          if (!options.interactive) throw new BadInputError(`bootstrap needs to push ${spec.repository.path}/ to ${destination(spec)}`, { details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'] })
           if (!(await ask(question))) throw new BadInputError('not pushed: the engine cannot apply what is not on the remote', { details: ['run again and agree, or pass --no-push and push yourself'] })
         },
       }
       const runs: Action[] = commands.map((command) => ({ type: 'run', command, description: command.args.includes('push') ? `push to ${url} ${branch}` : 'commit only what kindling rendered' }))
-      return [confirm, ...runs.map(pushFailureExplained), { type: 'call', description: 'read the new head the engine will apply', run: async (inner) => void refreshHead(inner) }]
+      const pushes = spec.repository.inCluster ? [...runs.slice(0, -1), inClusterPush(spec)] : runs.map(pushFailureExplained)
+      return [confirm, ...pushes, { type: 'call', description: 'read the new head the engine will apply', run: async (inner) => void refreshHead(inner) }]
     },
+  }
+}
+
+/** This checkout's HEAD to the in-cluster server, through a port-forward open only for the push. */
+function inClusterPush(spec: ClusterSpec): Action {
+  return {
+    type: 'call',
+    description: `push to the in-cluster Git server through a port-forward (the server mirrors this checkout, so the push is forced): ${formatCommand({ ...inClusterPushCommand(spec, '<port>'), env: undefined })}`,
+    run: async (ctx) => void (await withInClusterRemote(ctx, async ({ url }) => {
+      const port = new URL(url).port
+      await ctx.runner.run(inClusterPushCommand(ctx.spec, port), { signal: ctx.signal })
+    })),
   }
 }
 

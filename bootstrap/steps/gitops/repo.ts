@@ -7,9 +7,10 @@ import { engineOf } from '../../engines/index.js'
 import { COMPONENTS_DIR } from '../../render/component-files.js'
 import { desiredContent, renderClusterKustomization, type RepoFile } from '../../render/repo-files.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
-import { lsRemoteCommand, parseLsRemote, type GitAccess } from '../../tools/git.js'
+import { BranchMissingError, lsRemoteCommand, parseLsRemote, type GitAccess } from '../../tools/git.js'
 import { Secret } from '../../tools/secrets.js'
 import { CommandError } from '../../tools/runner.js'
+import { inClusterHead } from './git-server.js'
 
 /** Where the SSH deploy key lives: the spec's file, or one kindling generates outside the repository. */
 export function deployKeyFile(spec: ClusterSpec): string {
@@ -57,6 +58,11 @@ export async function remoteHead(ctx: StepContext): Promise<string> {
   if (cached) return cached
   const { url, branch } = ctx.spec.repository
   const lookup = (async () => {
+    if (ctx.spec.repository.inCluster) {
+      const head = await inClusterHead(ctx)
+      if (head) return head
+      throw new BranchMissingError(`nothing is on branch ${branch} of the in-cluster Git server yet`, { details: ['run bootstrap: it pushes this checkout there'] })
+    }
     const result = await ctx.runner.run(lsRemoteCommand(url, branch, gitAccess(ctx)), { signal: ctx.signal }).catch((cause: unknown) => {
       throw gitReadFailure(ctx.spec, cause)
     })
@@ -96,6 +102,19 @@ export function gitReadFailure(spec: ClusterSpec, cause: unknown): KindlingError
     return new PrerequisiteError(`cannot reach the Git host of ${url}`, { cause, details: ['check the network, or the host and port in repository.url, then run again', ...tail] })
   }
   return new KindlingError(`cannot read branch ${branch} of ${url}`, { cause, details: cause.details })
+}
+
+/**
+ * The branch head, or undefined when the branch is not on the remote yet (an empty fork): the push
+ * step creates it. Any other failure (unreachable, refused) still throws.
+ */
+export async function remoteHeadIfAny(ctx: StepContext): Promise<string | undefined> {
+  try {
+    return await remoteHead(ctx)
+  } catch (error) {
+    if (error instanceof BranchMissingError) return undefined
+    throw error
+  }
 }
 
 /** The remote head for a plan: a placeholder in a dry run that cannot reach the remote. */

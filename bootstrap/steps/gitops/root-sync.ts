@@ -4,13 +4,14 @@ import { refOf } from '../../kube/refs.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { assertNotForeign } from '../ownership.js'
 import { engineLabel } from './engine.js'
-import { fileWrites, remoteHead, rootSyncFiles } from './repo.js'
+import { fileWrites, remoteHeadIfAny, rootSyncFiles } from './repo.js'
 
 async function checkRootSync(ctx: StepContext): Promise<CheckResult> {
   const { spec } = ctx
   const engine = engineOf(spec)
-  // Asked here so a wrong URL, branch or credential shows before anything waits on the engine.
-  await remoteHead(ctx)
+  // Asked here so a wrong URL or credential shows before anything waits on the engine (a branch
+  // not there yet is fine: the push step creates it, as it fills the in-cluster server).
+  if (!spec.repository.inCluster) await remoteHeadIfAny(ctx)
   const kube = await ctx.kube()
   await assertNotForeign(kube, engine.rootSync(spec).map(refOf), spec.name)
   if ((await fileWrites(spec, await rootSyncFiles(spec))).length > 0) return { state: 'todo', detail: `${engine.rootSyncFile(spec)} to write` }

@@ -14,7 +14,7 @@ export interface GitopsStatus {
   summary: string
   engine: { name: string; release: string; installed?: string; pinned: string }
   /** The remote the engine follows (credentials never included), its branch and that branch's head now. */
-  remote: { url: string; branch: string; head?: string }
+  remote: { url: string; branch: string; head?: string; inCluster: boolean }
   /** Whether the engine has applied the head. */
   applied: boolean
   components: ComponentState[]
@@ -31,7 +31,7 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
   const release = engine.release(spec)
   const base = {
     engine: { name: engine.title, release: release.release, pinned: release.version },
-    remote: { url: redactUrlCredentials(spec.repository.url), branch: spec.repository.branch },
+    remote: { url: redactUrlCredentials(spec.repository.url), branch: spec.repository.branch, inCluster: spec.repository.inCluster },
     applied: false,
     components: [],
     drift: [],
@@ -49,7 +49,8 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
   problems.push(...(await engine.unhealthyObjects(kube)))
   const drift = await engine.drift(kube)
   problems.push(...drift)
-  const summary = `${engine.title} (${release.release} ${installed.chartVersion ?? '?'}) follows ${base.remote.url} ${spec.repository.branch}; head ${shortSha(sha)} ${root.done ? 'applied' : 'not applied yet'}`
+  const follows = spec.repository.inCluster ? `the in-cluster Git server ${base.remote.url}` : base.remote.url
+  const summary = `${engine.title} (${release.release} ${installed.chartVersion ?? '?'}) follows ${follows} ${spec.repository.branch}; head ${shortSha(sha)} ${root.done ? 'applied' : 'not applied yet'}`
   return {
     ...base,
     engine: { ...base.engine, installed: installed.chartVersion },

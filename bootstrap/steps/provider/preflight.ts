@@ -11,7 +11,7 @@ import { findContainers, inspectContainers, type ContainerInfo } from '../../too
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { contextOf } from '../connect.js'
-import { remoteHead } from '../gitops/repo.js'
+import { remoteHeadIfAny } from '../gitops/repo.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
 export interface PreflightLookups {
@@ -35,11 +35,13 @@ export type PreflightPurpose = 'bootstrap' | 'status' | 'destroy'
 export function requiredTools(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap'): string[] {
   if (purpose === 'destroy') return spec.provider.type === 'kind' ? ['docker', 'kind'] : ['helm']
   // status only reads: the cluster through the API (kind for its kubeconfig), the branch head through git.
-  if (purpose === 'status') return spec.provider.type === 'kind' ? ['docker', 'kind', 'git'] : ['git']
-  const tools = ['git', 'helm']
+  // Without a remote, the branch head is read from the in-cluster Git server over SSH.
+  const inCluster = spec.repository.inCluster ? ['ssh'] : []
+  if (purpose === 'status') return [...(spec.provider.type === 'kind' ? ['docker', 'kind', 'git'] : ['git']), ...inCluster]
+  const tools = ['git', 'helm', ...inCluster]
   if (spec.provider.type === 'kind') tools.unshift('docker', 'kind')
   if (spec.secrets.sops.enabled) tools.push('age-keygen')
-  if (spec.repository.auth.type === 'ssh' && !spec.repository.auth.privateKeyFile) tools.push('ssh-keygen')
+  if ((spec.repository.auth.type === 'ssh' && !spec.repository.auth.privateKeyFile) || spec.repository.inCluster) tools.push('ssh-keygen')
   return tools
 }
 
@@ -228,17 +230,29 @@ export const repositoryCheck: PreflightCheck = {
   name: 'repository readable',
   async run(ctx) {
     const { url, branch } = ctx.spec.repository
+    if (ctx.spec.repository.inCluster) return checkoutCheck(ctx)
     if (url === EXAMPLE_REPOSITORY) {
       return { problem: `repository.url is the example's placeholder, ${url}`, fix: `set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} to your own fork of this repository (it must hold clusters/${ctx.spec.name}/ on branch ${branch})` }
     }
     try {
-      await remoteHead(ctx)
+      // A branch not there yet is fine: bootstrap's push creates it.
+      await remoteHeadIfAny(ctx)
       return undefined
     } catch (error) {
       const fix = error instanceof KindlingError ? error.details[0] : undefined
       return { problem: errorMessage(error), fix: fix ?? 'check repository.url, branch and auth in the spec' }
     }
   },
+}
+
+/** Without a remote, this checkout is what bootstrap pushes to the in-cluster Git server: it needs a commit. */
+async function checkoutCheck(ctx: StepContext): Promise<{ problem: string; fix: string } | undefined> {
+  const head = await ctx.runner.run({ file: 'git', args: ['-C', ctx.spec.repoRoot, 'rev-parse', '--verify', '--quiet', 'HEAD'], readOnly: true, okExitCodes: [1, 128] }, { signal: ctx.signal })
+  if (head.exitCode === 0) return undefined
+  return {
+    problem: `${ctx.spec.repoRoot} is not a Git checkout with a commit, and the spec names no remote (repository.url)`,
+    fix: `commit it first (git -C ${ctx.spec.repoRoot} init; git add -A; git commit -m init): bootstrap pushes this checkout's commits to the in-cluster Git server`,
+  }
 }
 
 /** The checks a spec needs for a command: bootstrap all, status what reading needs, destroy what deleting needs. */

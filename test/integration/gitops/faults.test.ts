@@ -69,9 +69,8 @@ describe('a Git host that is unreachable, refuses the token, or lacks the reposi
     expect(problem).toMatch(/nope\.git does not exist, or is not visible with the token in \$LAB_TOKEN\n\s+fix: check repository.url/)
   })
 
-  it('a branch that does not exist', async () => {
-    const [problem] = await repositoryProblems(`url: ${url}\nbranch: release\nauth: {type: https, tokenEnv: LAB_TOKEN}`)
-    expect(problem).toMatch(/branch release does not exist on the remote\n\s+fix: push it \(git push origin HEAD:release\)/)
+  it('a branch that does not exist yet (an empty fork) is no problem: the push step creates it', async () => {
+    expect(await repositoryProblems(`url: ${url}\nbranch: release\nauth: {type: https, tokenEnv: LAB_TOKEN}`)).toEqual([])
   })
 
   it('a host nobody answers on', async () => {

@@ -178,8 +178,9 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
       await waitReady(server, token, children)
     }
 
-    // nodelifecycle lifts the not-ready taint new Nodes get once kwok reports them Ready.
-    const controllers = 'namespace,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher,deployment,replicaset,statefulset,daemonset,job,nodelifecycle'
+    // nodelifecycle lifts the not-ready taint new Nodes get once kwok reports them Ready; the
+    // volume controllers bind claims to volumes and release their finalizers on delete.
+    const controllers = 'namespace,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher,deployment,replicaset,statefulset,daemonset,job,nodelifecycle,persistentvolume-binder,pvc-protection,pv-protection'
     children.push(
       startChild(dir, 'kube-controller-manager', bin['kube-controller-manager'], [
         `--kubeconfig=${kubeconfigFile}`,

@@ -17,6 +17,8 @@ export interface GitServer {
   username: string
   /** Requests answered, by outcome: for tests that the engine really came to fetch. */
   stats: { authorized: number; refused: number }
+  /** The folder the bare repositories are in, for tests that inspect one. */
+  root: string
   /** Create an empty bare repository that accepts pushes; returns its URL. */
   createRepository(name: string): string
   stop(): Promise<void>
@@ -123,6 +125,7 @@ export async function startGitServer(options: { username: string; token: string 
     baseUrl,
     caFile: tls.cert,
     username: options.username,
+    root,
     stats,
     createRepository(name) {
       const bare = path.join(root, name)

@@ -95,6 +95,17 @@ spec:
     expect(problemsOf('apiVersion: [unclosed\nkind: Cluster\n')).toEqual([expect.stringMatching(/cluster\.yaml:\d+ \(document\): /)])
   })
 
+  it('a spec with no remote follows the in-cluster Git server, and the shipped examples need none', async () => {
+    const spec = parseClusterSpec(specText({ repository: 'branch: main' }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+    expect(spec.repository).toMatchObject({ inCluster: true, url: 'http://git-server.kindling-git.svc.cluster.local/gitops.git', branch: 'main', auth: { type: 'none' } })
+    expect(parseClusterSpec(valid, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab').repository.inCluster).toBe(false)
+    for (const example of ['homelab', 'homelab-argocd']) expect((await loadClusterSpec(root, example)).repository.inCluster).toBe(true)
+  })
+
+  it('refuses credentials for a remote the spec does not name', () => {
+    expect(problemsOf(specText({ repository: 'auth:\n  type: https\n  tokenEnv: GIT_TOKEN' }))).toEqual([expect.stringMatching(/spec\.repository\.auth: auth belongs to repository\.url: without a url the engine reads the in-cluster Git server/)])
+  })
+
   it('rejects auth that does not fit the URL', () => {
     const text = valid.replace('url: https://example.com/lab.git', 'url: git@example.com:me/lab.git')
     expect(problemsOf(text)).toEqual([expect.stringMatching(/:11 spec\.repository\.auth: an SSH URL needs auth type ssh/)])

@@ -170,13 +170,23 @@ describe('wizard without a terminal', () => {
     expect((await loadClusterSpec(root, 'lab')).repository.url).toBe('git@github.com:me/lab.git')
   })
 
+  it('with no network origin, writes a spec with no remote: the in-cluster Git server', async () => {
+    const root = repo()
+    const t = io(root, undefined, '/home/me/src/kindling')
+    expect(await runWizard(['--name', 'lab'], t.value), t.err.join('')).toBe(0)
+    const spec = await loadClusterSpec(root, 'lab')
+    expect(spec.repository).toMatchObject({ inCluster: true, url: 'http://git-server.kindling-git.svc.cluster.local/gitops.git', auth: { type: 'none' } })
+    expect(readFileSync(path.join(root, 'clusters/lab/cluster.yaml'), 'utf8')).toContain('# No url: bootstrap runs a Git server inside the cluster')
+    expect(t.err.join('')).toContain('reading a Git server inside the cluster')
+  })
+
   it('lists every missing or invalid answer at once, with the spec rule, and exits 2', async () => {
     const t = io(repo(), undefined, '/not/a/network/remote')
     expect(await runWizard(['--provider', 'existing', '--workers', '100', '--token-env', 'my-token', '--auth', 'https'], t.value)).toBe(2)
     const err = t.err.join('')
     expect(err).toMatch(/--name NAME \(or -c\): needed/)
     expect(err).toMatch(/--context NAME: /)
-    expect(err).toMatch(/--repo URL: needed/)
+    expect(err).toMatch(/--auth https: needs --repo URL/)
     expect(err).toMatch(/--token-env NAME: must be the name of an environment variable/)
   })
 

@@ -1,0 +1,127 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { BadInputError, PrerequisiteError } from '../../engine/errors.js'
+import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
+import { deploymentAvailable } from '../../kube/conditions.js'
+import { kubePortForward, withTunnel } from '../../kube/tunnel.js'
+import { IN_CLUSTER_GIT, renderGitServer } from '../../render/git-server.js'
+import { DEFAULTS } from '../../spec/defaults.js'
+import { expandHome, type ClusterSpec } from '../../spec/load.js'
+import { lsRemoteCommand, parseLsRemote, sshCommand, sshKeygenCommand, type GitAccess } from '../../tools/git.js'
+import { CommandError, type Command } from '../../tools/runner.js'
+import { assertNotForeign } from '../ownership.js'
+import { refOf } from '../../kube/refs.js'
+import { addSummary } from '../summary.js'
+
+/** The key that may push to the in-cluster Git server: kept outside the repository, one per cluster. */
+export function gitServerKeyFile(spec: ClusterSpec): string {
+  return expandHome(`${DEFAULTS.gitServer.keyDir}/${spec.name}-git-server_ed25519`)
+}
+
+/** How git on this machine reaches the in-cluster server, once a tunnel listens on `port`. */
+export function inClusterRemote(spec: ClusterSpec, port: number | string): { url: string; access: Extract<GitAccess, { type: 'ssh' }> } {
+  return {
+    url: `ssh://git@127.0.0.1:${port}/${IN_CLUSTER_GIT.repository}.git`,
+    access: { type: 'ssh', privateKeyFile: gitServerKeyFile(spec), throughTunnel: true },
+  }
+}
+
+/** Run `use` with a port-forward open to the Git server's SSH port; closed afterwards. */
+export async function withInClusterRemote<T>(ctx: StepContext, use: (remote: ReturnType<typeof inClusterRemote>) => Promise<T>): Promise<T> {
+  const kube = await ctx.kube()
+  const connect = ctx.connectPod ?? kubePortForward(kube)
+  const where = { namespace: IN_CLUSTER_GIT.namespace, selector: IN_CLUSTER_GIT.selector, port: IN_CLUSTER_GIT.sshPort }
+  return withTunnel(kube, where, connect, ctx.signal, (port) => use(inClusterRemote(ctx.spec, port)))
+}
+
+/**
+ * The branch head on the in-cluster server, or undefined when nothing was pushed there yet.
+ * Read over SSH through a port-forward: the engine's own HTTP port is only reachable in the cluster.
+ */
+export async function inClusterHead(ctx: StepContext): Promise<string | undefined> {
+  const { branch } = ctx.spec.repository
+  const result = await withInClusterRemote(ctx, ({ url, access }) => ctx.runner.run(lsRemoteCommand(url, branch, access), { signal: ctx.signal })).catch((cause: unknown) => {
+    if (!(cause instanceof CommandError)) throw cause
+    throw new PrerequisiteError('cannot read the in-cluster Git server', {
+      cause,
+      details: [`check it runs: kubectl -n ${IN_CLUSTER_GIT.namespace} get pods -l ${IN_CLUSTER_GIT.selector}; run bootstrap to (re)create it`, ...(cause.stderrTail ? [`git said: ${cause.stderrTail.split('\n').filter(Boolean).slice(-2).join(' / ')}`] : [])],
+    })
+  })
+  return result.stdout.trim() ? parseLsRemote(result.stdout, branch) : undefined
+}
+
+/** `git push` of this checkout's HEAD to the in-cluster server: it mirrors this checkout, so the push is forced. */
+export function inClusterPushCommand(spec: ClusterSpec, port: number | string): Command {
+  const { url, access } = inClusterRemote(spec, port)
+  return { file: 'git', args: ['-C', spec.repoRoot, 'push', '--quiet', '--force', url, `HEAD:refs/heads/${spec.repository.branch}`], env: { GIT_SSH_COMMAND: sshCommand(access), GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 120_000 }
+}
+
+/** What a person types to push without kindling (--no-push): a port-forward, then the push. */
+export function inClusterPushHowTo(spec: ClusterSpec): string[] {
+  const key = gitServerKeyFile(spec)
+  const { url } = inClusterRemote(spec, 2222)
+  return [
+    `kubectl -n ${IN_CLUSTER_GIT.namespace} port-forward svc/${IN_CLUSTER_GIT.name} 2222:22 &`,
+    `GIT_SSH_COMMAND='${sshCommand({ type: 'ssh', privateKeyFile: key, throughTunnel: true }).replaceAll("'", '')}' git -C ${spec.repoRoot} push --force ${url} HEAD:refs/heads/${spec.repository.branch}`,
+  ]
+}
+
+async function publicKey(spec: ClusterSpec): Promise<string | undefined> {
+  try {
+    return (await readFile(`${gitServerKeyFile(spec)}.pub`, 'utf8')).trim()
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+async function checkGitServer(ctx: StepContext): Promise<CheckResult> {
+  const key = await publicKey(ctx.spec)
+  if (!key) return { state: 'todo', detail: `no push key at ${gitServerKeyFile(ctx.spec)}: one will be generated` }
+  const kube = await ctx.kube()
+  const objects = renderGitServer(key)
+  await assertNotForeign(kube, objects.filter((object) => object.kind !== 'Namespace').map(refOf), ctx.spec.name)
+  const pending = (await kube.planApply(objects)).filter((entry) => entry.state !== 'up to date')
+  if (pending.length) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', ') }
+  return { state: 'done', detail: `${IN_CLUSTER_GIT.namespace}/${IN_CLUSTER_GIT.name} serves ${IN_CLUSTER_GIT.url}` }
+}
+
+async function planGitServer(ctx: StepContext): Promise<Action[]> {
+  const { spec } = ctx
+  const file = gitServerKeyFile(spec)
+  const key = await publicKey(spec)
+  const description = `Soft Serve (${DEFAULTS.gitServer.image}) in ${IN_CLUSTER_GIT.namespace}, serving ${IN_CLUSTER_GIT.url} to the engine`
+  if (key) return [{ type: 'apply', objects: renderGitServer(key), description }]
+  return [
+    { type: 'call', description: `create ${path.dirname(file)} (mode 700)`, run: async () => void (await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })) },
+    { type: 'run', command: sshKeygenCommand(file, `kindling-${spec.name}-git-server`), description: 'generate the ed25519 key that alone may push to the in-cluster Git server' },
+    {
+      type: 'call',
+      description,
+      run: async (inner) => {
+        const generated = await publicKey(inner.spec)
+        if (!generated) throw new BadInputError(`${file}.pub is missing`)
+        for (const result of await (await inner.kube()).applyAll(renderGitServer(generated), { signal: inner.signal })) inner.log(`${result.ref}: ${result.outcome}`)
+      },
+    },
+  ]
+}
+
+/**
+ * Step `git-server` (only when the spec names no remote): run Soft Serve in the cluster with a
+ * volume, the one repository the engine reads, and kindling's key as its only writer.
+ */
+export function gitServerStep(_spec: ClusterSpec, timeoutMs = 5 * 60_000): Step {
+  return {
+    name: 'git-server',
+    title: 'Run a Git server in the cluster (the spec names no remote)',
+    needs: ['cluster'],
+    check: checkGitServer,
+    plan: planGitServer,
+    verify: async (ctx) => {
+      addSummary(ctx, `Git: the engine reads ${IN_CLUSTER_GIT.url} (a Git server in the cluster); bootstrap pushes this checkout there with ${gitServerKeyFile(ctx.spec)}`)
+      addSummary(ctx, `  to move to your own remote: set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} and run bootstrap again`)
+    },
+    waits: (): Wait[] => [{ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: IN_CLUSTER_GIT.name, namespace: IN_CLUSTER_GIT.namespace }, condition: deploymentAvailable, timeoutMs }],
+  }
+}

@@ -1,0 +1,109 @@
+import net from 'node:net'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { stringify } from 'yaml'
+import { newFacts } from '../../../../bootstrap/engine/facts.js'
+import { runSteps } from '../../../../bootstrap/engine/run.js'
+import { openTunnel } from '../../../../bootstrap/kube/tunnel.js'
+import { renderGitServer } from '../../../../bootstrap/render/git-server.js'
+import { gitopsSteps } from '../../../../bootstrap/steps/gitops/index.js'
+import { inClusterPushCommand, inClusterPushHowTo } from '../../../../bootstrap/steps/gitops/git-server.js'
+import { requiredTools } from '../../../../bootstrap/steps/provider/preflight.js'
+import { summaryLines } from '../../../../bootstrap/steps/summary.js'
+import { DryRunRunner } from '../../../../bootstrap/tools/dry-run-runner.js'
+import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
+import { formatCommand } from '../../../../bootstrap/tools/runner.js'
+import { Redactor } from '../../../../bootstrap/tools/secrets.js'
+import { formatPlan } from '../../../../bootstrap/ui/format.js'
+import { clusterStub, removeTempDirs, specYaml, tempRepo } from './support.js'
+
+afterEach(() => vi.unstubAllEnvs())
+afterAll(removeTempDirs)
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKindlingTestKeyOnlyForGoldenFiles0000000 kindling-lab-git-server'
+
+function noRemote(engine: 'flux' | 'argocd' = 'flux') {
+  const repo = tempRepo('lab', specYaml('lab', `engine: ${engine}`, 'branch: main'))
+  vi.stubEnv('HOME', repo.home)
+  return repo
+}
+
+describe('the in-cluster Git server (a spec with no remote)', () => {
+  it('renders Soft Serve with a volume, kindling\'s key as its only writer, HTTP for the engine and SSH for pushes', async () => {
+    await expect(stringify(renderGitServer(KEY), { aliasDuplicateObjects: false, lineWidth: 0 })).toMatchFileSnapshot('__golden__/git-server.yaml')
+  })
+
+  it('runs the server before the engine, and pushes only once it is up', () => {
+    const { spec } = noRemote()
+    const steps = gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })
+    expect(steps[0]!.name).toBe('git-server')
+    expect(steps[0]!.needs).toEqual(['cluster'])
+    expect(steps.find((step) => step.name === 'push')!.needs).toContain('git-server')
+    expect(requiredTools(spec)).toEqual(expect.arrayContaining(['ssh', 'ssh-keygen', 'git']))
+    expect(requiredTools(spec, 'status')).toContain('ssh')
+  })
+
+  it('plans the key, the server, the engine pointed at it and a forced push of this checkout, in a dry run with no cluster', async () => {
+    const { spec } = noRemote()
+    const redactor = new Redactor()
+    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
+      spec,
+      runner: new DryRunRunner(new RecordingRunner(), redactor),
+      kube: async () => {
+        throw new Error('no cluster yet')
+      },
+      log: () => {},
+      signal: new AbortController().signal,
+      secrets: redactor,
+      flags: { dryRun: true, yes: true, recreate: false, purge: false, verbose: false },
+      facts: newFacts(),
+    })
+    const plan = formatPlan(report, (text) => text)
+    expect(plan).toMatch(/ssh-keygen -q -t ed25519 -N '' -C kindling-lab-git-server -f \S+\/\.config\/kindling\/ssh\/lab-git-server_ed25519/)
+    expect(plan).toContain('Soft Serve (charmcli/soft-serve:v0.12.2) in kindling-git, serving http://git-server.kindling-git.svc.cluster.local/gitops.git to the engine')
+    expect(plan).toContain('Deployment kindling-git/git-server')
+    expect(plan).toContain('sync http://git-server.kindling-git.svc.cluster.local/gitops.git main:clusters/lab')
+    expect(plan).toMatch(/push to the in-cluster Git server through a port-forward \(the server mirrors this checkout, so the push is forced\): git -C \S+ push --quiet --force 'ssh:\/\/git@127\.0\.0\.1:<port>\/gitops\.git' HEAD:refs\/heads\/main/)
+  })
+
+  it('pushes with kindling\'s key, records no host key anywhere, and tells a --no-push user the two commands', () => {
+    const { spec } = noRemote()
+    const command = inClusterPushCommand(spec, 40123)
+    expect(command.args).toContain('ssh://git@127.0.0.1:40123/gitops.git')
+    expect(String(command.env?.GIT_SSH_COMMAND)).toMatch(/-i '\S+lab-git-server_ed25519' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=\/dev\/null/)
+    const howTo = inClusterPushHowTo(spec)
+    expect(howTo[0]).toBe('kubectl -n kindling-git port-forward svc/git-server 2222:22 &')
+    expect(howTo[1]).toMatch(/^GIT_SSH_COMMAND='ssh -i \S+lab-git-server_ed25519 .*' git -C \S+ push --force ssh:\/\/git@127\.0\.0\.1:2222\/gitops\.git HEAD:refs\/heads\/main$/)
+    expect(formatCommand(command)).not.toContain('PRIVATE KEY')
+  })
+
+  it('says in the run summary which remote the engine follows and how to move it', async () => {
+    const { spec } = noRemote()
+    const step = gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })[0]!
+    const ctx = { spec, facts: newFacts() } as Parameters<NonNullable<typeof step.verify>>[0]
+    await step.verify!(ctx)
+    expect(summaryLines(ctx).join('\n')).toMatch(/the engine reads http:\/\/git-server\.kindling-git\.svc\.cluster\.local\/gitops\.git[\s\S]*set repository\.url in \S*cluster\.yaml and run bootstrap again/)
+  })
+})
+
+describe('a tunnel to a pod', () => {
+  it('joins each local connection to the target and stops listening when the run is stopped', async () => {
+    const seen: string[] = []
+    const stop = new AbortController()
+    const tunnel = await openTunnel({ namespace: 'ns', pod: 'p', port: 22 }, (target, socket) => {
+      seen.push(`${target.namespace}/${target.pod}:${target.port}`)
+      socket.end('hello from the pod\n')
+    }, stop.signal)
+    const reply = await new Promise<string>((resolve, reject) => {
+      const client = net.connect(tunnel.port, '127.0.0.1')
+      let data = ''
+      client.on('data', (chunk) => (data += chunk.toString()))
+      client.on('end', () => resolve(data))
+      client.on('error', reject)
+    })
+    expect(reply).toBe('hello from the pod\n')
+    expect(seen).toEqual(['ns/p:22'])
+    stop.abort()
+    await tunnel.close()
+    await expect(new Promise((resolve, reject) => net.connect(tunnel.port, '127.0.0.1').on('connect', resolve).on('error', reject))).rejects.toThrow(/ECONNREFUSED/)
+  })
+})
