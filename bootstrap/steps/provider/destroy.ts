@@ -5,6 +5,7 @@ import { formatRef, refOf, type ObjectRef } from '../../kube/refs.js'
 import { deleted } from '../../kube/conditions.js'
 import { ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
 import { FLUX_NAMESPACE, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
+import { IN_CLUSTER_GIT } from '../../render/git-server.js'
 import { KINDLING_CLUSTER_LABEL, registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec, EngineName } from '../../spec/load.js'
 import { existingVolumes, findContainers, inspectContainers, removeContainersCommand, removeVolumesCommand } from '../../tools/docker.js'
@@ -173,6 +174,9 @@ export async function findInstalled(kube: KubeClient): Promise<InstalledByKindli
     const namespace = ENGINE_NAMESPACES[entry.engine]
     if (!record?.namespaces.includes(namespace) && (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace }))) namespaces.push(namespace)
   }
+  // The in-cluster Git server (a spec with no remote): its repository only mirrors the checkout.
+  const gitServer = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: IN_CLUSTER_GIT.namespace })
+  if (gitServer && labelledByKindling(gitServer)) namespaces.push(IN_CLUSTER_GIT.namespace)
   return { objects, releases, namespaces, record: record !== undefined }
 }
 

@@ -10,6 +10,7 @@ import { uninstallActions } from '../../../bootstrap/steps/provider/destroy.js'
 import { ADOPTION_RECORD } from '../../../bootstrap/steps/provider/existing-cluster.js'
 import { providerDestroySteps, providerSteps } from '../../../bootstrap/steps/provider/index.js'
 import { encodeHelmRelease } from '../../../bootstrap/tools/helm.js'
+import { renderGitServer } from '../../../bootstrap/render/git-server.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import { specText, testContext, testSpec } from '../../unit/support/context.js'
 import { toolsPresent } from '../../unit/steps/provider/support.js'
@@ -52,6 +53,9 @@ async function installLikeKindling(): Promise<void> {
   await kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'flux-system', namespace: 'flux-system' }, stringData: { username: 'git' } })
 }
 
+/** The in-cluster Git server a spec with no remote gets: its namespace and Service. */
+const gitServer = (): KubeObject[] => renderGitServer('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDestroyTestKeyOnly0000000000000000000000 test').filter((object) => ['Namespace', 'Service'].includes(object.kind))
+
 describe('destroy on an existing cluster', () => {
   it('refuses without --yes in a non-interactive shell and changes nothing', async () => {
     const ctx = context()
@@ -70,6 +74,7 @@ describe('destroy on an existing cluster', () => {
     const adopt = await runSteps(providerSteps(spec, { healthTimeoutMs: 1, interactive: false }), context())
     expect(adopt.ok).toBe(true)
     await installLikeKindling()
+    await kube.applyAll(gitServer())
 
     const ctx = context({ yes: true })
     const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), ctx)
@@ -78,6 +83,7 @@ describe('destroy on an existing cluster', () => {
       `helm uninstall flux-operator --namespace flux-system --kubeconfig ${controlPlane().kubeconfigFile} --kube-context ${controlPlane().context} --wait --timeout 5m`,
     ])
     expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'flux-system' })).toBeUndefined()
+    expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kindling-git' })).toBeUndefined()
     expect(await kube.get(ADOPTION_RECORD)).toBeUndefined()
     expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'keep-me', namespace: userNamespace })).toBeDefined()
 
