@@ -5,6 +5,8 @@
 #   ${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}/flux/
 #     <FLUX_VERSION>/bin/source-controller
 #     <FLUX_VERSION>/bin/kustomize-controller
+#     <FLUX_VERSION>/bin/sops                 the sops CLI of the sops module kustomize-controller
+#                                             links (the tests encrypt files Flux decrypts)
 #     <FLUX_VERSION>/build-info
 #     .build.lock                             one build at a time
 #
@@ -65,19 +67,34 @@ for i in 0 1; do
     || die "go/flux-${names[i]}/go.mod requires ${modules[i]} ${got:-<nothing>}, versions.env says ${versions[i]}; run test/controlplane/go/sync.sh flux"
 done
 
+# sops, at the version kustomize-controller decrypts with (its go.mod), built in that module.
+sops_module=github.com/getsops/sops/v3
+sops_version="$(awk -v m="$sops_module" '$1 == m { print $2; exit }' "$here/go/flux-kustomize-controller/go.mod")"
+[[ -n "$sops_version" ]] || die "go/flux-kustomize-controller/go.mod does not require $sops_module"
+
 # --- is the cache already good? -------------------------------------------------
+linked_version() { # binary module
+  go version -m "$1" 2>&1 | awk -v m="$2" '($1 == "mod" || $1 == "dep") && $2 == m { print $3 }'
+}
 verify() { # dir
   local d="$1" i got
   for i in 0 1; do
     [[ -x "$d/bin/${names[i]}" ]] || { log "missing $d/bin/${names[i]}"; return 1; }
-    got="$(go version -m "$d/bin/${names[i]}" 2>&1 | awk -v m="${modules[i]}" '($1 == "mod" || $1 == "dep") && $2 == m { print $3 }')"
+    got="$(linked_version "$d/bin/${names[i]}" "${modules[i]}")"
     [[ "$got" == "${versions[i]}" ]] || { log "${names[i]} was built from ${modules[i]} '${got}', expected ${versions[i]}"; return 1; }
   done
+}
+verify_sops() { # dir
+  [[ -x "$1/bin/sops" && "$(linked_version "$1/bin/sops" "$sops_module")" == "$sops_version" ]]
+}
+build_sops() { # output file
+  log "go build $sops_module/cmd/sops@$sops_version"
+  (cd "$here/go/flux-kustomize-controller" && go build -trimpath -p "$jobs" -ldflags "-s -w" -o "$1" "$sops_module/cmd/sops")
 }
 
 command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build Flux's controllers)"
 
-if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+if (( ! force )) && [[ -d "$out" ]] && verify "$out" && verify_sops "$out"; then
   log "cached: $bin"
   echo "$bin" >&3
   exit 0
@@ -86,7 +103,7 @@ fi
 # --- build ------------------------------------------------------------------------
 mkdir -p "$cache_root"
 take_build_lock "$cache_root"
-if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+if (( ! force )) && [[ -d "$out" ]] && verify "$out" && verify_sops "$out"; then
   log "cached (built by another process): $bin"
   echo "$bin" >&3
   exit 0
@@ -94,6 +111,16 @@ fi
 
 use_go_caches "$kindling_cache/controlplane"
 export GOTOOLCHAIN=local
+
+# Controllers cached from before sops was added: build only sops beside them.
+if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+  build_sops "$bin/.sops.tmp"
+  mv "$bin/.sops.tmp" "$bin/sops"
+  verify_sops "$out" || die "the freshly built sops does not carry $sops_module $sops_version"
+  log "built: $bin/sops"
+  echo "$bin" >&3
+  exit 0
+fi
 
 tmp="$(mktemp -d "$cache_root/.tmp-$FLUX_VERSION.XXXXXX")"
 cleanup() { rm -rf "$tmp"; }
@@ -111,12 +138,16 @@ for i in 0 1; do
   log "  done in $((SECONDS - t))s"
 done
 
+build_sops "$tmp/bin/sops"
+
 verify "$tmp" || die "the freshly built controllers do not carry the expected module versions"
+verify_sops "$tmp" || die "the freshly built sops does not carry $sops_module $sops_version"
 
 {
   echo "flux=$FLUX_VERSION"
   echo "source-controller=$FLUX_SOURCE_CONTROLLER_VERSION"
   echo "kustomize-controller=$FLUX_KUSTOMIZE_CONTROLLER_VERSION"
+  echo "sops=$sops_version"
   echo "go=$(go env GOVERSION)"
   echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "build_seconds=$((SECONDS - start))"

@@ -12,7 +12,7 @@ import { clusterStub } from '../../unit/steps/gitops/support.js'
 import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engines/flux-health.js'
 import { KubeClient, type ObjectRef } from '../../../bootstrap/kube/client.js'
 import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
-import { DEMO_NS, demoFiles, LOOP_NAME as NAME, startFluxLoop, type FluxLoop } from '../harness/flux-loop.js'
+import { DEMO_NS, DEMO_SECRET, demoFiles, LOOP_NAME as NAME, startFluxLoop, type FluxLoop } from '../harness/flux-loop.js'
 import type { Command, RunOptions, RunResult, Runner } from '../../../bootstrap/tools/runner.js'
 import { formatTimings } from '../../../bootstrap/ui/format.js'
 import { toJsonReport } from '../../../bootstrap/ui/json-report.js'
@@ -291,9 +291,14 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       settings: (await client.get(settingsRef))?.data,
       web: (await client.get(webRef))?.spec,
       sops: (await client.get({ apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' }))?.data,
+      decrypted: Buffer.from(String(((await client.get(DEMO_SECRET.ref))?.data as Record<string, string> | undefined)?.password ?? ''), 'base64').toString(),
     })
     const before = await demo(kube)
-    expect(before).toMatchObject({ settings: { greeting: 'hello' } })
+    expect(before).toMatchObject({ settings: { greeting: 'hello' }, decrypted: DEMO_SECRET.password })
+    // Git holds only ciphertext.
+    const committed = loop.checkout.git('show', `HEAD:clusters/${NAME}/demo/secret.sops.yaml`)
+    expect(committed).toMatch(/password: ENC\[AES256_GCM,data:/)
+    expect(committed).not.toContain(DEMO_SECRET.password)
     // New hardware: a control plane with empty storage (its own etcd), nothing of the old one.
     const fresh = await startControlPlane({ log: (line) => console.log(`[rebuild] ${line}`) })
     try {

@@ -21,7 +21,7 @@ import { clusterStub, removeTempDirs, tempRepo } from '../../unit/steps/gitops/s
 import { specText } from '../../unit/support/context.js'
 import { generateAgeIdentity } from './age-identity.js'
 import { upstreamCrds } from './crossplane.js'
-import { startFlux, type RunningFlux } from './flux.js'
+import { sopsEncrypt, startFlux, type RunningFlux } from './flux.js'
 import { recordHelmRelease } from '../gitops/fakes.js'
 import { startFluxOperatorStandIn } from './flux-operator-stand-in.js'
 import { GitCheckout } from './git-checkout.js'
@@ -62,10 +62,17 @@ export function demoFiles(greeting: string, extra = false): Record<string, strin
     ...(extra ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: DEMO_NS }, data: { added: 'by the bad change' } }] : []),
   ]
   return {
-    [`clusters/${LOOP_NAME}/demo/kustomization.yaml`]: stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['objects.yaml'] }),
+    // secret.sops.yaml is written once, encrypted, when the loop starts (DEMO_SECRET).
+    [`clusters/${LOOP_NAME}/demo/kustomization.yaml`]: stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['objects.yaml', 'secret.sops.yaml'] }),
     [`clusters/${LOOP_NAME}/demo/objects.yaml`]: objects.map((object) => stringify(object)).join('---\n'),
   }
 }
+
+/**
+ * A Secret committed SOPS-encrypted for the loop's age key: only kustomize-controller, with the key
+ * kindling loaded, can turn it back into `password`.
+ */
+export const DEMO_SECRET = { ref: { apiVersion: 'v1', kind: 'Secret', name: 'db', namespace: DEMO_NS }, password: 'sops-decrypted-sentinel-7c1e' } as const
 
 /** A control plane the loop can run against. */
 export interface LoopTarget {
@@ -224,6 +231,8 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
       for (const [relative, content] of Object.entries(files)) checkout.write(relative, content)
     }
     writeAll(demoFiles('hello'))
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: DEMO_SECRET.ref.name, namespace: DEMO_NS }, stringData: { password: DEMO_SECRET.password } }
+    checkout.write(`clusters/${LOOP_NAME}/demo/secret.sops.yaml`, sopsEncrypt(stringify(secret), age.recipient))
     await checkout.commitAndPush('kindling files and a demo app')
 
     /** Test stand-in for the `engine` step: the harness installed the CRDs and started the controllers. */

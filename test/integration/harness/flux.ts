@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -32,6 +32,22 @@ export function pinnedVersion(key: string): string {
 export function buildFlux(env: NodeJS.ProcessEnv = process.env): string {
   const out = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', env: { KINDLING_CACHE, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   return out.trim().split('\n').at(-1)!
+}
+
+/**
+ * Encrypt a YAML document for an age recipient with the sops CLI flux.sh builds (the sops module
+ * kustomize-controller decrypts with), as a user does before committing a Secret.
+ */
+export function sopsEncrypt(yaml: string, recipient: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-sops-'))
+  try {
+    const file = path.join(dir, 'secret.yaml')
+    writeFileSync(file, yaml)
+    // Run outside the checkout: the file is encrypted for the recipient given, not by a .sops.yaml found on the way.
+    return execFileSync(path.join(buildFlux(), 'sops'), ['--encrypt', '--age', recipient, '--encrypted-regex', '^(data|stringData)$', file], { cwd: dir, encoding: 'utf8', env: { ...process.env, SOPS_DISABLE_VERSION_CHECK: 'true' } })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /**
