@@ -115,6 +115,31 @@ interface Attachment {
   detach(): Promise<void>
 }
 
+/** Flux's upstream CRDs at the pinned versions, Established; returns what removes those it added. */
+export async function installFluxCrds(kube: KubeClient): Promise<() => Promise<void>> {
+  const addedCrds: string[] = []
+  const crds = FLUX_CRD_SETS.flatMap((set) => upstreamCrds(set))
+  for (const crd of crds) {
+    const live = await kube.get(crdRef(crd.metadata.name))
+    // One left by an earlier test file may still be going away.
+    if (live?.metadata.deletionTimestamp) await kube.waitFor(crdRef(crd.metadata.name), deleted, { timeoutMs: 60_000 })
+    else if (live) continue
+    addedCrds.push(crd.metadata.name)
+  }
+  const remove = async (): Promise<void> => {
+    await Promise.all(addedCrds.map((name) => kube.delete(crdRef(name))))
+    await Promise.all(addedCrds.map((name) => kube.waitFor(crdRef(name), deleted, { timeoutMs: 60_000 })))
+  }
+  try {
+    await kube.applyAll(crds.filter((crd) => addedCrds.includes(crd.metadata.name)))
+    await Promise.all(crds.map((crd) => kube.waitFor(crdRef(crd.metadata.name), conditionTrue('Established'), { timeoutMs: 60_000 })))
+  } catch (error) {
+    await remove().catch(() => {})
+    throw error
+  }
+  return remove
+}
+
 /**
  * Put on one control plane what `helm install` of the flux-operator chart and the operator would:
  * the namespace and Flux's CRDs, source-controller and kustomize-controller as local processes, the
@@ -127,21 +152,7 @@ async function attach(target: LoopTarget, git: GitServer, spec: ClusterSpec, log
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   }
   try {
-    const addedCrds: string[] = []
-    const crds = FLUX_CRD_SETS.flatMap((set) => upstreamCrds(set))
-    for (const crd of crds) {
-      const live = await kube.get(crdRef(crd.metadata.name))
-      // One left by an earlier test file may still be going away.
-      if (live?.metadata.deletionTimestamp) await kube.waitFor(crdRef(crd.metadata.name), deleted, { timeoutMs: 60_000 })
-      else if (live) continue
-      addedCrds.push(crd.metadata.name)
-    }
-    cleanups.push(async () => {
-      await Promise.all(addedCrds.map((name) => kube.delete(crdRef(name))))
-      await Promise.all(addedCrds.map((name) => kube.waitFor(crdRef(name), deleted, { timeoutMs: 60_000 })))
-    })
-    await kube.applyAll(crds.filter((crd) => addedCrds.includes(crd.metadata.name)))
-    await Promise.all(crds.map((crd) => kube.waitFor(crdRef(crd.metadata.name), conditionTrue('Established'), { timeoutMs: 60_000 })))
+    cleanups.push(await installFluxCrds(kube))
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } })
 
     const flux = await startFlux({
