@@ -98,6 +98,22 @@ export interface ComponentDescription {
   driftIgnored?: { group: string; kind: string; jqPathExpressions: string[] }[]
   /** Lines for the end-of-run summary: what runs where, how to use it. */
   summary?: string[]
+  /** What `status` asks the running component (through the API server's service proxy) once it is ready. */
+  probes?: ServiceProbe[]
+}
+
+/**
+ * A question `status` asks a running service over HTTP, through the API server's service proxy:
+ * a plain read (no port-forward, no write), answered as JSON.
+ */
+export interface ServiceProbe {
+  /** "Prometheus targets". */
+  title: string
+  service: { namespace: string; name: string; port: number }
+  path: string
+  query?: Record<string, string>
+  /** The answer as one line for the status view, and what in it is unhealthy. */
+  judge(body: unknown): { line: string; problems: string[] }
 }
 
 /** One component kindling can install through the engine: one module each, listed in registry.ts. */

@@ -6,6 +6,7 @@ import { mergeStateMetrics, stateMetricsValues, type StateMetrics } from '../ren
 import type { ClusterSpec } from '../spec/load.js'
 import { kubectlFor } from '../steps/connect.js'
 import type { Component, GeneratedSecret, HealthCheck, ReadinessRule } from './component.js'
+import { monitoringProbes } from './monitoring-probes.js'
 
 /**
  * The Helm release name. The chart names its objects `<release>` when the release name contains
@@ -156,6 +157,7 @@ export const monitoring: Component = {
       source: { type: 'chart', repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version, releaseName: RELEASE, values: values(spec) },
       health: health(spec),
       readiness: [PROMETHEUS_READINESS],
+      probes: monitoringProbes(MONITORING_NAMESPACE, PROMETHEUS, spec.components.monitoring.grafana.enabled ? GRAFANA : undefined),
       ...(spec.components.monitoring.grafana.enabled ? { secrets: [grafanaSecret(spec)] } : {}),
       // The operator's admission webhook gets its CA from a job after install.
       driftIgnored: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].map((kind) => ({ group: 'admissionregistration.k8s.io', kind, jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] })),

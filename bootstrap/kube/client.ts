@@ -91,6 +91,15 @@ export class KubeClient {
     return String(info.gitVersion)
   }
 
+  /**
+   * GET a path of a Service through the API server's proxy (`services/<name>:<port>/proxy`): a read,
+   * so it needs no port-forward and writes nothing. The answer is parsed as JSON.
+   */
+  async serviceGet(service: { namespace: string; name: string; port: number }, path: string, query?: Record<string, string>): Promise<unknown> {
+    const uri = `/api/v1/namespaces/${service.namespace}/services/${service.name}:${service.port}/proxy${path}`
+    return this.call(`GET ${path} of Service ${service.namespace}/${service.name}`, () => this.#objects.request('GET', uri, 'read', { query }))
+  }
+
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
     try {
       return await this.#objects.request('GET', { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }, 'read')

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { enabledComponents } from '../../components/registry.js'
 import type { ComponentDescription } from '../../components/component.js'
@@ -42,11 +43,16 @@ async function notReadyNow(kube: KubeClient, wait: Wait): Promise<string | undef
   return result.done ? undefined : `${formatRef(wait.ref)}: ${result.message ?? `not ${wait.condition.description}`}`
 }
 
-/** One enabled component as it is now: ready, or the objects that are not (same checks as the gate). */
+/**
+ * One enabled component as it is now: ready, or the objects that are not (same checks as the
+ * gate); once ready, what its probes found (Prometheus targets up and down, Grafana's health).
+ */
 export interface ComponentState {
   name: string
   ready: boolean
   problems: string[]
+  /** "Prometheus targets: 23 up, 1 down", one per probe that ran. */
+  checks: string[]
 }
 
 export async function componentStates(kube: KubeClient, spec: ClusterSpec, sha: string): Promise<ComponentState[]> {
@@ -57,7 +63,18 @@ export async function componentStates(kube: KubeClient, spec: ClusterSpec, sha: 
       const problem = await notReadyNow(kube, wait)
       if (problem) problems.push(problem)
     }
-    states.push({ name: component.name, ready: problems.length === 0, problems })
+    const checks: string[] = []
+    // Probes ask the running service; a component whose objects are not ready has nothing to ask yet.
+    for (const probe of problems.length ? [] : (component.probes ?? [])) {
+      try {
+        const answer = probe.judge(await kube.serviceGet(probe.service, probe.path, probe.query))
+        checks.push(`${probe.title}: ${answer.line}`)
+        problems.push(...answer.problems)
+      } catch (error) {
+        problems.push(`${probe.title}: cannot ask Service ${probe.service.namespace}/${probe.service.name}: ${errorMessage(error)}`)
+      }
+    }
+    states.push({ name: component.name, ready: problems.length === 0, problems, checks })
   }
   return states
 }

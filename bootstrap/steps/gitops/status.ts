@@ -67,7 +67,8 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
 /** The engine part of the status view, one line each. */
 export function statusLines(status: GitopsStatus): string[] {
   const lines = [`engine: ${status.summary}`]
-  if (status.components.length) lines.push(`  components: ${status.components.map((component) => `${component.name} ${component.ready ? '✔' : `✖ (${component.problems.length} not ready)`}`).join(', ')}`)
+  if (status.components.length) lines.push(`  components: ${status.components.map((component) => `${component.name} ${component.ready ? '✔' : `✖ (${component.problems.length} problem${component.problems.length === 1 ? '' : 's'})`}`).join(', ')}`)
+  lines.push(...status.components.flatMap((component) => component.checks.map((check) => `  ${check}`)))
   lines.push(...(status.drift.length ? status.drift.map((line) => `  ${line}`) : status.applied ? ['  no drift: every object the engine applied is as Git says'] : []))
   return lines
 }

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import https from 'node:https'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { stringify } from 'yaml'
 import { KubeClient, type KubeObject } from '../../../bootstrap/kube/client.js'
@@ -198,7 +199,9 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         `--config=${bin.kwokStages}`,
         '--cidr=10.244.0.0/16',
-        '--node-ip=10.0.1.1',
+        // A host-network Pod gets the node's IP: with this machine's own address, the API server's
+        // service proxy can reach a stand-in server a test runs here (loopback is refused as an endpoint).
+        `--node-ip=${hostAddress() ?? '10.0.1.1'}`,
         '--node-lease-duration-seconds=40',
         `--server-address=127.0.0.1:${kwokPort}`,
       ]),
@@ -214,6 +217,13 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
     await stop()
     throw error
   }
+}
+
+/** This machine's first non-loopback IPv4 address, if it has one. */
+export function hostAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address
 }
 
 /** A Node object kwok will manage (mark Ready, run its Pods). */
