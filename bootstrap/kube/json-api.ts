@@ -38,7 +38,8 @@ export class RequestTimeoutError extends Error {
 
 /**
  * Every request the library sends, bounded: the run's signal and a per-request deadline cancel it,
- * a refused or reset connection is retried with backoff (1 s, 2 s, 4 s, up to 8 s) until
+ * a refused or reset connection, or a 503 from an API server shutting down or starting, is retried
+ * with backoff (1 s, 2 s, 4 s, up to 8 s) until
  * `retryForMs`, and requests share keep-alive connections (the library makes a new https.Agent,
  * so a new TLS handshake, for every request).
  */
@@ -58,7 +59,13 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
       const deadline = AbortSignal.timeout(timeoutMs)
       request.setSignal(this.bounds.signal ? AbortSignal.any([this.bounds.signal, deadline]) : deadline)
       try {
-        return await this.#inner.send(request).toPromise()
+        const response = await this.#inner.send(request).toPromise()
+        // 503 from the API server itself (not a Service behind its proxy): it is shutting down or
+        // starting, as in a restart; come back like after a refused connection.
+        const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
+        if (response.httpStatusCode !== 503 || request.getUrl().includes('/proxy') || Date.now() + backoff > giveUpAt) return response
+        await response.body.text().catch(() => '')
+        await sleep(backoff, undefined, { signal: this.bounds.signal })
       } catch (error) {
         // A fresh error, never the signal's reason: the library rewrites the message of what it catches.
         if (this.bounds.signal?.aborted) throw new Error('request cancelled: the run was stopped', { cause: error })

@@ -12,10 +12,11 @@ import { postgres } from '../../../bootstrap/components/postgres.js'
 import { goldenSpec } from '../steps/gitops/support.js'
 import { ALL_CLOUDS, crossplaneSpec } from './support.js'
 
-/** A description as YAML; a health check's condition is shown by what it waits for. */
+/** A description as YAML; a health check's condition is shown by what it waits for, a probe by what it asks. */
 function describeAsYaml(description: ComponentDescription): string {
   const health = description.health.map(({ ref, condition }) => ({ ref, condition: condition.description }))
-  return stringify({ ...description, health }, { lineWidth: 0 })
+  const probes = description.probes?.map(({ judge: _judge, ...asked }) => asked)
+  return stringify({ ...description, health, ...(probes ? { probes } : {}) }, { lineWidth: 0 })
 }
 
 /**
