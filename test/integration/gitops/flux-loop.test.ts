@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { exitCodeOf, ExitCode, InterruptedError, type KindlingError } from '../../../bootstrap/engine/errors.js'
@@ -25,6 +27,7 @@ import { controlPlane, kindlingWritesDuring, testKube } from '../support.js'
 // harness/flux-loop.ts for what is stood in for, and why).
 
 const kube = testKube()
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 let loop: FluxLoop
 
 const settingsRef: ObjectRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'settings', namespace: DEMO_NS }
@@ -284,6 +287,54 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     }
     console.log(`[flux] interrupted at ${stops.length} points (each step boundary and the health-gate wait); every re-run converged to the same objects`)
   }, 300_000)
+
+  it('killed outright (SIGKILL) at every step boundary and during the health-gate wait, the same bootstrap run again finishes', async () => {
+    const secretRefs: ObjectRef[] = [
+      { apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' },
+      { apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' },
+    ]
+    const inventory = async (): Promise<string[]> => {
+      const found = await Promise.all([kube.list('v1', 'Secret', { namespace: 'flux-system' }), kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: 'flux-system' }), kube.list('source.toolkit.fluxcd.io/v1', 'GitRepository', { namespace: 'flux-system' })])
+      return found.flat().map((object) => `${object.kind}/${object.metadata.name}`).sort()
+    }
+    const converged = await inventory()
+    const head = loop.checkout.head()
+    const names = loop.steps().map((step) => step.name)
+    const stops = [...names.slice(1).map((name) => ({ step: name, phase: undefined as string | undefined })), { step: 'health-gate', phase: 'verify' }]
+    const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx')
+    const child = path.join(ROOT, 'test', 'integration', 'harness', 'killable-bootstrap.ts')
+    for (const stop of stops) {
+      for (const ref of secretRefs) await kube.delete(ref)
+      await kube.apply({ apiVersion: fluxKustomizationRef.apiVersion, kind: fluxKustomizationRef.kind, metadata: { name: fluxKustomizationRef.name, namespace: fluxKustomizationRef.namespace }, spec: { interval: '7m' } }, { fieldManager: 'kubectl-edit' })
+      const run = spawn(tsx, [child, JSON.stringify({ repoRoot: loop.spec.repoRoot, cluster: NAME, kubeconfigFile: controlPlane().kubeconfigFile, context: controlPlane().context, ...stop })], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+      const exited = new Promise<NodeJS.Signals | number | null>((resolve) => run.on('exit', (code, signal) => resolve(signal ?? code)))
+      let output = ''
+      const reached = await new Promise<boolean>((resolve) => {
+        const guard = setTimeout(() => resolve(false), 90_000)
+        run.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString()
+          if (!output.includes('STOPPED-AT')) return
+          clearTimeout(guard)
+          resolve(true)
+        })
+        run.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+        void exited.then(() => {
+          clearTimeout(guard)
+          resolve(false)
+        })
+      })
+      run.kill('SIGKILL')
+      expect(await exited, output).toBe('SIGKILL')
+      expect(reached, `${stop.step} ${stop.phase ?? ''}: ${output}`).toBe(true)
+      const again = await runSteps(loop.steps(), loop.context())
+      expect(again.steps.find((step) => step.error)?.error, `re-run after SIGKILL at ${stop.step} ${stop.phase ?? ''}`).toBeUndefined()
+      expect(await inventory()).toEqual(converged)
+      const root = await kube.get(fluxKustomizationRef)
+      expect((root?.status as { lastAppliedRevision?: string }).lastAppliedRevision).toBe(`main@sha1:${head}`)
+      expect((root?.spec as { interval?: string }).interval).not.toBe('7m')
+    }
+    console.log(`[flux] killed with SIGKILL at ${stops.length} points (each step boundary and the health-gate wait); every re-run converged to the same objects`)
+  }, 600_000)
 
   it('rebuild: on a new, empty control plane the same bootstrap with the same repository and age key brings back the same objects', async () => {
     const head = loop.checkout.head()

@@ -74,6 +74,22 @@ export function demoFiles(greeting: string, extra = false): Record<string, strin
  */
 export const DEMO_SECRET = { ref: { apiVersion: 'v1', kind: 'Secret', name: 'db', namespace: DEMO_NS }, password: 'sops-decrypted-sentinel-7c1e' } as const
 
+/**
+ * kindling's bootstrap steps against the loop: every GitOps step as it ships, with a stand-in for
+ * `engine` only (the harness installed the CRDs and started the controllers; helm cannot pull the
+ * chart here) and for the provider's `cluster`.
+ */
+export function loopSteps(spec: ClusterSpec, engineDetail = 'controllers started by the test harness'): Step[] {
+  const engineStandIn: Step = {
+    name: 'engine',
+    title: 'Flux (test stand-in: upstream CRDs and controllers started by the test harness)',
+    needs: ['cluster'],
+    check: async () => ({ state: 'done', detail: engineDetail }),
+    plan: () => [],
+  }
+  return [clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 90_000, interactive: false }).map((step) => (step.name === 'engine' ? engineStandIn : step))]
+}
+
 /** A control plane the loop can run against. */
 export interface LoopTarget {
   kube: KubeClient
@@ -246,15 +262,7 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
     checkout.write(`clusters/${LOOP_NAME}/demo/secret.sops.yaml`, sopsEncrypt(stringify(secret), age.recipient))
     await checkout.commitAndPush('kindling files and a demo app')
 
-    /** Test stand-in for the `engine` step: the harness installed the CRDs and started the controllers. */
-    const engineStandIn: Step = {
-      name: 'engine',
-      title: 'Flux (test stand-in: upstream CRDs and controllers started by the test harness)',
-      needs: ['cluster'],
-      check: async () => ({ state: 'done', detail: `source-controller ${attached!.flux.versions['source-controller']}, kustomize-controller ${attached!.flux.versions['kustomize-controller']} as local processes` }),
-      plan: () => [],
-    }
-    const steps = (): Step[] => [clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 90_000, interactive: false }).map((step) => (step.name === 'engine' ? engineStandIn : step))]
+    const steps = (): Step[] => loopSteps(spec, `source-controller ${attached!.flux.versions['source-controller']}, kustomize-controller ${attached!.flux.versions['kustomize-controller']} as local processes`)
     const context = (logs: string[] = []): StepContext => {
       const secrets = new Redactor()
       return {
