@@ -249,63 +249,58 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     loop.checkout.remove(`clusters/${NAME}/notes.md`)
   })
 
+  /** What an interrupted run must leave converged: kindling's Secrets and root sync objects, nothing duplicated. */
+  async function syncInventory(): Promise<string[]> {
+    const found = await Promise.all([kube.list('v1', 'Secret', { namespace: 'flux-system' }), kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: 'flux-system' }), kube.list('source.toolkit.fluxcd.io/v1', 'GitRepository', { namespace: 'flux-system' })])
+    return found.flat().map((object) => `${object.kind}/${object.metadata.name}`).sort()
+  }
+
+  /** Give the steps work to do: the Secrets kindling made are gone, the root sync was edited by hand. */
+  async function disturb(): Promise<void> {
+    for (const name of ['flux-system', 'sops-age']) await kube.delete({ apiVersion: 'v1', kind: 'Secret', name, namespace: 'flux-system' })
+    await kube.apply({ apiVersion: fluxKustomizationRef.apiVersion, kind: fluxKustomizationRef.kind, metadata: { name: fluxKustomizationRef.name, namespace: fluxKustomizationRef.namespace }, spec: { interval: '7m' } }, { fieldManager: 'kubectl-edit' })
+  }
+
+  /** The same bootstrap, run again after the stop, finishes with the same objects at the same commit. */
+  async function expectRerunConverges(converged: string[], head: string, where: string): Promise<void> {
+    const again = await runSteps(loop.steps(), loop.context())
+    expect(again.steps.find((step) => step.error)?.error, `re-run after stopping at ${where}`).toBeUndefined()
+    expect(await syncInventory()).toEqual(converged)
+    const root = await kube.get(fluxKustomizationRef)
+    expect((root?.status as { lastAppliedRevision?: string }).lastAppliedRevision).toBe(`main@sha1:${head}`)
+    expect((root?.spec as { interval?: string }).interval).not.toBe('7m')
+  }
+
+  /** Every boundary where a step is about to start, then the middle of the health gate's wait. */
+  const stopPoints = (): { step: string; phase?: 'verify' }[] => [...loop.steps().slice(1).map((step) => ({ step: step.name })), { step: 'health-gate', phase: 'verify' }]
+
   it('interrupted at every step boundary and during the health-gate wait, the same bootstrap run again finishes: same end state, nothing duplicated', async () => {
-    const secretRefs: ObjectRef[] = [
-      { apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' },
-      { apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' },
-    ]
-    const inventory = async (): Promise<string[]> => {
-      const secrets = await kube.list('v1', 'Secret', { namespace: 'flux-system' })
-      const syncs = await kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: 'flux-system' })
-      const sources = await kube.list('source.toolkit.fluxcd.io/v1', 'GitRepository', { namespace: 'flux-system' })
-      return [...secrets, ...syncs, ...sources].map((object) => `${object.kind}/${object.metadata.name}`).sort()
-    }
-    const converged = await inventory()
+    const converged = await syncInventory()
     const head = loop.checkout.head()
-    const names = loop.steps().map((step) => step.name)
-    // Every boundary where a step is about to start, then the middle of the health gate's wait.
-    const stops = [...names.slice(1).map((name) => ({ name, phase: undefined })), { name: 'health-gate', phase: 'verify' as const }]
+    const stops = stopPoints()
     for (const stop of stops) {
-      // Give the steps work to do: the Secrets kindling made are gone, the root sync was edited by hand.
-      for (const ref of secretRefs) await kube.delete(ref)
-      await kube.apply({ apiVersion: fluxKustomizationRef.apiVersion, kind: fluxKustomizationRef.kind, metadata: { name: fluxKustomizationRef.name, namespace: fluxKustomizationRef.namespace }, spec: { interval: '7m' } }, { fieldManager: 'kubectl-edit' })
+      await disturb()
       const controller = new AbortController()
       const interrupt = (): void => controller.abort(new InterruptedError('interrupted', 'SIGINT'))
       const observer = {
-        stepStarted: (step: { name: string }) => stop.phase === undefined && step.name === stop.name && interrupt(),
-        phaseStarted: (step: { name: string }, phase: string) => stop.phase !== undefined && step.name === stop.name && phase === stop.phase && interrupt(),
+        stepStarted: (step: { name: string }) => stop.phase === undefined && step.name === stop.step && interrupt(),
+        phaseStarted: (step: { name: string }, phase: string) => stop.phase !== undefined && step.name === stop.step && phase === stop.phase && interrupt(),
       }
-      const ctx = loop.context()
-      const stopped = await runSteps(loop.steps(), { ...ctx, signal: controller.signal }, observer)
-      expect(stopped.interrupted, `${stop.name} ${stop.phase ?? ''}`).toBe(true)
-      const again = await runSteps(loop.steps(), loop.context())
-      expect(again.steps.find((step) => step.error)?.error, `re-run after stopping at ${stop.name} ${stop.phase ?? ''}`).toBeUndefined()
-      expect(await inventory()).toEqual(converged)
-      const root = await kube.get(fluxKustomizationRef)
-      expect((root?.status as { lastAppliedRevision?: string }).lastAppliedRevision).toBe(`main@sha1:${head}`)
-      expect((root?.spec as { interval?: string }).interval).not.toBe('7m')
+      const stopped = await runSteps(loop.steps(), { ...loop.context(), signal: controller.signal }, observer)
+      expect(stopped.interrupted, `${stop.step} ${stop.phase ?? ''}`).toBe(true)
+      await expectRerunConverges(converged, head, `${stop.step} ${stop.phase ?? ''}`)
     }
     console.log(`[flux] interrupted at ${stops.length} points (each step boundary and the health-gate wait); every re-run converged to the same objects`)
   }, 300_000)
 
   it('killed outright (SIGKILL) at every step boundary and during the health-gate wait, the same bootstrap run again finishes', async () => {
-    const secretRefs: ObjectRef[] = [
-      { apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' },
-      { apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' },
-    ]
-    const inventory = async (): Promise<string[]> => {
-      const found = await Promise.all([kube.list('v1', 'Secret', { namespace: 'flux-system' }), kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: 'flux-system' }), kube.list('source.toolkit.fluxcd.io/v1', 'GitRepository', { namespace: 'flux-system' })])
-      return found.flat().map((object) => `${object.kind}/${object.metadata.name}`).sort()
-    }
-    const converged = await inventory()
+    const converged = await syncInventory()
     const head = loop.checkout.head()
-    const names = loop.steps().map((step) => step.name)
-    const stops = [...names.slice(1).map((name) => ({ step: name, phase: undefined as string | undefined })), { step: 'health-gate', phase: 'verify' }]
+    const stops = stopPoints()
     const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx')
     const child = path.join(ROOT, 'test', 'integration', 'harness', 'killable-bootstrap.ts')
     for (const stop of stops) {
-      for (const ref of secretRefs) await kube.delete(ref)
-      await kube.apply({ apiVersion: fluxKustomizationRef.apiVersion, kind: fluxKustomizationRef.kind, metadata: { name: fluxKustomizationRef.name, namespace: fluxKustomizationRef.namespace }, spec: { interval: '7m' } }, { fieldManager: 'kubectl-edit' })
+      await disturb()
       const run = spawn(tsx, [child, JSON.stringify({ repoRoot: loop.spec.repoRoot, cluster: NAME, kubeconfigFile: controlPlane().kubeconfigFile, context: controlPlane().context, ...stop })], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
       const exited = new Promise<NodeJS.Signals | number | null>((resolve) => run.on('exit', (code, signal) => resolve(signal ?? code)))
       let output = ''
@@ -326,12 +321,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       run.kill('SIGKILL')
       expect(await exited, output).toBe('SIGKILL')
       expect(reached, `${stop.step} ${stop.phase ?? ''}: ${output}`).toBe(true)
-      const again = await runSteps(loop.steps(), loop.context())
-      expect(again.steps.find((step) => step.error)?.error, `re-run after SIGKILL at ${stop.step} ${stop.phase ?? ''}`).toBeUndefined()
-      expect(await inventory()).toEqual(converged)
-      const root = await kube.get(fluxKustomizationRef)
-      expect((root?.status as { lastAppliedRevision?: string }).lastAppliedRevision).toBe(`main@sha1:${head}`)
-      expect((root?.spec as { interval?: string }).interval).not.toBe('7m')
+      await expectRerunConverges(converged, head, `SIGKILL at ${stop.step} ${stop.phase ?? ''}`)
     }
     console.log(`[flux] killed with SIGKILL at ${stops.length} points (each step boundary and the health-gate wait); every re-run converged to the same objects`)
   }, 600_000)
