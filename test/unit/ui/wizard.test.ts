@@ -141,6 +141,31 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(bootstrapped).toEqual(['edge'])
   })
 
+  it('an empty repository answer means no remote yet: no access question, a spec for the in-cluster Git server', async () => {
+    const root = repo()
+    const driver = terminalDriver({
+      'Cluster name': 'lab',
+      'Where does': { pick: 'kind' },
+      'Worker nodes': '0',
+      'Host port for HTTP into': '8080',
+      'Host port for HTTPS': '8443',
+      'GitOps engine': { pick: 'argocd' },
+      'Git repository': '',
+      Branch: 'main',
+      'Install Crossplane': false,
+      'Install Prometheus': true,
+      'Deploy the example app': true,
+      'Encrypt secrets': true,
+      'Bootstrap lab now': false,
+    })
+    const t = io(root, driver, '/home/me/src/kindling')
+    expect(await runWizard([], t.value), t.err.join('')).toBe(0)
+    expect(driver.asked.some((question) => question.startsWith('Repository access'))).toBe(false)
+    const spec = await loadClusterSpec(root, 'lab')
+    expect(spec.repository).toMatchObject({ inCluster: true, auth: { type: 'none' } })
+    expect(spec.gitops.engine).toBe('argocd')
+  })
+
   it('defaults the repository to origin only when it is a network URL, and says whose it should be', async () => {
     const root = repo()
     const driver = terminalDriver({ 'Cluster name': 'lab' })
