@@ -31,8 +31,11 @@ export function kubePortForward(kube: KubeClient): PodConnector {
     forward
       .then((pf) => pf.portForward(target.namespace, target.pod, [target.port], socket, null, socket))
       .then((ws) => {
-        // The pod's side closed: end ours, so the client sees the connection end instead of waiting.
-        if (typeof ws !== 'function') ws.on('close', () => socket.end())
+        if (typeof ws === 'function') return
+        // The pod's side closed: end ours, so the client sees the connection end instead of waiting;
+        // ours closed (the client is done, or the tunnel was closed by a stop): close the stream too.
+        ws.on('close', () => socket.end())
+        socket.on('close', () => ws.close())
       })
       .catch((error: unknown) => socket.destroy(error instanceof Error ? error : new Error(String(error))))
   }
