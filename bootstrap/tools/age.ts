@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
+import { readFileIfExists } from './files.js'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import type { Command } from './runner.js'
@@ -30,14 +31,8 @@ export function assertOutsideRepo(file: string, repoRoot: string): void {
 
 /** Read an identity file written by age-keygen; undefined when there is none yet. */
 export async function readAgeKey(file: string): Promise<AgeKey | undefined> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
-  return parseAgeKey(file, text)
+  const text = await readFileIfExists(file)
+  return text === undefined ? undefined : parseAgeKey(file, text)
 }
 
 /** Parse `# public key: age1…` and `AGE-SECRET-KEY-1…` out of an identity file. */

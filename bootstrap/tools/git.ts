@@ -1,5 +1,5 @@
 import { BadInputError, PrerequisiteError } from '../engine/errors.js'
-import type { Command } from './runner.js'
+import type { Command, CommandError } from './runner.js'
 import { Secret } from './secrets.js'
 
 /** How git reaches the repository: nothing, an SSH key file, or a token from the environment. */
@@ -45,6 +45,12 @@ export function sshCommand(access: Extract<GitAccess, { type: 'ssh' }>): string 
 
 function shellWord(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/** The last lines git printed on stderr, as one detail line ("git said: a / b"); none when it printed nothing. */
+export function gitSaid(error: CommandError): string[] {
+  const lines = error.stderrTail.split('\n').filter(Boolean).slice(-2)
+  return lines.length ? [`git said: ${lines.join(' / ')}`] : []
 }
 
 /** The branch is not on the remote (yet): the push step can create it, nothing else can read it. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
-import { DEFAULTS, SPEC_API_VERSION, SPEC_KIND } from '../spec/defaults.js'
+import { DEFAULTS, ENGINE_TITLES, SPEC_API_VERSION, SPEC_KIND } from '../spec/defaults.js'
 import { branchName, dnsLabel, envName, fieldCheck, gcpProjectId, port, repositoryUrl, workerCount } from '../spec/fields.js'
 import { expandHome, parseClusterSpec, specFileOf } from '../spec/load.js'
 
@@ -257,7 +257,7 @@ export function describeAnswers(answers: WizardAnswers): string[] {
   const components = [answers.crossplane && `Crossplane${answers.clouds.length ? ` (+ ${answers.clouds.join(', ')})` : ''}`, answers.monitoring && 'Prometheus and Grafana', answers.apps && 'the example app'].filter(Boolean)
   return [
     `cluster ${answers.name}: ${where}`,
-    `engine: ${answers.engine === 'flux' ? 'Flux' : 'Argo CD'} reading ${answers.repoUrl || 'a Git server inside the cluster (this checkout, pushed by bootstrap)'} ${answers.branch} (${answers.auth === 'https' ? `token from $${answers.tokenEnv}` : answers.auth === 'ssh' ? 'deploy key' : 'public'})`,
+    `engine: ${ENGINE_TITLES[answers.engine]} reading ${answers.repoUrl || 'a Git server inside the cluster (this checkout, pushed by bootstrap)'} ${answers.branch} (${answers.auth === 'https' ? `token from $${answers.tokenEnv}` : answers.auth === 'ssh' ? 'deploy key' : 'public'})`,
     `components: ${components.join(', ') || 'none'}; secrets ${answers.sops ? 'encrypted with SOPS' : 'not managed'}`,
   ]
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { BadInputError, PrerequisiteError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
@@ -7,7 +7,8 @@ import { kubePortForward, withTunnel } from '../../kube/tunnel.js'
 import { IN_CLUSTER_GIT, renderGitServer } from '../../render/git-server.js'
 import { DEFAULTS } from '../../spec/defaults.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
-import { lsRemoteCommand, parseLsRemote, sshCommand, sshKeygenCommand, type GitAccess } from '../../tools/git.js'
+import { readFileIfExists } from '../../tools/files.js'
+import { gitSaid, lsRemoteCommand, parseLsRemote, sshCommand, sshKeygenCommand, type GitAccess } from '../../tools/git.js'
 import { CommandError, type Command } from '../../tools/runner.js'
 import { assertNotForeign } from '../ownership.js'
 import { refOf } from '../../kube/refs.js'
@@ -26,12 +27,12 @@ export function inClusterRemote(spec: ClusterSpec, port: number | string): { url
   }
 }
 
-/** Run `use` with a port-forward open to the Git server's SSH port; closed afterwards. */
-export async function withInClusterRemote<T>(ctx: StepContext, use: (remote: ReturnType<typeof inClusterRemote>) => Promise<T>): Promise<T> {
+/** Run `use` with a port-forward open from a local port to the Git server's SSH port; closed afterwards. */
+export async function withInClusterRemote<T>(ctx: StepContext, use: (port: number) => Promise<T>): Promise<T> {
   const kube = await ctx.kube()
   const connect = ctx.connectPod ?? kubePortForward(kube)
   const where = { namespace: IN_CLUSTER_GIT.namespace, selector: IN_CLUSTER_GIT.selector, port: IN_CLUSTER_GIT.sshPort }
-  return withTunnel(kube, where, connect, ctx.signal, (port) => use(inClusterRemote(ctx.spec, port)))
+  return withTunnel(kube, where, connect, ctx.signal, use)
 }
 
 /**
@@ -40,11 +41,15 @@ export async function withInClusterRemote<T>(ctx: StepContext, use: (remote: Ret
  */
 export async function inClusterHead(ctx: StepContext): Promise<string | undefined> {
   const { branch } = ctx.spec.repository
-  const result = await withInClusterRemote(ctx, ({ url, access }) => ctx.runner.run(lsRemoteCommand(url, branch, access), { signal: ctx.signal })).catch((cause: unknown) => {
+  const lsRemote = (port: number): ReturnType<StepContext['runner']['run']> => {
+    const { url, access } = inClusterRemote(ctx.spec, port)
+    return ctx.runner.run(lsRemoteCommand(url, branch, access), { signal: ctx.signal })
+  }
+  const result = await withInClusterRemote(ctx, lsRemote).catch((cause: unknown) => {
     if (!(cause instanceof CommandError)) throw cause
     throw new PrerequisiteError('cannot read the in-cluster Git server', {
       cause,
-      details: [`check it runs: kubectl -n ${IN_CLUSTER_GIT.namespace} get pods -l ${IN_CLUSTER_GIT.selector}; run bootstrap to (re)create it`, ...(cause.stderrTail ? [`git said: ${cause.stderrTail.split('\n').filter(Boolean).slice(-2).join(' / ')}`] : [])],
+      details: [`check it runs: kubectl -n ${IN_CLUSTER_GIT.namespace} get pods -l ${IN_CLUSTER_GIT.selector}; run bootstrap to (re)create it`, ...gitSaid(cause)],
     })
   })
   return result.stdout.trim() ? parseLsRemote(result.stdout, branch) : undefined
@@ -67,12 +72,7 @@ export function inClusterPushHowTo(spec: ClusterSpec): string[] {
 }
 
 async function publicKey(spec: ClusterSpec): Promise<string | undefined> {
-  try {
-    return (await readFile(`${gitServerKeyFile(spec)}.pub`, 'utf8')).trim()
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  return (await readFileIfExists(`${gitServerKeyFile(spec)}.pub`))?.trim()
 }
 
 async function checkGitServer(ctx: StepContext): Promise<CheckResult> {

@@ -53,14 +53,15 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
   return { files, uncommitted, local: localHead, head, onRemote }
 }
 
-/** The commands that commit exactly what kindling rendered and push it, as a person would type them. */
-export function pushCommands(spec: ClusterSpec, state: Pick<PushState, 'uncommitted'>): Command[] {
-  const { url, branch } = spec.repository
-  const commit = state.uncommitted.length
-    ? [git(spec, ['add', '--', ...state.uncommitted]), git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted])]
-    : []
-  const push = spec.repository.inCluster ? inClusterPushCommand(spec, '<port>') : git(spec, ['push', '--quiet', url, `HEAD:refs/heads/${branch}`], { timeoutMs: 120_000 })
-  return [...commit, push]
+/** The commands that commit exactly what kindling rendered, as a person would type them. */
+function commitCommands(spec: ClusterSpec, state: Pick<PushState, 'uncommitted'>): Command[] {
+  if (!state.uncommitted.length) return []
+  return [git(spec, ['add', '--', ...state.uncommitted]), git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted])]
+}
+
+/** `git push` of this checkout's HEAD to the spec's remote branch, with the user's own credentials. */
+function remotePushCommand(spec: ClusterSpec): Command {
+  return git(spec, ['push', '--quiet', spec.repository.url, `HEAD:refs/heads/${spec.repository.branch}`], { timeoutMs: 120_000 })
 }
 
 /** Where the push goes, in words. */
@@ -75,7 +76,7 @@ function destination(spec: ClusterSpec): string {
  * agrees; --no-push leaves it to the user and prints the exact commands.
  */
 export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm = askPerson): Step<PushState> {
-  const { url, branch } = spec.repository
+  const { branch } = spec.repository
   return {
     name: 'push',
     title: `Commit and push ${spec.repository.path}/ to ${branch}`,
@@ -86,8 +87,8 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
         const state = await readPushState(ctx).catch(() => undefined)
         if (state && (state.uncommitted.length || !state.onRemote)) {
           addSummary(ctx, `not pushed (--no-push); the engine reads ${destination(spec)}, so run:`)
-          const commands = pushCommands(spec, state).map(formatCommand)
-          for (const line of spec.repository.inCluster ? [...commands.slice(0, -1), ...inClusterPushHowTo(spec)] : commands) addSummary(ctx, `  ${line}`)
+          const push = spec.repository.inCluster ? inClusterPushHowTo(spec) : [formatCommand(remotePushCommand(spec))]
+          for (const line of [...commitCommands(spec, state).map(formatCommand), ...push]) addSummary(ctx, `  ${line}`)
         }
         return { state: 'done', detail: state ? `--no-push: ${state.uncommitted.length} rendered file(s) not committed${state.onRemote ? '' : ', this checkout not pushed'}` : '--no-push: not a Git checkout; push the rendered files yourself' }
       }
@@ -99,7 +100,6 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
     async plan(ctx, found): Promise<Action[]> {
       // A dry run that could not read the checkout or the remote still shows the commands, for every rendered file.
       const state = found ?? (await readPushState(ctx).catch(async () => ({ uncommitted: (await renderedFiles(spec)).map((file) => file.path) })))
-      const commands = pushCommands(spec, state)
       const confirm: Action = {
         type: 'call',
         description: `ask before pushing (--yes agrees)`,
@@ -110,9 +110,9 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
           if (!(await ask(question))) throw new BadInputError('not pushed: the engine cannot apply what is not on the remote', { details: ['run again and agree, or pass --no-push and push yourself'] })
         },
       }
-      const runs: Action[] = commands.map((command) => ({ type: 'run', command, description: command.args.includes('push') ? `push to ${url} ${branch}` : 'commit only what kindling rendered' }))
-      const pushes = spec.repository.inCluster ? [...runs.slice(0, -1), inClusterPush(spec)] : runs.map(pushFailureExplained)
-      return [confirm, ...pushes, { type: 'call', description: 'read the new head the engine will apply', run: async (inner) => void refreshHead(inner) }]
+      const commits: Action[] = commitCommands(spec, state).map((command) => ({ type: 'run', command, description: 'commit only what kindling rendered' }))
+      const push = spec.repository.inCluster ? inClusterPush(spec) : remotePush(spec)
+      return [confirm, ...commits, push, { type: 'call', description: 'read the new head the engine will apply', run: async (inner) => void refreshHead(inner) }]
     },
   }
 }
@@ -122,22 +122,19 @@ function inClusterPush(spec: ClusterSpec): Action {
   return {
     type: 'call',
     description: `push to the in-cluster Git server through a port-forward (the server mirrors this checkout, so the push is forced): ${formatCommand({ ...inClusterPushCommand(spec, '<port>'), env: undefined })}`,
-    run: async (ctx) => void (await withInClusterRemote(ctx, async ({ url }) => {
-      const port = new URL(url).port
-      await ctx.runner.run(inClusterPushCommand(ctx.spec, port), { signal: ctx.signal })
-    })),
+    run: async (ctx) => void (await withInClusterRemote(ctx, (port) => ctx.runner.run(inClusterPushCommand(ctx.spec, port), { signal: ctx.signal }))),
   }
 }
 
-/** A rejected push says why in words a person can act on. */
-function pushFailureExplained(action: Action): Action {
-  if (action.type !== 'run' || !action.command.args.includes('push')) return action
+/** This checkout's HEAD to the spec's remote; a rejected push says why in words a person can act on. */
+function remotePush(spec: ClusterSpec): Action {
+  const command = remotePushCommand(spec)
   return {
     type: 'call',
-    description: `${action.description ?? 'push'}: ${formatCommand(action.command)}`,
+    description: `push to ${spec.repository.url} ${spec.repository.branch}: ${formatCommand(command)}`,
     run: async (ctx) => {
       try {
-        await ctx.runner.run(action.command, { signal: ctx.signal })
+        await ctx.runner.run(command, { signal: ctx.signal })
       } catch (error) {
         if (error instanceof CommandError && /rejected|non-fast-forward|fetch first/.test(error.stderrTail)) {
           throw new KindlingError(`${ctx.spec.repository.branch} on ${ctx.spec.repository.url} has commits this checkout does not`, {

@@ -9,6 +9,7 @@ import type { RepoCredentials } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { parseGitUrl, sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
 import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
+import { readFileIfExists } from '../../tools/files.js'
 import { Secret } from '../../tools/secrets.js'
 import { assertNotForeign } from '../ownership.js'
 import { addSummary } from '../summary.js'
@@ -24,14 +25,10 @@ async function liveSecretData(ctx: StepContext): Promise<Record<string, string> 
 }
 
 async function readPrivateKey(ctx: StepContext, file: string): Promise<Secret | undefined> {
-  try {
-    const value = await readFile(file, 'utf8')
-    ctx.secrets.add(value)
-    return new Secret(value, 'deploy key')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const value = await readFileIfExists(file)
+  if (value === undefined) return undefined
+  ctx.secrets.add(value)
+  return new Secret(value, 'deploy key')
 }
 
 /** known_hosts for the repository's host: the spec's file, else what the host presents now. */

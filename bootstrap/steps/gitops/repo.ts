@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { KindlingError, PrerequisiteError } from '../../engine/errors.js'
 import type { Action, StepContext } from '../../engine/step.js'
@@ -7,7 +6,8 @@ import { engineOf } from '../../engines/index.js'
 import { COMPONENTS_DIR } from '../../render/component-files.js'
 import { desiredContent, renderClusterKustomization, type RepoFile } from '../../render/repo-files.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
-import { BranchMissingError, lsRemoteCommand, parseLsRemote, type GitAccess } from '../../tools/git.js'
+import { readFileIfExists } from '../../tools/files.js'
+import { BranchMissingError, gitSaid, lsRemoteCommand, parseLsRemote, type GitAccess } from '../../tools/git.js'
 import { Secret } from '../../tools/secrets.js'
 import { CommandError } from '../../tools/runner.js'
 import { inClusterHead } from './git-server.js'
@@ -84,7 +84,7 @@ export function gitReadFailure(spec: ClusterSpec, cause: unknown): KindlingError
   if (!(cause instanceof CommandError)) return cause instanceof KindlingError ? cause : new KindlingError(`cannot read ${spec.repository.url}: ${String(cause)}`, { cause })
   const { url, branch, auth } = spec.repository
   const said = cause.stderrTail
-  const tail = said ? [`git said: ${said.split('\n').filter(Boolean).slice(-2).join(' / ')}`] : []
+  const tail = gitSaid(cause)
   const credentials = auth.type === 'https' ? `the token in $${auth.tokenEnv}` : auth.type === 'ssh' ? 'the SSH key' : 'no credentials (auth type none)'
   if (/Authentication failed|HTTP 40[13]|The requested URL returned error: 40[13]|could not read Username|Permission denied|terminal prompts disabled|access denied|not authorized/i.test(said)) {
     const fix =
@@ -128,13 +128,8 @@ export async function remoteHeadForPlan(ctx: StepContext): Promise<string> {
 }
 
 /** A file of the repository, or undefined when it does not exist. */
-export async function readRepoFile(spec: ClusterSpec, relative: string): Promise<string | undefined> {
-  try {
-    return await readFile(path.join(spec.repoRoot, relative), 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+export function readRepoFile(spec: ClusterSpec, relative: string): Promise<string | undefined> {
+  return readFileIfExists(path.join(spec.repoRoot, relative))
 }
 
 /** The root sync files: the sync objects and the cluster folder's kustomization (engine folder, components). */
