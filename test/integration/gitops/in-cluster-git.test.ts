@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { newFacts } from '../../../bootstrap/engine/facts.js'
 import { runSteps, type RunReport } from '../../../bootstrap/engine/run.js'
 import type { Step, StepContext } from '../../../bootstrap/engine/step.js'
 import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engines/flux-health.js'
@@ -16,6 +15,7 @@ import { readGitopsStatus } from '../../../bootstrap/steps/gitops/status.js'
 import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
 import type { Command, Runner } from '../../../bootstrap/tools/runner.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
+import { testContext } from '../../unit/support/context.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from '../../unit/steps/gitops/support.js'
 import { startGitServer, type GitServer } from '../harness/git-server.js'
 import { sshServerMissing, startSshGitServer, type SshGitServer } from '../harness/ssh-git-server.js'
@@ -59,18 +59,8 @@ class HelmPlayedRunner implements Runner {
   }
 }
 
-function context(spec: ClusterSpec, runner: Runner, logs: string[]): StepContext {
-  return {
-    spec,
-    runner,
-    kube: async () => kube,
-    log: (line) => logs.push(line),
-    signal: AbortSignal.timeout(120_000),
-    secrets: new Redactor(),
-    flags: { dryRun: false, yes: true, recreate: false, purge: false, verbose: false },
-    facts: newFacts(),
-    connectPod,
-  }
+function context(spec: ClusterSpec, runner: Runner): StepContext {
+  return { ...testContext({ spec, runner, kube, flags: { yes: true }, signal: AbortSignal.timeout(120_000) }), connectPod }
 }
 
 // The served repositories belong to the git account: reading them as another user needs safe.directory.
@@ -156,7 +146,7 @@ describe.skipIf(missing)('no remote: bootstrap runs a Git server in the cluster 
 
     const runner = new HelmPlayedRunner(new FakeToolsRunner(kube, 'unused'))
     const served = refAt(ssh.repository(IN_CLUSTER_GIT.repository))
-    const run = runSteps(steps(), context(spec, runner, []))
+    const run = runSteps(steps(), context(spec, runner))
     const [report, head] = await Promise.all([run, playFluxAt(served, IN_CLUSTER_GIT.url).catch(async (error: unknown) => {
       throw new Error(`${String(error)}; the run: ${statuses(await run).join(', ')}`)
     })])
@@ -181,7 +171,7 @@ describe.skipIf(missing)('no remote: bootstrap runs a Git server in the cluster 
     expect(runner.commands.filter((command) => command.args.includes('push')).map((command) => command.args.slice(-3).join(' '))).toEqual([expect.stringMatching(/^--force ssh:\/\/git@127\.0\.0\.1:\d+\/gitops\.git HEAD:refs\/heads\/main$/)])
 
     // status says which remote the engine follows, and that the head is applied.
-    const status = await readGitopsStatus(context(spec, new ExecRunner(new Redactor()), []))
+    const status = await readGitopsStatus(context(spec, new ExecRunner(new Redactor())))
     expect(status.remote).toMatchObject({ url: IN_CLUSTER_GIT.url, inCluster: true, head })
     expect(status.summary).toContain(`follows the in-cluster Git server ${IN_CLUSTER_GIT.url} main; head ${head.slice(0, 7)} applied`)
   })
@@ -190,7 +180,7 @@ describe.skipIf(missing)('no remote: bootstrap runs a Git server in the cluster 
     const before = refAt(ssh.repository(IN_CLUSTER_GIT.repository))()
     const runner = new HelmPlayedRunner(new FakeToolsRunner(kube, 'unused'))
     let report: RunReport | undefined
-    const writes = await kindlingWritesDuring(async () => (report = await runSteps(steps(), context(spec, runner, []))))
+    const writes = await kindlingWritesDuring(async () => (report = await runSteps(steps(), context(spec, runner))))
     expect(statuses(report!)).toEqual(['cluster:done', 'git-server:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done', 'hooks:done'])
     expect(writes).toEqual([])
     expect(runner.commands.every((command) => command.readOnly)).toBe(true)
@@ -213,7 +203,7 @@ describe.skipIf(missing)('no remote: bootstrap runs a Git server in the cluster 
     const serverBefore = (await kube.get(deploymentRef))?.metadata.resourceVersion
     const runner = new HelmPlayedRunner(new FakeToolsRunner(kube, 'unused'))
     const bare = path.join(https.root, 'lab.git')
-    const run = runSteps(steps(), context(spec, runner, []))
+    const run = runSteps(steps(), context(spec, runner))
     const [report, head] = await Promise.all([run, playFluxAt(refAt(bare), url).catch(async (error: unknown) => {
       throw new Error(`${String(error)}; the run: ${statuses(await run).join(', ')}`)
     })])

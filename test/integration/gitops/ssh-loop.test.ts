@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { newFacts } from '../../../bootstrap/engine/facts.js'
 import { runSteps, type RunReport } from '../../../bootstrap/engine/run.js'
 import type { Step, StepContext } from '../../../bootstrap/engine/step.js'
 import { runWaits } from '../../../bootstrap/engine/waits.js'
@@ -15,6 +14,7 @@ import { engineFiles } from '../../../bootstrap/steps/gitops/engine.js'
 import { deployKeyFile, fileWrites } from '../../../bootstrap/steps/gitops/repo.js'
 import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
+import { testContext } from '../../unit/support/context.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from '../../unit/steps/gitops/support.js'
 import { installFluxCrds } from '../harness/flux-loop.js'
 import { startFlux, type RunningFlux } from '../harness/flux.js'
@@ -50,10 +50,7 @@ describe.skipIf(missing)('Flux over SSH with the deploy key kindling generates',
     plan: async () => fileWrites(spec, engineFiles(spec)),
   }
   const steps = (): Step[] => [clusterStub, engineStandIn, ...gitopsSteps(spec, { healthTimeoutMs: 60_000, interactive: false }).filter((step) => ['components', 'component-secrets', 'repo-credentials', 'root-sync', 'push'].includes(step.name))]
-  const context = (): StepContext => {
-    const secrets = new Redactor()
-    return { spec, runner: new ExecRunner(secrets), kube: async () => kube, log: () => {}, signal: AbortSignal.timeout(120_000), secrets, flags: { dryRun: false, yes: true, recreate: false, purge: false, verbose: false }, facts: newFacts() }
-  }
+  const context = (): StepContext => testContext({ spec, runner: new ExecRunner(new Redactor()), kube, flags: { yes: true }, signal: AbortSignal.timeout(120_000) })
   const statuses = (report: RunReport): string[] => report.steps.map((step) => `${step.name}:${step.status}`)
 
   it('refuses until the deploy key is added, then source-controller reads the pushed commit over SSH', async () => {

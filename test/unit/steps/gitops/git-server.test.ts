@@ -12,8 +12,8 @@ import { summaryLines } from '../../../../bootstrap/steps/summary.js'
 import { DryRunRunner } from '../../../../bootstrap/tools/dry-run-runner.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
 import { formatCommand } from '../../../../bootstrap/tools/runner.js'
-import { Redactor } from '../../../../bootstrap/tools/secrets.js'
 import { formatPlan } from '../../../../bootstrap/ui/format.js'
+import { testContext } from '../../support/context.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from './support.js'
 
 afterEach(() => vi.unstubAllEnvs())
@@ -44,19 +44,8 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
 
   it('plans the key, the server, the engine pointed at it and a forced push of this checkout, in a dry run with no cluster', async () => {
     const { spec } = noRemote()
-    const redactor = new Redactor()
-    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
-      spec,
-      runner: new DryRunRunner(new RecordingRunner(), redactor),
-      kube: async () => {
-        throw new Error('no cluster yet')
-      },
-      log: () => {},
-      signal: new AbortController().signal,
-      secrets: redactor,
-      flags: { dryRun: true, yes: true, recreate: false, purge: false, verbose: false },
-      facts: newFacts(),
-    })
+    const ctx = testContext({ spec, flags: { dryRun: true, yes: true } })
+    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], { ...ctx, runner: new DryRunRunner(new RecordingRunner(), ctx.secrets) })
     const plan = formatPlan(report, (text) => text)
     expect(plan).toMatch(/ssh-keygen -q -t ed25519 -N '' -C kindling-lab-git-server -f \S+\/\.config\/kindling\/ssh\/lab-git-server_ed25519/)
     expect(plan).toContain('Soft Serve (charmcli/soft-serve:v0.12.2) in kindling-git, serving http://git-server.kindling-git.svc.cluster.local/gitops.git to the engine')
