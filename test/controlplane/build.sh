@@ -2,8 +2,9 @@
 # Builds the control-plane programs the integration tests run as local
 # processes (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 # kwok) from their upstream Go modules, once, into a cache outside the repo,
-# then Crossplane core with crossplane.sh and Flux's source-controller and
-# kustomize-controller with flux.sh (their own cache entries, see there):
+# then Crossplane core with crossplane.sh, Flux's source-controller and
+# kustomize-controller with flux.sh, and the composition functions with functions.sh
+# (their own cache entries, see there):
 #
 #   ${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}/controlplane/
 #     k8s-<v>-etcd-<v>-kwok-<v>/bin/   the five static binaries
@@ -16,9 +17,9 @@
 # the same versions (go/sync.sh rewrites them). When the binaries for the
 # current versions already exist and report the right version, nothing is
 # built. Progress goes to stderr; the LAST line of stdout is the bin directory
-# of the control-plane programs (crossplane.sh and flux.sh print their own).
+# of the control-plane programs (crossplane.sh, flux.sh and functions.sh print their own).
 #
-# Usage: test/controlplane/build.sh [--force]   (--force rebuilds Crossplane and Flux too)
+# Usage: test/controlplane/build.sh [--force]   (--force rebuilds Crossplane, Flux and the functions too)
 set -euo pipefail
 
 # Everything except the final result goes to stderr.
@@ -104,10 +105,10 @@ if (( ${#mismatch[@]} > 0 )); then
   die "the go.mod files do not match versions.env; run test/controlplane/go/sync.sh and commit go.mod/go.sum"
 fi
 
-# Crossplane core and Flux's controllers, then the result line. crossplane.sh's own result goes to
-# stderr with the rest of the progress (stdout is stderr here).
+# Crossplane core, Flux's controllers and the functions, then the result line. crossplane.sh's own
+# result goes to stderr with the rest of the progress (stdout is stderr here).
 # KINDLING_SKIP_CROSSPLANE=1 leaves Crossplane out, KINDLING_SKIP_FLUX=1 Flux's
-# controllers (e.g. to time the control plane alone).
+# controllers, KINDLING_SKIP_FUNCTIONS=1 the functions (e.g. to time the control plane alone).
 finish() { # message
   local args=()
   (( force )) && args+=(--force)
@@ -116,6 +117,9 @@ finish() { # message
   fi
   if [[ "${KINDLING_SKIP_FLUX:-}" != 1 ]]; then
     bash "$here/flux.sh" "${args[@]}" || die "building Flux's controllers failed (test/controlplane/flux.sh)"
+  fi
+  if [[ "${KINDLING_SKIP_FUNCTIONS:-}" != 1 ]]; then
+    bash "$here/functions.sh" "${args[@]}" || die "building the composition functions failed (test/controlplane/functions.sh)"
   fi
   log "$1"
   echo "$bin" >&3

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Builds the composition functions kindling's Compositions run (function-go-templating and
+# function-auto-ready) from their upstream Go modules, once, into a cache outside the repo, keyed by
+# their versions, together with each one's package content:
+#
+#   ${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}/functions/
+#     <GO_TEMPLATING>-<AUTO_READY>/bin/function-go-templating
+#     <GO_TEMPLATING>-<AUTO_READY>/bin/function-auto-ready
+#     <GO_TEMPLATING>-<AUTO_READY>/packages/function-<name>.yaml
+#                                     the package's crossplane.yaml followed by its input CRDs, one
+#                                     YAML stream: the package.yaml `crossplane xpkg build` puts
+#                                     into the package image (the tests serve it from a registry)
+#     <GO_TEMPLATING>-<AUTO_READY>/build-info
+#     .build.lock                     one build at a time
+#
+# The versions come from versions.env; go/function-* must require the same (go/sync.sh functions
+# rewrites them). The functions have no version flag: the cached binaries are checked with
+# `go version -m`. The Go module and build caches are shared with build.sh. Progress goes to
+# stderr; the LAST line of stdout is the cache folder (bin/ and packages/ are in it).
+#
+# Usage: test/controlplane/functions.sh [--force]
+set -euo pipefail
+
+exec 3>&1 1>&2
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+force=0
+case "${1:-}" in
+  "") ;;
+  --force) force=1 ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&3; exit 0 ;;
+  *) echo "functions.sh: unknown argument: $1" >&2; exit 2 ;;
+esac
+
+log() { echo "functions: $*" >&2; }
+die() { echo "functions: error: $*" >&2; exit 1; }
+
+# shellcheck source-path=SCRIPTDIR source=versions.env
+source "$here/versions.env"
+# shellcheck source-path=SCRIPTDIR source=go-build.sh
+source "$here/go-build.sh"
+for v in FUNCTION_GO_TEMPLATING_VERSION FUNCTION_AUTO_READY_VERSION; do
+  [[ "${!v:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "$v in versions.env must look like v1.2.3 (got '${!v:-}')"
+done
+
+kindling_cache="${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}"
+cache_root="$kindling_cache/functions"
+out="$cache_root/$FUNCTION_GO_TEMPLATING_VERSION-$FUNCTION_AUTO_READY_VERSION"
+
+# name module version, as parallel lists. function-auto-ready's module still declares its old path;
+# go/function-auto-ready replaces it with the published one (see go/sync.sh).
+names=(go-templating auto-ready)
+modules=(github.com/crossplane-contrib/function-go-templating github.com/crossplane/function-auto-ready)
+versions=("$FUNCTION_GO_TEMPLATING_VERSION" "$FUNCTION_AUTO_READY_VERSION")
+
+# --- go.mod must pin what versions.env says ------------------------------------
+for i in 0 1; do
+  gomod="$here/go/function-${names[i]}/go.mod"
+  [[ -f "$gomod" && -s "${gomod%.mod}.sum" ]] || die "go/function-${names[i]}/go.mod or go.sum is missing; run test/controlplane/go/sync.sh functions"
+  got="$(awk -v m="${modules[i]}" '
+    /^require[ \t]*\(/ { inreq = 1; next }
+    inreq && /^\)/    { inreq = 0; next }
+    $1 == "require" && $2 == m { print $3; exit }
+    inreq && $1 == m           { print $2; exit }
+  ' "$gomod")"
+  [[ "$got" == "${versions[i]}" ]] \
+    || die "go/function-${names[i]}/go.mod requires ${modules[i]} ${got:-<nothing>}, versions.env says ${versions[i]}; run test/controlplane/go/sync.sh functions"
+done
+
+# --- is the cache already good? -------------------------------------------------
+linked_version() { # binary module
+  go version -m "$1" 2>&1 | awk -v m="$2" '$1 == "mod" && $2 == m { print $3 }'
+}
+verify() { # dir
+  local d="$1" i got
+  for i in 0 1; do
+    [[ -x "$d/bin/function-${names[i]}" ]] || { log "missing $d/bin/function-${names[i]}"; return 1; }
+    [[ -s "$d/packages/function-${names[i]}.yaml" ]] || { log "missing $d/packages/function-${names[i]}.yaml"; return 1; }
+    got="$(linked_version "$d/bin/function-${names[i]}" "${modules[i]}")"
+    [[ "$got" == "${versions[i]}" ]] || { log "function-${names[i]} was built from ${modules[i]} '${got}', expected ${versions[i]}"; return 1; }
+  done
+}
+
+command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build the functions)"
+
+if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+  log "cached: $out"
+  echo "$out" >&3
+  exit 0
+fi
+
+# --- build ------------------------------------------------------------------------
+mkdir -p "$cache_root"
+take_build_lock "$cache_root"
+if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
+  log "cached (built by another process): $out"
+  echo "$out" >&3
+  exit 0
+fi
+
+use_go_caches "$kindling_cache/controlplane"
+export GOTOOLCHAIN=local
+
+tmp="$(mktemp -d "$cache_root/.tmp.XXXXXX")"
+cleanup() { rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$tmp/bin" "$tmp/packages"
+
+log "building the composition functions with $(go env GOVERSION), -p $jobs, into $out"
+start=$SECONDS
+for i in 0 1; do
+  name="function-${names[i]}"
+  log "go build ${modules[i]}@${versions[i]}"
+  t=$SECONDS
+  (cd "$here/go/$name" && go build -trimpath -p "$jobs" -ldflags "-s -w" -o "$tmp/bin/$name" "${modules[i]}")
+  log "  done in $((SECONDS - t))s"
+
+  # The package content of the very module the binary was built from.
+  dir="$(cd "$here/go/$name" && go list -m -f '{{if .Replace}}{{.Replace.Dir}}{{else}}{{.Dir}}{{end}}' "${modules[i]}")"
+  [[ -f "$dir/package/crossplane.yaml" ]] || die "no package/crossplane.yaml in $dir"
+  {
+    sed '/^---[[:space:]]*$/d' "$dir/package/crossplane.yaml"
+    for crd in "$dir"/package/input/*.yaml; do
+      [[ -f "$crd" ]] || continue
+      echo '---'
+      sed '/^---[[:space:]]*$/d' "$crd"
+    done
+  } > "$tmp/packages/$name.yaml"
+done
+
+verify "$tmp" || die "the freshly built functions do not carry the expected module versions"
+
+{
+  echo "function-go-templating=$FUNCTION_GO_TEMPLATING_VERSION"
+  echo "function-auto-ready=$FUNCTION_AUTO_READY_VERSION"
+  echo "go=$(go env GOVERSION)"
+  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "build_seconds=$((SECONDS - start))"
+  for n in "${names[@]}"; do
+    echo "sum_function-$n/go.sum=$(sha256sum "$here/go/function-$n/go.sum" | cut -d' ' -f1)"
+  done
+} > "$tmp/build-info"
+chmod -R u+w,go+rX "$tmp"
+
+if [[ -e "$out" ]]; then
+  old="$(mktemp -d "$cache_root/.old.XXXXXX")"
+  mv -T "$out" "$old/entry"
+  mv -T "$tmp" "$out"
+  rm -rf "$old"
+else
+  mv -T "$tmp" "$out"
+fi
+trap - EXIT
+log "built: $out"
+echo "$out" >&3
