@@ -180,6 +180,11 @@ export interface CrossplaneOptions {
   log?: (line: string) => void
   /** Leave the CRDs, Secrets and namespace in place on stop() (default: remove what was added). */
   keepInstalled?: boolean
+  /**
+   * `--package-runtime`, e.g. `Function=External`: Crossplane then leaves running those packages to
+   * someone else (functions.ts runs them as local processes); default Deployment.
+   */
+  packageRuntime?: string
 }
 
 /**
@@ -296,6 +301,7 @@ export async function startCrossplane(options: CrossplaneOptions): Promise<Runni
       `--xfn-cache-dir=${path.join(dir, 'xfn')}`,
       `--tls-client-certs-dir=${path.join(dir, 'tls-client')}`,
       `--tls-server-certs-dir=${path.join(dir, 'tls-server')}`,
+      ...(options.packageRuntime ? [`--package-runtime=${options.packageRuntime}`] : []),
     ], { env })
     children.push(core)
 

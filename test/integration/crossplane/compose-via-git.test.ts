@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse, stringify } from 'yaml'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { crossplanePackages } from '../../../bootstrap/components/crossplane-packages.js'
+import { postgres } from '../../../bootstrap/components/postgres.js'
+import { XRD_NAME } from '../../../bootstrap/components/postgres/xrd.js'
+import type { KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
+import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
+import { CROSSPLANE_VERSION, startCrossplane, type RunningCrossplane } from '../harness/crossplane.js'
+import { LOOP_NAME, startFluxLoop, type FluxLoop } from '../harness/flux-loop.js'
+import { startFunctions, type RunningFunctions } from '../harness/functions.js'
+import { controlPlane, testKube } from '../support.js'
+
+// The whole path of the self-service database, for real: kindling's Functions, PostgresInstance
+// XRD and local Composition are pushed to Git; Flux's source-controller and kustomize-controller
+// apply them; Crossplane core installs the Functions from their packages and composes the XR an app
+// team pushes, running function-go-templating and function-auto-ready built from their Go modules
+// (harness/functions.ts says what is stood in for: only the Pods that would run the functions).
+
+const kube = testKube()
+const PLATFORM = `clusters/${LOOP_NAME}/platform`
+const ORDERS = `clusters/${LOOP_NAME}/orders`
+const NS = 'orders'
+const PV: ObjectRef = { apiVersion: 'v1', kind: 'PersistentVolume', name: 'kindling-compose-test' }
+
+let crossplane: RunningCrossplane | undefined
+let functions: RunningFunctions | undefined
+let loop: FluxLoop | undefined
+
+const yamlStream = (objects: readonly KubeObject[]): string => objects.map((object) => stringify(object, { lineWidth: 0 })).join('---\n')
+const kustomization = (resources: string[]): string => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources })
+const ref = (kind: string, name: string, apiVersion = 'v1'): ObjectRef => ({ apiVersion, kind, name, namespace: NS })
+const xrRef: ObjectRef = { apiVersion: 'platform.kindling.dev/v1alpha1', kind: 'PostgresInstance', name: 'orders-db', namespace: NS }
+const statefulSet = ref('StatefulSet', 'orders-db-postgres', 'apps/v1')
+const service = ref('Service', 'orders-db-postgres')
+const connection = ref('Secret', 'orders-db-connection')
+const secretData = (object: KubeObject | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries((object?.data ?? {}) as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]))
+const cpuRequest = (object: KubeObject | undefined): string | undefined =>
+  (object?.spec as { template: { spec: { containers: { resources: { requests: { cpu: string } } }[] } } } | undefined)?.template.spec.containers[0]?.resources.requests.cpu
+const cpuIs = (cpu: string): Condition => ({ description: `cpu request ${cpu}`, test: (object) => ({ done: cpuRequest(object) === cpu, message: `cpu request ${cpuRequest(object)}` }) })
+
+/** The root kustomization.yaml of the loop's cluster folder, with `folders` listed after what kindling wrote. */
+function rootKustomization(folders: string[]): string {
+  const file = path.join(loop!.spec.repoRoot, 'clusters', LOOP_NAME, 'kustomization.yaml')
+  const current = parse(readFileSync(file, 'utf8')) as { resources: string[] }
+  const kindling = current.resources.filter((entry) => !['platform', 'orders'].includes(entry))
+  return stringify({ ...current, resources: [...kindling, ...folders] })
+}
+
+beforeAll(async () => {
+  const plane = controlPlane()
+  const log = (line: string): void => console.log(`[compose] ${line}`)
+  crossplane = await startCrossplane({ kubeconfigFile: plane.kubeconfigFile, context: plane.context, packageRuntime: 'Function=External', log })
+  functions = await startFunctions({ kube, kubeconfigFile: plane.kubeconfigFile, context: plane.context, log })
+  loop = await startFluxLoop({ kube, kubeconfigFile: plane.kubeconfigFile, context: plane.context, setEnv: (key, value) => vi.stubEnv(key, value), log })
+  log(`real Crossplane ${crossplane.version}, ${Object.entries(functions.versions).map(([name, version]) => `${name} ${version}`).join(', ')}, source-controller ${loop.flux.versions['source-controller']}, kustomize-controller ${loop.flux.versions['kustomize-controller']}`)
+}, 900_000)
+
+afterAll(async () => {
+  vi.unstubAllEnvs()
+  // The loop first: deleting its root Kustomization prunes what it applied while Crossplane still
+  // runs to release its finalizers; then the functions, Crossplane, and the test's volume.
+  await loop?.stop()
+  await functions?.stop()
+  await crossplane?.stop()
+  await kube.delete(PV)
+}, 300_000)
+
+describe('a PostgresInstance pushed to Git is composed by the real Crossplane and the real functions', () => {
+  it('installs the Functions kindling pins from their packages and establishes the PostgresInstance XRD, all from Git', { timeout: 400_000 }, async () => {
+    expect(crossplane?.version).toBe(CROSSPLANE_VERSION)
+    // kindling's own bootstrap points Flux at the repository first.
+    const report = await loop!.bootstrap()
+    const error = report.steps.find((step) => step.error)?.error
+    expect(error, String(error)).toBeUndefined()
+    const spec = loop!.spec
+    const packages = crossplanePackages.describe(spec).source
+    const api = postgres.describe(spec).source
+    if (packages.type !== 'manifests' || api.type !== 'manifests') throw new Error('the Crossplane components render manifests')
+    // Providers cannot run here (their images cannot be pulled); the Functions can.
+    const fns = packages.objects.filter((object) => object.kind === 'Function')
+    expect(fns.map((object) => object.metadata.name)).toEqual(['function-go-templating', 'function-auto-ready'])
+
+    loop!.writeAll({
+      [`${PLATFORM}/kustomization.yaml`]: kustomization(['functions.yaml', 'postgres.yaml']),
+      [`${PLATFORM}/functions.yaml`]: yamlStream(fns),
+      [`${PLATFORM}/postgres.yaml`]: yamlStream(api.objects),
+      [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['platform']),
+    })
+    const pushed = performance.now()
+    const sha = await loop!.checkout.commitAndPush('platform: functions and the PostgresInstance API')
+    await loop!.syncTo(sha, 60_000)
+
+    for (const fn of fns) {
+      const live = await kube.waitFor({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', name: fn.metadata.name }, conditionTrue('Healthy'), { timeoutMs: 120_000 })
+      expect(conditionTrue('Installed').test(live).done).toBe(true)
+      // Pulled through the ImageConfig from the test registry; the package's own metadata was read.
+      const [revision] = await kube.list('pkg.crossplane.io/v1', 'FunctionRevision', { labelSelector: `pkg.crossplane.io/package=${fn.metadata.name}` })
+      expect(revision?.status).toMatchObject({ resolvedImage: `${functions!.registry.host}/crossplane-contrib/${String((fn.spec as { package: string }).package).split('/').pop()}`, capabilities: ['composition'] })
+    }
+    await kube.waitFor({ apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', name: XRD_NAME }, conditionTrue('Established'), { timeoutMs: 60_000 })
+    expect(functions!.registry.requests.filter((line) => / \/v2\/crossplane-contrib\/.+\/blobs\/\S+ 200$/.test(line)).length).toBeGreaterThan(0)
+    console.log(`[compose] Functions Healthy and the XRD Established ${((performance.now() - pushed) / 1000).toFixed(1)}s after the push`)
+  })
+
+  it('composes the local example: StatefulSet, Service and a connection Secret an app can mount, and the XR turns Ready', { timeout: 400_000 }, async () => {
+    const example = postgres.describe(loop!.spec).extraFiles?.find((file) => file.path === 'examples/local.yaml')
+    expect(example).toBeDefined()
+    // The storage a kind cluster's provisioner would give the claim.
+    await kube.apply({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: PV.name }, spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: '/tmp/kindling-compose-test-volume' } } })
+
+    loop!.writeAll({
+      [`${ORDERS}/kustomization.yaml`]: kustomization(['namespace.yaml', 'orders-db.yaml']),
+      [`${ORDERS}/namespace.yaml`]: stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }),
+      [`${ORDERS}/orders-db.yaml`]: example!.content,
+      [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['platform', 'orders']),
+    })
+    const pushed = performance.now()
+    const sha = await loop!.checkout.commitAndPush('orders: a database for the orders app')
+    await loop!.syncTo(sha, 120_000)
+
+    const xr = await kube.waitFor(xrRef, conditionTrue('Ready'), { timeoutMs: 120_000 })
+    console.log(`[compose] PostgresInstance orders/orders-db composed and Ready ${((performance.now() - pushed) / 1000).toFixed(1)}s after the push`)
+    expect(xr?.status).toMatchObject({ host: 'orders-db-postgres.orders.svc', connectionSecret: 'orders-db-connection' })
+
+    const sts = await kube.get(statefulSet)
+    const container = (sts?.spec as { template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } } }).template.spec.containers[0]!
+    expect(container.image).toBe('docker.io/library/postgres:17')
+    expect(container.env).toContainEqual({ name: 'POSTGRES_DB', value: 'app' })
+    expect(cpuRequest(sts)).toBe('100m')
+    expect(await kube.get(service)).toBeDefined()
+    // Composed by Crossplane for the XR (its controller reference), not applied by Flux.
+    const owners = (sts?.metadata as { ownerReferences?: { kind: string; name: string; controller?: boolean }[] }).ownerReferences ?? []
+    expect(owners.find((owner) => owner.controller)).toMatchObject({ kind: 'PostgresInstance', name: 'orders-db' })
+
+    const data = secretData(await kube.get(connection))
+    expect(Object.keys(data).sort()).toEqual(['database', 'host', 'password', 'port', 'sslmode', 'uri', 'username'])
+    expect(data.password).toMatch(/^[A-Za-z0-9]{32}$/)
+    expect(data.uri).toBe(`postgresql://app:${data.password}@orders-db-postgres.orders.svc:5432/app?sslmode=disable`)
+  })
+
+  it('applies a change pushed to the XR (size) and keeps the password of the running database', { timeout: 300_000 }, async () => {
+    const before = secretData(await kube.get(connection)).password
+    const file = path.join(loop!.spec.repoRoot, ORDERS, 'orders-db.yaml')
+    loop!.writeAll({ [`${ORDERS}/orders-db.yaml`]: readFileSync(file, 'utf8').replace('size: small', 'size: medium') })
+    const sha = await loop!.checkout.commitAndPush('orders: a medium database')
+    await loop!.syncTo(sha, 120_000)
+    await kube.waitFor(statefulSet, cpuIs('500m'), { timeoutMs: 60_000 })
+    expect(secretData(await kube.get(connection)).password).toBe(before)
+  })
+
+  it('removing the XR from Git deletes what was composed for it', { timeout: 300_000 }, async () => {
+    loop!.writeAll({ [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['platform']) })
+    const sha = await loop!.checkout.commitAndPush('orders: no database any more')
+    await loop!.syncTo(sha, 120_000)
+    for (const gone of [xrRef, statefulSet, service, connection]) await kube.waitFor(gone, deleted, { timeoutMs: 90_000 })
+  })
+})
