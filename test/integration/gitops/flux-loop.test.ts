@@ -297,11 +297,12 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     const converged = await syncInventory()
     const head = loop.checkout.head()
     const stops = stopPoints()
-    const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx')
     const child = path.join(ROOT, 'test', 'integration', 'harness', 'killable-bootstrap.ts')
     for (const stop of stops) {
       await disturb()
-      const run = spawn(tsx, [child, JSON.stringify({ repoRoot: loop.spec.repoRoot, cluster: NAME, kubeconfigFile: controlPlane().kubeconfigFile, context: controlPlane().context, ...stop })], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+      // One process, node with tsx's loader: the tsx command would run the bootstrap in a child of
+      // its own, which a SIGKILL of the tsx process leaves running.
+      const run = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify({ repoRoot: loop.spec.repoRoot, cluster: NAME, kubeconfigFile: controlPlane().kubeconfigFile, context: controlPlane().context, ...stop })], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
       const exited = new Promise<NodeJS.Signals | number | null>((resolve) => run.on('exit', (code, signal) => resolve(signal ?? code)))
       let output = ''
       const reached = await new Promise<boolean>((resolve) => {

@@ -3,7 +3,9 @@
  * one point of the run: it prints `STOPPED-AT <step> <phase>` when it gets there and freezes (its
  * thread blocked, nothing more sent), so the kill lands exactly at that boundary. Run with tsx:
  *
- *   tsx killable-bootstrap.ts '{"repoRoot":…,"cluster":…,"kubeconfigFile":…,"context":…,"step":…,"phase":…}'
+ *   node --import tsx killable-bootstrap.ts '{"repoRoot":…,"cluster":…,"kubeconfigFile":…,"context":…,"step":…,"phase":…}'
+ *
+ * One process (not the tsx command, whose child a SIGKILL of tsx would leave running).
  */
 import { writeSync } from 'node:fs'
 import { newFacts } from '../../../bootstrap/engine/facts.js'
@@ -23,6 +25,8 @@ function freeze(where: string): void {
   writeSync(1, `STOPPED-AT ${where}\n`)
   // Block the only thread at once: no timer, request or callback runs again before the kill.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000)
+  // Not killed (the test is gone): never go on with a bootstrap the test has moved past.
+  process.exit(70)
 }
 
 await runSteps(
