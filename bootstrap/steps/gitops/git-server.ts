@@ -9,7 +9,7 @@ import { DEFAULTS } from '../../spec/defaults.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
 import { readFileIfExists } from '../../tools/files.js'
 import { gitSaid, lsRemoteCommand, parseLsRemote, sshCommand, sshKeygenCommand, type GitAccess } from '../../tools/git.js'
-import { CommandError, type Command } from '../../tools/runner.js'
+import { CommandError, formatCommand, type Command } from '../../tools/runner.js'
 import { assertNotForeign } from '../ownership.js'
 import { refOf } from '../../kube/refs.js'
 import { addSummary } from '../summary.js'
@@ -63,12 +63,10 @@ export function inClusterPushCommand(spec: ClusterSpec, port: number | string): 
 
 /** What a person types to push without kindling (--no-push): a port-forward, then the push. */
 export function inClusterPushHowTo(spec: ClusterSpec): string[] {
-  const key = gitServerKeyFile(spec)
-  const { url } = inClusterRemote(spec, 2222)
-  return [
-    `kubectl -n ${IN_CLUSTER_GIT.namespace} port-forward svc/${IN_CLUSTER_GIT.name} 2222:22 &`,
-    `GIT_SSH_COMMAND='${sshCommand({ type: 'ssh', privateKeyFile: key, throughTunnel: true }).replaceAll("'", '')}' git -C ${spec.repoRoot} push --force ${url} HEAD:refs/heads/${spec.repository.branch}`,
-  ]
+  const { url, access } = inClusterRemote(spec, 2222)
+  // Quoted as a shell reads it, so a home or checkout path with spaces or quotes pastes as it is.
+  const push: Command = { file: 'git', args: ['-C', spec.repoRoot, 'push', '--force', url, `HEAD:refs/heads/${spec.repository.branch}`], env: { GIT_SSH_COMMAND: sshCommand(access) } }
+  return [`kubectl -n ${IN_CLUSTER_GIT.namespace} port-forward svc/${IN_CLUSTER_GIT.name} 2222:22 &`, formatCommand(push)]
 }
 
 async function publicKey(spec: ClusterSpec): Promise<string | undefined> {

@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { stringify } from 'yaml'
 import { newFacts } from '../../../../bootstrap/engine/facts.js'
@@ -61,8 +64,22 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
     expect(String(command.env?.GIT_SSH_COMMAND)).toMatch(/-i '\S+lab-git-server_ed25519' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=\/dev\/null/)
     const howTo = inClusterPushHowTo(spec)
     expect(howTo[0]).toBe('kubectl -n kindling-git port-forward svc/git-server 2222:22 &')
-    expect(howTo[1]).toMatch(/^GIT_SSH_COMMAND='ssh -i \S+lab-git-server_ed25519 .*' git -C \S+ push --force ssh:\/\/git@127\.0\.0\.1:2222\/gitops\.git HEAD:refs\/heads\/main$/)
+    expect(howTo[1]).toMatch(/^GIT_SSH_COMMAND='ssh -i .+lab-git-server_ed25519.* -o StrictHostKeyChecking=no .*' git -C \S+ push --force ssh:\/\/git@127\.0\.0\.1:2222\/gitops\.git HEAD:refs\/heads\/main$/)
     expect(formatCommand(command)).not.toContain('PRIVATE KEY')
+  })
+
+  it('tells a --no-push user a push line that pastes as it is, even with spaces and quotes in the paths', () => {
+    const { spec, home } = noRemote()
+    const odd = path.join(home, "it's my lab")
+    mkdirSync(odd)
+    vi.stubEnv('HOME', odd)
+    const oddSpec = { ...spec, repoRoot: path.join(odd, 'check out') }
+    // The shell reads the line; a stand-in git prints what it was given.
+    const seen = execFileSync('sh', ['-c', `git() { printf '%s\\n' "$GIT_SSH_COMMAND" "$@"; }; ${inClusterPushHowTo(oddSpec)[1]}`], { encoding: 'utf8' }).split('\n')
+    expect(seen[0]).toBe(`ssh -i '${path.join(odd, '.config/kindling/ssh/lab-git-server_ed25519').replaceAll("'", `'\\''`)}' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`)
+    expect(seen.slice(1, 3)).toEqual(['-C', path.join(odd, 'check out')])
+    // ssh itself reads GIT_SSH_COMMAND through a shell too: the key path comes back whole.
+    expect(execFileSync('sh', ['-c', `set -- ${seen[0]}; printf '%s' "$3"`], { encoding: 'utf8' })).toBe(path.join(odd, '.config/kindling/ssh/lab-git-server_ed25519'))
   })
 
   it('says in the run summary which remote the engine follows and how to move it', async () => {
