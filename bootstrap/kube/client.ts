@@ -1,13 +1,14 @@
 import * as k8s from '@kubernetes/client-node'
-import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage, stoppedError } from '../engine/errors.js'
+import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
 import { Secret } from '../tools/secrets.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
-import { isNetworkError, JsonObjectApi, RequestTimeoutError, type RequestBounds } from './json-api.js'
+import { apiError, isAbort, isUnknownKind, statusOf } from './api-errors.js'
+import { isNetworkError, JsonObjectApi, type RequestBounds } from './json-api.js'
 import { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 
 export { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
-
+export { KubeApiError } from './api-errors.js'
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged'
 export interface ApplyResult {
@@ -31,17 +32,6 @@ export interface ListOptions {
 export interface WaitOptions {
   timeoutMs: number
   signal?: AbortSignal
-}
-
-/** An API call failed; the message has the verb, the object and the server's own words. */
-export class KubeApiError extends KindlingError {
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    options: { cause?: unknown } = {},
-  ) {
-    super(message, options)
-  }
 }
 
 const APPLY_CONCURRENCY = 8
@@ -319,53 +309,8 @@ export class KubeClient {
   }
 
   private wrap(what: string, error: unknown): KindlingError {
-    if (error instanceof KindlingError) return error
-    if (this.bounds.signal?.aborted) return stoppedError(this.bounds.signal, what)
-    if (error instanceof RequestTimeoutError) {
-      return new PrerequisiteError(`${what}: the API server of context "${this.context}" did not answer within ${Math.round(error.timeoutMs / 1000)} s`, {
-        cause: error,
-        details: ['it accepts connections but does not respond: check that the control plane is running and not overloaded'],
-      })
-    }
-    const status = statusOf(error)
-    const body = (error as { body?: unknown }).body
-    const serverMessage = parseStatusMessage(body)
-    if (status === undefined && !(error instanceof Error && (error.name === 'FetchError' || isNetworkError(error)))) {
-      return new KindlingError(`${what}: ${errorMessage(error).split('\n')[0]}`, { cause: error })
-    }
-    if (status === undefined) {
-      return new PrerequisiteError(`${what}: cannot reach the API server of context "${this.context}": ${errorMessage(error).split('\n')[0]}`, { cause: error })
-    }
-    return new KubeApiError(`${what}: ${serverMessage ?? errorMessage(error).split('\n')[0]} (HTTP ${status})`, status, { cause: error })
+    return apiError(what, error, this.context, this.bounds.signal)
   }
-}
-
-function parseStatusMessage(body: unknown): string | undefined {
-  const parsed = typeof body === 'string' ? safeJson(body) : body
-  const message = (parsed as { message?: unknown } | undefined)?.message
-  return typeof message === 'string' ? message : undefined
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
-function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown; statusCode?: unknown } | null)?.code ?? (error as { statusCode?: unknown } | null)?.statusCode
-  return typeof code === 'number' ? code : undefined
-}
-
-/** The server does not serve this kind (a CRD not installed yet). A group it does not serve at all is a 404; an unreachable server is neither. */
-function isUnknownKind(error: unknown): boolean {
-  return /Unrecognized API version and kind/.test(errorMessage(error)) && statusOf(error) === undefined
-}
-
-function isAbort(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'AbortError'
 }
 
 /** Replace every `Secret` with its value: the last moment before the API sees it. */
