@@ -22,28 +22,16 @@
 # Usage: test/controlplane/build.sh [--force]   (--force rebuilds Crossplane, Flux and the functions too)
 set -euo pipefail
 
-# Everything except the final result goes to stderr.
-exec 3>&1 1>&2
-
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-force=0
-case "${1:-}" in
-  "") ;;
-  --force) force=1 ;;
-  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&3; exit 0 ;;
-  *) echo "build.sh: unknown argument: $1" >&2; exit 2 ;;
-esac
-
-log() { echo "controlplane: $*" >&2; }
-die() { echo "controlplane: error: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=script.sh
+source "$here/script.sh"
+start_script controlplane "$@"
 
 # shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
 # shellcheck source-path=SCRIPTDIR source=go-build.sh
 source "$here/go-build.sh"
-for v in KUBERNETES_VERSION ETCD_VERSION KWOK_VERSION; do
-  [[ "${!v:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "$v in versions.env must look like v1.2.3 (got '${!v:-}')"
-done
+require_versions KUBERNETES_VERSION ETCD_VERSION KWOK_VERSION
 
 k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
 k8s_staging_version="v0.${KUBERNETES_VERSION#v1.}"
@@ -56,15 +44,6 @@ out="$cache_root/$key"
 bin="$out/bin"
 
 # --- the go.mod files must pin what versions.env says -------------------------
-# Prints the version module $2 is required at in go.mod $1.
-required_version() {
-  awk -v m="$2" '
-    /^require[ \t]*\(/ { inreq = 1; next }
-    inreq && /^\)/    { inreq = 0; next }
-    $1 == "require" && $2 == m { print $3; exit }
-    inreq && $1 == m           { print $2; exit }
-  ' "$1"
-}
 # Prints "module version" for every replace line of go.mod $1 ("old => new ver").
 replacements() {
   awk '
@@ -236,13 +215,6 @@ chmod 755 "$tmp"
 
 # Swap the finished tree in with a rename, so an interrupted build never leaves
 # a half-filled cache entry behind.
-if [[ -e "$out" ]]; then
-  old="$(mktemp -d "$cache_root/.old-$key.XXXXXX")"
-  mv -T "$out" "$old/entry"
-  mv -T "$tmp" "$out"
-  rm -rf "$old"
-else
-  mv -T "$tmp" "$out"
-fi
+swap_in "$tmp" "$out"
 trap - EXIT
 finish "built: $bin"

@@ -21,19 +21,10 @@
 # Usage: test/controlplane/crds.sh [--force]
 set -euo pipefail
 
-exec 3>&1 1>&2
-
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-force=0
-case "${1:-}" in
-  "") ;;
-  --force) force=1 ;;
-  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&3; exit 0 ;;
-  *) echo "crds.sh: unknown argument: $1" >&2; exit 2 ;;
-esac
-
-log() { echo "crds: $*" >&2; }
-die() { echo "crds: error: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=script.sh
+source "$here/script.sh"
+start_script crds "$@"
 
 # shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
@@ -142,11 +133,7 @@ fetch() { # set module version sha folder files line
   printf '%s\n' "$line" > "$stage/.source"
   chmod 755 "$stage"; chmod 644 "$stage"/*.yaml "$stage/.source"
   mkdir -p "$root/$set"
-  if [[ -e "$dest" ]]; then
-    local old; old="$(mktemp -d "$work/old.XXXXXX")"
-    mv -T "$dest" "$old/entry"
-  fi
-  mv -T "$stage" "$dest"
+  swap_in "$stage" "$dest"
   log "$set: $module@$version, $kept CRD file(s) in $((SECONDS - start))s"
 }
 

@@ -21,26 +21,16 @@
 # Usage: test/controlplane/crossplane.sh [--force]
 set -euo pipefail
 
-exec 3>&1 1>&2
-
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-force=0
-case "${1:-}" in
-  "") ;;
-  --force) force=1 ;;
-  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&3; exit 0 ;;
-  *) echo "crossplane.sh: unknown argument: $1" >&2; exit 2 ;;
-esac
-
-log() { echo "crossplane: $*" >&2; }
-die() { echo "crossplane: error: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=script.sh
+source "$here/script.sh"
+start_script crossplane "$@"
 
 # shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
 # shellcheck source-path=SCRIPTDIR source=go-build.sh
 source "$here/go-build.sh"
-[[ "${CROSSPLANE_VERSION:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] \
-  || die "CROSSPLANE_VERSION in versions.env must look like v1.2.3 (got '${CROSSPLANE_VERSION:-}')"
+require_versions CROSSPLANE_VERSION
 
 module=github.com/crossplane/crossplane/v2
 apis_module=github.com/crossplane/crossplane/apis/v2
@@ -51,15 +41,7 @@ bin="$out/bin"
 gomod="$here/go/crossplane/go.mod"
 
 # --- go.mod must pin what versions.env says ------------------------------------
-[[ -f "$gomod" && -s "$here/go/crossplane/go.sum" ]] || die "go/crossplane/go.mod or go.sum is missing; run test/controlplane/go/sync.sh crossplane"
-got="$(awk -v m="$module" '
-  /^require[ \t]*\(/ { inreq = 1; next }
-  inreq && /^\)/    { inreq = 0; next }
-  $1 == "require" && $2 == m { print $3; exit }
-  inreq && $1 == m           { print $2; exit }
-' "$gomod")"
-[[ "$got" == "$CROSSPLANE_VERSION" ]] \
-  || die "go/crossplane/go.mod requires $module ${got:-<nothing>}, versions.env says $CROSSPLANE_VERSION; run test/controlplane/go/sync.sh crossplane"
+require_pinned "$gomod" "$module" "$CROSSPLANE_VERSION" crossplane
 # Upstream builds against its own ./apis folder: the published apis module of the same tag.
 # When the proxy refuses that one, versions.env names the nearest served (CROSSPLANE_DEPS_VERSION).
 apis_want="${CROSSPLANE_DEPS_VERSION:-$CROSSPLANE_VERSION}"
@@ -76,22 +58,14 @@ verify() { # dir
   [[ "$got" == "$CROSSPLANE_VERSION" ]] || { log "crossplane --version says '$got', expected $CROSSPLANE_VERSION"; return 1; }
 }
 
-if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
-  log "cached: $bin"
-  echo "$bin" >&3
-  exit 0
-fi
+reuse_if_cached verify "$out" "$bin"
 
 # --- build ------------------------------------------------------------------------
 command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build Crossplane)"
 mkdir -p "$cache_root"
 
 take_build_lock "$cache_root"
-if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
-  log "cached (built by another process): $bin"
-  echo "$bin" >&3
-  exit 0
-fi
+reuse_if_cached verify "$out" "$bin" "built by another process"
 
 use_go_caches "$kindling_cache/controlplane"
 export GOTOOLCHAIN=local
@@ -128,14 +102,7 @@ verify "$tmp" || die "the freshly built crossplane does not report $CROSSPLANE_V
 } > "$tmp/build-info"
 chmod 755 "$tmp"
 
-if [[ -e "$out" ]]; then
-  old="$(mktemp -d "$cache_root/.old-$CROSSPLANE_VERSION.XXXXXX")"
-  mv -T "$out" "$old/entry"
-  mv -T "$tmp" "$out"
-  rm -rf "$old"
-else
-  mv -T "$tmp" "$out"
-fi
+swap_in "$tmp" "$out"
 trap - EXIT
 log "built: $bin"
 echo "$bin" >&3

@@ -21,27 +21,16 @@
 # Usage: test/controlplane/flux.sh [--force]
 set -euo pipefail
 
-exec 3>&1 1>&2
-
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-force=0
-case "${1:-}" in
-  "") ;;
-  --force) force=1 ;;
-  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&3; exit 0 ;;
-  *) echo "flux.sh: unknown argument: $1" >&2; exit 2 ;;
-esac
-
-log() { echo "flux: $*" >&2; }
-die() { echo "flux: error: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=script.sh
+source "$here/script.sh"
+start_script flux "$@"
 
 # shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
 # shellcheck source-path=SCRIPTDIR source=go-build.sh
 source "$here/go-build.sh"
-for v in FLUX_VERSION FLUX_SOURCE_CONTROLLER_VERSION FLUX_KUSTOMIZE_CONTROLLER_VERSION; do
-  [[ "${!v:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "$v in versions.env must look like v1.2.3 (got '${!v:-}')"
-done
+require_versions FLUX_VERSION FLUX_SOURCE_CONTROLLER_VERSION FLUX_KUSTOMIZE_CONTROLLER_VERSION
 
 kindling_cache="${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}"
 cache_root="$kindling_cache/flux"
@@ -55,16 +44,7 @@ versions=("$FLUX_SOURCE_CONTROLLER_VERSION" "$FLUX_KUSTOMIZE_CONTROLLER_VERSION"
 
 # --- go.mod must pin what versions.env says ------------------------------------
 for i in 0 1; do
-  gomod="$here/go/flux-${names[i]}/go.mod"
-  [[ -f "$gomod" && -s "${gomod%.mod}.sum" ]] || die "go/flux-${names[i]}/go.mod or go.sum is missing; run test/controlplane/go/sync.sh flux"
-  got="$(awk -v m="${modules[i]}" '
-    /^require[ \t]*\(/ { inreq = 1; next }
-    inreq && /^\)/    { inreq = 0; next }
-    $1 == "require" && $2 == m { print $3; exit }
-    inreq && $1 == m           { print $2; exit }
-  ' "$gomod")"
-  [[ "$got" == "${versions[i]}" ]] \
-    || die "go/flux-${names[i]}/go.mod requires ${modules[i]} ${got:-<nothing>}, versions.env says ${versions[i]}; run test/controlplane/go/sync.sh flux"
+  require_pinned "$here/go/flux-${names[i]}/go.mod" "${modules[i]}" "${versions[i]}" flux
 done
 
 # sops, at the version kustomize-controller decrypts with (its go.mod), built in that module.
@@ -73,9 +53,6 @@ sops_version="$(awk -v m="$sops_module" '$1 == m { print $2; exit }' "$here/go/f
 [[ -n "$sops_version" ]] || die "go/flux-kustomize-controller/go.mod does not require $sops_module"
 
 # --- is the cache already good? -------------------------------------------------
-linked_version() { # binary module
-  go version -m "$1" 2>&1 | awk -v m="$2" '($1 == "mod" || $1 == "dep") && $2 == m { print $3 }'
-}
 verify() { # dir
   local d="$1" i got
   for i in 0 1; do
@@ -94,20 +71,13 @@ build_sops() { # output file
 
 command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build Flux's controllers)"
 
-if (( ! force )) && [[ -d "$out" ]] && verify "$out" && verify_sops "$out"; then
-  log "cached: $bin"
-  echo "$bin" >&3
-  exit 0
-fi
+verify_all() { verify "$1" && verify_sops "$1"; }
+reuse_if_cached verify_all "$out" "$bin"
 
 # --- build ------------------------------------------------------------------------
 mkdir -p "$cache_root"
 take_build_lock "$cache_root"
-if (( ! force )) && [[ -d "$out" ]] && verify "$out" && verify_sops "$out"; then
-  log "cached (built by another process): $bin"
-  echo "$bin" >&3
-  exit 0
-fi
+reuse_if_cached verify_all "$out" "$bin" "built by another process"
 
 use_go_caches "$kindling_cache/controlplane"
 export GOTOOLCHAIN=local
@@ -157,14 +127,7 @@ verify_sops "$tmp" || die "the freshly built sops does not carry $sops_module $s
 } > "$tmp/build-info"
 chmod 755 "$tmp"
 
-if [[ -e "$out" ]]; then
-  old="$(mktemp -d "$cache_root/.old-$FLUX_VERSION.XXXXXX")"
-  mv -T "$out" "$old/entry"
-  mv -T "$tmp" "$out"
-  rm -rf "$old"
-else
-  mv -T "$tmp" "$out"
-fi
+swap_in "$tmp" "$out"
 trap - EXIT
 log "built: $bin"
 echo "$bin" >&3

@@ -21,27 +21,16 @@
 # Usage: test/controlplane/functions.sh [--force]
 set -euo pipefail
 
-exec 3>&1 1>&2
-
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-force=0
-case "${1:-}" in
-  "") ;;
-  --force) force=1 ;;
-  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&3; exit 0 ;;
-  *) echo "functions.sh: unknown argument: $1" >&2; exit 2 ;;
-esac
-
-log() { echo "functions: $*" >&2; }
-die() { echo "functions: error: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=script.sh
+source "$here/script.sh"
+start_script functions "$@"
 
 # shellcheck source-path=SCRIPTDIR source=versions.env
 source "$here/versions.env"
 # shellcheck source-path=SCRIPTDIR source=go-build.sh
 source "$here/go-build.sh"
-for v in FUNCTION_GO_TEMPLATING_VERSION FUNCTION_AUTO_READY_VERSION; do
-  [[ "${!v:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "$v in versions.env must look like v1.2.3 (got '${!v:-}')"
-done
+require_versions FUNCTION_GO_TEMPLATING_VERSION FUNCTION_AUTO_READY_VERSION
 
 kindling_cache="${KINDLING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindling}"
 cache_root="$kindling_cache/functions"
@@ -55,22 +44,10 @@ versions=("$FUNCTION_GO_TEMPLATING_VERSION" "$FUNCTION_AUTO_READY_VERSION")
 
 # --- go.mod must pin what versions.env says ------------------------------------
 for i in 0 1; do
-  gomod="$here/go/function-${names[i]}/go.mod"
-  [[ -f "$gomod" && -s "${gomod%.mod}.sum" ]] || die "go/function-${names[i]}/go.mod or go.sum is missing; run test/controlplane/go/sync.sh functions"
-  got="$(awk -v m="${modules[i]}" '
-    /^require[ \t]*\(/ { inreq = 1; next }
-    inreq && /^\)/    { inreq = 0; next }
-    $1 == "require" && $2 == m { print $3; exit }
-    inreq && $1 == m           { print $2; exit }
-  ' "$gomod")"
-  [[ "$got" == "${versions[i]}" ]] \
-    || die "go/function-${names[i]}/go.mod requires ${modules[i]} ${got:-<nothing>}, versions.env says ${versions[i]}; run test/controlplane/go/sync.sh functions"
+  require_pinned "$here/go/function-${names[i]}/go.mod" "${modules[i]}" "${versions[i]}" functions
 done
 
 # --- is the cache already good? -------------------------------------------------
-linked_version() { # binary module
-  go version -m "$1" 2>&1 | awk -v m="$2" '$1 == "mod" && $2 == m { print $3 }'
-}
 verify() { # dir
   local d="$1" i got
   for i in 0 1; do
@@ -83,20 +60,12 @@ verify() { # dir
 
 command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build the functions)"
 
-if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
-  log "cached: $out"
-  echo "$out" >&3
-  exit 0
-fi
+reuse_if_cached verify "$out" "$out"
 
 # --- build ------------------------------------------------------------------------
 mkdir -p "$cache_root"
 take_build_lock "$cache_root"
-if (( ! force )) && [[ -d "$out" ]] && verify "$out"; then
-  log "cached (built by another process): $out"
-  echo "$out" >&3
-  exit 0
-fi
+reuse_if_cached verify "$out" "$out" "built by another process"
 
 use_go_caches "$kindling_cache/controlplane"
 export GOTOOLCHAIN=local
@@ -143,14 +112,7 @@ verify "$tmp" || die "the freshly built functions do not carry the expected modu
 } > "$tmp/build-info"
 chmod -R u+w,go+rX "$tmp"
 
-if [[ -e "$out" ]]; then
-  old="$(mktemp -d "$cache_root/.old.XXXXXX")"
-  mv -T "$out" "$old/entry"
-  mv -T "$tmp" "$out"
-  rm -rf "$old"
-else
-  mv -T "$tmp" "$out"
-fi
+swap_in "$tmp" "$out"
 trap - EXIT
 log "built: $out"
 echo "$out" >&3
