@@ -321,10 +321,16 @@ export function revealSecrets(value: unknown): unknown {
   return value
 }
 
-function sameObject(live: KubeObject, dry: KubeObject): boolean {
+/**
+ * Whether a server-side dry-run apply would leave the live object as it is. Field ownership, the
+ * resourceVersion and the status are left out: controllers write status all the time (a Flux or
+ * Crossplane object between the read and the dry run), and an apply never changes it.
+ */
+export function sameObject(live: KubeObject, dry: KubeObject): boolean {
   const strip = (object: KubeObject): string => {
-    const { managedFields: _m, ...metadata } = object.metadata
-    return JSON.stringify({ ...object, metadata })
+    const { managedFields: _m, resourceVersion: _r, ...metadata } = object.metadata as KubeObject['metadata'] & { managedFields?: unknown; resourceVersion?: string }
+    const { status: _s, ...rest } = object as KubeObject & { status?: unknown }
+    return JSON.stringify({ ...rest, metadata })
   }
   return strip(live) === strip(dry)
 }
