@@ -6,6 +6,7 @@ import { crossplanePackages } from '../../../bootstrap/components/crossplane-pac
 import { postgres } from '../../../bootstrap/components/postgres.js'
 import { XRD_NAME } from '../../../bootstrap/components/postgres/xrd.js'
 import type { KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
+import type { KindlingError } from '../../../bootstrap/engine/errors.js'
 import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
 import { CROSSPLANE_VERSION, startCrossplane, type RunningCrossplane } from '../harness/crossplane.js'
 import { LOOP_NAME, startFluxLoop, type FluxLoop } from '../harness/flux-loop.js'
@@ -93,14 +94,21 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     const sha = await loop!.checkout.commitAndPush('platform: functions and the PostgresInstance API')
     await loop!.syncTo(sha, 60_000)
 
+    // kindling's own health checks for the two components, against the real Crossplane's status.
+    const checks = [...crossplanePackages.describe(spec).health.filter((check) => check.ref.kind === 'Function'), ...postgres.describe(spec).health]
+    expect(checks.map((check) => `${check.ref.kind} ${check.ref.name}: ${check.condition.description}`)).toEqual([
+      'Function function-go-templating: Healthy=True',
+      'Function function-auto-ready: Healthy=True',
+      `CompositeResourceDefinition ${XRD_NAME}: Established=True`,
+    ])
+    for (const check of checks) await kube.waitFor(check.ref, check.condition, { timeoutMs: 120_000 })
     for (const fn of fns) {
-      const live = await kube.waitFor({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', name: fn.metadata.name }, conditionTrue('Healthy'), { timeoutMs: 120_000 })
+      const live = await kube.get({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', name: fn.metadata.name })
       expect(conditionTrue('Installed').test(live).done).toBe(true)
       // Pulled through the ImageConfig from the test registry; the package's own metadata was read.
       const [revision] = await kube.list('pkg.crossplane.io/v1', 'FunctionRevision', { labelSelector: `pkg.crossplane.io/package=${fn.metadata.name}` })
       expect(revision?.status).toMatchObject({ resolvedImage: `${functions!.registry.host}/crossplane-contrib/${String((fn.spec as { package: string }).package).split('/').pop()}`, capabilities: ['composition'] })
     }
-    await kube.waitFor({ apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', name: XRD_NAME }, conditionTrue('Established'), { timeoutMs: 60_000 })
     expect(functions!.registry.requests.filter((line) => / \/v2\/crossplane-contrib\/.+\/blobs\/\S+ 200$/.test(line)).length).toBeGreaterThan(0)
     console.log(`[compose] Functions Healthy and the XRD Established ${((performance.now() - pushed) / 1000).toFixed(1)}s after the push`)
   })
@@ -149,6 +157,29 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     await loop!.syncTo(sha, 120_000)
     await kube.waitFor(statefulSet, cpuIs('500m'), { timeoutMs: 60_000 })
     expect(secretData(await kube.get(connection)).password).toBe(before)
+  })
+
+  it("refuses, through Flux, a change the PostgresInstance API forbids: the gate repeats the API's message, and a revert recovers", { timeout: 300_000 }, async () => {
+    const good = loop!.checkout.head()
+    const file = path.join(loop!.spec.repoRoot, ORDERS, 'orders-db.yaml')
+    // A local database keeps its volume size: the XRD's validation rule refuses the change.
+    loop!.writeAll({ [`${ORDERS}/orders-db.yaml`]: readFileSync(file, 'utf8').replace('storageGB: 10', 'storageGB: 20') })
+    const bad = await loop!.checkout.commitAndPush('orders: a bigger local volume')
+    const error = await loop!.syncTo(bad, 60_000).then(
+      () => undefined,
+      (cause: unknown) => cause as KindlingError,
+    )
+    expect(error, 'the health gate passed a refused change').toBeDefined()
+    const text = [error!.message, ...error!.details].join('\n')
+    expect(text).toContain('Kustomization flux-system/flux-system')
+    expect(text).toContain('storageGB can only grow, and for target local not change at all')
+    console.log(`[compose] the health gate refused the change: ${error!.message}`)
+    expect((await kube.get(xrRef))?.spec).toMatchObject({ storageGB: 10 })
+
+    const reverted = await loop!.checkout.revertHeadAndPush()
+    await loop!.syncTo(reverted, 60_000)
+    expect(reverted).not.toBe(good)
+    await kube.waitFor(xrRef, conditionTrue('Ready'), { timeoutMs: 60_000 })
   })
 
   it('removing the XR from Git deletes what was composed for it', { timeout: 300_000 }, async () => {
