@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { FLUX_REQUEUE_DEPENDENCY } from '../../../bootstrap/render/flux.js'
 import { freePort } from './control-plane.js'
 import { httpStatus, killChildrenOnExit, logTail, reapOrphans, runDir, startChild, stopChild, type Child } from './processes.js'
 
@@ -155,6 +156,8 @@ export async function startFlux(options: FluxOptions): Promise<RunningFlux> {
     const kustomize = startChild(dir, 'kustomize-controller', path.join(bin, 'kustomize-controller'), [
       `--metrics-addr=127.0.0.1:${kustomizeMetrics}`,
       `--health-addr=127.0.0.1:${kustomizeHealth}`,
+      // As kindling's FluxInstance patches it.
+      `--requeue-dependency=${FLUX_REQUEUE_DEPENDENCY}`,
       ...common,
     ], { env })
     children.push(source, kustomize)
