@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse, stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { ComponentDescription } from '../../../bootstrap/components/component.js'
 import { crossplanePackages } from '../../../bootstrap/components/crossplane-packages.js'
 import { postgres } from '../../../bootstrap/components/postgres.js'
 import { XRD_NAME } from '../../../bootstrap/components/postgres/xrd.js'
+import { fluxReadyAt } from '../../../bootstrap/engines/flux-health.js'
 import type { KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
+import { renderFluxComponentFiles } from '../../../bootstrap/render/flux-components.js'
 import type { KindlingError } from '../../../bootstrap/engine/errors.js'
 import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
 import { CROSSPLANE_VERSION, startCrossplane, type RunningCrossplane } from '../harness/crossplane.js'
@@ -20,7 +23,6 @@ import { controlPlane, testKube } from '../support.js'
 // (harness/functions.ts says what is stood in for: only the Pods that would run the functions).
 
 const kube = testKube()
-const PLATFORM = `clusters/${LOOP_NAME}/platform`
 const ORDERS = `clusters/${LOOP_NAME}/orders`
 const NS = 'orders'
 const PV: ObjectRef = { apiVersion: 'v1', kind: 'PersistentVolume', name: 'kindling-compose-test' }
@@ -29,7 +31,6 @@ let crossplane: RunningCrossplane | undefined
 let functions: RunningFunctions | undefined
 let loop: FluxLoop | undefined
 
-const yamlStream = (objects: readonly KubeObject[]): string => objects.map((object) => stringify(object, { lineWidth: 0 })).join('---\n')
 const kustomization = (resources: string[]): string => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources })
 const ref = (kind: string, name: string, apiVersion = 'v1'): ObjectRef => ({ apiVersion, kind, name, namespace: NS })
 const xrRef: ObjectRef = { apiVersion: 'platform.kindling.dev/v1alpha1', kind: 'PostgresInstance', name: 'orders-db', namespace: NS }
@@ -46,7 +47,7 @@ const cpuIs = (cpu: string): Condition => ({ description: `cpu request ${cpu}`, 
 function rootKustomization(folders: string[]): string {
   const file = path.join(loop!.spec.repoRoot, 'clusters', LOOP_NAME, 'kustomization.yaml')
   const current = parse(readFileSync(file, 'utf8')) as { resources: string[] }
-  const kindling = current.resources.filter((entry) => !['platform', 'orders'].includes(entry))
+  const kindling = current.resources.filter((entry) => !['components', 'orders'].includes(entry))
   return stringify({ ...current, resources: [...kindling, ...folders] })
 }
 
@@ -77,22 +78,26 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     const error = report.steps.find((step) => step.error)?.error
     expect(error, String(error)).toBeUndefined()
     const spec = loop!.spec
-    const packages = crossplanePackages.describe(spec).source
-    const api = postgres.describe(spec).source
-    if (packages.type !== 'manifests' || api.type !== 'manifests') throw new Error('the Crossplane components render manifests')
-    // Providers cannot run here (their images cannot be pulled); the Functions can.
-    const fns = packages.objects.filter((object) => object.kind === 'Function')
+    const packages = crossplanePackages.describe(spec)
+    const api = postgres.describe(spec)
+    if (packages.source.type !== 'manifests' || api.source.type !== 'manifests') throw new Error('the Crossplane components render manifests')
+    // Providers cannot run here (their images cannot be pulled); the Functions can. The `crossplane`
+    // component (the chart) is Crossplane core run by the test, so nothing waits for it.
+    const fns = packages.source.objects.filter((object) => object.kind === 'Function')
     expect(fns.map((object) => object.metadata.name)).toEqual(['function-go-templating', 'function-auto-ready'])
+    const functionsOnly: ComponentDescription = { ...packages, dependsOn: [], source: { type: 'manifests', objects: fns } }
 
-    loop!.writeAll({
-      [`${PLATFORM}/kustomization.yaml`]: kustomization(['functions.yaml', 'postgres.yaml']),
-      [`${PLATFORM}/functions.yaml`]: yamlStream(fns),
-      [`${PLATFORM}/postgres.yaml`]: yamlStream(api.objects),
-      [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['platform']),
-    })
+    // The files kindling writes for the two components, as Flux installs them: one Flux
+    // Kustomization each, postgres after crossplane-packages, each Ready only when kindling's CEL
+    // health checks hold (Functions Healthy, the XRD Established).
+    const files = renderFluxComponentFiles(spec, [functionsOnly, api])
+    loop!.writeAll({ ...Object.fromEntries(files.map((file) => [file.path, file.content])), [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['components']) })
     const pushed = performance.now()
-    const sha = await loop!.checkout.commitAndPush('platform: functions and the PostgresInstance API')
+    const sha = await loop!.checkout.commitAndPush('components: Crossplane functions and the PostgresInstance API')
     await loop!.syncTo(sha, 60_000)
+    const componentSync = (name: string): ObjectRef => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name, namespace: 'flux-system' })
+    for (const name of ['crossplane-packages', 'postgres']) await kube.waitFor(componentSync(name), fluxReadyAt(sha, 'lastAppliedRevision'), { timeoutMs: 120_000 })
+    console.log(`[compose] Flux Kustomizations crossplane-packages and postgres Ready (kindling's health checks hold) ${((performance.now() - pushed) / 1000).toFixed(1)}s after the push`)
 
     // kindling's own health checks for the two components, against the real Crossplane's status.
     const checks = [...crossplanePackages.describe(spec).health.filter((check) => check.ref.kind === 'Function'), ...postgres.describe(spec).health]
@@ -123,7 +128,7 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
       [`${ORDERS}/kustomization.yaml`]: kustomization(['namespace.yaml', 'orders-db.yaml']),
       [`${ORDERS}/namespace.yaml`]: stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }),
       [`${ORDERS}/orders-db.yaml`]: example!.content,
-      [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['platform', 'orders']),
+      [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['components', 'orders']),
     })
     const pushed = performance.now()
     const sha = await loop!.checkout.commitAndPush('orders: a database for the orders app')
@@ -183,7 +188,7 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
   })
 
   it('removing the XR from Git deletes what was composed for it', { timeout: 300_000 }, async () => {
-    loop!.writeAll({ [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['platform']) })
+    loop!.writeAll({ [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['components']) })
     const sha = await loop!.checkout.commitAndPush('orders: no database any more')
     await loop!.syncTo(sha, 120_000)
     for (const gone of [xrRef, statefulSet, service, connection]) await kube.waitFor(gone, deleted, { timeoutMs: 90_000 })
