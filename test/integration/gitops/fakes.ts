@@ -127,11 +127,19 @@ export async function setStatus(ref: ObjectRef, status: Record<string, unknown>,
   const api = config.makeApiClient(k8s.CustomObjectsApi)
   const [group, version] = ref.apiVersion.split('/') as [string, string]
   const target = { group, version, namespace: ref.namespace!, plural: PLURALS[ref.kind]!, name: ref.name }
-  const current = (await api.getNamespacedCustomObject(target)) as Record<string, unknown> & { metadata: { generation?: number } }
-  mutate?.(current)
-  if (mutate) await api.replaceNamespacedCustomObject({ ...target, body: current })
-  const fresh = (await api.getNamespacedCustomObject(target)) as Record<string, unknown> & { metadata: { generation?: number } }
-  await api.replaceNamespacedCustomObjectStatus({ ...target, body: { ...fresh, status: { observedGeneration: fresh.metadata.generation, ...status } } })
+  // Like a controller, read again and retry when someone else wrote in between (kindling's reconcile request).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const current = (await api.getNamespacedCustomObject(target)) as Record<string, unknown> & { metadata: { generation?: number } }
+      mutate?.(current)
+      if (mutate) await api.replaceNamespacedCustomObject({ ...target, body: current })
+      const fresh = (await api.getNamespacedCustomObject(target)) as Record<string, unknown> & { metadata: { generation?: number } }
+      await api.replaceNamespacedCustomObjectStatus({ ...target, body: { ...fresh, status: { observedGeneration: fresh.metadata.generation, ...status } } })
+      return
+    } catch (error) {
+      if (attempt === 5 || (error as { code?: number }).code !== 409) throw error
+    }
+  }
 }
 
 /** A Ready condition as Flux writes it. */

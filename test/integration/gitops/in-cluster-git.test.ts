@@ -67,29 +67,19 @@ function context(spec: ClusterSpec, runner: Runner): StepContext {
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'safe.directory=*', '-C', cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()
 
 /** The health gate annotates the same objects (a reconcile request): a status write may need another try. */
-async function setStatusRetrying(...args: Parameters<typeof setStatus>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await setStatus(...args)
-    } catch (error) {
-      if (attempt === 5 || !String(error).includes('409')) throw error
-    }
-  }
-}
-
 /** Play Flux at whatever reaches the branch: the commit kindling pushed. */
 async function playFluxAt(head: () => string | undefined, url: string): Promise<string> {
   await kube.waitFor({ apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', name: 'flux', namespace: 'flux-system' }, exists, { timeoutMs: 60_000 })
-  await setStatusRetrying({ apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', name: 'flux', namespace: 'flux-system' }, { conditions: [ready('True', 'ReconciliationSucceeded', 'Reconciliation finished')] })
+  await setStatus({ apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', name: 'flux', namespace: 'flux-system' }, { conditions: [ready('True', 'ReconciliationSucceeded', 'Reconciliation finished')] })
   await kube.waitFor(gitRepositoryRef, { description: `url ${url}`, test: (object) => ({ done: (object?.spec as { url?: string } | undefined)?.url === url }) }, { timeoutMs: 60_000 })
   let sha: string | undefined
   for (const deadline = Date.now() + 60_000; !(sha = head()); ) {
     if (Date.now() > deadline) throw new Error('nothing was pushed')
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  await setStatusRetrying(gitRepositoryRef, { artifact: { revision: `main@sha1:${sha}` }, conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${sha}'`)] })
+  await setStatus(gitRepositoryRef, { artifact: { revision: `main@sha1:${sha}` }, conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${sha}'`)] })
   await kube.waitFor(fluxKustomizationRef, exists, { timeoutMs: 60_000 })
-  await setStatusRetrying(fluxKustomizationRef, { lastAppliedRevision: `main@sha1:${sha}`, lastAttemptedRevision: `main@sha1:${sha}`, inventory: { entries: [] }, conditions: [ready('True', 'ReconciliationSucceeded', `Applied revision: main@sha1:${sha}`)] })
+  await setStatus(fluxKustomizationRef, { lastAppliedRevision: `main@sha1:${sha}`, lastAttemptedRevision: `main@sha1:${sha}`, inventory: { entries: [] }, conditions: [ready('True', 'ReconciliationSucceeded', `Applied revision: main@sha1:${sha}`)] })
   return sha
 }
 
