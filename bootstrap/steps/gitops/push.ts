@@ -9,8 +9,8 @@ import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
 import type { StepOptions } from '../index.js'
 import { engineFiles } from './engine.js'
 import { addSummary } from '../summary.js'
-import { fileWrites, remoteHead, remoteHeadIfAny, rootSyncFiles, shortSha } from './repo.js'
-import { inClusterHead, inClusterPushCommand, inClusterPushHowTo, withInClusterRemote } from './git-server.js'
+import { checkoutHead, fileWrites, remoteHead, remoteHeadIfAny, rootSyncFiles, shortSha } from './repo.js'
+import { inClusterPushCommand, inClusterPushHowTo, withInClusterRemote } from './git-server.js'
 
 /** What the push step found: the rendered files not yet committed, and whether the remote has this checkout's commit. */
 interface PushState {
@@ -40,11 +40,10 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
   const status = await runner.run(git(spec, ['status', '--porcelain', '--untracked-files=all', '--', ...files], { readOnly: true }), { signal })
   const changed = status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3).trim())
   const uncommitted = [...new Set([...pending, ...changed])].sort()
-  const local = await runner.run(git(spec, ['rev-parse', '--verify', '--quiet', 'HEAD'], { readOnly: true, okExitCodes: [1, 128] }), { signal })
-  const localHead = local.exitCode === 0 ? local.stdout.trim() : undefined
-  // The in-cluster server mirrors this checkout: on it only when it has exactly this commit.
-  const head = spec.repository.inCluster ? await inClusterHead(ctx) : await remoteHeadIfAny(ctx)
+  const localHead = await checkoutHead(ctx)
+  const head = await remoteHeadIfAny(ctx)
   let onRemote = localHead === head
+  // The in-cluster server mirrors this checkout: on it only when it has exactly this commit.
   if (!onRemote && localHead && head && !spec.repository.inCluster) {
     // This checkout's commit is already on the remote when it is an ancestor of the remote head.
     const ancestor = await runner.run(git(spec, ['merge-base', '--is-ancestor', localHead, head], { readOnly: true, okExitCodes: [1, 128] }), { signal })

@@ -104,6 +104,13 @@ export function gitReadFailure(spec: ClusterSpec, cause: unknown): KindlingError
   return new KindlingError(`cannot read branch ${branch} of ${url}`, { cause, details: cause.details })
 }
 
+/** This checkout's commit (HEAD), or undefined when it has none yet (not a repository, or no commit). */
+export async function checkoutHead(ctx: StepContext): Promise<string | undefined> {
+  const command = { file: 'git', args: ['-C', ctx.spec.repoRoot, 'rev-parse', '--verify', '--quiet', 'HEAD'], readOnly: true, okExitCodes: [1, 128] }
+  const result = await ctx.runner.run(command, { signal: ctx.signal })
+  return result.exitCode === 0 ? result.stdout.trim() : undefined
+}
+
 /**
  * The branch head, or undefined when the branch is not on the remote yet (an empty fork): the push
  * step creates it. Any other failure (unreachable, refused) still throws.

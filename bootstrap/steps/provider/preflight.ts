@@ -11,7 +11,7 @@ import { findContainers, inspectContainers, type ContainerInfo } from '../../too
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { contextOf } from '../connect.js'
-import { remoteHeadIfAny } from '../gitops/repo.js'
+import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
 export interface PreflightLookups {
@@ -247,8 +247,7 @@ export const repositoryCheck: PreflightCheck = {
 
 /** Without a remote, this checkout is what bootstrap pushes to the in-cluster Git server: it needs a commit. */
 async function checkoutCheck(ctx: StepContext): Promise<{ problem: string; fix: string } | undefined> {
-  const head = await ctx.runner.run({ file: 'git', args: ['-C', ctx.spec.repoRoot, 'rev-parse', '--verify', '--quiet', 'HEAD'], readOnly: true, okExitCodes: [1, 128] }, { signal: ctx.signal })
-  if (head.exitCode === 0) return undefined
+  if (await checkoutHead(ctx)) return undefined
   return {
     problem: `${ctx.spec.repoRoot} is not a Git checkout with a commit, and the spec names no remote (repository.url)`,
     fix: `commit it first (git -C ${ctx.spec.repoRoot} init; git add -A; git commit -m init): bootstrap pushes this checkout's commits to the in-cluster Git server`,
