@@ -1,5 +1,6 @@
 import net from 'node:net'
 import type { KubeClient } from './client.js'
+import { conditionTrue } from './conditions.js'
 import { KindlingError } from '../engine/errors.js'
 
 /** One port of one pod. */
@@ -76,10 +77,7 @@ export async function openTunnel(target: PodPort, connect: PodConnector, signal:
 /** A running, ready pod matching a label selector: the one a tunnel goes to. */
 export async function readyPod(kube: KubeClient, namespace: string, selector: string): Promise<string> {
   const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: selector })
-  const ready = pods.find((pod) => {
-    const status = pod.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined
-    return !pod.metadata.deletionTimestamp && status?.phase === 'Running' && status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
-  })
+  const ready = pods.find((pod) => !pod.metadata.deletionTimestamp && (pod.status as { phase?: string } | undefined)?.phase === 'Running' && conditionTrue('Ready').test(pod).done)
   if (!ready) throw new KindlingError(`no ready pod in ${namespace} matches ${selector}`, { details: [`kubectl -n ${namespace} get pods -l ${selector}`] })
   return ready.metadata.name
 }

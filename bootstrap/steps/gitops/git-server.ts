@@ -55,18 +55,22 @@ export async function inClusterHead(ctx: StepContext): Promise<string | undefine
   return result.stdout.trim() ? parseLsRemote(result.stdout, branch) : undefined
 }
 
-/** `git push` of this checkout's HEAD to the in-cluster server: it mirrors this checkout, so the push is forced. */
-export function inClusterPushCommand(spec: ClusterSpec, port: number | string): Command {
+/** `git push --force` of this checkout's HEAD through a tunnel on `port`: the server mirrors this checkout. */
+function forcedPush(spec: ClusterSpec, port: number | string, quiet: boolean): Command {
   const { url, access } = inClusterRemote(spec, port)
-  return { file: 'git', args: ['-C', spec.repoRoot, 'push', '--quiet', '--force', url, `HEAD:refs/heads/${spec.repository.branch}`], env: { GIT_SSH_COMMAND: sshCommand(access), GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 120_000 }
+  return { file: 'git', args: ['-C', spec.repoRoot, 'push', ...(quiet ? ['--quiet'] : []), '--force', url, `HEAD:refs/heads/${spec.repository.branch}`], env: { GIT_SSH_COMMAND: sshCommand(access) } }
+}
+
+/** The push kindling runs to the in-cluster server, never asking on a terminal. */
+export function inClusterPushCommand(spec: ClusterSpec, port: number | string): Command {
+  const push = forcedPush(spec, port, true)
+  return { ...push, env: { ...push.env, GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 120_000 }
 }
 
 /** What a person types to push without kindling (--no-push): a port-forward, then the push. */
 export function inClusterPushHowTo(spec: ClusterSpec): string[] {
-  const { url, access } = inClusterRemote(spec, 2222)
   // Quoted as a shell reads it, so a home or checkout path with spaces or quotes pastes as it is.
-  const push: Command = { file: 'git', args: ['-C', spec.repoRoot, 'push', '--force', url, `HEAD:refs/heads/${spec.repository.branch}`], env: { GIT_SSH_COMMAND: sshCommand(access) } }
-  return [`kubectl -n ${IN_CLUSTER_GIT.namespace} port-forward svc/${IN_CLUSTER_GIT.name} 2222:22 &`, formatCommand(push)]
+  return [`kubectl -n ${IN_CLUSTER_GIT.namespace} port-forward svc/${IN_CLUSTER_GIT.name} 2222:22 &`, formatCommand(forcedPush(spec, 2222, false))]
 }
 
 async function publicKey(spec: ClusterSpec): Promise<string | undefined> {
