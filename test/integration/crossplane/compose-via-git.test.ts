@@ -9,6 +9,7 @@ import { XRD_NAME } from '../../../bootstrap/components/postgres/xrd.js'
 import { fluxReadyAt } from '../../../bootstrap/engines/flux-health.js'
 import type { KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
 import { renderFluxComponentFiles } from '../../../bootstrap/render/flux-components.js'
+import { kustomizationFile } from '../../../bootstrap/render/repo-files.js'
 import type { KindlingError } from '../../../bootstrap/engine/errors.js'
 import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
 import { CROSSPLANE_VERSION, startCrossplane, type RunningCrossplane } from '../harness/crossplane.js'
@@ -31,7 +32,6 @@ let crossplane: RunningCrossplane | undefined
 let functions: RunningFunctions | undefined
 let loop: FluxLoop | undefined
 
-const kustomization = (resources: string[]): string => stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources })
 const ref = (kind: string, name: string, apiVersion = 'v1'): ObjectRef => ({ apiVersion, kind, name, namespace: NS })
 const xrRef: ObjectRef = { apiVersion: 'platform.kindling.dev/v1alpha1', kind: 'PostgresInstance', name: 'orders-db', namespace: NS }
 const statefulSet = ref('StatefulSet', 'orders-db-postgres', 'apps/v1')
@@ -125,7 +125,7 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     await kube.apply({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: PV.name }, spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: '/tmp/kindling-compose-test-volume' } } })
 
     loop!.writeAll({
-      [`${ORDERS}/kustomization.yaml`]: kustomization(['namespace.yaml', 'orders-db.yaml']),
+      [`${ORDERS}/kustomization.yaml`]: stringify(kustomizationFile(['namespace.yaml', 'orders-db.yaml'])),
       [`${ORDERS}/namespace.yaml`]: stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }),
       [`${ORDERS}/orders-db.yaml`]: example!.content,
       [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['components', 'orders']),

@@ -1,7 +1,6 @@
 import * as k8s from '@kubernetes/client-node'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,7 +10,7 @@ import { CROSSPLANE_NAMESPACE } from './crossplane.js'
 import { freePort } from './control-plane.js'
 import { pinnedVersion } from './flux.js'
 import { startOciRegistry, type OciRegistry } from './oci-registry.js'
-import { killChildrenOnExit, logTail, runDir, startChild, stopChild, type Child } from './processes.js'
+import { killChildrenOnExit, runDir, startChild, stopChild, waitForPort, type Child } from './processes.js'
 
 const BUILD_SCRIPT = fileURLToPath(new URL('../../controlplane/functions.sh', import.meta.url))
 // Resolved once, at import: tests stub HOME for kindling's own files, which must not move the build cache.
@@ -70,16 +69,6 @@ async function serverCertificates(kube: KubeClient, dir: string): Promise<void> 
   openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'tls.key', '-subj', '/CN=kindling-test-function', '-out', 'tls.csr')
   openssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-out', 'tls.crt')
   rmSync(file('ca.key'))
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on('error', () => resolve(false))
-  })
 }
 
 type Revision = {
@@ -151,12 +140,7 @@ export async function startFunctions(options: { kube: KubeClient; kubeconfigFile
       // The SDK also serves metrics on :8080 unless told otherwise and ignores a busy port; the flag set has no switch for it.
       const child = startChild(dir, fn.name, fn.binary, [`--address=127.0.0.1:${port}`, `--tls-certs-dir=${tls}`, '--debug'])
       children.push(child)
-      const deadline = Date.now() + READY_TIMEOUT_MS
-      while (!(await listening(port))) {
-        if (child.process.exitCode !== null) throw new Error(`${fn.name} exited with ${child.process.exitCode}:\n${logTail(child)}`)
-        if (Date.now() > deadline) throw new Error(`${fn.name} did not listen on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000}s:\n${logTail(child)}`)
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
+      await waitForPort(port, fn.name, { timeoutMs: READY_TIMEOUT_MS, child })
       endpoints.set(fn.name, `127.0.0.1:${port}`)
       log(`${fn.name} ${fn.version} listening on 127.0.0.1:${port} (log: ${child.logFile})`)
     }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -104,6 +105,27 @@ export function killChildrenOnExit(children: readonly Child[]): () => void {
     process.removeListener('exit', killAll)
     process.removeListener('SIGINT', onSignal)
     process.removeListener('SIGTERM', onSignal)
+  }
+}
+
+/**
+ * Wait until something accepts connections on 127.0.0.1:`port` (a child that has no health
+ * endpoint); fails early with its log when `child` exits first.
+ */
+export async function waitForPort(port: number, what: string, options: { timeoutMs?: number; child?: Child } = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 10_000
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1')
+      socket.once('connect', () => (socket.destroy(), resolve(true)))
+      socket.once('error', () => resolve(false))
+    })
+    if (open) return
+    const { child } = options
+    if (child && (child.process.exitCode !== null || child.process.signalCode !== null)) throw new Error(`${what} exited with ${child.process.exitCode ?? child.process.signalCode}:\n${logTail(child)}`)
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s${child ? `:\n${logTail(child)}` : ''}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 

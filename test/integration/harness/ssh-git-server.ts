@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import os from 'node:os'
 import path from 'node:path'
 import { freePort } from './control-plane.js'
-import { startChild, stopChild, type Child } from './processes.js'
+import { startChild, stopChild, waitForPort, type Child } from './processes.js'
 
 /** Debian's OpenSSH server (package openssh-server), which .ci/run installs. */
 export const SSHD = '/usr/sbin/sshd'
@@ -84,7 +84,7 @@ export async function startSshGitServer(repositories: readonly string[]): Promis
   // Privilege separation needs this folder; the package creates it only when its service starts.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 })
   const child: Child = startChild(dir, 'sshd', SSHD, ['-D', '-e', '-f', config])
-  await waitForPort(port)
+  await waitForPort(port, 'sshd', { child })
   return {
     port,
     repository: (name) => path.join(root, `${name}.git`),
@@ -93,20 +93,5 @@ export async function startSshGitServer(repositories: readonly string[]): Promis
       await stopChild(child)
       rmSync(dir, { recursive: true, force: true })
     },
-  }
-}
-
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const { connect } = await import('node:net')
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      socket.once('connect', () => (socket.destroy(), resolve(true)))
-      socket.once('error', () => resolve(false))
-    })
-    if (open) return
-    if (Date.now() > deadline) throw new Error(`sshd did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
