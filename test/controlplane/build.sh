@@ -203,12 +203,7 @@ verify "$tmp/bin" || die "the freshly built binaries do not report the expected 
 
 {
   echo "key=$key"
-  echo "go=$(go env GOVERSION)"
-  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "build_seconds=$SECONDS"
-  for f in "$here"/go/{kubernetes,etcd,kwok}/go.sum; do
-    echo "sum_${f#"$here"/go/}=$(sha256sum "$f" | cut -d' ' -f1)"
-  done
+  build_info 0 kubernetes etcd kwok
 } > "$tmp/build-info"
 
 chmod 755 "$tmp"

@@ -95,10 +95,7 @@ verify "$tmp" || die "the freshly built crossplane does not report $CROSSPLANE_V
 
 {
   echo "version=$CROSSPLANE_VERSION"
-  echo "go=$(go env GOVERSION)"
-  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "build_seconds=$((SECONDS - start))"
-  echo "sum_crossplane/go.sum=$(sha256sum "$here/go/crossplane/go.sum" | cut -d' ' -f1)"
+  build_info "$start" crossplane
 } > "$tmp/build-info"
 chmod 755 "$tmp"
 

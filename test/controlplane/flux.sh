@@ -118,12 +118,7 @@ verify_sops "$tmp" || die "the freshly built sops does not carry $sops_module $s
   echo "source-controller=$FLUX_SOURCE_CONTROLLER_VERSION"
   echo "kustomize-controller=$FLUX_KUSTOMIZE_CONTROLLER_VERSION"
   echo "sops=$sops_version"
-  echo "go=$(go env GOVERSION)"
-  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "build_seconds=$((SECONDS - start))"
-  for n in "${names[@]}"; do
-    echo "sum_flux-$n/go.sum=$(sha256sum "$here/go/flux-$n/go.sum" | cut -d' ' -f1)"
-  done
+  build_info "$start" "${names[@]/#/flux-}"
 } > "$tmp/build-info"
 chmod 755 "$tmp"
 

@@ -103,12 +103,7 @@ verify "$tmp" || die "the freshly built functions do not carry the expected modu
 {
   echo "function-go-templating=$FUNCTION_GO_TEMPLATING_VERSION"
   echo "function-auto-ready=$FUNCTION_AUTO_READY_VERSION"
-  echo "go=$(go env GOVERSION)"
-  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "build_seconds=$((SECONDS - start))"
-  for n in "${names[@]}"; do
-    echo "sum_function-$n/go.sum=$(sha256sum "$here/go/function-$n/go.sum" | cut -d' ' -f1)"
-  done
+  build_info "$start" "${names[@]/#/function-}"
 } > "$tmp/build-info"
 chmod -R u+w,go+rX "$tmp"
 

@@ -72,3 +72,15 @@ require_versions() {
     [[ "${!v:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "$v in versions.env must look like v1.2.3 (got '${!v:-}')"
   done
 }
+
+# build_info START WRAPPER...: the lines every build-info file ends with: the Go version, when the
+# build finished and how long it took (SECONDS since START), and the sha256 of each wrapper
+# module's go.sum (go/WRAPPER/go.sum).
+build_info() {
+  local start="$1" wrapper
+  shift
+  echo "go=$(go env GOVERSION)"
+  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "build_seconds=$((SECONDS - start))"
+  for wrapper in "$@"; do echo "sum_$wrapper/go.sum=$(sha256sum "$here/go/$wrapper/go.sum" | cut -d' ' -f1)"; done
+}
