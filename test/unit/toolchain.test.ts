@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { DEFAULTS } from '../../bootstrap/spec/defaults.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const devbox = JSON.parse(readFileSync(`${root}devbox.json`, 'utf8')) as Record<string, unknown> & { packages: string[]; shell?: Record<string, unknown> }
@@ -59,6 +60,13 @@ describe('toolchain', () => {
 
   it('pins every package to a version', () => {
     expect(devbox.packages.filter((entry) => !/@\d/.test(entry))).toEqual([])
+  })
+
+  it("pins a kubectl within Kubernetes' one-minor skew of the default kind node", () => {
+    // kubectl supports one minor version older or newer than the API server it talks to.
+    const minor = (version: string): number => Number(/^v?1\.(\d+)/.exec(version)?.[1])
+    const kubectl = devbox.packages.find((entry) => entry.startsWith('kubectl@'))!
+    expect(Math.abs(minor(kubectl.split('@')[1]!) - minor(DEFAULTS.kind.kubernetesVersion))).toBeLessThanOrEqual(1)
   })
 
   it('offers the entry points as Devbox scripts', () => {
