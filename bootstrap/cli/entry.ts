@@ -1,4 +1,5 @@
 import { InterruptedError, type ExitCode, type StopSignal } from '../engine/errors.js'
+import { killRunningGroups } from '../tools/children.js'
 import type { CommandName } from './args.js'
 import { runCommand } from './main.js'
 
@@ -9,7 +10,8 @@ const HARD_STOP_MS = 1800
  * Wire a command to the real process: argv, stdout/stderr, TTY detection and signals.
  * The first Ctrl-C (SIGINT) or SIGTERM cancels the run: requests and commands in flight are
  * aborted, the summary says what was left unfinished, and the process exits 130 (SIGTERM: 143).
- * A second signal, or anything still running after HARD_STOP_MS, ends it at once.
+ * A second signal, or anything still running after HARD_STOP_MS, ends it at once, and takes
+ * every external command still running (with whatever it started) along.
  */
 export async function runEntry(command: CommandName): Promise<never> {
   process.exit(await runWithSignals(command, process.argv.slice(2)))
@@ -28,6 +30,8 @@ export async function runWithSignals(command: CommandName, argv: readonly string
       process.exit(reason.exitCode)
     }, HARD_STOP_MS).unref()
   }
+  // However the process ends (a second Ctrl-C, the hard stop, a crash), no command it started lives on.
+  process.on('exit', killRunningGroups)
   process.on('SIGINT', () => onSignal('SIGINT'))
   process.on('SIGTERM', () => onSignal('SIGTERM'))
   return runCommand(command, argv, {

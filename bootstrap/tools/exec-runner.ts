@@ -1,13 +1,14 @@
 import { execa, type ExecaError } from 'execa'
 import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
 import { installHint } from './catalog.js'
+import { signalGroup, trackGroup, untrackGroup } from './children.js'
 import { CommandError, formatCommand, stderrTail, type Command, type RunOptions, type RunResult, type Runner } from './runner.js'
 import { Secret, type Redactor } from './secrets.js'
 
 /** No external command runs longer than this unless it says so (`kind create cluster` takes minutes, not hours). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 20 * 60_000
 
-/** A cancelled or timed-out child gets SIGTERM, then SIGKILL this much later: a stopped run ends within seconds. */
+/** A cancelled or timed-out command's process group gets SIGTERM, then SIGKILL this much later: a stopped run ends within seconds. */
 const FORCE_KILL_AFTER_MS = 1000
 
 /** Debug sink: each command line and its outcome, already redacted. */
@@ -27,18 +28,43 @@ export class ExecRunner implements Runner {
       Object.entries(command.env ?? {}).map(([key, value]) => [key, value instanceof Secret ? value.reveal() : value]),
     )
     const input = command.input instanceof Secret ? command.input.reveal() : command.input
+    const timeoutMs = command.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
+    // One stop for both the caller's signal and the deadline. The command leads its own process
+    // group and the whole group is stopped: killing only `git` would leave `git-remote-https`
+    // holding the output pipes open, and the command would outlive its deadline.
+    const stop = new AbortController()
+    const timedOut = new Error('deadline')
+    const timer = setTimeout(() => stop.abort(timedOut), timeoutMs)
+    const onCancel = (): void => stop.abort(options.signal?.reason)
+    if (options.signal?.aborted) onCancel()
+    else options.signal?.addEventListener('abort', onCancel, { once: true })
+    let pid: number | undefined
+    const stopGroup = (): void => {
+      if (pid === undefined) return
+      const group = pid
+      signalGroup(group, 'SIGTERM')
+      setTimeout(() => signalGroup(group, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref()
+    }
+    stop.signal.addEventListener('abort', stopGroup, { once: true })
     try {
-      const result = await execa(command.file, command.args, {
+      const subprocess = execa(command.file, command.args, {
         env,
         input,
         cwd: command.cwd,
         reject: false,
         stripFinalNewline: true,
-        cancelSignal: options.signal,
-        timeout: command.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        cancelSignal: stop.signal,
+        detached: true,
         forceKillAfterDelay: FORCE_KILL_AFTER_MS,
         all: false,
       })
+      pid = subprocess.pid
+      if (pid !== undefined) trackGroup(pid)
+      if (stop.signal.aborted) stopGroup()
+      const result = await subprocess
+      if (stop.signal.reason === timedOut) {
+        throw new CommandError(line, 124, `did not finish within ${formatSeconds(timeoutMs)}; stopped it and what it started`)
+      }
       if (result.isCanceled) throw stopped(options.signal, `running ${line}`)
       if (result.failed && result.exitCode === undefined) throw toStartError(command, result as unknown as ExecaError, line)
       const exitCode = result.exitCode ?? 1
@@ -52,8 +78,16 @@ export class ExecRunner implements Runner {
     } catch (error) {
       if (options.signal?.aborted && !(error instanceof InterruptedError)) throw stopped(options.signal, `running ${line}`)
       throw error
+    } finally {
+      clearTimeout(timer)
+      options.signal?.removeEventListener('abort', onCancel)
+      if (pid !== undefined) untrackGroup(pid)
     }
   }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`
 }
 
 function toStartError(command: Command, error: ExecaError, line: string): Error {
@@ -62,7 +96,6 @@ function toStartError(command: Command, error: ExecaError, line: string): Error 
       details: [installHint(command.file)],
     })
   }
-  if (error.timedOut) return new CommandError(line, 124, `timed out after ${Math.round((command.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS) / 1000)} s`)
   return new CommandError(line, 127, error.shortMessage ?? error.message)
 }
 

@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf, InterruptedError, PrerequisiteError } from '../../../bootstrap/engine/errors.js'
 import { DryRunRunner } from '../../../bootstrap/tools/dry-run-runner.js'
+import { killRunningGroups } from '../../../bootstrap/tools/children.js'
 import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import { CommandError, formatCommand } from '../../../bootstrap/tools/runner.js'
@@ -62,6 +66,62 @@ describe('ExecRunner', () => {
     const pending = new ExecRunner(new Redactor()).run(program('setTimeout(() => {}, 60000)'), { signal: controller.signal })
     setTimeout(() => controller.abort(), 50)
     await expect(pending).rejects.toBeInstanceOf(InterruptedError)
+  })
+})
+
+/**
+ * A command that starts a grandchild which holds the output pipes open (as `git` does with
+ * `git-remote-https`), writes the grandchild's pid to a file, and waits for ever.
+ */
+function withGrandchild(): { command: { file: string; args: string[] }; grandchild: () => number } {
+  const pidFile = path.join(mkdtempSync(path.join(tmpdir(), 'kindling-runner-')), 'pid')
+  const script = `const { spawn } = require('node:child_process'); const c = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'inherit' }); require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setTimeout(() => {}, 600000)`
+  return { command: program(script), grandchild: () => Number(readFileSync(pidFile, 'utf8')) }
+}
+
+/** Running, not a zombie waiting for whoever adopted it to reap it. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 40 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  return !alive(pid)
+}
+
+describe('ExecRunner deadlines', () => {
+  it('stops a command at its deadline, with what it started, and says so', async () => {
+    const { command, grandchild } = withGrandchild()
+    const started = Date.now()
+    const error = (await new ExecRunner(new Redactor()).run({ ...command, timeoutMs: 700 }).catch((e: unknown) => e)) as CommandError
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(error).toBeInstanceOf(CommandError)
+    expect(error.commandExitCode).toBe(124)
+    expect(error.details.join('\n')).toMatch(/did not finish within 0\.7 s/)
+    expect(await gone(grandchild())).toBe(true)
+  })
+
+  it('stops what a cancelled command started, not only the command', async () => {
+    const { command, grandchild } = withGrandchild()
+    const controller = new AbortController()
+    const pending = new ExecRunner(new Redactor()).run(command, { signal: controller.signal })
+    setTimeout(() => controller.abort(), 500)
+    await expect(pending).rejects.toBeInstanceOf(InterruptedError)
+    expect(await gone(grandchild())).toBe(true)
+  })
+
+  it('kills every command still running when the process exits', async () => {
+    const { command, grandchild } = withGrandchild()
+    const pending = new ExecRunner(new Redactor()).run(command).catch((e: unknown) => e)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const pid = grandchild()
+    killRunningGroups()
+    expect(await pending).toBeInstanceOf(CommandError)
+    expect(await gone(pid)).toBe(true)
   })
 })
 
