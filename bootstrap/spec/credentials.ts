@@ -3,37 +3,59 @@
  * the *name* of an environment variable belongs. Messages never repeat the value.
  */
 
-/** `https://user:token@host/...` or `https://token@host/...`: userinfo a URL must not carry. */
-export function urlCredentials(url: string): 'password' | 'user' | undefined {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)@/i.exec(url)
-  if (!match) return undefined
-  const [, scheme, userinfo] = match
-  if (userinfo!.includes(':')) return 'password'
-  // Git hosts take a token as the user name over HTTPS; over SSH the user is just `git`.
-  return /^https?$/i.test(scheme!) ? 'user' : undefined
+/**
+ * `https://user:token@host/...`, `https://token@host/...` or `https://host/x?access_token=...`:
+ * credentials a URL must not carry. Everything before the first `/` after the scheme counts as
+ * the authority, so `user:p#ss@host` is caught although a URL parser would stop at the `#`.
+ */
+export function urlCredentials(url: string): 'password' | 'user' | 'query' | undefined {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/?([^/\s]*)@/i.exec(url)
+  if (match) {
+    const [, scheme, userinfo] = match
+    if (/[:?#]/.test(userinfo!)) return 'password'
+    // Git hosts take a token as the user name over HTTPS; over SSH the user is just `git`.
+    if (/^https?$/i.test(scheme!)) return 'user'
+  }
+  return SECRET_QUERY.test(url) ? 'query' : undefined
 }
+
+/** Query parameters that carry credentials (`?access_token=`, `&sig=`, `?password=`, ...). */
+const SECRET_QUERY_NAMES = String.raw`(?:access[_-]?token|private[_-]?token|auth[_-]?token|id[_-]?token|token|password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|key|sig|signature|auth|credentials?)`
+const SECRET_QUERY = new RegExp(String.raw`[?&]${SECRET_QUERY_NAMES}=[^&\s#]`, 'i')
+const SECRET_QUERY_VALUES = new RegExp(String.raw`([?&]${SECRET_QUERY_NAMES}=)[^&\s#"'<>]+`, 'gi')
+
+/** What the spec says about a URL with credentials in it, wherever it appears; never the value. */
+export const URL_CREDENTIALS_MESSAGE =
+  'must not hold credentials (user:password@, token@, or a token in the query): remove them, put the token in an environment variable and name it where the spec takes one (for the repository: auth type https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)'
 
 /** Prefixes of tokens the common Git hosts and chat tools issue. */
 const TOKEN_PREFIXES = /^(gh[pousr]_|github_pat_|glpat|gldt|glptt|xox[abprs]|sk_live_|AKIA)/i
 
 /**
- * A value that looks like a token rather than a variable name: a known token prefix, or a long
- * string mixing lower case, upper case and digits (variable names are UPPER_SNAKE_CASE by habit).
+ * A value that looks like a token rather than a variable name: a known token prefix, a long string
+ * mixing lower case, upper case and digits, a long hexadecimal string, or a long run of letters and
+ * digits with no `_` (variable names are UPPER_SNAKE_CASE by habit: words joined by `_`).
  */
 export function looksLikeToken(value: string): boolean {
   if (TOKEN_PREFIXES.test(value)) return true
-  return value.length >= 24 && /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value)
+  if (value.length >= 24 && /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value)) return true
+  if (/^[0-9a-f]{20,}$/i.test(value) && /\d/.test(value) && /[a-f]/i.test(value)) return true
+  return value.length >= 20 && !value.includes('_') && /\d/.test(value) && /[a-z]/i.test(value)
 }
 
 /**
- * Mask the userinfo of every URL in a text. Over HTTP(S) all of it goes (the user name may be a
- * token): `https://***@host`; elsewhere only a password: `ssh://git:***@host`, `ssh://git@host` kept.
+ * Mask the credentials of every URL in a text. Over HTTP(S) all of the userinfo goes (the user name
+ * may be a token): `https://***@host`; elsewhere only a password: `ssh://git:***@host`,
+ * `ssh://git@host` kept. Credential query parameters keep their name: `?access_token=***`.
+ * `https:/` (a URL that went through path handling) counts too.
  */
 export function redactUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*):\/\/([^\s/?#@]*)@/gi, (whole, scheme: string, userinfo: string) => {
-    if (/^https?$/i.test(scheme)) return `${scheme}://***@`
-    return userinfo.includes(':') ? `${scheme}://${userinfo.split(':')[0]}:***@` : whole
-  })
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*):(\/\/?)([^\s/@]*)@/gi, (whole, scheme: string, slashes: string, userinfo: string) => {
+      if (/^https?$/i.test(scheme)) return `${scheme}:${slashes}***@`
+      return /[:?#]/.test(userinfo) ? `${scheme}:${slashes}${userinfo.split(/[:?#]/)[0]}:***@` : whole
+    })
+    .replace(SECRET_QUERY_VALUES, '$1***')
 }
 
 /** Replace every word of a text that looks like a token with `***`: for messages that quote what a user typed. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { looksLikeToken, urlCredentials } from './credentials.js'
+import { looksLikeToken, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
 
 // Field types several parts of the cluster spec share.
 
@@ -25,7 +25,7 @@ export const repositoryUrl = z
   .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, { message: 'must be an https://, ssh://, git@host:path or file:// URL', abort: true })
   .refine(
     (value) => urlCredentials(value) === undefined,
-    'must not hold credentials (user:password@ or token@): remove them, put the token in an environment variable and name it in repository.auth (type: https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)',
+    URL_CREDENTIALS_MESSAGE,
   )
 
 export const branchName = z.string().regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, 'must be a branch name such as main')

@@ -5,6 +5,7 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } fr
 import type { z } from 'zod'
 import { BadInputError } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
+import { valueProblems } from './limits.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 
@@ -81,8 +82,13 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     value = doc.toJS()
   } catch (error) {
     // yaml refuses to expand aliases past a limit (an "alias bomb"); that is bad input, not a crash.
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: `cannot be read: ${message}; write the values out instead of repeating aliases` }])
+    const message = error instanceof RangeError ? 'nested too deeply to read; a cluster spec is a few levels deep' : `${error instanceof Error ? error.message.split('\n')[0] : String(error)}; write the values out instead of repeating aliases`
+    throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: `cannot be read: ${message}` }])
+  }
+  // Sizes, characters and credentials first: the schema never sees a 5 MB string or a pasted token.
+  const limits = valueProblems(value)
+  if (limits.length > 0) {
+    throw specError(shownFile, limits.map((problem) => ({ file: shownFile, line: lineOf(nodeOffset(doc, problem.path)), path: dotted(problem.path), message: problem.message })))
   }
   const result = clusterSpecSchema.safeParse(value)
   const problems = result.success ? [] : result.error.issues.flatMap((issue) => toProblems(issue, doc, shownFile, lineOf))
@@ -131,10 +137,14 @@ export function expandHome(file: string): string {
   return file === '~' || file.startsWith('~/') ? path.join(homedir(), file.slice(1)) : file
 }
 
+/** No more problems than this are listed: a pasted 100,000-line list is one mistake, not a page of them. */
+const LISTED_PROBLEMS = 20
+
 function specError(file: string, problems: SpecProblem[]): BadInputError {
   const sorted = [...problems].sort((a, b) => a.line - b.line)
-  return new BadInputError(`${file} is not a valid cluster spec (${sorted.length} problem${sorted.length === 1 ? '' : 's'})`, {
-    details: sorted.map(formatProblem),
+  const count = `${sorted.length} problem${sorted.length === 1 ? '' : 's'}${sorted.length > LISTED_PROBLEMS ? `, the first ${LISTED_PROBLEMS} listed` : ''}`
+  return new BadInputError(`${file} is not a valid cluster spec (${count})`, {
+    details: sorted.slice(0, LISTED_PROBLEMS).map(formatProblem),
   })
 }
 

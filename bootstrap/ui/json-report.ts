@@ -27,7 +27,18 @@ export function toJsonReport(command: string, cluster: string | undefined, repor
     ...extra,
     error: error === undefined ? undefined : formatError(error, (text) => text),
   }
-  return JSON.parse(redact(JSON.stringify(document))) as Record<string, unknown>
+  return redactStrings(JSON.parse(JSON.stringify(document)), redact) as Record<string, unknown>
+}
+
+/**
+ * Every string of a JSON value redacted as it is, not as JSON text: a secret holding `"` or `\`
+ * is escaped in the text and would not match there.
+ */
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value)
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact))
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [redact(key), redactStrings(inner, redact)]))
+  return value
 }
 
 function actionJson(action: Action): Record<string, unknown> {

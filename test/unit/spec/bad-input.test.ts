@@ -88,10 +88,25 @@ const rawText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
 )
 
+/** Every text in an accepted spec: what later steps print, write to files and pass to commands. */
+function textsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value)) return value.flatMap(textsOf)
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, inner]) => [key, ...textsOf(inner)])
+  return []
+}
+
 function check(text: string): void {
   let error: unknown
   try {
-    parseClusterSpec(text, FILE, ROOT, 'homelab')
+    const spec = parseClusterSpec(text, FILE, ROOT, 'homelab')
+    // Accepted: then nothing in it is huge, unprintable or a secret that later output would repeat.
+    for (const value of textsOf(spec)) {
+      expect(value.length).toBeLessThanOrEqual(4096)
+      // eslint-disable-next-line no-control-regex -- finding control characters is the point
+      expect(value).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202e\ufeff]/)
+      for (const secret of SECRETS) expect(value).not.toContain(secret)
+    }
     return
   } catch (caught) {
     error = caught
@@ -101,6 +116,7 @@ function check(text: string): void {
   const lines = formatError(error, (line) => line)
   const problems = (error as BadInputError).details
   expect(problems.length).toBeGreaterThan(0)
+  expect(problems.length).toBeLessThanOrEqual(20)
   for (const problem of problems) expect(problem).toMatch(PROBLEM_LINE)
   const shown = lines.join('\n')
   expect(shown).not.toMatch(/\n\s+at .+:\d+:\d+/)

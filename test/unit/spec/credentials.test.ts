@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { formatError } from '../../../bootstrap/ui/format.js'
+import { toJsonReport } from '../../../bootstrap/ui/json-report.js'
 import { looksLikeToken, redactUrlCredentials, urlCredentials } from '../../../bootstrap/spec/credentials.js'
 import { parseClusterSpec } from '../../../bootstrap/spec/load.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
@@ -33,11 +34,36 @@ describe('credentials in the spec', () => {
     expect(text).not.toContain(SENTINEL)
   })
 
+  it.each([
+    [`url: https://github.com/a/b.git?access_token=${SENTINEL}`, 'repository.url'],
+    [`url: https://user:p#${SENTINEL}@github.com/a/b.git`, 'repository.url'],
+    [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: abcdef0123456789abcdef0123456789abcdef01`, 'repository.auth.tokenEnv'],
+  ])('refuses %s too (a token in the query, a # in the password, a hex token)', (repository, path) => {
+    const { code, text } = refusal(repository)
+    expect(code).toBe(2)
+    expect(text).toContain(path)
+    expect(text).not.toContain(SENTINEL)
+    expect(text).not.toContain('abcdef0123456789abcdef')
+  })
+
+  it('refuses a URL with credentials in any field, not only the repository', () => {
+    let text = ''
+    try {
+      parseClusterSpec(specText({ provider: `type: existing\nkubeconfig: https://user:${SENTINEL}@example.com/config` }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+    } catch (error) {
+      expect(exitCodeOf(error)).toBe(2)
+      text = formatError(error, (line) => line).join('\n')
+    }
+    expect(text).toMatch(/spec\.provider\.kubeconfig: must not hold credentials/)
+    expect(text).not.toContain(SENTINEL)
+  })
+
   it('accepts SSH users, token variable names and plain URLs', () => {
     expect(urlCredentials('ssh://git@github.com/a/b.git')).toBeUndefined()
     expect(urlCredentials('git@github.com:a/b.git')).toBeUndefined()
     expect(urlCredentials('https://github.com/a/b.git')).toBeUndefined()
-    for (const name of ['GITHUB_TOKEN', 'GITLAB_TOKEN', 'LAB_TOKEN', 'KINDLING_REPO_TOKEN_FOR_HOMELAB_2']) expect(looksLikeToken(name)).toBe(false)
+    for (const name of ['GITHUB_TOKEN', 'GITLAB_TOKEN', 'LAB_TOKEN', 'KINDLING_REPO_TOKEN_FOR_HOMELAB_2', 'AZURE_CLIENT_SECRET', 'GRAFANA_ADMIN_PASSWORD']) expect(looksLikeToken(name)).toBe(false)
+    for (const token of ['abcdef0123456789abcdef0123456789abcdef01', 'ABCDEFGHJKLMNPQR23456789', 'ghp_x', 'Zq8vX2mN4pL6rT9wY1bC3dF5']) expect(looksLikeToken(token)).toBe(true)
   })
 
   it('masks URL userinfo in any text, even when nobody registered it as a secret', () => {
@@ -45,6 +71,18 @@ describe('credentials in the spec', () => {
     expect(redactUrlCredentials(`https://${SENTINEL}@gitlab.com/x`)).toBe('https://***@gitlab.com/x')
     expect(redactUrlCredentials(`ssh://git:${SENTINEL}@host/x and ssh://git@host/y`)).toBe('ssh://git:***@host/x and ssh://git@host/y')
     expect(new Redactor().redact(`{"url":"https://u:${SENTINEL}@h/r"}`)).toBe('{"url":"https://***@h/r"}')
+    expect(redactUrlCredentials(`https://h/r.git?x=1&access_token=${SENTINEL}&y=2`)).toBe('https://h/r.git?x=1&access_token=***&y=2')
+    expect(redactUrlCredentials(`https://user:p#${SENTINEL}@github.com/a`)).toBe('https://***@github.com/a')
+    expect(redactUrlCredentials(`open https:/user:${SENTINEL}@example.com/config`)).toBe('open https:/***@example.com/config')
+  })
+
+  it('masks secrets holding quotes and backslashes in --json, where JSON escapes them', () => {
+    const redactor = new Redactor()
+    const password = 'Pa"ss\\word-0123456789'
+    redactor.add(password)
+    const document = toJsonReport('status', 'lab', undefined, { note: `login with ${password}` }, (text) => redactor.redact(text))
+    expect(JSON.stringify(document)).not.toContain(JSON.stringify(password).slice(1, -1))
+    expect(document.note).toBe('login with ***')
   })
 
   it('reads an alias bomb as bad input (exit 2), not a crash', () => {

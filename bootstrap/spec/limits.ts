@@ -1,0 +1,79 @@
+import { URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+
+/**
+ * Checks every value of a spec gets before its schema: bounds no real spec comes near, characters
+ * no field may hold, and credentials inside any URL-like text (a kubeconfig path, a mirror, a
+ * value nobody thought of yet). Messages name the problem, never the value.
+ */
+export const SPEC_LIMITS = {
+  /** The longest text any field takes (a path, a URL, an image with its digest). */
+  textLength: 1024,
+  /** The most entries of any list (port mappings, mirrors, providers). */
+  listLength: 100,
+  /** The deepest nesting: a real spec is five levels deep. */
+  depth: 12,
+}
+
+/** One problem at a path of the spec. */
+export interface ValueProblem {
+  path: (string | number)[]
+  message: string
+}
+
+// C0 and C1 control characters except tab and newline, and the marks that reorder how text is shown.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
+const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]/
+
+function codePoint(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+}
+
+function textProblem(text: string, what: 'is' | 'key'): string | undefined {
+  const subject = what === 'key' ? 'this key' : 'the value'
+  if (text.length > SPEC_LIMITS.textLength) return `${what === 'key' ? 'has a key that' : ''} is ${text.length} characters long; no field takes more than ${SPEC_LIMITS.textLength} (the value was not printed)`.trim()
+  const control = CONTROL.exec(text)
+  if (control) return `${subject} holds the control character ${codePoint(control[0])}: retype it (the value was not printed)`
+  const invisible = INVISIBLE.exec(text)
+  if (invisible) return `${subject} holds the invisible character ${codePoint(invisible[0])} (pasted from a web page or document?): retype it (the value was not printed)`
+  if (what === 'is' && urlCredentials(text) !== undefined) return URL_CREDENTIALS_MESSAGE
+  return undefined
+}
+
+/** Every problem of `value` against SPEC_LIMITS; walks without recursion, so no depth overflows it. */
+export function valueProblems(value: unknown): ValueProblem[] {
+  const problems: ValueProblem[] = []
+  const pending: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }]
+  while (pending.length > 0) {
+    const { value: here, path } = pending.pop()!
+    if (typeof here === 'string') {
+      const message = textProblem(here, 'is')
+      if (message) problems.push({ path, message })
+      continue
+    }
+    if (here === null || typeof here !== 'object') continue
+    if (path.length >= SPEC_LIMITS.depth) {
+      problems.push({ path, message: `is nested more than ${SPEC_LIMITS.depth} levels deep; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)` })
+      continue
+    }
+    if (Array.isArray(here)) {
+      if (here.length > SPEC_LIMITS.listLength) {
+        problems.push({ path, message: `has ${here.length} entries; no list takes more than ${SPEC_LIMITS.listLength}` })
+        continue
+      }
+      here.forEach((item, index) => pending.push({ value: item, path: [...path, index] }))
+      continue
+    }
+    const entries = Object.entries(here)
+    if (entries.length > SPEC_LIMITS.listLength) {
+      problems.push({ path, message: `has ${entries.length} keys; no mapping takes more than ${SPEC_LIMITS.listLength}` })
+      continue
+    }
+    for (const [key, item] of entries) {
+      const message = textProblem(key, 'key')
+      if (message) problems.push({ path, message })
+      else pending.push({ value: item, path: [...path, key] })
+    }
+  }
+  return problems
+}
