@@ -66,7 +66,7 @@ export function orderSteps(steps: readonly Step[]): Step[] {
 
 /**
  * Run steps as a DAG: a step starts once everything it needs has succeeded, so independent steps
- * run together. A failed change stops new steps from starting; failed health checks are collected
+ * run together. A failed step stops new steps from starting; failed health checks are collected
  * and only block the steps that need them. A dry run stops after check and plan.
  */
 export async function runSteps(steps: readonly Step[], ctx: StepContext, observer: RunObserver = {}): Promise<RunReport> {
@@ -75,6 +75,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
   const reports = new Map<string, StepReport>()
   const running = new Map<string, Promise<void>>()
   let changeFailed = false
+  let firstFailure: string | undefined
 
   const settledOk = (name: string): boolean => {
     const status = reports.get(name)?.status
@@ -84,7 +85,10 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
   const runOne = async (step: Step): Promise<void> => {
     observer.stepStarted?.(step)
     const report = await stopWithin(executeStep(step, ctx, observer), step, ctx.signal)
-    if (report.status === 'failed' && report.error && !isHealthFailure(report.error)) changeFailed = true
+    if (report.status === 'failed' && report.error && !isHealthFailure(report.error)) {
+      changeFailed = true
+      firstFailure ??= step.title
+    }
     reports.set(step.name, report)
     observer.stepFinished?.(step, report)
   }
@@ -101,7 +105,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
       const needs = step.needs.map((name) => reports.get(name))
       if (needs.some((need) => need === undefined)) continue
       if (changeFailed || ctx.signal.aborted) {
-        finish(step, 'cancelled', ctx.signal.aborted ? stoppedWord(ctx.signal) : 'an earlier change failed')
+        finish(step, 'cancelled', ctx.signal.aborted ? stoppedWord(ctx.signal) : `${firstFailure} failed`)
         continue
       }
       const failedNeed = step.needs.find((name) => !settledOk(name))

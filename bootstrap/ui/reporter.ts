@@ -45,43 +45,55 @@ function plainReporter({ write, redact, verbose }: ReporterOptions): Reporter {
 
 const PHASE_WORD: Record<Phase, string> = { check: 'checking', plan: 'planning', apply: 'applying', verify: 'waiting until healthy' }
 
+/** close() waits at most this long for the list to draw its last frame. */
+const CLOSE_DEADLINE_MS = 2000
+
 /**
  * listr2 draws one line per step; our engine decides order and concurrency, and each listr2 task
- * just mirrors its step's state through a promise the engine settles.
+ * just mirrors its step's state. listr2 starts its tasks a moment after the run starts, so what
+ * the engine reports is kept per step and read by the task whenever it starts: a step that
+ * finishes first (a fast check) is shown finished, never left spinning.
  */
 function listrReporter(steps: readonly Step[], { redact, verbose }: ReporterOptions): Reporter {
-  const settle = new Map<string, (report: StepReport) => void>()
+  const finished = new Map<string, (report: StepReport | undefined) => void>()
+  const reports = new Map(
+    steps.map((step) => [step.name, new Promise<StepReport | undefined>((resolve) => finished.set(step.name, resolve))] as const),
+  )
+  const phases = new Map<string, string>()
   const outputs = new Map<string, (text: string) => void>()
   const list = new Listr(
     steps.map((step) => ({
       title: step.title,
-      task: (_ctx: unknown, task: { title: string; output: string; skip(message?: string): void }) =>
-        new Promise<void>((resolve, reject) => {
-          outputs.set(step.name, (text) => {
-            task.output = redact(text)
-          })
-          settle.set(step.name, (report) => {
-            task.title = redact(formatStepLine(report).replace(/^\S+ /, ''))
-            if (report.status === 'failed') reject(new Error(formatError(report.error, redact)[0]))
-            else if (report.status === 'blocked' || report.status === 'cancelled' || report.status === 'planned' || report.status === 'unknown') {
-              // Not ticked: a dry run's "to do" and "state unknown" are not done.
-              task.skip(task.title)
-              resolve()
-            } else resolve()
-          })
-        }),
+      task: async (_ctx: unknown, task: { title: string; output: string; skip(message?: string): void }) => {
+        outputs.set(step.name, (text) => {
+          task.output = redact(text)
+        })
+        const phase = phases.get(step.name)
+        if (phase) task.output = redact(phase)
+        const report = await reports.get(step.name)!
+        if (!report) return task.skip(`${step.title}: not run`)
+        task.title = redact(formatStepLine(report).replace(/^\S+ /, ''))
+        if (report.status === 'failed') throw new Error(formatError(report.error, redact)[0])
+        // Not ticked: a dry run's "to do" and "state unknown" are not done.
+        if (report.status === 'blocked' || report.status === 'cancelled' || report.status === 'planned' || report.status === 'unknown') task.skip(task.title)
+      },
     })),
     { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: true }, registerSignalListeners: false },
   )
   const running = list.run().catch(() => {})
   return {
-    phaseStarted: (step, phase) => outputs.get(step.name)?.(PHASE_WORD[phase]),
-    stepFinished: (step, report) => settle.get(step.name)?.(report),
+    phaseStarted: (step, phase) => {
+      phases.set(step.name, PHASE_WORD[phase])
+      outputs.get(step.name)?.(PHASE_WORD[phase])
+    },
+    stepFinished: (step, report) => finished.get(step.name)?.(report),
     log: (line) => {
       if (verbose) process.stderr.write(`${redact(line)}\n`)
     },
     close: async () => {
-      await running
+      // Steps the run never reached end as "not run"; a renderer that still does not finish is left behind.
+      for (const settle of finished.values()) settle(undefined)
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, CLOSE_DEADLINE_MS).unref())])
     },
   }
 }

@@ -78,7 +78,8 @@ export function gitopsStatusStep(spec: ClusterSpec): Step<GitopsStatus> {
   return {
     name: 'gitops',
     title: `${engineOf(spec).title} sync status`,
-    needs: [],
+    // After the prerequisites: a missing tool is reported once, by them, not again here.
+    needs: ['preflight'],
     async check(ctx): Promise<CheckResult<GitopsStatus>> {
       const status = await readGitopsStatus(ctx)
       ctx.facts.status.gitops = status
