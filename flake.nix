@@ -28,7 +28,7 @@
             jq
           ];
           shellHook = ''
-            test -d node_modules || npm ci
+            test -d node_modules || npm ci >&2
           '';
         };
       });

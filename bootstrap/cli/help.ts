@@ -11,12 +11,13 @@ const EXIT_CODES = `Exit codes:
 const CHANGING = `      --dry-run        check and plan only; print every command and manifest, change nothing
   -y, --yes            do not ask for confirmation`
 
-const COMMON = `  -c, --cluster NAME   cluster folder under clusters/ (default: the only one there)
+const common = (timeout: string): string => `  -c, --cluster NAME   cluster folder under clusters/ (default: the only one there)
       --json           print one JSON document instead of progress
   -v, --verbose        show each command and API call as it runs
-      --timeout DUR    stop the whole run after this long (e.g. 10m); without it each health
-                       wait gives up after 15m and each API request after 30s
+      --timeout DUR    stop the whole run after this long (e.g. 10m); without it ${timeout}
   -h, --help           show this help`
+const COMMON = common(`each health
+                       wait gives up after 15m and each API request after 30s`)
 
 const USAGE: Record<CommandName, string> = {
   bootstrap: `Usage: kindling bootstrap [flags]     (npx kindling bootstrap, npm run -s bootstrap --, devbox run bootstrap)
@@ -47,7 +48,8 @@ Check prerequisites and show, live, the cluster, the GitOps engine, the revision
 component's health and every object that is not ready or out of sync. Changes nothing.
 
 Flags:
-${COMMON}`,
+${common(`each API
+                       request gives up after 30s and each command at its own deadline`)}`,
 }
 
 export function helpText(command: CommandName): string {

@@ -4,7 +4,7 @@ import { renderCrossplaneMonitoring } from '../render/monitoring/crossplane.js'
 import { DASHBOARD_LABEL, MONITORING_NAMESPACE } from '../render/monitoring/objects.js'
 import { mergeStateMetrics, stateMetricsValues, type StateMetrics } from '../render/monitoring/state-metrics.js'
 import type { ClusterSpec } from '../spec/load.js'
-import { kubectlFor } from '../steps/connect.js'
+import { kubectlFor, localPortFor } from '../steps/connect.js'
 import type { Component, GeneratedSecret, HealthCheck, ReadinessRule } from './component.js'
 import { monitoringProbes } from './monitoring-probes.js'
 
@@ -123,12 +123,14 @@ function health(spec: ClusterSpec): HealthCheck[] {
 /** Where Prometheus and Grafana are and how to reach them, with the exact commands. */
 function summary(spec: ClusterSpec): string[] {
   const kubectl = kubectlFor(spec, MONITORING_NAMESPACE)
-  const lines = [`Prometheus: ${kubectl} port-forward svc/${PROMETHEUS} 9090:9090, then http://127.0.0.1:9090/alerts`]
+  const prometheusPort = localPortFor(spec, 9090)
+  const grafanaPort = localPortFor(spec, 3000)
+  const lines = [`Prometheus: ${kubectl} port-forward svc/${PROMETHEUS} ${prometheusPort}:9090, then http://127.0.0.1:${prometheusPort}/alerts`]
   if (spec.components.monitoring.grafana.enabled) {
     const env = spec.components.monitoring.grafana.adminPasswordEnv
     const dashboards = [engineOf(spec).title, ...(spec.components.crossplane.enabled ? ['Crossplane'] : [])]
     lines.push(
-      `Grafana: ${kubectl} port-forward svc/${GRAFANA} 3000:80, then http://127.0.0.1:3000 as admin (dashboards: ${dashboards.join(', ')})`,
+      `Grafana: ${kubectl} port-forward svc/${GRAFANA} ${grafanaPort}:80, then http://127.0.0.1:${grafanaPort} as admin (dashboards: ${dashboards.join(', ')})`,
       `Grafana password${env ? ` (from $${env})` : ''}: ${kubectl} get secret ${GRAFANA_SECRET} -o jsonpath='{.data.${PASSWORD_KEY}}' | base64 -d`,
     )
   }

@@ -24,7 +24,7 @@ import { enabledComponents } from '../components/registry.js'
 import { ENGINE_TITLES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { applicationSyncedAt, rootApplicationRef, unhealthyArgo } from './argocd-health.js'
-import { kubectlFor } from '../steps/connect.js'
+import { kubectlFor, localPortFor } from '../steps/connect.js'
 import type { Engine } from './engine.js'
 
 const READY_TIMEOUT_MS = 5 * 60_000
@@ -108,8 +108,9 @@ export const argocdEngine: Engine = {
   unhealthyObjects: unhealthyArgo,
   access: (spec) => {
     const kubectl = kubectlFor(spec, ARGOCD_NAMESPACE)
+    const port = localPortFor(spec, 8080)
     return [
-      `Argo CD UI: ${kubectl} port-forward svc/argocd-server 8080:443, then https://127.0.0.1:8080 as admin`,
+      `Argo CD UI: ${kubectl} port-forward svc/argocd-server ${port}:443, then https://127.0.0.1:${port} as admin`,
       `Argo CD password: ${kubectl} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`,
     ]
   },

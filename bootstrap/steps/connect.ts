@@ -14,6 +14,18 @@ export function kubectlFor(spec: ClusterSpec, namespace?: string, tool = 'kubect
 }
 
 /**
+ * A local port for a `kubectl port-forward` the run report suggests: `preferred`, or the next one
+ * up that the spec's kind port mappings do not already bind (Argo CD's 8080 would meet the
+ * example's ingress on 8080).
+ */
+export function localPortFor(spec: ClusterSpec, preferred: number): number {
+  const taken = new Set(spec.provider.type === 'kind' ? (spec.provider.portMappings ?? []).map((mapping) => mapping.hostPort) : [])
+  let port = preferred
+  while (taken.has(port)) port += 1
+  return port
+}
+
+/**
  * Flags that point kubectl-style tools (helm) at the spec's cluster and nowhere else. kind writes
  * its `kind-<name>` context into the default kubeconfig ($KUBECONFIG or ~/.kube/config) when it
  * creates the cluster; an existing cluster is reached through the spec's file and context.

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { DEFAULTS } from '../../bootstrap/spec/defaults.js'
@@ -67,6 +69,19 @@ describe('toolchain', () => {
     const minor = (version: string): number => Number(/^v?1\.(\d+)/.exec(version)?.[1])
     const kubectl = devbox.packages.find((entry) => entry.startsWith('kubectl@'))!
     expect(Math.abs(minor(kubectl.split('@')[1]!) - minor(DEFAULTS.kind.kubernetesVersion))).toBeLessThanOrEqual(1)
+  })
+
+  it("keeps stdout for the tool's own output: the first shell's npm ci writes to stderr (--json | jq)", () => {
+    // A fresh clone: no node_modules, and an npm that prints what npm ci prints.
+    const dir = mkdtempSync(path.join(tmpdir(), 'kindling-devbox-'))
+    writeFileSync(path.join(dir, 'npm'), '#!/bin/sh\necho "> kindling@0.1.0 prepare"\necho "added 300 packages in 9s"\n')
+    chmodSync(path.join(dir, 'npm'), 0o755)
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` }
+    const hooks = [...((devbox.shell?.init_hook ?? []) as string[]), /shellHook = ''\n([\s\S]*?)'';/.exec(readFileSync(`${root}flake.nix`, 'utf8'))![1]!]
+    for (const hook of hooks) {
+      const stdout = execFileSync('sh', ['-c', hook], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      expect(stdout, hook).toBe('')
+    }
   })
 
   it('offers the entry points as Devbox scripts', () => {

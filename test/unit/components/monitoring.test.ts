@@ -154,6 +154,15 @@ describe('Grafana credentials', () => {
     )
   })
 
+  it("suggests local ports the cluster's own port mappings do not already bind", () => {
+    const provider = 'type: kind\nportMappings:\n  - { containerPort: 30080, hostPort: 8080 }\n  - { containerPort: 30300, hostPort: 3000 }\n  - { containerPort: 30301, hostPort: 3001 }'
+    const summary = monitoring.describe(spec({ provider })).summary?.join('\n')
+    expect(summary).toContain('port-forward svc/kube-prometheus-stack-grafana 3002:80, then http://127.0.0.1:3002')
+    expect(summary).toContain('port-forward svc/kube-prometheus-stack-prometheus 9090:9090')
+    const argocd = spec({ engine: 'argocd', provider })
+    expect(engineOf(argocd).access(argocd).join('\n')).toContain('port-forward svc/argocd-server 8081:443, then https://127.0.0.1:8081')
+  })
+
   it('without Grafana: no Grafana, no dashboards or their sidecar, no Secret and no Grafana to wait for', () => {
     const off = spec({ monitoring: 'grafana: { enabled: false }' })
     const description = monitoring.describe(off)
