@@ -78,8 +78,9 @@ export function gitopsStatusStep(spec: ClusterSpec): Step<GitopsStatus> {
   return {
     name: 'gitops',
     title: `${engineOf(spec).title} sync status`,
-    // After the prerequisites: a missing tool is reported once, by them, not again here.
-    needs: ['preflight'],
+    // After the cluster step (itself after the prerequisites): a missing tool or an unreachable
+    // cluster is reported once, there, not again here.
+    needs: ['cluster'],
     async check(ctx): Promise<CheckResult<GitopsStatus>> {
       const status = await readGitopsStatus(ctx)
       ctx.facts.status.gitops = status
