@@ -31,6 +31,13 @@ export const URL_CREDENTIALS_MESSAGE =
 /** Prefixes of tokens the common Git hosts and chat tools issue. */
 const TOKEN_PREFIXES = /^(gh[pousr]_|github_pat_|glpat|gldt|glptt|xox[abprs]|sk_live_|AKIA)/i
 
+/** A token in one of the formats the common hosts issue, anywhere in a text. */
+const KNOWN_TOKEN = /(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|gl(pat|dt|ptt)-[\w-]{16,}|xox[abprs]-[\w-]{10,}|sk_live_\w{16,}|AKIA[0-9A-Z]{16})/
+
+export function containsKnownToken(text: string): boolean {
+  return KNOWN_TOKEN.test(text)
+}
+
 /**
  * A value that looks like a token rather than a variable name: a known token prefix, a long string
  * mixing lower case, upper case and digits, a long hexadecimal string, or a long run of letters and

@@ -1,9 +1,10 @@
-import { URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { containsKnownToken, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
 
 /**
  * Checks every value of a spec gets before its schema: bounds no real spec comes near, characters
  * no field may hold, and credentials inside any URL-like text (a kubeconfig path, a mirror, a
- * value nobody thought of yet). Messages name the problem, never the value.
+ * value nobody thought of yet) or a token in a known format anywhere. Messages name the problem,
+ * never the value.
  */
 export const SPEC_LIMITS = {
   /** The longest text any field takes (a path, a URL, an image with its digest). */
@@ -37,6 +38,7 @@ function textProblem(text: string, what: 'is' | 'key'): string | undefined {
   const invisible = INVISIBLE.exec(text)
   if (invisible) return `${subject} holds the invisible character ${codePoint(invisible[0])} (pasted from a web page or document?): retype it (the value was not printed)`
   if (what === 'is' && urlCredentials(text) !== undefined) return URL_CREDENTIALS_MESSAGE
+  if (containsKnownToken(text)) return `${subject} holds what looks like an access token (GitHub, GitLab, Slack, AWS): no field of the spec takes one; put it in an environment variable and name that where the spec asks (the value was not printed; revoke the token if this file was shared)`
   return undefined
 }
 

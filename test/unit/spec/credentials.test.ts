@@ -26,6 +26,7 @@ describe('credentials in the spec', () => {
     [`url: ssh://git:${SENTINEL}@host/a/b.git\nauth:\n  type: ssh`, 'repository.url'],
     [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: ghp_${SENTINEL}`, 'repository.auth.tokenEnv'],
     [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: Ab${SENTINEL}xyz`, 'repository.auth.tokenEnv'],
+    [`url: https://github.com/a/b.git\nbranch: ghp_${SENTINEL}`, 'repository.branch'],
   ])('refuses %s with exit 2, says where credentials go, and never repeats them', (repository, path) => {
     const { code, text } = refusal(repository)
     expect(code).toBe(2)
