@@ -44,6 +44,11 @@ export interface GeneratedSecret {
   name: string
   namespace: string
   data: Record<string, SecretValue>
+  /**
+   * What to do when the Secret changes after the component first read it (Grafana keeps the
+   * password it started with): printed when a re-run updates the Secret.
+   */
+  afterChange?: string
 }
 
 /**

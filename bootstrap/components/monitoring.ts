@@ -89,10 +89,13 @@ function values(spec: ClusterSpec): Record<string, unknown> {
 /** The admin user is `admin`; the password is generated once, or read from the variable the spec names. */
 function grafanaSecret(spec: ClusterSpec): GeneratedSecret {
   const { adminPasswordEnv } = spec.components.monitoring.grafana
+  const kubectl = kubectlFor(spec, MONITORING_NAMESPACE)
   return {
     name: GRAFANA_SECRET,
     namespace: MONITORING_NAMESPACE,
     data: { [USER_KEY]: { literal: 'admin' }, [PASSWORD_KEY]: { generate: 32, ...(adminPasswordEnv ? { fromEnv: adminPasswordEnv } : {}) } },
+    // Grafana reads the password into its database on first start and keeps it there.
+    afterChange: `Grafana keeps the password it first started with; to log in with the new one: ${kubectl} get secret ${GRAFANA_SECRET} -o jsonpath='{.data.${PASSWORD_KEY}}' | base64 -d | ${kubectl} exec -i deploy/${GRAFANA} -c grafana -- grafana cli admin reset-admin-password --password-from-stdin`,
   }
 }
 

@@ -7,6 +7,7 @@ import type { KubeObject } from '../../kube/client.js'
 import { MANAGED_BY } from '../../render/labels.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { Secret } from '../../tools/secrets.js'
+import { addSummary } from '../summary.js'
 
 /** A Secret to write, and why. */
 interface Pending {
@@ -78,12 +79,21 @@ async function checkSecrets(ctx: StepContext, all: readonly GeneratedSecret[]): 
 function planSecrets(ctx: StepContext, all: readonly GeneratedSecret[], found?: Pending[]): Action[] {
   // Without what check found (a dry run before the cluster exists), every Secret is planned as new.
   const pending = found ?? all.map((secret): Pending => ({ secret, live: {}, why: 'not checked' }))
-  return pending.map((entry): Action => ({
-    type: 'apply',
-    // The namespace first: the Secret must exist before the chart that reads it is installed.
-    objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: entry.secret.namespace } }, renderSecret(ctx, entry)],
-    description: `Secret ${entry.secret.namespace}/${entry.secret.name} (${entry.why}; generated here, never written to Git)`,
-  }))
+  return pending.flatMap((entry): Action[] => [
+    {
+      type: 'apply',
+      // The namespace first: the Secret must exist before the chart that reads it is installed.
+      objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: entry.secret.namespace } }, renderSecret(ctx, entry)],
+      description: `Secret ${entry.secret.namespace}/${entry.secret.name} (${entry.why}; generated here, never written to Git)`,
+    },
+    // A value changed in a Secret the component has already read: say what the change does not do by itself.
+    ...(entry.secret.afterChange && /differs/.test(entry.why) ? [afterChangeNote(entry.secret.afterChange)] : []),
+  ])
+}
+
+/** Shown in the plan, and at the end of the run with what runs where. */
+function afterChangeNote(text: string): Action {
+  return { type: 'call', description: text, run: async (ctx) => addSummary(ctx, `⚠ ${text}`) }
 }
 
 /**

@@ -11,7 +11,8 @@ import { testKube, uniqueName } from '../support.js'
 
 const kube = testKube()
 const namespace = uniqueName('secrets')
-const secret: GeneratedSecret = { name: 'grafana-admin', namespace, data: { 'admin-user': { literal: 'admin' }, 'admin-password': { generate: 32, fromEnv: 'TEST_GRAFANA_PASSWORD' } } }
+const AFTER_CHANGE = 'Grafana keeps the password it first started with; reset it with: <command>'
+const secret: GeneratedSecret = { name: 'grafana-admin', namespace, data: { 'admin-user': { literal: 'admin' }, 'admin-password': { generate: 32, fromEnv: 'TEST_GRAFANA_PASSWORD' } }, afterChange: AFTER_CHANGE }
 const ref = { apiVersion: 'v1', kind: 'Secret', name: secret.name, namespace }
 
 afterEach(() => vi.unstubAllEnvs())
@@ -49,10 +50,13 @@ describe('Secrets the bootstrap makes for components', () => {
   it('takes the password from the variable the spec names, replacing the generated one, masked in every output', async () => {
     const chosen = 'my-Grafana-password-from-env-0123'
     vi.stubEnv('TEST_GRAFANA_PASSWORD', chosen)
-    const { report, text } = await run(testContext({ kube }))
+    const ctx = testContext({ kube })
+    const { report, text } = await run(ctx)
     expect(report.steps.map((step) => step.status)).toEqual(['done', 'applied'])
     expect(await password()).toBe(chosen)
     expect(text).not.toContain(chosen)
+    // The Secret existed with another password: the run says Grafana will not follow by itself.
+    expect(ctx.facts.summary).toContain(`⚠ ${AFTER_CHANGE}`)
     const again = await run(testContext({ kube }))
     expect(again.report.steps.map((step) => step.status)).toEqual(['done', 'done'])
   })

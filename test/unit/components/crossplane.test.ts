@@ -108,6 +108,29 @@ describe('crossplane-config', () => {
     expect((terraform?.spec as { configuration: string }).configuration).toMatch(/backend "kubernetes"[\s\S]*provider "hcloud"/)
   })
 
+  it("writes the GCP ClusterProviderConfig with only the fields of the provider's CRD", () => {
+    // The Go proxy serves no namespaced provider-upjet-gcp release, so the integration tests cannot
+    // apply this kind. Its schema, transcribed from the provider's
+    // package/crds/gcp.m.upbound.io_clusterproviderconfigs.yaml (v1beta1): spec requires
+    // credentials and projectID; credentials requires source (an enum); secretRef requires
+    // key, name and namespace.
+    const schema = {
+      spec: ['credentials', 'projectID', 'reconciliationPolicy'],
+      credentials: ['env', 'fs', 'impersonateServiceAccount', 'secretRef', 'source', 'upbound'],
+      source: ['None', 'Secret', 'AccessToken', 'ImpersonateServiceAccount', 'InjectedIdentity', 'Environment', 'Filesystem', 'Upbound'],
+      secretRef: ['key', 'name', 'namespace'],
+    }
+    const gcp = objectsOf(crossplaneConfig.describe(crossplaneSpec(ALL_CLOUDS))).find((object) => object.apiVersion === 'gcp.m.upbound.io/v1beta1')!
+    expect(gcp.kind).toBe('ClusterProviderConfig')
+    const spec = gcp.spec as { projectID: unknown; credentials: { source: string; secretRef: Record<string, unknown> } }
+    expect(Object.keys(spec).every((key) => schema.spec.includes(key))).toBe(true)
+    expect(typeof spec.projectID).toBe('string')
+    expect(Object.keys(spec.credentials).every((key) => schema.credentials.includes(key))).toBe(true)
+    expect(schema.source).toContain(spec.credentials.source)
+    expect(Object.keys(spec.credentials.secretRef).sort()).toEqual(schema.secretRef)
+    for (const value of Object.values(spec.credentials.secretRef)) expect(typeof value).toBe('string')
+  })
+
   it('comes after the packages, whose providers own these kinds', () => {
     expect(crossplaneConfig.describe(crossplaneSpec()).dependsOn).toEqual(['crossplane-packages'])
   })

@@ -124,7 +124,15 @@ describe('Grafana credentials', () => {
     const description = monitoring.describe(spec())
     expect(valuesOf(description).grafana).toMatchObject({ enabled: true, admin: { existingSecret: 'grafana-admin', userKey: 'admin-user', passwordKey: 'admin-password' } })
     expect(JSON.stringify(valuesOf(description))).not.toMatch(/adminPassword|prom-operator/)
-    expect(description.secrets).toEqual([{ name: 'grafana-admin', namespace: 'monitoring', data: { 'admin-user': { literal: 'admin' }, 'admin-password': { generate: 32 } } }])
+    expect(description.secrets).toEqual([
+      {
+        name: 'grafana-admin',
+        namespace: 'monitoring',
+        data: { 'admin-user': { literal: 'admin' }, 'admin-password': { generate: 32 } },
+        // Grafana keeps its first password: a changed Secret comes with the command that resets the login to it.
+        afterChange: expect.stringMatching(/get secret grafana-admin .*\| base64 -d \| kubectl --context kind-lab -n monitoring exec -i deploy\/kube-prometheus-stack-grafana -c grafana -- grafana cli admin reset-admin-password --password-from-stdin$/),
+      },
+    ])
   })
 
   it('takes the password from the variable adminPasswordEnv names, which no rendered file contains', () => {
