@@ -226,6 +226,8 @@ export function renderSpecYaml(answers: WizardAnswers): string {
     ...provider,
     '  gitops:',
     `    engine: ${answers.engine}`,
+    '    # Versions written out so Renovate (renovate.json) can move them; the rendered files follow.',
+    ...(answers.engine === 'flux' ? [`    version: ${DEFAULTS.gitops.flux.version}`, `    operatorVersion: ${DEFAULTS.gitops.flux.operatorVersion}`] : [`    version: ${DEFAULTS.gitops.argocd.version}`]),
     '  repository:',
     ...(answers.repoUrl
       ? [`    # The engine reads clusters/${answers.name}/ from here.`, `    url: ${scalar(answers.repoUrl)}`, `    branch: ${scalar(answers.branch)}`, '    auth:', ...auth]
@@ -237,9 +239,11 @@ export function renderSpecYaml(answers: WizardAnswers): string {
     '  components:',
     '    crossplane:',
     `      enabled: ${answers.crossplane}`,
+    `      version: ${DEFAULTS.components.crossplane.version}`,
     ...clouds,
     '    monitoring:',
     `      enabled: ${answers.monitoring}`,
+    `      version: ${DEFAULTS.components.monitoring.version}`,
     '      grafana:',
     `        enabled: ${answers.monitoring}`,
     '    apps:',

@@ -3,8 +3,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse, parseAllDocuments } from 'yaml'
+import { enabledComponents } from '../../bootstrap/components/registry.js'
+import { engineOf } from '../../bootstrap/engines/index.js'
+import { desiredContent } from '../../bootstrap/render/repo-files.js'
 import { CROSSPLANE_PACKAGES, DEFAULTS } from '../../bootstrap/spec/defaults.js'
-import { repoRoot, testSpec } from './support/context.js'
+import { repoRoot, specText, testSpec } from './support/context.js'
 
 /**
  * The files that make a fork of this repository look after itself: renovate.json (update pull
@@ -43,8 +46,10 @@ function manager(description: string): CustomManager {
   return found
 }
 
-const homelab = read('clusters/homelab/cluster.yaml')
-const homelabArgo = read('clusters/homelab-argocd/cluster.yaml')
+/** A cluster.yaml that leaves every version to its default (the examples write them out). */
+const bare = (text: string): string => text.replace(/^ +(version|operatorVersion): .*\n/gm, '')
+const homelab = bare(read('clusters/homelab/cluster.yaml'))
+const homelabArgo = bare(read('clusters/homelab-argocd/cluster.yaml'))
 
 /** homelab's cluster.yaml with lines added after the line `after` (same indentation rules), still a valid spec. */
 function withLines(text: string, after: string, lines: string): string {
@@ -151,6 +156,47 @@ describe('renovate.json', () => {
     expect(extract(packages, extra)).toEqual([{ depName: 'xpkg.crossplane.io/crossplane-contrib/provider-aws-s3', currentValue: 'v2.1.0' }])
   })
 
+  it('finds every version in the example specs, so Renovate moves them where bootstrap reads them', () => {
+    const found = (file: string): Record<string, string>[] => renovate.customManagers.flatMap((entry) => (filePatterns(entry.managerFilePatterns).some((pattern) => pattern.test(file)) ? extract(entry, read(file)).map((match) => ({ dep: entry.depNameTemplate ?? match.depName ?? '', version: match.currentValue! })) : []))
+    expect(found('clusters/homelab/cluster.yaml')).toEqual(
+      expect.arrayContaining([
+        { dep: 'fluxcd/flux2', version: DEFAULTS.gitops.flux.version },
+        { dep: 'ghcr.io/controlplaneio-fluxcd/charts/flux-operator', version: DEFAULTS.gitops.flux.operatorVersion },
+        { dep: 'crossplane', version: DEFAULTS.components.crossplane.version },
+        { dep: 'kube-prometheus-stack', version: DEFAULTS.components.monitoring.version },
+      ]),
+    )
+    expect(found('clusters/homelab-argocd/cluster.yaml')).toEqual(
+      expect.arrayContaining([
+        { dep: 'argo-cd', version: DEFAULTS.gitops.argocd.version },
+        { dep: 'crossplane', version: DEFAULTS.components.crossplane.version },
+        { dep: 'kube-prometheus-stack', version: DEFAULTS.components.monitoring.version },
+      ]),
+    )
+  })
+
+  it.each(['homelab', 'homelab-argocd'])('a chart update Renovate makes in %s survives the next bootstrap', (name) => {
+    // Renovate's pull request: the cluster.yaml line and the rendered file, moved together.
+    const text = read(`clusters/${name}/cluster.yaml`)
+    const moved = text.replace(/(\n {4}crossplane:\n(?: {6}.*\n)*? {6}version: )[\d.]+/, '$19.9.9')
+    expect(moved).not.toBe(text)
+    const spec = testSpec(moved, name)
+    const file = engineOf(spec)
+      .componentFiles(spec, enabledComponents(spec))
+      .find((entry) => entry.path.startsWith(`clusters/${name}/components/crossplane`) && entry.content.includes('9.9.9'))
+    expect(file, 'a rendered file names the Crossplane chart version').toBeDefined()
+    const committed = read(file!.path)
+    const renovated = committed.replaceAll(DEFAULTS.components.crossplane.version, '9.9.9')
+    expect(renovated).not.toBe(committed)
+    expect(desiredContent(file!, renovated)).toBe(renovated)
+  })
+
+  it('updates the images of the apps under clusters/<name>/apps/', () => {
+    const kubernetes = filePatterns((renovate.kubernetes as { managerFilePatterns: string[] }).managerFilePatterns)
+    expect(kubernetes.some((pattern) => pattern.test('clusters/homelab/apps/podinfo/app.yaml'))).toBe(true)
+    expect(read('clusters/homelab/apps/podinfo/app.yaml')).toMatch(/image: \S+:\d+\.\d+\.\d+/)
+  })
+
   it('moves the Flux distribution and its operator in one pull request', () => {
     const rules = renovate.packageRules as { matchDepNames?: string[]; groupName?: string }[]
     const flux = rules.find((rule) => rule.groupName === 'Flux')
@@ -194,6 +240,20 @@ describe('.github/workflows/validate.yml', () => {
       expect(ref).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/)
       expect(comment).toMatch(/# v\d+\.\d+\.\d+$/)
     }
+  })
+
+  it('skips exactly the provider configs the CRD catalog has no schema for, for every cloud a user can enable', () => {
+    const skipped = /-skip '([^']+)'/.exec(script)![1]!.split(',')
+    const extra = 'components:\n  crossplane:\n    enabled: true\n    clouds:\n      azure: { enabled: true }\n      gcp: { enabled: true, projectID: my-project-123 }\n      hetzner: { enabled: true }'
+    const spec = testSpec(specText({ extra }))
+    const providerConfigs = engineOf(spec)
+      .componentFiles(spec, enabledComponents(spec))
+      .flatMap((file) => parseAllDocuments(file.content).map((doc) => doc.toJS() as { apiVersion?: string; kind?: string } | null))
+      .filter((object) => object?.kind === 'ClusterProviderConfig')
+      .map((object) => `${object!.apiVersion}/${object!.kind}`)
+    expect(providerConfigs.length).toBe(5)
+    expect(skipped).toEqual(expect.arrayContaining(providerConfigs))
+    expect(skipped.filter((kind) => kind !== 'v1/Secret' && !providerConfigs.includes(kind))).toEqual([])
   })
 
   it('builds every kustomization folder under clusters/, each component folder included', () => {

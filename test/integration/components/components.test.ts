@@ -38,8 +38,8 @@ const CRD_SETS: [set: string, pkg?: string][] = [
 
 /**
  * Kinds whose CRDs the Go module proxy does not serve at the pinned version (every namespaced
- * provider-upjet-gcp release is refused; see test/controlplane/README.md): checked by the unit
- * tests against the provider's source instead.
+ * provider-upjet-gcp release is refused; see test/controlplane/README.md): the unit tests check it
+ * against the fields of the provider's CRD, transcribed (test/unit/components/crossplane.test.ts).
  */
 const NOT_SERVED = new Set(['gcp.m.upbound.io/ClusterProviderConfig'])
 
