@@ -32,7 +32,8 @@ ${CHANGING}
 ${COMMON}
       --recreate       re-create a kind cluster whose fixed config (ports, mounts) changed; asks first
       --no-push        do not commit and push the rendered clusters/<name>/ files; print the
-                       commands instead (bootstrap asks before pushing; --yes agrees)`,
+                       commands instead (bootstrap asks before pushing; --yes agrees; off a
+                       terminal one of the two is needed)`,
   destroy: `Usage: kindling destroy [flags]     (npx kindling destroy, npm run -s destroy --, devbox run destroy)
 
 Delete a kind cluster (registry caches are kept unless --purge), or remove what kindling

@@ -10,9 +10,11 @@ import { registryCachesStatusStep, registryCachesStep } from './registry-caches.
 
 /** Bootstrap steps that make or adopt the cluster. Later steps need `cluster`. */
 export function providerSteps(spec: ClusterSpec, options: StepOptions): Step[] {
-  if (spec.provider.type === 'existing') return [preflightStep(spec), existingClusterStep(spec)]
+  // Off a terminal nobody can answer the push question later: --yes or --no-push is asked for now.
+  const preflight = preflightStep(spec, { pushAnswerNeeded: !options.interactive })
+  if (spec.provider.type === 'existing') return [preflight, existingClusterStep(spec)]
   const caches = registryContainers(spec).length > 0
-  return [preflightStep(spec), ...(caches ? [registryCachesStep(spec)] : []), kindClusterStep(spec, options)]
+  return [preflight, ...(caches ? [registryCachesStep(spec)] : []), kindClusterStep(spec, options)]
 }
 
 /** Read-only steps for `status`: the same checks, then the cluster as it is. */

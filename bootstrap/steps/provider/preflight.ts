@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import { errorMessage, KindlingError, PrerequisiteError } from '../../engine/errors.js'
+import { BadInputError, errorMessage, KindlingError, PrerequisiteError } from '../../engine/errors.js'
 import type { Step, StepContext } from '../../engine/step.js'
 import { kindProvider } from '../../render/kind-config.js'
 import { registryContainers } from '../../render/registry-caches.js'
@@ -279,8 +279,12 @@ export async function runPreflight(ctx: StepContext, checks: readonly PreflightC
   return results.filter((r) => r.outcome).map(({ check, outcome }) => `${check.name}: ${outcome!.problem}\n  fix: ${outcome!.fix}`)
 }
 
-/** Checks every prerequisite before anything changes; fails with exit 3 listing all of them. */
-export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightPurpose; extra?: readonly PreflightCheck[] } = {}): Step {
+/**
+ * Checks every prerequisite before anything changes; fails with exit 3 listing all of them.
+ * `pushAnswerNeeded` (a bootstrap off a terminal): without --yes or --no-push the push step
+ * could not ask, so that is bad input (exit 2) now, before the cluster is created.
+ */
+export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightPurpose; extra?: readonly PreflightCheck[]; pushAnswerNeeded?: boolean } = {}): Step {
   const checks = preflightChecks(spec, options.purpose, options.extra)
   return {
     name: 'preflight',
@@ -288,8 +292,14 @@ export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightP
     needs: [],
     async check(ctx) {
       const failures = await runPreflight(ctx, checks)
+      const unanswered = options.pushAnswerNeeded && !ctx.flags.yes && !ctx.flags.noPush
+      const answer = 'pass --yes to let bootstrap commit and push what it renders, or --no-push to push yourself (it prints the commands)'
       if (failures.length > 0) {
-        throw new PrerequisiteError(`${failures.length} prerequisite${failures.length === 1 ? '' : 's'} missing`, { details: failures })
+        const extra = unanswered ? [`push answer: off a terminal bootstrap cannot ask before pushing ${spec.repository.path}/\n  fix: ${answer}`] : []
+        throw new PrerequisiteError(`${failures.length} prerequisite${failures.length === 1 ? '' : 's'} missing`, { details: [...failures, ...extra] })
+      }
+      if (unanswered) {
+        throw new BadInputError(`bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first off a terminal`, { details: [answer] })
       }
       return { state: 'done', detail: `${checks.length} checks passed` }
     },

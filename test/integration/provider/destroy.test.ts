@@ -71,7 +71,7 @@ describe('destroy on an existing cluster', () => {
   it('uninstalls only what kindling installed, then finds nothing left to do', async () => {
     await kube.apply(ns(userNamespace))
     await kube.apply(configMap(userNamespace, 'keep-me'))
-    const adopt = await runSteps(providerSteps(spec, { healthTimeoutMs: 1, interactive: false }), context())
+    const adopt = await runSteps(providerSteps(spec, { healthTimeoutMs: 1, interactive: false }), context({ yes: true }))
     expect(adopt.ok).toBe(true)
     await installLikeKindling()
     await kube.applyAll(gitServer())
@@ -98,7 +98,7 @@ describe('destroy on an existing cluster', () => {
     await kube.applyAll([fluxCrd], { timeoutMs: 30_000 })
     onTestFinished(async () => void (await kube.delete({ apiVersion: fluxCrd.apiVersion, kind: fluxCrd.kind, name: fluxCrd.metadata.name })))
     await kube.apply(ns('flux-system'), { fieldManager: 'flux' })
-    expect((await runSteps(providerSteps(spec, { healthTimeoutMs: 1, interactive: false }), context())).ok).toBe(true)
+    expect((await runSteps(providerSteps(spec, { healthTimeoutMs: 1, interactive: false }), context({ yes: true }))).ok).toBe(true)
     await installLikeKindling()
     await kube.apply({ ...configMap('flux-system', 'kindling-owned'), metadata: { name: 'kindling-owned', namespace: 'flux-system', labels: { 'app.kubernetes.io/managed-by': 'kindling' } } })
 

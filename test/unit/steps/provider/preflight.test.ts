@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
-import { PrerequisiteError } from '../../../../bootstrap/engine/errors.js'
+import { type BadInputError, exitCodeOf, PrerequisiteError } from '../../../../bootstrap/engine/errors.js'
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { inotifyCheck, preflightChecks, preflightLookups, preflightStep, probePort } from '../../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
@@ -42,6 +42,21 @@ describe('preflight', () => {
     const error = await preflightStep(spec).check(ctx).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(PrerequisiteError)
     expect((error as PrerequisiteError).details.join('\n')).toMatch(new RegExp(`host port ${busy}/TCP free: host port ${busy} \\(portMappings\\[0\\] \\(→ 30080/TCP\\)\\) on 127.0.0.1 is already in use`))
+  })
+
+  it('off a terminal, asks for --yes or --no-push before anything is created: exit 2, or beside missing tools exit 3', async () => {
+    const spec = kindSpec('registryCaches: {enabled: false}')
+    const node = kindNode('lab-control-plane', 'control-plane', { ports: ['127.0.0.1:41234->6443/tcp'] })
+    const ready = (flags = {}) => testContext({ spec, flags, runner: new RecordingRunner([...toolsPresent, ...clusterReplies([node])]) })
+    const unanswered = await preflightStep(spec, { pushAnswerNeeded: true }).check(ready()).catch((caught: unknown) => caught)
+    expect(exitCodeOf(unanswered)).toBe(2)
+    expect((unanswered as BadInputError).details).toEqual([expect.stringMatching(/^pass --yes .* or --no-push/)])
+    expect(await preflightStep(spec, { pushAnswerNeeded: true }).check(ready({ yes: true }))).toMatchObject({ state: 'done' })
+    expect(await preflightStep(spec, { pushAnswerNeeded: true }).check(ready({ noPush: true }))).toMatchObject({ state: 'done' })
+    const noDocker = testContext({ spec, runner: new RecordingRunner([{ match: 'docker info', exitCode: 1, stderr: 'Cannot connect to the Docker daemon' }, ...toolsPresent, ...clusterReplies([node])]) })
+    const both = await preflightStep(spec, { pushAnswerNeeded: true }).check(noDocker).catch((caught: unknown) => caught)
+    expect(exitCodeOf(both)).toBe(3)
+    expect((both as PrerequisiteError).details.join('\n')).toMatch(/push answer: off a terminal[\s\S]*--no-push/)
   })
 
   it('accepts a port held by its own kind cluster (a re-run)', async () => {
