@@ -151,7 +151,8 @@ export async function runWizard(argv: readonly string[], io: WizardIo): Promise<
     const repoRoot = findRepoRoot(io.cwd)
     const remote = await io.runner.run({ file: 'git', args: ['-C', repoRoot, 'remote', 'get-url', 'origin'], readOnly: true, okExitCodes: [2, 128] }).catch(() => undefined)
     const remoteUrl = remote?.exitCode === 0 ? remote.stdout.trim() || undefined : undefined
-    if (io.prompter && given.repoUrl === undefined && isNetworkUrl(remoteUrl)) {
+    // On a terminal and off it: a default nobody typed is said out loud.
+    if (given.repoUrl === undefined && isNetworkUrl(remoteUrl)) {
       io.stderr(`note: the default repository is this checkout's origin, ${redactUrlCredentials(remoteUrl)}. The engine reads it and bootstrap pushes clusters/<name>/ to it: use a repository you own (your fork), not someone else's.\n`)
     }
     const answers = await collectAnswers(given, io.prompter, {

@@ -189,10 +189,12 @@ describe('wizard without a terminal', () => {
     expect(spec.components.crossplane.clouds.gcp.enabled).toBe(true)
   })
 
-  it('uses the checkout origin as the default repository', async () => {
+  it('uses the checkout origin as the default repository, and says so off a terminal too', async () => {
     const root = repo()
-    expect(await runWizard(['--name', 'lab'], io(root).value)).toBe(0)
+    const t = io(root)
+    expect(await runWizard(['--name', 'lab'], t.value)).toBe(0)
     expect((await loadClusterSpec(root, 'lab')).repository.url).toBe('git@github.com:me/lab.git')
+    expect(t.err.join('')).toMatch(/the default repository is this checkout's origin, git@github.com:me\/lab.git.*not someone else's/)
   })
 
   it('with no network origin, writes a spec with no remote: the in-cluster Git server', async () => {
