@@ -293,38 +293,65 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     console.log(`[flux] interrupted at ${stops.length} points (each step boundary and the health-gate wait); every re-run converged to the same objects`)
   }, 300_000)
 
+  /**
+   * The bootstrap in a process of its own, held at `stop`, then sent `signal`: how it ended
+   * (exit code or signal) and what it printed.
+   */
+  async function stopChild(stop: { step: string; phase?: 'verify' }, signal: 'SIGKILL' | 'SIGINT'): Promise<{ ended: NodeJS.Signals | number | null; output: string }> {
+    const child = path.join(ROOT, 'test', 'integration', 'harness', 'killable-bootstrap.ts')
+    // One process, node with tsx's loader: the tsx command would run the bootstrap in a child of
+    // its own, which a SIGKILL of the tsx process leaves running.
+    const run = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify({ repoRoot: loop.spec.repoRoot, cluster: NAME, kubeconfigFile: controlPlane().kubeconfigFile, context: controlPlane().context, ...stop, signal })], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => run.on('exit', (code, ended) => resolve(ended ?? code)))
+    let output = ''
+    const reached = await new Promise<boolean>((resolve) => {
+      const guard = setTimeout(() => resolve(false), 90_000)
+      run.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        if (!output.includes('STOPPED-AT')) return
+        clearTimeout(guard)
+        resolve(true)
+      })
+      run.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      void exited.then(() => {
+        clearTimeout(guard)
+        resolve(false)
+      })
+    })
+    run.kill(signal)
+    const ended = await exited
+    expect(reached, `${stop.step} ${stop.phase ?? ''}: ${output}`).toBe(true)
+    return { ended, output }
+  }
+
   it('killed outright (SIGKILL) at every step boundary and during the health-gate wait, the same bootstrap run again finishes', async () => {
     const converged = await syncInventory()
     const head = loop.checkout.head()
     const stops = stopPoints()
-    const child = path.join(ROOT, 'test', 'integration', 'harness', 'killable-bootstrap.ts')
     for (const stop of stops) {
       await disturb()
-      // One process, node with tsx's loader: the tsx command would run the bootstrap in a child of
-      // its own, which a SIGKILL of the tsx process leaves running.
-      const run = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify({ repoRoot: loop.spec.repoRoot, cluster: NAME, kubeconfigFile: controlPlane().kubeconfigFile, context: controlPlane().context, ...stop })], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
-      const exited = new Promise<NodeJS.Signals | number | null>((resolve) => run.on('exit', (code, signal) => resolve(signal ?? code)))
-      let output = ''
-      const reached = await new Promise<boolean>((resolve) => {
-        const guard = setTimeout(() => resolve(false), 90_000)
-        run.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString()
-          if (!output.includes('STOPPED-AT')) return
-          clearTimeout(guard)
-          resolve(true)
-        })
-        run.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-        void exited.then(() => {
-          clearTimeout(guard)
-          resolve(false)
-        })
-      })
-      run.kill('SIGKILL')
-      expect(await exited, output).toBe('SIGKILL')
-      expect(reached, `${stop.step} ${stop.phase ?? ''}: ${output}`).toBe(true)
+      const { ended, output } = await stopChild(stop, 'SIGKILL')
+      expect(ended, output).toBe('SIGKILL')
       await expectRerunConverges(converged, head, `SIGKILL at ${stop.step} ${stop.phase ?? ''}`)
     }
     console.log(`[flux] killed with SIGKILL at ${stops.length} points (each step boundary and the health-gate wait); every re-run converged to the same objects`)
+  }, 600_000)
+
+  it('sent SIGINT at every step boundary and during the health-gate wait, it stops within 2 s with exit 130, and the same bootstrap run again finishes', async () => {
+    const converged = await syncInventory()
+    const head = loop.checkout.head()
+    const stops = stopPoints()
+    const stopMs: number[] = []
+    for (const stop of stops) {
+      await disturb()
+      const { ended, output } = await stopChild(stop, 'SIGINT')
+      expect(ended, output).toBe(130)
+      const ms = Number(/INTERRUPTED (\d+)/.exec(output)?.[1])
+      expect(ms, output).toBeLessThan(2000)
+      stopMs.push(ms)
+      await expectRerunConverges(converged, head, `SIGINT at ${stop.step} ${stop.phase ?? ''}`)
+    }
+    console.log(`[flux] SIGINT at ${stops.length} points (each step boundary and the health-gate wait): stopped within ${Math.max(...stopMs)} ms at most, exit 130; every re-run converged to the same objects`)
   }, 600_000)
 
   it('rebuild: on a new, empty control plane the same bootstrap with the same repository and age key brings back the same objects', async () => {
