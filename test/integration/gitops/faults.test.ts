@@ -3,12 +3,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
+import { runSteps } from '../../../bootstrap/engine/run.js'
 import { KubeClient, type KubeObject } from '../../../bootstrap/kube/client.js'
 import { preflightLookups, repositoryCheck, runPreflight } from '../../../bootstrap/steps/provider/preflight.js'
 import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { specText, testContext, testSpec } from '../../unit/support/context.js'
 import { freePort, startControlPlane, type RunningControlPlane } from '../harness/control-plane.js'
+import { startFluxLoop } from '../harness/flux-loop.js'
 import { GitCheckout } from '../harness/git-checkout.js'
 import { startGitServer, type GitServer } from '../harness/git-server.js'
 
@@ -129,6 +131,40 @@ describe('an API server that restarts mid-run', () => {
     expect(await waiting).toBeDefined()
     expect(await kube.list('v1', 'ConfigMap', { namespace: 'during', labelSelector: 'test=restart' })).toHaveLength(20)
   }, 120_000)
+
+  it('a bootstrap whose API server restarts mid-run finishes; one whose server stays down past the retries fails with exit 3, and a re-run finishes', async () => {
+    const kube = KubeClient.fromKubeconfig({ file: plane.kubeconfigFile, context: plane.context })
+    const loop = await startFluxLoop({ kube, kubeconfigFile: plane.kubeconfigFile, context: plane.context, setEnv: (key, value) => vi.stubEnv(key, value), log: (line) => console.log(`[faults] ${line}`) })
+    try {
+      // The API server goes away as the root sync objects are about to be written, and comes back 3 s later.
+      let restart: Promise<void> | undefined
+      const started = performance.now()
+      const report = await runSteps(loop.steps(), loop.context(), { stepStarted: (step) => void (step.name === 'root-sync' && (restart ??= plane.restartApiServer(3000))) })
+      await restart
+      expect(restart, 'the restart happened').toBeDefined()
+      expect(report.steps.find((step) => step.error)?.error).toBeUndefined()
+      expect(report.ok).toBe(true)
+      console.log(`[faults] bootstrap through an API server restart (3 s down) converged in ${((performance.now() - started) / 1000).toFixed(1)}s`)
+
+      // Down for longer than kindling retries (3 s here, 60 s by default): a clear error, exit 3.
+      loop.checkout.write('NOTES.md', 'a change outside clusters/, for a new head\n')
+      await loop.checkout.commitAndPush('another commit, for the run below to apply')
+      const impatient = KubeClient.fromKubeconfig({ file: plane.kubeconfigFile, context: plane.context, bounds: { retryForMs: 3000 } })
+      let outage: Promise<void> | undefined
+      const failed = await runSteps(loop.steps(), { ...loop.context(), kube: async () => impatient }, { stepStarted: (step) => void (step.name === 'root-sync' && (outage ??= plane.restartApiServer(10_000))) })
+      const error = failed.steps.find((step) => step.error)?.error
+      expect(failed.ok).toBe(false)
+      expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+      expect(String(error)).toMatch(/cannot reach the API server/)
+      await outage
+      // The server is back: the same bootstrap finishes at the new head.
+      const again = await runSteps(loop.steps(), loop.context())
+      expect(again.steps.find((step) => step.error)?.error).toBeUndefined()
+      expect(again.ok).toBe(true)
+    } finally {
+      await loop.stop()
+    }
+  }, 400_000)
 
   it('an API server that stays down ends in a clear error after the retries (exit 3), not a hang', async () => {
     const kube = KubeClient.fromKubeconfig({ yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${await freePort()}`), context: plane.context, bounds: { retryForMs: 3000 } })
