@@ -2,7 +2,8 @@
 // Benchmark (not a test): prints figures, asserts nothing. Run with `npm run bench`.
 //   1. cold build time of the control plane (recorded by build.sh; `-- --cold` builds into empty caches now)
 //   2. control plane start-to-ready time (measured now)
-//   3. apply of 200 objects by kindling's kube module vs `kubectl apply --server-side`, same server, as a ratio
+//   3. apply of 200 objects by kindling's kube module vs `kubectl apply --server-side`, same server, as a ratio:
+//      created, unchanged, and every one changed
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -15,12 +16,12 @@ import { startControlPlane } from '../integration/harness/control-plane.js'
 const OBJECTS = 200
 const ROUNDS = 3
 
-function objects(namespace: string): KubeObject[] {
+function objects(namespace: string, payload = 'x'): KubeObject[] {
   return Array.from({ length: OBJECTS }, (_, i) => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: `bench-${i}`, namespace, labels: { bench: 'apply' } },
-    data: { index: String(i), payload: 'x'.repeat(512) },
+    data: { index: String(i), payload: payload.repeat(512) },
   }))
 }
 
@@ -66,26 +67,29 @@ try {
   const theirs: number[] = []
   const oursNoop: number[] = []
   const theirsNoop: number[] = []
+  const oursChanged: number[] = []
+  const theirsChanged: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
     for (const who of ['kindling', 'kubectl'] as const) {
       const ns = `bench-${who}-${round}`
       await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
-      const set = objects(ns)
-      const file = path.join(work, `${ns}.yaml`)
-      writeFileSync(file, set.map((o) => stringify(o)).join('---\n'))
-      const run = async (): Promise<number> => {
+      const run = async (set: KubeObject[]): Promise<number> => {
+        const file = path.join(work, `${ns}.yaml`)
+        writeFileSync(file, set.map((o) => stringify(o)).join('---\n'))
         const t = performance.now()
         if (who === 'kindling') await kube.applyAll(set)
         else execFileSync(kubectl, ['--kubeconfig', plane.kubeconfigFile, 'apply', '--server-side', '--field-manager=bench', '-f', file], { stdio: 'ignore' })
         return performance.now() - t
       }
-      ;(who === 'kindling' ? ours : theirs).push(await run())
-      ;(who === 'kindling' ? oursNoop : theirsNoop).push(await run())
+      ;(who === 'kindling' ? ours : theirs).push(await run(objects(ns)))
+      ;(who === 'kindling' ? oursNoop : theirsNoop).push(await run(objects(ns)))
+      ;(who === 'kindling' ? oursChanged : theirsChanged).push(await run(objects(ns, 'y')))
     }
   }
-  const [a, b, c, d] = [median(ours), median(theirs), median(oursNoop), median(theirsNoop)]
+  const [a, b, c, d, e, f] = [median(ours), median(theirs), median(oursNoop), median(theirsNoop), median(oursChanged), median(theirsChanged)]
   console.log(`apply ${OBJECTS} ConfigMaps, first time (median of ${ROUNDS}): kindling ${seconds(a)}, kubectl --server-side ${seconds(b)}, ratio kubectl/kindling ${(b / a).toFixed(2)}x`)
   console.log(`apply ${OBJECTS} ConfigMaps, unchanged   (median of ${ROUNDS}): kindling ${seconds(c)}, kubectl --server-side ${seconds(d)}, ratio kubectl/kindling ${(d / c).toFixed(2)}x`)
+  console.log(`apply ${OBJECTS} ConfigMaps, all changed (median of ${ROUNDS}): kindling ${seconds(e)}, kubectl --server-side ${seconds(f)}, ratio kubectl/kindling ${(f / e).toFixed(2)}x`)
 } finally {
   await plane.stop()
   rmSync(work, { recursive: true, force: true })
