@@ -16,6 +16,8 @@ export function untrackGroup(pid: number): void {
 
 /** Send `signal` to a command's whole process group; a group already gone is not an error. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  // -0 and -1 would be this process's own group and every process there is: never.
+  if (!Number.isInteger(pid) || pid <= 1) return
   try {
     process.kill(-pid, signal)
   } catch {

@@ -1,4 +1,4 @@
-import { execa, type ExecaError } from 'execa'
+import type { ExecaError } from 'execa'
 import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
 import { installHint } from './catalog.js'
 import { signalGroup, trackGroup, untrackGroup } from './children.js'
@@ -39,6 +39,9 @@ export class ExecRunner implements Runner {
     if (options.signal?.aborted) onCancel()
     else options.signal?.addEventListener('abort', onCancel, { once: true })
     let pid: number | undefined
+    // Only a command that really started is signalled, and only through its own group: the
+    // subprocess library is never asked to kill (a kill of a process that failed to start can
+    // reach pid 0, which is this process's own group, and whatever shell started it).
     const stopGroup = (): void => {
       if (pid === undefined) return
       const group = pid
@@ -47,15 +50,17 @@ export class ExecRunner implements Runner {
     }
     stop.signal.addEventListener('abort', stopGroup, { once: true })
     try {
+      // Loaded with the first command, not with the module: the first progress line comes before it.
+      const { execa } = await import('execa')
+      // Stopped before it started: nothing to start.
+      if (stop.signal.aborted) throw stop.signal.reason === timedOut ? new CommandError(line, 124, `did not finish within ${formatSeconds(timeoutMs)}`) : stopped(options.signal, `running ${line}`)
       const subprocess = execa(command.file, command.args, {
         env,
         input,
         cwd: command.cwd,
         reject: false,
         stripFinalNewline: true,
-        cancelSignal: stop.signal,
         detached: true,
-        forceKillAfterDelay: FORCE_KILL_AFTER_MS,
         all: false,
       })
       pid = subprocess.pid
@@ -65,7 +70,7 @@ export class ExecRunner implements Runner {
       if (stop.signal.reason === timedOut) {
         throw new CommandError(line, 124, `did not finish within ${formatSeconds(timeoutMs)}; stopped it and what it started`)
       }
-      if (result.isCanceled) throw stopped(options.signal, `running ${line}`)
+      if (stop.signal.aborted) throw stopped(options.signal, `running ${line}`)
       if (result.failed && result.exitCode === undefined) throw toStartError(command, result as unknown as ExecaError, line)
       const exitCode = result.exitCode ?? 1
       const stdout = String(result.stdout ?? '')

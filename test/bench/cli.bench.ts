@@ -39,10 +39,18 @@ function firstLine(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, CI: 'true' } })
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`no progress line within 30 s from ${args.join(' ')}`))
+    }, 30_000)
     child.stdout.once('data', () => {
+      clearTimeout(guard)
       resolve(performance.now() - started)
       child.kill('SIGTERM')
     })
+    // Keep reading both pipes: a child whose pipe fills up blocks writing its plan and never ends.
+    child.stdout.on('data', () => {})
+    child.stderr.on('data', () => {})
     child.on('error', reject)
   })
 }

@@ -125,6 +125,35 @@ describe('ExecRunner deadlines', () => {
   })
 })
 
+describe('ExecRunner stopping', () => {
+  it('never signals its own process group (and the shell that started it) when a run is cancelled', async () => {
+    // Cancelled at many moments against commands that start, fail to start and finish: a kill of a
+    // command that never started once reached pid 0, this process's own group.
+    let signalled = 0
+    const onSignal = (): void => void (signalled += 1)
+    process.on('SIGTERM', onSignal)
+    try {
+      for (const delay of [-1, 0, 1, 2, 5, 10, 20, 40]) {
+        const controller = new AbortController()
+        // -1: already stopped when the commands are asked for.
+        if (delay < 0) controller.abort()
+        const runner = new ExecRunner(new Redactor())
+        const runs = [
+          ...Array.from({ length: 3 }, () => runner.run({ file: 'kindling-no-such-command', args: [] }, { signal: controller.signal })),
+          ...Array.from({ length: 3 }, () => runner.run({ file: 'sh', args: ['-c', 'exit 1'], okExitCodes: [1] }, { signal: controller.signal })),
+          ...Array.from({ length: 3 }, () => runner.run(program('setTimeout(() => {}, 60000)'), { signal: controller.signal })),
+        ]
+        if (delay >= 0) setTimeout(() => controller.abort(), delay)
+        await Promise.allSettled(runs)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    } finally {
+      process.off('SIGTERM', onSignal)
+    }
+    expect(signalled).toBe(0)
+  })
+})
+
 describe('DryRunRunner', () => {
   it('runs read-only commands and records everything else without running it', async () => {
     const inner = new RecordingRunner([{ match: 'kind get clusters', stdout: 'homelab' }])
