@@ -117,6 +117,7 @@ export const argocdEngine: Engine = {
   // Argo CD compares with Git itself: drift is an OutOfSync resource, among the unhealthy objects.
   drift: async () => [],
 
+  sshKnownHostsIn: 'values',
   repoSecretRef: argoRepoSecretRef,
   renderRepoSecret: renderArgoRepoSecret,
   repoSecretMatches: (spec, live, credentials) =>

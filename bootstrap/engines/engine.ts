@@ -67,6 +67,11 @@ export interface Engine {
   /** The repository credentials Secret, in the engine's own format. */
   repoSecretRef(spec: ClusterSpec): SecretRef
   renderRepoSecret(spec: ClusterSpec, credentials: RepoCredentials): KubeObject
+  /**
+   * Where the engine takes an SSH Git host's known key from: the repository Secret (Flux), or
+   * only its own Helm values (Argo CD's configs.ssh), which must then list the host.
+   */
+  readonly sshKnownHostsIn: 'secret' | 'values'
   /** Whether the live Secret already holds exactly these credentials. */
   repoSecretMatches(spec: ClusterSpec, live: LiveSecretData, credentials: { type: 'ssh'; privateKey: Secret } | { type: 'https'; username: string; token: Secret }): boolean
   /** The Secret the engine decrypts SOPS files with. */

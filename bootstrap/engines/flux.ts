@@ -132,6 +132,7 @@ export const fluxEngine: Engine = {
   access: (spec) => [`Flux: ${kubectlFor(spec, undefined, 'flux')} get all -A (or ${kubectlFor(spec, FLUX_NAMESPACE)} get kustomizations,helmreleases)`],
   drift: fluxDrift,
 
+  sshKnownHostsIn: 'secret',
   repoSecretRef: () => ({ name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE }),
   renderRepoSecret: (_spec, credentials) => renderFluxRepoSecret(credentials),
   repoSecretMatches: (_spec, live, credentials) =>

@@ -48,8 +48,7 @@ async function knownHosts(ctx: StepContext): Promise<string> {
  */
 async function assertArgoKnowsHost(ctx: StepContext): Promise<void> {
   const { spec } = ctx
-  // Flux takes known_hosts from the Secret; Argo CD only from its own values.
-  if (engineOf(spec).name !== 'argocd' || spec.repository.auth.type !== 'ssh') return
+  if (engineOf(spec).sshKnownHostsIn !== 'values' || spec.repository.auth.type !== 'ssh') return
   const { host, port } = parseGitUrl(spec.repository.url)
   const entry = port && port !== 22 ? `[${host}]:${port}` : host
   if (!port && ARGOCD_KNOWN_SSH_HOSTS.includes(host)) return
