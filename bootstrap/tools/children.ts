@@ -25,6 +25,16 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Send `signal` to one process; a process already gone is not an error. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  if (!Number.isInteger(pid) || pid <= 1) return
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // ESRCH: it has ended.
+  }
+}
+
 /** SIGKILL every command group still running: called as the process exits, however it exits. */
 export function killRunningGroups(): void {
   for (const pid of running) signalGroup(pid, 'SIGKILL')

@@ -1,7 +1,7 @@
 import type { ExecaError } from 'execa'
 import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
 import { installHint } from './catalog.js'
-import { signalGroup, trackGroup, untrackGroup } from './children.js'
+import { signalGroup, signalProcess, trackGroup, untrackGroup } from './children.js'
 import { CommandError, formatCommand, stderrTail, type Command, type RunOptions, type RunResult, type Runner } from './runner.js'
 import { Secret, type Redactor } from './secrets.js'
 
@@ -42,11 +42,13 @@ export class ExecRunner implements Runner {
     // Only a command that really started is signalled, and only through its own group: the
     // subprocess library is never asked to kill (a kill of a process that failed to start can
     // reach pid 0, which is this process's own group, and whatever shell started it).
+    const detached = !command.foreground
     const stopGroup = (): void => {
       if (pid === undefined) return
-      const group = pid
-      signalGroup(group, 'SIGTERM')
-      setTimeout(() => signalGroup(group, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref()
+      const target = pid
+      const send = detached ? signalGroup : signalProcess
+      send(target, 'SIGTERM')
+      setTimeout(() => send(target, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref()
     }
     stop.signal.addEventListener('abort', stopGroup, { once: true })
     try {
@@ -60,11 +62,11 @@ export class ExecRunner implements Runner {
         cwd: command.cwd,
         reject: false,
         stripFinalNewline: true,
-        detached: true,
+        detached,
         all: false,
       })
       pid = subprocess.pid
-      if (pid !== undefined) trackGroup(pid)
+      if (pid !== undefined && detached) trackGroup(pid)
       if (stop.signal.aborted) stopGroup()
       const result = await subprocess
       if (stop.signal.reason === timedOut) {

@@ -14,6 +14,12 @@ export interface Command {
   /** Treat these exit codes as results, not failures (e.g. `docker inspect` of a missing object). */
   okExitCodes?: readonly number[]
   timeoutMs?: number
+  /**
+   * May ask the person at the terminal (a `git push` with the user's own credentials: a password,
+   * a key's passphrase): it runs in kindling's own process group, where the terminal is, instead
+   * of a group of its own; stopping it then stops the command alone.
+   */
+  foreground?: boolean
 }
 
 export interface RunResult {

@@ -55,12 +55,14 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
 /** The commands that commit exactly what kindling rendered, as a person would type them. */
 function commitCommands(spec: ClusterSpec, state: Pick<PushState, 'uncommitted'>): Command[] {
   if (!state.uncommitted.length) return []
-  return [git(spec, ['add', '--', ...state.uncommitted]), git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted])]
+  // A signed commit may ask for the key's passphrase: it runs where the terminal is.
+  return [git(spec, ['add', '--', ...state.uncommitted]), git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted], { foreground: true })]
 }
 
 /** `git push` of this checkout's HEAD to the spec's remote branch, with the user's own credentials. */
 function remotePushCommand(spec: ClusterSpec): Command {
-  return git(spec, ['push', '--quiet', spec.repository.url, `HEAD:refs/heads/${spec.repository.branch}`], { timeoutMs: 120_000 })
+  // The user's credentials may ask (a password, a key's passphrase): it runs where the terminal is.
+  return git(spec, ['push', '--quiet', spec.repository.url, `HEAD:refs/heads/${spec.repository.branch}`], { timeoutMs: 120_000, foreground: true })
 }
 
 /** Where the push goes, in words. */

@@ -114,6 +114,17 @@ describe('ExecRunner deadlines', () => {
     expect(await gone(grandchild())).toBe(true)
   })
 
+  it('runs a command that may ask the person at the terminal in its own process group, and still stops it', async () => {
+    const script = `process.stdout.write(require('node:fs').readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[2]); setTimeout(() => {}, 60000)`
+    const controller = new AbortController()
+    const pending = new ExecRunner(new Redactor()).run({ ...program(script), foreground: true }, { signal: controller.signal })
+    setTimeout(() => controller.abort(), 500)
+    await expect(pending).rejects.toBeInstanceOf(InterruptedError)
+    const group = await new ExecRunner(new Redactor()).run({ ...program(script.replace('; setTimeout(() => {}, 60000)', '')), foreground: true })
+    const own = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[2]
+    expect(group.stdout).toBe(own)
+  })
+
   it('kills every command still running when the process exits', async () => {
     const { command, grandchild } = withGrandchild()
     const pending = new ExecRunner(new Redactor()).run(command).catch((e: unknown) => e)
