@@ -65,6 +65,32 @@ function remotePushCommand(spec: ClusterSpec): Command {
   return git(spec, ['push', '--quiet', spec.repository.url, `HEAD:refs/heads/${spec.repository.branch}`], { timeoutMs: 120_000, foreground: true })
 }
 
+/**
+ * Would the push this run makes be accepted? `git push --dry-run` with the user's own credentials,
+ * before anything is created: a push refused, or a remote branch ahead of this checkout, is found
+ * now rather than after the cluster exists. Credentials that would have to be typed in (no
+ * helper, no agent) cannot be tried without asking: then nothing is said.
+ */
+export async function pushRefusal(ctx: StepContext): Promise<{ problem: string; fix: string } | undefined> {
+  const { spec } = ctx
+  if (ctx.flags.noPush || spec.repository.inCluster || !(await checkoutHead(ctx))) return undefined
+  const push = remotePushCommand(spec)
+  const command: Command = { ...push, args: [...push.args.filter((arg) => arg !== '--quiet'), '--dry-run'], env: { GIT_TERMINAL_PROMPT: '0' }, readOnly: true, foreground: false, timeoutMs: 60_000 }
+  const where = `${spec.repository.url} ${spec.repository.branch}`
+  try {
+    await ctx.runner.run(command, { signal: ctx.signal })
+    return undefined
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error
+    const said = error.details.join('\n')
+    if (/terminal prompts disabled|could not read (Username|Password)|passphrase/i.test(said)) return undefined
+    if (/\[rejected\]|non-fast-forward|fetch first/i.test(said)) {
+      return { problem: `${where} has commits this checkout does not: the push would be refused`, fix: `bring them in first (git -C ${spec.repoRoot} pull --rebase ${spec.repository.url} ${spec.repository.branch}), or pass --no-push` }
+    }
+    return { problem: `your Git credentials cannot push to ${where}: ${said.split('\n').at(-1) ?? 'refused'}`, fix: 'check that you can push there (git push works from this checkout), point repository.url at your own fork, or pass --no-push and push yourself' }
+  }
+}
+
 /** Where the push goes, in words. */
 function destination(spec: ClusterSpec): string {
   return spec.repository.inCluster ? `the in-cluster Git server (${spec.repository.branch})` : `${spec.repository.url} ${spec.repository.branch}`

@@ -11,6 +11,7 @@ import { findContainers, inspectContainers, type ContainerInfo } from '../../too
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { contextOf } from '../connect.js'
+import { pushRefusal } from '../gitops/push.js'
 import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
@@ -235,9 +236,9 @@ export const repositoryCheck: PreflightCheck = {
       return { problem: `repository.url is the example's placeholder, ${url}`, fix: `set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} to your own fork of this repository (it must hold clusters/${ctx.spec.name}/ on branch ${branch})` }
     }
     try {
-      // A branch not there yet is fine: bootstrap's push creates it.
+      // A branch not there yet is fine: bootstrap's push creates it, if the user may push there.
       await remoteHeadIfAny(ctx)
-      return undefined
+      return await pushRefusal(ctx)
     } catch (error) {
       const fix = error instanceof KindlingError ? error.details[0] : undefined
       return { problem: errorMessage(error), fix: fix ?? 'check repository.url, branch and auth in the spec' }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { exitCodeOf, ExitCode, InterruptedError, type KindlingError } from '../../../bootstrap/engine/errors.js'
 import { runSteps, type RunReport } from '../../../bootstrap/engine/run.js'
 import { gitopsStatusSteps } from '../../../bootstrap/steps/gitops/index.js'
+import { pushRefusal } from '../../../bootstrap/steps/gitops/push.js'
 import { rootSyncFiles } from '../../../bootstrap/steps/gitops/repo.js'
 import type { GitopsStatus } from '../../../bootstrap/steps/gitops/status.js'
 import { clusterStub } from '../../unit/steps/gitops/support.js'
@@ -247,6 +248,30 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     const root = await kube.get(fluxKustomizationRef)
     expect((root?.status as { lastAppliedRevision?: string }).lastAppliedRevision).toBe(`main@sha1:${pushed}`)
     loop.checkout.remove(`clusters/${NAME}/notes.md`)
+  })
+
+  it("the preflight tries the push with the user's own credentials: refused, or behind the remote, it says so before anything is created", async () => {
+    // The user's stored credentials, as a credential helper (a keychain, `gh auth`) hands them to git.
+    const helper = (token: string): string => `!f() { echo username=${loop.git.username}; echo password=${token}; }; f`
+    for (const [key, value] of Object.entries({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'credential.helper', GIT_CONFIG_VALUE_0: helper(loop.token) })) vi.stubEnv(key, value)
+    expect(await pushRefusal(loop.context())).toBeUndefined()
+
+    // Someone else pushed: the remote branch is ahead of this checkout.
+    const ahead = await loop.checkout.commitAndPush('a commit this checkout is about to lose')
+    loop.checkout.git('reset', '--quiet', '--hard', 'HEAD~1')
+    const behind = await pushRefusal(loop.context())
+    expect(behind?.problem).toBe(`${loop.spec.repository.url} main has commits this checkout does not: the push would be refused`)
+    expect(behind?.fix).toMatch(/pull --rebase/)
+    loop.checkout.git('reset', '--quiet', '--hard', ahead)
+
+    // Stored credentials the server refuses (an expired token).
+    vi.stubEnv('GIT_CONFIG_VALUE_0', helper('expired-token-0000'))
+    const refused = await pushRefusal(loop.context())
+    expect(refused?.problem).toMatch(new RegExp(`^your Git credentials cannot push to ${loop.spec.repository.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} main: `))
+    expect(JSON.stringify(refused)).not.toContain(loop.token)
+    expect(JSON.stringify(refused)).not.toContain('expired-token-0000')
+    vi.stubEnv('GIT_CONFIG_VALUE_0', helper(loop.token))
+    await loop.syncTo(ahead)
   })
 
   /** What an interrupted run must leave converged: kindling's Secrets and root sync objects, nothing duplicated. */

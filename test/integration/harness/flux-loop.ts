@@ -120,15 +120,19 @@ export interface FluxLoop {
    * same. Every control plane the loop ran on is cleaned up by stop(), the newest first.
    */
   rebuildOn(target: LoopTarget): Promise<void>
-  /** Remove what was added (namespaces, CRDs), stop the controllers and the Git server. */
-  stop(): Promise<void>
+  /**
+   * Remove what was added (namespaces, CRDs), stop the controllers and the Git server. With
+   * `discardPlane` (a control plane the test throws away next) the objects stay: only the
+   * processes are stopped.
+   */
+  stop(options?: { discardPlane?: boolean }): Promise<void>
 }
 
 interface Attachment {
   kube: KubeClient
   flux: RunningFlux
   /** Remove what was added to this control plane (while the controllers still run), then stop them. */
-  detach(): Promise<void>
+  detach(options?: { discardPlane?: boolean }): Promise<void>
 }
 
 /** Flux's upstream CRDs at the pinned versions, Established; returns what removes those it added. */
@@ -163,12 +167,18 @@ export async function installFluxCrds(kube: KubeClient): Promise<() => Promise<v
  */
 async function attach(target: LoopTarget, git: GitServer, spec: ClusterSpec, log: (line: string) => void, name = 'flux'): Promise<Attachment> {
   const { kube } = target
-  const cleanups: (() => Promise<void>)[] = []
-  const detach = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  // Each cleanup runs even when an earlier one failed: no controller outlives a failed removal.
+  const cleanups: { run: () => Promise<void>; objects?: boolean }[] = []
+  const detach = async (options: { discardPlane?: boolean } = {}): Promise<void> => {
+    const failures: unknown[] = []
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      if (options.discardPlane && cleanup.objects) continue
+      await cleanup.run().catch((error: unknown) => failures.push(error))
+    }
+    if (failures.length) throw failures[0]
   }
   try {
-    cleanups.push(await installFluxCrds(kube))
+    cleanups.push({ run: await installFluxCrds(kube), objects: true })
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } })
 
     const flux = await startFlux({
@@ -181,19 +191,22 @@ async function attach(target: LoopTarget, git: GitServer, spec: ClusterSpec, log
       // which cannot be reached here; the stand-in below reports on it instead.
       sourceLabelSelector: Object.entries(MANAGED_BY).map(([key, value]) => `${key}=${value}`).join(','),
     })
-    cleanups.push(() => flux.stop())
+    cleanups.push({ run: () => flux.stop() })
     // The namespaces go while the controllers still run to release their finalizers (deleting the
     // root Kustomization prunes what it applied, too).
-    cleanups.push(async () => {
-      await Promise.all(
-        ['flux-system', DEMO_NS].map(async (name) => {
-          const ref = { apiVersion: 'v1', kind: 'Namespace', name }
-          if ((await kube.delete(ref)) === 'deleted') await kube.waitFor(ref, deleted, { timeoutMs: 90_000 })
-        }),
-      )
+    cleanups.push({
+      objects: true,
+      run: async () => {
+        await Promise.all(
+          ['flux-system', DEMO_NS].map(async (name) => {
+            const ref = { apiVersion: 'v1', kind: 'Namespace', name }
+            if ((await kube.delete(ref)) === 'deleted') await kube.waitFor(ref, deleted, { timeoutMs: 90_000 })
+          }),
+        )
+      },
     })
     const standIn = startFluxOperatorStandIn({ kubeconfigFile: target.kubeconfigFile, context: target.context })
-    cleanups.push(() => standIn.stop())
+    cleanups.push({ run: () => standIn.stop() })
     // What `helm upgrade --install flux-operator` would record (helm cannot pull the chart here), so `status` reads the release as on a real cluster.
     const release = engineOf(spec).release(spec)
     await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
@@ -220,8 +233,8 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
   let attached: Attachment | undefined
   // Every control plane the loop ran against, in order; the last is the current one.
   const attachments: Attachment[] = []
-  const stop = async (): Promise<void> => {
-    for (const attachment of attachments.splice(0).reverse()) await attachment.detach()
+  const stop = async (options: { discardPlane?: boolean } = {}): Promise<void> => {
+    for (const attachment of attachments.splice(0).reverse()) await attachment.detach(options)
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   }
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { type BadInputError, exitCodeOf, PrerequisiteError } from '../../../../bootstrap/engine/errors.js'
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
+import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { inotifyCheck, preflightChecks, preflightLookups, preflightStep, probePort } from '../../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
 import { specText, testContext, testSpec } from '../../support/context.js'
@@ -57,6 +58,24 @@ describe('preflight', () => {
     const both = await preflightStep(spec, { pushAnswerNeeded: true }).check(noDocker).catch((caught: unknown) => caught)
     expect(exitCodeOf(both)).toBe(3)
     expect((both as PrerequisiteError).details.join('\n')).toMatch(/push answer: off a terminal[\s\S]*--no-push/)
+  })
+
+  it("tries the push with the user's own credentials before anything is created", async () => {
+    const spec = testSpec()
+    const check = async (push: { exitCode?: number; stderr?: string }, flags = {}) => {
+      const runner = new RecordingRunner([{ match: /rev-parse/, stdout: 'c0ffee' }, { match: /push .*--dry-run/, ...push }])
+      const problem = await pushRefusal(testContext({ spec, runner, flags }))
+      return { problem, lines: runner.lines }
+    }
+    const accepted = await check({})
+    expect(accepted.problem).toBeUndefined()
+    expect(accepted.lines).toContain('GIT_TERMINAL_PROMPT=0 git -C /repo push https://example.com/lab.git HEAD:refs/heads/main --dry-run')
+    expect((await check({ exitCode: 1, stderr: ' ! [rejected]        HEAD -> main (fetch first)' })).problem).toMatchObject({ problem: 'https://example.com/lab.git main has commits this checkout does not: the push would be refused', fix: expect.stringContaining('pull --rebase') })
+    expect((await check({ exitCode: 128, stderr: 'remote: Permission to someone/lab.git denied to me.\nfatal: unable to access: The requested URL returned error: 403' })).problem).toMatchObject({ problem: expect.stringMatching(/^your Git credentials cannot push to https:\/\/example.com\/lab.git main: fatal: unable to access/), fix: expect.stringContaining('--no-push') })
+    // Credentials that would have to be typed in cannot be tried without asking: nothing is said.
+    expect((await check({ exitCode: 128, stderr: "fatal: could not read Username for 'https://example.com': terminal prompts disabled" })).problem).toBeUndefined()
+    // --no-push: nothing to try.
+    expect((await check({ exitCode: 1, stderr: '[rejected]' }, { noPush: true })).lines.filter((line) => line.includes('--dry-run'))).toEqual([])
   })
 
   it('accepts a port held by its own kind cluster (a re-run)', async () => {
