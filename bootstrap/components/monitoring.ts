@@ -87,6 +87,11 @@ function values(spec: ClusterSpec): Record<string, unknown> {
 }
 
 /** The admin user is `admin`; the password is generated once, or read from the variable the spec names. */
+/** The command that prints Grafana's admin password from its Secret. */
+function readGrafanaPassword(spec: ClusterSpec): string {
+  return `${kubectlFor(spec, MONITORING_NAMESPACE)} get secret ${GRAFANA_SECRET} -o jsonpath='{.data.${PASSWORD_KEY}}' | base64 -d`
+}
+
 function grafanaSecret(spec: ClusterSpec): GeneratedSecret {
   const { adminPasswordEnv } = spec.components.monitoring.grafana
   const kubectl = kubectlFor(spec, MONITORING_NAMESPACE)
@@ -95,7 +100,7 @@ function grafanaSecret(spec: ClusterSpec): GeneratedSecret {
     namespace: MONITORING_NAMESPACE,
     data: { [USER_KEY]: { literal: 'admin' }, [PASSWORD_KEY]: { generate: 32, ...(adminPasswordEnv ? { fromEnv: adminPasswordEnv } : {}) } },
     // Grafana reads the password into its database on first start and keeps it there.
-    afterChange: `Grafana keeps the password it first started with; to log in with the new one: ${kubectl} get secret ${GRAFANA_SECRET} -o jsonpath='{.data.${PASSWORD_KEY}}' | base64 -d | ${kubectl} exec -i deploy/${GRAFANA} -c grafana -- grafana cli admin reset-admin-password --password-from-stdin`,
+    afterChange: `Grafana keeps the password it first started with; to log in with the new one: ${readGrafanaPassword(spec)} | ${kubectl} exec -i deploy/${GRAFANA} -c grafana -- grafana cli admin reset-admin-password --password-from-stdin`,
   }
 }
 
@@ -134,7 +139,7 @@ function summary(spec: ClusterSpec): string[] {
     const dashboards = [engineOf(spec).title, ...(spec.components.crossplane.enabled ? ['Crossplane'] : [])]
     lines.push(
       `Grafana: ${kubectl} port-forward svc/${GRAFANA} ${grafanaPort}:80, then http://127.0.0.1:${grafanaPort} as admin (dashboards: ${dashboards.join(', ')})`,
-      `Grafana password${env ? ` (from $${env})` : ''}: ${kubectl} get secret ${GRAFANA_SECRET} -o jsonpath='{.data.${PASSWORD_KEY}}' | base64 -d`,
+      `Grafana password${env ? ` (from $${env})` : ''}: ${readGrafanaPassword(spec)}`,
     )
   }
   if (!controlPlaneTargets(spec)) lines.push('Monitoring: kube-controller-manager, kube-scheduler, etcd and kube-proxy are not scraped (kind, or controlPlaneTargets: false)')

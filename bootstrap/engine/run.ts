@@ -74,7 +74,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
   const ordered = orderSteps(steps)
   const reports = new Map<string, StepReport>()
   const running = new Map<string, Promise<void>>()
-  let changeFailed = false
+  // The title of the first step whose work failed (not its health): no new step starts after it.
   let firstFailure: string | undefined
 
   const settledOk = (name: string): boolean => {
@@ -85,10 +85,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
   const runOne = async (step: Step): Promise<void> => {
     observer.stepStarted?.(step)
     const report = await stopWithin(executeStep(step, ctx, observer), step, ctx.signal)
-    if (report.status === 'failed' && report.error && !isHealthFailure(report.error)) {
-      changeFailed = true
-      firstFailure ??= step.title
-    }
+    if (report.status === 'failed' && report.error && !isHealthFailure(report.error)) firstFailure ??= step.title
     reports.set(step.name, report)
     observer.stepFinished?.(step, report)
   }
@@ -104,7 +101,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
       if (reports.has(step.name) || running.has(step.name)) continue
       const needs = step.needs.map((name) => reports.get(name))
       if (needs.some((need) => need === undefined)) continue
-      if (changeFailed || ctx.signal.aborted) {
+      if (firstFailure !== undefined || ctx.signal.aborted) {
         finish(step, 'cancelled', ctx.signal.aborted ? stoppedWord(ctx.signal) : `${firstFailure} failed`)
         continue
       }

@@ -227,7 +227,8 @@ export function renderSpecYaml(answers: WizardAnswers): string {
     '  gitops:',
     `    engine: ${answers.engine}`,
     '    # Versions written out so Renovate (renovate.json) can move them; the rendered files follow.',
-    ...(answers.engine === 'flux' ? [`    version: ${DEFAULTS.gitops.flux.version}`, `    operatorVersion: ${DEFAULTS.gitops.flux.operatorVersion}`] : [`    version: ${DEFAULTS.gitops.argocd.version}`]),
+    // The engine's pins, as the spec names them (Flux: version and operatorVersion; Argo CD: version).
+    ...Object.entries(DEFAULTS.gitops[answers.engine]).map(([field, version]) => `    ${field}: ${version}`),
     '  repository:',
     ...(answers.repoUrl
       ? [`    # The engine reads clusters/${answers.name}/ from here.`, `    url: ${scalar(answers.repoUrl)}`, `    branch: ${scalar(answers.branch)}`, '    auth:', ...auth]

@@ -15,6 +15,8 @@ interface Pending {
   /** Values kept from the live Secret (generated before), by key. */
   live: Record<string, string>
   why: string
+  /** A value the component may already have read differs from what the Secret holds. */
+  changed: boolean
 }
 
 function secretsOf(spec: ClusterSpec): GeneratedSecret[] {
@@ -47,8 +49,8 @@ async function findPending(ctx: StepContext, secrets: readonly GeneratedSecret[]
       const wanted = 'literal' in value ? value.literal : fromEnv(ctx, value, key, secret)
       return wanted !== undefined && live?.[key] !== undefined && live[key] !== wanted
     })
-    if (!live) pending.push({ secret, live: {}, why: 'missing' })
-    else if (missing.length || changed.length) pending.push({ secret, live, why: [...missing.map((key) => `${key} missing`), ...changed.map(([key]) => `${key} differs`)].join(', ') })
+    if (!live) pending.push({ secret, live: {}, why: 'missing', changed: false })
+    else if (missing.length || changed.length) pending.push({ secret, live, why: [...missing.map((key) => `${key} missing`), ...changed.map(([key]) => `${key} differs`)].join(', '), changed: changed.length > 0 })
   }
   return pending
 }
@@ -78,7 +80,7 @@ async function checkSecrets(ctx: StepContext, all: readonly GeneratedSecret[]): 
 
 function planSecrets(ctx: StepContext, all: readonly GeneratedSecret[], found?: Pending[]): Action[] {
   // Without what check found (a dry run before the cluster exists), every Secret is planned as new.
-  const pending = found ?? all.map((secret): Pending => ({ secret, live: {}, why: 'not checked' }))
+  const pending = found ?? all.map((secret): Pending => ({ secret, live: {}, why: 'not checked', changed: false }))
   return pending.flatMap((entry): Action[] => [
     {
       type: 'apply',
@@ -87,7 +89,7 @@ function planSecrets(ctx: StepContext, all: readonly GeneratedSecret[], found?: 
       description: `Secret ${entry.secret.namespace}/${entry.secret.name} (${entry.why}; generated here, never written to Git)`,
     },
     // A value changed in a Secret the component has already read: say what the change does not do by itself.
-    ...(entry.secret.afterChange && /differs/.test(entry.why) ? [afterChangeNote(entry.secret.afterChange)] : []),
+    ...(entry.secret.afterChange && entry.changed ? [afterChangeNote(entry.secret.afterChange)] : []),
   ])
 }
 
