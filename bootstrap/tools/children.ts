@@ -14,29 +14,22 @@ export function untrackGroup(pid: number): void {
   running.delete(pid)
 }
 
-/** Send `signal` to a command's whole process group; a group already gone is not an error. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  // -0 and -1 would be this process's own group and every process there is: never.
+/**
+ * Send `signal` to a command: its whole process group (it leads one), or with `group: false` the
+ * process alone. One already gone is not an error.
+ */
+export function signalCommand(pid: number, signal: NodeJS.Signals, { group = true }: { group?: boolean } = {}): void {
+  // 0 and 1 (as -0 and -1) would be this process's own group and every process there is: never.
   if (!Number.isInteger(pid) || pid <= 1) return
   try {
-    process.kill(-pid, signal)
+    process.kill(group ? -pid : pid, signal)
   } catch {
-    // ESRCH: nothing of the group is left.
-  }
-}
-
-/** Send `signal` to one process; a process already gone is not an error. */
-export function signalProcess(pid: number, signal: NodeJS.Signals): void {
-  if (!Number.isInteger(pid) || pid <= 1) return
-  try {
-    process.kill(pid, signal)
-  } catch {
-    // ESRCH: it has ended.
+    // ESRCH: nothing of it is left.
   }
 }
 
 /** SIGKILL every command group still running: called as the process exits, however it exits. */
 export function killRunningGroups(): void {
-  for (const pid of running) signalGroup(pid, 'SIGKILL')
+  for (const pid of running) signalCommand(pid, 'SIGKILL')
   running.clear()
 }

@@ -1,7 +1,7 @@
 import type { ExecaError } from 'execa'
 import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
 import { installHint } from './catalog.js'
-import { signalGroup, signalProcess, trackGroup, untrackGroup } from './children.js'
+import { signalCommand, trackGroup, untrackGroup } from './children.js'
 import { CommandError, formatCommand, stderrTail, type Command, type RunOptions, type RunResult, type Runner } from './runner.js'
 import { Secret, type Redactor } from './secrets.js'
 
@@ -43,19 +43,21 @@ export class ExecRunner implements Runner {
     // subprocess library is never asked to kill (a kill of a process that failed to start can
     // reach pid 0, which is this process's own group, and whatever shell started it).
     const detached = !command.foreground
-    const stopGroup = (): void => {
+    const stopCommand = (): void => {
       if (pid === undefined) return
       const target = pid
-      const send = detached ? signalGroup : signalProcess
-      send(target, 'SIGTERM')
-      setTimeout(() => send(target, 'SIGKILL'), FORCE_KILL_AFTER_MS).unref()
+      signalCommand(target, 'SIGTERM', { group: detached })
+      setTimeout(() => signalCommand(target, 'SIGKILL', { group: detached }), FORCE_KILL_AFTER_MS).unref()
     }
-    stop.signal.addEventListener('abort', stopGroup, { once: true })
+    stop.signal.addEventListener('abort', stopCommand, { once: true })
+    // The deadline passed, or the caller stopped the run: what the caller is told.
+    const stoppedBy = (started: boolean): Error =>
+      stop.signal.reason === timedOut ? new CommandError(line, 124, `did not finish within ${formatSeconds(timeoutMs)}${started ? '; stopped it and what it started' : ''}`) : stopped(options.signal, `running ${line}`)
     try {
       // Loaded with the first command, not with the module: the first progress line comes before it.
       const { execa } = await import('execa')
       // Stopped before it started: nothing to start.
-      if (stop.signal.aborted) throw stop.signal.reason === timedOut ? new CommandError(line, 124, `did not finish within ${formatSeconds(timeoutMs)}`) : stopped(options.signal, `running ${line}`)
+      if (stop.signal.aborted) throw stoppedBy(false)
       const subprocess = execa(command.file, command.args, {
         env,
         input,
@@ -67,12 +69,9 @@ export class ExecRunner implements Runner {
       })
       pid = subprocess.pid
       if (pid !== undefined && detached) trackGroup(pid)
-      if (stop.signal.aborted) stopGroup()
+      if (stop.signal.aborted) stopCommand()
       const result = await subprocess
-      if (stop.signal.reason === timedOut) {
-        throw new CommandError(line, 124, `did not finish within ${formatSeconds(timeoutMs)}; stopped it and what it started`)
-      }
-      if (stop.signal.aborted) throw stopped(options.signal, `running ${line}`)
+      if (stop.signal.aborted) throw stoppedBy(true)
       if (result.failed && result.exitCode === undefined) throw toStartError(command, result as unknown as ExecaError, line)
       const exitCode = result.exitCode ?? 1
       const stdout = String(result.stdout ?? '')
