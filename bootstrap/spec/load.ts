@@ -47,6 +47,11 @@ export function specFileOf(repoRoot: string, cluster: string): string {
   return path.join(repoRoot, 'clusters', cluster, 'cluster.yaml')
 }
 
+/** The spec file as the user finds it in the repository: clusters/<name>/cluster.yaml. */
+export function relativeSpec(spec: Pick<ClusterSpec, 'repoRoot' | 'file'>): string {
+  return path.relative(spec.repoRoot, spec.file) || spec.file
+}
+
 /** Read and validate `clusters/<cluster>/cluster.yaml`; every problem is reported at once. */
 export async function loadClusterSpec(repoRoot: string, cluster: string): Promise<ClusterSpec> {
   const file = specFileOf(repoRoot, cluster)

@@ -1,16 +1,14 @@
-import { createSocket } from 'node:dgram'
 import { readFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { BadInputError, errorMessage, KindlingError, PrerequisiteError } from '../../engine/errors.js'
 import type { Step, StepContext } from '../../engine/step.js'
-import { kindProvider } from '../../render/kind-config.js'
 import { registryContainers } from '../../render/registry-caches.js'
-import type { ClusterSpec } from '../../spec/load.js'
+import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
 import { findContainers, inspectContainers, type ContainerInfo } from '../../tools/docker.js'
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { contextOf } from '../connect.js'
+import { portChecks } from './host-ports.js'
 import { pushRefusal } from '../gitops/push.js'
 import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
 
@@ -84,53 +82,6 @@ export const dockerDaemonCheck: PreflightCheck = {
   },
 }
 
-/** A host port the spec binds: a port mapping or the local registry. */
-export interface WantedPort {
-  hostPort: number
-  address: string
-  protocol: 'TCP' | 'UDP' | 'SCTP'
-  /** Where the spec asks for it, for the message. */
-  what: string
-}
-
-/** Every host port a kind spec will bind. */
-export function wantedPorts(spec: ClusterSpec): WantedPort[] {
-  const provider = kindProvider(spec)
-  const ports: WantedPort[] = provider.portMappings.map((mapping, index) => ({
-    hostPort: mapping.hostPort,
-    address: mapping.listenAddress,
-    protocol: mapping.protocol,
-    what: `portMappings[${index}] (→ ${mapping.containerPort}/${mapping.protocol})`,
-  }))
-  const local = registryContainers(spec).find((registry) => registry.hostPort !== undefined)
-  if (local?.hostPort !== undefined) ports.push({ hostPort: local.hostPort, address: '127.0.0.1', protocol: 'TCP', what: 'registryCaches.localRegistry' })
-  return ports
-}
-
-export type PortState = 'free' | 'in use' | 'address not available'
-
-/** Try to bind the port for a moment: the only reliable answer to "is something listening there". */
-export async function probePort(port: number, address: string, protocol: WantedPort['protocol']): Promise<PortState> {
-  // SCTP cannot be probed from Node; Docker reports a clash for it when the cluster is created.
-  if (protocol === 'SCTP') return 'free'
-  const outcome = (code: string | undefined): PortState => (code === 'EADDRINUSE' ? 'in use' : code === 'EADDRNOTAVAIL' ? 'address not available' : 'free')
-  if (protocol === 'UDP') {
-    return new Promise((resolve) => {
-      const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4')
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        socket.close()
-        resolve(outcome(error.code))
-      })
-      socket.bind(port, address, () => socket.close(() => resolve('free')))
-    })
-  }
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(outcome(error.code)))
-    server.listen({ port, host: address, exclusive: true }, () => server.close(() => resolve('free')))
-  })
-}
-
 /** Lookups for one run of the checks; each is asked on first use only. */
 export function preflightLookups(ctx: StepContext): PreflightLookups {
   let own: Promise<ContainerInfo[]> | undefined
@@ -144,29 +95,6 @@ export function preflightLookups(ctx: StepContext): PreflightLookups {
       return own
     },
   }
-}
-
-/**
- * One check per host port: it clashes only when something listens there that is not this spec's
- * own kind cluster or registry (on a re-run those hold the ports, as they should).
- */
-export function portChecks(spec: ClusterSpec): PreflightCheck[] {
-  return wantedPorts(spec).map((wanted) => ({
-    name: `host port ${wanted.hostPort}/${wanted.protocol} free`,
-    async run(_ctx, lookups) {
-      const state = await probePort(wanted.hostPort, wanted.address, wanted.protocol)
-      if (state === 'free') return undefined
-      if (state === 'address not available') {
-        return { problem: `${wanted.what} binds ${wanted.address}, which is not an address of this machine`, fix: `use 127.0.0.1 (the default) or an address of this machine as listenAddress in ${relativeSpec(spec)}` }
-      }
-      const holder = (await lookups.ownContainers()).find((container) => container.ports.some((port) => port.hostPort === wanted.hostPort && port.protocol === wanted.protocol.toLowerCase()))
-      if (holder) return undefined
-      return {
-        problem: `host port ${wanted.hostPort} (${wanted.what}) on ${wanted.address} is already in use by another process`,
-        fix: `stop what listens there (see \`ss -ltnup 'sport = :${wanted.hostPort}'\` or \`lsof -i :${wanted.hostPort}\`), or pick another hostPort in ${relativeSpec(spec)}`,
-      }
-    },
-  }))
 }
 
 /** kind's documented minimums for clusters of more than one node. */
@@ -277,7 +205,12 @@ export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = '
 export async function runPreflight(ctx: StepContext, checks: readonly PreflightCheck[]): Promise<string[]> {
   const lookups = preflightLookups(ctx)
   const results = await Promise.all(checks.map(async (check) => ({ check, outcome: await check.run(ctx, lookups) })))
-  return results.filter((r) => r.outcome).map(({ check, outcome }) => `${check.name}: ${outcome!.problem}\n  fix: ${outcome!.fix}`)
+  return results.filter((r) => r.outcome).map(({ check, outcome }) => failureLine(check.name, outcome!))
+}
+
+/** One unmet prerequisite as the user reads it: what, the problem, and on its own line the fix. */
+function failureLine(name: string, { problem, fix }: { problem: string; fix: string }): string {
+  return `${name}: ${problem}\n  fix: ${fix}`
 }
 
 /**
@@ -296,7 +229,7 @@ export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightP
       const unanswered = options.pushAnswerNeeded && !ctx.flags.yes && !ctx.flags.noPush
       const answer = 'pass --yes to let bootstrap commit and push what it renders, or --no-push to push yourself (it prints the commands)'
       if (failures.length > 0) {
-        const extra = unanswered ? [`push answer: off a terminal bootstrap cannot ask before pushing ${spec.repository.path}/\n  fix: ${answer}`] : []
+        const extra = unanswered ? [failureLine('push answer', { problem: `off a terminal bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: answer })] : []
         throw new PrerequisiteError(`${failures.length} prerequisite${failures.length === 1 ? '' : 's'} missing`, { details: [...failures, ...extra] })
       }
       if (unanswered) {
@@ -306,8 +239,4 @@ export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightP
     },
     plan: () => [],
   }
-}
-
-function relativeSpec(spec: ClusterSpec): string {
-  return path.relative(spec.repoRoot, spec.file) || spec.file
 }
