@@ -4,13 +4,17 @@ import type { Prompter } from './wizard.js'
 /** A yes/no question answered by a person; steps receive it as a function so tests replace it. */
 export type Confirm = (question: string) => Promise<boolean>
 
-/** The prompt library, loaded with the first question: most runs never ask one. */
-const library = (): Promise<typeof import('@inquirer/prompts')> => import('@inquirer/prompts')
+type PromptLibrary = typeof import('@inquirer/prompts')
 
-/** Ctrl-C inside a prompt rejects with ExitPromptError; it means "interrupted" (exit 130), not a failure. */
-async function asked<T>(question: Promise<T>): Promise<T> {
+/**
+ * Ask with the prompt library, loaded with the first question (most runs never ask one); prompts
+ * draw on stderr so stdout stays the result. Ctrl-C inside a prompt rejects with ExitPromptError:
+ * it means "interrupted" (exit 130), not a failure.
+ */
+async function ask<T>(question: (library: PromptLibrary, output: { output: NodeJS.WriteStream }) => Promise<T>): Promise<T> {
+  const library = await import('@inquirer/prompts')
   try {
-    return await question
+    return await question(library, { output: process.stderr })
   } catch (error) {
     if (error instanceof Error && error.name === 'ExitPromptError') throw new InterruptedError()
     throw error
@@ -22,14 +26,13 @@ async function asked<T>(question: Promise<T>): Promise<T> {
  * imports the prompt library, so every interaction goes through here.
  */
 export async function confirm(question: string): Promise<boolean> {
-  const { confirm: ask } = await library()
-  return asked(ask({ message: question, default: false }, { output: process.stderr }))
+  return ask((library, output) => library.confirm({ message: question, default: false }, output))
 }
 
 /** The wizard's questions on the terminal. Prompts draw on stderr so stdout stays the result. */
 export const terminalPrompter: Prompter = {
-  input: async (question) => asked((await library()).input({ message: question.message, default: question.default, validate: question.validate }, { output: process.stderr })),
-  select: async (question) => asked((await library()).select({ message: question.message, choices: question.choices, default: question.default }, { output: process.stderr })),
-  confirm: async (question) => asked((await library()).confirm({ message: question.message, default: question.default }, { output: process.stderr })),
-  checkbox: async (question) => asked((await library()).checkbox({ message: question.message, choices: question.choices }, { output: process.stderr })),
+  input: (question) => ask((library, output) => library.input({ message: question.message, default: question.default, validate: question.validate }, output)),
+  select: (question) => ask((library, output) => library.select({ message: question.message, choices: question.choices, default: question.default }, output)),
+  confirm: (question) => ask((library, output) => library.confirm({ message: question.message, default: question.default }, output)),
+  checkbox: (question) => ask((library, output) => library.checkbox({ message: question.message, choices: question.choices }, output)),
 }
