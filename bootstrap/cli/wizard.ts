@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse } from 'yaml'
@@ -12,7 +13,8 @@ import { findRepoRoot } from './repo.js'
 
 export const WIZARD_HELP = `Usage: kindling wizard [flags]     (npx kindling wizard, npm run -s wizard --, devbox run wizard)
 
-Write clusters/<name>/cluster.yaml for a first cluster, then offer to bootstrap it. Asks on a
+Write clusters/<name>/cluster.yaml for a first cluster and the files bootstrap renders from it
+(engine, root sync, components, the example app), then offer to bootstrap it. Asks on a
 terminal, checking each answer with the spec's own rules as it is given; every answer can be a
 flag instead, so it also runs without a terminal (and then never asks).
 
@@ -140,6 +142,23 @@ function kubeContexts(file: string): string[] {
   }
 }
 
+/**
+ * The files bootstrap renders under clusters/<name>/ (engine, root sync, components), written now
+ * so they can be read before the first run; bootstrap finds them as it would write them. Returns
+ * the files written, relative to the repository root.
+ */
+async function writeClusterFolder(repoRoot: string, name: string): Promise<string[]> {
+  // Loaded only now: the questions above need none of the renderers.
+  const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }] = await Promise.all([import('../spec/load.js'), import('../steps/gitops/push.js'), import('../steps/gitops/repo.js')])
+  const spec = await loadClusterSpec(repoRoot, name)
+  const writes = await fileWrites(spec, await renderedFiles(spec))
+  for (const write of writes) {
+    await mkdir(path.dirname(write.path), { recursive: true })
+    await writeFile(write.path, write.content, { mode: write.mode ?? 0o644 })
+  }
+  return writes.map((write) => path.relative(repoRoot, write.path))
+}
+
 /** `kindling wizard`: ask (or read flags), validate, write the spec, offer to bootstrap. Returns the exit code. */
 export async function runWizard(argv: readonly string[], io: WizardIo): Promise<ExitCodeValue> {
   try {
@@ -163,6 +182,8 @@ export async function runWizard(argv: readonly string[], io: WizardIo): Promise<
     io.stderr(`\n${describeAnswers(answers).join('\n')}\n`)
     const file = await writeSpec(repoRoot, answers)
     io.stdout(`wrote ${path.relative(io.cwd, file) || file}\n`)
+    const folder = await writeClusterFolder(repoRoot, answers.name)
+    if (folder.length) io.stdout(`wrote ${folder.length} file(s) bootstrap renders from it under ${path.relative(io.cwd, path.dirname(file)) || '.'}/ (the engine, its root sync, the components): read them now; bootstrap commits and pushes them\n`)
     if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true }))) return await io.bootstrap(answers.name)
     io.stdout(`next: kindling bootstrap -c ${answers.name}   (add --dry-run to see the plan first)\n`)
     return ExitCode.ok

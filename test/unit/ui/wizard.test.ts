@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { runWizard, type WizardIo } from '../../../bootstrap/cli/wizard.js'
 import { loadClusterSpec } from '../../../bootstrap/spec/load.js'
+import { renderedFiles } from '../../../bootstrap/steps/gitops/push.js'
+import { fileWrites } from '../../../bootstrap/steps/gitops/repo.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import type { Prompter } from '../../../bootstrap/ui/wizard.js'
 import { terminalDriver } from './terminal-driver.js'
@@ -187,6 +189,17 @@ describe('wizard without a terminal', () => {
     expect(spec.provider).toMatchObject({ type: 'existing', context: 'edge-admin' })
     expect(spec.repository.auth).toEqual({ type: 'https', tokenEnv: 'GIT_TOKEN', username: 'git' })
     expect(spec.components.crossplane.clouds.gcp.enabled).toBe(true)
+  })
+
+  it('writes the cluster folder bootstrap renders beside cluster.yaml, so the first bootstrap finds nothing left to write', async () => {
+    const root = repo()
+    const t = io(root)
+    expect(await runWizard(['--name', 'lab', '--engine', 'argocd'], t.value), t.err.join('')).toBe(0)
+    const spec = await loadClusterSpec(root, 'lab')
+    const rendered = await renderedFiles(spec)
+    expect(rendered.map((file) => file.path)).toEqual(expect.arrayContaining(['clusters/lab/kustomization.yaml', 'clusters/lab/apps/podinfo/app.yaml', 'clusters/lab/components/monitoring.yaml']))
+    expect(await fileWrites(spec, rendered)).toEqual([])
+    expect(t.out.join('')).toContain(`wrote ${rendered.length} file(s) bootstrap renders from it under clusters/lab/`)
   })
 
   it('uses the checkout origin as the default repository, and says so off a terminal too', async () => {
