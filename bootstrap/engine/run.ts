@@ -177,17 +177,18 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
     return report('failed', { error: wrap(error), detail: checkDetail })
   }
 
+  let proved: string | undefined
   if (step.verify || step.waits) {
     try {
       await timed('verify', async () => {
         if (step.waits) await runWaits(ctx, await step.waits(ctx))
-        await step.verify?.(ctx, found)
+        proved = (await step.verify?.(ctx, found)) ?? undefined
       })
     } catch (error) {
       return report('failed', { error: markHealth(wrap(error)), detail: checkDetail })
     }
   }
-  return report(checkState === 'done' ? 'done' : 'applied', { detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail })
+  return report(checkState === 'done' ? 'done' : 'applied', { detail: proved ?? (checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail) })
 }
 
 /**

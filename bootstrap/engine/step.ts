@@ -77,6 +77,9 @@ export interface Step<Found = unknown> {
   apply?(ctx: StepContext, actions: Action[]): Promise<void>
   /** Health, as data: watched in order after apply (and when check says done); a dry run lists them. */
   waits?(ctx: StepContext): Wait[] | Promise<Wait[]>
-  /** Health that is not a plain wait: runs after `waits`. */
-  verify?(ctx: StepContext, found?: Found): Promise<void>
+  /**
+   * Health that is not a plain wait: runs after `waits`. It may return the state it proved, shown
+   * instead of what check found to do (a gate that waited reports what is ready, not what was not).
+   */
+  verify?(ctx: StepContext, found?: Found): Promise<string | void>
 }

@@ -74,11 +74,15 @@ export function readinessRules(components: readonly ComponentDescription[]): Rea
  * crossplane 2.3.4 from https://charts.crossplane.io/stable into crossplane-system", then
  * "crossplane-packages: Provider provider-kubernetes (xpkg.crossplane.io/...:v1.4.1)", ...
  */
-export function describeComponents(components: readonly ComponentDescription[]): string[] {
+export function describeComponents(components: readonly ComponentDescription[], listed: Readonly<Record<string, readonly string[]>> = {}): string[] {
   return components.flatMap((component) => {
     const { source } = component
     if (source.type === 'chart') return [`${component.name}: Helm chart ${source.chart} ${source.version} from ${source.repoURL} into ${component.namespace}`]
-    if (source.type === 'folder') return [`${component.name}: everything listed in ${source.path}/kustomization.yaml (yours to edit)`]
+    if (source.type === 'folder') {
+      const entries = listed[component.name]
+      const what = entries === undefined ? 'everything' : entries.length ? entries.join(', ') : 'nothing yet'
+      return [`${component.name}: ${what}, as listed in ${source.path}/kustomization.yaml (yours to edit)`]
+    }
     return source.objects.map((object) => {
       const pkg = (object.spec as { package?: unknown } | undefined)?.package
       const where = object.metadata.namespace ? `${object.metadata.namespace}/` : ''

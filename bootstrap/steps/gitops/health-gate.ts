@@ -1,3 +1,4 @@
+import { parse } from 'yaml'
 import { errorMessage } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { enabledComponents } from '../../components/registry.js'
@@ -5,11 +6,11 @@ import type { ComponentDescription } from '../../components/component.js'
 import { engineOf } from '../../engines/index.js'
 import type { KubeClient } from '../../kube/client.js'
 import { formatRef } from '../../kube/refs.js'
-import { COMPONENTS_DIR, describeComponents } from '../../render/component-files.js'
+import { COMPONENTS_DIR, componentDir, describeComponents } from '../../render/component-files.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { addSummary } from '../summary.js'
 import { engineLabel } from './engine.js'
-import { remoteHead, remoteHeadForPlan, shortSha } from './repo.js'
+import { readRepoFile, remoteHead, remoteHeadForPlan, shortSha } from './repo.js'
 
 async function checkGate(ctx: StepContext): Promise<CheckResult> {
   const { spec } = ctx
@@ -21,8 +22,10 @@ async function checkGate(ctx: StepContext): Promise<CheckResult> {
   // Components count too: the root can be applied while a provider is still unhealthy.
   const first = await firstComponentNotReady(kube, spec, sha)
   if (first) return { state: 'todo', detail: first }
-  return { state: 'done', detail: `${spec.repository.branch}@${shortSha(sha)} applied, all root objects and components ready` }
+  return { state: 'done', detail: healthyDetail(spec, sha) }
 }
+
+const healthyDetail = (spec: ClusterSpec, sha: string): string => `${spec.repository.branch}@${shortSha(sha)} applied, all root objects and components ready`
 
 /** One component's waits: the engine's sync object, then the component's own health. */
 function waitsOf(spec: ClusterSpec, component: ComponentDescription, sha: string, timeoutMs: number): Wait[] {
@@ -94,10 +97,29 @@ export function gateWaits(ctx: StepContext, sha: string, timeoutMs: number): Wai
   return [...engineOf(spec).revisionWaits(spec, sha, ctx.facts, timeoutMs), ...componentWaits(spec, sha, timeoutMs)]
 }
 
-function planGate(ctx: StepContext): Action[] {
+/**
+ * What each user folder (apps) lists in its kustomization.yaml: as the repository has it, or as
+ * kindling will seed it. Undefined for a folder whose list cannot be read.
+ */
+async function folderListings(spec: ClusterSpec, components: readonly ComponentDescription[]): Promise<Record<string, string[]>> {
+  const listings: Record<string, string[]> = {}
+  for (const component of components) {
+    if (component.source.type !== 'folder') continue
+    const text = (await readRepoFile(spec, `${componentDir(spec, component)}/kustomization.yaml`)) ?? component.source.seed.find((file) => file.path === 'kustomization.yaml')?.content
+    try {
+      const resources = (parse(text ?? '') as { resources?: unknown } | null)?.resources
+      if (Array.isArray(resources)) listings[component.name] = resources.filter((entry): entry is string => typeof entry === 'string')
+    } catch {
+      // A kustomization.yaml kustomize itself will reject: the plan says "everything" and the engine reports the error.
+    }
+  }
+  return listings
+}
+
+async function planGate(ctx: StepContext): Promise<Action[]> {
   const engine = engineOf(ctx.spec)
   const components = enabledComponents(ctx.spec)
-  const inventory = describeComponents(components)
+  const inventory = describeComponents(components, await folderListings(ctx.spec, components))
   return [
     ...(inventory.length ? [{ type: 'note' as const, text: `${engine.title} then installs from ${ctx.spec.repository.path}/${COMPONENTS_DIR}/, in this order:\n${inventory.map((line) => `  ${line}`).join('\n')}` }] : []),
     {
@@ -125,6 +147,8 @@ export function healthGateStep(spec: ClusterSpec, timeoutMs: number): Step {
     verify: async (ctx) => {
       for (const line of engineOf(ctx.spec).access(ctx.spec)) addSummary(ctx, line)
       for (const component of enabledComponents(ctx.spec)) for (const line of component.summary ?? []) addSummary(ctx, line)
+      // What the waits proved, shown instead of the state check found before them.
+      return healthyDetail(ctx.spec, await remoteHeadForPlan(ctx))
     },
   }
 }

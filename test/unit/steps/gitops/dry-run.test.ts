@@ -11,6 +11,10 @@ import { Redactor } from '../../../../bootstrap/tools/secrets.js'
 import { formatPlan } from '../../../../bootstrap/ui/format.js'
 import { toJsonReport } from '../../../../bootstrap/ui/json-report.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from './support.js'
+import { PROJECT_ROOT } from '../../../../bootstrap/project.js'
+import { loadClusterSpec } from '../../../../bootstrap/spec/load.js'
+import { healthGateStep } from '../../../../bootstrap/steps/gitops/health-gate.js'
+import { testContext } from '../../support/context.js'
 
 const TOKEN = 'ghp_T0kenThatMustNeverBePrinted0123456789'
 const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
@@ -120,5 +124,16 @@ describe('GitOps steps in a dry run', () => {
   it('offers one read-only status step', () => {
     const { spec } = tempRepo('lab', specYaml('lab', 'engine: argocd', 'url: https://github.com/example/lab.git'))
     expect(gitopsStatusSteps(spec, { healthTimeoutMs: 1, interactive: false }).map((step) => step.name)).toEqual(['gitops'])
+  })
+})
+
+describe('the example clusters, planned', () => {
+  it.each(['homelab', 'homelab-argocd'])('clusters/%s: the gate lists kube-prometheus-stack, its monitors, rules and dashboards, and the example app by name', async (name) => {
+    const spec = await loadClusterSpec(PROJECT_ROOT, name)
+    const actions = await healthGateStep(spec, 1000).plan(testContext({ spec }))
+    const note = actions.flatMap((action) => (action.type === 'note' ? [action.text] : [])).join('\n')
+    expect(note).toMatch(/monitoring: Helm chart kube-prometheus-stack 88\.\d+\.\d+ from https:\/\/prometheus-community\.github\.io\/helm-charts into monitoring/)
+    for (const kind of ['PodMonitor', 'PrometheusRule', 'ConfigMap']) expect(note).toContain(`monitoring-config: ${kind} `)
+    expect(note).toContain('apps: podinfo, as listed in apps/kustomization.yaml (yours to edit)')
   })
 })
