@@ -10,4 +10,9 @@ export function engineOf(spec: ClusterSpec): Engine {
   return ENGINES[spec.gitops.engine]
 }
 
+/** Every engine kindling can install. */
+export function allEngines(): Engine[] {
+  return Object.values(ENGINES)
+}
+
 export type { Engine } from './engine.js'

@@ -41,9 +41,11 @@ export function kustomizationFile(resources: readonly string[], extra: Record<st
 
 /**
  * `clusters/<name>/kustomization.yaml` (merged with the existing one): lists each of `entries`
- * (the engine's folder, the components folder), keeps every other entry the user added.
+ * (the engine's folder, the components folder), keeps every other entry the user added, and drops
+ * the `retired` ones: folders kindling listed for a choice the spec no longer makes (the other
+ * engine's folder after a switch), which the new engine must not apply.
  */
-export function renderClusterKustomization(repoPath: string, entries: readonly string[], existing?: string): RepoFile {
+export function renderClusterKustomization(repoPath: string, entries: readonly string[], existing?: string, retired: readonly string[] = []): RepoFile {
   const path = `${repoPath}/kustomization.yaml`
   if (!existing?.trim()) {
     const content = `# What the engine applies from this folder (cluster.yaml is kindling's, not Kubernetes').\n${stringify(kustomizationFile(entries), { lineWidth: 0 })}`
@@ -58,9 +60,12 @@ export function renderClusterKustomization(repoPath: string, entries: readonly s
     resources = doc.get('resources')
   }
   const items = (resources as { items: unknown[] }).items
-  const present = (entry: string): boolean => items.some((item) => normal(String((item as { value?: unknown }).value ?? item)) === normal(entry))
+  const nameOf = (item: unknown): string => normal(String((item as { value?: unknown }).value ?? item))
+  const present = (entry: string): boolean => items.some((item) => nameOf(item) === normal(entry))
   const missing = entries.filter((entry) => !present(entry))
-  if (missing.length === 0) return { path, content: existing, mode: 'owned' }
+  const stale = items.filter((item) => retired.some((entry) => normal(entry) === nameOf(item)))
+  if (missing.length === 0 && stale.length === 0) return { path, content: existing, mode: 'owned' }
+  for (const item of stale) items.splice(items.indexOf(item), 1)
   items.unshift(...missing.map((entry) => doc.createNode(entry)))
   return { path, content: doc.toString({ lineWidth: 0 }), mode: 'owned' }
 }

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { KindlingError, PrerequisiteError } from '../../engine/errors.js'
 import type { Action, StepContext } from '../../engine/step.js'
 import { enabledComponents } from '../../components/registry.js'
-import { engineOf } from '../../engines/index.js'
+import { allEngines, engineOf } from '../../engines/index.js'
 import { COMPONENTS_DIR } from '../../render/component-files.js'
 import { desiredContent, renderClusterKustomization, type RepoFile } from '../../render/repo-files.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
@@ -144,7 +144,9 @@ export async function rootSyncFiles(spec: ClusterSpec): Promise<RepoFile[]> {
   const engine = engineOf(spec)
   const sync = engine.files(spec).filter((file) => file.path === engine.rootSyncFile(spec))
   const entries = [engine.dir, ...(enabledComponents(spec).length ? [COMPONENTS_DIR] : [])]
-  const kustomization = renderClusterKustomization(spec.repository.path, entries, await readRepoFile(spec, `${spec.repository.path}/kustomization.yaml`))
+  // The other engines' folders: listed by an earlier choice, never to be applied by this engine.
+  const retired = allEngines().map((other) => other.dir).filter((dir) => dir !== engine.dir)
+  const kustomization = renderClusterKustomization(spec.repository.path, entries, await readRepoFile(spec, `${spec.repository.path}/kustomization.yaml`), retired)
   return [...sync, kustomization]
 }
 

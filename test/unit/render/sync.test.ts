@@ -33,6 +33,15 @@ describe('root sync and repository files', () => {
     }
   })
 
+  it("after an engine switch, drops the other engine's folder it listed, keeping the user's entries and comments", () => {
+    const flux = renderClusterKustomization('clusters/lab', ['flux-system', 'components']).content
+    const mine = flux.replace('  - components\n', '  - components\n  # my own\n  - apps\n')
+    const switched = renderClusterKustomization('clusters/lab', ['argocd', 'components'], mine, ['flux-system']).content
+    expect(parse(switched).resources).toEqual(['argocd', 'components', 'apps'])
+    expect(switched).toContain('# my own')
+    expect(renderClusterKustomization('clusters/lab', ['argocd', 'components'], switched, ['flux-system']).content).toBe(switched)
+  })
+
   it('keeps edits to pinned files and only brings the version pins in line', () => {
     const spec = goldenSpec('flux')
     const pins = engineOf(spec).files(spec).find((file) => file.path.endsWith('flux-instance.yaml'))!.pins!

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { stringify } from 'yaml'
+import { parse, stringify } from 'yaml'
 import { runWizard, type WizardIo } from '../../../bootstrap/cli/wizard.js'
 import { loadClusterSpec } from '../../../bootstrap/spec/load.js'
 import { renderedFiles } from '../../../bootstrap/steps/gitops/push.js'
@@ -248,6 +248,8 @@ describe('wizard without a terminal', () => {
     expect((await loadClusterSpec(root, 'lab')).gitops.engine).toBe('flux')
     expect(await runWizard(['--name', 'lab', '--engine', 'argocd', '--yes'], io(root).value)).toBe(0)
     expect((await loadClusterSpec(root, 'lab')).gitops.engine).toBe('argocd')
+    // The replaced spec's engine folder is no longer applied: Argo CD must not meet Flux's objects.
+    expect(parse(readFileSync(path.join(root, 'clusters/lab/kustomization.yaml'), 'utf8')).resources).toEqual(['argocd', 'components'])
   })
 
   it('rejects bad flag values with exit 2', async () => {
