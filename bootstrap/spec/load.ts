@@ -3,7 +3,7 @@ import { homedir } from 'node:os'
 import path from 'node:path'
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
-import { BadInputError } from '../engine/errors.js'
+import { BadInputError, errorMessage } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
 import { valueProblems } from './limits.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
@@ -59,7 +59,14 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
   try {
     text = await readFile(file, 'utf8')
   } catch (cause) {
-    throw new BadInputError(`no spec for cluster "${cluster}": ${path.relative(process.cwd(), file) || file} does not exist`, {
+    const shown = path.relative(process.cwd(), file) || file
+    const code = (cause as NodeJS.ErrnoException).code
+    // Only a missing file is "no spec"; anything else names what is wrong with the one that is there.
+    if (code !== 'ENOENT') {
+      const why = code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'ELOOP' ? 'is a symbolic link that loops' : `cannot be read (${code ?? errorMessage(cause)})`
+      throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${why}`, { cause, details: ['make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with `npm run wizard`'] })
+    }
+    throw new BadInputError(`no spec for cluster "${cluster}": ${shown} does not exist`, {
       cause,
       details: ['create it with `npm run wizard`, or copy clusters/homelab/cluster.yaml and edit it'],
     })

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
@@ -131,6 +133,19 @@ spec:
 
   it('names a missing spec file and how to create one', async () => {
     await expect(loadClusterSpec(root, 'nope')).rejects.toMatchObject({ exitCode: ExitCode.badInput, details: [expect.stringContaining('npm run wizard')] })
+  })
+
+  it('names a spec that is there but is no readable file (a folder, a looping link) as such, not as missing', async () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'kindling-spec-'))
+    try {
+      mkdirSync(path.join(repo, 'clusters', 'lab', 'cluster.yaml'), { recursive: true })
+      await expect(loadClusterSpec(repo, 'lab')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/cluster\.yaml, is a folder, not a file$/) })
+      mkdirSync(path.join(repo, 'clusters', 'loop'))
+      symlinkSync('cluster.yaml', path.join(repo, 'clusters', 'loop', 'cluster.yaml'))
+      await expect(loadClusterSpec(repo, 'loop')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/is a symbolic link that loops$/) })
+    } finally {
+      rmSync(repo, { recursive: true, force: true })
+    }
   })
 
   it('ships a JSON Schema generated from the same source (run `npm run schema` when this fails)', () => {
