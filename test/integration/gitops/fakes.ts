@@ -49,7 +49,7 @@ function workload(kind: 'Deployment' | 'StatefulSet', name: string, namespace: s
 }
 
 /** What each fake release installs: the workloads the bootstrap waits for. */
-const RELEASE_WORKLOADS: Record<string, KubeObject[]> = {
+export const RELEASE_WORKLOADS: Record<string, KubeObject[]> = {
   'flux-operator': [workload('Deployment', 'flux-operator', 'flux-system')],
   argocd: [workload('Deployment', 'argocd-repo-server', 'argocd'), workload('Deployment', 'argocd-server', 'argocd'), workload('StatefulSet', 'argocd-application-controller', 'argocd')],
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,7 +16,14 @@ import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engin
 import { KubeClient, type ObjectRef } from '../../../bootstrap/kube/client.js'
 import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
 import { DEMO_NS, DEMO_SECRET, demoFiles, LOOP_NAME as NAME, startFluxLoop, type FluxLoop } from '../harness/flux-loop.js'
-import type { Command, RunOptions, RunResult, Runner } from '../../../bootstrap/tools/runner.js'
+import { formatCommand, type Command, type RunOptions, type RunResult, type Runner } from '../../../bootstrap/tools/runner.js'
+import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
+import { Redactor } from '../../../bootstrap/tools/secrets.js'
+import { pinnedVersions } from '../../../bootstrap/tools/catalog.js'
+import type { CommandName } from '../../../bootstrap/cli/args.js'
+import { runCommand } from '../../../bootstrap/cli/main.js'
+import { ADOPTION_RECORD } from '../../../bootstrap/steps/provider/existing-cluster.js'
+import { FakeToolsRunner } from './fakes.js'
 import { formatTimings } from '../../../bootstrap/ui/format.js'
 import { toJsonReport } from '../../../bootstrap/ui/json-report.js'
 import { saveRunReport } from '../../../bootstrap/ui/run-report.js'
@@ -42,6 +49,29 @@ class ProcessRecorder implements Runner {
   run(command: Command, options?: RunOptions): Promise<RunResult> {
     this.commands.push(command)
     return this.inner.run(command, options)
+  }
+}
+
+/**
+ * The processes the command line starts, recorded and run for real, except two tools this machine
+ * lacks: helm (it could not pull the chart here; answered as FakeToolsRunner does) and age-keygen,
+ * whose version the preflight asks for. Both answer at the versions devbox.json pins.
+ */
+class CommandLineTools implements Runner {
+  readonly commands: Command[] = []
+  private readonly helm: FakeToolsRunner
+  private readonly real = new ExecRunner(new Redactor())
+  constructor(kube: KubeClient) {
+    this.helm = new FakeToolsRunner(kube, '')
+  }
+  async run(command: Command, options?: RunOptions): Promise<RunResult> {
+    this.commands.push(command)
+    const pinned = pinnedVersions()
+    const answer = (stdout: string): RunResult => ({ command: formatCommand(command), exitCode: 0, stdout, stderr: '' })
+    if (command.file === 'helm' && command.args[0] === 'version') return answer(`v${pinned.get('kubernetes-helm')}.0+g0000000`)
+    if (command.file === 'age-keygen' && command.args[0] === '--version') return answer(`v${pinned.get('age')}.0`)
+    if (command.file === 'helm') return this.helm.run(command)
+    return this.real.run(command, options)
   }
 }
 
@@ -273,6 +303,61 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     vi.stubEnv('GIT_CONFIG_VALUE_0', helper(loop.token))
     await loop.syncTo(ahead)
   })
+
+  it('the command line itself (bootstrap plain and --json, then status --json): the token and the age key appear in nothing it prints, saves, passes as an argument or writes under clusters/', async () => {
+    // The loop's cluster adopted as `provider: existing` through the control plane's kubeconfig, so
+    // every step runs as it ships, preflight and cluster included.
+    const specFile = path.join(loop.spec.repoRoot, 'clusters', NAME, 'cluster.yaml')
+    const original = readFileSync(specFile, 'utf8')
+    const plane = controlPlane()
+    const adopted = original.replace('  provider:\n    type: kind\n', `  provider:\n    type: existing\n    kubeconfig: ${plane.kubeconfigFile}\n    context: ${plane.context}\n`)
+    expect(adopted).not.toBe(original)
+    writeFileSync(specFile, adopted)
+    const state = mkdtempSync(path.join(os.tmpdir(), 'kindling-state-'))
+    vi.stubEnv('XDG_STATE_HOME', state)
+    const runner = new CommandLineTools(kube)
+    const cli = async (command: CommandName, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+      const out = { stdout: '', stderr: '' }
+      const io = { stdout: (text: string) => void (out.stdout += text), stderr: (text: string) => void (out.stderr += text), isTTY: false, cwd: loop.spec.repoRoot, signal: new AbortController().signal, runner }
+      return { code: await runCommand(command, ['--cluster', NAME, '--timeout', '90s', ...argv], io), ...out }
+    }
+    try {
+      const plain = await cli('bootstrap', '--yes')
+      expect(plain.code, plain.stdout + plain.stderr).toBe(ExitCode.ok)
+      // Every step as it ships, the gate reporting what it proved.
+      expect(plain.stdout).toMatch(/✔ Check prerequisites: .*\n[^]*✔ Adopt cluster \(context [^]*✔ Wait until Flux has applied main: (done|up to date) — main@[0-9a-f]{7} applied, all root objects and components ready/)
+      const json = await cli('bootstrap', '--yes', '--json')
+      expect(json.code, json.stdout + json.stderr).toBe(ExitCode.ok)
+      expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, exitCode: 0 })
+      const status = await cli('status', '--json')
+      expect(status.code, status.stdout + status.stderr).toBe(ExitCode.ok)
+      expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, status: { gitops: { applied: true } } })
+      // The token was used (preflight's ls-remote, the Secret for source-controller), the age key loaded.
+      expect(runner.commands.some((command) => command.file === 'git' && command.args.includes('ls-remote'))).toBe(true)
+      expect(await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' })).toBeDefined()
+
+      const reports = readdirSync(state, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name))
+      expect(reports.length).toBeGreaterThanOrEqual(2)
+      const outputs: Record<string, string> = {
+        'bootstrap output': plain.stdout + plain.stderr,
+        'bootstrap --json': json.stdout + json.stderr,
+        'status --json': status.stdout + status.stderr,
+        'run reports': reports.map((file) => readFileSync(file, 'utf8')).join('\n'),
+        'process arguments': runner.commands.map((command) => [command.file, ...command.args].join(' ')).join('\n'),
+        'files under clusters/': readdirSync(path.join(loop.spec.repoRoot, 'clusters'), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8')).join('\n'),
+      }
+      const ageKey = /AGE-SECRET-KEY-[0-9A-Z]+/.exec(readFileSync(loop.spec.secrets.sops.ageKeyFile, 'utf8'))![0]
+      for (const [secret, value] of Object.entries({ token: loop.token, 'age key': ageKey })) {
+        for (const [where, text] of Object.entries(outputs)) expect(text.includes(value), `${secret} in ${where}`).toBe(false)
+      }
+      console.log(`[flux] the command line (bootstrap, bootstrap --json, status --json) printed, saved and passed ${runner.commands.length} commands without the token or the age key`)
+    } finally {
+      writeFileSync(specFile, original)
+      await kube.delete(ADOPTION_RECORD)
+      rmSync(state, { recursive: true, force: true })
+    }
+    expect(loop.checkout.git('status', '--porcelain')).toBe('')
+  }, 300_000)
 
   /** What an interrupted run must leave converged: kindling's Secrets and root sync objects, nothing duplicated. */
   async function syncInventory(): Promise<string[]> {

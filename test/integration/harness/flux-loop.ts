@@ -22,7 +22,7 @@ import { specText } from '../../unit/support/context.js'
 import { generateAgeIdentity } from './age-identity.js'
 import { upstreamCrds } from './crossplane.js'
 import { sopsEncrypt, startFlux, type RunningFlux } from './flux.js'
-import { recordHelmRelease } from '../gitops/fakes.js'
+import { recordHelmRelease, RELEASE_WORKLOADS } from '../gitops/fakes.js'
 import { startFluxOperatorStandIn } from './flux-operator-stand-in.js'
 import { GitCheckout } from './git-checkout.js'
 import { startGitServer, type GitServer } from './git-server.js'
@@ -210,6 +210,8 @@ async function attach(target: LoopTarget, git: GitServer, spec: ClusterSpec, log
     // What `helm upgrade --install flux-operator` would record (helm cannot pull the chart here), so `status` reads the release as on a real cluster.
     const release = engineOf(spec).release(spec)
     await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
+    // And the operator's Deployment that release creates (no Pods: the engine step only waits for it to be Available).
+    await kube.applyAll(RELEASE_WORKLOADS[release.release] ?? [])
     log(`real controllers: source-controller ${flux.versions['source-controller']}, kustomize-controller ${flux.versions['kustomize-controller']}; Git server ${git.baseUrl} (HTTPS, Basic auth)`)
     return { kube, flux, detach }
   } catch (error) {
