@@ -16,14 +16,10 @@ import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engin
 import { KubeClient, type ObjectRef } from '../../../bootstrap/kube/client.js'
 import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
 import { DEMO_NS, DEMO_SECRET, demoFiles, LOOP_NAME as NAME, startFluxLoop, type FluxLoop } from '../harness/flux-loop.js'
-import { formatCommand, type Command, type RunOptions, type RunResult, type Runner } from '../../../bootstrap/tools/runner.js'
-import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
-import { Redactor } from '../../../bootstrap/tools/secrets.js'
-import { pinnedVersions } from '../../../bootstrap/tools/catalog.js'
+import type { Command, RunOptions, RunResult, Runner } from '../../../bootstrap/tools/runner.js'
+import { CommandLineTools, runCli } from '../harness/command-line.js'
 import type { CommandName } from '../../../bootstrap/cli/args.js'
-import { runCommand } from '../../../bootstrap/cli/main.js'
 import { ADOPTION_RECORD } from '../../../bootstrap/steps/provider/existing-cluster.js'
-import { FakeToolsRunner } from './fakes.js'
 import { formatTimings } from '../../../bootstrap/ui/format.js'
 import { toJsonReport } from '../../../bootstrap/ui/json-report.js'
 import { saveRunReport } from '../../../bootstrap/ui/run-report.js'
@@ -49,29 +45,6 @@ class ProcessRecorder implements Runner {
   run(command: Command, options?: RunOptions): Promise<RunResult> {
     this.commands.push(command)
     return this.inner.run(command, options)
-  }
-}
-
-/**
- * The processes the command line starts, recorded and run for real, except two tools this machine
- * lacks: helm (it could not pull the chart here; answered as FakeToolsRunner does) and age-keygen,
- * whose version the preflight asks for. Both answer at the versions devbox.json pins.
- */
-class CommandLineTools implements Runner {
-  readonly commands: Command[] = []
-  private readonly helm: FakeToolsRunner
-  private readonly real = new ExecRunner(new Redactor())
-  constructor(kube: KubeClient) {
-    this.helm = new FakeToolsRunner(kube, '')
-  }
-  async run(command: Command, options?: RunOptions): Promise<RunResult> {
-    this.commands.push(command)
-    const pinned = pinnedVersions()
-    const answer = (stdout: string): RunResult => ({ command: formatCommand(command), exitCode: 0, stdout, stderr: '' })
-    if (command.file === 'helm' && command.args[0] === 'version') return answer(`v${pinned.get('kubernetes-helm')}.0+g0000000`)
-    if (command.file === 'age-keygen' && command.args[0] === '--version') return answer(`v${pinned.get('age')}.0`)
-    if (command.file === 'helm') return this.helm.run(command)
-    return this.real.run(command, options)
   }
 }
 
@@ -316,11 +289,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     const state = mkdtempSync(path.join(os.tmpdir(), 'kindling-state-'))
     vi.stubEnv('XDG_STATE_HOME', state)
     const runner = new CommandLineTools(kube)
-    const cli = async (command: CommandName, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-      const out = { stdout: '', stderr: '' }
-      const io = { stdout: (text: string) => void (out.stdout += text), stderr: (text: string) => void (out.stderr += text), isTTY: false, cwd: loop.spec.repoRoot, signal: new AbortController().signal, runner }
-      return { code: await runCommand(command, ['--cluster', NAME, '--timeout', '90s', ...argv], io), ...out }
-    }
+    const cli = (command: CommandName, ...argv: string[]) => runCli(command, ['--cluster', NAME, '--timeout', '90s', ...argv], loop.spec.repoRoot, runner)
     try {
       const plain = await cli('bootstrap', '--yes')
       expect(plain.code, plain.stdout + plain.stderr).toBe(ExitCode.ok)
@@ -343,7 +312,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
         'bootstrap --json': json.stdout + json.stderr,
         'status --json': status.stdout + status.stderr,
         'run reports': reports.map((file) => readFileSync(file, 'utf8')).join('\n'),
-        'process arguments': runner.commands.map((command) => [command.file, ...command.args].join(' ')).join('\n'),
+        'process arguments': runner.argumentLines,
         'files under clusters/': readdirSync(path.join(loop.spec.repoRoot, 'clusters'), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8')).join('\n'),
       }
       const ageKey = /AGE-SECRET-KEY-[0-9A-Z]+/.exec(readFileSync(loop.spec.secrets.sops.ageKeyFile, 'utf8'))![0]
