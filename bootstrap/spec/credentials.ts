@@ -50,6 +50,9 @@ export function looksLikeToken(value: string): boolean {
   return value.length >= 20 && !value.includes('_') && /\d/.test(value) && /[a-z]/i.test(value)
 }
 
+/** A printf verb, or a `{{ }}`, `${ }` or `$( )` expression: filled in later, not a value. */
+const TEMPLATE_PLACEHOLDER = /^(%[a-z]|\{\{.*\}\}|\$\{[^}]*\}|\$\([^)]*\))$/
+
 /**
  * Mask the credentials of every URL in a text. Over HTTP(S) all of the userinfo goes (the user name
  * may be a token): `https://***@host`; elsewhere only a password: `ssh://git:***@host`,
@@ -59,6 +62,8 @@ export function looksLikeToken(value: string): boolean {
 export function redactUrlCredentials(text: string): string {
   return text
     .replace(/\b([a-z][a-z0-9+.-]*):(\/\/?)([^\s/@]*)@/gi, (whole, scheme: string, slashes: string, userinfo: string) => {
+      // A template's placeholders (`postgresql://%s:%s@` in a Composition) hold no credential.
+      if (userinfo.split(':').every((part) => TEMPLATE_PLACEHOLDER.test(part))) return whole
       if (/^https?$/i.test(scheme)) return `${scheme}:${slashes}***@`
       return /[:?#]/.test(userinfo) ? `${scheme}:${slashes}${userinfo.split(/[:?#]/)[0]}:***@` : whole
     })

@@ -75,6 +75,11 @@ describe('credentials in the spec', () => {
     expect(redactUrlCredentials(`https://h/r.git?x=1&access_token=${SENTINEL}&y=2`)).toBe('https://h/r.git?x=1&access_token=***&y=2')
     expect(redactUrlCredentials(`https://user:p#${SENTINEL}@github.com/a`)).toBe('https://***@github.com/a')
     expect(redactUrlCredentials(`open https:/user:${SENTINEL}@example.com/config`)).toBe('open https:/***@example.com/config')
+    // A template's placeholders are shown as written (a Composition's printf of the connection URI); a value next to one is not.
+    const template = 'uri: {{ printf "postgresql://%s:%s@%s:5432/%s" $user $password $host $db }}'
+    expect(redactUrlCredentials(template)).toBe(template)
+    expect(redactUrlCredentials('postgresql://${DB_USER}:$(DB_PASSWORD)@db')).toBe('postgresql://${DB_USER}:$(DB_PASSWORD)@db')
+    expect(redactUrlCredentials(`postgresql://%s:${SENTINEL}@db`)).toBe('postgresql://%s:***@db')
   })
 
   it('masks secrets holding quotes and backslashes in --json, where JSON escapes them', () => {
