@@ -6,6 +6,8 @@ import { FLUX_NAMESPACE } from '../../render/flux.js'
 import { MANAGED_BY } from '../../render/labels.js'
 import { ENGINE_TITLES } from '../../spec/defaults.js'
 import type { ClusterSpec, EngineName } from '../../spec/load.js'
+import { allEngines } from '../../engines/index.js'
+import { readHelmRelease } from '../../tools/helm.js'
 import { addSummary } from '../summary.js'
 
 /** kindling's own record on an adopted cluster: what ran there before it installed anything. */
@@ -104,12 +106,12 @@ export async function readAdoptionRecord(kube: KubeClient): Promise<AdoptionReco
 }
 
 /** The record written at first adoption; never rewritten, or kindling's own installs would count as pre-existing. */
-export function renderAdoptionRecord(spec: ClusterSpec, facts: ClusterFacts): KubeObject {
+export function renderAdoptionRecord(spec: ClusterSpec, before: AdoptionRecord): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: ADOPTION_RECORD.name, namespace: ADOPTION_RECORD.namespace, labels: { ...MANAGED_BY } },
-    data: { cluster: spec.name, preexistingEngines: facts.engines.join(','), preexistingNamespaces: facts.namespaces.join(',') },
+    data: { cluster: spec.name, preexistingEngines: before.engines.join(','), preexistingNamespaces: before.namespaces.join(',') },
   }
 }
 
@@ -132,27 +134,52 @@ export function reportCluster(ctx: StepContext, context: string, facts: ClusterF
   for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
 }
 
-async function inspectAndReport(ctx: StepContext): Promise<{ facts: ClusterFacts; record: AdoptionRecord | undefined }> {
+/**
+ * What ran before kindling, read from the cluster when it has no record yet: every engine found
+ * and its namespace, except an engine installed by kindling's own Helm release (a cluster
+ * bootstrapped before, e.g. as kind, and adopted now is not someone else's).
+ */
+async function foundBeforeKindling(kube: KubeClient, spec: ClusterSpec, facts: ClusterFacts): Promise<AdoptionRecord> {
+  const ours: EngineName[] = []
+  for (const engine of allEngines().filter((candidate) => facts.engines.includes(candidate.name))) {
+    const release = engine.release(spec)
+    if (await readHelmRelease(kube, release.release, release.namespace)) ours.push(engine.name)
+  }
+  return {
+    engines: facts.engines.filter((engine) => !ours.includes(engine)),
+    namespaces: facts.namespaces.filter((namespace) => !ours.some((engine) => ENGINE_NAMESPACES[engine] === namespace)),
+  }
+}
+
+/** What check found: the cluster, and what ran on it before kindling (the record, or what to record). */
+interface Adoption {
+  facts: ClusterFacts
+  before: AdoptionRecord
+  recorded: boolean
+}
+
+async function inspectAndReport(ctx: StepContext): Promise<Adoption> {
   const { spec } = ctx
   const kube = await ctx.kube()
   const facts = await inspectCluster(kube)
   const record = await readAdoptionRecord(kube)
-  const preexisting = record?.engines ?? facts.engines
+  const before = record ?? (await foundBeforeKindling(kube, spec, facts))
   // The GitOps engine step reads it: an engine that ran before kindling is adopted, not reinstalled.
-  ctx.facts.existingEngine = engineToAdopt(spec, preexisting)
+  ctx.facts.existingEngine = engineToAdopt(spec, before.engines)
   reportCluster(ctx, kube.context, facts)
-  for (const engine of preexisting) {
+  for (const engine of before.engines) {
     addSummary(ctx, engine === spec.gitops.engine
       ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling will not install over it or repoint what it did not create`
       : `  ${ENGINE_TITLES[engine]} runs here too; the spec asks for ${ENGINE_TITLES[spec.gitops.engine]}`)
   }
-  return { facts, record }
+  return { facts, before, recorded: record !== undefined }
 }
 
-async function checkExisting(ctx: StepContext): Promise<CheckResult<ClusterFacts>> {
-  const { facts, record } = await inspectAndReport(ctx)
-  if (!record) return { state: 'todo', detail: `${describeFacts(facts)}; recording what ran before kindling`, found: facts }
-  return { state: 'done', detail: describeFacts(facts), found: facts }
+async function checkExisting(ctx: StepContext): Promise<CheckResult<Adoption>> {
+  const adoption = await inspectAndReport(ctx)
+  const detail = describeFacts(adoption.facts)
+  if (!adoption.recorded) return { state: 'todo', detail: `${detail}; recording what ran before kindling`, found: adoption }
+  return { state: 'done', detail, found: adoption }
 }
 
 /**
@@ -160,15 +187,16 @@ async function checkExisting(ctx: StepContext): Promise<CheckResult<ClusterFacts
  * other context is refused when connecting), report what it is, and record once what ran before
  * kindling so `destroy` removes only what kindling added.
  */
-export function existingClusterStep(spec: ClusterSpec): Step<ClusterFacts> {
+export function existingClusterStep(spec: ClusterSpec): Step<Adoption> {
   return {
     name: 'cluster',
     title: `Adopt cluster (context ${spec.provider.type === 'existing' ? spec.provider.context : spec.name})`,
     needs: ['preflight'],
     check: checkExisting,
     async plan(ctx, found) {
-      const facts = found ?? (await inspectCluster(await ctx.kube()))
-      return [{ type: 'apply', objects: [renderAdoptionRecord(spec, facts)], description: 'what ran before kindling (read by destroy)' }]
+      const kube = await ctx.kube()
+      const before = found?.before ?? (await foundBeforeKindling(kube, spec, await inspectCluster(kube)))
+      return [{ type: 'apply', objects: [renderAdoptionRecord(spec, before)], description: 'what ran before kindling (read by destroy)' }]
     },
   }
 }

@@ -15,7 +15,8 @@ import { summaryLines } from '../../../bootstrap/steps/summary.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import { specText, testContext, testSpec } from '../../unit/support/context.js'
 import { toolsPresent } from '../../unit/steps/provider/support.js'
-import { minimalCrd } from '../gitops/fakes.js'
+import { minimalCrd, recordHelmRelease } from '../gitops/fakes.js'
+import { engineOf } from '../../../bootstrap/engines/index.js'
 import { controlPlane, testKube } from '../support.js'
 
 const kube = testKube()
@@ -92,6 +93,31 @@ describe('existing provider against a real control plane', () => {
     expect(status).toMatchObject({ state: 'done', detail: expect.stringContaining('Flux already installed') })
     expect(ctx.facts.existingEngine).toBe('flux')
     expect(summaryLines(ctx).join('\n')).toMatch(/Flux ran here before kindling: kindling will not install over it or repoint what it did not create/)
+  })
+
+  it("a cluster kindling bootstrapped before (its own Helm release there), adopted now: its Flux is not someone else's", async () => {
+    const fluxCrd = minimalCrd('source.toolkit.fluxcd.io', 'v1', 'GitRepository', 'gitrepositories')
+    const crdRef = { apiVersion: fluxCrd.apiVersion, kind: fluxCrd.kind, name: fluxCrd.metadata.name }
+    // The test before removed the same CRD; its deletion finishes first.
+    await kube.waitFor(crdRef, deleted, { timeoutMs: 60_000 })
+    await kube.applyAll([fluxCrd], { timeoutMs: 30_000 })
+    onTestFinished(async () => void (await kube.delete(crdRef)))
+    const spec = existingSpec(controlPlane().context)
+    const release = engineOf(spec).release(spec)
+    await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
+    onTestFinished(async () => {
+      for (const secret of await kube.list('v1', 'Secret', { namespace: release.namespace, labelSelector: `owner=helm,name=${release.release}` })) await kube.delete({ apiVersion: 'v1', kind: 'Secret', name: secret.metadata.name, namespace: release.namespace })
+    })
+    const step = existingClusterStep(spec)
+    const ctx = contextFor(spec)
+    const result = await step.check(ctx)
+    expect(result).toMatchObject({ state: 'todo', detail: expect.stringContaining('Flux already installed') })
+    expect(ctx.facts.existingEngine).toBeUndefined()
+    expect(summaryLines(ctx).join('\n')).not.toContain('ran here before kindling')
+    // destroy reads the record: kindling's own Flux and its namespace are kindling's to remove.
+    await executeActions(ctx, await step.plan(ctx, result.found))
+    onTestFinished(async () => void (await kube.delete(ADOPTION_RECORD)))
+    expect(await readAdoptionRecord(kube)).toEqual({ engines: [], namespaces: [] })
   })
 
   it('refuses a context the spec does not name: preflight fails (exit 3) and connecting is refused', async () => {
