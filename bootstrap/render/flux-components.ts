@@ -21,6 +21,9 @@ export function fluxHealthCheckExprs(rules: readonly ReadinessRule[]): Record<st
   }))
 }
 
+/** How long one component may take to become healthy: its Kustomization's wait and its Helm install. */
+const COMPONENT_TIMEOUT = '10m'
+
 /**
  * A component's Flux Kustomization: it applies the component's folder once every component it
  * depends on is Ready, and is Ready itself only when all it applied is healthy (`wait`), so the
@@ -35,7 +38,7 @@ export function renderFluxComponentSync(spec: ClusterSpec, component: ComponentD
     spec: {
       interval: '10m',
       retryInterval: '1m',
-      timeout: '10m',
+      timeout: COMPONENT_TIMEOUT,
       path: `./${componentDir(spec, component)}`,
       prune: true,
       wait: true,
@@ -83,6 +86,9 @@ export function renderFluxHelmRelease(component: ComponentDescription, chart: Ch
         ...(oci
           ? { chartRef: { kind: 'OCIRepository', name: component.name } }
           : { chart: { spec: { chart: chart.chart, version: chart.version, sourceRef: { kind: 'HelmRepository', name: component.name } } } }),
+        // Helm's default of 5 minutes is often too short for a cold kube-prometheus-stack install
+        // (the kubelet pulls one image at a time); the same deadline as the Kustomization waiting for it.
+        timeout: COMPONENT_TIMEOUT,
         // Flux skips CRD upgrades by default; charts that ship CRDs must keep them current.
         install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
         upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
