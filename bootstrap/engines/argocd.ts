@@ -79,6 +79,7 @@ export const argocdEngine: Engine = {
   dir: DIR,
   handOverHint: 'the manifests or release it came from',
 
+  releaseName: { release: ARGOCD_RELEASE, namespace: ARGOCD_NAMESPACE },
   release: (spec) => ({
     release: ARGOCD_RELEASE,
     namespace: ARGOCD_NAMESPACE,

@@ -33,6 +33,8 @@ export interface Engine {
   /** How to remove an install made another way, so kindling can take the cluster over. */
   readonly handOverHint: string
 
+  /** The name and namespace of that release, whatever a spec says: to find one kindling installed. */
+  readonly releaseName: { release: string; namespace: string }
   /** The one Helm release the bootstrap installs: the Flux Operator, or Argo CD itself. */
   release(spec: ClusterSpec): HelmRelease
   /** The engine's own files under `clusters/<name>/<dir>/`, root sync included. */

@@ -89,6 +89,7 @@ export const fluxEngine: Engine = {
   dir: DIR,
   handOverHint: '`flux uninstall --keep-namespace`',
 
+  releaseName: { release: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
   release: (spec) => ({
     release: FLUX_OPERATOR_RELEASE,
     namespace: FLUX_NAMESPACE,

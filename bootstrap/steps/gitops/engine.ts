@@ -1,9 +1,10 @@
 import { isDeepStrictEqual } from 'node:util'
 import { BadInputError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
-import { engineOf, type Engine } from '../../engines/index.js'
+import { allEngines, engineOf, type Engine } from '../../engines/index.js'
+import type { KubeClient } from '../../kube/client.js'
 import { desiredContent, firstDocument } from '../../render/repo-files.js'
-import type { ClusterSpec } from '../../spec/load.js'
+import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
 import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmReleaseState } from '../../tools/helm.js'
 import { kubeTargetArgs } from '../connect.js'
 import { fileWrites, readRepoFile } from './repo.js'
@@ -32,11 +33,31 @@ interface EngineFound {
   release?: HelmReleaseState
 }
 
+/**
+ * Stop when kindling installed another engine here earlier (the spec's engine changed): both would
+ * sync clusters/<name>/ and fight over it, and the old one would prune what the new one applies.
+ */
+async function refuseEngineSwitch(kube: KubeClient, spec: ClusterSpec): Promise<void> {
+  const engine = engineOf(spec)
+  for (const other of allEngines().filter((candidate) => candidate.name !== engine.name)) {
+    const { release, namespace } = other.releaseName
+    if (!(await readHelmRelease(kube, release, namespace))) continue
+    throw new BadInputError(`${other.title} runs on this cluster (kindling installed it), but the spec now asks for ${engine.title}`, {
+      details: [
+        `kindling does not switch engines in place: both would sync ${spec.repository.path}/ and fight over it`,
+        `to switch, rebuild: \`kindling destroy -c ${spec.name}\`, then \`kindling bootstrap -c ${spec.name}\` (on an existing cluster destroy removes only what kindling installed)`,
+        `or keep ${other.title}: set gitops.engine back to ${other.name} in ${relativeSpec(spec)}`,
+      ],
+    })
+  }
+}
+
 /** Ask the API whether the engine is installed at the pinned version with the repository's values. */
 async function checkEngine(ctx: StepContext): Promise<CheckResult<EngineFound>> {
   const { spec } = ctx
   const engine = engineOf(spec)
   const kube = await ctx.kube()
+  await refuseEngineSwitch(kube, spec)
   const release = engine.release(spec)
   const state = await readHelmRelease(kube, release.release, release.namespace)
   const found = { release: state }

@@ -3,8 +3,7 @@ import type { Action, Step, StepContext } from '../../engine/step.js'
 import type { KubeClient } from '../../kube/client.js'
 import { formatRef, refOf, type ObjectRef } from '../../kube/refs.js'
 import { deleted } from '../../kube/conditions.js'
-import { ARGOCD_NAMESPACE, ARGOCD_RELEASE } from '../../render/argocd.js'
-import { FLUX_NAMESPACE, FLUX_OPERATOR_RELEASE } from '../../render/flux.js'
+import { allEngines } from '../../engines/index.js'
 import { IN_CLUSTER_GIT } from '../../render/git-server.js'
 import { KINDLING_CLUSTER_LABEL, registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec, EngineName } from '../../spec/load.js'
@@ -125,12 +124,6 @@ export function registryCachesDeleteStep(spec: ClusterSpec): Step<RegistryLeftov
 /** Owns only the fields destroy changes on the way out, leaving kindling's applied fields alone. */
 const DESTROY_MANAGER = 'kindling-destroy'
 
-/** A Helm release kindling installs: the Flux Operator, or Argo CD. */
-const ENGINE_RELEASES: readonly { engine: EngineName; release: string; namespace: string }[] = [
-  { engine: 'flux', release: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
-  { engine: 'argocd', release: ARGOCD_RELEASE, namespace: ARGOCD_NAMESPACE },
-]
-
 /** Kinds kindling applies on a cluster, sync objects first: their controllers must still run to finalize them. */
 const APPLIED_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' },
@@ -168,10 +161,12 @@ export async function findInstalled(kube: KubeClient): Promise<InstalledByKindli
   }
   const releases: InstalledByKindling['releases'] = []
   const namespaces: string[] = []
-  for (const entry of ENGINE_RELEASES) {
-    if (preexisting.includes(entry.engine)) continue
-    if (await readHelmRelease(kube, entry.release, entry.namespace)) releases.push({ release: entry.release, namespace: entry.namespace })
-    const namespace = ENGINE_NAMESPACES[entry.engine]
+  // The Helm release each engine is installed by: the Flux Operator, or Argo CD.
+  for (const engine of allEngines()) {
+    if (preexisting.includes(engine.name)) continue
+    const { release, namespace: releaseNamespace } = engine.releaseName
+    if (await readHelmRelease(kube, release, releaseNamespace)) releases.push({ release, namespace: releaseNamespace })
+    const namespace = ENGINE_NAMESPACES[engine.name]
     if (!record?.namespaces.includes(namespace) && (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace }))) namespaces.push(namespace)
   }
   // The in-cluster Git server (a spec with no remote): its repository only mirrors the checkout.

@@ -139,11 +139,10 @@ export function reportCluster(ctx: StepContext, context: string, facts: ClusterF
  * and its namespace, except an engine installed by kindling's own Helm release (a cluster
  * bootstrapped before, e.g. as kind, and adopted now is not someone else's).
  */
-async function foundBeforeKindling(kube: KubeClient, spec: ClusterSpec, facts: ClusterFacts): Promise<AdoptionRecord> {
+async function foundBeforeKindling(kube: KubeClient, facts: ClusterFacts): Promise<AdoptionRecord> {
   const ours: EngineName[] = []
   for (const engine of allEngines().filter((candidate) => facts.engines.includes(candidate.name))) {
-    const release = engine.release(spec)
-    if (await readHelmRelease(kube, release.release, release.namespace)) ours.push(engine.name)
+    if (await readHelmRelease(kube, engine.releaseName.release, engine.releaseName.namespace)) ours.push(engine.name)
   }
   return {
     engines: facts.engines.filter((engine) => !ours.includes(engine)),
@@ -163,7 +162,7 @@ async function inspectAndReport(ctx: StepContext): Promise<Adoption> {
   const kube = await ctx.kube()
   const facts = await inspectCluster(kube)
   const record = await readAdoptionRecord(kube)
-  const before = record ?? (await foundBeforeKindling(kube, spec, facts))
+  const before = record ?? (await foundBeforeKindling(kube, facts))
   // The GitOps engine step reads it: an engine that ran before kindling is adopted, not reinstalled.
   ctx.facts.existingEngine = engineToAdopt(spec, before.engines)
   reportCluster(ctx, kube.context, facts)
@@ -195,7 +194,7 @@ export function existingClusterStep(spec: ClusterSpec): Step<Adoption> {
     check: checkExisting,
     async plan(ctx, found) {
       const kube = await ctx.kube()
-      const before = found?.before ?? (await foundBeforeKindling(kube, spec, await inspectCluster(kube)))
+      const before = found?.before ?? (await foundBeforeKindling(kube, await inspectCluster(kube)))
       return [{ type: 'apply', objects: [renderAdoptionRecord(spec, before)], description: 'what ran before kindling (read by destroy)' }]
     },
   }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { exitCodeOf, HealthError } from '../../../bootstrap/engine/errors.js'
+import { exitCodeOf, HealthError, type KindlingError } from '../../../bootstrap/engine/errors.js'
 import { runSteps } from '../../../bootstrap/engine/run.js'
 import type { Step, StepContext } from '../../../bootstrap/engine/step.js'
 import type { KubeObject, ObjectRef } from '../../../bootstrap/kube/client.js'
@@ -19,7 +19,8 @@ import { gitopsStatusStep } from '../../../bootstrap/steps/gitops/status.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from '../../unit/steps/gitops/support.js'
 import { testKube } from '../support.js'
-import { ENGINE_CRDS, FakeToolsRunner, ready, setStatus, TEST_AGE_IDENTITY } from './fakes.js'
+import { ENGINE_CRDS, FakeToolsRunner, ready, recordHelmRelease, setStatus, TEST_AGE_IDENTITY } from './fakes.js'
+import { engineStep } from '../../../bootstrap/steps/gitops/engine.js'
 
 const kube = testKube()
 const HEAD = 'c0ffee0123456789abcdef0123456789abcdef01'
@@ -224,6 +225,23 @@ async function playArgo(head: string): Promise<void> {
 }
 
 describe('Argo CD bootstrap against a real API server', () => {
+  it('on a cluster where kindling installed Flux, stops with exit 2 before changing anything; after Flux is uninstalled it goes on', async () => {
+    const { spec } = repoWithKey('argocd', 'url: https://gitlab.com/example/lab.git')
+    const fluxSpec = repoWithKey('flux', 'url: https://gitlab.com/example/lab.git').spec
+    const fluxRelease = engineOf(fluxSpec).release(fluxSpec)
+    await recordHelmRelease(kube, { release: fluxRelease.release, namespace: fluxRelease.namespace, version: fluxRelease.version })
+    const runner = new FakeToolsRunner(kube, HEAD)
+    const error = await engineStep(spec).check(context(spec, runner, [])).then(() => undefined, (e: unknown) => e)
+    expect(exitCodeOf(error)).toBe(2)
+    const text = [String(error), ...(error as KindlingError).details].join('\n')
+    expect(text).toMatch(/Flux runs on this cluster \(kindling installed it\), but the spec now asks for Argo CD/)
+    expect(text).toContain('kindling destroy -c lab')
+    expect(runner.commands).toEqual([])
+    // What `kindling destroy` does to it: helm uninstall removes the release's records.
+    for (const secret of await kube.list('v1', 'Secret', { namespace: fluxRelease.namespace, labelSelector: `owner=helm,name=${fluxRelease.release}` })) await kube.delete({ apiVersion: 'v1', kind: 'Secret', name: secret.metadata.name, namespace: fluxRelease.namespace })
+    expect((await engineStep(spec).check(context(spec, runner, []))).state).toBe('todo')
+  })
+
   it('installs with an HTTPS token it never prints, refreshes instead of waiting, passes the gate, and changes nothing the second time', async () => {
     const { spec } = repoWithKey('argocd', 'url: https://gitlab.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: LAB_TOKEN')
     vi.stubEnv('LAB_TOKEN', TOKEN)

@@ -100,8 +100,10 @@ describe('existing provider against a real control plane', () => {
     const crdRef = { apiVersion: fluxCrd.apiVersion, kind: fluxCrd.kind, name: fluxCrd.metadata.name }
     // The test before removed the same CRD; its deletion finishes first.
     await kube.waitFor(crdRef, deleted, { timeoutMs: 60_000 })
-    await kube.applyAll([fluxCrd], { timeoutMs: 30_000 })
-    onTestFinished(async () => void (await kube.delete(crdRef)))
+    // And an Argo CD someone else installed (its CRD, no release of kindling's): that one is recorded.
+    const argoCrd = minimalCrd('argoproj.io', 'v1alpha1', 'Application', 'applications')
+    await kube.applyAll([fluxCrd, argoCrd], { timeoutMs: 30_000 })
+    onTestFinished(async () => void (await Promise.all([crdRef, { apiVersion: argoCrd.apiVersion, kind: argoCrd.kind, name: argoCrd.metadata.name }].map((ref) => kube.delete(ref)))))
     const spec = existingSpec(controlPlane().context)
     const release = engineOf(spec).release(spec)
     await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
@@ -111,13 +113,14 @@ describe('existing provider against a real control plane', () => {
     const step = existingClusterStep(spec)
     const ctx = contextFor(spec)
     const result = await step.check(ctx)
-    expect(result).toMatchObject({ state: 'todo', detail: expect.stringContaining('Flux already installed') })
-    expect(ctx.facts.existingEngine).toBeUndefined()
+    expect(result).toMatchObject({ state: 'todo', detail: expect.stringContaining('Flux and Argo CD already installed') })
+    expect(ctx.facts.existingEngine).toBe('argocd')
     expect(summaryLines(ctx).join('\n')).not.toContain('ran here before kindling')
+    expect(summaryLines(ctx).join('\n')).toContain('Argo CD runs here too; the spec asks for Flux')
     // destroy reads the record: kindling's own Flux and its namespace are kindling's to remove.
     await executeActions(ctx, await step.plan(ctx, result.found))
     onTestFinished(async () => void (await kube.delete(ADOPTION_RECORD)))
-    expect(await readAdoptionRecord(kube)).toEqual({ engines: [], namespaces: [] })
+    expect(await readAdoptionRecord(kube)).toEqual({ engines: ['argocd'], namespaces: [] })
   })
 
   it('refuses a context the spec does not name: preflight fails (exit 3) and connecting is refused', async () => {
