@@ -80,6 +80,7 @@ export const argocdEngine: Engine = {
   handOverHint: 'the manifests or release it came from',
 
   releaseName: { release: ARGOCD_RELEASE, namespace: ARGOCD_NAMESPACE },
+  rootRef: rootApplicationRef,
   release: (spec) => ({
     release: ARGOCD_RELEASE,
     namespace: ARGOCD_NAMESPACE,

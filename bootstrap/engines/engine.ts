@@ -1,7 +1,7 @@
 import type { ComponentDescription } from '../components/component.js'
 import type { RunFacts } from '../engine/facts.js'
 import type { Wait } from '../engine/step.js'
-import type { KubeClient, KubeObject } from '../kube/client.js'
+import type { KubeClient, KubeObject, ObjectRef } from '../kube/client.js'
 import type { MonitoringSet } from '../render/monitoring/objects.js'
 import type { RepoFile } from '../render/repo-files.js'
 import type { RepoCredentials } from '../render/secrets.js'
@@ -35,6 +35,8 @@ export interface Engine {
 
   /** The name and namespace of that release, whatever a spec says: to find one kindling installed. */
   readonly releaseName: { release: string; namespace: string }
+  /** The root sync object kindling applies with its label: with the release, proof the install is kindling's. */
+  readonly rootRef: ObjectRef
   /** The one Helm release the bootstrap installs: the Flux Operator, or Argo CD itself. */
   release(spec: ClusterSpec): HelmRelease
   /** The engine's own files under `clusters/<name>/<dir>/`, root sync included. */

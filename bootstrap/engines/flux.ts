@@ -90,6 +90,7 @@ export const fluxEngine: Engine = {
   handOverHint: '`flux uninstall --keep-namespace`',
 
   releaseName: { release: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
+  rootRef: gitRepositoryRef,
   release: (spec) => ({
     release: FLUX_OPERATOR_RELEASE,
     namespace: FLUX_NAMESPACE,

@@ -2,6 +2,8 @@ import { BadInputError } from '../engine/errors.js'
 import type { KubeClient } from '../kube/client.js'
 import { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from '../kube/refs.js'
 import { MANAGED_BY } from '../render/labels.js'
+import type { Engine } from '../engines/engine.js'
+import { readHelmRelease } from '../tools/helm.js'
 
 /** Carries kindling's managed-by label. */
 export function labelledByKindling(object: KubeObject): boolean {
@@ -34,4 +36,15 @@ export async function assertNotForeign(kube: KubeClient, refs: readonly ObjectRe
       ],
     })
   }
+}
+
+/**
+ * The engine runs from kindling's install: its Helm release is there and so is its root sync
+ * object with kindling's label. A release of the same name alone may be someone else's `helm install`.
+ */
+export async function engineInstalledByKindling(kube: KubeClient, engine: Engine): Promise<boolean> {
+  const { release, namespace } = engine.releaseName
+  if (!(await readHelmRelease(kube, release, namespace))) return false
+  const root = await kube.get(engine.rootRef)
+  return root !== undefined && labelledByKindling(root)
 }

@@ -7,6 +7,7 @@ import { desiredContent, firstDocument } from '../../render/repo-files.js'
 import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
 import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmReleaseState } from '../../tools/helm.js'
 import { kubeTargetArgs } from '../connect.js'
+import { engineInstalledByKindling } from '../ownership.js'
 import { fileWrites, readRepoFile } from './repo.js'
 
 /** "Flux" or "Argo CD", for titles and messages. */
@@ -40,8 +41,7 @@ interface EngineFound {
 async function refuseEngineSwitch(kube: KubeClient, spec: ClusterSpec): Promise<void> {
   const engine = engineOf(spec)
   for (const other of allEngines().filter((candidate) => candidate.name !== engine.name)) {
-    const { release, namespace } = other.releaseName
-    if (!(await readHelmRelease(kube, release, namespace))) continue
+    if (!(await engineInstalledByKindling(kube, other))) continue
     throw new BadInputError(`${other.title} runs on this cluster (kindling installed it), but the spec now asks for ${engine.title}`, {
       details: [
         `kindling does not switch engines in place: both would sync ${spec.repository.path}/ and fight over it`,

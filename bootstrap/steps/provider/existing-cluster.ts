@@ -7,7 +7,7 @@ import { MANAGED_BY } from '../../render/labels.js'
 import { ENGINE_TITLES } from '../../spec/defaults.js'
 import type { ClusterSpec, EngineName } from '../../spec/load.js'
 import { allEngines } from '../../engines/index.js'
-import { readHelmRelease } from '../../tools/helm.js'
+import { engineInstalledByKindling } from '../ownership.js'
 import { addSummary } from '../summary.js'
 
 /** kindling's own record on an adopted cluster: what ran there before it installed anything. */
@@ -136,13 +136,13 @@ export function reportCluster(ctx: StepContext, context: string, facts: ClusterF
 
 /**
  * What ran before kindling, read from the cluster when it has no record yet: every engine found
- * and its namespace, except an engine installed by kindling's own Helm release (a cluster
- * bootstrapped before, e.g. as kind, and adopted now is not someone else's).
+ * and its namespace, except an engine kindling installed (its release and labelled root sync object:
+ * a cluster bootstrapped before, e.g. as kind, and adopted now is not someone else's).
  */
 async function foundBeforeKindling(kube: KubeClient, facts: ClusterFacts): Promise<AdoptionRecord> {
   const ours: EngineName[] = []
   for (const engine of allEngines().filter((candidate) => facts.engines.includes(candidate.name))) {
-    if (await readHelmRelease(kube, engine.releaseName.release, engine.releaseName.namespace)) ours.push(engine.name)
+    if (await engineInstalledByKindling(kube, engine)) ours.push(engine.name)
   }
   return {
     engines: facts.engines.filter((engine) => !ours.includes(engine)),

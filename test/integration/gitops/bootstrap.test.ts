@@ -17,6 +17,7 @@ import { gitopsSteps } from '../../../bootstrap/steps/gitops/index.js'
 import { rootSyncStep } from '../../../bootstrap/steps/gitops/root-sync.js'
 import { gitopsStatusStep } from '../../../bootstrap/steps/gitops/status.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
+import { MANAGED_BY } from '../../../bootstrap/render/labels.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from '../../unit/steps/gitops/support.js'
 import { testKube } from '../support.js'
 import { ENGINE_CRDS, FakeToolsRunner, ready, recordHelmRelease, setStatus, TEST_AGE_IDENTITY } from './fakes.js'
@@ -230,6 +231,8 @@ describe('Argo CD bootstrap against a real API server', () => {
     const fluxSpec = repoWithKey('flux', 'url: https://gitlab.com/example/lab.git').spec
     const fluxRelease = engineOf(fluxSpec).release(fluxSpec)
     await recordHelmRelease(kube, { release: fluxRelease.release, namespace: fluxRelease.namespace, version: fluxRelease.version })
+    // Kindling's install: the release and kindling's labelled root sync object.
+    await kube.apply({ apiVersion: gitRepositoryRef.apiVersion, kind: gitRepositoryRef.kind, metadata: { name: gitRepositoryRef.name, namespace: gitRepositoryRef.namespace, labels: { ...MANAGED_BY } }, spec: { url: 'https://gitlab.com/example/lab.git' } })
     const runner = new FakeToolsRunner(kube, HEAD)
     const error = await engineStep(spec).check(context(spec, runner, [])).then(() => undefined, (e: unknown) => e)
     expect(exitCodeOf(error)).toBe(2)

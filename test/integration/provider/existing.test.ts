@@ -17,6 +17,8 @@ import { specText, testContext, testSpec } from '../../unit/support/context.js'
 import { toolsPresent } from '../../unit/steps/provider/support.js'
 import { minimalCrd, recordHelmRelease } from '../gitops/fakes.js'
 import { engineOf } from '../../../bootstrap/engines/index.js'
+import { gitRepositoryRef } from '../../../bootstrap/engines/flux-health.js'
+import { MANAGED_BY } from '../../../bootstrap/render/labels.js'
 import { controlPlane, testKube } from '../support.js'
 
 const kube = testKube()
@@ -107,6 +109,13 @@ describe('existing provider against a real control plane', () => {
     const spec = existingSpec(controlPlane().context)
     const release = engineOf(spec).release(spec)
     await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
+    // The release alone could be anyone's `helm install` of the same name: still someone else's Flux.
+    const releaseOnly = contextFor(spec)
+    await existingClusterStep(spec).check(releaseOnly)
+    expect(releaseOnly.facts.existingEngine).toBe('flux')
+    // With kindling's labelled root sync object beside it, the install is kindling's.
+    await kube.apply({ apiVersion: gitRepositoryRef.apiVersion, kind: gitRepositoryRef.kind, metadata: { name: gitRepositoryRef.name, namespace: gitRepositoryRef.namespace, labels: { ...MANAGED_BY } }, spec: {} })
+    onTestFinished(async () => void (await kube.delete(gitRepositoryRef)))
     onTestFinished(async () => {
       for (const secret of await kube.list('v1', 'Secret', { namespace: release.namespace, labelSelector: `owner=helm,name=${release.release}` })) await kube.delete({ apiVersion: 'v1', kind: 'Secret', name: secret.metadata.name, namespace: release.namespace })
     })
