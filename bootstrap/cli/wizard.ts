@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse } from 'yaml'
@@ -149,13 +148,15 @@ function kubeContexts(file: string): string[] {
  */
 async function writeClusterFolder(repoRoot: string, name: string): Promise<string[]> {
   // Loaded only now: the questions above need none of the renderers.
-  const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }] = await Promise.all([import('../spec/load.js'), import('../steps/gitops/push.js'), import('../steps/gitops/repo.js')])
+  const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }, { writeFileAction }] = await Promise.all([
+    import('../spec/load.js'),
+    import('../steps/gitops/push.js'),
+    import('../steps/gitops/repo.js'),
+    import('../engine/actions.js'),
+  ])
   const spec = await loadClusterSpec(repoRoot, name)
   const writes = await fileWrites(spec, await renderedFiles(spec))
-  for (const write of writes) {
-    await mkdir(path.dirname(write.path), { recursive: true })
-    await writeFile(write.path, write.content, { mode: write.mode ?? 0o644 })
-  }
+  for (const write of writes) await writeFileAction(write)
   return writes.map((write) => path.relative(repoRoot, write.path))
 }
 

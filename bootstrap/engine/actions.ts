@@ -20,9 +20,7 @@ export async function executeActions(ctx: StepContext, actions: readonly Action[
         break
       }
       case 'write-file':
-        await mkdir(path.dirname(action.path), { recursive: true })
-        await writeFile(action.path, action.content, { mode: action.mode ?? 0o644 })
-        if (action.mode !== undefined) await chmod(action.path, action.mode)
+        await writeFileAction(action)
         break
       case 'wait':
         await runWaits(ctx, [action.wait])
@@ -35,6 +33,13 @@ export async function executeActions(ctx: StepContext, actions: readonly Action[
         break
     }
   }
+}
+
+/** Write one planned file, its folder first; a mode given is set even on a file that existed. */
+export async function writeFileAction(action: Extract<Action, { type: 'write-file' }>): Promise<void> {
+  await mkdir(path.dirname(action.path), { recursive: true })
+  await writeFile(action.path, action.content, { mode: action.mode ?? 0o644 })
+  if (action.mode !== undefined) await chmod(action.path, action.mode)
 }
 
 /** The text a dry run prints for an action: the exact command, or the exact manifests. */
