@@ -72,6 +72,9 @@ async function requestSync(kube: KubeClient): Promise<string> {
 const deployment = (name: string): Wait => ({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: ARGOCD_NAMESPACE }, condition: deploymentAvailable, timeoutMs: READY_TIMEOUT_MS })
 
 /** Argo CD from its Helm chart, managing itself and an app of apps from the repository. */
+/** The Helm release kindling installs the engine with, whatever the spec pins. */
+const RELEASE_NAME = { release: ARGOCD_RELEASE, namespace: ARGOCD_NAMESPACE }
+
 export const argocdEngine: Engine = {
   name: 'argocd',
   title: ENGINE_TITLES.argocd,
@@ -79,11 +82,10 @@ export const argocdEngine: Engine = {
   dir: DIR,
   handOverHint: 'the manifests or release it came from',
 
-  releaseName: { release: ARGOCD_RELEASE, namespace: ARGOCD_NAMESPACE },
+  releaseName: RELEASE_NAME,
   rootRef: rootApplicationRef,
   release: (spec) => ({
-    release: ARGOCD_RELEASE,
-    namespace: ARGOCD_NAMESPACE,
+    ...RELEASE_NAME,
     chart: ARGOCD_CHART,
     repo: ARGOCD_CHART_REPO,
     version: chartVersion(spec),

@@ -82,6 +82,9 @@ async function requestSync(kube: KubeClient): Promise<string> {
 }
 
 /** Flux, installed through the Flux Operator: a FluxInstance, a GitRepository and Kustomizations. */
+/** The Helm release kindling installs the engine with, whatever the spec pins. */
+const RELEASE_NAME = { release: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE }
+
 export const fluxEngine: Engine = {
   name: 'flux',
   title: ENGINE_TITLES.flux,
@@ -89,11 +92,10 @@ export const fluxEngine: Engine = {
   dir: DIR,
   handOverHint: '`flux uninstall --keep-namespace`',
 
-  releaseName: { release: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
+  releaseName: RELEASE_NAME,
   rootRef: gitRepositoryRef,
   release: (spec) => ({
-    release: FLUX_OPERATOR_RELEASE,
-    namespace: FLUX_NAMESPACE,
+    ...RELEASE_NAME,
     chart: FLUX_OPERATOR_CHART,
     version: versionOf(spec).operator,
     valuesFile: path.join(spec.repoRoot, fileOf(spec, FLUX_FILES.operatorValues)),

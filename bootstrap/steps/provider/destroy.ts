@@ -164,10 +164,9 @@ export async function findInstalled(kube: KubeClient): Promise<InstalledByKindli
   // The Helm release each engine is installed by: the Flux Operator, or Argo CD.
   for (const engine of allEngines()) {
     if (preexisting.includes(engine.name)) continue
-    const { release, namespace: releaseNamespace } = engine.releaseName
-    if (await readHelmRelease(kube, release, releaseNamespace)) releases.push({ release, namespace: releaseNamespace })
-    const namespace = ENGINE_NAMESPACES[engine.name]
-    if (!record?.namespaces.includes(namespace) && (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace }))) namespaces.push(namespace)
+    const { release, namespace } = engine.releaseName
+    if (await readHelmRelease(kube, release, namespace)) releases.push({ release, namespace })
+    if (!record?.namespaces.includes(engine.namespace) && (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: engine.namespace }))) namespaces.push(engine.namespace)
   }
   // The in-cluster Git server (a spec with no remote): its repository only mirrors the checkout.
   const gitServer = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: IN_CLUSTER_GIT.namespace })

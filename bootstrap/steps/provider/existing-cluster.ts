@@ -6,7 +6,7 @@ import { FLUX_NAMESPACE } from '../../render/flux.js'
 import { MANAGED_BY } from '../../render/labels.js'
 import { ENGINE_TITLES } from '../../spec/defaults.js'
 import type { ClusterSpec, EngineName } from '../../spec/load.js'
-import { allEngines } from '../../engines/index.js'
+import { allEngines, type Engine } from '../../engines/index.js'
 import { engineInstalledByKindling } from '../ownership.js'
 import { addSummary } from '../summary.js'
 
@@ -140,13 +140,13 @@ export function reportCluster(ctx: StepContext, context: string, facts: ClusterF
  * a cluster bootstrapped before, e.g. as kind, and adopted now is not someone else's).
  */
 async function foundBeforeKindling(kube: KubeClient, facts: ClusterFacts): Promise<AdoptionRecord> {
-  const ours: EngineName[] = []
+  const ours: Engine[] = []
   for (const engine of allEngines().filter((candidate) => facts.engines.includes(candidate.name))) {
-    if (await engineInstalledByKindling(kube, engine)) ours.push(engine.name)
+    if (await engineInstalledByKindling(kube, engine)) ours.push(engine)
   }
   return {
-    engines: facts.engines.filter((engine) => !ours.includes(engine)),
-    namespaces: facts.namespaces.filter((namespace) => !ours.some((engine) => ENGINE_NAMESPACES[engine] === namespace)),
+    engines: facts.engines.filter((name) => !ours.some((engine) => engine.name === name)),
+    namespaces: facts.namespaces.filter((namespace) => !ours.some((engine) => engine.namespace === namespace)),
   }
 }
 
