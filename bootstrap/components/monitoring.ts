@@ -86,12 +86,12 @@ function values(spec: ClusterSpec): Record<string, unknown> {
   }
 }
 
-/** The admin user is `admin`; the password is generated once, or read from the variable the spec names. */
 /** The command that prints Grafana's admin password from its Secret. */
 function readGrafanaPassword(spec: ClusterSpec): string {
   return `${kubectlFor(spec, MONITORING_NAMESPACE)} get secret ${GRAFANA_SECRET} -o jsonpath='{.data.${PASSWORD_KEY}}' | base64 -d`
 }
 
+/** The admin user is `admin`; the password is generated once, or read from the variable the spec names. */
 function grafanaSecret(spec: ClusterSpec): GeneratedSecret {
   const { adminPasswordEnv } = spec.components.monitoring.grafana
   const kubectl = kubectlFor(spec, MONITORING_NAMESPACE)

@@ -52,6 +52,13 @@ export function relativeSpec(spec: Pick<ClusterSpec, 'repoRoot' | 'file'>): stri
   return path.relative(spec.repoRoot, spec.file) || spec.file
 }
 
+/** Why a spec file that is there cannot be read, by the error code reading it gave. */
+const UNREADABLE_SPEC: Readonly<Record<string, string>> = {
+  EISDIR: 'is a folder, not a file',
+  EACCES: 'cannot be read (permission denied)',
+  ELOOP: 'is a symbolic link that loops',
+}
+
 /** Read and validate `clusters/<cluster>/cluster.yaml`; every problem is reported at once. */
 export async function loadClusterSpec(repoRoot: string, cluster: string): Promise<ClusterSpec> {
   const file = specFileOf(repoRoot, cluster)
@@ -63,7 +70,7 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
     const code = (cause as NodeJS.ErrnoException).code
     // Only a missing file is "no spec"; anything else names what is wrong with the one that is there.
     if (code !== 'ENOENT') {
-      const why = code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'ELOOP' ? 'is a symbolic link that loops' : `cannot be read (${code ?? errorMessage(cause)})`
+      const why = (code && UNREADABLE_SPEC[code]) ?? `cannot be read (${code ?? errorMessage(cause)})`
       throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${why}`, { cause, details: ['make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with `npm run wizard`'] })
     }
     throw new BadInputError(`no spec for cluster "${cluster}": ${shown} does not exist`, {
