@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { ExitCode } from '../../../bootstrap/engine/errors.js'
 import { removeTempDirs, tempRepo } from '../../unit/steps/gitops/support.js'
 import { specText } from '../../unit/support/context.js'
 import { generateAgeIdentity } from '../harness/age-identity.js'
-import { CommandLineTools, runCli } from '../harness/command-line.js'
+import { CommandLineTools, contentsOf, expectNoSecretIn, filesUnder, runCli } from '../harness/command-line.js'
 import { controlPlane, kindlingWritesDuring, testKube } from '../support.js'
 
 // Every secret a user can hand kindling, each a sentinel, through the command line itself against
@@ -57,8 +57,6 @@ function repository(engine: 'flux' | 'argocd', access: 'ssh' | 'https'): { root:
   return { root: repo.root, keyLine, ageKey: age.identity }
 }
 
-const filesUnder = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name))
-
 describe.each([
   { engine: 'flux' as const, access: 'ssh' as const },
   { engine: 'argocd' as const, access: 'https' as const },
@@ -88,15 +86,12 @@ describe.each([
     expect(reports.length).toBeGreaterThanOrEqual(2)
     const outputs: Record<string, string> = {
       ...Object.fromEntries(Object.entries(runs).map(([what, run]) => [what, run.stdout + run.stderr])),
-      'run reports': reports.map((file) => readFileSync(file, 'utf8')).join('\n'),
+      'run reports': contentsOf(reports),
       'process arguments': runner.argumentLines,
-      'files under clusters/': filesUnder(path.join(root, 'clusters')).map((file) => readFileSync(file, 'utf8')).join('\n'),
+      'files under clusters/': contentsOf(filesUnder(path.join(root, 'clusters'))),
     }
     expect(runner.commands.length).toBeGreaterThan(0)
-    const sentinels = { ...SENTINELS, 'SSH private key': keyLine, 'age key': ageKey }
-    for (const [secret, value] of Object.entries(sentinels)) {
-      for (const [where, text] of Object.entries(outputs)) expect(text.includes(value), `${secret} in ${where}`).toBe(false)
-    }
+    expectNoSecretIn(outputs, { ...SENTINELS, 'SSH private key': keyLine, 'age key': ageKey })
     // The plans do show the Secrets that hold the secrets (masked): the leak this test looks for has somewhere to happen.
     const plan = runs['bootstrap --dry-run']!.stdout
     const repoSecret = engine === 'flux' ? 'Secret flux-system/flux-system' : `Secret argocd/${NAME}-repository`

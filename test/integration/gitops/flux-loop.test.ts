@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,7 +17,7 @@ import { KubeClient, type ObjectRef } from '../../../bootstrap/kube/client.js'
 import { conditionTrue, deleted, type Condition } from '../../../bootstrap/kube/conditions.js'
 import { DEMO_NS, DEMO_SECRET, demoFiles, LOOP_NAME as NAME, startFluxLoop, type FluxLoop } from '../harness/flux-loop.js'
 import type { Command, RunOptions, RunResult, Runner } from '../../../bootstrap/tools/runner.js'
-import { CommandLineTools, runCli } from '../harness/command-line.js'
+import { CommandLineTools, contentsOf, expectNoSecretIn, filesUnder, runCli } from '../harness/command-line.js'
 import type { CommandName } from '../../../bootstrap/cli/args.js'
 import { ADOPTION_RECORD } from '../../../bootstrap/steps/provider/existing-cluster.js'
 import { formatTimings } from '../../../bootstrap/ui/format.js'
@@ -46,6 +46,12 @@ class ProcessRecorder implements Runner {
     this.commands.push(command)
     return this.inner.run(command, options)
   }
+}
+
+/** The secrets the loop's bootstrap is given: the HTTPS token and the age key. */
+function loopSecrets(): Record<string, string> {
+  const ageKey = /AGE-SECRET-KEY-[0-9A-Z]+/.exec(readFileSync(loop.spec.secrets.sops.ageKeyFile, 'utf8'))![0]
+  return { token: loop.token, 'age key': ageKey }
 }
 
 /** kindling's status steps against the loop; the engine part of what `status --json` prints. */
@@ -118,10 +124,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     }
     rmSync(reports, { recursive: true, force: true })
     expect(processes.commands.length).toBeGreaterThan(0)
-    const ageKey = /AGE-SECRET-KEY-[0-9A-Z]+/.exec(readFileSync(loop.spec.secrets.sops.ageKeyFile, 'utf8'))![0]
-    for (const [secret, value] of Object.entries({ token: loop.token, 'age key': ageKey })) {
-      for (const [where, text] of Object.entries(outputs)) expect(text.includes(value), `${secret} in ${where}`).toBe(false)
-    }
+    expectNoSecretIn(outputs, loopSecrets())
   })
 
   it('a second bootstrap against the converged loop writes nothing', async () => {
@@ -305,20 +308,17 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       expect(runner.commands.some((command) => command.file === 'git' && command.args.includes('ls-remote'))).toBe(true)
       expect(await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' })).toBeDefined()
 
-      const reports = readdirSync(state, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name))
+      const reports = filesUnder(state)
       expect(reports.length).toBeGreaterThanOrEqual(2)
       const outputs: Record<string, string> = {
         'bootstrap output': plain.stdout + plain.stderr,
         'bootstrap --json': json.stdout + json.stderr,
         'status --json': status.stdout + status.stderr,
-        'run reports': reports.map((file) => readFileSync(file, 'utf8')).join('\n'),
+        'run reports': contentsOf(reports),
         'process arguments': runner.argumentLines,
-        'files under clusters/': readdirSync(path.join(loop.spec.repoRoot, 'clusters'), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8')).join('\n'),
+        'files under clusters/': contentsOf(filesUnder(path.join(loop.spec.repoRoot, 'clusters'))),
       }
-      const ageKey = /AGE-SECRET-KEY-[0-9A-Z]+/.exec(readFileSync(loop.spec.secrets.sops.ageKeyFile, 'utf8'))![0]
-      for (const [secret, value] of Object.entries({ token: loop.token, 'age key': ageKey })) {
-        for (const [where, text] of Object.entries(outputs)) expect(text.includes(value), `${secret} in ${where}`).toBe(false)
-      }
+      expectNoSecretIn(outputs, loopSecrets())
       console.log(`[flux] the command line (bootstrap, bootstrap --json, status --json) printed, saved and passed ${runner.commands.length} commands without the token or the age key`)
     } finally {
       writeFileSync(specFile, original)

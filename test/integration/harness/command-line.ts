@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { expect } from 'vitest'
 import type { CommandName } from '../../../bootstrap/cli/args.js'
 import { runCommand } from '../../../bootstrap/cli/main.js'
 import type { KubeClient } from '../../../bootstrap/kube/client.js'
@@ -41,4 +44,21 @@ export async function runCli(command: CommandName, argv: readonly string[], cwd:
   const out = { stdout: '', stderr: '' }
   const io = { stdout: (text: string) => void (out.stdout += text), stderr: (text: string) => void (out.stderr += text), isTTY: false, cwd, signal: new AbortController().signal, runner }
   return { code: await runCommand(command, argv, io), ...out }
+}
+
+/** Every file under `dir`, at any depth. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name))
+}
+
+/** The files' contents, one after another: one text to search. */
+export function contentsOf(files: readonly string[]): string {
+  return files.map((file) => readFileSync(file, 'utf8')).join('\n')
+}
+
+/** Fails, naming the secret and the output, when any secret value appears in any output. */
+export function expectNoSecretIn(outputs: Readonly<Record<string, string>>, secrets: Readonly<Record<string, string>>): void {
+  for (const [secret, value] of Object.entries(secrets)) {
+    for (const [where, text] of Object.entries(outputs)) expect(text.includes(value), `${secret} in ${where}`).toBe(false)
+  }
 }
