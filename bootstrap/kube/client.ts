@@ -1,11 +1,10 @@
 import * as k8s from '@kubernetes/client-node'
 import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
-import { Secret } from '../tools/secrets.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
 import { apiError, isAbort, isUnknownKind, statusOf } from './api-errors.js'
 import { isNetworkError, JsonObjectApi, type RequestBounds } from './json-api.js'
-import { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
+import { FIELD_MANAGER, formatRef, objectKey, refOf, revealSecrets, sameObject, type KubeObject, type ObjectRef } from './refs.js'
 
 export { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 export { KubeApiError } from './api-errors.js'
@@ -311,32 +310,6 @@ export class KubeClient {
   private wrap(what: string, error: unknown): KindlingError {
     return apiError(what, error, this.context, this.bounds.signal)
   }
-}
-
-/** Replace every `Secret` with its value: the last moment before the API sees it. */
-export function revealSecrets(value: unknown): unknown {
-  if (value instanceof Secret) return value.reveal()
-  if (Array.isArray(value)) return value.map(revealSecrets)
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revealSecrets(inner)]))
-  return value
-}
-
-/**
- * Whether a server-side dry-run apply would leave the live object as it is. Field ownership, the
- * resourceVersion and the status are left out: controllers write status all the time (a Flux or
- * Crossplane object between the read and the dry run), and an apply never changes it.
- */
-export function sameObject(live: KubeObject, dry: KubeObject): boolean {
-  const strip = (object: KubeObject): string => {
-    const { managedFields: _m, resourceVersion: _r, ...metadata } = object.metadata as KubeObject['metadata'] & { managedFields?: unknown; resourceVersion?: string }
-    const { status: _s, ...rest } = object as KubeObject & { status?: unknown }
-    return JSON.stringify({ ...rest, metadata })
-  }
-  return strip(live) === strip(dry)
-}
-
-function objectKey(object: KubeObject): string {
-  return `${object.apiVersion}|${object.kind}|${object.metadata.namespace ?? ''}|${object.metadata.name}`
 }
 
 function formatDuration(ms: number): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sameObject, type KubeObject } from '../../../bootstrap/kube/client.js'
+import { sameObject, type KubeObject } from '../../../bootstrap/kube/refs.js'
 
 const live: KubeObject = {
   apiVersion: 'fluxcd.controlplane.io/v1',
