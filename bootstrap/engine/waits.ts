@@ -3,10 +3,22 @@ import { errorMessage, HealthError, KindlingError } from './errors.js'
 import type { StepContext, Wait } from './step.js'
 
 /** "wait until Provider provider-kubernetes is Healthy=True (up to 300 s)" */
-export function describeWait(wait: Wait): string {
+export function describeWait(wait: Wait, qualified = false): string {
   // Conditions read "Healthy=True" or "all replicas ready"; "exists" reads as it is.
   const state = /^exists$/.test(wait.condition.description) ? wait.condition.description : `is ${wait.condition.description}`
-  return `wait until ${formatRef(wait.ref)} ${state} (up to ${Math.round(wait.timeoutMs / 1000)} s)`
+  const group = qualified ? ` (${wait.ref.apiVersion.split('/')[0]})` : ''
+  return `wait until ${formatRef(wait.ref)}${group} ${state} (up to ${Math.round(wait.timeoutMs / 1000)} s)`
+}
+
+/**
+ * A step's waits described in order; two objects of one kind and name from different API groups
+ * (each Crossplane provider's `ClusterProviderConfig default`) are told apart by their group.
+ */
+export function describeWaits(waits: readonly Wait[]): string[] {
+  const seen = new Map<string, number>()
+  const key = (wait: Wait): string => formatRef(wait.ref)
+  for (const wait of waits) seen.set(key(wait), (seen.get(key(wait)) ?? 0) + 1)
+  return waits.map((wait) => describeWait(wait, (seen.get(key(wait)) ?? 0) > 1))
 }
 
 /**

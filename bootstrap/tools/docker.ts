@@ -1,4 +1,8 @@
+import { PrerequisiteError } from '../engine/errors.js'
 import { CommandError, type Command, type RunResult, type Runner } from './runner.js'
+
+export const DOCKER_UNREACHABLE = 'the Docker daemon is not reachable'
+export const START_DOCKER = 'start Docker (Docker Desktop, `sudo systemctl start docker`, or colima/podman with a Docker socket) and check `docker info`'
 
 /** A host port published by a container, as Docker reports it. */
 export interface PublishedPort {
@@ -136,6 +140,7 @@ function onlyMissing(result: RunResult): RunResult {
   if (result.exitCode === 0) return result
   const lines = result.stderr.split('\n').map((line) => line.trim()).filter(Boolean)
   if (lines.every((line) => /no such/i.test(line))) return result
+  if (lines.some((line) => /cannot connect to the docker daemon/i.test(line))) throw new PrerequisiteError(DOCKER_UNREACHABLE, { details: [START_DOCKER] })
   throw new CommandError(result.command, result.exitCode, lines.slice(-5).join('\n'))
 }
 

@@ -1,6 +1,6 @@
 import { color } from './color.js'
 import { describeAction } from '../engine/actions.js'
-import { describeWait } from '../engine/waits.js'
+import { describeWaits } from '../engine/waits.js'
 import { errorMessage, KindlingError } from '../engine/errors.js'
 import type { RunReport, StepReport, StepStatus } from '../engine/run.js'
 
@@ -57,7 +57,7 @@ export function formatPlan(report: RunReport, redact: (text: string) => string):
     for (const action of step.actions ?? []) {
       out.push(indent(describeAction(action, redact), '     '))
     }
-    for (const wait of step.waits ?? []) out.push(indent(`then ${redact(describeWait(wait))}`, '     '))
+    for (const wait of describeWaits(step.waits ?? [])) out.push(indent(`then ${redact(wait)}`, '     '))
     if (step.error) out.push(...formatError(step.error, redact).map((line) => `     ${color.red(line)}`))
     out.push('')
   })

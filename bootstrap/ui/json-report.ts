@@ -2,7 +2,7 @@ import { stringify } from 'yaml'
 import { formatCommand } from '../tools/runner.js'
 import type { Action } from '../engine/step.js'
 import type { RunReport } from '../engine/run.js'
-import { describeWait } from '../engine/waits.js'
+import { describeWait, describeWaits } from '../engine/waits.js'
 import { formatError } from './format.js'
 
 /** The run as one JSON-ready document (secrets masked): what `--json` prints. */
@@ -21,7 +21,7 @@ export function toJsonReport(command: string, cluster: string | undefined, repor
       detail: step.detail,
       timings: step.timings,
       actions: step.actions?.map(actionJson),
-      waits: step.waits?.map(describeWait),
+      waits: step.waits && describeWaits(step.waits),
       error: step.error ? formatError(step.error, (text) => text) : undefined,
     })),
     ...extra,

@@ -4,7 +4,7 @@ import { BadInputError, errorMessage, KindlingError, PrerequisiteError } from '.
 import type { Step, StepContext } from '../../engine/step.js'
 import { registryContainers } from '../../render/registry-caches.js'
 import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
-import { findContainers, inspectContainers, type ContainerInfo } from '../../tools/docker.js'
+import { DOCKER_UNREACHABLE, findContainers, inspectContainers, START_DOCKER, type ContainerInfo } from '../../tools/docker.js'
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { contextOf } from '../connect.js'
@@ -75,10 +75,7 @@ export const dockerDaemonCheck: PreflightCheck = {
       .run({ file: 'docker', args: ['info', '--format', '{{.ServerVersion}}'], readOnly: true, okExitCodes: [1] }, { signal: ctx.signal })
       .catch(() => undefined)
     if (result && result.exitCode === 0 && result.stdout.trim()) return undefined
-    return {
-      problem: 'the Docker daemon is not reachable (kind runs its nodes as Docker containers)',
-      fix: 'start Docker (Docker Desktop, `sudo systemctl start docker`, or colima/podman with a Docker socket) and check `docker info`',
-    }
+    return { problem: `${DOCKER_UNREACHABLE} (kind runs its nodes as Docker containers)`, fix: START_DOCKER }
   },
 }
 

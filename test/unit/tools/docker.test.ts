@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { PrerequisiteError } from '../../../bootstrap/engine/errors.js'
 import { CommandError, formatCommand } from '../../../bootstrap/tools/runner.js'
 import { existingVolumes, findContainers, inspectContainers, parseInspect, runContainerCommand, writeFileInContainerCommand } from '../../../bootstrap/tools/docker.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
@@ -32,11 +33,15 @@ describe('docker wrapper', () => {
     })
   })
 
-  it('treats "no such container" as absent but an unreachable daemon as an error', async () => {
+  it('treats "no such container" as absent, an unreachable daemon as a missing prerequisite with its fix, anything else as a failed command', async () => {
     const missing = new RecordingRunner([{ match: /^docker inspect/, exitCode: 1, stdout: '[]', stderr: 'Error: No such container: a' }])
     expect(await inspectContainers(missing, ['a'])).toEqual([])
     const down = new RecordingRunner([{ match: /^docker inspect/, exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' }])
-    await expect(inspectContainers(down, ['a'])).rejects.toThrow(CommandError)
+    const unreachable = await inspectContainers(down, ['a']).catch((error: unknown) => error)
+    expect(unreachable).toBeInstanceOf(PrerequisiteError)
+    expect(unreachable).toMatchObject({ message: 'the Docker daemon is not reachable', details: [expect.stringContaining('start Docker')] })
+    const broken = new RecordingRunner([{ match: /^docker inspect/, exitCode: 1, stderr: 'permission denied while trying to connect to the Docker daemon socket' }])
+    await expect(inspectContainers(broken, ['a'])).rejects.toThrow(CommandError)
     const volumes = new RecordingRunner([{ match: /^docker volume inspect/, exitCode: 1, stdout: 'v1\n', stderr: 'Error response from daemon: get v2: no such volume' }])
     expect(await existingVolumes(volumes, ['v1', 'v2'])).toEqual(['v1'])
   })

@@ -4,6 +4,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { exitCodeOf } from '../../../../bootstrap/engine/errors.js'
 import { newFacts } from '../../../../bootstrap/engine/facts.js'
 import { runSteps, type RunReport } from '../../../../bootstrap/engine/run.js'
+import { describeWaits } from '../../../../bootstrap/engine/waits.js'
 import { gitopsSteps, gitopsStatusSteps } from '../../../../bootstrap/steps/gitops/index.js'
 import { DryRunRunner } from '../../../../bootstrap/tools/dry-run-runner.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
@@ -13,7 +14,7 @@ import { toJsonReport } from '../../../../bootstrap/ui/json-report.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from './support.js'
 import { PROJECT_ROOT } from '../../../../bootstrap/project.js'
 import { loadClusterSpec } from '../../../../bootstrap/spec/load.js'
-import { healthGateStep } from '../../../../bootstrap/steps/gitops/health-gate.js'
+import { componentWaits, healthGateStep } from '../../../../bootstrap/steps/gitops/health-gate.js'
 import { testContext } from '../../support/context.js'
 
 const TOKEN = 'ghp_T0kenThatMustNeverBePrinted0123456789'
@@ -135,5 +136,14 @@ describe('the example clusters, planned', () => {
     expect(note).toMatch(/monitoring: Helm chart kube-prometheus-stack 88\.\d+\.\d+ from https:\/\/prometheus-community\.github\.io\/helm-charts into monitoring/)
     for (const kind of ['PodMonitor', 'PrometheusRule', 'ConfigMap']) expect(note).toContain(`monitoring-config: ${kind} `)
     expect(note).toContain('apps: podinfo, as listed in apps/kustomization.yaml (yours to edit)')
+  })
+
+  it.each(['homelab', 'homelab-argocd'])('clusters/%s: every wait the gate lists reads differently, the providers\' two `ClusterProviderConfig default` told apart by group', async (name) => {
+    const spec = await loadClusterSpec(PROJECT_ROOT, name)
+    const waits = describeWaits(componentWaits(spec, 'abc1234', 1000))
+    expect(new Set(waits).size).toBe(waits.length)
+    expect(waits).toContain('wait until ClusterProviderConfig default (kubernetes.m.crossplane.io) exists (up to 1 s)')
+    expect(waits).toContain('wait until ClusterProviderConfig default (helm.m.crossplane.io) exists (up to 1 s)')
+    expect(waits.filter((wait) => wait.includes('Provider provider-helm is'))).toEqual(['wait until Provider provider-helm is Healthy=True (up to 1 s)'])
   })
 })
