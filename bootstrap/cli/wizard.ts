@@ -1,13 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse } from 'yaml'
 import { BadInputError, errorMessage, ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
-import { redactUrlCredentials } from '../spec/credentials.js'
+import { redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
+import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome, specFileOf } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
 import { formatError } from '../ui/format.js'
-import { CLOUDS, collectAnswers, describeAnswers, isNetworkUrl, writeSpec, type Cloud, type Prompter, type WizardAnswers } from '../ui/wizard.js'
+import { CLOUDS, collectAnswers, describeAnswers, isNetworkUrl, writeSpec, type Cloud, type InvalidFlags, type KubeContexts, type Prompter, type WizardAnswers } from '../ui/wizard.js'
 import { findRepoRoot } from './repo.js'
 
 export const WIZARD_HELP = `Usage: kindling wizard [flags]     (npx kindling wizard, npm run -s wizard --, devbox run wizard)
@@ -23,15 +24,17 @@ Flags:
       --workers N              kind: worker nodes, 0 to 10 (default 0)
       --http-port PORT         kind: host port for HTTP into the cluster (default 8080)
       --https-port PORT        kind: host port for HTTPS into the cluster (default 8443)
-      --kubeconfig FILE        existing: kubeconfig file (default ~/.kube/config)
+      --kubeconfig FILE        existing: kubeconfig file (default: the first file in
+                               $KUBECONFIG, else ~/.kube/config); with --context, and no
+                               --provider, an existing cluster is meant
       --context NAME           existing: the one context kindling may use
       --engine flux|argocd     (default flux)
       --repo URL               repository the engine reads (default: this checkout's origin
-                               when it is a network URL, else "": no remote, a Git server
-                               inside the cluster that bootstrap pushes this checkout to)
+                               when it is a network URL, else "" (or none): no remote, a Git
+                               server inside the cluster that bootstrap pushes this checkout to)
       --branch NAME            (default main)
       --auth none|https        ssh is chosen for ssh:// and git@ URLs
-      --token-env NAME         https: environment variable holding the token
+      --token-env NAME         https: environment variable holding the token (implies --auth https)
       --[no-]crossplane        install Crossplane and the PostgresInstance API (default yes)
       --clouds LIST            Crossplane clouds for databases: azure,gcp,hetzner (default none)
       --gcp-project ID         gcp: the Google Cloud project the databases go in
@@ -40,6 +43,10 @@ Flags:
       --[no-]sops              encrypt secrets in Git with SOPS (default yes)
   -y, --yes                    replace an existing cluster.yaml; without a terminal, do not bootstrap
   -h, --help                   show this help
+
+A flag with a wrong value is asked for again on a terminal; flags that contradict each other
+(--kubeconfig with --provider kind, --clouds with --no-crossplane, --auth https with an SSH URL)
+stop the wizard before the first question.
 
 Exit codes: 0 written, 2 bad input or a missing answer without a terminal, 130 interrupted.
 `
@@ -55,7 +62,11 @@ export interface WizardIo {
   bootstrap?: (cluster: string) => Promise<ExitCodeValue>
 }
 
-function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAnswers>; help: boolean } {
+/**
+ * The flags as answers. A value that is not one of its choices is left out and named in
+ * `invalid`, so a person is asked for it and a run without a terminal lists it with the rest.
+ */
+function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAnswers>; invalid: InvalidFlags; help: boolean } {
   let values: Record<string, string | boolean | undefined>
   try {
     values = parseArgs({
@@ -92,27 +103,32 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
     const ambiguous = /Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message)
     throw new BadInputError(ambiguous ? `${ambiguous[1]}: a value starting with "-" is not valid here` : message.replace(/\. To specify.*$/s, ''), { details: ['see: kindling wizard --help'] })
   }
-  const problems: string[] = []
-  const oneOf = <T extends string>(flag: string, value: string | boolean | undefined, choices: readonly T[]): T | undefined => {
-    if (value === undefined) return undefined
-    if (!choices.includes(value as T)) problems.push(`--${flag}: must be one of: ${choices.join(', ')}`)
-    return value as T
+  if (values.name !== undefined && values.cluster !== undefined && values.name !== values.cluster) {
+    throw new BadInputError('--name and --cluster name the same thing: give one', { details: ['see: kindling wizard --help'] })
   }
-  const number = (flag: string, value: string | boolean | undefined): number | undefined => {
+  const invalid: InvalidFlags = {}
+  const oneOf = <K extends keyof WizardAnswers, T extends string>(key: K, value: string | boolean | undefined, choices: readonly T[]): T | undefined => {
     if (value === undefined) return undefined
-    if (!/^\d+$/.test(String(value))) problems.push(`--${flag}: must be a whole number`)
-    return Number(value)
+    if (choices.includes(value as T)) return value as T
+    invalid[key] = `must be one of: ${choices.join(', ')}`
+    return undefined
   }
-  if (values.name !== undefined && values.cluster !== undefined && values.name !== values.cluster) problems.push('--name and --cluster name the same thing: give one')
+  const number = (key: keyof WizardAnswers, value: string | boolean | undefined): number | undefined => {
+    if (value === undefined) return undefined
+    if (/^\d+$/.test(String(value))) return Number(value)
+    invalid[key] = 'must be a whole number'
+    return undefined
+  }
   const clouds = values.clouds === undefined ? undefined : String(values.clouds).split(',').map((cloud) => cloud.trim()).filter(Boolean)
-  for (const cloud of clouds ?? []) if (!(CLOUDS as readonly string[]).includes(cloud)) problems.push(`--clouds: "${cloud}" is not one of ${CLOUDS.join(', ')}`)
+  const unknownClouds = (clouds ?? []).filter((cloud) => !(CLOUDS as readonly string[]).includes(cloud))
+  if (unknownClouds.length) invalid.clouds = `${unknownClouds.map((cloud) => `"${cloud}"`).join(', ')} ${unknownClouds.length === 1 ? 'is' : 'are'} not one of ${CLOUDS.join(', ')}`
   const answers: Partial<WizardAnswers> = {
     name: (values.cluster ?? values.name) as string | undefined,
     replace: values.yes ? true : undefined,
     provider: oneOf('provider', values.provider, ['kind', 'existing'] as const),
     workers: number('workers', values.workers),
-    httpPort: number('http-port', values['http-port']),
-    httpsPort: number('https-port', values['https-port']),
+    httpPort: number('httpPort', values['http-port']),
+    httpsPort: number('httpsPort', values['https-port']),
     kubeconfig: values.kubeconfig as string | undefined,
     context: values.context as string | undefined,
     engine: oneOf('engine', values.engine, ['flux', 'argocd'] as const),
@@ -121,24 +137,30 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
     auth: oneOf('auth', values.auth, ['none', 'https', 'ssh'] as const),
     tokenEnv: values['token-env'] as string | undefined,
     crossplane: values.crossplane as boolean | undefined,
-    clouds: clouds as Cloud[] | undefined,
+    clouds: unknownClouds.length ? undefined : (clouds as Cloud[] | undefined),
     gcpProject: values['gcp-project'] as string | undefined,
     monitoring: values.monitoring as boolean | undefined,
     apps: values.apps as boolean | undefined,
     sops: values.sops as boolean | undefined,
   }
-  if (problems.length) throw new BadInputError(`invalid flags (${problems.length})`, { details: [...problems, 'see: kindling wizard --help'] })
-  return { answers: Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined)) as Partial<WizardAnswers>, help: Boolean(values.help) }
+  return { answers: Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined)) as Partial<WizardAnswers>, invalid, help: Boolean(values.help) }
 }
 
-/** The context names of a kubeconfig file (none when it cannot be read): plain YAML, no API client to load. */
-function kubeContexts(file: string): string[] {
+/** The context names of a kubeconfig file and its current one (none when it cannot be read): plain YAML, no API client to load. */
+function kubeContexts(file: string): KubeContexts {
   try {
-    const config = parse(readFileSync(expandHome(file), 'utf8')) as { contexts?: { name?: unknown }[] } | null
-    return (config?.contexts ?? []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))
+    const config = parse(readFileSync(expandHome(file), 'utf8')) as { contexts?: { name?: unknown }[]; 'current-context'?: unknown } | null
+    const names = (config?.contexts ?? []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))
+    const current = config?.['current-context']
+    return { names, current: typeof current === 'string' && names.includes(current) ? current : undefined }
   } catch {
-    return []
+    return { names: [] }
   }
+}
+
+/** The kubeconfig kubectl would read: the first file in $KUBECONFIG, else ~/.kube/config. */
+function defaultKubeconfig(): string {
+  return process.env.KUBECONFIG?.split(path.delimiter).find(Boolean) ?? DEFAULTS.existing.kubeconfig
 }
 
 /**
@@ -146,7 +168,7 @@ function kubeContexts(file: string): string[] {
  * so they can be read before the first run; bootstrap finds them as it would write them. Returns
  * the files written, relative to the repository root.
  */
-async function writeClusterFolder(repoRoot: string, name: string): Promise<string[]> {
+async function writeClusterFolder(repoRoot: string, name: string): Promise<{ written: string[]; leftOver: string[] }> {
   // Loaded only now: the questions above need none of the renderers.
   const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }, { writeFileAction }] = await Promise.all([
     import('../spec/load.js'),
@@ -155,15 +177,25 @@ async function writeClusterFolder(repoRoot: string, name: string): Promise<strin
     import('../engine/actions.js'),
   ])
   const spec = await loadClusterSpec(repoRoot, name)
-  const writes = await fileWrites(spec, await renderedFiles(spec))
+  const rendered = await renderedFiles(spec)
+  const writes = await fileWrites(spec, rendered)
   for (const write of writes) await writeFileAction(write)
-  return writes.map((write) => path.relative(repoRoot, write.path))
+  // A replaced spec may need less than the one before (Argo CD instead of Flux, no Crossplane):
+  // what the earlier one rendered stays, unused, for the person to read and delete.
+  const folder = path.join('clusters', name)
+  const kept = new Set([...rendered.map((file) => file.path), path.join(folder, 'cluster.yaml')])
+  const leftOver = readdirSync(path.join(repoRoot, folder), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(repoRoot, path.join(entry.parentPath, entry.name)))
+    .filter((file) => !kept.has(file) && !file.startsWith(path.join(folder, 'hooks') + path.sep))
+    .sort()
+  return { written: writes.map((write) => path.relative(repoRoot, write.path)), leftOver }
 }
 
 /** `kindling wizard`: ask (or read flags), validate, write the spec, offer to bootstrap. Returns the exit code. */
 export async function runWizard(argv: readonly string[], io: WizardIo): Promise<ExitCodeValue> {
   try {
-    const { answers: given, help } = parseWizardFlags(argv)
+    const { answers: given, invalid, help } = parseWizardFlags(argv)
     if (help) {
       io.stdout(WIZARD_HELP)
       return ExitCode.ok
@@ -174,17 +206,24 @@ export async function runWizard(argv: readonly string[], io: WizardIo): Promise<
     // On a terminal and off it: a default nobody typed is said out loud.
     if (given.repoUrl === undefined && isNetworkUrl(remoteUrl)) {
       io.stderr(`note: the default repository is this checkout's origin, ${redactUrlCredentials(remoteUrl)}. The engine reads it and bootstrap pushes clusters/<name>/ to it: use a repository you own (your fork), not someone else's.\n`)
+    } else if (given.repoUrl === undefined && remoteUrl && urlCredentials(remoteUrl)) {
+      io.stderr(`note: this checkout's origin, ${redactUrlCredentials(remoteUrl)}, holds credentials in its URL, so it is not the default repository; give the URL without them (the token goes in an environment variable, auth https).\n`)
     }
     const answers = await collectAnswers(given, io.prompter, {
       remoteUrl,
       clusterExists: (name) => existsSync(specFileOf(repoRoot, name)),
       contextsOf: kubeContexts,
-    })
+      kubeconfig: defaultKubeconfig(),
+      cwd: io.cwd,
+      note: (text) => io.stderr(`note: ${text}\n`),
+    }, invalid)
     io.stderr(`\n${describeAnswers(answers).join('\n')}\n`)
     const file = await writeSpec(repoRoot, answers)
     io.stdout(`wrote ${path.relative(io.cwd, file) || file}\n`)
-    const folder = await writeClusterFolder(repoRoot, answers.name)
-    if (folder.length) io.stdout(`wrote ${folder.length} file(s) bootstrap renders from it under ${path.relative(io.cwd, path.dirname(file)) || '.'}/ (the engine, its root sync, the components): read them now; bootstrap commits and pushes them\n`)
+    const { written, leftOver } = await writeClusterFolder(repoRoot, answers.name)
+    const folder = path.relative(io.cwd, path.dirname(file)) || '.'
+    if (written.length) io.stdout(`wrote ${written.length} file(s) bootstrap renders from it under ${folder}/ (the engine, its root sync, the components): read them now; bootstrap commits and pushes them\n`)
+    if (leftOver.length) io.stderr(`note: ${leftOver.length} file(s) under ${folder}/ are not part of this spec (nothing applies them; left as they were, delete what you no longer need):\n${leftOver.map((left) => `  ${left}\n`).join('')}`)
     if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true }))) return await io.bootstrap(answers.name)
     io.stdout(`next: kindling bootstrap -c ${answers.name}   (add --dry-run to see the plan first)\n`)
     return ExitCode.ok

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
+import os from 'node:os'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
@@ -44,11 +45,58 @@ export interface Prompter {
   checkbox<T extends string>(question: { message: string; choices: { value: T; name: string; checked?: boolean }[] }): Promise<T[]>
 }
 
+/** A kubeconfig's context names and the one it marks current. */
+export interface KubeContexts {
+  names: string[]
+  current?: string
+}
+
 /** What the wizard learns from the machine: the origin remote, the clusters already there, a kubeconfig's contexts. */
 export interface WizardHints {
   remoteUrl?: string
   clusterExists(name: string): boolean
-  contextsOf(kubeconfig: string): string[]
+  contextsOf(kubeconfig: string): KubeContexts
+  /** The kubeconfig offered first: the first file in $KUBECONFIG, else ~/.kube/config. */
+  kubeconfig?: string
+  /** Where relative paths typed or passed are read from (the shell's directory). */
+  cwd?: string
+  /** Says something to the person without asking (a flag that cannot be used, a default explained). */
+  note?(text: string): void
+}
+
+/** Flags whose values are missing or wrong before any question: the answer, if any, is asked again or refused. */
+export type InvalidFlags = Partial<Record<keyof WizardAnswers, string>>
+
+const KUBE_FLAGS = ['kubeconfig', 'context'] as const
+const KIND_FLAGS = ['workers', 'httpPort', 'httpsPort'] as const
+const FLAG_NAMES: Record<string, string> = { kubeconfig: '--kubeconfig', context: '--context', workers: '--workers', httpPort: '--http-port', httpsPort: '--https-port' }
+const isSshUrl = (url: string): boolean => /^(ssh:\/\/|git@)/.test(url)
+
+/**
+ * Flags that contradict each other, found before the first question so no answer is typed in
+ * vain: `--kubeconfig` for a kind cluster, `--clouds` with `--no-crossplane`, `--auth https` with an
+ * SSH URL, and the like. A flag that means nothing for the others given is a mistake worth naming.
+ */
+export function conflictingFlags(given: Partial<WizardAnswers>): string[] {
+  const problems: string[] = []
+  const named = (keys: readonly (keyof WizardAnswers)[]): string[] => keys.filter((key) => given[key] !== undefined).map((key) => FLAG_NAMES[key]!)
+  if (given.provider === 'kind' && named(KUBE_FLAGS).length) problems.push(`${named(KUBE_FLAGS).join(' and ')}: only for --provider existing (kind makes its own context)`)
+  if (given.provider === 'existing' && named(KIND_FLAGS).length) problems.push(`${named(KIND_FLAGS).join(', ')}: only for --provider kind (an existing cluster's nodes and ports are its own)`)
+  if (given.crossplane === false && given.clouds?.length) problems.push('--clouds: needs Crossplane; drop --no-crossplane')
+  if (given.gcpProject !== undefined && given.clouds !== undefined && !given.clouds.includes('gcp')) problems.push('--gcp-project: only with --clouds gcp')
+  const url = given.repoUrl?.trim()
+  if (url && given.auth === 'ssh' && !isSshUrl(url)) problems.push('--auth ssh: needs an ssh:// or git@host:path URL in --repo')
+  if (url && (given.auth === 'https' || given.auth === 'none') && isSshUrl(url)) problems.push(`--auth ${given.auth}: ssh:// and git@ URLs are read with a deploy key (auth ssh, chosen for them); give an https:// URL for ${given.auth === 'https' ? 'token access' : 'a public repository'}`)
+  if (given.tokenEnv !== undefined && given.auth !== undefined && given.auth !== 'https') problems.push(`--token-env: only with --auth https (not ${given.auth})`)
+  return problems
+}
+
+/** `kc.yaml` typed in ~/lab: the path as the spec will read it from anywhere (`~/lab/kc.yaml`). */
+export function kubeconfigPath(file: string, cwd: string | undefined, home = os.homedir()): string {
+  const trimmed = file.trim()
+  if (trimmed === '~' || trimmed.startsWith('~/') || path.isAbsolute(trimmed) || cwd === undefined) return trimmed
+  const absolute = path.resolve(cwd, trimmed)
+  return absolute.startsWith(`${home}${path.sep}`) ? `~/${path.relative(home, absolute)}` : absolute
 }
 
 const checkName = fieldCheck(dnsLabel)
@@ -71,21 +119,30 @@ export function isNetworkUrl(url: string | undefined): url is string {
  * optional answers otherwise, and refuse (exit 2) when a flag is invalid or a required answer is
  * missing without a terminal; every such problem is listed at once.
  */
-export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Prompter | undefined, hints: WizardHints): Promise<WizardAnswers> {
-  const problems: string[] = []
+export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Prompter | undefined, hints: WizardHints, invalid: InvalidFlags = {}): Promise<WizardAnswers> {
+  const conflicts = conflictingFlags(given)
+  // On a terminal, before the first question: nothing typed is thrown away.
+  if (prompter && conflicts.length) throw new BadInputError(`these flags do not go together (${conflicts.length})`, { details: [...conflicts, 'see: kindling wizard --help'] })
+  const problems: string[] = [...conflicts]
+  const note = (text: string): void => hints.note?.(text)
   const ask = async <K extends keyof WizardAnswers>(key: K, flag: string, question: () => Promise<WizardAnswers[K]>, options: { fallback?: WizardAnswers[K]; check?: (value: WizardAnswers[K]) => true | string } = {}): Promise<WizardAnswers[K]> => {
     const value = given[key]
-    if (value !== undefined) {
-      const verdict = options.check?.(value as WizardAnswers[K]) ?? true
-      if (verdict !== true) problems.push(`${flag}: ${verdict}`)
-      return value as WizardAnswers[K]
+    const verdict = invalid[key] ?? (value === undefined ? true : (options.check?.(value as WizardAnswers[K]) ?? true))
+    if (verdict !== true) {
+      // A person is there: say what was wrong with the flag and ask for the answer instead.
+      if (prompter) note(`${flag}: ${verdict}: asking instead`)
+      else problems.push(`${flag}: ${verdict}`)
+      // Without a terminal the run is refused with the rest of the problems; the default keeps the others checkable.
+      return prompter ? question() : ((value ?? options.fallback) as WizardAnswers[K])
     }
+    if (value !== undefined) return value as WizardAnswers[K]
     if (prompter) return question()
     if (options.fallback !== undefined) return options.fallback
     problems.push(`${flag}: needed (there is no terminal to ask on)`)
     return undefined as never
   }
   const p = prompter!
+  const named = (keys: readonly (keyof WizardAnswers)[]): string[] => keys.filter((key) => given[key] !== undefined).map((key) => FLAG_NAMES[key]!)
 
   let name = await ask('name', '--name NAME (or -c)', () => p.input({ message: 'Cluster name (a folder under clusters/)', default: 'homelab', validate: checkName }), { check: checkName })
   let replace = given.replace ?? false
@@ -102,9 +159,12 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
       ],
     })
     if (choice === 'replace') replace = true
-    else name = await p.input({ message: 'Cluster name', validate: (value) => (checkName(value) === true && hints.clusterExists(value) ? `clusters/${value}/ already exists` : checkName(value)) })
+    // An existing name typed again comes back to this choice: replacing it stays possible.
+    else name = await p.input({ message: 'Cluster name', validate: checkName })
   }
 
+  // --kubeconfig or --context without --provider: an existing cluster is meant.
+  const impliedProvider = KUBE_FLAGS.some((key) => given[key] !== undefined) ? 'existing' : 'kind'
   const provider = await ask('provider', '--provider kind|existing', () =>
     p.select({
       message: 'Where does the cluster run?',
@@ -112,19 +172,31 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
         { value: 'kind', name: 'kind: a local cluster in Docker on this machine' },
         { value: 'existing', name: 'existing: a cluster that already runs (k3s, Talos, kubeadm, managed)' },
       ],
-    }), { fallback: 'kind' })
+      default: impliedProvider,
+    }), { fallback: impliedProvider })
   const kind = provider === 'kind'
+  const unused = kind ? named(KUBE_FLAGS) : named(KIND_FLAGS)
+  if (unused.length && given.provider === undefined) note(`${unused.join(', ')}: not used for ${kind ? 'a kind cluster' : 'an existing cluster'}`)
   const workers = kind ? await ask('workers', '--workers N', async () => Number(await p.input({ message: 'Worker nodes (0 to 10; the control plane runs workloads too)', default: '0', validate: checkWorkers })), { fallback: 0, check: (value) => fieldCheck(workerCount)(value) }) : 0
   const httpPort = kind ? await ask('httpPort', '--http-port PORT', async () => Number(await p.input({ message: 'Host port for HTTP into the cluster (node port 30080)', default: '8080', validate: asPort })), { fallback: 8080, check: checkPort }) : 8080
-  const httpsPort = kind ? await ask('httpsPort', '--https-port PORT', async () => Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: (value) => (value.trim() === String(httpPort) ? 'is already the HTTP port' : asPort(value)) })), { fallback: 8443, check: checkPort }) : 8443
+  const httpsPort = kind ? await ask('httpsPort', '--https-port PORT', async () => Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: (value) => (asPort(value) === true && Number(value.trim()) === httpPort ? 'is already the HTTP port' : asPort(value)) })), { fallback: 8443, check: checkPort }) : 8443
   if (kind && httpPort === httpsPort) problems.push(`--https-port: ${httpsPort} is already the HTTP port`)
 
-  const checkKubeconfig = (file: string): true | string => (existsSync(expandHome(file)) ? (hints.contextsOf(file).length ? true : `${file} has no contexts`) : `${file} does not exist`)
-  const kubeconfig = kind ? '' : await ask('kubeconfig', '--kubeconfig FILE', () => p.input({ message: 'Kubeconfig file', default: DEFAULTS.existing.kubeconfig, validate: checkKubeconfig }), { fallback: DEFAULTS.existing.kubeconfig, check: checkKubeconfig })
-  const contexts = kind ? [] : hints.contextsOf(kubeconfig)
+  // A relative path is read from where the wizard runs, and written so the spec finds it from anywhere.
+  const located = (file: string): string => kubeconfigPath(file, hints.cwd)
+  const checkKubeconfig = (file: string): true | string => {
+    const where = expandHome(located(file))
+    if (!existsSync(where)) return `${file} does not exist`
+    if (statSync(where).isDirectory()) return `${file} is a folder, not a kubeconfig file`
+    return hints.contextsOf(located(file)).names.length ? true : `${file} has no contexts`
+  }
+  const defaultKubeconfig = hints.kubeconfig ?? DEFAULTS.existing.kubeconfig
+  const typedKubeconfig = kind ? '' : await ask('kubeconfig', '--kubeconfig FILE', () => p.input({ message: 'Kubeconfig file', default: defaultKubeconfig, validate: checkKubeconfig }), { fallback: defaultKubeconfig, check: checkKubeconfig })
+  const kubeconfig = kind || typedKubeconfig === undefined ? typedKubeconfig : located(typedKubeconfig)
+  const { names: contexts, current } = kind || kubeconfig === undefined ? { names: [] } : hints.contextsOf(kubeconfig)
   const context = kind
     ? ''
-    : await ask('context', '--context NAME', () => p.select({ message: 'Kubeconfig context (kindling will touch no other)', choices: contexts.map((c) => ({ value: c, name: c })) }), {
+    : await ask('context', '--context NAME', () => p.select({ message: 'Kubeconfig context (kindling will touch no other)', choices: contexts.map((c) => ({ value: c, name: c === current ? `${c} (current)` : c })), default: current }), {
         check: (value) => contexts.includes(value) || `${kubeconfig} has no context "${value}" (it has: ${contexts.join(', ') || 'none'})`,
       })
 
@@ -137,14 +209,18 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
       ],
     }), { fallback: 'flux' })
   const remote = isNetworkUrl(hints.remoteUrl) ? hints.remoteUrl : undefined
-  // Empty means no remote yet: bootstrap runs a Git server in the cluster and pushes this checkout to it.
-  const checkRepo = (value: string): true | string => (value.trim() === '' ? true : checkUrl(value.trim()))
-  const repoUrl = (
-    await ask('repoUrl', '--repo URL', () => p.input({ message: 'Git repository the engine reads (your own fork; empty: a Git server inside the cluster, fed from this checkout)', default: remote ?? '', validate: checkRepo }), { fallback: remote ?? '', check: checkRepo })
-  )?.trim()
+  // Empty (or `none`, when a default fills the line) means no remote yet: bootstrap runs a Git
+  // server in the cluster and pushes this checkout to it.
+  const noRemote = (value: string): boolean => value.trim() === '' || value.trim() === 'none'
+  const checkRepo = (value: string): true | string => (noRemote(value) ? true : checkUrl(value.trim()))
+  const repoQuestion = `Git repository the engine reads (your own fork; ${remote ? '`none`' : 'empty'}: a Git server inside the cluster, fed from this checkout)`
+  const typedRepo = await ask('repoUrl', '--repo URL', () => p.input({ message: repoQuestion, default: remote ?? '', validate: checkRepo }), { fallback: remote ?? '', check: checkRepo })
+  const repoUrl = noRemote(typedRepo) ? '' : typedRepo.trim()
   const branch = await ask('branch', '--branch NAME', () => p.input({ message: 'Branch', default: DEFAULTS.repository.branch, validate: checkBranch }), { fallback: DEFAULTS.repository.branch, check: checkBranch })
-  const sshUrl = /^(ssh:\/\/|git@)/.test(repoUrl ?? '')
+  const sshUrl = isSshUrl(repoUrl ?? '')
   if (!repoUrl && given.auth !== undefined && given.auth !== 'none') problems.push(`--auth ${given.auth}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
+  // --token-env without --auth: a token is meant.
+  const impliedAuth = given.tokenEnv !== undefined ? 'https' : 'none'
   const auth = !repoUrl
     ? (given.auth ?? 'none')
     : sshUrl
@@ -156,7 +232,9 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
             { value: 'none', name: 'public: no credentials' },
             { value: 'https', name: 'private over HTTPS: a token read from an environment variable' },
           ],
-        }), { fallback: 'none' })
+          default: impliedAuth,
+        }), { fallback: impliedAuth })
+  if (given.tokenEnv !== undefined && auth !== 'https' && given.auth === undefined) note(`--token-env: not used (the repository is read ${auth === 'ssh' ? 'with a deploy key' : 'without credentials'})`)
   const tokenEnv = auth === 'https' ? await ask('tokenEnv', '--token-env NAME', () => p.input({ message: 'Name of the environment variable holding the token (not the token)', default: 'GITHUB_TOKEN', validate: checkEnv }), { fallback: 'GITHUB_TOKEN', check: checkEnv }) : ''
 
   const crossplane = await ask('crossplane', '--[no-]crossplane', () => p.confirm({ message: 'Install Crossplane (and the PostgresInstance API)?', default: true }), { fallback: true })
@@ -171,6 +249,8 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
           ],
         }), { fallback: [] })
     : []
+  if (given.clouds?.length && !crossplane) note('--clouds: not used without Crossplane')
+  if (given.gcpProject !== undefined && !clouds.includes('gcp')) note('--gcp-project: not used without the gcp cloud')
   const gcpProject = clouds.includes('gcp') ? await ask('gcpProject', '--gcp-project ID', () => p.input({ message: 'Google Cloud project the databases go in (`gcloud config get-value project`)', validate: checkProject }), { check: checkProject }) : ''
   const monitoring = await ask('monitoring', '--[no-]monitoring', () => p.confirm({ message: 'Install Prometheus and Grafana (kube-prometheus-stack)?', default: true }), { fallback: true })
   const apps = await ask('apps', '--[no-]apps', () => p.confirm({ message: 'Deploy the example app (podinfo) from clusters/<name>/apps/?', default: true }), { fallback: true })

@@ -6,8 +6,12 @@ import type { Prompter } from '../../../bootstrap/ui/wizard.js'
 // answered by typing: keystrokes in, screens out. Validation, error messages and re-asking are
 // inquirer's own, driven by the validators the wizard passes; nothing here mocks the wizard.
 
-/** What to type for a question, found by the start of its message. An input takes a list: each attempt is typed and entered until one is accepted. */
-export type Typed = string | string[] | boolean | { pick: string } | { tick: string[] }
+/**
+ * What to type for a question, found by the start of its message. An input takes a list: each
+ * attempt is typed and entered until one is accepted. A select asked more than once takes
+ * `{ picks }`, one choice each time it is asked.
+ */
+export type Typed = string | string[] | boolean | { pick: string } | { picks: string[] } | { tick: string[] }
 
 export interface TerminalDriver extends Prompter {
   /** Every question asked, in order. */
@@ -56,11 +60,15 @@ export function terminalDriver(script: Record<string, Typed>): TerminalDriver {
       throw new Error(`"${question.message}" was not accepted after ${attempts.length} attempt(s); last screen:\n${getScreen()}`)
     },
     async select(question) {
-      const want = (typed(question.message) as { pick: string }).pick
+      const script = typed(question.message) as { pick: string } | { picks: string[] }
+      const want = 'pick' in script ? script.pick : script.picks[asked.filter((message) => message === question.message).length - 1]
       const index = question.choices.findIndex((choice) => choice.value === want)
       if (index < 0) throw new Error(`"${question.message}" has no choice ${want}`)
       const { answer, events } = await render(select, { message: question.message, choices: question.choices, default: question.default })
-      for (let i = 0; i < index; i++) events.keypress('down')
+      // The cursor starts on the default choice, as a person sees it.
+      const start = Math.max(0, question.choices.findIndex((choice) => choice.value === question.default))
+      for (let i = start; i < index; i++) events.keypress('down')
+      for (let i = start; i > index; i--) events.keypress('up')
       events.keypress('enter')
       return answer as never
     },

@@ -95,7 +95,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     const driver = terminalDriver({
       'Cluster name (a folder': 'lab',
       'clusters/lab/cluster.yaml already exists': { pick: 'other' },
-      'Cluster name': ['lab', 'lab2'],
+      'Cluster name': ['Lab 2', 'lab2'],
       'Where does': { pick: 'kind' },
       'Worker nodes': '0',
       'Host port for HTTP into': '8080',
@@ -111,8 +111,110 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     })
     const second = io(root, driver)
     expect(await runWizard([], second.value), second.err.join('')).toBe(0)
-    expect(driver.errors).toEqual([{ question: 'Cluster name', error: 'clusters/lab/ already exists' }])
+    expect(driver.errors).toEqual([{ question: 'Cluster name', error: expect.stringMatching(/^must be lowercase letters/) }])
     expect((await loadClusterSpec(root, 'lab2')).components.apps.enabled).toBe(false)
+  })
+
+  it('an existing name typed again comes back to the choice, so replacing stays possible', async () => {
+    const root = repo()
+    expect(await runWizard(['-c', 'lab', '--repo', 'https://github.com/me/lab.git'], io(root).value)).toBe(0)
+    const driver = terminalDriver({
+      'Cluster name (a folder': 'lab',
+      'clusters/lab/cluster.yaml already exists': { picks: ['other', 'replace'] },
+      'Cluster name': 'lab',
+      'Where does': { pick: 'kind' },
+      'Worker nodes': '1',
+      'Host port for HTTP into': '8080',
+      'Host port for HTTPS': '8443',
+      'GitOps engine': { pick: 'argocd' },
+      'Git repository': 'https://github.com/me/lab.git',
+      Branch: 'main',
+      'Repository access': { pick: 'none' },
+      'Install Crossplane': false,
+      'Install Prometheus': false,
+      'Deploy the example app': false,
+      'Encrypt secrets': false,
+    })
+    const t = io(root, driver)
+    expect(await runWizard([], t.value), t.err.join('')).toBe(0)
+    expect(driver.asked.filter((question) => question.includes('already exists'))).toHaveLength(2)
+    expect((await loadClusterSpec(root, 'lab')).gitops.engine).toBe('argocd')
+    // The Flux spec it replaced rendered files the Argo CD one does not use: named, left alone.
+    const err = t.err.join('')
+    expect(err).toMatch(/note: \d+ file\(s\) under clusters\/lab\/ are not part of this spec/)
+    expect(err).toContain('  clusters/lab/flux-system/flux-instance.yaml\n')
+    expect(err).not.toContain('clusters/lab/argocd/')
+    expect(readFileSync(path.join(root, 'clusters/lab/flux-system/flux-instance.yaml'), 'utf8')).toContain('FluxInstance')
+  })
+
+  it('a flag with a wrong value is asked for again, not thrown away with every answer at the end', async () => {
+    const root = repo()
+    const driver = terminalDriver({
+      'Where does': { pick: 'kind' },
+      'Worker nodes': '2',
+      'Host port for HTTP into': '9090',
+      'Host port for HTTPS': ['09090', '9443'],
+      'GitOps engine': { pick: 'flux' },
+      'Git repository': 'https://github.com/me/lab.git',
+      Branch: 'main',
+      'Repository access': { pick: 'none' },
+      'Install Crossplane': true,
+      Clouds: { tick: ['gcp'] },
+      'Google Cloud project': 'my-project-123',
+      'Install Prometheus': true,
+      'Deploy the example app': true,
+      'Encrypt secrets': true,
+      'Bootstrap lab now': false,
+    })
+    const t = io(root, driver)
+    expect(await runWizard(['-c', 'lab', '--workers', '100', '--repo', 'not a url', '--clouds', 'aws'], t.value), t.err.join('')).toBe(0)
+    const err = t.err.join('')
+    expect(err).toContain('note: --workers N: must be a whole number from 0 to 10: asking instead')
+    expect(err).toMatch(/note: --repo URL: must be an https:\/\/.*: asking instead/)
+    expect(err).toContain('note: --clouds azure,gcp,hetzner: "aws" is not one of azure, gcp, hetzner: asking instead')
+    // A leading zero does not sneak the HTTP port in twice.
+    expect(driver.errors).toEqual([{ question: 'Host port for HTTPS into the cluster (node port 30443)', error: 'is already the HTTP port' }])
+    const spec = await loadClusterSpec(root, 'lab')
+    expect(spec.provider.type === 'kind' && spec.provider.nodes.workers).toBe(2)
+    expect(spec.repository.url).toBe('https://github.com/me/lab.git')
+  })
+
+  it('flags that contradict each other stop it before the first question', async () => {
+    const driver = terminalDriver({})
+    const t = io(repo(), driver)
+    expect(await runWizard(['-c', 'lab', '--provider', 'kind', '--kubeconfig', '/x', '--no-crossplane', '--clouds', 'gcp', '--repo', 'https://github.com/me/lab.git', '--auth', 'ssh'], t.value)).toBe(2)
+    expect(driver.asked).toEqual([])
+    const err = t.err.join('')
+    expect(err).toContain('these flags do not go together (3)')
+    expect(err).toContain('--kubeconfig: only for --provider existing')
+    expect(err).toContain('--clouds: needs Crossplane; drop --no-crossplane')
+    expect(err).toContain('--auth ssh: needs an ssh:// or git@host:path URL in --repo')
+  })
+
+  it('--kubeconfig alone means an existing cluster: the provider question starts there, the current context comes first', async () => {
+    const root = repo()
+    const driver = terminalDriver({
+      'Where does': { pick: 'existing' },
+      'Kubeconfig context': { pick: 'edge-admin' },
+      'GitOps engine': { pick: 'flux' },
+      'Git repository': 'none',
+      Branch: 'main',
+      'Install Crossplane': false,
+      'Install Prometheus': false,
+      'Deploy the example app': false,
+      'Encrypt secrets': false,
+      'Bootstrap edge now': false,
+    })
+    const t = io(root, driver)
+    // Typed relative to where the wizard runs; written so the spec finds it from the repository root.
+    kubeconfig(root)
+    mkdirSync(path.join(root, 'docs'))
+    t.value.cwd = path.join(root, 'docs')
+    expect(await runWizard(['-c', 'edge', '--kubeconfig', '../kubeconfig'], t.value), t.err.join('')).toBe(0)
+    const spec = await loadClusterSpec(root, 'edge')
+    expect(spec.provider).toMatchObject({ type: 'existing', context: 'edge-admin', kubeconfig: path.join(root, 'kubeconfig') })
+    // `none` with a default on the line: no remote.
+    expect(spec.repository.inCluster).toBe(true)
   })
 
   it('an existing cluster: picks a context from the kubeconfig it was given', async () => {
@@ -252,10 +354,34 @@ describe('wizard without a terminal', () => {
     expect(parse(readFileSync(path.join(root, 'clusters/lab/kustomization.yaml'), 'utf8')).resources).toEqual(['argocd', 'components'])
   })
 
-  it('rejects bad flag values with exit 2', async () => {
+  it('rejects bad flag values with exit 2, listing them with every other problem at once', async () => {
     const t = io(repo())
-    expect(await runWizard(['--engine', 'jenkins', '--clouds', 'aws'], t.value)).toBe(2)
-    expect(t.err.join('')).toMatch(/--engine: must be one of: flux, argocd/)
-    expect(t.err.join('')).toMatch(/--clouds: "aws" is not one of azure, gcp, hetzner/)
+    expect(await runWizard(['--engine', 'jenkins', '--clouds', 'gcp,aws', '--workers', '100', '--repo', 'not a url', '--https-port', 'x'], t.value)).toBe(2)
+    const err = t.err.join('')
+    expect(err).toContain('(6 problems)')
+    expect(err).toContain('--name NAME (or -c): needed')
+    expect(err).toContain('--engine flux|argocd: must be one of: flux, argocd')
+    expect(err).toContain('--clouds azure,gcp,hetzner: "aws" is not one of azure, gcp, hetzner')
+    expect(err).toContain('--workers N: must be a whole number from 0 to 10')
+    expect(err).toContain('--https-port PORT: must be a whole number')
+    expect(err).toMatch(/--repo URL: must be an https:\/\//)
+  })
+
+  it('refuses flags that contradict each other, and reads a lone --kubeconfig as an existing cluster', async () => {
+    const root = repo()
+    const t = io(root)
+    expect(await runWizard(['-c', 'x', '--repo', 'https://github.com/me/x.git', '--auth', 'ssh', '--provider', 'existing', '--workers', '2', '--token-env', 'T'], t.value)).toBe(2)
+    const err = t.err.join('')
+    expect(err).toContain('--auth ssh: needs an ssh:// or git@host:path URL in --repo')
+    expect(err).toContain('--workers: only for --provider kind')
+    expect(err).toContain('--token-env: only with --auth https (not ssh)')
+    const ssh = io(root)
+    expect(await runWizard(['-c', 'x', '--repo', 'git@github.com:me/x.git', '--auth', 'https'], ssh.value)).toBe(2)
+    expect(ssh.err.join('')).toContain('--auth https: ssh:// and git@ URLs are read with a deploy key')
+    const implied = io(root)
+    expect(await runWizard(['-c', 'x', '--kubeconfig', kubeconfig(root), '--context', 'lab-admin', '--repo', 'https://github.com/me/x.git', '--token-env', 'LAB_TOKEN'], implied.value), implied.err.join('')).toBe(0)
+    const spec = await loadClusterSpec(root, 'x')
+    expect(spec.provider).toMatchObject({ type: 'existing', context: 'lab-admin' })
+    expect(spec.repository.auth).toMatchObject({ type: 'https', tokenEnv: 'LAB_TOKEN' })
   })
 })
