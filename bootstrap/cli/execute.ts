@@ -1,4 +1,4 @@
-import { ExitCode, InterruptedError, PrerequisiteError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
+import { ClusterNotCreatedError, ExitCode, InterruptedError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { newFacts } from '../engine/facts.js'
 import { acquireRunLock } from '../engine/lock.js'
 import { blocksRealRun, runSteps, type RunReport } from '../engine/run.js'
@@ -42,15 +42,18 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact })
   const realRunner = io.runner ?? new ExecRunner(redactor, (line) => reporter.log(line))
   const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
+  const facts = newFacts()
+  const connect = memo(() => connectKube(spec, runner, signal))
   const ctx: StepContext = {
     spec,
     runner,
-    kube: memo(() => connectKube(spec, runner, signal)),
+    // A dry run does not ask for a cluster its plan would create first: the answer is known.
+    kube: () => (flags.dryRun && facts.clusterToCreate ? Promise.reject(new ClusterNotCreatedError(`${facts.clusterToCreate} is created first: all of this is still to do`)) : connect()),
     log: (line) => reporter.log(line),
     signal,
     secrets: redactor,
     flags: runFlags,
-    facts: newFacts(),
+    facts,
   }
 
   let report: RunReport
@@ -108,8 +111,10 @@ function failureSummary(report: RunReport, steps: readonly Step[], signal: Abort
     lines.push('', reason instanceof InterruptedError ? `Stopped (${reason.signal}).` : `Stopped: ${reason.message.replace(/^run: /, '')}.`)
     if (unfinished.length) lines.push('Left unfinished:', ...unfinished.map((step) => `  - ${step.title}`))
     lines.push('Run the same command again to finish: completed steps are skipped.')
-  } else if (failed.some((step) => step.error instanceof PrerequisiteError || exitCodeOf(step.error) === ExitCode.missingPrerequisite)) {
-    lines.push('', 'Nothing was changed. Fix the prerequisites above and run the same command again.')
+  } else if (failed.length > 0 && !report.steps.some((step) => step.status === 'applied') && failed.every((step) => [ExitCode.missingPrerequisite, ExitCode.badInput].includes(exitCodeOf(step.error) as 2 | 3))) {
+    // Refused before anything changed: a missing tool, or an answer a shell cannot give.
+    const what = failed.every((step) => exitCodeOf(step.error) === ExitCode.missingPrerequisite) ? 'the prerequisites above' : 'what is listed above'
+    lines.push('', `Nothing was changed. Fix ${what} and run the same command again.`)
   } else if (failed.some((step) => step.error instanceof InterruptedError)) {
     lines.push('', 'Interrupted. Run the same command again to finish: completed steps are skipped.')
   } else if (steps.length > 0) {

@@ -27,6 +27,9 @@ export class BadInputError extends KindlingError {
   override readonly exitCode = ExitCode.badInput
 }
 
+/** A dry run asked for a cluster its own plan creates first: what lives there is all still to do. */
+export class ClusterNotCreatedError extends KindlingError {}
+
 /** A tool, daemon, port or context the run needs is missing. Nothing was changed. */
 export class PrerequisiteError extends KindlingError {
   override readonly exitCode = ExitCode.missingPrerequisite

@@ -7,6 +7,11 @@ import type { EngineName } from '../spec/load.js'
 export interface RunFacts {
   /** The branch head on the remote, asked once per run (repo.ts); the health gate waits for it. */
   remoteHead?: Promise<string>
+  /**
+   * The cluster a run creates (or re-creates) in its cluster step (kind-cluster -> the command's
+   * kube connection): a dry run knows that whatever lives in it is all still to do.
+   */
+  clusterToCreate?: string
   /** An engine already running on an adopted cluster, not from kindling's release (existing-cluster -> engine). */
   existingEngine?: EngineName
   /** When the health gate asked the engine to sync now; Flux echoes it once handled. */

@@ -1,5 +1,5 @@
 import { executeActions } from './actions.js'
-import { errorMessage, ExitCode, exitCodeOf, InterruptedError, KindlingError, StepError, stoppedError } from './errors.js'
+import { ClusterNotCreatedError, errorMessage, ExitCode, exitCodeOf, InterruptedError, KindlingError, StepError, stoppedError } from './errors.js'
 import type { Action, Step, StepContext, Wait } from './step.js'
 import { runWaits } from './waits.js'
 
@@ -155,10 +155,12 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
     found = result.found
   } catch (error) {
     if (!ctx.flags.dryRun || ctx.signal.aborted || error instanceof InterruptedError) return report('failed', { error: wrap(error) })
-    // A dry run on a machine without the cluster (or its tools) still shows the whole plan.
-    checkState = 'unknown'
-    checkDetail = `could not check: ${errorMessage(error)}`
-    checkError = error
+    // A dry run on a machine without the cluster (or its tools) still shows the whole plan; in a
+    // cluster the plan creates, everything is known to be still to do.
+    const notCreated = error instanceof ClusterNotCreatedError
+    checkState = notCreated ? 'todo' : 'unknown'
+    checkDetail = notCreated ? errorMessage(error) : `could not check: ${errorMessage(error)}`
+    checkError = notCreated ? undefined : error
   }
 
   try {

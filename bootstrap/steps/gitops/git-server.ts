@@ -41,17 +41,18 @@ export async function withInClusterRemote<T>(ctx: StepContext, use: (port: numbe
  */
 export async function inClusterHead(ctx: StepContext): Promise<string | undefined> {
   const { branch } = ctx.spec.repository
+  // Only git's own failure means the server cannot be read; failing to reach the cluster says so itself.
   const lsRemote = (port: number): ReturnType<StepContext['runner']['run']> => {
     const { url, access } = inClusterRemote(ctx.spec, port)
-    return ctx.runner.run(lsRemoteCommand(url, branch, access), { signal: ctx.signal })
-  }
-  const result = await withInClusterRemote(ctx, lsRemote).catch((cause: unknown) => {
-    if (!(cause instanceof CommandError)) throw cause
-    throw new PrerequisiteError('cannot read the in-cluster Git server', {
-      cause,
-      details: [`check it runs: kubectl -n ${IN_CLUSTER_GIT.namespace} get pods -l ${IN_CLUSTER_GIT.selector}; run bootstrap to (re)create it`, ...gitSaid(cause)],
+    return ctx.runner.run(lsRemoteCommand(url, branch, access), { signal: ctx.signal }).catch((cause: unknown) => {
+      if (!(cause instanceof CommandError)) throw cause
+      throw new PrerequisiteError('cannot read the in-cluster Git server', {
+        cause,
+        details: [`check it runs: kubectl -n ${IN_CLUSTER_GIT.namespace} get pods -l ${IN_CLUSTER_GIT.selector}; run bootstrap to (re)create it`, ...gitSaid(cause)],
+      })
     })
-  })
+  }
+  const result = await withInClusterRemote(ctx, lsRemote)
   return result.stdout.trim() ? parseLsRemote(result.stdout, branch) : undefined
 }
 

@@ -43,7 +43,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
       if (ctx.flags.yes) return { state: 'done', detail: 'confirmed by --yes' }
       if (!options.interactive && !ctx.flags.dryRun) {
         throw new BadInputError('refusing to destroy without --yes in a non-interactive shell', {
-          details: ['nothing was changed', `to go ahead: npm run destroy -- --cluster ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`],
+          details: ['nothing was changed', `to go ahead: kindling destroy --cluster ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`],
         })
       }
       return { state: 'todo', detail: 'asks before deleting' }

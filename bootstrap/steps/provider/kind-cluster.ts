@@ -72,10 +72,12 @@ async function checkKindCluster(ctx: StepContext, options: StepOptions): Promise
   const found = await readKindClusterFound(ctx, options)
   switch (found.kind) {
     case 'absent':
+      ctx.facts.clusterToCreate = `kind cluster ${spec.name}`
       return { state: 'todo', detail: `kind cluster ${spec.name} does not exist; creating it (${describeSpec(spec)})`, found }
     case 'refused':
       throw found.error
     case 'recreate':
+      ctx.facts.clusterToCreate = `kind cluster ${spec.name}`
       return { state: 'todo', detail: `config differs (${found.differences.join('; ')}); re-creating it (--recreate)`, found }
     case 'present': {
       const todo = [...(found.stopped.length ? [`${found.stopped.join(', ')} stopped`] : []), ...wiringSummary(found.wiring)]

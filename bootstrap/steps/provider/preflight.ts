@@ -227,7 +227,8 @@ export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightP
       const answer = 'pass --yes to let bootstrap commit and push what it renders, or --no-push to push yourself (it prints the commands)'
       if (failures.length > 0) {
         const extra = unanswered ? [failureLine('push answer', { problem: `off a terminal bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: answer })] : []
-        throw new PrerequisiteError(`${failures.length} prerequisite${failures.length === 1 ? '' : 's'} missing`, { details: [...failures, ...extra] })
+        const missing = `${failures.length} prerequisite${failures.length === 1 ? '' : 's'} missing`
+        throw new PrerequisiteError(unanswered ? `${missing}, and the push needs an answer` : missing, { details: [...failures, ...extra] })
       }
       if (unanswered) {
         throw new BadInputError(`bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first off a terminal`, { details: [answer] })

@@ -95,6 +95,27 @@ describe('CLI', () => {
     expect(t.runner.commands.every((command) => command.readOnly)).toBe(true)
   })
 
+  it('a dry run with every prerequisite and no cluster yet exits 0: what lives in the cluster it creates is to do, not unknown', async () => {
+    const t = io({
+      replies: [
+        { match: /^docker info/, stdout: '28.0.1' },
+        { match: /^docker (volume )?inspect/, exitCode: 1, stdout: '[]', stderr: 'Error: No such object' },
+        { match: 'kind version', stdout: 'kind v0.33.0 go1.26.0 linux/amd64' },
+        { match: 'kind get kubeconfig', exitCode: 1, stderr: "ERROR: could not locate any control plane nodes for cluster named 'homelab'" },
+        { match: 'helm version', stdout: 'v3.19.0+g0000000' },
+        { match: 'age-keygen --version', stdout: 'v1.2.1' },
+        { match: /rev-parse --verify --quiet HEAD/, stdout: '0123456789abcdef0123456789abcdef01234567' },
+      ],
+    })
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--yes', '--json'], t.io), t.stdout()).toBe(0)
+    const report = JSON.parse(t.stdout()) as { ok: boolean; steps: { name: string; status: string; detail?: string }[] }
+    expect(report.ok).toBe(true)
+    expect(report.steps.filter((step) => step.status === 'unknown')).toEqual([])
+    for (const name of ['engine', 'root-sync', 'push', 'health-gate']) {
+      expect(report.steps.find((step) => step.name === name)).toMatchObject({ status: 'planned', detail: 'kind cluster homelab is created first: all of this is still to do' })
+    }
+  })
+
   it('--json prints one JSON document, also for errors', async () => {
     const ok = io({ replies: noDocker })
     expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--json'], ok.io)).toBe(3)
