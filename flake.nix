@@ -25,6 +25,7 @@
             age
             go_1_26
             git
+            openssh
             jq
           ];
           shellHook = ''

@@ -16,8 +16,9 @@ const common = (timeout: string): string => `  -c, --cluster NAME   cluster fold
   -v, --verbose        show each command and API call as it runs
       --timeout DUR    stop the whole run after this long (e.g. 10m); without it ${timeout}
   -h, --help           show this help`
-const COMMON = common(`each health
-                       wait gives up after 15m and each API request after 30s`)
+const COMMON = common(`the health
+                       gate gives up after 15m, the engine install and the Git server
+                       after 5m, each API request after 30s`)
 
 const USAGE: Record<CommandName, string> = {
   bootstrap: `Usage: kindling bootstrap [flags]     (npx kindling bootstrap, npm run -s bootstrap --, devbox run bootstrap)
@@ -41,7 +42,8 @@ installed from an existing cluster. Always asks, unless --yes.
 
 Flags:
 ${CHANGING}
-${COMMON}
+${common(`each deletion
+                       gives up after 2m and each API request after 30s`)}
       --purge          also delete the registry cache containers and their data`,
   status: `Usage: kindling status [flags]     (npx kindling status, npm run -s status --, devbox run status)
 

@@ -49,7 +49,8 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
   } catch (error) {
     const code = exitCodeOf(error)
     const [{ formatError }, { toJsonReport }] = await Promise.all([import('../ui/format.js'), import('../ui/json-report.js')])
-    if (flags?.json) {
+    // A flag error still answers a script that asked for JSON (`--json` given, whatever else was wrong).
+    if (flags?.json ?? argv.includes('--json')) {
       io.stdout(`${JSON.stringify(toJsonReport(command, cluster, undefined, { exitCode: code }, redact, error), null, 2)}\n`)
     } else {
       io.stderr(`${formatError(error, redact).join('\n')}\n`)

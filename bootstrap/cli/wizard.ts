@@ -48,7 +48,8 @@ A flag with a wrong value is asked for again on a terminal; flags that contradic
 (--kubeconfig with --provider kind, --clouds with --no-crossplane, --auth https with an SSH URL)
 stop the wizard before the first question.
 
-Exit codes: 0 written, 2 bad input or a missing answer without a terminal, 130 interrupted.
+Exit codes: 0 written, 2 bad input or a missing answer without a terminal, 130 interrupted;
+after you accept the offered bootstrap, the bootstrap's own exit code.
 `
 
 export interface WizardIo {

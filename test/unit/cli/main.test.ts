@@ -127,5 +127,10 @@ describe('CLI', () => {
     const bad = io()
     expect(await runCommand('bootstrap', ['--cluster', 'missing', '--json'], bad.io)).toBe(2)
     expect(JSON.parse(bad.stdout())).toMatchObject({ ok: false, exitCode: 2, error: expect.arrayContaining([expect.stringContaining('no spec for cluster "missing"')]) })
+    // A flag the parser refuses: still one JSON document, since the script asked for one.
+    const unknown = io()
+    expect(await runCommand('status', ['--frobnicate', '--json'], unknown.io)).toBe(2)
+    expect(JSON.parse(unknown.stdout())).toMatchObject({ ok: false, exitCode: 2, error: [expect.stringContaining("Unknown option '--frobnicate'"), expect.any(String)] })
+    expect(unknown.stderr()).toBe('')
   })
 })
