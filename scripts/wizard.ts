@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // Entry point of `kindling wizard` (npx kindling, npm and devbox scripts); all logic lives in bootstrap/.
+import { exitAfterOutput } from '../bootstrap/cli/entry.js'
 import { runWizard } from '../bootstrap/cli/wizard.js'
 import { ExecRunner } from '../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../bootstrap/tools/secrets.js'
@@ -18,4 +19,4 @@ const code = await runWizard(process.argv.slice(2), {
     return runWithSignals('bootstrap', ['--cluster', cluster])
   },
 })
-process.exit(code)
+await exitAfterOutput(code)

@@ -14,7 +14,26 @@ const HARD_STOP_MS = 1800
  * every external command still running (with whatever it started) along.
  */
 export async function runEntry(command: CommandName): Promise<never> {
-  process.exit(await runWithSignals(command, process.argv.slice(2)))
+  return exitAfterOutput(await runWithSignals(command, process.argv.slice(2)))
+}
+
+/** How long the process waits for a reader to take the rest of its output before it exits anyway. */
+const DRAIN_MS = 30_000
+
+/**
+ * Exit once stdout and stderr have handed everything to the OS. A pipe takes 64 KiB at a time:
+ * `process.exit` right after a larger `--json` document would cut it off mid-string for `jq`.
+ */
+export async function exitAfterOutput(code: number): Promise<never> {
+  const drained = (stream: NodeJS.WriteStream): Promise<void> =>
+    new Promise((resolve) => {
+      // The callback of an empty write runs once every earlier write is flushed (or the reader left).
+      if (stream.destroyed || !stream.writable) resolve()
+      else stream.write('', () => resolve())
+    })
+  const deadline = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_MS).unref())
+  await Promise.race([Promise.all([drained(process.stdout), drained(process.stderr)]), deadline])
+  process.exit(code)
 }
 
 /** One command in this process with the terminal's signals wired to it; returns its exit code. */

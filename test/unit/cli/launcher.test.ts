@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -30,6 +30,22 @@ describe('the kindling launcher', () => {
     expect(result.stderr).toContain('bootstrap, status, destroy, wizard')
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
+
+  it('exits only after a slow reader has taken all of a large --json document (a pipe holds 64 KiB)', async () => {
+    const script = `import { exitAfterOutput } from './bootstrap/cli/entry.js'
+process.stdout.write(JSON.stringify({ ok: true, plan: 'x'.repeat(300_000) }) + '\\n')
+await exitAfterOutput(0)`
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // Nothing is read for a while: the process must wait for its reader, not exit and drop the rest.
+    child.stdout.pause()
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const chunks: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
+    child.stdout.resume()
+    expect(await exited).toBe(0)
+    expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ ok: true })
+  }, 20_000)
 
   it("hands the command's flags through: a command's --help is its own", () => {
     const result = run('status', '--help')
