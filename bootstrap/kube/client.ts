@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node'
 import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
+import { plainFileProblem } from '../tools/files.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
 import { apiError, isAbort, isUnknownKind, statusOf } from './api-errors.js'
 import { isNetworkError, JsonObjectApi, type RequestBounds } from './json-api.js'
@@ -34,6 +35,8 @@ export interface WaitOptions {
 }
 
 const APPLY_CONCURRENCY = 8
+/** Kubeconfigs with many clusters and embedded certificates stay well under this. */
+const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 const WATCH_RETRY_MS = 1000
 const FIRST_KINDS = new Set(['CustomResourceDefinition', 'Namespace'])
 
@@ -57,6 +60,9 @@ export class KubeClient {
    */
   static fromKubeconfig(options: { file?: string; context: string; yaml?: string; bounds?: RequestBounds }): KubeClient {
     const config = new k8s.KubeConfig()
+    // Asked before the library reads it (synchronously): a pipe or `/dev/zero` would hang the process.
+    const unreadable = options.yaml === undefined && options.file ? plainFileProblem(options.file, MAX_KUBECONFIG_BYTES) : undefined
+    if (unreadable) throw new PrerequisiteError(`kubeconfig ${options.file} ${unreadable.problem}`)
     try {
       if (options.yaml !== undefined) config.loadFromString(options.yaml)
       else if (options.file) config.loadFromFile(options.file)

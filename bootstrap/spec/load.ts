@@ -6,6 +6,7 @@ import type { z } from 'zod'
 import { BadInputError, errorMessage } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
 import { valueProblems } from './limits.js'
+import { notUtf8Line, plainFileProblem } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 
@@ -52,33 +53,35 @@ export function relativeSpec(spec: Pick<ClusterSpec, 'repoRoot' | 'file'>): stri
   return path.relative(spec.repoRoot, spec.file) || spec.file
 }
 
-/** Why a spec file that is there cannot be read, by the error code reading it gave. */
-const UNREADABLE_SPEC: Readonly<Record<string, string>> = {
-  EISDIR: 'is a folder, not a file',
-  EACCES: 'cannot be read (permission denied)',
-  ELOOP: 'is a symbolic link that loops',
-}
+/** A spec is a few KiB; anything near this is a mistake (a log or an image saved under the name). */
+const MAX_SPEC_BYTES = 4 * 1024 * 1024
 
 /** Read and validate `clusters/<cluster>/cluster.yaml`; every problem is reported at once. */
 export async function loadClusterSpec(repoRoot: string, cluster: string): Promise<ClusterSpec> {
   const file = specFileOf(repoRoot, cluster)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (cause) {
-    const shown = path.relative(process.cwd(), file) || file
-    const code = (cause as NodeJS.ErrnoException).code
-    // Only a missing file is "no spec"; anything else names what is wrong with the one that is there.
-    if (code !== 'ENOENT') {
-      const why = (code && UNREADABLE_SPEC[code]) ?? `cannot be read (${code ?? errorMessage(cause)})`
-      throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${why}`, { cause, details: ['make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with `npm run wizard`'] })
-    }
+  const shown = path.relative(process.cwd(), file) || file
+  // Asked before reading: a pipe or a device under the name would never finish.
+  const unreadable = plainFileProblem(file, MAX_SPEC_BYTES)
+  // Only a missing file is "no spec"; anything else names what is wrong with the one that is there.
+  if (unreadable?.code === 'ENOENT') {
     throw new BadInputError(`no spec for cluster "${cluster}": ${shown} does not exist`, {
-      cause,
       details: ['create it with `npm run wizard`, or copy clusters/homelab/cluster.yaml and edit it'],
     })
   }
-  return parseClusterSpec(text, file, repoRoot, cluster)
+  const fix = 'make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with `npm run wizard`'
+  if (unreadable) throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${unreadable.problem}`, { details: [fix] })
+  let bytes: Buffer
+  try {
+    bytes = await readFile(file)
+  } catch (cause) {
+    throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, cannot be read (${errorMessage(cause)})`, { cause, details: [fix] })
+  }
+  const badLine = notUtf8Line(bytes)
+  if (badLine !== undefined) {
+    const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? ' (it is UTF-16)' : bytes[0] === 0xfe && bytes[1] === 0xff ? ' (it is UTF-16)' : ''
+    throw specError(shown, [{ file: shown, line: badLine, path: '', message: `is not UTF-8 text${utf16}: save the file as UTF-8` }])
+  }
+  return parseClusterSpec(bytes.toString('utf8'), file, repoRoot, cluster)
 }
 
 /** Validate spec text; `cluster` is the folder name the file must agree with. */

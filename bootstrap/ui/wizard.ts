@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import os from 'node:os'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -6,6 +6,7 @@ import { BadInputError } from '../engine/errors.js'
 import { DEFAULTS, ENGINE_TITLES, SPEC_API_VERSION, SPEC_KIND } from '../spec/defaults.js'
 import { branchName, dnsLabel, envName, fieldCheck, gcpProjectId, port, repositoryUrl, workerCount } from '../spec/fields.js'
 import { expandHome, parseClusterSpec, specFileOf } from '../spec/load.js'
+import { plainFileProblem } from '../tools/files.js'
 
 export const CLOUDS = ['azure', 'gcp', 'hetzner'] as const
 export type Cloud = (typeof CLOUDS)[number]
@@ -185,9 +186,8 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
   // A relative path is read from where the wizard runs, and written so the spec finds it from anywhere.
   const located = (file: string): string => kubeconfigPath(file, hints.cwd)
   const checkKubeconfig = (file: string): true | string => {
-    const where = expandHome(located(file))
-    if (!existsSync(where)) return `${file} does not exist`
-    if (statSync(where).isDirectory()) return `${file} is a folder, not a kubeconfig file`
+    const unreadable = plainFileProblem(expandHome(located(file)), 16 * 1024 * 1024)
+    if (unreadable) return `${file} ${unreadable.problem}`
     return hints.contextsOf(located(file)).names.length ? true : `${file} has no contexts`
   }
   const defaultKubeconfig = hints.kubeconfig ?? DEFAULTS.existing.kubeconfig

@@ -138,11 +138,16 @@ export const kubeContextCheck: PreflightCheck = {
       return undefined
     } catch (error) {
       const details = error instanceof KindlingError ? error.details : []
+      // The file itself (missing, a folder, a pipe, not YAML) is a different fix from the context in it.
+      const fileProblem = error instanceof PrerequisiteError && /^(cannot read )?kubeconfig /.test(errorMessage(error))
+      const { provider } = ctx.spec
       return {
         problem: `${errorMessage(error)}${details.length ? ` (${details.join('; ')})` : ''}`,
-        fix: ctx.spec.provider.type === 'existing'
-          ? `check \`kubectl --kubeconfig ${ctx.spec.provider.kubeconfig} --context ${context} get nodes\`, or fix provider.context in ${relativeSpec(ctx.spec)}`
-          : `check \`kind get clusters\``,
+        fix: provider.type !== 'existing'
+          ? `check \`kind get clusters\``
+          : fileProblem
+            ? `point provider.kubeconfig in ${relativeSpec(ctx.spec)} at your kubeconfig file (the one kubectl reads: ~/.kube/config or the first in $KUBECONFIG)`
+            : `check \`kubectl --kubeconfig ${provider.kubeconfig} --context ${context} get nodes\`, or fix provider.context in ${relativeSpec(ctx.spec)}`,
       }
     }
   },

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -143,6 +144,28 @@ spec:
       mkdirSync(path.join(repo, 'clusters', 'loop'))
       symlinkSync('cluster.yaml', path.join(repo, 'clusters', 'loop', 'cluster.yaml'))
       await expect(loadClusterSpec(repo, 'loop')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/is a symbolic link that loops$/) })
+    } finally {
+      rmSync(repo, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses a pipe, a huge file and text that is not UTF-8 before parsing, naming each (a pipe would block forever)', async () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'kindling-spec-'))
+    const spec = (name: string): string => {
+      mkdirSync(path.join(repo, 'clusters', name), { recursive: true })
+      return path.join(repo, 'clusters', name, 'cluster.yaml')
+    }
+    try {
+      execFileSync('mkfifo', [spec('pipe')])
+      await expect(loadClusterSpec(repo, 'pipe')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/cluster\.yaml, is not a regular file \(a pipe or a device\)/) })
+      writeFileSync(spec('huge'), `# ${'x'.repeat(5 * 1024 * 1024)}\n`)
+      await expect(loadClusterSpec(repo, 'huge')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/is 5\.0 MiB; at most 4\.0 MiB is read$/) })
+      writeFileSync(spec('utf16'), Buffer.from(`\ufeff${specText({ name: 'utf16' })}`, 'utf16le'))
+      await expect(loadClusterSpec(repo, 'utf16')).rejects.toMatchObject({ exitCode: ExitCode.badInput, details: [expect.stringMatching(/cluster\.yaml:1 \(document\): is not UTF-8 text \(it is UTF-16\): save the file as UTF-8$/)] })
+      const text = specText({ name: 'latin1' }).split('\n')
+      text.splice(3, 0, '# caf\xe9')
+      writeFileSync(spec('latin1'), Buffer.from(text.join('\n'), 'latin1'))
+      await expect(loadClusterSpec(repo, 'latin1')).rejects.toMatchObject({ details: [expect.stringMatching(/cluster\.yaml:4 \(document\): is not UTF-8 text: save the file as UTF-8$/)] })
     } finally {
       rmSync(repo, { recursive: true, force: true })
     }
