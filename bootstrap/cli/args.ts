@@ -56,8 +56,19 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
       timeout: values.timeout as string | undefined,
     }
   } catch (cause) {
-    throw new BadInputError(errorMessage(cause).replace(/\. To specify.*$/s, ''), { details: [`see: kindling ${command} --help`] })
+    throw new BadInputError(flagError(cause), { details: [`see: kindling ${command} --help`] })
   }
+}
+
+/**
+ * The flag parser's complaint as a person needs it. `--timeout -5m` or `-c --json` reads as a
+ * flag with no value ("argument is ambiguous", with advice about `--flag=-XYZ`): say that instead.
+ */
+export function flagError(cause: unknown): string {
+  const message = errorMessage(cause)
+  const ambiguous = /Option '(-[\w-]+)[^']*' argument is ambiguous/.exec(message)
+  if (ambiguous) return `${ambiguous[1]} needs a value, and one starting with "-" is not valid here`
+  return message.split('\n')[0]!.replace(/\. To specify.*$/s, '')
 }
 
 /** "10m", "90s", "1h" → milliseconds. */
@@ -65,5 +76,12 @@ export function parseDuration(text: string): number {
   const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim())
   if (!match) throw new BadInputError(`--timeout "${text}" is not a duration`, { details: ['use a number with a unit: 90s, 10m, 1h'] })
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h']
-  return Number(match[1]) * unit
+  const ms = Number(match[1]) * unit
+  // Zero would stop every run before its first step; past a day is a typo (and past 24.8 days
+  // Node's timers fire at once).
+  if (ms === 0) throw new BadInputError(`--timeout ${text.trim()} would stop the run before it starts`, { details: ['give the whole run time to finish, e.g. 10m; leave --timeout out for the defaults'] })
+  if (ms > MAX_TIMEOUT_MS) throw new BadInputError(`--timeout ${text.trim()} is longer than a day`, { details: ['at most 24h; leave --timeout out for the defaults'] })
+  return ms
 }
+
+const MAX_TIMEOUT_MS = 24 * 3_600_000

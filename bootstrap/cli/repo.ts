@@ -2,6 +2,9 @@ import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 
+/** The spec's rule for metadata.name, which is also the folder's name. */
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
 /** The repository root: the nearest folder above `start` that holds a clusters/ folder. */
 export function findRepoRoot(start = process.cwd()): string {
   let dir = path.resolve(start)
@@ -28,8 +31,14 @@ export function clusterNames(repoRoot: string): string[] {
 
 /** `--cluster`, or the only cluster there is; otherwise ask the user to choose. */
 export function resolveClusterName(repoRoot: string, requested: string | undefined): string {
-  if (requested) return requested
+  // A name, never a path: `-c ../../elsewhere` must not read a spec outside clusters/.
+  if (requested !== undefined && CLUSTER_NAME.test(requested) && requested.length <= 40) return requested
   const names = clusterNames(repoRoot)
+  if (requested !== undefined) {
+    throw new BadInputError(`--cluster ${JSON.stringify(requested)} is not a cluster name`, {
+      details: ['a cluster is a folder under clusters/ named with lowercase letters, digits and "-"', names.length ? `clusters here: ${names.join(', ')}` : 'create one with `npm run wizard`'],
+    })
+  }
   if (names.length === 1) return names[0]!
   throw new BadInputError(names.length === 0 ? 'no cluster spec found under clusters/' : `several clusters here (${names.join(', ')}); say which one`, {
     details: [names.length === 0 ? 'create one with `npm run wizard`' : 'pass --cluster NAME'],

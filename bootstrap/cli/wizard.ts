@@ -7,8 +7,10 @@ import { redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
 import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome, specFileOf } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
+import { Redactor } from '../tools/secrets.js'
 import { formatError } from '../ui/format.js'
 import { CLOUDS, collectAnswers, describeAnswers, isNetworkUrl, writeSpec, type Cloud, type InvalidFlags, type KubeContexts, type Prompter, type WizardAnswers } from '../ui/wizard.js'
+import { flagError } from './args.js'
 import { findRepoRoot } from './repo.js'
 
 export const WIZARD_HELP = `Usage: kindling wizard [flags]     (npx kindling wizard, npm run -s wizard --, devbox run wizard)
@@ -99,10 +101,8 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
       },
     }).values
   } catch (cause) {
-    // `--workers -1` reads as a flag named 1: say what to write instead.
-    const message = errorMessage(cause)
-    const ambiguous = /Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message)
-    throw new BadInputError(ambiguous ? `${ambiguous[1]}: a value starting with "-" is not valid here` : message.replace(/\. To specify.*$/s, ''), { details: ['see: kindling wizard --help'] })
+    // `--workers -1` reads as a flag with no value: say what to write instead.
+    throw new BadInputError(flagError(cause), { details: ['see: kindling wizard --help'] })
   }
   if (values.name !== undefined && values.cluster !== undefined && values.name !== values.cluster) {
     throw new BadInputError('--name and --cluster name the same thing: give one', { details: ['see: kindling wizard --help'] })
@@ -194,7 +194,11 @@ async function writeClusterFolder(repoRoot: string, name: string): Promise<{ wri
 }
 
 /** `kindling wizard`: ask (or read flags), validate, write the spec, offer to bootstrap. Returns the exit code. */
-export async function runWizard(argv: readonly string[], io: WizardIo): Promise<ExitCodeValue> {
+export async function runWizard(argv: readonly string[], outer: WizardIo): Promise<ExitCodeValue> {
+  // Everything it prints passes the same mask as a run's output: a token typed where a name or a
+  // path belongs is refused without being repeated.
+  const redactor = new Redactor()
+  const io: WizardIo = { ...outer, stdout: (text) => outer.stdout(redactor.redact(text)), stderr: (text) => outer.stderr(redactor.redact(text)) }
   try {
     const { answers: given, invalid, help } = parseWizardFlags(argv)
     if (help) {

@@ -39,6 +39,26 @@ export function containsKnownToken(text: string): boolean {
 }
 
 /**
+ * Secrets recognisable by their shape alone, wherever they turn up: host tokens, an age secret
+ * key, a private key block or an OpenSSH key's first line. Nothing kindling prints legitimately
+ * looks like these, so every output line is masked with them even when nobody registered them
+ * (a token passed as a --timeout, a key pasted where a path belongs).
+ */
+const SECRET_SHAPES = new RegExp(
+  [
+    KNOWN_TOKEN.source,
+    String.raw`AGE-SECRET-KEY-1[0-9A-Z]{20,}`,
+    String.raw`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)`,
+    String.raw`b3BlbnNzaC1rZXktdjE[A-Za-z0-9+/=]*`,
+  ].join('|'),
+  'g',
+)
+
+export function maskSecretShapes(text: string, mask = '***'): string {
+  return text.replace(SECRET_SHAPES, mask)
+}
+
+/**
  * A value that looks like a token rather than a variable name: a known token prefix, a long string
  * mixing lower case, upper case and digits, a long hexadecimal string, or a long run of letters and
  * digits with no `_` (variable names are UPPER_SNAKE_CASE by habit: words joined by `_`).

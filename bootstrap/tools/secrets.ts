@@ -1,4 +1,4 @@
-import { redactUrlCredentials } from '../spec/credentials.js'
+import { maskSecretShapes, redactUrlCredentials } from '../spec/credentials.js'
 
 /**
  * A value that must never reach a log line, an error, a report or a process argument.
@@ -43,8 +43,8 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    // Credentials typed into a URL are masked even if nobody registered them.
-    let out = redactUrlCredentials(text)
+    // Credentials typed into a URL, and tokens and keys known by their shape, are masked even if nobody registered them.
+    let out = maskSecretShapes(redactUrlCredentials(text), MASK)
     // Longest first, so a whole key is masked before any of its lines.
     for (const value of [...this.#values].sort((a, b) => b.length - a.length)) {
       out = out.split(value).join(MASK)

@@ -197,7 +197,8 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
   const context = kind
     ? ''
     : await ask('context', '--context NAME', () => p.select({ message: 'Kubeconfig context (kindling will touch no other)', choices: contexts.map((c) => ({ value: c, name: c === current ? `${c} (current)` : c })), default: current }), {
-        check: (value) => contexts.includes(value) || `${kubeconfig} has no context "${value}" (it has: ${contexts.join(', ') || 'none'})`,
+        // A kubeconfig that cannot be read is one problem, not two.
+        check: (value) => contexts.includes(value) || checkKubeconfig(typedKubeconfig) !== true || `${kubeconfig} has no context "${value}" (it has: ${contexts.join(', ') || 'none'})`,
       })
 
   const engine = await ask('engine', '--engine flux|argocd', () =>

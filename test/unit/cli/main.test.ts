@@ -116,6 +116,25 @@ describe('CLI', () => {
     }
   })
 
+  it('takes a cluster name, never a path, and refuses a --timeout that would end the run at once or overflow', async () => {
+    const outside = io()
+    expect(await runCommand('status', ['--cluster', '../../../etc'], outside.io)).toBe(2)
+    expect(outside.stderr()).toContain('--cluster "../../../etc" is not a cluster name')
+    expect(outside.stderr()).toContain('clusters here: homelab, homelab-argocd')
+    const empty = io()
+    expect(await runCommand('status', ['--cluster', ''], empty.io)).toBe(2)
+    expect(empty.stderr()).toContain('--cluster "" is not a cluster name')
+    for (const [timeout, message] of [['0s', 'would stop the run before it starts'], ['99999999h', 'is longer than a day']]) {
+      const t = io()
+      expect(await runCommand('status', ['--cluster', 'homelab', '--timeout', timeout!], t.io)).toBe(2)
+      expect(t.stderr()).toContain(`--timeout ${timeout} ${message}`)
+      expect(t.runner.commands).toEqual([])
+    }
+    const dash = io()
+    expect(await runCommand('status', ['--cluster', 'homelab', '--timeout', '-5m'], dash.io)).toBe(2)
+    expect(dash.stderr()).toBe('--timeout needs a value, and one starting with "-" is not valid here\n  see: kindling status --help\n')
+  })
+
   it('--json prints one JSON document, also for errors', async () => {
     const ok = io({ replies: noDocker })
     expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--json'], ok.io)).toBe(3)

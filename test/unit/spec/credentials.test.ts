@@ -82,6 +82,18 @@ describe('credentials in the spec', () => {
     expect(redactUrlCredentials(`postgresql://%s:${SENTINEL}@db`)).toBe('postgresql://%s:***@db')
   })
 
+  it('masks tokens and keys known by their shape in any text, registered or not, and leaves commit SHAs and digests alone', () => {
+    const redact = (text: string): string => new Redactor().redact(text)
+    expect(redact('--timeout "ghp_S3CR3Tsentinel0123456789abcdefAB" is not a duration')).toBe('--timeout "***" is not a duration')
+    expect(redact('has no context "glpat-S3CR3Tsentinel01234"')).toBe('has no context "***"')
+    expect(redact('the age key /repo/AGE-SECRET-KEY-1QS3CR3TSENTINEL0123456789ABCDEFGHJKLMNPQRSTUVWXYZ is inside the repository')).toBe('the age key /repo/*** is inside the repository')
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nS3CR3Tsentinel\n-----END OPENSSH PRIVATE KEY-----'
+    expect(redact(`privateKeyFile: ${key} does not exist`)).toBe('privateKeyFile: *** does not exist')
+    expect(redact('"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB" is too long')).toBe('"***" is too long')
+    const ordinary = 'main@sha1:0123456789abcdef0123456789abcdef01234567 applied; image kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5'
+    expect(redact(ordinary)).toBe(ordinary)
+  })
+
   it('masks secrets holding quotes and backslashes in --json, where JSON escapes them', () => {
     const redactor = new Redactor()
     const password = 'Pa"ss\\word-0123456789'

@@ -332,10 +332,20 @@ describe('wizard without a terminal', () => {
     expect(err).toMatch(/--token-env NAME: must be the name of an environment variable/)
   })
 
+  it('repeats no token or URL password it was handed where a name or a path belongs', async () => {
+    const root = repo()
+    const t = io(root)
+    const token = 'ghp_S3CR3Tsentinel0123456789abcdefABCD'
+    expect(await runWizard(['-c', 'x', '--kubeconfig', 'https://u:S3CR3T-pass@h/kc', '--context', token, '--repo', `https://github.com/me/${token}.git`], t.value)).toBe(2)
+    const said = t.out.join('') + t.err.join('')
+    expect(said).toContain('--kubeconfig FILE: https://***@h/kc does not exist')
+    expect(said).not.toContain('S3CR3T')
+  })
+
   it('--workers -1 and --workers 100 say what is wrong, not a parser error', async () => {
     const negative = io(repo())
     expect(await runWizard(['--name', 'lab', '--workers', '-1'], negative.value)).toBe(2)
-    expect(negative.err.join('')).toContain('--workers: a value starting with "-" is not valid here')
+    expect(negative.err.join('')).toContain('--workers needs a value, and one starting with "-" is not valid here')
     const big = io(repo())
     expect(await runWizard(['--name', 'lab', '--workers', '100'], big.value)).toBe(2)
     expect(big.err.join('')).toContain('--workers N: must be a whole number from 0 to 10')
