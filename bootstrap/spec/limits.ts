@@ -21,9 +21,12 @@ export interface ValueProblem {
   message: string
 }
 
-// C0 and C1 control characters except tab and newline, and the marks that reorder how text is shown.
+// C0 and C1 control characters, line breaks and tabs included (no field is more than one line: a
+// line break in an image name would forge a line of output), and the marks that reorder how text is shown.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+/** Half of a UTF-16 pair without the other half: no character at all (`"\uD800"` in YAML). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]/
 
 function codePoint(character: string): string {
@@ -34,7 +37,9 @@ function textProblem(text: string, what: 'is' | 'key'): string | undefined {
   const subject = what === 'key' ? 'this key' : 'the value'
   if (text.length > SPEC_LIMITS.textLength) return `${what === 'key' ? 'has a key that' : ''} is ${text.length} characters long; no field takes more than ${SPEC_LIMITS.textLength} (the value was not printed)`.trim()
   const control = CONTROL.exec(text)
+  if (control?.[0] === '\n' || control?.[0] === '\r') return `${subject} holds a line break; every field is one line (a pasted key or file belongs in a file the spec names) (the value was not printed)`
   if (control) return `${subject} holds the control character ${codePoint(control[0])}: retype it (the value was not printed)`
+  if (LONE_SURROGATE.test(text)) return `${subject} holds half of a UTF-16 character pair (an escape like "\\uD800" on its own), which is no character: retype it (the value was not printed)`
   const invisible = INVISIBLE.exec(text)
   if (invisible) return `${subject} holds the invisible character ${codePoint(invisible[0])} (pasted from a web page or document?): retype it (the value was not printed)`
   if (what === 'is' && urlCredentials(text) !== undefined) return URL_CREDENTIALS_MESSAGE

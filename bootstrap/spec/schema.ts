@@ -152,6 +152,16 @@ export const clusterSpecSchema = z
         }
         seen.set(mapping.hostPort, index)
       })
+      // The local registry publishes its host port too: the same port twice cannot both bind.
+      const registry = provider.registryCaches.localRegistry
+      const clash = provider.portMappings.findIndex((mapping) => mapping.hostPort === registry.hostPort)
+      if (provider.registryCaches.enabled && registry.enabled && clash >= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['spec', 'provider', 'portMappings', clash, 'hostPort'],
+          message: `host port ${registry.hostPort} is the local registry's (registryCaches.localRegistry.hostPort): give one of them another port`,
+        })
+      }
     }
     if (repo.url === undefined && repo.auth.type !== 'none') {
       ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'auth'], message: 'auth belongs to repository.url: without a url the engine reads the in-cluster Git server, which needs no credentials; set url or remove auth' })

@@ -124,6 +124,20 @@ spec:
     expect(problemsOf(text)).toEqual([expect.stringMatching(/:10 spec\.provider\.portMappings\[1\]\.hostPort: host port 8080 is already used by portMappings\[0\]/)])
   })
 
+  it('refuses a line break, a control character or half a surrogate pair in any value, without printing it', () => {
+    const image = (value: string) => problemsOf(specText({ provider: `type: kind\nnodeImage: "${value}"` }))
+    expect(image('kindest/node:v1\\nclusters/x/cluster.yaml:1 FAKE: all good')).toEqual([expect.stringMatching(/spec\.provider\.nodeImage: the value holds a line break; every field is one line/)])
+    expect(image('kindest/node\\uD800:v1.37.0')).toEqual([expect.stringMatching(/nodeImage: the value holds half of a UTF-16 character pair/)])
+    expect(image('kindest/node\\t:v1.37.0')).toEqual([expect.stringMatching(/nodeImage: the value holds the control character U\+0009/)])
+    // A whole pair is a character like any other.
+    expect(() => parseClusterSpec(specText({ provider: 'type: kind\nnodeImage: "kindest/node:v1.37.0-\\uD83D\\uDE00"' }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')).not.toThrow()
+  })
+
+  it('rejects a port mapping on the local registry\'s host port', () => {
+    const spec = specText({ provider: 'type: kind\nportMappings:\n  - containerPort: 30080\n    hostPort: 5001' })
+    expect(problemsOf(spec)).toEqual([expect.stringMatching(/spec\.provider\.portMappings\[0\]\.hostPort: host port 5001 is the local registry's \(registryCaches\.localRegistry\.hostPort\)/)])
+  })
+
   it('reads a spec naming a Kubernetes version kind no longer builds, and lists the versions it has', () => {
     const text = specText({ provider: 'type: kind\nkubernetesVersion: v1.34.0' })
     expect(problemsOf(text)).toEqual([
