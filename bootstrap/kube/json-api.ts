@@ -21,6 +21,12 @@ export interface RequestBounds {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_RETRY_FOR_MS = 60_000
+/**
+ * Until the server has answered once, a refused connection is retried only this long: a server
+ * that was never there (a wrong address, a stopped cluster) is reported in seconds, not minutes;
+ * one that answered and then went away (a restart mid-run) gets the full `retryForMs`.
+ */
+export const FIRST_CONTACT_RETRY_MS = 5_000
 const NETWORK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|premature close/i
 
 /** The connection failed (refused, reset, unreachable, cut short): the server may be restarting. Not an HTTP answer. */
@@ -46,12 +52,15 @@ export class RequestTimeoutError extends Error {
 class BoundedHttp implements k8s.PromiseHttpLibrary {
   readonly #inner = new k8s.IsomorphicFetchHttpLibrary()
   readonly #pools = new Map<string, https.Agent>()
+  /** The server has answered at least once (any HTTP status): it exists, so a refusal now is a restart. */
+  #answered = false
 
   constructor(private readonly bounds: RequestBounds) {}
 
   async send(request: k8s.RequestContext): Promise<k8s.ResponseContext> {
     const timeoutMs = this.bounds.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
-    const giveUpAt = Date.now() + (this.bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS)
+    const retryForMs = this.bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS
+    const giveUpAt = Date.now() + (this.#answered ? retryForMs : Math.min(retryForMs, FIRST_CONTACT_RETRY_MS))
     const agent = this.pooled(request.getAgent())
     if (agent) request.setAgent(agent)
     request.setHeaderParam('User-Agent', USER_AGENT)
@@ -60,6 +69,7 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
       request.setSignal(this.bounds.signal ? AbortSignal.any([this.bounds.signal, deadline]) : deadline)
       try {
         const response = await this.#inner.send(request).toPromise()
+        this.#answered = true
         // 503 from the API server itself (not a Service behind its proxy): it is shutting down or
         // starting, as in a restart; come back like after a refused connection.
         const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)

@@ -175,4 +175,14 @@ describe('an API server that restarts mid-run', () => {
     expect(String(error)).toMatch(/cannot reach the API server of context "kindling-test"/)
     expect(performance.now() - started).toBeLessThan(20_000)
   })
+
+  it('a server that never answered (a wrong address, a stopped cluster) is reported in seconds, without the restart retries', async () => {
+    // Default bounds: a server that answered once gets a minute to come back; this one never did.
+    const kube = KubeClient.fromKubeconfig({ yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${await freePort()}`), context: plane.context })
+    const started = performance.now()
+    const error = await kube.serverVersion().catch((caught: unknown) => caught)
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    expect(String(error)).toMatch(/cannot reach the API server of context "kindling-test".*ECONNREFUSED/)
+    expect(performance.now() - started).toBeLessThan(20_000)
+  })
 })
