@@ -51,7 +51,8 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     const [{ formatError }, { toJsonReport }] = await Promise.all([import('../ui/format.js'), import('../ui/json-report.js')])
     // A flag error still answers a script that asked for JSON (`--json` given, whatever else was wrong).
     if (flags?.json ?? argv.includes('--json')) {
-      io.stdout(`${JSON.stringify(toJsonReport(command, cluster, undefined, { exitCode: code }, redact, error), null, 2)}\n`)
+      const dryRun = flags?.dryRun ?? argv.includes('--dry-run')
+      io.stdout(`${JSON.stringify(toJsonReport(command, cluster, undefined, { exitCode: code, dryRun }, redact, error), null, 2)}\n`)
     } else {
       io.stderr(`${formatError(error, redact).join('\n')}\n`)
       if (code === ExitCode.failed && flags?.verbose && error instanceof Error && error.stack) io.stderr(`${redact(error.stack)}\n`)

@@ -92,7 +92,7 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
 
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((error) => ({ file: shownFile, line: lineOf(error.pos[0]), path: '', message: yamlMessage(error.code, error.message) }))
+    const problems = doc.errors.map((error) => ({ file: shownFile, line: lineOf(error.pos[0]), path: '', message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]) }))
     throw specError(shownFile, problems)
   }
   if (doc.contents === null) {
@@ -104,7 +104,13 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     value = doc.toJS()
   } catch (error) {
     // yaml refuses to expand aliases past a limit (an "alias bomb"); that is bad input, not a crash.
-    const message = error instanceof RangeError ? 'nested too deeply to read; a cluster spec is a few levels deep' : `${error instanceof Error ? error.message.split('\n')[0] : String(error)}; write the values out instead of repeating aliases`
+    const text = error instanceof Error ? error.message : String(error)
+    const message =
+      error instanceof RangeError
+        ? 'nested too deeply to read; a cluster spec is a few levels deep'
+        : /Unresolved alias/i.test(text)
+          ? 'an alias (*name) comes before its anchor (&name), or has none: set the anchor first, or write the value out'
+          : `${text.split('\n')[0]}; write the values out instead of repeating aliases`
     throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: `cannot be read: ${message}` }])
   }
   // Sizes, characters and credentials first: the schema never sees a 5 MB string or a pasted token.
@@ -189,15 +195,21 @@ function toProblems(issue: Issue, doc: Document, file: string, lineOf: (offset: 
       file,
       line: lineOf(missing ? parentKeyOffset(doc, issuePath) : nodeOffset(doc, issuePath)),
       path: dotted(issuePath),
-      message: missing ? 'is required' : friendlyMessage(issue.message, given),
+      message: missing ? 'is required' : friendlyMessage(issue.message, given, issuePath, doc),
     },
   ]
 }
 
-/** The YAML parser's message, first line only, with the fix for the common cases. */
-function yamlMessage(code: string, message: string): string {
-  if (code === 'MULTIPLE_DOCS') return 'holds more than one YAML document (a `---` line): one cluster per file, in clusters/<name>/cluster.yaml'
-  if (code === 'DUPLICATE_KEY') return 'a key appears twice in the same mapping: keep one'
+/** The YAML parser's message, first line only, with the fix for the common cases; `source` is the text it points at. */
+function yamlMessage(code: string, message: string, source = ''): string {
+  if (code === 'MULTIPLE_DOCS') return 'holds more than one YAML document (a `---` or `...` line): one cluster per file, in clusters/<name>/cluster.yaml'
+  if (code === 'DUPLICATE_KEY') {
+    const name = /^["']?([\w.-]{1,60})["']?\s*:/.exec(source.trim())?.[1]
+    const key = name ? `the key "${name}"` : 'a key'
+    return `${key} appears twice in the same mapping: keep one`
+  }
+  if (code === 'TAB_AS_INDENT' || /tab characters? (must not be used|as indentation)/i.test(message)) return 'is indented with a tab: YAML indents with spaces only'
+  if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
   return message.split('\n')[0] || 'invalid YAML'
 }
 
@@ -205,19 +217,54 @@ const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i
 
 
 /** zod's wording, rephrased the way the rest of kindling speaks: "must be …", with the fix for common slips. */
-function friendlyMessage(message: string, given: unknown): string {
+function friendlyMessage(message: string, given: unknown, at: readonly (string | number)[], doc: Document): string {
   const type = /^Invalid input: expected (\w+), received (\w+)$/.exec(message)
   if (type) {
     const [, expected, received] = type
+    if (expected === 'boolean' && (given === 'true' || given === 'false')) return `must be true or false without quotes ("${given}" in quotes is text)`
     if (expected === 'boolean' && typeof given === 'string' && YAML_11_BOOLEANS.test(given)) return `must be true or false, not "${given}" (YAML 1.2 reads ${given} as text)`
-    if (expected === 'string' && typeof given === 'number') return `must be text, not the number ${given}: a version is written in full (v1.34.0), anything else in quotes`
+    // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
+    const field = String(at[at.length - 1] ?? '')
+    const inFull = `${field === 'kubernetesVersion' ? 'v' : ''}${given}${Number.isInteger(given) ? '.0.0' : '.0'}`
+    if (expected === 'string' && typeof given === 'number') return `must be text, not the number ${given}: ${/version$/i.test(field) ? `a version is written in full (${inFull})` : 'put it in quotes'}`
+    if (expected === 'int' && typeof given === 'number') return `must be a whole number, not ${given}`
     return `must be ${article(expected!)}, not ${article(received!)}`
   }
+  const literal = /^Invalid input: expected ("[^"]*")$/.exec(message)
+  if (literal) return `must be ${literal[1]}`
   const choices = /^Invalid (?:discriminator value\. Expected|option: expected one of) (.+)$/.exec(message)
-  if (choices) return `must be one of: ${choices[1]!.replaceAll(/['"]/g, '').split('|').map((choice) => choice.trim()).join(', ')}`
+  if (choices) {
+    const list = choices[1]!.replaceAll(/['"]/g, '').split('|').map((choice) => choice.trim()).join(', ')
+    if (given !== undefined) return `must be one of: ${list}`
+    // The field that chooses the shape is missing: perhaps it is there, misspelt.
+    const near = misspelt(doc, at)
+    return `is required (one of: ${list})${near ? `; is "${near}" a misspelling of "${String(at[at.length - 1])}"?` : ''}`
+  }
+  if (/^Invalid IPv4 address$/.test(message)) return 'must be an IPv4 address, e.g. 127.0.0.1 (or 0.0.0.0 for every interface)'
   const bound = /^Too (small|big): expected \w+ to (?:be|have) ([<>]=?)(.+)$/.exec(message)
+  if (bound && /^>=?1 characters?$/.test(`${bound[2]}${bound[3]!.trim()}`)) return 'must not be empty'
   if (bound) return `must be ${bound[2]!.startsWith('>') ? 'at least' : 'at most'} ${bound[3]!.trim()}`
   return message
+}
+
+/** A key beside a missing field that differs from its name by one or two letters (`engin` for `engine`). */
+function misspelt(doc: Document, at: readonly (string | number)[]): string | undefined {
+  const name = String(at[at.length - 1] ?? '')
+  const parent = doc.getIn(at.slice(0, -1), true)
+  if (!name || !isMap(parent)) return undefined
+  const keys = parent.items.flatMap((item) => (isPair(item) && isScalar(item.key) ? [String(item.key.value)] : []))
+  return keys.find((key) => key !== name && editDistance(key, name) <= 2)
+}
+
+/** Levenshtein distance, for short field names only. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]!
 }
 
 /** Offset of the deepest node along `keys` that exists, so a missing field points at its parent. */

@@ -148,6 +148,9 @@ describe('CLI', () => {
     const bad = io()
     expect(await runCommand('bootstrap', ['--cluster', 'missing', '--json'], bad.io)).toBe(2)
     expect(JSON.parse(bad.stdout())).toMatchObject({ ok: false, exitCode: 2, error: expect.arrayContaining([expect.stringContaining('no spec for cluster "missing"')]) })
+    const badDry = io()
+    expect(await runCommand('bootstrap', ['--cluster', 'missing', '--dry-run', '--json'], badDry.io)).toBe(2)
+    expect(JSON.parse(badDry.stdout())).toMatchObject({ ok: false, dryRun: true, exitCode: 2 })
     // A flag the parser refuses: still one JSON document, since the script asked for one.
     const unknown = io()
     expect(await runCommand('status', ['--frobnicate', '--json'], unknown.io)).toBe(2)

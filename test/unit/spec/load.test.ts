@@ -133,6 +133,47 @@ spec:
     expect(() => parseClusterSpec(specText({ provider: 'type: kind\nnodeImage: "kindest/node:v1.37.0-\\uD83D\\uDE00"' }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')).not.toThrow()
   })
 
+  it('says how to fix the common slips, in its own words rather than the validator\'s', () => {
+    const text = [
+      'apiVersion: kindling.dev/v1alpha2',
+      'kind: Cluster',
+      'metadata:',
+      '  name: lab',
+      'spec:',
+      '  provider:',
+      '    type: kind',
+      '    nodes:',
+      '      controlPlanes: 1.5',
+      '    portMappings:',
+      '      - containerPort: 30080',
+      '        hostPort: 8080',
+      '        listenAddress: "::1"',
+      '    registryCaches:',
+      '      enabled: "true"',
+      '  gitops:',
+      '    engin: flux',
+      '  repository:',
+      '    url: https://github.com/me/lab.git',
+      '',
+    ].join('\n')
+    expect(problemsOf(text).map((line) => line.replace(/^.*cluster\.yaml:/, ''))).toEqual([
+      '1 apiVersion: must be "kindling.dev/v1alpha1"',
+      '9 spec.provider.nodes.controlPlanes: must be a whole number, not 1.5',
+      '13 spec.provider.portMappings[0].listenAddress: must be an IPv4 address, e.g. 127.0.0.1 (or 0.0.0.0 for every interface)',
+      '15 spec.provider.registryCaches.enabled: must be true or false without quotes ("true" in quotes is text)',
+      '17 spec.gitops.engine: is required (one of: flux, argocd); is "engin" a misspelling of "engine"?',
+    ])
+    expect(problemsOf(specText({ provider: 'type: existing\ncontext: ""', gitops: 'engine: flux\nversion: 2.9' }))).toEqual([
+      expect.stringMatching(/spec\.provider\.context: must not be empty$/),
+      expect.stringMatching(/spec\.gitops\.version: must be text, not the number 2\.9: a version is written in full \(2\.9\.0\)$/),
+    ])
+    expect(problemsOf(`${valid}metadata:\n  name: lab\n`)).toEqual([expect.stringMatching(/\(document\): the key "metadata" appears twice in the same mapping: keep one$/)])
+    expect(problemsOf(`${valid}secrets:\n\tsops: {}\n`)).toEqual([expect.stringMatching(/\(document\): is indented with a tab: YAML indents with spaces only$/)])
+    const unresolved = problemsOf(specText({ gitops: 'engine: *S3CR3Tsentinel' })).join('\n')
+    expect(unresolved).toContain('an alias (*name) comes before its anchor (&name)')
+    expect(unresolved).not.toContain('S3CR3T')
+  })
+
   it('rejects a port mapping on the local registry\'s host port', () => {
     const spec = specText({ provider: 'type: kind\nportMappings:\n  - containerPort: 30080\n    hostPort: 5001' })
     expect(problemsOf(spec)).toEqual([expect.stringMatching(/spec\.provider\.portMappings\[0\]\.hostPort: host port 5001 is the local registry's \(registryCaches\.localRegistry\.hostPort\)/)])
