@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { ExitCode, TimeoutError, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
@@ -18,6 +19,7 @@ export interface CliIo {
 }
 
 const DEFAULT_HEALTH_TIMEOUT_MS = 15 * 60_000
+const RUN_LISTENERS = 1000
 
 /**
  * Run one command to completion and return its exit code. The one top-level catch: every error
@@ -43,6 +45,9 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
     signal = runSignal(io.signal, runTimeoutMs, flags.timeout)
+    // Every step, command and API request listens for the stop at once (dozens in a dry run):
+    // Node's leak warning at 11 listeners would be noise on stderr, not a leak.
+    setMaxListeners(RUN_LISTENERS, signal)
     // The steps, the API client and the progress display load only now: help, flag and spec errors answer without them.
     const { executeCommand } = await import('./execute.js')
     return await executeCommand({ command, cluster, spec, flags, healthTimeoutMs, signal, redactor }, io)

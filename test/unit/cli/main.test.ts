@@ -137,6 +137,24 @@ describe('CLI', () => {
     expect(dash.stderr()).toBe('--timeout needs a value, and one starting with "-" is not valid here\n  see: kindling status --help\n')
   })
 
+  it('prints no listener-leak warning when many commands listen for the stop at once, as a dry run has them', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => void warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      const t = io({ replies: noDocker })
+      // Each command keeps listening for the run's stop until it ends, as the process library does.
+      const listening = new RecordingRunner(noDocker)
+      t.io.runner = { run: (command, options) => (options?.signal?.addEventListener('abort', () => {}), listening.run(command)) }
+      for (let i = 0; i < 3; i++) await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run'], t.io)
+      expect(listening.commands.length).toBeGreaterThan(11)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('--json prints one JSON document, also for errors', async () => {
     const ok = io({ replies: noDocker })
     expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--json'], ok.io)).toBe(3)
