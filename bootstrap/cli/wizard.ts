@@ -17,8 +17,9 @@ export const WIZARD_HELP = `Usage: kindling wizard [flags]     (npx kindling wiz
 
 Write clusters/<name>/cluster.yaml for a first cluster and the files bootstrap renders from it
 (engine, root sync, components, the example app), then offer to bootstrap it. Asks on a
-terminal, checking each answer with the spec's own rules as it is given; every answer can be a
-flag instead, so it also runs without a terminal (and then never asks).
+terminal, checking each answer with the spec's own rules as it is given, and shows a summary to
+agree to before writing; every answer can be a flag instead, so it also runs without a terminal
+(and then never asks).
 
 Flags:
   -c, --cluster NAME           cluster name, a folder under clusters/ (also --name)
@@ -223,6 +224,11 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
       note: (text) => io.stderr(`note: ${text}\n`),
     }, invalid)
     io.stderr(`\n${describeAnswers(answers).join('\n')}\n`)
+    // The summary is the last chance to change a mind: nothing is written before a yes.
+    if (io.prompter && !(await io.prompter.confirm({ message: `Write clusters/${answers.name}/ with these answers?`, default: true }))) {
+      io.stdout('nothing written; run the wizard again to change an answer\n')
+      return ExitCode.ok
+    }
     const file = await writeSpec(repoRoot, answers)
     io.stdout(`wrote ${path.relative(io.cwd, file) || file}\n`)
     const { written, leftOver } = await writeClusterFolder(repoRoot, answers.name)

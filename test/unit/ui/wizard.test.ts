@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -54,6 +54,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Install Prometheus': false,
       'Deploy the example app': true,
       'Encrypt secrets': true,
+      'Write clusters': true,
       'Bootstrap lab now': false,
     })
     const t = io(root, driver)
@@ -108,6 +109,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Install Prometheus': true,
       'Deploy the example app': false,
       'Encrypt secrets': true,
+      'Write clusters': true,
     })
     const second = io(root, driver)
     expect(await runWizard([], second.value), second.err.join('')).toBe(0)
@@ -134,6 +136,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Install Prometheus': false,
       'Deploy the example app': false,
       'Encrypt secrets': false,
+      'Write clusters': true,
     })
     const t = io(root, driver)
     expect(await runWizard([], t.value), t.err.join('')).toBe(0)
@@ -145,6 +148,29 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(err).toContain('  clusters/lab/flux-system/flux-instance.yaml\n')
     expect(err).not.toContain('clusters/lab/argocd/')
     expect(readFileSync(path.join(root, 'clusters/lab/flux-system/flux-instance.yaml'), 'utf8')).toContain('FluxInstance')
+  })
+
+  it('writes nothing when the person says no at the summary', async () => {
+    const root = repo()
+    const driver = terminalDriver({
+      'Where does': { pick: 'kind' },
+      'Worker nodes': '0',
+      'Host port for HTTP into': '8080',
+      'Host port for HTTPS': '8443',
+      'GitOps engine': { pick: 'flux' },
+      'Git repository': '',
+      Branch: 'main',
+      'Install Crossplane': false,
+      'Install Prometheus': false,
+      'Deploy the example app': false,
+      'Encrypt secrets': false,
+      'Write clusters/lab/ with these answers': false,
+    })
+    const t = io(root, driver, '/home/me/src/kindling')
+    expect(await runWizard(['-c', 'lab'], t.value), t.err.join('')).toBe(0)
+    expect(t.err.join('')).toContain('cluster lab: kind, 1 control plane + 0 worker(s)')
+    expect(t.out.join('')).toContain('nothing written')
+    expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
   })
 
   it('a flag with a wrong value is asked for again, not thrown away with every answer at the end', async () => {
@@ -164,6 +190,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Install Prometheus': true,
       'Deploy the example app': true,
       'Encrypt secrets': true,
+      'Write clusters': true,
       'Bootstrap lab now': false,
     })
     const t = io(root, driver)
@@ -203,6 +230,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Install Prometheus': false,
       'Deploy the example app': false,
       'Encrypt secrets': false,
+      'Write clusters': true,
       'Bootstrap edge now': false,
     })
     const t = io(root, driver)
@@ -231,6 +259,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Install Prometheus': false,
       'Deploy the example app': true,
       'Encrypt secrets': true,
+      'Write clusters': true,
       'Bootstrap edge now': true,
     })
     const bootstrapped: string[] = []
@@ -260,6 +289,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Install Prometheus': true,
       'Deploy the example app': true,
       'Encrypt secrets': true,
+      'Write clusters': true,
       'Bootstrap lab now': false,
     })
     const t = io(root, driver, '/home/me/src/kindling')
