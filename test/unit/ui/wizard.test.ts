@@ -9,7 +9,7 @@ import { renderedFiles } from '../../../bootstrap/steps/gitops/push.js'
 import { fileWrites } from '../../../bootstrap/steps/gitops/repo.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import type { Prompter } from '../../../bootstrap/ui/wizard.js'
-import { terminalDriver } from './terminal-driver.js'
+import { terminalDriver, type Typed } from './terminal-driver.js'
 
 let dir = ''
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
@@ -33,6 +33,26 @@ function kubeconfig(root: string): string {
   const cluster = (name: string) => ({ name, cluster: { server: 'https://127.0.0.1:6443' } })
   writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [cluster('a'), cluster('b')], users: [{ name: 'u', user: { token: 'x' } }], contexts: [{ name: 'edge-admin', context: { cluster: 'a', user: 'u' } }, { name: 'lab-admin', context: { cluster: 'b', user: 'u' } }], 'current-context': 'edge-admin' }))
   return file
+}
+
+/** The questions of a kind cluster with a public remote and nothing optional, answered; a test overrides what it is about. */
+function kindScript(overrides: Record<string, Typed>): Record<string, Typed> {
+  return {
+    'Where does': { pick: 'kind' },
+    'Worker nodes': '0',
+    'Host port for HTTP into': '8080',
+    'Host port for HTTPS': '8443',
+    'GitOps engine': { pick: 'flux' },
+    'Git repository': 'https://github.com/me/lab.git',
+    Branch: 'main',
+    'Repository access': { pick: 'none' },
+    'Install Crossplane': false,
+    'Install Prometheus': false,
+    'Deploy the example app': false,
+    'Encrypt secrets': false,
+    'Write clusters': true,
+    ...overrides,
+  }
 }
 
 describe('wizard on a terminal (real prompts, typed answers)', () => {
@@ -97,19 +117,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Cluster name (a folder': 'lab',
       'clusters/lab/cluster.yaml already exists': { pick: 'other' },
       'Cluster name': ['Lab 2', 'lab2'],
-      'Where does': { pick: 'kind' },
-      'Worker nodes': '0',
-      'Host port for HTTP into': '8080',
-      'Host port for HTTPS': '8443',
-      'GitOps engine': { pick: 'flux' },
-      'Git repository': 'https://github.com/me/lab.git',
-      Branch: 'main',
-      'Repository access': { pick: 'none' },
-      'Install Crossplane': false,
-      'Install Prometheus': true,
-      'Deploy the example app': false,
-      'Encrypt secrets': true,
-      'Write clusters': true,
+      ...kindScript({ 'Install Prometheus': true, 'Encrypt secrets': true }),
     })
     const second = io(root, driver)
     expect(await runWizard([], second.value), second.err.join('')).toBe(0)
@@ -124,19 +132,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Cluster name (a folder': 'lab',
       'clusters/lab/cluster.yaml already exists': { picks: ['other', 'replace'] },
       'Cluster name': 'lab',
-      'Where does': { pick: 'kind' },
-      'Worker nodes': '1',
-      'Host port for HTTP into': '8080',
-      'Host port for HTTPS': '8443',
-      'GitOps engine': { pick: 'argocd' },
-      'Git repository': 'https://github.com/me/lab.git',
-      Branch: 'main',
-      'Repository access': { pick: 'none' },
-      'Install Crossplane': false,
-      'Install Prometheus': false,
-      'Deploy the example app': false,
-      'Encrypt secrets': false,
-      'Write clusters': true,
+      ...kindScript({ 'Worker nodes': '1', 'GitOps engine': { pick: 'argocd' } }),
     })
     const t = io(root, driver)
     expect(await runWizard([], t.value), t.err.join('')).toBe(0)
@@ -152,20 +148,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
 
   it('writes nothing when the person says no at the summary', async () => {
     const root = repo()
-    const driver = terminalDriver({
-      'Where does': { pick: 'kind' },
-      'Worker nodes': '0',
-      'Host port for HTTP into': '8080',
-      'Host port for HTTPS': '8443',
-      'GitOps engine': { pick: 'flux' },
-      'Git repository': '',
-      Branch: 'main',
-      'Install Crossplane': false,
-      'Install Prometheus': false,
-      'Deploy the example app': false,
-      'Encrypt secrets': false,
-      'Write clusters/lab/ with these answers': false,
-    })
+    const driver = terminalDriver(kindScript({ 'Git repository': '', 'Write clusters': false }))
     const t = io(root, driver, '/home/me/src/kindling')
     expect(await runWizard(['-c', 'lab'], t.value), t.err.join('')).toBe(0)
     expect(t.err.join('')).toContain('cluster lab: kind, 1 control plane + 0 worker(s)')
@@ -175,24 +158,17 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
 
   it('a flag with a wrong value is asked for again, not thrown away with every answer at the end', async () => {
     const root = repo()
-    const driver = terminalDriver({
-      'Where does': { pick: 'kind' },
-      'Worker nodes': '2',
-      'Host port for HTTP into': '9090',
-      'Host port for HTTPS': ['09090', '9443'],
-      'GitOps engine': { pick: 'flux' },
-      'Git repository': 'https://github.com/me/lab.git',
-      Branch: 'main',
-      'Repository access': { pick: 'none' },
-      'Install Crossplane': true,
-      Clouds: { tick: ['gcp'] },
-      'Google Cloud project': 'my-project-123',
-      'Install Prometheus': true,
-      'Deploy the example app': true,
-      'Encrypt secrets': true,
-      'Write clusters': true,
-      'Bootstrap lab now': false,
-    })
+    const driver = terminalDriver(
+      kindScript({
+        'Worker nodes': '2',
+        'Host port for HTTP into': '9090',
+        'Host port for HTTPS': ['09090', '9443'],
+        'Install Crossplane': true,
+        Clouds: { tick: ['gcp'] },
+        'Google Cloud project': 'my-project-123',
+        'Bootstrap lab now': false,
+      }),
+    )
     const t = io(root, driver)
     expect(await runWizard(['-c', 'lab', '--workers', '100', '--repo', 'not a url', '--clouds', 'aws'], t.value), t.err.join('')).toBe(0)
     const err = t.err.join('')
