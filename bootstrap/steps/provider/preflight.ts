@@ -10,6 +10,7 @@ import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { contextOf } from '../connect.js'
 import { portChecks } from './host-ports.js'
 import { pushRefusal } from '../gitops/push.js'
+import { hookFiles } from '../gitops/hooks.js'
 import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
@@ -185,11 +186,27 @@ async function checkoutCheck(ctx: StepContext): Promise<{ problem: string; fix: 
   }
 }
 
+/**
+ * kubectl, when a hook in clusters/<name>/hooks/ calls it (the example smoke test does): found now,
+ * not after the whole bootstrap when the hook runs. kindling itself never needs kubectl.
+ */
+export const hooksKubectlCheck: PreflightCheck = {
+  name: 'kubectl installed (a hook calls it)',
+  async run(ctx) {
+    const hooks = await hookFiles(ctx.spec)
+    const texts = await Promise.all(hooks.map((file) => readFile(path.join(ctx.spec.repoRoot, file), 'utf8').catch(() => '')))
+    if (!texts.some((text) => /\bkubectl\b/.test(text))) return undefined
+    // Any kubectl will do for a hook: the pin is for the shell devbox gives, not a reason to stop.
+    const problem = await toolCheck('kubectl').run(ctx, preflightLookups(ctx))
+    return problem && /is not installed/.test(problem.problem) ? problem : undefined
+  },
+}
+
 /** The checks a spec needs for a command: bootstrap all, status what reading needs, destroy what deleting needs. */
 export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap', extra: readonly PreflightCheck[] = []): PreflightCheck[] {
   const tools = requiredTools(spec, purpose)
   // The repository first: a wrong URL or token is found before anything is created, not minutes in.
-  const checks = [...(purpose === 'bootstrap' ? [repositoryCheck] : []), ...tools.map(toolCheck)]
+  const checks = [...(purpose === 'bootstrap' ? [repositoryCheck] : []), ...tools.map(toolCheck), ...(purpose === 'bootstrap' ? [hooksKubectlCheck] : [])]
   if (spec.provider.type === 'kind') {
     checks.push(dockerDaemonCheck)
     if (purpose === 'bootstrap') {

@@ -8,7 +8,7 @@ import { type BadInputError, exitCodeOf, PrerequisiteError } from '../../../../b
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
-import { inotifyCheck, preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
+import { hooksKubectlCheck, inotifyCheck, preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
 import { specText, testContext, testSpec } from '../../support/context.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
@@ -104,6 +104,25 @@ describe('preflight', () => {
     expect(text).toMatch(/Docker daemon reachable: the Docker daemon is not reachable/)
     expect(text).toMatch(new RegExp(`host port ${busy}/TCP free`))
     expect(checks.map((check) => check.name)).toContain('inotify limits sufficient')
+  })
+
+  it('needs kubectl only when a hook calls it, and then any version', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-hooks-'))
+    dirs.push(dir)
+    const spec = { ...testSpec(), repoRoot: dir }
+    const hooks = path.join(dir, spec.repository.path, 'hooks')
+    mkdirSync(hooks, { recursive: true })
+    const recording = new RecordingRunner([{ match: 'kubectl version', stdout: 'Client Version: v1.30.2' }])
+    const withKubectl = testContext({ spec, runner: recording })
+    const noKubectl = testContext({ spec, runner: { run: async (command) => { if (command.file === 'kubectl') throw new PrerequisiteError('kubectl is not installed or not on PATH'); return recording.run(command) } } })
+    writeFileSync(path.join(hooks, '10-notify.mjs'), 'await fetch("https://chat.example/hook")\n')
+    expect(await hooksKubectlCheck.run(noKubectl, preflightLookups(noKubectl))).toBeUndefined()
+    writeFileSync(path.join(hooks, '20-smoke.mjs'), 'await $`kubectl --context ${process.env.KINDLING_CONTEXT} get pods -A`\n')
+    expect(await hooksKubectlCheck.run(noKubectl, preflightLookups(noKubectl))).toMatchObject({ problem: 'kubectl is not installed', fix: expect.stringContaining('devbox shell') })
+    // An older kubectl than devbox.json pins still runs a hook: no reason to stop a bootstrap.
+    expect(await hooksKubectlCheck.run(withKubectl, preflightLookups(withKubectl))).toBeUndefined()
+    expect(preflightChecks(spec).map((check) => check.name)).toContain('kubectl installed (a hook calls it)')
+    expect(preflightChecks(spec, 'status').map((check) => check.name)).not.toContain('kubectl installed (a hook calls it)')
   })
 
   it('checks inotify limits only for multi-node clusters, and names the sysctl to raise', async () => {
