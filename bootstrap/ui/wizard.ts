@@ -88,6 +88,7 @@ export function conflictingFlags(given: Partial<WizardAnswers>): string[] {
   const url = given.repoUrl?.trim()
   if (url && given.auth === 'ssh' && !isSshUrl(url)) problems.push('--auth ssh: needs an ssh:// or git@host:path URL in --repo')
   if (url && (given.auth === 'https' || given.auth === 'none') && isSshUrl(url)) problems.push(`--auth ${given.auth}: ssh:// and git@ URLs are read with a deploy key (auth ssh, chosen for them); give an https:// URL for ${given.auth === 'https' ? 'token access' : 'a public repository'}`)
+  if (url?.startsWith('file://') && (given.auth === 'https' || given.auth === 'ssh')) problems.push(`--auth ${given.auth}: a file:// repository is read from disk, without credentials`)
   if (given.tokenEnv !== undefined && given.auth !== undefined && given.auth !== 'https') problems.push(`--token-env: only with --auth https (not ${given.auth})`)
   return problems
 }
@@ -222,10 +223,13 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
   if (!repoUrl && given.auth !== undefined && given.auth !== 'none') problems.push(`--auth ${given.auth}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
   // --token-env without --auth: a token is meant.
   const impliedAuth = given.tokenEnv !== undefined ? 'https' : 'none'
+  // A file:// remote is read from disk: there are no credentials to ask for.
   const auth = !repoUrl
     ? (given.auth ?? 'none')
     : sshUrl
     ? 'ssh'
+    : repoUrl.startsWith('file://')
+    ? 'none'
     : await ask('auth', '--auth none|https', () =>
         p.select({
           message: 'Repository access',
