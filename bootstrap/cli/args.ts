@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { BadInputError, errorMessage } from '../engine/errors.js'
+import { quoted } from '../spec/credentials.js'
 
 export type CommandName = 'bootstrap' | 'destroy' | 'status'
 
@@ -74,7 +75,7 @@ export function flagError(cause: unknown): string {
 /** "10m", "90s", "1h" → milliseconds. */
 export function parseDuration(text: string): number {
   const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim())
-  if (!match) throw new BadInputError(`--timeout "${text}" is not a duration`, { details: ['use a number with a unit: 90s, 10m, 1h'] })
+  if (!match) throw new BadInputError(`--timeout ${quoted(text)} is not a duration`, { details: ['use a number with a unit: 90s, 10m, 1h'] })
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h']
   const ms = Number(match[1]) * unit
   // Zero would stop every run before its first step; past a day is a typo (and past 24.8 days

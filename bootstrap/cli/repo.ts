@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
+import { quoted } from '../spec/credentials.js'
 
 /** The spec's rule for metadata.name, which is also the folder's name. */
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -35,7 +36,7 @@ export function resolveClusterName(repoRoot: string, requested: string | undefin
   if (requested !== undefined && CLUSTER_NAME.test(requested) && requested.length <= 40) return requested
   const names = clusterNames(repoRoot)
   if (requested !== undefined) {
-    throw new BadInputError(`--cluster ${JSON.stringify(requested)} is not a cluster name`, {
+    throw new BadInputError(`--cluster ${quoted(requested)} is not a cluster name`, {
       details: ['a cluster is a folder under clusters/ named with lowercase letters, digits and "-"', names.length ? `clusters here: ${names.join(', ')}` : 'create one with `npm run wizard`'],
     })
   }

@@ -172,24 +172,27 @@ function defaultKubeconfig(): string {
  */
 async function writeClusterFolder(repoRoot: string, name: string): Promise<{ written: string[]; leftOver: string[] }> {
   // Loaded only now: the questions above need none of the renderers.
-  const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }, { writeFileAction }] = await Promise.all([
+  const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }, { writeFileAction }, { allEngines }] = await Promise.all([
     import('../spec/load.js'),
     import('../steps/gitops/push.js'),
     import('../steps/gitops/repo.js'),
     import('../engine/actions.js'),
+    import('../engines/index.js'),
   ])
   const spec = await loadClusterSpec(repoRoot, name)
   const rendered = await renderedFiles(spec)
   const writes = await fileWrites(spec, rendered)
   for (const write of writes) await writeFileAction(write)
   // A replaced spec may need less than the one before (Argo CD instead of Flux, no Crossplane):
-  // what the earlier one rendered stays, unused, for the person to read and delete.
+  // what the earlier one rendered stays, unused, for the person to read and delete. Only the
+  // folders kindling renders into count; secrets/, hooks/ and the person's own apps are theirs.
   const folder = path.join('clusters', name)
-  const kept = new Set([...rendered.map((file) => file.path), path.join(folder, 'cluster.yaml')])
+  const rendersInto = [...allEngines().map((engine) => engine.dir), 'components', path.join('apps', 'podinfo')].map((sub) => path.join(folder, sub) + path.sep)
+  const kept = new Set(rendered.map((file) => file.path))
   const leftOver = readdirSync(path.join(repoRoot, folder), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(repoRoot, path.join(entry.parentPath, entry.name)))
-    .filter((file) => !kept.has(file) && !file.startsWith(path.join(folder, 'hooks') + path.sep))
+    .filter((file) => !kept.has(file) && rendersInto.some((prefix) => file.startsWith(prefix)))
     .sort()
   return { written: writes.map((write) => path.relative(repoRoot, write.path)), leftOver }
 }
@@ -234,7 +237,10 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
     const { written, leftOver } = await writeClusterFolder(repoRoot, answers.name)
     const folder = path.relative(io.cwd, path.dirname(file)) || '.'
     if (written.length) io.stdout(`wrote ${written.length} file(s) bootstrap renders from it under ${folder}/ (the engine, its root sync, the components): read them now; bootstrap commits and pushes them\n`)
-    if (leftOver.length) io.stderr(`note: ${leftOver.length} file(s) under ${folder}/ are not part of this spec (nothing applies them; left as they were, delete what you no longer need):\n${leftOver.map((left) => `  ${left}\n`).join('')}`)
+    if (leftOver.length) {
+      const list = leftOver.map((left) => `  ${left}\n`).join('')
+      io.stderr(`note: ${leftOver.length} file(s) under ${folder}/ were rendered for the spec this one replaces and no kustomization lists them now; left as they were (delete what you no longer need):\n${list}`)
+    }
     if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true }))) return await io.bootstrap(answers.name)
     io.stdout(`next: kindling bootstrap -c ${answers.name}   (add --dry-run to see the plan first)\n`)
     return ExitCode.ok

@@ -17,16 +17,18 @@ export interface RequestBounds {
   requestTimeoutMs?: number
   /** A refused or reset connection (an API server restarting) is retried with backoff for this long. */
   retryForMs?: number
+  /**
+   * Until the server has answered once, refusals are retried only this long (default: `retryForMs`).
+   * For a cluster kindling does not start itself: one that was never there (a wrong address, a
+   * stopped machine) is reported in seconds. A kind cluster kindling just started gets the full window.
+   */
+  firstContactRetryMs?: number
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_RETRY_FOR_MS = 60_000
-/**
- * Until the server has answered once, a refused connection is retried only this long: a server
- * that was never there (a wrong address, a stopped cluster) is reported in seconds, not minutes;
- * one that answered and then went away (a restart mid-run) gets the full `retryForMs`.
- */
-export const FIRST_CONTACT_RETRY_MS = 5_000
+/** An adopted cluster's server that never answered: long enough for three tries (1 s, 2 s, 4 s apart). */
+export const FIRST_CONTACT_RETRY_MS = 8_000
 const NETWORK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|premature close/i
 
 /** The connection failed (refused, reset, unreachable, cut short): the server may be restarting. Not an HTTP answer. */
@@ -60,7 +62,7 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
   async send(request: k8s.RequestContext): Promise<k8s.ResponseContext> {
     const timeoutMs = this.bounds.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     const retryForMs = this.bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS
-    const giveUpAt = Date.now() + (this.#answered ? retryForMs : Math.min(retryForMs, FIRST_CONTACT_RETRY_MS))
+    const giveUpAt = Date.now() + (this.#answered ? retryForMs : Math.min(retryForMs, this.bounds.firstContactRetryMs ?? retryForMs))
     const agent = this.pooled(request.getAgent())
     if (agent) request.setAgent(agent)
     request.setHeaderParam('User-Agent', USER_AGENT)

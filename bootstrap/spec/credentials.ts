@@ -70,6 +70,11 @@ export function looksLikeToken(value: string): boolean {
   return value.length >= 20 && !value.includes('_') && /\d/.test(value) && /[a-z]/i.test(value)
 }
 
+/** A value as an error may quote it: in quotes, or not at all when it looks like a token pasted in the wrong place. */
+export function quoted(value: string): string {
+  return looksLikeToken(value) || maskSecretShapes(value) !== value ? 'the value given (not printed: it looks like a token)' : JSON.stringify(value)
+}
+
 /** A printf verb, or a `{{ }}`, `${ }` or `$( )` expression: filled in later, not a value. */
 const TEMPLATE_PLACEHOLDER = /^(%[a-z]|\{\{.*\}\}|\$\{[^}]*\}|\$\([^)]*\))$/
 

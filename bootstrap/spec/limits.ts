@@ -37,6 +37,8 @@ function textProblem(text: string, what: 'is' | 'key'): string | undefined {
   const subject = what === 'key' ? 'this key' : 'the value'
   if (text.length > SPEC_LIMITS.textLength) return `${what === 'key' ? 'has a key that' : ''} is ${text.length} characters long; no field takes more than ${SPEC_LIMITS.textLength} (the value was not printed)`.trim()
   const control = CONTROL.exec(text)
+  // A `|` or `>` block keeps one line break at its end; `>-` or a plain value does not.
+  if (/^[^\r\n]*\r?\n$/.test(text)) return `${subject} ends with a line break (a \`|\` or \`>\` block keeps one): write it on one line, or use \`>-\``
   if (control?.[0] === '\n' || control?.[0] === '\r') return `${subject} holds a line break; every field is one line (a pasted key or file belongs in a file the spec names) (the value was not printed)`
   if (control) return `${subject} holds the control character ${codePoint(control[0])}: retype it (the value was not printed)`
   if (LONE_SURROGATE.test(text)) return `${subject} holds half of a UTF-16 character pair (an escape like "\\uD800" on its own), which is no character: retype it (the value was not printed)`

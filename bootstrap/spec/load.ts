@@ -78,7 +78,8 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
   }
   const badLine = notUtf8Line(bytes)
   if (badLine !== undefined) {
-    const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? ' (it is UTF-16)' : bytes[0] === 0xfe && bytes[1] === 0xff ? ' (it is UTF-16)' : ''
+    const byteOrderMark = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
+    const utf16 = byteOrderMark ? ' (it is UTF-16)' : ''
     throw specError(shown, [{ file: shown, line: badLine, path: '', message: `is not UTF-8 text${utf16}: save the file as UTF-8` }])
   }
   return parseClusterSpec(bytes.toString('utf8'), file, repoRoot, cluster)
@@ -119,7 +120,7 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     throw specError(shownFile, limits.map((problem) => ({ file: shownFile, line: lineOf(nodeOffset(doc, problem.path)), path: dotted(problem.path), message: problem.message })))
   }
   const result = clusterSpecSchema.safeParse(value)
-  const problems = result.success ? [] : result.error.issues.flatMap((issue) => toProblems(issue, doc, shownFile, lineOf))
+  const problems = result.success ? [] : result.error.issues.flatMap((issue) => toProblems(issue, doc, text, shownFile, lineOf))
   if (result.success && cluster !== undefined && result.data.metadata.name !== cluster) {
     problems.push({
       file: shownFile,
@@ -178,7 +179,7 @@ function specError(file: string, problems: SpecProblem[]): BadInputError {
 
 type Issue = z.core.$ZodIssue
 
-function toProblems(issue: Issue, doc: Document, file: string, lineOf: (offset: number | undefined) => number): SpecProblem[] {
+function toProblems(issue: Issue, doc: Document, text: string, file: string, lineOf: (offset: number | undefined) => number): SpecProblem[] {
   const issuePath = issue.path.filter((key): key is string | number => typeof key !== 'symbol')
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
@@ -195,7 +196,7 @@ function toProblems(issue: Issue, doc: Document, file: string, lineOf: (offset: 
       file,
       line: lineOf(missing ? parentKeyOffset(doc, issuePath) : nodeOffset(doc, issuePath)),
       path: dotted(issuePath),
-      message: missing ? 'is required' : friendlyMessage(issue.message, given, issuePath, doc),
+      message: missing ? 'is required' : friendlyMessage(issue.message, given, issuePath, doc, text),
     },
   ]
 }
@@ -217,7 +218,7 @@ const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i
 
 
 /** zod's wording, rephrased the way the rest of kindling speaks: "must be …", with the fix for common slips. */
-function friendlyMessage(message: string, given: unknown, at: readonly (string | number)[], doc: Document): string {
+function friendlyMessage(message: string, given: unknown, at: readonly (string | number)[], doc: Document, text: string): string {
   const type = /^Invalid input: expected (\w+), received (\w+)$/.exec(message)
   if (type) {
     const [, expected, received] = type
@@ -225,8 +226,12 @@ function friendlyMessage(message: string, given: unknown, at: readonly (string |
     if (expected === 'boolean' && typeof given === 'string' && YAML_11_BOOLEANS.test(given)) return `must be true or false, not "${given}" (YAML 1.2 reads ${given} as text)`
     // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
     const field = String(at[at.length - 1] ?? '')
-    const inFull = `${field === 'kubernetesVersion' ? 'v' : ''}${given}${Number.isInteger(given) ? '.0.0' : '.0'}`
-    if (expected === 'string' && typeof given === 'number') return `must be text, not the number ${given}: ${/version$/i.test(field) ? `a version is written in full (${inFull})` : 'put it in quotes'}`
+    // Built from what was written: YAML has already read `1.30` as the number 1.3.
+    const node = doc.getIn(at, true)
+    const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : String(given)
+    const parts = written.split('.')
+    const inFull = `${field === 'kubernetesVersion' ? 'v' : ''}${[...parts, '0', '0'].slice(0, Math.max(3, parts.length)).join('.')}`
+    if (expected === 'string' && typeof given === 'number') return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})` : 'put it in quotes'}`
     if (expected === 'int' && typeof given === 'number') return `must be a whole number, not ${given}`
     return `must be ${article(expected!)}, not ${article(received!)}`
   }

@@ -46,5 +46,7 @@ export async function connectKube(spec: ClusterSpec, runner: Runner, signal?: Ab
     const { stdout } = await runner.run({ file: 'kind', args: ['get', 'kubeconfig', '--name', spec.name], readOnly: true }, { signal })
     return KubeClient.fromKubeconfig({ yaml: stdout, context: contextOf(spec), bounds: { signal } })
   }
-  return KubeClient.fromKubeconfig({ file: spec.provider.kubeconfig, context: spec.provider.context, bounds: { signal } })
+  // kindling does not start an existing cluster: a server that never answers is reported in seconds.
+  const { FIRST_CONTACT_RETRY_MS } = await import('../kube/json-api.js')
+  return KubeClient.fromKubeconfig({ file: spec.provider.kubeconfig, context: spec.provider.context, bounds: { signal, firstContactRetryMs: FIRST_CONTACT_RETRY_MS } })
 }

@@ -70,7 +70,17 @@ export type InvalidFlags = Partial<Record<keyof WizardAnswers, string>>
 
 const KUBE_FLAGS = ['kubeconfig', 'context'] as const
 const KIND_FLAGS = ['workers', 'httpPort', 'httpsPort'] as const
-const FLAG_NAMES: Record<string, string> = { kubeconfig: '--kubeconfig', context: '--context', workers: '--workers', httpPort: '--http-port', httpsPort: '--https-port' }
+const FLAG_NAMES: Partial<Record<keyof WizardAnswers, string>> = {
+  kubeconfig: '--kubeconfig',
+  context: '--context',
+  workers: '--workers',
+  httpPort: '--http-port',
+  httpsPort: '--https-port',
+  provider: '--provider',
+  engine: '--engine',
+  auth: '--auth',
+  clouds: '--clouds',
+}
 const isSshUrl = (url: string): boolean => /^(ssh:\/\/|git@)/.test(url)
 
 /**
@@ -83,6 +93,10 @@ export function conflictingFlags(given: Partial<WizardAnswers>): string[] {
   const named = (keys: readonly (keyof WizardAnswers)[]): string[] => keys.filter((key) => given[key] !== undefined).map((key) => FLAG_NAMES[key]!)
   if (given.provider === 'kind' && named(KUBE_FLAGS).length) problems.push(`${named(KUBE_FLAGS).join(' and ')}: only for --provider existing (kind makes its own context)`)
   if (given.provider === 'existing' && named(KIND_FLAGS).length) problems.push(`${named(KIND_FLAGS).join(', ')}: only for --provider kind (an existing cluster's nodes and ports are its own)`)
+  if (given.provider === undefined && named(KUBE_FLAGS).length && named(KIND_FLAGS).length) {
+    problems.push(`${[...named(KUBE_FLAGS), ...named(KIND_FLAGS)].join(', ')}: flags of an existing cluster and of a kind cluster together; give --provider and only its flags`)
+  }
+  if (given.httpPort !== undefined && given.httpPort === given.httpsPort) problems.push(`--http-port and --https-port: ${given.httpPort} twice; give each its own port`)
   if (given.crossplane === false && given.clouds?.length) problems.push('--clouds: needs Crossplane; drop --no-crossplane')
   if (given.gcpProject !== undefined && given.clouds !== undefined && !given.clouds.includes('gcp')) problems.push('--gcp-project: only with --clouds gcp')
   const url = given.repoUrl?.trim()
@@ -127,7 +141,11 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
   if (prompter && conflicts.length) throw new BadInputError(`these flags do not go together (${conflicts.length})`, { details: [...conflicts, 'see: kindling wizard --help'] })
   const problems: string[] = [...conflicts]
   const note = (text: string): void => hints.note?.(text)
-  const ask = async <K extends keyof WizardAnswers>(key: K, flag: string, question: () => Promise<WizardAnswers[K]>, options: { fallback?: WizardAnswers[K]; check?: (value: WizardAnswers[K]) => true | string } = {}): Promise<WizardAnswers[K]> => {
+  // The answers a question was reached for: a wrong flag value whose question never comes is named at the end.
+  const reached = new Set<keyof WizardAnswers>()
+  type Options<K extends keyof WizardAnswers> = { fallback?: WizardAnswers[K]; check?: (value: WizardAnswers[K]) => true | string }
+  const ask = async <K extends keyof WizardAnswers>(key: K, flag: string, question: () => Promise<WizardAnswers[K]>, options: Options<K> = {}): Promise<WizardAnswers[K]> => {
+    reached.add(key)
     const value = given[key]
     const verdict = invalid[key] ?? (value === undefined ? true : (options.check?.(value as WizardAnswers[K]) ?? true))
     if (verdict !== true) {
@@ -139,7 +157,12 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
     }
     if (value !== undefined) return value as WizardAnswers[K]
     if (prompter) return question()
-    if (options.fallback !== undefined) return options.fallback
+    if (options.fallback !== undefined) {
+      // A default nobody typed is held to the same rule (the kubeconfig kubectl would read may not exist).
+      const fallbackVerdict = options.check?.(options.fallback) ?? true
+      if (fallbackVerdict !== true) problems.push(`${flag}: ${fallbackVerdict}`)
+      return options.fallback
+    }
     problems.push(`${flag}: needed (there is no terminal to ask on)`)
     return undefined as never
   }
@@ -180,9 +203,15 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
   const unused = kind ? named(KUBE_FLAGS) : named(KIND_FLAGS)
   if (unused.length && given.provider === undefined) note(`${unused.join(', ')}: not used for ${kind ? 'a kind cluster' : 'an existing cluster'}`)
   const workers = kind ? await ask('workers', '--workers N', async () => Number(await p.input({ message: 'Worker nodes (0 to 10; the control plane runs workloads too)', default: '0', validate: checkWorkers })), { fallback: 0, check: (value) => fieldCheck(workerCount)(value) }) : 0
-  const httpPort = kind ? await ask('httpPort', '--http-port PORT', async () => Number(await p.input({ message: 'Host port for HTTP into the cluster (node port 30080)', default: '8080', validate: asPort })), { fallback: 8080, check: checkPort }) : 8080
-  const httpsPort = kind ? await ask('httpsPort', '--https-port PORT', async () => Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: (value) => (asPort(value) === true && Number(value.trim()) === httpPort ? 'is already the HTTP port' : asPort(value)) })), { fallback: 8443, check: checkPort }) : 8443
-  if (kind && httpPort === httpsPort) problems.push(`--https-port: ${httpsPort} is already the HTTP port`)
+  // Each port question also refuses the other port, typed or given as a flag (a leading zero included).
+  const notPort = (other: number | undefined, what: string) => (value: string): true | string => (asPort(value) === true && Number(value.trim()) === other ? `is already the ${what} port` : asPort(value))
+  const httpQuestion = async (): Promise<number> => Number(await p.input({ message: 'Host port for HTTP into the cluster (node port 30080)', default: '8080', validate: notPort(given.httpsPort, 'HTTPS (--https-port)') }))
+  const httpPort = kind ? await ask('httpPort', '--http-port PORT', httpQuestion, { fallback: 8080, check: checkPort }) : 8080
+  const httpsQuestion = async (): Promise<number> => Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: notPort(httpPort, 'HTTP') }))
+  const httpsPort = kind ? await ask('httpsPort', '--https-port PORT', httpsQuestion, { fallback: 8443, check: checkPort }) : 8443
+  // Both given and equal is a flag conflict, reported already.
+  const bothGiven = given.httpPort !== undefined && given.httpsPort !== undefined
+  if (kind && httpPort === httpsPort && !bothGiven) problems.push(`--https-port: ${httpsPort} is already the HTTP port`)
 
   // A relative path is read from where the wizard runs, and written so the spec finds it from anywhere.
   const located = (file: string): string => kubeconfigPath(file, hints.cwd)
@@ -214,13 +243,22 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
   // Empty (or `none`, when a default fills the line) means no remote yet: bootstrap runs a Git
   // server in the cluster and pushes this checkout to it.
   const noRemote = (value: string): boolean => value.trim() === '' || value.trim() === 'none'
-  const checkRepo = (value: string): true | string => (noRemote(value) ? true : checkUrl(value.trim()))
+  const checkRepo = (value: string): true | string => {
+    const url = value.trim()
+    const verdict = noRemote(value) ? true : checkUrl(url)
+    // A typed or default URL must suit --auth (flag against flag is a conflict, reported already).
+    if (verdict !== true || given.auth === undefined || given.repoUrl !== undefined) return verdict
+    if (noRemote(value)) return given.auth === 'none' ? true : `--auth ${given.auth} needs a repository URL (without one the engine reads the in-cluster Git server, which needs no credentials)`
+    if (given.auth === 'ssh' && !isSshUrl(url)) return '--auth ssh needs an ssh:// or git@host:path URL'
+    if (given.auth !== 'ssh' && isSshUrl(url)) return `--auth ${given.auth} needs an https:// URL (ssh:// and git@ URLs are read with a deploy key)`
+    return given.auth === 'https' && !url.startsWith('https://') ? '--auth https needs an https:// URL' : true
+  }
   const repoQuestion = `Git repository the engine reads (your own fork; ${remote ? '`none`' : 'empty'}: a Git server inside the cluster, fed from this checkout)`
   const typedRepo = await ask('repoUrl', '--repo URL', () => p.input({ message: repoQuestion, default: remote ?? '', validate: checkRepo }), { fallback: remote ?? '', check: checkRepo })
   const repoUrl = noRemote(typedRepo) ? '' : typedRepo.trim()
   const branch = await ask('branch', '--branch NAME', () => p.input({ message: 'Branch', default: DEFAULTS.repository.branch, validate: checkBranch }), { fallback: DEFAULTS.repository.branch, check: checkBranch })
   const sshUrl = isSshUrl(repoUrl ?? '')
-  if (!repoUrl && given.auth !== undefined && given.auth !== 'none') problems.push(`--auth ${given.auth}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
+  if (!repoUrl && given.repoUrl !== undefined && given.auth !== undefined && given.auth !== 'none') problems.push(`--auth ${given.auth}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
   // --token-env without --auth: a token is meant.
   const impliedAuth = given.tokenEnv !== undefined ? 'https' : 'none'
   // A file:// remote is read from disk: there are no credentials to ask for.
@@ -261,6 +299,12 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
   const apps = await ask('apps', '--[no-]apps', () => p.confirm({ message: 'Deploy the example app (podinfo) from clusters/<name>/apps/?', default: true }), { fallback: true })
   const sops = await ask('sops', '--[no-]sops', () => p.confirm({ message: 'Encrypt secrets in Git with SOPS and an age key?', default: true }), { fallback: true })
 
+  // A wrong value whose question never came (--auth token without a remote) is still wrong.
+  for (const [key, verdict] of Object.entries(invalid) as [keyof WizardAnswers, string][]) {
+    if (reached.has(key)) continue
+    if (prompter) note(`${FLAG_NAMES[key] ?? key}: ${verdict}: not used`)
+    else problems.push(`${FLAG_NAMES[key] ?? key}: ${verdict}`)
+  }
   if (problems.length > 0) {
     throw new BadInputError(`the wizard cannot write a spec from these answers (${problems.length} problem${problems.length === 1 ? '' : 's'})`, {
       details: [...problems, 'every question is a flag: see kindling wizard --help'],

@@ -192,12 +192,12 @@ async function checkoutCheck(ctx: StepContext): Promise<{ problem: string; fix: 
  */
 export const hooksKubectlCheck: PreflightCheck = {
   name: 'kubectl installed (a hook calls it)',
-  async run(ctx) {
+  async run(ctx, lookups) {
     const hooks = await hookFiles(ctx.spec)
-    const texts = await Promise.all(hooks.map((file) => readFile(path.join(ctx.spec.repoRoot, file), 'utf8').catch(() => '')))
+    const texts = await Promise.all(hooks.map((file) => readFile(path.join(ctx.spec.repoRoot, file), 'utf8')))
     if (!texts.some((text) => /\bkubectl\b/.test(text))) return undefined
     // Any kubectl will do for a hook: the pin is for the shell devbox gives, not a reason to stop.
-    const problem = await toolCheck('kubectl').run(ctx, preflightLookups(ctx))
+    const problem = await toolCheck('kubectl').run(ctx, lookups)
     return problem && /is not installed/.test(problem.problem) ? problem : undefined
   },
 }

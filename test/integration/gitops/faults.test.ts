@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { runSteps } from '../../../bootstrap/engine/run.js'
 import { KubeClient, type KubeObject } from '../../../bootstrap/kube/client.js'
+import { FIRST_CONTACT_RETRY_MS } from '../../../bootstrap/kube/json-api.js'
 import { preflightLookups, repositoryCheck, runPreflight } from '../../../bootstrap/steps/provider/preflight.js'
 import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
@@ -176,9 +177,18 @@ describe('an API server that restarts mid-run', () => {
     expect(performance.now() - started).toBeLessThan(20_000)
   })
 
-  it('a server that never answered (a wrong address, a stopped cluster) is reported in seconds, without the restart retries', async () => {
-    // Default bounds: a server that answered once gets a minute to come back; this one never did.
-    const kube = KubeClient.fromKubeconfig({ yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${await freePort()}`), context: plane.context })
+  it('a new client meeting a server that is still starting (a kind node kindling just started) waits for it', async () => {
+    const outage = plane.restartApiServer(6000)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    // Default bounds, as a kind cluster is connected: refusals before the first answer get the full window.
+    const fresh = KubeClient.fromKubeconfig({ file: plane.kubeconfigFile, context: plane.context })
+    expect(await fresh.serverVersion()).toMatch(/^v1\./)
+    await outage
+  }, 120_000)
+
+  it('an adopted cluster whose server never answered (a wrong address, a stopped machine) is reported in seconds, without the restart retries', async () => {
+    // As an existing cluster is connected: a server that answered once gets a minute to come back; this one never did.
+    const kube = KubeClient.fromKubeconfig({ yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${await freePort()}`), context: plane.context, bounds: { firstContactRetryMs: FIRST_CONTACT_RETRY_MS } })
     const started = performance.now()
     const error = await kube.serverVersion().catch((caught: unknown) => caught)
     expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)

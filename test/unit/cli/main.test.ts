@@ -123,6 +123,12 @@ describe('CLI', () => {
     expect(await runCommand('status', ['--cluster', '../../../etc'], outside.io)).toBe(2)
     expect(outside.stderr()).toContain('--cluster "../../../etc" is not a cluster name')
     expect(outside.stderr()).toContain('clusters here: homelab, homelab-argocd')
+    // A Hetzner-style token (64 letters and digits) has no known prefix: still not repeated.
+    const token = 'Zx7Kq2Lm9Pw4Rt6Yv8Bn3Hj5Gf1Dsa0Zx7Kq2Lm9Pw4Rt6Yv8Bn3Hj5Gf1Dsa0Ab'
+    const pasted = io()
+    expect(await runCommand('status', ['--cluster', token, '--timeout', token], pasted.io)).toBe(2)
+    expect(pasted.stderr()).toContain('--cluster the value given (not printed: it looks like a token) is not a cluster name')
+    expect(pasted.stderr()).not.toContain(token)
     const empty = io()
     expect(await runCommand('status', ['--cluster', ''], empty.io)).toBe(2)
     expect(empty.stderr()).toContain('--cluster "" is not a cluster name')

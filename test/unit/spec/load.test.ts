@@ -129,6 +129,8 @@ spec:
     expect(image('kindest/node:v1\\nclusters/x/cluster.yaml:1 FAKE: all good')).toEqual([expect.stringMatching(/spec\.provider\.nodeImage: the value holds a line break; every field is one line/)])
     expect(image('kindest/node\\uD800:v1.37.0')).toEqual([expect.stringMatching(/nodeImage: the value holds half of a UTF-16 character pair/)])
     expect(image('kindest/node\\t:v1.37.0')).toEqual([expect.stringMatching(/nodeImage: the value holds the control character U\+0009/)])
+    // A `>` block keeps a line break at its end: the fix is `>-`, not a file.
+    expect(problemsOf(specText({ provider: 'type: kind\nnodeImage: >\n  kindest/node:v1.37.0' }))).toEqual([expect.stringMatching(/nodeImage: the value ends with a line break \(a `\|` or `>` block keeps one\): write it on one line, or use `>-`$/)])
     // A whole pair is a character like any other.
     expect(() => parseClusterSpec(specText({ provider: 'type: kind\nnodeImage: "kindest/node:v1.37.0-\\uD83D\\uDE00"' }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')).not.toThrow()
   })
@@ -166,6 +168,11 @@ spec:
     expect(problemsOf(specText({ provider: 'type: existing\ncontext: ""', gitops: 'engine: flux\nversion: 2.9' }))).toEqual([
       expect.stringMatching(/spec\.provider\.context: must not be empty$/),
       expect.stringMatching(/spec\.gitops\.version: must be text, not the number 2\.9: a version is written in full \(2\.9\.0\)$/),
+    ])
+    // What was written, not what YAML made of it: 1.30 is the number 1.3 once read.
+    expect(problemsOf(specText({ provider: 'type: kind\nkubernetesVersion: 1.30', gitops: 'engine: flux\nversion: 2.10' }))).toEqual([
+      expect.stringMatching(/kubernetesVersion: must be text, not the number 1\.30: a version is written in full \(v1\.30\.0\)$/),
+      expect.stringMatching(/spec\.gitops\.version: must be text, not the number 2\.10: a version is written in full \(2\.10\.0\)$/),
     ])
     expect(problemsOf(`${valid}metadata:\n  name: lab\n`)).toEqual([expect.stringMatching(/\(document\): the key "metadata" appears twice in the same mapping: keep one$/)])
     expect(problemsOf(`${valid}secrets:\n\tsops: {}\n`)).toEqual([expect.stringMatching(/\(document\): is indented with a tab: YAML indents with spaces only$/)])

@@ -134,13 +134,17 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Cluster name': 'lab',
       ...kindScript({ 'Worker nodes': '1', 'GitOps engine': { pick: 'argocd' } }),
     })
+    // Files of the person's own beside them are theirs, never listed for deletion.
+    mkdirSync(path.join(root, 'clusters/lab/secrets'))
+    writeFileSync(path.join(root, 'clusters/lab/secrets/azure-credentials.sops.yaml'), 'sops: {}\n')
     const t = io(root, driver)
     expect(await runWizard([], t.value), t.err.join('')).toBe(0)
+    expect(t.err.join('')).not.toContain('secrets/azure-credentials')
     expect(driver.asked.filter((question) => question.includes('already exists'))).toHaveLength(2)
     expect((await loadClusterSpec(root, 'lab')).gitops.engine).toBe('argocd')
     // The Flux spec it replaced rendered files the Argo CD one does not use: named, left alone.
     const err = t.err.join('')
-    expect(err).toMatch(/note: \d+ file\(s\) under clusters\/lab\/ are not part of this spec/)
+    expect(err).toMatch(/note: \d+ file\(s\) under clusters\/lab\/ were rendered for the spec this one replaces/)
     expect(err).toContain('  clusters/lab/flux-system/flux-instance.yaml\n')
     expect(err).not.toContain('clusters/lab/argocd/')
     expect(readFileSync(path.join(root, 'clusters/lab/flux-system/flux-instance.yaml'), 'utf8')).toContain('FluxInstance')
@@ -180,6 +184,21 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     const spec = await loadClusterSpec(root, 'lab')
     expect(spec.provider.type === 'kind' && spec.provider.nodes.workers).toBe(2)
     expect(spec.repository.url).toBe('https://github.com/me/lab.git')
+  })
+
+  it('checks typed answers against the flags given with them, so the session is never lost at the end', async () => {
+    const root = repo()
+    const driver = terminalDriver(
+      kindScript({
+        'Host port for HTTP into': ['9443', '9080'],
+        'Git repository': ['https://github.com/me/lab.git', 'git@github.com:me/lab.git'],
+        'Bootstrap lab now': false,
+      }),
+    )
+    const t = io(root, driver, '/home/me/src/kindling')
+    expect(await runWizard(['-c', 'lab', '--auth', 'ssh', '--https-port', '9443'], t.value), t.err.join('')).toBe(0)
+    expect(driver.errors.map((error) => error.error)).toEqual(['is already the HTTPS (--https-port) port', '--auth ssh needs an ssh:// or git@host:path URL'])
+    expect((await loadClusterSpec(root, 'lab')).repository).toMatchObject({ url: 'git@github.com:me/lab.git', auth: { type: 'ssh' } })
   })
 
   it('flags that contradict each other stop it before the first question', async () => {
@@ -334,8 +353,35 @@ describe('wizard without a terminal', () => {
     const err = t.err.join('')
     expect(err).toMatch(/--name NAME \(or -c\): needed/)
     expect(err).toMatch(/--context NAME: /)
-    expect(err).toMatch(/--auth https: needs --repo URL/)
+    expect(err).toContain('--repo URL: --auth https needs a repository URL')
     expect(err).toMatch(/--token-env NAME: must be the name of an environment variable/)
+  })
+
+  it('holds defaults, unreached questions and flag pairs to the same rules', async () => {
+    const home = repo()
+    // The kubeconfig kubectl would read does not exist: a default nobody typed is checked too.
+    const t = io(home)
+    const env = process.env.KUBECONFIG
+    process.env.KUBECONFIG = path.join(home, 'no-such-kubeconfig')
+    try {
+      expect(await runWizard(['-c', 'a5', '--context', 'foo', '--repo', 'https://github.com/me/a5.git'], t.value)).toBe(2)
+    } finally {
+      if (env === undefined) delete process.env.KUBECONFIG
+      else process.env.KUBECONFIG = env
+    }
+    expect(t.err.join('')).toContain(`--kubeconfig FILE: ${path.join(home, 'no-such-kubeconfig')} does not exist`)
+    // A wrong value whose question never comes: no remote, so no access question.
+    const unreached = io(home, undefined, '/not/a/network/remote')
+    expect(await runWizard(['-c', 'a6', '--auth', 'token'], unreached.value)).toBe(2)
+    expect(unreached.err.join('')).toContain('--auth: must be one of: none, https, ssh')
+    const mixed = io(home)
+    expect(await runWizard(['-c', 'a7', '--workers', '2', '--context', 'foo'], mixed.value)).toBe(2)
+    expect(mixed.err.join('')).toContain('--context, --workers: flags of an existing cluster and of a kind cluster together')
+    const ports = io(home)
+    expect(await runWizard(['-c', 'a8', '--http-port', '9000', '--https-port', '9000'], ports.value)).toBe(2)
+    expect(ports.err.join('')).toContain('(1 problem)')
+    expect(ports.err.join('')).toContain('--http-port and --https-port: 9000 twice')
+    expect(readdirSync(path.join(home, 'clusters'))).toEqual([])
   })
 
   it('repeats no token or URL password it was handed where a name or a path belongs', async () => {
