@@ -80,8 +80,12 @@ export function parseDuration(text: string): number {
   const ms = Number(match[1]) * unit
   // Zero would stop every run before its first step; past a day is a typo (and past 24.8 days
   // Node's timers fire at once).
-  if (ms === 0) throw new BadInputError(`--timeout ${text.trim()} would stop the run before it starts`, { details: ['give the whole run time to finish, e.g. 10m; leave --timeout out for the defaults'] })
-  if (ms > MAX_TIMEOUT_MS) throw new BadInputError(`--timeout ${text.trim()} is longer than a day`, { details: ['at most 24h; leave --timeout out for the defaults'] })
+  if (ms === 0)
+    throw new BadInputError(`--timeout ${text.trim()} would stop the run before it starts`, {
+      details: ['give the whole run time to finish, e.g. 10m; leave --timeout out for the defaults'],
+    })
+  if (ms > MAX_TIMEOUT_MS)
+    throw new BadInputError(`--timeout ${text.trim()} is longer than a day`, { details: ['at most 24h; leave --timeout out for the defaults'] })
   return ms
 }
 

@@ -34,7 +34,14 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   // A run that may ask a question draws plain lines, so the progress display cannot overdraw the prompt.
   const mayAsk = !flags.yes && (command === 'destroy' || flags.recreate || (command === 'bootstrap' && !flags.noPush))
   const mode: OutputMode = flags.json ? 'json' : io.isTTY && !mayAsk ? 'tty' : 'plain'
-  const runFlags: RunFlags = { dryRun: flags.dryRun, yes: flags.yes, recreate: flags.recreate, purge: flags.purge, verbose: flags.verbose, noPush: flags.noPush }
+  const runFlags: RunFlags = {
+    dryRun: flags.dryRun,
+    yes: flags.yes,
+    recreate: flags.recreate,
+    purge: flags.purge,
+    verbose: flags.verbose,
+    noPush: flags.noPush,
+  }
 
   const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
   // Commands that change the cluster hold its lock for the whole run; reading and dry runs need none.
@@ -48,7 +55,10 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
     spec,
     runner,
     // A dry run does not ask for a cluster its plan would create first: the answer is known.
-    kube: () => (flags.dryRun && facts.clusterToCreate ? Promise.reject(new ClusterNotCreatedError(`${facts.clusterToCreate} is created first: all of this is still to do`)) : connect()),
+    kube: () =>
+      flags.dryRun && facts.clusterToCreate
+        ? Promise.reject(new ClusterNotCreatedError(`${facts.clusterToCreate} is created first: all of this is still to do`))
+        : connect(),
     log: (line) => reporter.log(line),
     signal,
     secrets: redactor,
@@ -111,7 +121,11 @@ function failureSummary(report: RunReport, steps: readonly Step[], signal: Abort
     lines.push('', reason instanceof InterruptedError ? `Stopped (${reason.signal}).` : `Stopped: ${reason.message.replace(/^run: /, '')}.`)
     if (unfinished.length) lines.push('Left unfinished:', ...unfinished.map((step) => `  - ${step.title}`))
     lines.push('Run the same command again to finish: completed steps are skipped.')
-  } else if (failed.length > 0 && !report.steps.some((step) => step.status === 'applied') && failed.every((step) => [ExitCode.missingPrerequisite, ExitCode.badInput].includes(exitCodeOf(step.error) as 2 | 3))) {
+  } else if (
+    failed.length > 0 &&
+    !report.steps.some((step) => step.status === 'applied') &&
+    failed.every((step) => [ExitCode.missingPrerequisite, ExitCode.badInput].includes(exitCodeOf(step.error) as 2 | 3))
+  ) {
     // Refused before anything changed: a missing tool, or an answer a shell cannot give.
     const what = failed.every((step) => exitCodeOf(step.error) === ExitCode.missingPrerequisite) ? 'the prerequisites above' : 'what is listed above'
     lines.push('', `Nothing was changed. Fix ${what} and run the same command again.`)

@@ -83,4 +83,3 @@ function runSignal(outer: AbortSignal, timeoutMs: number | undefined, flag: stri
   else outer.addEventListener('abort', onOuter, { once: true })
   return controller.signal
 }
-

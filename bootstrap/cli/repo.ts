@@ -37,7 +37,10 @@ export function resolveClusterName(repoRoot: string, requested: string | undefin
   const names = clusterNames(repoRoot)
   if (requested !== undefined) {
     throw new BadInputError(`--cluster ${quoted(requested)} is not a cluster name`, {
-      details: ['a cluster is a folder under clusters/ named with lowercase letters, digits and "-"', names.length ? `clusters here: ${names.join(', ')}` : 'create one with `npm run wizard`'],
+      details: [
+        'a cluster is a folder under clusters/ named with lowercase letters, digits and "-"',
+        names.length ? `clusters here: ${names.join(', ')}` : 'create one with `npm run wizard`',
+      ],
     })
   }
   if (names.length === 1) return names[0]!

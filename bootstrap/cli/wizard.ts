@@ -9,7 +9,18 @@ import { expandHome, specFileOf } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
 import { formatError } from '../ui/format.js'
-import { CLOUDS, collectAnswers, describeAnswers, isNetworkUrl, writeSpec, type Cloud, type InvalidFlags, type KubeContexts, type Prompter, type WizardAnswers } from '../ui/wizard.js'
+import {
+  CLOUDS,
+  collectAnswers,
+  describeAnswers,
+  isNetworkUrl,
+  writeSpec,
+  type Cloud,
+  type InvalidFlags,
+  type KubeContexts,
+  type Prompter,
+  type WizardAnswers,
+} from '../ui/wizard.js'
 import { flagError } from './args.js'
 import { findRepoRoot } from './repo.js'
 
@@ -121,9 +132,16 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
     invalid[key] = 'must be a whole number'
     return undefined
   }
-  const clouds = values.clouds === undefined ? undefined : String(values.clouds).split(',').map((cloud) => cloud.trim()).filter(Boolean)
+  const clouds =
+    values.clouds === undefined
+      ? undefined
+      : String(values.clouds)
+          .split(',')
+          .map((cloud) => cloud.trim())
+          .filter(Boolean)
   const unknownClouds = (clouds ?? []).filter((cloud) => !(CLOUDS as readonly string[]).includes(cloud))
-  if (unknownClouds.length) invalid.clouds = `${unknownClouds.map((cloud) => `"${cloud}"`).join(', ')} ${unknownClouds.length === 1 ? 'is' : 'are'} not one of ${CLOUDS.join(', ')}`
+  if (unknownClouds.length)
+    invalid.clouds = `${unknownClouds.map((cloud) => `"${cloud}"`).join(', ')} ${unknownClouds.length === 1 ? 'is' : 'are'} not one of ${CLOUDS.join(', ')}`
   const answers: Partial<WizardAnswers> = {
     name: (values.cluster ?? values.name) as string | undefined,
     replace: values.yes ? true : undefined,
@@ -145,7 +163,11 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
     apps: values.apps as boolean | undefined,
     sops: values.sops as boolean | undefined,
   }
-  return { answers: Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined)) as Partial<WizardAnswers>, invalid, help: Boolean(values.help) }
+  return {
+    answers: Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined)) as Partial<WizardAnswers>,
+    invalid,
+    help: Boolean(values.help),
+  }
 }
 
 /** The context names of a kubeconfig file and its current one (none when it cannot be read): plain YAML, no API client to load. */
@@ -210,22 +232,33 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
       return ExitCode.ok
     }
     const repoRoot = findRepoRoot(io.cwd)
-    const remote = await io.runner.run({ file: 'git', args: ['-C', repoRoot, 'remote', 'get-url', 'origin'], readOnly: true, okExitCodes: [2, 128] }).catch(() => undefined)
+    const remote = await io.runner
+      .run({ file: 'git', args: ['-C', repoRoot, 'remote', 'get-url', 'origin'], readOnly: true, okExitCodes: [2, 128] })
+      .catch(() => undefined)
     const remoteUrl = remote?.exitCode === 0 ? remote.stdout.trim() || undefined : undefined
     // On a terminal and off it: a default nobody typed is said out loud.
     if (given.repoUrl === undefined && isNetworkUrl(remoteUrl)) {
-      io.stderr(`note: the default repository is this checkout's origin, ${redactUrlCredentials(remoteUrl)}. The engine reads it and bootstrap pushes clusters/<name>/ to it: use a repository you own (your fork), not someone else's.\n`)
+      io.stderr(
+        `note: the default repository is this checkout's origin, ${redactUrlCredentials(remoteUrl)}. The engine reads it and bootstrap pushes clusters/<name>/ to it: use a repository you own (your fork), not someone else's.\n`,
+      )
     } else if (given.repoUrl === undefined && remoteUrl && urlCredentials(remoteUrl)) {
-      io.stderr(`note: this checkout's origin, ${redactUrlCredentials(remoteUrl)}, holds credentials in its URL, so it is not the default repository; give the URL without them (the token goes in an environment variable, auth https).\n`)
+      io.stderr(
+        `note: this checkout's origin, ${redactUrlCredentials(remoteUrl)}, holds credentials in its URL, so it is not the default repository; give the URL without them (the token goes in an environment variable, auth https).\n`,
+      )
     }
-    const answers = await collectAnswers(given, io.prompter, {
-      remoteUrl,
-      clusterExists: (name) => existsSync(specFileOf(repoRoot, name)),
-      contextsOf: kubeContexts,
-      kubeconfig: defaultKubeconfig(),
-      cwd: io.cwd,
-      note: (text) => io.stderr(`note: ${text}\n`),
-    }, invalid)
+    const answers = await collectAnswers(
+      given,
+      io.prompter,
+      {
+        remoteUrl,
+        clusterExists: (name) => existsSync(specFileOf(repoRoot, name)),
+        contextsOf: kubeContexts,
+        kubeconfig: defaultKubeconfig(),
+        cwd: io.cwd,
+        note: (text) => io.stderr(`note: ${text}\n`),
+      },
+      invalid,
+    )
     io.stderr(`\n${describeAnswers(answers).join('\n')}\n`)
     // The summary is the last chance to change a mind: nothing is written before a yes.
     if (io.prompter && !(await io.prompter.confirm({ message: `Write clusters/${answers.name}/ with these answers?`, default: true }))) {
@@ -236,16 +269,25 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
     io.stdout(`wrote ${path.relative(io.cwd, file) || file}\n`)
     const { written, leftOver } = await writeClusterFolder(repoRoot, answers.name)
     const folder = path.relative(io.cwd, path.dirname(file)) || '.'
-    if (written.length) io.stdout(`wrote ${written.length} file(s) bootstrap renders from it under ${folder}/ (the engine, its root sync, the components): read them now; bootstrap commits and pushes them\n`)
+    if (written.length)
+      io.stdout(
+        `wrote ${written.length} file(s) bootstrap renders from it under ${folder}/ (the engine, its root sync, the components): read them now; bootstrap commits and pushes them\n`,
+      )
     if (leftOver.length) {
       const list = leftOver.map((left) => `  ${left}\n`).join('')
-      io.stderr(`note: ${leftOver.length} file(s) under ${folder}/ were rendered for the spec this one replaces and no kustomization lists them now; left as they were (delete what you no longer need):\n${list}`)
+      io.stderr(
+        `note: ${leftOver.length} file(s) under ${folder}/ were rendered for the spec this one replaces and no kustomization lists them now; left as they were (delete what you no longer need):\n${list}`,
+      )
     }
-    if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true }))) return await io.bootstrap(answers.name)
+    if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true })))
+      return await io.bootstrap(answers.name)
     io.stdout(`next: kindling bootstrap -c ${answers.name}   (add --dry-run to see the plan first)\n`)
     return ExitCode.ok
   } catch (error) {
-    const wrapped = error instanceof Error && /Unknown option|argument/.test(error.message) && !(error instanceof BadInputError) ? new BadInputError(errorMessage(error)) : error
+    const wrapped =
+      error instanceof Error && /Unknown option|argument/.test(error.message) && !(error instanceof BadInputError)
+        ? new BadInputError(errorMessage(error))
+        : error
     io.stderr(`${formatError(wrapped, (t) => t).join('\n')}\n`)
     return exitCodeOf(wrapped)
   }

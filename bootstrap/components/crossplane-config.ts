@@ -70,10 +70,19 @@ export const crossplaneConfig: Component = {
       clusterProviderConfig('kubernetes.m.crossplane.io/v1alpha1', 'default', injected),
       clusterProviderConfig('helm.m.crossplane.io/v1beta1', 'default', injected),
       ...(azure.enabled
-        ? [clusterProviderConfig('azure.m.upbound.io/v1beta1', 'default', { credentials: { source: 'Secret', secretRef: secretRef(azure.credentialsSecret, CLOUD_CREDENTIALS_KEY) } })]
+        ? [
+            clusterProviderConfig('azure.m.upbound.io/v1beta1', 'default', {
+              credentials: { source: 'Secret', secretRef: secretRef(azure.credentialsSecret, CLOUD_CREDENTIALS_KEY) },
+            }),
+          ]
         : []),
       ...(gcp.enabled
-        ? [clusterProviderConfig('gcp.m.upbound.io/v1beta1', 'default', { projectID: gcp.projectID, credentials: { source: 'Secret', secretRef: secretRef(gcp.credentialsSecret, CLOUD_CREDENTIALS_KEY) } })]
+        ? [
+            clusterProviderConfig('gcp.m.upbound.io/v1beta1', 'default', {
+              projectID: gcp.projectID,
+              credentials: { source: 'Secret', secretRef: secretRef(gcp.credentialsSecret, CLOUD_CREDENTIALS_KEY) },
+            }),
+          ]
         : []),
       ...(hetzner.enabled
         ? [
@@ -94,7 +103,9 @@ export const crossplaneConfig: Component = {
       // ProviderConfigs have no readiness condition; that they exist is what the next layer needs.
       health: objects.map((object) => ({ ref: { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name }, condition: exists })),
       readiness: [],
-      ...(secrets.length ? { summary: [`Cloud credentials are read from Secrets ${secrets.join(', ')} in ${CROSSPLANE_NAMESPACE} (commit them SOPS-encrypted)`] } : {}),
+      ...(secrets.length
+        ? { summary: [`Cloud credentials are read from Secrets ${secrets.join(', ')} in ${CROSSPLANE_NAMESPACE} (commit them SOPS-encrypted)`] }
+        : {}),
     }
   },
 }

@@ -54,7 +54,9 @@ export function packagesOf(spec: ClusterSpec): Package[] {
 }
 
 function packageObject(entry: Package): KubeObject {
-  const runtimeConfigRef = entry.fixedServiceAccount ? { runtimeConfigRef: { apiVersion: RUNTIME_CONFIG, kind: 'DeploymentRuntimeConfig', name: entry.name } } : {}
+  const runtimeConfigRef = entry.fixedServiceAccount
+    ? { runtimeConfigRef: { apiVersion: RUNTIME_CONFIG, kind: 'DeploymentRuntimeConfig', name: entry.name } }
+    : {}
   return { apiVersion: PKG, kind: entry.kind, metadata: { name: entry.name }, spec: { package: entry.package, ...runtimeConfigRef } }
 }
 
@@ -135,7 +137,10 @@ export const crossplanePackages: Component = {
       // Kubernetes lets a ServiceAccount grant only what it holds, so a narrower role breaks them.
       binding(CROSSPLANE_PACKAGES.providerHelm.name, 'cluster-admin'),
     ]
-    const health: HealthCheck[] = packages.map((entry) => ({ ref: { apiVersion: PKG, kind: entry.kind, name: entry.name }, condition: conditionTrue('Healthy') }))
+    const health: HealthCheck[] = packages.map((entry) => ({
+      ref: { apiVersion: PKG, kind: entry.kind, name: entry.name },
+      condition: conditionTrue('Healthy'),
+    }))
     return {
       name: 'crossplane-packages',
       title: 'Crossplane providers and functions',

@@ -25,7 +25,9 @@ export const monitoringConfig: Component = {
       source: { type: 'manifests', objects: [...engine.monitoring(spec).objects, ...crossplane] },
       health: [],
       readiness: [],
-      summary: [`Alerts: ${engine.title}${spec.components.crossplane.enabled ? ' and Crossplane' : ''} rules in PrometheusRules of ${MONITORING_NAMESPACE} (see them at Prometheus /alerts)`],
+      summary: [
+        `Alerts: ${engine.title}${spec.components.crossplane.enabled ? ' and Crossplane' : ''} rules in PrometheusRules of ${MONITORING_NAMESPACE} (see them at Prometheus /alerts)`,
+      ],
     }
   },
 }

@@ -21,7 +21,12 @@ export function judgeTargets(body: unknown): { line: string; problems: string[] 
   const down = targets.filter((target) => target.health === 'down')
   const unknown = count('unknown')
   const line = `${count('up')} up, ${down.length} down${unknown ? `, ${unknown} not scraped yet` : ''}`
-  const problems = down.slice(0, SHOWN_DOWN).map((target) => `Prometheus target ${target.labels?.job ?? target.scrapePool ?? '?'} ${target.scrapeUrl ?? ''} is down: ${target.lastError || 'no error given'}`)
+  const problems = down
+    .slice(0, SHOWN_DOWN)
+    .map(
+      (target) =>
+        `Prometheus target ${target.labels?.job ?? target.scrapePool ?? '?'} ${target.scrapeUrl ?? ''} is down: ${target.lastError || 'no error given'}`,
+    )
   if (down.length > SHOWN_DOWN) problems.push(`and ${down.length - SHOWN_DOWN} more Prometheus targets down (Prometheus: /targets?state=unhealthy)`)
   if (targets.length === 0) problems.push('Prometheus has no active targets: check that its ServiceMonitors and PodMonitors are selected')
   return { line, problems }
@@ -37,7 +42,13 @@ export function judgeGrafana(body: unknown): { line: string; problems: string[] 
 /** What `status` asks Prometheus and Grafana once kube-prometheus-stack is ready. */
 export function monitoringProbes(namespace: string, prometheus: string, grafana: string | undefined): ServiceProbe[] {
   return [
-    { title: 'Prometheus targets', service: { namespace, name: prometheus, port: 9090 }, path: '/api/v1/targets', query: { state: 'active' }, judge: judgeTargets },
+    {
+      title: 'Prometheus targets',
+      service: { namespace, name: prometheus, port: 9090 },
+      path: '/api/v1/targets',
+      query: { state: 'active' },
+      judge: judgeTargets,
+    },
     ...(grafana ? [{ title: 'Grafana', service: { namespace, name: grafana, port: 80 }, path: '/api/health', judge: judgeGrafana }] : []),
   ]
 }

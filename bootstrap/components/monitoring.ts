@@ -73,7 +73,9 @@ function grafanaValues(spec: ClusterSpec): Record<string, unknown> {
  */
 function values(spec: ClusterSpec): Record<string, unknown> {
   const controlPlane = controlPlaneTargets(spec)
-  const selectAll = Object.fromEntries(['serviceMonitor', 'podMonitor', 'rule', 'probe', 'scrapeConfig'].map((kind) => [`${kind}SelectorNilUsesHelmValues`, false]))
+  const selectAll = Object.fromEntries(
+    ['serviceMonitor', 'podMonitor', 'rule', 'probe', 'scrapeConfig'].map((kind) => [`${kind}SelectorNilUsesHelmValues`, false]),
+  )
   return {
     prometheus: { prometheusSpec: selectAll },
     kubeControllerManager: { enabled: controlPlane },
@@ -113,7 +115,10 @@ function grafanaSecret(spec: ClusterSpec): GeneratedSecret {
  */
 const PROMETHEUS_READINESS: ReadinessRule = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', condition: 'Available' }
 
-const deployment = (name: string): HealthCheck => ({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: MONITORING_NAMESPACE }, condition: deploymentAvailable })
+const deployment = (name: string): HealthCheck => ({
+  ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: MONITORING_NAMESPACE },
+  condition: deploymentAvailable,
+})
 
 /**
  * The Prometheus resource reports `Available=True` once its pods are ready (prometheus-operator
@@ -123,7 +128,10 @@ function health(spec: ClusterSpec): HealthCheck[] {
   return [
     deployment(`${RELEASE}-operator`),
     deployment(`${RELEASE}-kube-state-metrics`),
-    { ref: { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', name: PROMETHEUS, namespace: MONITORING_NAMESPACE }, condition: conditionTrue('Available') },
+    {
+      ref: { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', name: PROMETHEUS, namespace: MONITORING_NAMESPACE },
+      condition: conditionTrue('Available'),
+    },
     ...(spec.components.monitoring.grafana.enabled ? [deployment(GRAFANA)] : []),
   ]
 }
@@ -142,7 +150,8 @@ function summary(spec: ClusterSpec): string[] {
       `Grafana password${env ? ` (from $${env})` : ''}: ${readGrafanaPassword(spec)}`,
     )
   }
-  if (!controlPlaneTargets(spec)) lines.push('Monitoring: kube-controller-manager, kube-scheduler, etcd and kube-proxy are not scraped (kind, or controlPlaneTargets: false)')
+  if (!controlPlaneTargets(spec))
+    lines.push('Monitoring: kube-controller-manager, kube-scheduler, etcd and kube-proxy are not scraped (kind, or controlPlaneTargets: false)')
   return lines
 }
 
@@ -164,13 +173,24 @@ export const monitoring: Component = {
       title: 'kube-prometheus-stack',
       namespace: MONITORING_NAMESPACE,
       dependsOn: [],
-      source: { type: 'chart', repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version, releaseName: RELEASE, values: values(spec) },
+      source: {
+        type: 'chart',
+        repoURL: 'https://prometheus-community.github.io/helm-charts',
+        chart: 'kube-prometheus-stack',
+        version,
+        releaseName: RELEASE,
+        values: values(spec),
+      },
       health: health(spec),
       readiness: [PROMETHEUS_READINESS],
       probes: monitoringProbes(MONITORING_NAMESPACE, PROMETHEUS, spec.components.monitoring.grafana.enabled ? GRAFANA : undefined),
       ...(spec.components.monitoring.grafana.enabled ? { secrets: [grafanaSecret(spec)] } : {}),
       // The operator's admission webhook gets its CA from a job after install.
-      driftIgnored: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].map((kind) => ({ group: 'admissionregistration.k8s.io', kind, jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] })),
+      driftIgnored: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].map((kind) => ({
+        group: 'admissionregistration.k8s.io',
+        kind,
+        jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+      })),
       summary: summary(spec),
     }
   },

@@ -47,7 +47,9 @@ export const postgres: Component = {
       namespace: CROSSPLANE_NAMESPACE,
       dependsOn: ['crossplane-packages'],
       source: { type: 'manifests', objects: [localRbac(), renderXrd(targets), ...ALL_TARGETS.map((target) => COMPOSITIONS[target]())] },
-      health: [{ ref: { apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', name: XRD_NAME }, condition: conditionTrue('Established') }],
+      health: [
+        { ref: { apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', name: XRD_NAME }, condition: conditionTrue('Established') },
+      ],
       readiness: [{ apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', condition: 'Established' }],
       extraFiles: examples(ALL_TARGETS, spec),
       summary: [`PostgresInstance (${GROUP}/${VERSION}) for targets ${targets.join(', ')}; examples in ${spec.repository.path}/components/postgres/examples/`],

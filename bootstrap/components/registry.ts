@@ -20,7 +20,9 @@ export function allComponents(): readonly Component[] {
 
 /** The components the spec enables, described for its engine to render; `last` ones after all the others. */
 export function enabledComponents(spec: ClusterSpec): ComponentDescription[] {
-  const described = allComponents().filter((component) => component.enabled(spec)).map((component) => component.describe(spec))
+  const described = allComponents()
+    .filter((component) => component.enabled(spec))
+    .map((component) => component.describe(spec))
   const platform = described.filter((component) => !component.last).map((component) => component.name)
   return described.map((component) => (component.last ? { ...component, dependsOn: [...new Set([...component.dependsOn, ...platform])] } : component))
 }

@@ -18,7 +18,6 @@ export interface RunLock {
   release(): void
 }
 
-
 /**
  * Take the lock of one cluster for a command that changes it, so two bootstraps (or a bootstrap
  * and a destroy) never run against it at once. A lock left by a run that no longer exists (killed,
@@ -54,7 +53,9 @@ export function acquireRunLock(cluster: string, command: string, dir = path.join
     // The holder is gone: its lock is stale.
     rmSync(file, { force: true })
   }
-  throw new PrerequisiteError(`cannot take the lock of cluster ${cluster}: ${file} keeps reappearing`, { details: ['another kindling run is starting at the same moment; run this again'] })
+  throw new PrerequisiteError(`cannot take the lock of cluster ${cluster}: ${file} keeps reappearing`, {
+    details: ['another kindling run is starting at the same moment; run this again'],
+  })
 }
 
 function readHolder(file: string): Holder | undefined {

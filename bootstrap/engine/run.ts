@@ -110,7 +110,10 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
         finish(step, 'blocked', `needs ${failedNeed}, which did not succeed`)
         continue
       }
-      running.set(step.name, runOne(step).finally(() => running.delete(step.name)))
+      running.set(
+        step.name,
+        runOne(step).finally(() => running.delete(step.name)),
+      )
     }
     if (running.size === 0) break
     await Promise.race(running.values())

@@ -12,7 +12,15 @@ interface ApplicationStatus {
   health?: { status?: string; message?: string }
   operationState?: { phase?: string; message?: string; syncResult?: { revision?: string } }
   conditions?: { type: string; message?: string }[]
-  resources?: { group?: string; version?: string; kind: string; namespace?: string; name: string; status?: string; health?: { status?: string; message?: string } }[]
+  resources?: {
+    group?: string
+    version?: string
+    kind: string
+    namespace?: string
+    name: string
+    status?: string
+    health?: { status?: string; message?: string }
+  }[]
 }
 
 /** One line for an Application's state. */
@@ -20,7 +28,8 @@ export function describeApplication(object: KubeObject | undefined): string {
   if (!object) return 'object does not exist'
   const status = (object.status ?? {}) as ApplicationStatus
   const parts = [`sync ${status.sync?.status ?? 'Unknown'} at ${status.sync?.revision?.slice(0, 7) ?? 'none'}`, `health ${status.health?.status ?? 'Unknown'}`]
-  if (status.operationState?.phase) parts.push(`last sync ${status.operationState.phase}${status.operationState.message ? `: ${status.operationState.message}` : ''}`)
+  if (status.operationState?.phase)
+    parts.push(`last sync ${status.operationState.phase}${status.operationState.message ? `: ${status.operationState.message}` : ''}`)
   for (const condition of status.conditions ?? []) parts.push(`${condition.type}: ${condition.message ?? ''}`)
   return parts.join('; ')
 }
@@ -42,7 +51,8 @@ export function applicationSyncedAt(sha: string | undefined): Condition {
       if (atHead && status.sync?.status === 'Synced' && status.health?.status === 'Healthy' && phase !== 'Running') return { done: true, message }
       const failedSync = (phase === 'Failed' || phase === 'Error') && at(status.operationState?.syncResult?.revision)
       const invalid = (status.conditions ?? []).some((condition) => condition.type === 'InvalidSpecError')
-      if (failedSync || invalid || (atHead && status.sync?.status === 'Synced' && status.health?.status === 'Degraded')) return { done: false, failed: message, message }
+      if (failedSync || invalid || (atHead && status.sync?.status === 'Synced' && status.health?.status === 'Degraded'))
+        return { done: false, failed: message, message }
       return { done: false, message }
     },
   }
@@ -54,11 +64,21 @@ export async function unhealthyArgo(kube: KubeClient): Promise<string[]> {
   const visit = async (appRef: ObjectRef, depth: number): Promise<void> => {
     const app = await kube.get(appRef)
     for (const resource of ((app?.status ?? {}) as ApplicationStatus).resources ?? []) {
-      const ref: ObjectRef = { apiVersion: resource.group ? `${resource.group}/${resource.version ?? 'v1'}` : (resource.version ?? 'v1'), kind: resource.kind, name: resource.name, namespace: resource.namespace || undefined }
+      const ref: ObjectRef = {
+        apiVersion: resource.group ? `${resource.group}/${resource.version ?? 'v1'}` : (resource.version ?? 'v1'),
+        kind: resource.kind,
+        name: resource.name,
+        namespace: resource.namespace || undefined,
+      }
       const healthy = !resource.health?.status || resource.health.status === 'Healthy'
       if (resource.kind === 'Application' && resource.group === 'argoproj.io' && depth < 3) await visit(ref, depth + 1)
       if (resource.status === 'Synced' && healthy) continue
-      const state = [resource.status === 'OutOfSync' ? 'OutOfSync (drift)' : resource.status, resource.health?.status ? `health ${resource.health.status}${resource.health.message ? `: ${resource.health.message}` : ''}` : undefined].filter(Boolean).join(', ')
+      const state = [
+        resource.status === 'OutOfSync' ? 'OutOfSync (drift)' : resource.status,
+        resource.health?.status ? `health ${resource.health.status}${resource.health.message ? `: ${resource.health.message}` : ''}` : undefined,
+      ]
+        .filter(Boolean)
+        .join(', ')
       lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${state}`)))
     }
   }

@@ -65,11 +65,18 @@ function files(spec: ClusterSpec): RepoFile[] {
 /** Ask Argo CD to compare with Git now instead of at its next poll; the controller removes the annotation. */
 async function requestSync(kube: KubeClient): Promise<string> {
   const { apiVersion, kind, name, namespace } = rootApplicationRef
-  await kube.apply({ apiVersion, kind, metadata: { name, namespace, annotations: { 'argocd.argoproj.io/refresh': 'normal' } } }, { fieldManager: REFRESH_MANAGER })
+  await kube.apply(
+    { apiVersion, kind, metadata: { name, namespace, annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
+    { fieldManager: REFRESH_MANAGER },
+  )
   return new Date().toISOString()
 }
 
-const deployment = (name: string): Wait => ({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: ARGOCD_NAMESPACE }, condition: deploymentAvailable, timeoutMs: READY_TIMEOUT_MS })
+const deployment = (name: string): Wait => ({
+  ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: ARGOCD_NAMESPACE },
+  condition: deploymentAvailable,
+  timeoutMs: READY_TIMEOUT_MS,
+})
 
 /** Argo CD from its Helm chart, managing itself and an app of apps from the repository. */
 /** The Helm release kindling installs the engine with, whatever the spec pins. */
@@ -95,10 +102,18 @@ export const argocdEngine: Engine = {
   valuesFile: (spec) => fileOf(spec, ARGOCD_FILES.values),
   afterInstall: async () => undefined,
   readiness: () => [
-    { ref: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'applications.argoproj.io' }, condition: conditionTrue('Established'), timeoutMs: READY_TIMEOUT_MS },
+    {
+      ref: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'applications.argoproj.io' },
+      condition: conditionTrue('Established'),
+      timeoutMs: READY_TIMEOUT_MS,
+    },
     deployment('argocd-repo-server'),
     deployment('argocd-server'),
-    { ref: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'argocd-application-controller', namespace: ARGOCD_NAMESPACE }, condition: statefulSetReady, timeoutMs: READY_TIMEOUT_MS },
+    {
+      ref: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'argocd-application-controller', namespace: ARGOCD_NAMESPACE },
+      condition: statefulSetReady,
+      timeoutMs: READY_TIMEOUT_MS,
+    },
   ],
 
   rootSync: (spec) => [renderArgoRootApp(spec)],

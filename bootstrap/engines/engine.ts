@@ -47,7 +47,10 @@ export interface Engine {
    * Objects applied right after the Helm install, read from the repository (Flux: the
    * FluxInstance), with what must hold before they can be applied.
    */
-  afterInstall(spec: ClusterSpec, readFile: (relative: string) => Promise<string | undefined>): Promise<{ before: Wait[]; objects: KubeObject[]; description: string } | undefined>
+  afterInstall(
+    spec: ClusterSpec,
+    readFile: (relative: string) => Promise<string | undefined>,
+  ): Promise<{ before: Wait[]; objects: KubeObject[]; description: string } | undefined>
   /** What must be ready before the engine can sync: its controllers and its sync CRDs. */
   readiness(spec: ClusterSpec): Wait[]
 
@@ -77,7 +80,11 @@ export interface Engine {
    */
   readonly sshKnownHostsIn: 'secret' | 'values'
   /** Whether the live Secret already holds exactly these credentials. */
-  repoSecretMatches(spec: ClusterSpec, live: LiveSecretData, credentials: { type: 'ssh'; privateKey: Secret } | { type: 'https'; username: string; token: Secret }): boolean
+  repoSecretMatches(
+    spec: ClusterSpec,
+    live: LiveSecretData,
+    credentials: { type: 'ssh'; privateKey: Secret } | { type: 'https'; username: string; token: Secret },
+  ): boolean
   /** The Secret the engine decrypts SOPS files with. */
   sopsSecretRef(spec: ClusterSpec): SecretRef & { key: string }
 

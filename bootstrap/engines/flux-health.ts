@@ -6,7 +6,12 @@ import { FLUX_SYNC_NAME } from '../render/sync.js'
 import { observedCurrent, revisionSha, shortSha, withEvents } from './revision.js'
 
 export const gitRepositoryRef: ObjectRef = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE }
-export const fluxKustomizationRef: ObjectRef = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: FLUX_SYNC_NAME, namespace: FLUX_NAMESPACE }
+export const fluxKustomizationRef: ObjectRef = {
+  apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+  kind: 'Kustomization',
+  name: FLUX_SYNC_NAME,
+  namespace: FLUX_NAMESPACE,
+}
 
 // Reasons Flux reports while waiting on something else; they clear by themselves.
 const TRANSIENT_REASONS = new Set(['ArtifactFailed', 'DependencyNotReady', 'Progressing', 'ProgressingWithRetry'])
@@ -22,7 +27,12 @@ export function fluxReadyAt(sha: string, revisionField: 'artifact' | 'lastApplie
     description: `Ready=True at ${shortSha(sha)}`,
     test(object): ConditionResult {
       if (!object) return { done: false, message: 'object does not exist' }
-      const status = (object.status ?? {}) as { artifact?: { revision?: string }; lastAppliedRevision?: string; lastAttemptedRevision?: string; lastHandledReconcileAt?: string }
+      const status = (object.status ?? {}) as {
+        artifact?: { revision?: string }
+        lastAppliedRevision?: string
+        lastAttemptedRevision?: string
+        lastHandledReconcileAt?: string
+      }
       const revision = revisionField === 'artifact' ? status.artifact?.revision : status.lastAppliedRevision
       const ready = statusConditions(object).find((c) => c.type === 'Ready')
       const message = `${ready ? formatCondition(ready) : 'no Ready condition yet'}; revision ${revision ?? 'none'}`
@@ -67,7 +77,6 @@ export async function unhealthyFlux(kube: KubeClient): Promise<string[]> {
   return lines
 }
 
-
 /** Field managers of controllers that maintain objects after Flux applied them: not drift. */
 const CONTROLLER_MANAGER = /(^kube-|controller|^kubelet$|^kustomize-controller$|^helm-controller$|^manager$)/
 
@@ -103,8 +112,12 @@ export async function fluxDrift(kube: KubeClient): Promise<string[]> {
       }
       const fields = (live.metadata.managedFields ?? []) as ManagedField[]
       const applied = fields.find((field) => field.manager === 'kustomize-controller' && !field.subresource)?.time ?? ''
-      const edits = fields.filter((field) => !field.subresource && field.manager && !CONTROLLER_MANAGER.test(field.manager) && !onlyReconcileRequest(field) && (field.time ?? '') > applied)
-      for (const edit of edits) lines.push(`drift: ${formatRef(ref)} was changed by ${edit.manager} at ${edit.time} after ${owner} applied it; Flux reverts it at its next reconcile`)
+      const edits = fields.filter(
+        (field) =>
+          !field.subresource && field.manager && !CONTROLLER_MANAGER.test(field.manager) && !onlyReconcileRequest(field) && (field.time ?? '') > applied,
+      )
+      for (const edit of edits)
+        lines.push(`drift: ${formatRef(ref)} was changed by ${edit.manager} at ${edit.time} after ${owner} applied it; Flux reverts it at its next reconcile`)
     }
   }
   return lines

@@ -50,7 +50,12 @@ function pins(spec: ClusterSpec): Pin[] {
 }
 
 function files(spec: ClusterSpec): RepoFile[] {
-  const file = (name: string, content: string, mode: RepoFile['mode'] = 'owned'): RepoFile => ({ path: fileOf(spec, name), content, mode, ...(mode === 'pinned' ? { pins: pins(spec) } : {}) })
+  const file = (name: string, content: string, mode: RepoFile['mode'] = 'owned'): RepoFile => ({
+    path: fileOf(spec, name),
+    content,
+    mode,
+    ...(mode === 'pinned' ? { pins: pins(spec) } : {}),
+  })
   return [
     file(FLUX_FILES.kustomization, OWNED_HEADER + yamlDocs([renderFluxSystemKustomization()])),
     file(FLUX_FILES.operatorRelease, OWNED_HEADER + yamlDocs(renderFluxOperatorRelease(spec)), 'pinned'),
@@ -76,7 +81,10 @@ async function requestSync(kube: KubeClient): Promise<string> {
   const requestedAt = new Date().toISOString()
   for (const { apiVersion, kind, name, namespace } of [gitRepositoryRef, fluxKustomizationRef]) {
     // Under its own field manager, so kindling's sync objects keep their fields untouched.
-    await kube.apply({ apiVersion, kind, metadata: { name, namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } }, { fieldManager: REFRESH_MANAGER })
+    await kube.apply(
+      { apiVersion, kind, metadata: { name, namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } },
+      { fieldManager: REFRESH_MANAGER },
+    )
   }
   return requestedAt
 }
@@ -108,7 +116,11 @@ export const fluxEngine: Engine = {
     description: `Flux ${versionOf(spec).flux} controllers, from ${fileOf(spec, FLUX_FILES.instance)}`,
   }),
   readiness: () => [
-    { ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE }, condition: deploymentAvailable, timeoutMs: READY_TIMEOUT_MS },
+    {
+      ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
+      condition: deploymentAvailable,
+      timeoutMs: READY_TIMEOUT_MS,
+    },
     {
       ref: { apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', name: FLUX_INSTANCE_NAME, namespace: FLUX_NAMESPACE },
       condition: conditionTrue('Ready', { failFastOnFalse: (c) => c.reason !== 'Progressing' }),
@@ -130,7 +142,10 @@ export const fluxEngine: Engine = {
       kube.get(gitRepositoryRef).then((object) => ({ ref: gitRepositoryRef, result: fluxReadyAt(sha, 'artifact').test(object) })),
       kube.get(fluxKustomizationRef).then((object) => ({ ref: fluxKustomizationRef, result: fluxReadyAt(sha, 'lastAppliedRevision').test(object) })),
     ])
-    return { done: results.every(({ result }) => result.done), lines: results.map(({ ref, result }) => `${ref.kind} ${ref.namespace}/${ref.name}: ${result.message ?? ''}`) }
+    return {
+      done: results.every(({ result }) => result.done),
+      lines: results.map(({ ref, result }) => `${ref.kind} ${ref.namespace}/${ref.name}: ${result.message ?? ''}`),
+    }
   },
   unhealthyObjects: unhealthyFlux,
   access: (spec) => [`Flux: ${kubectlFor(spec, undefined, 'flux')} get all -A (or ${kubectlFor(spec, FLUX_NAMESPACE)} get kustomizations,helmreleases)`],
@@ -140,7 +155,9 @@ export const fluxEngine: Engine = {
   repoSecretRef: () => ({ name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE }),
   renderRepoSecret: (_spec, credentials) => renderFluxRepoSecret(credentials),
   repoSecretMatches: (_spec, live, credentials) =>
-    credentials.type === 'ssh' ? live?.identity === credentials.privateKey.reveal() : live?.username === credentials.username && live.password === credentials.token.reveal(),
+    credentials.type === 'ssh'
+      ? live?.identity === credentials.privateKey.reveal()
+      : live?.username === credentials.username && live.password === credentials.token.reveal(),
   sopsSecretRef: () => ({ name: FLUX_SOPS_SECRET, namespace: FLUX_NAMESPACE, key: FLUX_SOPS_KEY }),
 
   componentFiles: renderFluxComponentFiles,

@@ -18,7 +18,6 @@ export async function withEvents(kube: KubeClient, ref: ObjectRef, headline: str
   return [headline, ...events.map((line) => `    event: ${line}`)]
 }
 
-
 /** The first 7 characters of a commit, for messages; anything else (a dry run's placeholder) as it is. */
 export function shortSha(sha: string): string {
   return /^[0-9a-f]{40}/.test(sha) ? sha.slice(0, 7) : sha

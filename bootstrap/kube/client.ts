@@ -108,12 +108,19 @@ export class KubeClient {
     return (await this.listRaw(apiVersion, kind, options)).items
   }
 
-  private async listRaw(apiVersion: string, kind: string, options: ListOptions & { metadataOnly?: boolean }): Promise<{ items: KubeObject[]; resourceVersion?: string }> {
+  private async listRaw(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions & { metadataOnly?: boolean },
+  ): Promise<{ items: KubeObject[]; resourceVersion?: string }> {
     try {
       const query = { fieldSelector: options.fieldSelector, labelSelector: options.labelSelector }
       // Metadata only: a list of CRDs would otherwise carry every schema.
       const accept = options.metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' : undefined
-      const result = (await this.#objects.request('GET', { apiVersion, kind, metadata: { name: '', namespace: options.namespace } }, 'list', { query, accept })) as unknown as { items: KubeObject[] | null; metadata?: { resourceVersion?: string } }
+      const result = (await this.#objects.request('GET', { apiVersion, kind, metadata: { name: '', namespace: options.namespace } }, 'list', {
+        query,
+        accept,
+      })) as unknown as { items: KubeObject[] | null; metadata?: { resourceVersion?: string } }
       // An empty metadata-only list comes back with `items: null`.
       return { items: (result.items ?? []).map((item) => ({ ...item, apiVersion, kind })), resourceVersion: result.metadata?.resourceVersion }
     } catch (error) {
@@ -173,12 +180,18 @@ export class KubeClient {
   /** resourceVersion of each existing object among these, by objectKey: one metadata-only list per kind and namespace. */
   private async liveVersions(objects: readonly KubeObject[]): Promise<Map<string, string>> {
     const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string }>()
-    for (const object of objects) groups.set(objectKey({ ...object, metadata: { ...object.metadata, name: '' } }), { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace })
+    for (const object of objects)
+      groups.set(objectKey({ ...object, metadata: { ...object.metadata, name: '' } }), {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        namespace: object.metadata.namespace,
+      })
     const versions = new Map<string, string>()
     await mapLimit([...groups.values()], APPLY_CONCURRENCY, async ({ apiVersion, kind, namespace }) => {
       const { items } = await this.listRaw(apiVersion, kind, { namespace, metadataOnly: true })
       for (const item of items) {
-        if (item.metadata.resourceVersion) versions.set(objectKey({ apiVersion, kind, metadata: { name: item.metadata.name, namespace } }), String(item.metadata.resourceVersion))
+        if (item.metadata.resourceVersion)
+          versions.set(objectKey({ apiVersion, kind, metadata: { name: item.metadata.name, namespace } }), String(item.metadata.resourceVersion))
       }
     })
     return versions
@@ -220,7 +233,10 @@ export class KubeClient {
     return items
       .sort((a, b) => time(a).localeCompare(time(b)))
       .slice(-limit)
-      .map((event) => `${String(event.type ?? 'Normal')} ${String(event.reason ?? '')}: ${String(event.message ?? '').trim()}${Number(event.count ?? 1) > 1 ? ` (x${String(event.count)})` : ''}`)
+      .map(
+        (event) =>
+          `${String(event.type ?? 'Normal')} ${String(event.reason ?? '')}: ${String(event.message ?? '').trim()}${Number(event.count ?? 1) > 1 ? ` (x${String(event.count)})` : ''}`,
+      )
   }
 
   /**

@@ -69,7 +69,7 @@ export const deploymentAvailable: Condition = {
   test(object) {
     const base = conditionTrue('Available').test(object)
     const status = (object?.status ?? {}) as { replicas?: number; readyReplicas?: number; updatedReplicas?: number }
-    const wanted = ((object?.spec as { replicas?: number } | undefined)?.replicas ?? 1)
+    const wanted = (object?.spec as { replicas?: number } | undefined)?.replicas ?? 1
     const progressing = statusConditions(object).find((c) => c.type === 'Progressing')
     if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
       return { done: false, failed: formatCondition(progressing), message: formatCondition(progressing) }
@@ -95,7 +95,7 @@ export const deleted: Condition = {
 }
 
 function finalizers(object: KubeObject): string {
-  const list = [...((object.metadata.finalizers as string[] | undefined) ?? []), ...(((object.spec as { finalizers?: string[] } | undefined)?.finalizers) ?? [])]
+  const list = [...((object.metadata.finalizers as string[] | undefined) ?? []), ...((object.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [])]
   return list.length ? `, finalizers: ${list.join(', ')}` : ''
 }
 
@@ -103,7 +103,7 @@ function finalizers(object: KubeObject): string {
 export const statefulSetReady: Condition = {
   description: 'all replicas ready',
   test(object) {
-    const wanted = ((object?.spec as { replicas?: number } | undefined)?.replicas ?? 1)
+    const wanted = (object?.spec as { replicas?: number } | undefined)?.replicas ?? 1
     const status = (object?.status ?? {}) as { readyReplicas?: number; currentRevision?: string; updateRevision?: string; observedGeneration?: number }
     const current = status.updateRevision === undefined || status.currentRevision === status.updateRevision
     const observed = status.observedGeneration === undefined || status.observedGeneration >= Number(object?.metadata.generation ?? 0)

@@ -124,7 +124,12 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
     return api
   }
 
-  async request(method: 'GET' | 'PATCH', spec: KubeObject | string, action: 'read' | 'list' | 'patch', options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string; accept?: string } = {}): Promise<KubeObject> {
+  async request(
+    method: 'GET' | 'PATCH',
+    spec: KubeObject | string,
+    action: 'read' | 'list' | 'patch',
+    options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string; accept?: string } = {},
+  ): Promise<KubeObject> {
     const uri = typeof spec === 'string' ? spec : await this.specUriPath(spec as k8s.KubernetesObject, action)
     const context = this.configuration.baseServer.makeRequestContext(uri, method === 'GET' ? k8s.HttpMethod.GET : k8s.HttpMethod.PATCH)
     context.setHeaderParam('Accept', options.accept ?? 'application/json')
@@ -142,7 +147,8 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
         await sleep(Math.min(Number(response.headers['retry-after']) || 1, 5) * 1000, undefined, { signal: context.getSignal() })
         continue
       }
-      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
+      if (response.httpStatusCode < 200 || response.httpStatusCode > 299)
+        throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
       return JSON.parse(text) as KubeObject
     }
   }

@@ -47,7 +47,11 @@ export function revealSecrets(value: unknown): unknown {
  */
 export function sameObject(live: KubeObject, dry: KubeObject): boolean {
   const strip = (object: KubeObject): string => {
-    const { managedFields: _m, resourceVersion: _r, ...metadata } = object.metadata as KubeObject['metadata'] & { managedFields?: unknown; resourceVersion?: string }
+    const {
+      managedFields: _m,
+      resourceVersion: _r,
+      ...metadata
+    } = object.metadata as KubeObject['metadata'] & { managedFields?: unknown; resourceVersion?: string }
     const { status: _s, ...rest } = object as KubeObject & { status?: unknown }
     return JSON.stringify({ ...rest, metadata })
   }

@@ -77,13 +77,21 @@ export async function openTunnel(target: PodPort, connect: PodConnector, signal:
 /** A running, ready pod matching a label selector: the one a tunnel goes to. */
 export async function readyPod(kube: KubeClient, namespace: string, selector: string): Promise<string> {
   const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: selector })
-  const ready = pods.find((pod) => !pod.metadata.deletionTimestamp && (pod.status as { phase?: string } | undefined)?.phase === 'Running' && conditionTrue('Ready').test(pod).done)
+  const ready = pods.find(
+    (pod) => !pod.metadata.deletionTimestamp && (pod.status as { phase?: string } | undefined)?.phase === 'Running' && conditionTrue('Ready').test(pod).done,
+  )
   if (!ready) throw new KindlingError(`no ready pod in ${namespace} matches ${selector}`, { details: [`kubectl -n ${namespace} get pods -l ${selector}`] })
   return ready.metadata.name
 }
 
 /** Run `use` with a tunnel open to the port of a ready pod, and close it afterwards whatever happens. */
-export async function withTunnel<T>(kube: KubeClient, where: { namespace: string; selector: string; port: number }, connect: PodConnector, signal: AbortSignal, use: (port: number) => Promise<T>): Promise<T> {
+export async function withTunnel<T>(
+  kube: KubeClient,
+  where: { namespace: string; selector: string; port: number },
+  connect: PodConnector,
+  signal: AbortSignal,
+  use: (port: number) => Promise<T>,
+): Promise<T> {
   const pod = await readyPod(kube, where.namespace, where.selector)
   const tunnel = await openTunnel({ namespace: where.namespace, pod, port: where.port }, connect, signal)
   try {

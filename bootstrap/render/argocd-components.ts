@@ -96,7 +96,18 @@ export function renderArgoComponentFiles(spec: ClusterSpec, components: readonly
       path: componentSyncFile(spec, component),
       content: `# ${component.title}, installed by Argo CD${chart ? '; edit values freely, the version follows cluster.yaml' : ' from the folder beside this file'}.\n${yamlDocs([app])}`,
       mode: chart ? 'pinned' : 'owned',
-      ...(chart ? { pins: [{ kind: 'Application', name: component.name, path: ['spec', 'source', 'targetRevision'], value: (component.source as { version: string }).version }] } : {}),
+      ...(chart
+        ? {
+            pins: [
+              {
+                kind: 'Application',
+                name: component.name,
+                path: ['spec', 'source', 'targetRevision'],
+                value: (component.source as { version: string }).version,
+              },
+            ],
+          }
+        : {}),
     })
     files.push(...manifestFolderFiles(spec, component))
   }

@@ -26,7 +26,8 @@ export function componentSyncFile(spec: ClusterSpec, component: Pick<ComponentDe
 export function manifestFolderFiles(spec: ClusterSpec, component: ComponentDescription): RepoFile[] {
   const dir = componentDir(spec, component)
   // The user's folder: seeded once, then theirs.
-  if (component.source.type === 'folder') return component.source.seed.map((file): RepoFile => ({ path: `${dir}/${file.path}`, content: file.content, mode: 'user' }))
+  if (component.source.type === 'folder')
+    return component.source.seed.map((file): RepoFile => ({ path: `${dir}/${file.path}`, content: file.content, mode: 'user' }))
   if (component.source.type !== 'manifests') return []
   return [
     { path: `${dir}/kustomization.yaml`, content: OWNED_HEADER + yamlDocs([kustomizationFile([MANIFESTS_FILE])]), mode: 'owned' },

@@ -65,7 +65,12 @@ function chartSource(name: string, chart: ChartSource): KubeObject {
       },
     }
   }
-  return { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmRepository', metadata: { name, namespace: FLUX_NAMESPACE }, spec: { interval: '1h', url: chart.repoURL } }
+  return {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmRepository',
+    metadata: { name, namespace: FLUX_NAMESPACE },
+    spec: { interval: '1h', url: chart.repoURL },
+  }
 }
 
 /** A chart component as Flux objects: its source and a HelmRelease that installs CRDs and keeps them current. */

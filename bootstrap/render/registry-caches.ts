@@ -51,7 +51,12 @@ export function registryContainers(spec: ClusterSpec): RegistryContainer[] {
     upstream: UPSTREAMS[registry],
   }))
   if (caches.localRegistry.enabled) {
-    list.push({ name: `${prefix}-registry`, host: `localhost:${caches.localRegistry.hostPort}`, volume: `${prefix}-registry`, hostPort: caches.localRegistry.hostPort })
+    list.push({
+      name: `${prefix}-registry`,
+      host: `localhost:${caches.localRegistry.hostPort}`,
+      volume: `${prefix}-registry`,
+      hostPort: caches.localRegistry.hostPort,
+    })
   }
   return list
 }

@@ -8,14 +8,21 @@ import { MANAGED_BY } from './labels.js'
 import { FLUX_REPO_SECRET } from './sync.js'
 
 /** What the engine needs to read the repository; values are `Secret`s, masked everywhere but the API. */
-export type RepoCredentials =
-  | { type: 'ssh'; privateKey: Secret; knownHosts: string }
-  | { type: 'https'; username: string; token: Secret }
+export type RepoCredentials = { type: 'ssh'; privateKey: Secret; knownHosts: string } | { type: 'https'; username: string; token: Secret }
 
 /** The repository Secret of Flux: `identity` + `known_hosts`, or `username` + `password`. Nothing else. */
 export function renderFluxRepoSecret(credentials: RepoCredentials): KubeObject {
-  const stringData = credentials.type === 'ssh' ? { identity: credentials.privateKey, known_hosts: credentials.knownHosts } : { username: credentials.username, password: credentials.token }
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData }
+  const stringData =
+    credentials.type === 'ssh'
+      ? { identity: credentials.privateKey, known_hosts: credentials.knownHosts }
+      : { username: credentials.username, password: credentials.token }
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: FLUX_REPO_SECRET, namespace: FLUX_NAMESPACE, labels: { ...MANAGED_BY } },
+    type: 'Opaque',
+    stringData,
+  }
 }
 
 /** The repository Secret of Argo CD: labelled as a repository, with `url` and `sshPrivateKey`, or `username` + `password`. */
@@ -24,7 +31,13 @@ export function renderArgoRepoSecret(spec: ClusterSpec, credentials: RepoCredent
     credentials.type === 'ssh'
       ? { type: 'git', url: spec.repository.url, sshPrivateKey: credentials.privateKey }
       : { type: 'git', url: spec.repository.url, username: credentials.username, password: credentials.token }
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { ...argoRepoSecretRef(spec), labels: { ...MANAGED_BY, 'argocd.argoproj.io/secret-type': 'repository' } }, type: 'Opaque', stringData }
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { ...argoRepoSecretRef(spec), labels: { ...MANAGED_BY, 'argocd.argoproj.io/secret-type': 'repository' } },
+    type: 'Opaque',
+    stringData,
+  }
 }
 
 /** Argo CD's repository Secret is named after the cluster. */

@@ -4,9 +4,7 @@ import { dnsLabel, envName, gcpProjectId, semver } from './fields.js'
 
 const crossplaneProvider = z.strictObject({
   name: dnsLabel,
-  package: z
-    .string()
-    .regex(/^[a-z0-9.-]+\.[a-z]+\/[\w./-]+:[\w.-]+$/, 'must be a fully qualified package such as xpkg.crossplane.io/org/provider:v1.0.0'),
+  package: z.string().regex(/^[a-z0-9.-]+\.[a-z]+\/[\w./-]+:[\w.-]+$/, 'must be a fully qualified package such as xpkg.crossplane.io/org/provider:v1.0.0'),
 })
 
 const secretName = z
@@ -35,15 +33,17 @@ function cloud(title: string, credentials: string, defaultSecret: string) {
 
 const clouds = z
   .strictObject({
-    azure: cloud('Azure', 'key "creds": the service principal JSON of `az ad sp create-for-rbac --sdk-auth`', cloudDefaults.azure.credentialsSecret).default(noClouds.azure),
+    azure: cloud('Azure', 'key "creds": the service principal JSON of `az ad sp create-for-rbac --sdk-auth`', cloudDefaults.azure.credentialsSecret).default(
+      noClouds.azure,
+    ),
     gcp: cloud('GCP', 'key "creds": a service account key JSON with the Cloud SQL Admin role', cloudDefaults.gcp.credentialsSecret)
       .extend({
-        projectID: gcpProjectId
-          .optional()
-          .describe('The Google Cloud project the databases are created in; required when gcp is enabled.'),
+        projectID: gcpProjectId.optional().describe('The Google Cloud project the databases are created in; required when gcp is enabled.'),
       })
       .default(noClouds.gcp),
-    hetzner: cloud('Hetzner', 'key "token": a Hetzner Cloud API token with read & write access', cloudDefaults.hetzner.credentialsSecret).default(noClouds.hetzner),
+    hetzner: cloud('Hetzner', 'key "token": a Hetzner Cloud API token with read & write access', cloudDefaults.hetzner.credentialsSecret).default(
+      noClouds.hetzner,
+    ),
   })
   .describe('Clouds Crossplane may create databases in; each is opt-in and needs its credentials Secret.')
 
@@ -53,7 +53,9 @@ const crossplane = z
     version: semver.default(DEFAULTS.components.crossplane.version).describe('Crossplane Helm chart version.'),
     providers: z.array(crossplaneProvider).default([]).describe('Extra Providers to install beside the ones kindling pins.'),
     postgres: z
-      .strictObject({ enabled: z.boolean().default(true).describe('Offer PostgresInstance (platform.kindling.dev): a database per app, local or in an enabled cloud.') })
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Offer PostgresInstance (platform.kindling.dev): a database per app, local or in an enabled cloud.'),
+      })
       .default({ enabled: true }),
     clouds: clouds.default(noClouds),
   })
@@ -108,7 +110,10 @@ const PINNED_PACKAGE_NAMES: readonly string[] = Object.values(CROSSPLANE_PACKAGE
 export function checkCrossplane(spec: z.output<typeof crossplane>, report: (path: (string | number)[], message: string) => void): void {
   const { clouds: enabled } = spec
   if (enabled.gcp.enabled && !enabled.gcp.projectID) {
-    report(['clouds', 'gcp', 'projectID'], 'is required when gcp is enabled: set it to the project the databases go in (`gcloud config get-value project` prints yours)')
+    report(
+      ['clouds', 'gcp', 'projectID'],
+      'is required when gcp is enabled: set it to the project the databases go in (`gcloud config get-value project` prints yours)',
+    )
   }
   if (!spec.enabled) {
     for (const name of ['azure', 'gcp', 'hetzner'] as const) {

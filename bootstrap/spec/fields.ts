@@ -14,7 +14,10 @@ export const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be the name of an environment variable, not its value', abort: true })
   // The message must not repeat the value: it may be a live token.
-  .refine((value) => !looksLikeToken(value), 'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; revoke the token if this file was shared)')
+  .refine(
+    (value) => !looksLikeToken(value),
+    'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; revoke the token if this file was shared)',
+  )
 
 export const gcpProjectId = z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project ID such as my-project-123')
 
@@ -23,10 +26,7 @@ export const workerCount = z.int('must be a whole number').min(0, 'must be a who
 export const repositoryUrl = z
   .string()
   .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, { message: 'must be an https://, ssh://, git@host:path or file:// URL', abort: true })
-  .refine(
-    (value) => urlCredentials(value) === undefined,
-    URL_CREDENTIALS_MESSAGE,
-  )
+  .refine((value) => urlCredentials(value) === undefined, URL_CREDENTIALS_MESSAGE)
 
 export const branchName = z.string().regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, 'must be a branch name such as main')
 

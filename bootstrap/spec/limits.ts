@@ -35,17 +35,22 @@ function codePoint(character: string): string {
 
 function textProblem(text: string, what: 'is' | 'key'): string | undefined {
   const subject = what === 'key' ? 'this key' : 'the value'
-  if (text.length > SPEC_LIMITS.textLength) return `${what === 'key' ? 'has a key that' : ''} is ${text.length} characters long; no field takes more than ${SPEC_LIMITS.textLength} (the value was not printed)`.trim()
+  if (text.length > SPEC_LIMITS.textLength)
+    return `${what === 'key' ? 'has a key that' : ''} is ${text.length} characters long; no field takes more than ${SPEC_LIMITS.textLength} (the value was not printed)`.trim()
   const control = CONTROL.exec(text)
   // A `|` or `>` block keeps one line break at its end; `>-` or a plain value does not.
   if (/^[^\r\n]*\r?\n$/.test(text)) return `${subject} ends with a line break (a \`|\` or \`>\` block keeps one): write it on one line, or use \`>-\``
-  if (control?.[0] === '\n' || control?.[0] === '\r') return `${subject} holds a line break; every field is one line (a pasted key or file belongs in a file the spec names) (the value was not printed)`
+  if (control?.[0] === '\n' || control?.[0] === '\r')
+    return `${subject} holds a line break; every field is one line (a pasted key or file belongs in a file the spec names) (the value was not printed)`
   if (control) return `${subject} holds the control character ${codePoint(control[0])}: retype it (the value was not printed)`
-  if (LONE_SURROGATE.test(text)) return `${subject} holds half of a UTF-16 character pair (an escape like "\\uD800" on its own), which is no character: retype it (the value was not printed)`
+  if (LONE_SURROGATE.test(text))
+    return `${subject} holds half of a UTF-16 character pair (an escape like "\\uD800" on its own), which is no character: retype it (the value was not printed)`
   const invisible = INVISIBLE.exec(text)
-  if (invisible) return `${subject} holds the invisible character ${codePoint(invisible[0])} (pasted from a web page or document?): retype it (the value was not printed)`
+  if (invisible)
+    return `${subject} holds the invisible character ${codePoint(invisible[0])} (pasted from a web page or document?): retype it (the value was not printed)`
   if (what === 'is' && urlCredentials(text) !== undefined) return URL_CREDENTIALS_MESSAGE
-  if (containsKnownToken(text)) return `${subject} holds what looks like an access token (GitHub, GitLab, Slack, AWS): no field of the spec takes one; put it in an environment variable and name that where the spec asks (the value was not printed; revoke the token if this file was shared)`
+  if (containsKnownToken(text))
+    return `${subject} holds what looks like an access token (GitHub, GitLab, Slack, AWS): no field of the spec takes one; put it in an environment variable and name that where the spec asks (the value was not printed; revoke the token if this file was shared)`
   return undefined
 }
 
@@ -62,7 +67,10 @@ export function valueProblems(value: unknown): ValueProblem[] {
     }
     if (here === null || typeof here !== 'object') continue
     if (path.length >= SPEC_LIMITS.depth) {
-      problems.push({ path, message: `is nested more than ${SPEC_LIMITS.depth} levels deep; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)` })
+      problems.push({
+        path,
+        message: `is nested more than ${SPEC_LIMITS.depth} levels deep; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)`,
+      })
       continue
     }
     if (Array.isArray(here)) {

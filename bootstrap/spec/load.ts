@@ -93,11 +93,18 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
 
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((error) => ({ file: shownFile, line: lineOf(error.pos[0]), path: '', message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]) }))
+    const problems = doc.errors.map((error) => ({
+      file: shownFile,
+      line: lineOf(error.pos[0]),
+      path: '',
+      message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
+    }))
     throw specError(shownFile, problems)
   }
   if (doc.contents === null) {
-    throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: 'is empty: start from `npm run wizard`, or copy clusters/homelab/cluster.yaml and edit it' }])
+    throw specError(shownFile, [
+      { file: shownFile, line: 1, path: '', message: 'is empty: start from `npm run wizard`, or copy clusters/homelab/cluster.yaml and edit it' },
+    ])
   }
 
   let value: unknown
@@ -117,7 +124,10 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   // Sizes, characters and credentials first: the schema never sees a 5 MB string or a pasted token.
   const limits = valueProblems(value)
   if (limits.length > 0) {
-    throw specError(shownFile, limits.map((problem) => ({ file: shownFile, line: lineOf(nodeOffset(doc, problem.path)), path: dotted(problem.path), message: problem.message })))
+    throw specError(
+      shownFile,
+      limits.map((problem) => ({ file: shownFile, line: lineOf(nodeOffset(doc, problem.path)), path: dotted(problem.path), message: problem.message })),
+    )
   }
   const result = clusterSpecSchema.safeParse(value)
   const problems = result.success ? [] : result.error.issues.flatMap((issue) => toProblems(issue, doc, text, shownFile, lineOf))
@@ -143,7 +153,11 @@ function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: stri
   const given = spec.repository.auth
   const auth =
     given.type === 'ssh'
-      ? { ...given, ...(given.privateKeyFile ? { privateKeyFile: local(given.privateKeyFile) } : {}), ...(given.knownHostsFile ? { knownHostsFile: local(given.knownHostsFile) } : {}) }
+      ? {
+          ...given,
+          ...(given.privateKeyFile ? { privateKeyFile: local(given.privateKeyFile) } : {}),
+          ...(given.knownHostsFile ? { knownHostsFile: local(given.knownHostsFile) } : {}),
+        }
       : given
   return {
     ...spec,
@@ -151,7 +165,13 @@ function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: stri
     name,
     file,
     repoRoot,
-    repository: { ...spec.repository, url: spec.repository.url ?? IN_CLUSTER_GIT_URL, inCluster: spec.repository.url === undefined, auth, path: spec.repository.path ?? defaultRepoPath(name) },
+    repository: {
+      ...spec.repository,
+      url: spec.repository.url ?? IN_CLUSTER_GIT_URL,
+      inCluster: spec.repository.url === undefined,
+      auth,
+      path: spec.repository.path ?? defaultRepoPath(name),
+    },
     secrets: {
       sops: {
         enabled: spec.secrets.sops.enabled,
@@ -209,13 +229,13 @@ function yamlMessage(code: string, message: string, source = ''): string {
     const key = name ? `the key "${name}"` : 'a key'
     return `${key} appears twice in the same mapping: keep one`
   }
-  if (code === 'TAB_AS_INDENT' || /tab characters? (must not be used|as indentation)/i.test(message)) return 'is indented with a tab: YAML indents with spaces only'
+  if (code === 'TAB_AS_INDENT' || /tab characters? (must not be used|as indentation)/i.test(message))
+    return 'is indented with a tab: YAML indents with spaces only'
   if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
   return message.split('\n')[0] || 'invalid YAML'
 }
 
 const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i
-
 
 /** zod's wording, rephrased the way the rest of kindling speaks: "must be …", with the fix for common slips. */
 function friendlyMessage(message: string, given: unknown, at: readonly (string | number)[], doc: Document, text: string): string {
@@ -223,7 +243,8 @@ function friendlyMessage(message: string, given: unknown, at: readonly (string |
   if (type) {
     const [, expected, received] = type
     if (expected === 'boolean' && (given === 'true' || given === 'false')) return `must be true or false without quotes ("${given}" in quotes is text)`
-    if (expected === 'boolean' && typeof given === 'string' && YAML_11_BOOLEANS.test(given)) return `must be true or false, not "${given}" (YAML 1.2 reads ${given} as text)`
+    if (expected === 'boolean' && typeof given === 'string' && YAML_11_BOOLEANS.test(given))
+      return `must be true or false, not "${given}" (YAML 1.2 reads ${given} as text)`
     // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
     const field = String(at[at.length - 1] ?? '')
     // Built from what was written: YAML has already read `1.30` as the number 1.3.
@@ -231,7 +252,8 @@ function friendlyMessage(message: string, given: unknown, at: readonly (string |
     const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : String(given)
     const parts = written.split('.')
     const inFull = `${field === 'kubernetesVersion' ? 'v' : ''}${[...parts, '0', '0'].slice(0, Math.max(3, parts.length)).join('.')}`
-    if (expected === 'string' && typeof given === 'number') return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})` : 'put it in quotes'}`
+    if (expected === 'string' && typeof given === 'number')
+      return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})` : 'put it in quotes'}`
     if (expected === 'int' && typeof given === 'number') return `must be a whole number, not ${given}`
     return `must be ${article(expected!)}, not ${article(received!)}`
   }
@@ -239,7 +261,11 @@ function friendlyMessage(message: string, given: unknown, at: readonly (string |
   if (literal) return `must be ${literal[1]}`
   const choices = /^Invalid (?:discriminator value\. Expected|option: expected one of) (.+)$/.exec(message)
   if (choices) {
-    const list = choices[1]!.replaceAll(/['"]/g, '').split('|').map((choice) => choice.trim()).join(', ')
+    const list = choices[1]!
+      .replaceAll(/['"]/g, '')
+      .split('|')
+      .map((choice) => choice.trim())
+      .join(', ')
     if (given !== undefined) return `must be one of: ${list}`
     // The field that chooses the shape is missing: perhaps it is there, misspelt.
     const near = misspelt(doc, at)

@@ -55,7 +55,11 @@ const kindProvider = z
 const existingProvider = z
   .strictObject({
     type: z.literal('existing'),
-    kubeconfig: z.string().min(1).default(DEFAULTS.existing.kubeconfig).describe('Kubeconfig file; ~/ is your home, other relative paths start at the repository root.'),
+    kubeconfig: z
+      .string()
+      .min(1)
+      .default(DEFAULTS.existing.kubeconfig)
+      .describe('Kubeconfig file; ~/ is your home, other relative paths start at the repository root.'),
     context: z.string().min(1).describe('The only kubeconfig context kindling will touch.'),
   })
   .describe('A cluster that already runs (k3s, Talos, kubeadm, managed), adopted through one named context.')
@@ -66,7 +70,11 @@ const auth = z.discriminatedUnion('type', [
     .strictObject({
       type: z.literal('ssh'),
       privateKeyFile: z.string().min(1).optional().describe('An existing deploy key (~/ or relative to the repository root); one is generated when absent.'),
-      knownHostsFile: z.string().min(1).optional().describe('known_hosts for the Git host (~/ or relative to the repository root); ssh-keyscan is used when absent.'),
+      knownHostsFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('known_hosts for the Git host (~/ or relative to the repository root); ssh-keyscan is used when absent.'),
     })
     .describe('An SSH deploy key (read-only).'),
   z
@@ -81,7 +89,9 @@ const auth = z.discriminatedUnion('type', [
 const repository = z.strictObject({
   url: repositoryUrl
     .optional()
-    .describe('Your remote (a fork of this repository). Leave it out and bootstrap runs a Git server inside the cluster and pushes this checkout to it; set it later and the same command moves the cluster to it.'),
+    .describe(
+      'Your remote (a fork of this repository). Leave it out and bootstrap runs a Git server inside the cluster and pushes this checkout to it; set it later and the same command moves the cluster to it.',
+    ),
   branch: branchName.default(DEFAULTS.repository.branch),
   path: z
     .string()
@@ -164,7 +174,11 @@ export const clusterSpecSchema = z
       }
     }
     if (repo.url === undefined && repo.auth.type !== 'none') {
-      ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'auth'], message: 'auth belongs to repository.url: without a url the engine reads the in-cluster Git server, which needs no credentials; set url or remove auth' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec', 'repository', 'auth'],
+        message: 'auth belongs to repository.url: without a url the engine reads the in-cluster Git server, which needs no credentials; set url or remove auth',
+      })
     }
     const url = repo.url ?? ''
     const isSshUrl = /^(ssh:\/\/|git@)/.test(url)
@@ -181,10 +195,13 @@ export const clusterSpecSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['spec', 'components', 'monitoring', 'controlPlaneTargets'],
-        message: 'kind binds kube-controller-manager, kube-scheduler, etcd metrics and kube-proxy to 127.0.0.1 inside the node, so Prometheus cannot scrape them; leave it unset or false on kind',
+        message:
+          'kind binds kube-controller-manager, kube-scheduler, etcd metrics and kube-proxy to 127.0.0.1 inside the node, so Prometheus cannot scrape them; leave it unset or false on kind',
       })
     }
-    checkCrossplane(doc.spec.components.crossplane, (path, message) => ctx.addIssue({ code: 'custom', path: ['spec', 'components', 'crossplane', ...path], message }))
+    checkCrossplane(doc.spec.components.crossplane, (path, message) =>
+      ctx.addIssue({ code: 'custom', path: ['spec', 'components', 'crossplane', ...path], message }),
+    )
   })
 
 /** The spec as written by a user (defaults not yet filled in). */

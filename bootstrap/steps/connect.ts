@@ -48,5 +48,9 @@ export async function connectKube(spec: ClusterSpec, runner: Runner, signal?: Ab
   }
   // kindling does not start an existing cluster: a server that never answers is reported in seconds.
   const { FIRST_CONTACT_RETRY_MS } = await import('../kube/json-api.js')
-  return KubeClient.fromKubeconfig({ file: spec.provider.kubeconfig, context: spec.provider.context, bounds: { signal, firstContactRetryMs: FIRST_CONTACT_RETRY_MS } })
+  return KubeClient.fromKubeconfig({
+    file: spec.provider.kubeconfig,
+    context: spec.provider.context,
+    bounds: { signal, firstContactRetryMs: FIRST_CONTACT_RETRY_MS },
+  })
 }

@@ -29,12 +29,15 @@ export async function assertNotForeign(kube: KubeClient, refs: readonly ObjectRe
   for (const ref of refs) {
     const live = await kube.get(ref)
     if (!live || appliedByKindling(live)) continue
-    throw new BadInputError(`${formatRef(refOf(ref))} already exists and was not made by kindling (managed by ${[...new Set(managersOf(live))].join(', ') || 'an unknown tool'})`, {
-      details: [
-        'kindling will not repoint an engine someone else set up',
-        `to hand this cluster to kindling, delete ${formatRef(refOf(ref))} (the engine keeps running), then run again; or point the spec of ${cluster} at another cluster`,
-      ],
-    })
+    throw new BadInputError(
+      `${formatRef(refOf(ref))} already exists and was not made by kindling (managed by ${[...new Set(managersOf(live))].join(', ') || 'an unknown tool'})`,
+      {
+        details: [
+          'kindling will not repoint an engine someone else set up',
+          `to hand this cluster to kindling, delete ${formatRef(refOf(ref))} (the engine keeps running), then run again; or point the spec of ${cluster} at another cluster`,
+        ],
+      },
+    )
   }
 }
 

@@ -40,7 +40,9 @@ export function parseAgeKey(file: string, text: string): AgeKey {
   const recipient = /^#\s*public key:\s*(age1[0-9a-z]+)\s*$/m.exec(text)?.[1]
   const secretKey = /^(AGE-SECRET-KEY-1[0-9A-Z]+)\s*$/m.exec(text)?.[1]
   if (!recipient || !secretKey) {
-    throw new BadInputError(`${file} is not an age identity file`, { details: ['expected a "# public key: age1…" line and an AGE-SECRET-KEY-1… line, as age-keygen writes them'] })
+    throw new BadInputError(`${file} is not an age identity file`, {
+      details: ['expected a "# public key: age1…" line and an AGE-SECRET-KEY-1… line, as age-keygen writes them'],
+    })
   }
   return { file, recipient, secretKey: new Secret(secretKey, 'age key'), contents: new Secret(text, 'age key file') }
 }

@@ -16,17 +16,71 @@ export interface ToolInfo {
 }
 
 export const TOOLS: Readonly<Record<string, ToolInfo>> = {
-  docker: { binary: 'docker', devboxPackage: '', versionArgs: ['version', '--format', '{{.Client.Version}}'], versionPattern: /(\d+\.\d+\.\d+)/, homepage: 'https://docs.docker.com/engine/install/' },
-  kind: { binary: 'kind', devboxPackage: 'kind', versionArgs: ['version'], versionPattern: /v(\d+\.\d+\.\d+)/, homepage: 'https://kind.sigs.k8s.io/docs/user/quick-start/#installation' },
-  kubectl: { binary: 'kubectl', devboxPackage: 'kubectl', versionArgs: ['version', '--client'], versionPattern: /Client Version: v(\d+\.\d+\.\d+)/, homepage: 'https://kubernetes.io/docs/tasks/tools/' },
-  helm: { binary: 'helm', devboxPackage: 'kubernetes-helm', versionArgs: ['version', '--short'], versionPattern: /v(\d+\.\d+\.\d+)/, homepage: 'https://helm.sh/docs/intro/install/' },
-  flux: { binary: 'flux', devboxPackage: 'fluxcd', versionArgs: ['version', '--client'], versionPattern: /(\d+\.\d+\.\d+)/, homepage: 'https://fluxcd.io/flux/installation/#install-the-flux-cli' },
-  argocd: { binary: 'argocd', devboxPackage: 'argocd', versionArgs: ['version', '--client', '--short'], versionPattern: /v(\d+\.\d+\.\d+)/, homepage: 'https://argo-cd.readthedocs.io/en/stable/cli_installation/' },
+  docker: {
+    binary: 'docker',
+    devboxPackage: '',
+    versionArgs: ['version', '--format', '{{.Client.Version}}'],
+    versionPattern: /(\d+\.\d+\.\d+)/,
+    homepage: 'https://docs.docker.com/engine/install/',
+  },
+  kind: {
+    binary: 'kind',
+    devboxPackage: 'kind',
+    versionArgs: ['version'],
+    versionPattern: /v(\d+\.\d+\.\d+)/,
+    homepage: 'https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
+  },
+  kubectl: {
+    binary: 'kubectl',
+    devboxPackage: 'kubectl',
+    versionArgs: ['version', '--client'],
+    versionPattern: /Client Version: v(\d+\.\d+\.\d+)/,
+    homepage: 'https://kubernetes.io/docs/tasks/tools/',
+  },
+  helm: {
+    binary: 'helm',
+    devboxPackage: 'kubernetes-helm',
+    versionArgs: ['version', '--short'],
+    versionPattern: /v(\d+\.\d+\.\d+)/,
+    homepage: 'https://helm.sh/docs/intro/install/',
+  },
+  flux: {
+    binary: 'flux',
+    devboxPackage: 'fluxcd',
+    versionArgs: ['version', '--client'],
+    versionPattern: /(\d+\.\d+\.\d+)/,
+    homepage: 'https://fluxcd.io/flux/installation/#install-the-flux-cli',
+  },
+  argocd: {
+    binary: 'argocd',
+    devboxPackage: 'argocd',
+    versionArgs: ['version', '--client', '--short'],
+    versionPattern: /v(\d+\.\d+\.\d+)/,
+    homepage: 'https://argo-cd.readthedocs.io/en/stable/cli_installation/',
+  },
   git: { binary: 'git', devboxPackage: 'git', versionArgs: ['--version'], versionPattern: /(\d+\.\d+\.\d+)/, homepage: 'https://git-scm.com/downloads' },
-  'age-keygen': { binary: 'age-keygen', devboxPackage: 'age', versionArgs: ['--version'], versionPattern: /v?(\d+\.\d+\.\d+)/, homepage: 'https://github.com/FiloSottile/age#installation' },
-  sops: { binary: 'sops', devboxPackage: 'sops', versionArgs: ['--version', '--disable-version-check'], versionPattern: /(\d+\.\d+\.\d+)/, homepage: 'https://getsops.io/docs/#download' },
+  'age-keygen': {
+    binary: 'age-keygen',
+    devboxPackage: 'age',
+    versionArgs: ['--version'],
+    versionPattern: /v?(\d+\.\d+\.\d+)/,
+    homepage: 'https://github.com/FiloSottile/age#installation',
+  },
+  sops: {
+    binary: 'sops',
+    devboxPackage: 'sops',
+    versionArgs: ['--version', '--disable-version-check'],
+    versionPattern: /(\d+\.\d+\.\d+)/,
+    homepage: 'https://getsops.io/docs/#download',
+  },
   ssh: { binary: 'ssh', devboxPackage: '', versionArgs: ['-V'], versionPattern: /OpenSSH_(\d+\.\d+)/, homepage: 'https://www.openssh.com/portable.html' },
-  'ssh-keygen': { binary: 'ssh-keygen', devboxPackage: '', versionArgs: ['-V'], versionPattern: /(\d+\.\d+)/, homepage: 'https://www.openssh.com/portable.html' },
+  'ssh-keygen': {
+    binary: 'ssh-keygen',
+    devboxPackage: '',
+    versionArgs: ['-V'],
+    versionPattern: /(\d+\.\d+)/,
+    homepage: 'https://www.openssh.com/portable.html',
+  },
 }
 
 const DEVBOX_JSON = path.join(PROJECT_ROOT, 'devbox.json')

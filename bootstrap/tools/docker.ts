@@ -138,7 +138,10 @@ export function parseInspect(stdout: string): ContainerInfo[] {
  */
 function onlyMissing(result: RunResult): RunResult {
   if (result.exitCode === 0) return result
-  const lines = result.stderr.split('\n').map((line) => line.trim()).filter(Boolean)
+  const lines = result.stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
   if (lines.every((line) => /no such/i.test(line))) return result
   if (lines.some((line) => /cannot connect to the docker daemon/i.test(line))) throw new PrerequisiteError(DOCKER_UNREACHABLE, { details: [START_DOCKER] })
   throw new CommandError(result.command, result.exitCode, lines.slice(-5).join('\n'))
@@ -154,7 +157,10 @@ export async function inspectContainers(runner: Runner, names: readonly string[]
 /** Containers carrying every given label, inspected. */
 export async function findContainers(runner: Runner, labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ContainerInfo[]> {
   const { stdout } = await runner.run(listContainersCommand(labels), { signal })
-  const names = stdout.split('\n').map((line) => line.trim()).filter(Boolean)
+  const names = stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
   return inspectContainers(runner, names, signal)
 }
 

@@ -24,9 +24,7 @@ export class ExecRunner implements Runner {
   async run(command: Command, options: RunOptions = {}): Promise<RunResult> {
     const line = this.redactor.redact(formatCommand(command))
     this.log(`$ ${line}`)
-    const env = Object.fromEntries(
-      Object.entries(command.env ?? {}).map(([key, value]) => [key, value instanceof Secret ? value.reveal() : value]),
-    )
+    const env = Object.fromEntries(Object.entries(command.env ?? {}).map(([key, value]) => [key, value instanceof Secret ? value.reveal() : value]))
     const input = command.input instanceof Secret ? command.input.reveal() : command.input
     const timeoutMs = command.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
     // One stop for both the caller's signal and the deadline. The command leads its own process
@@ -52,7 +50,9 @@ export class ExecRunner implements Runner {
     stop.signal.addEventListener('abort', stopCommand, { once: true })
     // The deadline passed, or the caller stopped the run: what the caller is told.
     const stoppedBy = (started: boolean): Error =>
-      stop.signal.reason === timedOut ? new CommandError(line, 124, `did not finish within ${formatSeconds(timeoutMs)}${started ? '; stopped it and what it started' : ''}`) : stopped(options.signal, `running ${line}`)
+      stop.signal.reason === timedOut
+        ? new CommandError(line, 124, `did not finish within ${formatSeconds(timeoutMs)}${started ? '; stopped it and what it started' : ''}`)
+        : stopped(options.signal, `running ${line}`)
     try {
       // Loaded with the first command, not with the module: the first progress line comes before it.
       const { execa } = await import('execa')

@@ -12,7 +12,10 @@ export interface GitHostApi {
   repo: string
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>
 
 /**
  * Which host API a repository URL belongs to, and which token variable is set for it: GitHub
@@ -21,12 +24,16 @@ export type FetchLike = (url: string, init: { method: string; headers: Record<st
  */
 export function detectGitHost(url: string, env: NodeJS.ProcessEnv): GitHostApi | undefined {
   const { host, path } = parseGitUrl(url)
-  const parts = path.replace(/\.git$/, '').split('/').filter(Boolean)
+  const parts = path
+    .replace(/\.git$/, '')
+    .split('/')
+    .filter(Boolean)
   if (parts.length < 2) return undefined
   const repo = parts.pop()!
   const owner = parts.join('/')
   if (host === 'github.com') return env.GITHUB_TOKEN ? { kind: 'github', tokenEnv: 'GITHUB_TOKEN', baseUrl: 'https://api.github.com', owner, repo } : undefined
-  if (host === 'gitlab.com' || host.startsWith('gitlab.')) return env.GITLAB_TOKEN ? { kind: 'gitlab', tokenEnv: 'GITLAB_TOKEN', baseUrl: `https://${host}/api/v4`, owner, repo } : undefined
+  if (host === 'gitlab.com' || host.startsWith('gitlab.'))
+    return env.GITLAB_TOKEN ? { kind: 'gitlab', tokenEnv: 'GITLAB_TOKEN', baseUrl: `https://${host}/api/v4`, owner, repo } : undefined
   return env.GITEA_TOKEN ? { kind: 'gitea', tokenEnv: 'GITEA_TOKEN', baseUrl: `https://${host}/api/v1`, owner, repo } : undefined
 }
 
@@ -43,7 +50,13 @@ export function deployKeySettingsHint(url: string): string {
  * Register a public key as a read-only deploy key, unless the same key is already there. The token
  * goes only into a request header; errors carry the status and the host's message, never the token.
  */
-export async function registerDeployKey(api: GitHostApi, key: { title: string; publicKey: string }, token: Secret, fetchImpl: FetchLike, signal?: AbortSignal): Promise<'added' | 'present'> {
+export async function registerDeployKey(
+  api: GitHostApi,
+  key: { title: string; publicKey: string },
+  token: Secret,
+  fetchImpl: FetchLike,
+  signal?: AbortSignal,
+): Promise<'added' | 'present'> {
   const endpoint = keysEndpoint(api)
   const headers = authHeaders(api, token)
   // One large page: the default (30 on GitHub) can hide the key, and posting it again is refused.
@@ -83,7 +96,14 @@ function keyBody(publicKey: string): string {
   return publicKey.trim().split(/\s+/).slice(0, 2).join(' ')
 }
 
-async function request(fetchImpl: FetchLike, method: string, url: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<unknown> {
+async function request(
+  fetchImpl: FetchLike,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal?: AbortSignal,
+): Promise<unknown> {
   let response: Awaited<ReturnType<FetchLike>>
   try {
     response = await fetchImpl(url, { method, headers, body, signal })
@@ -93,7 +113,10 @@ async function request(fetchImpl: FetchLike, method: string, url: string, header
   if (!response.ok) {
     const text = (await response.text().catch(() => '')).slice(0, 300)
     throw new KindlingError(`${method} ${url}: HTTP ${response.status}`, {
-      details: [text || 'no message', response.status === 401 || response.status === 403 ? 'the token needs admin (GitHub/Gitea) or Maintainer (GitLab) rights on the repository' : ''].filter(Boolean),
+      details: [
+        text || 'no message',
+        response.status === 401 || response.status === 403 ? 'the token needs admin (GitHub/Gitea) or Maintainer (GitLab) rights on the repository' : '',
+      ].filter(Boolean),
     })
   }
   return response.json()

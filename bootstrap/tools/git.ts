@@ -38,8 +38,11 @@ export function lsRemoteCommand(url: string, branch: string, access: GitAccess):
  * no host key is checked or recorded (nothing is written to ~/.ssh/known_hosts).
  */
 export function sshCommand(access: Extract<GitAccess, { type: 'ssh' }>): string {
-  if (access.throughTunnel) return `ssh -i ${shellWord(access.privateKeyFile)} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`
-  const knownHosts = access.knownHostsFile ? ` -o UserKnownHostsFile=${shellWord(access.knownHostsFile)} -o StrictHostKeyChecking=yes` : ' -o StrictHostKeyChecking=accept-new'
+  if (access.throughTunnel)
+    return `ssh -i ${shellWord(access.privateKeyFile)} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`
+  const knownHosts = access.knownHostsFile
+    ? ` -o UserKnownHostsFile=${shellWord(access.knownHostsFile)} -o StrictHostKeyChecking=yes`
+    : ' -o StrictHostKeyChecking=accept-new'
   return `ssh -i ${shellWord(access.privateKeyFile)} -o IdentitiesOnly=yes -o BatchMode=yes${knownHosts}`
 }
 

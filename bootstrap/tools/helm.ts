@@ -68,9 +68,7 @@ export interface HelmReleaseState {
  */
 export async function readHelmRelease(kube: KubeClient, release: string, namespace: string): Promise<HelmReleaseState | undefined> {
   const secrets = await kube.list('v1', 'Secret', { namespace, labelSelector: `owner=helm,name=${release}` })
-  const latest = secrets
-    .map((secret) => ({ secret, revision: Number(secret.metadata.labels?.version ?? 0) }))
-    .sort((a, b) => b.revision - a.revision)[0]
+  const latest = secrets.map((secret) => ({ secret, revision: Number(secret.metadata.labels?.version ?? 0) })).sort((a, b) => b.revision - a.revision)[0]
   if (!latest) return undefined
   const decoded = decodeHelmRelease(String((latest.secret.data as Record<string, string> | undefined)?.release ?? ''))
   return {

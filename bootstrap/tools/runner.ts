@@ -70,12 +70,8 @@ export function shellQuote(word: string): string {
 
 /** The command as one pasteable line; env vars holding secrets are shown by name only. */
 export function formatCommand(command: Command): string {
-  const env = Object.entries(command.env ?? {}).map(([key, value]) =>
-    typeof value === 'string' ? `${key}=${shellQuote(value)}` : `${key}=<${value.label}>`,
-  )
-  const words = [...env, command.file, ...command.args].map((word, index) =>
-    index < env.length ? word : shellQuote(word),
-  )
+  const env = Object.entries(command.env ?? {}).map(([key, value]) => (typeof value === 'string' ? `${key}=${shellQuote(value)}` : `${key}=<${value.label}>`))
+  const words = [...env, command.file, ...command.args].map((word, index) => (index < env.length ? word : shellQuote(word)))
   const line = words.join(' ')
   return command.input === undefined ? line : `${line} < <stdin>`
 }

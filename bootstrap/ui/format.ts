@@ -53,7 +53,9 @@ export function formatError(error: unknown, redact: (text: string) => string): s
 export function formatPlan(report: RunReport, redact: (text: string) => string): string {
   const out: string[] = [color.bold('Plan (dry run: nothing was changed)'), '']
   report.steps.forEach((step, index) => {
-    out.push(`${index + 1}. ${SYMBOL[step.status]} ${color.bold(step.name)} — ${step.title}: ${WORD[step.status]}${step.detail ? ` (${redact(step.detail)})` : ''}`)
+    out.push(
+      `${index + 1}. ${SYMBOL[step.status]} ${color.bold(step.name)} — ${step.title}: ${WORD[step.status]}${step.detail ? ` (${redact(step.detail)})` : ''}`,
+    )
     for (const action of step.actions ?? []) {
       out.push(indent(describeAction(action, redact), '     '))
     }

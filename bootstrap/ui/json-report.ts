@@ -6,7 +6,14 @@ import { describeWait, describeWaits } from '../engine/waits.js'
 import { formatError } from './format.js'
 
 /** The run as one JSON-ready document (secrets masked): what `--json` prints. */
-export function toJsonReport(command: string, cluster: string | undefined, report: RunReport | undefined, extra: Record<string, unknown>, redact: (text: string) => string, error?: unknown): Record<string, unknown> {
+export function toJsonReport(
+  command: string,
+  cluster: string | undefined,
+  report: RunReport | undefined,
+  extra: Record<string, unknown>,
+  redact: (text: string) => string,
+  error?: unknown,
+): Record<string, unknown> {
   const document = {
     command,
     cluster,

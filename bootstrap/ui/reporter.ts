@@ -56,9 +56,7 @@ const CLOSE_DEADLINE_MS = 2000
  */
 function listrReporter(steps: readonly Step[], { redact, verbose }: ReporterOptions): Reporter {
   const finished = new Map<string, (report: StepReport | undefined) => void>()
-  const reports = new Map(
-    steps.map((step) => [step.name, new Promise<StepReport | undefined>((resolve) => finished.set(step.name, resolve))] as const),
-  )
+  const reports = new Map(steps.map((step) => [step.name, new Promise<StepReport | undefined>((resolve) => finished.set(step.name, resolve))] as const))
   const phases = new Map<string, string>()
   const outputs = new Map<string, (text: string) => void>()
   const list = new Listr(

@@ -21,7 +21,12 @@ export function reportsDir(cluster: string, env: NodeJS.ProcessEnv = process.env
  * successful run of the same command, if any, to compare with. Never throws: a report that cannot
  * be written is not worth failing a run for.
  */
-export function saveRunReport(dir: string, command: string, document: Record<string, unknown>, finishedAt = new Date()): { saved?: SavedRun; previous?: SavedRun } {
+export function saveRunReport(
+  dir: string,
+  command: string,
+  document: Record<string, unknown>,
+  finishedAt = new Date(),
+): { saved?: SavedRun; previous?: SavedRun } {
   try {
     const previous = previousRun(dir, command)
     mkdirSync(dir, { recursive: true, mode: 0o700 })
@@ -43,7 +48,8 @@ function previousRun(dir: string, command: string): SavedRun | undefined {
   for (const name of names.sort().reverse()) {
     try {
       const document = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { ok?: boolean; totalMs?: number; finishedAt?: string }
-      if (document.ok && typeof document.totalMs === 'number') return { file: path.join(dir, name), finishedAt: document.finishedAt ?? '', totalMs: document.totalMs }
+      if (document.ok && typeof document.totalMs === 'number')
+        return { file: path.join(dir, name), finishedAt: document.finishedAt ?? '', totalMs: document.totalMs }
     } catch {
       // A torn or foreign file: skip it.
     }

@@ -91,19 +91,29 @@ const isSshUrl = (url: string): boolean => /^(ssh:\/\/|git@)/.test(url)
 export function conflictingFlags(given: Partial<WizardAnswers>): string[] {
   const problems: string[] = []
   const named = (keys: readonly (keyof WizardAnswers)[]): string[] => keys.filter((key) => given[key] !== undefined).map((key) => FLAG_NAMES[key]!)
-  if (given.provider === 'kind' && named(KUBE_FLAGS).length) problems.push(`${named(KUBE_FLAGS).join(' and ')}: only for --provider existing (kind makes its own context)`)
-  if (given.provider === 'existing' && named(KIND_FLAGS).length) problems.push(`${named(KIND_FLAGS).join(', ')}: only for --provider kind (an existing cluster's nodes and ports are its own)`)
+  if (given.provider === 'kind' && named(KUBE_FLAGS).length)
+    problems.push(`${named(KUBE_FLAGS).join(' and ')}: only for --provider existing (kind makes its own context)`)
+  if (given.provider === 'existing' && named(KIND_FLAGS).length)
+    problems.push(`${named(KIND_FLAGS).join(', ')}: only for --provider kind (an existing cluster's nodes and ports are its own)`)
   if (given.provider === undefined && named(KUBE_FLAGS).length && named(KIND_FLAGS).length) {
-    problems.push(`${[...named(KUBE_FLAGS), ...named(KIND_FLAGS)].join(', ')}: flags of an existing cluster and of a kind cluster together; give --provider and only its flags`)
+    problems.push(
+      `${[...named(KUBE_FLAGS), ...named(KIND_FLAGS)].join(', ')}: flags of an existing cluster and of a kind cluster together; give --provider and only its flags`,
+    )
   }
-  if (given.httpPort !== undefined && given.httpPort === given.httpsPort) problems.push(`--http-port and --https-port: ${given.httpPort} twice; give each its own port`)
+  if (given.httpPort !== undefined && given.httpPort === given.httpsPort)
+    problems.push(`--http-port and --https-port: ${given.httpPort} twice; give each its own port`)
   if (given.crossplane === false && given.clouds?.length) problems.push('--clouds: needs Crossplane; drop --no-crossplane')
   if (given.gcpProject !== undefined && given.clouds !== undefined && !given.clouds.includes('gcp')) problems.push('--gcp-project: only with --clouds gcp')
   const url = given.repoUrl?.trim()
   if (url && given.auth === 'ssh' && !isSshUrl(url)) problems.push('--auth ssh: needs an ssh:// or git@host:path URL in --repo')
-  if (url && (given.auth === 'https' || given.auth === 'none') && isSshUrl(url)) problems.push(`--auth ${given.auth}: ssh:// and git@ URLs are read with a deploy key (auth ssh, chosen for them); give an https:// URL for ${given.auth === 'https' ? 'token access' : 'a public repository'}`)
-  if (url?.startsWith('file://') && (given.auth === 'https' || given.auth === 'ssh')) problems.push(`--auth ${given.auth}: a file:// repository is read from disk, without credentials`)
-  if (given.tokenEnv !== undefined && given.auth !== undefined && given.auth !== 'https') problems.push(`--token-env: only with --auth https (not ${given.auth})`)
+  if (url && (given.auth === 'https' || given.auth === 'none') && isSshUrl(url))
+    problems.push(
+      `--auth ${given.auth}: ssh:// and git@ URLs are read with a deploy key (auth ssh, chosen for them); give an https:// URL for ${given.auth === 'https' ? 'token access' : 'a public repository'}`,
+    )
+  if (url?.startsWith('file://') && (given.auth === 'https' || given.auth === 'ssh'))
+    problems.push(`--auth ${given.auth}: a file:// repository is read from disk, without credentials`)
+  if (given.tokenEnv !== undefined && given.auth !== undefined && given.auth !== 'https')
+    problems.push(`--token-env: only with --auth https (not ${given.auth})`)
   return problems
 }
 
@@ -121,7 +131,8 @@ const checkUrl = fieldCheck(repositoryUrl)
 const checkBranch = fieldCheck(branchName)
 const checkEnv = fieldCheck(envName)
 const checkProject = fieldCheck(gcpProjectId)
-const checkWorkers = (value: string): true | string => (/^\d+$/.test(value.trim()) ? fieldCheck(workerCount)(Number(value)) : 'must be a whole number from 0 to 10')
+const checkWorkers = (value: string): true | string =>
+  /^\d+$/.test(value.trim()) ? fieldCheck(workerCount)(Number(value)) : 'must be a whole number from 0 to 10'
 const asPort = (value: string): true | string => (/^\d+$/.test(value.trim()) ? checkPort(Number(value)) : 'must be a port between 1 and 65535')
 
 /** A remote the engine can read from another machine (not a local path or file:// URL). */
@@ -135,16 +146,27 @@ export function isNetworkUrl(url: string | undefined): url is string {
  * optional answers otherwise, and refuse (exit 2) when a flag is invalid or a required answer is
  * missing without a terminal; every such problem is listed at once.
  */
-export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Prompter | undefined, hints: WizardHints, invalid: InvalidFlags = {}): Promise<WizardAnswers> {
+export async function collectAnswers(
+  given: Partial<WizardAnswers>,
+  prompter: Prompter | undefined,
+  hints: WizardHints,
+  invalid: InvalidFlags = {},
+): Promise<WizardAnswers> {
   const conflicts = conflictingFlags(given)
   // On a terminal, before the first question: nothing typed is thrown away.
-  if (prompter && conflicts.length) throw new BadInputError(`these flags do not go together (${conflicts.length})`, { details: [...conflicts, 'see: kindling wizard --help'] })
+  if (prompter && conflicts.length)
+    throw new BadInputError(`these flags do not go together (${conflicts.length})`, { details: [...conflicts, 'see: kindling wizard --help'] })
   const problems: string[] = [...conflicts]
   const note = (text: string): void => hints.note?.(text)
   // The answers a question was reached for: a wrong flag value whose question never comes is named at the end.
   const reached = new Set<keyof WizardAnswers>()
   type Options<K extends keyof WizardAnswers> = { fallback?: WizardAnswers[K]; check?: (value: WizardAnswers[K]) => true | string }
-  const ask = async <K extends keyof WizardAnswers>(key: K, flag: string, question: () => Promise<WizardAnswers[K]>, options: Options<K> = {}): Promise<WizardAnswers[K]> => {
+  const ask = async <K extends keyof WizardAnswers>(
+    key: K,
+    flag: string,
+    question: () => Promise<WizardAnswers[K]>,
+    options: Options<K> = {},
+  ): Promise<WizardAnswers[K]> => {
     reached.add(key)
     const value = given[key]
     const verdict = invalid[key] ?? (value === undefined ? true : (options.check?.(value as WizardAnswers[K]) ?? true))
@@ -169,7 +191,12 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
   const p = prompter!
   const named = (keys: readonly (keyof WizardAnswers)[]): string[] => keys.filter((key) => given[key] !== undefined).map((key) => FLAG_NAMES[key]!)
 
-  let name = await ask('name', '--name NAME (or -c)', () => p.input({ message: 'Cluster name (a folder under clusters/)', default: 'homelab', validate: checkName }), { check: checkName })
+  let name = await ask(
+    'name',
+    '--name NAME (or -c)',
+    () => p.input({ message: 'Cluster name (a folder under clusters/)', default: 'homelab', validate: checkName }),
+    { check: checkName },
+  )
   let replace = given.replace ?? false
   while (name && checkName(name) === true && !replace && hints.clusterExists(name)) {
     if (!prompter) {
@@ -190,24 +217,47 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
 
   // --kubeconfig or --context without --provider: an existing cluster is meant.
   const impliedProvider = KUBE_FLAGS.some((key) => given[key] !== undefined) ? 'existing' : 'kind'
-  const provider = await ask('provider', '--provider kind|existing', () =>
-    p.select({
-      message: 'Where does the cluster run?',
-      choices: [
-        { value: 'kind', name: 'kind: a local cluster in Docker on this machine' },
-        { value: 'existing', name: 'existing: a cluster that already runs (k3s, Talos, kubeadm, managed)' },
-      ],
-      default: impliedProvider,
-    }), { fallback: impliedProvider })
+  const provider = await ask(
+    'provider',
+    '--provider kind|existing',
+    () =>
+      p.select({
+        message: 'Where does the cluster run?',
+        choices: [
+          { value: 'kind', name: 'kind: a local cluster in Docker on this machine' },
+          { value: 'existing', name: 'existing: a cluster that already runs (k3s, Talos, kubeadm, managed)' },
+        ],
+        default: impliedProvider,
+      }),
+    { fallback: impliedProvider },
+  )
   const kind = provider === 'kind'
   const unused = kind ? named(KUBE_FLAGS) : named(KIND_FLAGS)
   if (unused.length && given.provider === undefined) note(`${unused.join(', ')}: not used for ${kind ? 'a kind cluster' : 'an existing cluster'}`)
-  const workers = kind ? await ask('workers', '--workers N', async () => Number(await p.input({ message: 'Worker nodes (0 to 10; the control plane runs workloads too)', default: '0', validate: checkWorkers })), { fallback: 0, check: (value) => fieldCheck(workerCount)(value) }) : 0
+  const workers = kind
+    ? await ask(
+        'workers',
+        '--workers N',
+        async () => Number(await p.input({ message: 'Worker nodes (0 to 10; the control plane runs workloads too)', default: '0', validate: checkWorkers })),
+        { fallback: 0, check: (value) => fieldCheck(workerCount)(value) },
+      )
+    : 0
   // Each port question also refuses the other port, typed or given as a flag (a leading zero included).
-  const notPort = (other: number | undefined, what: string) => (value: string): true | string => (asPort(value) === true && Number(value.trim()) === other ? `is already the ${what} port` : asPort(value))
-  const httpQuestion = async (): Promise<number> => Number(await p.input({ message: 'Host port for HTTP into the cluster (node port 30080)', default: '8080', validate: notPort(given.httpsPort, 'HTTPS (--https-port)') }))
+  const notPort =
+    (other: number | undefined, what: string) =>
+    (value: string): true | string =>
+      asPort(value) === true && Number(value.trim()) === other ? `is already the ${what} port` : asPort(value)
+  const httpQuestion = async (): Promise<number> =>
+    Number(
+      await p.input({
+        message: 'Host port for HTTP into the cluster (node port 30080)',
+        default: '8080',
+        validate: notPort(given.httpsPort, 'HTTPS (--https-port)'),
+      }),
+    )
   const httpPort = kind ? await ask('httpPort', '--http-port PORT', httpQuestion, { fallback: 8080, check: checkPort }) : 8080
-  const httpsQuestion = async (): Promise<number> => Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: notPort(httpPort, 'HTTP') }))
+  const httpsQuestion = async (): Promise<number> =>
+    Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: notPort(httpPort, 'HTTP') }))
   const httpsPort = kind ? await ask('httpsPort', '--https-port PORT', httpsQuestion, { fallback: 8443, check: checkPort }) : 8443
   // Both given and equal is a flag conflict, reported already.
   const bothGiven = given.httpPort !== undefined && given.httpsPort !== undefined
@@ -221,24 +271,47 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
     return hints.contextsOf(located(file)).names.length ? true : `${file} has no contexts`
   }
   const defaultKubeconfig = hints.kubeconfig ?? DEFAULTS.existing.kubeconfig
-  const typedKubeconfig = kind ? '' : await ask('kubeconfig', '--kubeconfig FILE', () => p.input({ message: 'Kubeconfig file', default: defaultKubeconfig, validate: checkKubeconfig }), { fallback: defaultKubeconfig, check: checkKubeconfig })
+  const typedKubeconfig = kind
+    ? ''
+    : await ask('kubeconfig', '--kubeconfig FILE', () => p.input({ message: 'Kubeconfig file', default: defaultKubeconfig, validate: checkKubeconfig }), {
+        fallback: defaultKubeconfig,
+        check: checkKubeconfig,
+      })
   const kubeconfig = kind || typedKubeconfig === undefined ? typedKubeconfig : located(typedKubeconfig)
   const { names: contexts, current } = kind || kubeconfig === undefined ? { names: [] } : hints.contextsOf(kubeconfig)
   const context = kind
     ? ''
-    : await ask('context', '--context NAME', () => p.select({ message: 'Kubeconfig context (kindling will touch no other)', choices: contexts.map((c) => ({ value: c, name: c === current ? `${c} (current)` : c })), default: current }), {
-        // A kubeconfig that cannot be read is one problem, not two.
-        check: (value) => contexts.includes(value) || checkKubeconfig(typedKubeconfig) !== true || `${kubeconfig} has no context "${value}" (it has: ${contexts.join(', ') || 'none'})`,
-      })
+    : await ask(
+        'context',
+        '--context NAME',
+        () =>
+          p.select({
+            message: 'Kubeconfig context (kindling will touch no other)',
+            choices: contexts.map((c) => ({ value: c, name: c === current ? `${c} (current)` : c })),
+            default: current,
+          }),
+        {
+          // A kubeconfig that cannot be read is one problem, not two.
+          check: (value) =>
+            contexts.includes(value) ||
+            checkKubeconfig(typedKubeconfig) !== true ||
+            `${kubeconfig} has no context "${value}" (it has: ${contexts.join(', ') || 'none'})`,
+        },
+      )
 
-  const engine = await ask('engine', '--engine flux|argocd', () =>
-    p.select({
-      message: 'GitOps engine',
-      choices: [
-        { value: 'flux', name: 'Flux (Flux Operator, Kustomizations, SOPS built in)' },
-        { value: 'argocd', name: 'Argo CD (Applications, web UI)' },
-      ],
-    }), { fallback: 'flux' })
+  const engine = await ask(
+    'engine',
+    '--engine flux|argocd',
+    () =>
+      p.select({
+        message: 'GitOps engine',
+        choices: [
+          { value: 'flux', name: 'Flux (Flux Operator, Kustomizations, SOPS built in)' },
+          { value: 'argocd', name: 'Argo CD (Applications, web UI)' },
+        ],
+      }),
+    { fallback: 'flux' },
+  )
   const remote = isNetworkUrl(hints.remoteUrl) ? hints.remoteUrl : undefined
   // Empty (or `none`, when a default fills the line) means no remote yet: bootstrap runs a Git
   // server in the cluster and pushes this checkout to it.
@@ -248,56 +321,106 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
     const verdict = noRemote(value) ? true : checkUrl(url)
     // A typed or default URL must suit --auth (flag against flag is a conflict, reported already).
     if (verdict !== true || given.auth === undefined || given.repoUrl !== undefined) return verdict
-    if (noRemote(value)) return given.auth === 'none' ? true : `--auth ${given.auth} needs a repository URL (without one the engine reads the in-cluster Git server, which needs no credentials)`
+    if (noRemote(value))
+      return given.auth === 'none'
+        ? true
+        : `--auth ${given.auth} needs a repository URL (without one the engine reads the in-cluster Git server, which needs no credentials)`
     if (given.auth === 'ssh' && !isSshUrl(url)) return '--auth ssh needs an ssh:// or git@host:path URL'
     if (given.auth !== 'ssh' && isSshUrl(url)) return `--auth ${given.auth} needs an https:// URL (ssh:// and git@ URLs are read with a deploy key)`
     return given.auth === 'https' && !url.startsWith('https://') ? '--auth https needs an https:// URL' : true
   }
   const repoQuestion = `Git repository the engine reads (your own fork; ${remote ? '`none`' : 'empty'}: a Git server inside the cluster, fed from this checkout)`
-  const typedRepo = await ask('repoUrl', '--repo URL', () => p.input({ message: repoQuestion, default: remote ?? '', validate: checkRepo }), { fallback: remote ?? '', check: checkRepo })
+  const typedRepo = await ask('repoUrl', '--repo URL', () => p.input({ message: repoQuestion, default: remote ?? '', validate: checkRepo }), {
+    fallback: remote ?? '',
+    check: checkRepo,
+  })
   const repoUrl = noRemote(typedRepo) ? '' : typedRepo.trim()
-  const branch = await ask('branch', '--branch NAME', () => p.input({ message: 'Branch', default: DEFAULTS.repository.branch, validate: checkBranch }), { fallback: DEFAULTS.repository.branch, check: checkBranch })
+  const branch = await ask('branch', '--branch NAME', () => p.input({ message: 'Branch', default: DEFAULTS.repository.branch, validate: checkBranch }), {
+    fallback: DEFAULTS.repository.branch,
+    check: checkBranch,
+  })
   const sshUrl = isSshUrl(repoUrl ?? '')
-  if (!repoUrl && given.repoUrl !== undefined && given.auth !== undefined && given.auth !== 'none') problems.push(`--auth ${given.auth}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
+  if (!repoUrl && given.repoUrl !== undefined && given.auth !== undefined && given.auth !== 'none')
+    problems.push(`--auth ${given.auth}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
   // --token-env without --auth: a token is meant.
   const impliedAuth = given.tokenEnv !== undefined ? 'https' : 'none'
   // A file:// remote is read from disk: there are no credentials to ask for.
   const auth = !repoUrl
     ? (given.auth ?? 'none')
     : sshUrl
-    ? 'ssh'
-    : repoUrl.startsWith('file://')
-    ? 'none'
-    : await ask('auth', '--auth none|https', () =>
-        p.select({
-          message: 'Repository access',
-          choices: [
-            { value: 'none', name: 'public: no credentials' },
-            { value: 'https', name: 'private over HTTPS: a token read from an environment variable' },
-          ],
-          default: impliedAuth,
-        }), { fallback: impliedAuth })
-  if (given.tokenEnv !== undefined && auth !== 'https' && given.auth === undefined) note(`--token-env: not used (the repository is read ${auth === 'ssh' ? 'with a deploy key' : 'without credentials'})`)
-  const tokenEnv = auth === 'https' ? await ask('tokenEnv', '--token-env NAME', () => p.input({ message: 'Name of the environment variable holding the token (not the token)', default: 'GITHUB_TOKEN', validate: checkEnv }), { fallback: 'GITHUB_TOKEN', check: checkEnv }) : ''
+      ? 'ssh'
+      : repoUrl.startsWith('file://')
+        ? 'none'
+        : await ask(
+            'auth',
+            '--auth none|https',
+            () =>
+              p.select({
+                message: 'Repository access',
+                choices: [
+                  { value: 'none', name: 'public: no credentials' },
+                  { value: 'https', name: 'private over HTTPS: a token read from an environment variable' },
+                ],
+                default: impliedAuth,
+              }),
+            { fallback: impliedAuth },
+          )
+  if (given.tokenEnv !== undefined && auth !== 'https' && given.auth === undefined)
+    note(`--token-env: not used (the repository is read ${auth === 'ssh' ? 'with a deploy key' : 'without credentials'})`)
+  const tokenEnv =
+    auth === 'https'
+      ? await ask(
+          'tokenEnv',
+          '--token-env NAME',
+          () => p.input({ message: 'Name of the environment variable holding the token (not the token)', default: 'GITHUB_TOKEN', validate: checkEnv }),
+          { fallback: 'GITHUB_TOKEN', check: checkEnv },
+        )
+      : ''
 
-  const crossplane = await ask('crossplane', '--[no-]crossplane', () => p.confirm({ message: 'Install Crossplane (and the PostgresInstance API)?', default: true }), { fallback: true })
+  const crossplane = await ask(
+    'crossplane',
+    '--[no-]crossplane',
+    () => p.confirm({ message: 'Install Crossplane (and the PostgresInstance API)?', default: true }),
+    { fallback: true },
+  )
   const clouds = crossplane
-    ? await ask('clouds', '--clouds azure,gcp,hetzner', () =>
-        p.checkbox({
-          message: 'Clouds Crossplane may create databases in (each adds its provider; none is fine)',
-          choices: [
-            { value: 'azure', name: 'Azure (Flexible Server)' },
-            { value: 'gcp', name: 'Google Cloud (Cloud SQL)' },
-            { value: 'hetzner', name: 'Hetzner (a server with Postgres)' },
-          ],
-        }), { fallback: [] })
+    ? await ask(
+        'clouds',
+        '--clouds azure,gcp,hetzner',
+        () =>
+          p.checkbox({
+            message: 'Clouds Crossplane may create databases in (each adds its provider; none is fine)',
+            choices: [
+              { value: 'azure', name: 'Azure (Flexible Server)' },
+              { value: 'gcp', name: 'Google Cloud (Cloud SQL)' },
+              { value: 'hetzner', name: 'Hetzner (a server with Postgres)' },
+            ],
+          }),
+        { fallback: [] },
+      )
     : []
   if (given.clouds?.length && !crossplane) note('--clouds: not used without Crossplane')
   if (given.gcpProject !== undefined && !clouds.includes('gcp')) note('--gcp-project: not used without the gcp cloud')
-  const gcpProject = clouds.includes('gcp') ? await ask('gcpProject', '--gcp-project ID', () => p.input({ message: 'Google Cloud project the databases go in (`gcloud config get-value project`)', validate: checkProject }), { check: checkProject }) : ''
-  const monitoring = await ask('monitoring', '--[no-]monitoring', () => p.confirm({ message: 'Install Prometheus and Grafana (kube-prometheus-stack)?', default: true }), { fallback: true })
-  const apps = await ask('apps', '--[no-]apps', () => p.confirm({ message: 'Deploy the example app (podinfo) from clusters/<name>/apps/?', default: true }), { fallback: true })
-  const sops = await ask('sops', '--[no-]sops', () => p.confirm({ message: 'Encrypt secrets in Git with SOPS and an age key?', default: true }), { fallback: true })
+  const gcpProject = clouds.includes('gcp')
+    ? await ask(
+        'gcpProject',
+        '--gcp-project ID',
+        () => p.input({ message: 'Google Cloud project the databases go in (`gcloud config get-value project`)', validate: checkProject }),
+        { check: checkProject },
+      )
+    : ''
+  const monitoring = await ask(
+    'monitoring',
+    '--[no-]monitoring',
+    () => p.confirm({ message: 'Install Prometheus and Grafana (kube-prometheus-stack)?', default: true }),
+    { fallback: true },
+  )
+  const apps = await ask('apps', '--[no-]apps', () => p.confirm({ message: 'Deploy the example app (podinfo) from clusters/<name>/apps/?', default: true }), {
+    fallback: true,
+  })
+  const sops = await ask('sops', '--[no-]sops', () => p.confirm({ message: 'Encrypt secrets in Git with SOPS and an age key?', default: true }), {
+    fallback: true,
+  })
 
   // A wrong value whose question never came (--auth token without a remote) is still wrong.
   for (const [key, verdict] of Object.entries(invalid) as [keyof WizardAnswers, string][]) {
@@ -310,7 +433,27 @@ export async function collectAnswers(given: Partial<WizardAnswers>, prompter: Pr
       details: [...problems, 'every question is a flag: see kindling wizard --help'],
     })
   }
-  return { name, replace, provider, workers, httpPort, httpsPort, kubeconfig, context, engine, repoUrl, branch, auth, tokenEnv, crossplane, clouds, gcpProject, monitoring, apps, sops }
+  return {
+    name,
+    replace,
+    provider,
+    workers,
+    httpPort,
+    httpsPort,
+    kubeconfig,
+    context,
+    engine,
+    repoUrl,
+    branch,
+    auth,
+    tokenEnv,
+    crossplane,
+    clouds,
+    gcpProject,
+    monitoring,
+    apps,
+    sops,
+  }
 }
 
 /** A YAML scalar: plain when safe, quoted otherwise (a path with spaces, a value YAML would read as another type). */
@@ -340,9 +483,28 @@ export function renderSpecYaml(answers: WizardAnswers): string {
           '    registryCaches:',
           '      enabled: true',
         ]
-      : ['  # A cluster that already runs; kindling uses this one context and no other.', '  provider:', '    type: existing', `    kubeconfig: ${scalar(answers.kubeconfig)}`, `    context: ${scalar(answers.context)}`]
-  const auth = answers.auth === 'https' ? ['      type: https', '      # The token itself stays in this environment variable, never in Git.', `      tokenEnv: ${answers.tokenEnv}`] : [`      type: ${answers.auth}`]
-  const clouds = answers.clouds.length ? ['      # Each cloud reads its credentials from a SOPS-encrypted Secret: see the README.', '      clouds:', ...answers.clouds.flatMap((cloud) => [`        ${cloud}:`, '          enabled: true', ...(cloud === 'gcp' ? [`          projectID: ${answers.gcpProject}`] : [])])] : []
+      : [
+          '  # A cluster that already runs; kindling uses this one context and no other.',
+          '  provider:',
+          '    type: existing',
+          `    kubeconfig: ${scalar(answers.kubeconfig)}`,
+          `    context: ${scalar(answers.context)}`,
+        ]
+  const auth =
+    answers.auth === 'https'
+      ? ['      type: https', '      # The token itself stays in this environment variable, never in Git.', `      tokenEnv: ${answers.tokenEnv}`]
+      : [`      type: ${answers.auth}`]
+  const clouds = answers.clouds.length
+    ? [
+        '      # Each cloud reads its credentials from a SOPS-encrypted Secret: see the README.',
+        '      clouds:',
+        ...answers.clouds.flatMap((cloud) => [
+          `        ${cloud}:`,
+          '          enabled: true',
+          ...(cloud === 'gcp' ? [`          projectID: ${answers.gcpProject}`] : []),
+        ]),
+      ]
+    : []
   return [
     '# yaml-language-server: $schema=../../bootstrap/spec/cluster.schema.json',
     '# Written by `kindling wizard`; edit freely. Every field not written here takes its default',
@@ -360,7 +522,13 @@ export function renderSpecYaml(answers: WizardAnswers): string {
     ...Object.entries(DEFAULTS.gitops[answers.engine]).map(([field, version]) => `    ${field}: ${version}`),
     '  repository:',
     ...(answers.repoUrl
-      ? [`    # The engine reads clusters/${answers.name}/ from here.`, `    url: ${scalar(answers.repoUrl)}`, `    branch: ${scalar(answers.branch)}`, '    auth:', ...auth]
+      ? [
+          `    # The engine reads clusters/${answers.name}/ from here.`,
+          `    url: ${scalar(answers.repoUrl)}`,
+          `    branch: ${scalar(answers.branch)}`,
+          '    auth:',
+          ...auth,
+        ]
       : [
           '    # No url: bootstrap runs a Git server inside the cluster and pushes this checkout to it.',
           '    # Set url (your fork) later and the same command moves the cluster to it.',
@@ -387,8 +555,15 @@ export function renderSpecYaml(answers: WizardAnswers): string {
 
 /** What the answers make, in a few lines, before anything is written. */
 export function describeAnswers(answers: WizardAnswers): string[] {
-  const where = answers.provider === 'kind' ? `kind, 1 control plane + ${answers.workers} worker(s), HTTP on 127.0.0.1:${answers.httpPort}, HTTPS on 127.0.0.1:${answers.httpsPort}` : `existing cluster, context ${answers.context} in ${answers.kubeconfig}`
-  const components = [answers.crossplane && `Crossplane${answers.clouds.length ? ` (+ ${answers.clouds.join(', ')})` : ''}`, answers.monitoring && 'Prometheus and Grafana', answers.apps && 'the example app'].filter(Boolean)
+  const where =
+    answers.provider === 'kind'
+      ? `kind, 1 control plane + ${answers.workers} worker(s), HTTP on 127.0.0.1:${answers.httpPort}, HTTPS on 127.0.0.1:${answers.httpsPort}`
+      : `existing cluster, context ${answers.context} in ${answers.kubeconfig}`
+  const components = [
+    answers.crossplane && `Crossplane${answers.clouds.length ? ` (+ ${answers.clouds.join(', ')})` : ''}`,
+    answers.monitoring && 'Prometheus and Grafana',
+    answers.apps && 'the example app',
+  ].filter(Boolean)
   return [
     `cluster ${answers.name}: ${where}`,
     `engine: ${ENGINE_TITLES[answers.engine]} reading ${answers.repoUrl || 'a Git server inside the cluster (this checkout, pushed by bootstrap)'} ${answers.branch} (${answers.auth === 'https' ? `token from $${answers.tokenEnv}` : answers.auth === 'ssh' ? 'deploy key' : 'public'})`,

@@ -49,7 +49,9 @@ if (process.argv.includes('--cold')) {
 }
 const binaries = locateBinaries((line) => console.error(line))
 const recorded = recordedBuildSeconds(path.dirname(binaries['kube-apiserver']))
-console.log(`cold build of the cached binaries (recorded by build.sh): ${recorded ? `${recorded} s` : 'not recorded (binaries came from PATH or KUBEBUILDER_ASSETS)'}; \`npm run bench -- --cold\` measures one now`)
+console.log(
+  `cold build of the cached binaries (recorded by build.sh): ${recorded ? `${recorded} s` : 'not recorded (binaries came from PATH or KUBEBUILDER_ASSETS)'}; \`npm run bench -- --cold\` measures one now`,
+)
 
 const started = performance.now()
 const plane = await startControlPlane({ binaries })
@@ -87,9 +89,15 @@ try {
     }
   }
   const [a, b, c, d, e, f] = [median(ours), median(theirs), median(oursNoop), median(theirsNoop), median(oursChanged), median(theirsChanged)]
-  console.log(`apply ${OBJECTS} ConfigMaps, first time (median of ${ROUNDS}): kindling ${seconds(a)}, kubectl --server-side ${seconds(b)}, ratio kubectl/kindling ${(b / a).toFixed(2)}x`)
-  console.log(`apply ${OBJECTS} ConfigMaps, unchanged   (median of ${ROUNDS}): kindling ${seconds(c)}, kubectl --server-side ${seconds(d)}, ratio kubectl/kindling ${(d / c).toFixed(2)}x`)
-  console.log(`apply ${OBJECTS} ConfigMaps, all changed (median of ${ROUNDS}): kindling ${seconds(e)}, kubectl --server-side ${seconds(f)}, ratio kubectl/kindling ${(f / e).toFixed(2)}x`)
+  console.log(
+    `apply ${OBJECTS} ConfigMaps, first time (median of ${ROUNDS}): kindling ${seconds(a)}, kubectl --server-side ${seconds(b)}, ratio kubectl/kindling ${(b / a).toFixed(2)}x`,
+  )
+  console.log(
+    `apply ${OBJECTS} ConfigMaps, unchanged   (median of ${ROUNDS}): kindling ${seconds(c)}, kubectl --server-side ${seconds(d)}, ratio kubectl/kindling ${(d / c).toFixed(2)}x`,
+  )
+  console.log(
+    `apply ${OBJECTS} ConfigMaps, all changed (median of ${ROUNDS}): kindling ${seconds(e)}, kubectl --server-side ${seconds(f)}, ratio kubectl/kindling ${(f / e).toFixed(2)}x`,
+  )
 } finally {
   await plane.stop()
   rmSync(work, { recursive: true, force: true })

@@ -17,16 +17,26 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 const plane = await startControlPlane()
 const kube = KubeClient.fromKubeconfig({ file: plane.kubeconfigFile, context: plane.context })
-const loop = await startFluxLoop({ kube, kubeconfigFile: plane.kubeconfigFile, context: plane.context, setEnv: (key, value) => (process.env[key] = value), log: (line) => console.error(line) })
+const loop = await startFluxLoop({
+  kube,
+  kubeconfigFile: plane.kubeconfigFile,
+  context: plane.context,
+  setEnv: (key, value) => (process.env[key] = value),
+  log: (line) => console.error(line),
+})
 try {
-  console.log(`Flux source-controller ${loop.flux.versions['source-controller']}, kustomize-controller ${loop.flux.versions['kustomize-controller']}; kube-apiserver ${plane.version}`)
+  console.log(
+    `Flux source-controller ${loop.flux.versions['source-controller']}, kustomize-controller ${loop.flux.versions['kustomize-controller']}; kube-apiserver ${plane.version}`,
+  )
   let started = performance.now()
   const report = await loop.bootstrap()
   const failed = report.steps.find((step) => step.error)
   if (failed) throw new Error(`bootstrap failed at ${failed.name}: ${String(failed.error)}`)
   console.log(`full bootstrap through the real loop (remote head applied, Ready): ${seconds(performance.now() - started)}`)
   const critical = criticalPathMs(loop.steps(), report)
-  console.log(`makespan ${seconds(report.totalMs)} against the critical path of its own steps ${seconds(critical)}: ratio ${(report.totalMs / critical).toFixed(3)}`)
+  console.log(
+    `makespan ${seconds(report.totalMs)} against the critical path of its own steps ${seconds(critical)}: ratio ${(report.totalMs / critical).toFixed(3)}`,
+  )
   started = performance.now()
   const again = await loop.bootstrap()
   if (!again.ok) throw new Error('the no-op re-run failed')

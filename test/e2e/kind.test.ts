@@ -24,7 +24,11 @@ function git(...args: string[]): string {
 
 const dockerAvailable = succeeds('docker', ['info'])
 const toolsAvailable = succeeds('kind', ['version']) && succeeds('helm', ['version', '--short'])
-const reason = !dockerAvailable ? 'no Docker engine answers `docker info` here' : !toolsAvailable ? 'kind or helm is not on PATH (run inside `devbox shell`)' : ''
+const reason = !dockerAvailable
+  ? 'no Docker engine answers `docker info` here'
+  : !toolsAvailable
+    ? 'kind or helm is not on PATH (run inside `devbox shell`)'
+    : ''
 if (reason) console.warn(`[e2e] skipped: ${reason}`)
 
 function remote(): { url: string; branch: string } {
@@ -39,13 +43,25 @@ describe.skipIf(Boolean(reason))('kind end to end', () => {
 
   /** Run the CLI as a user would, from a GitOps checkout holding only the e2e cluster's spec. */
   function cli(command: 'bootstrap' | 'status' | 'destroy', ...args: string[]): { status: number | null; output: string } {
-    const result = spawnSync(path.join(projectRoot, 'node_modules', '.bin', 'tsx'), [path.join(projectRoot, 'scripts', `${command}.ts`), '--cluster', CLUSTER, ...args], {
-      cwd: workdir,
-      encoding: 'utf8',
-      // A Git identity for the commit of rendered files (the user's own, in real use).
-      env: { ...process.env, HOME: home, CI: 'true', GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com' },
-      timeout: 25 * 60_000,
-    })
+    const result = spawnSync(
+      path.join(projectRoot, 'node_modules', '.bin', 'tsx'),
+      [path.join(projectRoot, 'scripts', `${command}.ts`), '--cluster', CLUSTER, ...args],
+      {
+        cwd: workdir,
+        encoding: 'utf8',
+        // A Git identity for the commit of rendered files (the user's own, in real use).
+        env: {
+          ...process.env,
+          HOME: home,
+          CI: 'true',
+          GIT_AUTHOR_NAME: 'e2e',
+          GIT_AUTHOR_EMAIL: 'e2e@example.com',
+          GIT_COMMITTER_NAME: 'e2e',
+          GIT_COMMITTER_EMAIL: 'e2e@example.com',
+        },
+        timeout: 25 * 60_000,
+      },
+    )
     const output = `${result.stdout}\n${result.stderr}`
     console.log(`$ ${command} ${args.join(' ')} → exit ${result.status}\n${output}`)
     return { status: result.status, output }

@@ -14,7 +14,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = performance.now()
   const plane = await startControlPlane({ log: (line) => console.log(`[control plane] ${line}`) })
-  console.log(`[control plane] kube-apiserver ${plane.version} at ${plane.server}, ${plane.nodes.length} kwok node(s) Ready, in ${((performance.now() - started) / 1000).toFixed(1)}s`)
+  console.log(
+    `[control plane] kube-apiserver ${plane.version} at ${plane.server}, ${plane.nodes.length} kwok node(s) Ready, in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+  )
   const { children: _children, stop: _stop, restartApiServer: _restart, ...info } = plane
   project.provide('controlPlane', info)
   return () => plane.stop()

@@ -41,13 +41,17 @@ export async function kindlingWritesDuring(work: () => Promise<unknown>): Promis
   await work()
   // Blocking mode writes each event before the response; a short pause covers the file system.
   await sleep(200)
-  return readFileSync(file)
-    .subarray(offset)
-    .toString()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as AuditEvent)
-    // A server-side dry run (dryRun=All) asks what would change and writes nothing.
-    .filter((event) => event.stage === 'ResponseComplete' && event.userAgent?.startsWith(USER_AGENT.split('/')[0]!) && !event.requestURI.includes('dryRun=All'))
-    .map((event) => `${event.verb} ${event.requestURI} (${event.responseStatus?.code ?? '?'})`)
+  return (
+    readFileSync(file)
+      .subarray(offset)
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEvent)
+      // A server-side dry run (dryRun=All) asks what would change and writes nothing.
+      .filter(
+        (event) => event.stage === 'ResponseComplete' && event.userAgent?.startsWith(USER_AGENT.split('/')[0]!) && !event.requestURI.includes('dryRun=All'),
+      )
+      .map((event) => `${event.verb} ${event.requestURI} (${event.responseStatus?.code ?? '?'})`)
+  )
 }

@@ -88,7 +88,9 @@ describe('renovate.json', () => {
   })
 
   it('the files the built-in managers read carry the pins they look for', () => {
-    const operator = parseAllDocuments(read('clusters/homelab/flux-system/flux-operator.yaml')).map((doc) => doc.toJS() as { kind: string; spec: { ref?: { tag?: string } } })
+    const operator = parseAllDocuments(read('clusters/homelab/flux-system/flux-operator.yaml')).map(
+      (doc) => doc.toJS() as { kind: string; spec: { ref?: { tag?: string } } },
+    )
     expect(operator.find((doc) => doc.kind === 'OCIRepository')?.spec.ref?.tag).toBe(DEFAULTS.gitops.flux.operatorVersion)
     const argocd = parse(read('clusters/homelab-argocd/argocd/argocd.yaml')) as { spec: { sources: { chart?: string; targetRevision: string }[] } }
     expect(argocd.spec.sources.find((source) => source.chart === 'argo-cd')?.targetRevision).toBe(DEFAULTS.gitops.argocd.version)
@@ -111,7 +113,10 @@ describe('renovate.json', () => {
     expect(extract(kind, homelab)).toEqual([{ currentValue: DEFAULTS.kind.kubernetesVersion }])
     const digest = `sha256:${'a'.repeat(64)}`
     const pinned = withLines(homelab, `    kubernetesVersion: ${DEFAULTS.kind.kubernetesVersion}`, `    nodeImage: kindest/node:v1.36.4@${digest}`)
-    expect(extract(kind, pinned)).toEqual([{ currentValue: DEFAULTS.kind.kubernetesVersion }, { depName: 'kindest/node', currentValue: 'v1.36.4', currentDigest: digest }])
+    expect(extract(kind, pinned)).toEqual([
+      { currentValue: DEFAULTS.kind.kubernetesVersion },
+      { depName: 'kindest/node', currentValue: 'v1.36.4', currentDigest: digest },
+    ])
   })
 
   it('reads the engine version stated in cluster.yaml, for its own engine only', () => {
@@ -136,7 +141,11 @@ describe('renovate.json', () => {
     const crossplane = manager('cluster.yaml spec.components.crossplane.version')
     const monitoring = manager('cluster.yaml spec.components.monitoring.version')
     expect(extract(crossplane, homelab)).toEqual([])
-    const spec = withLines(withLines(homelab, '    crossplane:\n      enabled: true', '      version: 2.4.2'), '    monitoring:\n      enabled: true', '      version: 79.5.0')
+    const spec = withLines(
+      withLines(homelab, '    crossplane:\n      enabled: true', '      version: 2.4.2'),
+      '    monitoring:\n      enabled: true',
+      '      version: 79.5.0',
+    )
     expect(extract(crossplane, spec)).toEqual([{ currentValue: '2.4.2' }])
     expect(extract(monitoring, spec)).toEqual([{ currentValue: '79.5.0' }])
     const monitoringOnly = withLines(homelab, '    monitoring:\n      enabled: true', '      version: 79.5.0')
@@ -152,12 +161,21 @@ describe('renovate.json', () => {
       return { depName, currentValue }
     })
     expect(extract(packages, read('bootstrap/spec/defaults.ts'))).toEqual(pinned)
-    const extra = withLines(homelab, '    crossplane:\n      enabled: true', '      providers:\n        - name: provider-aws-s3\n          package: xpkg.crossplane.io/crossplane-contrib/provider-aws-s3:v2.1.0')
+    const extra = withLines(
+      homelab,
+      '    crossplane:\n      enabled: true',
+      '      providers:\n        - name: provider-aws-s3\n          package: xpkg.crossplane.io/crossplane-contrib/provider-aws-s3:v2.1.0',
+    )
     expect(extract(packages, extra)).toEqual([{ depName: 'xpkg.crossplane.io/crossplane-contrib/provider-aws-s3', currentValue: 'v2.1.0' }])
   })
 
   it('finds every version in the example specs, so Renovate moves them where bootstrap reads them', () => {
-    const found = (file: string): Record<string, string>[] => renovate.customManagers.flatMap((entry) => (filePatterns(entry.managerFilePatterns).some((pattern) => pattern.test(file)) ? extract(entry, read(file)).map((match) => ({ dep: entry.depNameTemplate ?? match.depName ?? '', version: match.currentValue! })) : []))
+    const found = (file: string): Record<string, string>[] =>
+      renovate.customManagers.flatMap((entry) =>
+        filePatterns(entry.managerFilePatterns).some((pattern) => pattern.test(file))
+          ? extract(entry, read(file)).map((match) => ({ dep: entry.depNameTemplate ?? match.depName ?? '', version: match.currentValue! }))
+          : [],
+      )
     expect(found('clusters/homelab/cluster.yaml')).toEqual(
       expect.arrayContaining([
         { dep: 'fluxcd/flux2', version: DEFAULTS.gitops.flux.version },
@@ -244,7 +262,8 @@ describe('.github/workflows/validate.yml', () => {
 
   it('skips exactly the provider configs the CRD catalog has no schema for, for every cloud a user can enable', () => {
     const skipped = /-skip '([^']+)'/.exec(script)![1]!.split(',')
-    const extra = 'components:\n  crossplane:\n    enabled: true\n    clouds:\n      azure: { enabled: true }\n      gcp: { enabled: true, projectID: my-project-123 }\n      hetzner: { enabled: true }'
+    const extra =
+      'components:\n  crossplane:\n    enabled: true\n    clouds:\n      azure: { enabled: true }\n      gcp: { enabled: true, projectID: my-project-123 }\n      hetzner: { enabled: true }'
     const spec = testSpec(specText({ extra }))
     const providerConfigs = engineOf(spec)
       .componentFiles(spec, enabledComponents(spec))
@@ -259,11 +278,15 @@ describe('.github/workflows/validate.yml', () => {
   it('builds every kustomization folder under clusters/, each component folder included', () => {
     const listing = script.split('\n').find((line) => line.trim().startsWith('folders=$('))
     expect(listing).toBeDefined()
-    const folders = execFileSync('bash', ['-c', `${listing!.trim()}\nprintf '%s\\n' "$folders"`], { cwd: repoRoot, encoding: 'utf8' }).trim().split('\n')
+    const folders = execFileSync('bash', ['-c', `${listing!.trim()}\nprintf '%s\\n' "$folders"`], { cwd: repoRoot, encoding: 'utf8' })
+      .trim()
+      .split('\n')
     for (const name of clusterFolders) {
       expect(folders).toContain(`clusters/${name}`)
       const components = path.join(repoRoot, 'clusters', name, 'components')
-      const componentFolders = readdirSync(components, { withFileTypes: true }).filter((entry) => entry.isDirectory() && existsSync(path.join(components, entry.name, 'kustomization.yaml')))
+      const componentFolders = readdirSync(components, { withFileTypes: true }).filter(
+        (entry) => entry.isDirectory() && existsSync(path.join(components, entry.name, 'kustomization.yaml')),
+      )
       expect(componentFolders).not.toEqual([])
       for (const entry of componentFolders) expect(folders).toContain(`clusters/${name}/components/${entry.name}`)
     }

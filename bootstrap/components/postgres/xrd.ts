@@ -38,17 +38,30 @@ function specSchema(targets: readonly Target[]): Record<string, unknown> {
       target: {
         type: 'string',
         enum: [...targets],
-        description: 'Where the database runs: local (a StatefulSet in this cluster) or a cloud enabled in cluster.yaml. Clouds also need spec.crossplane.compositionSelector.matchLabels["platform.kindling.dev/target"] set to the same value.',
+        description:
+          'Where the database runs: local (a StatefulSet in this cluster) or a cloud enabled in cluster.yaml. Clouds also need spec.crossplane.compositionSelector.matchLabels["platform.kindling.dev/target"] set to the same value.',
         'x-kubernetes-validations': immutable('target'),
       },
-      version: { type: 'string', enum: ['16', '17'], default: '17', description: 'PostgreSQL major version.', 'x-kubernetes-validations': immutable('version') },
-      size: { type: 'string', enum: ['small', 'medium', 'large'], default: 'small', description: 'Compute: small for development, medium and large for real load; each target maps it to its own machine size.' },
+      version: {
+        type: 'string',
+        enum: ['16', '17'],
+        default: '17',
+        description: 'PostgreSQL major version.',
+        'x-kubernetes-validations': immutable('version'),
+      },
+      size: {
+        type: 'string',
+        enum: ['small', 'medium', 'large'],
+        default: 'small',
+        description: 'Compute: small for development, medium and large for real load; each target maps it to its own machine size.',
+      },
       storageGB: {
         type: 'integer',
         minimum: 10,
         maximum: 1024,
         default: 20,
-        description: 'Disk for the data in GiB. Azure rounds up to its next tier (32, 64, 128, ...); Hetzner uses the server disk of the size instead (40, 80, 160 GB).',
+        description:
+          'Disk for the data in GiB. Azure rounds up to its next tier (32, 64, 128, ...); Hetzner uses the server disk of the size instead (40, 80, 160 GB).',
       },
       database: {
         type: 'string',
@@ -56,7 +69,10 @@ function specSchema(targets: readonly Target[]): Record<string, unknown> {
         default: 'app',
         description: 'Name of the database, and of the user that owns it.',
         'x-kubernetes-validations': [
-          { rule: `!(self in ${JSON.stringify(RESERVED_USERS).replaceAll('"', "'")}) && !self.startsWith('pg_')`, message: 'is reserved by PostgreSQL or the cloud; choose another name such as app' },
+          {
+            rule: `!(self in ${JSON.stringify(RESERVED_USERS).replaceAll('"', "'")}) && !self.startsWith('pg_')`,
+            message: 'is reserved by PostgreSQL or the cloud; choose another name such as app',
+          },
           ...immutable('database'),
         ],
       },
@@ -71,7 +87,8 @@ function specSchema(targets: readonly Target[]): Record<string, unknown> {
         maxItems: 20,
         default: [],
         items: { type: 'string', pattern: '^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$' },
-        description: 'Cloud targets: public IPv4 addresses that may connect, such as your cluster\'s egress IP. Azure without any allows Azure services only; Hetzner needs at least one.',
+        description:
+          "Cloud targets: public IPv4 addresses that may connect, such as your cluster's egress IP. Azure without any allows Azure services only; Hetzner needs at least one.",
       },
       writeConnectionSecretToRef: {
         type: 'object',
@@ -81,8 +98,14 @@ function specSchema(targets: readonly Target[]): Record<string, unknown> {
       },
     },
     'x-kubernetes-validations': [
-      { rule: "self.target == 'local' || has(self.region)", message: 'region is required for cloud targets: an Azure location (westeurope), a GCP region (europe-west1) or a Hetzner location (fsn1)' },
-      { rule: "self.target != 'hetzner' || size(self.allowedIPs) > 0", message: 'target hetzner needs allowedIPs: the public IPs that may reach port 5432, such as your cluster\'s egress IP' },
+      {
+        rule: "self.target == 'local' || has(self.region)",
+        message: 'region is required for cloud targets: an Azure location (westeurope), a GCP region (europe-west1) or a Hetzner location (fsn1)',
+      },
+      {
+        rule: "self.target != 'hetzner' || size(self.allowedIPs) > 0",
+        message: "target hetzner needs allowedIPs: the public IPs that may reach port 5432, such as your cluster's egress IP",
+      },
       {
         rule: `self.target == 'local' || (has(self.crossplane) && (has(self.crossplane.compositionSelector) || has(self.crossplane.compositionRef)))`,
         message: `cloud targets need spec.crossplane.compositionSelector.matchLabels["${TARGET_LABEL}"] set to the target (see the examples)`,

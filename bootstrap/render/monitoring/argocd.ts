@@ -62,10 +62,21 @@ const DASHBOARD = dashboard('kindling-argocd', 'Argo CD', [
     { type: 'stat', title: 'Applications out of sync', queries: [{ expr: 'count(argocd_app_info{sync_status!="Synced"}) or vector(0)' }] },
     { type: 'stat', title: 'Failed syncs (1h)', queries: [{ expr: 'sum(increase(argocd_app_sync_total{phase=~"Error|Failed"}[1h])) or vector(0)' }] },
   ],
-  [{ type: 'table', title: 'Applications not healthy or not synced', queries: [{ expr: 'argocd_app_info{health_status!="Healthy"} or argocd_app_info{sync_status!="Synced"}' }] }],
+  [
+    {
+      type: 'table',
+      title: 'Applications not healthy or not synced',
+      queries: [{ expr: 'argocd_app_info{health_status!="Healthy"} or argocd_app_info{sync_status!="Synced"}' }],
+    },
+  ],
   [
     { type: 'timeseries', title: 'Syncs by result', queries: [{ expr: 'sum by (phase) (increase(argocd_app_sync_total[10m]))', legend: '{{phase}}' }] },
-    { type: 'timeseries', title: 'Reconcile duration (p95)', unit: 's', queries: [{ expr: 'histogram_quantile(0.95, sum by (le) (rate(argocd_app_reconcile_bucket[5m])))', legend: 'p95' }] },
+    {
+      type: 'timeseries',
+      title: 'Reconcile duration (p95)',
+      unit: 's',
+      queries: [{ expr: 'histogram_quantile(0.95, sum by (le) (rate(argocd_app_reconcile_bucket[5m])))', legend: 'p95' }],
+    },
   ],
 ])
 
@@ -84,7 +95,11 @@ export function renderArgoCdMonitoring(spec: ClusterSpec): MonitoringSet {
     }),
   )
   return {
-    objects: [...monitors, prometheusRule('argocd', 'argocd', RULES), ...(spec.components.monitoring.grafana.enabled ? [dashboardConfigMap('argocd-dashboard', DASHBOARD)] : [])],
+    objects: [
+      ...monitors,
+      prometheusRule('argocd', 'argocd', RULES),
+      ...(spec.components.monitoring.grafana.enabled ? [dashboardConfigMap('argocd-dashboard', DASHBOARD)] : []),
+    ],
     stateMetrics: { resources: [], rbacRules: [] },
     scraped: SCRAPED,
   }

@@ -11,7 +11,12 @@ import { infoMetrics, type InfoMetric } from './state-metrics.js'
  * `controller_runtime_reconcile_errors_total{controller}` (kubernetes-sigs/controller-runtime@v0.22.2
  * pkg/internal/controller/metrics/metrics.go), which Crossplane core serves too.
  */
-const SCRAPED = ['crossplane_managed_resource_exists', 'crossplane_managed_resource_ready', 'crossplane_managed_resource_synced', 'controller_runtime_reconcile_errors_total'] as const
+const SCRAPED = [
+  'crossplane_managed_resource_exists',
+  'crossplane_managed_resource_ready',
+  'crossplane_managed_resource_synced',
+  'controller_runtime_reconcile_errors_total',
+] as const
 
 const PORT = 'metrics'
 
@@ -67,8 +72,16 @@ const RULES: AlertRule[] = [
 const DASHBOARD = dashboard('kindling-crossplane', 'Crossplane', [
   [
     { type: 'stat', title: 'Providers and functions not healthy', queries: [{ expr: 'count(crossplane_package_info{healthy!="True"}) or vector(0)' }] },
-    { type: 'stat', title: 'Managed resources not ready', queries: [{ expr: '(sum(crossplane_managed_resource_exists) - sum(crossplane_managed_resource_ready)) or vector(0)' }] },
-    { type: 'stat', title: 'Managed resources not synced', queries: [{ expr: '(sum(crossplane_managed_resource_exists) - sum(crossplane_managed_resource_synced)) or vector(0)' }] },
+    {
+      type: 'stat',
+      title: 'Managed resources not ready',
+      queries: [{ expr: '(sum(crossplane_managed_resource_exists) - sum(crossplane_managed_resource_ready)) or vector(0)' }],
+    },
+    {
+      type: 'stat',
+      title: 'Managed resources not synced',
+      queries: [{ expr: '(sum(crossplane_managed_resource_exists) - sum(crossplane_managed_resource_synced)) or vector(0)' }],
+    },
   ],
   [{ type: 'table', title: 'Providers and functions', queries: [{ expr: 'crossplane_package_info' }] }],
   [
@@ -84,7 +97,9 @@ const DASHBOARD = dashboard('kindling-crossplane', 'Crossplane', [
       type: 'timeseries',
       title: 'Reconcile errors by controller',
       unit: 'ops',
-      queries: [{ expr: `sum by (controller) (rate(controller_runtime_reconcile_errors_total{namespace="${CROSSPLANE_NAMESPACE}"}[5m]))`, legend: '{{controller}}' }],
+      queries: [
+        { expr: `sum by (controller) (rate(controller_runtime_reconcile_errors_total{namespace="${CROSSPLANE_NAMESPACE}"}[5m]))`, legend: '{{controller}}' },
+      ],
     },
   ],
 ])

@@ -53,14 +53,16 @@ const RULES: AlertRule[] = [
     expr: 'gotk_resource_info{ready="False", suspended!="true"} == 1',
     for: '15m',
     severity: 'warning',
-    summary: 'Flux {{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} has not been ready for 15 minutes: its last reconciliation failed or stalled.',
+    summary:
+      'Flux {{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} has not been ready for 15 minutes: its last reconciliation failed or stalled.',
   },
   {
     alert: 'FluxObjectSuspended',
     expr: 'gotk_resource_info{suspended="true"} == 1',
     for: '1h',
     severity: 'info',
-    summary: 'Flux {{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} has been suspended for an hour: Git changes to it are not applied.',
+    summary:
+      'Flux {{ $labels.customresource_kind }} {{ $labels.exported_namespace }}/{{ $labels.name }} has been suspended for an hour: Git changes to it are not applied.',
   },
   {
     alert: 'FluxReconcileErrors',
@@ -75,7 +77,11 @@ const DASHBOARD = dashboard('kindling-flux', 'Flux', [
   [
     { type: 'stat', title: 'Objects not ready', queries: [{ expr: 'count(gotk_resource_info{ready!="True", suspended!="true"}) or vector(0)' }] },
     { type: 'stat', title: 'Objects suspended', queries: [{ expr: 'count(gotk_resource_info{suspended="true"}) or vector(0)' }] },
-    { type: 'stat', title: 'Failed reconciliations (1h)', queries: [{ expr: `sum(increase(controller_runtime_reconcile_total{${CONTROLLERS}, result="error"}[1h])) or vector(0)` }] },
+    {
+      type: 'stat',
+      title: 'Failed reconciliations (1h)',
+      queries: [{ expr: `sum(increase(controller_runtime_reconcile_total{${CONTROLLERS}, result="error"}[1h])) or vector(0)` }],
+    },
   ],
   [{ type: 'table', title: 'Objects not ready', queries: [{ expr: 'gotk_resource_info{ready!="True"}' }] }],
   [
@@ -105,7 +111,11 @@ export function renderFluxMonitoring(spec: ClusterSpec): MonitoringSet {
   const grafana = spec.components.monitoring.grafana.enabled
   return {
     objects: [
-      podMonitor('flux-controllers', { namespace: FLUX_NAMESPACE, selector: { matchExpressions: [{ key: 'app', operator: 'In', values: [...FLUX_COMPONENTS] }] }, port: 'http-prom' }),
+      podMonitor('flux-controllers', {
+        namespace: FLUX_NAMESPACE,
+        selector: { matchExpressions: [{ key: 'app', operator: 'In', values: [...FLUX_COMPONENTS] }] },
+        port: 'http-prom',
+      }),
       prometheusRule('flux', 'flux', RULES),
       ...(grafana ? [dashboardConfigMap('flux-dashboard', DASHBOARD, { 'kustomize.toolkit.fluxcd.io/substitute': 'disabled' })] : []),
     ],

@@ -78,7 +78,13 @@ export function prometheusRule(name: string, group: string, rules: readonly Aler
       groups: [
         {
           name: group,
-          rules: rules.map((rule) => ({ alert: rule.alert, expr: rule.expr, for: rule.for, labels: { severity: rule.severity }, annotations: { summary: rule.summary } })),
+          rules: rules.map((rule) => ({
+            alert: rule.alert,
+            expr: rule.expr,
+            for: rule.for,
+            labels: { severity: rule.severity },
+            annotations: { summary: rule.summary },
+          })),
         },
       ],
     },

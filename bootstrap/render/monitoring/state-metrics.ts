@@ -61,13 +61,18 @@ function copyPaths(labels: Record<string, string[]>): Record<string, string[]> {
  * and watch those kinds, one rule per API group.
  */
 export function infoMetrics(entries: readonly InfoMetric[]): StateMetrics {
-  const resources = entries.map(
-    (entry): StateMetricsResource => ({
-      groupVersionKind: { group: entry.group, version: entry.version, kind: entry.kind },
-      metricNamePrefix: entry.prefix,
-      metrics: [{ name: entry.name, help: entry.help, each: { type: 'Info', info: { labelsFromPath: { name: ['metadata', 'name'] } } }, labelsFromPath: copyPaths(entry.labels) }],
-    }),
-  )
+  const resources = entries.map((entry): StateMetricsResource => ({
+    groupVersionKind: { group: entry.group, version: entry.version, kind: entry.kind },
+    metricNamePrefix: entry.prefix,
+    metrics: [
+      {
+        name: entry.name,
+        help: entry.help,
+        each: { type: 'Info', info: { labelsFromPath: { name: ['metadata', 'name'] } } },
+        labelsFromPath: copyPaths(entry.labels),
+      },
+    ],
+  }))
   const groups = new Map<string, string[]>()
   for (const entry of entries) groups.set(entry.group, [...(groups.get(entry.group) ?? []), entry.plural])
   const rbacRules = [...groups].map(([group, plurals]) => ({ apiGroups: [group], resources: plurals, verbs: ['list', 'watch'] }))

@@ -27,7 +27,10 @@ function secretsOf(spec: ClusterSpec): GeneratedSecret[] {
 function fromEnv(ctx: StepContext, value: SecretValue, key: string, secret: GeneratedSecret): string | undefined {
   if (!('generate' in value) || !value.fromEnv) return undefined
   const found = process.env[value.fromEnv]
-  if (!found) throw new PrerequisiteError(`environment variable ${value.fromEnv} is not set`, { details: [`it holds ${key} of Secret ${secret.namespace}/${secret.name}; set it, or remove the variable's name from cluster.yaml to have one generated`] })
+  if (!found)
+    throw new PrerequisiteError(`environment variable ${value.fromEnv} is not set`, {
+      details: [`it holds ${key} of Secret ${secret.namespace}/${secret.name}; set it, or remove the variable's name from cluster.yaml to have one generated`],
+    })
   ctx.secrets.add(found)
   return found
 }
@@ -35,7 +38,9 @@ function fromEnv(ctx: StepContext, value: SecretValue, key: string, secret: Gene
 async function liveData(ctx: StepContext, secret: GeneratedSecret): Promise<Record<string, string> | undefined> {
   const live = await (await ctx.kube()).get({ apiVersion: 'v1', kind: 'Secret', name: secret.name, namespace: secret.namespace })
   if (!live) return undefined
-  const data = Object.fromEntries(Object.entries((live.data ?? {}) as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]))
+  const data = Object.fromEntries(
+    Object.entries((live.data ?? {}) as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]),
+  )
   for (const value of Object.values(data)) ctx.secrets.add(value)
   return data
 }
@@ -50,7 +55,13 @@ async function findPending(ctx: StepContext, secrets: readonly GeneratedSecret[]
       return wanted !== undefined && live?.[key] !== undefined && live[key] !== wanted
     })
     if (!live) pending.push({ secret, live: {}, why: 'missing', changed: false })
-    else if (missing.length || changed.length) pending.push({ secret, live, why: [...missing.map((key) => `${key} missing`), ...changed.map(([key]) => `${key} differs`)].join(', '), changed: changed.length > 0 })
+    else if (missing.length || changed.length)
+      pending.push({
+        secret,
+        live,
+        why: [...missing.map((key) => `${key} missing`), ...changed.map(([key]) => `${key} differs`)].join(', '),
+        changed: changed.length > 0,
+      })
   }
   return pending
 }
@@ -68,7 +79,13 @@ function renderSecret(ctx: StepContext, pending: Pending): KubeObject {
     ctx.secrets.add(chosen)
     stringData[key] = new Secret(chosen, `${secret.name}/${key}`)
   }
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.name, namespace: secret.namespace, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData }
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: secret.name, namespace: secret.namespace, labels: { ...MANAGED_BY } },
+    type: 'Opaque',
+    stringData,
+  }
 }
 
 async function checkSecrets(ctx: StepContext, all: readonly GeneratedSecret[]): Promise<CheckResult<Pending[]>> {

@@ -16,7 +16,9 @@ async function checkComponents(ctx: StepContext): Promise<CheckResult<Writes>> {
   if (components.length === 0) return { state: 'done', detail: 'no components enabled', found: [] }
   const writes = await componentWrites(ctx.spec)
   const names = components.map((component) => component.name).join(', ')
-  return writes.length ? { state: 'todo', detail: `${writes.length} file(s) of ${names} to write`, found: writes } : { state: 'done', detail: `${names} up to date in ${ctx.spec.repository.path}/components/`, found: writes }
+  return writes.length
+    ? { state: 'todo', detail: `${writes.length} file(s) of ${names} to write`, found: writes }
+    : { state: 'done', detail: `${names} up to date in ${ctx.spec.repository.path}/components/`, found: writes }
 }
 
 /**

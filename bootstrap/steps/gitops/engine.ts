@@ -63,14 +63,22 @@ async function checkEngine(ctx: StepContext): Promise<CheckResult<EngineFound>> 
   const found = { release: state }
   if (!state && ctx.facts.existingEngine === engine.name) {
     // Installing the operator or chart next to an engine set up another way would take it over.
-    throw new BadInputError(`${engine.title} already runs on this cluster, but not from the Helm release ${release.namespace}/${release.release} kindling installs`, {
-      details: ['kindling will not install a second copy over it', `to hand the cluster to kindling, remove it first (${engine.handOverHint}), then run again`],
-    })
+    throw new BadInputError(
+      `${engine.title} already runs on this cluster, but not from the Helm release ${release.namespace}/${release.release} kindling installs`,
+      {
+        details: [
+          'kindling will not install a second copy over it',
+          `to hand the cluster to kindling, remove it first (${engine.handOverHint}), then run again`,
+        ],
+      },
+    )
   }
   if (!state) return { state: 'todo', detail: `${release.release} is not installed`, found }
   if (state.status !== 'deployed') return { state: 'todo', detail: `Helm release ${release.namespace}/${release.release} is ${state.status}`, found }
-  if (state.chartVersion !== release.version) return { state: 'todo', detail: `${release.release} ${state.chartVersion ?? '?'} is installed; the spec pins ${release.version}`, found }
-  if (!isDeepStrictEqual(state.values, await engineValues(spec))) return { state: 'todo', detail: `${release.release} runs with values other than ${engine.valuesFile(spec)}`, found }
+  if (state.chartVersion !== release.version)
+    return { state: 'todo', detail: `${release.release} ${state.chartVersion ?? '?'} is installed; the spec pins ${release.version}`, found }
+  if (!isDeepStrictEqual(state.values, await engineValues(spec)))
+    return { state: 'todo', detail: `${release.release} runs with values other than ${engine.valuesFile(spec)}`, found }
   const after = await engine.afterInstall(spec, (relative) => readRepoFile(spec, relative))
   if (after) {
     const pending = (await kube.planApply(after.objects)).filter((entry) => entry.state !== 'up to date')
@@ -86,7 +94,12 @@ async function planEngine(ctx: StepContext, found?: EngineFound): Promise<Action
   const writes = await fileWrites(spec, engineFiles(spec))
   const release = engine.release(spec)
   // An interrupted run can leave the release pending; helm refuses to touch it until that is cleared.
-  const state = found ? found.release : await ctx.kube().then((kube) => readHelmRelease(kube, release.release, release.namespace)).catch(() => undefined)
+  const state = found
+    ? found.release
+    : await ctx
+        .kube()
+        .then((kube) => readHelmRelease(kube, release.release, release.namespace))
+        .catch(() => undefined)
   const unstick = state && helmUnstickCommand(release, state.status, kubeTargetArgs(spec))
   const actions: Action[] = [
     ...writes,
@@ -94,7 +107,8 @@ async function planEngine(ctx: StepContext, found?: EngineFound): Promise<Action
     { type: 'run', command: helmUpgradeCommand(release, kubeTargetArgs(spec)), description: `install ${engine.title}` },
   ]
   const after = await engine.afterInstall(spec, (relative) => readRepoFile(spec, relative))
-  if (after) actions.push(...after.before.map((wait): Action => ({ type: 'wait', wait })), { type: 'apply', objects: after.objects, description: after.description })
+  if (after)
+    actions.push(...after.before.map((wait): Action => ({ type: 'wait', wait })), { type: 'apply', objects: after.objects, description: after.description })
   return actions
 }
 

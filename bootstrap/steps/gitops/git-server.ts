@@ -48,7 +48,10 @@ export async function inClusterHead(ctx: StepContext): Promise<string | undefine
       if (!(cause instanceof CommandError)) throw cause
       throw new PrerequisiteError('cannot read the in-cluster Git server', {
         cause,
-        details: [`check it runs: kubectl -n ${IN_CLUSTER_GIT.namespace} get pods -l ${IN_CLUSTER_GIT.selector}; run bootstrap to (re)create it`, ...gitSaid(cause)],
+        details: [
+          `check it runs: kubectl -n ${IN_CLUSTER_GIT.namespace} get pods -l ${IN_CLUSTER_GIT.selector}; run bootstrap to (re)create it`,
+          ...gitSaid(cause),
+        ],
       })
     })
   }
@@ -59,7 +62,11 @@ export async function inClusterHead(ctx: StepContext): Promise<string | undefine
 /** `git push --force` of this checkout's HEAD through a tunnel on `port`: the server mirrors this checkout. */
 function forcedPush(spec: ClusterSpec, port: number | string, quiet: boolean): Command {
   const { url, access } = inClusterRemote(spec, port)
-  return { file: 'git', args: ['-C', spec.repoRoot, 'push', ...(quiet ? ['--quiet'] : []), '--force', url, `HEAD:refs/heads/${spec.repository.branch}`], env: { GIT_SSH_COMMAND: sshCommand(access) } }
+  return {
+    file: 'git',
+    args: ['-C', spec.repoRoot, 'push', ...(quiet ? ['--quiet'] : []), '--force', url, `HEAD:refs/heads/${spec.repository.branch}`],
+    env: { GIT_SSH_COMMAND: sshCommand(access) },
+  }
 }
 
 /** The push kindling runs to the in-cluster server, never asking on a terminal. */
@@ -96,15 +103,24 @@ async function planGitServer(ctx: StepContext): Promise<Action[]> {
   const description = `Soft Serve (${DEFAULTS.gitServer.image}) in ${IN_CLUSTER_GIT.namespace}, serving ${IN_CLUSTER_GIT.url} to the engine`
   if (key) return [{ type: 'apply', objects: renderGitServer(key), description }]
   return [
-    { type: 'call', description: `create ${path.dirname(file)} (mode 700)`, run: async () => void (await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })) },
-    { type: 'run', command: sshKeygenCommand(file, `kindling-${spec.name}-git-server`), description: 'generate the ed25519 key that alone may push to the in-cluster Git server' },
+    {
+      type: 'call',
+      description: `create ${path.dirname(file)} (mode 700)`,
+      run: async () => void (await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })),
+    },
+    {
+      type: 'run',
+      command: sshKeygenCommand(file, `kindling-${spec.name}-git-server`),
+      description: 'generate the ed25519 key that alone may push to the in-cluster Git server',
+    },
     {
       type: 'call',
       description,
       run: async (inner) => {
         const generated = await publicKey(inner.spec)
         if (!generated) throw new BadInputError(`${file}.pub is missing`)
-        for (const result of await (await inner.kube()).applyAll(renderGitServer(generated), { signal: inner.signal })) inner.log(`${result.ref}: ${result.outcome}`)
+        for (const result of await (await inner.kube()).applyAll(renderGitServer(generated), { signal: inner.signal }))
+          inner.log(`${result.ref}: ${result.outcome}`)
       },
     },
   ]
@@ -122,9 +138,21 @@ export function gitServerStep(_spec: ClusterSpec, timeoutMs = 5 * 60_000): Step 
     check: checkGitServer,
     plan: planGitServer,
     verify: async (ctx) => {
-      addSummary(ctx, `Git: the engine reads ${IN_CLUSTER_GIT.url} (a Git server in the cluster); bootstrap pushes this checkout there with ${gitServerKeyFile(ctx.spec)}`)
-      addSummary(ctx, `  to move to your own remote: set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} and run bootstrap again`)
+      addSummary(
+        ctx,
+        `Git: the engine reads ${IN_CLUSTER_GIT.url} (a Git server in the cluster); bootstrap pushes this checkout there with ${gitServerKeyFile(ctx.spec)}`,
+      )
+      addSummary(
+        ctx,
+        `  to move to your own remote: set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} and run bootstrap again`,
+      )
     },
-    waits: (): Wait[] => [{ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: IN_CLUSTER_GIT.name, namespace: IN_CLUSTER_GIT.namespace }, condition: deploymentAvailable, timeoutMs }],
+    waits: (): Wait[] => [
+      {
+        ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: IN_CLUSTER_GIT.name, namespace: IN_CLUSTER_GIT.namespace },
+        condition: deploymentAvailable,
+        timeoutMs,
+      },
+    ],
   }
 }

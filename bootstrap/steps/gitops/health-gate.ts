@@ -105,7 +105,9 @@ async function folderListings(spec: ClusterSpec, components: readonly ComponentD
   const listings: Record<string, string[]> = {}
   for (const component of components) {
     if (component.source.type !== 'folder') continue
-    const text = (await readRepoFile(spec, `${componentDir(spec, component)}/kustomization.yaml`)) ?? component.source.seed.find((file) => file.path === 'kustomization.yaml')?.content
+    const text =
+      (await readRepoFile(spec, `${componentDir(spec, component)}/kustomization.yaml`)) ??
+      component.source.seed.find((file) => file.path === 'kustomization.yaml')?.content
     try {
       const resources = (parse(text ?? '') as { resources?: unknown } | null)?.resources
       if (Array.isArray(resources)) listings[component.name] = resources.filter((entry): entry is string => typeof entry === 'string')
@@ -121,7 +123,14 @@ async function planGate(ctx: StepContext): Promise<Action[]> {
   const components = enabledComponents(ctx.spec)
   const inventory = describeComponents(components, await folderListings(ctx.spec, components))
   return [
-    ...(inventory.length ? [{ type: 'note' as const, text: `${engine.title} then installs from ${ctx.spec.repository.path}/${COMPONENTS_DIR}/, in this order:\n${inventory.map((line) => `  ${line}`).join('\n')}` }] : []),
+    ...(inventory.length
+      ? [
+          {
+            type: 'note' as const,
+            text: `${engine.title} then installs from ${ctx.spec.repository.path}/${COMPONENTS_DIR}/, in this order:\n${inventory.map((line) => `  ${line}`).join('\n')}`,
+          },
+        ]
+      : []),
     {
       type: 'call',
       description: `ask ${engine.title} to sync ${ctx.spec.repository.branch} now instead of at its next poll`,

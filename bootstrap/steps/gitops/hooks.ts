@@ -22,7 +22,10 @@ function zxCli(): string {
 export async function hookFiles(spec: ClusterSpec): Promise<string[]> {
   const dir = path.join(spec.repoRoot, spec.repository.path, HOOKS_DIR)
   const names = await readdir(dir).catch(() => [] as string[])
-  return names.filter((name) => name.endsWith('.mjs')).sort().map((name) => path.join(spec.repository.path, HOOKS_DIR, name))
+  return names
+    .filter((name) => name.endsWith('.mjs'))
+    .sort()
+    .map((name) => path.join(spec.repository.path, HOOKS_DIR, name))
 }
 
 /**
@@ -60,7 +63,9 @@ export function hooksStep(spec: ClusterSpec): Step<string[]> {
     needs: ['health-gate'],
     async check(): Promise<CheckResult<string[]>> {
       const files = await hookFiles(spec)
-      return files.length ? { state: 'todo', detail: `${files.length} hook(s): ${files.map((file) => path.basename(file)).join(', ')}`, found: files } : { state: 'done', detail: 'no hooks', found: [] }
+      return files.length
+        ? { state: 'todo', detail: `${files.length} hook(s): ${files.map((file) => path.basename(file)).join(', ')}`, found: files }
+        : { state: 'done', detail: 'no hooks', found: [] }
     },
     async plan(_ctx, found): Promise<Action[]> {
       const files = found ?? (await hookFiles(spec))

@@ -38,7 +38,10 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
   // Files other steps will write in this run (a dry run plans them) count as uncommitted too.
   const pending = (await fileWrites(spec, rendered)).map((write) => write.path.slice(spec.repoRoot.length + 1))
   const status = await runner.run(git(spec, ['status', '--porcelain', '--untracked-files=all', '--', ...files], { readOnly: true }), { signal })
-  const changed = status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3).trim())
+  const changed = status.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(3).trim())
   const uncommitted = [...new Set([...pending, ...changed])].sort()
   const localHead = await checkoutHead(ctx)
   const head = await remoteHeadIfAny(ctx)
@@ -56,7 +59,10 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
 function commitCommands(spec: ClusterSpec, state: Pick<PushState, 'uncommitted'>): Command[] {
   if (!state.uncommitted.length) return []
   // A signed commit may ask for the key's passphrase: it runs where the terminal is.
-  return [git(spec, ['add', '--', ...state.uncommitted]), git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted], { foreground: true })]
+  return [
+    git(spec, ['add', '--', ...state.uncommitted]),
+    git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted], { foreground: true }),
+  ]
 }
 
 /** `git push` of this checkout's HEAD to the spec's remote branch, with the user's own credentials. */
@@ -75,7 +81,14 @@ export async function pushRefusal(ctx: StepContext): Promise<{ problem: string; 
   const { spec } = ctx
   if (ctx.flags.noPush || spec.repository.inCluster || !(await checkoutHead(ctx))) return undefined
   const push = remotePushCommand(spec)
-  const command: Command = { ...push, args: [...push.args.filter((arg) => arg !== '--quiet'), '--dry-run'], env: { GIT_TERMINAL_PROMPT: '0' }, readOnly: true, foreground: false, timeoutMs: 60_000 }
+  const command: Command = {
+    ...push,
+    args: [...push.args.filter((arg) => arg !== '--quiet'), '--dry-run'],
+    env: { GIT_TERMINAL_PROMPT: '0' },
+    readOnly: true,
+    foreground: false,
+    timeoutMs: 60_000,
+  }
   const where = `${spec.repository.url} ${spec.repository.branch}`
   try {
     await ctx.runner.run(command, { signal: ctx.signal })
@@ -85,9 +98,15 @@ export async function pushRefusal(ctx: StepContext): Promise<{ problem: string; 
     const said = error.details.join('\n')
     if (/terminal prompts disabled|could not read (Username|Password)|passphrase/i.test(said)) return undefined
     if (/\[rejected\]|non-fast-forward|fetch first/i.test(said)) {
-      return { problem: `${where} has commits this checkout does not: the push would be refused`, fix: `bring them in first (git -C ${spec.repoRoot} pull --rebase ${spec.repository.url} ${spec.repository.branch}), or pass --no-push` }
+      return {
+        problem: `${where} has commits this checkout does not: the push would be refused`,
+        fix: `bring them in first (git -C ${spec.repoRoot} pull --rebase ${spec.repository.url} ${spec.repository.branch}), or pass --no-push`,
+      }
     }
-    return { problem: `your Git credentials cannot push to ${where}: ${said.split('\n').at(-1) ?? 'refused'}`, fix: 'check that you can push there (git push works from this checkout), point repository.url at your own fork, or pass --no-push and push yourself' }
+    return {
+      problem: `your Git credentials cannot push to ${where}: ${said.split('\n').at(-1) ?? 'refused'}`,
+      fix: 'check that you can push there (git push works from this checkout), point repository.url at your own fork, or pass --no-push and push yourself',
+    }
   }
 }
 
@@ -117,10 +136,16 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
           const push = spec.repository.inCluster ? inClusterPushHowTo(spec) : [formatCommand(remotePushCommand(spec))]
           for (const line of [...commitCommands(spec, state).map(formatCommand), ...push]) addSummary(ctx, `  ${line}`)
         }
-        return { state: 'done', detail: state ? `--no-push: ${state.uncommitted.length} rendered file(s) not committed${state.onRemote ? '' : ', this checkout not pushed'}` : '--no-push: not a Git checkout; push the rendered files yourself' }
+        return {
+          state: 'done',
+          detail: state
+            ? `--no-push: ${state.uncommitted.length} rendered file(s) not committed${state.onRemote ? '' : ', this checkout not pushed'}`
+            : '--no-push: not a Git checkout; push the rendered files yourself',
+        }
       }
       const state = await readPushState(ctx)
-      if (state.uncommitted.length === 0 && state.onRemote && state.head) return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}`, found: state }
+      if (state.uncommitted.length === 0 && state.onRemote && state.head)
+        return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}`, found: state }
       const what = state.uncommitted.length ? `${state.uncommitted.length} rendered file(s) to commit` : 'this checkout has commits the remote does not'
       return { state: 'todo', detail: `${what}, then push to ${destination(spec)}`, found: state }
     },
@@ -133,13 +158,24 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
         run: async (inner) => {
           if (inner.flags.yes) return
           const question = `Commit ${state.uncommitted.length} file(s) kindling rendered and push to ${destination(spec)}?`
-          if (!options.interactive) throw new BadInputError(`bootstrap needs to push ${spec.repository.path}/ to ${destination(spec)}`, { details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'] })
-          if (!(await ask(question))) throw new BadInputError('not pushed: the engine cannot apply what is not on the remote', { details: ['run again and agree, or pass --no-push and push yourself'] })
+          if (!options.interactive)
+            throw new BadInputError(`bootstrap needs to push ${spec.repository.path}/ to ${destination(spec)}`, {
+              details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'],
+            })
+          if (!(await ask(question)))
+            throw new BadInputError('not pushed: the engine cannot apply what is not on the remote', {
+              details: ['run again and agree, or pass --no-push and push yourself'],
+            })
         },
       }
       const commits: Action[] = commitCommands(spec, state).map((command) => ({ type: 'run', command, description: 'commit only what kindling rendered' }))
       const push = spec.repository.inCluster ? inClusterPush(spec) : remotePush(spec)
-      return [confirm, ...commits, push, { type: 'call', description: 'read the new head the engine will apply', run: async (inner) => void refreshHead(inner) }]
+      return [
+        confirm,
+        ...commits,
+        push,
+        { type: 'call', description: 'read the new head the engine will apply', run: async (inner) => void refreshHead(inner) },
+      ]
     },
   }
 }

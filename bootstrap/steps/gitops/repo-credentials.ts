@@ -37,7 +37,10 @@ async function knownHosts(ctx: StepContext): Promise<string> {
   if (auth.type === 'ssh' && auth.knownHostsFile) return readFile(auth.knownHostsFile, 'utf8')
   const result = await ctx.runner.run(sshKeyscanCommand(ctx.spec.repository.url), { signal: ctx.signal })
   const lines = result.stdout.split('\n').filter((line) => line.trim() && !line.startsWith('#'))
-  if (lines.length === 0) throw new BadInputError(`ssh-keyscan found no host keys for ${ctx.spec.repository.url}`, { details: ['set repository.auth.knownHostsFile to a known_hosts file for the host'] })
+  if (lines.length === 0)
+    throw new BadInputError(`ssh-keyscan found no host keys for ${ctx.spec.repository.url}`, {
+      details: ['set repository.auth.knownHostsFile to a known_hosts file for the host'],
+    })
   return `${lines.join('\n')}\n`
 }
 
@@ -58,7 +61,13 @@ async function assertArgoKnowsHost(ctx: StepContext): Promise<void> {
   if (extra.split('\n').some((line) => line.trim().split(/\s+/)[0]?.split(',').includes(entry))) return
   const lines = (await knownHosts(ctx)).trimEnd().split('\n')
   throw new BadInputError(`Argo CD does not know the SSH host key of ${entry}`, {
-    details: [`add these lines to ${valuesFile} under configs.ssh.extraHosts, commit and push, then run again:`, 'configs:', '  ssh:', '    extraHosts: |', ...lines.map((line) => `      ${line}`)],
+    details: [
+      `add these lines to ${valuesFile} under configs.ssh.extraHosts, commit and push, then run again:`,
+      'configs:',
+      '  ssh:',
+      '    extraHosts: |',
+      ...lines.map((line) => `      ${line}`),
+    ],
   })
 }
 
@@ -73,13 +82,17 @@ async function checkCredentials(ctx: StepContext): Promise<CheckResult> {
     const token = requireHttpsToken(ctx)
     const live = await liveSecretData(ctx)
     const same = engine.repoSecretMatches(ctx.spec, live, { type: 'https', username: auth.username, token })
-    return same ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the token from ${auth.tokenEnv}` } : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
+    return same
+      ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the token from ${auth.tokenEnv}` }
+      : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
   }
   const file = deployKeyFile(ctx.spec)
   const key = await readPrivateKey(ctx, file)
   if (!key) return { state: 'todo', detail: `no deploy key at ${file}: one will be generated` }
   const live = await liveSecretData(ctx)
-  return engine.repoSecretMatches(ctx.spec, live, { type: 'ssh', privateKey: key }) ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the deploy key ${file}` } : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
+  return engine.repoSecretMatches(ctx.spec, live, { type: 'ssh', privateKey: key })
+    ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the deploy key ${file}` }
+    : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
 }
 
 async function planCredentials(ctx: StepContext): Promise<Action[]> {
@@ -97,7 +110,11 @@ async function planCredentials(ctx: StepContext): Promise<Action[]> {
   if (!(await readPrivateKey(ctx, file))) {
     if (auth.privateKeyFile) throw new BadInputError(`repository.auth.privateKeyFile ${auth.privateKeyFile} does not exist`)
     actions.push(
-      { type: 'call', description: `create ${path.dirname(file)} (mode 700)`, run: async () => void (await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })) },
+      {
+        type: 'call',
+        description: `create ${path.dirname(file)} (mode 700)`,
+        run: async () => void (await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })),
+      },
       { type: 'run', command: sshKeygenCommand(file, `kindling-${spec.name}`), description: 'generate an ed25519 deploy key' },
     )
   }
@@ -142,7 +159,13 @@ function deployKeyAction(spec: ClusterSpec, file: string): Action {
       }
       const token = process.env[host.tokenEnv]!
       ctx.secrets.add(token)
-      const outcome = await registerDeployKey(host, { title: `kindling ${spec.name}`, publicKey }, new Secret(token, host.tokenEnv), globalThis.fetch as unknown as FetchLike, ctx.signal)
+      const outcome = await registerDeployKey(
+        host,
+        { title: `kindling ${spec.name}`, publicKey },
+        new Secret(token, host.tokenEnv),
+        globalThis.fetch as unknown as FetchLike,
+        ctx.signal,
+      )
       ctx.log(`deploy key ${outcome === 'added' ? 'registered (read-only)' : 'already registered'} on ${host.owner}/${host.repo}`)
     },
   }

@@ -61,7 +61,9 @@ export async function remoteHead(ctx: StepContext): Promise<string> {
     if (ctx.spec.repository.inCluster) {
       const head = await inClusterHead(ctx)
       if (head) return head
-      throw new BranchMissingError(`nothing is on branch ${branch} of the in-cluster Git server yet`, { details: ['run bootstrap: it pushes this checkout there'] })
+      throw new BranchMissingError(`nothing is on branch ${branch} of the in-cluster Git server yet`, {
+        details: ['run bootstrap: it pushes this checkout there'],
+      })
     }
     const result = await ctx.runner.run(lsRemoteCommand(url, branch, gitAccess(ctx)), { signal: ctx.signal }).catch((cause: unknown) => {
       throw gitReadFailure(ctx.spec, cause)
@@ -81,12 +83,17 @@ export async function remoteHead(ctx: StepContext): Promise<string> {
  * changed, and the same command finishes once it is fixed.
  */
 export function gitReadFailure(spec: ClusterSpec, cause: unknown): KindlingError {
-  if (!(cause instanceof CommandError)) return cause instanceof KindlingError ? cause : new KindlingError(`cannot read ${spec.repository.url}: ${String(cause)}`, { cause })
+  if (!(cause instanceof CommandError))
+    return cause instanceof KindlingError ? cause : new KindlingError(`cannot read ${spec.repository.url}: ${String(cause)}`, { cause })
   const { url, branch, auth } = spec.repository
   const said = cause.stderrTail
   const tail = gitSaid(cause)
   const credentials = auth.type === 'https' ? `the token in $${auth.tokenEnv}` : auth.type === 'ssh' ? 'the SSH key' : 'no credentials (auth type none)'
-  if (/Authentication failed|HTTP 40[13]|The requested URL returned error: 40[13]|could not read Username|Permission denied|terminal prompts disabled|access denied|not authorized/i.test(said)) {
+  if (
+    /Authentication failed|HTTP 40[13]|The requested URL returned error: 40[13]|could not read Username|Permission denied|terminal prompts disabled|access denied|not authorized/i.test(
+      said,
+    )
+  ) {
     const fix =
       auth.type === 'https'
         ? `check that $${auth.tokenEnv} holds a token that has not expired and can read the repository (GitHub: fine-grained token with Contents: read), then run again`
@@ -96,10 +103,21 @@ export function gitReadFailure(spec: ClusterSpec, cause: unknown): KindlingError
     return new PrerequisiteError(`${url} refused ${credentials}`, { cause, details: [fix, ...tail] })
   }
   if (/Repository not found|HTTP 404|returned error: 404|does not appear to be a git repository|not found/i.test(said)) {
-    return new PrerequisiteError(`${url} does not exist, or is not visible with ${credentials}`, { cause, details: ['check repository.url in the spec (create the repository first, or push this checkout to it)', ...tail] })
+    return new PrerequisiteError(`${url} does not exist, or is not visible with ${credentials}`, {
+      cause,
+      details: ['check repository.url in the spec (create the repository first, or push this checkout to it)', ...tail],
+    })
   }
-  if (/Could not resolve host|Connection refused|Connection timed out|Failed to connect|Network is unreachable|Operation timed out|timed out after|SSL|certificate/i.test(said) || cause.commandExitCode === 124) {
-    return new PrerequisiteError(`cannot reach the Git host of ${url}`, { cause, details: ['check the network, or the host and port in repository.url, then run again', ...tail] })
+  if (
+    /Could not resolve host|Connection refused|Connection timed out|Failed to connect|Network is unreachable|Operation timed out|timed out after|SSL|certificate/i.test(
+      said,
+    ) ||
+    cause.commandExitCode === 124
+  ) {
+    return new PrerequisiteError(`cannot reach the Git host of ${url}`, {
+      cause,
+      details: ['check the network, or the host and port in repository.url, then run again', ...tail],
+    })
   }
   return new KindlingError(`cannot read branch ${branch} of ${url}`, { cause, details: cause.details })
 }
@@ -145,8 +163,15 @@ export async function rootSyncFiles(spec: ClusterSpec): Promise<RepoFile[]> {
   const sync = engine.files(spec).filter((file) => file.path === engine.rootSyncFile(spec))
   const entries = [engine.dir, ...(enabledComponents(spec).length ? [COMPONENTS_DIR] : [])]
   // The other engines' folders: listed by an earlier choice, never to be applied by this engine.
-  const retired = allEngines().map((other) => other.dir).filter((dir) => dir !== engine.dir)
-  const kustomization = renderClusterKustomization(spec.repository.path, entries, await readRepoFile(spec, `${spec.repository.path}/kustomization.yaml`), retired)
+  const retired = allEngines()
+    .map((other) => other.dir)
+    .filter((dir) => dir !== engine.dir)
+  const kustomization = renderClusterKustomization(
+    spec.repository.path,
+    entries,
+    await readRepoFile(spec, `${spec.repository.path}/kustomization.yaml`),
+    retired,
+  )
   return [...sync, kustomization]
 }
 
@@ -156,7 +181,8 @@ export async function fileWrites(spec: ClusterSpec, files: readonly RepoFile[]):
   for (const file of files) {
     const existing = await readRepoFile(spec, file.path)
     const content = desiredContent(file, existing)
-    if (content !== existing) writes.push({ type: 'write-file', path: path.join(spec.repoRoot, file.path), content, description: existing === undefined ? 'create' : 'update' })
+    if (content !== existing)
+      writes.push({ type: 'write-file', path: path.join(spec.repoRoot, file.path), content, description: existing === undefined ? 'create' : 'update' })
   }
   return writes
 }

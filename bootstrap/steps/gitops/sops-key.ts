@@ -26,14 +26,26 @@ async function loadKey(ctx: StepContext): Promise<AgeKey | undefined> {
  */
 function assertSameKey(spec: ClusterSpec, key: AgeKey | undefined, sopsConfig: string | undefined): void {
   const inRepo = sopsRecipientInRepo(spec, sopsConfig)
-  if (!inRepo || inRepo.split(',').map((r) => r.trim()).includes(key?.recipient ?? '')) return
+  if (
+    !inRepo ||
+    inRepo
+      .split(',')
+      .map((r) => r.trim())
+      .includes(key?.recipient ?? '')
+  )
+    return
   const file = spec.secrets.sops.ageKeyFile
-  throw new PrerequisiteError(key ? `${file} holds a different age key than the one ${SOPS_CONFIG} encrypts ${spec.repository.path}/ for` : `no age key at ${file}, but ${SOPS_CONFIG} encrypts ${spec.repository.path}/ for ${inRepo}`, {
-    details: [
-      `restore the key for ${inRepo} from your backup to ${file} (mode 600), then run again`,
-      `only if that key is lost for good: remove this cluster's rule from ${SOPS_CONFIG} and re-create the encrypted secrets; kindling will then generate a new key`,
-    ],
-  })
+  throw new PrerequisiteError(
+    key
+      ? `${file} holds a different age key than the one ${SOPS_CONFIG} encrypts ${spec.repository.path}/ for`
+      : `no age key at ${file}, but ${SOPS_CONFIG} encrypts ${spec.repository.path}/ for ${inRepo}`,
+    {
+      details: [
+        `restore the key for ${inRepo} from your backup to ${file} (mode 600), then run again`,
+        `only if that key is lost for good: remove this cluster's rule from ${SOPS_CONFIG} and re-create the encrypted secrets; kindling will then generate a new key`,
+      ],
+    },
+  )
 }
 
 function backupWarning(spec: ClusterSpec): string {
@@ -48,11 +60,13 @@ async function checkSops(ctx: StepContext): Promise<CheckResult> {
   assertSameKey(spec, key, existing)
   if (!key) return { state: 'todo', detail: `no age key at ${spec.secrets.sops.ageKeyFile}: one will be generated` }
   if (await isKeyFileExposed(key.file)) return { state: 'todo', detail: `${key.file} is readable by other users` }
-  if (renderSopsConfig(spec, key.recipient, existing) !== existing) return { state: 'todo', detail: `${SOPS_CONFIG} has no rule for ${spec.repository.path}/ with this key` }
+  if (renderSopsConfig(spec, key.recipient, existing) !== existing)
+    return { state: 'todo', detail: `${SOPS_CONFIG} has no rule for ${spec.repository.path}/ with this key` }
   const ref = engineOf(spec).sopsSecretRef(spec)
   const live = await (await ctx.kube()).get({ apiVersion: 'v1', kind: 'Secret', name: ref.name, namespace: ref.namespace })
   const liveKey = (live?.data as Record<string, string> | undefined)?.[ref.key]
-  if (!liveKey || Buffer.from(liveKey, 'base64').toString('utf8') !== key.contents.reveal()) return { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
+  if (!liveKey || Buffer.from(liveKey, 'base64').toString('utf8') !== key.contents.reveal())
+    return { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
   return { state: 'done', detail: `age key ${key.recipient.slice(0, 12)}… loaded as Secret ${ref.namespace}/${ref.name}` }
 }
 
@@ -67,7 +81,11 @@ async function planSops(ctx: StepContext): Promise<Action[]> {
   const actions: Action[] = []
   if (!key) {
     actions.push(
-      { type: 'call', description: `create ${path.dirname(file)} (mode 700, outside the repository)`, run: async () => void (await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })) },
+      {
+        type: 'call',
+        description: `create ${path.dirname(file)} (mode 700, outside the repository)`,
+        run: async () => void (await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })),
+      },
       { type: 'run', command: ageKeygenCommand(file), description: 'generate the age key' },
     )
   }

@@ -37,10 +37,17 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
     drift: [],
   }
   const installed = await readHelmRelease(kube, release.release, release.namespace)
-  if (!installed) return { ...base, healthy: false, summary: `${engine.title} is not installed`, problems: [`Helm release ${release.namespace}/${release.release} not found: run bootstrap`] }
+  if (!installed)
+    return {
+      ...base,
+      healthy: false,
+      summary: `${engine.title} is not installed`,
+      problems: [`Helm release ${release.namespace}/${release.release} not found: run bootstrap`],
+    }
   const problems: string[] = []
   if (installed.status !== 'deployed') problems.push(`Helm release ${release.namespace}/${release.release} is ${installed.status}`)
-  if (installed.chartVersion !== release.version) problems.push(`${release.release} ${installed.chartVersion ?? '?'} installed, the spec pins ${release.version}`)
+  if (installed.chartVersion !== release.version)
+    problems.push(`${release.release} ${installed.chartVersion ?? '?'} installed, the spec pins ${release.version}`)
   const sha = await remoteHead(ctx)
   const root = await engine.rootState(kube, sha)
   if (!root.done) problems.push(...root.lines)
@@ -67,9 +74,14 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
 /** The engine part of the status view, one line each. */
 export function statusLines(status: GitopsStatus): string[] {
   const lines = [`engine: ${status.summary}`]
-  if (status.components.length) lines.push(`  components: ${status.components.map((component) => `${component.name} ${component.ready ? '✔' : `✖ (${component.problems.length} problem${component.problems.length === 1 ? '' : 's'})`}`).join(', ')}`)
+  if (status.components.length)
+    lines.push(
+      `  components: ${status.components.map((component) => `${component.name} ${component.ready ? '✔' : `✖ (${component.problems.length} problem${component.problems.length === 1 ? '' : 's'})`}`).join(', ')}`,
+    )
   lines.push(...status.components.flatMap((component) => component.checks.map((check) => `  ${check}`)))
-  lines.push(...(status.drift.length ? status.drift.map((line) => `  ${line}`) : status.applied ? ['  no drift: every object the engine applied is as Git says'] : []))
+  lines.push(
+    ...(status.drift.length ? status.drift.map((line) => `  ${line}`) : status.applied ? ['  no drift: every object the engine applied is as Git says'] : []),
+  )
   return lines
 }
 

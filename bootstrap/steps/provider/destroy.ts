@@ -70,10 +70,13 @@ export function kindDeleteStep(spec: ClusterSpec): Step {
       const exists = (await listKindClusters(ctx.runner, ctx.signal)).includes(spec.name)
       return exists ? { state: 'todo', detail: `kind cluster ${spec.name} exists` } : { state: 'done', detail: `no kind cluster ${spec.name}` }
     },
-    plan: () => [{ type: 'run', command: deleteClusterCommand(spec.name), description: `delete kind cluster ${spec.name} and its kubeconfig context ${contextOf(spec)}` }],
+    plan: () => [
+      { type: 'run', command: deleteClusterCommand(spec.name), description: `delete kind cluster ${spec.name} and its kubeconfig context ${contextOf(spec)}` },
+    ],
     async verify(ctx) {
       const kept = registryContainers(spec)
-      if (!ctx.flags.purge && kept.length > 0) addSummary(ctx, `registry caches kept for the next cluster: ${kept.map((registry) => registry.name).join(', ')} (--purge removes them)`)
+      if (!ctx.flags.purge && kept.length > 0)
+        addSummary(ctx, `registry caches kept for the next cluster: ${kept.map((registry) => registry.name).join(', ')} (--purge removes them)`)
     },
   }
 }
@@ -91,7 +94,11 @@ export function registryCachesDeleteStep(spec: ClusterSpec): Step<RegistryLeftov
   // turned off) belong to this cluster as well. Each volume is named like its container.
   const find = async (ctx: StepContext): Promise<RegistryLeftovers> => {
     const [named, labelled] = await Promise.all([
-      inspectContainers(ctx.runner, registries.map((registry) => registry.name), ctx.signal),
+      inspectContainers(
+        ctx.runner,
+        registries.map((registry) => registry.name),
+        ctx.signal,
+      ),
       findContainers(ctx.runner, { [KINDLING_CLUSTER_LABEL]: spec.name }, ctx.signal),
     ])
     const containers = [...new Set([...named, ...labelled].map((container) => container.name))]
@@ -114,7 +121,8 @@ export function registryCachesDeleteStep(spec: ClusterSpec): Step<RegistryLeftov
         given ??
         (await find(ctx).catch(() => ({ containers: registries.map((registry) => registry.name), volumes: registries.map((registry) => registry.volume) })))
       const actions: Action[] = []
-      if (found.containers.length) actions.push({ type: 'run', command: removeContainersCommand(found.containers), description: 'remove the registry containers' })
+      if (found.containers.length)
+        actions.push({ type: 'run', command: removeContainersCommand(found.containers), description: 'remove the registry containers' })
       if (found.volumes.length) actions.push({ type: 'run', command: removeVolumesCommand(found.volumes), description: 'remove the cached images' })
       return actions
     },
@@ -166,7 +174,8 @@ export async function findInstalled(kube: KubeClient): Promise<InstalledByKindli
     if (preexisting.includes(engine.name)) continue
     const { release, namespace } = engine.releaseName
     if (await readHelmRelease(kube, release, namespace)) releases.push({ release, namespace })
-    if (!record?.namespaces.includes(engine.namespace) && (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: engine.namespace }))) namespaces.push(engine.namespace)
+    if (!record?.namespaces.includes(engine.namespace) && (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: engine.namespace })))
+      namespaces.push(engine.namespace)
   }
   // The in-cluster Git server (a spec with no remote): its repository only mirrors the checkout.
   const gitServer = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: IN_CLUSTER_GIT.namespace })

@@ -46,7 +46,13 @@ export function detectDistribution(version: string, nodes: readonly RawNode[], h
   const providers = nodes.map((node) => node.spec?.providerID ?? '')
   if (any((value) => value.includes('+k3s'), versions)) return 'k3s'
   if (any((value) => value.includes('+rke2'), versions)) return 'RKE2'
-  if (any((value) => value.startsWith('Talos'), nodes.map((node) => node.status?.nodeInfo?.osImage ?? ''))) return 'Talos'
+  if (
+    any(
+      (value) => value.startsWith('Talos'),
+      nodes.map((node) => node.status?.nodeInfo?.osImage ?? ''),
+    )
+  )
+    return 'Talos'
   if (any((value) => /-eks-/.test(value), versions) || any((value) => value.startsWith('aws://'), providers)) return 'EKS'
   if (any((value) => /-gke\./.test(value), versions) || any((value) => value.startsWith('gce://'), providers)) return 'GKE'
   if (any((value) => value.startsWith('azure://'), providers)) return 'AKS'
@@ -101,8 +107,15 @@ export async function readAdoptionRecord(kube: KubeClient): Promise<AdoptionReco
   const object = await kube.get(ADOPTION_RECORD)
   if (!object) return undefined
   const data = (object.data ?? {}) as Record<string, string>
-  const list = (value: string | undefined): string[] => (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)
-  return { engines: list(data.preexistingEngines).filter((entry): entry is EngineName => entry === 'flux' || entry === 'argocd'), namespaces: list(data.preexistingNamespaces) }
+  const list = (value: string | undefined): string[] =>
+    (value ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+  return {
+    engines: list(data.preexistingEngines).filter((entry): entry is EngineName => entry === 'flux' || entry === 'argocd'),
+    namespaces: list(data.preexistingNamespaces),
+  }
 }
 
 /** The record written at first adoption; never rewritten, or kindling's own installs would count as pre-existing. */
@@ -118,7 +131,9 @@ export function renderAdoptionRecord(spec: ClusterSpec, before: AdoptionRecord):
 /** "k3s v1.30.4+k3s1, 3 nodes (3 Ready), default StorageClass local-path, Flux already installed" */
 export function describeFacts(facts: ClusterFacts): string {
   const ready = facts.nodes.filter((node) => node.ready).length
-  const engines = facts.engines.length ? `${facts.engines.map((engine) => ENGINE_TITLES[engine]).join(' and ')} already installed` : 'no GitOps engine installed'
+  const engines = facts.engines.length
+    ? `${facts.engines.map((engine) => ENGINE_TITLES[engine]).join(' and ')} already installed`
+    : 'no GitOps engine installed'
   return `${facts.distribution} ${facts.version}, ${facts.nodes.length} node${facts.nodes.length === 1 ? '' : 's'} (${ready} Ready), default StorageClass ${facts.defaultStorageClass ?? 'none'}, ${engines}`
 }
 
@@ -131,7 +146,8 @@ export function engineToAdopt(spec: ClusterSpec, preexisting: readonly EngineNam
 export function reportCluster(ctx: StepContext, context: string, facts: ClusterFacts): void {
   ctx.facts.status.cluster = { context, ...facts }
   addSummary(ctx, `cluster (context ${context}): ${describeFacts(facts)}`)
-  for (const node of facts.nodes) addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
+  for (const node of facts.nodes)
+    addSummary(ctx, `  node ${node.name}: ${node.ready ? 'Ready' : 'NotReady'}${node.roles.length ? ` (${node.roles.join(', ')})` : ''} ${node.kubeletVersion}`)
 }
 
 /**
@@ -167,9 +183,12 @@ async function inspectAndReport(ctx: StepContext): Promise<Adoption> {
   ctx.facts.existingEngine = engineToAdopt(spec, before.engines)
   reportCluster(ctx, kube.context, facts)
   for (const engine of before.engines) {
-    addSummary(ctx, engine === spec.gitops.engine
-      ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling will not install over it or repoint what it did not create`
-      : `  ${ENGINE_TITLES[engine]} runs here too; the spec asks for ${ENGINE_TITLES[spec.gitops.engine]}`)
+    addSummary(
+      ctx,
+      engine === spec.gitops.engine
+        ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling will not install over it or repoint what it did not create`
+        : `  ${ENGINE_TITLES[engine]} runs here too; the spec asks for ${ENGINE_TITLES[spec.gitops.engine]}`,
+    )
   }
   return { facts, before, recorded: record !== undefined }
 }

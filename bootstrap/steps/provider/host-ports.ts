@@ -65,9 +65,14 @@ export function portChecks(spec: ClusterSpec): PreflightCheck[] {
       const state = await probePort(wanted.hostPort, wanted.address, wanted.protocol)
       if (state === 'free') return undefined
       if (state === 'address not available') {
-        return { problem: `${wanted.what} binds ${wanted.address}, which is not an address of this machine`, fix: `use 127.0.0.1 (the default) or an address of this machine as listenAddress in ${relativeSpec(spec)}` }
+        return {
+          problem: `${wanted.what} binds ${wanted.address}, which is not an address of this machine`,
+          fix: `use 127.0.0.1 (the default) or an address of this machine as listenAddress in ${relativeSpec(spec)}`,
+        }
       }
-      const holder = (await lookups.ownContainers()).find((container) => container.ports.some((port) => port.hostPort === wanted.hostPort && port.protocol === wanted.protocol.toLowerCase()))
+      const holder = (await lookups.ownContainers()).find((container) =>
+        container.ports.some((port) => port.hostPort === wanted.hostPort && port.protocol === wanted.protocol.toLowerCase()),
+      )
       if (holder) return undefined
       return {
         problem: `host port ${wanted.hostPort} (${wanted.what}) on ${wanted.address} is already in use by another process`,

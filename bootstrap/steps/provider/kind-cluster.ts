@@ -63,7 +63,13 @@ async function readKindClusterFound(ctx: StepContext, options: StepOptions): Pro
   }
   const stopped = state.nodes.filter((node) => !node.running).map((node) => node.name)
   // Stopped nodes cannot be asked for their files; starting them comes first, then everything is rewritten.
-  const wiring = stopped.length > 0 ? fullWiring(spec, await registriesToConnect(ctx)) : await readMirrorWiring(ctx, state.nodes.map((node) => node.name))
+  const wiring =
+    stopped.length > 0
+      ? fullWiring(spec, await registriesToConnect(ctx))
+      : await readMirrorWiring(
+          ctx,
+          state.nodes.map((node) => node.name),
+        )
   return { kind: 'present', stopped, wiring }
 }
 
@@ -101,7 +107,11 @@ function fullWiring(spec: ClusterSpec, connect: MirrorWiring['connect']): Mirror
 function wiringActions(spec: ClusterSpec, wiring: MirrorWiring): Action[] {
   const actions: Action[] = []
   for (const registry of wiring.connect) {
-    actions.push({ type: 'run', command: networkConnectCommand(KIND_NETWORK, registry.name), description: `attach ${registry.name} to the ${KIND_NETWORK} network` })
+    actions.push({
+      type: 'run',
+      command: networkConnectCommand(KIND_NETWORK, registry.name),
+      description: `attach ${registry.name} to the ${KIND_NETWORK} network`,
+    })
   }
   const shown = new Set<string>()
   for (const { registry } of wiring.hostsFiles) {
@@ -110,7 +120,11 @@ function wiringActions(spec: ClusterSpec, wiring: MirrorWiring): Action[] {
     actions.push({ type: 'note', text: `${hostsTomlPath(registry)} (stdin of docker exec below):\n${renderHostsToml(registry).trimEnd()}` })
   }
   for (const { node, registry } of wiring.hostsFiles) {
-    actions.push({ type: 'run', command: writeFileInContainerCommand(node, hostsTomlPath(registry), renderHostsToml(registry)), description: `${node}: pull ${registry.host} through ${registry.name}` })
+    actions.push({
+      type: 'run',
+      command: writeFileInContainerCommand(node, hostsTomlPath(registry), renderHostsToml(registry)),
+      description: `${node}: pull ${registry.host} through ${registry.name}`,
+    })
   }
   if (wiring.configMap) actions.push(...hostingActions(spec))
   return actions
@@ -124,7 +138,11 @@ function hostingActions(spec: ClusterSpec): Action[] {
 
 /** Every node of the spec Ready. */
 function nodeWaits(spec: ClusterSpec): Wait[] {
-  return nodeNamesOf(spec).map((name) => ({ ref: { apiVersion: 'v1', kind: 'Node', name }, condition: conditionTrue('Ready'), timeoutMs: NODE_READY_TIMEOUT_MS }))
+  return nodeNamesOf(spec).map((name) => ({
+    ref: { apiVersion: 'v1', kind: 'Node', name },
+    condition: conditionTrue('Ready'),
+    timeoutMs: NODE_READY_TIMEOUT_MS,
+  }))
 }
 
 /**
@@ -211,17 +229,31 @@ export function kindClusterStatusStep(spec: ClusterSpec): Step {
         throw new KindlingError(`kind cluster ${spec.name} does not exist`, { details: [`create it: npm run bootstrap -- --cluster ${spec.name}`] })
       }
       const differences = compareKindCluster(spec, state.nodes)
-      if (differences.length) throw new KindlingError(`kind cluster ${spec.name} differs from its spec`, { details: [...differences.map((line) => `- ${line}`), ...recreateAdvice(spec)] })
+      if (differences.length)
+        throw new KindlingError(`kind cluster ${spec.name} differs from its spec`, {
+          details: [...differences.map((line) => `- ${line}`), ...recreateAdvice(spec)],
+        })
       const stopped = state.nodes.filter((node) => !node.running).map((node) => node.name)
-      if (stopped.length) throw new KindlingError(`kind cluster ${spec.name} has stopped nodes: ${stopped.join(', ')}`, { details: [`start them: npm run bootstrap -- --cluster ${spec.name}`] })
-      const missing = wiringSummary(await readMirrorWiring(ctx, state.nodes.map((node) => node.name)))
+      if (stopped.length)
+        throw new KindlingError(`kind cluster ${spec.name} has stopped nodes: ${stopped.join(', ')}`, {
+          details: [`start them: npm run bootstrap -- --cluster ${spec.name}`],
+        })
+      const missing = wiringSummary(
+        await readMirrorWiring(
+          ctx,
+          state.nodes.map((node) => node.name),
+        ),
+      )
       const kube = await ctx.kube()
       const facts = await inspectCluster(kube)
       summarize(ctx)
       reportCluster(ctx, kube.context, facts)
       const notReady = facts.nodes.filter((node) => !node.ready).map((node) => node.name)
       if (notReady.length) throw new KindlingError(`nodes not Ready: ${notReady.join(', ')}`)
-      return { state: 'done', detail: `${describeSpec(spec)}; ${facts.nodes.length} node(s) Ready${missing.length ? `; registry mirrors: ${missing.join('; ')}` : ''}` }
+      return {
+        state: 'done',
+        detail: `${describeSpec(spec)}; ${facts.nodes.length} node(s) Ready${missing.length ? `; registry mirrors: ${missing.join('; ')}` : ''}`,
+      }
     },
     plan: () => [],
   }

@@ -20,7 +20,9 @@ export async function readKindCluster(ctx: StepContext): Promise<KindClusterStat
   const clusters = await listKindClusters(ctx.runner, ctx.signal)
   if (!clusters.includes(ctx.spec.name)) return { exists: false, nodes: [] }
   const containers = await findContainers(ctx.runner, { [KIND_CLUSTER_LABEL]: ctx.spec.name }, ctx.signal)
-  const nodes = containers.filter((container) => ['control-plane', 'worker'].includes(container.labels[KIND_ROLE_LABEL] ?? '')).sort((a, b) => a.name.localeCompare(b.name))
+  const nodes = containers
+    .filter((container) => ['control-plane', 'worker'].includes(container.labels[KIND_ROLE_LABEL] ?? ''))
+    .sort((a, b) => a.name.localeCompare(b.name))
   return { exists: true, nodes }
 }
 
@@ -35,13 +37,22 @@ export function compareKindCluster(spec: ClusterSpec, nodes: readonly ContainerI
   const count = (role: string): number => nodes.filter((node) => node.labels[KIND_ROLE_LABEL] === role).length
   const live = { controlPlanes: count('control-plane'), workers: count('worker') }
   if (live.controlPlanes !== provider.nodes.controlPlanes || live.workers !== provider.nodes.workers) {
-    differences.push(`nodes: ${live.controlPlanes} control plane(s) and ${live.workers} worker(s) run; the spec wants ${provider.nodes.controlPlanes} and ${provider.nodes.workers}`)
+    differences.push(
+      `nodes: ${live.controlPlanes} control plane(s) and ${live.workers} worker(s) run; the spec wants ${provider.nodes.controlPlanes} and ${provider.nodes.workers}`,
+    )
   }
   const image = nodeImageOf(spec)
   const images = [...new Set(nodes.map((node) => node.image))].filter((value) => value !== image)
   if (images.length > 0) differences.push(`node image: ${images.join(', ')} runs; the spec wants ${image}`)
   const wanted = portMappingsOf(spec)
-    .map((mapping) => formatPublishedPort({ hostIp: mapping.listenAddress, hostPort: mapping.hostPort, containerPort: mapping.containerPort, protocol: mapping.protocol.toLowerCase() }))
+    .map((mapping) =>
+      formatPublishedPort({
+        hostIp: mapping.listenAddress,
+        hostPort: mapping.hostPort,
+        containerPort: mapping.containerPort,
+        protocol: mapping.protocol.toLowerCase(),
+      }),
+    )
     .sort()
   const published = nodes
     .flatMap((node) => node.ports)
@@ -76,7 +87,11 @@ export function wiringSummary(wiring: MirrorWiring): string[] {
 export async function registriesToConnect(ctx: StepContext): Promise<RegistryContainer[]> {
   const registries = registryContainers(ctx.spec)
   if (registries.length === 0) return []
-  const live = await inspectContainers(ctx.runner, registries.map((registry) => registry.name), ctx.signal)
+  const live = await inspectContainers(
+    ctx.runner,
+    registries.map((registry) => registry.name),
+    ctx.signal,
+  )
   return registries.filter((registry) => !live.find((container) => container.name === registry.name)?.networks.includes(KIND_NETWORK))
 }
 

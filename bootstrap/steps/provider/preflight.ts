@@ -87,7 +87,11 @@ export function preflightLookups(ctx: StepContext): PreflightLookups {
     ownContainers() {
       own ??= (async () => {
         const nodes = await findContainers(ctx.runner, { [KIND_CLUSTER_LABEL]: ctx.spec.name }, ctx.signal)
-        const registries = await inspectContainers(ctx.runner, registryContainers(ctx.spec).map((registry) => registry.name), ctx.signal)
+        const registries = await inspectContainers(
+          ctx.runner,
+          registryContainers(ctx.spec).map((registry) => registry.name),
+          ctx.signal,
+        )
         return [...nodes, ...registries]
       })().catch(() => [])
       return own
@@ -144,11 +148,12 @@ export const kubeContextCheck: PreflightCheck = {
       const { provider } = ctx.spec
       return {
         problem: `${errorMessage(error)}${details.length ? ` (${details.join('; ')})` : ''}`,
-        fix: provider.type !== 'existing'
-          ? `check \`kind get clusters\``
-          : fileProblem
-            ? `point provider.kubeconfig in ${relativeSpec(ctx.spec)} at your kubeconfig file (the one kubectl reads: ~/.kube/config or the first in $KUBECONFIG)`
-            : `check \`kubectl --kubeconfig ${provider.kubeconfig} --context ${context} get nodes\`, or fix provider.context in ${relativeSpec(ctx.spec)}`,
+        fix:
+          provider.type !== 'existing'
+            ? `check \`kind get clusters\``
+            : fileProblem
+              ? `point provider.kubeconfig in ${relativeSpec(ctx.spec)} at your kubeconfig file (the one kubectl reads: ~/.kube/config or the first in $KUBECONFIG)`
+              : `check \`kubectl --kubeconfig ${provider.kubeconfig} --context ${context} get nodes\`, or fix provider.context in ${relativeSpec(ctx.spec)}`,
       }
     }
   },
@@ -164,7 +169,10 @@ export const repositoryCheck: PreflightCheck = {
     const { url, branch } = ctx.spec.repository
     if (ctx.spec.repository.inCluster) return checkoutCheck(ctx)
     if (url === EXAMPLE_REPOSITORY) {
-      return { problem: `repository.url is the example's placeholder, ${url}`, fix: `set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} to your own fork of this repository (it must hold clusters/${ctx.spec.name}/ on branch ${branch})` }
+      return {
+        problem: `repository.url is the example's placeholder, ${url}`,
+        fix: `set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} to your own fork of this repository (it must hold clusters/${ctx.spec.name}/ on branch ${branch})`,
+      }
     }
     try {
       // A branch not there yet is fine: bootstrap's push creates it, if the user may push there.
@@ -237,7 +245,10 @@ function failureLine(name: string, { problem, fix }: { problem: string; fix: str
  * `pushAnswerNeeded` (a bootstrap off a terminal): without --yes or --no-push the push step
  * could not ask, so that is bad input (exit 2) now, before the cluster is created.
  */
-export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightPurpose; extra?: readonly PreflightCheck[]; pushAnswerNeeded?: boolean } = {}): Step {
+export function preflightStep(
+  spec: ClusterSpec,
+  options: { purpose?: PreflightPurpose; extra?: readonly PreflightCheck[]; pushAnswerNeeded?: boolean } = {},
+): Step {
   const checks = preflightChecks(spec, options.purpose, options.extra)
   return {
     name: 'preflight',
@@ -248,12 +259,16 @@ export function preflightStep(spec: ClusterSpec, options: { purpose?: PreflightP
       const unanswered = options.pushAnswerNeeded && !ctx.flags.yes && !ctx.flags.noPush
       const answer = 'pass --yes to let bootstrap commit and push what it renders, or --no-push to push yourself (it prints the commands)'
       if (failures.length > 0) {
-        const extra = unanswered ? [failureLine('push answer', { problem: `off a terminal bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: answer })] : []
+        const extra = unanswered
+          ? [failureLine('push answer', { problem: `off a terminal bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: answer })]
+          : []
         const missing = `${failures.length} prerequisite${failures.length === 1 ? '' : 's'} missing`
         throw new PrerequisiteError(unanswered ? `${missing}, and the push needs an answer` : missing, { details: [...failures, ...extra] })
       }
       if (unanswered) {
-        throw new BadInputError(`bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first off a terminal`, { details: [answer] })
+        throw new BadInputError(`bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first off a terminal`, {
+          details: [answer],
+        })
       }
       return { state: 'done', detail: `${checks.length} checks passed` }
     },

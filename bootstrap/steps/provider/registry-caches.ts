@@ -33,7 +33,11 @@ export function registryDrift(spec: ClusterSpec, registry: RegistryContainer, li
 /** Decide, per registry container, whether it must be created, started, replaced or left alone. */
 export async function readRegistries(ctx: StepContext): Promise<RegistryState[]> {
   const registries = registryContainers(ctx.spec)
-  const live = await inspectContainers(ctx.runner, registries.map((registry) => registry.name), ctx.signal)
+  const live = await inspectContainers(
+    ctx.runner,
+    registries.map((registry) => registry.name),
+    ctx.signal,
+  )
   return registries.map((registry) => {
     const container = live.find((entry) => entry.name === registry.name)
     if (!container) return { registry, action: 'create' as const, why: `${registry.name} does not exist` }
@@ -60,7 +64,12 @@ async function planCaches(ctx: StepContext, found?: RegistryState[]): Promise<Ac
   const start = states.filter((state) => state.action === 'start').map((state) => state.registry.name)
   if (start.length) actions.push({ type: 'run', command: startContainersCommand(start), description: 'start stopped registry containers' })
   for (const { registry, action } of states) {
-    if (action === 'replace') actions.push({ type: 'run', command: removeContainersCommand([registry.name]), description: `replace ${registry.name} (its volume ${registry.volume} keeps the stored images)` })
+    if (action === 'replace')
+      actions.push({
+        type: 'run',
+        command: removeContainersCommand([registry.name]),
+        description: `replace ${registry.name} (its volume ${registry.volume} keeps the stored images)`,
+      })
     if (action === 'create' || action === 'replace') {
       const what = registry.upstream ? `pull-through cache of ${registry.upstream}` : `local registry on 127.0.0.1:${registry.hostPort}`
       actions.push({ type: 'run', command: runContainerCommand(registryRunOptions(spec, registry)), description: what })

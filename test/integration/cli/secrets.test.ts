@@ -33,13 +33,17 @@ function repository(engine: 'flux' | 'argocd', access: 'ssh' | 'https'): { root:
   const plane = controlPlane()
   const url = access === 'ssh' ? 'ssh://git@git.lab.invalid/me/lab.git' : 'https://git.lab.invalid/me/lab.git'
   const auth = access === 'ssh' ? 'type: ssh\n  privateKeyFile: ~/keys/deploy' : 'type: https\n  tokenEnv: LAB_GIT_TOKEN'
-  const repo = tempRepo(NAME, specText({
-    name: NAME,
-    provider: `type: existing\nkubeconfig: ${plane.kubeconfigFile}\ncontext: ${plane.context}`,
-    gitops: `engine: ${engine}`,
-    repository: `url: ${url}\nauth:\n  ${auth}`,
-    extra: 'components:\n  monitoring:\n    grafana:\n      adminPasswordEnv: LAB_GRAFANA_PASSWORD\nsecrets:\n  sops:\n    enabled: true\n    ageKeyFile: AGE_KEY_FILE',
-  }))
+  const repo = tempRepo(
+    NAME,
+    specText({
+      name: NAME,
+      provider: `type: existing\nkubeconfig: ${plane.kubeconfigFile}\ncontext: ${plane.context}`,
+      gitops: `engine: ${engine}`,
+      repository: `url: ${url}\nauth:\n  ${auth}`,
+      extra:
+        'components:\n  monitoring:\n    grafana:\n      adminPasswordEnv: LAB_GRAFANA_PASSWORD\nsecrets:\n  sops:\n    enabled: true\n    ageKeyFile: AGE_KEY_FILE',
+    }),
+  )
   vi.stubEnv('HOME', repo.home)
   vi.stubEnv('XDG_STATE_HOME', path.join(repo.home, 'state'))
   for (const [name, value] of Object.entries(SENTINELS)) vi.stubEnv(name, value)
@@ -48,7 +52,16 @@ function repository(engine: 'flux' | 'argocd', access: 'ssh' | 'https'): { root:
   const age = generateAgeIdentity()
   mkdirSync(path.dirname(repo.spec.secrets.sops.ageKeyFile), { recursive: true, mode: 0o700 })
   writeFileSync(repo.spec.secrets.sops.ageKeyFile, age.file, { mode: 0o600 })
-  const git = (...args: string[]): void => void execFileSync('git', ['-C', repo.root, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 'a user', GIT_AUTHOR_EMAIL: 'user@lab.invalid', GIT_COMMITTER_NAME: 'a user', GIT_COMMITTER_EMAIL: 'user@lab.invalid' } })
+  const git = (...args: string[]): void =>
+    void execFileSync('git', ['-C', repo.root, ...args], {
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'a user',
+        GIT_AUTHOR_EMAIL: 'user@lab.invalid',
+        GIT_COMMITTER_NAME: 'a user',
+        GIT_COMMITTER_EMAIL: 'user@lab.invalid',
+      },
+    })
   git('init', '--quiet', '--initial-branch=main')
   git('add', '-A')
   git('commit', '--quiet', '-m', 'my lab')
@@ -95,6 +108,12 @@ describe.each([
     // The plans do show the Secrets that hold the secrets (masked): the leak this test looks for has somewhere to happen.
     const plan = runs['bootstrap --dry-run']!.stdout
     const repoSecret = engine === 'flux' ? 'Secret flux-system/flux-system' : `Secret argocd/${NAME}-repository`
-    for (const line of ['Secret monitoring/grafana-admin', 'admin-password: <secret grafana-admin/admin-password>', repoSecret, 'Load the SOPS age key into the cluster']) expect(plan).toContain(line)
+    for (const line of [
+      'Secret monitoring/grafana-admin',
+      'admin-password: <secret grafana-admin/admin-password>',
+      repoSecret,
+      'Load the SOPS age key into the cluster',
+    ])
+      expect(plan).toContain(line)
   }, 180_000)
 })

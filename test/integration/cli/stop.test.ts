@@ -156,13 +156,15 @@ describe('a wedged API server and Git host (accept, never answer) never hang the
     const state = mkdtempSync(path.join(os.tmpdir(), 'kindling-state-'))
     const env = { ...process.env, CI: 'true', XDG_STATE_HOME: state }
     const start = () => spawn(process.execPath, [path.join(ROOT, 'bin', 'kindling.js'), 'bootstrap', '--yes'], { cwd: repo, env })
-    const exited = (child: ReturnType<typeof spawn>) => new Promise<{ code: number | null; output: string }>((resolve) => {
-      let output = ''
-      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-      child.on('close', (code) => resolve({ code, output }))
-    })
-    const progress = (child: ReturnType<typeof spawn>) => new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('Check prerequisites') && resolve()))
+    const exited = (child: ReturnType<typeof spawn>) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        let output = ''
+        child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+        child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+        child.on('close', (code) => resolve({ code, output }))
+      })
+    const progress = (child: ReturnType<typeof spawn>) =>
+      new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('Check prerequisites') && resolve()))
     try {
       const first = start()
       const firstDone = exited(first)

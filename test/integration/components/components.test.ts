@@ -54,15 +54,23 @@ beforeAll(async () => {
 }, 600_000)
 
 afterAll(async () => {
-  await deleteCrds(kube, crds.map((crd) => crd.metadata.name))
+  await deleteCrds(
+    kube,
+    crds.map((crd) => crd.metadata.name),
+  )
   await crossplane?.stop()
   removeTempDirs()
 }, 300_000)
 
 /** A repository with one cluster on `engine`, every cloud on, and every file a bootstrap writes. */
 async function clusterRepo(engine: EngineName): Promise<{ root: string; spec: ClusterSpec }> {
-  const block = ALL_CLOUDS.split('\n').map((line) => `    ${line}`).join('\n')
-  const { root, spec } = tempRepo('lab', specText({ gitops: `engine: ${engine}`, repository: 'url: https://github.com/example/lab.git', extra: `components:\n  crossplane:\n${block}` }))
+  const block = ALL_CLOUDS.split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')
+  const { root, spec } = tempRepo(
+    'lab',
+    specText({ gitops: `engine: ${engine}`, repository: 'url: https://github.com/example/lab.git', extra: `components:\n  crossplane:\n${block}` }),
+  )
   const files = [...engineFiles(spec), ...(await rootSyncFiles(spec)), ...engineOf(spec).componentFiles(spec, enabledComponents(spec))]
   for (const file of files) {
     mkdirSync(path.dirname(path.join(root, file.path)), { recursive: true })
@@ -82,7 +90,9 @@ const gvk = (object: KubeObject): string => `${object.apiVersion.split('/')[0]}/
 describe('every cluster folder builds with kubectl kustomize', () => {
   it('clusters/homelab-argocd, with its Applications', () => {
     const root = kustomize(path.join(repoRoot, 'clusters/homelab-argocd'))
-    expect(root.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(expect.arrayContaining(['Application/argocd', 'Application/root', 'Application/crossplane', 'Application/apps']))
+    expect(root.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(
+      expect.arrayContaining(['Application/argocd', 'Application/root', 'Application/crossplane', 'Application/apps']),
+    )
     for (const folder of ['components/crossplane-packages', 'components/crossplane-config', 'components/postgres', 'apps']) {
       expect(kustomize(path.join(repoRoot, 'clusters/homelab-argocd', folder)).length).toBeGreaterThan(0)
     }
@@ -90,7 +100,9 @@ describe('every cluster folder builds with kubectl kustomize', () => {
 
   it('clusters/homelab, its engine folder and each component folder', () => {
     const root = kustomize(path.join(repoRoot, 'clusters/homelab'))
-    expect(root.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(expect.arrayContaining(['FluxInstance/flux', 'GitRepository/flux-system', 'Kustomization/crossplane', 'Kustomization/postgres']))
+    expect(root.map((object) => `${object.kind}/${object.metadata.name}`)).toEqual(
+      expect.arrayContaining(['FluxInstance/flux', 'GitRepository/flux-system', 'Kustomization/crossplane', 'Kustomization/postgres']),
+    )
     for (const component of ['crossplane', 'crossplane-packages', 'crossplane-config', 'postgres']) {
       expect(kustomize(path.join(repoRoot, 'clusters/homelab', COMPONENTS_DIR, component)).length).toBeGreaterThan(0)
     }
@@ -107,7 +119,12 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
     const clusterDir = path.join(root, spec.repository.path)
     const components = enabledComponents(spec)
     // The cluster folder (engine objects and one sync object per component), then each component folder as its sync object reads it.
-    const folders = [clusterDir, ...components.filter((component) => engine === 'flux' || component.source.type !== 'chart').map((component) => path.join(root, componentDir(spec, component)))]
+    const folders = [
+      clusterDir,
+      ...components
+        .filter((component) => engine === 'flux' || component.source.type !== 'chart')
+        .map((component) => path.join(root, componentDir(spec, component))),
+    ]
     objects = folders.flatMap(kustomize)
     for (const name of [engineOf(spec).namespace, 'crossplane-system', 'monitoring']) {
       if (await kube.get({ apiVersion: 'v1', kind: 'Namespace', name })) continue
@@ -120,7 +137,8 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
     for (const object of [...objects].reverse()) {
       if (!NOT_SERVED.has(gvk(object)) && !object.metadata.namespace) await kube.delete(refOf(object))
     }
-    for (const object of objects.filter((entry) => entry.kind === 'CompositeResourceDefinition')) await kube.waitFor(refOf(object), deleted, { timeoutMs: 60_000 })
+    for (const object of objects.filter((entry) => entry.kind === 'CompositeResourceDefinition'))
+      await kube.waitFor(refOf(object), deleted, { timeoutMs: 60_000 })
     // Namespaces go with everything in them; later files must find the cluster as it was.
     for (const name of createdNamespaces) {
       const ref = { apiVersion: 'v1', kind: 'Namespace', name }
@@ -130,7 +148,10 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
 
   it('holds the engine objects, Crossplane, its providers and functions, the XRD and four Compositions', () => {
     const kinds = objects.map((object) => `${object.kind}/${object.metadata.name}`)
-    const engineKinds = engine === 'flux' ? ['FluxInstance/flux', 'Kustomization/crossplane-packages', 'HelmRelease/crossplane'] : ['Application/root', 'Application/crossplane', 'Application/postgres']
+    const engineKinds =
+      engine === 'flux'
+        ? ['FluxInstance/flux', 'Kustomization/crossplane-packages', 'HelmRelease/crossplane']
+        : ['Application/root', 'Application/crossplane', 'Application/postgres']
     expect(kinds).toEqual(
       expect.arrayContaining([
         ...engineKinds,
@@ -150,7 +171,10 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
 
   it('holds kube-prometheus-stack, the monitors of the engine and of Crossplane, their alert rules and dashboards', () => {
     const kinds = objects.map((object) => `${object.kind}/${object.metadata.name}`)
-    const engineKinds = engine === 'flux' ? ['HelmRelease/monitoring', 'Kustomization/monitoring-config', 'PodMonitor/flux-controllers'] : ['Application/monitoring', 'Application/monitoring-config', 'ServiceMonitor/argocd-application-controller']
+    const engineKinds =
+      engine === 'flux'
+        ? ['HelmRelease/monitoring', 'Kustomization/monitoring-config', 'PodMonitor/flux-controllers']
+        : ['Application/monitoring', 'Application/monitoring-config', 'ServiceMonitor/argocd-application-controller']
     expect(kinds).toEqual(
       expect.arrayContaining([
         ...engineKinds,
@@ -182,11 +206,15 @@ describe.each(['flux', 'argocd'] as const)('what kindling renders for %s, applie
       console.log(`[crossplane] ${formatRef(xrd)}: ${conditionTrue('Established').test(live).message}`)
     }
     const { root, spec } = await clusterRepo(engine)
-    const examples = ['local', 'azure', 'gcp', 'hetzner'].flatMap((target) => readObjects(path.join(root, spec.repository.path, COMPONENTS_DIR, 'postgres', 'examples', `${target}.yaml`)))
+    const examples = ['local', 'azure', 'gcp', 'hetzner'].flatMap((target) =>
+      readObjects(path.join(root, spec.repository.path, COMPONENTS_DIR, 'postgres', 'examples', `${target}.yaml`)),
+    )
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'orders' } })
     try {
       for (const example of examples) {
-        const planned = await kube.planApply([{ ...example, metadata: { ...example.metadata, name: `orders-db-${(example.spec as { target: string }).target}` } }])
+        const planned = await kube.planApply([
+          { ...example, metadata: { ...example.metadata, name: `orders-db-${(example.spec as { target: string }).target}` } },
+        ])
         expect(planned[0]?.state).toBe('create')
       }
     } finally {

@@ -40,8 +40,12 @@ const connection = ref('Secret', 'orders-db-connection')
 const secretData = (object: KubeObject | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries((object?.data ?? {}) as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]))
 const cpuRequest = (object: KubeObject | undefined): string | undefined =>
-  (object?.spec as { template: { spec: { containers: { resources: { requests: { cpu: string } } }[] } } } | undefined)?.template.spec.containers[0]?.resources.requests.cpu
-const cpuIs = (cpu: string): Condition => ({ description: `cpu request ${cpu}`, test: (object) => ({ done: cpuRequest(object) === cpu, message: `cpu request ${cpuRequest(object)}` }) })
+  (object?.spec as { template: { spec: { containers: { resources: { requests: { cpu: string } } }[] } } } | undefined)?.template.spec.containers[0]?.resources
+    .requests.cpu
+const cpuIs = (cpu: string): Condition => ({
+  description: `cpu request ${cpu}`,
+  test: (object) => ({ done: cpuRequest(object) === cpu, message: `cpu request ${cpuRequest(object)}` }),
+})
 
 /** The root kustomization.yaml of the loop's cluster folder, with `folders` listed after what kindling wrote. */
 function rootKustomization(folders: string[]): string {
@@ -57,7 +61,11 @@ beforeAll(async () => {
   crossplane = await startCrossplane({ kubeconfigFile: plane.kubeconfigFile, context: plane.context, packageRuntime: 'Function=External', log })
   functions = await startFunctions({ kube, kubeconfigFile: plane.kubeconfigFile, context: plane.context, log })
   loop = await startFluxLoop({ kube, kubeconfigFile: plane.kubeconfigFile, context: plane.context, setEnv: (key, value) => vi.stubEnv(key, value), log })
-  log(`real Crossplane ${crossplane.version}, ${Object.entries(functions.versions).map(([name, version]) => `${name} ${version}`).join(', ')}, source-controller ${loop.flux.versions['source-controller']}, kustomize-controller ${loop.flux.versions['kustomize-controller']}`)
+  log(
+    `real Crossplane ${crossplane.version}, ${Object.entries(functions.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}, source-controller ${loop.flux.versions['source-controller']}, kustomize-controller ${loop.flux.versions['kustomize-controller']}`,
+  )
 }, 900_000)
 
 afterAll(async () => {
@@ -91,13 +99,19 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     // Kustomization each, postgres after crossplane-packages, each Ready only when kindling's CEL
     // health checks hold (Functions Healthy, the XRD Established).
     const files = renderFluxComponentFiles(spec, [functionsOnly, api])
-    loop!.writeAll({ ...Object.fromEntries(files.map((file) => [file.path, file.content])), [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['components']) })
+    loop!.writeAll({
+      ...Object.fromEntries(files.map((file) => [file.path, file.content])),
+      [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['components']),
+    })
     const pushed = performance.now()
     const sha = await loop!.checkout.commitAndPush('components: Crossplane functions and the PostgresInstance API')
     await loop!.syncTo(sha, 60_000)
     const componentSync = (name: string): ObjectRef => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name, namespace: 'flux-system' })
-    for (const name of ['crossplane-packages', 'postgres']) await kube.waitFor(componentSync(name), fluxReadyAt(sha, 'lastAppliedRevision'), { timeoutMs: 120_000 })
-    console.log(`[compose] Flux Kustomizations crossplane-packages and postgres Ready (kindling's health checks hold) ${((performance.now() - pushed) / 1000).toFixed(1)}s after the push`)
+    for (const name of ['crossplane-packages', 'postgres'])
+      await kube.waitFor(componentSync(name), fluxReadyAt(sha, 'lastAppliedRevision'), { timeoutMs: 120_000 })
+    console.log(
+      `[compose] Flux Kustomizations crossplane-packages and postgres Ready (kindling's health checks hold) ${((performance.now() - pushed) / 1000).toFixed(1)}s after the push`,
+    )
 
     // kindling's own health checks for the two components, against the real Crossplane's status.
     const checks = [...crossplanePackages.describe(spec).health.filter((check) => check.ref.kind === 'Function'), ...postgres.describe(spec).health]
@@ -112,7 +126,12 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
       expect(conditionTrue('Installed').test(live).done).toBe(true)
       // Pulled through the ImageConfig from the test registry; the package's own metadata was read.
       const [revision] = await kube.list('pkg.crossplane.io/v1', 'FunctionRevision', { labelSelector: `pkg.crossplane.io/package=${fn.metadata.name}` })
-      expect(revision?.status).toMatchObject({ resolvedImage: `${functions!.registry.host}/crossplane-contrib/${String((fn.spec as { package: string }).package).split('/').pop()}`, capabilities: ['composition'] })
+      expect(revision?.status).toMatchObject({
+        resolvedImage: `${functions!.registry.host}/crossplane-contrib/${String((fn.spec as { package: string }).package)
+          .split('/')
+          .pop()}`,
+        capabilities: ['composition'],
+      })
     }
     expect(functions!.registry.requests.filter((line) => / \/v2\/crossplane-contrib\/.+\/blobs\/\S+ 200$/.test(line)).length).toBeGreaterThan(0)
     console.log(`[compose] Functions Healthy and the XRD Established ${((performance.now() - pushed) / 1000).toFixed(1)}s after the push`)
@@ -122,7 +141,12 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     const example = postgres.describe(loop!.spec).extraFiles?.find((file) => file.path === 'examples/local.yaml')
     expect(example).toBeDefined()
     // The storage a kind cluster's provisioner would give the claim.
-    await kube.apply({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: PV.name }, spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: '/tmp/kindling-compose-test-volume' } } })
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: PV.name },
+      spec: { capacity: { storage: '10Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: '', hostPath: { path: '/tmp/kindling-compose-test-volume' } },
+    })
 
     loop!.writeAll({
       [`${ORDERS}/kustomization.yaml`]: stringify(kustomizationFile(['namespace.yaml', 'orders-db.yaml'])),
@@ -139,7 +163,8 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     expect(xr?.status).toMatchObject({ host: 'orders-db-postgres.orders.svc', connectionSecret: 'orders-db-connection' })
 
     const sts = await kube.get(statefulSet)
-    const container = (sts?.spec as { template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } } }).template.spec.containers[0]!
+    const container = (sts?.spec as { template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } } }).template.spec
+      .containers[0]!
     expect(container.image).toBe('docker.io/library/postgres:17')
     expect(container.env).toContainEqual({ name: 'POSTGRES_DB', value: 'app' })
     expect(cpuRequest(sts)).toBe('100m')
@@ -164,28 +189,32 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     expect(secretData(await kube.get(connection)).password).toBe(before)
   })
 
-  it("refuses, through Flux, a change the PostgresInstance API forbids: the gate repeats the API's message, and a revert recovers", { timeout: 300_000 }, async () => {
-    const good = loop!.checkout.head()
-    const file = path.join(loop!.spec.repoRoot, ORDERS, 'orders-db.yaml')
-    // A local database keeps its volume size: the XRD's validation rule refuses the change.
-    loop!.writeAll({ [`${ORDERS}/orders-db.yaml`]: readFileSync(file, 'utf8').replace('storageGB: 10', 'storageGB: 20') })
-    const bad = await loop!.checkout.commitAndPush('orders: a bigger local volume')
-    const error = await loop!.syncTo(bad, 60_000).then(
-      () => undefined,
-      (cause: unknown) => cause as KindlingError,
-    )
-    expect(error, 'the health gate passed a refused change').toBeDefined()
-    const text = [error!.message, ...error!.details].join('\n')
-    expect(text).toContain('Kustomization flux-system/flux-system')
-    expect(text).toContain('storageGB can only grow, and for target local not change at all')
-    console.log(`[compose] the health gate refused the change: ${error!.message}`)
-    expect((await kube.get(xrRef))?.spec).toMatchObject({ storageGB: 10 })
+  it(
+    "refuses, through Flux, a change the PostgresInstance API forbids: the gate repeats the API's message, and a revert recovers",
+    { timeout: 300_000 },
+    async () => {
+      const good = loop!.checkout.head()
+      const file = path.join(loop!.spec.repoRoot, ORDERS, 'orders-db.yaml')
+      // A local database keeps its volume size: the XRD's validation rule refuses the change.
+      loop!.writeAll({ [`${ORDERS}/orders-db.yaml`]: readFileSync(file, 'utf8').replace('storageGB: 10', 'storageGB: 20') })
+      const bad = await loop!.checkout.commitAndPush('orders: a bigger local volume')
+      const error = await loop!.syncTo(bad, 60_000).then(
+        () => undefined,
+        (cause: unknown) => cause as KindlingError,
+      )
+      expect(error, 'the health gate passed a refused change').toBeDefined()
+      const text = [error!.message, ...error!.details].join('\n')
+      expect(text).toContain('Kustomization flux-system/flux-system')
+      expect(text).toContain('storageGB can only grow, and for target local not change at all')
+      console.log(`[compose] the health gate refused the change: ${error!.message}`)
+      expect((await kube.get(xrRef))?.spec).toMatchObject({ storageGB: 10 })
 
-    const reverted = await loop!.checkout.revertHeadAndPush()
-    await loop!.syncTo(reverted, 60_000)
-    expect(reverted).not.toBe(good)
-    await kube.waitFor(xrRef, conditionTrue('Ready'), { timeoutMs: 60_000 })
-  })
+      const reverted = await loop!.checkout.revertHeadAndPush()
+      await loop!.syncTo(reverted, 60_000)
+      expect(reverted).not.toBe(good)
+      await kube.waitFor(xrRef, conditionTrue('Ready'), { timeoutMs: 60_000 })
+    },
+  )
 
   it('removing the XR from Git deletes what was composed for it', { timeout: 300_000 }, async () => {
     loop!.writeAll({ [`clusters/${LOOP_NAME}/kustomization.yaml`]: rootKustomization(['components']) })

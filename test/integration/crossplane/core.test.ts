@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { formatRef, refOf, type KubeObject, type ObjectRef } from '../../../bootstrap/kube/client.js'
 import { conditionTrue, deleted } from '../../../bootstrap/kube/conditions.js'
-import { asInstalledByCrossplane, crdSet, crdSetNames, CROSSPLANE_VERSION, deleteCrds, startCrossplane, upstreamCrds, type RunningCrossplane } from '../harness/crossplane.js'
+import {
+  asInstalledByCrossplane,
+  crdSet,
+  crdSetNames,
+  CROSSPLANE_VERSION,
+  deleteCrds,
+  startCrossplane,
+  upstreamCrds,
+  type RunningCrossplane,
+} from '../harness/crossplane.js'
 import { controlPlane, testKube, uniqueName } from '../support.js'
 
 const kube = testKube()
@@ -87,7 +96,9 @@ describe('Crossplane core, built from its Go module, against the test control pl
         expect(established.test(live).done, `${formatRef(crd)} Established`).toBe(true)
       }
       const note = set.version === set.wanted ? '' : ` (wanted ${set.wanted}, not served)`
-      console.log(`[crds] ${name}: ${crds.length} CRDs from ${set.module}@${set.version}${note} Established in ${((performance.now() - started) / 1000).toFixed(1)}s`)
+      console.log(
+        `[crds] ${name}: ${crds.length} CRDs from ${set.module}@${set.version}${note} Established in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+      )
     }
   })
 })

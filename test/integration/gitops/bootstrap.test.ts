@@ -88,8 +88,14 @@ async function playFlux(head: string): Promise<void> {
   await kube.waitFor(fluxInstanceRef, exists, { timeoutMs: 60_000 })
   await setStatus(fluxInstanceRef, { conditions: [ready('True', 'ReconciliationSucceeded', 'Reconciliation finished')] })
   await kube.waitFor(gitRepositoryRef, exists, { timeoutMs: 60_000 })
-  await setStatus(gitRepositoryRef, { artifact: { revision: `main@sha1:${OLD}` }, conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${OLD}'`)] })
-  await setStatus(gitRepositoryRef, { artifact: { revision: `main@sha1:${head}` }, conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${head}'`)] })
+  await setStatus(gitRepositoryRef, {
+    artifact: { revision: `main@sha1:${OLD}` },
+    conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${OLD}'`)],
+  })
+  await setStatus(gitRepositoryRef, {
+    artifact: { revision: `main@sha1:${head}` },
+    conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${head}'`)],
+  })
   await kube.waitFor(fluxKustomizationRef, exists, { timeoutMs: 60_000 })
   await setStatus(fluxKustomizationRef, {
     lastAppliedRevision: `main@sha1:${head}`,
@@ -120,19 +126,37 @@ describe('Flux bootstrap against a real API server', () => {
       ['health-gate', 'applied', ''],
       ['hooks', 'done', ''],
     ])
-    expect(runner.lines.filter((line) => line.startsWith('helm'))).toEqual([expect.stringMatching(/^helm upgrade --install flux-operator .* --version 0\.59\.0 --namespace flux-system/)])
-    for (const file of ['flux-system/flux-instance.yaml', 'flux-system/sync.yaml', 'flux-system/flux-operator-values.yaml', 'kustomization.yaml']) expect(existsSync(path.join(root, 'clusters/lab', file))).toBe(true)
+    expect(runner.lines.filter((line) => line.startsWith('helm'))).toEqual([
+      expect.stringMatching(/^helm upgrade --install flux-operator .* --version 0\.59\.0 --namespace flux-system/),
+    ])
+    for (const file of ['flux-system/flux-instance.yaml', 'flux-system/sync.yaml', 'flux-system/flux-operator-values.yaml', 'kustomization.yaml'])
+      expect(existsSync(path.join(root, 'clusters/lab', file))).toBe(true)
     expect(readFileSync(path.join(root, '.sops.yaml'), 'utf8')).toContain('age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p')
     const sopsSecret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' })
     expect(Buffer.from(String((sopsSecret?.data as Record<string, string>)['age.agekey']), 'base64').toString()).toBe(TEST_AGE_IDENTITY)
     expect(logs.join('\n')).not.toContain('AGE-SECRET-KEY')
 
-    const before = await Promise.all([fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
+    const before = await Promise.all(
+      [fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion),
+    )
     const again = new FakeToolsRunner(kube, HEAD)
     const second = await runSteps(stepsOf(spec), context(spec, again, []))
-    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done', 'hooks:done'])
+    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual([
+      'cluster:done',
+      'engine:done',
+      'components:done',
+      'component-secrets:done',
+      'repo-credentials:done',
+      'sops-key:done',
+      'root-sync:done',
+      'push:done',
+      'health-gate:done',
+      'hooks:done',
+    ])
     expect(again.commands.every((command) => command.readOnly)).toBe(true)
-    const after = await Promise.all([fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
+    const after = await Promise.all(
+      [fluxInstanceRef, gitRepositoryRef, fluxKustomizationRef].map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion),
+    )
     expect(after).toEqual(before)
   })
 
@@ -143,14 +167,32 @@ describe('Flux bootstrap against a real API server', () => {
     await kube.apply({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: `sh.helm.release.v1.flux-operator.v${revision}`, namespace: 'flux-system', labels: { owner: 'helm', name: 'flux-operator', status: 'pending-upgrade', version: String(revision) } },
+      metadata: {
+        name: `sh.helm.release.v1.flux-operator.v${revision}`,
+        namespace: 'flux-system',
+        labels: { owner: 'helm', name: 'flux-operator', status: 'pending-upgrade', version: String(revision) },
+      },
       type: 'helm.sh/release.v1',
       data: latest.data,
     })
     const runner = new FakeToolsRunner(kube, HEAD)
     const report = await runSteps(stepsOf(spec), context(spec, runner, []))
-    expect(report.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:applied', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done', 'hooks:done'])
-    expect(runner.lines.filter((line) => line.startsWith('helm')).map((line) => line.split(' ').slice(0, 3).join(' '))).toEqual(['helm rollback flux-operator', 'helm upgrade --install'])
+    expect(report.steps.map((step) => `${step.name}:${step.status}`)).toEqual([
+      'cluster:done',
+      'engine:applied',
+      'components:done',
+      'component-secrets:done',
+      'repo-credentials:done',
+      'sops-key:done',
+      'root-sync:done',
+      'push:done',
+      'health-gate:done',
+      'hooks:done',
+    ])
+    expect(runner.lines.filter((line) => line.startsWith('helm')).map((line) => line.split(' ').slice(0, 3).join(' '))).toEqual([
+      'helm rollback flux-operator',
+      'helm upgrade --install',
+    ])
     const again = new FakeToolsRunner(kube, HEAD)
     expect((await runSteps(stepsOf(spec), context(spec, again, []))).steps.every((step) => step.status === 'done')).toBe(true)
   })
@@ -165,7 +207,10 @@ describe('Flux bootstrap against a real API server', () => {
     await setStatus(gitRepositoryRef, { artifact: { revision: `main@sha1:${next}` }, conditions: [ready('True', 'Succeeded', 'stored artifact')] })
     await kube.apply(event('flux-system', 'Kustomization', 'BuildFailed', 'kustomize build failed: accumulating resources from ./apps'))
     const started = performance.now()
-    const error = await waitForRevision(spec, next, 60_000).then(() => undefined, (e: unknown) => e)
+    const error = await waitForRevision(spec, next, 60_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(performance.now() - started).toBeLessThan(15_000)
     expect(error).toBeInstanceOf(HealthError)
     expect((error as HealthError).message).toMatch(/Kustomization flux-system\/flux-system: Ready=True at abcabc0 failed; last: Ready=False \(BuildFailed\)/)
@@ -173,16 +218,27 @@ describe('Flux bootstrap against a real API server', () => {
   })
 
   it('times out naming the objects under the root that are not ready, with their conditions', async () => {
-    await kube.apply({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'podinfo', namespace: 'flux-system' }, spec: { interval: '1h' } })
-    await setStatus({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: 'podinfo', namespace: 'flux-system' }, {
-      conditions: [ready('False', 'InstallFailed', 'Helm install failed: context deadline exceeded')],
+    await kube.apply({
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'podinfo', namespace: 'flux-system' },
+      spec: { interval: '1h' },
     })
+    await setStatus(
+      { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', name: 'podinfo', namespace: 'flux-system' },
+      {
+        conditions: [ready('False', 'InstallFailed', 'Helm install failed: context deadline exceeded')],
+      },
+    )
     await setStatus(fluxKustomizationRef, {
       lastAppliedRevision: `main@sha1:${HEAD}`,
       inventory: { entries: [{ id: 'flux-system_podinfo_helm.toolkit.fluxcd.io_HelmRelease', v: 'v2' }] },
       conditions: [ready('Unknown', 'Progressing', 'Reconciliation in progress')],
     })
-    const error = (await waitForRevision(spec, 'abcabc0123456789abcdef0123456789abcdef01', 5_000).then(() => undefined, (e: unknown) => e)) as HealthError
+    const error = (await waitForRevision(spec, 'abcabc0123456789abcdef0123456789abcdef01', 5_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as HealthError
     expect(error).toBeInstanceOf(HealthError)
     expect(error.message).toMatch(/timed out after [\d.]+ s; last: Ready=Unknown \(Progressing\): Reconciliation in progress/)
     expect(error.details).toContain('  HelmRelease flux-system/podinfo: Ready=False (InstallFailed): Helm install failed: context deadline exceeded')
@@ -194,7 +250,10 @@ describe('Flux bootstrap against a real API server', () => {
     const ctx = context(spec, runner, [])
     const before = (await kube.get(fluxKustomizationRef))?.metadata.resourceVersion
     expect((await step.check(ctx)).detail).toMatch(/not applied yet/)
-    const error = (await step.verify!(ctx).then(() => undefined, (e: unknown) => e)) as HealthError
+    const error = (await step.verify!(ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as HealthError
     expect(error.details.join('\n')).toContain('HelmRelease flux-system/podinfo: Ready=False (InstallFailed)')
     expect((await kube.get(fluxKustomizationRef))?.metadata.resourceVersion).toBe(before)
     expect(runner.commands.every((command) => command.readOnly)).toBe(true)
@@ -220,9 +279,18 @@ function event(namespace: string, kind: string, reason: string, message: string)
 /** Play Argo CD: when the refresh annotation appears, clear it and report the head Synced and Healthy. */
 async function playArgo(head: string): Promise<void> {
   await kube.waitFor(rootApplicationRef, annotated('argocd.argoproj.io/refresh'), { timeoutMs: 90_000 })
-  await setStatus(rootApplicationRef, { sync: { status: 'Synced', revision: head }, health: { status: 'Healthy' }, operationState: { phase: 'Succeeded', syncResult: { revision: head } }, resources: [] }, (object) => {
-    delete (object.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/refresh']
-  })
+  await setStatus(
+    rootApplicationRef,
+    {
+      sync: { status: 'Synced', revision: head },
+      health: { status: 'Healthy' },
+      operationState: { phase: 'Succeeded', syncResult: { revision: head } },
+      resources: [],
+    },
+    (object) => {
+      delete (object.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/refresh']
+    },
+  )
 }
 
 describe('Argo CD bootstrap against a real API server', () => {
@@ -232,16 +300,27 @@ describe('Argo CD bootstrap against a real API server', () => {
     const fluxRelease = engineOf(fluxSpec).release(fluxSpec)
     await recordHelmRelease(kube, { release: fluxRelease.release, namespace: fluxRelease.namespace, version: fluxRelease.version })
     // Kindling's install: the release and kindling's labelled root sync object.
-    await kube.apply({ apiVersion: gitRepositoryRef.apiVersion, kind: gitRepositoryRef.kind, metadata: { name: gitRepositoryRef.name, namespace: gitRepositoryRef.namespace, labels: { ...MANAGED_BY } }, spec: { url: 'https://gitlab.com/example/lab.git' } })
+    await kube.apply({
+      apiVersion: gitRepositoryRef.apiVersion,
+      kind: gitRepositoryRef.kind,
+      metadata: { name: gitRepositoryRef.name, namespace: gitRepositoryRef.namespace, labels: { ...MANAGED_BY } },
+      spec: { url: 'https://gitlab.com/example/lab.git' },
+    })
     const runner = new FakeToolsRunner(kube, HEAD)
-    const error = await engineStep(spec).check(context(spec, runner, [])).then(() => undefined, (e: unknown) => e)
+    const error = await engineStep(spec)
+      .check(context(spec, runner, []))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(exitCodeOf(error)).toBe(2)
     const text = [String(error), ...(error as KindlingError).details].join('\n')
     expect(text).toMatch(/Flux runs on this cluster \(kindling installed it\), but the spec now asks for Argo CD/)
     expect(text).toContain('kindling destroy -c lab')
     expect(runner.commands).toEqual([])
     // What `kindling destroy` does to it: helm uninstall removes the release's records.
-    for (const secret of await kube.list('v1', 'Secret', { namespace: fluxRelease.namespace, labelSelector: `owner=helm,name=${fluxRelease.release}` })) await kube.delete({ apiVersion: 'v1', kind: 'Secret', name: secret.metadata.name, namespace: fluxRelease.namespace })
+    for (const secret of await kube.list('v1', 'Secret', { namespace: fluxRelease.namespace, labelSelector: `owner=helm,name=${fluxRelease.release}` }))
+      await kube.delete({ apiVersion: 'v1', kind: 'Secret', name: secret.metadata.name, namespace: fluxRelease.namespace })
     expect((await engineStep(spec).check(context(spec, runner, []))).state).toBe('todo')
   })
 
@@ -271,7 +350,18 @@ describe('Argo CD bootstrap against a real API server', () => {
 
     const again = new FakeToolsRunner(kube, HEAD)
     const second = await runSteps(stepsOf(spec), context(spec, again, []))
-    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done', 'hooks:done'])
+    expect(second.steps.map((step) => `${step.name}:${step.status}`)).toEqual([
+      'cluster:done',
+      'engine:done',
+      'components:done',
+      'component-secrets:done',
+      'repo-credentials:done',
+      'sops-key:done',
+      'root-sync:done',
+      'push:done',
+      'health-gate:done',
+      'hooks:done',
+    ])
     expect(again.commands.every((command) => command.readOnly)).toBe(true)
 
     await setStatus(rootApplicationRef, {
@@ -282,7 +372,10 @@ describe('Argo CD bootstrap against a real API server', () => {
     const status = gitopsStatusStep(spec)
     const ctx = context(spec, new FakeToolsRunner(kube, HEAD), [])
     await status.check(ctx)
-    const drift = (await status.verify!(ctx).then(() => undefined, (e: unknown) => e)) as HealthError
+    const drift = (await status.verify!(ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as HealthError
     expect(drift.details.join('\n')).toContain('Deployment default/web: OutOfSync (drift), health Healthy')
   })
 })
@@ -293,7 +386,10 @@ describe('SSH deploy key against a real API server', () => {
     const keyFile = path.join(home, 'deploy_ed25519')
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test', '-f', keyFile])
     writeFileSync(path.join(home, 'known_hosts'), 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n')
-    const sshSpec: ClusterSpec = { ...spec, repository: { ...spec.repository, auth: { type: 'ssh', privateKeyFile: keyFile, knownHostsFile: path.join(home, 'known_hosts') } } }
+    const sshSpec: ClusterSpec = {
+      ...spec,
+      repository: { ...spec.repository, auth: { type: 'ssh', privateKeyFile: keyFile, knownHostsFile: path.join(home, 'known_hosts') } },
+    }
     const githubToken = 'ghp_IntegrationGitHubTokenNeverPrinted01'
     vi.stubEnv('GITHUB_TOKEN', githubToken)
     const requests: { url: string; method: string; body?: string; headers: Record<string, string> }[] = []
@@ -308,12 +404,21 @@ describe('SSH deploy key against a real API server', () => {
     const logs: string[] = []
     const report = await runSteps([clusterStub, engineDone, credentials], context(sshSpec, new FakeToolsRunner(kube, HEAD), logs))
     vi.unstubAllGlobals()
-    expect(report.steps.map((step) => `${step.name}:${step.status}${step.error ? ` ${String(step.error)}` : ''}`)).toEqual(['cluster:done', 'engine:done', 'repo-credentials:applied'])
+    expect(report.steps.map((step) => `${step.name}:${step.status}${step.error ? ` ${String(step.error)}` : ''}`)).toEqual([
+      'cluster:done',
+      'engine:done',
+      'repo-credentials:applied',
+    ])
     const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' })
-    const data = Object.fromEntries(Object.entries(secret?.data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]))
+    const data = Object.fromEntries(
+      Object.entries(secret?.data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
+    )
     expect(data.identity).toBe(readFileSync(keyFile, 'utf8'))
     expect(data.known_hosts).toContain('github.com ssh-ed25519')
-    expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET https://api.github.com/repos/example/lab/keys?per_page=100', 'POST https://api.github.com/repos/example/lab/keys'])
+    expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'GET https://api.github.com/repos/example/lab/keys?per_page=100',
+      'POST https://api.github.com/repos/example/lab/keys',
+    ])
     expect(JSON.parse(requests[1]!.body!)).toMatchObject({ read_only: true, key: readFileSync(`${keyFile}.pub`, 'utf8').trim() })
     expect(logs.join('\n')).toContain('deploy key registered (read-only) on example/lab')
     expect(logs.join('\n')).not.toContain(githubToken)
@@ -335,7 +440,12 @@ describe('an engine someone else set up', () => {
       spec: { url: 'ssh://git@github.com/someone/else', interval: '1m', ref: { branch: 'main' } },
     }
     await kube.apply(theirs, { fieldManager: 'flux' })
-    const error = await rootSyncStep(spec).check(context(spec, new FakeToolsRunner(kube, HEAD), [])).then(() => undefined, (e: unknown) => e)
+    const error = await rootSyncStep(spec)
+      .check(context(spec, new FakeToolsRunner(kube, HEAD), []))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(exitCodeOf(error)).toBe(2)
     expect(String(error)).toMatch(/GitRepository flux-system\/flux-system already exists and was not made by kindling \(managed by flux\)/)
     expect((await kube.get(gitRepositoryRef))?.spec).toMatchObject({ url: 'ssh://git@github.com/someone/else' })

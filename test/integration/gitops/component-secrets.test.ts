@@ -12,7 +12,12 @@ import { testKube, uniqueName } from '../support.js'
 const kube = testKube()
 const namespace = uniqueName('secrets')
 const AFTER_CHANGE = 'Grafana keeps the password it first started with; reset it with: <command>'
-const secret: GeneratedSecret = { name: 'grafana-admin', namespace, data: { 'admin-user': { literal: 'admin' }, 'admin-password': { generate: 32, fromEnv: 'TEST_GRAFANA_PASSWORD' } }, afterChange: AFTER_CHANGE }
+const secret: GeneratedSecret = {
+  name: 'grafana-admin',
+  namespace,
+  data: { 'admin-user': { literal: 'admin' }, 'admin-password': { generate: 32, fromEnv: 'TEST_GRAFANA_PASSWORD' } },
+  afterChange: AFTER_CHANGE,
+}
 const ref = { apiVersion: 'v1', kind: 'Secret', name: secret.name, namespace }
 
 afterEach(() => vi.unstubAllEnvs())

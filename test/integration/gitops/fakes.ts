@@ -20,7 +20,15 @@ export function minimalCrd(group: string, version: string, kind: string, plural:
       group,
       names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
       scope: 'Namespaced',
-      versions: [{ name: version, served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec: open, status: open } } } }],
+      versions: [
+        {
+          name: version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: open, status: open } } },
+        },
+      ],
     },
   }
 }
@@ -51,7 +59,11 @@ function workload(kind: 'Deployment' | 'StatefulSet', name: string, namespace: s
 /** What each fake release installs: the workloads the bootstrap waits for. */
 export const RELEASE_WORKLOADS: Record<string, KubeObject[]> = {
   'flux-operator': [workload('Deployment', 'flux-operator', 'flux-system')],
-  argocd: [workload('Deployment', 'argocd-repo-server', 'argocd'), workload('Deployment', 'argocd-server', 'argocd'), workload('StatefulSet', 'argocd-application-controller', 'argocd')],
+  argocd: [
+    workload('Deployment', 'argocd-repo-server', 'argocd'),
+    workload('Deployment', 'argocd-server', 'argocd'),
+    workload('StatefulSet', 'argocd-application-controller', 'argocd'),
+  ],
 }
 
 /**
@@ -92,7 +104,13 @@ export class FakeToolsRunner implements Runner {
       for (const secret of await this.kube.list('v1', 'Secret', { namespace, labelSelector: `owner=helm,name=${release}` })) {
         const labels = secret.metadata.labels ?? {}
         if (!labels.status?.startsWith('pending-')) continue
-        await this.kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.metadata.name, namespace, labels: { ...labels, status: 'failed' } }, type: secret.type, data: secret.data })
+        await this.kube.apply({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: secret.metadata.name, namespace, labels: { ...labels, status: 'failed' } },
+          type: secret.type,
+          data: secret.data,
+        })
       }
       return ok()
     }
@@ -100,11 +118,20 @@ export class FakeToolsRunner implements Runner {
   }
 }
 
-const PLURALS: Record<string, string> = { FluxInstance: 'fluxinstances', GitRepository: 'gitrepositories', Kustomization: 'kustomizations', HelmRelease: 'helmreleases', Application: 'applications' }
+const PLURALS: Record<string, string> = {
+  FluxInstance: 'fluxinstances',
+  GitRepository: 'gitrepositories',
+  Kustomization: 'kustomizations',
+  HelmRelease: 'helmreleases',
+  Application: 'applications',
+}
 
 /** Play the engine's controller: write an object's status through the status subresource. */
 /** The release record `helm upgrade --install` writes (a deployed revision Secret), for tests that stand in for helm. */
-export async function recordHelmRelease(kube: KubeClient, options: { release: string; namespace: string; version: string; values?: Record<string, unknown> }): Promise<void> {
+export async function recordHelmRelease(
+  kube: KubeClient,
+  options: { release: string; namespace: string; version: string; values?: Record<string, unknown> },
+): Promise<void> {
   const { release, namespace, version } = options
   const previous = await kube.list('v1', 'Secret', { namespace, labelSelector: `owner=helm,name=${release}` })
   const revision = previous.length + 1
@@ -113,7 +140,11 @@ export async function recordHelmRelease(kube: KubeClient, options: { release: st
     {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: `sh.helm.release.v1.${release}.v${revision}`, namespace, labels: { owner: 'helm', name: release, status: 'deployed', version: String(revision) } },
+      metadata: {
+        name: `sh.helm.release.v1.${release}.v${revision}`,
+        namespace,
+        labels: { owner: 'helm', name: release, status: 'deployed', version: String(revision) },
+      },
       type: 'helm.sh/release.v1',
       data: { release: encodeHelmRelease({ chart: { metadata: { version } }, config: options.values ?? {} }) },
     },

@@ -112,14 +112,23 @@ describe('an API server that restarts mid-run', () => {
 
   const configMaps = (namespace: string, count: number): KubeObject[] => [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-    ...Array.from({ length: count }, (_, index) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `item-${index}`, namespace, labels: { test: 'restart' } }, data: { index: String(index) } })),
+    ...Array.from({ length: count }, (_, index) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `item-${index}`, namespace, labels: { test: 'restart' } },
+      data: { index: String(index) },
+    })),
   ]
 
   it('applies and waits through a restart: requests are retried with backoff, the watch resumes', async () => {
     const kube = KubeClient.fromKubeconfig({ file: plane.kubeconfigFile, context: plane.context })
     await kube.applyAll(configMaps('before', 1))
     const late: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace: 'before' }, data: { ready: 'yes' } }
-    const waiting = kube.waitFor({ apiVersion: 'v1', kind: 'ConfigMap', name: 'late', namespace: 'before' }, { description: 'exists', test: (object) => ({ done: object !== undefined }) }, { timeoutMs: 90_000 })
+    const waiting = kube.waitFor(
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'late', namespace: 'before' },
+      { description: 'exists', test: (object) => ({ done: object !== undefined }) },
+      { timeoutMs: 90_000 },
+    )
     const started = performance.now()
     const restart = plane.restartApiServer(3000)
     // Sent while the server is down: refused, retried, applied once it is back.
@@ -135,12 +144,20 @@ describe('an API server that restarts mid-run', () => {
 
   it('a bootstrap whose API server restarts mid-run finishes; one whose server stays down past the retries fails with exit 3, and a re-run finishes', async () => {
     const kube = KubeClient.fromKubeconfig({ file: plane.kubeconfigFile, context: plane.context })
-    const loop = await startFluxLoop({ kube, kubeconfigFile: plane.kubeconfigFile, context: plane.context, setEnv: (key, value) => vi.stubEnv(key, value), log: (line) => console.log(`[faults] ${line}`) })
+    const loop = await startFluxLoop({
+      kube,
+      kubeconfigFile: plane.kubeconfigFile,
+      context: plane.context,
+      setEnv: (key, value) => vi.stubEnv(key, value),
+      log: (line) => console.log(`[faults] ${line}`),
+    })
     try {
       // The API server goes away as the root sync objects are about to be written, and comes back 3 s later.
       let restart: Promise<void> | undefined
       const started = performance.now()
-      const report = await runSteps(loop.steps(), loop.context(), { stepStarted: (step) => void (step.name === 'root-sync' && (restart ??= plane.restartApiServer(3000))) })
+      const report = await runSteps(loop.steps(), loop.context(), {
+        stepStarted: (step) => void (step.name === 'root-sync' && (restart ??= plane.restartApiServer(3000))),
+      })
       await restart
       expect(restart, 'the restart happened').toBeDefined()
       expect(report.steps.find((step) => step.error)?.error).toBeUndefined()
@@ -152,7 +169,11 @@ describe('an API server that restarts mid-run', () => {
       await loop.checkout.commitAndPush('another commit, for the run below to apply')
       const impatient = KubeClient.fromKubeconfig({ file: plane.kubeconfigFile, context: plane.context, bounds: { retryForMs: 3000 } })
       let outage: Promise<void> | undefined
-      const failed = await runSteps(loop.steps(), { ...loop.context(), kube: async () => impatient }, { stepStarted: (step) => void (step.name === 'root-sync' && (outage ??= plane.restartApiServer(10_000))) })
+      const failed = await runSteps(
+        loop.steps(),
+        { ...loop.context(), kube: async () => impatient },
+        { stepStarted: (step) => void (step.name === 'root-sync' && (outage ??= plane.restartApiServer(10_000))) },
+      )
       const error = failed.steps.find((step) => step.error)?.error
       expect(failed.ok).toBe(false)
       expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
@@ -169,7 +190,11 @@ describe('an API server that restarts mid-run', () => {
   }, 400_000)
 
   it('an API server that stays down ends in a clear error after the retries (exit 3), not a hang', async () => {
-    const kube = KubeClient.fromKubeconfig({ yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${await freePort()}`), context: plane.context, bounds: { retryForMs: 3000 } })
+    const kube = KubeClient.fromKubeconfig({
+      yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${await freePort()}`),
+      context: plane.context,
+      bounds: { retryForMs: 3000 },
+    })
     const started = performance.now()
     const error = await kube.applyAll(configMaps('never', 1)).catch((caught: unknown) => caught)
     expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
@@ -188,7 +213,11 @@ describe('an API server that restarts mid-run', () => {
 
   it('an adopted cluster whose server never answered (a wrong address, a stopped machine) is reported in seconds, without the restart retries', async () => {
     // As an existing cluster is connected: a server that answered once gets a minute to come back; this one never did.
-    const kube = KubeClient.fromKubeconfig({ yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${await freePort()}`), context: plane.context, bounds: { firstContactRetryMs: FIRST_CONTACT_RETRY_MS } })
+    const kube = KubeClient.fromKubeconfig({
+      yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${await freePort()}`),
+      context: plane.context,
+      bounds: { firstContactRetryMs: FIRST_CONTACT_RETRY_MS },
+    })
     const started = performance.now()
     const error = await kube.serverVersion().catch((caught: unknown) => caught)
     expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)

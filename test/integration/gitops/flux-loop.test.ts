@@ -67,12 +67,21 @@ const statuses = (report: RunReport): string[] => report.steps.map((step) => `${
 
 const dataIs = (key: string, value: string | undefined): Condition => ({
   description: `data.${key} = ${value ?? '(absent)'}`,
-  test: (object) => ({ done: (object?.data as Record<string, string> | undefined)?.[key] === value, message: `data.${key} = ${(object?.data as Record<string, string> | undefined)?.[key]}` }),
+  test: (object) => ({
+    done: (object?.data as Record<string, string> | undefined)?.[key] === value,
+    message: `data.${key} = ${(object?.data as Record<string, string> | undefined)?.[key]}`,
+  }),
 })
 
 beforeAll(async () => {
   const plane = controlPlane()
-  loop = await startFluxLoop({ kube, kubeconfigFile: plane.kubeconfigFile, context: plane.context, setEnv: (key, value) => vi.stubEnv(key, value), log: (line) => console.log(`[flux] ${line}`) })
+  loop = await startFluxLoop({
+    kube,
+    kubeconfigFile: plane.kubeconfigFile,
+    context: plane.context,
+    setEnv: (key, value) => vi.stubEnv(key, value),
+    log: (line) => console.log(`[flux] ${line}`),
+  })
 }, 600_000)
 
 afterAll(async () => {
@@ -91,7 +100,18 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     const report = await runSteps(loop.steps(), { ...ctx, runner: processes })
     const error = report.steps.find((step) => step.error)?.error
     expect(error, String(error)).toBeUndefined()
-    expect(statuses(report)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:applied', 'sops-key:applied', 'root-sync:applied', 'push:done', 'health-gate:applied', 'hooks:done'])
+    expect(statuses(report)).toEqual([
+      'cluster:done',
+      'engine:done',
+      'components:done',
+      'component-secrets:done',
+      'repo-credentials:applied',
+      'sops-key:applied',
+      'root-sync:applied',
+      'push:done',
+      'health-gate:applied',
+      'hooks:done',
+    ])
     console.log(`[flux] bootstrap against the real loop: Ready at ${head.slice(0, 7)} in ${((performance.now() - started) / 1000).toFixed(1)}s`)
 
     const repository = await kube.get(gitRepositoryRef)
@@ -120,7 +140,12 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       'run report': readFileSync(saved.file, 'utf8'),
       timings: formatTimings(report),
       'process arguments': processes.commands.map((command) => [command.file, ...command.args].join(' ')).join('\n'),
-      'files under clusters/': loop.checkout.git('ls-files', '-z', 'clusters').split('\0').filter(Boolean).map((file) => readFileSync(path.join(loop.spec.repoRoot, file), 'utf8')).join('\n'),
+      'files under clusters/': loop.checkout
+        .git('ls-files', '-z', 'clusters')
+        .split('\0')
+        .filter(Boolean)
+        .map((file) => readFileSync(path.join(loop.spec.repoRoot, file), 'utf8'))
+        .join('\n'),
     }
     rmSync(reports, { recursive: true, force: true })
     expect(processes.commands.length).toBeGreaterThan(0)
@@ -128,12 +153,28 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
   })
 
   it('a second bootstrap against the converged loop writes nothing', async () => {
-    const refs: ObjectRef[] = [gitRepositoryRef, fluxKustomizationRef, { apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' }, { apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' }]
+    const refs: ObjectRef[] = [
+      gitRepositoryRef,
+      fluxKustomizationRef,
+      { apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' },
+      { apiVersion: 'v1', kind: 'Secret', name: 'sops-age', namespace: 'flux-system' },
+    ]
     const before = await Promise.all(refs.map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))
     let report: RunReport | undefined
     // Counted by the API server itself: its audit log of kindling's mutating requests.
     const writes = await kindlingWritesDuring(async () => (report = await loop.bootstrap()))
-    expect(statuses(report!)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'sops-key:done', 'root-sync:done', 'push:done', 'health-gate:done', 'hooks:done'])
+    expect(statuses(report!)).toEqual([
+      'cluster:done',
+      'engine:done',
+      'components:done',
+      'component-secrets:done',
+      'repo-credentials:done',
+      'sops-key:done',
+      'root-sync:done',
+      'push:done',
+      'health-gate:done',
+      'hooks:done',
+    ])
     expect(writes).toEqual([])
     console.log('[flux] second bootstrap of the converged loop: 0 mutating requests in the audit log')
     expect(await Promise.all(refs.map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))).toEqual(before)
@@ -152,8 +193,14 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
   it("fails the health gate on a pushed broken manifest with Flux's own message (exit 1), and passes again after git revert", async () => {
     const good = loop.checkout.head()
     // A ConfigMap value must be a string: the API server's dry-run refuses it, inside Flux.
-    loop.checkout.write(`clusters/${NAME}/demo/broken.yaml`, stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: DEMO_NS }, data: { count: { not: 'a string' } } }))
-    loop.checkout.write(`clusters/${NAME}/demo/kustomization.yaml`, stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['objects.yaml', 'broken.yaml'] }))
+    loop.checkout.write(
+      `clusters/${NAME}/demo/broken.yaml`,
+      stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: DEMO_NS }, data: { count: { not: 'a string' } } }),
+    )
+    loop.checkout.write(
+      `clusters/${NAME}/demo/kustomization.yaml`,
+      stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['objects.yaml', 'broken.yaml'] }),
+    )
     const bad = await loop.checkout.commitAndPush('a broken manifest')
 
     const started = performance.now()
@@ -182,7 +229,10 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
   it('heals drift: an object changed or deleted by hand comes back from Git at the next reconcile', async () => {
     const head = loop.checkout.head()
     // A hand edit under another field manager, as `kubectl edit` would make, and a deletion.
-    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: DEMO_NS }, data: { greeting: 'edited by hand' } }, { fieldManager: 'kubectl-edit' })
+    await kube.apply(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: DEMO_NS }, data: { greeting: 'edited by hand' } },
+      { fieldManager: 'kubectl-edit' },
+    )
     await kube.delete(webRef)
     await kube.waitFor(webRef, deleted, { timeoutMs: 30_000 })
     expect((await kube.get(settingsRef))?.data).toEqual({ greeting: 'edited by hand' })
@@ -201,7 +251,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     await kube.waitFor(settingsRef, dataIs('greeting', 'hello'), { timeoutMs: 30_000 })
     await kube.waitFor(webRef, conditionTrue('Available'), { timeoutMs: 30_000 })
     const after = await statusOf()
-    expect(after.drift, after.drift.join("\n")).toEqual([])
+    expect(after.drift, after.drift.join('\n')).toEqual([])
     console.log(`[flux] drift healed in ${((performance.now() - started) / 1000).toFixed(1)}s after the reconcile request`)
   })
 
@@ -239,7 +289,8 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       GIT_AUTHOR_EMAIL: 'user@kindling.invalid',
       GIT_COMMITTER_NAME: 'a user',
       GIT_COMMITTER_EMAIL: 'user@kindling.invalid',
-    })) vi.stubEnv(key, value)
+    }))
+      vi.stubEnv(key, value)
     const ctx = loop.context()
     const report = await runSteps(loop.steps(), { ...ctx, flags: { ...ctx.flags, yes: true } })
     expect(report.steps.find((step) => step.error)?.error).toBeUndefined()
@@ -259,7 +310,8 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
   it("the preflight tries the push with the user's own credentials: refused, or behind the remote, it says so before anything is created", async () => {
     // The user's stored credentials, as a credential helper (a keychain, `gh auth`) hands them to git.
     const helper = (token: string): string => `!f() { echo username=${loop.git.username}; echo password=${token}; }; f`
-    for (const [key, value] of Object.entries({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'credential.helper', GIT_CONFIG_VALUE_0: helper(loop.token) })) vi.stubEnv(key, value)
+    for (const [key, value] of Object.entries({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'credential.helper', GIT_CONFIG_VALUE_0: helper(loop.token) }))
+      vi.stubEnv(key, value)
     expect(await pushRefusal(loop.context())).toBeUndefined()
 
     // Someone else pushed: the remote branch is ahead of this checkout.
@@ -273,7 +325,9 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     // Stored credentials the server refuses (an expired token).
     vi.stubEnv('GIT_CONFIG_VALUE_0', helper('expired-token-0000'))
     const refused = await pushRefusal(loop.context())
-    expect(refused?.problem).toMatch(new RegExp(`^your Git credentials cannot push to ${loop.spec.repository.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} main: `))
+    expect(refused?.problem).toMatch(
+      new RegExp(`^your Git credentials cannot push to ${loop.spec.repository.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} main: `),
+    )
     expect(JSON.stringify(refused)).not.toContain(loop.token)
     expect(JSON.stringify(refused)).not.toContain('expired-token-0000')
     vi.stubEnv('GIT_CONFIG_VALUE_0', helper(loop.token))
@@ -286,7 +340,10 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     const specFile = path.join(loop.spec.repoRoot, 'clusters', NAME, 'cluster.yaml')
     const original = readFileSync(specFile, 'utf8')
     const plane = controlPlane()
-    const adopted = original.replace('  provider:\n    type: kind\n', `  provider:\n    type: existing\n    kubeconfig: ${plane.kubeconfigFile}\n    context: ${plane.context}\n`)
+    const adopted = original.replace(
+      '  provider:\n    type: kind\n',
+      `  provider:\n    type: existing\n    kubeconfig: ${plane.kubeconfigFile}\n    context: ${plane.context}\n`,
+    )
     expect(adopted).not.toBe(original)
     writeFileSync(specFile, adopted)
     const state = mkdtempSync(path.join(os.tmpdir(), 'kindling-state-'))
@@ -297,7 +354,9 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       const plain = await cli('bootstrap', '--yes')
       expect(plain.code, plain.stdout + plain.stderr).toBe(ExitCode.ok)
       // Every step as it ships, the gate reporting what it proved.
-      expect(plain.stdout).toMatch(/✔ Check prerequisites: .*\n[^]*✔ Adopt cluster \(context [^]*✔ Wait until Flux has applied main: (done|up to date) — main@[0-9a-f]{7} applied, all root objects and components ready/)
+      expect(plain.stdout).toMatch(
+        /✔ Check prerequisites: .*\n[^]*✔ Adopt cluster \(context [^]*✔ Wait until Flux has applied main: (done|up to date) — main@[0-9a-f]{7} applied, all root objects and components ready/,
+      )
       const json = await cli('bootstrap', '--yes', '--json')
       expect(json.code, json.stdout + json.stderr).toBe(ExitCode.ok)
       expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, exitCode: 0 })
@@ -319,7 +378,9 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
         'files under clusters/': contentsOf(filesUnder(path.join(loop.spec.repoRoot, 'clusters'))),
       }
       expectNoSecretIn(outputs, loopSecrets())
-      console.log(`[flux] the command line (bootstrap, bootstrap --json, status --json) printed, saved and passed ${runner.commands.length} commands without the token or the age key`)
+      console.log(
+        `[flux] the command line (bootstrap, bootstrap --json, status --json) printed, saved and passed ${runner.commands.length} commands without the token or the age key`,
+      )
     } finally {
       writeFileSync(specFile, original)
       await kube.delete(ADOPTION_RECORD)
@@ -330,14 +391,29 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
 
   /** What an interrupted run must leave converged: kindling's Secrets and root sync objects, nothing duplicated. */
   async function syncInventory(): Promise<string[]> {
-    const found = await Promise.all([kube.list('v1', 'Secret', { namespace: 'flux-system' }), kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: 'flux-system' }), kube.list('source.toolkit.fluxcd.io/v1', 'GitRepository', { namespace: 'flux-system' })])
-    return found.flat().map((object) => `${object.kind}/${object.metadata.name}`).sort()
+    const found = await Promise.all([
+      kube.list('v1', 'Secret', { namespace: 'flux-system' }),
+      kube.list('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', { namespace: 'flux-system' }),
+      kube.list('source.toolkit.fluxcd.io/v1', 'GitRepository', { namespace: 'flux-system' }),
+    ])
+    return found
+      .flat()
+      .map((object) => `${object.kind}/${object.metadata.name}`)
+      .sort()
   }
 
   /** Give the steps work to do: the Secrets kindling made are gone, the root sync was edited by hand. */
   async function disturb(): Promise<void> {
     for (const name of ['flux-system', 'sops-age']) await kube.delete({ apiVersion: 'v1', kind: 'Secret', name, namespace: 'flux-system' })
-    await kube.apply({ apiVersion: fluxKustomizationRef.apiVersion, kind: fluxKustomizationRef.kind, metadata: { name: fluxKustomizationRef.name, namespace: fluxKustomizationRef.namespace }, spec: { interval: '7m' } }, { fieldManager: 'kubectl-edit' })
+    await kube.apply(
+      {
+        apiVersion: fluxKustomizationRef.apiVersion,
+        kind: fluxKustomizationRef.kind,
+        metadata: { name: fluxKustomizationRef.name, namespace: fluxKustomizationRef.namespace },
+        spec: { interval: '7m' },
+      },
+      { fieldManager: 'kubectl-edit' },
+    )
   }
 
   /** The same bootstrap, run again after the stop, finishes with the same objects at the same commit. */
@@ -351,7 +427,13 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
   }
 
   /** Every boundary where a step is about to start, then the middle of the health gate's wait. */
-  const stopPoints = (): { step: string; phase?: 'verify' }[] => [...loop.steps().slice(1).map((step) => ({ step: step.name })), { step: 'health-gate', phase: 'verify' }]
+  const stopPoints = (): { step: string; phase?: 'verify' }[] => [
+    ...loop
+      .steps()
+      .slice(1)
+      .map((step) => ({ step: step.name })),
+    { step: 'health-gate', phase: 'verify' },
+  ]
 
   it('interrupted at every step boundary and during the health-gate wait, the same bootstrap run again finishes: same end state, nothing duplicated', async () => {
     const converged = await syncInventory()
@@ -376,11 +458,30 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
    * The bootstrap in a process of its own, held at `stop`, then sent `signal`: how it ended
    * (exit code or signal) and what it printed.
    */
-  async function stopChild(stop: { step: string; phase?: 'verify' }, signal: 'SIGKILL' | 'SIGINT'): Promise<{ ended: NodeJS.Signals | number | null; output: string }> {
+  async function stopChild(
+    stop: { step: string; phase?: 'verify' },
+    signal: 'SIGKILL' | 'SIGINT',
+  ): Promise<{ ended: NodeJS.Signals | number | null; output: string }> {
     const child = path.join(ROOT, 'test', 'integration', 'harness', 'killable-bootstrap.ts')
     // One process, node with tsx's loader: the tsx command would run the bootstrap in a child of
     // its own, which a SIGKILL of the tsx process leaves running.
-    const run = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify({ repoRoot: loop.spec.repoRoot, cluster: NAME, kubeconfigFile: controlPlane().kubeconfigFile, context: controlPlane().context, ...stop, signal })], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const run = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        child,
+        JSON.stringify({
+          repoRoot: loop.spec.repoRoot,
+          cluster: NAME,
+          kubeconfigFile: controlPlane().kubeconfigFile,
+          context: controlPlane().context,
+          ...stop,
+          signal,
+        }),
+      ],
+      { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) => run.on('exit', (code, ended) => resolve(ended ?? code)))
     let output = ''
     const reached = await new Promise<boolean>((resolve) => {
@@ -413,7 +514,9 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       expect(ended, output).toBe('SIGKILL')
       await expectRerunConverges(converged, head, `SIGKILL at ${stop.step} ${stop.phase ?? ''}`)
     }
-    console.log(`[flux] killed with SIGKILL at ${stops.length} points (each step boundary and the health-gate wait); every re-run converged to the same objects`)
+    console.log(
+      `[flux] killed with SIGKILL at ${stops.length} points (each step boundary and the health-gate wait); every re-run converged to the same objects`,
+    )
   }, 600_000)
 
   it('sent SIGINT at every step boundary and during the health-gate wait, it stops within 2 s with exit 130, and the same bootstrap run again finishes', async () => {
@@ -430,7 +533,9 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       stopMs.push(ms)
       await expectRerunConverges(converged, head, `SIGINT at ${stop.step} ${stop.phase ?? ''}`)
     }
-    console.log(`[flux] SIGINT at ${stops.length} points (each step boundary and the health-gate wait): stopped within ${Math.max(...stopMs)} ms at most, exit 130; every re-run converged to the same objects`)
+    console.log(
+      `[flux] SIGINT at ${stops.length} points (each step boundary and the health-gate wait): stopped within ${Math.max(...stopMs)} ms at most, exit 130; every re-run converged to the same objects`,
+    )
   }, 600_000)
 
   it('rebuild: on a new, empty control plane the same bootstrap with the same repository and age key brings back the same objects', async () => {
@@ -457,7 +562,9 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       const report = await runSteps(loop.steps(), loop.context())
       expect(report.steps.find((step) => step.error)?.error).toBeUndefined()
       await freshKube.waitFor(webRef, conditionTrue('Available'), { timeoutMs: 60_000 })
-      console.log(`[flux] rebuilt on an empty control plane in ${((performance.now() - started) / 1000).toFixed(1)}s (controllers started, bootstrap, Ready at ${head.slice(0, 7)})`)
+      console.log(
+        `[flux] rebuilt on an empty control plane in ${((performance.now() - started) / 1000).toFixed(1)}s (controllers started, bootstrap, Ready at ${head.slice(0, 7)})`,
+      )
       // The same objects, from the same commit; the same age key, so SOPS-encrypted files decrypt as before.
       expect(await demo(freshKube)).toEqual(before)
       const root = await freshKube.get(fluxKustomizationRef)

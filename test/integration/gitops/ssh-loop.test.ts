@@ -49,8 +49,15 @@ describe.skipIf(missing)('Flux over SSH with the deploy key kindling generates',
     check: async () => ({ state: (await fileWrites(spec, engineFiles(spec))).length ? 'todo' : 'done' }),
     plan: async () => fileWrites(spec, engineFiles(spec)),
   }
-  const steps = (): Step[] => [clusterStub, engineStandIn, ...gitopsSteps(spec, { healthTimeoutMs: 60_000, interactive: false }).filter((step) => ['components', 'component-secrets', 'repo-credentials', 'root-sync', 'push'].includes(step.name))]
-  const context = (): StepContext => testContext({ spec, runner: new ExecRunner(new Redactor()), kube, flags: { yes: true }, signal: AbortSignal.timeout(120_000) })
+  const steps = (): Step[] => [
+    clusterStub,
+    engineStandIn,
+    ...gitopsSteps(spec, { healthTimeoutMs: 60_000, interactive: false }).filter((step) =>
+      ['components', 'component-secrets', 'repo-credentials', 'root-sync', 'push'].includes(step.name),
+    ),
+  ]
+  const context = (): StepContext =>
+    testContext({ spec, runner: new ExecRunner(new Redactor()), kube, flags: { yes: true }, signal: AbortSignal.timeout(120_000) })
   const statuses = (report: RunReport): string[] => report.steps.map((step) => `${step.name}:${step.status}`)
 
   it('refuses until the deploy key is added, then source-controller reads the pushed commit over SSH', async () => {
@@ -60,14 +67,26 @@ describe.skipIf(missing)('Flux over SSH with the deploy key kindling generates',
     const repo = tempRepo('lab', specYaml('lab', 'engine: flux', `url: ${url}\nauth:\n  type: ssh`, false, false))
     spec = repo.spec
     vi.stubEnv('HOME', repo.home)
-    for (const [key, value] of Object.entries({ GIT_AUTHOR_NAME: 'Lab', GIT_AUTHOR_EMAIL: 'lab@example.com', GIT_COMMITTER_NAME: 'Lab', GIT_COMMITTER_EMAIL: 'lab@example.com' })) vi.stubEnv(key, value)
+    for (const [key, value] of Object.entries({
+      GIT_AUTHOR_NAME: 'Lab',
+      GIT_AUTHOR_EMAIL: 'lab@example.com',
+      GIT_COMMITTER_NAME: 'Lab',
+      GIT_COMMITTER_EMAIL: 'lab@example.com',
+    }))
+      vi.stubEnv(key, value)
     execFileSync('git', ['-C', repo.root, 'init', '--quiet', '--initial-branch=main'])
     execFileSync('git', ['-C', repo.root, 'add', '-A'])
     execFileSync('git', ['-C', repo.root, 'commit', '--quiet', '-m', 'my lab'])
 
     cleanups.push(await installFluxCrds(kube))
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } })
-    flux = await startFlux({ kubeconfigFile: controlPlane().kubeconfigFile, name: 'flux-ssh', sourceLabelSelector: Object.entries(MANAGED_BY).map(([key, value]) => `${key}=${value}`).join(',') })
+    flux = await startFlux({
+      kubeconfigFile: controlPlane().kubeconfigFile,
+      name: 'flux-ssh',
+      sourceLabelSelector: Object.entries(MANAGED_BY)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(','),
+    })
     cleanups.push(async () => {
       // The namespace goes while the controllers still run, so they release its objects' finalizers.
       const ref = { apiVersion: 'v1', kind: 'Namespace', name: 'flux-system' }
@@ -79,19 +98,40 @@ describe.skipIf(missing)('Flux over SSH with the deploy key kindling generates',
     // First run: the key is generated and printed, the host key scanned; the host refuses the key
     // until the user adds it, and the run says so before anything waits.
     const first = await runSteps(steps(), context())
-    expect(statuses(first)).toEqual(['cluster:done', 'engine:applied', 'components:done', 'component-secrets:done', 'repo-credentials:applied', 'root-sync:failed', 'push:cancelled'])
+    expect(statuses(first)).toEqual([
+      'cluster:done',
+      'engine:applied',
+      'components:done',
+      'component-secrets:done',
+      'repo-credentials:applied',
+      'root-sync:failed',
+      'push:cancelled',
+    ])
     const refused = first.steps.find((step) => step.name === 'root-sync')!.error as Error & { details?: string[] }
     expect(String(refused)).toContain(`${url} refused the SSH key`)
     const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' })
-    const data = Object.fromEntries(Object.entries(secret?.data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]))
+    const data = Object.fromEntries(
+      Object.entries(secret?.data as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
+    )
     expect(data.identity).toBe(readFileSync(deployKeyFile(spec), 'utf8'))
     expect(data.known_hosts).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${ssh.port} ssh-ed25519 `, 'm'))
 
     // The user adds the deploy key; their own SSH setup pushes (here: the same key).
     ssh.authorize([readFileSync(`${deployKeyFile(spec)}.pub`, 'utf8')])
-    vi.stubEnv('GIT_SSH_COMMAND', `ssh -i ${deployKeyFile(spec)} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`)
+    vi.stubEnv(
+      'GIT_SSH_COMMAND',
+      `ssh -i ${deployKeyFile(spec)} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`,
+    )
     const second = await runSteps(steps(), context())
-    expect(statuses(second), JSON.stringify((second.steps.find((step) => step.error)?.error as { details?: string[] } | undefined)?.details)).toEqual(['cluster:done', 'engine:done', 'components:done', 'component-secrets:done', 'repo-credentials:done', 'root-sync:applied', 'push:applied'])
+    expect(statuses(second), JSON.stringify((second.steps.find((step) => step.error)?.error as { details?: string[] } | undefined)?.details)).toEqual([
+      'cluster:done',
+      'engine:done',
+      'components:done',
+      'component-secrets:done',
+      'repo-credentials:done',
+      'root-sync:applied',
+      'push:applied',
+    ])
     const head = execFileSync('git', ['-C', repo.root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()
     expect(execFileSync('git', ['-c', 'safe.directory=*', '-C', ssh.repository('lab'), 'rev-parse', 'main'], { encoding: 'utf8' }).trim()).toBe(head)
 
@@ -99,7 +139,12 @@ describe.skipIf(missing)('Flux over SSH with the deploy key kindling generates',
     const started = performance.now()
     const ctx = context()
     ctx.facts.syncRequestedAt = await engineOf(spec).requestSync(kube)
-    await runWaits(ctx, engineOf(spec).revisionWaits(spec, head, ctx.facts, 60_000).filter((wait) => wait.ref.kind === 'GitRepository'))
+    await runWaits(
+      ctx,
+      engineOf(spec)
+        .revisionWaits(spec, head, ctx.facts, 60_000)
+        .filter((wait) => wait.ref.kind === 'GitRepository'),
+    )
     console.log(`[ssh] GitRepository Ready at ${head.slice(0, 7)} ${((performance.now() - started) / 1000).toFixed(1)}s after the reconcile request`)
     expect((await kube.get(gitRepositoryRef))?.spec).toMatchObject({ url, secretRef: { name: 'flux-system' } })
   }, 240_000)

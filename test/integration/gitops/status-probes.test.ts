@@ -23,8 +23,20 @@ const targets = {
   status: 'success',
   data: {
     activeTargets: [
-      { scrapePool: 'serviceMonitor/monitoring/kube-state-metrics/0', scrapeUrl: 'http://10.244.0.9:8080/metrics', health: 'up', lastError: '', labels: { job: 'kube-state-metrics' } },
-      { scrapePool: 'podMonitor/flux-system/flux/0', scrapeUrl: 'http://10.244.0.12:8080/metrics', health: 'down', lastError: 'Get "http://10.244.0.12:8080/metrics": connection refused', labels: { job: 'flux-system/flux' } },
+      {
+        scrapePool: 'serviceMonitor/monitoring/kube-state-metrics/0',
+        scrapeUrl: 'http://10.244.0.9:8080/metrics',
+        health: 'up',
+        lastError: '',
+        labels: { job: 'kube-state-metrics' },
+      },
+      {
+        scrapePool: 'podMonitor/flux-system/flux/0',
+        scrapeUrl: 'http://10.244.0.12:8080/metrics',
+        health: 'down',
+        lastError: 'Get "http://10.244.0.12:8080/metrics": connection refused',
+        labels: { job: 'flux-system/flux' },
+      },
     ],
   },
 }
@@ -49,7 +61,8 @@ beforeAll(async () => {
   server = http.createServer((request, response) => {
     asked.push(request.url ?? '')
     const url = new URL(request.url ?? '/', 'http://stand-in')
-    const body = url.pathname === '/api/v1/targets' ? targets : url.pathname === '/api/health' ? { commit: 'abc123', database: 'ok', version: '12.3.0' } : undefined
+    const body =
+      url.pathname === '/api/v1/targets' ? targets : url.pathname === '/api/health' ? { commit: 'abc123', database: 'ok', version: '12.3.0' } : undefined
     response.writeHead(body ? 200 : 404, { 'Content-Type': 'application/json' }).end(JSON.stringify(body ?? { error: 'not found' }))
   })
   await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve))
@@ -72,13 +85,18 @@ afterAll(async () => {
 })
 
 describe.skipIf(!address)('status asks Prometheus and Grafana through the API server', () => {
-  it('counts Prometheus targets up and down, names the down one with its error, and reads Grafana\'s health', async () => {
+  it("counts Prometheus targets up and down, names the down one with its error, and reads Grafana's health", async () => {
     const pod = await kube.get({ apiVersion: 'v1', kind: 'Pod', name: 'stand-in', namespace: NS })
     expect((pod?.status as { podIP?: string }).podIP).toBe(address)
     const answers = []
-    for (const probe of monitoring.describe(goldenSpec('flux')).probes ?? []) answers.push({ title: probe.title, ...probe.judge(await kube.serviceGet(probe.service, probe.path, probe.query)) })
+    for (const probe of monitoring.describe(goldenSpec('flux')).probes ?? [])
+      answers.push({ title: probe.title, ...probe.judge(await kube.serviceGet(probe.service, probe.path, probe.query)) })
     expect(answers).toEqual([
-      { title: 'Prometheus targets', line: '1 up, 1 down', problems: ['Prometheus target flux-system/flux http://10.244.0.12:8080/metrics is down: Get "http://10.244.0.12:8080/metrics": connection refused'] },
+      {
+        title: 'Prometheus targets',
+        line: '1 up, 1 down',
+        problems: ['Prometheus target flux-system/flux http://10.244.0.12:8080/metrics is down: Get "http://10.244.0.12:8080/metrics": connection refused'],
+      },
       { title: 'Grafana', line: 'Grafana 12.3.0, database ok', problems: [] },
     ])
     expect(asked).toEqual(['/api/v1/targets?state=active', '/api/health'])
@@ -86,6 +104,8 @@ describe.skipIf(!address)('status asks Prometheus and Grafana through the API se
 
   it('a Service nobody answers for is a clear error, not a hang', async () => {
     await kube.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'nobody', namespace: NS }, spec: { ports: [{ name: 'http', port: 80 }] } })
-    await expect(kube.serviceGet({ namespace: NS, name: 'nobody', port: 80 }, '/api/health')).rejects.toThrow(/GET \/api\/health of Service monitoring\/nobody: .*no endpoints available/)
+    await expect(kube.serviceGet({ namespace: NS, name: 'nobody', port: 80 }, '/api/health')).rejects.toThrow(
+      /GET \/api\/health of Service monitoring\/nobody: .*no endpoints available/,
+    )
   })
 })

@@ -40,15 +40,29 @@ export class CommandLineTools implements Runner {
 }
 
 /** One command as the command line runs it (off a terminal), with what it printed. */
-export async function runCli(command: CommandName, argv: readonly string[], cwd: string, runner: Runner): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  command: CommandName,
+  argv: readonly string[],
+  cwd: string,
+  runner: Runner,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = { stdout: '', stderr: '' }
-  const io = { stdout: (text: string) => void (out.stdout += text), stderr: (text: string) => void (out.stderr += text), isTTY: false, cwd, signal: new AbortController().signal, runner }
+  const io = {
+    stdout: (text: string) => void (out.stdout += text),
+    stderr: (text: string) => void (out.stderr += text),
+    isTTY: false,
+    cwd,
+    signal: new AbortController().signal,
+    runner,
+  }
   return { code: await runCommand(command, argv, io), ...out }
 }
 
 /** Every file under `dir`, at any depth. */
 export function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name))
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
 }
 
 /** The files' contents, one after another: one text to search. */

@@ -70,7 +70,12 @@ async function waitReady(server: string, token: string, children: Child[]): Prom
     try {
       const { status, body } = await get(`${server}/readyz`, token)
       if (status === 200) return
-      last = `HTTP ${status}: ${body.split('\n').filter((line) => line.includes('[-]')).join('; ') || body.slice(0, 200)}`
+      last = `HTTP ${status}: ${
+        body
+          .split('\n')
+          .filter((line) => line.includes('[-]'))
+          .join('; ') || body.slice(0, 200)
+      }`
     } catch (error) {
       last = (error as Error).message
     }
@@ -181,7 +186,8 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
 
     // nodelifecycle lifts the not-ready taint new Nodes get once kwok reports them Ready; the
     // volume controllers bind claims to volumes and release their finalizers on delete.
-    const controllers = 'namespace,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher,deployment,replicaset,statefulset,daemonset,job,nodelifecycle,persistentvolume-binder,pvc-protection,pv-protection'
+    const controllers =
+      'namespace,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher,deployment,replicaset,statefulset,daemonset,job,nodelifecycle,persistentvolume-binder,pvc-protection,pv-protection'
     children.push(
       startChild(dir, 'kube-controller-manager', bin['kube-controller-manager'], [
         `--kubeconfig=${kubeconfigFile}`,

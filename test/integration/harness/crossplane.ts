@@ -251,7 +251,8 @@ export async function startCrossplane(options: CrossplaneOptions): Promise<Runni
 
   try {
     // Crossplane expects its namespace to exist (the Helm chart creates it).
-    if (addedNamespace) await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CROSSPLANE_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'crossplane' } } })
+    if (addedNamespace)
+      await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CROSSPLANE_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'crossplane' } } })
     const env = { ...process.env, KUBECONFIG: options.kubeconfigFile, POD_NAMESPACE: CROSSPLANE_NAMESPACE }
     const tlsNames = [
       `--tlsca-secret-name=${CROSSPLANE_TLS_SECRETS.ca}`,
@@ -264,14 +265,20 @@ export async function startCrossplane(options: CrossplaneOptions): Promise<Runni
     // restarted; do the same (init is idempotent).
     const started = performance.now()
     for (let attempt = 1; ; attempt++) {
-      const init = startChild(dir, `crossplane-init-${attempt}`, binary, [
-        'core',
-        'init',
-        `--cr-ds-path=${crdsPath}`,
-        `--webhook-configurations-path=${path.join(dir, 'webhook-configurations')}`,
-        '--enable-webhooks=false',
-        ...tlsNames,
-      ], { env })
+      const init = startChild(
+        dir,
+        `crossplane-init-${attempt}`,
+        binary,
+        [
+          'core',
+          'init',
+          `--cr-ds-path=${crdsPath}`,
+          `--webhook-configurations-path=${path.join(dir, 'webhook-configurations')}`,
+          '--enable-webhooks=false',
+          ...tlsNames,
+        ],
+        { env },
+      )
       children.push(init)
       const code = await Promise.race([init.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), INIT_TIMEOUT_MS).unref())])
       if (code === 0) break
@@ -291,18 +298,24 @@ export async function startCrossplane(options: CrossplaneOptions): Promise<Runni
     }
 
     const [metricsPort, healthPort] = await Promise.all([freePort(), freePort()])
-    const core = startChild(dir, 'crossplane', binary, [
-      'core',
-      'start',
-      '--enable-webhooks=false',
-      `--metrics-port=${metricsPort}`,
-      `--health-probe-port=${healthPort}`,
-      `--xpkg-cache-dir=${path.join(dir, 'xpkg')}`,
-      `--xfn-cache-dir=${path.join(dir, 'xfn')}`,
-      `--tls-client-certs-dir=${path.join(dir, 'tls-client')}`,
-      `--tls-server-certs-dir=${path.join(dir, 'tls-server')}`,
-      ...(options.packageRuntime ? [`--package-runtime=${options.packageRuntime}`] : []),
-    ], { env })
+    const core = startChild(
+      dir,
+      'crossplane',
+      binary,
+      [
+        'core',
+        'start',
+        '--enable-webhooks=false',
+        `--metrics-port=${metricsPort}`,
+        `--health-probe-port=${healthPort}`,
+        `--xpkg-cache-dir=${path.join(dir, 'xpkg')}`,
+        `--xfn-cache-dir=${path.join(dir, 'xfn')}`,
+        `--tls-client-certs-dir=${path.join(dir, 'tls-client')}`,
+        `--tls-server-certs-dir=${path.join(dir, 'tls-server')}`,
+        ...(options.packageRuntime ? [`--package-runtime=${options.packageRuntime}`] : []),
+      ],
+      { env },
+    )
     children.push(core)
 
     // Readiness is Crossplane's own /readyz (controller-runtime's health endpoint): poll it.

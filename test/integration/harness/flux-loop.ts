@@ -63,7 +63,11 @@ export function demoFiles(greeting: string, extra = false): Record<string, strin
   ]
   return {
     // secret.sops.yaml is written once, encrypted, when the loop starts (DEMO_SECRET).
-    [`clusters/${LOOP_NAME}/demo/kustomization.yaml`]: stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['objects.yaml', 'secret.sops.yaml'] }),
+    [`clusters/${LOOP_NAME}/demo/kustomization.yaml`]: stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['objects.yaml', 'secret.sops.yaml'],
+    }),
     [`clusters/${LOOP_NAME}/demo/objects.yaml`]: objects.map((object) => stringify(object)).join('---\n'),
   }
 }
@@ -189,7 +193,9 @@ async function attach(target: LoopTarget, git: GitServer, spec: ClusterSpec, log
       env: { SSL_CERT_FILE: git.caFile },
       // Only kindling's GitRepository: the flux-operator chart's OCIRepository points at ghcr.io,
       // which cannot be reached here; the stand-in below reports on it instead.
-      sourceLabelSelector: Object.entries(MANAGED_BY).map(([key, value]) => `${key}=${value}`).join(','),
+      sourceLabelSelector: Object.entries(MANAGED_BY)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(','),
     })
     cleanups.push({ run: () => flux.stop() })
     // The namespaces go while the controllers still run to release their finalizers (deleting the
@@ -212,7 +218,9 @@ async function attach(target: LoopTarget, git: GitServer, spec: ClusterSpec, log
     await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
     // And the operator's Deployment that release creates (no Pods: the engine step only waits for it to be Available).
     await kube.applyAll(RELEASE_WORKLOADS[release.release] ?? [])
-    log(`real controllers: source-controller ${flux.versions['source-controller']}, kustomize-controller ${flux.versions['kustomize-controller']}; Git server ${git.baseUrl} (HTTPS, Basic auth)`)
+    log(
+      `real controllers: source-controller ${flux.versions['source-controller']}, kustomize-controller ${flux.versions['kustomize-controller']}; Git server ${git.baseUrl} (HTTPS, Basic auth)`,
+    )
     return { kube, flux, detach }
   } catch (error) {
     await detach().catch(() => {})
@@ -226,7 +234,13 @@ async function attach(target: LoopTarget, git: GitServer, spec: ClusterSpec, log
  * pushed (plus a demo app). `setEnv` sets what kindling reads from the environment (the token,
  * GIT_SSL_CAINFO, HOME): vi.stubEnv in tests.
  */
-export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile: string; context: string; setEnv: (key: string, value: string) => void; log?: (line: string) => void }): Promise<FluxLoop> {
+export async function startFluxLoop(options: {
+  kube: KubeClient
+  kubeconfigFile: string
+  context: string
+  setEnv: (key: string, value: string) => void
+  log?: (line: string) => void
+}): Promise<FluxLoop> {
   const log = options.log ?? (() => {})
   const token = `test-${randomBytes(12).toString('hex')}`
   // A real age key: Flux loads it (the fixed one the played-engine tests use has no valid checksum).
@@ -246,11 +260,15 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
 
     // The spec the user writes: the HTTPS token path, SOPS on, components that need images off.
     const url = git.createRepository('lab.git')
-    const repo = tempRepo(LOOP_NAME, specText({
-      name: LOOP_NAME,
-      repository: `url: ${url}\nauth:\n  type: https\n  tokenEnv: ${TOKEN_ENV}`,
-      extra: 'components:\n  crossplane:\n    enabled: false\n  monitoring:\n    enabled: false\n  apps:\n    enabled: false\nsecrets:\n  sops:\n    enabled: true\n    ageKeyFile: AGE_KEY_FILE',
-    }))
+    const repo = tempRepo(
+      LOOP_NAME,
+      specText({
+        name: LOOP_NAME,
+        repository: `url: ${url}\nauth:\n  type: https\n  tokenEnv: ${TOKEN_ENV}`,
+        extra:
+          'components:\n  crossplane:\n    enabled: false\n  monitoring:\n    enabled: false\n  apps:\n    enabled: false\nsecrets:\n  sops:\n    enabled: true\n    ageKeyFile: AGE_KEY_FILE',
+      }),
+    )
     cleanups.push(async () => removeTempDirs())
     const spec = repo.spec
     mkdirSync(path.dirname(spec.secrets.sops.ageKeyFile), { recursive: true, mode: 0o700 })
@@ -265,7 +283,8 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
 
     // The engine and root sync files from kindling's own renderers, .sops.yaml for the key, a demo app.
     const checkout = new GitCheckout(spec.repoRoot, url, { username: GIT_USER, token, caFile: git.caFile }).init()
-    for (const write of await fileWrites(spec, [...engineFiles(spec), ...(await rootSyncFiles(spec))])) checkout.write(path.relative(spec.repoRoot, write.path), write.content)
+    for (const write of await fileWrites(spec, [...engineFiles(spec), ...(await rootSyncFiles(spec))]))
+      checkout.write(path.relative(spec.repoRoot, write.path), write.content)
     checkout.write('.sops.yaml', renderSopsConfig(spec, age.recipient))
     const kustomization = `clusters/${LOOP_NAME}/kustomization.yaml`
     checkout.write(kustomization, `${readFileSync(path.join(spec.repoRoot, kustomization), 'utf8')}  - demo\n`)
@@ -273,11 +292,20 @@ export async function startFluxLoop(options: { kube: KubeClient; kubeconfigFile:
       for (const [relative, content] of Object.entries(files)) checkout.write(relative, content)
     }
     writeAll(demoFiles('hello'))
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: DEMO_SECRET.ref.name, namespace: DEMO_NS }, stringData: { password: DEMO_SECRET.password } }
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: DEMO_SECRET.ref.name, namespace: DEMO_NS },
+      stringData: { password: DEMO_SECRET.password },
+    }
     checkout.write(`clusters/${LOOP_NAME}/demo/secret.sops.yaml`, sopsEncrypt(stringify(secret), age.recipient))
     await checkout.commitAndPush('kindling files and a demo app')
 
-    const steps = (): Step[] => loopSteps(spec, `source-controller ${attached!.flux.versions['source-controller']}, kustomize-controller ${attached!.flux.versions['kustomize-controller']} as local processes`)
+    const steps = (): Step[] =>
+      loopSteps(
+        spec,
+        `source-controller ${attached!.flux.versions['source-controller']}, kustomize-controller ${attached!.flux.versions['kustomize-controller']} as local processes`,
+      )
     const context = (logs: string[] = []): StepContext => {
       const secrets = new Redactor()
       return {

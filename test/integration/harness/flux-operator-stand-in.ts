@@ -17,9 +17,30 @@ interface Target {
  * once the operator is installed; the root Kustomization waits for them (`wait: true`).
  */
 const TARGETS: Target[] = [
-  { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'ocirepositories', name: 'flux-operator', reason: 'Succeeded', message: 'stored artifact (test stand-in: ghcr.io is out of reach)' },
-  { group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases', name: 'flux-operator', reason: 'InstallSucceeded', message: 'Helm install succeeded (test stand-in: no helm-controller)' },
-  { group: 'fluxcd.controlplane.io', version: 'v1', plural: 'fluxinstances', name: 'flux', reason: 'ReconciliationSucceeded', message: 'Reconciliation finished (test stand-in: no flux-operator)' },
+  {
+    group: 'source.toolkit.fluxcd.io',
+    version: 'v1',
+    plural: 'ocirepositories',
+    name: 'flux-operator',
+    reason: 'Succeeded',
+    message: 'stored artifact (test stand-in: ghcr.io is out of reach)',
+  },
+  {
+    group: 'helm.toolkit.fluxcd.io',
+    version: 'v2',
+    plural: 'helmreleases',
+    name: 'flux-operator',
+    reason: 'InstallSucceeded',
+    message: 'Helm install succeeded (test stand-in: no helm-controller)',
+  },
+  {
+    group: 'fluxcd.controlplane.io',
+    version: 'v1',
+    plural: 'fluxinstances',
+    name: 'flux',
+    reason: 'ReconciliationSucceeded',
+    message: 'Reconciliation finished (test stand-in: no flux-operator)',
+  },
 ]
 
 /**
@@ -40,13 +61,21 @@ export function startFluxOperatorStandIn(options: { kubeconfigFile: string; cont
   const report = async (target: Target): Promise<void> => {
     const ref = { group: target.group, version: target.version, namespace, plural: target.plural, name: target.name }
     const object = (await api.getNamespacedCustomObject(ref).catch(() => undefined)) as
-      | { metadata: { generation?: number; deletionTimestamp?: string }; status?: { observedGeneration?: number } }
-      | undefined
+      { metadata: { generation?: number; deletionTimestamp?: string }; status?: { observedGeneration?: number } } | undefined
     if (!object || object.metadata.deletionTimestamp || object.status?.observedGeneration === object.metadata.generation) return
     const now = new Date().toISOString()
     const status = {
       observedGeneration: object.metadata.generation,
-      conditions: [{ type: 'Ready', status: 'True', reason: target.reason, message: target.message, lastTransitionTime: now, observedGeneration: object.metadata.generation }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: target.reason,
+          message: target.message,
+          lastTransitionTime: now,
+          observedGeneration: object.metadata.generation,
+        },
+      ],
     }
     await api.replaceNamespacedCustomObjectStatus({ ...ref, body: { ...object, status } }).then(
       () => state.writes++,

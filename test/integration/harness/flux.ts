@@ -45,7 +45,11 @@ export function sopsEncrypt(yaml: string, recipient: string): string {
     const file = path.join(dir, 'secret.yaml')
     writeFileSync(file, yaml)
     // Run outside the checkout: the file is encrypted for the recipient given, not by a .sops.yaml found on the way.
-    return execFileSync(path.join(buildFlux(), 'sops'), ['--encrypt', '--age', recipient, '--encrypted-regex', '^(data|stringData)$', file], { cwd: dir, encoding: 'utf8', env: { ...process.env, SOPS_DISABLE_VERSION_CHECK: 'true' } })
+    return execFileSync(path.join(buildFlux(), 'sops'), ['--encrypt', '--age', recipient, '--encrypted-regex', '^(data|stringData)$', file], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, SOPS_DISABLE_VERSION_CHECK: 'true' },
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -138,32 +142,52 @@ export async function startFlux(options: FluxOptions): Promise<RunningFlux> {
   }
 
   try {
-    const [storagePort, sourceMetrics, sourceHealth, kustomizeMetrics, kustomizeHealth] = (await Promise.all(Array.from({ length: 5 }, freePort))) as [number, number, number, number, number]
+    const [storagePort, sourceMetrics, sourceHealth, kustomizeMetrics, kustomizeHealth] = (await Promise.all(Array.from({ length: 5 }, freePort))) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
     const storageAddr = `127.0.0.1:${storagePort}`
     // Their own TMPDIR (kustomize-controller builds in temp folders): nothing else on the machine
     // that tidies /tmp can pull a folder from under a build, and stop() removes them all.
     const env = { ...process.env, ...options.env, KUBECONFIG: options.kubeconfigFile, RUNTIME_NAMESPACE: 'flux-system', TMPDIR: path.join(dir, 'tmp') }
     const common = ['--enable-leader-election=false', '--watch-all-namespaces=true', '--log-level=info', '--log-encoding=console']
-    const source = startChild(dir, 'source-controller', path.join(bin, 'source-controller'), [
-      `--storage-path=${path.join(dir, 'storage')}`,
-      `--storage-addr=${storageAddr}`,
-      `--storage-adv-addr=${storageAddr}`,
-      `--metrics-addr=127.0.0.1:${sourceMetrics}`,
-      `--health-addr=127.0.0.1:${sourceHealth}`,
-      ...(options.sourceLabelSelector ? [`--watch-label-selector=${options.sourceLabelSelector}`] : []),
-      ...common,
-    ], { env })
-    const kustomize = startChild(dir, 'kustomize-controller', path.join(bin, 'kustomize-controller'), [
-      `--metrics-addr=127.0.0.1:${kustomizeMetrics}`,
-      `--health-addr=127.0.0.1:${kustomizeHealth}`,
-      // As kindling's FluxInstance patches it.
-      `--requeue-dependency=${FLUX_REQUEUE_DEPENDENCY}`,
-      ...common,
-    ], { env })
+    const source = startChild(
+      dir,
+      'source-controller',
+      path.join(bin, 'source-controller'),
+      [
+        `--storage-path=${path.join(dir, 'storage')}`,
+        `--storage-addr=${storageAddr}`,
+        `--storage-adv-addr=${storageAddr}`,
+        `--metrics-addr=127.0.0.1:${sourceMetrics}`,
+        `--health-addr=127.0.0.1:${sourceHealth}`,
+        ...(options.sourceLabelSelector ? [`--watch-label-selector=${options.sourceLabelSelector}`] : []),
+        ...common,
+      ],
+      { env },
+    )
+    const kustomize = startChild(
+      dir,
+      'kustomize-controller',
+      path.join(bin, 'kustomize-controller'),
+      [
+        `--metrics-addr=127.0.0.1:${kustomizeMetrics}`,
+        `--health-addr=127.0.0.1:${kustomizeHealth}`,
+        // As kindling's FluxInstance patches it.
+        `--requeue-dependency=${FLUX_REQUEUE_DEPENDENCY}`,
+        ...common,
+      ],
+      { env },
+    )
     children.push(source, kustomize)
     const started = performance.now()
     await Promise.all([waitReady(source, sourceHealth), waitReady(kustomize, kustomizeHealth)])
-    log(`Flux source-controller ${versions['source-controller']} and kustomize-controller ${versions['kustomize-controller']} ready in ${((performance.now() - started) / 1000).toFixed(1)}s (logs: ${dir})`)
+    log(
+      `Flux source-controller ${versions['source-controller']} and kustomize-controller ${versions['kustomize-controller']} ready in ${((performance.now() - started) / 1000).toFixed(1)}s (logs: ${dir})`,
+    )
     return { versions, storageAddr, children, logFiles: { 'source-controller': source.logFile, 'kustomize-controller': kustomize.logFile }, stop }
   } catch (error) {
     await stop().catch(() => {})

@@ -46,7 +46,10 @@ export function buildFunctions(env: NodeJS.ProcessEnv = process.env): string {
 /** The module version a function binary carries (`go version -m`: the functions have no version flag). */
 function builtVersion(binary: string): string {
   const info = execFileSync('go', ['version', '-m', binary], { encoding: 'utf8' })
-  const mod = info.split('\n').map((line) => line.trim().split(/\s+/)).find((fields) => fields[0] === 'mod')
+  const mod = info
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((fields) => fields[0] === 'mod')
   if (!mod?.[2]) throw new Error(`${binary} carries no module version`)
   return mod[2]
 }
@@ -59,14 +62,29 @@ function builtVersion(binary: string): string {
 async function serverCertificates(kube: KubeClient, dir: string): Promise<void> {
   const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'crossplane-root-ca', namespace: CROSSPLANE_NAMESPACE })
   const data = (secret?.data ?? {}) as Record<string, string>
-  if (!data['tls.crt'] || !data['tls.key']) throw new Error(`Secret ${CROSSPLANE_NAMESPACE}/crossplane-root-ca has no tls.crt/tls.key; start Crossplane (core init) first`)
+  if (!data['tls.crt'] || !data['tls.key'])
+    throw new Error(`Secret ${CROSSPLANE_NAMESPACE}/crossplane-root-ca has no tls.crt/tls.key; start Crossplane (core init) first`)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const file = (name: string): string => path.join(dir, name)
   writeFileSync(file('ca.crt'), Buffer.from(data['tls.crt'], 'base64'))
   writeFileSync(file('ca.key'), Buffer.from(data['tls.key'], 'base64'), { mode: 0o600 })
   writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n')
   const openssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'tls.key', '-subj', '/CN=kindling-test-function', '-out', 'tls.csr')
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'tls.key',
+    '-subj',
+    '/CN=kindling-test-function',
+    '-out',
+    'tls.csr',
+  )
   openssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-out', 'tls.crt')
   rmSync(file('ca.key'))
 }
@@ -89,7 +107,12 @@ type Revision = {
  * function's serving certificate in a Secret, and on each active FunctionRevision the function's
  * endpoint, that Secret's name and `RuntimeHealthy=True` once the process listens.
  */
-export async function startFunctions(options: { kube: KubeClient; kubeconfigFile: string; context: string; log?: (line: string) => void }): Promise<RunningFunctions> {
+export async function startFunctions(options: {
+  kube: KubeClient
+  kubeconfigFile: string
+  context: string
+  log?: (line: string) => void
+}): Promise<RunningFunctions> {
   const { kube } = options
   const log = options.log ?? (() => {})
   const cache = buildFunctions()
@@ -115,7 +138,14 @@ export async function startFunctions(options: { kube: KubeClient; kubeconfigFile
       const [repository, tag] = pinned.package.slice(UPSTREAM_REGISTRY.length).split(':') as [string, string]
       if (tag !== pinnedVersion(versionKey)) throw new Error(`kindling pins ${pinned.package}, versions.env ${versionKey}=${pinnedVersion(versionKey)}`)
       const binary = path.join(cache, 'bin', pinned.name)
-      return { name: pinned.name, repository, tag, binary, version: builtVersion(binary), packageYaml: readFileSync(path.join(cache, 'packages', `${pinned.name}.yaml`), 'utf8') }
+      return {
+        name: pinned.name,
+        repository,
+        tag,
+        binary,
+        version: builtVersion(binary),
+        packageYaml: readFileSync(path.join(cache, 'packages', `${pinned.name}.yaml`), 'utf8'),
+      }
     })
     const registry = await startOciRegistry(functions)
     cleanups.push(() => registry.stop())
@@ -152,7 +182,9 @@ export async function startFunctions(options: { kube: KubeClient; kubeconfigFile
       spec: { matchImages: [{ type: 'Prefix', prefix: UPSTREAM_PREFIX }], rewriteImage: { prefix: `${registry.host}/crossplane-contrib/` } },
     })
     cleanups.push(async () => void (await kube.delete(IMAGE_CONFIG)))
-    log(`package registry ${registry.host} serves ${functions.map((fn) => `${fn.repository}:${fn.tag}`).join(', ')}; ImageConfig ${IMAGE_CONFIG.name} rewrites ${UPSTREAM_PREFIX} to it`)
+    log(
+      `package registry ${registry.host} serves ${functions.map((fn) => `${fn.repository}:${fn.tag}`).join(', ')}; ImageConfig ${IMAGE_CONFIG.name} rewrites ${UPSTREAM_PREFIX} to it`,
+    )
 
     // The runtime stand-in: polls (every 200 ms) like the Flux stand-in, and writes only when needed.
     const config = new k8s.KubeConfig()
@@ -169,7 +201,13 @@ export async function startFunctions(options: { kube: KubeClient; kubeconfigFile
       const conditions = revision.status?.conditions ?? []
       const current = revision.status?.endpoint === endpoint && revision.status.tlsServerSecretName === tlsServerSecretName
       if (current && conditions.some((c) => c.type === 'RuntimeHealthy' && c.status === 'True')) return
-      const healthy = { type: 'RuntimeHealthy', status: 'True', reason: 'HealthyPackageRevision', message: 'test stand-in: the function runs as a local process', lastTransitionTime: new Date().toISOString() }
+      const healthy = {
+        type: 'RuntimeHealthy',
+        status: 'True',
+        reason: 'HealthyPackageRevision',
+        message: 'test stand-in: the function runs as a local process',
+        lastTransitionTime: new Date().toISOString(),
+      }
       const status = { ...revision.status, endpoint, tlsServerSecretName, conditions: [...conditions.filter((c) => c.type !== 'RuntimeHealthy'), healthy] }
       await api.replaceClusterCustomObjectStatus({ ...target, name: revision.metadata.name, body: { ...revision, status } }).then(
         () => state.writes++,

@@ -25,7 +25,15 @@ import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { loopSteps } from './flux-loop.js'
 
-const options = JSON.parse(process.argv[2]!) as { repoRoot: string; cluster: string; kubeconfigFile: string; context: string; step: string; phase?: string; signal?: 'SIGKILL' | 'SIGINT' }
+const options = JSON.parse(process.argv[2]!) as {
+  repoRoot: string
+  cluster: string
+  kubeconfigFile: string
+  context: string
+  step: string
+  phase?: string
+  signal?: 'SIGKILL' | 'SIGINT'
+}
 const spec = await loadClusterSpec(options.repoRoot, options.cluster)
 const kube = KubeClient.fromKubeconfig({ file: options.kubeconfigFile, context: options.context })
 const secrets = new Redactor()
@@ -69,7 +77,16 @@ function holding(step: Step): Step {
 const interruptible = options.signal === 'SIGINT'
 const report = await runSteps(
   interruptible ? loopSteps(spec).map(holding) : loopSteps(spec),
-  { spec, runner: new ExecRunner(secrets), kube: async () => kube, log: () => {}, signal: controller.signal, secrets, flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false }, facts: newFacts() },
+  {
+    spec,
+    runner: new ExecRunner(secrets),
+    kube: async () => kube,
+    log: () => {},
+    signal: controller.signal,
+    secrets,
+    flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false },
+    facts: newFacts(),
+  },
   interruptible
     ? {}
     : {

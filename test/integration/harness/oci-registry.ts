@@ -74,7 +74,9 @@ export function buildXpkgImage(packageYaml: string): Built {
       schemaVersion: 2,
       mediaType: MANIFEST_TYPE,
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length, annotations: { [XPKG_ANNOTATION]: 'base' } }],
+      layers: [
+        { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length, annotations: { [XPKG_ANNOTATION]: 'base' } },
+      ],
     }),
   )
   return {

@@ -123,7 +123,8 @@ export async function waitForPort(port: number, what: string, options: { timeout
     })
     if (open) return
     const { child } = options
-    if (child && (child.process.exitCode !== null || child.process.signalCode !== null)) throw new Error(`${what} exited with ${child.process.exitCode ?? child.process.signalCode}:\n${logTail(child)}`)
+    if (child && (child.process.exitCode !== null || child.process.signalCode !== null))
+      throw new Error(`${what} exited with ${child.process.exitCode ?? child.process.signalCode}:\n${logTail(child)}`)
     if (Date.now() > deadline) throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s${child ? `:\n${logTail(child)}` : ''}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }

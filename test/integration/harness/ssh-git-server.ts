@@ -48,39 +48,46 @@ export async function startSshGitServer(repositories: readonly string[]): Promis
   execFileSync('chown', ['-R', SSH_GIT_USER, root])
   const serve = path.join(dir, 'serve-git')
   // The forced command: map the path the client asked for (`/gitops.git`) onto the bare repository.
-  writeFileSync(serve, [
-    '#!/bin/sh',
-    'set -eu',
-    'verb=${SSH_ORIGINAL_COMMAND%% *}',
-    `name=$(basename "$(printf %s "\${SSH_ORIGINAL_COMMAND#* }" | tr -d "'")")`,
-    'case "$verb" in git-upload-pack|git-receive-pack) ;; *) echo "only git fetch and push are served" >&2; exit 1 ;; esac',
-    `exec "$verb" "${root}/$name"`,
-    '',
-  ].join('\n'), { mode: 0o755 })
+  writeFileSync(
+    serve,
+    [
+      '#!/bin/sh',
+      'set -eu',
+      'verb=${SSH_ORIGINAL_COMMAND%% *}',
+      `name=$(basename "$(printf %s "\${SSH_ORIGINAL_COMMAND#* }" | tr -d "'")")`,
+      'case "$verb" in git-upload-pack|git-receive-pack) ;; *) echo "only git fetch and push are served" >&2; exit 1 ;; esac',
+      `exec "$verb" "${root}/$name"`,
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  )
   const keys = path.join(dir, 'authorized_keys')
   writeFileSync(keys, '', { mode: 0o644 })
   const hostKey = path.join(dir, 'host_ed25519')
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey])
   const port = await freePort()
   const config = path.join(dir, 'sshd_config')
-  writeFileSync(config, [
-    `Port ${port}`,
-    'ListenAddress 127.0.0.1',
-    `HostKey ${hostKey}`,
-    `PidFile ${path.join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${keys}`,
-    `AllowUsers ${SSH_GIT_USER}`,
-    'StrictModes no',
-    'UsePAM no',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PubkeyAuthentication yes',
-    'PermitTTY no',
-    'AllowTcpForwarding no',
-    'X11Forwarding no',
-    'LogLevel ERROR',
-    '',
-  ].join('\n'))
+  writeFileSync(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${keys}`,
+      `AllowUsers ${SSH_GIT_USER}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PermitTTY no',
+      'AllowTcpForwarding no',
+      'X11Forwarding no',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  )
   // Privilege separation needs this folder; the package creates it only when its service starts.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 })
   const child: Child = startChild(dir, 'sshd', SSHD, ['-D', '-e', '-f', config])
@@ -88,7 +95,11 @@ export async function startSshGitServer(repositories: readonly string[]): Promis
   return {
     port,
     repository: (name) => path.join(root, `${name}.git`),
-    authorize: (publicKeys) => writeFileSync(keys, publicKeys.map((key) => `command="${serve}",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding ${key.trim()}\n`).join('')),
+    authorize: (publicKeys) =>
+      writeFileSync(
+        keys,
+        publicKeys.map((key) => `command="${serve}",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding ${key.trim()}\n`).join(''),
+      ),
     async stop() {
       await stopChild(child)
       rmSync(dir, { recursive: true, force: true })

@@ -58,7 +58,9 @@ function hugeCrd(group: string): KubeObject {
       group,
       names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
       scope: 'Namespaced',
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } } }],
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } } },
+      ],
     },
   }
 }
@@ -87,7 +89,9 @@ describe('kube module against a real API server', () => {
     expect(JSON.stringify(crd).length).toBeGreaterThan(262_144)
     const [result] = await kube.applyAll([crd])
     expect(result!.outcome).toBe('created')
-    const established = await kube.waitFor({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name }, conditionTrue('Established'), { timeoutMs: 30_000 })
+    const established = await kube.waitFor({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name }, conditionTrue('Established'), {
+      timeoutMs: 30_000,
+    })
     expect(established).toBeDefined()
     await kube.delete({ apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name })
   })
@@ -95,7 +99,9 @@ describe('kube module against a real API server', () => {
   it('waits for a Deployment to become Available on simulated nodes', async () => {
     const ns = namespace('deploy')
     await kube.applyAll([ns, deployment(ns.metadata.name, 'web')])
-    const ready = await kube.waitFor({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: ns.metadata.name }, deploymentAvailable, { timeoutMs: 60_000 })
+    const ready = await kube.waitFor({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: ns.metadata.name }, deploymentAvailable, {
+      timeoutMs: 60_000,
+    })
     expect(ready?.status).toMatchObject({ readyReplicas: 2 })
   })
 
@@ -136,7 +142,13 @@ describe('kube module against a real API server', () => {
     ])
     expect((await kube.planApply([drifted]))[0]!.state).toBe('change')
 
-    const step: Step = { name: 'objects', title: 'Apply objects', needs: [], check: async () => ({ state: 'todo' }), plan: () => [{ type: 'apply', objects: [ns, existing, missing] }] }
+    const step: Step = {
+      name: 'objects',
+      title: 'Apply objects',
+      needs: [],
+      check: async () => ({ state: 'todo' }),
+      plan: () => [{ type: 'apply', objects: [ns, existing, missing] }],
+    }
     const report = await runSteps([step], testContext({ kube, flags: { dryRun: true } }))
     const text = describeAction(report.steps[0]!.actions![0]!, (t) => t)
     expect(text).toContain(`Namespace ${ns.metadata.name}: up to date`)

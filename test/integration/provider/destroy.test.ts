@@ -47,14 +47,27 @@ async function installLikeKindling(): Promise<void> {
   await kube.apply(ns('flux-system'), { fieldManager: 'helm' })
   const release = encodeHelmRelease({ chart: { metadata: { version: '0.59.0' } }, config: {} })
   await kube.apply(
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sh.helm.release.v1.flux-operator.v1', namespace: 'flux-system', labels: { owner: 'helm', name: 'flux-operator', status: 'deployed', version: '1' } }, type: 'helm.sh/release.v1', data: { release } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'sh.helm.release.v1.flux-operator.v1',
+        namespace: 'flux-system',
+        labels: { owner: 'helm', name: 'flux-operator', status: 'deployed', version: '1' },
+      },
+      type: 'helm.sh/release.v1',
+      data: { release },
+    },
     { fieldManager: 'helm' },
   )
   await kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'flux-system', namespace: 'flux-system' }, stringData: { username: 'git' } })
 }
 
 /** The in-cluster Git server a spec with no remote gets: its namespace and Service. */
-const gitServer = (): KubeObject[] => renderGitServer('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDestroyTestKeyOnly0000000000000000000000 test').filter((object) => ['Namespace', 'Service'].includes(object.kind))
+const gitServer = (): KubeObject[] =>
+  renderGitServer('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDestroyTestKeyOnly0000000000000000000000 test').filter((object) =>
+    ['Namespace', 'Service'].includes(object.kind),
+  )
 
 describe('destroy on an existing cluster', () => {
   it('refuses without --yes in a non-interactive shell and changes nothing', async () => {
@@ -78,7 +91,11 @@ describe('destroy on an existing cluster', () => {
 
     const ctx = context({ yes: true })
     const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), ctx)
-    expect(report.steps.map((step) => [step.name, step.status])).toEqual([['preflight', 'done'], ['confirm', 'done'], ['cluster', 'applied']])
+    expect(report.steps.map((step) => [step.name, step.status])).toEqual([
+      ['preflight', 'done'],
+      ['confirm', 'done'],
+      ['cluster', 'applied'],
+    ])
     expect(ctx.runner.lines.filter((line) => line.startsWith('helm uninstall'))).toEqual([
       `helm uninstall flux-operator --namespace flux-system --kubeconfig ${controlPlane().kubeconfigFile} --kube-context ${controlPlane().context} --wait --timeout 5m`,
     ])
@@ -100,11 +117,18 @@ describe('destroy on an existing cluster', () => {
     await kube.apply(ns('flux-system'), { fieldManager: 'flux' })
     expect((await runSteps(providerSteps(spec, { healthTimeoutMs: 1, interactive: false }), context({ yes: true }))).ok).toBe(true)
     await installLikeKindling()
-    await kube.apply({ ...configMap('flux-system', 'kindling-owned'), metadata: { name: 'kindling-owned', namespace: 'flux-system', labels: { 'app.kubernetes.io/managed-by': 'kindling' } } })
+    await kube.apply({
+      ...configMap('flux-system', 'kindling-owned'),
+      metadata: { name: 'kindling-owned', namespace: 'flux-system', labels: { 'app.kubernetes.io/managed-by': 'kindling' } },
+    })
 
     const ctx = context({ yes: true })
     const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), ctx)
-    expect(report.steps.map((step) => [step.name, step.status, step.error ? String(step.error) : ''])).toEqual([['preflight', 'done', ''], ['confirm', 'done', ''], ['cluster', 'applied', '']])
+    expect(report.steps.map((step) => [step.name, step.status, step.error ? String(step.error) : ''])).toEqual([
+      ['preflight', 'done', ''],
+      ['confirm', 'done', ''],
+      ['cluster', 'applied', ''],
+    ])
     expect(ctx.runner.lines.filter((line) => line.startsWith('helm uninstall'))).toEqual([])
     expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'flux-system' })).toBeDefined()
     expect(await kube.get({ apiVersion: 'v1', kind: 'Secret', name: 'flux-system', namespace: 'flux-system' })).toBeDefined()
@@ -129,14 +153,32 @@ describe('destroy and the workloads Flux deployed', () => {
       spec: { prune: true, path: './clusters/lab', interval: '10m', sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
     })
     // Stands in for kustomize-controller's finalizer, which would garbage-collect when pruning is on.
-    await kube.apply({ apiVersion: kustomization.apiVersion, kind: kustomization.kind, metadata: { name: kustomization.name, namespace: kustomization.namespace, finalizers: ['kindling.test/hold'] } }, { fieldManager: 'test-controller' })
+    await kube.apply(
+      {
+        apiVersion: kustomization.apiVersion,
+        kind: kustomization.kind,
+        metadata: { name: kustomization.name, namespace: kustomization.namespace, finalizers: ['kindling.test/hold'] },
+      },
+      { fieldManager: 'test-controller' },
+    )
 
     // Its delete, then the wait until it is gone.
     const running = executeActions(context({ yes: true }), uninstallActions(spec, { objects: [kustomization], releases: [], namespaces: [], record: false }))
-    const terminating = await kube.waitFor(kustomization, { description: 'deletion started', test: (object) => ({ done: Boolean(object?.metadata.deletionTimestamp) }) }, { timeoutMs: 30_000 })
+    const terminating = await kube.waitFor(
+      kustomization,
+      { description: 'deletion started', test: (object) => ({ done: Boolean(object?.metadata.deletionTimestamp) }) },
+      { timeoutMs: 30_000 },
+    )
     expect((terminating?.spec as { prune?: boolean }).prune).toBe(false)
     expect((terminating?.spec as { path?: string }).path).toBe('./clusters/lab')
-    await kube.apply({ apiVersion: kustomization.apiVersion, kind: kustomization.kind, metadata: { name: kustomization.name, namespace: kustomization.namespace, finalizers: [] } }, { fieldManager: 'test-controller' })
+    await kube.apply(
+      {
+        apiVersion: kustomization.apiVersion,
+        kind: kustomization.kind,
+        metadata: { name: kustomization.name, namespace: kustomization.namespace, finalizers: [] },
+      },
+      { fieldManager: 'test-controller' },
+    )
     await running
     expect(await kube.get(kustomization)).toBeUndefined()
   })

@@ -36,7 +36,12 @@ afterAll(async () => {
  * current one: kindling must use the context the spec names, never the current one.
  */
 function kubeconfigWithDecoy(): string {
-  const config = parse(controlPlane().kubeconfig) as { clusters: { name: string; cluster: Record<string, unknown> }[]; contexts: { name: string; context: Record<string, unknown> }[]; users: { name: string }[]; 'current-context': string }
+  const config = parse(controlPlane().kubeconfig) as {
+    clusters: { name: string; cluster: Record<string, unknown> }[]
+    contexts: { name: string; context: Record<string, unknown> }[]
+    users: { name: string }[]
+    'current-context': string
+  }
   config.clusters.push({ name: 'decoy', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } })
   config.contexts.push({ name: 'decoy', context: { cluster: 'decoy', user: config.users[0]!.name } })
   config['current-context'] = 'decoy'
@@ -105,7 +110,10 @@ describe('existing provider against a real control plane', () => {
     // And an Argo CD someone else installed (its CRD, no release of kindling's): that one is recorded.
     const argoCrd = minimalCrd('argoproj.io', 'v1alpha1', 'Application', 'applications')
     await kube.applyAll([fluxCrd, argoCrd], { timeoutMs: 30_000 })
-    onTestFinished(async () => void (await Promise.all([crdRef, { apiVersion: argoCrd.apiVersion, kind: argoCrd.kind, name: argoCrd.metadata.name }].map((ref) => kube.delete(ref)))))
+    onTestFinished(
+      async () =>
+        void (await Promise.all([crdRef, { apiVersion: argoCrd.apiVersion, kind: argoCrd.kind, name: argoCrd.metadata.name }].map((ref) => kube.delete(ref)))),
+    )
     const spec = existingSpec(controlPlane().context)
     const release = engineOf(spec).release(spec)
     await recordHelmRelease(kube, { release: release.release, namespace: release.namespace, version: release.version })
@@ -114,10 +122,16 @@ describe('existing provider against a real control plane', () => {
     await existingClusterStep(spec).check(releaseOnly)
     expect(releaseOnly.facts.existingEngine).toBe('flux')
     // With kindling's labelled root sync object beside it, the install is kindling's.
-    await kube.apply({ apiVersion: gitRepositoryRef.apiVersion, kind: gitRepositoryRef.kind, metadata: { name: gitRepositoryRef.name, namespace: gitRepositoryRef.namespace, labels: { ...MANAGED_BY } }, spec: {} })
+    await kube.apply({
+      apiVersion: gitRepositoryRef.apiVersion,
+      kind: gitRepositoryRef.kind,
+      metadata: { name: gitRepositoryRef.name, namespace: gitRepositoryRef.namespace, labels: { ...MANAGED_BY } },
+      spec: {},
+    })
     onTestFinished(async () => void (await kube.delete(gitRepositoryRef)))
     onTestFinished(async () => {
-      for (const secret of await kube.list('v1', 'Secret', { namespace: release.namespace, labelSelector: `owner=helm,name=${release.release}` })) await kube.delete({ apiVersion: 'v1', kind: 'Secret', name: secret.metadata.name, namespace: release.namespace })
+      for (const secret of await kube.list('v1', 'Secret', { namespace: release.namespace, labelSelector: `owner=helm,name=${release.release}` }))
+        await kube.delete({ apiVersion: 'v1', kind: 'Secret', name: secret.metadata.name, namespace: release.namespace })
     })
     const step = existingClusterStep(spec)
     const ctx = contextFor(spec)
@@ -135,7 +149,9 @@ describe('existing provider against a real control plane', () => {
   it('refuses a context the spec does not name: preflight fails (exit 3) and connecting is refused', async () => {
     const spec = existingSpec('not-in-this-kubeconfig')
     const ctx = contextFor(spec)
-    const preflight = (await preflightStep(spec).check(ctx).catch((error: unknown) => error)) as PrerequisiteError
+    const preflight = (await preflightStep(spec)
+      .check(ctx)
+      .catch((error: unknown) => error)) as PrerequisiteError
     expect(preflight).toBeInstanceOf(PrerequisiteError)
     expect(preflight.details.join('\n')).toMatch(/no context named "not-in-this-kubeconfig" \(contexts there: .*decoy/)
     await expect(existingClusterStep(spec).check(ctx)).rejects.toBeInstanceOf(BadInputError)

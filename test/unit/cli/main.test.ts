@@ -62,7 +62,13 @@ describe('CLI', () => {
   })
 
   it('lists every problem of an invalid spec and exits 2 without running anything', async () => {
-    const dir = repoWith('broken', specText({ name: 'broken', provider: 'type: kind\nnodes: {workers: -2}', gitops: 'engine: flux\nversion: latest' }).replace('kind: Cluster', 'kind: Clustre'))
+    const dir = repoWith(
+      'broken',
+      specText({ name: 'broken', provider: 'type: kind\nnodes: {workers: -2}', gitops: 'engine: flux\nversion: latest' }).replace(
+        'kind: Cluster',
+        'kind: Clustre',
+      ),
+    )
     const t = io({ cwd: dir })
     expect(await runCommand('bootstrap', ['--cluster', 'broken'], t.io)).toBe(2)
     const lines = t.stderr().trim().split('\n')
@@ -111,10 +117,20 @@ describe('CLI', () => {
     t.io.cwd = repoWith('homelab', specText({ name: 'homelab', provider: 'type: kind\nregistryCaches:\n  enabled: false', repository: 'branch: main' }))
     expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--yes', '--json'], t.io), t.stdout()).toBe(0)
     const report = JSON.parse(t.stdout()) as { ok: boolean; steps: { name: string; status: string; detail?: string; error?: string[] }[] }
-    expect(report.ok, JSON.stringify(report.steps.filter((step) => step.status !== 'planned' && step.status !== 'done'), null, 1)).toBe(true)
+    expect(
+      report.ok,
+      JSON.stringify(
+        report.steps.filter((step) => step.status !== 'planned' && step.status !== 'done'),
+        null,
+        1,
+      ),
+    ).toBe(true)
     expect(report.steps.filter((step) => step.status === 'unknown')).toEqual([])
     for (const name of ['engine', 'root-sync', 'push', 'health-gate']) {
-      expect(report.steps.find((step) => step.name === name)).toMatchObject({ status: 'planned', detail: 'kind cluster homelab is created first: all of this is still to do' })
+      expect(report.steps.find((step) => step.name === name)).toMatchObject({
+        status: 'planned',
+        detail: 'kind cluster homelab is created first: all of this is still to do',
+      })
     }
   })
 
@@ -132,7 +148,10 @@ describe('CLI', () => {
     const empty = io()
     expect(await runCommand('status', ['--cluster', ''], empty.io)).toBe(2)
     expect(empty.stderr()).toContain('--cluster "" is not a cluster name')
-    for (const [timeout, message] of [['0s', 'would stop the run before it starts'], ['99999999h', 'is longer than a day']]) {
+    for (const [timeout, message] of [
+      ['0s', 'would stop the run before it starts'],
+      ['99999999h', 'is longer than a day'],
+    ]) {
       const t = io()
       expect(await runCommand('status', ['--cluster', 'homelab', '--timeout', timeout!], t.io)).toBe(2)
       expect(t.stderr()).toContain(`--timeout ${timeout} ${message}`)
@@ -171,14 +190,22 @@ describe('CLI', () => {
 
     const bad = io()
     expect(await runCommand('bootstrap', ['--cluster', 'missing', '--json'], bad.io)).toBe(2)
-    expect(JSON.parse(bad.stdout())).toMatchObject({ ok: false, exitCode: 2, error: expect.arrayContaining([expect.stringContaining('no spec for cluster "missing"')]) })
+    expect(JSON.parse(bad.stdout())).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: expect.arrayContaining([expect.stringContaining('no spec for cluster "missing"')]),
+    })
     const badDry = io()
     expect(await runCommand('bootstrap', ['--cluster', 'missing', '--dry-run', '--json'], badDry.io)).toBe(2)
     expect(JSON.parse(badDry.stdout())).toMatchObject({ ok: false, dryRun: true, exitCode: 2 })
     // A flag the parser refuses: still one JSON document, since the script asked for one.
     const unknown = io()
     expect(await runCommand('status', ['--frobnicate', '--json'], unknown.io)).toBe(2)
-    expect(JSON.parse(unknown.stdout())).toMatchObject({ ok: false, exitCode: 2, error: [expect.stringContaining("Unknown option '--frobnicate'"), expect.any(String)] })
+    expect(JSON.parse(unknown.stdout())).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: [expect.stringContaining("Unknown option '--frobnicate'"), expect.any(String)],
+    })
     expect(unknown.stderr()).toBe('')
   })
 })

@@ -7,7 +7,12 @@ import { parseClusterSpec } from '../../../bootstrap/spec/load.js'
 import { specText } from '../support/context.js'
 
 const spec = (engine: 'flux' | 'argocd', extra = '') =>
-  parseClusterSpec(specText({ gitops: `engine: ${engine}`, provider: 'type: kind\nportMappings:\n  - { containerPort: 30080, hostPort: 8080 }', extra }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+  parseClusterSpec(
+    specText({ gitops: `engine: ${engine}`, provider: 'type: kind\nportMappings:\n  - { containerPort: 30080, hostPort: 8080 }', extra }),
+    '/repo/clusters/lab/cluster.yaml',
+    '/repo',
+    'lab',
+  )
 
 describe('apps', () => {
   it('come after every platform component the spec enables', () => {
@@ -15,13 +20,17 @@ describe('apps', () => {
     const apps = components.find((component) => component.name === 'apps')!
     expect(apps.dependsOn).toEqual(components.filter((component) => component.name !== 'apps').map((component) => component.name))
     const noCrossplane = enabledComponents(spec('flux', 'components:\n  crossplane:\n    enabled: false'))
-    expect(noCrossplane.find((component) => component.name === 'apps')!.dependsOn).toEqual(noCrossplane.filter((component) => component.name !== 'apps').map((component) => component.name))
+    expect(noCrossplane.find((component) => component.name === 'apps')!.dependsOn).toEqual(
+      noCrossplane.filter((component) => component.name !== 'apps').map((component) => component.name),
+    )
   })
 
   it('sync clusters/<name>/apps with Flux after the platform, and in the last Argo CD wave', () => {
     const flux = spec('flux')
     const fluxFiles = engineOf(flux).componentFiles(flux, enabledComponents(flux))
-    const sync = parse(fluxFiles.find((file) => file.path === 'clusters/lab/components/apps.yaml')!.content) as { spec: { path: string; dependsOn: { name: string }[] } }
+    const sync = parse(fluxFiles.find((file) => file.path === 'clusters/lab/components/apps.yaml')!.content) as {
+      spec: { path: string; dependsOn: { name: string }[] }
+    }
     expect(sync.spec.path).toBe('./clusters/lab/apps')
     expect(sync.spec.dependsOn.map((entry) => entry.name)).toContain('postgres')
     const argo = spec('argocd')
@@ -36,7 +45,9 @@ describe('apps', () => {
 
   it('seed one example app once, then leave the folder to the user', () => {
     const flux = spec('flux')
-    const files = engineOf(flux).componentFiles(flux, enabledComponents(flux)).filter((file) => file.path.startsWith('clusters/lab/apps/'))
+    const files = engineOf(flux)
+      .componentFiles(flux, enabledComponents(flux))
+      .filter((file) => file.path.startsWith('clusters/lab/apps/'))
     expect(files.map((file) => [file.path, file.mode])).toEqual([
       ['clusters/lab/apps/kustomization.yaml', 'user'],
       ['clusters/lab/apps/podinfo/kustomization.yaml', 'user'],
@@ -55,6 +66,10 @@ describe('apps', () => {
   it('can be turned off or moved to another folder', () => {
     expect(enabledComponents(spec('flux', 'components:\n  apps:\n    enabled: false')).map((component) => component.name)).not.toContain('apps')
     const moved = spec('flux', 'components:\n  apps:\n    path: workloads')
-    expect(engineOf(moved).componentFiles(moved, enabledComponents(moved)).some((file) => file.path === 'clusters/lab/workloads/kustomization.yaml')).toBe(true)
+    expect(
+      engineOf(moved)
+        .componentFiles(moved, enabledComponents(moved))
+        .some((file) => file.path === 'clusters/lab/workloads/kustomization.yaml'),
+    ).toBe(true)
   })
 })

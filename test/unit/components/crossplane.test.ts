@@ -9,7 +9,13 @@ const CLOUD_PACKAGE = /provider-(family-)?(azure|gcp)|provider-terraform/
 describe('crossplane', () => {
   it('installs the pinned chart with metrics on, and waits for both Deployments', () => {
     const description = crossplane.describe(crossplaneSpec())
-    expect(description.source).toMatchObject({ type: 'chart', repoURL: 'https://charts.crossplane.io/stable', chart: 'crossplane', version: '2.4.2', values: { metrics: { enabled: true } } })
+    expect(description.source).toMatchObject({
+      type: 'chart',
+      repoURL: 'https://charts.crossplane.io/stable',
+      chart: 'crossplane',
+      version: '2.4.2',
+      values: { metrics: { enabled: true } },
+    })
     expect(description.health.map((check) => check.ref.name)).toEqual(['crossplane', 'crossplane-rbac-manager'])
   })
 
@@ -33,7 +39,9 @@ describe('crossplane-packages', () => {
   })
 
   it('installs the Azure family and Postgres providers when azure is on', () => {
-    const names = objectsOf(crossplanePackages.describe(crossplaneSpec('clouds:\n  azure: { enabled: true }'))).map((object) => `${object.kind}/${object.metadata.name}`)
+    const names = objectsOf(crossplanePackages.describe(crossplaneSpec('clouds:\n  azure: { enabled: true }'))).map(
+      (object) => `${object.kind}/${object.metadata.name}`,
+    )
     expect(names).toEqual(expect.arrayContaining(['Provider/provider-family-azure', 'Provider/provider-azure-dbforpostgresql']))
     expect(names.some((name) => /gcp|terraform/.test(name))).toBe(false)
   })
@@ -47,7 +55,12 @@ describe('crossplane-packages', () => {
   it('adds the extra providers the spec names', () => {
     const spec = crossplaneSpec('providers:\n  - name: provider-nop\n    package: xpkg.crossplane.io/crossplane-contrib/provider-nop:v0.4.0')
     const description = crossplanePackages.describe(spec)
-    expect(objectsOf(description)).toContainEqual({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-nop' }, spec: { package: 'xpkg.crossplane.io/crossplane-contrib/provider-nop:v0.4.0' } })
+    expect(objectsOf(description)).toContainEqual({
+      apiVersion: 'pkg.crossplane.io/v1',
+      kind: 'Provider',
+      metadata: { name: 'provider-nop' },
+      spec: { package: 'xpkg.crossplane.io/crossplane-contrib/provider-nop:v0.4.0' },
+    })
     expect(description.health.map((check) => check.ref.name)).toContain('provider-nop')
   })
 
@@ -56,7 +69,9 @@ describe('crossplane-packages', () => {
     for (const name of ['provider-kubernetes', 'provider-helm']) {
       const provider = objects.find((object) => object.kind === 'Provider' && object.metadata.name === name)
       expect(provider?.spec).toMatchObject({ runtimeConfigRef: { kind: 'DeploymentRuntimeConfig', name } })
-      expect(objects.find((object) => object.kind === 'DeploymentRuntimeConfig' && object.metadata.name === name)?.spec).toEqual({ serviceAccountTemplate: { metadata: { name } } })
+      expect(objects.find((object) => object.kind === 'DeploymentRuntimeConfig' && object.metadata.name === name)?.spec).toEqual({
+        serviceAccountTemplate: { metadata: { name } },
+      })
       const binding = objects.find((object) => object.kind === 'ClusterRoleBinding' && (object.subjects as { name: string }[])[0]?.name === name)
       expect(binding?.subjects).toEqual([{ kind: 'ServiceAccount', name, namespace: 'crossplane-system' }])
     }
@@ -85,7 +100,10 @@ describe('crossplane-packages', () => {
 describe('crossplane-config', () => {
   it('configures only provider-kubernetes and provider-helm, with their own identity, while every cloud is off', () => {
     const objects = objectsOf(crossplaneConfig.describe(crossplaneSpec()))
-    expect(objects.map((object) => `${object.apiVersion} ${object.metadata.name}`)).toEqual(['kubernetes.m.crossplane.io/v1alpha1 default', 'helm.m.crossplane.io/v1beta1 default'])
+    expect(objects.map((object) => `${object.apiVersion} ${object.metadata.name}`)).toEqual([
+      'kubernetes.m.crossplane.io/v1alpha1 default',
+      'helm.m.crossplane.io/v1beta1 default',
+    ])
     expect(objects.every((object) => (object.spec as { credentials: { source: string } }).credentials.source === 'InjectedIdentity')).toBe(true)
   })
 
@@ -101,7 +119,10 @@ describe('crossplane-config', () => {
 
   it('sets the GCP project and the Hetzner token file and state backend', () => {
     const objects = objectsOf(crossplaneConfig.describe(crossplaneSpec(ALL_CLOUDS)))
-    expect(objects.find((object) => object.apiVersion === 'gcp.m.upbound.io/v1beta1')?.spec).toMatchObject({ projectID: 'example-project-123', credentials: { secretRef: { name: 'gcp-credentials' } } })
+    expect(objects.find((object) => object.apiVersion === 'gcp.m.upbound.io/v1beta1')?.spec).toMatchObject({
+      projectID: 'example-project-123',
+      credentials: { secretRef: { name: 'gcp-credentials' } },
+    })
     const terraform = objects.find((object) => object.apiVersion === 'tf.m.upbound.io/v1beta1')
     expect(terraform?.metadata.name).toBe('hetzner')
     expect(terraform?.spec).toMatchObject({ credentials: [{ filename: 'hcloud-token', source: 'Secret', secretRef: { name: 'hcloud-token', key: 'token' } }] })

@@ -30,14 +30,18 @@ async function expectGolden(content: string, file: string): Promise<void> {
 
 describe('component descriptions, every cloud on', () => {
   const spec = crossplaneSpec(ALL_CLOUDS)
-  it.each([crossplane, crossplanePackages, crossplaneConfig, postgres].map((component) => [component.name, component] as const))('describe %s as in its golden file', async (name, component) => {
-    await expectGolden(describeAsYaml(component.describe(spec)), `__golden__/${name}.yaml`)
-  })
+  it.each([crossplane, crossplanePackages, crossplaneConfig, postgres].map((component) => [component.name, component] as const))(
+    'describe %s as in its golden file',
+    async (name, component) => {
+      await expectGolden(describeAsYaml(component.describe(spec)), `__golden__/${name}.yaml`)
+    },
+  )
 })
 
 describe('monitoring descriptions, which differ by engine', () => {
   it.each(['flux', 'argocd'] as const)('describe monitoring and monitoring-config with %s as in their golden files', async (engine) => {
     const spec = goldenSpec(engine, { clouds: true })
-    for (const component of [monitoring, monitoringConfig]) await expectGolden(describeAsYaml(component.describe(spec)), `__golden__/${component.name}-${engine}.yaml`)
+    for (const component of [monitoring, monitoringConfig])
+      await expectGolden(describeAsYaml(component.describe(spec)), `__golden__/${component.name}-${engine}.yaml`)
   })
 })

@@ -16,7 +16,10 @@ type Engine = 'flux' | 'argocd'
 
 /** A spec with the given engine and provider, and `components.monitoring`/`crossplane` blocks as YAML lines. */
 function spec(options: { engine?: Engine; provider?: string; monitoring?: string; crossplane?: boolean } = {}): ClusterSpec {
-  const block = (options.monitoring ?? 'enabled: true').split('\n').map((line) => `    ${line}`).join('\n')
+  const block = (options.monitoring ?? 'enabled: true')
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')
   const extra = `components:\n  crossplane:\n    enabled: ${options.crossplane ?? true}\n  monitoring:\n${block}`
   return testSpec(specText({ gitops: `engine: ${options.engine ?? 'flux'}`, provider: options.provider ?? 'type: kind', extra }))
 }
@@ -61,7 +64,9 @@ function queriesOf(objects: readonly KubeObject[]): string[] {
   const rules = objects
     .filter((object) => object.kind === 'PrometheusRule')
     .flatMap((object) => (object.spec as { groups: { rules: { expr: string }[] }[] }).groups.flatMap((group) => group.rules.map((rule) => rule.expr)))
-  const panels = dashboardsOf(objects).flatMap((board) => (JSON.parse(board.json) as { panels: { targets: { expr: string }[] }[] }).panels.flatMap((panel) => panel.targets.map((target) => target.expr)))
+  const panels = dashboardsOf(objects).flatMap((board) =>
+    (JSON.parse(board.json) as { panels: { targets: { expr: string }[] }[] }).panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
+  )
   return [...rules, ...panels]
 }
 
@@ -80,7 +85,9 @@ describe('monitoring on kind and on real clusters', () => {
     try {
       spec({ monitoring: 'controlPlaneTargets: true' })
     } catch (error) {
-      expect((error as BadInputError).details).toEqual([expect.stringContaining('spec.components.monitoring.controlPlaneTargets: kind binds kube-controller-manager')])
+      expect((error as BadInputError).details).toEqual([
+        expect.stringContaining('spec.components.monitoring.controlPlaneTargets: kind binds kube-controller-manager'),
+      ])
     }
   })
 
@@ -91,7 +98,13 @@ describe('monitoring on kind and on real clusters', () => {
 
   it('installs the pinned chart, then its monitors, rules and dashboards once it is healthy', () => {
     const chart = monitoring.describe(spec())
-    expect(chart.source).toMatchObject({ type: 'chart', repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3', releaseName: 'kube-prometheus-stack' })
+    expect(chart.source).toMatchObject({
+      type: 'chart',
+      repoURL: 'https://prometheus-community.github.io/helm-charts',
+      chart: 'kube-prometheus-stack',
+      version: '88.5.3',
+      releaseName: 'kube-prometheus-stack',
+    })
     expect(monitoringConfig.describe(spec()).dependsOn).toEqual(['monitoring'])
     const order = enabledComponents(spec()).map((component) => component.name)
     expect(order.indexOf('monitoring-config')).toBe(order.indexOf('monitoring') + 1)
@@ -109,7 +122,9 @@ describe('monitoring on kind and on real clusters', () => {
   it('has Argo CD wait while Prometheus starts instead of calling it Degraded', () => {
     expect(monitoring.describe(spec()).readiness).toEqual([{ apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', condition: 'Available' }])
     const specification = spec({ engine: 'argocd' })
-    const values = engineOf(specification).files(specification).find((file) => file.path.endsWith('argocd/values.yaml'))!
+    const values = engineOf(specification)
+      .files(specification)
+      .find((file) => file.path.endsWith('argocd/values.yaml'))!
     expect(values.content).toContain('resource.customizations.health.monitoring.coreos.com_Prometheus')
   })
 
@@ -122,7 +137,10 @@ describe('monitoring on kind and on real clusters', () => {
 describe('Grafana credentials', () => {
   it('reads the admin user and password from a Secret the bootstrap makes, never from values', () => {
     const description = monitoring.describe(spec())
-    expect(valuesOf(description).grafana).toMatchObject({ enabled: true, admin: { existingSecret: 'grafana-admin', userKey: 'admin-user', passwordKey: 'admin-password' } })
+    expect(valuesOf(description).grafana).toMatchObject({
+      enabled: true,
+      admin: { existingSecret: 'grafana-admin', userKey: 'admin-user', passwordKey: 'admin-password' },
+    })
     expect(JSON.stringify(valuesOf(description))).not.toMatch(/adminPassword|prom-operator/)
     expect(description.secrets).toEqual([
       {
@@ -130,7 +148,9 @@ describe('Grafana credentials', () => {
         namespace: 'monitoring',
         data: { 'admin-user': { literal: 'admin' }, 'admin-password': { generate: 32 } },
         // Grafana keeps its first password: a changed Secret comes with the command that resets the login to it.
-        afterChange: expect.stringMatching(/get secret grafana-admin .*\| base64 -d \| kubectl --context kind-lab -n monitoring exec -i deploy\/kube-prometheus-stack-grafana -c grafana -- grafana cli admin reset-admin-password --password-from-stdin$/),
+        afterChange: expect.stringMatching(
+          /get secret grafana-admin .*\| base64 -d \| kubectl --context kind-lab -n monitoring exec -i deploy\/kube-prometheus-stack-grafana -c grafana -- grafana cli admin reset-admin-password --password-from-stdin$/,
+        ),
       },
     ])
   })
@@ -163,7 +183,8 @@ describe('Grafana credentials', () => {
   })
 
   it("suggests local ports the cluster's own port mappings do not already bind", () => {
-    const provider = 'type: kind\nportMappings:\n  - { containerPort: 30080, hostPort: 8080 }\n  - { containerPort: 30300, hostPort: 3000 }\n  - { containerPort: 30301, hostPort: 3001 }'
+    const provider =
+      'type: kind\nportMappings:\n  - { containerPort: 30080, hostPort: 8080 }\n  - { containerPort: 30300, hostPort: 3000 }\n  - { containerPort: 30301, hostPort: 3001 }'
     const summary = monitoring.describe(spec({ provider })).summary?.join('\n')
     expect(summary).toContain('port-forward svc/kube-prometheus-stack-grafana 3002:80, then http://127.0.0.1:3002')
     expect(summary).toContain('port-forward svc/kube-prometheus-stack-prometheus 9090:9090')
@@ -178,7 +199,8 @@ describe('Grafana credentials', () => {
     expect(description.secrets).toBeUndefined()
     expect(description.health.map((check) => check.ref.name)).not.toContain('kube-prometheus-stack-grafana')
     expect(description.summary?.join('\n')).not.toContain('Grafana')
-    for (const engine of ['flux', 'argocd'] as const) expect(dashboardsOf(rendered(spec({ engine, monitoring: 'grafana: { enabled: false }' })).objects)).toEqual([])
+    for (const engine of ['flux', 'argocd'] as const)
+      expect(dashboardsOf(rendered(spec({ engine, monitoring: 'grafana: { enabled: false }' })).objects)).toEqual([])
   })
 })
 
@@ -188,21 +210,41 @@ describe('what is monitored', () => {
     const argo = rendered(spec({ engine: 'argocd' })).objects
     expect(flux.find((object) => object.kind === 'PodMonitor' && object.metadata.name === 'flux-controllers')?.spec).toEqual({
       namespaceSelector: { matchNames: ['flux-system'] },
-      selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['source-controller', 'kustomize-controller', 'helm-controller', 'notification-controller'] }] },
+      selector: {
+        matchExpressions: [{ key: 'app', operator: 'In', values: ['source-controller', 'kustomize-controller', 'helm-controller', 'notification-controller'] }],
+      },
       podMetricsEndpoints: [{ port: 'http-prom' }],
     })
     const serviceMonitors = argo.filter((object) => object.kind === 'ServiceMonitor')
-    expect(serviceMonitors.map((object) => object.metadata.name)).toEqual(['argocd-application-controller', 'argocd-server', 'argocd-repo-server', 'argocd-applicationset-controller'])
-    for (const monitor of serviceMonitors) expect(monitor.spec).toMatchObject({ namespaceSelector: { matchNames: ['argocd'] }, endpoints: [{ port: 'http-metrics' }] })
-    expect(kindsAndNames(flux).filter((name) => /flux|argocd/.test(name))).toEqual(['PodMonitor/flux-controllers', 'PrometheusRule/flux', 'ConfigMap/flux-dashboard'])
+    expect(serviceMonitors.map((object) => object.metadata.name)).toEqual([
+      'argocd-application-controller',
+      'argocd-server',
+      'argocd-repo-server',
+      'argocd-applicationset-controller',
+    ])
+    for (const monitor of serviceMonitors)
+      expect(monitor.spec).toMatchObject({ namespaceSelector: { matchNames: ['argocd'] }, endpoints: [{ port: 'http-metrics' }] })
+    expect(kindsAndNames(flux).filter((name) => /flux|argocd/.test(name))).toEqual([
+      'PodMonitor/flux-controllers',
+      'PrometheusRule/flux',
+      'ConfigMap/flux-dashboard',
+    ])
     expect(kindsAndNames(argo).some((name) => name.includes('flux'))).toBe(false)
   })
 
   it('turns Flux objects into gotk_resource_info only under Flux, each kind with its own help text', () => {
     const resources = (values: Record<string, Record<string, unknown>>): StateMetricsResource[] =>
-      ((values['kube-state-metrics']!.customResourceState as { config: { spec: { resources: StateMetricsResource[] } } } | undefined)?.config.spec.resources ?? [])
+      (values['kube-state-metrics']!.customResourceState as { config: { spec: { resources: StateMetricsResource[] } } } | undefined)?.config.spec.resources ??
+      []
     const flux = resources(rendered(spec({ engine: 'flux' })).values)
-    expect(flux.filter((resource) => resource.metricNamePrefix === 'gotk').map((resource) => resource.groupVersionKind.kind)).toEqual(['Kustomization', 'HelmRelease', 'GitRepository', 'OCIRepository', 'HelmRepository', 'HelmChart'])
+    expect(flux.filter((resource) => resource.metricNamePrefix === 'gotk').map((resource) => resource.groupVersionKind.kind)).toEqual([
+      'Kustomization',
+      'HelmRelease',
+      'GitRepository',
+      'OCIRepository',
+      'HelmRepository',
+      'HelmChart',
+    ])
     const helps = flux.flatMap((resource) => resource.metrics.map((metric) => metric.help))
     expect(new Set(helps).size).toBe(helps.length)
     expect(resources(rendered(spec({ engine: 'argocd' })).values).some((resource) => resource.metricNamePrefix === 'gotk')).toBe(false)
@@ -211,7 +253,15 @@ describe('what is monitored', () => {
   it('adds Crossplane monitors, rules, dashboard and package health only when Crossplane is on', () => {
     for (const engine of ['flux', 'argocd'] as const) {
       const on = rendered(spec({ engine }))
-      expect(kindsAndNames(on.objects)).toEqual(expect.arrayContaining(['PodMonitor/crossplane', 'PodMonitor/crossplane-providers', 'PodMonitor/crossplane-functions', 'PrometheusRule/crossplane', 'ConfigMap/crossplane-dashboard']))
+      expect(kindsAndNames(on.objects)).toEqual(
+        expect.arrayContaining([
+          'PodMonitor/crossplane',
+          'PodMonitor/crossplane-providers',
+          'PodMonitor/crossplane-functions',
+          'PrometheusRule/crossplane',
+          'ConfigMap/crossplane-dashboard',
+        ]),
+      )
       expect(JSON.stringify(on.values['kube-state-metrics'])).toContain('pkg.crossplane.io')
       const off = rendered(spec({ engine, crossplane: false }))
       expect(kindsAndNames(off.objects).some((name) => name.includes('crossplane'))).toBe(false)
@@ -219,20 +269,27 @@ describe('what is monitored', () => {
     }
   })
 
-  it.each(['flux', 'argocd'] as const)('with %s, every rule and dashboard query reads only metrics the monitors scrape or kube-state-metrics makes', (engine) => {
-    const specification = spec({ engine })
-    const { objects, values } = rendered(specification)
-    const config = (values['kube-state-metrics']!.customResourceState as { config: { spec: { resources: StateMetricsResource[] } } }).config.spec
-    const known = new Set([...engineOf(specification).monitoring(specification).scraped, ...renderCrossplaneMonitoring(specification).scraped, ...stateMetricNames({ resources: config.resources, rbacRules: [] })])
-    const base = (name: string): string => name.replace(/_(bucket|sum|count)$/, '')
-    const queries = queriesOf(objects)
-    expect(queries.length).toBeGreaterThan(10)
-    for (const query of queries) {
-      const metrics = metricsIn(query)
-      expect(metrics.length, query).toBeGreaterThan(0)
-      for (const metric of metrics) expect(known.has(metric) || known.has(base(metric)), `${metric} in ${query}`).toBe(true)
-    }
-  })
+  it.each(['flux', 'argocd'] as const)(
+    'with %s, every rule and dashboard query reads only metrics the monitors scrape or kube-state-metrics makes',
+    (engine) => {
+      const specification = spec({ engine })
+      const { objects, values } = rendered(specification)
+      const config = (values['kube-state-metrics']!.customResourceState as { config: { spec: { resources: StateMetricsResource[] } } }).config.spec
+      const known = new Set([
+        ...engineOf(specification).monitoring(specification).scraped,
+        ...renderCrossplaneMonitoring(specification).scraped,
+        ...stateMetricNames({ resources: config.resources, rbacRules: [] }),
+      ])
+      const base = (name: string): string => name.replace(/_(bucket|sum|count)$/, '')
+      const queries = queriesOf(objects)
+      expect(queries.length).toBeGreaterThan(10)
+      for (const query of queries) {
+        const metrics = metricsIn(query)
+        expect(metrics.length, query).toBeGreaterThan(0)
+        for (const metric of metrics) expect(known.has(metric) || known.has(base(metric)), `${metric} in ${query}`).toBe(true)
+      }
+    },
+  )
 
   it('alerts on failed, suspended and stalled syncs with each engine, and on unhealthy providers and managed resources', () => {
     const alerts = (engine: Engine): string[] =>

@@ -28,18 +28,34 @@ function composedKinds(template: string): { apiVersion: string; kind: string }[]
 describe('postgres', () => {
   it('offers target local only while every cloud is off, and each enabled cloud beside it; all four Compositions always', () => {
     const local = objectsOf(postgres.describe(crossplaneSpec()))
-    expect(local.filter((object) => object.kind === 'Composition').map((object) => object.metadata.name)).toEqual(['postgres-local', 'postgres-azure', 'postgres-gcp', 'postgres-hetzner'])
-    const offered = (local.find((object) => object.kind === 'CompositeResourceDefinition')!.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { target: { enum: string[] } } } } } } }[] }).versions[0]!.schema.openAPIV3Schema.properties.spec.properties.target
+    expect(local.filter((object) => object.kind === 'Composition').map((object) => object.metadata.name)).toEqual([
+      'postgres-local',
+      'postgres-azure',
+      'postgres-gcp',
+      'postgres-hetzner',
+    ])
+    const offered = (
+      local.find((object) => object.kind === 'CompositeResourceDefinition')!.spec as {
+        versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { target: { enum: string[] } } } } } } }[]
+      }
+    ).versions[0]!.schema.openAPIV3Schema.properties.spec.properties.target
     expect(offered.enum).toEqual(['local'])
     expect(compositions.map((object) => object.metadata.name)).toEqual(['postgres-local', 'postgres-azure', 'postgres-gcp', 'postgres-hetzner'])
-    const target = (xrd.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { target: { enum: string[] } } } } } } }[] }).versions[0]!.schema.openAPIV3Schema.properties.spec.properties.target
+    const target = (xrd.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { target: { enum: string[] } } } } } } }[] })
+      .versions[0]!.schema.openAPIV3Schema.properties.spec.properties.target
     expect(target.enum).toEqual(['local', 'azure', 'gcp', 'hetzner'])
   })
 
   it('defines a namespaced v2 XRD whose schema requires target', () => {
     expect(xrd.apiVersion).toBe('apiextensions.crossplane.io/v2')
-    expect(xrd.spec).toMatchObject({ scope: 'Namespaced', group: 'platform.kindling.dev', names: { kind: 'PostgresInstance' }, defaultCompositionRef: { name: 'postgres-local' } })
-    const schema = (xrd.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { required: string[] } } } } }[] }).versions[0]!.schema.openAPIV3Schema
+    expect(xrd.spec).toMatchObject({
+      scope: 'Namespaced',
+      group: 'platform.kindling.dev',
+      names: { kind: 'PostgresInstance' },
+      defaultCompositionRef: { name: 'postgres-local' },
+    })
+    const schema = (xrd.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { required: string[] } } } } }[] }).versions[0]!.schema
+      .openAPIV3Schema
     expect(schema.properties.spec.required).toEqual(['target'])
   })
 
@@ -76,7 +92,8 @@ describe('postgres', () => {
     for (const composition of compositions) {
       const template = templateOf(composition)
       expect(template).toContain('{{ setResourceNameAnnotation "connection" }}')
-      for (const key of ['host', 'port', 'username', 'password', 'database']) expect(template).toMatch(new RegExp(`^  ${key}: \\{\\{ .* \\| b64enc \\| quote \\}\\}$`, 'm'))
+      for (const key of ['host', 'port', 'username', 'password', 'database'])
+        expect(template).toMatch(new RegExp(`^  ${key}: \\{\\{ .* \\| b64enc \\| quote \\}\\}$`, 'm'))
       // The password is read back from the observed Secret, so it survives every reconcile.
       expect(template).toContain('getComposedResource . "connection"')
     }
@@ -91,7 +108,12 @@ describe('postgres', () => {
   it('is healthy when the XRD is Established, and after the packages', () => {
     const description = postgres.describe(crossplaneSpec())
     expect(description.dependsOn).toEqual(['crossplane-packages'])
-    expect(description.health).toEqual([{ ref: { apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', name: 'postgresinstances.platform.kindling.dev' }, condition: expect.objectContaining({ description: 'Established=True' }) }])
+    expect(description.health).toEqual([
+      {
+        ref: { apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', name: 'postgresinstances.platform.kindling.dev' },
+        condition: expect.objectContaining({ description: 'Established=True' }),
+      },
+    ])
     expect(description.readiness).toEqual([{ apiVersion: 'apiextensions.crossplane.io/v2', kind: 'CompositeResourceDefinition', condition: 'Established' }])
   })
 
@@ -103,7 +125,11 @@ describe('postgres', () => {
       const target = file.path.replace(/^examples\/|\.yaml$/g, '')
       const instance = parse(file.content) as KubeObject
       expect(instance).toMatchObject({ apiVersion: 'platform.kindling.dev/v1alpha1', kind: 'PostgresInstance', spec: { target } })
-      if (target !== 'local') expect(instance.spec).toMatchObject({ region: expect.any(String), crossplane: { compositionSelector: { matchLabels: { 'platform.kindling.dev/target': target } } } })
+      if (target !== 'local')
+        expect(instance.spec).toMatchObject({
+          region: expect.any(String),
+          crossplane: { compositionSelector: { matchLabels: { 'platform.kindling.dev/target': target } } },
+        })
     }
     expect(files.find((file) => file.path === 'examples/hetzner.yaml')?.content).toContain('hcloud-token (key token')
   })

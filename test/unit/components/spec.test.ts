@@ -25,11 +25,15 @@ describe('spec: components.crossplane', () => {
 
   it('asks for the project when gcp is on without one, and says how to find it', () => {
     const problems = problemsOf('clouds:\n  gcp: { enabled: true }')
-    expect(problems).toEqual([expect.stringMatching(/spec\.components\.crossplane\.clouds\.gcp\.projectID: is required when gcp is enabled: .*gcloud config get-value project/)])
+    expect(problems).toEqual([
+      expect.stringMatching(/spec\.components\.crossplane\.clouds\.gcp\.projectID: is required when gcp is enabled: .*gcloud config get-value project/),
+    ])
   })
 
   it('refuses a cloud while Crossplane itself is off', () => {
-    expect(problemsOf('enabled: false\nclouds:\n  hetzner: { enabled: true }')).toEqual([expect.stringContaining('clouds.hetzner.enabled: needs Crossplane: set components.crossplane.enabled to true, or turn hetzner off')])
+    expect(problemsOf('enabled: false\nclouds:\n  hetzner: { enabled: true }')).toEqual([
+      expect.stringContaining('clouds.hetzner.enabled: needs Crossplane: set components.crossplane.enabled to true, or turn hetzner off'),
+    ])
   })
 
   it('refuses an extra provider that takes the name of one kindling installs', () => {

@@ -5,7 +5,10 @@ import { specText } from '../support/context.js'
 
 /** The `components.crossplane` block of cluster.yaml, as YAML under `crossplane:`. */
 export function crossplaneSpec(crossplane = 'enabled: true'): ClusterSpec {
-  const block = crossplane.split('\n').map((line) => `    ${line}`).join('\n')
+  const block = crossplane
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')
   return parseClusterSpec(specText({ extra: `components:\n  crossplane:\n${block}` }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
 }
 

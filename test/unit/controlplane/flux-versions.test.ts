@@ -12,7 +12,11 @@ describe('the Flux controllers the integration tests build', () => {
   })
 
   it('are required at the versions.env versions by their wrapper modules', () => {
-    expect(goMod('flux-source-controller')).toMatch(new RegExp(`^\\s*github\\.com/fluxcd/source-controller ${pinnedVersion('FLUX_SOURCE_CONTROLLER_VERSION')}\\b`, 'm'))
-    expect(goMod('flux-kustomize-controller')).toMatch(new RegExp(`^\\s*github\\.com/fluxcd/kustomize-controller ${pinnedVersion('FLUX_KUSTOMIZE_CONTROLLER_VERSION')}\\b`, 'm'))
+    expect(goMod('flux-source-controller')).toMatch(
+      new RegExp(`^\\s*github\\.com/fluxcd/source-controller ${pinnedVersion('FLUX_SOURCE_CONTROLLER_VERSION')}\\b`, 'm'),
+    )
+    expect(goMod('flux-kustomize-controller')).toMatch(
+      new RegExp(`^\\s*github\\.com/fluxcd/kustomize-controller ${pinnedVersion('FLUX_KUSTOMIZE_CONTROLLER_VERSION')}\\b`, 'm'),
+    )
   })
 })

@@ -14,9 +14,18 @@ describe('the composition functions the integration tests build', () => {
   })
 
   it('are required at the versions.env versions by their wrapper modules', () => {
-    expect(goMod('function-go-templating')).toMatch(new RegExp(`^\\s*github\\.com/crossplane-contrib/function-go-templating ${pinnedVersion('FUNCTION_GO_TEMPLATING_VERSION')}\\b`, 'm'))
+    expect(goMod('function-go-templating')).toMatch(
+      new RegExp(`^\\s*github\\.com/crossplane-contrib/function-go-templating ${pinnedVersion('FUNCTION_GO_TEMPLATING_VERSION')}\\b`, 'm'),
+    )
     // function-auto-ready's module declares its old path; the wrapper replaces it with the published one.
-    expect(goMod('function-auto-ready')).toMatch(new RegExp(`^\\s*github\\.com/crossplane/function-auto-ready ${pinnedVersion('FUNCTION_AUTO_READY_VERSION')}\\b`, 'm'))
-    expect(goMod('function-auto-ready')).toMatch(new RegExp(`^replace github\\.com/crossplane/function-auto-ready => github\\.com/crossplane-contrib/function-auto-ready ${pinnedVersion('FUNCTION_AUTO_READY_VERSION')}$`, 'm'))
+    expect(goMod('function-auto-ready')).toMatch(
+      new RegExp(`^\\s*github\\.com/crossplane/function-auto-ready ${pinnedVersion('FUNCTION_AUTO_READY_VERSION')}\\b`, 'm'),
+    )
+    expect(goMod('function-auto-ready')).toMatch(
+      new RegExp(
+        `^replace github\\.com/crossplane/function-auto-ready => github\\.com/crossplane-contrib/function-auto-ready ${pinnedVersion('FUNCTION_AUTO_READY_VERSION')}$`,
+        'm',
+      ),
+    )
   })
 })

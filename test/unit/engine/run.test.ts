@@ -10,7 +10,12 @@ interface Probe {
 }
 
 /** A step whose phases record what ran; `state` is flipped to done once applied, like a real system. */
-function step(name: string, needs: string[], probe: Probe, options: { done?: boolean; applyFails?: boolean; verifyFails?: boolean; checkFails?: boolean; applyMs?: number } = {}): Step {
+function step(
+  name: string,
+  needs: string[],
+  probe: Probe,
+  options: { done?: boolean; applyFails?: boolean; verifyFails?: boolean; checkFails?: boolean; applyMs?: number } = {},
+): Step {
   let done = options.done ?? false
   return {
     name,
@@ -52,7 +57,12 @@ describe('step engine', () => {
 
   it('runs independent steps concurrently and dependent ones after', async () => {
     const probe = newProbe()
-    const steps = [step('root', [], probe), step('left', ['root'], probe, { applyMs: 30 }), step('right', ['root'], probe, { applyMs: 30 }), step('join', ['left', 'right'], probe)]
+    const steps = [
+      step('root', [], probe),
+      step('left', ['root'], probe, { applyMs: 30 }),
+      step('right', ['root'], probe, { applyMs: 30 }),
+      step('join', ['left', 'right'], probe),
+    ]
     const report = await runSteps(steps, testContext())
     expect(report.ok).toBe(true)
     expect(probe.events.slice(0, 2)).toEqual(['start root', 'end root'])
@@ -94,7 +104,12 @@ describe('step engine', () => {
 
   it('collects health failures and only blocks the steps that need them', async () => {
     const probe = newProbe()
-    const steps = [step('x', [], probe, { verifyFails: true }), step('y', [], probe, { verifyFails: true }), step('z', [], probe), step('needs-x', ['x'], probe)]
+    const steps = [
+      step('x', [], probe, { verifyFails: true }),
+      step('y', [], probe, { verifyFails: true }),
+      step('z', [], probe),
+      step('needs-x', ['x'], probe),
+    ]
     const report = await runSteps(steps, testContext())
     expect(report.steps.map((s) => [s.name, s.status])).toEqual([
       ['x', 'failed'],
@@ -182,7 +197,13 @@ describe('step engine', () => {
     const probe = newProbe()
     const steps = [step('a', [], probe), step('b', ['a'], probe), step('c', ['a'], probe), step('d', ['b', 'c'], probe)]
     const timed = (name: string, total: number) => ({ name, title: name, status: 'applied' as const, timings: { total } })
-    const report: RunReport = { ok: true, dryRun: false, interrupted: false, totalMs: 100, steps: [timed('a', 10), timed('b', 50), timed('c', 20), timed('d', 5)] }
+    const report: RunReport = {
+      ok: true,
+      dryRun: false,
+      interrupted: false,
+      totalMs: 100,
+      steps: [timed('a', 10), timed('b', 50), timed('c', 20), timed('d', 5)],
+    }
     expect(criticalPathMs(steps, report)).toBe(65)
   })
 })

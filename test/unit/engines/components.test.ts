@@ -12,7 +12,14 @@ const chart: ComponentDescription = {
   title: 'Operator',
   namespace: 'operator-system',
   dependsOn: [],
-  source: { type: 'chart', repoURL: 'https://charts.example.com/stable', chart: 'operator', version: '1.2.3', releaseName: 'operator', values: { metrics: { enabled: true } } },
+  source: {
+    type: 'chart',
+    repoURL: 'https://charts.example.com/stable',
+    chart: 'operator',
+    version: '1.2.3',
+    releaseName: 'operator',
+    values: { metrics: { enabled: true } },
+  },
   health: [],
   readiness: [],
 }
@@ -21,7 +28,12 @@ const packages: ComponentDescription = {
   title: 'Operator packages',
   namespace: 'operator-system',
   dependsOn: ['operator'],
-  source: { type: 'manifests', objects: [{ apiVersion: 'pkg.example.com/v1', kind: 'Provider', metadata: { name: 'provider-a' }, spec: { package: 'registry.example.com/provider-a:v1.0.0' } }] },
+  source: {
+    type: 'manifests',
+    objects: [
+      { apiVersion: 'pkg.example.com/v1', kind: 'Provider', metadata: { name: 'provider-a' }, spec: { package: 'registry.example.com/provider-a:v1.0.0' } },
+    ],
+  },
   health: [{ ref: { apiVersion: 'pkg.example.com/v1', kind: 'Provider', name: 'provider-a' }, condition: conditionTrue('Healthy') }],
   readiness: [{ apiVersion: 'pkg.example.com/v1', kind: 'Provider', condition: 'Healthy' }],
   extraFiles: [{ path: 'examples/a.yaml', content: 'kind: Example\n' }],
@@ -30,7 +42,11 @@ const components = [chart, packages]
 
 const fileMap = (engine: 'flux' | 'argocd') => {
   const spec = goldenSpec(engine)
-  return new Map(engineOf(spec).componentFiles(spec, components).map((file) => [file.path, file]))
+  return new Map(
+    engineOf(spec)
+      .componentFiles(spec, components)
+      .map((file) => [file.path, file]),
+  )
 }
 interface Doc {
   kind: string
@@ -45,9 +61,20 @@ describe('components through Flux', () => {
     expect(parse(files.get('clusters/lab/components/kustomization.yaml')!.content).resources).toEqual(['operator.yaml', 'operator-packages.yaml'])
     const [sync] = docs(files.get('clusters/lab/components/operator-packages.yaml')!.content)
     expect(sync).toMatchObject({ kind: 'Kustomization', metadata: { name: 'operator-packages', namespace: 'flux-system' } })
-    expect(sync!.spec).toMatchObject({ path: './clusters/lab/components/operator-packages', wait: true, prune: true, dependsOn: [{ name: 'operator' }], sourceRef: { kind: 'GitRepository', name: 'flux-system' } })
+    expect(sync!.spec).toMatchObject({
+      path: './clusters/lab/components/operator-packages',
+      wait: true,
+      prune: true,
+      dependsOn: [{ name: 'operator' }],
+      sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+    })
     expect(sync!.spec.healthCheckExprs).toEqual([
-      { apiVersion: 'pkg.example.com/v1', kind: 'Provider', current: "status.conditions.filter(e, e.type == 'Healthy').all(e, e.status == 'True')", failed: "status.conditions.filter(e, e.type == 'Healthy').all(e, e.status == 'False')" },
+      {
+        apiVersion: 'pkg.example.com/v1',
+        kind: 'Provider',
+        current: "status.conditions.filter(e, e.type == 'Healthy').all(e, e.status == 'True')",
+        failed: "status.conditions.filter(e, e.type == 'Healthy').all(e, e.status == 'False')",
+      },
     ])
     expect(docs(files.get('clusters/lab/components/operator.yaml')!.content)[0]!.spec).not.toHaveProperty('dependsOn')
   })
@@ -80,8 +107,17 @@ describe('components through Argo CD', () => {
     const [pkgs] = docs(files.get('clusters/lab/components/operator-packages.yaml')!.content)
     expect(operator!.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '0', 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true' })
     expect(pkgs!.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1', 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true' })
-    expect(operator!.spec.source).toEqual({ repoURL: 'https://charts.example.com/stable', chart: 'operator', targetRevision: '1.2.3', helm: { releaseName: 'operator', valuesObject: { metrics: { enabled: true } } } })
-    expect(pkgs!.spec.source).toEqual({ repoURL: 'https://github.com/example/lab.git', targetRevision: 'main', path: 'clusters/lab/components/operator-packages' })
+    expect(operator!.spec.source).toEqual({
+      repoURL: 'https://charts.example.com/stable',
+      chart: 'operator',
+      targetRevision: '1.2.3',
+      helm: { releaseName: 'operator', valuesObject: { metrics: { enabled: true } } },
+    })
+    expect(pkgs!.spec.source).toEqual({
+      repoURL: 'https://github.com/example/lab.git',
+      targetRevision: 'main',
+      path: 'clusters/lab/components/operator-packages',
+    })
     expect(pkgs!.spec).toMatchObject({ syncPolicy: { syncOptions: expect.arrayContaining(['SkipDryRunOnMissingResource=true']) } })
   })
 
@@ -107,7 +143,11 @@ describe('components through Argo CD', () => {
 describe('component order', () => {
   it('places each component one wave after the deepest it depends on, and refuses cycles and missing ones', () => {
     const third: ComponentDescription = { ...packages, name: 'config', dependsOn: ['operator-packages', 'operator'] }
-    expect([...componentDepths([chart, packages, third])]).toEqual([['operator', 0], ['operator-packages', 1], ['config', 2]])
+    expect([...componentDepths([chart, packages, third])]).toEqual([
+      ['operator', 0],
+      ['operator-packages', 1],
+      ['config', 2],
+    ])
     expect(() => componentDepths([{ ...chart, dependsOn: ['operator-packages'] }, packages])).toThrow(/cycle/)
     expect(() => componentDepths([packages])).toThrow(/depends on operator, which is not enabled/)
   })

@@ -10,9 +10,16 @@ describe('a kubeconfig that is no file', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-kubeconfig-'))
     try {
       // /dev/zero read synchronously would fill memory and hold the process past any signal.
-      expect(() => KubeClient.fromKubeconfig({ file: '/dev/zero', context: 'lab' })).toThrow(expect.objectContaining({ exitCode: ExitCode.missingPrerequisite, message: 'kubeconfig /dev/zero is not a regular file (a pipe or a device): reading it would not end' }))
+      expect(() => KubeClient.fromKubeconfig({ file: '/dev/zero', context: 'lab' })).toThrow(
+        expect.objectContaining({
+          exitCode: ExitCode.missingPrerequisite,
+          message: 'kubeconfig /dev/zero is not a regular file (a pipe or a device): reading it would not end',
+        }),
+      )
       expect(() => KubeClient.fromKubeconfig({ file: dir, context: 'lab' })).toThrow(`kubeconfig ${dir} is a folder, not a file`)
-      expect(() => KubeClient.fromKubeconfig({ file: path.join(dir, 'config'), context: 'lab' })).toThrow(`kubeconfig ${path.join(dir, 'config')} does not exist`)
+      expect(() => KubeClient.fromKubeconfig({ file: path.join(dir, 'config'), context: 'lab' })).toThrow(
+        `kubeconfig ${path.join(dir, 'config')} does not exist`,
+      )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

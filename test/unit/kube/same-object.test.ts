@@ -11,7 +11,11 @@ const live: KubeObject = {
 
 describe('whether a dry-run apply would change a live object', () => {
   it('is unchanged when only its status moved on between the read and the dry run (a controller at work)', () => {
-    const dry = { ...live, metadata: { ...live.metadata, resourceVersion: '101', managedFields: [{ manager: 'flux-operator' }] }, status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-11-30T08:00:05Z' }] } } as KubeObject
+    const dry = {
+      ...live,
+      metadata: { ...live.metadata, resourceVersion: '101', managedFields: [{ manager: 'flux-operator' }] },
+      status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-11-30T08:00:05Z' }] },
+    } as KubeObject
     expect(sameObject(live, dry)).toBe(true)
   })
 

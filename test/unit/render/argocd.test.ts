@@ -55,7 +55,9 @@ describe('Argo CD renderers', () => {
   })
 
   it('teaches Argo CD the health of Applications and of every kind the components wait for, so sync waves wait', () => {
-    const values = parse(engineFilesOf(goldenSpec('argocd')).find((file) => file.path.endsWith('values.yaml'))!.content) as { configs: { cm: Record<string, string> } }
+    const values = parse(engineFilesOf(goldenSpec('argocd')).find((file) => file.path.endsWith('values.yaml'))!.content) as {
+      configs: { cm: Record<string, string> }
+    }
     const keys = Object.keys(values.configs.cm).filter((key) => key.startsWith('resource.customizations.health.'))
     expect(keys).toEqual([
       'resource.customizations.health.argoproj.io_Application',
@@ -64,6 +66,8 @@ describe('Argo CD renderers', () => {
       'resource.customizations.health.apiextensions.crossplane.io_CompositeResourceDefinition',
       'resource.customizations.health.monitoring.coreos.com_Prometheus',
     ])
-    expect(values.configs.cm['resource.customizations.health.pkg.crossplane.io_Provider']).toContain('c.type == "Healthy" and c.status == "True" then hs.status = "Healthy"')
+    expect(values.configs.cm['resource.customizations.health.pkg.crossplane.io_Provider']).toContain(
+      'c.type == "Healthy" and c.status == "True" then hs.status = "Healthy"',
+    )
   })
 })

@@ -40,7 +40,12 @@ describe('Flux renderers', () => {
   it('syncs clusters/<name> with prune, wait and SOPS decryption when enabled', () => {
     const [repository, kustomization] = renderFluxSync(goldenSpec('flux'))
     expect(repository!.spec).not.toHaveProperty('secretRef')
-    expect(kustomization!.spec).toMatchObject({ path: './clusters/lab', prune: true, wait: true, decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } })
+    expect(kustomization!.spec).toMatchObject({
+      path: './clusters/lab',
+      prune: true,
+      wait: true,
+      decryption: { provider: 'sops', secretRef: { name: 'sops-age' } },
+    })
     expect(renderFluxSync(goldenSpec('flux', { sops: false }))[1]!.spec).not.toHaveProperty('decryption')
   })
 

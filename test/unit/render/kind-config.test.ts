@@ -22,7 +22,12 @@ describe('kind config renderer', () => {
     const spec = kindSpec(`nodeImage: example.com/node:v1.35.0@sha256:${'a'.repeat(64)}\nnodes: {controlPlanes: 3, workers: 1}\n${ports}`)
     await expect(renderKindConfigYaml(spec)).toMatchFileSnapshot('__golden__/kind/ha.yaml')
     const config = renderKindConfig(spec)
-    expect(config.nodes.map((node) => [node.role, node.extraPortMappings?.length ?? 0])).toEqual([['control-plane', 3], ['control-plane', 0], ['control-plane', 0], ['worker', 0]])
+    expect(config.nodes.map((node) => [node.role, node.extraPortMappings?.length ?? 0])).toEqual([
+      ['control-plane', 3],
+      ['control-plane', 0],
+      ['control-plane', 0],
+      ['worker', 0],
+    ])
   })
 
   it('binds port mappings to 127.0.0.1 unless the spec says otherwise', () => {
@@ -38,6 +43,12 @@ describe('kind config renderer', () => {
   })
 
   it('names nodes the way kind does', () => {
-    expect(nodeNamesOf(kindSpec('nodes: {controlPlanes: 3, workers: 2}'))).toEqual(['lab-control-plane', 'lab-control-plane2', 'lab-control-plane3', 'lab-worker', 'lab-worker2'])
+    expect(nodeNamesOf(kindSpec('nodes: {controlPlanes: 3, workers: 2}'))).toEqual([
+      'lab-control-plane',
+      'lab-control-plane2',
+      'lab-control-plane3',
+      'lab-worker',
+      'lab-worker2',
+    ])
   })
 })

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { hostsTomlPath, registryContainers, registryRunOptions, renderHostsToml, renderLocalRegistryHosting } from '../../../bootstrap/render/registry-caches.js'
+import {
+  hostsTomlPath,
+  registryContainers,
+  registryRunOptions,
+  renderHostsToml,
+  renderLocalRegistryHosting,
+} from '../../../bootstrap/render/registry-caches.js'
 import { REGISTRY_IMAGE } from '../../../bootstrap/spec/defaults.js'
 import { kindSpec } from '../steps/provider/support.js'
 
@@ -25,14 +31,21 @@ describe('registry cache renderer', () => {
   it('publishes only the local registry, on 127.0.0.1, and labels every container with its cluster', () => {
     const spec = kindSpec('registryCaches: {localRegistry: {hostPort: 5050}}')
     const [cache, , , , local] = registryContainers(spec).map((registry) => registryRunOptions(spec, registry))
-    expect(cache).toMatchObject({ image: REGISTRY_IMAGE, publish: [], env: { REGISTRY_PROXY_REMOTEURL: 'https://registry-1.docker.io' }, labels: { 'dev.kindling.cluster': 'lab' } })
+    expect(cache).toMatchObject({
+      image: REGISTRY_IMAGE,
+      publish: [],
+      env: { REGISTRY_PROXY_REMOTEURL: 'https://registry-1.docker.io' },
+      labels: { 'dev.kindling.cluster': 'lab' },
+    })
     expect(local).toMatchObject({ publish: ['127.0.0.1:5050:5000'], env: {}, volumes: ['kindling-lab-registry:/var/lib/registry'] })
   })
 
   it('renders containerd hosts.toml files as in the golden files', async () => {
     const registries = registryContainers(kindSpec())
     expect(registries.map(hostsTomlPath)).toContain('/etc/containerd/certs.d/localhost:5001/hosts.toml')
-    await expect(registries.map((registry) => `# ${hostsTomlPath(registry)}\n${renderHostsToml(registry)}`).join('\n')).toMatchFileSnapshot('__golden__/kind/hosts.toml')
+    await expect(registries.map((registry) => `# ${hostsTomlPath(registry)}\n${renderHostsToml(registry)}`).join('\n')).toMatchFileSnapshot(
+      '__golden__/kind/hosts.toml',
+    )
   })
 
   it('documents the local registry in kube-public/local-registry-hosting', async () => {

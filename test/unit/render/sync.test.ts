@@ -11,8 +11,16 @@ const RECIPIENT = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8
 describe('root sync and repository files', () => {
   it('renders one root sync per engine and keeps it in the engine folder', () => {
     const [flux, argocd] = [goldenSpec('flux'), goldenSpec('argocd')]
-    expect(engineOf(flux).rootSync(flux).map((object) => object.kind)).toEqual(['GitRepository', 'Kustomization'])
-    expect(engineOf(argocd).rootSync(argocd).map((object) => object.kind)).toEqual(['Application'])
+    expect(
+      engineOf(flux)
+        .rootSync(flux)
+        .map((object) => object.kind),
+    ).toEqual(['GitRepository', 'Kustomization'])
+    expect(
+      engineOf(argocd)
+        .rootSync(argocd)
+        .map((object) => object.kind),
+    ).toEqual(['Application'])
     expect(engineOf(flux).rootSyncFile(flux)).toBe('clusters/lab/flux-system/sync.yaml')
     expect(engineOf(argocd).rootSyncFile(argocd)).toBe('clusters/lab/argocd/root.yaml')
   })
@@ -44,7 +52,9 @@ describe('root sync and repository files', () => {
 
   it('keeps edits to pinned files and only brings the version pins in line', () => {
     const spec = goldenSpec('flux')
-    const pins = engineOf(spec).files(spec).find((file) => file.path.endsWith('flux-instance.yaml'))!.pins!
+    const pins = engineOf(spec)
+      .files(spec)
+      .find((file) => file.path.endsWith('flux-instance.yaml'))!.pins!
     const edited = `# my comment\napiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: 2.6.0\n    registry: ghcr.io/fluxcd\n  kustomize:\n    patches: []\n`
     const updated = reconcilePins(edited, pins)
     expect(parse(updated).spec).toMatchObject({ distribution: { version: '2.9.5' }, kustomize: { patches: [] } })
@@ -54,7 +64,9 @@ describe('root sync and repository files', () => {
 
   it('reads values files back as the user left them and rewrites kindling-owned files', () => {
     const flux = goldenSpec('flux')
-    const operatorValues = engineOf(flux).files(flux).find((file) => file.path.endsWith('flux-operator-values.yaml'))!
+    const operatorValues = engineOf(flux)
+      .files(flux)
+      .find((file) => file.path.endsWith('flux-operator-values.yaml'))!
     expect(desiredContent(operatorValues, 'resources: {}\n')).toBe('resources: {}\n')
     const spec = goldenSpec('argocd')
     const files = engineOf(spec).files(spec)
@@ -65,7 +77,9 @@ describe('root sync and repository files', () => {
 
   it('keeps the Argo CD values a user wrote and adds back only the health checks sync waves rely on', () => {
     const spec = goldenSpec('argocd')
-    const values = engineOf(spec).files(spec).find((file) => file.path.endsWith('argocd/values.yaml'))!
+    const values = engineOf(spec)
+      .files(spec)
+      .find((file) => file.path.endsWith('argocd/values.yaml'))!
     const mine = '# my values\nserver:\n  replicas: 2\nconfigs:\n  cm:\n    timeout.reconciliation: 30s\n'
     const kept = desiredContent(values, mine)
     const parsed = parse(kept) as { server: unknown; configs: { cm: Record<string, string> } }
@@ -108,6 +122,10 @@ describe('secrets and SOPS config', () => {
     const contents = new Secret('# public key: age1x\nAGE-SECRET-KEY-1XYZ\n', 'age key file')
     const ref = (engine: 'flux' | 'argocd') => engineOf(goldenSpec(engine)).sopsSecretRef(goldenSpec(engine))
     expect(Object.keys(renderSopsSecret(ref('flux'), contents).stringData as object)).toEqual(['age.agekey'])
-    expect(renderSopsSecret(ref('argocd'), contents).metadata).toEqual({ name: 'sops-age', namespace: 'argocd', labels: { 'app.kubernetes.io/managed-by': 'kindling' } })
+    expect(renderSopsSecret(ref('argocd'), contents).metadata).toEqual({
+      name: 'sops-age',
+      namespace: 'argocd',
+      labels: { 'app.kubernetes.io/managed-by': 'kindling' },
+    })
   })
 })

@@ -44,7 +44,10 @@ const oddValue = fc.oneof(
   fc.constant({ [SECRETS[2]!]: SECRETS[0] }),
 )
 
-type Edit = { type: 'set'; at: (string | number)[]; value: unknown } | { type: 'delete'; at: (string | number)[] } | { type: 'add'; at: (string | number)[]; key: string; value: unknown }
+type Edit =
+  | { type: 'set'; at: (string | number)[]; value: unknown }
+  | { type: 'delete'; at: (string | number)[] }
+  | { type: 'add'; at: (string | number)[]; key: string; value: unknown }
 
 const edit: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ type: fc.constant('set' as const), at: fc.constantFrom(...PATHS), value: oddValue }),
@@ -156,7 +159,9 @@ describe('messages say how to fix the common slips', () => {
   })
 
   it('1.34 where a version belongs', () => {
-    expect(problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, 'kubernetesVersion: 1.34'))).toMatch(/kubernetesVersion: must be text, not the number 1.34: a version is written in full \(v1\.34\.0\)/)
+    expect(problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, 'kubernetesVersion: 1.34'))).toMatch(
+      /kubernetesVersion: must be text, not the number 1.34: a version is written in full \(v1\.34\.0\)/,
+    )
   })
 
   it('an empty file', () => {

@@ -50,7 +50,12 @@ describe('credentials in the spec', () => {
   it('refuses a URL with credentials in any field, not only the repository', () => {
     let text = ''
     try {
-      parseClusterSpec(specText({ provider: `type: existing\nkubeconfig: https://user:${SENTINEL}@example.com/config` }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+      parseClusterSpec(
+        specText({ provider: `type: existing\nkubeconfig: https://user:${SENTINEL}@example.com/config` }),
+        '/repo/clusters/lab/cluster.yaml',
+        '/repo',
+        'lab',
+      )
     } catch (error) {
       expect(exitCodeOf(error)).toBe(2)
       text = formatError(error, (line) => line).join('\n')
@@ -63,8 +68,10 @@ describe('credentials in the spec', () => {
     expect(urlCredentials('ssh://git@github.com/a/b.git')).toBeUndefined()
     expect(urlCredentials('git@github.com:a/b.git')).toBeUndefined()
     expect(urlCredentials('https://github.com/a/b.git')).toBeUndefined()
-    for (const name of ['GITHUB_TOKEN', 'GITLAB_TOKEN', 'LAB_TOKEN', 'KINDLING_REPO_TOKEN_FOR_HOMELAB_2', 'AZURE_CLIENT_SECRET', 'GRAFANA_ADMIN_PASSWORD']) expect(looksLikeToken(name)).toBe(false)
-    for (const token of ['abcdef0123456789abcdef0123456789abcdef01', 'ABCDEFGHJKLMNPQR23456789', 'ghp_x', 'Zq8vX2mN4pL6rT9wY1bC3dF5']) expect(looksLikeToken(token)).toBe(true)
+    for (const name of ['GITHUB_TOKEN', 'GITLAB_TOKEN', 'LAB_TOKEN', 'KINDLING_REPO_TOKEN_FOR_HOMELAB_2', 'AZURE_CLIENT_SECRET', 'GRAFANA_ADMIN_PASSWORD'])
+      expect(looksLikeToken(name)).toBe(false)
+    for (const token of ['abcdef0123456789abcdef0123456789abcdef01', 'ABCDEFGHJKLMNPQR23456789', 'ghp_x', 'Zq8vX2mN4pL6rT9wY1bC3dF5'])
+      expect(looksLikeToken(token)).toBe(true)
   })
 
   it('masks URL userinfo in any text, even when nobody registered it as a secret', () => {
@@ -86,11 +93,14 @@ describe('credentials in the spec', () => {
     const redact = (text: string): string => new Redactor().redact(text)
     expect(redact('--timeout "ghp_S3CR3Tsentinel0123456789abcdefAB" is not a duration')).toBe('--timeout "***" is not a duration')
     expect(redact('has no context "glpat-S3CR3Tsentinel01234"')).toBe('has no context "***"')
-    expect(redact('the age key /repo/AGE-SECRET-KEY-1QS3CR3TSENTINEL0123456789ABCDEFGHJKLMNPQRSTUVWXYZ is inside the repository')).toBe('the age key /repo/*** is inside the repository')
+    expect(redact('the age key /repo/AGE-SECRET-KEY-1QS3CR3TSENTINEL0123456789ABCDEFGHJKLMNPQRSTUVWXYZ is inside the repository')).toBe(
+      'the age key /repo/*** is inside the repository',
+    )
     const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nS3CR3Tsentinel\n-----END OPENSSH PRIVATE KEY-----'
     expect(redact(`privateKeyFile: ${key} does not exist`)).toBe('privateKeyFile: *** does not exist')
     expect(redact('"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB" is too long')).toBe('"***" is too long')
-    const ordinary = 'main@sha1:0123456789abcdef0123456789abcdef01234567 applied; image kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5'
+    const ordinary =
+      'main@sha1:0123456789abcdef0123456789abcdef01234567 applied; image kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5'
     expect(redact(ordinary)).toBe(ordinary)
   })
 

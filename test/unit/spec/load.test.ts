@@ -76,13 +76,15 @@ spec:
     url: ftp://example.com/repo
   colour: blue
 `
-    expect(problemsOf(text)).toEqual([
-      expect.stringMatching(/clusters\/lab\/cluster\.yaml:9 spec\.provider\.nodes\.workers: must be a whole number from 0 to 10$/),
-      expect.stringMatching(/clusters\/lab\/cluster\.yaml:12 spec\.provider\.portMappings\[0\]\.hostPort: must be a port between 1 and 65535$/),
-      expect.stringMatching(/clusters\/lab\/cluster\.yaml:14 spec\.gitops\.engine: must be one of: flux, argocd$/),
-      expect.stringMatching(/clusters\/lab\/cluster\.yaml:16 spec\.repository\.url: must be an https:\/\//),
-      expect.stringMatching(/clusters\/lab\/cluster\.yaml:17 spec\.colour: is not a known field/),
-    ].map((matcher) => matcher))
+    expect(problemsOf(text)).toEqual(
+      [
+        expect.stringMatching(/clusters\/lab\/cluster\.yaml:9 spec\.provider\.nodes\.workers: must be a whole number from 0 to 10$/),
+        expect.stringMatching(/clusters\/lab\/cluster\.yaml:12 spec\.provider\.portMappings\[0\]\.hostPort: must be a port between 1 and 65535$/),
+        expect.stringMatching(/clusters\/lab\/cluster\.yaml:14 spec\.gitops\.engine: must be one of: flux, argocd$/),
+        expect.stringMatching(/clusters\/lab\/cluster\.yaml:16 spec\.repository\.url: must be an https:\/\//),
+        expect.stringMatching(/clusters\/lab\/cluster\.yaml:17 spec\.colour: is not a known field/),
+      ].map((matcher) => matcher),
+    )
   })
 
   it('points a missing required field at its parent', () => {
@@ -100,13 +102,20 @@ spec:
 
   it('a spec with no remote follows the in-cluster Git server, and the shipped examples need none', async () => {
     const spec = parseClusterSpec(specText({ repository: 'branch: main' }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
-    expect(spec.repository).toMatchObject({ inCluster: true, url: 'http://git-server.kindling-git.svc.cluster.local/gitops.git', branch: 'main', auth: { type: 'none' } })
+    expect(spec.repository).toMatchObject({
+      inCluster: true,
+      url: 'http://git-server.kindling-git.svc.cluster.local/gitops.git',
+      branch: 'main',
+      auth: { type: 'none' },
+    })
     expect(parseClusterSpec(valid, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab').repository.inCluster).toBe(false)
     for (const example of ['homelab', 'homelab-argocd']) expect((await loadClusterSpec(root, example)).repository.inCluster).toBe(true)
   })
 
   it('refuses credentials for a remote the spec does not name', () => {
-    expect(problemsOf(specText({ repository: 'auth:\n  type: https\n  tokenEnv: GIT_TOKEN' }))).toEqual([expect.stringMatching(/spec\.repository\.auth: auth belongs to repository\.url: without a url the engine reads the in-cluster Git server/)])
+    expect(problemsOf(specText({ repository: 'auth:\n  type: https\n  tokenEnv: GIT_TOKEN' }))).toEqual([
+      expect.stringMatching(/spec\.repository\.auth: auth belongs to repository\.url: without a url the engine reads the in-cluster Git server/),
+    ])
   })
 
   it('rejects auth that does not fit the URL', () => {
@@ -120,22 +129,38 @@ spec:
   })
 
   it('rejects two port mappings on the same host port', () => {
-    const text = valid.replace('    type: kind\n', '    type: kind\n    portMappings:\n      - {containerPort: 80, hostPort: 8080}\n      - {containerPort: 81, hostPort: 8080}\n')
-    expect(problemsOf(text)).toEqual([expect.stringMatching(/:10 spec\.provider\.portMappings\[1\]\.hostPort: host port 8080 is already used by portMappings\[0\]/)])
+    const text = valid.replace(
+      '    type: kind\n',
+      '    type: kind\n    portMappings:\n      - {containerPort: 80, hostPort: 8080}\n      - {containerPort: 81, hostPort: 8080}\n',
+    )
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/:10 spec\.provider\.portMappings\[1\]\.hostPort: host port 8080 is already used by portMappings\[0\]/),
+    ])
   })
 
   it('refuses a line break, a control character or half a surrogate pair in any value, without printing it', () => {
     const image = (value: string) => problemsOf(specText({ provider: `type: kind\nnodeImage: "${value}"` }))
-    expect(image('kindest/node:v1\\nclusters/x/cluster.yaml:1 FAKE: all good')).toEqual([expect.stringMatching(/spec\.provider\.nodeImage: the value holds a line break; every field is one line/)])
+    expect(image('kindest/node:v1\\nclusters/x/cluster.yaml:1 FAKE: all good')).toEqual([
+      expect.stringMatching(/spec\.provider\.nodeImage: the value holds a line break; every field is one line/),
+    ])
     expect(image('kindest/node\\uD800:v1.37.0')).toEqual([expect.stringMatching(/nodeImage: the value holds half of a UTF-16 character pair/)])
     expect(image('kindest/node\\t:v1.37.0')).toEqual([expect.stringMatching(/nodeImage: the value holds the control character U\+0009/)])
     // A `>` block keeps a line break at its end: the fix is `>-`, not a file.
-    expect(problemsOf(specText({ provider: 'type: kind\nnodeImage: >\n  kindest/node:v1.37.0' }))).toEqual([expect.stringMatching(/nodeImage: the value ends with a line break \(a `\|` or `>` block keeps one\): write it on one line, or use `>-`$/)])
+    expect(problemsOf(specText({ provider: 'type: kind\nnodeImage: >\n  kindest/node:v1.37.0' }))).toEqual([
+      expect.stringMatching(/nodeImage: the value ends with a line break \(a `\|` or `>` block keeps one\): write it on one line, or use `>-`$/),
+    ])
     // A whole pair is a character like any other.
-    expect(() => parseClusterSpec(specText({ provider: 'type: kind\nnodeImage: "kindest/node:v1.37.0-\\uD83D\\uDE00"' }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')).not.toThrow()
+    expect(() =>
+      parseClusterSpec(
+        specText({ provider: 'type: kind\nnodeImage: "kindest/node:v1.37.0-\\uD83D\\uDE00"' }),
+        '/repo/clusters/lab/cluster.yaml',
+        '/repo',
+        'lab',
+      ),
+    ).not.toThrow()
   })
 
-  it('says how to fix the common slips, in its own words rather than the validator\'s', () => {
+  it("says how to fix the common slips, in its own words rather than the validator's", () => {
     const text = [
       'apiVersion: kindling.dev/v1alpha2',
       'kind: Cluster',
@@ -174,22 +199,30 @@ spec:
       expect.stringMatching(/kubernetesVersion: must be text, not the number 1\.30: a version is written in full \(v1\.30\.0\)$/),
       expect.stringMatching(/spec\.gitops\.version: must be text, not the number 2\.10: a version is written in full \(2\.10\.0\)$/),
     ])
-    expect(problemsOf(`${valid}metadata:\n  name: lab\n`)).toEqual([expect.stringMatching(/\(document\): the key "metadata" appears twice in the same mapping: keep one$/)])
-    expect(problemsOf(`${valid}secrets:\n\tsops: {}\n`)).toEqual([expect.stringMatching(/\(document\): is indented with a tab: YAML indents with spaces only$/)])
+    expect(problemsOf(`${valid}metadata:\n  name: lab\n`)).toEqual([
+      expect.stringMatching(/\(document\): the key "metadata" appears twice in the same mapping: keep one$/),
+    ])
+    expect(problemsOf(`${valid}secrets:\n\tsops: {}\n`)).toEqual([
+      expect.stringMatching(/\(document\): is indented with a tab: YAML indents with spaces only$/),
+    ])
     const unresolved = problemsOf(specText({ gitops: 'engine: *S3CR3Tsentinel' })).join('\n')
     expect(unresolved).toContain('an alias (*name) comes before its anchor (&name)')
     expect(unresolved).not.toContain('S3CR3T')
   })
 
-  it('rejects a port mapping on the local registry\'s host port', () => {
+  it("rejects a port mapping on the local registry's host port", () => {
     const spec = specText({ provider: 'type: kind\nportMappings:\n  - containerPort: 30080\n    hostPort: 5001' })
-    expect(problemsOf(spec)).toEqual([expect.stringMatching(/spec\.provider\.portMappings\[0\]\.hostPort: host port 5001 is the local registry's \(registryCaches\.localRegistry\.hostPort\)/)])
+    expect(problemsOf(spec)).toEqual([
+      expect.stringMatching(/spec\.provider\.portMappings\[0\]\.hostPort: host port 5001 is the local registry's \(registryCaches\.localRegistry\.hostPort\)/),
+    ])
   })
 
   it('reads a spec naming a Kubernetes version kind no longer builds, and lists the versions it has', () => {
     const text = specText({ provider: 'type: kind\nkubernetesVersion: v1.34.0' })
     expect(problemsOf(text)).toEqual([
-      expect.stringMatching(/:8 spec\.provider\.kubernetesVersion: no pinned kind node image for v1\.34\.0; use one of v1\.37\.0, v1\.36\.4, v1\.35\.8, v1\.34\.11 or set nodeImage/),
+      expect.stringMatching(
+        /:8 spec\.provider\.kubernetesVersion: no pinned kind node image for v1\.34\.0; use one of v1\.37\.0, v1\.36\.4, v1\.35\.8, v1\.34\.11 or set nodeImage/,
+      ),
     ])
     expect(() => testSpec(specText({ provider: 'type: kind\nkubernetesVersion: v1.34.0\nnodeImage: kindest/node:v1.34.0@sha256:abc' }))).not.toThrow()
   })
@@ -202,10 +235,16 @@ spec:
     const repo = mkdtempSync(path.join(os.tmpdir(), 'kindling-spec-'))
     try {
       mkdirSync(path.join(repo, 'clusters', 'lab', 'cluster.yaml'), { recursive: true })
-      await expect(loadClusterSpec(repo, 'lab')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/cluster\.yaml, is a folder, not a file$/) })
+      await expect(loadClusterSpec(repo, 'lab')).rejects.toMatchObject({
+        exitCode: ExitCode.badInput,
+        message: expect.stringMatching(/cluster\.yaml, is a folder, not a file$/),
+      })
       mkdirSync(path.join(repo, 'clusters', 'loop'))
       symlinkSync('cluster.yaml', path.join(repo, 'clusters', 'loop', 'cluster.yaml'))
-      await expect(loadClusterSpec(repo, 'loop')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/is a symbolic link that loops$/) })
+      await expect(loadClusterSpec(repo, 'loop')).rejects.toMatchObject({
+        exitCode: ExitCode.badInput,
+        message: expect.stringMatching(/is a symbolic link that loops$/),
+      })
     } finally {
       rmSync(repo, { recursive: true, force: true })
     }
@@ -219,15 +258,26 @@ spec:
     }
     try {
       execFileSync('mkfifo', [spec('pipe')])
-      await expect(loadClusterSpec(repo, 'pipe')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/cluster\.yaml, is not a regular file \(a pipe or a device\)/) })
+      await expect(loadClusterSpec(repo, 'pipe')).rejects.toMatchObject({
+        exitCode: ExitCode.badInput,
+        message: expect.stringMatching(/cluster\.yaml, is not a regular file \(a pipe or a device\)/),
+      })
       writeFileSync(spec('huge'), `# ${'x'.repeat(5 * 1024 * 1024)}\n`)
-      await expect(loadClusterSpec(repo, 'huge')).rejects.toMatchObject({ exitCode: ExitCode.badInput, message: expect.stringMatching(/is 5\.0 MiB; at most 4\.0 MiB is read$/) })
+      await expect(loadClusterSpec(repo, 'huge')).rejects.toMatchObject({
+        exitCode: ExitCode.badInput,
+        message: expect.stringMatching(/is 5\.0 MiB; at most 4\.0 MiB is read$/),
+      })
       writeFileSync(spec('utf16'), Buffer.from(`\ufeff${specText({ name: 'utf16' })}`, 'utf16le'))
-      await expect(loadClusterSpec(repo, 'utf16')).rejects.toMatchObject({ exitCode: ExitCode.badInput, details: [expect.stringMatching(/cluster\.yaml:1 \(document\): is not UTF-8 text \(it is UTF-16\): save the file as UTF-8$/)] })
+      await expect(loadClusterSpec(repo, 'utf16')).rejects.toMatchObject({
+        exitCode: ExitCode.badInput,
+        details: [expect.stringMatching(/cluster\.yaml:1 \(document\): is not UTF-8 text \(it is UTF-16\): save the file as UTF-8$/)],
+      })
       const text = specText({ name: 'latin1' }).split('\n')
       text.splice(3, 0, '# caf\xe9')
       writeFileSync(spec('latin1'), Buffer.from(text.join('\n'), 'latin1'))
-      await expect(loadClusterSpec(repo, 'latin1')).rejects.toMatchObject({ details: [expect.stringMatching(/cluster\.yaml:4 \(document\): is not UTF-8 text: save the file as UTF-8$/)] })
+      await expect(loadClusterSpec(repo, 'latin1')).rejects.toMatchObject({
+        details: [expect.stringMatching(/cluster\.yaml:4 \(document\): is not UTF-8 text: save the file as UTF-8$/)],
+      })
     } finally {
       rmSync(repo, { recursive: true, force: true })
     }

@@ -37,7 +37,9 @@ export function testSpec(text = specText(), name = 'lab'): ClusterSpec {
 }
 
 /** A StepContext over a fake Runner (or the one given) and, optionally, a real KubeClient. */
-export function testContext(overrides: { spec?: ClusterSpec; runner?: Runner; kube?: KubeClient; flags?: Partial<RunFlags>; signal?: AbortSignal } = {}): StepContext & { lines: string[] } {
+export function testContext(
+  overrides: { spec?: ClusterSpec; runner?: Runner; kube?: KubeClient; flags?: Partial<RunFlags>; signal?: AbortSignal } = {},
+): StepContext & { lines: string[] } {
   const lines: string[] = []
   return {
     spec: overrides.spec ?? testSpec(),

@@ -10,7 +10,12 @@ function fakeHost(existing: unknown[], status = 201) {
   const fetchImpl: FetchLike = async (url, init) => {
     calls.push({ url, ...init })
     const ok = init.method === 'GET' || status < 300
-    return { ok, status: init.method === 'GET' ? 200 : status, json: async () => (init.method === 'GET' ? existing : {}), text: async () => '{"message":"Bad credentials"}' }
+    return {
+      ok,
+      status: init.method === 'GET' ? 200 : status,
+      json: async () => (init.method === 'GET' ? existing : {}),
+      text: async () => '{"message":"Bad credentials"}',
+    }
   }
   return { calls, fetchImpl }
 }
@@ -20,14 +25,20 @@ describe('git host deploy keys', () => {
     expect(detectGitHost('git@github.com:me/lab.git', {})).toBeUndefined()
     expect(detectGitHost('git@github.com:me/lab.git', { GITHUB_TOKEN: 'x' })).toMatchObject({ kind: 'github', owner: 'me', repo: 'lab' })
     expect(detectGitHost('ssh://git@gitlab.com/group/sub/lab.git', { GITLAB_TOKEN: 'x' })).toMatchObject({ kind: 'gitlab', owner: 'group/sub', repo: 'lab' })
-    expect(detectGitHost('ssh://git@git.home.lan:2222/me/lab.git', { GITEA_TOKEN: 'x' })).toMatchObject({ kind: 'gitea', baseUrl: 'https://git.home.lan/api/v1' })
+    expect(detectGitHost('ssh://git@git.home.lan:2222/me/lab.git', { GITEA_TOKEN: 'x' })).toMatchObject({
+      kind: 'gitea',
+      baseUrl: 'https://git.home.lan/api/v1',
+    })
   })
 
   it('registers a read-only key on GitHub with the token in a header only', async () => {
     const host = detectGitHost('git@github.com:me/lab.git', { GITHUB_TOKEN: 'x' })!
     const { calls, fetchImpl } = fakeHost([])
     expect(await registerDeployKey(host, { title: 'kindling lab', publicKey: KEY }, new Secret('ghp_secret_token', 'GITHUB_TOKEN'), fetchImpl)).toBe('added')
-    expect(calls.map((call) => `${call.method} ${call.url}`)).toEqual(['GET https://api.github.com/repos/me/lab/keys?per_page=100', 'POST https://api.github.com/repos/me/lab/keys'])
+    expect(calls.map((call) => `${call.method} ${call.url}`)).toEqual([
+      'GET https://api.github.com/repos/me/lab/keys?per_page=100',
+      'POST https://api.github.com/repos/me/lab/keys',
+    ])
     expect(JSON.parse(calls[1]!.body!)).toEqual({ title: 'kindling lab', key: KEY, read_only: true })
     expect(calls[1]!.headers.Authorization).toBe('Bearer ghp_secret_token')
     expect(calls.some((call) => call.url.includes('ghp_'))).toBe(false)
@@ -47,7 +58,10 @@ describe('git host deploy keys', () => {
   it('reports a refused registration with status and hint, without the token', async () => {
     const host = detectGitHost('git@github.com:me/lab.git', { GITHUB_TOKEN: 'x' })!
     const { fetchImpl } = fakeHost([], 401)
-    const error = await registerDeployKey(host, { title: 't', publicKey: KEY }, new Secret('ghp_secret_token', 'GITHUB_TOKEN'), fetchImpl).then(() => undefined, (e: unknown) => e as Error & { details: string[] })
+    const error = await registerDeployKey(host, { title: 't', publicKey: KEY }, new Secret('ghp_secret_token', 'GITHUB_TOKEN'), fetchImpl).then(
+      () => undefined,
+      (e: unknown) => e as Error & { details: string[] },
+    )
     expect(error?.message).toMatch(/HTTP 401/)
     expect(JSON.stringify([error?.message, error?.details])).not.toContain('ghp_secret_token')
   })

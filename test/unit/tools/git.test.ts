@@ -24,7 +24,9 @@ describe('git tool', () => {
 
   it('uses the deploy key and known hosts for SSH', () => {
     const command = lsRemoteCommand('git@github.com:x/y.git', 'main', { type: 'ssh', privateKeyFile: '/k/id', knownHostsFile: '/k/known' })
-    expect(command.env?.GIT_SSH_COMMAND).toBe("ssh -i '/k/id' -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile='/k/known' -o StrictHostKeyChecking=yes")
+    expect(command.env?.GIT_SSH_COMMAND).toBe(
+      "ssh -i '/k/id' -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile='/k/known' -o StrictHostKeyChecking=yes",
+    )
   })
 
   it('reads the commit of the branch and names a missing branch', () => {

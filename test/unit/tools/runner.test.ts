@@ -50,7 +50,11 @@ describe('ExecRunner', () => {
     redactor.add(token)
     const logged: string[] = []
     const runner = new ExecRunner(redactor, (line) => logged.push(line))
-    const ok = await runner.run({ ...program('process.stdin.on("data", d => process.stdout.write(String(d).length + ":" + process.env.TOKEN.length))'), input: token, env: { TOKEN: token } })
+    const ok = await runner.run({
+      ...program('process.stdin.on("data", d => process.stdout.write(String(d).length + ":" + process.env.TOKEN.length))'),
+      input: token,
+      env: { TOKEN: token },
+    })
     expect(ok.stdout).toBe('21:21')
     const error = (await runner
       .run({ ...program('console.error("denied for " + process.env.TOKEN); process.exit(2)'), env: { TOKEN: token } })

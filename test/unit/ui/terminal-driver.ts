@@ -40,7 +40,14 @@ export function terminalDriver(script: Record<string, Typed>): TerminalDriver {
   const errorOn = (screen: string): string | undefined => {
     const lines = screen.split('\n')
     const start = lines.findIndex((line) => line.startsWith('> '))
-    return start < 0 ? undefined : lines.slice(start).map((line) => line.trim()).join(' ').replace(/^>\s*/, '').trim()
+    return start < 0
+      ? undefined
+      : lines
+          .slice(start)
+          .map((line) => line.trim())
+          .join(' ')
+          .replace(/^>\s*/, '')
+          .trim()
   }
 
   return {
@@ -66,7 +73,10 @@ export function terminalDriver(script: Record<string, Typed>): TerminalDriver {
       if (index < 0) throw new Error(`"${question.message}" has no choice ${want}`)
       const { answer, events } = await render(select, { message: question.message, choices: question.choices, default: question.default })
       // The cursor starts on the default choice, as a person sees it.
-      const start = Math.max(0, question.choices.findIndex((choice) => choice.value === question.default))
+      const start = Math.max(
+        0,
+        question.choices.findIndex((choice) => choice.value === question.default),
+      )
       for (let i = start; i < index; i++) events.keypress('down')
       for (let i = start; i > index; i--) events.keypress('up')
       events.keypress('enter')

@@ -31,7 +31,20 @@ function io(cwd: string, prompter?: Prompter, origin = 'git@github.com:me/lab.gi
 function kubeconfig(root: string): string {
   const file = path.join(root, 'kubeconfig')
   const cluster = (name: string) => ({ name, cluster: { server: 'https://127.0.0.1:6443' } })
-  writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [cluster('a'), cluster('b')], users: [{ name: 'u', user: { token: 'x' } }], contexts: [{ name: 'edge-admin', context: { cluster: 'a', user: 'u' } }, { name: 'lab-admin', context: { cluster: 'b', user: 'u' } }], 'current-context': 'edge-admin' }))
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [cluster('a'), cluster('b')],
+      users: [{ name: 'u', user: { token: 'x' } }],
+      contexts: [
+        { name: 'edge-admin', context: { cluster: 'a', user: 'u' } },
+        { name: 'lab-admin', context: { cluster: 'b', user: 'u' } },
+      ],
+      'current-context': 'edge-admin',
+    }),
+  )
   return file
 }
 
@@ -204,7 +217,26 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
   it('flags that contradict each other stop it before the first question', async () => {
     const driver = terminalDriver({})
     const t = io(repo(), driver)
-    expect(await runWizard(['-c', 'lab', '--provider', 'kind', '--kubeconfig', '/x', '--no-crossplane', '--clouds', 'gcp', '--repo', 'https://github.com/me/lab.git', '--auth', 'ssh'], t.value)).toBe(2)
+    expect(
+      await runWizard(
+        [
+          '-c',
+          'lab',
+          '--provider',
+          'kind',
+          '--kubeconfig',
+          '/x',
+          '--no-crossplane',
+          '--clouds',
+          'gcp',
+          '--repo',
+          'https://github.com/me/lab.git',
+          '--auth',
+          'ssh',
+        ],
+        t.value,
+      ),
+    ).toBe(2)
     expect(driver.asked).toEqual([])
     const err = t.err.join('')
     expect(err).toContain('these flags do not go together (3)')
@@ -311,7 +343,33 @@ describe('wizard without a terminal', () => {
   it('runs from flags, defaulting what is optional', async () => {
     const root = repo()
     const t = io(root)
-    expect(await runWizard(['--cluster', 'edge', '--provider', 'existing', '--kubeconfig', kubeconfig(root), '--context', 'edge-admin', '--repo', 'https://example.com/r.git', '--auth', 'https', '--token-env', 'GIT_TOKEN', '--no-monitoring', '--clouds', 'gcp', '--gcp-project', 'my-project-123'], t.value), t.err.join('')).toBe(0)
+    expect(
+      await runWizard(
+        [
+          '--cluster',
+          'edge',
+          '--provider',
+          'existing',
+          '--kubeconfig',
+          kubeconfig(root),
+          '--context',
+          'edge-admin',
+          '--repo',
+          'https://example.com/r.git',
+          '--auth',
+          'https',
+          '--token-env',
+          'GIT_TOKEN',
+          '--no-monitoring',
+          '--clouds',
+          'gcp',
+          '--gcp-project',
+          'my-project-123',
+        ],
+        t.value,
+      ),
+      t.err.join(''),
+    ).toBe(0)
     const spec = await loadClusterSpec(root, 'edge')
     expect(spec.provider).toMatchObject({ type: 'existing', context: 'edge-admin' })
     expect(spec.repository.auth).toEqual({ type: 'https', tokenEnv: 'GIT_TOKEN', username: 'git' })
@@ -324,7 +382,9 @@ describe('wizard without a terminal', () => {
     expect(await runWizard(['--name', 'lab', '--engine', 'argocd'], t.value), t.err.join('')).toBe(0)
     const spec = await loadClusterSpec(root, 'lab')
     const rendered = await renderedFiles(spec)
-    expect(rendered.map((file) => file.path)).toEqual(expect.arrayContaining(['clusters/lab/kustomization.yaml', 'clusters/lab/apps/podinfo/app.yaml', 'clusters/lab/components/monitoring.yaml']))
+    expect(rendered.map((file) => file.path)).toEqual(
+      expect.arrayContaining(['clusters/lab/kustomization.yaml', 'clusters/lab/apps/podinfo/app.yaml', 'clusters/lab/components/monitoring.yaml']),
+    )
     expect(await fileWrites(spec, rendered)).toEqual([])
     expect(t.out.join('')).toContain(`wrote ${rendered.length} file(s) bootstrap renders from it under clusters/lab/`)
   })
@@ -388,7 +448,9 @@ describe('wizard without a terminal', () => {
     const root = repo()
     const t = io(root)
     const token = 'ghp_S3CR3Tsentinel0123456789abcdefABCD'
-    expect(await runWizard(['-c', 'x', '--kubeconfig', 'https://u:S3CR3T-pass@h/kc', '--context', token, '--repo', `https://github.com/me/${token}.git`], t.value)).toBe(2)
+    expect(
+      await runWizard(['-c', 'x', '--kubeconfig', 'https://u:S3CR3T-pass@h/kc', '--context', token, '--repo', `https://github.com/me/${token}.git`], t.value),
+    ).toBe(2)
     const said = t.out.join('') + t.err.join('')
     expect(said).toContain('--kubeconfig FILE: https://***@h/kc does not exist')
     expect(said).not.toContain('S3CR3T')
@@ -432,7 +494,12 @@ describe('wizard without a terminal', () => {
   it('refuses flags that contradict each other, and reads a lone --kubeconfig as an existing cluster', async () => {
     const root = repo()
     const t = io(root)
-    expect(await runWizard(['-c', 'x', '--repo', 'https://github.com/me/x.git', '--auth', 'ssh', '--provider', 'existing', '--workers', '2', '--token-env', 'T'], t.value)).toBe(2)
+    expect(
+      await runWizard(
+        ['-c', 'x', '--repo', 'https://github.com/me/x.git', '--auth', 'ssh', '--provider', 'existing', '--workers', '2', '--token-env', 'T'],
+        t.value,
+      ),
+    ).toBe(2)
     const err = t.err.join('')
     expect(err).toContain('--auth ssh: needs an ssh:// or git@host:path URL in --repo')
     expect(err).toContain('--workers: only for --provider kind')
@@ -444,7 +511,13 @@ describe('wizard without a terminal', () => {
     expect(await runWizard(['-c', 'x', '--repo', 'file:///srv/git/lab.git', '--auth', 'https'], local.value)).toBe(2)
     expect(local.err.join('')).toContain('--auth https: a file:// repository is read from disk, without credentials')
     const implied = io(root)
-    expect(await runWizard(['-c', 'x', '--kubeconfig', kubeconfig(root), '--context', 'lab-admin', '--repo', 'https://github.com/me/x.git', '--token-env', 'LAB_TOKEN'], implied.value), implied.err.join('')).toBe(0)
+    expect(
+      await runWizard(
+        ['-c', 'x', '--kubeconfig', kubeconfig(root), '--context', 'lab-admin', '--repo', 'https://github.com/me/x.git', '--token-env', 'LAB_TOKEN'],
+        implied.value,
+      ),
+      implied.err.join(''),
+    ).toBe(0)
     const spec = await loadClusterSpec(root, 'x')
     expect(spec.provider).toMatchObject({ type: 'existing', context: 'lab-admin' })
     expect(spec.repository.auth).toMatchObject({ type: 'https', tokenEnv: 'LAB_TOKEN' })

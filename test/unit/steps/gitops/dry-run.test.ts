@@ -44,13 +44,22 @@ async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: 
     facts: newFacts(),
   })
   const redact = (text: string): string => redactor.redact(text)
-  return { root, report, recorder, plan: formatPlan(report, redact), json: JSON.stringify(toJsonReport('bootstrap', 'lab', report, {}, redact)), logs: logs.join('\n') }
+  return {
+    root,
+    report,
+    recorder,
+    plan: formatPlan(report, redact),
+    json: JSON.stringify(toJsonReport('bootstrap', 'lab', report, {}, redact)),
+    logs: logs.join('\n'),
+  }
 }
 
 describe('GitOps steps in a dry run', () => {
   it('refuse to generate a new age key when Git holds secrets encrypted for another (a rebuild without the backup)', async () => {
     const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
-    const run = await dryRun('flux', 'url: https://github.com/example/lab.git', { '.sops.yaml': `creation_rules:\n  - path_regex: clusters/lab/.*\\.sops\\.ya?ml$\n    age: ${recipient}\n` })
+    const run = await dryRun('flux', 'url: https://github.com/example/lab.git', {
+      '.sops.yaml': `creation_rules:\n  - path_regex: clusters/lab/.*\\.sops\\.ya?ml$\n    age: ${recipient}\n`,
+    })
     const step = run.report.steps.find((entry) => entry.name === 'sops-key')
     expect(exitCodeOf(step?.error)).toBe(3)
     expect(run.plan).toContain(`no age key at`)
@@ -61,7 +70,18 @@ describe('GitOps steps in a dry run', () => {
   it('print the Flux install, secret, sync and wait steps with the token masked everywhere', async () => {
     const run = await dryRun('flux', 'url: https://github.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: LAB_TOKEN')
     expect(run.report.ok).toBe(true)
-    expect(run.report.steps.map((step) => step.name)).toEqual(['cluster', 'engine', 'components', 'component-secrets', 'repo-credentials', 'sops-key', 'root-sync', 'push', 'health-gate', 'hooks'])
+    expect(run.report.steps.map((step) => step.name)).toEqual([
+      'cluster',
+      'engine',
+      'components',
+      'component-secrets',
+      'repo-credentials',
+      'sops-key',
+      'root-sync',
+      'push',
+      'health-gate',
+      'hooks',
+    ])
     expect(run.plan).toContain('$ helm upgrade --install flux-operator oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator --version 0.59.0')
     expect(run.plan).toMatch(/kind: FluxInstance[\s\S]*version: 2\.9\.5/)
     expect(run.plan).toMatch(/kind: Secret[\s\S]*password: <secret LAB_TOKEN>/)
@@ -78,7 +98,9 @@ describe('GitOps steps in a dry run', () => {
   it('print the Argo CD install, deploy key, root Application, refresh and wait steps', async () => {
     const run = await dryRun('argocd', 'url: git@github.com:example/lab.git\nauth:\n  type: ssh')
     expect(run.report.ok).toBe(true)
-    expect(run.plan).toContain('$ helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --create-namespace --values')
+    expect(run.plan).toContain(
+      '$ helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --create-namespace --values',
+    )
     expect(run.plan).toContain("$ ssh-keygen -q -t ed25519 -N ''")
     expect(run.plan).toMatch(/add it as a read-only deploy key at https:\/\/github\.com\/example\/lab\/settings\/keys/)
     expect(run.plan).toMatch(/kind: Application[\s\S]*name: root[\s\S]*ServerSideApply=true/)
@@ -86,21 +108,26 @@ describe('GitOps steps in a dry run', () => {
     expect(run.plan).toContain(`then wait until Application argocd/root is Synced and Healthy at ${SHA.slice(0, 7)}`)
   })
 
-  it.each(['flux', 'argocd'] as const)('list with %s the Crossplane chart, its providers and functions, the Postgres XRD and all four compositions, and wait for each', async (engine) => {
-    const run = await dryRun(engine, 'url: https://github.com/example/lab.git')
-    expect(run.report.ok).toBe(true)
-    expect(run.plan).toContain('crossplane: Helm chart crossplane 2.4.2 from https://charts.crossplane.io/stable into crossplane-system')
-    for (const pkg of ['provider-kubernetes', 'provider-helm', 'function-go-templating', 'function-auto-ready']) expect(run.plan).toMatch(new RegExp(`crossplane-packages: (Provider|Function) ${pkg} \\(xpkg\\.crossplane\\.io/crossplane-contrib/${pkg}:v`))
-    expect(run.plan).toContain('postgres: CompositeResourceDefinition postgresinstances.platform.kindling.dev')
-    for (const target of ['local', 'azure', 'gcp', 'hetzner']) expect(run.plan).toContain(`postgres: Composition postgres-${target}`)
-    expect(run.plan).toContain('wait until Provider provider-kubernetes is Healthy=True')
-    expect(run.plan).toContain('wait until Function function-go-templating is Healthy=True')
-    expect(run.plan).toContain('wait until CompositeResourceDefinition postgresinstances.platform.kindling.dev is Established=True')
-    const sync = engine === 'flux' ? 'Kustomization flux-system/crossplane-packages is Ready=True' : 'Application argocd/crossplane-packages is Synced and Healthy'
-    expect(run.plan).toContain(`wait until ${sync}`)
-    // The component files themselves are written first, so the engine finds them in Git.
-    expect(run.plan).toContain(`write ${run.root}/clusters/lab/components/postgres/manifests.yaml`)
-  })
+  it.each(['flux', 'argocd'] as const)(
+    'list with %s the Crossplane chart, its providers and functions, the Postgres XRD and all four compositions, and wait for each',
+    async (engine) => {
+      const run = await dryRun(engine, 'url: https://github.com/example/lab.git')
+      expect(run.report.ok).toBe(true)
+      expect(run.plan).toContain('crossplane: Helm chart crossplane 2.4.2 from https://charts.crossplane.io/stable into crossplane-system')
+      for (const pkg of ['provider-kubernetes', 'provider-helm', 'function-go-templating', 'function-auto-ready'])
+        expect(run.plan).toMatch(new RegExp(`crossplane-packages: (Provider|Function) ${pkg} \\(xpkg\\.crossplane\\.io/crossplane-contrib/${pkg}:v`))
+      expect(run.plan).toContain('postgres: CompositeResourceDefinition postgresinstances.platform.kindling.dev')
+      for (const target of ['local', 'azure', 'gcp', 'hetzner']) expect(run.plan).toContain(`postgres: Composition postgres-${target}`)
+      expect(run.plan).toContain('wait until Provider provider-kubernetes is Healthy=True')
+      expect(run.plan).toContain('wait until Function function-go-templating is Healthy=True')
+      expect(run.plan).toContain('wait until CompositeResourceDefinition postgresinstances.platform.kindling.dev is Established=True')
+      const sync =
+        engine === 'flux' ? 'Kustomization flux-system/crossplane-packages is Ready=True' : 'Application argocd/crossplane-packages is Synced and Healthy'
+      expect(run.plan).toContain(`wait until ${sync}`)
+      // The component files themselves are written first, so the engine finds them in Git.
+      expect(run.plan).toContain(`write ${run.root}/clusters/lab/components/postgres/manifests.yaml`)
+    },
+  )
 
   it('still print the whole plan when the remote cannot be reached', async () => {
     const { spec, home } = tempRepo('lab', specYaml('lab', 'engine: flux', 'url: https://github.com/example/lab.git'))
@@ -129,21 +156,29 @@ describe('GitOps steps in a dry run', () => {
 })
 
 describe('the example clusters, planned', () => {
-  it.each(['homelab', 'homelab-argocd'])('clusters/%s: the gate lists kube-prometheus-stack, its monitors, rules and dashboards, and the example app by name', async (name) => {
-    const spec = await loadClusterSpec(PROJECT_ROOT, name)
-    const actions = await healthGateStep(spec, 1000).plan(testContext({ spec }))
-    const note = actions.flatMap((action) => (action.type === 'note' ? [action.text] : [])).join('\n')
-    expect(note).toMatch(/monitoring: Helm chart kube-prometheus-stack 88\.\d+\.\d+ from https:\/\/prometheus-community\.github\.io\/helm-charts into monitoring/)
-    for (const kind of ['PodMonitor', 'PrometheusRule', 'ConfigMap']) expect(note).toContain(`monitoring-config: ${kind} `)
-    expect(note).toContain('apps: podinfo, as listed in apps/kustomization.yaml (yours to edit)')
-  })
+  it.each(['homelab', 'homelab-argocd'])(
+    'clusters/%s: the gate lists kube-prometheus-stack, its monitors, rules and dashboards, and the example app by name',
+    async (name) => {
+      const spec = await loadClusterSpec(PROJECT_ROOT, name)
+      const actions = await healthGateStep(spec, 1000).plan(testContext({ spec }))
+      const note = actions.flatMap((action) => (action.type === 'note' ? [action.text] : [])).join('\n')
+      expect(note).toMatch(
+        /monitoring: Helm chart kube-prometheus-stack 88\.\d+\.\d+ from https:\/\/prometheus-community\.github\.io\/helm-charts into monitoring/,
+      )
+      for (const kind of ['PodMonitor', 'PrometheusRule', 'ConfigMap']) expect(note).toContain(`monitoring-config: ${kind} `)
+      expect(note).toContain('apps: podinfo, as listed in apps/kustomization.yaml (yours to edit)')
+    },
+  )
 
-  it.each(['homelab', 'homelab-argocd'])('clusters/%s: every wait the gate lists reads differently, the providers\' two `ClusterProviderConfig default` told apart by group', async (name) => {
-    const spec = await loadClusterSpec(PROJECT_ROOT, name)
-    const waits = describeWaits(componentWaits(spec, 'abc1234', 1000))
-    expect(new Set(waits).size).toBe(waits.length)
-    expect(waits).toContain('wait until ClusterProviderConfig default (kubernetes.m.crossplane.io) exists (up to 1 s)')
-    expect(waits).toContain('wait until ClusterProviderConfig default (helm.m.crossplane.io) exists (up to 1 s)')
-    expect(waits.filter((wait) => wait.includes('Provider provider-helm is'))).toEqual(['wait until Provider provider-helm is Healthy=True (up to 1 s)'])
-  })
+  it.each(['homelab', 'homelab-argocd'])(
+    "clusters/%s: every wait the gate lists reads differently, the providers' two `ClusterProviderConfig default` told apart by group",
+    async (name) => {
+      const spec = await loadClusterSpec(PROJECT_ROOT, name)
+      const waits = describeWaits(componentWaits(spec, 'abc1234', 1000))
+      expect(new Set(waits).size).toBe(waits.length)
+      expect(waits).toContain('wait until ClusterProviderConfig default (kubernetes.m.crossplane.io) exists (up to 1 s)')
+      expect(waits).toContain('wait until ClusterProviderConfig default (helm.m.crossplane.io) exists (up to 1 s)')
+      expect(waits.filter((wait) => wait.includes('Provider provider-helm is'))).toEqual(['wait until Provider provider-helm is Healthy=True (up to 1 s)'])
+    },
+  )
 })

@@ -15,7 +15,12 @@ describe('engine step on an adopted cluster', () => {
     const { spec } = tempRepo('lab', specYaml('lab', 'engine: flux', 'url: https://github.com/example/lab.git'))
     const ctx = testContext({ spec, kube: noRelease })
     ctx.facts.existingEngine = 'flux'
-    const error = await engineStep(spec).check(ctx).then(() => undefined, (e: unknown) => e)
+    const error = await engineStep(spec)
+      .check(ctx)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(exitCodeOf(error)).toBe(2)
     expect(String(error)).toContain('Flux already runs on this cluster, but not from the Helm release flux-system/flux-operator kindling installs')
   })

@@ -31,7 +31,7 @@ function noRemote(engine: 'flux' | 'argocd' = 'flux') {
 }
 
 describe('the in-cluster Git server (a spec with no remote)', () => {
-  it('renders Soft Serve with a volume, kindling\'s key as its only writer, HTTP for the engine and SSH for pushes', async () => {
+  it("renders Soft Serve with a volume, kindling's key as its only writer, HTTP for the engine and SSH for pushes", async () => {
     await expect(stringify(renderGitServer(KEY), { aliasDuplicateObjects: false, lineWidth: 0 })).toMatchFileSnapshot('__golden__/git-server.yaml')
   })
 
@@ -48,23 +48,34 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
   it('plans the key, the server, the engine pointed at it and a forced push of this checkout, in a dry run with no cluster', async () => {
     const { spec } = noRemote()
     const ctx = testContext({ spec, flags: { dryRun: true, yes: true } })
-    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], { ...ctx, runner: new DryRunRunner(new RecordingRunner(), ctx.secrets) })
+    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
+      ...ctx,
+      runner: new DryRunRunner(new RecordingRunner(), ctx.secrets),
+    })
     const plan = formatPlan(report, (text) => text)
     expect(plan).toMatch(/ssh-keygen -q -t ed25519 -N '' -C kindling-lab-git-server -f \S+\/\.config\/kindling\/ssh\/lab-git-server_ed25519/)
-    expect(plan).toContain('Soft Serve (charmcli/soft-serve:v0.12.2) in kindling-git, serving http://git-server.kindling-git.svc.cluster.local/gitops.git to the engine')
+    expect(plan).toContain(
+      'Soft Serve (charmcli/soft-serve:v0.12.2) in kindling-git, serving http://git-server.kindling-git.svc.cluster.local/gitops.git to the engine',
+    )
     expect(plan).toContain('Deployment kindling-git/git-server')
     expect(plan).toContain('sync http://git-server.kindling-git.svc.cluster.local/gitops.git main:clusters/lab')
-    expect(plan).toMatch(/push to the in-cluster Git server through a port-forward \(the server mirrors this checkout, so the push is forced\): git -C \S+ push --quiet --force 'ssh:\/\/git@127\.0\.0\.1:<port>\/gitops\.git' HEAD:refs\/heads\/main/)
+    expect(plan).toMatch(
+      /push to the in-cluster Git server through a port-forward \(the server mirrors this checkout, so the push is forced\): git -C \S+ push --quiet --force 'ssh:\/\/git@127\.0\.0\.1:<port>\/gitops\.git' HEAD:refs\/heads\/main/,
+    )
   })
 
-  it('pushes with kindling\'s key, records no host key anywhere, and tells a --no-push user the two commands', () => {
+  it("pushes with kindling's key, records no host key anywhere, and tells a --no-push user the two commands", () => {
     const { spec } = noRemote()
     const command = inClusterPushCommand(spec, 40123)
     expect(command.args).toContain('ssh://git@127.0.0.1:40123/gitops.git')
-    expect(String(command.env?.GIT_SSH_COMMAND)).toMatch(/-i '\S+lab-git-server_ed25519' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=\/dev\/null/)
+    expect(String(command.env?.GIT_SSH_COMMAND)).toMatch(
+      /-i '\S+lab-git-server_ed25519' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=\/dev\/null/,
+    )
     const howTo = inClusterPushHowTo(spec)
     expect(howTo[0]).toBe('kubectl -n kindling-git port-forward svc/git-server 2222:22 &')
-    expect(howTo[1]).toMatch(/^GIT_SSH_COMMAND='ssh -i .+lab-git-server_ed25519.* -o StrictHostKeyChecking=no .*' git -C \S+ push --force ssh:\/\/git@127\.0\.0\.1:2222\/gitops\.git HEAD:refs\/heads\/main$/)
+    expect(howTo[1]).toMatch(
+      /^GIT_SSH_COMMAND='ssh -i .+lab-git-server_ed25519.* -o StrictHostKeyChecking=no .*' git -C \S+ push --force ssh:\/\/git@127\.0\.0\.1:2222\/gitops\.git HEAD:refs\/heads\/main$/,
+    )
     expect(formatCommand(command)).not.toContain('PRIVATE KEY')
   })
 
@@ -75,11 +86,17 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
     vi.stubEnv('HOME', odd)
     const oddSpec = { ...spec, repoRoot: path.join(odd, 'check out') }
     // The shell reads the line; a stand-in git prints what it was given.
-    const seen = execFileSync('sh', ['-c', `git() { printf '%s\\n' "$GIT_SSH_COMMAND" "$@"; }; ${inClusterPushHowTo(oddSpec)[1]}`], { encoding: 'utf8' }).split('\n')
-    expect(seen[0]).toBe(`ssh -i '${path.join(odd, '.config/kindling/ssh/lab-git-server_ed25519').replaceAll("'", `'\\''`)}' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`)
+    const seen = execFileSync('sh', ['-c', `git() { printf '%s\\n' "$GIT_SSH_COMMAND" "$@"; }; ${inClusterPushHowTo(oddSpec)[1]}`], { encoding: 'utf8' }).split(
+      '\n',
+    )
+    expect(seen[0]).toBe(
+      `ssh -i '${path.join(odd, '.config/kindling/ssh/lab-git-server_ed25519').replaceAll("'", `'\\''`)}' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`,
+    )
     expect(seen.slice(1, 3)).toEqual(['-C', path.join(odd, 'check out')])
     // ssh itself reads GIT_SSH_COMMAND through a shell too: the key path comes back whole.
-    expect(execFileSync('sh', ['-c', `set -- ${seen[0]}; printf '%s' "$3"`], { encoding: 'utf8' })).toBe(path.join(odd, '.config/kindling/ssh/lab-git-server_ed25519'))
+    expect(execFileSync('sh', ['-c', `set -- ${seen[0]}; printf '%s' "$3"`], { encoding: 'utf8' })).toBe(
+      path.join(odd, '.config/kindling/ssh/lab-git-server_ed25519'),
+    )
   })
 
   it('says in the run summary which remote the engine follows and how to move it', async () => {
@@ -87,7 +104,9 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
     const step = gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })[0]!
     const ctx = { spec, facts: newFacts() } as Parameters<NonNullable<typeof step.verify>>[0]
     await step.verify!(ctx)
-    expect(summaryLines(ctx).join('\n')).toMatch(/the engine reads http:\/\/git-server\.kindling-git\.svc\.cluster\.local\/gitops\.git[\s\S]*set repository\.url in \S*cluster\.yaml and run bootstrap again/)
+    expect(summaryLines(ctx).join('\n')).toMatch(
+      /the engine reads http:\/\/git-server\.kindling-git\.svc\.cluster\.local\/gitops\.git[\s\S]*set repository\.url in \S*cluster\.yaml and run bootstrap again/,
+    )
   })
 })
 
@@ -95,10 +114,14 @@ describe('a tunnel to a pod', () => {
   it('joins each local connection to the target and stops listening when the run is stopped', async () => {
     const seen: string[] = []
     const stop = new AbortController()
-    const tunnel = await openTunnel({ namespace: 'ns', pod: 'p', port: 22 }, (target, socket) => {
-      seen.push(`${target.namespace}/${target.pod}:${target.port}`)
-      socket.end('hello from the pod\n')
-    }, stop.signal)
+    const tunnel = await openTunnel(
+      { namespace: 'ns', pod: 'p', port: 22 },
+      (target, socket) => {
+        seen.push(`${target.namespace}/${target.pod}:${target.port}`)
+        socket.end('hello from the pod\n')
+      },
+      stop.signal,
+    )
     const reply = await new Promise<string>((resolve, reject) => {
       const client = net.connect(tunnel.port, '127.0.0.1')
       let data = ''
@@ -110,6 +133,8 @@ describe('a tunnel to a pod', () => {
     expect(seen).toEqual(['ns/p:22'])
     stop.abort()
     await tunnel.close()
-    await expect(new Promise((resolve, reject) => net.connect(tunnel.port, '127.0.0.1').on('connect', resolve).on('error', reject))).rejects.toThrow(/ECONNREFUSED/)
+    await expect(new Promise((resolve, reject) => net.connect(tunnel.port, '127.0.0.1').on('connect', resolve).on('error', reject))).rejects.toThrow(
+      /ECONNREFUSED/,
+    )
   })
 })

@@ -8,7 +8,12 @@ const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
 const OLD = 'deadbeef0123456789abcdef0123456789abcdef'
 
 function flux(status: Record<string, unknown>, generation = 1): KubeObject {
-  return { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'flux-system', namespace: 'flux-system', generation }, status: { observedGeneration: 1, ...status } }
+  return {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: 'flux-system', namespace: 'flux-system', generation },
+    status: { observedGeneration: 1, ...status },
+  }
 }
 
 function app(status: Record<string, unknown>): KubeObject {
@@ -36,7 +41,9 @@ describe('health conditions', () => {
     const failed = { type: 'Ready', status: 'False', reason: 'BuildFailed', message: 'kustomize build failed' }
     expect(condition.test(flux({ lastAttemptedRevision: `main@sha1:${SHA}`, conditions: [failed] })).failed).toMatch(/BuildFailed/)
     expect(condition.test(flux({ lastAttemptedRevision: `main@sha1:${OLD}`, conditions: [failed] })).failed).toBeUndefined()
-    expect(condition.test(flux({ conditions: [{ type: 'Ready', status: 'False', reason: 'ArtifactFailed', message: 'Source artifact not found' }] })).failed).toBeUndefined()
+    expect(
+      condition.test(flux({ conditions: [{ type: 'Ready', status: 'False', reason: 'ArtifactFailed', message: 'Source artifact not found' }] })).failed,
+    ).toBeUndefined()
   })
 
   it('do not fail on a GitRepository failure left from before the reconcile kindling requested', () => {
@@ -52,7 +59,12 @@ describe('health conditions', () => {
     expect(condition.test(app({ sync: { status: 'Synced', revision: SHA }, health: { status: 'Healthy' } })).done).toBe(true)
     expect(condition.test(app({ sync: { status: 'Synced', revision: OLD }, health: { status: 'Healthy' } })).done).toBe(false)
     expect(condition.test(app({ sync: { status: 'OutOfSync', revision: SHA }, health: { status: 'Healthy' } })).done).toBe(false)
-    const failed = condition.test(app({ sync: { status: 'OutOfSync', revision: SHA }, operationState: { phase: 'Failed', message: 'one or more objects failed to apply', syncResult: { revision: SHA } } }))
+    const failed = condition.test(
+      app({
+        sync: { status: 'OutOfSync', revision: SHA },
+        operationState: { phase: 'Failed', message: 'one or more objects failed to apply', syncResult: { revision: SHA } },
+      }),
+    )
     expect(failed.failed).toMatch(/last sync Failed: one or more objects failed to apply/)
     expect(condition.test(undefined).message).toBe('object does not exist')
   })

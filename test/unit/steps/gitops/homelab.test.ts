@@ -8,7 +8,9 @@ import { engineFiles } from '../../../../bootstrap/steps/gitops/engine.js'
 import { fileWrites, rootSyncFiles } from '../../../../bootstrap/steps/gitops/repo.js'
 import { repoRoot } from '../../support/context.js'
 
-const clusters = readdirSync(path.join(repoRoot, 'clusters'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)
+const clusters = readdirSync(path.join(repoRoot, 'clusters'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
 
 describe('the example clusters', () => {
   it('are one per engine, with the same components', async () => {
@@ -20,6 +22,8 @@ describe('the example clusters', () => {
 
   it.each(clusters)('clusters/%s holds exactly the engine, sync and component files the renderers produce, so a bootstrap writes nothing', async (name) => {
     const spec = await loadClusterSpec(repoRoot, name)
-    expect(await fileWrites(spec, [...engineFiles(spec), ...(await rootSyncFiles(spec)), ...engineOf(spec).componentFiles(spec, enabledComponents(spec))])).toEqual([])
+    expect(
+      await fileWrites(spec, [...engineFiles(spec), ...(await rootSyncFiles(spec)), ...engineOf(spec).componentFiles(spec, enabledComponents(spec))]),
+    ).toEqual([])
   })
 })

@@ -24,7 +24,7 @@ function repoWithHooks(hooks: Record<string, string>) {
 describe('hooks (zx scripts in clusters/<name>/hooks/)', () => {
   it('run with zx after the health gate, in name order, told the cluster and context; output in the report, secrets masked', async () => {
     const { spec } = repoWithHooks({
-      '20-second.mjs': "echo(`second for ${process.env.KINDLING_CLUSTER}`)\n",
+      '20-second.mjs': 'echo(`second for ${process.env.KINDLING_CLUSTER}`)\n',
       '10-first.mjs': "const out = await $`echo context=${process.env.KINDLING_CONTEXT}`\necho(out.stdout.trim())\necho('token S3cretT0kenValue42')\n",
       'notes.txt': 'not a hook\n',
     })

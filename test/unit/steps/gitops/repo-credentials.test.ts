@@ -27,7 +27,12 @@ function argoOverSsh(url: string, values?: string) {
 describe('repository credentials for Argo CD over SSH', () => {
   it('stop with the host key lines to add when the chart does not know the Git host', async () => {
     const ctx = argoOverSsh('ssh://git@git.example.com/me/lab.git')
-    const error = await repoCredentialsStep(ctx.spec).check(ctx).then(() => undefined, (e: unknown) => e)
+    const error = await repoCredentialsStep(ctx.spec)
+      .check(ctx)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(exitCodeOf(error)).toBe(2)
     expect(String(error)).toContain('Argo CD does not know the SSH host key of git.example.com')
     expect((error as { details: string[] }).details).toContain(`      ${HOST_KEY}`)

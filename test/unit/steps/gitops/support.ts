@@ -33,11 +33,16 @@ export function specYaml(name: string, gitops: string, repository: string, sops 
 }
 
 /** Every Crossplane cloud turned on, so golden files show each provider and its config. */
-const CLOUDS = `components:\n  crossplane:\n${ALL_CLOUDS.split('\n').map((line) => `    ${line}`).join('\n')}\n`
+const CLOUDS = `components:\n  crossplane:\n${ALL_CLOUDS.split('\n')
+  .map((line) => `    ${line}`)
+  .join('\n')}\n`
 
 /** A spec for golden files: fixed paths so the output never depends on the machine. */
 export function goldenSpec(engine: 'flux' | 'argocd', options: { auth?: string; url?: string; sops?: boolean; clouds?: boolean } = {}): ClusterSpec {
-  const auth = (options.auth ?? 'type: none').split('\n').map((line) => `  ${line}`).join('\n')
+  const auth = (options.auth ?? 'type: none')
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n')
   const text = specText({
     gitops: `engine: ${engine}`,
     repository: `url: ${options.url ?? 'https://github.com/example/lab.git'}\nauth:\n${auth}`,

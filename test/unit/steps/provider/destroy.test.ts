@@ -31,7 +31,14 @@ async function destroy(args: string[], isTTY = false) {
   const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([kindNode('lab-control-plane', 'control-plane')]), ...registryReplies])
   const out: string[] = []
   const err: string[] = []
-  const code = await runCommand('destroy', ['--cluster', 'lab', ...args], { stdout: (text) => out.push(text), stderr: (text) => err.push(text), isTTY, cwd: repo(), signal: new AbortController().signal, runner })
+  const code = await runCommand('destroy', ['--cluster', 'lab', ...args], {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    isTTY,
+    cwd: repo(),
+    signal: new AbortController().signal,
+    runner,
+  })
   return { code, runner, stdout: out.join(''), stderr: err.join(''), changes: runner.commands.filter((command) => !command.readOnly) }
 }
 
@@ -84,10 +91,16 @@ describe('destroy', () => {
       ...toolsPresent,
       ...clusterReplies([]),
       { match: /^docker ps --all --filter label=dev\.kindling\.cluster=lab/, stdout: 'kindling-lab-cache-quay-io\n' },
-      { match: /^docker inspect --type container kindling-lab-cache-quay-io/, stdout: inspectJson([{ name: 'kindling-lab-cache-quay-io', image: 'registry' }]) },
+      {
+        match: /^docker inspect --type container kindling-lab-cache-quay-io/,
+        stdout: inspectJson([{ name: 'kindling-lab-cache-quay-io', image: 'registry' }]),
+      },
       { match: /^docker volume inspect/, stdout: 'kindling-lab-cache-quay-io\n' },
     ])
-    const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), testContext({ spec, runner, flags: { yes: true, purge: true } }))
+    const report = await runSteps(
+      providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }),
+      testContext({ spec, runner, flags: { yes: true, purge: true } }),
+    )
     expect(report.ok).toBe(true)
     expect(runner.commands.filter((command) => !command.readOnly).map((command) => [command.file, ...command.args].join(' '))).toEqual([
       'docker rm --force kindling-lab-cache-quay-io',
@@ -99,7 +112,12 @@ describe('destroy', () => {
     const spec = kindSpec('registryCaches: {mirrors: [quay.io], localRegistry: {enabled: false}}')
     const runner = new RecordingRunner([
       { match: /^docker ps --all --filter label=dev\.kindling\.cluster=lab/, stdout: '' },
-      { match: /^docker inspect --type container kindling-lab-cache-quay-io/, exitCode: 1, stdout: '[]', stderr: 'Error: No such container: kindling-lab-cache-quay-io' },
+      {
+        match: /^docker inspect --type container kindling-lab-cache-quay-io/,
+        exitCode: 1,
+        stdout: '[]',
+        stderr: 'Error: No such container: kindling-lab-cache-quay-io',
+      },
       { match: /^docker volume inspect/, stdout: 'kindling-lab-cache-quay-io\n' },
     ])
     const actions = await registryCachesDeleteStep(spec).plan(testContext({ spec, runner, flags: { yes: true, purge: true } }))
@@ -122,8 +140,15 @@ describe('destroy', () => {
 
   it('deletes nothing when the cluster is already gone (a second destroy)', async () => {
     const spec = kindSpec()
-    const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), { match: /^docker inspect/, exitCode: 1, stdout: '[]', stderr: 'Error: No such container: x' }])
-    const report = await runSteps(providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }), testContext({ spec, runner, flags: { yes: true, purge: true } }))
+    const runner = new RecordingRunner([
+      ...toolsPresent,
+      ...clusterReplies([]),
+      { match: /^docker inspect/, exitCode: 1, stdout: '[]', stderr: 'Error: No such container: x' },
+    ])
+    const report = await runSteps(
+      providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: false }),
+      testContext({ spec, runner, flags: { yes: true, purge: true } }),
+    )
     expect(report.ok).toBe(true)
     expect(report.steps.map((step) => step.status)).toEqual(['done', 'done', 'done', 'done'])
     expect(runner.commands.filter((command) => !command.readOnly)).toEqual([])

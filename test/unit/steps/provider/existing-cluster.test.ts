@@ -4,7 +4,13 @@ import { describeFacts, detectDistribution, engineToAdopt } from '../../../../bo
 import { specText, testSpec } from '../../support/context.js'
 
 function node(kubeletVersion: string, extra: { osImage?: string; providerID?: string } = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { providerID: extra.providerID }, status: { nodeInfo: { kubeletVersion, osImage: extra.osImage ?? 'Debian GNU/Linux 12' } } }
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n' },
+    spec: { providerID: extra.providerID },
+    status: { nodeInfo: { kubeletVersion, osImage: extra.osImage ?? 'Debian GNU/Linux 12' } },
+  }
 }
 
 describe('existing cluster facts', () => {
@@ -29,7 +35,17 @@ describe('existing cluster facts', () => {
   })
 
   it('says in one line what the cluster is', () => {
-    const line = describeFacts({ version: 'v1.30.4+k3s1', distribution: 'k3s', nodes: [{ name: 'a', ready: true, roles: [], kubeletVersion: '' }, { name: 'b', ready: false, roles: [], kubeletVersion: '' }], defaultStorageClass: 'local-path', engines: ['flux'], namespaces: ['flux-system'] })
+    const line = describeFacts({
+      version: 'v1.30.4+k3s1',
+      distribution: 'k3s',
+      nodes: [
+        { name: 'a', ready: true, roles: [], kubeletVersion: '' },
+        { name: 'b', ready: false, roles: [], kubeletVersion: '' },
+      ],
+      defaultStorageClass: 'local-path',
+      engines: ['flux'],
+      namespaces: ['flux-system'],
+    })
     expect(line).toBe('k3s v1.30.4+k3s1, 2 nodes (1 Ready), default StorageClass local-path, Flux already installed')
   })
 })

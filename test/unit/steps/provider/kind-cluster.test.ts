@@ -26,7 +26,10 @@ function registries(spec: ClusterSpec, networks = ['bridge', 'kind']): FakeConta
 
 /** Replies of a cluster that matches the spec, with every mirror wired. */
 function wiredCluster(spec: ClusterSpec, nodes: FakeContainer[]): Reply[] {
-  const files = registryContainers(spec).map((registry) => ({ match: `docker exec ${nodes[0]!.name} cat ${hostsTomlPath(registry)}`, stdout: renderHostsToml(registry).trimEnd() }))
+  const files = registryContainers(spec).map((registry) => ({
+    match: `docker exec ${nodes[0]!.name} cat ${hostsTomlPath(registry)}`,
+    stdout: renderHostsToml(registry).trimEnd(),
+  }))
   return [...clusterReplies(nodes), ...files, { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) }]
 }
 
@@ -36,7 +39,10 @@ const matchingNode = (): FakeContainer =>
 describe('kind cluster step', () => {
   it('creates an absent cluster with the exact commands in the golden file, config on stdin', async () => {
     const spec = kindSpec(PORTS)
-    const ctx = context(spec, [...clusterReplies([]), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) }])
+    const ctx = context(spec, [
+      ...clusterReplies([]),
+      { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) },
+    ])
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
     expect(step.needs).toEqual(['preflight', 'registry-caches'])
     const result = await step.check(ctx)
@@ -56,29 +62,43 @@ describe('kind cluster step', () => {
     const spec = kindSpec(PORTS)
     for (let run = 0; run < 2; run += 1) {
       const ctx = context(spec, wiredCluster(spec, [matchingNode()]))
-      expect(await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).check(ctx)).toMatchObject({ state: 'done', detail: expect.stringContaining('exists with the same config') })
+      expect(await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).check(ctx)).toMatchObject({
+        state: 'done',
+        detail: expect.stringContaining('exists with the same config'),
+      })
       expect(ctx.runner.commands.every((command) => command.readOnly)).toBe(true)
     }
   })
 
   it('rewires only what is missing: a registry off the kind network and a node without its mirror file', async () => {
     const spec = kindSpec(`${PORTS}\nregistryCaches: {mirrors: [ghcr.io], localRegistry: {enabled: false}}`)
-    const ctx = context(spec, [...clusterReplies([matchingNode()]), { match: /^docker exec lab-control-plane cat/, exitCode: 1, stderr: 'cat: can\'t open: No such file' }, { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) }])
+    const ctx = context(spec, [
+      ...clusterReplies([matchingNode()]),
+      { match: /^docker exec lab-control-plane cat/, exitCode: 1, stderr: "cat: can't open: No such file" },
+      { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) },
+    ])
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
     const result = await step.check(ctx)
     expect(result).toMatchObject({ state: 'todo' })
     const lines = (await step.plan(ctx, result.found)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
-    expect(lines).toEqual(['$ docker network connect kind kindling-lab-cache-ghcr-io', "$ docker exec --interactive lab-control-plane sh -c 'mkdir -p /etc/containerd/certs.d/ghcr.io && cat > /etc/containerd/certs.d/ghcr.io/hosts.toml' < <stdin>"])
+    expect(lines).toEqual([
+      '$ docker network connect kind kindling-lab-cache-ghcr-io',
+      "$ docker exec --interactive lab-control-plane sh -c 'mkdir -p /etc/containerd/certs.d/ghcr.io && cat > /etc/containerd/certs.d/ghcr.io/hosts.toml' < <stdin>",
+    ])
     expect(await step.plan(ctx)).toEqual(await step.plan(ctx, result.found))
   })
 
   it('stops and explains when the live cluster was created with other port mappings, changing nothing', async () => {
     const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]')
     const ctx = context(spec, clusterReplies([matchingNode()]))
-    const error = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: true }).check(ctx).catch((caught: unknown) => caught)) as BadInputError
+    const error = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: true })
+      .check(ctx)
+      .catch((caught: unknown) => caught)) as BadInputError
     expect(error).toBeInstanceOf(BadInputError)
     expect(error.message).toMatch(/kind cluster lab exists with a different config/)
-    expect(error.details.join('\n')).toMatch(/port mappings: 127\.0\.0\.1:8080->30080\/tcp, 127\.0\.0\.1:8443->30443\/tcp published; the spec wants 127\.0\.0\.1:9090->30080\/tcp/)
+    expect(error.details.join('\n')).toMatch(
+      /port mappings: 127\.0\.0\.1:8080->30080\/tcp, 127\.0\.0\.1:8443->30443\/tcp published; the spec wants 127\.0\.0\.1:9090->30080\/tcp/,
+    )
     expect(error.details.join('\n')).toMatch(/--recreate/)
     expect(ctx.runner.commands.every((command) => command.readOnly)).toBe(true)
   })
@@ -94,14 +114,18 @@ describe('kind cluster step', () => {
   it('plans a new cluster when Docker cannot be asked (a dry run on a machine without it)', async () => {
     const spec = kindSpec(`${PORTS}\nregistryCaches: {enabled: false}`)
     const ctx = context(spec, [{ match: 'kind get clusters', exitCode: 127, stderr: 'kind: not found' }], { dryRun: true })
-    const runs = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).plan(ctx)).filter((action) => action.type === 'run').map((action) => describeAction(action, (text) => text))
+    const runs = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).plan(ctx))
+      .filter((action) => action.type === 'run')
+      .map((action) => describeAction(action, (text) => text))
     expect(runs).toEqual(['$ kind create cluster --name lab --config - --wait 0s < <stdin>'])
   })
 
   it('names a different node count and node image', async () => {
     const spec = kindSpec(`nodes: {workers: 1}\n${PORTS}`)
     const old = { ...matchingNode(), image: 'kindest/node:v1.33.1@sha256:x' }
-    const error = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).check(context(spec, clusterReplies([old]))).catch((caught: unknown) => caught)) as BadInputError
+    const error = (await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
+      .check(context(spec, clusterReplies([old])))
+      .catch((caught: unknown) => caught)) as BadInputError
     expect(error.details.join('\n')).toMatch(/nodes: 1 control plane\(s\) and 0 worker\(s\) run; the spec wants 1 and 1/)
     expect(error.details.join('\n')).toMatch(/node image: kindest\/node:v1\.33\.1@sha256:x runs/)
   })
@@ -109,7 +133,9 @@ describe('kind cluster step', () => {
   it('refuses --recreate without --yes in a non-interactive shell', async () => {
     const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]')
     const ctx = context(spec, clusterReplies([matchingNode()]), { recreate: true })
-    await expect(kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).check(ctx)).rejects.toThrow(/refusing to re-create kind cluster lab without --yes/)
+    await expect(kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false }).check(ctx)).rejects.toThrow(
+      /refusing to re-create kind cluster lab without --yes/,
+    )
   })
 
   it('re-creates with --recreate --yes: delete, then create with the new config', async () => {
@@ -136,7 +162,10 @@ describe('kind cluster step', () => {
 
   it('starts stopped nodes and writes their mirror files again', async () => {
     const spec = kindSpec(`${PORTS}\nregistryCaches: {mirrors: [quay.io], localRegistry: {enabled: false}}`)
-    const ctx = context(spec, [...clusterReplies([{ ...matchingNode(), running: false }]), { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) }])
+    const ctx = context(spec, [
+      ...clusterReplies([{ ...matchingNode(), running: false }]),
+      { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec)) },
+    ])
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
     const result = await step.check(ctx)
     expect(result).toMatchObject({ state: 'todo', detail: 'lab-control-plane stopped; 1 containerd mirror file(s) missing or outdated' })

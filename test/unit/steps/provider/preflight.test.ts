@@ -41,22 +41,37 @@ describe('preflight', () => {
     const busy = await listening()
     const spec = kindSpec(`portMappings: [{containerPort: 30080, hostPort: ${busy}}]`)
     const ctx = testContext({ spec, runner: new RecordingRunner([...toolsPresent, ...clusterReplies([]), noSuchContainer]) })
-    const error = await preflightStep(spec).check(ctx).catch((caught: unknown) => caught)
+    const error = await preflightStep(spec)
+      .check(ctx)
+      .catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(PrerequisiteError)
-    expect((error as PrerequisiteError).details.join('\n')).toMatch(new RegExp(`host port ${busy}/TCP free: host port ${busy} \\(portMappings\\[0\\] \\(→ 30080/TCP\\)\\) on 127.0.0.1 is already in use`))
+    expect((error as PrerequisiteError).details.join('\n')).toMatch(
+      new RegExp(`host port ${busy}/TCP free: host port ${busy} \\(portMappings\\[0\\] \\(→ 30080/TCP\\)\\) on 127.0.0.1 is already in use`),
+    )
   })
 
   it('off a terminal, asks for --yes or --no-push before anything is created: exit 2, or beside missing tools exit 3', async () => {
     const spec = kindSpec('registryCaches: {enabled: false}')
     const node = kindNode('lab-control-plane', 'control-plane', { ports: ['127.0.0.1:41234->6443/tcp'] })
     const ready = (flags = {}) => testContext({ spec, flags, runner: new RecordingRunner([...toolsPresent, ...clusterReplies([node])]) })
-    const unanswered = await preflightStep(spec, { pushAnswerNeeded: true }).check(ready()).catch((caught: unknown) => caught)
+    const unanswered = await preflightStep(spec, { pushAnswerNeeded: true })
+      .check(ready())
+      .catch((caught: unknown) => caught)
     expect(exitCodeOf(unanswered)).toBe(2)
     expect((unanswered as BadInputError).details).toEqual([expect.stringMatching(/^pass --yes .* or --no-push/)])
     expect(await preflightStep(spec, { pushAnswerNeeded: true }).check(ready({ yes: true }))).toMatchObject({ state: 'done' })
     expect(await preflightStep(spec, { pushAnswerNeeded: true }).check(ready({ noPush: true }))).toMatchObject({ state: 'done' })
-    const noDocker = testContext({ spec, runner: new RecordingRunner([{ match: 'docker info', exitCode: 1, stderr: 'Cannot connect to the Docker daemon' }, ...toolsPresent, ...clusterReplies([node])]) })
-    const both = await preflightStep(spec, { pushAnswerNeeded: true }).check(noDocker).catch((caught: unknown) => caught)
+    const noDocker = testContext({
+      spec,
+      runner: new RecordingRunner([
+        { match: 'docker info', exitCode: 1, stderr: 'Cannot connect to the Docker daemon' },
+        ...toolsPresent,
+        ...clusterReplies([node]),
+      ]),
+    })
+    const both = await preflightStep(spec, { pushAnswerNeeded: true })
+      .check(noDocker)
+      .catch((caught: unknown) => caught)
     expect(exitCodeOf(both)).toBe(3)
     expect((both as PrerequisiteError).details.join('\n')).toMatch(/push answer: off a terminal[\s\S]*--no-push/)
   })
@@ -64,17 +79,35 @@ describe('preflight', () => {
   it("tries the push with the user's own credentials before anything is created", async () => {
     const spec = testSpec()
     const check = async (push: { exitCode?: number; stderr?: string }, flags = {}) => {
-      const runner = new RecordingRunner([{ match: /rev-parse/, stdout: 'c0ffee' }, { match: /push .*--dry-run/, ...push }])
+      const runner = new RecordingRunner([
+        { match: /rev-parse/, stdout: 'c0ffee' },
+        { match: /push .*--dry-run/, ...push },
+      ])
       const problem = await pushRefusal(testContext({ spec, runner, flags }))
       return { problem, lines: runner.lines }
     }
     const accepted = await check({})
     expect(accepted.problem).toBeUndefined()
     expect(accepted.lines).toContain('GIT_TERMINAL_PROMPT=0 git -C /repo push https://example.com/lab.git HEAD:refs/heads/main --dry-run')
-    expect((await check({ exitCode: 1, stderr: ' ! [rejected]        HEAD -> main (fetch first)' })).problem).toMatchObject({ problem: 'https://example.com/lab.git main has commits this checkout does not: the push would be refused', fix: expect.stringContaining('pull --rebase') })
-    expect((await check({ exitCode: 128, stderr: 'remote: Permission to someone/lab.git denied to me.\nfatal: unable to access: The requested URL returned error: 403' })).problem).toMatchObject({ problem: expect.stringMatching(/^your Git credentials cannot push to https:\/\/example.com\/lab.git main: fatal: unable to access/), fix: expect.stringContaining('--no-push') })
+    expect((await check({ exitCode: 1, stderr: ' ! [rejected]        HEAD -> main (fetch first)' })).problem).toMatchObject({
+      problem: 'https://example.com/lab.git main has commits this checkout does not: the push would be refused',
+      fix: expect.stringContaining('pull --rebase'),
+    })
+    expect(
+      (
+        await check({
+          exitCode: 128,
+          stderr: 'remote: Permission to someone/lab.git denied to me.\nfatal: unable to access: The requested URL returned error: 403',
+        })
+      ).problem,
+    ).toMatchObject({
+      problem: expect.stringMatching(/^your Git credentials cannot push to https:\/\/example.com\/lab.git main: fatal: unable to access/),
+      fix: expect.stringContaining('--no-push'),
+    })
     // Credentials that would have to be typed in cannot be tried without asking: nothing is said.
-    expect((await check({ exitCode: 128, stderr: "fatal: could not read Username for 'https://example.com': terminal prompts disabled" })).problem).toBeUndefined()
+    expect(
+      (await check({ exitCode: 128, stderr: "fatal: could not read Username for 'https://example.com': terminal prompts disabled" })).problem,
+    ).toBeUndefined()
     // --no-push: nothing to try.
     expect((await check({ exitCode: 1, stderr: '[rejected]' }, { noPush: true })).lines.filter((line) => line.includes('--dry-run'))).toEqual([])
   })
@@ -97,7 +130,9 @@ describe('preflight', () => {
       ...toolsPresent.filter((reply) => !/docker|kind/.test(String(reply.match))),
     ])
     const checks = preflightChecks(spec).map((check) => (check.name === 'inotify limits sufficient' ? inotifyCheck(async () => 128) : check))
-    const error = (await preflightStep(spec, { extra: [] }).check({ ...testContext({ spec, runner }) }).catch((caught: unknown) => caught)) as PrerequisiteError
+    const error = (await preflightStep(spec, { extra: [] })
+      .check({ ...testContext({ spec, runner }) })
+      .catch((caught: unknown) => caught)) as PrerequisiteError
     expect(error.exitCode).toBe(3)
     const text = error.details.join('\n')
     expect(text).toMatch(/kind installed: kind 0\.29\.0 is installed, but kindling pins 0\.33\.0\n\s+fix: run inside `devbox shell`/)
@@ -114,11 +149,22 @@ describe('preflight', () => {
     mkdirSync(hooks, { recursive: true })
     const recording = new RecordingRunner([{ match: 'kubectl version', stdout: 'Client Version: v1.30.2' }])
     const withKubectl = testContext({ spec, runner: recording })
-    const noKubectl = testContext({ spec, runner: { run: async (command) => { if (command.file === 'kubectl') throw new PrerequisiteError('kubectl is not installed or not on PATH'); return recording.run(command) } } })
+    const noKubectl = testContext({
+      spec,
+      runner: {
+        run: async (command) => {
+          if (command.file === 'kubectl') throw new PrerequisiteError('kubectl is not installed or not on PATH')
+          return recording.run(command)
+        },
+      },
+    })
     writeFileSync(path.join(hooks, '10-notify.mjs'), 'await fetch("https://chat.example/hook")\n')
     expect(await hooksKubectlCheck.run(noKubectl, preflightLookups(noKubectl))).toBeUndefined()
     writeFileSync(path.join(hooks, '20-smoke.mjs'), 'await $`kubectl --context ${process.env.KINDLING_CONTEXT} get pods -A`\n')
-    expect(await hooksKubectlCheck.run(noKubectl, preflightLookups(noKubectl))).toMatchObject({ problem: 'kubectl is not installed', fix: expect.stringContaining('devbox shell') })
+    expect(await hooksKubectlCheck.run(noKubectl, preflightLookups(noKubectl))).toMatchObject({
+      problem: 'kubectl is not installed',
+      fix: expect.stringContaining('devbox shell'),
+    })
     // An older kubectl than devbox.json pins still runs a hook: no reason to stop a bootstrap.
     expect(await hooksKubectlCheck.run(withKubectl, preflightLookups(withKubectl))).toBeUndefined()
     expect(preflightChecks(spec).map((check) => check.name)).toContain('kubectl installed (a hook calls it)')
@@ -139,12 +185,19 @@ describe('preflight', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-preflight-'))
     dirs.push(dir)
     const kubeconfig = path.join(dir, 'config')
-    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: other, context: {cluster: c, user: u}}]\ncurrent-context: other\n`)
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: other, context: {cluster: c, user: u}}]\ncurrent-context: other\n`,
+    )
     const spec = testSpec(specText({ provider: `type: existing\nkubeconfig: ${kubeconfig}\ncontext: homelab` }))
     const runner = new RecordingRunner(toolsPresent)
     const ctx = { ...testContext({ spec, runner }), kube: () => connectKube(spec, runner) }
-    const error = (await preflightStep(spec).check(ctx).catch((caught: unknown) => caught)) as PrerequisiteError
-    expect(error.details.join('\n')).toMatch(/kube context reachable: kubeconfig .* has no context named "homelab" \(contexts there: other; kindling only uses the context the spec names\)/)
+    const error = (await preflightStep(spec)
+      .check(ctx)
+      .catch((caught: unknown) => caught)) as PrerequisiteError
+    expect(error.details.join('\n')).toMatch(
+      /kube context reachable: kubeconfig .* has no context named "homelab" \(contexts there: other; kindling only uses the context the spec names\)/,
+    )
   })
 
   it('fails the CLI with exit 3 naming the clashing port, having run only read-only commands', async () => {
@@ -152,10 +205,20 @@ describe('preflight', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-cli-'))
     dirs.push(dir)
     mkdirSync(path.join(dir, 'clusters', 'lab'), { recursive: true })
-    writeFileSync(path.join(dir, 'clusters', 'lab', 'cluster.yaml'), specText({ provider: `type: kind\nportMappings: [{containerPort: 30080, hostPort: ${busy}}]` }))
+    writeFileSync(
+      path.join(dir, 'clusters', 'lab', 'cluster.yaml'),
+      specText({ provider: `type: kind\nportMappings: [{containerPort: 30080, hostPort: ${busy}}]` }),
+    )
     const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), noSuchContainer, { match: /^docker inspect/, stdout: inspectJson([]) }])
     const err: string[] = []
-    const code = await runCommand('bootstrap', ['--cluster', 'lab'], { stdout: () => {}, stderr: (text) => err.push(text), isTTY: false, cwd: dir, signal: new AbortController().signal, runner })
+    const code = await runCommand('bootstrap', ['--cluster', 'lab'], {
+      stdout: () => {},
+      stderr: (text) => err.push(text),
+      isTTY: false,
+      cwd: dir,
+      signal: new AbortController().signal,
+      runner,
+    })
     expect(code).toBe(3)
     expect(err.join('')).toContain(`host port ${busy}`)
     expect(runner.commands.every((command) => command.readOnly)).toBe(true)

@@ -33,7 +33,9 @@ describe('registry caches step', () => {
     const { result, lines } = await planOf(kindSpec(), [noSuchContainer])
     expect(result.state).toBe('todo')
     expect(lines).toHaveLength(5)
-    expect(lines[0]).toBe('$ docker run --detach --name kindling-lab-cache-docker-io --restart always --label dev.kindling.cluster=lab --label dev.kindling.registry=docker.io --volume kindling-lab-cache-docker-io:/var/lib/registry --env REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io registry:3.0.0@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e')
+    expect(lines[0]).toBe(
+      '$ docker run --detach --name kindling-lab-cache-docker-io --restart always --label dev.kindling.cluster=lab --label dev.kindling.registry=docker.io --volume kindling-lab-cache-docker-io:/var/lib/registry --env REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io registry:3.0.0@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e',
+    )
     expect(lines[4]).toMatch(/--name kindling-lab-registry .* --publish 127\.0\.0\.1:5001:5000 registry:3\.0\.0@sha256:/)
   })
 
@@ -57,12 +59,16 @@ describe('registry caches step', () => {
 
   it('starts stopped containers and replaces one whose upstream changed, keeping its volume', async () => {
     const spec = kindSpec('registryCaches: {mirrors: [docker.io, ghcr.io], localRegistry: {enabled: false}}')
-    const containers = live(spec, (container) => (container.name.endsWith('docker-io') ? { ...container, running: false } : { ...container, env: ['REGISTRY_PROXY_REMOTEURL=https://mirror.example'] }))
+    const containers = live(spec, (container) =>
+      container.name.endsWith('docker-io') ? { ...container, running: false } : { ...container, env: ['REGISTRY_PROXY_REMOTEURL=https://mirror.example'] },
+    )
     const { lines } = await planOf(spec, [{ match: /^docker inspect/, stdout: inspectJson(containers) }])
     expect(lines).toEqual([
       '$ docker start kindling-lab-cache-docker-io',
       '$ docker rm --force kindling-lab-cache-ghcr-io',
-      expect.stringMatching(/^\$ docker run --detach --name kindling-lab-cache-ghcr-io .*--volume kindling-lab-cache-ghcr-io:\/var\/lib\/registry --env REGISTRY_PROXY_REMOTEURL=https:\/\/ghcr\.io /),
+      expect.stringMatching(
+        /^\$ docker run --detach --name kindling-lab-cache-ghcr-io .*--volume kindling-lab-cache-ghcr-io:\/var\/lib\/registry --env REGISTRY_PROXY_REMOTEURL=https:\/\/ghcr\.io /,
+      ),
     ])
   })
 })
