@@ -105,7 +105,10 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     })
     const pushed = performance.now()
     const sha = await loop!.checkout.commitAndPush('components: Crossplane functions and the PostgresInstance API')
-    await loop!.syncTo(sha, 60_000)
+    // The root is Ready only once both component Kustomizations are (Functions pulled, unpacked and
+    // serving): the same budget as the component waits below, not less. Usually about 20 s; a run
+    // where Crossplane's first pull of a package backs off has taken over a minute.
+    await loop!.syncTo(sha, 120_000)
     const componentSync = (name: string): ObjectRef => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name, namespace: 'flux-system' })
     for (const name of ['crossplane-packages', 'postgres'])
       await kube.waitFor(componentSync(name), fluxReadyAt(sha, 'lastAppliedRevision'), { timeoutMs: 120_000 })
