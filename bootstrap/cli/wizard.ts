@@ -6,6 +6,7 @@ import { BadInputError, errorMessage, ExitCode, exitCodeOf, type ExitCode as Exi
 import { redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
 import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome, specFileOf } from '../spec/load.js'
+import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
 import { formatError } from '../ui/format.js'
@@ -172,6 +173,9 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
 
 /** The context names of a kubeconfig file and its current one (none when it cannot be read): plain YAML, no API client to load. */
 function kubeContexts(file: string): KubeContexts {
+  // Asked before reading, like every kubeconfig kindling opens: a pipe or /dev/zero would never end.
+  const unreadable = plainFileProblem(expandHome(file), MAX_KUBECONFIG_BYTES)
+  if (unreadable) return { names: [], problem: unreadable.problem }
   try {
     const config = parse(readFileSync(expandHome(file), 'utf8')) as { contexts?: { name?: unknown }[]; 'current-context'?: unknown } | null
     const names = (config?.contexts ?? []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))

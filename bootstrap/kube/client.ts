@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node'
 import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
-import { plainFileProblem } from '../tools/files.js'
+import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
 import { apiError, isAbort, isUnknownKind, statusOf } from './api-errors.js'
 import { isNetworkError, JsonObjectApi, type RequestBounds } from './json-api.js'
@@ -35,8 +35,6 @@ export interface WaitOptions {
 }
 
 const APPLY_CONCURRENCY = 8
-/** Kubeconfigs with many clusters and embedded certificates stay well under this. */
-const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 const WATCH_RETRY_MS = 1000
 const FIRST_KINDS = new Set(['CustomResourceDefinition', 'Namespace'])
 

@@ -11,6 +11,9 @@ export async function readFileIfExists(file: string): Promise<string | undefined
   }
 }
 
+/** Kubeconfigs with many clusters and embedded certificates stay well under this. */
+export const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
+
 /** Why a path that is there cannot be read, by the error code reading it gave. */
 const UNREADABLE: Readonly<Record<string, string>> = {
   ENOENT: 'does not exist',

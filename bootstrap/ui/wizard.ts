@@ -5,8 +5,7 @@ import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { DEFAULTS, ENGINE_TITLES, SPEC_API_VERSION, SPEC_KIND } from '../spec/defaults.js'
 import { branchName, dnsLabel, envName, fieldCheck, gcpProjectId, port, repositoryUrl, workerCount } from '../spec/fields.js'
-import { expandHome, parseClusterSpec, specFileOf } from '../spec/load.js'
-import { plainFileProblem } from '../tools/files.js'
+import { parseClusterSpec, specFileOf } from '../spec/load.js'
 
 export const CLOUDS = ['azure', 'gcp', 'hetzner'] as const
 export type Cloud = (typeof CLOUDS)[number]
@@ -46,10 +45,11 @@ export interface Prompter {
   checkbox<T extends string>(question: { message: string; choices: { value: T; name: string; checked?: boolean }[] }): Promise<T[]>
 }
 
-/** A kubeconfig's context names and the one it marks current. */
+/** A kubeconfig's context names and the one it marks current, or why the file cannot be read. */
 export interface KubeContexts {
   names: string[]
   current?: string
+  problem?: string
 }
 
 /** What the wizard learns from the machine: the origin remote, the clusters already there, a kubeconfig's contexts. */
@@ -266,9 +266,9 @@ export async function collectAnswers(
   // A relative path is read from where the wizard runs, and written so the spec finds it from anywhere.
   const located = (file: string): string => kubeconfigPath(file, hints.cwd)
   const checkKubeconfig = (file: string): true | string => {
-    const unreadable = plainFileProblem(expandHome(located(file)), 16 * 1024 * 1024)
-    if (unreadable) return `${file} ${unreadable.problem}`
-    return hints.contextsOf(located(file)).names.length ? true : `${file} has no contexts`
+    const { names, problem } = hints.contextsOf(located(file))
+    if (problem) return `${file} ${problem}`
+    return names.length ? true : `${file} has no contexts`
   }
   const defaultKubeconfig = hints.kubeconfig ?? DEFAULTS.existing.kubeconfig
   const typedKubeconfig = kind

@@ -437,6 +437,10 @@ describe('wizard without a terminal', () => {
     const mixed = io(home)
     expect(await runWizard(['-c', 'a7', '--workers', '2', '--context', 'foo'], mixed.value)).toBe(2)
     expect(mixed.err.join('')).toContain('--context, --workers: flags of an existing cluster and of a kind cluster together')
+    // A device as the kubeconfig is named, not read: reading /dev/zero would never end.
+    const device = io(home)
+    expect(await runWizard(['-c', 'a9', '--kubeconfig', '/dev/zero', '--context', 'x'], device.value)).toBe(2)
+    expect(device.err.join('')).toContain('--kubeconfig FILE: /dev/zero is not a regular file (a pipe or a device)')
     const ports = io(home)
     expect(await runWizard(['-c', 'a8', '--http-port', '9000', '--https-port', '9000'], ports.value)).toBe(2)
     expect(ports.err.join('')).toContain('(1 problem)')
