@@ -45,8 +45,9 @@ export function requiredTools(spec: ClusterSpec, purpose: PreflightPurpose = 'bo
   return tools
 }
 
-/** A tool is on PATH at the version devbox.json pins. */
-export function toolCheck(binary: string): PreflightCheck {
+/** A tool is on PATH at the version devbox.json pins (or at any version, `pinned: false`). */
+export function toolCheck(binary: string, options: { pinned?: boolean } = {}): PreflightCheck {
+  const { pinned = true } = options
   const tool = TOOLS[binary]!
   return {
     name: `${binary} installed`,
@@ -58,6 +59,7 @@ export function toolCheck(binary: string): PreflightCheck {
           throw error
         })
       if (!result) return { problem: `${binary} is not installed`, fix: installHint(binary) }
+      if (!pinned) return undefined
       const version = tool.versionPattern.exec(`${result.stdout}\n${result.stderr}`)?.[1]
       const pin = tool.devboxPackage ? pinnedVersions().get(tool.devboxPackage) : undefined
       if (pin && version && !satisfiesPin(version, pin)) {
@@ -205,8 +207,7 @@ export const hooksKubectlCheck: PreflightCheck = {
     const texts = await Promise.all(hooks.map((file) => readFile(path.join(ctx.spec.repoRoot, file), 'utf8')))
     if (!texts.some((text) => /\bkubectl\b/.test(text))) return undefined
     // Any kubectl will do for a hook: the pin is for the shell devbox gives, not a reason to stop.
-    const problem = await toolCheck('kubectl').run(ctx, lookups)
-    return problem && /is not installed/.test(problem.problem) ? problem : undefined
+    return toolCheck('kubectl', { pinned: false }).run(ctx, lookups)
   },
 }
 
@@ -214,7 +215,11 @@ export const hooksKubectlCheck: PreflightCheck = {
 export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap', extra: readonly PreflightCheck[] = []): PreflightCheck[] {
   const tools = requiredTools(spec, purpose)
   // The repository first: a wrong URL or token is found before anything is created, not minutes in.
-  const checks = [...(purpose === 'bootstrap' ? [repositoryCheck] : []), ...tools.map(toolCheck), ...(purpose === 'bootstrap' ? [hooksKubectlCheck] : [])]
+  const checks = [
+    ...(purpose === 'bootstrap' ? [repositoryCheck] : []),
+    ...tools.map((tool) => toolCheck(tool)),
+    ...(purpose === 'bootstrap' ? [hooksKubectlCheck] : []),
+  ]
   if (spec.provider.type === 'kind') {
     checks.push(dockerDaemonCheck)
     if (purpose === 'bootstrap') {
