@@ -2,9 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { quoted } from '../spec/credentials.js'
-
-/** The spec's rule for metadata.name, which is also the folder's name. */
-const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+import { DNS_LABEL, DNS_LABEL_MAX } from '../spec/dns-label.js'
 
 /** The repository root: the nearest folder above `start` that holds a clusters/ folder. */
 export function findRepoRoot(start = process.cwd()): string {
@@ -33,7 +31,7 @@ export function clusterNames(repoRoot: string): string[] {
 /** `--cluster`, or the only cluster there is; otherwise ask the user to choose. */
 export function resolveClusterName(repoRoot: string, requested: string | undefined): string {
   // A name, never a path: `-c ../../elsewhere` must not read a spec outside clusters/.
-  if (requested !== undefined && CLUSTER_NAME.test(requested) && requested.length <= 40) return requested
+  if (requested !== undefined && DNS_LABEL.test(requested) && requested.length <= DNS_LABEL_MAX) return requested
   const names = clusterNames(repoRoot)
   if (requested !== undefined) {
     throw new BadInputError(`--cluster ${quoted(requested)} is not a cluster name`, {

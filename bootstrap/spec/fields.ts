@@ -1,12 +1,18 @@
 import { z } from 'zod'
 import { looksLikeToken, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { DNS_LABEL, DNS_LABEL_MAX } from './dns-label.js'
 
 // Field types several parts of the cluster spec share.
 
 export const dnsLabel = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit')
-  .max(40, 'must be at most 40 characters (it becomes container and context names)')
+  .regex(DNS_LABEL, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit')
+  .max(DNS_LABEL_MAX, `must be at most ${DNS_LABEL_MAX} characters (it becomes container and context names)`)
+
+/** A repository URL read over SSH (a deploy key), not HTTPS or a file. */
+export function isSshUrl(url: string): boolean {
+  return /^(ssh:\/\/|git@)/.test(url)
+}
 
 export const port = z.int().min(1, 'must be a port between 1 and 65535').max(65535, 'must be a port between 1 and 65535')
 export const semver = z.string().regex(/^v?\d+\.\d+\.\d+(-[\w.]+)?$/, 'must be an exact version such as 1.2.3')

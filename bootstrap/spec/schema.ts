@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { checkCrossplane, components, crossplaneDefault } from './components-schema.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
-import { branchName, dnsLabel, envName, port, repositoryUrl, semver, workerCount } from './fields.js'
+import { branchName, dnsLabel, envName, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
 
 const portMapping = z
   .strictObject({
@@ -181,14 +181,14 @@ export const clusterSpecSchema = z
       })
     }
     const url = repo.url ?? ''
-    const isSshUrl = /^(ssh:\/\/|git@)/.test(url)
-    if (repo.auth.type === 'ssh' && repo.url !== undefined && !isSshUrl) {
+    const sshUrl = isSshUrl(url)
+    if (repo.auth.type === 'ssh' && repo.url !== undefined && !sshUrl) {
       ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'url'], message: 'auth type ssh needs an ssh:// or git@host:path URL' })
     }
     if (repo.auth.type === 'https' && repo.url !== undefined && !url.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'url'], message: 'auth type https needs an https:// URL' })
     }
-    if (repo.auth.type === 'none' && isSshUrl) {
+    if (repo.auth.type === 'none' && sshUrl) {
       ctx.addIssue({ code: 'custom', path: ['spec', 'repository', 'auth'], message: 'an SSH URL needs auth type ssh (a deploy key)' })
     }
     if (provider.type === 'kind' && doc.spec.components.monitoring.controlPlaneTargets) {

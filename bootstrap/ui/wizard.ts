@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { DEFAULTS, ENGINE_TITLES, SPEC_API_VERSION, SPEC_KIND } from '../spec/defaults.js'
-import { branchName, dnsLabel, envName, fieldCheck, gcpProjectId, port, repositoryUrl, workerCount } from '../spec/fields.js'
+import { branchName, dnsLabel, envName, fieldCheck, gcpProjectId, isSshUrl, port, repositoryUrl, workerCount } from '../spec/fields.js'
 import { parseClusterSpec, specFileOf } from '../spec/load.js'
 
 export const CLOUDS = ['azure', 'gcp', 'hetzner'] as const
@@ -81,16 +81,20 @@ const FLAG_NAMES: Partial<Record<keyof WizardAnswers, string>> = {
   auth: '--auth',
   clouds: '--clouds',
 }
-const isSshUrl = (url: string): boolean => /^(ssh:\/\/|git@)/.test(url)
 
 /**
  * Flags that contradict each other, found before the first question so no answer is typed in
  * vain: `--kubeconfig` for a kind cluster, `--clouds` with `--no-crossplane`, `--auth https` with an
  * SSH URL, and the like. A flag that means nothing for the others given is a mistake worth naming.
  */
+/** The flags given among `keys`, as typed: `--kubeconfig`, `--context`. */
+function namedFlags(given: Partial<WizardAnswers>, keys: readonly (keyof WizardAnswers)[]): string[] {
+  return keys.filter((key) => given[key] !== undefined).map((key) => FLAG_NAMES[key]!)
+}
+
 export function conflictingFlags(given: Partial<WizardAnswers>): string[] {
   const problems: string[] = []
-  const named = (keys: readonly (keyof WizardAnswers)[]): string[] => keys.filter((key) => given[key] !== undefined).map((key) => FLAG_NAMES[key]!)
+  const named = (keys: readonly (keyof WizardAnswers)[]): string[] => namedFlags(given, keys)
   if (given.provider === 'kind' && named(KUBE_FLAGS).length)
     problems.push(`${named(KUBE_FLAGS).join(' and ')}: only for --provider existing (kind makes its own context)`)
   if (given.provider === 'existing' && named(KIND_FLAGS).length)
@@ -189,7 +193,7 @@ export async function collectAnswers(
     return undefined as never
   }
   const p = prompter!
-  const named = (keys: readonly (keyof WizardAnswers)[]): string[] => keys.filter((key) => given[key] !== undefined).map((key) => FLAG_NAMES[key]!)
+  const named = (keys: readonly (keyof WizardAnswers)[]): string[] => namedFlags(given, keys)
 
   let name = await ask(
     'name',
