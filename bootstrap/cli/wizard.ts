@@ -10,18 +10,8 @@ import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
 import { formatError } from '../ui/format.js'
-import {
-  CLOUDS,
-  collectAnswers,
-  describeAnswers,
-  isNetworkUrl,
-  writeSpec,
-  type Cloud,
-  type InvalidFlags,
-  type KubeContexts,
-  type Prompter,
-  type WizardAnswers,
-} from '../ui/wizard.js'
+import { CLOUDS, collectAnswers, isNetworkUrl, type Cloud, type InvalidFlags, type KubeContexts, type Prompter, type WizardAnswers } from '../ui/wizard.js'
+import { describeAnswers, writeSpec } from '../ui/wizard-spec.js'
 import { flagError } from './args.js'
 import { findRepoRoot } from './repo.js'
 
