@@ -1,0 +1,87 @@
+import { isMap, isPair, isScalar, type Document } from 'yaml'
+
+// What the YAML parser and the schema say about a spec, rephrased the way kindling speaks:
+// "must be …", with the fix for the common slips. load.ts reads and validates; this words it.
+
+/** The YAML parser's message, first line only, with the fix for the common cases; `source` is the text it points at. */
+export function yamlMessage(code: string, message: string, source = ''): string {
+  if (code === 'MULTIPLE_DOCS') return 'holds more than one YAML document (a `---` or `...` line): one cluster per file, in clusters/<name>/cluster.yaml'
+  if (code === 'DUPLICATE_KEY') {
+    const name = /^["']?([\w.-]{1,60})["']?\s*:/.exec(source.trim())?.[1]
+    const key = name ? `the key "${name}"` : 'a key'
+    return `${key} appears twice in the same mapping: keep one`
+  }
+  if (code === 'TAB_AS_INDENT' || /tab characters? (must not be used|as indentation)/i.test(message))
+    return 'is indented with a tab: YAML indents with spaces only'
+  if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
+  return message.split('\n')[0] || 'invalid YAML'
+}
+
+const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i
+
+/** zod's wording, rephrased the way the rest of kindling speaks: "must be …", with the fix for common slips. */
+export function friendlyMessage(message: string, given: unknown, at: readonly (string | number)[], doc: Document, text: string): string {
+  const type = /^Invalid input: expected (\w+), received (\w+)$/.exec(message)
+  if (type) {
+    const [, expected, received] = type
+    if (expected === 'boolean' && (given === 'true' || given === 'false')) return `must be true or false without quotes ("${given}" in quotes is text)`
+    if (expected === 'boolean' && typeof given === 'string' && YAML_11_BOOLEANS.test(given))
+      return `must be true or false, not "${given}" (YAML 1.2 reads ${given} as text)`
+    // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
+    const field = String(at[at.length - 1] ?? '')
+    // Built from what was written: YAML has already read `1.30` as the number 1.3.
+    const node = doc.getIn(at, true)
+    const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : String(given)
+    const parts = written.split('.')
+    const inFull = `${field === 'kubernetesVersion' ? 'v' : ''}${[...parts, '0', '0'].slice(0, Math.max(3, parts.length)).join('.')}`
+    if (expected === 'string' && typeof given === 'number')
+      return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})` : 'put it in quotes'}`
+    if (expected === 'int' && typeof given === 'number') return `must be a whole number, not ${given}`
+    return `must be ${article(expected!)}, not ${article(received!)}`
+  }
+  const literal = /^Invalid input: expected ("[^"]*")$/.exec(message)
+  if (literal) return `must be ${literal[1]}`
+  const choices = /^Invalid (?:discriminator value\. Expected|option: expected one of) (.+)$/.exec(message)
+  if (choices) {
+    const list = choices[1]!
+      .replaceAll(/['"]/g, '')
+      .split('|')
+      .map((choice) => choice.trim())
+      .join(', ')
+    if (given !== undefined) return `must be one of: ${list}`
+    // The field that chooses the shape is missing: perhaps it is there, misspelt.
+    const near = misspelt(doc, at)
+    return `is required (one of: ${list})${near ? `; is "${near}" a misspelling of "${String(at[at.length - 1])}"?` : ''}`
+  }
+  if (/^Invalid IPv4 address$/.test(message)) return 'must be an IPv4 address, e.g. 127.0.0.1 (or 0.0.0.0 for every interface)'
+  const bound = /^Too (small|big): expected \w+ to (?:be|have) ([<>]=?)(.+)$/.exec(message)
+  if (bound && /^>=?1 characters?$/.test(`${bound[2]}${bound[3]!.trim()}`)) return 'must not be empty'
+  if (bound) return `must be ${bound[2]!.startsWith('>') ? 'at least' : 'at most'} ${bound[3]!.trim()}`
+  return message
+}
+
+/** A key beside a missing field that differs from its name by one or two letters (`engin` for `engine`). */
+function misspelt(doc: Document, at: readonly (string | number)[]): string | undefined {
+  const name = String(at[at.length - 1] ?? '')
+  const parent = doc.getIn(at.slice(0, -1), true)
+  if (!name || !isMap(parent)) return undefined
+  const keys = parent.items.flatMap((item) => (isPair(item) && isScalar(item.key) ? [String(item.key.value)] : []))
+  return keys.find((key) => key !== name && editDistance(key, name) <= 2)
+}
+
+/** Levenshtein distance, for short field names only. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+function article(type: string): string {
+  if (type === 'object') return 'a mapping of fields'
+  if (type === 'null') return 'empty'
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`
+}
