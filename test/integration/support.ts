@@ -55,3 +55,12 @@ export async function kindlingWritesDuring(work: () => Promise<unknown>): Promis
       .map((event) => `${event.verb} ${event.requestURI} (${event.responseStatus?.code ?? '?'})`)
   )
 }
+
+/** The steps of a GitOps bootstrap in order (`git-server` comes after `cluster` when the spec names no remote). */
+const GITOPS_STEPS = ['cluster', 'engine', 'components', 'component-secrets', 'repo-credentials', 'sops-key', 'root-sync', 'push', 'health-gate', 'hooks']
+
+/** What a bootstrap of a converged cluster reports, as `name:status`: every step found done. */
+export function everyStepDone(options: { gitServer?: boolean } = {}): string[] {
+  const steps = options.gitServer ? ['cluster', 'git-server', ...GITOPS_STEPS.slice(1)] : GITOPS_STEPS
+  return steps.map((name) => `${name}:done`)
+}

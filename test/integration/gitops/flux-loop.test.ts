@@ -24,7 +24,7 @@ import { formatTimings } from '../../../bootstrap/ui/format.js'
 import { toJsonReport } from '../../../bootstrap/ui/json-report.js'
 import { saveRunReport } from '../../../bootstrap/ui/run-report.js'
 import { startControlPlane } from '../harness/control-plane.js'
-import { controlPlane, kindlingWritesDuring, testKube } from '../support.js'
+import { controlPlane, everyStepDone, kindlingWritesDuring, testKube } from '../support.js'
 
 // kindling's GitOps steps against the real loop: Flux's source-controller and kustomize-controller
 // as local processes, reconciling a Git server on loopback over HTTPS with a token (see
@@ -163,18 +163,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     let report: RunReport | undefined
     // Counted by the API server itself: its audit log of kindling's mutating requests.
     const writes = await kindlingWritesDuring(async () => (report = await loop.bootstrap()))
-    expect(statuses(report!)).toEqual([
-      'cluster:done',
-      'engine:done',
-      'components:done',
-      'component-secrets:done',
-      'repo-credentials:done',
-      'sops-key:done',
-      'root-sync:done',
-      'push:done',
-      'health-gate:done',
-      'hooks:done',
-    ])
+    expect(statuses(report!)).toEqual(everyStepDone())
     expect(writes).toEqual([])
     console.log('[flux] second bootstrap of the converged loop: 0 mutating requests in the audit log')
     expect(await Promise.all(refs.map(async (ref) => (await kube.get(ref))?.metadata.resourceVersion))).toEqual(before)
