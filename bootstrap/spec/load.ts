@@ -7,6 +7,7 @@ import { BadInputError, errorMessage } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
 import { valueProblems } from './limits.js'
 import { friendlyMessage, yamlMessage } from './messages.js'
+import { otherEngineField } from './engine-versions.js'
 import { notUtf8Line, plainFileProblem } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
@@ -207,7 +208,9 @@ function toProblems(issue: Issue, doc: Document, text: string, file: string, lin
       file,
       line: lineOf(keyOffset(doc, issuePath, key) ?? nodeOffset(doc, issuePath)),
       path: dotted([...issuePath, key]),
-      message: 'is not a known field (check the spelling; see bootstrap/spec/cluster.schema.json)',
+      message:
+        otherEngineField(String(doc.getIn([...issuePath, 'engine']) ?? ''), key) ??
+        'is not a known field (check the spelling; see bootstrap/spec/cluster.schema.json)',
     }))
   }
   const given: unknown = issuePath.length === 0 ? doc.toJS() : doc.getIn(issuePath)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { checkCrossplane, components, crossplaneDefault } from './components-schema.js'
+import { engineVersionProblem } from './engine-versions.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
 import { branchName, dnsLabel, envName, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
 
@@ -202,6 +203,8 @@ export const clusterSpecSchema = z
     checkCrossplane(doc.spec.components.crossplane, (path, message) =>
       ctx.addIssue({ code: 'custom', path: ['spec', 'components', 'crossplane', ...path], message }),
     )
+    const versionProblem = engineVersionProblem(doc.spec.gitops.engine, doc.spec.gitops.version)
+    if (versionProblem) ctx.addIssue({ code: 'custom', path: ['spec', 'gitops', 'version'], message: versionProblem })
   })
 
 /** The spec as written by a user (defaults not yet filled in). */

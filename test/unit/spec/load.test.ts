@@ -210,6 +210,30 @@ spec:
     expect(unresolved).not.toContain('S3CR3T')
   })
 
+  it('after an engine switch, names the old engine’s version and operatorVersion left behind instead of installing them', () => {
+    // engine flux → argocd with Flux's pins still there: the argo-cd chart 2.9.5 (2021) would be installed.
+    const lines = problemsOf(specText({ gitops: 'engine: argocd\nversion: 2.9.5\noperatorVersion: 0.59.0' })).map((line) =>
+      line.replace(/^.*cluster\.yaml:/, ''),
+    )
+    expect(lines).toEqual([
+      '10 spec.gitops.version: 2.9.5 looks like a Flux version, left from engine: flux? argo-cd chart versions are 8.0.0 or later: remove the line to use the pinned 10.1.1',
+      '11 spec.gitops.operatorVersion: is the Flux Operator chart version, which means nothing with engine: argocd; remove it',
+    ])
+    expect(problemsOf(specText({ gitops: 'engine: flux\nversion: 10.1.1' }))).toEqual([
+      expect.stringContaining('spec.gitops.version: 10.1.1 looks like an argo-cd chart version, left from engine: argocd? Flux versions are 2.x'),
+    ])
+    // Versions older than what kindling's rendered objects need.
+    expect(problemsOf(specText({ gitops: 'engine: flux\nversion: 2.5.0' }))).toEqual([
+      expect.stringContaining('Flux 2.5.0 is older than 2.6.0, the first release that serves OCIRepository source.toolkit.fluxcd.io/v1'),
+    ])
+    expect(problemsOf(specText({ gitops: 'engine: argocd\nversion: 7.9.1' }))).toEqual([
+      expect.stringContaining('argo-cd chart 7.9.1 is older than 8.0.0: charts before it ship Argo CD 2.x, past its end of life'),
+    ])
+    // Releases after the pins are the user's (and Renovate's) to choose.
+    expect(testSpec(specText({ gitops: 'engine: flux\nversion: 2.11.0\noperatorVersion: 0.70.0' })).gitops.version).toBe('2.11.0')
+    expect(testSpec(specText({ gitops: 'engine: argocd\nversion: v12.0.0' })).gitops.version).toBe('v12.0.0')
+  })
+
   it("rejects a port mapping on the local registry's host port", () => {
     const spec = specText({ provider: 'type: kind\nportMappings:\n  - containerPort: 30080\n    hostPort: 5001' })
     expect(problemsOf(spec)).toEqual([
