@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse } from 'yaml'
@@ -188,28 +188,20 @@ function defaultKubeconfig(): string {
  */
 async function writeClusterFolder(repoRoot: string, name: string): Promise<{ written: string[]; leftOver: string[] }> {
   // Loaded only now: the questions above need none of the renderers.
-  const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }, { writeFileAction }, { allEngines }] = await Promise.all([
+  const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }, { writeFileAction }, { leftoverFiles }] = await Promise.all([
     import('../spec/load.js'),
     import('../steps/gitops/push.js'),
     import('../steps/gitops/repo.js'),
     import('../engine/actions.js'),
-    import('../engines/index.js'),
+    import('../steps/gitops/leftovers.js'),
   ])
   const spec = await loadClusterSpec(repoRoot, name)
   const rendered = await renderedFiles(spec)
   const writes = await fileWrites(spec, rendered)
   for (const write of writes) await writeFileAction(write)
-  // A replaced spec may need less than the one before (Argo CD instead of Flux, no Crossplane):
-  // what the earlier one rendered stays, unused, for the person to read and delete. Only the
-  // folders kindling renders into count; secrets/, hooks/ and the person's own apps are theirs.
-  const folder = path.join('clusters', name)
-  const rendersInto = [...allEngines().map((engine) => engine.dir), 'components', path.join('apps', 'podinfo')].map((sub) => path.join(folder, sub) + path.sep)
-  const kept = new Set(rendered.map((file) => file.path))
-  const leftOver = readdirSync(path.join(repoRoot, folder), { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(repoRoot, path.join(entry.parentPath, entry.name)))
-    .filter((file) => !kept.has(file) && rendersInto.some((prefix) => file.startsWith(prefix)))
-    .sort()
+  // A replaced spec may need less than the one before: what the earlier one rendered stays, unused,
+  // for the person to read and delete.
+  const leftOver = leftoverFiles(spec, rendered)
   return { written: writes.map((write) => path.relative(repoRoot, write.path)), leftOver }
 }
 

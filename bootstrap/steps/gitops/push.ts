@@ -9,6 +9,7 @@ import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
 import type { StepOptions } from '../index.js'
 import { engineFiles } from './engine.js'
 import { addSummary } from '../summary.js'
+import { leftoverPaths } from './leftovers.js'
 import { checkoutHead, fileWrites, remoteHead, remoteHeadIfAny, rootSyncFiles, shortSha } from './repo.js'
 import { inClusterPushCommand, inClusterPushHowTo, withInClusterRemote } from './git-server.js'
 
@@ -20,6 +21,8 @@ interface PushState {
   /** Undefined: the in-cluster server has nothing on the branch yet. */
   head?: string
   onRemote: boolean
+  /** Files (or whole folders) kindling rendered for an earlier spec that nothing lists now. */
+  leftOver: string[]
 }
 
 /** Every file kindling renders for a spec, relative to the repository root: engine, root sync, components. */
@@ -52,7 +55,19 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
     const ancestor = await runner.run(git(spec, ['merge-base', '--is-ancestor', localHead, head], { readOnly: true, okExitCodes: [1, 128] }), { signal })
     onRemote = ancestor.exitCode === 0
   }
-  return { files, uncommitted, local: localHead, head, onRemote }
+  return { files, uncommitted, local: localHead, head, onRemote, leftOver: leftoverPaths(spec, rendered) }
+}
+
+/** Name what an earlier spec left (the old engine's folder), with the command that removes it; never delete it. */
+function noteLeftovers(ctx: StepContext, state: PushState): string {
+  if (!state.leftOver.length) return ''
+  const { spec } = ctx
+  addSummary(ctx, `⚠ rendered for an earlier spec and applied by nothing now (kept, in case they hold your edits): ${state.leftOver.join(', ')}`)
+  addSummary(
+    ctx,
+    `  remove them: git -C ${spec.repoRoot} rm -r --quiet -- ${state.leftOver.join(' ')} && git -C ${spec.repoRoot} commit -m 'remove unused files'`,
+  )
+  return `; ${state.leftOver.join(', ')} rendered for an earlier spec and applied by nothing now`
 }
 
 /** The commands that commit exactly what kindling rendered, as a person would type them. */
@@ -131,6 +146,7 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
       if (ctx.flags.noPush) {
         // Left to the user: say what is not on the remote and the exact commands, change nothing.
         const state = await readPushState(ctx).catch(() => undefined)
+        const leftOver = state ? noteLeftovers(ctx, state) : ''
         if (state && (state.uncommitted.length || !state.onRemote)) {
           addSummary(ctx, `not pushed (--no-push); the engine reads ${destination(spec)}, so run:`)
           const push = spec.repository.inCluster ? inClusterPushHowTo(spec) : [formatCommand(remotePushCommand(spec))]
@@ -139,15 +155,16 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
         return {
           state: 'done',
           detail: state
-            ? `--no-push: ${state.uncommitted.length} rendered file(s) not committed${state.onRemote ? '' : ', this checkout not pushed'}`
+            ? `--no-push: ${state.uncommitted.length} rendered file(s) not committed${state.onRemote ? '' : ', this checkout not pushed'}${leftOver}`
             : '--no-push: not a Git checkout; push the rendered files yourself',
         }
       }
       const state = await readPushState(ctx)
+      const leftOver = noteLeftovers(ctx, state)
       if (state.uncommitted.length === 0 && state.onRemote && state.head)
-        return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}`, found: state }
+        return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}${leftOver}`, found: state }
       const what = state.uncommitted.length ? `${state.uncommitted.length} rendered file(s) to commit` : 'this checkout has commits the remote does not'
-      return { state: 'todo', detail: `${what}, then push to ${destination(spec)}`, found: state }
+      return { state: 'todo', detail: `${what}, then push to ${destination(spec)}${leftOver}`, found: state }
     },
     async plan(ctx, found): Promise<Action[]> {
       // A dry run that could not read the checkout or the remote still shows the commands, for every rendered file.

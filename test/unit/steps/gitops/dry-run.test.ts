@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { exitCodeOf } from '../../../../bootstrap/engine/errors.js'
@@ -16,6 +16,8 @@ import { PROJECT_ROOT } from '../../../../bootstrap/project.js'
 import { loadClusterSpec } from '../../../../bootstrap/spec/load.js'
 import { componentWaits, healthGateStep } from '../../../../bootstrap/steps/gitops/health-gate.js'
 import { testContext } from '../../support/context.js'
+import { leftoverPaths } from '../../../../bootstrap/steps/gitops/leftovers.js'
+import { renderedFiles } from '../../../../bootstrap/steps/gitops/push.js'
 
 const TOKEN = 'ghp_T0kenThatMustNeverBePrinted0123456789'
 const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
@@ -25,7 +27,10 @@ afterAll(removeTempDirs)
 
 async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: Record<string, string> = {}) {
   const { spec, home, root } = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
-  for (const [file, content] of Object.entries(repoFiles)) writeFileSync(path.join(root, file), content)
+  for (const [file, content] of Object.entries(repoFiles)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
+    writeFileSync(path.join(root, file), content)
+  }
   vi.stubEnv('HOME', home)
   vi.stubEnv('LAB_TOKEN', TOKEN)
   const redactor = new Redactor()
@@ -46,6 +51,7 @@ async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: 
   const redact = (text: string): string => redactor.redact(text)
   return {
     root,
+    spec,
     report,
     recorder,
     plan: formatPlan(report, redact),
@@ -128,6 +134,24 @@ describe('GitOps steps in a dry run', () => {
       expect(run.plan).toContain(`write ${run.root}/clusters/lab/components/postgres/manifests.yaml`)
     },
   )
+
+  it('name what an earlier spec rendered and nothing applies now (the old engine’s folder), and keep it', async () => {
+    const left = {
+      // Flux's folder after a switch to Argo CD, and a component file no spec renders.
+      'clusters/lab/flux-system/kustomization.yaml': 'resources: [gotk.yaml]\n',
+      'clusters/lab/flux-system/values.yaml': '# my edits\n',
+      'clusters/lab/components/retired.yaml': 'kind: HelmRelease\n',
+      // The person's own files are theirs, never named.
+      'clusters/lab/apps/mine/app.yaml': 'kind: ConfigMap\n',
+      'clusters/lab/secrets/db.sops.yaml': 'sops: {}\n',
+    }
+    const run = await dryRun('argocd', 'url: https://github.com/example/lab.git', left)
+    const push = run.report.steps.find((step) => step.name === 'push')
+    expect(push?.detail).toContain('; clusters/lab/flux-system/, clusters/lab/components/retired.yaml rendered for an earlier spec and applied by nothing now')
+    expect(run.plan).not.toMatch(/apps\/mine|secrets\/db/)
+    expect(run.recorder.commands.map((command) => command.args.join(' ')).join('\n')).not.toMatch(/\brm\b/)
+    expect(leftoverPaths(run.spec, await renderedFiles(run.spec))).toEqual(['clusters/lab/flux-system/', 'clusters/lab/components/retired.yaml'])
+  })
 
   it('still print the whole plan when the remote cannot be reached', async () => {
     const { spec, home } = tempRepo('lab', specYaml('lab', 'engine: flux', 'url: https://github.com/example/lab.git'))
