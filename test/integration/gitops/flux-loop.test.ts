@@ -48,10 +48,13 @@ class ProcessRecorder implements Runner {
   }
 }
 
-/** The secrets the loop's bootstrap is given: the HTTPS token and the age key. */
+/**
+ * The secrets in the loop's bootstrap: the HTTPS token and the age key it is given, and the value
+ * kustomize-controller decrypts with that key from the SOPS file committed under clusters/.
+ */
 function loopSecrets(): Record<string, string> {
   const ageKey = /AGE-SECRET-KEY-[0-9A-Z]+/.exec(readFileSync(loop.spec.secrets.sops.ageKeyFile, 'utf8'))![0]
-  return { token: loop.token, 'age key': ageKey }
+  return { token: loop.token, 'age key': ageKey, 'SOPS-decrypted password': DEMO_SECRET.password }
 }
 
 /** kindling's status steps against the loop; the engine part of what `status --json` prints. */
@@ -127,7 +130,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     // kindling rendered) got in with it.
     expect(loop.git.stats.authorized).toBeGreaterThan(authorizedBefore)
 
-    // The secrets that went in (the HTTPS token, the age key) appear in nothing that came out:
+    // The secrets that went in (the HTTPS token, the age key, the value SOPS decrypts in the cluster) appear in nothing that came out:
     // log lines, the --json document, the saved run report, the arguments of every process
     // started, or any file written under clusters/.
     const redact = (text: string): string => ctx.secrets.redact(text)
@@ -323,7 +326,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
     await loop.syncTo(ahead)
   })
 
-  it('the command line itself (bootstrap plain and --json, then status --json): the token and the age key appear in nothing it prints, saves, passes as an argument or writes under clusters/', async () => {
+  it('the command line itself (bootstrap plain and --json, then status --json): the token, the age key and the SOPS-decrypted value appear in nothing it prints, saves, passes as an argument or writes under clusters/', async () => {
     // The loop's cluster adopted as `provider: existing` through the control plane's kubeconfig, so
     // every step runs as it ships, preflight and cluster included.
     const specFile = path.join(loop.spec.repoRoot, 'clusters', NAME, 'cluster.yaml')
@@ -368,7 +371,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       }
       expectNoSecretIn(outputs, loopSecrets())
       console.log(
-        `[flux] the command line (bootstrap, bootstrap --json, status --json) printed, saved and passed ${runner.commands.length} commands without the token or the age key`,
+        `[flux] the command line (bootstrap, bootstrap --json, status --json) printed, saved and passed ${runner.commands.length} commands without the token, the age key or the decrypted value`,
       )
     } finally {
       writeFileSync(specFile, original)
