@@ -56,13 +56,21 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
   readonly #pools = new Map<string, https.Agent>()
   /** The server has answered at least once (any HTTP status): it exists, so a refusal now is a restart. */
   #answered = false
+  /**
+   * With `firstContactRetryMs`: until the server answers, one window for every request of the run
+   * together, not one each, so a server the preflight found unreachable is not retried again by
+   * every later step.
+   */
+  #firstContactUntil: number | undefined
 
   constructor(private readonly bounds: RequestBounds) {}
 
   async send(request: k8s.RequestContext): Promise<k8s.ResponseContext> {
     const timeoutMs = this.bounds.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     const retryForMs = this.bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS
-    const giveUpAt = Date.now() + (this.#answered ? retryForMs : Math.min(retryForMs, this.bounds.firstContactRetryMs ?? retryForMs))
+    const firstContact = this.bounds.firstContactRetryMs
+    if (firstContact !== undefined) this.#firstContactUntil ??= Date.now() + Math.min(retryForMs, firstContact)
+    const giveUpAt = this.#answered || this.#firstContactUntil === undefined ? Date.now() + retryForMs : this.#firstContactUntil
     const agent = this.pooled(request.getAgent())
     if (agent) request.setAgent(agent)
     request.setHeaderParam('User-Agent', USER_AGENT)
