@@ -108,8 +108,14 @@ function reportExitCode(report: RunReport, signal: AbortSignal): ExitCodeValue {
 
 /** Why a dry run's verdict is not ok: the steps whose checks would stop a real run, by number in the plan. */
 function dryRunVerdict(report: RunReport): string {
-  const blocking = report.steps.map((step, index) => ({ step, number: index + 1 })).filter(({ step }) => blocksRealRun(step))
-  return `A real run would stop now: fix what ${blocking.map(({ step, number }) => `step ${number} (${step.name})`).join(', ')} of the plan report${blocking.length === 1 ? 's' : ''}, then run it again. Nothing was changed.`
+  const blocking = report.steps
+    .map((step, index) => ({ step, number: index + 1 }))
+    .filter(({ step }) => blocksRealRun(step))
+    .map(({ step, number }) => `step ${number} (${step.name})`)
+  // A real run stops at the first; the later ones often only repeat its cause (a cluster that cannot be reached).
+  const [first, ...later] = blocking
+  const also = later.length ? `; ${later.join(', ')} report problems too, often the same one` : ''
+  return `A real run would stop now: fix what ${first} of the plan reports, then run it again${also}. Nothing was changed.`
 }
 
 function failureSummary(report: RunReport, steps: readonly Step[], signal: AbortSignal, redact: (text: string) => string): string {

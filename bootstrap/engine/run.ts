@@ -168,7 +168,15 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
 
   try {
     if (ctx.flags.dryRun) {
-      const actions = checkState === 'done' ? [] : await timed('plan', () => step.plan(ctx, found))
+      let actions: Action[] = []
+      try {
+        if (checkState !== 'done') actions = await timed('plan', () => step.plan(ctx, found))
+      } catch (error) {
+        // A plan that needs what is missing (the cluster cannot be reached, a token is not set):
+        // the step is unknown, its cause kept for the verdict, and the steps after it still planned.
+        if (ctx.signal.aborted || error instanceof InterruptedError) throw error
+        return report('unknown', { detail: `could not plan: ${errorMessage(error)}`, error: checkError ?? error })
+      }
       await previewApplies(ctx, actions)
       const waits = step.waits ? await step.waits(ctx) : undefined
       const status = checkState === 'unknown' ? 'unknown' : checkState === 'done' ? 'done' : 'planned'

@@ -143,6 +143,23 @@ describe('step engine', () => {
     expect(report.ok).toBe(true)
   })
 
+  it('a dry run whose plan needs what is missing (a token not set) marks that step unknown and still plans the steps after it', async () => {
+    const probe = newProbe()
+    const needsToken: Step = {
+      ...step('credentials', [], probe),
+      plan: () => Promise.reject(new PrerequisiteError('environment variable LAB_TOKEN is not set')),
+    }
+    const report = await runSteps([needsToken, step('sync', ['credentials'], probe)], testContext({ flags: { dryRun: true } }))
+    expect(report.steps.map((s) => [s.name, s.status, s.detail])).toEqual([
+      ['credentials', 'unknown', 'could not plan: environment variable LAB_TOKEN is not set'],
+      ['sync', 'planned', undefined],
+    ])
+    expect(report.steps[1]!.actions).toEqual([{ type: 'note', text: 'would do sync' }])
+    // The real run would stop there: the verdict says so.
+    expect(report.ok).toBe(false)
+    expect(exitCodeOf(report.steps[0]!.error)).toBe(ExitCode.missingPrerequisite)
+  })
+
   it('a failed check outside a dry run keeps its exit code (missing prerequisite: 3)', async () => {
     const report = await runSteps([step('a', [], newProbe(), { checkFails: true }), step('b', ['a'], newProbe())], testContext())
     expect(report.steps.map((s) => s.status)).toEqual(['failed', 'cancelled'])
