@@ -8,6 +8,7 @@ import { IN_CLUSTER_GIT, renderGitServer } from '../../render/git-server.js'
 import { DEFAULTS } from '../../spec/defaults.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
 import { readFileIfExists } from '../../tools/files.js'
+import { kubectlFor } from '../connect.js'
 import { gitSaid, lsRemoteCommand, parseLsRemote, sshCommand, sshKeygenCommand, type GitAccess } from '../../tools/git.js'
 import { CommandError, formatCommand, type Command } from '../../tools/runner.js'
 import { assertNotForeign } from '../ownership.js'
@@ -78,7 +79,7 @@ export function inClusterPushCommand(spec: ClusterSpec, port: number | string): 
 /** What a person types to push without kindling (--no-push): a port-forward, then the push. */
 export function inClusterPushHowTo(spec: ClusterSpec): string[] {
   // Quoted as a shell reads it, so a home or checkout path with spaces or quotes pastes as it is.
-  return [`kubectl -n ${IN_CLUSTER_GIT.namespace} port-forward svc/${IN_CLUSTER_GIT.name} 2222:22 &`, formatCommand(forcedPush(spec, 2222, false))]
+  return [`${kubectlFor(spec, IN_CLUSTER_GIT.namespace)} port-forward svc/${IN_CLUSTER_GIT.name} 2222:22 &`, formatCommand(forcedPush(spec, 2222, false))]
 }
 
 async function publicKey(spec: ClusterSpec): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import { enabledComponents } from '../../components/registry.js'
-import { BadInputError, KindlingError } from '../../engine/errors.js'
+import { BadInputError, ClusterNotCreatedError, errorMessage, KindlingError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { engineOf } from '../../engines/index.js'
 import type { RepoFile } from '../../render/repo-files.js'
@@ -34,7 +34,8 @@ function git(spec: ClusterSpec, args: string[], extra: Partial<Command> = {}): C
   return { file: 'git', args: ['-C', spec.repoRoot, ...args], ...extra }
 }
 
-async function readPushState(ctx: StepContext): Promise<PushState> {
+/** What this checkout holds: the rendered files, those not committed yet, its HEAD. Needs no remote. */
+async function readLocalState(ctx: StepContext): Promise<Omit<PushState, 'head' | 'onRemote'>> {
   const { spec, runner, signal } = ctx
   const rendered = await renderedFiles(spec)
   const files = rendered.map((file) => file.path)
@@ -46,7 +47,12 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
     .filter(Boolean)
     .map((line) => line.slice(3).trim())
   const uncommitted = [...new Set([...pending, ...changed])].sort()
-  const localHead = await checkoutHead(ctx)
+  return { files, uncommitted, local: await checkoutHead(ctx), leftOver: leftoverPaths(spec, rendered) }
+}
+
+/** Whether the remote branch has this checkout's commit. */
+async function readRemoteState(ctx: StepContext, localHead: string | undefined): Promise<Pick<PushState, 'head' | 'onRemote'>> {
+  const { spec, runner, signal } = ctx
   const head = await remoteHeadIfAny(ctx)
   let onRemote = localHead === head
   // The in-cluster server mirrors this checkout: on it only when it has exactly this commit.
@@ -55,11 +61,16 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
     const ancestor = await runner.run(git(spec, ['merge-base', '--is-ancestor', localHead, head], { readOnly: true, okExitCodes: [1, 128] }), { signal })
     onRemote = ancestor.exitCode === 0
   }
-  return { files, uncommitted, local: localHead, head, onRemote, leftOver: leftoverPaths(spec, rendered) }
+  return { head, onRemote }
+}
+
+async function readPushState(ctx: StepContext): Promise<PushState> {
+  const local = await readLocalState(ctx)
+  return { ...local, ...(await readRemoteState(ctx, local.local)) }
 }
 
 /** Name what an earlier spec left (the old engine's folder), with the command that removes it; never delete it. */
-function noteLeftovers(ctx: StepContext, state: PushState): string {
+function noteLeftovers(ctx: StepContext, state: Pick<PushState, 'leftOver'>): string {
   if (!state.leftOver.length) return ''
   const { spec } = ctx
   addSummary(ctx, `⚠ rendered for an earlier spec and applied by nothing now (kept, in case they hold your edits): ${state.leftOver.join(', ')}`)
@@ -143,22 +154,7 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
     title: `Commit and push ${spec.repository.path}/ to ${branch}`,
     needs: ['root-sync', ...(spec.repository.inCluster ? ['git-server'] : [])],
     async check(ctx): Promise<CheckResult<PushState>> {
-      if (ctx.flags.noPush) {
-        // Left to the user: say what is not on the remote and the exact commands, change nothing.
-        const state = await readPushState(ctx).catch(() => undefined)
-        const leftOver = state ? noteLeftovers(ctx, state) : ''
-        if (state && (state.uncommitted.length || !state.onRemote)) {
-          addSummary(ctx, `not pushed (--no-push); the engine reads ${destination(spec)}, so run:`)
-          const push = spec.repository.inCluster ? inClusterPushHowTo(spec) : [formatCommand(remotePushCommand(spec))]
-          for (const line of [...commitCommands(spec, state).map(formatCommand), ...push]) addSummary(ctx, `  ${line}`)
-        }
-        return {
-          state: 'done',
-          detail: state
-            ? `--no-push: ${state.uncommitted.length} rendered file(s) not committed${state.onRemote ? '' : ', this checkout not pushed'}${leftOver}`
-            : '--no-push: not a Git checkout; push the rendered files yourself',
-        }
-      }
+      if (ctx.flags.noPush) return leaveToUser(ctx)
       const state = await readPushState(ctx)
       const leftOver = noteLeftovers(ctx, state)
       if (state.uncommitted.length === 0 && state.onRemote && state.head)
@@ -167,6 +163,7 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
       return { state: 'todo', detail: `${what}, then push to ${destination(spec)}${leftOver}`, found: state }
     },
     async plan(ctx, found): Promise<Action[]> {
+      if (ctx.flags.noPush) return []
       // A dry run that could not read the checkout or the remote still shows the commands, for every rendered file.
       const state = found ?? (await readPushState(ctx).catch(async () => ({ uncommitted: (await renderedFiles(spec)).map((file) => file.path) })))
       const confirm: Action = {
@@ -195,6 +192,44 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
       ]
     },
   }
+}
+
+/**
+ * --no-push: say what is not on the remote and the exact commands, change nothing. A remote that
+ * cannot be read in a dry run (a token not set) leaves the step unknown, with the commands; one
+ * in a cluster the plan creates has nothing yet.
+ */
+async function leaveToUser(ctx: StepContext): Promise<CheckResult<PushState>> {
+  const { spec } = ctx
+  const local = await readLocalState(ctx).catch(() => undefined)
+  if (!local) return { state: 'done', detail: '--no-push: not a Git checkout; push the rendered files yourself' }
+  let remote: Pick<PushState, 'head' | 'onRemote'> | undefined
+  let unreadable: unknown
+  try {
+    remote = await readRemoteState(ctx, local.local)
+  } catch (error) {
+    if (error instanceof ClusterNotCreatedError) remote = { onRemote: false }
+    else unreadable = error
+  }
+  const state: PushState = { ...local, onRemote: remote?.onRemote ?? false, head: remote?.head }
+  const leftOver = noteLeftovers(ctx, state)
+  const push = spec.repository.inCluster ? inClusterPushHowTo(spec) : [formatCommand(remotePushCommand(spec))]
+  const commands = [...commitCommands(spec, state).map(formatCommand), ...push]
+  const pending = state.uncommitted.length > 0 || !state.onRemote
+  if (pending) {
+    addSummary(ctx, `not pushed (--no-push); the engine reads ${destination(spec)}, so run:`)
+    for (const line of commands) addSummary(ctx, `  ${line}`)
+  }
+  const uncommitted = `--no-push: ${state.uncommitted.length} rendered file(s) not committed`
+  if (unreadable !== undefined && ctx.flags.dryRun)
+    throw new KindlingError(`${uncommitted}; whether ${destination(spec)} has this checkout's commit is unknown: ${errorMessage(unreadable)}`, {
+      details: ['push yourself:', ...commands.map((line) => `  ${line}`)],
+    })
+  const remoteWords = unreadable !== undefined ? `; ${destination(spec)} could not be read` : state.onRemote ? '' : ', this checkout not pushed'
+  // A dry run prints no end-of-run summary: the commands go with the step.
+  const oneLine = commands.map((line, index) => (index === commands.length - 1 ? line : line.endsWith('&') ? `${line} ` : `${line} && `)).join('')
+  const how = pending && ctx.flags.dryRun ? `; push yourself: ${oneLine}` : ''
+  return { state: 'done', detail: `${uncommitted}${remoteWords}${leftOver}${how}` }
 }
 
 /** This checkout's HEAD to the in-cluster server, through a port-forward open only for the push. */

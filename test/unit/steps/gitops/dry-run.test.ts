@@ -25,7 +25,7 @@ const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
 afterEach(() => vi.unstubAllEnvs())
 afterAll(removeTempDirs)
 
-async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: Record<string, string> = {}) {
+async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: Record<string, string> = {}, flags: { noPush?: boolean } = {}) {
   const { spec, home, root } = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
   for (const [file, content] of Object.entries(repoFiles)) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
@@ -45,7 +45,7 @@ async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: 
     log: (line) => logs.push(line),
     signal: new AbortController().signal,
     secrets: redactor,
-    flags: { dryRun: true, yes: false, recreate: false, purge: false, verbose: false },
+    flags: { dryRun: true, yes: false, recreate: false, purge: false, verbose: false, ...flags },
     facts: newFacts(),
   })
   const redact = (text: string): string => redactor.redact(text)
@@ -151,6 +151,25 @@ describe('GitOps steps in a dry run', () => {
     expect(run.plan).not.toMatch(/apps\/mine|secrets\/db/)
     expect(run.recorder.commands.map((command) => command.args.join(' ')).join('\n')).not.toMatch(/\brm\b/)
     expect(leftoverPaths(run.spec, await renderedFiles(run.spec))).toEqual(['clusters/lab/flux-system/', 'clusters/lab/components/retired.yaml'])
+  })
+
+  it('with --no-push, print the commands that push by hand; a remote it cannot read leaves the step unknown, not ticked', async () => {
+    const readable = await dryRun('flux', 'url: https://github.com/example/lab.git', {}, { noPush: true })
+    const push = readable.report.steps.find((step) => step.name === 'push')!
+    expect(push.status).toBe('done')
+    expect(push.detail).toMatch(
+      /^--no-push: \d+ rendered file\(s\) not committed, this checkout not pushed; push yourself: git -C \S+ add -- .* && git -C \S+ commit .* && git -C \S+ push --quiet https:\/\/github\.com\/example\/lab\.git HEAD:refs\/heads\/main$/,
+    )
+    expect(push.actions).toEqual([])
+    // The token the remote needs is not set: whether the commit is there cannot be known.
+    vi.stubEnv('UNSET_TOKEN', '')
+    const unreadable = await dryRun('flux', 'url: https://github.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: UNSET_TOKEN', {}, { noPush: true })
+    const unknown = unreadable.report.steps.find((step) => step.name === 'push')!
+    expect(unknown.status).toBe('unknown')
+    expect(String(unknown.error)).toMatch(
+      /whether https:\/\/github\.com\/example\/lab\.git main has this checkout's commit is unknown: environment variable UNSET_TOKEN is not set/,
+    )
+    expect(unreadable.plan).toMatch(/push yourself:\n\s+git -C \S+ add -- /)
   })
 
   it('still print the whole plan when the remote cannot be reached', async () => {

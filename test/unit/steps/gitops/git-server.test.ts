@@ -72,7 +72,7 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
       /-i '\S+lab-git-server_ed25519' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=\/dev\/null/,
     )
     const howTo = inClusterPushHowTo(spec)
-    expect(howTo[0]).toBe('kubectl -n kindling-git port-forward svc/git-server 2222:22 &')
+    expect(howTo[0]).toBe('kubectl --context kind-lab -n kindling-git port-forward svc/git-server 2222:22 &')
     expect(howTo[1]).toMatch(
       /^GIT_SSH_COMMAND='ssh -i .+lab-git-server_ed25519.* -o StrictHostKeyChecking=no .*' git -C \S+ push --force ssh:\/\/git@127\.0\.0\.1:2222\/gitops\.git HEAD:refs\/heads\/main$/,
     )
