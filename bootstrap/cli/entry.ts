@@ -1,4 +1,4 @@
-import { InterruptedError, type ExitCode, type StopSignal } from '../engine/errors.js'
+import { ExitCode, InterruptedError, type StopSignal } from '../engine/errors.js'
 import { killRunningGroups } from '../tools/children.js'
 import type { CommandName } from './args.js'
 import { runCommand } from './main.js'
@@ -53,11 +53,18 @@ export async function runWithSignals(command: CommandName, argv: readonly string
   process.on('exit', killRunningGroups)
   process.on('SIGINT', () => onSignal('SIGINT'))
   process.on('SIGTERM', () => onSignal('SIGTERM'))
+  let cwd: string
+  try {
+    cwd = process.cwd()
+  } catch {
+    process.stderr.write('error: the current folder no longer exists (deleted or moved)\n  cd into your GitOps repository again and rerun the command\n')
+    return ExitCode.badInput
+  }
   return runCommand(command, argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stdout.isTTY) && process.env.CI !== 'true',
-    cwd: process.cwd(),
+    cwd,
     signal: controller.signal,
   })
 }

@@ -108,12 +108,13 @@ function reportExitCode(report: RunReport, signal: AbortSignal): ExitCodeValue {
 
 /** Why a dry run's verdict is not ok: the steps whose checks would stop a real run, by number in the plan. */
 function dryRunVerdict(report: RunReport): string {
-  const blocking = report.steps
-    .map((step, index) => ({ step, number: index + 1 }))
-    .filter(({ step }) => blocksRealRun(step))
-    .map(({ step, number }) => `step ${number} (${step.name})`)
+  const numbered = report.steps.map((step, index) => ({ step, name: `step ${index + 1} (${step.name})` }))
+  const blocking = numbered.filter(({ step }) => blocksRealRun(step)).map(({ name }) => name)
+  const failed = numbered.filter(({ step }) => step.status === 'failed').map(({ name }) => name)
+  // Stopped (Ctrl-C, --timeout) before a step found anything: the plan above is only part of it.
+  if (!blocking.length && !failed.length) return 'The dry run stopped before the plan was complete. Nothing was changed.'
   // A real run stops at the first; the later ones often only repeat its cause (a cluster that cannot be reached).
-  const [first, ...later] = blocking
+  const [first, ...later] = blocking.length ? blocking : failed
   const also = later.length ? `; ${later.join(', ')} report problems too, often the same one` : ''
   return `A real run would stop now: fix what ${first} of the plan reports, then run it again${also}. Nothing was changed.`
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { quoted } from '../spec/credentials.js'
@@ -8,11 +8,12 @@ import { DNS_LABEL, DNS_LABEL_MAX } from '../spec/dns-label.js'
 export function findRepoRoot(start = process.cwd()): string {
   let dir = path.resolve(start)
   for (;;) {
-    if (existsSync(path.join(dir, 'clusters'))) return dir
+    // A folder: a file named clusters (or a broken link) does not make a repository root.
+    if (statSync(path.join(dir, 'clusters'), { throwIfNoEntry: false })?.isDirectory()) return dir
     const parent = path.dirname(dir)
     if (parent === dir) {
       throw new BadInputError(`no clusters/ folder in ${start} or above it`, {
-        details: ['run kindling from your GitOps repository (the one with clusters/<name>/cluster.yaml)'],
+        details: ['run kindling from your GitOps repository (the one with the folder clusters/<name>/cluster.yaml)'],
       })
     }
     dir = parent

@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync, existsSync } from 'node:fs'
+import { mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync, existsSync } from 'node:fs'
 import { hostname } from 'node:os'
 import path from 'node:path'
 import { stateDir } from '../state.js'
@@ -24,8 +24,16 @@ export interface RunLock {
  * crashed, the machine rebooted) is taken over; a live holder is named in the refusal (exit 3).
  */
 export function acquireRunLock(cluster: string, command: string, dir = path.join(stateDir(), 'locks')): RunLock {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+  } catch (error) {
+    throw unusable(dir, error)
+  }
   const file = path.join(dir, `${cluster}.lock`)
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory())
+    throw new PrerequisiteError(`${file} is a folder where kindling keeps the lock file of cluster ${cluster}`, {
+      details: [`remove it (rm -r ${file}) and run this again`],
+    })
   const me: Holder = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -42,7 +50,7 @@ export function acquireRunLock(cluster: string, command: string, dir = path.join
       process.on('exit', release)
       return { file, release }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusable(dir, error)
     }
     const holder = readHolder(file)
     if (holder && isAlive(holder)) {
@@ -55,6 +63,20 @@ export function acquireRunLock(cluster: string, command: string, dir = path.join
   }
   throw new PrerequisiteError(`cannot take the lock of cluster ${cluster}: ${file} keeps reappearing`, {
     details: ['another kindling run is starting at the same moment; run this again'],
+  })
+}
+
+/** The locks folder cannot be made or written: say which folder, why, and where to point kindling instead. */
+function unusable(dir: string, error: unknown): PrerequisiteError {
+  const code = (error as NodeJS.ErrnoException).code
+  const why =
+    code === 'ENOTDIR' || code === 'EEXIST'
+      ? 'a part of that path is a file, not a folder'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'it cannot be written (permission denied or read-only)'
+        : (code ?? String(error))
+  return new PrerequisiteError(`cannot keep kindling's run locks in ${dir}: ${why}`, {
+    details: ['point XDG_STATE_HOME at a folder you can write (it holds run locks and reports), or remove what is in the way'],
   })
 }
 

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { acquireRunLock } from '../../../bootstrap/engine/lock.js'
+import { stateDir } from '../../../bootstrap/state.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-locks-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -41,5 +42,36 @@ describe('the run lock of a cluster', () => {
   it('takes over a lock file that is empty or half-written', () => {
     writeFileSync(path.join(dir, 'torn.lock'), '{"pid":')
     acquireRunLock('torn', 'bootstrap', dir).release()
+  })
+})
+
+describe('where kindling keeps its state, when that place is unusable', () => {
+  const refusal = (work: () => unknown): unknown => {
+    try {
+      work()
+    } catch (error) {
+      return error
+    }
+    throw new Error('expected a refusal')
+  }
+
+  it('a file in the way of the locks folder, or a folder where the lock file goes, is named with the fix (exit 3)', () => {
+    const file = path.join(dir, 'a-file')
+    writeFileSync(file, '')
+    const blocked = refusal(() => acquireRunLock('lab', 'bootstrap', path.join(file, 'locks')))
+    expect(exitCodeOf(blocked)).toBe(ExitCode.missingPrerequisite)
+    expect(String(blocked)).toContain(`cannot keep kindling's run locks in ${path.join(file, 'locks')}: a part of that path is a file, not a folder`)
+    mkdirSync(path.join(dir, 'folder.lock'))
+    const folder = refusal(() => acquireRunLock('folder', 'bootstrap', dir))
+    expect(exitCodeOf(folder)).toBe(ExitCode.missingPrerequisite)
+    expect(String(folder)).toContain(`${path.join(dir, 'folder.lock')} is a folder where kindling keeps the lock file of cluster folder`)
+  })
+
+  it('XDG_STATE_HOME under /proc is refused at once (a recursive mkdir there never returns); a relative one is ignored', () => {
+    const proc = refusal(() => stateDir({ XDG_STATE_HOME: '/proc/1' }))
+    expect(exitCodeOf(proc)).toBe(ExitCode.badInput)
+    expect(String(proc)).toContain('XDG_STATE_HOME=/proc/1 is a kernel file system')
+    expect(stateDir({ XDG_STATE_HOME: 'relative/state' })).toBe(path.join(os.homedir(), '.local', 'state', 'kindling'))
+    expect(stateDir({ XDG_STATE_HOME: '/srv/state' })).toBe('/srv/state/kindling')
   })
 })
