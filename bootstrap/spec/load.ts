@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
+import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
 import type { z } from 'zod'
 import { BadInputError, errorMessage } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
@@ -91,17 +91,31 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
 export function parseClusterSpec(text: string, file: string, repoRoot: string, cluster?: string): ClusterSpec {
   const shownFile = path.relative(process.cwd(), file) || file
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  // logLevel error: what the parser would warn about on stderr (a tag it cannot resolve) is listed below instead.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
 
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((error) => ({
+  // Warnings too: a tag (`!foo`, `!!js/function`) the parser ignores would silently change nothing the user sees.
+  const parsed = [...doc.errors, ...doc.warnings]
+  if (parsed.length > 0) {
+    const problems = parsed.map((error) => ({
       file: shownFile,
       line: lineOf(error.pos[0]),
       path: '',
       message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
     }))
     throw specError(shownFile, problems)
+  }
+  const collectionKey = collectionKeyOffset(doc)
+  if (collectionKey !== undefined) {
+    throw specError(shownFile, [
+      {
+        file: shownFile,
+        line: lineOf(collectionKey),
+        path: '',
+        message: 'has a key that is a list or a mapping (`? [a, b]`): keys in a cluster spec are plain names',
+      },
+    ])
   }
   if (doc.contents === null) {
     throw specError(shownFile, [
@@ -223,6 +237,21 @@ function toProblems(issue: Issue, doc: Document, text: string, file: string, lin
       message: missing ? 'is required' : friendlyMessage(issue.message, given, issuePath, doc, text),
     },
   ]
+}
+
+/** Where the first key that is a collection starts: JavaScript would turn it into the text "[ a, b ]". */
+function collectionKeyOffset(doc: Document): number | undefined {
+  let offset: number | undefined
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        offset = pair.key.range?.[0]
+        return visit.BREAK
+      }
+      return undefined
+    },
+  })
+  return offset
 }
 
 /** Offset of the deepest node along `keys` that exists, so a missing field points at its parent. */

@@ -13,6 +13,11 @@ export function yamlMessage(code: string, message: string, source = ''): string 
   }
   if (code === 'TAB_AS_INDENT' || /tab characters? (must not be used|as indentation)/i.test(message))
     return 'is indented with a tab: YAML indents with spaces only'
+  if (code === 'TAG_RESOLVE_FAILED') {
+    const tag = /Unresolved tag: (\S{1,40})/.exec(message)?.[1]?.replace(/^tag:yaml\.org,2002:/, '!!')
+    return `has the tag ${tag ?? 'here'}, which kindling does not read: remove it (a cluster spec is plain YAML)`
+  }
+  if (code === 'BAD_DIRECTIVE') return 'has a directive (a line starting with %) kindling does not read: remove it'
   if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
   return message.split('\n')[0] || 'invalid YAML'
 }

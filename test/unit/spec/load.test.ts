@@ -234,6 +234,20 @@ spec:
     expect(testSpec(specText({ gitops: 'engine: argocd\nversion: v12.0.0' })).gitops.version).toBe('v12.0.0')
   })
 
+  it('refuses YAML tags, directives and collection keys the parser would otherwise ignore or stringify, by line', () => {
+    const at = (text: string): string[] => problemsOf(text).map((line) => line.replace(/^.*cluster\.yaml:/, ''))
+    expect(at(valid.replace('engine: flux', 'engine: !foo flux'))).toEqual([
+      '9 (document): has the tag !foo, which kindling does not read: remove it (a cluster spec is plain YAML)',
+    ])
+    expect(at(valid.replace('engine: flux', 'engine: !!js/function flux'))).toEqual([
+      '9 (document): has the tag !!js/function, which kindling does not read: remove it (a cluster spec is plain YAML)',
+    ])
+    expect(at(`%FOO bar\n---\n${valid}`)).toEqual(['1 (document): has a directive (a line starting with %) kindling does not read: remove it'])
+    expect(at(`${valid}  ? [a, b]\n  : 1\n`)).toEqual([
+      expect.stringMatching(/^12 \(document\): has a key that is a list or a mapping \(`\? \[a, b\]`\): keys in a cluster spec are plain names$/),
+    ])
+  })
+
   it("rejects a port mapping on the local registry's host port", () => {
     const spec = specText({ provider: 'type: kind\nportMappings:\n  - containerPort: 30080\n    hostPort: 5001' })
     expect(problemsOf(spec)).toEqual([
