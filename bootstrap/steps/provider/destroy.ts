@@ -31,7 +31,8 @@ export function destroyQuestion(spec: ClusterSpec, purge: boolean): string {
 
 /**
  * Step `confirm` of destroy: nothing is deleted without --yes or a person's yes. A shell nobody can
- * answer (no TTY, --json) without --yes is refused before anything changes.
+ * answer (no TTY, --json) without --yes is refused before anything changes; a dry run there reports
+ * the same refusal after its plan, so its exit code and `ok` stay the real run's.
  */
 export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask: Confirm = askPerson): Step {
   return {
@@ -41,7 +42,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
     needs: [],
     async check(ctx) {
       if (ctx.flags.yes) return { state: 'done', detail: 'confirmed by --yes' }
-      if (!options.interactive && !ctx.flags.dryRun) {
+      if (!options.interactive) {
         throw new BadInputError('refusing to destroy without --yes in a non-interactive shell', {
           details: ['nothing was changed', `to go ahead: kindling destroy --cluster ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`],
         })

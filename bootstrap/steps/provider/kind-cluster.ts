@@ -53,7 +53,8 @@ async function readKindClusterFound(ctx: StepContext, options: StepOptions): Pro
       })
       return { kind: 'refused', error }
     }
-    if (!flags.yes && !options.interactive && !flags.dryRun) {
+    // A dry run is refused too: its exit code and `ok` are the real run's.
+    if (!flags.yes && !options.interactive) {
       const error = new BadInputError(`refusing to re-create kind cluster ${spec.name} without --yes in a non-interactive shell`, {
         details: [...differences.map((line) => `- ${line}`), 'nothing was changed; add --yes to re-create it'],
       })

@@ -67,12 +67,28 @@ describe('destroy', () => {
     ])
   })
 
-  it('prints the whole plan in a dry run without asking or changing anything', async () => {
-    const { code, stdout, changes } = await destroy(['--dry-run'])
+  it('prints the whole plan in a dry run on a terminal without asking or changing anything', async () => {
+    const { code, stdout, changes } = await destroy(['--dry-run'], true)
     expect(code).toBe(0)
     expect(stdout).toMatch(/ask: Delete kind cluster "lab" and everything in it \(registry caches are kept\)\?/)
     expect(stdout).toMatch(/\$ kind delete cluster --name lab/)
     expect(changes).toEqual([])
+  })
+
+  it('a dry run off a terminal without --yes prints the plan, then reports the refusal the real run would make (exit 2)', async () => {
+    const { code, stdout, stderr, changes } = await destroy(['--dry-run'])
+    expect(code).toBe(2)
+    expect(stdout).toMatch(/\$ kind delete cluster --name lab/)
+    expect(stdout).toMatch(/refusing to destroy without --yes in a non-interactive shell/)
+    expect(stderr).toContain('A real run would stop now: fix what step 2 (confirm) of the plan reports')
+    expect(changes).toEqual([])
+
+    const json = await destroy(['--dry-run', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, dryRun: true, exitCode: 2 })
+    expect(json.changes).toEqual([])
+    // With --yes the dry run's verdict is the real run's too: it would go ahead.
+    expect((await destroy(['--dry-run', '--yes'])).code).toBe(0)
   })
 
   it('asks a person in a terminal and stops at no', async () => {

@@ -138,6 +138,16 @@ describe('kind cluster step', () => {
     )
   })
 
+  it('a dry run of --recreate without --yes off a terminal reports the same refusal as the real run', async () => {
+    const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]')
+    const ctx = context(spec, clusterReplies([matchingNode()]), { recreate: true, dryRun: true })
+    const error = await kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })
+      .check(ctx)
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(BadInputError)
+    expect((error as BadInputError).message).toMatch(/refusing to re-create kind cluster lab without --yes/)
+  })
+
   it('re-creates with --recreate --yes: delete, then create with the new config', async () => {
     const spec = kindSpec('portMappings: [{containerPort: 30080, hostPort: 9090}]\nregistryCaches: {enabled: false}')
     const ctx = context(spec, clusterReplies([matchingNode()]), { recreate: true, yes: true })
