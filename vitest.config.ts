@@ -19,6 +19,7 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
           env,
+          setupFiles: ['test/unit/support/state-dir.ts'],
         },
       },
       {
