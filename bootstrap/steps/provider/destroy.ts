@@ -1,4 +1,4 @@
-import { BadInputError, KindlingError } from '../../engine/errors.js'
+import { BadInputError } from '../../engine/errors.js'
 import type { Action, Step, StepContext } from '../../engine/step.js'
 import type { KubeClient } from '../../kube/client.js'
 import { formatRef, refOf, type ObjectRef } from '../../kube/refs.js'
@@ -54,7 +54,9 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
         type: 'call',
         description: `ask: ${destroyQuestion(spec, ctx.flags.purge)} (skip with --yes)`,
         run: async (inner) => {
-          if (!(await ask(destroyQuestion(spec, inner.flags.purge)))) throw new KindlingError('not confirmed: nothing was deleted')
+          // A "no" is a refusal like the one off a terminal: bad input (exit 2), not a failure.
+          if (!(await ask(destroyQuestion(spec, inner.flags.purge))))
+            throw new BadInputError('not confirmed: nothing was changed', { details: ['to go ahead: run again and agree, or pass --yes'] })
         },
       },
     ],

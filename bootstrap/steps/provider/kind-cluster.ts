@@ -171,7 +171,14 @@ async function planKindCluster(ctx: StepContext, options: StepOptions, ask: Conf
         description: `ask before deleting kind cluster ${spec.name} (skip with --yes)`,
         run: async () => {
           const question = `Delete kind cluster "${spec.name}" and everything in it, then create it again with the new config?`
-          if (!(await ask(question))) throw new KindlingError(`not confirmed: kind cluster ${spec.name} was left as it is`)
+          // A "no" is a refusal (exit 2), as off a terminal without --yes; the cluster is untouched.
+          if (!(await ask(question)))
+            throw new BadInputError(`not confirmed: kind cluster ${spec.name} was left as it is`, {
+              details: [
+                'to re-create it: run again and agree, or pass --yes',
+                'to keep it: set the spec back to the config it was created with (a run without --recreate lists what differs)',
+              ],
+            })
         },
       })
     }

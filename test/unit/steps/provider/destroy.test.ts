@@ -4,10 +4,12 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { describeAction, executeActions } from '../../../../bootstrap/engine/actions.js'
+import { ExitCode, exitCodeOf } from '../../../../bootstrap/engine/errors.js'
 import { runSteps } from '../../../../bootstrap/engine/run.js'
 import { confirmDestroyStep, destroyQuestion, registryCachesDeleteStep, uninstallActions } from '../../../../bootstrap/steps/provider/destroy.js'
 import { providerDestroySteps } from '../../../../bootstrap/steps/provider/index.js'
 import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
+import { formatError } from '../../../../bootstrap/ui/format.js'
 import { specText, testContext, testSpec } from '../../support/context.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, toolsPresent } from './support.js'
 
@@ -97,8 +99,26 @@ describe('destroy', () => {
     const step = confirmDestroyStep(spec, { healthTimeoutMs: 1, interactive: true }, async (question) => (questions.push(question), false))
     const ctx = testContext({ spec })
     expect(await step.check(ctx)).toMatchObject({ state: 'todo' })
-    await expect(executeActions(ctx, await step.plan(ctx))).rejects.toThrow(/not confirmed: nothing was deleted/)
+    await expect(executeActions(ctx, await step.plan(ctx))).rejects.toThrow(/not confirmed: nothing was changed/)
     expect(questions).toEqual([destroyQuestion(spec, false)])
+  })
+
+  it('a "no" on a terminal is a refused confirmation: exit 2, saying how to go ahead, nothing deleted', async () => {
+    const spec = kindSpec()
+    const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([kindNode('lab-control-plane', 'control-plane')])])
+    const steps = [
+      ...providerDestroySteps(spec, { healthTimeoutMs: 1, interactive: true }).filter((step) => step.name !== 'confirm'),
+      confirmDestroyStep(spec, { healthTimeoutMs: 1, interactive: true }, async () => false),
+    ]
+    const report = await runSteps(steps, testContext({ spec, runner }))
+    const confirm = report.steps.find((step) => step.name === 'confirm')!
+    expect(exitCodeOf(confirm.error)).toBe(ExitCode.badInput)
+    expect(formatError(confirm.error, (text) => text)).toEqual([
+      'Confirm: not confirmed: nothing was changed',
+      '  to go ahead: run again and agree, or pass --yes',
+    ])
+    expect(report.steps.find((step) => step.name === 'cluster')).toMatchObject({ status: 'cancelled' })
+    expect(runner.commands.filter((command) => !command.readOnly)).toEqual([])
   })
 
   it('with --purge also finds caches by their cluster label after the spec turned caches off', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { executeActions, describeAction } from '../../../../bootstrap/engine/actions.js'
-import { BadInputError } from '../../../../bootstrap/engine/errors.js'
+import { BadInputError, ExitCode, exitCodeOf } from '../../../../bootstrap/engine/errors.js'
 import type { Action, RunFlags, StepContext } from '../../../../bootstrap/engine/step.js'
 import type { KubeClient } from '../../../../bootstrap/kube/client.js'
 import { renderKindConfigYaml } from '../../../../bootstrap/render/kind-config.js'
@@ -165,9 +165,16 @@ describe('kind cluster step', () => {
     const step = kindClusterStep(spec, { healthTimeoutMs: 1, interactive: true }, async (question) => (questions.push(question), false))
     const { found } = await step.check(ctx)
     const apply = new RecordingRunner()
-    await expect(executeActions({ ...ctx, runner: apply }, await step.plan(ctx, found))).rejects.toThrow(/not confirmed/)
+    const refused = await executeActions({ ...ctx, runner: apply }, await step.plan(ctx, found)).catch((caught: unknown) => caught)
     expect(questions).toEqual(['Delete kind cluster "lab" and everything in it, then create it again with the new config?'])
     expect(apply.commands).toEqual([])
+    // A "no" is a refused confirmation (exit 2), saying the cluster is untouched and how to go on.
+    expect(refused).toBeInstanceOf(BadInputError)
+    expect(exitCodeOf(refused)).toBe(ExitCode.badInput)
+    expect(refused).toMatchObject({
+      message: 'not confirmed: kind cluster lab was left as it is',
+      details: ['to re-create it: run again and agree, or pass --yes', expect.stringContaining('a run without --recreate lists what differs')],
+    })
   })
 
   it('starts stopped nodes and writes their mirror files again', async () => {
