@@ -17,3 +17,11 @@ function findRoot(start: string): string {
     if (path.dirname(dir) === dir) throw new Error(`no kindling package.json above ${start}`)
   }
 }
+
+/**
+ * A kindling command as hints print it, in the README's form: `npx kindling` runs from the
+ * checkout and prints only kindling's output (`npm run` without `-s` adds its banner).
+ */
+export function kindlingCommand(args: string): string {
+  return `npx kindling ${args}`
+}

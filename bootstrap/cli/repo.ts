@@ -3,6 +3,7 @@ import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { quoted } from '../spec/credentials.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from '../spec/dns-label.js'
+import { kindlingCommand } from '../project.js'
 
 /** The repository root: the nearest folder above `start` that holds a clusters/ folder. */
 export function findRepoRoot(start = process.cwd()): string {
@@ -38,12 +39,12 @@ export function resolveClusterName(repoRoot: string, requested: string | undefin
     throw new BadInputError(`--cluster ${quoted(requested)} is not a cluster name`, {
       details: [
         'a cluster is a folder under clusters/ named with lowercase letters, digits and "-"',
-        names.length ? `clusters here: ${names.join(', ')}` : 'create one with `npm run wizard`',
+        names.length ? `clusters here: ${names.join(', ')}` : `create one with \`${kindlingCommand('wizard')}\``,
       ],
     })
   }
   if (names.length === 1) return names[0]!
   throw new BadInputError(names.length === 0 ? 'no cluster spec found under clusters/' : `several clusters here (${names.join(', ')}); say which one`, {
-    details: [names.length === 0 ? 'create one with `npm run wizard`' : 'pass --cluster NAME'],
+    details: [names.length === 0 ? `create one with \`${kindlingCommand('wizard')}\`` : 'pass --cluster NAME'],
   })
 }

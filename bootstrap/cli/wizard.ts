@@ -14,6 +14,7 @@ import { CLOUDS, collectAnswers, isNetworkUrl, type Cloud, type InvalidFlags, ty
 import { describeAnswers, writeSpec } from '../ui/wizard-spec.js'
 import { flagError } from './args.js'
 import { findRepoRoot } from './repo.js'
+import { kindlingCommand } from '../project.js'
 
 export const WIZARD_HELP = `Usage: kindling wizard [flags]     (npx kindling wizard, npm run -s wizard --, devbox run wizard)
 
@@ -267,7 +268,7 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
     }
     if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true })))
       return await io.bootstrap(answers.name)
-    io.stdout(`next: kindling bootstrap -c ${answers.name}   (add --dry-run to see the plan first)\n`)
+    io.stdout(`next: ${kindlingCommand(`bootstrap -c ${answers.name}`)}   (add --dry-run to see the plan first)\n`)
     return ExitCode.ok
   } catch (error) {
     const wrapped =

@@ -11,6 +11,7 @@ import { otherEngineField } from './engine-versions.js'
 import { notUtf8Line, plainFileProblem } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
+import { kindlingCommand } from '../project.js'
 
 type SpecBody = ClusterSpecDocument['spec']
 
@@ -67,10 +68,10 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
   // Only a missing file is "no spec"; anything else names what is wrong with the one that is there.
   if (unreadable?.code === 'ENOENT') {
     throw new BadInputError(`no spec for cluster "${cluster}": ${shown} does not exist`, {
-      details: ['create it with `npm run wizard`, or copy clusters/homelab/cluster.yaml and edit it'],
+      details: [`create it with \`${kindlingCommand('wizard')}\`, or copy clusters/homelab/cluster.yaml and edit it`],
     })
   }
-  const fix = 'make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with `npm run wizard`'
+  const fix = `make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with \`${kindlingCommand('wizard')}\``
   if (unreadable) throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${unreadable.problem}`, { details: [fix] })
   let bytes: Buffer
   try {
@@ -119,7 +120,12 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   }
   if (doc.contents === null) {
     throw specError(shownFile, [
-      { file: shownFile, line: 1, path: '', message: 'is empty: start from `npm run wizard`, or copy clusters/homelab/cluster.yaml and edit it' },
+      {
+        file: shownFile,
+        line: 1,
+        path: '',
+        message: `is empty: start from \`${kindlingCommand('wizard')}\`, or copy clusters/homelab/cluster.yaml and edit it`,
+      },
     ])
   }
 

@@ -9,6 +9,7 @@ import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmRelea
 import { kubeTargetArgs } from '../connect.js'
 import { engineInstalledByKindling } from '../ownership.js'
 import { fileWrites, readRepoFile } from './repo.js'
+import { kindlingCommand } from '../../project.js'
 
 /** "Flux" or "Argo CD", for titles and messages. */
 export function engineLabel(spec: ClusterSpec): string {
@@ -45,7 +46,7 @@ async function refuseEngineSwitch(kube: KubeClient, spec: ClusterSpec): Promise<
     throw new BadInputError(`${other.title} runs on this cluster (kindling installed it), but the spec now asks for ${engine.title}`, {
       details: [
         `kindling does not switch engines in place: both would sync ${spec.repository.path}/ and fight over it`,
-        `to switch, rebuild: \`kindling destroy -c ${spec.name}\`, then \`kindling bootstrap -c ${spec.name}\` (on an existing cluster destroy removes only what kindling installed)`,
+        `to switch, rebuild: \`${kindlingCommand(`destroy -c ${spec.name}`)}\`, then \`${kindlingCommand(`bootstrap -c ${spec.name}`)}\` (on an existing cluster destroy removes only what kindling installed)`,
         `or keep ${other.title}: set gitops.engine back to ${other.name} in ${relativeSpec(spec)}`,
       ],
     })

@@ -17,6 +17,7 @@ import type { StepOptions } from '../index.js'
 import { appliedByKindling, labelledByKindling } from '../ownership.js'
 import { addSummary } from '../summary.js'
 import { ADOPTION_RECORD, ENGINE_NAMESPACES, readAdoptionRecord } from './existing-cluster.js'
+import { kindlingCommand } from '../../project.js'
 
 const DELETE_TIMEOUT_MS = 2 * 60_000
 
@@ -44,7 +45,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
       if (ctx.flags.yes) return { state: 'done', detail: 'confirmed by --yes' }
       if (!options.interactive) {
         throw new BadInputError('refusing to destroy without --yes in a non-interactive shell', {
-          details: ['nothing was changed', `to go ahead: kindling destroy --cluster ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`],
+          details: ['nothing was changed', `to go ahead: ${kindlingCommand(`destroy -c ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`)}`],
         })
       }
       return { state: 'todo', detail: 'asks before deleting' }

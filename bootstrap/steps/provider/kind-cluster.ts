@@ -12,6 +12,7 @@ import type { StepOptions } from '../index.js'
 import { addSummary } from '../summary.js'
 import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConnect, wiringSummary, type MirrorWiring } from './kind-state.js'
 import { inspectCluster, reportCluster } from './existing-cluster.js'
+import { kindlingCommand } from '../../project.js'
 
 const NODE_READY_TIMEOUT_MS = 3 * 60_000
 
@@ -35,7 +36,7 @@ function describeSpec(spec: ClusterSpec): string {
 function recreateAdvice(spec: ClusterSpec): string[] {
   return [
     'port mappings, mounts, node count and node image are fixed when a kind cluster is created',
-    `to re-create it (everything inside is lost; registry caches are kept): npm run bootstrap -- --cluster ${spec.name} --recreate`,
+    `to re-create it (everything inside is lost; registry caches are kept): ${kindlingCommand(`bootstrap -c ${spec.name} --recreate`)}`,
     'it asks before deleting; add --yes to skip the question',
   ]
 }
@@ -234,7 +235,7 @@ export function kindClusterStatusStep(spec: ClusterSpec): Step {
     async check(ctx) {
       const state = await readKindCluster(ctx)
       if (!state.exists) {
-        throw new KindlingError(`kind cluster ${spec.name} does not exist`, { details: [`create it: npm run bootstrap -- --cluster ${spec.name}`] })
+        throw new KindlingError(`kind cluster ${spec.name} does not exist`, { details: [`create it: ${kindlingCommand(`bootstrap -c ${spec.name}`)}`] })
       }
       const differences = compareKindCluster(spec, state.nodes)
       if (differences.length)
@@ -244,7 +245,7 @@ export function kindClusterStatusStep(spec: ClusterSpec): Step {
       const stopped = state.nodes.filter((node) => !node.running).map((node) => node.name)
       if (stopped.length)
         throw new KindlingError(`kind cluster ${spec.name} has stopped nodes: ${stopped.join(', ')}`, {
-          details: [`start them: npm run bootstrap -- --cluster ${spec.name}`],
+          details: [`start them: ${kindlingCommand(`bootstrap -c ${spec.name}`)}`],
         })
       const missing = wiringSummary(
         await readMirrorWiring(

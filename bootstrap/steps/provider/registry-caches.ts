@@ -4,6 +4,7 @@ import { registryContainers, registryRunOptions, REGISTRY_PORT, type RegistryCon
 import type { ClusterSpec } from '../../spec/load.js'
 import { inspectContainers, removeContainersCommand, runContainerCommand, startContainersCommand, type ContainerInfo } from '../../tools/docker.js'
 import { addSummary } from '../summary.js'
+import { kindlingCommand } from '../../project.js'
 
 const PROXY_ENV = 'REGISTRY_PROXY_REMOTEURL='
 
@@ -104,7 +105,7 @@ export function registryCachesStatusStep(spec: ClusterSpec): Step {
       const problems = states.filter((state) => state.action !== 'ok')
       if (problems.length) {
         throw new KindlingError(`${problems.length} of ${states.length} registry containers not as the spec asks`, {
-          details: [...problems.map((state) => `- ${state.why}`), `fix: npm run bootstrap -- --cluster ${spec.name}`],
+          details: [...problems.map((state) => `- ${state.why}`), `fix: ${kindlingCommand(`bootstrap -c ${spec.name}`)}`],
         })
       }
       addSummary(ctx, `registry containers: ${states.map((state) => state.registry.name).join(', ')}`)

@@ -165,7 +165,7 @@ describe('messages say how to fix the common slips', () => {
   })
 
   it('an empty file', () => {
-    expect(problemsOf('')).toContain('is empty: start from `npm run wizard`')
+    expect(problemsOf('')).toContain('is empty: start from `npx kindling wizard`')
   })
 
   it('two documents in one file', () => {

@@ -266,7 +266,10 @@ spec:
   })
 
   it('names a missing spec file and how to create one', async () => {
-    await expect(loadClusterSpec(root, 'nope')).rejects.toMatchObject({ exitCode: ExitCode.badInput, details: [expect.stringContaining('npm run wizard')] })
+    await expect(loadClusterSpec(root, 'nope')).rejects.toMatchObject({
+      exitCode: ExitCode.badInput,
+      details: [expect.stringContaining('npx kindling wizard')],
+    })
   })
 
   it('names a spec that is there but is no readable file (a folder, a looping link) as such, not as missing', async () => {

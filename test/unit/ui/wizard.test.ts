@@ -120,7 +120,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../../bootstrap/spec/cluster.schema.json')
     expect(text).toContain('# The token itself stays in this environment variable, never in Git.')
     expect(t.err.join('')).toMatch(/cluster lab: kind, 1 control plane \+ 2 worker\(s\), HTTP on 127.0.0.1:8080/)
-    expect(t.out.join('')).toContain('next: kindling bootstrap -c lab')
+    expect(t.out.join('')).toContain('next: npx kindling bootstrap -c lab')
   })
 
   it('an existing cluster folder: asks to replace it or pick another name', async () => {

@@ -49,6 +49,8 @@ describe('destroy', () => {
     const { code, stderr, changes } = await destroy([])
     expect(code).toBe(2)
     expect(stderr).toMatch(/refusing to destroy without --yes in a non-interactive shell/)
+    // The command to go ahead, in the README's form.
+    expect(stderr).toContain('to go ahead: npx kindling destroy -c lab --yes\n')
     expect(changes).toEqual([])
   })
 
