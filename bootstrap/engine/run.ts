@@ -90,6 +90,18 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
     observer.stepFinished?.(step, report)
   }
 
+  // Why a step does not start after a failure: a step it needs failed (or was itself stopped), else
+  // the run's first failure. Independent steps fail in any order, so a step names its own cause,
+  // the same in every run and every output.
+  const stoppedBy = (step: Step): string => {
+    for (const name of step.needs) {
+      const need = reports.get(name)!
+      if (need.status === 'failed') return `${need.title} failed`
+      if ((need.status === 'cancelled' || need.status === 'blocked') && need.detail) return need.detail
+    }
+    return `${firstFailure} failed`
+  }
+
   const finish = (step: Step, status: StepStatus, detail: string): void => {
     const report: StepReport = { name: step.name, title: step.title, status, detail, timings: { total: 0 } }
     reports.set(step.name, report)
@@ -102,7 +114,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
       const needs = step.needs.map((name) => reports.get(name))
       if (needs.some((need) => need === undefined)) continue
       if (firstFailure !== undefined || ctx.signal.aborted) {
-        finish(step, 'cancelled', ctx.signal.aborted ? stoppedWord(ctx.signal) : `${firstFailure} failed`)
+        finish(step, 'cancelled', ctx.signal.aborted ? stoppedWord(ctx.signal) : stoppedBy(step))
         continue
       }
       const failedNeed = step.needs.find((name) => !settledOk(name))

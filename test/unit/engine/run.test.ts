@@ -102,6 +102,23 @@ describe('step engine', () => {
     expect(probe.applied).toEqual(['slow'])
   })
 
+  it('a step a failed step needs names that one as its cause, whichever independent step failed first', async () => {
+    const probe = newProbe()
+    const steps = [
+      step('fast', [], probe, { applyFails: true, applyMs: 1 }),
+      step('slow', [], probe, { applyFails: true, applyMs: 30 }),
+      step('after-slow', ['slow'], probe),
+      step('after-that', ['after-slow'], probe),
+    ]
+    const report = await runSteps(steps, testContext())
+    expect(report.steps.map((s) => [s.name, s.status, s.detail])).toEqual([
+      ['fast', 'failed', undefined],
+      ['slow', 'failed', undefined],
+      ['after-slow', 'cancelled', 'Step slow failed'],
+      ['after-that', 'cancelled', 'Step slow failed'],
+    ])
+  })
+
   it('collects health failures and only blocks the steps that need them', async () => {
     const probe = newProbe()
     const steps = [
