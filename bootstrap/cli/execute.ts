@@ -76,8 +76,9 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   // status shows its view whatever it found; other commands summarise only a run that succeeded.
   const summary = (report.ok || command === 'status') && !flags.dryRun ? summaryLines(ctx) : []
   const exitCode = reportExitCode(report, signal)
-  const skipped = skippedSteps(report)
-  const extra = { summary, exitCode, skipped, ...(command === 'status' ? { status: ctx.facts.status } : {}) }
+  // status only reads: nothing it found in place is work a re-run skips.
+  const skipped = command === 'status' ? [] : skippedSteps(report)
+  const extra = { summary, exitCode, ...(command === 'status' ? { status: ctx.facts.status } : { skipped }) }
   const document = toJsonReport(command, cluster, report, extra, redact)
   // Runs that change the cluster leave a report outside Git, compared with the previous one.
   const saved = command !== 'status' && !flags.dryRun ? saveRunReport(reportsDir(cluster), command, document) : {}
@@ -90,7 +91,7 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
     if (!flags.dryRun) io.stdout(`\n${formatTimings(report)}\n`)
     if (!flags.dryRun && skipped.length) io.stdout(`Already done, skipped: ${skipped.join(', ')}\n`)
     if (saved.saved) io.stdout(`Report: ${saved.saved.file} (${comparison(command, report, saved.previous)})\n`)
-    if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(report, steps, signal, redact)}\n`)
+    if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(command, report, steps, signal, redact)}\n`)
   }
   return exitCode
 }
@@ -119,15 +120,20 @@ function dryRunVerdict(report: RunReport): string {
   return `A real run would stop now: fix what ${first} of the plan reports, then run it again${also}. Nothing was changed.`
 }
 
-function failureSummary(report: RunReport, steps: readonly Step[], signal: AbortSignal, redact: (text: string) => string): string {
+/**
+ * The failed steps with their errors, then what to do next. status only reads: it leaves nothing
+ * half done and a re-run skips nothing, so it is told to look again, not to finish.
+ */
+function failureSummary(command: CommandName, report: RunReport, steps: readonly Step[], signal: AbortSignal, redact: (text: string) => string): string {
+  const readOnly = command === 'status'
   const failed = report.steps.filter((step) => step.status === 'failed')
   const lines = failed.flatMap((step) => [`✖ ${step.title}`, ...formatError(step.error, redact).map((line) => `    ${line}`)])
   if (report.interrupted) {
     const reason = stoppedError(signal, 'run')
     const unfinished = report.steps.filter((step) => step.status === 'failed' || step.status === 'cancelled' || step.status === 'blocked')
     lines.push('', reason instanceof InterruptedError ? `Stopped (${reason.signal}).` : `Stopped: ${reason.message.replace(/^run: /, '')}.`)
-    if (unfinished.length) lines.push('Left unfinished:', ...unfinished.map((step) => `  - ${step.title}`))
-    lines.push('Run the same command again to finish: completed steps are skipped.')
+    if (unfinished.length) lines.push(readOnly ? 'Not checked:' : 'Left unfinished:', ...unfinished.map((step) => `  - ${step.title}`))
+    lines.push(readOnly ? 'status changed nothing; run it again to check everything.' : 'Run the same command again to finish: completed steps are skipped.')
   } else if (
     failed.length > 0 &&
     !report.steps.some((step) => step.status === 'applied') &&
@@ -135,11 +141,21 @@ function failureSummary(report: RunReport, steps: readonly Step[], signal: Abort
   ) {
     // Refused before anything changed: a missing tool, or an answer a shell cannot give.
     const what = failed.every((step) => exitCodeOf(step.error) === ExitCode.missingPrerequisite) ? 'the prerequisites above' : 'what is listed above'
-    lines.push('', `Nothing was changed. Fix ${what} and run the same command again.`)
+    lines.push('', readOnly ? `status changed nothing. Fix ${what}, then run it again.` : `Nothing was changed. Fix ${what} and run the same command again.`)
   } else if (failed.some((step) => step.error instanceof InterruptedError)) {
-    lines.push('', 'Interrupted. Run the same command again to finish: completed steps are skipped.')
+    lines.push(
+      '',
+      readOnly
+        ? 'Interrupted. status changed nothing; run it again to check everything.'
+        : 'Interrupted. Run the same command again to finish: completed steps are skipped.',
+    )
   } else if (steps.length > 0) {
-    lines.push('', 'Run the same command again after fixing the cause: completed steps are skipped.')
+    lines.push(
+      '',
+      readOnly
+        ? 'status changed nothing. Fix what is listed above, then run it again to check.'
+        : 'Run the same command again after fixing the cause: completed steps are skipped.',
+    )
   }
   return lines.join('\n')
 }

@@ -6,6 +6,7 @@ import { helpText } from '../../../bootstrap/cli/help.js'
 import { runCommand, type CliIo } from '../../../bootstrap/cli/main.js'
 import { requiredTools } from '../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner, type Reply } from '../../../bootstrap/tools/recording-runner.js'
+import { clusterReplies, noSuchContainer, toolsPresent } from '../steps/provider/support.js'
 import { repoRoot, specText, testSpec } from '../support/context.js'
 
 function io(options: { cwd?: string; replies?: Reply[] } = {}) {
@@ -52,6 +53,30 @@ describe('CLI', () => {
     expect(helpText('status')).not.toMatch(/--dry-run|--yes/)
     expect(requiredTools(testSpec(), 'status')).toEqual(['docker', 'kind', 'git'])
     expect(requiredTools(testSpec(specText({ provider: 'type: existing\nkubeconfig: ~/.kube/config\ncontext: lab' })), 'status')).toEqual(['git'])
+  })
+
+  it('status without a cluster says what to run, in the README form, and talks as a command that changed nothing', async () => {
+    const dir = repoWith('lab', specText({ name: 'lab' }))
+    const noCluster: Reply[] = [
+      ...toolsPresent,
+      ...clusterReplies([]),
+      noSuchContainer,
+      { match: /^docker volume inspect/, exitCode: 1, stderr: 'Error: no such volume' },
+    ]
+    const human = io({ cwd: dir, replies: noCluster })
+    expect(await runCommand('status', ['--cluster', 'lab'], human.io)).toBe(1)
+    expect(human.stderr()).toContain('create it: npx kindling bootstrap -c lab\n')
+    expect(human.stderr()).not.toMatch(/npm run|completed steps are skipped/)
+    expect(human.stderr().trimEnd().split('\n').at(-1)).toBe('status changed nothing. Fix what is listed above, then run it again to check.')
+    expect(human.stdout()).not.toContain('skipped')
+    // The sync status needs the cluster: both outputs name it, whichever failed first.
+    expect(human.stdout()).toMatch(/sync status: cancelled — kind cluster lab failed/)
+
+    const json = io({ cwd: dir, replies: noCluster })
+    expect(await runCommand('status', ['--cluster', 'lab', '--json'], json.io)).toBe(1)
+    const report = JSON.parse(json.stdout()) as { skipped?: string[]; steps: { name: string; status: string; detail?: string }[] }
+    expect(report.steps.find((step) => step.name === 'gitops')).toMatchObject({ status: 'cancelled', detail: 'kind cluster lab failed' })
+    expect(report.skipped).toBeUndefined()
   })
 
   it('rejects an unknown flag with exit 2', async () => {
