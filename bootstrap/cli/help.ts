@@ -1,12 +1,29 @@
 import type { CommandName } from './args.js'
 
-const EXIT_CODES = `Exit codes:
+/** The exit codes each command can end with; status only reads, so it never asks or leaves work half done. */
+const EXIT_CODES: Record<CommandName, string> = {
+  bootstrap: `Exit codes:
   0    success (or nothing to do)
   1    a step failed or the cluster is not healthy
   2    bad input: invalid spec, unknown flag, refused confirmation
   3    missing prerequisite: a tool, the Docker daemon, a free port, a reachable context
   130  interrupted (Ctrl-C); run the same command again to finish
-  143  stopped by SIGTERM; run the same command again to finish`
+  143  stopped by SIGTERM; run the same command again to finish`,
+  destroy: `Exit codes:
+  0    success (or nothing to do)
+  1    a step failed
+  2    bad input: invalid spec, unknown flag, refused confirmation
+  3    missing prerequisite: a tool, the Docker daemon, a reachable context
+  130  interrupted (Ctrl-C); run the same command again to finish
+  143  stopped by SIGTERM; run the same command again to finish`,
+  status: `Exit codes:
+  0    the cluster, its engine and every component are healthy
+  1    something is missing, differs from the spec or is not healthy (each one is named)
+  2    bad input: invalid spec, unknown flag
+  3    missing prerequisite: a tool, the Docker daemon, a reachable context or repository
+  130  interrupted (Ctrl-C)
+  143  stopped by SIGTERM`,
+}
 
 const CHANGING = `      --dry-run        check and plan only; print every command and manifest, change nothing
   -y, --yes            do not ask for confirmation`
@@ -56,5 +73,5 @@ ${common(`each API
 }
 
 export function helpText(command: CommandName): string {
-  return `${USAGE[command]}\n\n${EXIT_CODES}\n`
+  return `${USAGE[command]}\n\n${EXIT_CODES[command]}\n`
 }

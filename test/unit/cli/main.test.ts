@@ -55,6 +55,16 @@ describe('CLI', () => {
     expect(requiredTools(testSpec(specText({ provider: 'type: existing\nkubeconfig: ~/.kube/config\ncontext: lab' })), 'status')).toEqual(['git'])
   })
 
+  it('status --help lists only the exit codes status can end with: it never asks, so it never refuses', () => {
+    const help = helpText('status')
+    expect(help).not.toMatch(/refused confirmation|free port|to finish/)
+    expect(help).toMatch(/\n {2}2 {4}bad input: invalid spec, unknown flag\n/)
+    expect(help).toMatch(/130 {2}interrupted \(Ctrl-C\)\n/)
+    expect(helpText('destroy')).toMatch(/refused confirmation/)
+    expect(helpText('destroy')).not.toMatch(/free port/)
+    expect(helpText('bootstrap')).toMatch(/refused confirmation/)
+  })
+
   it('status without a cluster says what to run, in the README form, and talks as a command that changed nothing', async () => {
     const dir = repoWith('lab', specText({ name: 'lab' }))
     const noCluster: Reply[] = [
