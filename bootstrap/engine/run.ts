@@ -67,9 +67,16 @@ export function orderSteps(steps: readonly Step[]): Step[] {
 /**
  * Run steps as a DAG: a step starts once everything it needs has succeeded, so independent steps
  * run together. A failed step stops new steps from starting; failed health checks are collected
- * and only block the steps that need them. A dry run stops after check and plan.
+ * and only block the steps that need them. A dry run stops after check and plan. With
+ * `keepGoing` (a command that only reads) a failure blocks only the steps that need it: one part
+ * that cannot be read does not hide the others.
  */
-export async function runSteps(steps: readonly Step[], ctx: StepContext, observer: RunObserver = {}): Promise<RunReport> {
+export async function runSteps(
+  steps: readonly Step[],
+  ctx: StepContext,
+  observer: RunObserver = {},
+  options: { keepGoing?: boolean } = {},
+): Promise<RunReport> {
   const started = performance.now()
   const ordered = orderSteps(steps)
   const reports = new Map<string, StepReport>()
@@ -85,7 +92,7 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
   const runOne = async (step: Step): Promise<void> => {
     observer.stepStarted?.(step)
     const report = await stopWithin(executeStep(step, ctx, observer), step, ctx.signal)
-    if (report.status === 'failed' && report.error && !isHealthFailure(report.error)) firstFailure ??= step.title
+    if (report.status === 'failed' && report.error && !isHealthFailure(report.error) && !options.keepGoing) firstFailure ??= step.title
     reports.set(step.name, report)
     observer.stepFinished?.(step, report)
   }
@@ -119,7 +126,8 @@ export async function runSteps(steps: readonly Step[], ctx: StepContext, observe
       }
       const failedNeed = step.needs.find((name) => !settledOk(name))
       if (failedNeed) {
-        finish(step, 'blocked', `needs ${failedNeed}, which did not succeed`)
+        const need = reports.get(failedNeed)!
+        finish(step, 'blocked', `needs ${need.title}, which ${need.status === 'failed' ? 'failed' : 'did not succeed'}`)
         continue
       }
       running.set(

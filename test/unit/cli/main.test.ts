@@ -79,13 +79,15 @@ describe('CLI', () => {
     expect(human.stderr()).not.toMatch(/npm run|completed steps are skipped/)
     expect(human.stderr().trimEnd().split('\n').at(-1)).toBe('status changed nothing. Fix what is listed above, then run it again to check.')
     expect(human.stdout()).not.toContain('skipped')
-    // The sync status needs the cluster: both outputs name it, whichever failed first.
-    expect(human.stdout()).toMatch(/sync status: cancelled — kind cluster lab failed/)
+    // status only reads: the registry caches failing hides nothing else; the sync status needs the
+    // cluster, and both outputs name it.
+    expect(human.stdout()).toMatch(/✖ Registry caches: failed[^]*✖ kind cluster lab: failed/)
+    expect(human.stdout()).toMatch(/sync status: blocked — needs kind cluster lab, which failed/)
 
     const json = io({ cwd: dir, replies: noCluster })
     expect(await runCommand('status', ['--cluster', 'lab', '--json'], json.io)).toBe(1)
     const report = JSON.parse(json.stdout()) as { skipped?: string[]; steps: { name: string; status: string; detail?: string }[] }
-    expect(report.steps.find((step) => step.name === 'gitops')).toMatchObject({ status: 'cancelled', detail: 'kind cluster lab failed' })
+    expect(report.steps.find((step) => step.name === 'gitops')).toMatchObject({ status: 'blocked', detail: 'needs kind cluster lab, which failed' })
     expect(report.skipped).toBeUndefined()
   })
 

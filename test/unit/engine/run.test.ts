@@ -177,6 +177,36 @@ describe('step engine', () => {
     expect(exitCodeOf(report.steps[0]!.error)).toBe(ExitCode.missingPrerequisite)
   })
 
+  it('a command that only reads keeps going after a failure: only the steps that need the failed one are blocked', async () => {
+    const probe = newProbe()
+    const steps = [
+      step('caches', [], probe, { applyFails: true }),
+      step('cluster', [], probe, { applyMs: 20 }),
+      step('sync', ['cluster'], probe),
+      step('after', ['caches'], probe),
+    ]
+    const stopped = await runSteps(steps, testContext())
+    expect(stopped.steps.map((s) => s.status)).toEqual(['failed', 'applied', 'cancelled', 'cancelled'])
+    const kept = await runSteps(
+      [
+        step('caches', [], newProbe(), { applyFails: true }),
+        step('cluster', [], newProbe(), { applyMs: 20 }),
+        step('sync', ['cluster'], newProbe()),
+        step('after', ['caches'], newProbe()),
+      ],
+      testContext(),
+      {},
+      { keepGoing: true },
+    )
+    expect(kept.steps.map((s) => [s.name, s.status, s.detail])).toEqual([
+      ['caches', 'failed', undefined],
+      ['cluster', 'applied', undefined],
+      ['sync', 'applied', undefined],
+      ['after', 'blocked', 'needs Step caches, which failed'],
+    ])
+    expect(kept.ok).toBe(false)
+  })
+
   it('a failed check outside a dry run keeps its exit code (missing prerequisite: 3)', async () => {
     const report = await runSteps([step('a', [], newProbe(), { checkFails: true }), step('b', ['a'], newProbe())], testContext())
     expect(report.steps.map((s) => s.status)).toEqual(['failed', 'cancelled'])
