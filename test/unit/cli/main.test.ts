@@ -172,10 +172,13 @@ describe('CLI', () => {
   })
 
   it('takes a cluster name, never a path, and refuses a --timeout that would end the run at once or overflow', async () => {
-    const outside = io()
+    // A repository of its own: this checkout's clusters/ may also hold clusters written with the wizard.
+    const outside = io({ cwd: repoWith('lab', specText()) })
+    mkdirSync(path.join(outside.io.cwd, 'clusters', 'edge'))
+    writeFileSync(path.join(outside.io.cwd, 'clusters', 'edge', 'cluster.yaml'), specText({ name: 'edge' }))
     expect(await runCommand('status', ['--cluster', '../../../etc'], outside.io)).toBe(2)
     expect(outside.stderr()).toContain('--cluster "../../../etc" is not a cluster name')
-    expect(outside.stderr()).toContain('clusters here: homelab, homelab-argocd')
+    expect(outside.stderr()).toContain('clusters here: edge, lab\n')
     // A Hetzner-style token (64 letters and digits) has no known prefix: still not repeated.
     const token = 'Zx7Kq2Lm9Pw4Rt6Yv8Bn3Hj5Gf1Dsa0Zx7Kq2Lm9Pw4Rt6Yv8Bn3Hj5Gf1Dsa0Ab'
     const pasted = io()

@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs'
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { enabledComponents } from '../../../../bootstrap/components/registry.js'
 import { engineOf } from '../../../../bootstrap/engines/index.js'
@@ -8,9 +6,8 @@ import { engineFiles } from '../../../../bootstrap/steps/gitops/engine.js'
 import { fileWrites, rootSyncFiles } from '../../../../bootstrap/steps/gitops/repo.js'
 import { repoRoot } from '../../support/context.js'
 
-const clusters = readdirSync(path.join(repoRoot, 'clusters'), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
+// By name: clusters/ also holds the clusters users write with the wizard, which these checks are not about.
+const clusters = ['homelab', 'homelab-argocd']
 
 describe('the example clusters', () => {
   it('are one per engine, with the same components', async () => {
