@@ -1,15 +1,15 @@
 #!/usr/bin/env -S npx tsx
 // Writes bootstrap/spec/cluster.schema.json from the zod schema; a unit test fails when it is stale.
-import { writeFile } from 'node:fs/promises'
-import { SCHEMA_FILE, renderJsonSchema } from '../bootstrap/spec/json-schema.js'
+import { SCHEMA_FILE, writeJsonSchema } from '../bootstrap/spec/json-schema.js'
 
 const USAGE = `Usage: kindling schema     (npm run -s schema)
 
 Regenerate bootstrap/spec/cluster.schema.json, the JSON Schema editors use for cluster.yaml, from
-the spec's own schema. Takes no flags; one schema serves every cluster.
+the spec's own schema. Takes no flags; one schema serves every cluster. The file is left as it is
+when it is already up to date.
 
 Exit codes:
-  0    written
+  0    written, or already up to date
   2    bad input: a flag or argument was given
 `
 
@@ -22,5 +22,4 @@ if (args.length > 0) {
   process.stderr.write(`error: schema takes no flags or arguments (got ${JSON.stringify(args[0]!.slice(0, 40))})\n  see: kindling schema --help\n`)
   process.exit(2)
 }
-await writeFile(SCHEMA_FILE, renderJsonSchema())
-process.stdout.write(`wrote ${SCHEMA_FILE}\n`)
+process.stdout.write((await writeJsonSchema()) ? `wrote ${SCHEMA_FILE}\n` : `${SCHEMA_FILE} is up to date\n`)

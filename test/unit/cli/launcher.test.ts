@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { colorEnabled } from '../../../bootstrap/ui/color.js'
@@ -52,6 +53,58 @@ await exitAfterOutput(0)`
     expect(result.status).toBe(0)
     expect(result.stdout).toContain('Usage: kindling status')
   })
+})
+
+describe("the launcher's choice between the build and the sources", () => {
+  // A checkout of its own, so the test can age files without touching this one's build.
+  function checkout(): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-launcher-'))
+    const files: Record<string, string> = {
+      'package.json': '{"version": "0.0.0"}\n',
+      'tsconfig.json': '{}\n',
+      'tsconfig.build.json': '{}\n',
+      'bootstrap/spec/schema.ts': 'export {}\n',
+      'bootstrap/spec/cluster.schema.json': '{}\n',
+      'scripts/status.ts': "process.stdout.write('sources\\n')\n",
+      'dist/scripts/status.js': "process.stdout.write('build\\n')\n",
+      'dist/.built': '',
+    }
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.join(dir, path.dirname(file)), { recursive: true })
+      writeFileSync(path.join(dir, file), text)
+    }
+    mkdirSync(path.join(dir, 'bin'))
+    copyFileSync(BIN, path.join(dir, 'bin', 'kindling.js'))
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
+    const old = new Date(Date.now() - 60_000)
+    for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      if (name !== 'node_modules') utimesSync(path.join(dir, name), old, old)
+    }
+    return dir
+  }
+  const touch = (dir: string, file: string): void => utimesSync(path.join(dir, file), new Date(), new Date())
+  const status = (dir: string): string => execFileSync(process.execPath, [path.join(dir, 'bin', 'kindling.js'), 'status'], { encoding: 'utf8' })
+
+  it('keeps using the build after `kindling schema` regenerates the JSON Schema, which nothing compiled reads', () => {
+    const dir = checkout()
+    try {
+      expect(status(dir)).toBe('build\n')
+      touch(dir, 'bootstrap/spec/cluster.schema.json')
+      expect(status(dir)).toBe('build\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 20_000)
+
+  it('runs the sources once a TypeScript file is newer than the build', () => {
+    const dir = checkout()
+    try {
+      touch(dir, 'bootstrap/spec/schema.ts')
+      expect(status(dir)).toBe('sources\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 20_000)
 })
 
 describe('colours', () => {

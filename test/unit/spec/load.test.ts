@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
-import { renderJsonSchema, SCHEMA_FILE } from '../../../bootstrap/spec/json-schema.js'
+import { renderJsonSchema, SCHEMA_FILE, writeJsonSchema } from '../../../bootstrap/spec/json-schema.js'
 import { loadClusterSpec, parseClusterSpec } from '../../../bootstrap/spec/load.js'
 import { specText, testSpec } from '../support/context.js'
 
@@ -326,6 +326,23 @@ spec:
 
   it('ships a JSON Schema generated from the same source (run `npm run schema` when this fails)', () => {
     expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(renderJsonSchema())
+  })
+
+  it('`kindling schema` rewrites the JSON Schema only when it changed, so an up-to-date file keeps its time', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-schema-'))
+    try {
+      const file = path.join(dir, 'cluster.schema.json')
+      expect(await writeJsonSchema(file)).toBe(true)
+      expect(readFileSync(file, 'utf8')).toBe(renderJsonSchema())
+      utimesSync(file, 1_000_000, 1_000_000)
+      expect(await writeJsonSchema(file)).toBe(false)
+      expect(statSync(file).mtimeMs).toBe(1_000_000_000)
+      writeFileSync(file, '{}\n')
+      expect(await writeJsonSchema(file)).toBe(true)
+      expect(readFileSync(file, 'utf8')).toBe(renderJsonSchema())
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('example specs carry the schema header for editors', () => {
