@@ -234,7 +234,9 @@ export async function collectAnswers(
   )
   const kind = provider === 'kind'
   const unused = kind ? named(KUBE_FLAGS) : named(KIND_FLAGS)
-  if (unused.length && given.provider === undefined) note(`${unused.join(', ')}: not used for ${kind ? 'a kind cluster' : 'an existing cluster'}`)
+  // Flags of both providers together are a conflict, reported already: no note besides.
+  const mixed = named(KUBE_FLAGS).length > 0 && named(KIND_FLAGS).length > 0
+  if (unused.length && given.provider === undefined && !mixed) note(`${unused.join(', ')}: not used for ${kind ? 'a kind cluster' : 'an existing cluster'}`)
   const workers = kind
     ? await ask(
         'workers',
@@ -400,8 +402,9 @@ export async function collectAnswers(
         { fallback: [] },
       )
     : []
-  if (given.clouds?.length && !crossplane) note('--clouds: not used without Crossplane')
-  if (given.gcpProject !== undefined && !clouds.includes('gcp')) note('--gcp-project: not used without the gcp cloud')
+  // Against --no-crossplane or a --clouds without gcp these are conflicts, reported already.
+  if (given.clouds?.length && !crossplane && given.crossplane !== false) note('--clouds: not used without Crossplane')
+  if (given.gcpProject !== undefined && !clouds.includes('gcp') && given.clouds === undefined) note('--gcp-project: not used without the gcp cloud')
   const gcpProject = clouds.includes('gcp')
     ? await ask(
         'gcpProject',

@@ -495,6 +495,21 @@ describe('wizard without a terminal', () => {
     expect(err).toMatch(/--repo URL: must be an https:\/\//)
   })
 
+  it('names a flag that contradicts another once, as the error, with no note that it goes unused', async () => {
+    const root = repo()
+    for (const [flags, problem] of [
+      [['--clouds', 'azure', '--no-crossplane'], '--clouds: needs Crossplane; drop --no-crossplane'],
+      [['--clouds', 'azure', '--gcp-project', 'my-project-123'], '--gcp-project: only with --clouds gcp'],
+      [['--context', 'lab-admin', '--workers', '2'], '--context, --workers: flags of an existing cluster and of a kind cluster together'],
+    ] as const) {
+      const t = io(root)
+      expect(await runWizard(['-c', 'lab', '--repo', 'https://github.com/me/lab.git', ...flags], t.value)).toBe(2)
+      expect(t.err.join('')).toContain(problem)
+      expect(t.err.join('')).not.toContain('note:')
+    }
+    expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
+  })
+
   it('refuses flags that contradict each other, and reads a lone --kubeconfig as an existing cluster', async () => {
     const root = repo()
     const t = io(root)
