@@ -51,8 +51,8 @@ Flags:
   -h, --help                   show this help
 
 A flag with a wrong value is asked for again on a terminal; flags that contradict each other
-(--kubeconfig with --provider kind, --clouds with --no-crossplane, --auth https with an SSH URL)
-stop the wizard before the first question.
+(--kubeconfig with --provider kind, --clouds with --no-crossplane, --auth https or --token-env
+with an SSH URL) stop the wizard before the first question.
 
 Exit codes: 0 written, 2 bad input or a missing answer without a terminal, 130 interrupted;
 after you accept the offered bootstrap, the bootstrap's own exit code.

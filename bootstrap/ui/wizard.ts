@@ -115,6 +115,11 @@ export function conflictingFlags(given: Partial<WizardAnswers>): string[] {
     problems.push(`--auth ${given.auth}: a file:// repository is read from disk, without credentials`)
   if (given.tokenEnv !== undefined && given.auth !== undefined && given.auth !== 'https')
     problems.push(`--token-env: only with --auth https (not ${given.auth})`)
+  // Alone, --token-env means --auth https, and meets the same URLs.
+  if (url && given.tokenEnv !== undefined && given.auth === undefined && isSshUrl(url))
+    problems.push('--token-env: a token is for https:// URLs; ssh:// and git@ URLs are read with a deploy key (auth ssh, chosen for them)')
+  if (url?.startsWith('file://') && given.tokenEnv !== undefined && given.auth === undefined)
+    problems.push('--token-env: a file:// repository is read from disk, without credentials')
   return problems
 }
 
@@ -319,18 +324,21 @@ export async function collectAnswers(
   // Empty (or `none`, when a default fills the line) means no remote yet: bootstrap runs a Git
   // server in the cluster and pushes this checkout to it.
   const noRemote = (value: string): boolean => value.trim() === '' || value.trim() === 'none'
+  // --token-env alone implies --auth https: the repository is held to the same rules.
+  const wantedAuth = given.auth ?? (given.tokenEnv !== undefined ? 'https' : undefined)
+  const authFlag = given.auth !== undefined ? `--auth ${given.auth}` : '--token-env (implies --auth https)'
   const checkRepo = (value: string): true | string => {
     const url = value.trim()
     const verdict = noRemote(value) ? true : checkUrl(url)
     // A typed or default URL must suit --auth (flag against flag is a conflict, reported already).
-    if (verdict !== true || given.auth === undefined || given.repoUrl !== undefined) return verdict
+    if (verdict !== true || wantedAuth === undefined || given.repoUrl !== undefined) return verdict
     if (noRemote(value))
-      return given.auth === 'none'
+      return wantedAuth === 'none'
         ? true
-        : `--auth ${given.auth} needs a repository URL (without one the engine reads the in-cluster Git server, which needs no credentials)`
-    if (given.auth === 'ssh' && !isSshUrl(url)) return '--auth ssh needs an ssh:// or git@host:path URL'
-    if (given.auth !== 'ssh' && isSshUrl(url)) return `--auth ${given.auth} needs an https:// URL (ssh:// and git@ URLs are read with a deploy key)`
-    return given.auth === 'https' && !url.startsWith('https://') ? '--auth https needs an https:// URL' : true
+        : `${authFlag} needs a repository URL (without one the engine reads the in-cluster Git server, which needs no credentials)`
+    if (wantedAuth === 'ssh' && !isSshUrl(url)) return '--auth ssh needs an ssh:// or git@host:path URL'
+    if (wantedAuth !== 'ssh' && isSshUrl(url)) return `${authFlag} needs an https:// URL (ssh:// and git@ URLs are read with a deploy key)`
+    return wantedAuth === 'https' && !url.startsWith('https://') ? `${authFlag} needs an https:// URL` : true
   }
   const repoQuestion = `Git repository the engine reads (your own fork; ${remote ? '`none`' : 'empty'}: a Git server inside the cluster, fed from this checkout)`
   const typedRepo = await ask('repoUrl', '--repo URL', () => p.input({ message: repoQuestion, default: remote ?? '', validate: checkRepo }), {
@@ -343,8 +351,8 @@ export async function collectAnswers(
     check: checkBranch,
   })
   const sshUrl = isSshUrl(repoUrl ?? '')
-  if (!repoUrl && given.repoUrl !== undefined && given.auth !== undefined && given.auth !== 'none')
-    problems.push(`--auth ${given.auth}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
+  if (!repoUrl && given.repoUrl !== undefined && wantedAuth !== undefined && wantedAuth !== 'none')
+    problems.push(`${authFlag}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
   // --token-env without --auth: a token is meant.
   const impliedAuth = given.tokenEnv !== undefined ? 'https' : 'none'
   // A file:// remote is read from disk: there are no credentials to ask for.
@@ -368,8 +376,9 @@ export async function collectAnswers(
               }),
             { fallback: impliedAuth },
           )
-  if (given.tokenEnv !== undefined && auth !== 'https' && given.auth === undefined)
-    note(`--token-env: not used (the repository is read ${auth === 'ssh' ? 'with a deploy key' : 'without credentials'})`)
+  // Only a person who picked public access is left with an unused --token-env: any other way is refused above.
+  if (given.tokenEnv !== undefined && given.auth === undefined && reached.has('auth') && auth !== 'https')
+    note('--token-env: not used (the repository is read without credentials)')
   const tokenEnv =
     auth === 'https'
       ? await ask(

@@ -214,6 +214,25 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect((await loadClusterSpec(root, 'lab')).repository).toMatchObject({ url: 'git@github.com:me/lab.git', auth: { type: 'ssh' } })
   })
 
+  it('--token-env alone asks for a repository URL as --auth https does, and a person who then picks public access is told it is unused', async () => {
+    const root = repo()
+    const driver = terminalDriver(
+      kindScript({ 'Git repository': ['', 'https://github.com/me/lab.git'], 'Repository access': { pick: 'https' }, 'Bootstrap lab now': false }),
+    )
+    const t = io(root, driver, '/home/me/src/kindling')
+    expect(await runWizard(['-c', 'lab', '--token-env', 'LAB_TOKEN'], t.value), t.err.join('')).toBe(0)
+    expect(driver.errors.map((error) => error.error)).toEqual([
+      '--token-env (implies --auth https) needs a repository URL (without one the engine reads the in-cluster Git server, which needs no credentials)',
+    ])
+    expect((await loadClusterSpec(root, 'lab')).repository).toMatchObject({
+      url: 'https://github.com/me/lab.git',
+      auth: { type: 'https', tokenEnv: 'LAB_TOKEN' },
+    })
+    const publicAccess = io(repo(), terminalDriver(kindScript({ 'Bootstrap lab now': false })), '/home/me/src/kindling')
+    expect(await runWizard(['-c', 'lab', '--token-env', 'LAB_TOKEN'], publicAccess.value), publicAccess.err.join('')).toBe(0)
+    expect(publicAccess.err.join('')).toContain('note: --token-env: not used (the repository is read without credentials)')
+  })
+
   it('flags that contradict each other stop it before the first question', async () => {
     const driver = terminalDriver({})
     const t = io(repo(), driver)
@@ -507,6 +526,26 @@ describe('wizard without a terminal', () => {
       expect(t.err.join('')).toContain(problem)
       expect(t.err.join('')).not.toContain('note:')
     }
+    expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
+  })
+
+  it('--token-env alone means --auth https: without a repository URL, or with an SSH or file:// one, it is refused and nothing is written', async () => {
+    const root = repo()
+    for (const [flags, problem] of [
+      [[], '--repo URL: --token-env (implies --auth https) needs a repository URL'],
+      [['--repo', ''], '--token-env (implies --auth https): needs --repo URL'],
+      [['--repo', 'git@github.com:me/lab.git'], '--token-env: a token is for https:// URLs; ssh:// and git@ URLs are read with a deploy key'],
+      [['--repo', 'file:///srv/git/lab.git'], '--token-env: a file:// repository is read from disk, without credentials'],
+    ] as const) {
+      const t = io(root, undefined, '/home/me/src/kindling')
+      expect(await runWizard(['-c', 'lab', '--token-env', 'GH_TOKEN', ...flags], t.value)).toBe(2)
+      expect(t.err.join('')).toContain(problem)
+      expect(t.err.join('')).not.toContain('note:')
+    }
+    // Like --auth https with an SSH origin as the default repository.
+    const ssh = io(root)
+    expect(await runWizard(['-c', 'lab', '--token-env', 'GH_TOKEN'], ssh.value)).toBe(2)
+    expect(ssh.err.join('')).toContain('--repo URL: --token-env (implies --auth https) needs an https:// URL')
     expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
   })
 
