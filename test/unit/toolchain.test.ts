@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -84,7 +84,17 @@ describe('toolchain', () => {
     }
   })
 
-  it('offers the entry points as Devbox scripts', () => {
-    expect(Object.keys((devbox.shell?.scripts ?? {}) as object)).toEqual(expect.arrayContaining(['bootstrap', 'destroy', 'status', 'test']))
+  it('offers every kindling command as a Devbox script and an npm script, each running the launcher and nothing else', () => {
+    // The commands as the launcher names them for an unknown one.
+    const unknown = spawnSync(process.execPath, [`${root}bin/kindling.js`, 'no-such-command'], { encoding: 'utf8' })
+    const commands = /commands: (.+)\n/.exec(unknown.stderr)![1]!.split(', ')
+    expect(commands).toEqual(expect.arrayContaining(['bootstrap', 'status', 'destroy', 'wizard', 'schema']))
+    const scripts = (devbox.shell?.scripts ?? {}) as Record<string, string>
+    const npmScripts = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts
+    for (const command of commands) {
+      expect(scripts[command], command).toBe(`node bin/kindling.js ${command} "$@"`)
+      expect(npmScripts[command], command).toBe(`node bin/kindling.js ${command}`)
+    }
+    expect(scripts.test).toBe('npm test')
   })
 })
