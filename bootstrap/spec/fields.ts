@@ -34,6 +34,23 @@ export const repositoryUrl = z
   .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, { message: 'must be an https://, ssh://, git@host:path or file:// URL', abort: true })
   .refine((value) => urlCredentials(value) === undefined, URL_CREDENTIALS_MESSAGE)
 
+/** Said of a URL copied from the docs or examples unchanged; preflight and the wizard both use it. */
+export const PLACEHOLDER_URL_MESSAGE = "is the example's placeholder"
+
+/**
+ * A repository URL as the project's docs and examples show it rather than a real one: README's
+ * `github.com/you/…`, the example specs' `github.com/<you>/<your-fork>.git`, the earlier
+ * `github.com/example/homelab.git`. Used as it is, it fails later as an unreachable host or
+ * refused credentials, which hides the real fix.
+ */
+export function isPlaceholderUrl(url: string): boolean {
+  const trimmed = url.trim()
+  // `<you>`, `<your-fork>`: a template's blanks, never part of a real URL.
+  if (/[<>]/.test(trimmed)) return true
+  const owner = /^(?:https:\/\/|ssh:\/\/git@|git@)github\.com[/:]([^/]+)\//i.exec(trimmed)?.[1]
+  return owner !== undefined && ['you', 'example'].includes(owner.toLowerCase())
+}
+
 export const branchName = z.string().regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, 'must be a branch name such as main')
 
 /**

@@ -2,7 +2,19 @@ import os from 'node:os'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { DEFAULTS } from '../spec/defaults.js'
-import { branchName, dnsLabel, envName, fieldCheck, gcpProjectId, isSshUrl, port, repositoryUrl, workerCount } from '../spec/fields.js'
+import {
+  branchName,
+  dnsLabel,
+  envName,
+  fieldCheck,
+  gcpProjectId,
+  isPlaceholderUrl,
+  isSshUrl,
+  PLACEHOLDER_URL_MESSAGE,
+  port,
+  repositoryUrl,
+  workerCount,
+} from '../spec/fields.js'
 
 export const CLOUDS = ['azure', 'gcp', 'hetzner'] as const
 export type Cloud = (typeof CLOUDS)[number]
@@ -330,6 +342,8 @@ export async function collectAnswers(
   const checkRepo = (value: string): true | string => {
     const url = value.trim()
     const verdict = noRemote(value) ? true : checkUrl(url)
+    // Refused now, not at bootstrap's preflight: the same rule, with the same words.
+    if (verdict === true && !noRemote(value) && isPlaceholderUrl(url)) return `${PLACEHOLDER_URL_MESSAGE}: give the URL of your own fork of this repository`
     // A typed or default URL must suit --auth (flag against flag is a conflict, reported already).
     if (verdict !== true || wantedAuth === undefined || given.repoUrl !== undefined) return verdict
     if (noRemote(value))

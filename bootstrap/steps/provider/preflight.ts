@@ -3,6 +3,7 @@ import path from 'node:path'
 import { BadInputError, errorMessage, KindlingError, PrerequisiteError } from '../../engine/errors.js'
 import type { Step, StepContext } from '../../engine/step.js'
 import { registryContainers } from '../../render/registry-caches.js'
+import { isPlaceholderUrl, PLACEHOLDER_URL_MESSAGE } from '../../spec/fields.js'
 import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
 import { DOCKER_UNREACHABLE, findContainers, inspectContainers, START_DOCKER, type ContainerInfo } from '../../tools/docker.js'
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
@@ -161,18 +162,15 @@ export const kubeContextCheck: PreflightCheck = {
   },
 }
 
-/** The URL the example specs ship with: a placeholder until the user points it at their fork. */
-export const EXAMPLE_REPOSITORY = 'https://github.com/example/homelab.git'
-
 /** The engine can read the spec's branch of the spec's repository, with the spec's credentials. */
 export const repositoryCheck: PreflightCheck = {
   name: 'repository readable',
   async run(ctx) {
     const { url, branch } = ctx.spec.repository
     if (ctx.spec.repository.inCluster) return checkoutCheck(ctx)
-    if (url === EXAMPLE_REPOSITORY) {
+    if (isPlaceholderUrl(url)) {
       return {
-        problem: `repository.url is the example's placeholder, ${url}`,
+        problem: `repository.url ${PLACEHOLDER_URL_MESSAGE}, ${url}`,
         fix: `set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} to your own fork of this repository (it must hold clusters/${ctx.spec.name}/ on branch ${branch})`,
       }
     }

@@ -233,6 +233,23 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(publicAccess.err.join('')).toContain('note: --token-env: not used (the repository is read without credentials)')
   })
 
+  it("asks again for a repository URL copied from the docs, with the words bootstrap's preflight would use", async () => {
+    const root = repo()
+    const driver = terminalDriver(
+      kindScript({
+        'Git repository': ['https://github.com/you/homelab.git', 'https://github.com/<you>/<your-fork>.git', 'https://github.com/me/lab.git'],
+        'Bootstrap lab now': false,
+      }),
+    )
+    const t = io(root, driver, '/home/me/src/kindling')
+    expect(await runWizard(['-c', 'lab'], t.value), t.err.join('')).toBe(0)
+    expect(driver.errors.map((error) => error.error)).toEqual([
+      "is the example's placeholder: give the URL of your own fork of this repository",
+      "is the example's placeholder: give the URL of your own fork of this repository",
+    ])
+    expect((await loadClusterSpec(root, 'lab')).repository.url).toBe('https://github.com/me/lab.git')
+  })
+
   it('flags that contradict each other stop it before the first question', async () => {
     const driver = terminalDriver({})
     const t = io(repo(), driver)
@@ -546,6 +563,20 @@ describe('wizard without a terminal', () => {
     const ssh = io(root)
     expect(await runWizard(['-c', 'lab', '--token-env', 'GH_TOKEN'], ssh.value)).toBe(2)
     expect(ssh.err.join('')).toContain('--repo URL: --token-env (implies --auth https) needs an https:// URL')
+    expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
+  })
+
+  it("refuses a repository URL copied from the docs, as bootstrap's preflight would, and writes nothing", async () => {
+    const root = repo()
+    for (const url of ['https://github.com/you/homelab.git', 'https://github.com/<you>/<your-fork>.git', 'https://github.com/example/homelab.git']) {
+      const t = io(root)
+      expect(await runWizard(['-c', 'lab', '--repo', url], t.value)).toBe(2)
+      expect(t.err.join('')).toContain("--repo URL: is the example's placeholder: give the URL of your own fork of this repository")
+    }
+    // The checkout's origin as the default is held to the same rule.
+    const origin = io(root, undefined, 'git@github.com:example/homelab.git')
+    expect(await runWizard(['-c', 'lab'], origin.value)).toBe(2)
+    expect(origin.err.join('')).toContain("--repo URL: is the example's placeholder")
     expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
   })
 

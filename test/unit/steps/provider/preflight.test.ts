@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,9 +8,16 @@ import { type BadInputError, exitCodeOf, PrerequisiteError } from '../../../../b
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
-import { hooksKubectlCheck, inotifyCheck, preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
+import {
+  hooksKubectlCheck,
+  inotifyCheck,
+  preflightChecks,
+  preflightLookups,
+  preflightStep,
+  repositoryCheck,
+} from '../../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
-import { specText, testContext, testSpec } from '../../support/context.js'
+import { repoRoot, specText, testContext, testSpec } from '../../support/context.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
 
 const servers: Server[] = []
@@ -110,6 +117,33 @@ describe('preflight', () => {
     ).toBeUndefined()
     // --no-push: nothing to try.
     expect((await check({ exitCode: 1, stderr: '[rejected]' }, { noPush: true })).lines.filter((line) => line.includes('--dry-run'))).toEqual([])
+  })
+
+  it("names a repository URL copied from the README or an example spec as the example's placeholder, without asking the Git host", async () => {
+    const read = (file: string): string => readFileSync(path.join(repoRoot, file), 'utf8')
+    const shown = [
+      /^\s+url: (\S+)/m.exec(read('README.md'))![1]!,
+      ...['homelab', 'homelab-argocd'].map((name) => /# url: (\S+)/.exec(read(`clusters/${name}/cluster.yaml`))![1]!),
+      'https://github.com/example/homelab.git',
+      'git@github.com:you/homelab.git',
+    ]
+    expect(shown).toContain('https://github.com/you/homelab.git')
+    expect(shown).toContain('https://github.com/<you>/<your-fork>.git')
+    for (const url of shown) {
+      const runner = new RecordingRunner()
+      const auth = url.startsWith('git@') ? '\nauth: {type: ssh}' : ''
+      const ctx = testContext({ spec: testSpec(specText({ repository: `url: ${url}${auth}` })), runner })
+      expect(await repositoryCheck.run(ctx, preflightLookups(ctx)), url).toMatchObject({
+        problem: `repository.url is the example's placeholder, ${url}`,
+        fix: expect.stringMatching(/^set repository.url in .*cluster.yaml to your own fork of this repository/),
+      })
+      expect(runner.commands).toEqual([])
+    }
+    // A fork of someone else's is a real repository: its host is asked.
+    const runner = new RecordingRunner()
+    const ctx = testContext({ spec: testSpec(specText({ repository: 'url: https://github.com/youngsters/homelab.git' })), runner })
+    expect(await repositoryCheck.run(ctx, preflightLookups(ctx))).toBeUndefined()
+    expect(runner.lines.some((line) => line.includes('ls-remote'))).toBe(true)
   })
 
   it('accepts a port held by its own kind cluster (a re-run)', async () => {
