@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { looksLikeToken, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from './dns-label.js'
+import { valueProblems } from './limits.js'
 
 // Field types several parts of the cluster spec share.
 
@@ -60,6 +61,9 @@ export const branchName = z.string().regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, 'must be
 export function fieldCheck(schema: z.ZodType): (value: unknown) => true | string {
   return (value) => {
     const result = schema.safeParse(value)
-    return result.success || (result.error.issues[0]?.message ?? 'is not valid')
+    if (!result.success) return result.error.issues[0]?.message ?? 'is not valid'
+    // Then what the spec loader checks in every value (control characters, length, credentials):
+    // a value the field's own rule lets through is never echoed back before it is refused.
+    return (typeof value === 'string' ? valueProblems(value)[0]?.message : undefined) ?? true
   }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -494,6 +494,17 @@ describe('wizard without a terminal', () => {
     const said = t.out.join('') + t.err.join('')
     expect(said).toContain('--kubeconfig FILE: https://***@h/kc does not exist')
     expect(said).not.toContain('S3CR3T')
+  })
+
+  it('refuses terminal escapes and invisible characters in a flag by its name, before echoing anything, and writes nothing', async () => {
+    const root = repo()
+    const t = io(root)
+    expect(await runWizard(['--yes', '-c', 'w1', '--repo', 'https://h/x\u001b[2J\u001b]0;pwned\u0007.git', '--branch', 'ma\u202ein'], t.value)).toBe(2)
+    const said = t.out.join('') + t.err.join('')
+    expect(said).toContain('--repo URL: the value holds the control character U+001B: retype it (the value was not printed)')
+    expect(said).toMatch(/--branch NAME: \S/)
+    expect(['\u001b', '\u202e', 'pwned'].filter((text) => said.includes(text))).toEqual([])
+    expect(existsSync(path.join(root, 'clusters', 'w1'))).toBe(false)
   })
 
   it('--workers -1 and --workers 100 say what is wrong, not a parser error', async () => {
