@@ -3,6 +3,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse } from 'yaml'
 import { BadInputError, errorMessage, ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
+import { kubeconfigCheckCommand, kubeconfigTextProblem } from '../kube/kubeconfig.js'
 import { redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
 import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome, specFileOf } from '../spec/load.js'
@@ -167,14 +168,19 @@ function kubeContexts(file: string): KubeContexts {
   // Asked before reading, like every kubeconfig kindling opens: a pipe or /dev/zero would never end.
   const unreadable = plainFileProblem(expandHome(file), MAX_KUBECONFIG_BYTES)
   if (unreadable) return { names: [], problem: unreadable.problem }
+  let text: string
   try {
-    const config = parse(readFileSync(expandHome(file), 'utf8')) as { contexts?: { name?: unknown }[]; 'current-context'?: unknown } | null
-    const names = (config?.contexts ?? []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))
-    const current = config?.['current-context']
-    return { names, current: typeof current === 'string' && names.includes(current) ? current : undefined }
-  } catch {
-    return { names: [] }
+    text = readFileSync(expandHome(file), 'utf8')
+  } catch (error) {
+    return { names: [], problem: `cannot be read (${errorMessage(error).split('\n')[0]})` }
   }
+  // What bootstrap's API client would refuse, said now and in the same words: never the file's lines.
+  const problem = kubeconfigTextProblem(text)
+  if (problem) return { names: [], problem: `${problem}: check it with \`${kubeconfigCheckCommand(file)}\` and correct it` }
+  const config = parse(text) as { contexts?: { name?: unknown }[]; 'current-context'?: unknown } | null
+  const names = (Array.isArray(config?.contexts) ? config.contexts : []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))
+  const current = config?.['current-context']
+  return { names, current: typeof current === 'string' && names.includes(current) ? current : undefined }
 }
 
 /** The kubeconfig kubectl would read: the first file in $KUBECONFIG, else ~/.kube/config. */

@@ -1,14 +1,17 @@
+import { readFileSync } from 'node:fs'
 import * as k8s from '@kubernetes/client-node'
-import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError, errorMessage } from '../engine/errors.js'
+import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
 import { apiError, isAbort, isUnknownKind, statusOf } from './api-errors.js'
 import { isNetworkError, JsonObjectApi, type RequestBounds } from './json-api.js'
+import { credentialsError, kubeconfigCheckCommand, KubeconfigError, kubeconfigLoadProblem, kubeconfigTextProblem } from './kubeconfig.js'
 import { FIELD_MANAGER, formatRef, objectKey, refOf, revealSecrets, sameObject, type KubeObject, type ObjectRef } from './refs.js'
 
 export { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 export { KubeApiError } from './api-errors.js'
+export { KubeconfigError, KubeCredentialsError } from './kubeconfig.js'
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged'
 export interface ApplyResult {
@@ -38,6 +41,49 @@ const APPLY_CONCURRENCY = 8
 const WATCH_RETRY_MS = 1000
 const FIRST_KINDS = new Set(['CustomResourceDefinition', 'Namespace'])
 
+/**
+ * A kubeconfig whose credentials failing to apply say which user and plugin failed. The library
+ * rejects with a failed `exec:` plugin's stderr as the whole message, often empty ("get server
+ * version: "), or a JSON error quoting what the plugin printed. Requests and watches both ask here.
+ */
+class CredentialedKubeConfig extends k8s.KubeConfig {
+  /** The file it was read from, for the command a message suggests. */
+  file?: string
+
+  override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+    try {
+      await super.applySecurityAuthentication(context)
+    } catch (error) {
+      throw credentialsError(this.getCurrentUser(), error, { context: this.getCurrentContext(), file: this.file })
+    }
+  }
+
+  override async applyToHTTPSOptions(opts: Parameters<k8s.KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
+    try {
+      await super.applyToHTTPSOptions(opts)
+    } catch (error) {
+      throw credentialsError(this.getCurrentUser(), error, { context: this.getCurrentContext(), file: this.file })
+    }
+  }
+}
+
+/** A kubeconfig's text, to say what is wrong with it; undefined when it cannot be read now. */
+function textOf(options: { file?: string; yaml?: string }): string | undefined {
+  if (options.yaml !== undefined) return options.yaml
+  if (!options.file) return undefined
+  try {
+    return readFileSync(options.file, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+function unreadableKubeconfig(options: { file?: string }, problem: string): KubeconfigError {
+  return new KubeconfigError(`cannot read kubeconfig ${options.file ?? '(default)'}: ${problem}`, {
+    details: options.file ? [`check it with \`${kubeconfigCheckCommand(options.file)}\` and correct it`] : [],
+  })
+}
+
 /** The one module that talks to the Kubernetes API. */
 export class KubeClient {
   readonly #objects: JsonObjectApi
@@ -57,7 +103,7 @@ export class KubeClient {
    * have is refused rather than falling back to the current one.
    */
   static fromKubeconfig(options: { file?: string; context: string; yaml?: string; bounds?: RequestBounds }): KubeClient {
-    const config = new k8s.KubeConfig()
+    const config = new CredentialedKubeConfig()
     // Asked before the library reads it (synchronously): a pipe or `/dev/zero` would hang the process.
     const unreadable = options.yaml === undefined && options.file ? plainFileProblem(options.file, MAX_KUBECONFIG_BYTES) : undefined
     if (unreadable) throw new PrerequisiteError(`kubeconfig ${options.file} ${unreadable.problem}`)
@@ -66,15 +112,21 @@ export class KubeClient {
       else if (options.file) config.loadFromFile(options.file)
       else config.loadFromDefault()
     } catch (cause) {
-      throw new PrerequisiteError(`cannot read kubeconfig ${options.file ?? '(default)'}: ${errorMessage(cause)}`, { cause })
+      // The library's message quotes the lines around a YAML mistake, credentials included: it is
+      // neither shown nor kept as the cause, which a report or --verbose would print.
+      throw unreadableKubeconfig(options, kubeconfigLoadProblem(cause, textOf(options)))
     }
     const names = config.getContexts().map((context) => context.name)
+    // No contexts at all: a file that is no kubeconfig (a list, a scalar) loads as an empty one.
+    const shape = names.length === 0 ? kubeconfigTextProblem(textOf(options) ?? '') : undefined
+    if (shape) throw unreadableKubeconfig(options, shape)
     if (!names.includes(options.context)) {
       throw new BadInputError(`kubeconfig ${options.file ?? '(default)'} has no context named "${options.context}"`, {
         details: [`contexts there: ${names.join(', ') || '(none)'}`, 'kindling only uses the context the spec names'],
       })
     }
     config.setCurrentContext(options.context)
+    config.file = options.file
     return new KubeClient(config, options.context, options.bounds)
   }
 

@@ -8,6 +8,7 @@ import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
 import { DOCKER_UNREACHABLE, findContainers, inspectContainers, START_DOCKER, type ContainerInfo } from '../../tools/docker.js'
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
+import { KubeconfigError, KubeCredentialsError } from '../../kube/kubeconfig.js'
 import { contextOf } from '../connect.js'
 import { portChecks } from './host-ports.js'
 import { pushRefusal } from '../gitops/push.js'
@@ -145,10 +146,16 @@ export const kubeContextCheck: PreflightCheck = {
       await kube.serverVersion()
       return undefined
     } catch (error) {
-      const details = error instanceof KindlingError ? error.details : []
-      // The file itself (missing, a folder, a pipe, not YAML) is a different fix from the context in it.
-      const fileProblem = error instanceof PrerequisiteError && /^(cannot read )?kubeconfig /.test(errorMessage(error))
       const { provider } = ctx.spec
+      // A file that is not a kubeconfig, or credentials that could not be had, carry their own fix.
+      if (error instanceof KubeconfigError || error instanceof KubeCredentialsError) {
+        const elsewhere =
+          provider.type === 'existing' && error instanceof KubeconfigError ? [`or point provider.kubeconfig in ${relativeSpec(ctx.spec)} at another file`] : []
+        return { problem: errorMessage(error), fix: [...error.details, ...elsewhere].join(', ') || `check \`kind get kubeconfig --name ${ctx.spec.name}\`` }
+      }
+      const details = error instanceof KindlingError ? error.details : []
+      // The file itself (missing, a folder, a pipe) is a different fix from the context in it.
+      const fileProblem = error instanceof PrerequisiteError && /^kubeconfig /.test(errorMessage(error))
       return {
         problem: `${errorMessage(error)}${details.length ? ` (${details.join('; ')})` : ''}`,
         fix:

@@ -1,9 +1,39 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { ExitCode } from '../../../bootstrap/engine/errors.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { KubeClient } from '../../../bootstrap/kube/client.js'
+import { kubeconfigTextProblem } from '../../../bootstrap/kube/kubeconfig.js'
+import { formatError } from '../../../bootstrap/ui/format.js'
+
+const dirs: string[] = []
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+function kubeconfigFile(text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-kubeconfig-'))
+  dirs.push(dir)
+  const file = path.join(dir, 'config')
+  writeFileSync(file, text)
+  return file
+}
+
+/** What a person sees of a failed connection: the message and every detail under it, plus the stack --verbose would add. */
+function said(error: unknown): string {
+  return [...formatError(error, (line) => line), error instanceof Error ? (error.stack ?? '') : ''].join('\n')
+}
+
+function refusal(load: () => unknown): unknown {
+  try {
+    load()
+  } catch (error) {
+    return error
+  }
+  throw new Error('the kubeconfig was accepted')
+}
+
+const CLUSTER = "clusters: [{name: x, cluster: {server: 'https://127.0.0.1:1'}}]"
+const CONTEXT = 'contexts: [{name: x, context: {cluster: x, user: x}}]'
 
 describe('a kubeconfig that is no file', () => {
   it('is refused by name before the API library reads it: a device would never end, a folder or a missing file says so', () => {
@@ -25,3 +55,98 @@ describe('a kubeconfig that is no file', () => {
     }
   })
 })
+
+describe('a kubeconfig that is no kubeconfig', () => {
+  it.each([
+    ['password', '    password: Hunter2Secret9'],
+    ['token', '    token: eyJhbGciOiJSUzI1NiJ9.Hunter2Secret9'],
+  ])('with a %s next to a YAML mistake: names the file, the line and the fix, never its lines (exit 3)', (_, credential) => {
+    const file = kubeconfigFile(`apiVersion: v1\nkind: Config\n${CLUSTER}\nusers:\n- name: x\n  user:\n${credential}\n   username: bad\n${CONTEXT}\n`)
+    const error = refusal(() => KubeClient.fromKubeconfig({ file, context: 'x' }))
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    const text = said(error)
+    expect(text).toContain(`cannot read kubeconfig ${file}: is not valid YAML: bad indentation of a mapping entry (line 8)`)
+    expect(text).toContain(`check it with \`kubectl --kubeconfig ${file} config view\` and correct it`)
+    expect(text).not.toContain('Hunter2Secret9')
+    expect(text).not.toContain('username: bad')
+    // Nothing holds the library's message for a report or --verbose to print later.
+    expect((error as Error).cause).toBeUndefined()
+  })
+
+  it.each([
+    ['empty', '', 'is empty'],
+    ['only a comment', '# nothing yet\n', 'is empty'],
+    [
+      'a null context',
+      `apiVersion: v1\n${CLUSTER}\ncontexts: [null]\n`,
+      'has an entry of contexts (contexts[0], line 3) that is empty or not a mapping with a name',
+    ],
+    [
+      'a bare dash under users',
+      `apiVersion: v1\n${CLUSTER}\nusers:\n-\n${CONTEXT}\n`,
+      'has an entry of users (users[0], line 4) that is empty or not a mapping with a name',
+    ],
+    ['a list', '- a\n- b\n', 'is not a kubeconfig (a mapping with clusters, contexts and users)'],
+  ])("%s: says what is wrong with it instead of the API client's TypeError (exit 3)", (_, text, problem) => {
+    const file = kubeconfigFile(text)
+    const error = refusal(() => KubeClient.fromKubeconfig({ file, context: 'x' }))
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    expect(said(error)).toContain(`cannot read kubeconfig ${file}: ${problem}`)
+    expect(said(error)).not.toMatch(/Cannot read properties/)
+  })
+
+  it('reads the same problems the wizard reports, from the text alone', () => {
+    expect(kubeconfigTextProblem(`apiVersion: v1\n${CLUSTER}\n${CONTEXT}\n`)).toBeUndefined()
+    expect(kubeconfigTextProblem('a: [1\n')).toMatch(/^is not valid YAML: .* \(line \d\)$/)
+    expect(kubeconfigTextProblem('a: &x 1\nb: *y\n')).not.toContain('*y')
+  })
+})
+
+describe('a kubeconfig credential plugin that fails', () => {
+  const plugin = (script: string): string =>
+    kubeconfigFile(
+      `apiVersion: v1\n${CLUSTER}\n${CONTEXT}\nusers:\n- name: x\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: ${JSON.stringify(process.execPath)}\n      args: ['-e', ${JSON.stringify(script)}]\n`,
+    )
+
+  it('exiting without a word: names the user, the plugin and what to run, not an empty "get server version: " (exit 3)', async () => {
+    const file = plugin('process.exit(1)')
+    const error = await KubeClient.fromKubeconfig({ file, context: 'x' })
+      .serverVersion()
+      .catch((caught: unknown) => caught)
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    const text = said(error)
+    expect(text).toContain(`the credential plugin \`${process.execPath}\` of kubeconfig user "x" of context "x" failed without saying why`)
+    expect(text).toContain(`\`kubectl --kubeconfig ${file} --context x get nodes\` runs the same plugin`)
+  })
+
+  it("with its own reason: shows the reason's first line", async () => {
+    const error = await KubeClient.fromKubeconfig({ file: plugin('console.error("login expired: run login again\\nmore"); process.exit(1)'), context: 'x' })
+      .serverVersion()
+      .catch((caught: unknown) => caught)
+    expect(errorText(error)).toMatch(/failed: login expired: run login again$/)
+  })
+
+  it('printing a bare token instead of an ExecCredential: says so without showing what it printed', async () => {
+    const error = await KubeClient.fromKubeconfig({ file: plugin('console.log("Hunter2Secret9Token")'), context: 'x' })
+      .serverVersion()
+      .catch((caught: unknown) => caught)
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    expect(said(error)).toContain('printed something other than the ExecCredential JSON the API client reads (not shown)')
+    expect(said(error)).not.toContain('Hunter2Secret9')
+  })
+
+  it('not installed: says so', async () => {
+    const file = kubeconfigFile(
+      `apiVersion: v1\n${CLUSTER}\n${CONTEXT}\nusers: [{name: x, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: /no/such/auth-plugin}}}]\n`,
+    )
+    const error = await KubeClient.fromKubeconfig({ file, context: 'x' })
+      .serverVersion()
+      .catch((caught: unknown) => caught)
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    expect(errorText(error)).toBe('the credential plugin `/no/such/auth-plugin` of kubeconfig user "x" of context "x" is not installed (not found)')
+  })
+})
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

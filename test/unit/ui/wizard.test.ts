@@ -507,6 +507,27 @@ describe('wizard without a terminal', () => {
     expect(existsSync(path.join(root, 'clusters', 'w1'))).toBe(false)
   })
 
+  it('names what is wrong with a kubeconfig (its line, the command that checks it) without quoting it', async () => {
+    const root = repo()
+    const broken = path.join(root, 'broken')
+    writeFileSync(broken, 'apiVersion: v1\nusers:\n- name: u\n  user:\n    token: Hunter2Secret9\n   username: bad\n')
+    const nullContext = path.join(root, 'null-context')
+    writeFileSync(nullContext, 'apiVersion: v1\ncontexts: [null]\n')
+    const empty = path.join(root, 'empty')
+    writeFileSync(empty, '')
+    for (const [file, problem] of [
+      [broken, 'is not valid YAML: All mapping items must start at the same column (line 6)'],
+      [nullContext, 'has an entry of contexts (contexts[0], line 2) that is empty or not a mapping with a name'],
+      [empty, 'is empty'],
+    ] as const) {
+      const t = io(root)
+      expect(await runWizard(['-c', 'x', '--kubeconfig', file, '--context', 'x'], t.value)).toBe(2)
+      const said = t.out.join('') + t.err.join('')
+      expect(said).toContain(`--kubeconfig FILE: ${file} ${problem}: check it with \`kubectl --kubeconfig ${file} config view\` and correct it`)
+      expect(said).not.toContain('Hunter2')
+    }
+  })
+
   it('--workers -1 and --workers 100 say what is wrong, not a parser error', async () => {
     const negative = io(repo())
     expect(await runWizard(['--name', 'lab', '--workers', '-1'], negative.value)).toBe(2)

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -17,6 +17,7 @@ import {
   repositoryCheck,
 } from '../../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
+import { reportsDir } from '../../../../bootstrap/ui/run-report.js'
 import { repoRoot, specText, testContext, testSpec } from '../../support/context.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
 
@@ -232,6 +233,43 @@ describe('preflight', () => {
     expect(error.details.join('\n')).toMatch(
       /kube context reachable: kubeconfig .* has no context named "homelab" \(contexts there: other; kindling only uses the context the spec names\)/,
     )
+  })
+
+  it('names a broken kubeconfig by its file, line and fix, and neither prints nor saves its lines', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-cli-'))
+    dirs.push(dir)
+    const kubeconfig = path.join(dir, 'kubeconfig')
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nusers:\n- name: x\n  user:\n    password: Hunter2Secret9\n    token: Hunter2Token9\n   username: bad\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n`,
+    )
+    mkdirSync(path.join(dir, 'clusters', 'kcleak'), { recursive: true })
+    writeFileSync(
+      path.join(dir, 'clusters', 'kcleak', 'cluster.yaml'),
+      specText({ name: 'kcleak', provider: `type: existing\nkubeconfig: ${kubeconfig}\ncontext: x` }),
+    )
+    const reports = reportsDir('kcleak')
+    rmSync(reports, { recursive: true, force: true })
+    const err: string[] = []
+    const out: string[] = []
+    const code = await runCommand('bootstrap', ['--cluster', 'kcleak', '--yes'], {
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+      isTTY: false,
+      cwd: dir,
+      signal: new AbortController().signal,
+      runner: new RecordingRunner(toolsPresent),
+    })
+    expect(code).toBe(3)
+    const said = out.join('') + err.join('')
+    expect(said).toContain(`kube context reachable: cannot read kubeconfig ${kubeconfig}: is not valid YAML: bad indentation of a mapping entry (line 8)`)
+    expect(said).toContain(`fix: check it with \`kubectl --kubeconfig ${kubeconfig} config view\` and correct it, or point provider.kubeconfig in`)
+    const saved = readdirSync(reports).map((name) => readFileSync(path.join(reports, name), 'utf8'))
+    expect(saved).toHaveLength(1)
+    for (const text of [said, ...saved]) {
+      expect(text).not.toContain('Hunter2')
+      expect(text).not.toContain('username: bad')
+    }
   })
 
   it('fails the CLI with exit 3 naming the clashing port, having run only read-only commands', async () => {

@@ -1,0 +1,121 @@
+import { LineCounter, parseDocument } from 'yaml'
+import { PrerequisiteError } from '../engine/errors.js'
+
+// Why a kubeconfig cannot be used, in words that never quote the file: it holds tokens, passwords
+// and keys, and a YAML parser's error shows the lines around the mistake. No API client is loaded
+// here, so the wizard can ask without it.
+
+/** What to run to see what kubectl makes of a kubeconfig file. */
+export function kubeconfigCheckCommand(file: string): string {
+  return `kubectl --kubeconfig ${file} config view`
+}
+
+/** The lists of a kubeconfig whose entries the API client reads by name. */
+const LISTS = ['clusters', 'contexts', 'users'] as const
+
+/**
+ * Why the text of a kubeconfig is none kindling can read (not YAML, empty, an entry that is no
+ * mapping), or undefined. Only the parser's first line and a line number: never the text.
+ */
+export function kubeconfigTextProblem(text: string): string | undefined {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false })
+  const lineOf = (offset: number): number => lineCounter.linePos(offset).line
+  const error = doc.errors[0]
+  if (error) return `is not valid YAML: ${parserWords(error.message)} (line ${lineOf(error.pos[0])})`
+  let config: unknown
+  try {
+    config = doc.toJS()
+  } catch (toJsError) {
+    // An alias before its anchor, or aliases expanding past the parser's limit.
+    return `cannot be read as YAML: ${parserWords(toJsError instanceof Error ? toJsError.message : String(toJsError))}`
+  }
+  if (config === null || config === undefined) return 'is empty'
+  if (typeof config !== 'object' || Array.isArray(config)) return 'is not a kubeconfig (a mapping with clusters, contexts and users)'
+  for (const list of LISTS) {
+    const entries = (config as Record<string, unknown>)[list]
+    if (!Array.isArray(entries)) continue
+    const index = entries.findIndex((entry) => entry === null || typeof entry !== 'object' || Array.isArray(entry))
+    if (index < 0) continue
+    const range = (doc.getIn([list, index], true) as { range?: [number, number, number] } | undefined)?.range
+    return `has an entry of ${list} (${list}[${index}]${range ? `, line ${lineOf(range[0])}` : ''}) that is empty or not a mapping with a name`
+  }
+  return undefined
+}
+
+/**
+ * A YAML parser's complaint as kindling may show it: the first line only (the lines after it are
+ * an excerpt of the file), cut before anything it quotes (an alias, a tag, a key), and short.
+ */
+export function parserWords(message: string): string {
+  const first = (message.split('\n')[0] ?? '').replace(/\s*\(\d+:\d+\)\s*$/, '').replace(/ at line \d+, column \d+:?\s*$/, '')
+  const cut = first.split(/["'`<]|: /)[0]!.trim()
+  return (cut.length > 120 ? `${cut.slice(0, 120)}…` : cut) || 'cannot be parsed'
+}
+
+/**
+ * The problem of a kubeconfig the API client refused to load, from its error and the file's text:
+ * the parser's words and line (the client's YAML parser quotes the file in its message), or what
+ * is wrong with the document's shape (the client stops on an empty file or a null entry with a
+ * bare TypeError).
+ */
+export function kubeconfigLoadProblem(error: unknown, text: string | undefined): string {
+  const parsed = error as { name?: unknown; reason?: unknown; mark?: { line?: unknown } } | null
+  if (parsed?.name === 'YAMLException' && typeof parsed.reason === 'string') {
+    const line = typeof parsed.mark?.line === 'number' ? ` (line ${parsed.mark.line + 1})` : ''
+    return `is not valid YAML: ${parserWords(parsed.reason)}${line}`
+  }
+  const shape = text === undefined ? undefined : kubeconfigTextProblem(text)
+  if (shape) return shape
+  // The client's own words ("contexts[0].name is missing", a token-file it cannot open) quote no value.
+  const message = ((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '').trim()
+  if (/^Cannot read properties of|is not a function|is not iterable/.test(message))
+    return 'has a field of the wrong type (a list or mapping where text belongs, or the other way round)'
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message || 'cannot be loaded'
+}
+
+/** A kubeconfig file kindling cannot read; `details` say how to fix it. Nothing was changed. */
+export class KubeconfigError extends PrerequisiteError {}
+
+/**
+ * The credentials a kubeconfig names could not be had: its credential plugin (`exec:`) failed or
+ * is not installed, or a certificate or key file it names cannot be read. Nothing was changed.
+ */
+export class KubeCredentialsError extends PrerequisiteError {}
+
+/** The user entry of a kubeconfig as the API client holds it: only what a message may name. */
+export interface KubeconfigUser {
+  name?: string
+  exec?: { command?: unknown } | null
+  authProvider?: { name?: unknown; config?: { exec?: { command?: unknown } } } | null
+}
+
+/**
+ * Why the credentials of `user` could not be applied to a request, from what the API client threw.
+ * A plugin that exits non-zero leaves only its stderr (often nothing), one that prints no JSON a
+ * parse error quoting what it printed (a token, maybe): neither is shown as it is.
+ */
+export function credentialsError(user: KubeconfigUser | null | undefined, error: unknown, where: { context: string; file?: string }): KubeCredentialsError {
+  const { context } = where
+  const kubectl = `kubectl${where.file ? ` --kubeconfig ${where.file}` : ''} --context ${context} get nodes`
+  const who = `kubeconfig user "${user?.name ?? '(none)'}" of context "${context}"`
+  const command = user?.exec?.command ?? user?.authProvider?.config?.exec?.command
+  const said = ((error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '').trim()
+  const short = said.length > 200 ? `${said.slice(0, 200)}…` : said
+  if (typeof command === 'string' && command) {
+    const plugin = `the credential plugin \`${command}\` of ${who}`
+    const login = 'an expired login is the usual cause (gcloud auth login, az login, aws sso login, …)'
+    if ((error as { code?: unknown } | null)?.code === 'ENOENT')
+      return new KubeCredentialsError(`${plugin} is not installed (not found)`, { details: ['install it, or use a context whose user needs no plugin'] })
+    if (error instanceof SyntaxError)
+      return new KubeCredentialsError(`${plugin} printed something other than the ExecCredential JSON the API client reads (not shown)`, {
+        details: [`\`${kubectl}\` runs the same plugin: it must print an ExecCredential (client.authentication.k8s.io) on stdout`],
+      })
+    return new KubeCredentialsError(`${plugin} failed${short ? `: ${short}` : ' without saying why (nothing on its stderr)'}`, {
+      details: [`${login}; \`${kubectl}\` runs the same plugin and shows its own error`],
+    })
+  }
+  return new KubeCredentialsError(`cannot use the credentials or certificates of ${who}: ${short || 'the API client gave no reason'}`, {
+    details: [`check the certificate, key and token files the kubeconfig names; \`${kubectl}\` reads them the same way`],
+  })
+}
