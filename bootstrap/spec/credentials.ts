@@ -28,11 +28,71 @@ const SECRET_QUERY_VALUES = new RegExp(String.raw`([?&]${SECRET_QUERY_NAMES}=)[^
 export const URL_CREDENTIALS_MESSAGE =
   'must not hold credentials (user:password@, token@, or a token in the query): remove them, put the token in an environment variable and name it where the spec takes one (for the repository: auth type https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)'
 
-/** Prefixes of tokens the common Git hosts and chat tools issue. */
-const TOKEN_PREFIXES = /^(gh[pousr]_|github_pat_|glpat|gldt|glptt|xox[abprs]|sk_live_|AKIA)/i
+/**
+ * How the tokens of common hosts begin: GitHub, GitLab, Slack, Stripe, OpenAI and Anthropic, AWS,
+ * Google, Hugging Face, npm, DigitalOcean, Docker Hub, PyPI, Shopify, Grafana, Vault, and JWTs.
+ * Case matters: `GITHUB_PAT_LAB` and `HF_TOKEN` are variable names, `github_pat_…` and `hf_…`
+ * tokens. Where a variable name could begin the same way (`hf_`, `npm_`, `sk-`), the token's body
+ * must follow: one run of letters and digits, too long (and too mixed) for a word.
+ */
+const TOKEN_STARTS = [
+  String.raw`gh[pousr]_`,
+  'github_pat_',
+  String.raw`gl(?:pat|dt|ptt|rt|oas|cbt|imt|soat|ffct|agent|ft)-`,
+  String.raw`xox[abeprs]-`,
+  'xapp-',
+  String.raw`[sr]k_(?:live|test)_`,
+  String.raw`sk-(?=[\w-]*[A-Z])(?=[\w-]*[a-z])(?=[\w-]*\d)[\w-]{20}`,
+  String.raw`(?:AKIA|ASIA)[0-9A-Z]{12}`,
+  String.raw`AIza[\w-]{20}`,
+  String.raw`ya29\.`,
+  String.raw`eyJ[\w-]{10}`,
+  String.raw`hf_[A-Za-z0-9]{16}`,
+  String.raw`npm_[A-Za-z0-9]{16}`,
+  'dop_v1_',
+  'dckr_pat_',
+  'pypi-',
+  String.raw`shp(?:at|ss|ca|pa)_`,
+  String.raw`gl(?:c|sa)_[A-Za-z0-9]{16}`,
+  String.raw`hv[sb]\.`,
+  'AGE-SECRET-KEY-1',
+]
+const TOKEN_PREFIX = new RegExp(`^(?:${TOKEN_STARTS.join('|')})`)
 
-/** A token in one of the formats the common hosts issue, anywhere in a text. */
-const KNOWN_TOKEN = /(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|gl(pat|dt|ptt)-[\w-]{16,}|xox[abprs]-[\w-]{10,}|sk_live_\w{16,}|AKIA[0-9A-Z]{16})/
+/**
+ * A token in one of the formats the common hosts issue, anywhere in a text: the prefix and a body
+ * of the length that host issues. The newer shapes must not continue a word (`task-…` is no `sk-`).
+ */
+const KNOWN_TOKEN = new RegExp(
+  [
+    String.raw`gh[pousr]_[A-Za-z0-9]{20,}`,
+    String.raw`github_pat_\w{20,}`,
+    String.raw`gl(?:pat|dt|ptt)-[\w-]{16,}`,
+    String.raw`xox[abprs]-[\w-]{10,}`,
+    String.raw`sk_live_\w{16,}`,
+    String.raw`AKIA[0-9A-Z]{16}`,
+    String.raw`(?<![A-Za-z0-9])(?:${[
+      String.raw`gl(?:rt|oas|cbt|imt|soat|ffct|agent|ft)-[\w-]{16,}`,
+      String.raw`xoxe-[\w-]{10,}`,
+      String.raw`xapp-[\w-]{10,}`,
+      String.raw`(?:sk_test|rk_live|rk_test)_\w{16,}`,
+      String.raw`sk-(?=[\w-]*[A-Z])(?=[\w-]*[a-z])(?=[\w-]*\d)[\w-]{32,}`,
+      String.raw`ASIA[0-9A-Z]{16}`,
+      String.raw`AIza[\w-]{35}`,
+      String.raw`ya29\.[\w-]{20,}`,
+      String.raw`eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]*`,
+      String.raw`hf_[A-Za-z0-9]{30,}`,
+      String.raw`npm_[A-Za-z0-9]{30,}`,
+      String.raw`dop_v1_[a-f0-9]{64}`,
+      String.raw`dckr_pat_[\w-]{20,}`,
+      String.raw`pypi-[\w-]{50,}`,
+      String.raw`shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}`,
+      String.raw`glc_[A-Za-z0-9+/=]{30,}`,
+      String.raw`glsa_\w{30,}`,
+      String.raw`hv[sb]\.[\w-]{20,}`,
+    ].join('|')})`,
+  ].join('|'),
+)
 
 export function containsKnownToken(text: string): boolean {
   return KNOWN_TOKEN.test(text)
@@ -42,7 +102,8 @@ export function containsKnownToken(text: string): boolean {
  * Secrets recognisable by their shape alone, wherever they turn up: host tokens, an age secret
  * key, a private key block or an OpenSSH key's first line. Nothing kindling prints legitimately
  * looks like these, so every output line is masked with them even when nobody registered them
- * (a token passed as a --timeout, a key pasted where a path belongs).
+ * (a token passed as a --timeout, a key pasted where a path belongs). A random string without a
+ * known prefix is not masked here: base64 certificates and SSH fingerprints look the same.
  */
 const SECRET_SHAPES = new RegExp(
   [
@@ -58,16 +119,23 @@ export function maskSecretShapes(text: string, mask = '***'): string {
   return text.replace(SECRET_SHAPES, mask)
 }
 
+/** Letters of both cases in about equal measure, as random text has: a camelCase name has far fewer capitals. */
+function mixedCase(run: string): boolean {
+  const upper = run.replace(/[^A-Z]/g, '').length
+  const lower = run.replace(/[^a-z]/g, '').length
+  return upper > 0 && lower > 0 && upper / (upper + lower) >= 0.25 && lower / (upper + lower) >= 0.25
+}
+
 /**
- * A value that looks like a token rather than a variable name: a known token prefix, a long string
- * mixing lower case, upper case and digits, a long hexadecimal string, or a long run of letters and
- * digits with no `_` (variable names are UPPER_SNAKE_CASE by habit: words joined by `_`).
+ * A value that looks like a token rather than a variable name. Variable names are words joined by
+ * `_` (GITHUB_TOKEN, my_token); a token is a known prefix, a long hexadecimal string, or a long run
+ * without `_` of letters and digits, or of letters of both cases mixed like random text.
  */
 export function looksLikeToken(value: string): boolean {
-  if (TOKEN_PREFIXES.test(value)) return true
+  if (TOKEN_PREFIX.test(value) || KNOWN_TOKEN.test(value)) return true
   if (value.length >= 24 && /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value)) return true
   if (/^[0-9a-f]{20,}$/i.test(value) && /\d/.test(value) && /[a-f]/i.test(value)) return true
-  return value.length >= 20 && !value.includes('_') && /\d/.test(value) && /[a-z]/i.test(value)
+  return value.split('_').some((run) => run.length >= 20 && ((/\d/.test(run) && /[a-z]/i.test(run)) || mixedCase(run)))
 }
 
 /** A value as an error may quote it: in quotes, or not at all when it looks like a token pasted in the wrong place. */

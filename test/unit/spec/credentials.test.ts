@@ -27,12 +27,34 @@ describe('credentials in the spec', () => {
     [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: ghp_${SENTINEL}`, 'repository.auth.tokenEnv'],
     [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: Ab${SENTINEL}xyz`, 'repository.auth.tokenEnv'],
     [`url: https://github.com/a/b.git\nbranch: ghp_${SENTINEL}`, 'repository.branch'],
+    // Tokens with no digit in them: a known prefix, or letters of both cases mixed like random text.
+    [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh`, 'repository.auth.tokenEnv'],
+    [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEf`, 'repository.auth.tokenEnv'],
+    [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: npm_abcdefghijklmnopqrstuvwxyz0123456789`, 'repository.auth.tokenEnv'],
   ])('refuses %s with exit 2, says where credentials go, and never repeats them', (repository, path) => {
     const { code, text } = refusal(repository)
     expect(code).toBe(2)
     expect(text).toContain(path)
     expect(text).toMatch(/environment variable/)
     expect(text).not.toContain(SENTINEL)
+    expect(text).not.toMatch(/AbCdEfGhIjKl|abcdefghijklmnop/)
+  })
+
+  it('refuses a token where the Grafana admin password variable is named, without repeating it', () => {
+    let text = ''
+    try {
+      parseClusterSpec(
+        specText({ extra: 'components:\n  monitoring:\n    enabled: true\n    grafana: {adminPasswordEnv: QwErTyUiOpAsDfGhJkLzXcVbNmQwErTy}' }),
+        '/repo/clusters/lab/cluster.yaml',
+        '/repo',
+        'lab',
+      )
+    } catch (error) {
+      expect(exitCodeOf(error)).toBe(2)
+      text = formatError(error, (line) => line).join('\n')
+    }
+    expect(text).toMatch(/spec\.components\.monitoring\.grafana\.adminPasswordEnv: looks like a token, not the name of an environment variable/)
+    expect(text).not.toContain('QwErTy')
   })
 
   it.each([
@@ -68,10 +90,43 @@ describe('credentials in the spec', () => {
     expect(urlCredentials('ssh://git@github.com/a/b.git')).toBeUndefined()
     expect(urlCredentials('git@github.com:a/b.git')).toBeUndefined()
     expect(urlCredentials('https://github.com/a/b.git')).toBeUndefined()
-    for (const name of ['GITHUB_TOKEN', 'GITLAB_TOKEN', 'LAB_TOKEN', 'KINDLING_REPO_TOKEN_FOR_HOMELAB_2', 'AZURE_CLIENT_SECRET', 'GRAFANA_ADMIN_PASSWORD'])
-      expect(looksLikeToken(name)).toBe(false)
-    for (const token of ['abcdef0123456789abcdef0123456789abcdef01', 'ABCDEFGHJKLMNPQR23456789', 'ghp_x', 'Zq8vX2mN4pL6rT9wY1bC3dF5'])
-      expect(looksLikeToken(token)).toBe(true)
+    // Names as people write them, some starting like a host's tokens do (HF_TOKEN, npm_config_*).
+    for (const name of [
+      'GITHUB_TOKEN',
+      'GITLAB_TOKEN',
+      'LAB_TOKEN',
+      'LAB_GIT_TOKEN',
+      'my_token',
+      'KINDLING_REPO_TOKEN_FOR_HOMELAB_2',
+      'AZURE_CLIENT_SECRET',
+      'GRAFANA_ADMIN_PASSWORD',
+      'HF_TOKEN',
+      'NPM_TOKEN',
+      'npm_config_registry',
+      'GITHUB_PAT_FOR_LAB',
+      'SK_LIVE_KEY',
+      'MyVeryLongGithubTokenName',
+    ])
+      expect([name, looksLikeToken(name)]).toEqual([name, false])
+    for (const token of [
+      'abcdef0123456789abcdef0123456789abcdef01',
+      'ABCDEFGHJKLMNPQR23456789',
+      'ghp_x',
+      'Zq8vX2mN4pL6rT9wY1bC3dF5',
+      'hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh',
+      'AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEf',
+      'npm_abcdefghijklmnopqrstuvwxyz0123456789',
+      'github_pat_11ABCDEFG0abcdefghijklmnopqrstuvwxyz',
+      'glpat-abcdefghijklmnopqrst',
+      'xoxb-1234-abcdefghij',
+      'sk-proj-AbC123dEf456gHi789jKl',
+      'AKIAIOSFODNN7EXAMPLE',
+      'ASIAIOSFODNN7EXAMPLE',
+      'ya29.a0AfH6SMBxyz',
+      'eyJhbGciOiJIUzI1NiJ9',
+      'dckr_pat_abcdefghijklmnopqrstuvwx',
+    ])
+      expect([token, looksLikeToken(token)]).toEqual([token, true])
   })
 
   it('masks URL userinfo in any text, even when nobody registered it as a secret', () => {
@@ -99,6 +154,23 @@ describe('credentials in the spec', () => {
     const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nS3CR3Tsentinel\n-----END OPENSSH PRIVATE KEY-----'
     expect(redact(`privateKeyFile: ${key} does not exist`)).toBe('privateKeyFile: *** does not exist')
     expect(redact('"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB" is too long')).toBe('"***" is too long')
+    // Tokens of more hosts, digits or not: Hugging Face, npm, OpenAI, AWS, Google, Slack, a JWT.
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'
+    for (const token of [
+      'hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh',
+      'npm_abcdefghijklmnopqrstuvwxyz0123456789',
+      'sk-proj-AbC123dEf456gHi789jKlMnO012pQr345',
+      'ASIAIOSFODNN7EXAMPLE',
+      'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW',
+      'ya29.a0AfH6SMBx1234567890abcdefghij',
+      'xapp-1-A0123456789-abcdef',
+      'glrt-abcdefghijklmnopqrst',
+      jwt,
+    ])
+      expect(redact(`environment variable ${token} is not set`)).toBe('environment variable *** is not set')
+    // Not a token: a word that ends like a prefix starts, a name, an SSH fingerprint, base64 text.
+    const plain = 'task-AbC123dEf456gHi789jKlMnO012pQr345 HF_TOKEN SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1J'
+    expect(redact(plain)).toBe(plain)
     const ordinary =
       'main@sha1:0123456789abcdef0123456789abcdef01234567 applied; image kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5'
     expect(redact(ordinary)).toBe(ordinary)

@@ -507,6 +507,17 @@ describe('wizard without a terminal', () => {
     expect(existsSync(path.join(root, 'clusters', 'w1'))).toBe(false)
   })
 
+  it.each(['hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh', 'AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEf', 'npm_abcdefghijklmnopqrstuvwxyz0123456789'])(
+    '--token-env %s (a token without digits) is refused without being repeated',
+    async (token) => {
+      const t = io(repo())
+      expect(await runWizard(['-c', 'x', '--repo', 'https://github.com/me/x.git', '--token-env', token], t.value)).toBe(2)
+      const said = t.out.join('') + t.err.join('')
+      expect(said).toContain('--token-env NAME: looks like a token, not the name of an environment variable')
+      expect(said).not.toContain(token.slice(4, 16))
+    },
+  )
+
   it('names what is wrong with a kubeconfig (its line, the command that checks it) without quoting it', async () => {
     const root = repo()
     const broken = path.join(root, 'broken')
