@@ -4,29 +4,44 @@
  */
 
 /**
- * `https://user:token@host/...`, `https://token@host/...` or `https://host/x?access_token=...`:
- * credentials a URL must not carry. Everything before the first `/` after the scheme counts as
- * the authority, so `user:p#ss@host` is caught although a URL parser would stop at the `#`.
+ * `https://user:token@host/...`, `https://token@host/...`, `https://host/x?access_token=...` or
+ * `...#access_token=...`: credentials a URL must not carry, percent-encoded or not (`git%3Atoken@`,
+ * `?%74oken=`). Everything before the first `/` after the scheme counts as the authority, so
+ * `user:p#ss@host` is caught although a URL parser would stop at the `#`. `query` stands for a
+ * credential parameter in the query or the fragment, or a fragment that is a token.
  */
 export function urlCredentials(url: string): 'password' | 'user' | 'query' | undefined {
   const match = /^([a-z][a-z0-9+.-]*):\/\/?([^/\s]*)@/i.exec(url)
   if (match) {
     const [, scheme, userinfo] = match
-    if (/[:?#]/.test(userinfo!)) return 'password'
+    if (/[:?#]/.test(percentDecoded(userinfo!))) return 'password'
     // Git hosts take a token as the user name over HTTPS; over SSH the user is just `git`.
     if (/^https?$/i.test(scheme!)) return 'user'
   }
-  return SECRET_QUERY.test(url) ? 'query' : undefined
+  const decoded = percentDecoded(url)
+  if (SECRET_PARAMETER.test(decoded)) return 'query'
+  const fragment = /#([^#\s]+)$/.exec(decoded)?.[1]
+  return fragment !== undefined && looksLikeToken(fragment) ? 'query' : undefined
 }
 
-/** Query parameters that carry credentials (`?access_token=`, `&sig=`, `?password=`, ...). */
-const SECRET_QUERY_NAMES = String.raw`(?:access[_-]?token|private[_-]?token|auth[_-]?token|id[_-]?token|token|password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|key|sig|signature|auth|credentials?)`
-const SECRET_QUERY = new RegExp(String.raw`[?&]${SECRET_QUERY_NAMES}=[^&\s#]`, 'i')
-const SECRET_QUERY_VALUES = new RegExp(String.raw`([?&]${SECRET_QUERY_NAMES}=)[^&\s#"'<>]+`, 'gi')
+/**
+ * `%3A` read as `:`: how a server reads a URL, for the checks above. A malformed escape stays as
+ * written. What is shown or masked is always the text as given.
+ */
+function percentDecoded(text: string): string {
+  return text.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+}
+
+/** Query or fragment parameters that carry credentials (`?access_token=`, `&sig=`, `#password=`, ...). */
+const SECRET_PARAMETER_NAMES = String.raw`(?:access[_-]?token|private[_-]?token|auth[_-]?token|id[_-]?token|token|password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|key|sig|signature|auth|credentials?)`
+const SECRET_PARAMETER = new RegExp(String.raw`[?&#;]${SECRET_PARAMETER_NAMES}=[^&\s#]`, 'i')
+const SECRET_PARAMETER_NAME = new RegExp(`^${SECRET_PARAMETER_NAMES}$`, 'i')
+/** Any `name=value` after `?`, `&`, `;` or `#`; masked when the name, percent-decoded, is one of the above. */
+const PARAMETER_VALUES = /([?&#;])([^=?&#;\s"'<>]+)=([^&\s#"'<>]+)/g
 
 /** What the spec says about a URL with credentials in it, wherever it appears; never the value. */
 export const URL_CREDENTIALS_MESSAGE =
-  'must not hold credentials (user:password@, token@, or a token in the query): remove them, put the token in an environment variable and name it where the spec takes one (for the repository: auth type https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)'
+  'must not hold credentials (user:password@, token@, or a token in the query or the #fragment, percent-encoded or not): remove them, put the token in an environment variable and name it where the spec takes one (for the repository: auth type https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)'
 
 /**
  * How the tokens of common hosts begin: GitHub, GitLab, Slack, Stripe, OpenAI and Anthropic, AWS,
@@ -148,8 +163,9 @@ const TEMPLATE_PLACEHOLDER = /^(%[a-z]|\{\{.*\}\}|\$\{[^}]*\}|\$\([^)]*\))$/
 
 /**
  * Mask the credentials of every URL in a text. Over HTTP(S) all of the userinfo goes (the user name
- * may be a token): `https://***@host`; elsewhere only a password: `ssh://git:***@host`,
- * `ssh://git@host` kept. Credential query parameters keep their name: `?access_token=***`.
+ * may be a token): `https://***@host`; elsewhere only a password, percent-encoded or not:
+ * `ssh://git:***@host`, `ssh://git@host` kept. Credential parameters of the query or the fragment
+ * keep their name: `?access_token=***`, `#access_token=***`, `?%74oken=***`.
  * `https:/` (a URL that went through path handling) counts too.
  */
 export function redactUrlCredentials(text: string): string {
@@ -158,9 +174,11 @@ export function redactUrlCredentials(text: string): string {
       // A template's placeholders (`postgresql://%s:%s@` in a Composition) hold no credential.
       if (userinfo.split(':').every((part) => TEMPLATE_PLACEHOLDER.test(part))) return whole
       if (/^https?$/i.test(scheme)) return `${scheme}:${slashes}***@`
-      return /[:?#]/.test(userinfo) ? `${scheme}:${slashes}${userinfo.split(/[:?#]/)[0]}:***@` : whole
+      return /[:?#]/.test(percentDecoded(userinfo)) ? `${scheme}:${slashes}${userinfo.split(/[:?#]|%3a|%3f|%23/i)[0]}:***@` : whole
     })
-    .replace(SECRET_QUERY_VALUES, '$1***')
+    .replace(PARAMETER_VALUES, (whole, separator: string, name: string) =>
+      SECRET_PARAMETER_NAME.test(percentDecoded(name)) ? `${separator}${name}=***` : whole,
+    )
 }
 
 /** Replace every word of a text that looks like a token with `***`: for messages that quote what a user typed. */

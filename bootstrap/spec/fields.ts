@@ -33,7 +33,12 @@ export const workerCount = z.int('must be a whole number').min(0, 'must be a who
 export const repositoryUrl = z
   .string()
   .regex(/^(https:\/\/|ssh:\/\/|git@|file:\/\/)\S+$/, { message: 'must be an https://, ssh://, git@host:path or file:// URL', abort: true })
-  .refine((value) => urlCredentials(value) === undefined, URL_CREDENTIALS_MESSAGE)
+  .refine((value) => urlCredentials(value) === undefined, { message: URL_CREDENTIALS_MESSAGE, abort: true })
+  // Git remotes have no use for a fragment; one that carries a token would reach the engine's source object.
+  .refine(
+    (value) => !value.includes('#'),
+    'must not have a #fragment: Git remote URLs take none. The branch goes in repository.branch; a token goes in an environment variable named by auth.tokenEnv (auth type https), or use a deploy key (auth type ssh) (the value was not printed)',
+  )
 
 /** Said of a URL copied from the docs or examples unchanged; preflight and the wizard both use it. */
 export const PLACEHOLDER_URL_MESSAGE = "is the example's placeholder"

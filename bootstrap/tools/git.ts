@@ -1,4 +1,5 @@
 import { BadInputError, PrerequisiteError } from '../engine/errors.js'
+import { urlCredentials } from '../spec/credentials.js'
 import type { Command, CommandError } from './runner.js'
 import { Secret } from './secrets.js'
 
@@ -23,7 +24,7 @@ export function lsRemoteCommand(url: string, branch: string, access: GitAccess):
   const env: Record<string, string | Secret> = { GIT_TERMINAL_PROMPT: '0' }
   const config: string[] = []
   if (access.type === 'https') {
-    if (/^https:\/\/[^/]*@/.test(url)) throw new BadInputError('the repository URL must not carry credentials; set auth.tokenEnv instead')
+    if (urlCredentials(url) !== undefined) throw new BadInputError('the repository URL must not carry credentials; set auth.tokenEnv instead')
     config.push('-c', 'credential.helper=', '-c', `credential.helper=${ENV_CREDENTIAL_HELPER}`)
     env[GIT_USERNAME_ENV] = access.username
     env[GIT_TOKEN_ENV] = access.token

@@ -61,12 +61,27 @@ describe('credentials in the spec', () => {
     [`url: https://github.com/a/b.git?access_token=${SENTINEL}`, 'repository.url'],
     [`url: https://user:p#${SENTINEL}@github.com/a/b.git`, 'repository.url'],
     [`url: https://github.com/a/b.git\nauth:\n  type: https\n  tokenEnv: abcdef0123456789abcdef0123456789abcdef01`, 'repository.auth.tokenEnv'],
-  ])('refuses %s too (a token in the query, a # in the password, a hex token)', (repository, path) => {
+    // A fragment, a percent-encoded query name or userinfo: where a URL parser or server still finds a credential.
+    [`url: "https://h.example/x.git#access_token=${SENTINEL}"`, 'repository.url'],
+    [`url: "https://h.example/x.git?%74oken=${SENTINEL}"`, 'repository.url'],
+    [`url: "https://h.example/x.git?x=1&%61ccess_%74oken=${SENTINEL}"`, 'repository.url'],
+    [`url: "ssh://git%3A${SENTINEL}@host/x.git"\nauth:\n  type: ssh`, 'repository.url'],
+    [`url: "https://h.example/x.git#${SENTINEL}"`, 'repository.url'],
+  ])('refuses %s too (a token in the query or fragment, a # in the password, a hex token)', (repository, path) => {
     const { code, text } = refusal(repository)
     expect(code).toBe(2)
     expect(text).toContain(path)
     expect(text).not.toContain(SENTINEL)
     expect(text).not.toContain('abcdef0123456789abcdef')
+  })
+
+  it('refuses any fragment in a repository URL, saying where a branch and credentials go instead', () => {
+    const { code, text } = refusal('url: "https://github.com/a/b.git#main"')
+    expect(code).toBe(2)
+    expect(text).toMatch(
+      /spec\.repository\.url: must not have a #fragment: Git remote URLs take none\. The branch goes in repository\.branch; a token goes in an environment variable named by auth\.tokenEnv/,
+    )
+    expect(text).not.toContain('#main')
   })
 
   it('refuses a URL with credentials in any field, not only the repository', () => {
@@ -90,6 +105,8 @@ describe('credentials in the spec', () => {
     expect(urlCredentials('ssh://git@github.com/a/b.git')).toBeUndefined()
     expect(urlCredentials('git@github.com:a/b.git')).toBeUndefined()
     expect(urlCredentials('https://github.com/a/b.git')).toBeUndefined()
+    expect(urlCredentials('ssh://git%2Dbot@host/a/b.git')).toBeUndefined()
+    expect(urlCredentials('https://grafana.example/d/abc?orgId=1#panel-2')).toBeUndefined()
     // Names as people write them, some starting like a host's tokens do (HF_TOKEN, npm_config_*).
     for (const name of [
       'GITHUB_TOKEN',
@@ -137,6 +154,13 @@ describe('credentials in the spec', () => {
     expect(redactUrlCredentials(`https://h/r.git?x=1&access_token=${SENTINEL}&y=2`)).toBe('https://h/r.git?x=1&access_token=***&y=2')
     expect(redactUrlCredentials(`https://user:p#${SENTINEL}@github.com/a`)).toBe('https://***@github.com/a')
     expect(redactUrlCredentials(`open https:/user:${SENTINEL}@example.com/config`)).toBe('open https:/***@example.com/config')
+    // Percent-encoded userinfo and parameter names, and parameters in the fragment, are credentials too.
+    expect(redactUrlCredentials(`ssh://git%3A${SENTINEL}@host/x.git`)).toBe('ssh://git:***@host/x.git')
+    expect(redactUrlCredentials(`https://h.example/x.git#access_token=${SENTINEL}`)).toBe('https://h.example/x.git#access_token=***')
+    expect(redactUrlCredentials(`https://h.example/x.git#a=1&token=${SENTINEL}`)).toBe('https://h.example/x.git#a=1&token=***')
+    expect(redactUrlCredentials(`https://h.example/x.git?%74oken=${SENTINEL}&ref=main`)).toBe('https://h.example/x.git?%74oken=***&ref=main')
+    expect(new Redactor().redact(`cannot reach the Git host of https://h.example/x.git#access_token=${SENTINEL}`)).not.toContain(SENTINEL)
+    expect(redactUrlCredentials('https://h.example/x?ref=main&depth=1#readme')).toBe('https://h.example/x?ref=main&depth=1#readme')
     // A template's placeholders are shown as written (a Composition's printf of the connection URI); a value next to one is not.
     const template = 'uri: {{ printf "postgresql://%s:%s@%s:5432/%s" $user $password $host $db }}'
     expect(redactUrlCredentials(template)).toBe(template)

@@ -20,6 +20,8 @@ describe('git tool', () => {
     expect(formatCommand(command)).not.toContain('ghp_')
     expect(formatCommand(command)).toContain('KINDLING_GIT_TOKEN=<GH_TOKEN>')
     expect(() => lsRemoteCommand('https://user:pw@github.com/x/y.git', 'main', { type: 'https', username: 'git', token })).toThrow(/must not carry credentials/)
+    for (const url of ['https://github.com/x/y.git#access_token=pw0123456', 'https://github.com/x/y.git?%74oken=pw0123456'])
+      expect(() => lsRemoteCommand(url, 'main', { type: 'https', username: 'git', token })).toThrow(/must not carry credentials/)
   })
 
   it('uses the deploy key and known hosts for SSH', () => {

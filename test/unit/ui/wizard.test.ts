@@ -507,6 +507,19 @@ describe('wizard without a terminal', () => {
     expect(existsSync(path.join(root, 'clusters', 'w1'))).toBe(false)
   })
 
+  it.each([
+    ['https://h.example/x.git#access_token=S3CR3Tpw', 'must not hold credentials'],
+    ['https://h.example/x.git?%74oken=S3CR3Tpw', 'must not hold credentials'],
+    ['ssh://git%3AS3CR3Tpw@host/x.git', 'must not hold credentials'],
+    ['https://h.example/x.git#S3CR3Tpw', 'must not have a #fragment'],
+  ])('--repo %s is refused as the spec refuses it, without being repeated', async (url, problem) => {
+    const t = io(repo())
+    expect(await runWizard(['-c', 'x', '--repo', url], t.value)).toBe(2)
+    const said = t.out.join('') + t.err.join('')
+    expect(said).toContain(`--repo URL: ${problem}`)
+    expect(said).not.toContain('S3CR3T')
+  })
+
   it.each(['hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh', 'AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEf', 'npm_abcdefghijklmnopqrstuvwxyz0123456789'])(
     '--token-env %s (a token without digits) is refused without being repeated',
     async (token) => {
