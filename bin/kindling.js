@@ -34,7 +34,7 @@ if (command === undefined || command === '--help' || command === '-h' || command
   process.exit(command === undefined ? 2 : 0)
 }
 if (!Object.hasOwn(COMMANDS, command)) {
-  process.stderr.write(`error: unknown command "${command}"\n  commands: ${Object.keys(COMMANDS).join(', ')}\n  see: kindling --help\n`)
+  process.stderr.write(`error: unknown command ${await shown(command)}\n  commands: ${Object.keys(COMMANDS).join(', ')}\n  see: kindling --help\n`)
   process.exit(2)
 }
 
@@ -47,6 +47,20 @@ if (isCurrent(compiled)) {
   const { register } = await import('tsx/esm/api')
   register()
   await import(pathToFileURL(path.join(ROOT, 'scripts', `${command}.ts`)).href)
+}
+
+/**
+ * What was typed, as an error may repeat it: a mistyped command as it is, anything else (a token or
+ * a URL with a password pasted in the wrong place, a page of text) through the mask every other
+ * message of kindling gets.
+ */
+async function shown(value) {
+  if (/^[a-z][a-z-]{0,19}$/.test(value)) return JSON.stringify(value)
+  const compiled = path.join(ROOT, 'dist', 'bootstrap', 'spec', 'credentials.js')
+  if (isCurrent(compiled)) return (await import(pathToFileURL(compiled).href)).quoted(value)
+  const { register } = await import('tsx/esm/api')
+  register()
+  return (await import(pathToFileURL(path.join(ROOT, 'bootstrap', 'spec', 'credentials.ts')).href)).quoted(value)
 }
 
 /** The build is current when it is newer than every source file it was made from. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // Writes bootstrap/spec/cluster.schema.json from the zod schema; a unit test fails when it is stale.
+import { quoted } from '../bootstrap/spec/credentials.js'
 import { SCHEMA_FILE, writeJsonSchema } from '../bootstrap/spec/json-schema.js'
 
 const USAGE = `Usage: kindling schema     (npm run -s schema)
@@ -19,7 +20,7 @@ if (args.includes('--help') || args.includes('-h')) {
   process.exit(0)
 }
 if (args.length > 0) {
-  process.stderr.write(`error: schema takes no flags or arguments (got ${JSON.stringify(args[0]!.slice(0, 40))})\n  see: kindling schema --help\n`)
+  process.stderr.write(`error: schema takes no flags or arguments (got ${quoted(args[0]!)})\n  see: kindling schema --help\n`)
   process.exit(2)
 }
 process.stdout.write((await writeJsonSchema()) ? `wrote ${SCHEMA_FILE}\n` : `${SCHEMA_FILE} is up to date\n`)

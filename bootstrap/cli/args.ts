@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { BadInputError, errorMessage } from '../engine/errors.js'
-import { quoted } from '../spec/credentials.js'
+import { maskTokens, quoted, redactUrlCredentials } from '../spec/credentials.js'
 
 export type CommandName = 'bootstrap' | 'destroy' | 'status'
 
@@ -43,7 +43,7 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
     const parsed = parseArgs({ args: [...argv], options: { ...COMMON, ...EXTRA[command] }, strict: true, allowPositionals: true })
     const { positionals } = parsed
     const values = parsed.values as Record<string, string | boolean | undefined>
-    if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"`)
+    if (positionals.length > 0) throw new BadInputError(`unexpected argument ${quoted(positionals[0]!)}`, { details: [`see: kindling ${command} --help`] })
     return {
       cluster: values.cluster as string | undefined,
       dryRun: Boolean(values['dry-run']),
@@ -57,6 +57,7 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
       timeout: values.timeout as string | undefined,
     }
   } catch (cause) {
+    if (cause instanceof BadInputError) throw cause
     throw new BadInputError(flagError(cause), { details: [`see: kindling ${command} --help`] })
   }
 }
@@ -69,7 +70,13 @@ export function flagError(cause: unknown): string {
   const message = errorMessage(cause)
   const ambiguous = /Option '(-[\w-]+)[^']*' argument is ambiguous/.exec(message)
   if (ambiguous) return `${ambiguous[1]} needs a value, and one starting with "-" is not valid here`
-  return message.split('\n')[0]!.replace(/\. To specify.*$/s, '')
+  // The parser repeats an unknown option as typed: `--ghp_…` or a URL with a password pasted as one.
+  const unknown = /^Unknown option '(.*?)'(?:\. To specify|$)/s.exec(message)
+  if (unknown) {
+    const shown = quoted(unknown[1]!)
+    return shown === JSON.stringify(unknown[1]) ? `Unknown option '${unknown[1]}'` : `Unknown option: ${shown}`
+  }
+  return maskTokens(redactUrlCredentials(message.split('\n')[0]!.replace(/\. To specify.*$/s, '')))
 }
 
 /** "10m", "90s", "1h" → milliseconds. */

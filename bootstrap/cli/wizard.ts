@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { parse } from 'yaml'
 import { BadInputError, errorMessage, ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { kubeconfigCheckCommand, kubeconfigTextProblem } from '../kube/kubeconfig.js'
-import { redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
+import { quoted, redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
 import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome, specFileOf } from '../spec/load.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
@@ -134,7 +134,7 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
           .filter(Boolean)
   const unknownClouds = (clouds ?? []).filter((cloud) => !(CLOUDS as readonly string[]).includes(cloud))
   if (unknownClouds.length)
-    invalid.clouds = `${unknownClouds.map((cloud) => `"${cloud}"`).join(', ')} ${unknownClouds.length === 1 ? 'is' : 'are'} not one of ${CLOUDS.join(', ')}`
+    invalid.clouds = `${unknownClouds.map((cloud) => quoted(cloud)).join(', ')} ${unknownClouds.length === 1 ? 'is' : 'are'} not one of ${CLOUDS.join(', ')}`
   const answers: Partial<WizardAnswers> = {
     name: (values.cluster ?? values.name) as string | undefined,
     replace: values.yes ? true : undefined,

@@ -153,9 +153,35 @@ export function looksLikeToken(value: string): boolean {
   return value.split('_').some((run) => run.length >= 20 && ((/\d/.test(run) && /[a-z]/i.test(run)) || mixedCase(run)))
 }
 
-/** A value as an error may quote it: in quotes, or not at all when it looks like a token pasted in the wrong place. */
+/** The most characters of a value an error quotes: enough to recognise what was typed. */
+const QUOTED_MAX = 60
+
+/**
+ * A value as an error may quote it: in quotes, with URL credentials and token-like words masked and
+ * a long value cut short, or not at all when it looks like a token pasted in the wrong place. A URL
+ * is shown with its credentials masked, so the person sees which one was meant.
+ */
 export function quoted(value: string): string {
-  return looksLikeToken(value) || maskSecretShapes(value) !== value ? 'the value given (not printed: it looks like a token)' : JSON.stringify(value)
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+  if (!url && (looksLikeToken(value) || maskSecretShapes(value) !== value)) return 'the value given (not printed: it looks like a token)'
+  const shown = masked(value)
+  return shown.length > QUOTED_MAX
+    ? `${JSON.stringify(`${shown.slice(0, QUOTED_MAX).join('')}…`)} (${shown.length} characters)`
+    : JSON.stringify(shown.join(''))
+}
+
+/** A typed path or name inside a message, unquoted: URL credentials and token-like words masked, a long one cut short. */
+export function typed(value: string): string {
+  const shown = masked(value)
+  return shown.length > QUOTED_MAX ? `${shown.slice(0, QUOTED_MAX).join('')}… (${shown.length} characters)` : shown.join('')
+}
+
+/**
+ * The characters of a value with URL credentials, known token shapes and token-like words masked.
+ * Words stop at `-`, `.` and `/`: `kindling-lab-2b8Xq1` in a path is three words, none a token.
+ */
+function masked(value: string): string[] {
+  return [...maskSecretShapes(redactUrlCredentials(value)).replace(/\w{16,}/g, (word) => (looksLikeToken(word) ? '***' : word))]
 }
 
 /** A printf verb, or a `{{ }}`, `${ }` or `$( )` expression: filled in later, not a value. */

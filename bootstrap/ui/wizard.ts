@@ -1,6 +1,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
+import { quoted, typed } from '../spec/credentials.js'
 import { DEFAULTS } from '../spec/defaults.js'
 import {
   branchName,
@@ -287,8 +288,8 @@ export async function collectAnswers(
   const located = (file: string): string => kubeconfigPath(file, hints.cwd)
   const checkKubeconfig = (file: string): true | string => {
     const { names, problem } = hints.contextsOf(located(file))
-    if (problem) return `${file} ${problem}`
-    return names.length ? true : `${file} has no contexts`
+    if (problem) return `${typed(file)} ${problem}`
+    return names.length ? true : `${typed(file)} has no contexts`
   }
   const defaultKubeconfig = hints.kubeconfig ?? DEFAULTS.existing.kubeconfig
   const typedKubeconfig = kind
@@ -315,7 +316,7 @@ export async function collectAnswers(
           check: (value) =>
             contexts.includes(value) ||
             checkKubeconfig(typedKubeconfig) !== true ||
-            `${kubeconfig} has no context "${value}" (it has: ${contexts.join(', ') || 'none'})`,
+            `${typed(kubeconfig ?? '')} has no context ${quoted(value)} (it has: ${contexts.join(', ') || 'none'})`,
         },
       )
 

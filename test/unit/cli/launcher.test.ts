@@ -32,6 +32,24 @@ describe('the kindling launcher', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('repeats no token or URL password typed as the command, and cuts a long one short', () => {
+    const token = run('ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123')
+    expect(token.status).toBe(2)
+    expect(token.stderr).toContain('unknown command the value given (not printed: it looks like a token)')
+    expect(token.stderr).not.toContain('ABCDEFGHIJ')
+    expect(run('aZ3kP9qLmW2xR7tY5vB8nC1d').stderr).not.toContain('aZ3kP9qLmW2xR7tY5vB8nC1d')
+    const url = run('https://u:S3CR3Tpw@h/x')
+    expect(url.stderr).toContain('unknown command "https://***@h/x"')
+    expect(url.stderr).not.toContain('S3CR3T')
+    const long = run('x'.repeat(5000))
+    expect(long.status).toBe(2)
+    expect(long.stderr).toContain(`unknown command "${'x'.repeat(60)}…" (5000 characters)`)
+    expect(long.stderr.length).toBeLessThan(300)
+    const schema = run('schema', 'ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123')
+    expect(schema.status).toBe(2)
+    expect(schema.stderr).toContain('schema takes no flags or arguments (got the value given (not printed: it looks like a token))')
+  })
+
   it('exits only after a slow reader has taken all of a large --json document (a pipe holds 64 KiB)', async () => {
     const script = `import { exitAfterOutput } from './bootstrap/cli/entry.js'
 process.stdout.write(JSON.stringify({ ok: true, plan: 'x'.repeat(300_000) }) + '\\n')

@@ -202,6 +202,31 @@ describe('CLI', () => {
     expect(dash.stderr()).toBe('--timeout needs a value, and one starting with "-" is not valid here\n  see: kindling status --help\n')
   })
 
+  it('repeats no token or URL password typed as an argument or an option, and cuts a long value short', async () => {
+    const said = async (command: 'bootstrap' | 'status', argv: string[]): Promise<string> => {
+      const t = io()
+      expect(await runCommand(command, argv, t.io)).toBe(2)
+      expect(t.runner.commands).toEqual([])
+      return t.stdout() + t.stderr()
+    }
+    // No digits, no known prefix: random letters of both cases.
+    const token = 'aZkPqLmWxRtYvBnCdEfGhJkL'
+    expect(await said('bootstrap', ['--dry-run', '-c', 'homelab', token])).toContain('unexpected argument the value given (not printed: it looks like a token)')
+    expect(await said('bootstrap', ['--dry-run', '-c', 'homelab', 'aZ3kP9qLmW2xR7tY5vB8nC1d'])).not.toContain('aZ3kP9qLmW2xR7tY5vB8nC1d')
+    expect(await said('status', ['https://u:S3CR3Tpw@h/x'])).toContain('unexpected argument "https://***@h/x"')
+    expect(await said('status', ['--ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123'])).toContain('Unknown option: the value given (not printed: it looks like a token)')
+    expect(await said('status', [`--${token}`])).not.toContain(token)
+    expect(await said('status', ['--https://u:S3CR3Tpw@h/x'])).not.toContain('S3CR3T')
+    const long = await said('status', ['-c', 'a'.repeat(5000)])
+    expect(long).toContain(`--cluster "${'a'.repeat(60)}…" (5000 characters) is not a cluster name`)
+    expect(long.length).toBeLessThan(400)
+    // --json answers the same way.
+    const json = io()
+    expect(await runCommand('status', ['--json', token], json.io)).toBe(2)
+    expect(json.stdout()).toContain('unexpected argument the value given')
+    expect(json.stdout()).not.toContain(token)
+  })
+
   it('prints no listener-leak warning when many commands listen for the stop at once, as a dry run has them', async () => {
     const warnings: string[] = []
     const onWarning = (warning: Error): void => void warnings.push(warning.name)

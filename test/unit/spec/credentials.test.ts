@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { formatError } from '../../../bootstrap/ui/format.js'
 import { toJsonReport } from '../../../bootstrap/ui/json-report.js'
-import { looksLikeToken, redactUrlCredentials, urlCredentials } from '../../../bootstrap/spec/credentials.js'
+import { looksLikeToken, quoted, redactUrlCredentials, typed, urlCredentials } from '../../../bootstrap/spec/credentials.js'
 import { parseClusterSpec } from '../../../bootstrap/spec/load.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { specText } from '../support/context.js'
@@ -198,6 +198,18 @@ describe('credentials in the spec', () => {
     const ordinary =
       'main@sha1:0123456789abcdef0123456789abcdef01234567 applied; image kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5'
     expect(redact(ordinary)).toBe(ordinary)
+  })
+
+  it('quotes a typed value with its credentials masked and cut short, or not at all when it looks like a token', () => {
+    expect(quoted('../etc')).toBe('"../etc"')
+    expect(quoted('aZkPqLmWxRtYvBnCdEfGhJkL')).toBe('the value given (not printed: it looks like a token)')
+    expect(quoted(`https://u:${SENTINEL}@h/x`)).toBe('"https://***@h/x"')
+    expect(quoted(`https://h/x#access_token=${SENTINEL}`)).toBe('"https://h/x#access_token=***"')
+    expect(quoted('my lab')).toBe('"my lab"')
+    expect(quoted('x'.repeat(5000))).toBe(`"${'x'.repeat(60)}…" (5000 characters)`)
+    expect(quoted('line\nbreak')).toBe('"line\\nbreak"')
+    expect(typed(`/home/me/.kube/kindling-lab-2b8Xq1/${SENTINEL}`)).toBe('/home/me/.kube/kindling-lab-2b8Xq1/***')
+    expect(typed(`/${'k'.repeat(100)}`)).toBe(`/${'k'.repeat(59)}… (101 characters)`)
   })
 
   it('masks secrets holding quotes and backslashes in --json, where JSON escapes them', () => {

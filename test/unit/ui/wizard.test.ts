@@ -507,6 +507,24 @@ describe('wizard without a terminal', () => {
     expect(existsSync(path.join(root, 'clusters', 'w1'))).toBe(false)
   })
 
+  it('repeats no token given as a cloud or a context, and names a long kubeconfig path by its start', async () => {
+    const root = repo()
+    const token = 'aZ3kP9qLmW2xR7tY5vB8nC1d'
+    const clouds = io(root)
+    expect(await runWizard(['--yes', '-c', 'w1', '--clouds', `gcp,${token}`], clouds.value)).toBe(2)
+    expect(clouds.err.join('')).toContain('--clouds azure,gcp,hetzner: the value given (not printed: it looks like a token) is not one of azure, gcp, hetzner')
+    const context = io(root)
+    expect(await runWizard(['-c', 'x', '--kubeconfig', kubeconfig(root), '--context', token], context.value)).toBe(2)
+    expect(context.err.join('')).toContain('has no context the value given (not printed: it looks like a token) (it has: edge-admin, lab-admin)')
+    const long = io(root)
+    expect(await runWizard(['-c', 'x', '--kubeconfig', `/${'k'.repeat(3000)}`, '--context', 'x'], long.value)).toBe(2)
+    expect(long.err.join('')).toContain(`--kubeconfig FILE: /${'k'.repeat(59)}… (3001 characters) `)
+    for (const t of [clouds, context, long]) {
+      expect(t.out.join('') + t.err.join('')).not.toContain(token)
+      expect(t.out.join('') + t.err.join('')).not.toContain('k'.repeat(100))
+    }
+  })
+
   it.each([
     ['https://h.example/x.git#access_token=S3CR3Tpw', 'must not hold credentials'],
     ['https://h.example/x.git?%74oken=S3CR3Tpw', 'must not hold credentials'],
