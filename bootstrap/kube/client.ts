@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import * as k8s from '@kubernetes/client-node'
-import { BadInputError, InterruptedError, KindlingError, PrerequisiteError, TimeoutError } from '../engine/errors.js'
+import { InterruptedError, KindlingError, PrerequisiteError, TimeoutError } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
 import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
@@ -121,7 +121,7 @@ export class KubeClient {
     const shape = names.length === 0 ? kubeconfigTextProblem(textOf(options) ?? '') : undefined
     if (shape) throw unreadableKubeconfig(options, shape)
     if (!names.includes(options.context)) {
-      throw new BadInputError(`kubeconfig ${options.file ?? '(default)'} has no context named "${options.context}"`, {
+      throw new PrerequisiteError(`kubeconfig ${options.file ?? '(default)'} has no context named "${options.context}"`, {
         details: [`contexts there: ${names.join(', ') || '(none)'}`, 'kindling only uses the context the spec names'],
       })
     }
