@@ -302,7 +302,11 @@ describe('.github/workflows/validate.yml', () => {
     }
     expect(script).toMatch(/kustomize build "\$dir"/)
     expect(script).toMatch(/kubeconform -strict/)
-    expect(script).toMatch(/-schema-location default -schema-location "\$CRD_SCHEMAS"/)
+    // Schemas in order: Kubernetes' own, the cluster's own XRDs (written by scripts/xr-schemas.ts), the CRD catalog.
+    expect(script).toMatch(/npx tsx scripts\/xr-schemas\.ts "\$RUNNER_TEMP\/xr-schemas\/\$\(basename "\$cluster"\)" "\$cluster"/)
+    expect(script).toMatch(
+      /-schema-location default -schema-location "\$own\/\{\{\.Group\}\}\/\{\{\.ResourceKind\}\}_\{\{\.ResourceAPIVersion\}\}\.json" -schema-location "\$CRD_SCHEMAS"/,
+    )
   })
 
   it('checks each cluster.yaml against the JSON Schema kindling generates', () => {

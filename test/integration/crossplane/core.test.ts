@@ -12,6 +12,7 @@ import {
   type RunningCrossplane,
 } from '../harness/crossplane.js'
 import { controlPlane, testKube, uniqueName } from '../support.js'
+import { CROSSPLANE_SPEC_FIELDS, xrJsonSchemas } from '../../../bootstrap/render/xr-schemas.js'
 
 const kube = testKube()
 const established = conditionTrue('Established')
@@ -66,6 +67,16 @@ describe('Crossplane core, built from its Go module, against the test control pl
     // Crossplane made the composite resource's own CRD, served and Established.
     const xrCrd = await kube.waitFor(crdRef(`xbuckets.${group}`), established, { timeoutMs: 30_000 })
     expect(xrCrd?.spec).toMatchObject({ group, scope: 'Namespaced', names: { kind: 'XBucket' } })
+    // The schema the validate workflow gives kubeconform for such an XR has the same spec.crossplane
+    // fields as the CRD the real Crossplane generated (names, and the update policy's values).
+    type Props = Record<string, { properties?: Props; enum?: unknown[] }>
+    const generated = (xrCrd?.spec as { versions: { schema: { openAPIV3Schema: { properties: Props } } }[] }).versions[0]!.schema.openAPIV3Schema.properties
+    const crossplaneFields = generated.spec!.properties!.crossplane!.properties!
+    const ours = [...xrJsonSchemas([xrd]).values()][0] as { properties: Props }
+    expect(Object.keys(ours.properties.spec!.properties!.crossplane!.properties!).sort()).toEqual(Object.keys(crossplaneFields).sort())
+    expect(Object.keys(CROSSPLANE_SPEC_FIELDS).sort()).toEqual(Object.keys(crossplaneFields).sort())
+    expect(CROSSPLANE_SPEC_FIELDS.compositionUpdatePolicy!.enum).toEqual(crossplaneFields.compositionUpdatePolicy!.enum)
+    expect(Object.keys(ours.properties.spec!.properties!).sort()).toEqual(Object.keys(generated.spec!.properties!).sort())
 
     // Deleting the XRD goes through Crossplane's finalizer, which also removes the XR's CRD.
     await kube.delete(ref)
