@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { executeActions } from '../../../bootstrap/engine/actions.js'
-import { BadInputError, PrerequisiteError } from '../../../bootstrap/engine/errors.js'
+import { PrerequisiteError } from '../../../bootstrap/engine/errors.js'
 import type { StepContext } from '../../../bootstrap/engine/step.js'
 import { deleted } from '../../../bootstrap/kube/conditions.js'
 import type { ClusterSpec } from '../../../bootstrap/spec/load.js'
@@ -154,6 +154,6 @@ describe('existing provider against a real control plane', () => {
       .catch((error: unknown) => error)) as PrerequisiteError
     expect(preflight).toBeInstanceOf(PrerequisiteError)
     expect(preflight.details.join('\n')).toMatch(/no context named "not-in-this-kubeconfig" \(contexts there: .*decoy/)
-    await expect(existingClusterStep(spec).check(ctx)).rejects.toBeInstanceOf(BadInputError)
+    await expect(existingClusterStep(spec).check(ctx)).rejects.toBeInstanceOf(PrerequisiteError)
   })
 })
