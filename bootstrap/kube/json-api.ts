@@ -44,6 +44,12 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/** The same failure again, as a fresh error: the library rewrites the message of what it catches. */
+function again(error: Error): Error {
+  if (error instanceof RequestTimeoutError) return new RequestTimeoutError(error.timeoutMs)
+  return Object.assign(new Error(error.message), { code: (error as { code?: unknown }).code })
+}
+
 /**
  * Every request the library sends, bounded: the run's signal and a per-request deadline cancel it,
  * a refused or reset connection, or a 503 from an API server shutting down or starting, is retried
@@ -62,6 +68,8 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
    * every later step.
    */
   #firstContactUntil: number | undefined
+  /** Why the server never answered within that window: every later request is told at once. */
+  #neverAnswered: Error | undefined
 
   constructor(private readonly bounds: RequestBounds) {}
 
@@ -70,12 +78,17 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
     const retryForMs = this.bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS
     const firstContact = this.bounds.firstContactRetryMs
     if (firstContact !== undefined) this.#firstContactUntil ??= Date.now() + Math.min(retryForMs, firstContact)
-    const giveUpAt = this.#answered || this.#firstContactUntil === undefined ? Date.now() + retryForMs : this.#firstContactUntil
+    const firstContactOnly = !this.#answered && this.#firstContactUntil !== undefined
+    if (firstContactOnly && this.#neverAnswered && Date.now() >= this.#firstContactUntil!) throw again(this.#neverAnswered)
+    const giveUpAt = firstContactOnly ? this.#firstContactUntil! : Date.now() + retryForMs
+    // A server that accepts and never answers (a firewall, a machine gone) is held to the same
+    // window as one that refuses: no request outlives it until the server has answered once.
+    const limitMs = firstContactOnly ? Math.max(1000, Math.min(timeoutMs, this.#firstContactUntil! - Date.now())) : timeoutMs
     const agent = this.pooled(request.getAgent())
     if (agent) request.setAgent(agent)
     request.setHeaderParam('User-Agent', USER_AGENT)
     for (let attempt = 1; ; attempt++) {
-      const deadline = AbortSignal.timeout(timeoutMs)
+      const deadline = AbortSignal.timeout(limitMs)
       request.setSignal(this.bounds.signal ? AbortSignal.any([this.bounds.signal, deadline]) : deadline)
       try {
         const response = await this.#inner.send(request).toPromise()
@@ -89,12 +102,18 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
       } catch (error) {
         // A fresh error, never the signal's reason: the library rewrites the message of what it catches.
         if (this.bounds.signal?.aborted) throw new Error('request cancelled: the run was stopped', { cause: error })
-        if (deadline.aborted) throw new RequestTimeoutError(timeoutMs)
+        if (deadline.aborted) throw this.remember(new RequestTimeoutError(limitMs))
         const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
-        if (!isNetworkError(error) || Date.now() + backoff > giveUpAt) throw error
+        if (!isNetworkError(error) || Date.now() + backoff > giveUpAt) throw isNetworkError(error) ? this.remember(error as Error) : error
         await sleep(backoff, undefined, { signal: this.bounds.signal })
       }
     }
+  }
+
+  /** Keep why a server that never answered failed, while it has not answered (first contact only). */
+  private remember(error: Error): Error {
+    if (!this.#answered && this.#firstContactUntil !== undefined) this.#neverAnswered = error
+    return error
   }
 
   /** A keep-alive agent with the same TLS settings as the one the library made for this request. */

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -228,5 +229,29 @@ describe('an API server that restarts mid-run', () => {
     const again = performance.now()
     expect(exitCodeOf(await kube.list('v1', 'Namespace').catch((caught: unknown) => caught))).toBe(ExitCode.missingPrerequisite)
     expect(performance.now() - again).toBeLessThan(FIRST_CONTACT_RETRY_MS / 2)
+  })
+
+  it('an adopted cluster whose server accepts and never answers (a firewall, a machine gone) gets the same window, not 30 s a request', async () => {
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => void sockets.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const kube = KubeClient.fromKubeconfig({
+        yaml: plane.kubeconfig.replace(plane.server, `https://127.0.0.1:${(silent.address() as AddressInfo).port}`),
+        context: plane.context,
+        bounds: { firstContactRetryMs: FIRST_CONTACT_RETRY_MS },
+      })
+      const started = performance.now()
+      const error = await kube.serverVersion().catch((caught: unknown) => caught)
+      expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+      expect(String(error)).toMatch(/the API server of context "kindling-test" did not answer within \d+ s/)
+      expect(performance.now() - started).toBeLessThan(20_000)
+      const again = performance.now()
+      expect(String(await kube.list('v1', 'Namespace').catch((caught: unknown) => caught))).toMatch(/did not answer within \d+ s/)
+      expect(performance.now() - again).toBeLessThan(FIRST_CONTACT_RETRY_MS / 2)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
   })
 })
