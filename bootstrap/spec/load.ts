@@ -161,8 +161,42 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
       message: `is "${result.data.metadata.name}" but the folder is clusters/${cluster}; they must match`,
     })
   }
+  if (result.success) problems.push(...keysInsideRepository(result.data, repoRoot, (keys) => ({ file: shownFile, line: lineOf(nodeOffset(doc, keys)) })))
   if (!result.success || problems.length > 0) throw specError(shownFile, problems)
   return resolveSpec(result.data, file, repoRoot)
+}
+
+/**
+ * Private keys the spec names inside the repository: one `git add -A` would publish the key that
+ * decrypts every secret (the age key) or writes to the repository (the deploy key). Found with the
+ * rest of the spec's problems, before anything is created.
+ */
+function keysInsideRepository(document: ClusterSpecDocument, repoRoot: string, where: (keys: string[]) => { file: string; line: number }): SpecProblem[] {
+  const inside = (value: string): boolean => {
+    const relative = path.relative(path.resolve(repoRoot), path.resolve(repoRoot, expandHome(value)))
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+  }
+  const named: { keys: string[]; value?: string; what: string; home: string }[] = [
+    {
+      keys: ['spec', 'secrets', 'sops', 'ageKeyFile'],
+      value: document.spec.secrets.sops.enabled ? document.spec.secrets.sops.ageKeyFile : undefined,
+      what: 'the age key decrypts every secret in Git',
+      home: '~/.config/kindling/age/<name>.agekey, the default',
+    },
+    {
+      keys: ['spec', 'repository', 'auth', 'privateKeyFile'],
+      value: document.spec.repository.auth.type === 'ssh' ? document.spec.repository.auth.privateKeyFile : undefined,
+      what: 'the deploy key can write to the repository',
+      home: '~/.ssh/',
+    },
+  ]
+  return named
+    .filter((entry) => entry.value !== undefined && inside(entry.value))
+    .map((entry) => ({
+      ...where(entry.keys),
+      path: dotted(entry.keys),
+      message: `is inside the repository, where one \`git add\` would publish it (${entry.what}): keep it outside, e.g. in ${entry.home}`,
+    }))
 }
 
 function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: string): ClusterSpec {

@@ -23,6 +23,20 @@ function secretsOf(spec: ClusterSpec): GeneratedSecret[] {
   return enabledComponents(spec).flatMap((component) => component.secrets ?? [])
 }
 
+/**
+ * The environment variables the spec names for component Secrets that are not set, with what each
+ * holds: the preflight reports them before anything is created, not once the cluster exists.
+ */
+export function unsetSecretVariables(spec: ClusterSpec): { name: string; holds: string }[] {
+  return secretsOf(spec).flatMap((secret) =>
+    Object.entries(secret.data).flatMap(([key, value]) =>
+      'generate' in value && value.fromEnv && !process.env[value.fromEnv]
+        ? [{ name: value.fromEnv, holds: `${key} of Secret ${secret.namespace}/${secret.name}` }]
+        : [],
+    ),
+  )
+}
+
 /** A value from the environment, or undefined; a named variable that is unset is an error, not a silent fallback. */
 function fromEnv(ctx: StepContext, value: SecretValue, key: string, secret: GeneratedSecret): string | undefined {
   if (!('generate' in value) || !value.fromEnv) return undefined

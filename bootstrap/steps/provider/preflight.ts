@@ -14,6 +14,7 @@ import { portChecks } from './host-ports.js'
 import { pushRefusal } from '../gitops/push.js'
 import { hookFiles } from '../gitops/hooks.js'
 import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
+import { unsetSecretVariables } from '../gitops/component-secrets.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
 export interface PreflightLookups {
@@ -216,6 +217,19 @@ export const hooksKubectlCheck: PreflightCheck = {
   },
 }
 
+/** Variables the spec names for component Secrets (Grafana's admin password): set before the cluster is made. */
+export const secretVariablesCheck: PreflightCheck = {
+  name: 'environment variables the spec names',
+  async run(ctx) {
+    const unset = unsetSecretVariables(ctx.spec)
+    if (!unset.length) return undefined
+    return {
+      problem: unset.map(({ name, holds }) => `${name} is not set (it holds ${holds})`).join('; '),
+      fix: `set ${unset.length === 1 ? 'it' : 'them'} in this shell, or remove the variable's name from ${relativeSpec(ctx.spec)} to have a password generated`,
+    }
+  },
+}
+
 /** The checks a spec needs for a command: bootstrap all, status what reading needs, destroy what deleting needs. */
 export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = 'bootstrap', extra: readonly PreflightCheck[] = []): PreflightCheck[] {
   const tools = requiredTools(spec, purpose)
@@ -223,7 +237,7 @@ export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = '
   const checks = [
     ...(purpose === 'bootstrap' ? [repositoryCheck] : []),
     ...tools.map((tool) => toolCheck(tool)),
-    ...(purpose === 'bootstrap' ? [hooksKubectlCheck] : []),
+    ...(purpose === 'bootstrap' ? [hooksKubectlCheck, secretVariablesCheck] : []),
   ]
   if (spec.provider.type === 'kind') {
     checks.push(dockerDaemonCheck)

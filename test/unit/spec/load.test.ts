@@ -248,6 +248,21 @@ spec:
     ])
   })
 
+  it('refuses an age key or a deploy key kept inside the repository, where one git add would publish it', () => {
+    const lines = problemsOf(
+      specText({
+        repository: 'url: ssh://git@git.example.com/lab.git\nauth:\n  type: ssh\n  privateKeyFile: keys/deploy',
+        extra: 'secrets:\n  sops:\n    ageKeyFile: clusters/lab/lab.agekey',
+      }),
+    ).map((line) => line.replace(/^.*cluster\.yaml:\d+ /, ''))
+    expect(lines).toEqual([
+      'spec.repository.auth.privateKeyFile: is inside the repository, where one `git add` would publish it (the deploy key can write to the repository): keep it outside, e.g. in ~/.ssh/',
+      'spec.secrets.sops.ageKeyFile: is inside the repository, where one `git add` would publish it (the age key decrypts every secret in Git): keep it outside, e.g. in ~/.config/kindling/age/<name>.agekey, the default',
+    ])
+    // Outside it (the home folder, a path above the repository) is where they belong.
+    expect(testSpec(specText({ extra: 'secrets:\n  sops:\n    ageKeyFile: ~/keys/lab.agekey' })).secrets.sops.ageKeyFile).toMatch(/keys\/lab\.agekey$/)
+  })
+
   it("rejects a port mapping on the local registry's host port", () => {
     const spec = specText({ provider: 'type: kind\nportMappings:\n  - containerPort: 30080\n    hostPort: 5001' })
     expect(problemsOf(spec)).toEqual([

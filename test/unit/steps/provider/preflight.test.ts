@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer, type Server } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { type BadInputError, exitCodeOf, PrerequisiteError } from '../../../../bootstrap/engine/errors.js'
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
@@ -10,6 +10,7 @@ import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
 import {
   hooksKubectlCheck,
+  secretVariablesCheck,
   inotifyCheck,
   preflightChecks,
   preflightLookups,
@@ -204,6 +205,21 @@ describe('preflight', () => {
     expect(await hooksKubectlCheck.run(withKubectl, preflightLookups(withKubectl))).toBeUndefined()
     expect(preflightChecks(spec).map((check) => check.name)).toContain('kubectl installed (a hook calls it)')
     expect(preflightChecks(spec, 'status').map((check) => check.name)).not.toContain('kubectl installed (a hook calls it)')
+  })
+
+  it('names a variable the spec gives for a component password that is not set, before the cluster is made', async () => {
+    const spec = testSpec(specText({ extra: 'components:\n  monitoring:\n    grafana:\n      adminPasswordEnv: LAB_GRAFANA_PW' }))
+    const ctx = testContext({ spec })
+    vi.stubEnv('LAB_GRAFANA_PW', '')
+    expect(await secretVariablesCheck.run(ctx, preflightLookups(ctx))).toEqual({
+      problem: 'LAB_GRAFANA_PW is not set (it holds admin-password of Secret monitoring/grafana-admin)',
+      fix: expect.stringMatching(/^set it in this shell, or remove the variable's name from .*cluster\.yaml to have a password generated$/),
+    })
+    vi.stubEnv('LAB_GRAFANA_PW', 'set-by-the-user')
+    expect(await secretVariablesCheck.run(ctx, preflightLookups(ctx))).toBeUndefined()
+    vi.unstubAllEnvs()
+    expect(preflightChecks(spec).map((check) => check.name)).toContain('environment variables the spec names')
+    expect(preflightChecks(spec, 'status').map((check) => check.name)).not.toContain('environment variables the spec names')
   })
 
   it('checks inotify limits only for multi-node clusters, and names the sysctl to raise', async () => {
