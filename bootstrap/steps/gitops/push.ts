@@ -73,12 +73,11 @@ async function readPushState(ctx: StepContext): Promise<PushState> {
 function noteLeftovers(ctx: StepContext, state: Pick<PushState, 'leftOver'>): string {
   if (!state.leftOver.length) return ''
   const { spec } = ctx
+  const remove = `git -C ${spec.repoRoot} rm -r --quiet -- ${state.leftOver.join(' ')} && git -C ${spec.repoRoot} commit -m 'remove unused files'`
   addSummary(ctx, `⚠ rendered for an earlier spec and applied by nothing now (kept, in case they hold your edits): ${state.leftOver.join(', ')}`)
-  addSummary(
-    ctx,
-    `  remove them: git -C ${spec.repoRoot} rm -r --quiet -- ${state.leftOver.join(' ')} && git -C ${spec.repoRoot} commit -m 'remove unused files'`,
-  )
-  return `; ${state.leftOver.join(', ')} rendered for an earlier spec and applied by nothing now`
+  addSummary(ctx, `  remove them: ${remove}`)
+  // A dry run prints no end-of-run summary: the command goes with the step.
+  return `; ${state.leftOver.join(', ')} rendered for an earlier spec and applied by nothing now${ctx.flags.dryRun ? ` (remove them: ${remove})` : ''}`
 }
 
 /** The commands that commit exactly what kindling rendered, as a person would type them. */
@@ -155,8 +154,14 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
     needs: ['root-sync', ...(spec.repository.inCluster ? ['git-server'] : [])],
     async check(ctx): Promise<CheckResult<PushState>> {
       if (ctx.flags.noPush) return leaveToUser(ctx)
-      const state = await readPushState(ctx)
-      const leftOver = noteLeftovers(ctx, state)
+      const local = await readLocalState(ctx)
+      // Named whatever the remote says: in a dry run that creates the cluster, its in-cluster Git server is not there yet.
+      const leftOver = noteLeftovers(ctx, local)
+      const remote = await readRemoteState(ctx, local.local).catch((error: unknown) => {
+        if (error instanceof ClusterNotCreatedError) return { head: undefined, onRemote: false }
+        throw error
+      })
+      const state: PushState = { ...local, ...remote }
       if (state.uncommitted.length === 0 && state.onRemote && state.head)
         return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}${leftOver}`, found: state }
       const what = state.uncommitted.length ? `${state.uncommitted.length} rendered file(s) to commit` : 'this checkout has commits the remote does not'

@@ -147,7 +147,9 @@ describe('GitOps steps in a dry run', () => {
     }
     const run = await dryRun('argocd', 'url: https://github.com/example/lab.git', left)
     const push = run.report.steps.find((step) => step.name === 'push')
-    expect(push?.detail).toContain('; clusters/lab/flux-system/, clusters/lab/components/retired.yaml rendered for an earlier spec and applied by nothing now')
+    expect(push?.detail).toContain(
+      `; clusters/lab/flux-system/, clusters/lab/components/retired.yaml rendered for an earlier spec and applied by nothing now (remove them: git -C ${run.root} rm -r --quiet -- clusters/lab/flux-system/ clusters/lab/components/retired.yaml && git -C ${run.root} commit -m 'remove unused files')`,
+    )
     expect(run.plan).not.toMatch(/apps\/mine|secrets\/db/)
     expect(run.recorder.commands.map((command) => command.args.join(' ')).join('\n')).not.toMatch(/\brm\b/)
     expect(leftoverPaths(run.spec, await renderedFiles(run.spec))).toEqual(['clusters/lab/flux-system/', 'clusters/lab/components/retired.yaml'])
