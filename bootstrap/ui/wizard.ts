@@ -154,6 +154,15 @@ const checkWorkers = (value: string): true | string =>
   /^\d+$/.test(value.trim()) ? fieldCheck(workerCount)(Number(value)) : 'must be a whole number from 0 to 10'
 const asPort = (value: string): true | string => (/^\d+$/.test(value.trim()) ? checkPort(Number(value)) : 'must be a port between 1 and 65535')
 
+/**
+ * The wizard's kind spec turns the registry caches on, and their local registry publishes
+ * DEFAULTS.kind.localRegistryPort on this machine: an HTTP or HTTPS port there would be refused
+ * when the spec is loaded, after every answer.
+ */
+function notRegistryPort(value: number): true | string {
+  return value === DEFAULTS.kind.localRegistryPort ? `${value} is the local registry's host port (the registry caches are on); give another port` : true
+}
+
 /** A remote the engine can read from another machine (not a local path or file:// URL). */
 export function isNetworkUrl(url: string | undefined): url is string {
   return url !== undefined && /^(https:\/\/|ssh:\/\/|git@)/.test(url) && checkUrl(url) === true
@@ -263,11 +272,12 @@ export async function collectAnswers(
         { fallback: 0, check: (value) => fieldCheck(workerCount)(value) },
       )
     : 0
-  // Each port question also refuses the other port, typed or given as a flag (a leading zero included).
+  // Each port question also refuses the other port, typed or given as a flag (a leading zero included),
+  // and the local registry's: the spec turns its registry caches on, and both cannot bind one port.
   const notPort =
     (other: number | undefined, what: string) =>
     (value: string): true | string =>
-      asPort(value) === true && Number(value.trim()) === other ? `is already the ${what} port` : asPort(value)
+      asPort(value) !== true ? asPort(value) : Number(value.trim()) === other ? `is already the ${what} port` : notRegistryPort(Number(value.trim()))
   const httpQuestion = async (): Promise<number> =>
     Number(
       await p.input({
@@ -276,10 +286,11 @@ export async function collectAnswers(
         validate: notPort(given.httpsPort, 'HTTPS (--https-port)'),
       }),
     )
-  const httpPort = kind ? await ask('httpPort', '--http-port PORT', httpQuestion, { fallback: 8080, check: checkPort }) : 8080
+  const checkKindPort = (value: number): true | string => (checkPort(value) === true ? notRegistryPort(value) : checkPort(value))
+  const httpPort = kind ? await ask('httpPort', '--http-port PORT', httpQuestion, { fallback: 8080, check: checkKindPort }) : 8080
   const httpsQuestion = async (): Promise<number> =>
     Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: notPort(httpPort, 'HTTP') }))
-  const httpsPort = kind ? await ask('httpsPort', '--https-port PORT', httpsQuestion, { fallback: 8443, check: checkPort }) : 8443
+  const httpsPort = kind ? await ask('httpsPort', '--https-port PORT', httpsQuestion, { fallback: 8443, check: checkKindPort }) : 8443
   // Both given and equal is a flag conflict, reported already.
   const bothGiven = given.httpPort !== undefined && given.httpsPort !== undefined
   if (kind && httpPort === httpsPort && !bothGiven) problems.push(`--https-port: ${httpsPort} is already the HTTP port`)

@@ -214,6 +214,24 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect((await loadClusterSpec(root, 'lab')).repository).toMatchObject({ url: 'git@github.com:me/lab.git', auth: { type: 'ssh' } })
   })
 
+  it("refuses the local registry's host port for HTTP and HTTPS, as a flag and typed, before the summary", async () => {
+    const root = repo()
+    const driver = terminalDriver(
+      kindScript({ 'Host port for HTTP into': ['5001', '9080'], 'Host port for HTTPS': ['5001', '9443'], 'Bootstrap lab now': false }),
+    )
+    const t = io(root, driver, '/home/me/src/kindling')
+    expect(await runWizard(['-c', 'lab', '--http-port', '5001'], t.value), t.err.join('')).toBe(0)
+    expect(t.err.join('')).toContain(
+      "note: --http-port PORT: 5001 is the local registry's host port (the registry caches are on); give another port: asking instead",
+    )
+    expect(driver.errors.map((error) => error.error)).toEqual([
+      "5001 is the local registry's host port (the registry caches are on); give another port",
+      "5001 is the local registry's host port (the registry caches are on); give another port",
+    ])
+    const spec = await loadClusterSpec(root, 'lab')
+    expect(spec.provider.type === 'kind' && spec.provider.portMappings.map((mapping) => mapping.hostPort)).toEqual([9080, 9443])
+  })
+
   it('--token-env alone asks for a repository URL as --auth https does, and a person who then picks public access is told it is unused', async () => {
     const root = repo()
     const driver = terminalDriver(
@@ -481,6 +499,13 @@ describe('wizard without a terminal', () => {
     expect(await runWizard(['-c', 'a8', '--http-port', '9000', '--https-port', '9000'], ports.value)).toBe(2)
     expect(ports.err.join('')).toContain('(1 problem)')
     expect(ports.err.join('')).toContain('--http-port and --https-port: 9000 twice')
+    // The local registry's host port is refused by the flag's name, and nothing is written.
+    for (const flag of ['--http-port', '--https-port']) {
+      const registry = io(home)
+      expect(await runWizard(['-c', 'w4', flag, '5001', '--repo', '', '--yes'], registry.value)).toBe(2)
+      expect(registry.err.join('')).toContain(`${flag} PORT: 5001 is the local registry's host port (the registry caches are on); give another port`)
+      expect(registry.err.join('')).not.toContain('cluster.yaml:')
+    }
     expect(readdirSync(path.join(home, 'clusters'))).toEqual([])
   })
 
