@@ -38,6 +38,16 @@ if (!Object.hasOwn(COMMANDS, command)) {
   process.exit(2)
 }
 
+// A shell whose folder was deleted: the TypeScript loader reads the folder as it starts and would
+// crash with a stack trace. Start from here instead and tell the command (bootstrap/cli/cwd.ts),
+// which answers --help and refuses the rest in its own words (as JSON under --json).
+try {
+  process.cwd()
+} catch {
+  globalThis[Symbol.for('kindling.shellFolderGone')] = true
+  process.chdir(ROOT)
+}
+
 // The command's own entry reads its flags from process.argv.slice(2).
 process.argv.splice(2, process.argv.length - 2, ...rest)
 const compiled = path.join(ROOT, 'dist', 'scripts', `${command}.js`)

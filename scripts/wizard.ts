@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // Entry point of `kindling wizard` (npx kindling, npm and devbox scripts); all logic lives in bootstrap/.
+import { shellFolder } from '../bootstrap/cli/cwd.js'
 import { exitAfterOutput } from '../bootstrap/cli/entry.js'
 import { runWizard } from '../bootstrap/cli/wizard.js'
 import { ExecRunner } from '../bootstrap/tools/exec-runner.js'
@@ -10,7 +11,7 @@ const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && proc
 const code = await runWizard(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  cwd: process.cwd(),
+  cwd: shellFolder(),
   runner: new ExecRunner(new Redactor(), () => {}),
   prompter: interactive ? terminalPrompter : undefined,
   // Accepted at the end of the wizard: the same bootstrap as `kindling bootstrap -c <name>`, signals included.

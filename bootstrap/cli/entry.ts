@@ -1,6 +1,7 @@
-import { ExitCode, InterruptedError, type StopSignal } from '../engine/errors.js'
+import { InterruptedError, type ExitCode, type StopSignal } from '../engine/errors.js'
 import { killRunningGroups } from '../tools/children.js'
 import type { CommandName } from './args.js'
+import { shellFolder } from './cwd.js'
 import { runCommand } from './main.js'
 
 /** After the first Ctrl-C or SIGTERM the process ends within this long, even if something ignores the signal. */
@@ -53,18 +54,12 @@ export async function runWithSignals(command: CommandName, argv: readonly string
   process.on('exit', killRunningGroups)
   process.on('SIGINT', () => onSignal('SIGINT'))
   process.on('SIGTERM', () => onSignal('SIGTERM'))
-  let cwd: string
-  try {
-    cwd = process.cwd()
-  } catch {
-    process.stderr.write('error: the current folder no longer exists (deleted or moved)\n  cd into your GitOps repository again and rerun the command\n')
-    return ExitCode.badInput
-  }
+  // A deleted folder is refused by the command itself: after --help, and as JSON under --json.
   return runCommand(command, argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stdout.isTTY) && process.env.CI !== 'true',
-    cwd,
+    cwd: shellFolder(),
     signal: controller.signal,
   })
 }

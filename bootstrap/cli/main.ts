@@ -3,6 +3,7 @@ import { ExitCode, TimeoutError, exitCodeOf, type ExitCode as ExitCodeValue } fr
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
 import { parseDuration, parseFlags, type CliFlags, type CommandName } from './args.js'
+import { folderGoneError } from './cwd.js'
 import { helpText } from './help.js'
 import { findRepoRoot, resolveClusterName } from './repo.js'
 
@@ -11,7 +12,8 @@ export interface CliIo {
   stdout: (text: string) => void
   stderr: (text: string) => void
   isTTY: boolean
-  cwd: string
+  /** The folder the command runs in; undefined when it was deleted or moved away (refused after --help). */
+  cwd: string | undefined
   /** Interrupts (Ctrl-C); the entry point wires SIGINT and SIGTERM to it. */
   signal: AbortSignal
   /** Replaces the process Runner (tests). */
@@ -37,6 +39,7 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
       io.stdout(helpText(command))
       return ExitCode.ok
     }
+    if (io.cwd === undefined) throw folderGoneError()
     const repoRoot = findRepoRoot(io.cwd)
     cluster = resolveClusterName(repoRoot, flags.cluster)
     // Loaded on demand, like everything after flag parsing: `--help` needs none of it.

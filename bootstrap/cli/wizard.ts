@@ -14,6 +14,7 @@ import { formatError } from '../ui/format.js'
 import { CLOUDS, collectAnswers, isNetworkUrl, type Cloud, type InvalidFlags, type KubeContexts, type Prompter, type WizardAnswers } from '../ui/wizard.js'
 import { describeAnswers, writeSpec } from '../ui/wizard-spec.js'
 import { flagError } from './args.js'
+import { folderGoneError } from './cwd.js'
 import { findRepoRoot } from './repo.js'
 import { kindlingCommand } from '../project.js'
 
@@ -63,7 +64,8 @@ after you accept the offered bootstrap, the bootstrap's own exit code.
 export interface WizardIo {
   stdout: (text: string) => void
   stderr: (text: string) => void
-  cwd: string
+  /** The folder the wizard runs in; undefined when it was deleted or moved away (refused after --help). */
+  cwd: string | undefined
   runner: Runner
   /** Present when a person can answer. */
   prompter?: Prompter
@@ -225,7 +227,9 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
       io.stdout(WIZARD_HELP)
       return ExitCode.ok
     }
-    const repoRoot = findRepoRoot(io.cwd)
+    const cwd = io.cwd
+    if (cwd === undefined) throw folderGoneError()
+    const repoRoot = findRepoRoot(cwd)
     const remote = await io.runner
       .run({ file: 'git', args: ['-C', repoRoot, 'remote', 'get-url', 'origin'], readOnly: true, okExitCodes: [2, 128] })
       .catch(() => undefined)
@@ -248,7 +252,7 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
         clusterExists: (name) => existsSync(specFileOf(repoRoot, name)),
         contextsOf: kubeContexts,
         kubeconfig: defaultKubeconfig(),
-        cwd: io.cwd,
+        cwd,
         note: (text) => io.stderr(`note: ${text}\n`),
       },
       invalid,
@@ -260,9 +264,9 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
       return ExitCode.ok
     }
     const file = await writeSpec(repoRoot, answers)
-    io.stdout(`wrote ${path.relative(io.cwd, file) || file}\n`)
+    io.stdout(`wrote ${path.relative(cwd, file) || file}\n`)
     const { written, leftOver } = await writeClusterFolder(repoRoot, answers.name)
-    const folder = path.relative(io.cwd, path.dirname(file)) || '.'
+    const folder = path.relative(cwd, path.dirname(file)) || '.'
     if (written.length)
       io.stdout(
         `wrote ${written.length} file(s) bootstrap renders from it under ${folder}/ (the engine, its root sync, the components): read them now; bootstrap commits and pushes them\n`,

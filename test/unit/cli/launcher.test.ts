@@ -114,6 +114,27 @@ describe("the launcher's choice between the build and the sources", () => {
     }
   }, 20_000)
 
+  it('in a folder deleted under the shell: help answers, the wizard refuses with exit 2, --json stays JSON, never a stack trace', () => {
+    const inGone = (...args: string[]) => {
+      const gone = mkdtempSync(path.join(os.tmpdir(), 'kindling-gone-'))
+      const line = ['cd', gone, '&&', 'rmdir', gone, '&&', 'exec', process.execPath, BIN, ...args].map((word) => `'${word}'`).join(' ')
+      return spawnSync('bash', ['-c', line.replaceAll("'&&'", '&&')], {
+        encoding: 'utf8',
+        env: { ...process.env, XDG_STATE_HOME: path.join(os.tmpdir(), 'kindling-gone-state') },
+      })
+    }
+    const help = inGone('wizard', '--help')
+    expect(help.status, help.stderr).toBe(0)
+    expect(help.stdout).toContain('Usage: kindling wizard')
+    const wizard = inGone('wizard', '-c', 'zz', '--yes')
+    expect(wizard.status).toBe(2)
+    expect(wizard.stderr).toContain('the current folder no longer exists')
+    expect(wizard.stderr).not.toMatch(/\n\s+at |uv_cwd/)
+    const status = inGone('status', '--json')
+    expect(status.status).toBe(2)
+    expect(JSON.parse(status.stdout)).toMatchObject({ command: 'status', ok: false, exitCode: 2 })
+  })
+
   it('runs the sources once a TypeScript file is newer than the build', () => {
     const dir = checkout()
     try {

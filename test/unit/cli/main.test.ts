@@ -46,6 +46,21 @@ describe('CLI', () => {
     expect(t.stdout()).toMatch(/130\s+interrupted/)
   })
 
+  it('in a folder that was deleted: --help still answers, the rest is refused with exit 2, as JSON under --json', async () => {
+    const gone = io()
+    gone.io.cwd = undefined
+    expect(await runCommand('destroy', ['--help'], gone.io)).toBe(0)
+    expect(gone.stdout()).toContain('Usage: kindling destroy')
+    expect(await runCommand('destroy', ['-c', 'lab', '--yes'], gone.io)).toBe(2)
+    expect(gone.stderr()).toContain('the current folder no longer exists (deleted or moved)')
+    const json = io()
+    json.io.cwd = undefined
+    expect(await runCommand('status', ['--json'], json.io)).toBe(2)
+    expect(json.stderr()).toBe('')
+    expect(JSON.parse(json.stdout())).toMatchObject({ command: 'status', ok: false, exitCode: 2 })
+    expect(json.stdout()).toContain('the current folder no longer exists')
+  })
+
   it('status offers no flag that only means something for a change (--dry-run, --yes), and needs no helm or age', async () => {
     const t = io()
     expect(await runCommand('status', ['--dry-run'], t.io)).toBe(2)
@@ -173,9 +188,10 @@ describe('CLI', () => {
 
   it('takes a cluster name, never a path, and refuses a --timeout that would end the run at once or overflow', async () => {
     // A repository of its own: this checkout's clusters/ may also hold clusters written with the wizard.
-    const outside = io({ cwd: repoWith('lab', specText()) })
-    mkdirSync(path.join(outside.io.cwd, 'clusters', 'edge'))
-    writeFileSync(path.join(outside.io.cwd, 'clusters', 'edge', 'cluster.yaml'), specText({ name: 'edge' }))
+    const own = repoWith('lab', specText())
+    const outside = io({ cwd: own })
+    mkdirSync(path.join(own, 'clusters', 'edge'))
+    writeFileSync(path.join(own, 'clusters', 'edge', 'cluster.yaml'), specText({ name: 'edge' }))
     expect(await runCommand('status', ['--cluster', '../../../etc'], outside.io)).toBe(2)
     expect(outside.stderr()).toContain('--cluster "../../../etc" is not a cluster name')
     expect(outside.stderr()).toContain('clusters here: edge, lab\n')

@@ -24,7 +24,11 @@ function io(cwd: string, prompter?: Prompter, origin = 'git@github.com:me/lab.gi
   const out: string[] = []
   const err: string[] = []
   const runner = new RecordingRunner([{ match: /remote get-url origin/, stdout: origin }])
-  return { value: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd, runner, prompter, bootstrap }, out, err }
+  return {
+    value: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd: cwd as string | undefined, runner, prompter, bootstrap },
+    out,
+    err,
+  }
 }
 
 /** A kubeconfig with two contexts, as an existing cluster's user would have. */
@@ -428,6 +432,18 @@ describe('wizard without a terminal', () => {
     expect(spec.provider).toMatchObject({ type: 'existing', context: 'edge-admin' })
     expect(spec.repository.auth).toEqual({ type: 'https', tokenEnv: 'GIT_TOKEN', username: 'git' })
     expect(spec.components.crossplane.clouds.gcp.enabled).toBe(true)
+  })
+
+  it('in a folder that was deleted: answers --help and refuses the rest with exit 2, writing nothing', async () => {
+    const help = io(repo())
+    help.value.cwd = undefined
+    expect(await runWizard(['--help'], help.value)).toBe(0)
+    expect(help.out.join('')).toContain('Usage: kindling wizard')
+    const gone = io(repo())
+    gone.value.cwd = undefined
+    expect(await runWizard(['-c', 'zz', '--yes'], gone.value)).toBe(2)
+    expect(gone.err.join('')).toContain('the current folder no longer exists (deleted or moved)')
+    expect(gone.value.runner.commands).toEqual([])
   })
 
   it('writes the cluster folder bootstrap renders beside cluster.yaml, so the first bootstrap finds nothing left to write', async () => {
