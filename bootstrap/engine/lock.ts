@@ -30,10 +30,14 @@ export function acquireRunLock(cluster: string, command: string, dir = path.join
     throw unusable(dir, error)
   }
   const file = path.join(dir, `${cluster}.lock`)
-  if (statSync(file, { throwIfNoEntry: false })?.isDirectory())
-    throw new PrerequisiteError(`${file} is a folder where kindling keeps the lock file of cluster ${cluster}`, {
-      details: [`remove it (rm -r ${file}) and run this again`],
+  // Only a regular file is ever read: opening a named pipe would wait for a writer forever.
+  const found = statSync(file, { throwIfNoEntry: false })
+  if (found && !found.isFile()) {
+    const what = found.isDirectory() ? 'a folder' : found.isFIFO() ? 'a named pipe (FIFO)' : found.isSocket() ? 'a socket' : 'a device'
+    throw new PrerequisiteError(`${file} is ${what} where kindling keeps the lock file of cluster ${cluster}`, {
+      details: [`remove it (rm ${found.isDirectory() ? '-r ' : ''}${file}) and run this again`],
     })
+  }
   const me: Holder = { pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -82,6 +86,8 @@ function unusable(dir: string, error: unknown): PrerequisiteError {
 
 function readHolder(file: string): Holder | undefined {
   try {
+    // Not a regular file (a pipe put there since): not a holder, and never opened.
+    if (!statSync(file).isFile()) return undefined
     const holder = JSON.parse(readFileSync(file, 'utf8')) as Partial<Holder>
     return typeof holder.pid === 'number' ? (holder as Holder) : undefined
   } catch {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RunReport } from '../engine/run.js'
 import { stateDir } from '../state.js'
@@ -47,6 +47,8 @@ function previousRun(dir: string, command: string): SavedRun | undefined {
   }
   for (const name of names.sort().reverse()) {
     try {
+      // Only regular files are read: a named pipe among the reports would wait for a writer forever.
+      if (!statSync(path.join(dir, name)).isFile()) continue
       const document = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { ok?: boolean; totalMs?: number; finishedAt?: string }
       if (document.ok && typeof document.totalMs === 'number')
         return { file: path.join(dir, name), finishedAt: document.finishedAt ?? '', totalMs: document.totalMs }

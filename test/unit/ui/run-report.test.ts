@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -30,6 +31,20 @@ describe('run reports', () => {
     expect(comparison('bootstrap', run(130_000), second.previous)).toContain('30% slower than')
     expect(comparison('bootstrap', run(101_000), second.previous)).toContain('about as long as')
     expect(comparison('bootstrap', run(1_000), undefined)).toBe('this bootstrap took 1.0s')
+  })
+
+  it('read only regular files: a named pipe or a folder among the reports is skipped, never opened', () => {
+    const own = path.join(dir, 'pipes')
+    mkdirSync(own)
+    writeFileSync(
+      path.join(own, '2026-11-30T03-00-00.000Z-bootstrap.json'),
+      JSON.stringify({ ok: true, totalMs: 40_000, finishedAt: '2026-11-30T03:00:00.000Z' }),
+    )
+    // A pipe opened for reading waits for a writer: the run would never end.
+    expect(spawnSync('mkfifo', [path.join(own, '2026-11-30T04-00-00.000Z-bootstrap.json')]).status).toBe(0)
+    mkdirSync(path.join(own, '2026-11-30T04-30-00.000Z-bootstrap.json'))
+    const saved = saveRunReport(own, 'bootstrap', { ok: true, totalMs: 50_000 }, new Date('2026-11-30T05:00:00Z'))
+    expect(saved.previous).toMatchObject({ totalMs: 40_000, finishedAt: '2026-11-30T03:00:00.000Z' })
   })
 
   it('name what a re-run skipped as already done', () => {
