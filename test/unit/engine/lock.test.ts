@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import os from 'node:os'
 import path from 'node:path'
@@ -55,7 +55,7 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     throw new Error('expected a refusal')
   }
 
-  it('a file in the way of the locks folder, or a folder where the lock file goes, is named with the fix (exit 3)', () => {
+  it('a file in the way of the locks folder, or a folder where the lock file goes, is named with the fix (exit 3, like every unusable state place)', () => {
     const file = path.join(dir, 'a-file')
     writeFileSync(file, '')
     const blocked = refusal(() => acquireRunLock('lab', 'bootstrap', path.join(file, 'locks')))
@@ -67,10 +67,32 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     expect(String(folder)).toContain(`${path.join(dir, 'folder.lock')} is a folder where kindling keeps the lock file of cluster folder`)
   })
 
-  it('XDG_STATE_HOME under /proc is refused at once (a recursive mkdir there never returns); a relative one is ignored', () => {
+  it('a named pipe where the lock file goes is named with the fix (exit 3), never opened (that would wait forever)', () => {
+    const pipe = path.join(dir, 'piped.lock')
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0)
+    const refused = refusal(() => acquireRunLock('piped', 'destroy', dir))
+    expect(exitCodeOf(refused)).toBe(ExitCode.missingPrerequisite)
+    expect(String(refused)).toContain(`${pipe} is a named pipe (FIFO) where kindling keeps the lock file of cluster piped`)
+    expect((refused as { details: string[] }).details).toEqual([`remove it (rm ${pipe}) and run this again`])
+    // A device through a link is a device.
+    symlinkSync('/dev/null', path.join(dir, 'device.lock'))
+    expect(String(refusal(() => acquireRunLock('device', 'destroy', dir)))).toContain('is a device where kindling keeps the lock file of cluster device')
+  })
+
+  it('XDG_STATE_HOME under /proc, /sys or /dev is refused at once with exit 3 (a recursive mkdir under /proc never returns); a relative one is ignored', () => {
     const proc = refusal(() => stateDir({ XDG_STATE_HOME: '/proc/1' }))
-    expect(exitCodeOf(proc)).toBe(ExitCode.badInput)
+    expect(exitCodeOf(proc)).toBe(ExitCode.missingPrerequisite)
     expect(String(proc)).toContain('XDG_STATE_HOME=/proc/1 is a kernel file system')
+    for (const kernel of ['/proc', '/sys/fs', '/dev', '/dev/null', '/dev/shmx'])
+      expect(exitCodeOf(refusal(() => stateDir({ XDG_STATE_HOME: kernel })))).toBe(ExitCode.missingPrerequisite)
+    // A link into /proc leads there: the path it resolves to is what counts, not its text.
+    const link = path.join(dir, 'proclink')
+    symlinkSync('/proc', link)
+    const linked = refusal(() => stateDir({ XDG_STATE_HOME: path.join(link, 'x', 'y') }))
+    expect(exitCodeOf(linked)).toBe(ExitCode.missingPrerequisite)
+    expect(String(linked)).toContain(`XDG_STATE_HOME=${path.join(link, 'x', 'y')} (/proc/x/y) is a kernel file system`)
+    // /dev/shm is a writable tmpfs, not a kernel file system.
+    expect(stateDir({ XDG_STATE_HOME: '/dev/shm/ks' })).toBe('/dev/shm/ks/kindling')
     expect(stateDir({ XDG_STATE_HOME: 'relative/state' })).toBe(path.join(os.homedir(), '.local', 'state', 'kindling'))
     expect(stateDir({ XDG_STATE_HOME: '/srv/state' })).toBe('/srv/state/kindling')
   })
