@@ -178,12 +178,17 @@ describe('CLI', () => {
       ),
     ).toBe(true)
     expect(report.steps.filter((step) => step.status === 'unknown')).toEqual([])
-    for (const name of ['engine', 'root-sync', 'push', 'health-gate']) {
+    for (const name of ['engine', 'root-sync', 'health-gate']) {
       expect(report.steps.find((step) => step.name === name)).toMatchObject({
         status: 'planned',
         detail: 'kind cluster homelab is created first: all of this is still to do',
       })
     }
+    // The in-cluster Git server it pushes to is made with the cluster: empty, so everything goes.
+    expect(report.steps.find((step) => step.name === 'push')).toMatchObject({
+      status: 'planned',
+      detail: expect.stringMatching(/^\d+ rendered file\(s\) to commit, then push to the in-cluster Git server \(main\)$/),
+    })
   })
 
   it('takes a cluster name, never a path, and refuses a --timeout that would end the run at once or overflow', async () => {
