@@ -142,15 +142,36 @@ function mixedCase(run: string): boolean {
 }
 
 /**
- * A value that looks like a token rather than a variable name. Variable names are words joined by
- * `_` (GITHUB_TOKEN, my_token); a token is a known prefix, a long hexadecimal string, or a long run
- * without `_` of letters and digits, or of letters of both cases mixed like random text.
+ * A content digest (`sha256:` and 64 hex digits, as an image reference pins): a hash anyone may
+ * see, not a secret, though its hex digits look like a token's.
+ */
+const DIGEST = /\bsha(?:1:[0-9a-f]{40}|256:[0-9a-f]{64}|384:[0-9a-f]{96}|512:[0-9a-f]{128})(?![0-9a-z])/gi
+const DIGEST_LENGTHS: Readonly<Record<string, number>> = { '1': 40, '256': 64, '384': 96, '512': 128 }
+
+/** True when `word`, found at `offset` of `text`, is the hex body of a digest: `sha256:` just before it. */
+function isDigestBody(text: string, offset: number, word: string): boolean {
+  const algorithm = /sha(1|256|384|512):$/i.exec(text.slice(Math.max(0, offset - 7), offset))?.[1]
+  return algorithm !== undefined && word.length === DIGEST_LENGTHS[algorithm] && /^[0-9a-f]+$/i.test(word)
+}
+
+/** One run between separators that is long and random-looking: letters and digits mixed, or both cases mixed. */
+function randomRun(run: string): boolean {
+  return run.length >= 20 && ((/\d/.test(run) && /[a-z]/i.test(run)) || mixedCase(run))
+}
+
+/**
+ * A value that looks like a token rather than a name. Names are words joined by `_`, `-`, `.`,
+ * `:` or `/` (GITHUB_TOKEN, homelab-production-2024, staging-eu-west-1-lab, an ARN, an image
+ * path); a token has a known prefix, or one of those runs is itself long and random-looking: 20 or
+ * more characters of letters and digits mixed (a hex token), or of letters of both cases mixed
+ * like random text. A digest (`sha256:` and its hex) is a hash, not a token.
  */
 export function looksLikeToken(value: string): boolean {
   if (TOKEN_PREFIX.test(value) || KNOWN_TOKEN.test(value)) return true
-  if (value.length >= 24 && /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value)) return true
-  if (/^[0-9a-f]{20,}$/i.test(value) && /\d/.test(value) && /[a-f]/i.test(value)) return true
-  return value.split('_').some((run) => run.length >= 20 && ((/\d/.test(run) && /[a-z]/i.test(run)) || mixedCase(run)))
+  return value
+    .replace(DIGEST, ' ')
+    .split(/[-_.:/@\s]/)
+    .some(randomRun)
 }
 
 /** The most characters of a value an error quotes: enough to recognise what was typed. */
@@ -181,7 +202,12 @@ export function typed(value: string): string {
  * Words stop at `-`, `.` and `/`: `kindling-lab-2b8Xq1` in a path is three words, none a token.
  */
 function masked(value: string): string[] {
-  return [...maskSecretShapes(redactUrlCredentials(value)).replace(/\w{16,}/g, (word) => (looksLikeToken(word) ? '***' : word))]
+  return [...maskWords(maskSecretShapes(redactUrlCredentials(value)), /\w{16,}/g)]
+}
+
+/** Every match of `words` in `text` that looks like a token replaced with `***`; a digest's hex stays. */
+function maskWords(text: string, words: RegExp): string {
+  return text.replace(words, (word, offset: number) => (looksLikeToken(word) && !isDigestBody(text, offset, word) ? '***' : word))
 }
 
 /** A printf verb, or a `{{ }}`, `${ }` or `$( )` expression: filled in later, not a value. */
@@ -209,5 +235,5 @@ export function redactUrlCredentials(text: string): string {
 
 /** Replace every word of a text that looks like a token with `***`: for messages that quote what a user typed. */
 export function maskTokens(text: string): string {
-  return text.replace(/[\w-]{8,}/g, (word) => (looksLikeToken(word) ? '***' : word))
+  return maskWords(text, /[\w-]{8,}/g)
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { formatError } from '../../../bootstrap/ui/format.js'
 import { toJsonReport } from '../../../bootstrap/ui/json-report.js'
-import { looksLikeToken, quoted, redactUrlCredentials, typed, urlCredentials } from '../../../bootstrap/spec/credentials.js'
+import { looksLikeToken, maskTokens, quoted, redactUrlCredentials, typed, urlCredentials } from '../../../bootstrap/spec/credentials.js'
 import { parseClusterSpec } from '../../../bootstrap/spec/load.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { specText } from '../support/context.js'
@@ -210,6 +210,40 @@ describe('credentials in the spec', () => {
     expect(quoted('line\nbreak')).toBe('"line\\nbreak"')
     expect(typed(`/home/me/.kube/kindling-lab-2b8Xq1/${SENTINEL}`)).toBe('/home/me/.kube/kindling-lab-2b8Xq1/***')
     expect(typed(`/${'k'.repeat(100)}`)).toBe(`/${'k'.repeat(59)}… (101 characters)`)
+  })
+
+  it('shows names made of short runs, hyphenated or not, and still masks a long random run or a known prefix', () => {
+    const digest = 'a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5'
+    for (const name of [
+      'homelab-production-2024',
+      'staging-eu-west-1-lab',
+      'arn:aws:eks:us-east-1:123456789012:cluster/prod',
+      `kindest/node:v1.37.0@sha256:${digest}`,
+      'clusters/homelab-production-2024/cluster.yaml',
+    ]) {
+      expect([name, looksLikeToken(name)]).toEqual([name, false])
+      expect(quoted(name)).toContain(name.slice(0, 40))
+      expect(maskTokens(`${name} is wrong`)).toBe(`${name} is wrong`)
+    }
+    expect(
+      maskTokens(
+        'clusters/homelab-production-2024/cluster.yaml:7 metadata.name: is "homelab-production-2025" but the folder is clusters/homelab-production-2024',
+      ),
+    ).toBe('clusters/homelab-production-2024/cluster.yaml:7 metadata.name: is "homelab-production-2025" but the folder is clusters/homelab-production-2024')
+    for (const token of [
+      'ghp_S3CR3Tsentinel0123456789abcdef',
+      'glpat-S3CR3Tsentinel01234',
+      'aZ3kP9qLmW2xR7tY5vB8nC1d',
+      '0123456789abcdef0123456789abcdef01234567',
+    ]) {
+      expect([token, looksLikeToken(token)]).toEqual([token, true])
+      expect(quoted(token)).toBe('the value given (not printed: it looks like a token)')
+      expect(maskTokens(`is "${token}" here`)).toBe('is "***" here')
+      // One random run among names is enough.
+      expect(looksLikeToken(`lab-${token}`)).toBe(true)
+    }
+    // A hex run is a digest only right after its algorithm, at that algorithm's length.
+    expect(maskTokens(`x@sha256:${digest.slice(0, 40)}`)).toBe('x@sha256:***')
   })
 
   it('masks secrets holding quotes and backslashes in --json, where JSON escapes them', () => {

@@ -557,6 +557,10 @@ describe('wizard without a terminal', () => {
     const context = io(root)
     expect(await runWizard(['-c', 'x', '--kubeconfig', kubeconfig(root), '--context', token], context.value)).toBe(2)
     expect(context.err.join('')).toContain('has no context the value given (not printed: it looks like a token) (it has: edge-admin, lab-admin)')
+    // A context named with short hyphenated runs is a name, and is shown.
+    const named = io(root)
+    expect(await runWizard(['-c', 'x', '--kubeconfig', kubeconfig(root), '--context', 'staging-eu-west-1-lab'], named.value)).toBe(2)
+    expect(named.err.join('')).toContain('has no context "staging-eu-west-1-lab" (it has: edge-admin, lab-admin)')
     const long = io(root)
     expect(await runWizard(['-c', 'x', '--kubeconfig', `/${'k'.repeat(3000)}`, '--context', 'x'], long.value)).toBe(2)
     expect(long.err.join('')).toContain(`--kubeconfig FILE: /${'k'.repeat(59)}… (3001 characters) `)
