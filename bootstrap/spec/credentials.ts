@@ -21,7 +21,12 @@ export function urlCredentials(url: string): 'password' | 'user' | 'query' | und
   const decoded = percentDecoded(url)
   if (SECRET_PARAMETER.test(decoded)) return 'query'
   const fragment = /#([^#\s]+)$/.exec(decoded)?.[1]
-  return fragment !== undefined && looksLikeToken(fragment) ? 'query' : undefined
+  if (fragment !== undefined && looksLikeToken(fragment)) return 'query'
+  // A token as a query or fragment value, named or bare (`?ghp_…`, `#0123…`, `?state=0123…`).
+  const parameters = /[?#](\S*)$/.exec(url)?.[1]
+  return parameters !== undefined && parameters.split(/[?#&;]/).some((part) => looksLikeToken(percentDecoded(part.slice(part.indexOf('=') + 1))))
+    ? 'query'
+    : undefined
 }
 
 /**
@@ -217,7 +222,8 @@ const TEMPLATE_PLACEHOLDER = /^(%[a-z]|\{\{.*\}\}|\$\{[^}]*\}|\$\([^)]*\))$/
  * Mask the credentials of every URL in a text. Over HTTP(S) all of the userinfo goes (the user name
  * may be a token): `https://***@host`; elsewhere only a password, percent-encoded or not:
  * `ssh://git:***@host`, `ssh://git@host` kept. Credential parameters of the query or the fragment
- * keep their name: `?access_token=***`, `#access_token=***`, `?%74oken=***`.
+ * keep their name: `?access_token=***`, `#access_token=***`, `?%74oken=***`; so does any query or
+ * fragment value that looks like a token, and a bare one goes whole: `?state=***`, `#***`.
  * `https:/` (a URL that went through path handling) counts too.
  */
 export function redactUrlCredentials(text: string): string {
@@ -231,7 +237,22 @@ export function redactUrlCredentials(text: string): string {
     .replace(PARAMETER_VALUES, (whole, separator: string, name: string) =>
       SECRET_PARAMETER_NAME.test(percentDecoded(name)) ? `${separator}${name}=***` : whole,
     )
+    .replace(URL_TEXT, (url: string) => {
+      const start = url.search(/[?#]/)
+      if (start < 0) return url
+      // Every query or fragment value that looks like a token, whatever its name, and a bare one (`#0123…`).
+      const tail = url.slice(start).replace(/([?#&;])([^?#&;]*)/g, (whole, separator: string, part: string) => {
+        const equals = part.indexOf('=')
+        const value = part.slice(equals + 1)
+        if (value === '' || value === '***' || !looksLikeToken(percentDecoded(value))) return whole
+        return equals < 0 ? `${separator}***` : `${separator}${part.slice(0, equals)}=***`
+      })
+      return url.slice(0, start) + tail
+    })
 }
+
+/** A URL in running text, with a scheme or as `user@host:path`; a full stop or comma after it is not part of it. */
+const URL_TEXT = /\b(?:[a-z][a-z0-9+.-]*:\/\/?|[\w.-]+@[\w.-]+:)[^\s"'<>]*[^\s"'<>.,;:)]/gi
 
 /** Replace every word of a text that looks like a token with `***`: for messages that quote what a user typed. */
 export function maskTokens(text: string): string {

@@ -161,6 +161,18 @@ describe('credentials in the spec', () => {
     expect(redactUrlCredentials(`https://h.example/x.git?%74oken=${SENTINEL}&ref=main`)).toBe('https://h.example/x.git?%74oken=***&ref=main')
     expect(new Redactor().redact(`cannot reach the Git host of https://h.example/x.git#access_token=${SENTINEL}`)).not.toContain(SENTINEL)
     expect(redactUrlCredentials('https://h.example/x?ref=main&depth=1#readme')).toBe('https://h.example/x?ref=main&depth=1#readme')
+    // A token as any query or fragment value, named or bare, is masked; ordinary values are not.
+    const hex = '0123456789abcdef0123456789abcdef01234567'
+    expect(redactUrlCredentials(`note: origin, https://github.com/me/x.git#${hex}, holds credentials`)).toBe(
+      'note: origin, https://github.com/me/x.git#***, holds credentials',
+    )
+    expect(redactUrlCredentials(`https://h/x.git?${SENTINEL}`)).toBe('https://h/x.git?***')
+    expect(redactUrlCredentials(`https://h/x?state=${SENTINEL}&ref=main#${hex}`)).toBe('https://h/x?state=***&ref=main#***')
+    expect(redactUrlCredentials(`git@github.com:me/x.git#${hex}`)).toBe('git@github.com:me/x.git#***')
+    expect(new Redactor().redact(`cannot read https://github.com/me/x.git#${hex}.`)).toBe('cannot read https://github.com/me/x.git#***.')
+    expect(redactUrlCredentials('https://grafana.example/d/abc?orgId=1#panel-2')).toBe('https://grafana.example/d/abc?orgId=1#panel-2')
+    expect(urlCredentials(`https://h/x.git?${SENTINEL}`)).toBe('query')
+    expect(urlCredentials(`https://h/x?state=${SENTINEL}`)).toBe('query')
     // A template's placeholders are shown as written (a Composition's printf of the connection URI); a value next to one is not.
     const template = 'uri: {{ printf "postgresql://%s:%s@%s:5432/%s" $user $password $host $db }}'
     expect(redactUrlCredentials(template)).toBe(template)

@@ -395,6 +395,14 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     await runWizard([], network.value).catch(() => undefined)
     expect(network.err.join('')).toContain("the default repository is this checkout's origin, https://github.com/someone/kindling.git")
   })
+
+  it('masks a bare token in the fragment of an origin that holds credentials', async () => {
+    const hex = '0123456789abcdef0123456789abcdef01234567'
+    const t = io(repo(), undefined, `https://github.com/me/x.git#${hex}`)
+    await runWizard(['-c', 'w7', '--yes'], t.value).catch(() => undefined)
+    expect(t.err.join('')).toContain("note: this checkout's origin, https://github.com/me/x.git#***, holds credentials")
+    expect(t.out.join('') + t.err.join('')).not.toContain(hex)
+  })
 })
 
 describe('wizard without a terminal', () => {
