@@ -39,6 +39,24 @@ export const repositoryUrl = z
     (value) => !value.includes('#'),
     'must not have a #fragment: Git remote URLs take none. The branch goes in repository.branch; a token goes in an environment variable named by auth.tokenEnv (auth type https), or use a deploy key (auth type ssh) (the value was not printed)',
   )
+  // Nor for a query string: one holding a token, named or bare, would be printed and sent to the host.
+  .refine(
+    (value) => !value.includes('?'),
+    'must not have a ?query: Git remote URLs take none. A token goes in an environment variable named by auth.tokenEnv (auth type https), or use a deploy key (auth type ssh) (the value was not printed)',
+  )
+
+/**
+ * A container image reference: `[registry[:port]/]name[:tag][@algorithm:digest]`. The only `@` it
+ * may hold is the one before a digest; `user:password@registry/...` is refused, since the
+ * reference is printed and handed to Docker and kind as it is.
+ */
+export const imageReference = z
+  .string()
+  .min(1)
+  .refine(
+    (value) => !/@(?![a-z0-9]+(?:[+._-][a-z0-9]+)*:[\w=-]+$)/i.test(value),
+    'must not hold credentials (user:password@ before the registry): an image reference takes none; log the container runtime in to the registry instead (docker login) (the value was not printed; revoke the password if this file was shared)',
+  )
 
 /** Said of a URL copied from the docs or examples unchanged; preflight and the wizard both use it. */
 export const PLACEHOLDER_URL_MESSAGE = "is the example's placeholder"

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { checkCrossplane, components, crossplaneDefault } from './components-schema.js'
 import { engineVersionProblem } from './engine-versions.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
-import { branchName, dnsLabel, envName, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
+import { branchName, dnsLabel, envName, imageReference, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
 
 const portMapping = z
   .strictObject({
@@ -37,7 +37,7 @@ const kindProvider = z
       .string()
       .regex(/^v1\.\d+\.\d+$/, 'must look like v1.37.0')
       .default(DEFAULTS.kind.kubernetesVersion),
-    nodeImage: z.string().min(1).optional().describe('Override the pinned kindest/node image (name@sha256:digest).'),
+    nodeImage: imageReference.optional().describe('Override the pinned kindest/node image (name@sha256:digest).'),
     nodes: z
       .strictObject({
         controlPlanes: z.int().min(1).max(3).default(DEFAULTS.kind.controlPlanes),

@@ -84,6 +84,44 @@ describe('credentials in the spec', () => {
     expect(text).not.toContain('#main')
   })
 
+  it.each([
+    ['url: "https://github.com/me/x.git?SENTINELabcdef0123456789abcdef01234567"', /spec\.repository\.url: must not hold credentials/],
+    [
+      'url: "https://github.com/me/x.git?ref=main"',
+      /spec\.repository\.url: must not have a \?query: Git remote URLs take none\. A token goes in an environment variable named by auth\.tokenEnv/,
+    ],
+    ['url: "https://github.com/me/x.git?SENTINEL"', /must not have a \?query/],
+  ])('refuses any query in a repository URL (%s), saying where credentials go, without echoing it', (repository, message) => {
+    const { code, text } = refusal(repository)
+    expect(code).toBe(2)
+    expect(text).toMatch(message)
+    expect(text).not.toMatch(/SENTINEL|ref=main/)
+  })
+
+  it('refuses user:password@ before the registry of an image reference, and takes a digest', () => {
+    const nodeImage = (image: string): string => {
+      try {
+        parseClusterSpec(specText({ provider: `type: kind\nnodeImage: "${image}"` }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+        return 'accepted'
+      } catch (error) {
+        expect(exitCodeOf(error)).toBe(2)
+        return formatError(error, (line) => line).join('\n')
+      }
+    }
+    for (const image of [
+      'u:SENTINELc@reg.example/kindest/node:v1',
+      'SENTINELtoken@reg.example:5000/kindest/node:v1',
+      'u:SENTINELc@reg.example/node@sha256:' + 'a'.repeat(64),
+    ]) {
+      const text = nodeImage(image)
+      expect(text).toMatch(/spec\.provider\.nodeImage: must not hold credentials \(user:password@ before the registry\)/)
+      expect(text).not.toContain('SENTINEL')
+    }
+    const digest = 'a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5'
+    for (const image of [`kindest/node:v1.37.0@sha256:${digest}`, `reg.example:5000/kindest/node:v1.37.0@sha256:${digest}`, 'kindest/node:v1.37.0'])
+      expect(nodeImage(image)).toBe('accepted')
+  })
+
   it('refuses a URL with credentials in any field, not only the repository', () => {
     let text = ''
     try {

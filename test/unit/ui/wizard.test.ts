@@ -583,6 +583,8 @@ describe('wizard without a terminal', () => {
     ['https://h.example/x.git?%74oken=S3CR3Tpw', 'must not hold credentials'],
     ['ssh://git%3AS3CR3Tpw@host/x.git', 'must not hold credentials'],
     ['https://h.example/x.git#S3CR3Tpw', 'must not have a #fragment'],
+    ['https://h.example/x.git?S3CR3Tpw', 'must not have a ?query'],
+    ['https://h.example/x.git?S3CR3Tsentinelabcdef0123456789abcdef01234567', 'must not hold credentials'],
   ])('--repo %s is refused as the spec refuses it, without being repeated', async (url, problem) => {
     const t = io(repo())
     expect(await runWizard(['-c', 'x', '--repo', url], t.value)).toBe(2)
