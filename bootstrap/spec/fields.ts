@@ -71,7 +71,8 @@ export function isPlaceholderUrl(url: string): boolean {
   const trimmed = url.trim()
   // `<you>`, `<your-fork>`: a template's blanks, never part of a real URL.
   if (/[<>]/.test(trimmed)) return true
-  const owner = /^(?:https:\/\/|ssh:\/\/git@|git@)github\.com[/:]([^/]+)\//i.exec(trimmed)?.[1]
+  // Any of the ways to write the host: `www.github.com`, `ssh://git@github.com:22/`, `git@github.com:`.
+  const owner = /^(?:https:\/\/|ssh:\/\/(?:[^@/]+@)?|[^@/:]+@)(?:www\.)?github\.com(?::\d+)?[/:]([^/]+)\//i.exec(trimmed)?.[1]
   return owner !== undefined && ['you', 'example'].includes(owner.toLowerCase())
 }
 

@@ -697,7 +697,16 @@ describe('wizard without a terminal', () => {
 
   it("refuses a repository URL copied from the docs, as bootstrap's preflight would, and writes nothing", async () => {
     const root = repo()
-    for (const url of ['https://github.com/you/homelab.git', 'https://github.com/<you>/<your-fork>.git', 'https://github.com/example/homelab.git']) {
+    for (const url of [
+      'https://github.com/you/homelab.git',
+      'https://github.com/<you>/<your-fork>.git',
+      'https://github.com/example/homelab.git',
+      // The same host written another way.
+      'https://www.github.com/you/homelab.git',
+      'git@www.github.com:you/homelab.git',
+      'ssh://git@github.com:22/you/homelab.git',
+      'ssh://git@www.github.com/example/homelab.git',
+    ]) {
       const t = io(root)
       expect(await runWizard(['-c', 'lab', '--repo', url], t.value)).toBe(2)
       expect(t.err.join('')).toContain("--repo URL: is the example's placeholder: give the URL of your own fork of this repository")

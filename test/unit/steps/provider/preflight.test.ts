@@ -128,6 +128,7 @@ describe('preflight', () => {
       ...['homelab', 'homelab-argocd'].map((name) => /# url: (\S+)/.exec(read(`clusters/${name}/cluster.yaml`))![1]!),
       'https://github.com/example/homelab.git',
       'git@github.com:you/homelab.git',
+      'https://www.github.com/you/homelab.git',
     ]
     expect(shown).toContain('https://github.com/you/homelab.git')
     expect(shown).toContain('https://github.com/<you>/<your-fork>.git')
