@@ -10,8 +10,13 @@ import { specText } from '../support/context.js'
 const SENTINEL = 'S3CR3Tsentinel0123456789'
 
 function refusal(repository: string): { code: number; text: string } {
+  return refusalOf(specText({ repository }))
+}
+
+/** The spec refused: its exit code and every line it printed. */
+function refusalOf(text: string): { code: number; text: string } {
   try {
-    parseClusterSpec(specText({ repository }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+    parseClusterSpec(text, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
   } catch (error) {
     return { code: exitCodeOf(error), text: formatError(error, (line) => line).join('\n') }
   }
@@ -41,18 +46,10 @@ describe('credentials in the spec', () => {
   })
 
   it('refuses a token where the Grafana admin password variable is named, without repeating it', () => {
-    let text = ''
-    try {
-      parseClusterSpec(
-        specText({ extra: 'components:\n  monitoring:\n    enabled: true\n    grafana: {adminPasswordEnv: QwErTyUiOpAsDfGhJkLzXcVbNmQwErTy}' }),
-        '/repo/clusters/lab/cluster.yaml',
-        '/repo',
-        'lab',
-      )
-    } catch (error) {
-      expect(exitCodeOf(error)).toBe(2)
-      text = formatError(error, (line) => line).join('\n')
-    }
+    const { code, text } = refusalOf(
+      specText({ extra: 'components:\n  monitoring:\n    enabled: true\n    grafana: {adminPasswordEnv: QwErTyUiOpAsDfGhJkLzXcVbNmQwErTy}' }),
+    )
+    expect(code).toBe(2)
     expect(text).toMatch(/spec\.components\.monitoring\.grafana\.adminPasswordEnv: looks like a token, not the name of an environment variable/)
     expect(text).not.toContain('QwErTy')
   })
@@ -123,18 +120,8 @@ describe('credentials in the spec', () => {
   })
 
   it('refuses a URL with credentials in any field, not only the repository', () => {
-    let text = ''
-    try {
-      parseClusterSpec(
-        specText({ provider: `type: existing\nkubeconfig: https://user:${SENTINEL}@example.com/config` }),
-        '/repo/clusters/lab/cluster.yaml',
-        '/repo',
-        'lab',
-      )
-    } catch (error) {
-      expect(exitCodeOf(error)).toBe(2)
-      text = formatError(error, (line) => line).join('\n')
-    }
+    const { code, text } = refusalOf(specText({ provider: `type: existing\nkubeconfig: https://user:${SENTINEL}@example.com/config` }))
+    expect(code).toBe(2)
     expect(text).toMatch(/spec\.provider\.kubeconfig: must not hold credentials/)
     expect(text).not.toContain(SENTINEL)
   })

@@ -30,6 +30,15 @@ afterAll(async () => {
 })
 
 /** A real socket listening on 127.0.0.1, on a port the kernel picks. */
+/** A kubeconfig file with this text, in a folder removed after the tests. */
+function kubeconfigFile(text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-preflight-'))
+  dirs.push(dir)
+  const file = path.join(dir, 'kubeconfig')
+  writeFileSync(file, text)
+  return file
+}
+
 async function listening(): Promise<number> {
   const server = createServer()
   servers.push(server)
@@ -234,11 +243,7 @@ describe('preflight', () => {
   })
 
   it('refuses a context the kubeconfig does not have, listing the ones it has', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-preflight-'))
-    dirs.push(dir)
-    const kubeconfig = path.join(dir, 'config')
-    writeFileSync(
-      kubeconfig,
+    const kubeconfig = kubeconfigFile(
       `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: other, context: {cluster: c, user: u}}]\ncurrent-context: other\n`,
     )
     const spec = testSpec(specText({ provider: `type: existing\nkubeconfig: ${kubeconfig}\ncontext: homelab` }))
@@ -253,13 +258,11 @@ describe('preflight', () => {
   })
 
   it('names a broken kubeconfig by its file, line and fix, and neither prints nor saves its lines', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-cli-'))
-    dirs.push(dir)
-    const kubeconfig = path.join(dir, 'kubeconfig')
-    writeFileSync(
-      kubeconfig,
+    const kubeconfig = kubeconfigFile(
       `apiVersion: v1\nkind: Config\nusers:\n- name: x\n  user:\n    password: Hunter2Secret9\n    token: Hunter2Token9\n   username: bad\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n`,
     )
+    // The repository is the kubeconfig's folder.
+    const dir = path.dirname(kubeconfig)
     mkdirSync(path.join(dir, 'clusters', 'kcleak'), { recursive: true })
     writeFileSync(
       path.join(dir, 'clusters', 'kcleak', 'cluster.yaml'),
