@@ -50,10 +50,19 @@ async function readLocalState(ctx: StepContext): Promise<Omit<PushState, 'head' 
   return { files, uncommitted, local: await checkoutHead(ctx), leftOver: leftoverPaths(spec, rendered) }
 }
 
-/** Whether the remote branch has this checkout's commit. */
+/**
+ * Whether the remote branch has this checkout's commit. In a dry run that creates the cluster, its
+ * in-cluster Git server is not there yet: empty, so nothing is on it.
+ */
 async function readRemoteState(ctx: StepContext, localHead: string | undefined): Promise<Pick<PushState, 'head' | 'onRemote'>> {
   const { spec, runner, signal } = ctx
-  const head = await remoteHeadIfAny(ctx)
+  let head: string | undefined
+  try {
+    head = await remoteHeadIfAny(ctx)
+  } catch (error) {
+    if (error instanceof ClusterNotCreatedError) return { head: undefined, onRemote: false }
+    throw error
+  }
   let onRemote = localHead === head
   // The in-cluster server mirrors this checkout: on it only when it has exactly this commit.
   if (!onRemote && localHead && head && !spec.repository.inCluster) {
@@ -155,13 +164,9 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
     async check(ctx): Promise<CheckResult<PushState>> {
       if (ctx.flags.noPush) return leaveToUser(ctx)
       const local = await readLocalState(ctx)
-      // Named whatever the remote says: in a dry run that creates the cluster, its in-cluster Git server is not there yet.
+      // Named whatever the remote says.
       const leftOver = noteLeftovers(ctx, local)
-      const remote = await readRemoteState(ctx, local.local).catch((error: unknown) => {
-        if (error instanceof ClusterNotCreatedError) return { head: undefined, onRemote: false }
-        throw error
-      })
-      const state: PushState = { ...local, ...remote }
+      const state: PushState = { ...local, ...(await readRemoteState(ctx, local.local)) }
       if (state.uncommitted.length === 0 && state.onRemote && state.head)
         return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}${leftOver}`, found: state }
       const what = state.uncommitted.length ? `${state.uncommitted.length} rendered file(s) to commit` : 'this checkout has commits the remote does not'
@@ -213,8 +218,7 @@ async function leaveToUser(ctx: StepContext): Promise<CheckResult<PushState>> {
   try {
     remote = await readRemoteState(ctx, local.local)
   } catch (error) {
-    if (error instanceof ClusterNotCreatedError) remote = { onRemote: false }
-    else unreadable = error
+    unreadable = error
   }
   const state: PushState = { ...local, onRemote: remote?.onRemote ?? false, head: remote?.head }
   const leftOver = noteLeftovers(ctx, state)
