@@ -8,7 +8,7 @@ import { maskTokens } from './credentials.js'
 import { valueProblems } from './limits.js'
 import { friendlyMessage, yamlMessage } from './messages.js'
 import { otherEngineField } from './engine-versions.js'
-import { notUtf8Line, plainFileProblem } from '../tools/files.js'
+import { isInside, notUtf8Line, plainFileProblem } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
@@ -172,10 +172,7 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
  * rest of the spec's problems, before anything is created.
  */
 function keysInsideRepository(document: ClusterSpecDocument, repoRoot: string, where: (keys: string[]) => { file: string; line: number }): SpecProblem[] {
-  const inside = (value: string): boolean => {
-    const relative = path.relative(path.resolve(repoRoot), path.resolve(repoRoot, expandHome(value)))
-    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
-  }
+  const inside = (value: string): boolean => isInside(path.resolve(repoRoot, expandHome(value)), repoRoot)
   const named: { keys: string[]; value?: string; what: string; home: string }[] = [
     {
       keys: ['spec', 'secrets', 'sops', 'ageKeyFile'],

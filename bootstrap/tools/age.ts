@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { readFileIfExists } from './files.js'
-import path from 'node:path'
+import { isInside, readFileIfExists } from './files.js'
 import { BadInputError } from '../engine/errors.js'
 import type { Command } from './runner.js'
 import { Secret } from './secrets.js'
@@ -21,8 +20,7 @@ export function ageKeygenCommand(file: string): Command {
 
 /** The key must live outside the repository: committing it would hand out every secret. */
 export function assertOutsideRepo(file: string, repoRoot: string): void {
-  const relative = path.relative(path.resolve(repoRoot), path.resolve(file))
-  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+  if (isInside(file, repoRoot)) {
     throw new BadInputError(`the age key ${file} is inside the repository ${repoRoot}`, {
       details: ['keep it outside the repository (default: ~/.config/kindling/age/<name>.agekey) so it is never committed'],
     })

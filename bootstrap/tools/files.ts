@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 
 /** A text file's content, or undefined when there is no such file; any other failure throws. */
 export async function readFileIfExists(file: string): Promise<string | undefined> {
@@ -9,6 +10,12 @@ export async function readFileIfExists(file: string): Promise<string | undefined
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
+}
+
+/** `file` is `folder` or lies somewhere beneath it (both resolved from the working folder). */
+export function isInside(file: string, folder: string): boolean {
+  const relative = path.relative(path.resolve(folder), path.resolve(file))
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
 }
 
 /** Kubeconfigs with many clusters and embedded certificates stay well under this. */
