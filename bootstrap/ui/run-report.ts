@@ -59,8 +59,12 @@ function previousRun(dir: string, command: string): SavedRun | undefined {
   return undefined
 }
 
-/** "this bootstrap took 41.0s, 38% faster than the previous one (2026-11-30 04:10, 66.1s)" */
+/**
+ * "this bootstrap took 41.0s, 38% faster than the previous one (2026-11-30 04:10, 66.1s)". A run
+ * that failed or was stopped did less than a whole run: its time says nothing about speed.
+ */
 export function comparison(command: string, report: RunReport, previous: SavedRun | undefined): string {
+  if (!report.ok) return `this ${command} ${report.interrupted ? 'was stopped' : 'failed'} after ${seconds(report.totalMs)}`
   const now = `this ${command} took ${seconds(report.totalMs)}`
   if (!previous || previous.totalMs <= 0) return now
   const change = (report.totalMs - previous.totalMs) / previous.totalMs

@@ -33,6 +33,12 @@ describe('run reports', () => {
     expect(comparison('bootstrap', run(1_000), undefined)).toBe('this bootstrap took 1.0s')
   })
 
+  it('compare only a successful run: one that failed or was stopped early is not "faster"', () => {
+    const previous = { file: 'x', finishedAt: '2026-11-30T04:00:00.000Z', totalMs: 300_000 }
+    expect(comparison('bootstrap', { ...run(200), ok: false }, previous)).toBe('this bootstrap failed after 0.2s')
+    expect(comparison('destroy', { ...run(1_500), ok: false, interrupted: true }, previous)).toBe('this destroy was stopped after 1.5s')
+  })
+
   it('read only regular files: a named pipe or a folder among the reports is skipped, never opened', () => {
     const own = path.join(dir, 'pipes')
     mkdirSync(own)
