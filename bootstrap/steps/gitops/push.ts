@@ -149,6 +149,16 @@ function destination(spec: ClusterSpec): string {
   return spec.repository.inCluster ? `the in-cluster Git server (${spec.repository.branch})` : `${spec.repository.url} ${spec.repository.branch}`
 }
 
+/** What the push still has to do, in words: a server not made yet (a dry run's) holds nothing to compare with. */
+function pushWork(spec: ClusterSpec, state: PushState): string {
+  if (state.uncommitted.length) return `${state.uncommitted.length} rendered file(s) to commit, then push to ${destination(spec)}`
+  if (state.head === undefined) return `${destination(spec)} holds nothing yet: push this checkout to it`
+  // The in-cluster server mirrors this checkout, so any other commit there is replaced.
+  if (spec.repository.inCluster && state.local)
+    return `${destination(spec)} is at ${shortSha(state.head)}, this checkout at ${shortSha(state.local)}: push it there`
+  return `this checkout has commits ${destination(spec)} does not: push them`
+}
+
 /**
  * Step `push`: commit the files kindling rendered under clusters/<name>/ (nothing else) and push
  * them to the spec's branch with the user's own Git credentials, so the engine reconciles what
@@ -169,8 +179,7 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
       const state: PushState = { ...local, ...(await readRemoteState(ctx, local.local)) }
       if (state.uncommitted.length === 0 && state.onRemote && state.head)
         return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}${leftOver}`, found: state }
-      const what = state.uncommitted.length ? `${state.uncommitted.length} rendered file(s) to commit` : 'this checkout has commits the remote does not'
-      return { state: 'todo', detail: `${what}, then push to ${destination(spec)}${leftOver}`, found: state }
+      return { state: 'todo', detail: `${pushWork(spec, state)}${leftOver}`, found: state }
     },
     async plan(ctx, found): Promise<Action[]> {
       if (ctx.flags.noPush) return []
