@@ -25,6 +25,8 @@ export interface StepReport {
   /** What the step watches once its work is done (a dry run lists them; a real run waits). */
   waits?: Wait[]
   error?: unknown
+  /** A dry run's check that finished and found what would stop the real run (preflight's verdict). */
+  stops?: boolean
 }
 
 export interface RunReport {
@@ -170,6 +172,7 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
   let checkDetail: string | undefined
   let checkError: unknown
   let checkState: 'done' | 'todo' | 'unknown'
+  let stops = false
   let found: unknown
   try {
     const result = await timed('check', () => step.check(ctx))
@@ -182,7 +185,10 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
     // cluster the plan creates, everything is known to be still to do.
     const notCreated = error instanceof ClusterNotCreatedError
     checkState = notCreated ? 'todo' : 'unknown'
-    checkDetail = notCreated ? errorMessage(error) : `could not check: ${errorMessage(error)}`
+    // A step that needs nothing (preflight) looked at everything: a missing tool or answer is what
+    // it found, not a failure to look; after it, the same cause means the step could not check.
+    stops = !notCreated && step.needs.length === 0 && isBlocker(error)
+    checkDetail = notCreated || stops ? errorMessage(error) : `could not check: ${errorMessage(error)}`
     checkError = notCreated ? undefined : error
   }
 
@@ -200,7 +206,13 @@ async function executeStep(step: Step, ctx: StepContext, observer: RunObserver):
       await previewApplies(ctx, actions)
       const waits = step.waits ? await step.waits(ctx) : undefined
       const status = checkState === 'unknown' ? 'unknown' : checkState === 'done' ? 'done' : 'planned'
-      return report(status, { detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail, actions, waits, error: checkError })
+      return report(status, {
+        detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail,
+        actions,
+        waits,
+        error: checkError,
+        ...(stops && { stops }),
+      })
     }
     if (checkState === 'todo') {
       const actions = await timed('plan', () => step.plan(ctx, found))
@@ -249,8 +261,12 @@ export function criticalPathMs(steps: readonly Step[], report: RunReport): numbe
  * Checks that could not ask a cluster that does not exist yet are expected in a dry run.
  */
 export function blocksRealRun(report: StepReport): boolean {
-  if (report.status !== 'unknown' || report.error === undefined) return false
-  const code = exitCodeOf(report.error)
+  return report.status === 'unknown' && report.error !== undefined && isBlocker(report.error)
+}
+
+/** A missing prerequisite or a bad input: what stops a real run before it changes anything. */
+function isBlocker(error: unknown): boolean {
+  const code = exitCodeOf(error)
   return code === ExitCode.missingPrerequisite || code === ExitCode.badInput
 }
 

@@ -24,6 +24,15 @@ const WORD: Record<StepStatus, string> = {
   cancelled: 'cancelled',
 }
 
+/** A dry run's step whose check found what would stop the real run says so, rather than "state unknown". */
+function statusWord(report: StepReport): string {
+  return report.stops ? 'would stop a real run' : WORD[report.status]
+}
+
+function statusSymbol(report: StepReport): string {
+  return report.stops ? SYMBOL.failed : SYMBOL[report.status]
+}
+
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`
 }
@@ -32,7 +41,7 @@ export function seconds(ms: number): string {
 export function formatStepLine(report: StepReport): string {
   const detail = report.detail ? ` — ${report.detail}` : ''
   const time = report.timings.total > 0 ? color.gray(` (${seconds(report.timings.total)})`) : ''
-  return `${SYMBOL[report.status]} ${report.title}: ${WORD[report.status]}${detail}${time}`
+  return `${statusSymbol(report)} ${report.title}: ${statusWord(report)}${detail}${time}`
 }
 
 /** The error of a failed step and every detail line under it (hints, problems, events). */
@@ -54,7 +63,7 @@ export function formatPlan(report: RunReport, redact: (text: string) => string):
   const out: string[] = [color.bold('Plan (dry run: nothing was changed)'), '']
   report.steps.forEach((step, index) => {
     out.push(
-      `${index + 1}. ${SYMBOL[step.status]} ${color.bold(step.name)} — ${step.title}: ${WORD[step.status]}${step.detail ? ` (${redact(step.detail)})` : ''}`,
+      `${index + 1}. ${statusSymbol(step)} ${color.bold(step.name)} — ${step.title}: ${statusWord(step)}${step.detail ? ` (${redact(step.detail)})` : ''}`,
     )
     for (const action of step.actions ?? []) {
       out.push(indent(describeAction(action, redact), '     '))

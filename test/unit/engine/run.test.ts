@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf, HealthError, InterruptedError, PrerequisiteError, TimeoutError } from '../../../bootstrap/engine/errors.js'
 import { blocksRealRun, criticalPathMs, orderSteps, runSteps, STOP_GRACE_MS, type RunReport } from '../../../bootstrap/engine/run.js'
 import type { Action, CheckResult, Step, StepContext } from '../../../bootstrap/engine/step.js'
+import { formatStepLine } from '../../../bootstrap/ui/format.js'
 import { testContext } from '../support/context.js'
 
 interface Probe {
@@ -151,6 +152,18 @@ describe('step engine', () => {
     // The verdict is the real run's: a missing prerequisite would stop it.
     expect(report.ok).toBe(false)
     expect(blocksRealRun(report.steps[2]!)).toBe(true)
+  })
+
+  it('a dry run says a step that needs nothing found a blocker, and that the steps after it could not check', async () => {
+    const probe = newProbe()
+    const steps = [step('preflight', [], probe, { checkFails: true }), step('cluster', ['preflight'], probe, { checkFails: true })]
+    const report = await runSteps(steps, testContext({ flags: { dryRun: true } }))
+    expect(report.steps.map((s) => [s.name, s.status, s.detail, s.stops])).toEqual([
+      ['preflight', 'unknown', 'preflight: tool missing', true],
+      ['cluster', 'unknown', 'could not check: cluster: tool missing', undefined],
+    ])
+    expect(formatStepLine(report.steps[0]!)).toMatch(/✖ Step preflight: would stop a real run — preflight: tool missing/)
+    expect(formatStepLine(report.steps[1]!)).toMatch(/\? Step cluster: to do \(state unknown\) — could not check/)
   })
 
   it('a dry run whose checks cannot ask a cluster that does not exist yet is still ok', async () => {
