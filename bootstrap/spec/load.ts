@@ -12,6 +12,7 @@ import { isInside, notUtf8Line, plainFileProblem } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
+import { DNS_LABEL } from './dns-label.js'
 
 type SpecBody = ClusterSpecDocument['spec']
 
@@ -67,8 +68,10 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
   const unreadable = plainFileProblem(file, MAX_SPEC_BYTES)
   // Only a missing file is "no spec"; anything else names what is wrong with the one that is there.
   if (unreadable?.code === 'ENOENT') {
+    // The wizard's command names the cluster, so its first question is already answered.
+    const wizard = kindlingCommand(DNS_LABEL.test(cluster) ? `wizard -c ${cluster}` : 'wizard')
     throw new BadInputError(`no spec for cluster "${cluster}": ${shown} does not exist`, {
-      details: [`create it with \`${kindlingCommand('wizard')}\`, or copy clusters/homelab/cluster.yaml and edit it`],
+      details: [`create it with \`${wizard}\`, or copy clusters/homelab/cluster.yaml and edit it`],
     })
   }
   const fix = `make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with \`${kindlingCommand('wizard')}\``

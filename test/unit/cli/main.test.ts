@@ -279,7 +279,7 @@ describe('CLI', () => {
     expect(JSON.parse(bad.stdout())).toMatchObject({
       ok: false,
       exitCode: 2,
-      error: expect.arrayContaining([expect.stringContaining('no spec for cluster "missing"')]),
+      error: expect.arrayContaining([expect.stringContaining('no spec for cluster "missing"'), expect.stringContaining('`npx kindling wizard -c missing`')]),
     })
     const badDry = io()
     expect(await runCommand('bootstrap', ['--cluster', 'missing', '--dry-run', '--json'], badDry.io)).toBe(2)
