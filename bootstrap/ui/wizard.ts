@@ -221,14 +221,14 @@ export async function collectAnswers(
 
   let name = await ask(
     'name',
-    '--name NAME (or -c)',
+    '--cluster NAME (or -c)',
     () => p.input({ message: 'Cluster name (a folder under clusters/)', default: 'homelab', validate: checkName }),
     { check: checkName },
   )
   let replace = given.replace ?? false
   while (name && checkName(name) === true && !replace && hints.clusterExists(name)) {
     if (!prompter) {
-      problems.push(`--name ${name}: clusters/${name}/cluster.yaml already exists: pass --yes to replace it, or choose another name`)
+      problems.push(`--cluster ${name}: clusters/${name}/cluster.yaml already exists: pass --yes to replace it, or choose another name`)
       break
     }
     const choice = await p.select({
@@ -454,7 +454,7 @@ export async function collectAnswers(
     () => p.confirm({ message: 'Install Prometheus and Grafana (kube-prometheus-stack)?', default: true }),
     { fallback: true },
   )
-  const apps = await ask('apps', '--[no-]apps', () => p.confirm({ message: 'Deploy the example app (podinfo) from clusters/<name>/apps/?', default: true }), {
+  const apps = await ask('apps', '--[no-]apps', () => p.confirm({ message: `Deploy the example app (podinfo) from clusters/${name}/apps/?`, default: true }), {
     fallback: true,
   })
   const sops = await ask('sops', '--[no-]sops', () => p.confirm({ message: 'Encrypt secrets in Git with SOPS and an age key?', default: true }), {
