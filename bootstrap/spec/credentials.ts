@@ -46,7 +46,7 @@ const PARAMETER_VALUES = /([?&#;])([^=?&#;\s"'<>]+)=([^&\s#"'<>]+)/g
 
 /** What the spec says about a URL with credentials in it, wherever it appears; never the value. */
 export const URL_CREDENTIALS_MESSAGE =
-  'must not hold credentials (user:password@, token@, or a token in the query or the #fragment, percent-encoded or not): remove them, put the token in an environment variable and name it where the spec takes one (for the repository: auth type https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; revoke the token if this file was shared)'
+  'must not hold credentials (user:password@, token@, or a token in the query or the #fragment, percent-encoded or not): remove them, put the token in an environment variable and name it where the spec takes one (for the repository: auth type https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; if it was ever committed or shared, revoke it)'
 
 /**
  * How the tokens of common hosts begin: GitHub, GitLab, Slack, Stripe, OpenAI and Anthropic, AWS,

@@ -23,7 +23,7 @@ export const envName = z
   // The message must not repeat the value: it may be a live token.
   .refine(
     (value) => !looksLikeToken(value),
-    'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; revoke the token if this file was shared)',
+    'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; if it was ever committed or shared, revoke it)',
   )
 
 export const gcpProjectId = z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project ID such as my-project-123')
@@ -55,7 +55,7 @@ export const imageReference = z
   .min(1)
   .refine(
     (value) => !/@(?![a-z0-9]+(?:[+._-][a-z0-9]+)*:[\w=-]+$)/i.test(value),
-    'must not hold credentials (user:password@ before the registry): an image reference takes none; log the container runtime in to the registry instead (docker login) (the value was not printed; revoke the password if this file was shared)',
+    'must not hold credentials (user:password@ before the registry): an image reference takes none; log the container runtime in to the registry instead (docker login) (the value was not printed; if it was ever committed or shared, change it)',
   )
 
 /** Said of a URL copied from the docs or examples unchanged; preflight and the wizard both use it. */

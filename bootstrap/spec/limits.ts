@@ -50,7 +50,7 @@ function textProblem(text: string, what: 'is' | 'key'): string | undefined {
     return `${subject} holds the invisible character ${codePoint(invisible[0])} (pasted from a web page or document?): retype it (the value was not printed)`
   if (what === 'is' && urlCredentials(text) !== undefined) return URL_CREDENTIALS_MESSAGE
   if (containsKnownToken(text))
-    return `${subject} holds what looks like an access token (GitHub, GitLab, Hugging Face, npm, Slack, AWS, a JWT, ...): no field of the spec takes one; put it in an environment variable and name that where the spec asks (the value was not printed; revoke the token if this file was shared)`
+    return `${subject} holds what looks like an access token (GitHub, GitLab, Hugging Face, npm, Slack, AWS, a JWT, ...): no field of the spec takes one; put it in an environment variable and name that where the spec asks (the value was not printed; if it was ever committed or shared, revoke it)`
   return undefined
 }
 
