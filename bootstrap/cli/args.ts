@@ -58,8 +58,21 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
     }
   } catch (cause) {
     if (cause instanceof BadInputError) throw cause
-    throw new BadInputError(flagError(cause), { details: [`see: kindling ${command} --help`] })
+    throw new BadInputError(otherCommandsFlag(command, cause) ?? flagError(cause), { details: [`see: kindling ${command} --help`] })
   }
+}
+
+/** A flag another command takes (`status --dry-run`, `bootstrap --purge`): say whose it is, not just "unknown". */
+function otherCommandsFlag(command: CommandName, cause: unknown): string | undefined {
+  const flag = /^Unknown option '--?([\w-]+)'/.exec(errorMessage(cause))?.[1]
+  if (!flag) return undefined
+  const owners = (Object.keys(EXTRA) as CommandName[]).filter((other) =>
+    Object.entries(EXTRA[other]).some(([name, option]) => name === flag || option.short === flag),
+  )
+  if (!owners.length) return undefined
+  const shown = flag.length === 1 ? `-${flag}` : `--${flag}`
+  if (command === 'status') return `status only reads and changes nothing, so it takes no ${shown} (a flag of ${owners.join(' and ')})`
+  return `${command} takes no ${shown}: it is a flag of ${owners.join(' and ')}`
 }
 
 /**

@@ -64,7 +64,10 @@ describe('CLI', () => {
   it('status offers no flag that only means something for a change (--dry-run, --yes), and needs no helm or age', async () => {
     const t = io()
     expect(await runCommand('status', ['--dry-run'], t.io)).toBe(2)
-    expect(t.stderr()).toContain("Unknown option '--dry-run'")
+    expect(t.stderr()).toContain('status only reads and changes nothing, so it takes no --dry-run (a flag of bootstrap and destroy)')
+    const purge = io()
+    expect(await runCommand('bootstrap', ['--purge'], purge.io)).toBe(2)
+    expect(purge.stderr()).toContain('bootstrap takes no --purge: it is a flag of destroy')
     expect(helpText('status')).not.toMatch(/--dry-run|--yes/)
     expect(requiredTools(testSpec(), 'status')).toEqual(['docker', 'kind', 'git'])
     expect(requiredTools(testSpec(specText({ provider: 'type: existing\nkubeconfig: ~/.kube/config\ncontext: lab' })), 'status')).toEqual(['git'])
