@@ -119,9 +119,16 @@ export function describeAnswers(answers: WizardAnswers): string[] {
   ].filter(Boolean)
   return [
     `cluster ${answers.name}: ${where}`,
-    `engine: ${ENGINE_TITLES[answers.engine]} reading ${answers.repoUrl || 'a Git server inside the cluster (this checkout, pushed by bootstrap)'} ${answers.branch} (${answers.auth === 'https' ? `token from $${answers.tokenEnv}` : answers.auth === 'ssh' ? 'deploy key' : 'public'})`,
+    `engine: ${ENGINE_TITLES[answers.engine]} reading branch ${answers.branch} of ${repository(answers)}`,
     `components: ${components.join(', ') || 'none'}; secrets ${answers.sops ? 'encrypted with SOPS' : 'not managed'}`,
   ]
+}
+
+/** The repository in the summary, with how the engine reads it; the in-cluster server needs no credentials. */
+function repository(answers: WizardAnswers): string {
+  if (!answers.repoUrl) return 'a Git server inside the cluster (this checkout, pushed by bootstrap)'
+  const access = answers.auth === 'https' ? `token from $${answers.tokenEnv}` : answers.auth === 'ssh' ? 'deploy key' : 'public'
+  return `${answers.repoUrl} (${access})`
 }
 
 /** Validate and write clusters/<name>/cluster.yaml; an existing file is replaced only when the answers say so. */
@@ -131,7 +138,7 @@ export async function writeSpec(repoRoot: string, answers: WizardAnswers): Promi
   // Same validation as bootstrap: the wizard never writes a spec bootstrap would reject.
   parseClusterSpec(text, file, repoRoot, answers.name)
   if (existsSync(file) && !answers.replace) {
-    throw new BadInputError(`${path.relative(repoRoot, file)} already exists`, { details: ['pass --yes to replace it, or choose another --name'] })
+    throw new BadInputError(`${path.relative(repoRoot, file)} already exists`, { details: ['pass --yes to replace it, or choose another --cluster'] })
   }
   await mkdir(path.dirname(file), { recursive: true })
   await writeFile(file, text)

@@ -482,7 +482,7 @@ describe('wizard without a terminal', () => {
     const spec = await loadClusterSpec(root, 'lab')
     expect(spec.repository).toMatchObject({ inCluster: true, url: 'http://git-server.kindling-git.svc.cluster.local/gitops.git', auth: { type: 'none' } })
     expect(readFileSync(path.join(root, 'clusters/lab/cluster.yaml'), 'utf8')).toContain('# No url: bootstrap runs a Git server inside the cluster')
-    expect(t.err.join('')).toContain('reading a Git server inside the cluster')
+    expect(t.err.join('')).toContain('reading branch main of a Git server inside the cluster')
   })
 
   it('lists every missing or invalid answer at once, with the spec rule, and exits 2', async () => {
