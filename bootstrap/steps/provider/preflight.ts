@@ -77,10 +77,16 @@ export function toolCheck(binary: string, options: { pinned?: boolean } = {}): P
 export const dockerDaemonCheck: PreflightCheck = {
   name: 'Docker daemon reachable',
   async run(ctx) {
+    let missing = false
     const result = await ctx.runner
       .run({ file: 'docker', args: ['info', '--format', '{{.ServerVersion}}'], readOnly: true, okExitCodes: [1] }, { signal: ctx.signal })
-      .catch(() => undefined)
-    if (result && result.exitCode === 0 && result.stdout.trim()) return undefined
+      .catch((error: unknown) => {
+        missing = error instanceof PrerequisiteError
+        return undefined
+      })
+    // No docker command at all: "docker installed" already says so with how to install it, and
+    // "start Docker" would send a new user looking for a daemon they do not have.
+    if (missing || (result && result.exitCode === 0 && result.stdout.trim())) return undefined
     return { problem: `${DOCKER_UNREACHABLE} (kind runs its nodes as Docker containers)`, fix: START_DOCKER }
   },
 }

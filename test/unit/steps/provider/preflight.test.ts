@@ -9,6 +9,7 @@ import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
 import {
+  dockerDaemonCheck,
   hooksKubectlCheck,
   secretVariablesCheck,
   inotifyCheck,
@@ -185,6 +186,17 @@ describe('preflight', () => {
     expect(text).toMatch(/Docker daemon reachable: the Docker daemon is not reachable/)
     expect(text).toMatch(new RegExp(`host port ${busy}/TCP free`))
     expect(checks.map((check) => check.name)).toContain('inotify limits sufficient')
+  })
+
+  it('leaves a missing docker command to "docker installed" instead of asking to start its daemon', async () => {
+    const ctx = testContext({
+      runner: {
+        run: async () => {
+          throw new PrerequisiteError('docker is not installed or not on PATH')
+        },
+      },
+    })
+    expect(await dockerDaemonCheck.run(ctx, preflightLookups(ctx))).toBeUndefined()
   })
 
   it('needs kubectl only when a hook calls it, and then any version', async () => {
