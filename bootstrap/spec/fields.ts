@@ -76,7 +76,17 @@ export function isPlaceholderUrl(url: string): boolean {
   return owner !== undefined && ['you', 'example'].includes(owner.toLowerCase())
 }
 
-export const branchName = z.string().regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, 'must be a branch name such as main')
+/**
+ * A branch name Git accepts (`git check-ref-format --branch`): one it refuses would pass here and
+ * fail only at the first push or clone, after the cluster was made.
+ */
+export const branchName = z
+  .string()
+  .regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, { message: 'must be a branch name such as main', abort: true })
+  .refine(
+    (value) => !/(^|\/)\.|\.lock(\/|$)|\/\/|^\/|[/.]$/.test(value),
+    'must be a branch name Git accepts, such as main: no part may start with "." or end with ".lock", and it may not start or end with "/", end with "." or hold "//"',
+  )
 
 /**
  * One field's rule as a prompt validator: true, or the message the spec would give. The wizard

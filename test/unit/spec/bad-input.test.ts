@@ -168,6 +168,13 @@ describe('messages say how to fix the common slips', () => {
     expect(problemsOf('')).toContain('is empty: start from `npx kindling wizard`')
   })
 
+  it('a branch name Git refuses, before anything is made', () => {
+    for (const branch of ['main.lock', 'main/', '/main', 'a//b', '.hidden', 'release/.next', 'v1.']) {
+      expect(problemsOf(BASE_TEXT.replace('branch: main', `branch: ${branch}`)), branch).toMatch(/repository\.branch: must be a branch name Git accepts/)
+    }
+    for (const branch of ['feature/x', 'release-1.2', 'a.b/c_d']) expect(problemsOf(BASE_TEXT.replace('branch: main', `branch: ${branch}`)), branch).toBe('')
+  })
+
   it('two documents in one file', () => {
     expect(problemsOf(`${BASE_TEXT}---\nfoo: 1\n`)).toContain('holds more than one YAML document')
   })
