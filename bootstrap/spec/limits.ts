@@ -1,4 +1,4 @@
-import { containsKnownToken, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { containsKnownToken, maskSecretShapes, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
 
 /**
  * Checks every value of a spec gets before its schema: bounds no real spec comes near, characters
@@ -51,6 +51,9 @@ function textProblem(text: string, what: 'is' | 'key'): string | undefined {
   if (what === 'is' && urlCredentials(text) !== undefined) return URL_CREDENTIALS_MESSAGE
   if (containsKnownToken(text))
     return `${subject} holds what looks like an access token (GitHub, GitLab, Hugging Face, npm, Slack, AWS, a JWT, ...): no field of the spec takes one; put it in an environment variable and name that where the spec asks (the value was not printed; if it was ever committed or shared, revoke it)`
+  // An age secret key or a private key's first line where a path belongs (ageKeyFile, privateKeyFile).
+  if (maskSecretShapes(text) !== text)
+    return `${subject} holds what looks like a private key (an age secret key or an SSH key): no field of the spec takes one; keep the key in a file outside the repository and write that file's path here (the value was not printed; if it was ever committed or shared, make a new key)`
   return undefined
 }
 

@@ -175,6 +175,13 @@ describe('messages say how to fix the common slips', () => {
     for (const branch of ['feature/x', 'release-1.2', 'a.b/c_d']) expect(problemsOf(BASE_TEXT.replace('branch: main', `branch: ${branch}`)), branch).toBe('')
   })
 
+  it('a private key pasted where its file belongs, not printed', () => {
+    const key = 'AGE-SECRET-KEY-1QZ8VX2MN4PL6RT9WY1BC3DF5GH7JK0SEQZ8VX2MN4PL6RT9WY1BC3DF5GH'
+    const problems = problemsOf(`${BASE_TEXT.trimEnd()}\n      ageKeyFile: ${key}\n`)
+    expect(problems).toMatch(/secrets\.sops\.ageKeyFile: the value holds what looks like a private key/)
+    expect(problems).not.toContain(key)
+  })
+
   it('two documents in one file', () => {
     expect(problemsOf(`${BASE_TEXT}---\nfoo: 1\n`)).toContain('holds more than one YAML document')
   })
