@@ -56,6 +56,8 @@ const RULES: Record<Engine, VersionRule> = {
 
 /** Why `version` cannot be the `engine`'s, with the fix; undefined when it can. */
 export function engineVersionProblem(engine: Engine, version: string): string | undefined {
+  // `latest` or `2.x` is no version at all, which the field's own rule says: guessing an engine from it misleads.
+  if (!/^v?\d+\.\d+\.\d+/.test(version)) return undefined
   const given = parts(version)
   const rule = RULES[engine]
   const remove = `remove the line to use the pinned ${DEFAULTS.gitops[engine].version}`

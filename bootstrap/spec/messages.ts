@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, type Document } from 'yaml'
+import { KIND_NODE_IMAGES } from './defaults.js'
 
 // What the YAML parser and the schema say about a spec, rephrased the way kindling speaks:
 // "must be …", with the fix for the common slips. load.ts reads and validates; this words it.
@@ -39,8 +40,12 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
     const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : String(given)
     const parts = written.split('.')
     const inFull = `${field === 'kubernetesVersion' ? 'v' : ''}${[...parts, '0', '0'].slice(0, Math.max(3, parts.length)).join('.')}`
+    // `v1.34.0` may not be pinned: name the release of that minor that is, so the fix works first time.
+    const pinned =
+      field === 'kubernetesVersion' ? Object.keys(KIND_NODE_IMAGES).find((version) => version.startsWith(`v${parts.slice(0, 2).join('.')}.`)) : undefined
+    const release = pinned && pinned !== inFull ? `; the ${parts.slice(0, 2).join('.')} release kindling pins is ${pinned}` : ''
     if (expected === 'string' && typeof given === 'number')
-      return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})` : 'put it in quotes'}`
+      return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})${release}` : 'put it in quotes'}`
     if (expected === 'int' && typeof given === 'number') return `must be a whole number, not ${given}`
     return `must be ${article(expected!)}, not ${article(received!)}`
   }

@@ -4,6 +4,9 @@ import { engineVersionProblem } from './engine-versions.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
 import { branchName, dnsLabel, envName, imageReference, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
 
+const KUBERNETES_VERSION = /^v1\.\d+\.\d+$/
+const PINNED_KUBERNETES = Object.keys(KIND_NODE_IMAGES).join(', ')
+
 const portMapping = z
   .strictObject({
     containerPort: port.describe('Port inside the kind node container (a NodePort or hostPort).'),
@@ -35,7 +38,7 @@ const kindProvider = z
     type: z.literal('kind'),
     kubernetesVersion: z
       .string()
-      .regex(/^v1\.\d+\.\d+$/, 'must look like v1.37.0')
+      .regex(KUBERNETES_VERSION, `must be a Kubernetes version in full, with its v: one of ${PINNED_KUBERNETES}, or another with nodeImage set`)
       .default(DEFAULTS.kind.kubernetesVersion),
     nodeImage: imageReference.optional().describe('Override the pinned kindest/node image (name@sha256:digest).'),
     nodes: z
@@ -143,11 +146,17 @@ export const clusterSpecSchema = z
   })
   .superRefine((doc, ctx) => {
     const { provider, repository: repo } = doc.spec
-    if (provider.type === 'kind' && !provider.nodeImage && !KIND_NODE_IMAGES[provider.kubernetesVersion]) {
+    // A version not even written like one has its own problem above; one line each is enough.
+    if (
+      provider.type === 'kind' &&
+      !provider.nodeImage &&
+      KUBERNETES_VERSION.test(provider.kubernetesVersion) &&
+      !KIND_NODE_IMAGES[provider.kubernetesVersion]
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['spec', 'provider', 'kubernetesVersion'],
-        message: `no pinned kind node image for ${provider.kubernetesVersion}; use one of ${Object.keys(KIND_NODE_IMAGES).join(', ')} or set nodeImage`,
+        message: `no pinned kind node image for ${provider.kubernetesVersion}; use one of ${PINNED_KUBERNETES} or set nodeImage`,
       })
     }
     if (provider.type === 'kind') {

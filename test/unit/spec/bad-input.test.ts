@@ -164,6 +164,21 @@ describe('messages say how to fix the common slips', () => {
     )
   })
 
+  it('1.34 where a version belongs names the release kindling pins', () => {
+    expect(problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, 'kubernetesVersion: 1.34'))).toContain('; the 1.34 release kindling pins is v1.34.11')
+  })
+
+  it('a version not written like one is one problem, not a guess about the engine or the node image', () => {
+    for (const version of ['v1.34', '"1.34"', 'latest', '1.37.0']) {
+      const problems = problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, `kubernetesVersion: ${version}`)).split('\n')
+      expect(problems, version).toEqual([
+        expect.stringMatching(/kubernetesVersion: must be a Kubernetes version in full, with its v: one of v1\.37\.0, .*v1\.34\.11/),
+      ])
+    }
+    const flux = problemsOf(BASE_TEXT.replace(/ version: 2[\d.]+/, ' version: latest')).split('\n')
+    expect(flux).toEqual([expect.stringMatching(/gitops\.version: must be an exact version such as 1\.2\.3$/)])
+  })
+
   it('an empty file', () => {
     expect(problemsOf('')).toContain('is empty: start from `npx kindling wizard`')
   })
