@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { ExitCode, TimeoutError, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
+import { checkSecretVariables } from '../spec/environment.js'
 import { parseDuration, parseFlags, type CliFlags, type CommandName } from './args.js'
 import { folderGoneError } from './cwd.js'
 import { helpText } from './help.js'
@@ -45,6 +46,8 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     // Loaded on demand, like everything after flag parsing: `--help` needs none of it.
     const { loadClusterSpec } = await import('../spec/load.js')
     const spec = await loadClusterSpec(repoRoot, cluster)
+    // destroy reads no secret: a bad one must not stand in the way of removing the cluster.
+    if (command !== 'destroy') checkSecretVariables(spec, process.env)
     const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
     signal = runSignal(io.signal, runTimeoutMs, flags.timeout)

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
+import { checkSecretVariables } from '../../../bootstrap/spec/environment.js'
+import { formatError } from '../../../bootstrap/ui/format.js'
+import { specText, testSpec } from '../support/context.js'
+
+const TOKEN = 'ghp_S3ntinelT0kenS3ntinelT0ken0000'
+const spec = testSpec(
+  specText({
+    repository: 'url: https://example.com/lab.git\nauth:\n  type: https\n  tokenEnv: LAB_TOKEN',
+    extra: 'components:\n  monitoring:\n    grafana:\n      adminPasswordEnv: GRAFANA_PASSWORD',
+  }),
+)
+
+function refusal(env: NodeJS.ProcessEnv): string {
+  try {
+    checkSecretVariables(spec, env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadInputError)
+    expect(exitCodeOf(error)).toBe(ExitCode.badInput)
+    return formatError(error, (line) => line).join('\n')
+  }
+  return ''
+}
+
+describe('secret variables the spec names', () => {
+  it('refuses a token that kept its file newline or a Windows carriage return, without printing it', () => {
+    for (const value of [`${TOKEN}\n`, `${TOKEN}\r`, `${TOKEN}\nsecond`]) {
+      const shown = refusal({ LAB_TOKEN: value })
+      expect(shown).toContain('environment variable LAB_TOKEN (named by repository.auth.tokenEnv) holds a line break')
+      expect(shown).toContain('export LAB_TOKEN=')
+      expect(shown).not.toContain(TOKEN)
+    }
+  })
+
+  it('refuses spaces around a value and control characters, and lists every variable', () => {
+    const shown = refusal({ LAB_TOKEN: ` ${TOKEN}`, GRAFANA_PASSWORD: 'pass\u0007word' })
+    expect(shown).toContain('LAB_TOKEN (named by repository.auth.tokenEnv) starts or ends with a space')
+    expect(shown).toContain('GRAFANA_PASSWORD (named by components.monitoring.grafana.adminPasswordEnv) holds a control character')
+    expect(shown).not.toContain(TOKEN)
+  })
+
+  it('leaves set, clean values and unset ones (the preflight names those) alone', () => {
+    expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: 'correct horse battery staple' })).toBe('')
+    expect(refusal({})).toBe('')
+  })
+})
