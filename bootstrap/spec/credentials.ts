@@ -192,8 +192,19 @@ export function quoted(value: string): string {
   if (!url && (looksLikeToken(value) || maskSecretShapes(value) !== value)) return 'the value given (not printed: it looks like a token)'
   const shown = masked(value)
   return shown.length > QUOTED_MAX
-    ? `${JSON.stringify(`${shown.slice(0, QUOTED_MAX).join('')}…`)} (${shown.length} characters)`
-    : JSON.stringify(shown.join(''))
+    ? `${escapeUnseen(JSON.stringify(`${shown.slice(0, QUOTED_MAX).join('')}…`))} (${shown.length} characters)`
+    : escapeUnseen(JSON.stringify(shown.join('')))
+}
+
+/**
+ * Characters JSON leaves as they are that a terminal would not show as themselves: C1 controls
+ * (U+009B starts an escape sequence in some terminals), the marks that reorder text (U+202E shows
+ * the rest of the line backwards) and invisible ones. Written as `\uXXXX`, so the user sees them.
+ */
+const UNSEEN = /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
+
+function escapeUnseen(text: string): string {
+  return text.replace(UNSEEN, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /** A typed path or name inside a message, unquoted: URL credentials and token-like words masked, a long one cut short. */

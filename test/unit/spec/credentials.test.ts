@@ -245,6 +245,10 @@ describe('credentials in the spec', () => {
     expect(quoted('my lab')).toBe('"my lab"')
     expect(quoted('x'.repeat(5000))).toBe(`"${'x'.repeat(60)}…" (5000 characters)`)
     expect(quoted('line\nbreak')).toBe('"line\\nbreak"')
+    // Shown as escapes: a right-to-left mark would turn the rest of the line around, a C1 control start an escape sequence.
+    expect(quoted('lab\u202eevil')).toBe('"lab\\u202eevil"')
+    expect(quoted('lab\u009b31m')).toBe('"lab\\u009b31m"')
+    expect(quoted('lab\u200b\ufeff')).toBe('"lab\\u200b\\ufeff"')
     expect(typed(`/home/me/.kube/kindling-lab-2b8Xq1/${SENTINEL}`)).toBe('/home/me/.kube/kindling-lab-2b8Xq1/***')
     expect(typed(`/${'k'.repeat(100)}`)).toBe(`/${'k'.repeat(59)}… (101 characters)`)
   })
