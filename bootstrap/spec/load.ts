@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import { BadInputError, errorMessage } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
 import { valueProblems } from './limits.js'
-import { friendlyMessage, yamlMessage } from './messages.js'
+import { friendlyMessage, lookalikeProblem, yamlMessage } from './messages.js'
 import { otherEngineField } from './engine-versions.js'
 import { isInside, notUtf8Line, plainFileProblem } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
@@ -108,7 +108,14 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
       path: '',
       message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
     }))
-    throw specError(shownFile, problems)
+    // A tab or an odd space on a line throws the parser off for the rest of the file: name that
+    // cause, once a line, rather than the page of errors that follows from it.
+    const lines = text.split(/\r?\n/)
+    const causes = [...new Set(problems.map((problem) => problem.line))].flatMap((line) => {
+      const message = lookalikeProblem(lines[line - 1] ?? '')
+      return message ? [{ file: shownFile, line, path: '', message }] : []
+    })
+    throw specError(shownFile, causes.length > 0 ? causes : problems)
   }
   const collectionKey = collectionKeyOffset(doc)
   if (collectionKey !== undefined) {

@@ -18,9 +18,26 @@ export function yamlMessage(code: string, message: string, source = ''): string 
     const tag = /Unresolved tag: (\S{1,40})/.exec(message)?.[1]?.replace(/^tag:yaml\.org,2002:/, '!!')
     return `has the tag ${tag ?? 'here'}, which kindling does not read: remove it (a cluster spec is plain YAML)`
   }
+  if (/All mapping items must start at the same column/.test(message))
+    return 'is not lined up with the keys above it: keys of one mapping start at the same column (indent with spaces, as in clusters/homelab/cluster.yaml)'
   if (code === 'BAD_DIRECTIVE') return 'has a directive (a line starting with %) kindling does not read: remove it'
   if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
   return message.split('\n')[0] || 'invalid YAML'
+}
+
+/**
+ * A character on a line that YAML reads as something else: a tab or a non-breaking space where it
+ * indents, a full-width colon after a key (typed with an East Asian keyboard layout). The parser
+ * then stumbles over the rest of the file; this names the cause, with the fix.
+ */
+export function lookalikeProblem(line: string): string | undefined {
+  const indent = /^[ \t\u00a0\u3000]*/.exec(line)![0]
+  if (indent.includes('\t')) return 'is indented with a tab: YAML indents with spaces only'
+  const odd = /[\u00a0\u3000]/.exec(indent)?.[0]
+  if (odd)
+    return `is indented with ${odd === '\u3000' ? 'an ideographic space (U+3000)' : 'a non-breaking space (U+00A0)'}, pasted from a web page or document?: retype the indent with plain spaces`
+  if (/^[^#"']*\uff1a/.test(line)) return 'has a full-width colon "：" (U+FF1A) after a key: type the plain colon ":"'
+  return undefined
 }
 
 const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i

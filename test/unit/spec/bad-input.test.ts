@@ -197,6 +197,19 @@ describe('messages say how to fix the common slips', () => {
     expect(problems).not.toContain(key)
   })
 
+  it('a tab, a non-breaking space or a full-width colon is named once, not as the parser errors it sets off', () => {
+    const at = (replacement: string): string[] => problemsOf(BASE_TEXT.replace('    type: kind', replacement)).split('\n')
+    expect(at('\ttype: kind')).toEqual([expect.stringMatching(/:10 \(document\): is indented with a tab: YAML indents with spaces only$/)])
+    expect(at('\u00a0\u00a0\u00a0\u00a0type: kind')).toEqual([expect.stringMatching(/:10 \(document\): is indented with a non-breaking space \(U\+00A0\)/)])
+    expect(at('    type\uff1a kind')).toEqual([
+      expect.stringMatching(/:10 \(document\): has a full-width colon "：" \(U\+FF1A\) after a key: type the plain colon ":"$/),
+    ])
+  })
+
+  it('keys out of line say how keys line up', () => {
+    expect(problemsOf(BASE_TEXT.replace('spec:\n  provider', 'spec:\n  - provider'))).toContain('is not lined up with the keys above it')
+  })
+
   it('two documents in one file', () => {
     expect(problemsOf(`${BASE_TEXT}---\nfoo: 1\n`)).toContain('holds more than one YAML document')
   })
