@@ -154,7 +154,8 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: `cannot be read: ${message}` }])
   }
   // Sizes, characters and credentials first: the schema never sees a 5 MB string or a pasted token.
-  const limits = valueProblems(value)
+  // A whole file that is one long text or list (a log saved under the name) is no mapping, which the schema says.
+  const limits = value !== null && typeof value === 'object' && !Array.isArray(value) ? valueProblems(value) : []
   if (limits.length > 0) {
     throw specError(
       shownFile,

@@ -210,6 +210,10 @@ describe('messages say how to fix the common slips', () => {
     expect(problemsOf(BASE_TEXT.replace('spec:\n  provider', 'spec:\n  - provider'))).toContain('is not lined up with the keys above it')
   })
 
+  it('a file of plain text, however long, is no mapping', () => {
+    expect(problemsOf(`${'some log line '.repeat(200)}\n`)).toMatch(/:1 \(document\): must be a mapping of fields, not a string$/)
+  })
+
   it('two documents in one file', () => {
     expect(problemsOf(`${BASE_TEXT}---\nfoo: 1\n`)).toContain('holds more than one YAML document')
   })
