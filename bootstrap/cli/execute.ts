@@ -1,4 +1,4 @@
-import { ClusterNotCreatedError, ExitCode, InterruptedError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
+import { ClusterNotCreatedError, ExitCode, InterruptedError, StepError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { newFacts } from '../engine/facts.js'
 import { acquireRunLock } from '../engine/lock.js'
 import { blocksRealRun, runSteps, type RunReport } from '../engine/run.js'
@@ -46,7 +46,7 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
   // Commands that change the cluster hold its lock for the whole run; reading and dry runs need none.
   const lock = command !== 'status' && !flags.dryRun ? acquireRunLock(spec.name, command) : undefined
-  const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact })
+  const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact, readOnly: command === 'status' })
   const realRunner = io.runner ?? new ExecRunner(redactor, (line) => reporter.log(line))
   const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
   const facts = newFacts()
@@ -89,7 +89,8 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
     if (flags.dryRun) io.stdout(`\n${formatPlan(report, redact)}\n`)
     if (flags.dryRun && !report.ok) io.stderr(`${dryRunVerdict(report)}\n`)
     if (summary.length) io.stdout(`\n${redact(summary.join('\n'))}\n`)
-    if (!flags.dryRun) io.stdout(`\n${formatTimings(report)}\n`)
+    // status is a view of the cluster: how long reading it took is noise unless asked for.
+    if (!flags.dryRun && (command !== 'status' || flags.verbose)) io.stdout(`\n${formatTimings(report)}\n`)
     if (!flags.dryRun && skipped.length) io.stdout(`Already done, skipped: ${skipped.join(', ')}\n`)
     if (saved.saved) io.stdout(`Report: ${saved.saved.file} (${comparison(command, report, saved.previous)})\n`)
     if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(command, report, steps, signal, redact)}\n`)
@@ -128,6 +129,13 @@ function dryRunVerdict(report: RunReport): string {
 function failureSummary(command: CommandName, report: RunReport, steps: readonly Step[], signal: AbortSignal, redact: (text: string) => string): string {
   const readOnly = command === 'status'
   const failed = report.steps.filter((step) => step.status === 'failed')
+  // A cluster never created has nothing to show: one line says so and how to create it.
+  const notCreated =
+    readOnly && !report.interrupted ? failed.map((step) => causeOf(step.error)).find((cause) => cause instanceof ClusterNotCreatedError) : undefined
+  if (notCreated) {
+    const [message, ...details] = formatError(notCreated, redact)
+    return [`✖ ${message}`, ...details.map((line) => `  ${line}`), '', 'status changed nothing.'].join('\n')
+  }
   const lines = failed.flatMap((step) => [`✖ ${step.title}`, ...formatError(step.error, redact).map((line) => `    ${line}`)])
   if (report.interrupted) {
     const reason = stoppedError(signal, 'run')
@@ -159,6 +167,11 @@ function failureSummary(command: CommandName, report: RunReport, steps: readonly
     )
   }
   return lines.join('\n')
+}
+
+/** What went wrong in a step, without the step's own name around it. */
+function causeOf(error: unknown): unknown {
+  return error instanceof StepError ? error.cause : error
 }
 
 function memo<T>(factory: () => Promise<T>): () => Promise<T> {

@@ -24,9 +24,23 @@ const WORD: Record<StepStatus, string> = {
   cancelled: 'cancelled',
 }
 
+/** `status` only reads: what a step found is "ok" or "a problem", and what it could not reach is "not checked". */
+const READ_ONLY_WORD: Partial<Record<StepStatus, string>> = {
+  done: 'ok',
+  failed: 'problem found',
+  blocked: 'not checked',
+  cancelled: 'not checked',
+}
+
+export interface StepLineOptions {
+  /** Worded for a command that only reads (`status`), not one that changes the cluster. */
+  readOnly?: boolean
+}
+
 /** A dry run's step whose check found what would stop the real run says so, rather than "state unknown". */
-function statusWord(report: StepReport): string {
-  return report.stops ? 'would stop a real run' : WORD[report.status]
+function statusWord(report: StepReport, options: StepLineOptions = {}): string {
+  if (report.stops) return 'would stop a real run'
+  return (options.readOnly ? READ_ONLY_WORD[report.status] : undefined) ?? WORD[report.status]
 }
 
 function statusSymbol(report: StepReport): string {
@@ -38,10 +52,10 @@ export function seconds(ms: number): string {
 }
 
 /** One line per finished step: symbol, name, what happened, how long. */
-export function formatStepLine(report: StepReport): string {
+export function formatStepLine(report: StepReport, options: StepLineOptions = {}): string {
   const detail = report.detail ? ` — ${report.detail}` : ''
   const time = report.timings.total > 0 ? color.gray(` (${seconds(report.timings.total)})`) : ''
-  return `${statusSymbol(report)} ${report.title}: ${statusWord(report)}${detail}${time}`
+  return `${statusSymbol(report)} ${report.title}: ${statusWord(report, options)}${detail}${time}`
 }
 
 /** The error of a failed step and every detail line under it (hints, problems, events). */

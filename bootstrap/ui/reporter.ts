@@ -16,6 +16,8 @@ export interface ReporterOptions {
   verbose: boolean
   write: (text: string) => void
   redact: (text: string) => string
+  /** The command only reads (`status`): steps are worded as what they found, not as work done. */
+  readOnly?: boolean
 }
 
 /** Pick the renderer once, from the output mode: listr2 on a TTY, plain lines otherwise, silent for JSON. */
@@ -25,7 +27,7 @@ export function createReporter(steps: readonly Step[], options: ReporterOptions)
   return listrReporter(steps, options)
 }
 
-function plainReporter({ write, redact, verbose }: ReporterOptions): Reporter {
+function plainReporter({ write, redact, verbose, readOnly }: ReporterOptions): Reporter {
   return {
     stepStarted: (step) => write(`▶ ${step.title}\n`),
     phaseStarted: (step, phase) => {
@@ -33,7 +35,7 @@ function plainReporter({ write, redact, verbose }: ReporterOptions): Reporter {
     },
     // The full error (every hint and detail) is printed once, at the end: in the plan or the failure summary.
     stepFinished: (_step, report) => {
-      write(`${redact(formatStepLine(report))}\n`)
+      write(`${redact(formatStepLine(report, { readOnly }))}\n`)
       if (report.status === 'failed' && report.error) write(`    ${formatError(report.error, redact)[0]}\n`)
     },
     log: (line) => {
@@ -54,7 +56,7 @@ const CLOSE_DEADLINE_MS = 2000
  * the engine reports is kept per step and read by the task whenever it starts: a step that
  * finishes first (a fast check) is shown finished, never left spinning.
  */
-function listrReporter(steps: readonly Step[], { redact, verbose }: ReporterOptions): Reporter {
+function listrReporter(steps: readonly Step[], { redact, verbose, readOnly }: ReporterOptions): Reporter {
   const finished = new Map<string, (report: StepReport | undefined) => void>()
   const reports = new Map(steps.map((step) => [step.name, new Promise<StepReport | undefined>((resolve) => finished.set(step.name, resolve))] as const))
   const phases = new Map<string, string>()
@@ -70,7 +72,7 @@ function listrReporter(steps: readonly Step[], { redact, verbose }: ReporterOpti
         if (phase) task.output = redact(phase)
         const report = await reports.get(step.name)!
         if (!report) return task.skip(`${step.title}: not run`)
-        task.title = redact(formatStepLine(report).replace(/^\S+ /, ''))
+        task.title = redact(formatStepLine(report, { readOnly }).replace(/^\S+ /, ''))
         if (report.status === 'failed') throw new Error(formatError(report.error, redact)[0])
         // Not ticked: a dry run's "to do" and "state unknown" are not done.
         if (report.status === 'blocked' || report.status === 'cancelled' || report.status === 'planned' || report.status === 'unknown') task.skip(task.title)

@@ -1,4 +1,4 @@
-import { BadInputError, KindlingError } from '../../engine/errors.js'
+import { BadInputError, ClusterNotCreatedError, KindlingError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { conditionTrue } from '../../kube/conditions.js'
 import { kindProvider, nodeImageOf, nodeNamesOf, renderKindConfigYaml } from '../../render/kind-config.js'
@@ -235,7 +235,10 @@ export function kindClusterStatusStep(spec: ClusterSpec): Step {
     async check(ctx) {
       const state = await readKindCluster(ctx)
       if (!state.exists) {
-        throw new KindlingError(`kind cluster ${spec.name} does not exist`, { details: [`create it: ${kindlingCommand(`bootstrap -c ${spec.name}`)}`] })
+        ctx.facts.status.cluster = { name: spec.name, exists: false }
+        throw new ClusterNotCreatedError(`kind cluster ${spec.name} does not exist: it has not been created yet, or was deleted`, {
+          details: [`create it: ${kindlingCommand(`bootstrap -c ${spec.name}`)}`],
+        })
       }
       const differences = compareKindCluster(spec, state.nodes)
       if (differences.length)

@@ -93,20 +93,26 @@ describe('CLI', () => {
     ]
     const human = io({ cwd: dir, replies: noCluster })
     expect(await runCommand('status', ['--cluster', 'lab'], human.io)).toBe(1)
-    expect(human.stderr()).toContain('create it: npx kindling bootstrap -c lab\n')
-    expect(human.stderr()).not.toMatch(/npm run|completed steps are skipped/)
-    expect(human.stderr().trimEnd().split('\n').at(-1)).toBe('status changed nothing. Fix what is listed above, then run it again to check.')
-    expect(human.stdout()).not.toContain('skipped')
+    // A cluster never created: one problem, one way to create it, nothing repeated per missing part.
+    expect(human.stderr().trim().split('\n')).toEqual([
+      '✖ kind cluster lab does not exist: it has not been created yet, or was deleted',
+      '    create it: npx kindling bootstrap -c lab',
+      '',
+      'status changed nothing.',
+    ])
+    expect(human.stdout()).not.toMatch(/skipped|Timings/)
     // status only reads: the registry caches failing hides nothing else; the sync status needs the
-    // cluster, and both outputs name it.
-    expect(human.stdout()).toMatch(/✖ Registry caches: failed[^]*✖ kind cluster lab: failed/)
-    expect(human.stdout()).toMatch(/sync status: blocked — needs kind cluster lab, which failed/)
+    // cluster, and both outputs name it, in words for a command that changed nothing.
+    expect(human.stdout()).toMatch(/✔ Check prerequisites: ok[^]*✖ Registry caches: problem found[^]*✖ kind cluster lab: problem found/)
+    expect(human.stdout()).toMatch(/sync status: not checked — needs kind cluster lab, which failed/)
+    expect(human.stdout()).not.toMatch(/up to date|: failed|blocked/)
 
     const json = io({ cwd: dir, replies: noCluster })
     expect(await runCommand('status', ['--cluster', 'lab', '--json'], json.io)).toBe(1)
     const report = JSON.parse(json.stdout()) as { skipped?: string[]; steps: { name: string; status: string; detail?: string }[] }
     expect(report.steps.find((step) => step.name === 'gitops')).toMatchObject({ status: 'blocked', detail: 'needs kind cluster lab, which failed' })
     expect(report.skipped).toBeUndefined()
+    expect(report).toMatchObject({ status: { cluster: { name: 'lab', exists: false } } })
   })
 
   it('rejects an unknown flag with exit 2', async () => {
