@@ -28,7 +28,7 @@ export const envName = z
 
 export const gcpProjectId = z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project ID such as my-project-123')
 
-export const workerCount = z.int('must be a whole number').min(0, 'must be a whole number from 0 to 10').max(10, 'must be a whole number from 0 to 10')
+export const workerCount = z.int().min(0, 'must be a whole number from 0 to 10').max(10, 'must be a whole number from 0 to 10')
 
 export const repositoryUrl = z
   .string()

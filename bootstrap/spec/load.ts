@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import { BadInputError, errorMessage } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
 import { valueProblems } from './limits.js'
-import { friendlyMessage, lookalikeProblem, yamlMessage } from './messages.js'
+import { friendlyMessage, withoutSafeIntegerBound, lookalikeProblem, yamlMessage } from './messages.js'
 import { otherEngineField } from './engine-versions.js'
 import { isInside, notUtf8Line, plainFileProblem } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
@@ -163,7 +163,7 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     )
   }
   const result = clusterSpecSchema.safeParse(value)
-  const problems = result.success ? [] : result.error.issues.flatMap((issue) => toProblems(issue, doc, text, shownFile, lineOf))
+  const problems = result.success ? [] : withoutSafeIntegerBound(result.error.issues).flatMap((issue) => toProblems(issue, doc, text, shownFile, lineOf))
   if (result.success && cluster !== undefined && result.data.metadata.name !== cluster) {
     problems.push({
       file: shownFile,

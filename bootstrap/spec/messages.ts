@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, type Document } from 'yaml'
+import type { z } from 'zod'
 import { KIND_NODE_IMAGES } from './defaults.js'
 
 // What the YAML parser and the schema say about a spec, rephrased the way kindling speaks:
@@ -44,7 +45,7 @@ const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i
 
 /** zod's wording, rephrased the way the rest of kindling speaks: "must be …", with the fix for common slips. */
 export function friendlyMessage(message: string, given: unknown, at: readonly (string | number)[], doc: Document, text: string): string {
-  const type = /^Invalid input: expected (\w+), received (\w+)$/.exec(message)
+  const type = /^Invalid input: expected (\w+), received (-?\w+)$/.exec(message)
   if (type) {
     const [, expected, received] = type
     if (expected === 'boolean' && (given === 'true' || given === 'false')) return `must be true or false without quotes ("${given}" in quotes is text)`
@@ -64,6 +65,10 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
     if (expected === 'string' && typeof given === 'number')
       return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})${release}` : 'put it in quotes'}`
     if (expected === 'int' && typeof given === 'number') return `must be a whole number, not ${given}`
+    if ((expected === 'number' || expected === 'int') && typeof given === 'string' && /^-?\d+(\.\d+)?$/.test(given.trim()))
+      return `must be a number without quotes ("${given.trim()}" in quotes is text)`
+    if (typeof given === 'number' && !Number.isFinite(given)) return `must be ${article(expected!)}, not ${written}`
+    if (given instanceof Uint8Array) return `must be ${article(expected!)}, not binary data: remove the !!binary tag`
     return `must be ${article(expected!)}, not ${article(received!)}`
   }
   const literal = /^Invalid input: expected ("[^"]*")$/.exec(message)
@@ -109,6 +114,17 @@ function editDistance(a: string, b: string): number {
 
 function article(type: string): string {
   if (type === 'object') return 'a mapping of fields'
+  if (type === 'int') return 'a whole number'
   if (type === 'null') return 'empty'
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`
+}
+
+/**
+ * A huge number (1e26 where a port belongs) breaks the field's own range and JavaScript's safe
+ * integer bound; only the field's rule names something the user chose.
+ */
+export function withoutSafeIntegerBound(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const safeBound = (issue: z.core.$ZodIssue): boolean => issue.code === 'too_big' && Number(issue.maximum) === Number.MAX_SAFE_INTEGER
+  const key = (issue: z.core.$ZodIssue): string => issue.path.map(String).join('.')
+  return issues.filter((issue) => !safeBound(issue) || !issues.some((other) => other !== issue && !safeBound(other) && key(other) === key(issue)))
 }

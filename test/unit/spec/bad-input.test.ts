@@ -179,6 +179,22 @@ describe('messages say how to fix the common slips', () => {
     expect(flux).toEqual([expect.stringMatching(/gitops\.version: must be an exact version such as 1\.2\.3$/)])
   })
 
+  it('a number in quotes, too big, infinite or binary is one problem with its fix', () => {
+    const at = (from: string, to: string): string[] => problemsOf(BASE_TEXT.replace(from, to)).split('\n')
+    expect(at('hostPort: 8080', 'hostPort: "8080"')).toEqual([expect.stringMatching(/hostPort: must be a number without quotes \("8080" in quotes is text\)$/)])
+    expect(at('workers: 0', 'workers: "2"')).toEqual([expect.stringMatching(/workers: must be a (whole )?number without quotes/)])
+    for (const huge of ['99999999999999999999999999', '1.5', '-1', '11'])
+      expect(at('workers: 0', `workers: ${huge}`), huge).toEqual([expect.stringMatching(/nodes\.workers: must be a whole number( from 0 to 10|, not 1.5)$/)])
+    expect(at('hostPort: 8080', 'hostPort: 1e99')).toEqual([expect.stringMatching(/hostPort: must be a port between 1 and 65535$/)])
+    for (const infinite of ['.inf', '-.INF', '.nan'])
+      expect(at('workers: 0', `workers: ${infinite}`), infinite).toEqual([
+        expect.stringMatching(new RegExp(`workers: must be a (whole )?number, not \\${infinite}$`)),
+      ])
+    expect(at('workers: 0', 'workers: !!binary aGVsbG8=')).toEqual([
+      expect.stringMatching(/workers: must be a (whole )?number, not binary data: remove the !!binary tag$/),
+    ])
+  })
+
   it('an empty file', () => {
     expect(problemsOf('')).toContain('is empty: start from `npx kindling wizard`')
   })
