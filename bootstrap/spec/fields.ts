@@ -22,9 +22,24 @@ export const envName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be the name of an environment variable, not its value', abort: true })
   // The message must not repeat the value: it may be a live token.
   .refine(
-    (value) => !looksLikeToken(value),
+    (value) => !looksLikeToken(value) && !mixedLikeAPassword(value),
     'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; if it was ever committed or shared, revoke it)',
   )
+
+/**
+ * Variable names are words (GITHUB_TOKEN, labToken); a long run of upper and lower case letters and
+ * digits with no underscore (S3ntinelPassw0rdXyZ) is a password typed where its name belongs.
+ */
+function mixedLikeAPassword(value: string): boolean {
+  return (
+    value.length >= 12 &&
+    !value.includes('_') &&
+    /[a-z]/.test(value) &&
+    /[A-Z]/.test(value) &&
+    /\d/.test(value) &&
+    /\d[A-Za-z]|[A-Za-z]\d.*[A-Za-z]/.test(value)
+  )
+}
 
 export const gcpProjectId = z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project ID such as my-project-123')
 
