@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { stringify } from 'yaml'
 import { KubeClient, type KubeObject } from '../../../bootstrap/kube/client.js'
-import { conditionTrue } from '../../../bootstrap/kube/conditions.js'
+import { conditionTrue, exists } from '../../../bootstrap/kube/conditions.js'
 import { locateBinaries, type Binaries } from './binaries.js'
 import { killChildrenOnExit, logTail, reapOrphans, runDir, startChild, stopChild, type Child } from './processes.js'
 
@@ -218,6 +218,10 @@ export async function startControlPlane(options: { nodes?: number; log?: (line: 
     const kube = KubeClient.fromKubeconfig({ file: kubeconfigFile, context: TEST_CONTEXT })
     await Promise.all(nodes.map((name) => kube.apply(kwokNode(name))))
     await Promise.all(nodes.map((name) => kube.waitFor({ apiVersion: 'v1', kind: 'Node', name }, conditionTrue('Ready'), { timeoutMs: 60_000 })))
+    // kube-controller-manager exits if the API server goes away while it is still starting; its
+    // serviceaccount controller making the default ServiceAccount shows it is through start-up, so
+    // a test may restart the API server (restartApiServer) at once.
+    await kube.waitFor({ apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: 'default' }, exists, { timeoutMs: 60_000 })
     return { kubeconfigFile, kubeconfig, context: TEST_CONTEXT, server, version, nodes, auditLog, children, restartApiServer, stop }
   } catch (error) {
     await stop()
