@@ -1,17 +1,17 @@
-import { readFileSync } from 'node:fs'
 import * as k8s from '@kubernetes/client-node'
-import { InterruptedError, KindlingError, PrerequisiteError, TimeoutError } from '../engine/errors.js'
+import type { KindlingError } from '../engine/errors.js'
 import { mapLimit } from '../engine/map-limit.js'
-import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
-import { conditionTrue, lastMessage, type Condition, type ConditionResult } from './conditions.js'
-import { apiError, isAbort, isUnknownKind, statusOf } from './api-errors.js'
-import { isNetworkError, JsonObjectApi, type RequestBounds } from './json-api.js'
-import { credentialsError, kubeconfigCheckCommand, KubeconfigError, kubeconfigLoadProblem, kubeconfigTextProblem } from './kubeconfig.js'
+import { conditionTrue, type Condition } from './conditions.js'
+import { apiError, isUnknownKind, statusOf } from './api-errors.js'
+import { JsonObjectApi, type RequestBounds } from './json-api.js'
+import { loadKubeconfig } from './load-config.js'
 import { FIELD_MANAGER, formatRef, objectKey, refOf, revealSecrets, sameObject, type KubeObject, type ObjectRef } from './refs.js'
+import { watchFor, type WaitOptions, type WatchedObject } from './wait-for.js'
 
 export { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 export { KubeApiError } from './api-errors.js'
 export { KubeconfigError, KubeCredentialsError } from './kubeconfig.js'
+export type { WaitOptions } from './wait-for.js'
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged'
 export interface ApplyResult {
@@ -32,57 +32,8 @@ export interface ListOptions {
   fieldSelector?: string
 }
 
-export interface WaitOptions {
-  timeoutMs: number
-  signal?: AbortSignal
-}
-
 const APPLY_CONCURRENCY = 8
-const WATCH_RETRY_MS = 1000
 const FIRST_KINDS = new Set(['CustomResourceDefinition', 'Namespace'])
-
-/**
- * A kubeconfig whose credentials failing to apply say which user and plugin failed. The library
- * rejects with a failed `exec:` plugin's stderr as the whole message, often empty ("get server
- * version: "), or a JSON error quoting what the plugin printed. Requests and watches both ask here.
- */
-class CredentialedKubeConfig extends k8s.KubeConfig {
-  /** The file it was read from, for the command a message suggests. */
-  file?: string
-
-  override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
-    try {
-      await super.applySecurityAuthentication(context)
-    } catch (error) {
-      throw credentialsError(this.getCurrentUser(), error, { context: this.getCurrentContext(), file: this.file })
-    }
-  }
-
-  override async applyToHTTPSOptions(opts: Parameters<k8s.KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
-    try {
-      await super.applyToHTTPSOptions(opts)
-    } catch (error) {
-      throw credentialsError(this.getCurrentUser(), error, { context: this.getCurrentContext(), file: this.file })
-    }
-  }
-}
-
-/** A kubeconfig's text, to say what is wrong with it; undefined when it cannot be read now. */
-function textOf(options: { file?: string; yaml?: string }): string | undefined {
-  if (options.yaml !== undefined) return options.yaml
-  if (!options.file) return undefined
-  try {
-    return readFileSync(options.file, 'utf8')
-  } catch {
-    return undefined
-  }
-}
-
-function unreadableKubeconfig(options: { file?: string }, problem: string): KubeconfigError {
-  return new KubeconfigError(`cannot read kubeconfig ${options.file ?? '(default)'}: ${problem}`, {
-    details: options.file ? [`check it with \`${kubeconfigCheckCommand(options.file)}\` and correct it`] : [],
-  })
-}
 
 /** The one module that talks to the Kubernetes API. */
 export class KubeClient {
@@ -103,31 +54,7 @@ export class KubeClient {
    * have is refused rather than falling back to the current one.
    */
   static fromKubeconfig(options: { file?: string; context: string; yaml?: string; bounds?: RequestBounds }): KubeClient {
-    const config = new CredentialedKubeConfig()
-    // Asked before the library reads it (synchronously): a pipe or `/dev/zero` would hang the process.
-    const unreadable = options.yaml === undefined && options.file ? plainFileProblem(options.file, MAX_KUBECONFIG_BYTES) : undefined
-    if (unreadable) throw new PrerequisiteError(`kubeconfig ${options.file} ${unreadable.problem}`)
-    try {
-      if (options.yaml !== undefined) config.loadFromString(options.yaml)
-      else if (options.file) config.loadFromFile(options.file)
-      else config.loadFromDefault()
-    } catch (cause) {
-      // The library's message quotes the lines around a YAML mistake, credentials included: it is
-      // neither shown nor kept as the cause, which a report or --verbose would print.
-      throw unreadableKubeconfig(options, kubeconfigLoadProblem(cause, textOf(options)))
-    }
-    const names = config.getContexts().map((context) => context.name)
-    // No contexts at all: a file that is no kubeconfig (a list, a scalar) loads as an empty one.
-    const shape = names.length === 0 ? kubeconfigTextProblem(textOf(options) ?? '') : undefined
-    if (shape) throw unreadableKubeconfig(options, shape)
-    if (!names.includes(options.context)) {
-      throw new PrerequisiteError(`kubeconfig ${options.file ?? '(default)'} has no context named "${options.context}"`, {
-        details: [`contexts there: ${names.join(', ') || '(none)'}`, 'kindling only uses the context the spec names'],
-      })
-    }
-    config.setCurrentContext(options.context)
-    config.file = options.file
-    return new KubeClient(config, options.context, options.bounds)
+    return new KubeClient(loadKubeconfig(options), options.context, options.bounds)
   }
 
   /** The API server's version, e.g. "v1.34.0". */
@@ -296,78 +223,21 @@ export class KubeClient {
    */
   async waitFor(ref: ObjectRef, condition: Condition, options: WaitOptions): Promise<KubeObject | undefined> {
     const path = await this.collectionPath(ref)
-    return new Promise<KubeObject | undefined>((resolve, reject) => {
-      let last: ConditionResult = { done: false, message: 'not observed yet' }
-      let stopWatch: AbortController | undefined
-      let settled = false
-      const finish = (outcome: () => void): void => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        options.signal?.removeEventListener('abort', onAbort)
-        stopWatch?.abort()
-        outcome()
-      }
-      const evaluate = (object: KubeObject | undefined): void => {
-        last = condition.test(object)
-        if (last.done) finish(() => resolve(object))
-        else if (last.failed) void this.failure(ref, condition, last.failed, 'failed').then((error) => finish(() => reject(error)))
-      }
-      const onAbort = (): void => finish(() => reject(new InterruptedError(`interrupted while waiting for ${formatRef(ref)}`)))
-      const timer = setTimeout(() => {
-        void this.failure(ref, condition, last.message, `timed out after ${formatDuration(options.timeoutMs)}`).then((error) => finish(() => reject(error)))
-      }, options.timeoutMs)
-      options.signal?.addEventListener('abort', onAbort, { once: true })
-      if (options.signal?.aborted) return onAbort()
-
-      // List to learn the current state and resourceVersion, then watch from there; re-list when the server ends the watch.
-      const listAndWatch = async (): Promise<void> => {
-        if (settled) return
-        const fieldSelector = `metadata.name=${ref.name}`
-        const { items, resourceVersion } = await this.listRaw(ref.apiVersion, ref.kind, { namespace: ref.namespace, fieldSelector })
-        evaluate(items[0])
-        if (settled) return
-        stopWatch = await new k8s.Watch(this.config).watch(
-          path,
-          { fieldSelector, resourceVersion, allowWatchBookmarks: true },
-          (phase, object: KubeObject) => {
-            if (phase === 'BOOKMARK' || phase === 'ERROR') return
-            evaluate(phase === 'DELETED' ? undefined : object)
-          },
-          (error: unknown) => {
-            if (settled) return
-            if (error && statusOf(error) !== 410 && !isAbort(error)) {
-              // The server went away (restarting): list and watch again shortly; the list retries with backoff.
-              if (statusOf(error) === undefined && isNetworkError(error)) {
-                setTimeout(() => void listAndWatch().catch(onListError), WATCH_RETRY_MS)
-                return
-              }
-              finish(() => reject(this.wrap(`watch ${formatRef(ref)}`, error)))
-              return
-            }
-            void listAndWatch().catch(onListError)
-          },
-        )
-        if (settled) stopWatch.abort()
-      }
-      const onListError = (cause: unknown): void => finish(() => reject(cause))
-      listAndWatch().catch(onListError)
-    })
+    const watched: WatchedObject = {
+      config: this.config,
+      path,
+      list: (fieldSelector) => this.listRaw(ref.apiVersion, ref.kind, { namespace: ref.namespace, fieldSelector }),
+      get: (target) => this.get(target),
+      events: (target) => this.events(target),
+      wrap: (what, error) => this.wrap(what, error),
+    }
+    return watchFor(watched, ref, condition, options)
   }
 
   /** `/apis/apps/v1/namespaces/x/deployments`: the URL path of an object's collection. */
   private async collectionPath(ref: ObjectRef): Promise<string> {
     return this.#objects.collectionPath(ref.apiVersion, ref.kind, ref.namespace).catch((error: unknown) => {
       throw this.wrap(`find the API for ${ref.apiVersion} ${ref.kind}`, error)
-    })
-  }
-
-  private async failure(ref: ObjectRef, condition: Condition, message: string | undefined, why: string): Promise<TimeoutError> {
-    const object = await this.get(ref).catch(() => undefined)
-    const events = await this.events(ref).catch(() => [])
-    const lastSeen = message ?? lastMessage(object) ?? 'no status reported'
-    return new TimeoutError(`${formatRef(ref)}: ${condition.description} ${why}; last: ${lastSeen}`, {
-      details: events.length ? ['recent events:', ...events.map((line) => `  ${line}`)] : ['no recent events'],
     })
   }
 
@@ -382,8 +252,4 @@ export class KubeClient {
   private wrap(what: string, error: unknown): KindlingError {
     return apiError(what, error, this.context, this.bounds.signal)
   }
-}
-
-function formatDuration(ms: number): string {
-  return ms >= 60_000 ? `${Math.round(ms / 6000) / 10} min` : `${Math.round(ms / 100) / 10} s`
 }
