@@ -8,16 +8,9 @@ import { type BadInputError, exitCodeOf, PrerequisiteError } from '../../../../b
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
-import {
-  dockerDaemonCheck,
-  hooksKubectlCheck,
-  secretVariablesCheck,
-  inotifyCheck,
-  preflightChecks,
-  preflightLookups,
-  preflightStep,
-  repositoryCheck,
-} from '../../../../bootstrap/steps/provider/preflight.js'
+import { dockerDaemonCheck, hooksKubectlCheck, inotifyCheck } from '../../../../bootstrap/steps/provider/machine-checks.js'
+import { preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
+import { repositoryCheck, secretVariablesCheck } from '../../../../bootstrap/steps/provider/spec-checks.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
 import { reportsDir } from '../../../../bootstrap/ui/run-report.js'
 import { repoRoot, specText, testContext, testSpec } from '../../support/context.js'

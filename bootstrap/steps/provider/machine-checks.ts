@@ -1,0 +1,101 @@
+// Preflight checks of this machine: the tools on PATH at their pinned versions, the Docker daemon,
+// and the kernel's inotify limits a multi-node kind cluster needs.
+
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { PrerequisiteError } from '../../engine/errors.js'
+import { DOCKER_UNREACHABLE, START_DOCKER } from '../../tools/docker.js'
+import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
+import { hookFiles } from '../gitops/hooks.js'
+import type { PreflightCheck } from './preflight.js'
+
+/** A tool is on PATH at the version devbox.json pins (or at any version, `pinned: false`). */
+export function toolCheck(binary: string, options: { pinned?: boolean } = {}): PreflightCheck {
+  const { pinned = true } = options
+  const tool = TOOLS[binary]!
+  return {
+    name: `${binary} installed`,
+    async run(ctx) {
+      const result = await ctx.runner
+        .run({ file: tool.binary, args: tool.versionArgs, readOnly: true, okExitCodes: [1] }, { signal: ctx.signal })
+        .catch((error: unknown) => {
+          if (error instanceof PrerequisiteError) return undefined
+          throw error
+        })
+      if (!result) return { problem: `${binary} is not installed`, fix: installHint(binary) }
+      if (!pinned) return undefined
+      const version = tool.versionPattern.exec(`${result.stdout}\n${result.stderr}`)?.[1]
+      const pin = tool.devboxPackage ? pinnedVersions().get(tool.devboxPackage) : undefined
+      if (pin && version && !satisfiesPin(version, pin)) {
+        return { problem: `${binary} ${version} is installed, but kindling pins ${pin}`, fix: installHint(binary) }
+      }
+      return undefined
+    },
+  }
+}
+
+/** The Docker daemon answers (kind runs its nodes as containers). */
+export const dockerDaemonCheck: PreflightCheck = {
+  name: 'Docker daemon reachable',
+  async run(ctx) {
+    let missing = false
+    const result = await ctx.runner
+      .run({ file: 'docker', args: ['info', '--format', '{{.ServerVersion}}'], readOnly: true, okExitCodes: [1] }, { signal: ctx.signal })
+      .catch((error: unknown) => {
+        missing = error instanceof PrerequisiteError
+        return undefined
+      })
+    // No docker command at all: "docker installed" already says so with how to install it, and
+    // "start Docker" would send a new user looking for a daemon they do not have.
+    if (missing || (result && result.exitCode === 0 && result.stdout.trim())) return undefined
+    return { problem: `${DOCKER_UNREACHABLE} (kind runs its nodes as Docker containers)`, fix: START_DOCKER }
+  },
+}
+
+/** kind's documented minimums for clusters of more than one node. */
+export const INOTIFY_MINIMUMS = { max_user_watches: 524288, max_user_instances: 512 } as const
+
+/** Reads a kernel setting under /proc/sys/fs/inotify; undefined where there is none (macOS, Windows). */
+export type InotifyReader = (name: keyof typeof INOTIFY_MINIMUMS) => Promise<number | undefined>
+
+export const readInotifyLimit: InotifyReader = async (name) => {
+  try {
+    return Number((await readFile(path.join('/proc/sys/fs/inotify', name), 'utf8')).trim())
+  } catch {
+    return undefined
+  }
+}
+
+/** Multi-node kind clusters run out of inotify watches/instances at the kernel defaults. */
+export function inotifyCheck(read: InotifyReader = readInotifyLimit): PreflightCheck {
+  return {
+    name: 'inotify limits sufficient',
+    async run() {
+      const low: string[] = []
+      for (const [name, minimum] of Object.entries(INOTIFY_MINIMUMS) as [keyof typeof INOTIFY_MINIMUMS, number][]) {
+        const value = await read(name)
+        if (value !== undefined && value < minimum) low.push(`fs.inotify.${name} is ${value} (need ${minimum})`)
+      }
+      if (low.length === 0) return undefined
+      return {
+        problem: `${low.join(', ')}: nodes of a multi-node cluster fail with "too many open files"`,
+        fix: `sudo sysctl fs.inotify.max_user_watches=${INOTIFY_MINIMUMS.max_user_watches} fs.inotify.max_user_instances=${INOTIFY_MINIMUMS.max_user_instances} (add them to /etc/sysctl.d/ to keep them)`,
+      }
+    },
+  }
+}
+
+/**
+ * kubectl, when a hook in clusters/<name>/hooks/ calls it (the example smoke test does): found now,
+ * not after the whole bootstrap when the hook runs. kindling itself never needs kubectl.
+ */
+export const hooksKubectlCheck: PreflightCheck = {
+  name: 'kubectl installed (a hook calls it)',
+  async run(ctx, lookups) {
+    const hooks = await hookFiles(ctx.spec)
+    const texts = await Promise.all(hooks.map((file) => readFile(path.join(ctx.spec.repoRoot, file), 'utf8')))
+    if (!texts.some((text) => /\bkubectl\b/.test(text))) return undefined
+    // Any kubectl will do for a hook: the pin is for the shell devbox gives, not a reason to stop.
+    return toolCheck('kubectl', { pinned: false }).run(ctx, lookups)
+  },
+}

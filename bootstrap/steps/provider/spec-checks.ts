@@ -1,0 +1,92 @@
+// Preflight checks of what the spec names: the kube context of an existing cluster, the
+// repository the engine reads, and the environment variables that hold component secrets.
+
+import path from 'node:path'
+import { errorMessage, KindlingError, PrerequisiteError } from '../../engine/errors.js'
+import type { StepContext } from '../../engine/step.js'
+import { isPlaceholderUrl, PLACEHOLDER_URL_MESSAGE } from '../../spec/fields.js'
+import { relativeSpec } from '../../spec/load.js'
+import { KubeconfigError, KubeCredentialsError } from '../../kube/kubeconfig.js'
+import { contextOf } from '../connect.js'
+import { pushRefusal } from '../gitops/push.js'
+import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
+import { unsetSecretVariables } from '../gitops/component-secrets.js'
+import type { PreflightCheck } from './preflight.js'
+
+/** The spec's named context exists and its API server answers; no other context is ever used. */
+export const kubeContextCheck: PreflightCheck = {
+  name: 'kube context reachable',
+  async run(ctx) {
+    const context = contextOf(ctx.spec)
+    try {
+      const kube = await ctx.kube()
+      await kube.serverVersion()
+      return undefined
+    } catch (error) {
+      const { provider } = ctx.spec
+      // A file that is not a kubeconfig, or credentials that could not be had, carry their own fix.
+      if (error instanceof KubeconfigError || error instanceof KubeCredentialsError) {
+        const elsewhere =
+          provider.type === 'existing' && error instanceof KubeconfigError ? [`or point provider.kubeconfig in ${relativeSpec(ctx.spec)} at another file`] : []
+        return { problem: errorMessage(error), fix: [...error.details, ...elsewhere].join(', ') || `check \`kind get kubeconfig --name ${ctx.spec.name}\`` }
+      }
+      const details = error instanceof KindlingError ? error.details : []
+      // The file itself (missing, a folder, a pipe) is a different fix from the context in it.
+      const fileProblem = error instanceof PrerequisiteError && /^kubeconfig /.test(errorMessage(error))
+      return {
+        problem: `${errorMessage(error)}${details.length ? ` (${details.join('; ')})` : ''}`,
+        fix:
+          provider.type !== 'existing'
+            ? `check \`kind get clusters\``
+            : fileProblem
+              ? `point provider.kubeconfig in ${relativeSpec(ctx.spec)} at your kubeconfig file (the one kubectl reads: ~/.kube/config or the first in $KUBECONFIG)`
+              : `check \`kubectl --kubeconfig ${provider.kubeconfig} --context ${context} get nodes\`, or fix provider.context in ${relativeSpec(ctx.spec)}`,
+      }
+    }
+  },
+}
+
+/** The engine can read the spec's branch of the spec's repository, with the spec's credentials. */
+export const repositoryCheck: PreflightCheck = {
+  name: 'repository readable',
+  async run(ctx) {
+    const { url, branch } = ctx.spec.repository
+    if (ctx.spec.repository.inCluster) return checkoutCheck(ctx)
+    if (isPlaceholderUrl(url)) {
+      return {
+        problem: `repository.url ${PLACEHOLDER_URL_MESSAGE}, ${url}`,
+        fix: `set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} to your own fork of this repository (it must hold clusters/${ctx.spec.name}/ on branch ${branch})`,
+      }
+    }
+    try {
+      // A branch not there yet is fine: bootstrap's push creates it, if the user may push there.
+      await remoteHeadIfAny(ctx)
+      return await pushRefusal(ctx)
+    } catch (error) {
+      const fix = error instanceof KindlingError ? error.details[0] : undefined
+      return { problem: errorMessage(error), fix: fix ?? 'check repository.url, branch and auth in the spec' }
+    }
+  },
+}
+
+/** Without a remote, this checkout is what bootstrap pushes to the in-cluster Git server: it needs a commit. */
+async function checkoutCheck(ctx: StepContext): Promise<{ problem: string; fix: string } | undefined> {
+  if (await checkoutHead(ctx)) return undefined
+  return {
+    problem: `${ctx.spec.repoRoot} is not a Git checkout with a commit, and the spec names no remote (repository.url)`,
+    fix: `commit it first (git -C ${ctx.spec.repoRoot} init; git add -A; git commit -m init): bootstrap pushes this checkout's commits to the in-cluster Git server`,
+  }
+}
+
+/** Variables the spec names for component Secrets (Grafana's admin password): set before the cluster is made. */
+export const secretVariablesCheck: PreflightCheck = {
+  name: 'environment variables the spec names',
+  async run(ctx) {
+    const unset = unsetSecretVariables(ctx.spec)
+    if (!unset.length) return undefined
+    return {
+      problem: unset.map(({ name, holds }) => `${name} is not set (it holds ${holds})`).join('; '),
+      fix: `set ${unset.length === 1 ? 'it' : 'them'} in this shell, or remove the variable's name from ${relativeSpec(ctx.spec)} to have a password generated`,
+    }
+  },
+}
