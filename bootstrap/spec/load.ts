@@ -1,18 +1,19 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
-import type { z } from 'zod'
+import { LineCounter, parseDocument } from 'yaml'
 import { BadInputError, errorMessage } from '../engine/errors.js'
-import { maskTokens } from './credentials.js'
 import { valueProblems } from './limits.js'
-import { friendlyMessage, withoutSafeIntegerBound, lookalikeProblem, yamlMessage } from './messages.js'
-import { otherEngineField } from './engine-versions.js'
+import { withoutSafeIntegerBound, lookalikeProblem, yamlMessage } from './messages.js'
 import { isInside, notUtf8Line, plainFileProblem } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
 import { DNS_LABEL } from './dns-label.js'
+import { specError, toProblems, type SpecProblem } from './problems.js'
+import { collectionKeyOffset, dotted, nodeOffset } from './yaml-positions.js'
+
+export { formatProblem, type SpecProblem } from './problems.js'
 
 type SpecBody = ClusterSpecDocument['spec']
 
@@ -33,19 +34,6 @@ export interface ClusterSpec extends Omit<SpecBody, 'repository' | 'secrets'> {
 
 /** The GitOps engines kindling installs. */
 export type EngineName = ClusterSpec['gitops']['engine']
-
-/** One problem in a spec file, printed as `file:line path: message`. */
-export interface SpecProblem {
-  file: string
-  line: number
-  path: string
-  message: string
-}
-
-/** `file:line path: message`; a quoted value that looks like a token is masked, never echoed. */
-export function formatProblem(problem: SpecProblem): string {
-  return maskTokens(`${problem.file}:${problem.line} ${problem.path || '(document)'}: ${problem.message}`)
-}
 
 /** The spec file of a named cluster in a repository checkout. */
 export function specFileOf(repoRoot: string, cluster: string): string {
@@ -248,95 +236,4 @@ function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: stri
 /** `~/x` to an absolute path under the user's home. */
 export function expandHome(file: string): string {
   return file === '~' || file.startsWith('~/') ? path.join(homedir(), file.slice(1)) : file
-}
-
-/** No more problems than this are listed: a pasted 100,000-line list is one mistake, not a page of them. */
-const LISTED_PROBLEMS = 20
-
-function specError(file: string, problems: SpecProblem[]): BadInputError {
-  const sorted = [...problems].sort((a, b) => a.line - b.line)
-  const count = `${sorted.length} problem${sorted.length === 1 ? '' : 's'}${sorted.length > LISTED_PROBLEMS ? `, the first ${LISTED_PROBLEMS} listed` : ''}`
-  return new BadInputError(`${file} is not a valid cluster spec (${count})`, {
-    details: sorted.slice(0, LISTED_PROBLEMS).map(formatProblem),
-  })
-}
-
-type Issue = z.core.$ZodIssue
-
-function toProblems(issue: Issue, doc: Document, text: string, file: string, lineOf: (offset: number | undefined) => number): SpecProblem[] {
-  const issuePath = issue.path.filter((key): key is string | number => typeof key !== 'symbol')
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      file,
-      line: lineOf(keyOffset(doc, issuePath, key) ?? nodeOffset(doc, issuePath)),
-      path: dotted([...issuePath, key]),
-      message:
-        otherEngineField(String(doc.getIn([...issuePath, 'engine']) ?? ''), key) ??
-        'is not a known field (check the spelling; see bootstrap/spec/cluster.schema.json)',
-    }))
-  }
-  const given: unknown = issuePath.length === 0 ? doc.toJS() : doc.getIn(issuePath)
-  const missing = issue.code === 'invalid_type' && given === undefined
-  return [
-    {
-      file,
-      line: lineOf(missing ? parentKeyOffset(doc, issuePath) : nodeOffset(doc, issuePath)),
-      path: dotted(issuePath),
-      message: missing ? 'is required' : friendlyMessage(issue.message, given, issuePath, doc, text),
-    },
-  ]
-}
-
-/** Where the first key that is a collection starts: JavaScript would turn it into the text "[ a, b ]". */
-function collectionKeyOffset(doc: Document): number | undefined {
-  let offset: number | undefined
-  visit(doc, {
-    Pair(_, pair) {
-      if (isCollection(pair.key)) {
-        offset = pair.key.range?.[0]
-        return visit.BREAK
-      }
-      return undefined
-    },
-  })
-  return offset
-}
-
-/** Offset of the deepest node along `keys` that exists, so a missing field points at its parent. */
-function nodeOffset(doc: Document, keys: readonly (string | number)[]): number | undefined {
-  for (let depth = keys.length; depth >= 0; depth -= 1) {
-    const node = doc.getIn(keys.slice(0, depth), true)
-    if (node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)) return node.range[0] as number
-  }
-  return undefined
-}
-
-/** Offset of the key of the deepest existing ancestor: a missing field is reported at `parent:`. */
-function parentKeyOffset(doc: Document, keys: readonly (string | number)[]): number | undefined {
-  for (let depth = keys.length - 1; depth >= 1; depth -= 1) {
-    const parent = keys.slice(0, depth)
-    if (doc.getIn(parent, true) === undefined) continue
-    const last = parent[parent.length - 1]
-    const offset = typeof last === 'string' ? keyOffset(doc, parent.slice(0, -1), last) : undefined
-    return offset ?? nodeOffset(doc, parent)
-  }
-  return undefined
-}
-
-function keyOffset(doc: Document, parent: readonly (string | number)[], key: string): number | undefined {
-  const node = parent.length === 0 ? doc.contents : doc.getIn(parent, true)
-  if (!isMap(node)) return undefined
-  const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key)
-  return pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined
-}
-
-/** `spec.provider.nodes`, `spec.ports[0]`; a key that is not a plain name is quoted (and cut short): `spec["my key"]`. */
-function dotted(keys: readonly (string | number)[]): string {
-  return keys
-    .map((key, index) => {
-      if (typeof key === 'number') return `[${key}]`
-      if (/^[A-Za-z_$][\w$-]*$/.test(key)) return index === 0 ? key : `.${key}`
-      return `[${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}]`
-    })
-    .join('')
 }

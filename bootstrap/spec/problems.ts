@@ -1,0 +1,61 @@
+// A spec's problems as the user reads them: one per schema issue, at the line it points to, and
+// the error that lists them all (masked, sorted, cut short).
+
+import type { Document } from 'yaml'
+import type { z } from 'zod'
+import { BadInputError } from '../engine/errors.js'
+import { maskTokens } from './credentials.js'
+import { otherEngineField } from './engine-versions.js'
+import { friendlyMessage } from './messages.js'
+import { dotted, keyOffset, nodeOffset, parentKeyOffset } from './yaml-positions.js'
+
+/** One problem in a spec file, printed as `file:line path: message`. */
+export interface SpecProblem {
+  file: string
+  line: number
+  path: string
+  message: string
+}
+
+/** `file:line path: message`; a quoted value that looks like a token is masked, never echoed. */
+export function formatProblem(problem: SpecProblem): string {
+  return maskTokens(`${problem.file}:${problem.line} ${problem.path || '(document)'}: ${problem.message}`)
+}
+
+/** No more problems than this are listed: a pasted 100,000-line list is one mistake, not a page of them. */
+const LISTED_PROBLEMS = 20
+
+export function specError(file: string, problems: SpecProblem[]): BadInputError {
+  const sorted = [...problems].sort((a, b) => a.line - b.line)
+  const count = `${sorted.length} problem${sorted.length === 1 ? '' : 's'}${sorted.length > LISTED_PROBLEMS ? `, the first ${LISTED_PROBLEMS} listed` : ''}`
+  return new BadInputError(`${file} is not a valid cluster spec (${count})`, {
+    details: sorted.slice(0, LISTED_PROBLEMS).map(formatProblem),
+  })
+}
+
+type Issue = z.core.$ZodIssue
+
+/** The problems one schema issue stands for, each at the line of the field it names. */
+export function toProblems(issue: Issue, doc: Document, text: string, file: string, lineOf: (offset: number | undefined) => number): SpecProblem[] {
+  const issuePath = issue.path.filter((key): key is string | number => typeof key !== 'symbol')
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      file,
+      line: lineOf(keyOffset(doc, issuePath, key) ?? nodeOffset(doc, issuePath)),
+      path: dotted([...issuePath, key]),
+      message:
+        otherEngineField(String(doc.getIn([...issuePath, 'engine']) ?? ''), key) ??
+        'is not a known field (check the spelling; see bootstrap/spec/cluster.schema.json)',
+    }))
+  }
+  const given: unknown = issuePath.length === 0 ? doc.toJS() : doc.getIn(issuePath)
+  const missing = issue.code === 'invalid_type' && given === undefined
+  return [
+    {
+      file,
+      line: lineOf(missing ? parentKeyOffset(doc, issuePath) : nodeOffset(doc, issuePath)),
+      path: dotted(issuePath),
+      message: missing ? 'is required' : friendlyMessage(issue.message, given, issuePath, doc, text),
+    },
+  ]
+}
