@@ -41,6 +41,17 @@ function mixedLikeAPassword(value: string): boolean {
   )
 }
 
+/**
+ * A file the spec names (kubeconfig, keys, known_hosts): `~/` is the user's home and other relative
+ * paths start at the repository root. A shell would expand `~alice/` or `$HOME/`; kindling does
+ * not, and reading them as folders inside the repository hides the slip.
+ */
+export const filePath = z
+  .string()
+  .min(1)
+  .refine((value) => !/^~[^/]/.test(value), "names another user's home (~name/): only ~/ (your own home) is expanded; write the full path instead")
+  .refine((value) => !/^\$/.test(value), 'starts with an environment variable, which is not expanded: write ~/ for your home, or the full path')
+
 export const gcpProjectId = z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project ID such as my-project-123')
 
 export const workerCount = z.int().min(0, 'must be a whole number from 0 to 10').max(10, 'must be a whole number from 0 to 10')

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { checkCrossplane, components, crossplaneDefault } from './components-schema.js'
 import { engineVersionProblem } from './engine-versions.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
-import { branchName, dnsLabel, envName, imageReference, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
+import { branchName, dnsLabel, envName, filePath, imageReference, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
 
 const KUBERNETES_VERSION = /^v1\.\d+\.\d+$/
 const PINNED_KUBERNETES = Object.keys(KIND_NODE_IMAGES).join(', ')
@@ -59,11 +59,7 @@ const kindProvider = z
 const existingProvider = z
   .strictObject({
     type: z.literal('existing'),
-    kubeconfig: z
-      .string()
-      .min(1)
-      .default(DEFAULTS.existing.kubeconfig)
-      .describe('Kubeconfig file; ~/ is your home, other relative paths start at the repository root.'),
+    kubeconfig: filePath.default(DEFAULTS.existing.kubeconfig).describe('Kubeconfig file; ~/ is your home, other relative paths start at the repository root.'),
     context: z.string().min(1).describe('The only kubeconfig context kindling will touch.'),
   })
   .describe('A cluster that already runs (k3s, Talos, kubeadm, managed), adopted through one named context.')
@@ -73,12 +69,8 @@ const auth = z.discriminatedUnion('type', [
   z
     .strictObject({
       type: z.literal('ssh'),
-      privateKeyFile: z.string().min(1).optional().describe('An existing deploy key (~/ or relative to the repository root); one is generated when absent.'),
-      knownHostsFile: z
-        .string()
-        .min(1)
-        .optional()
-        .describe('known_hosts for the Git host (~/ or relative to the repository root); ssh-keyscan is used when absent.'),
+      privateKeyFile: filePath.optional().describe('An existing deploy key (~/ or relative to the repository root); one is generated when absent.'),
+      knownHostsFile: filePath.optional().describe('known_hosts for the Git host (~/ or relative to the repository root); ssh-keyscan is used when absent.'),
     })
     .describe('An SSH deploy key (read-only).'),
   z
@@ -109,7 +101,7 @@ const secrets = z.strictObject({
   sops: z
     .strictObject({
       enabled: z.boolean().default(true),
-      ageKeyFile: z.string().min(1).optional().describe('Defaults to ~/.config/kindling/age/<name>.agekey; back it up.'),
+      ageKeyFile: filePath.optional().describe('Defaults to ~/.config/kindling/age/<name>.agekey; back it up.'),
     })
     .default({ enabled: true }),
 })

@@ -226,6 +226,16 @@ describe('messages say how to fix the common slips', () => {
     expect(problemsOf(BASE_TEXT.replace('spec:\n  provider', 'spec:\n  - provider'))).toContain('is not lined up with the keys above it')
   })
 
+  it('a path a shell would expand (~name/, $HOME/) is named as such, not read as a folder in the repository', () => {
+    const withKey = (file: string): string =>
+      problemsOf(
+        BASE_TEXT.replace('    branch: main', `    branch: main\n    url: ssh://git@github.com/me/lab.git\n    auth: {type: ssh, privateKeyFile: ${file}}`),
+      )
+    expect(withKey('~root/.ssh/deploy')).toMatch(/auth\.privateKeyFile: names another user's home \(~name\/\): only ~\/ \(your own home\) is expanded/)
+    expect(withKey('$HOME/.ssh/deploy')).toMatch(/auth\.privateKeyFile: starts with an environment variable, which is not expanded/)
+    expect(withKey('~/.ssh/deploy')).toBe('')
+  })
+
   it('a file of plain text, however long, is no mapping', () => {
     expect(problemsOf(`${'some log line '.repeat(200)}\n`)).toMatch(/:1 \(document\): must be a mapping of fields, not a string$/)
   })

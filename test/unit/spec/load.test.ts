@@ -301,6 +301,12 @@ spec:
         exitCode: ExitCode.badInput,
         message: expect.stringMatching(/is a symbolic link that loops$/),
       })
+      mkdirSync(path.join(repo, 'clusters', 'moved'))
+      symlinkSync('../../elsewhere/cluster.yaml', path.join(repo, 'clusters', 'moved', 'cluster.yaml'))
+      await expect(loadClusterSpec(repo, 'moved')).rejects.toMatchObject({
+        exitCode: ExitCode.badInput,
+        message: expect.stringMatching(/cluster\.yaml, is a link to "\.\.\/\.\.\/elsewhere\/cluster\.yaml", which does not exist$/),
+      })
     } finally {
       rmSync(repo, { recursive: true, force: true })
     }
