@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { looksLikeToken, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from './dns-label.js'
 import { valueProblems } from './limits.js'
+import { withoutSafeIntegerBound } from './messages.js'
 
 // Field types several parts of the cluster spec share.
 
@@ -22,24 +23,9 @@ export const envName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be the name of an environment variable, not its value', abort: true })
   // The message must not repeat the value: it may be a live token.
   .refine(
-    (value) => !looksLikeToken(value) && !mixedLikeAPassword(value),
+    (value) => !looksLikeToken(value),
     'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; if it was ever committed or shared, revoke it)',
   )
-
-/**
- * Variable names are words (GITHUB_TOKEN, labToken); a long run of upper and lower case letters and
- * digits with no underscore (S3ntinelPassw0rdXyZ) is a password typed where its name belongs.
- */
-function mixedLikeAPassword(value: string): boolean {
-  return (
-    value.length >= 12 &&
-    !value.includes('_') &&
-    /[a-z]/.test(value) &&
-    /[A-Z]/.test(value) &&
-    /\d/.test(value) &&
-    /\d[A-Za-z]|[A-Za-z]\d.*[A-Za-z]/.test(value)
-  )
-}
 
 /**
  * A file the spec names (kubeconfig, keys, known_hosts): `~/` is the user's home and other relative
@@ -121,7 +107,8 @@ export const branchName = z
 export function fieldCheck(schema: z.ZodType): (value: unknown) => true | string {
   return (value) => {
     const result = schema.safeParse(value)
-    if (!result.success) return result.error.issues[0]?.message ?? 'is not valid'
+    // A huge number breaks the field's range and the safe-integer bound: the field's rule is the one to say.
+    if (!result.success) return withoutSafeIntegerBound(result.error.issues)[0]?.message ?? 'is not valid'
     // Then what the spec loader checks in every value (control characters, length, credentials):
     // a value the field's own rule lets through is never echoed back before it is refused.
     return (typeof value === 'string' ? valueProblems(value)[0]?.message : undefined) ?? true
