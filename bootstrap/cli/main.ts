@@ -46,8 +46,9 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     // Loaded on demand, like everything after flag parsing: `--help` needs none of it.
     const { loadClusterSpec } = await import('../spec/load.js')
     const spec = await loadClusterSpec(repoRoot, cluster)
-    // destroy reads no secret: a bad one must not stand in the way of removing the cluster.
-    if (command !== 'destroy') checkSecretVariables(spec, process.env)
+    // destroy reads no secret: a bad one must not stand in the way of removing the cluster; status
+    // reads the branch with the token, and only bootstrap hands a password on.
+    if (command !== 'destroy') checkSecretVariables(spec, process.env, { readsPasswords: command === 'bootstrap' })
     const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
     signal = runSignal(io.signal, runTimeoutMs, flags.timeout)

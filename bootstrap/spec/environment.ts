@@ -1,25 +1,34 @@
 import { BadInputError } from '../engine/errors.js'
 import type { ClusterSpec } from './load.js'
 
+interface SecretVariable {
+  name: string
+  field: string
+  /** A token (handed to git's credential helper, one per line) rather than a password. */
+  token: boolean
+}
+
 /**
- * The environment variables a spec names for a secret, with the field that names each: a token
- * for the repository, the Grafana admin password.
+ * The environment variables a spec names for a secret a command reads: the repository's token
+ * (bootstrap and status read the branch with it) and, for bootstrap with Grafana installed, its
+ * admin password.
  */
-function secretVariables(spec: ClusterSpec): { name: string; field: string }[] {
+function secretVariables(spec: ClusterSpec, readsPasswords: boolean): SecretVariable[] {
   const auth = spec.repository.auth
-  const grafana = spec.components.monitoring.grafana.adminPasswordEnv
+  const { enabled, grafana } = spec.components.monitoring
+  const password = readsPasswords && enabled && grafana.enabled ? grafana.adminPasswordEnv : undefined
   return [
-    ...(auth.type === 'https' ? [{ name: auth.tokenEnv, field: 'repository.auth.tokenEnv' }] : []),
-    ...(grafana ? [{ name: grafana, field: 'components.monitoring.grafana.adminPasswordEnv' }] : []),
+    ...(auth.type === 'https' ? [{ name: auth.tokenEnv, field: 'repository.auth.tokenEnv', token: true }] : []),
+    ...(password ? [{ name: password, field: 'components.monitoring.grafana.adminPasswordEnv', token: false }] : []),
   ]
 }
 
-/** What makes a variable's value no token or password: said without the value. */
-function valueProblem(value: string): string | undefined {
+/** What makes a variable's value no token or password: said without the value. A password may hold spaces. */
+function valueProblem(value: string, token: boolean): string | undefined {
   if (/[\r\n]/.test(value)) return 'holds a line break (a file read with its last newline, or saved on Windows?)'
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'holds a control character'
-  if (value.trim() !== value) return 'starts or ends with a space'
+  if (token && /\s/.test(value)) return value.trim() === value ? 'holds a space' : 'starts or ends with a space'
   return undefined
 }
 
@@ -29,14 +38,18 @@ function valueProblem(value: string): string | undefined {
  * helper's reply, read as a second line). Bad input, refused before anything is changed; unset
  * variables are the preflight's (a missing prerequisite). The values are never printed.
  */
-export function checkSecretVariables(spec: ClusterSpec, env: NodeJS.ProcessEnv): void {
-  const bad = secretVariables(spec).flatMap(({ name, field }) => {
-    const problem = env[name] ? valueProblem(env[name]) : undefined
-    return problem ? [{ name, line: `environment variable ${name} (named by ${field}) ${problem}` }] : []
+export function checkSecretVariables(spec: ClusterSpec, env: NodeJS.ProcessEnv, options: { readsPasswords: boolean }): void {
+  const bad = secretVariables(spec, options.readsPasswords).flatMap((variable) => {
+    const problem = env[variable.name] ? valueProblem(env[variable.name]!, variable.token) : undefined
+    return problem ? [{ ...variable, line: `environment variable ${variable.name} (named by ${variable.field}) ${problem}` }] : []
   })
   if (bad.length === 0) return
-  const fix = `set it to the secret alone, e.g. export ${bad[0]!.name}="$(tr -d '\\r\\n' < token-file)" (the value was not printed)`
+  const fixes = bad.map(({ name, token }) =>
+    token
+      ? `set ${name} to the token alone, e.g. export ${name}="$(tr -d '[:space:]' < token-file)"`
+      : `set ${name} to the password without line breaks or control characters`,
+  )
   throw new BadInputError(bad.length === 1 ? bad[0]!.line : `${bad.length} environment variables the spec names hold a value no secret has`, {
-    details: [...(bad.length === 1 ? [] : bad.map((entry) => entry.line)), fix],
+    details: [...(bad.length === 1 ? [] : bad.map((entry) => entry.line)), ...fixes, '(the values were not printed)'],
   })
 }

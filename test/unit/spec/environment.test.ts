@@ -12,9 +12,9 @@ const spec = testSpec(
   }),
 )
 
-function refusal(env: NodeJS.ProcessEnv): string {
+function refusal(env: NodeJS.ProcessEnv, checked = spec, readsPasswords = true): string {
   try {
-    checkSecretVariables(spec, env)
+    checkSecretVariables(checked, env, { readsPasswords })
   } catch (error) {
     expect(error).toBeInstanceOf(BadInputError)
     expect(exitCodeOf(error)).toBe(ExitCode.badInput)
@@ -33,11 +33,22 @@ describe('secret variables the spec names', () => {
     }
   })
 
-  it('refuses spaces around a value and control characters, and lists every variable', () => {
+  it('refuses spaces in a token and control characters in either, and lists every variable with its fix', () => {
     const shown = refusal({ LAB_TOKEN: ` ${TOKEN}`, GRAFANA_PASSWORD: 'pass\u0007word' })
     expect(shown).toContain('LAB_TOKEN (named by repository.auth.tokenEnv) starts or ends with a space')
     expect(shown).toContain('GRAFANA_PASSWORD (named by components.monitoring.grafana.adminPasswordEnv) holds a control character')
+    expect(shown).toContain('export LAB_TOKEN="$(tr -d \'[:space:]\' < token-file)"')
+    expect(shown).toContain('set GRAFANA_PASSWORD to the password without line breaks or control characters')
     expect(shown).not.toContain(TOKEN)
+  })
+
+  it('takes a password with spaces, and leaves alone a password nothing reads (status, Grafana or monitoring off)', () => {
+    expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: ' a pass phrase ' })).toBe('')
+    expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: 'line\nbreak' }, spec, false)).toBe('')
+    for (const off of ['enabled: false\n    grafana:', 'grafana:\n      enabled: false']) {
+      const quiet = testSpec(specText({ extra: `components:\n  monitoring:\n    ${off}\n      adminPasswordEnv: GRAFANA_PASSWORD` }))
+      expect(refusal({ GRAFANA_PASSWORD: 'line\nbreak' }, quiet), off).toBe('')
+    }
   })
 
   it('leaves set, clean values and unset ones (the preflight names those) alone', () => {
