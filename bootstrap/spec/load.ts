@@ -104,13 +104,15 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
       message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
     }))
     // A tab or an odd space on a line throws the parser off for the rest of the file: name that
-    // cause, once a line, rather than the page of errors that follows from it.
+    // cause, once a line, rather than the page of errors that follows from it. Errors above the
+    // first such line do not follow from it and stay listed.
     const lines = text.split(/\r?\n/)
     const causes = [...new Set(problems.map((problem) => problem.line))].flatMap((line) => {
       const message = lookalikeProblem(lines[line - 1] ?? '')
       return message ? [{ file: shownFile, line, path: '', message }] : []
     })
-    throw specError(shownFile, causes.length > 0 ? causes : problems)
+    const before = problems.filter((problem) => causes.length > 0 && problem.line < causes[0]!.line)
+    throw specError(shownFile, causes.length > 0 ? [...before, ...causes] : problems)
   }
   const collectionKey = collectionKeyOffset(doc)
   if (collectionKey !== undefined) {

@@ -220,6 +220,11 @@ describe('messages say how to fix the common slips', () => {
     expect(at('    type\uff1a kind')).toEqual([
       expect.stringMatching(/:10 \(document\): has a full-width colon "：" \(U\+FF1A\) after a key: type the plain colon ":"$/),
     ])
+    // A slip above the tab does not follow from it: both are listed, the earlier first.
+    const both = problemsOf(BASE_TEXT.replace('kind: Cluster', 'kind: Cluster\nlabels: [a, b').replace('    type: kind', '\ttype: kind')).split('\n')
+    expect(both.length, both.join('\n')).toBeGreaterThan(1)
+    expect(both.at(-1)).toMatch(/is indented with a tab/)
+    expect(both.slice(0, -1).join('\n')).not.toMatch(/tab/)
   })
 
   it('keys out of line say how keys line up', () => {
