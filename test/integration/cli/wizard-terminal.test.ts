@@ -96,25 +96,25 @@ describe('the wizard on a real terminal, answered as a new user would', () => {
     const term = openTerminal(['wizard'], root, terminalEnv(home))
     // A name the spec refuses, then a good one.
     await term.answer(/Cluster name/, `My_Lab${ENTER}`)
-    const nameError = await term.answer(/> .*must/, `${ERASE}lab${ENTER}`)
-    expect(nameError).not.toMatch(/Where does the cluster run/)
+    // Each wait for an error line under the question is the check: an answer taken would move on
+    // to the next question, and the wait would time out naming what the terminal showed instead.
+    await term.answer(/> .*must/, `${ERASE}lab${ENTER}`)
     await term.answer(/Where does the cluster run\?/, ENTER)
     // 100 workers, then 1.
     await term.answer(/Worker nodes/, `${ERASE}100${ENTER}`)
-    expect(await term.answer(/> .*from 0 to 10/, `${ERASE}1${ENTER}`)).not.toMatch(/Host port/)
+    await term.answer(/> .*from 0 to 10/, `${ERASE}1${ENTER}`)
     await term.answer(/Host port for HTTP /, ENTER)
     await term.answer(/Host port for HTTPS/, ENTER)
     await term.answer(/GitOps engine/, ENTER)
     // Not a URL, then a private remote over HTTPS.
     await term.answer(/repository/i, `${ERASE}not a url${ENTER}`)
-    expect(await term.answer(/> .*must be an https:\/\//, `${ERASE}https://git.lab.invalid/me/lab.git${ENTER}`)).not.toMatch(/Branch/)
+    await term.answer(/> .*must be an https:\/\//, `${ERASE}https://git.lab.invalid/me/lab.git${ENTER}`)
     await term.answer(/Branch/, ENTER)
     await term.answer(/Repository access/, `${DOWN}${ENTER}`)
     // The token itself where its variable's name belongs: refused without showing it, then the name.
     await term.answer(/Name of the environment variable holding the token/, `${ERASE}${TOKEN}${ENTER}`)
     const tokenError = await term.answer(/> .*looks like a token/, `${ERASE}LAB_GIT_TOKEN${ENTER}`)
     expect(tokenError).toMatch(/not the name of an environment variable/)
-    expect(tokenError).not.toMatch(/Install Crossplane/)
     await term.answer(/Install Crossplane/, ENTER)
     await term.answer(/Clouds Crossplane may create databases in/, ENTER)
     await term.answer(/Install Prometheus and Grafana/, ENTER)
