@@ -15,7 +15,7 @@ import { rootApplicationRef } from '../../../bootstrap/engines/argocd-health.js'
 import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engines/flux-health.js'
 import { gitopsSteps } from '../../../bootstrap/steps/gitops/index.js'
 import { rootSyncStep } from '../../../bootstrap/steps/gitops/root-sync.js'
-import { gitopsStatusStep } from '../../../bootstrap/steps/gitops/status.js'
+import { gitopsStatusStep, type GitopsStatus } from '../../../bootstrap/steps/gitops/status.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { MANAGED_BY } from '../../../bootstrap/render/labels.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from '../../unit/steps/gitops/support.js'
@@ -246,6 +246,51 @@ describe('Flux bootstrap against a real API server', () => {
     expect(error.details.join('\n')).toContain('HelmRelease flux-system/podinfo: Ready=False (InstallFailed)')
     expect((await kube.get(fluxKustomizationRef))?.metadata.resourceVersion).toBe(before)
     expect(runner.commands.every((command) => command.readOnly)).toBe(true)
+  })
+
+  it('status lists each component the spec enables (what --json carries): not ready, naming the object, until the engine applies it', async () => {
+    // The root at the remote head, applied and Ready: only the component is left.
+    await setStatus(gitRepositoryRef, {
+      artifact: { revision: `main@sha1:${HEAD}` },
+      conditions: [ready('True', 'Succeeded', `stored artifact for revision 'main@sha1:${HEAD}'`)],
+    })
+    await setStatus(fluxKustomizationRef, {
+      lastAppliedRevision: `main@sha1:${HEAD}`,
+      lastAttemptedRevision: `main@sha1:${HEAD}`,
+      inventory: { entries: [] },
+      conditions: [ready('True', 'ReconciliationSucceeded', `Applied revision: main@sha1:${HEAD}`)],
+    })
+    const withApps: ClusterSpec = { ...spec, components: { ...spec.components, apps: { ...spec.components.apps, enabled: true } } }
+    const appsRef: ObjectRef = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'apps', namespace: 'flux-system' }
+    const statusNow = async (): Promise<GitopsStatus> => {
+      const ctx = context(withApps, new FakeToolsRunner(kube, HEAD), [])
+      await gitopsStatusStep(withApps).check(ctx)
+      return ctx.facts.status.gitops as GitopsStatus
+    }
+
+    const before = await statusNow()
+    expect(before).toMatchObject({ applied: true, healthy: false })
+    expect(before.components).toEqual([{ name: 'apps', ready: false, problems: ['Kustomization flux-system/apps: object does not exist'], checks: [] }])
+    expect(before.problems).toEqual(['Kustomization flux-system/apps: object does not exist'])
+
+    // The engine applies the apps folder and reports it Ready at the head.
+    await kube.apply({
+      apiVersion: appsRef.apiVersion,
+      kind: appsRef.kind,
+      metadata: { name: appsRef.name, namespace: appsRef.namespace },
+      spec: { interval: '10m', path: './clusters/lab/apps', prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
+    })
+    try {
+      await setStatus(appsRef, {
+        lastAppliedRevision: `main@sha1:${HEAD}`,
+        conditions: [ready('True', 'ReconciliationSucceeded', `Applied revision: main@sha1:${HEAD}`)],
+      })
+      const after = await statusNow()
+      expect(after.components).toEqual([{ name: 'apps', ready: true, problems: [], checks: [] }])
+      expect(after).toMatchObject({ applied: true, healthy: true, problems: [] })
+    } finally {
+      await kube.delete(appsRef)
+    }
   })
 })
 
