@@ -128,7 +128,9 @@ export async function runSteps(
       const failedNeed = step.needs.find((name) => !settledOk(name))
       if (failedNeed) {
         const need = reports.get(failedNeed)!
-        finish(step, 'blocked', `needs ${need.title}, which ${need.status === 'failed' ? 'failed' : 'did not succeed'}`)
+        // A command that only reads found a problem there; one that changes things failed at it.
+        const outcome = need.status !== 'failed' ? 'did not succeed' : options.keepGoing ? 'has a problem' : 'failed'
+        finish(step, 'blocked', `needs ${need.title}, which ${outcome}`)
         continue
       }
       running.set(

@@ -104,13 +104,13 @@ describe('CLI', () => {
     // status only reads: the registry caches failing hides nothing else; the sync status needs the
     // cluster, and both outputs name it, in words for a command that changed nothing.
     expect(human.stdout()).toMatch(/✔ Check prerequisites: ok[^]*✖ Registry caches: problem found[^]*✖ kind cluster lab: problem found/)
-    expect(human.stdout()).toMatch(/sync status: not checked — needs kind cluster lab, which failed/)
+    expect(human.stdout()).toMatch(/sync status: not checked — needs kind cluster lab, which has a problem/)
     expect(human.stdout()).not.toMatch(/up to date|: failed|blocked/)
 
     const json = io({ cwd: dir, replies: noCluster })
     expect(await runCommand('status', ['--cluster', 'lab', '--json'], json.io)).toBe(1)
     const report = JSON.parse(json.stdout()) as { skipped?: string[]; steps: { name: string; status: string; detail?: string }[] }
-    expect(report.steps.find((step) => step.name === 'gitops')).toMatchObject({ status: 'blocked', detail: 'needs kind cluster lab, which failed' })
+    expect(report.steps.find((step) => step.name === 'gitops')).toMatchObject({ status: 'blocked', detail: 'needs kind cluster lab, which has a problem' })
     expect(report.skipped).toBeUndefined()
     expect(report).toMatchObject({ status: { cluster: { name: 'lab', exists: false } } })
   })

@@ -215,7 +215,7 @@ describe('step engine', () => {
       ['caches', 'failed', undefined],
       ['cluster', 'applied', undefined],
       ['sync', 'applied', undefined],
-      ['after', 'blocked', 'needs Step caches, which failed'],
+      ['after', 'blocked', 'needs Step caches, which has a problem'],
     ])
     expect(kept.ok).toBe(false)
   })
