@@ -1,10 +1,8 @@
-import { lstatSync, readlinkSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { LineCounter, parseDocument } from 'yaml'
 import { BadInputError, errorMessage } from '../engine/errors.js'
-import { quoted } from './credentials.js'
 import { valueProblems } from './limits.js'
 import { withoutSafeIntegerBound, lookalikeProblem, yamlMessage } from './messages.js'
 import { isInside, notUtf8Line, plainFileProblem } from '../tools/files.js'
@@ -57,11 +55,6 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
   // Asked before reading: a pipe or a device under the name would never finish.
   const unreadable = plainFileProblem(file, MAX_SPEC_BYTES)
   // Only a missing file is "no spec"; anything else names what is wrong with the one that is there.
-  if (unreadable?.code === 'ENOENT' && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
-    throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, is a link to ${quoted(readlinkSync(file))}, which does not exist`, {
-      details: ['point the link at the spec file, or replace it with the file itself'],
-    })
-  }
   if (unreadable?.code === 'ENOENT') {
     // The wizard's command names the cluster, so its first question is already answered.
     const wizard = kindlingCommand(DNS_LABEL.test(cluster) ? `wizard -c ${cluster}` : 'wizard')

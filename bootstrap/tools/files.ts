@@ -1,6 +1,7 @@
-import { statSync } from 'node:fs'
+import { lstatSync, readlinkSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { quoted } from '../spec/credentials.js'
 
 /** A text file's content, or undefined when there is no such file; any other failure throws. */
 export async function readFileIfExists(file: string): Promise<string | undefined> {
@@ -43,6 +44,9 @@ export function plainFileProblem(file: string, maxBytes: number): { problem: str
     stats = statSync(file)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
+    // A link whose target is gone is there: saying "does not exist" would hide where it points.
+    if (code === 'ENOENT' && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink())
+      return { problem: `is a link to ${quoted(readlinkSync(file))}, which does not exist` }
     return { problem: (code && UNREADABLE[code]) ?? `cannot be read (${code ?? String(error)})`, code }
   }
   if (stats.isDirectory()) return { problem: UNREADABLE.EISDIR!, code: 'EISDIR' }
