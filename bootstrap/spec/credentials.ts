@@ -197,11 +197,17 @@ export function quoted(value: string): string {
 }
 
 /**
- * Characters JSON leaves as they are that a terminal would not show as themselves: C1 controls
- * (U+009B starts an escape sequence in some terminals), the marks that reorder text (U+202E shows
- * the rest of the line backwards) and invisible ones. Written as `\uXXXX`, so the user sees them.
+ * Characters that show as nothing: zero-width ones, the marks that reorder text (U+202E shows the
+ * rest of the line backwards), the byte order mark. The spec refuses them; quoted values escape them.
  */
-const UNSEEN = /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
+export const INVISIBLE_CHARACTERS = '\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufeff'
+
+/**
+ * Characters JSON leaves as they are that a terminal would not show as themselves: C1 controls
+ * (U+009B starts an escape sequence in some terminals), the soft hyphen, the line and paragraph
+ * separators and the invisible ones. Written as `\uXXXX`, so the user sees them.
+ */
+const UNSEEN = new RegExp(`[\\u007f-\\u009f\\u00ad\\u2028\\u2029${INVISIBLE_CHARACTERS}]`, 'g')
 
 function escapeUnseen(text: string): string {
   return text.replace(UNSEEN, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)

@@ -1,4 +1,4 @@
-import { containsKnownToken, maskSecretShapes, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { containsKnownToken, INVISIBLE_CHARACTERS, maskSecretShapes, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
 
 /**
  * Checks every value of a spec gets before its schema: bounds no real spec comes near, characters
@@ -27,7 +27,7 @@ export interface ValueProblem {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 /** Half of a UTF-16 pair without the other half: no character at all (`"\uD800"` in YAML). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]/
+const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`)
 
 function codePoint(character: string): string {
   return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
