@@ -31,6 +31,8 @@ export interface Execution {
 /** Run a command's steps with progress, then print the plan, summary, timings or failures it calls for. */
 export async function executeCommand({ command, cluster, spec, flags, healthTimeoutMs, signal, redactor }: Execution, io: CliIo): Promise<ExitCodeValue> {
   const redact = (text: string): string => redactor.redact(text)
+  // status only reads: no lock, no saved report, every part read even when one fails, worded as found.
+  const readOnly = command === 'status'
   // A run that may ask a question draws plain lines, so the progress display cannot overdraw the prompt.
   const mayAsk = !flags.yes && (command === 'destroy' || flags.recreate || (command === 'bootstrap' && !flags.noPush))
   const mode: OutputMode = flags.json ? 'json' : io.isTTY && !mayAsk ? 'tty' : 'plain'
@@ -45,8 +47,8 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
 
   const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
   // Commands that change the cluster hold its lock for the whole run; reading and dry runs need none.
-  const lock = command !== 'status' && !flags.dryRun ? acquireRunLock(spec.name, command) : undefined
-  const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact, readOnly: command === 'status' })
+  const lock = !readOnly && !flags.dryRun ? acquireRunLock(spec.name, command) : undefined
+  const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact, readOnly })
   const realRunner = io.runner ?? new ExecRunner(redactor, (line) => reporter.log(line))
   const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
   const facts = newFacts()
@@ -69,20 +71,20 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   let report: RunReport
   try {
     // status only reads: a part that cannot be read (the registry caches) does not hide the rest.
-    report = await runSteps(steps, ctx, reporter, { keepGoing: command === 'status' })
+    report = await runSteps(steps, ctx, reporter, { keepGoing: readOnly })
   } finally {
     lock?.release()
   }
   await reporter.close()
   // status shows its view whatever it found; other commands summarise only a run that succeeded.
-  const summary = (report.ok || command === 'status') && !flags.dryRun ? summaryLines(ctx) : []
+  const summary = (report.ok || readOnly) && !flags.dryRun ? summaryLines(ctx) : []
   const exitCode = reportExitCode(report, signal)
   // status only reads: nothing it found in place is work a re-run skips.
-  const skipped = command === 'status' ? [] : skippedSteps(report)
-  const extra = { summary, exitCode, ...(command === 'status' ? { status: ctx.facts.status } : { skipped }) }
+  const skipped = readOnly ? [] : skippedSteps(report)
+  const extra = { summary, exitCode, ...(readOnly ? { status: ctx.facts.status } : { skipped }) }
   const document = toJsonReport(command, cluster, report, extra, redact)
   // Runs that change the cluster leave a report outside Git, compared with the previous one.
-  const saved = command !== 'status' && !flags.dryRun ? saveRunReport(reportsDir(cluster), command, document) : {}
+  const saved = !readOnly && !flags.dryRun ? saveRunReport(reportsDir(cluster), command, document) : {}
   if (mode === 'json') {
     io.stdout(`${JSON.stringify({ ...document, report: saved.saved?.file, previous: saved.previous }, null, 2)}\n`)
   } else {
@@ -90,7 +92,7 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
     if (flags.dryRun && !report.ok) io.stderr(`${dryRunVerdict(report)}\n`)
     if (summary.length) io.stdout(`\n${redact(summary.join('\n'))}\n`)
     // status is a view of the cluster: how long reading it took is noise unless asked for.
-    if (!flags.dryRun && (command !== 'status' || flags.verbose)) io.stdout(`\n${formatTimings(report)}\n`)
+    if (!flags.dryRun && (!readOnly || flags.verbose)) io.stdout(`\n${formatTimings(report)}\n`)
     if (!flags.dryRun && skipped.length) io.stdout(`Already done, skipped: ${skipped.join(', ')}\n`)
     if (saved.saved) io.stdout(`Report: ${saved.saved.file} (${comparison(command, report, saved.previous)})\n`)
     if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(command, report, steps, signal, redact)}\n`)
