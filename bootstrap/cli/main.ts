@@ -2,7 +2,6 @@ import { setMaxListeners } from 'node:events'
 import { ExitCode, TimeoutError, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
-import { checkSecretVariables } from '../spec/environment.js'
 import { parseDuration, parseFlags, type CliFlags, type CommandName } from './args.js'
 import { folderGoneError } from './cwd.js'
 import { helpText } from './help.js'
@@ -48,7 +47,10 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     const spec = await loadClusterSpec(repoRoot, cluster)
     // destroy reads no secret: a bad one must not stand in the way of removing the cluster; status
     // reads the branch with the token, and only bootstrap hands a password on.
-    if (command !== 'destroy') checkSecretVariables(spec, process.env, { readsPasswords: command === 'bootstrap' })
+    if (command !== 'destroy') {
+      const { checkSecretVariables } = await import('../steps/secret-values.js')
+      checkSecretVariables(spec, process.env, { readsPasswords: command === 'bootstrap' })
+    }
     const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
     signal = runSignal(io.signal, runTimeoutMs, flags.timeout)

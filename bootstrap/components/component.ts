@@ -32,8 +32,11 @@ export interface FolderSource {
   seed: ExtraFile[]
 }
 
-/** One value of a Secret the bootstrap makes: fixed, or generated once (or read from an environment variable). */
-export type SecretValue = { literal: string } | { generate: number; fromEnv?: string }
+/**
+ * One value of a Secret the bootstrap makes: fixed, or generated once (or read from an environment
+ * variable, named by the spec field `envField`).
+ */
+export type SecretValue = { literal: string } | { generate: number; fromEnv?: string; envField?: string }
 
 /**
  * A Secret the bootstrap creates in the cluster before the engine syncs (Grafana's admin

@@ -100,7 +100,13 @@ function grafanaSecret(spec: ClusterSpec): GeneratedSecret {
   return {
     name: GRAFANA_SECRET,
     namespace: MONITORING_NAMESPACE,
-    data: { [USER_KEY]: { literal: 'admin' }, [PASSWORD_KEY]: { generate: 32, ...(adminPasswordEnv ? { fromEnv: adminPasswordEnv } : {}) } },
+    data: {
+      [USER_KEY]: { literal: 'admin' },
+      [PASSWORD_KEY]: {
+        generate: 32,
+        ...(adminPasswordEnv ? { fromEnv: adminPasswordEnv, envField: 'components.monitoring.grafana.adminPasswordEnv' } : {}),
+      },
+    },
     // Grafana reads the password into its database on first start and keeps it there.
     afterChange: `Grafana keeps the password it first started with; to log in with the new one: ${readGrafanaPassword(spec)} | ${kubectl} exec -i deploy/${GRAFANA} -c grafana -- grafana cli admin reset-admin-password --password-from-stdin`,
   }

@@ -23,18 +23,30 @@ function secretsOf(spec: ClusterSpec): GeneratedSecret[] {
   return enabledComponents(spec).flatMap((component) => component.secrets ?? [])
 }
 
+/** An environment variable the spec names for a value of a component Secret, with the field that names it. */
+export interface SecretVariable {
+  name: string
+  holds: string
+  field?: string
+}
+
+/** Every environment variable the enabled components read into their Secrets. */
+export function secretVariables(spec: ClusterSpec): SecretVariable[] {
+  return secretsOf(spec).flatMap((secret) =>
+    Object.entries(secret.data).flatMap(([key, value]) =>
+      'generate' in value && value.fromEnv
+        ? [{ name: value.fromEnv, holds: `${key} of Secret ${secret.namespace}/${secret.name}`, ...(value.envField ? { field: value.envField } : {}) }]
+        : [],
+    ),
+  )
+}
+
 /**
  * The environment variables the spec names for component Secrets that are not set, with what each
  * holds: the preflight reports them before anything is created, not once the cluster exists.
  */
-export function unsetSecretVariables(spec: ClusterSpec): { name: string; holds: string }[] {
-  return secretsOf(spec).flatMap((secret) =>
-    Object.entries(secret.data).flatMap(([key, value]) =>
-      'generate' in value && value.fromEnv && !process.env[value.fromEnv]
-        ? [{ name: value.fromEnv, holds: `${key} of Secret ${secret.namespace}/${secret.name}` }]
-        : [],
-    ),
-  )
+export function unsetSecretVariables(spec: ClusterSpec): SecretVariable[] {
+  return secretVariables(spec).filter((variable) => !process.env[variable.name])
 }
 
 /** A value from the environment, or undefined; a named variable that is unset is an error, not a silent fallback. */

@@ -161,7 +161,11 @@ describe('Grafana credentials', () => {
     try {
       for (const engine of ['flux', 'argocd'] as const) {
         const specification = spec({ engine, monitoring: 'grafana:\n  enabled: true\n  adminPasswordEnv: GRAFANA_TEST_PASSWORD' })
-        expect(monitoring.describe(specification).secrets?.[0]?.data['admin-password']).toEqual({ generate: 32, fromEnv: 'GRAFANA_TEST_PASSWORD' })
+        expect(monitoring.describe(specification).secrets?.[0]?.data['admin-password']).toEqual({
+          generate: 32,
+          fromEnv: 'GRAFANA_TEST_PASSWORD',
+          envField: 'components.monitoring.grafana.adminPasswordEnv',
+        })
         const files = engineOf(specification).componentFiles(specification, enabledComponents(specification))
         expect(files.length).toBeGreaterThan(0)
         for (const file of files) expect(file.content).not.toContain(password)

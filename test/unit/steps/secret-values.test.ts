@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
-import { checkSecretVariables } from '../../../bootstrap/spec/environment.js'
+import { checkSecretVariables } from '../../../bootstrap/steps/secret-values.js'
 import { formatError } from '../../../bootstrap/ui/format.js'
 import { specText, testSpec } from '../support/context.js'
 

@@ -1,25 +1,30 @@
 import { BadInputError } from '../engine/errors.js'
-import type { ClusterSpec } from './load.js'
+import type { ClusterSpec } from '../spec/load.js'
+import { secretVariables as componentSecretVariables } from './gitops/component-secrets.js'
 
 interface SecretVariable {
   name: string
-  field: string
+  /** What names it: the spec field, or what it holds. */
+  source: string
   /** A token (handed to git's credential helper, one per line) rather than a password. */
   token: boolean
 }
 
 /**
  * The environment variables a spec names for a secret a command reads: the repository's token
- * (bootstrap and status read the branch with it) and, for bootstrap with Grafana installed, its
- * admin password.
+ * (bootstrap and status read the branch with it) and, for bootstrap, the passwords the enabled
+ * components read into their Secrets (Grafana's admin password).
  */
 function secretVariables(spec: ClusterSpec, readsPasswords: boolean): SecretVariable[] {
   const auth = spec.repository.auth
-  const { enabled, grafana } = spec.components.monitoring
-  const password = readsPasswords && enabled && grafana.enabled ? grafana.adminPasswordEnv : undefined
+  const passwords = readsPasswords ? componentSecretVariables(spec) : []
   return [
-    ...(auth.type === 'https' ? [{ name: auth.tokenEnv, field: 'repository.auth.tokenEnv', token: true }] : []),
-    ...(password ? [{ name: password, field: 'components.monitoring.grafana.adminPasswordEnv', token: false }] : []),
+    ...(auth.type === 'https' ? [{ name: auth.tokenEnv, source: 'named by repository.auth.tokenEnv', token: true }] : []),
+    ...passwords.map((variable) => ({
+      name: variable.name,
+      source: variable.field ? `named by ${variable.field}` : `holding ${variable.holds}`,
+      token: false,
+    })),
   ]
 }
 
@@ -41,7 +46,7 @@ function valueProblem(value: string, token: boolean): string | undefined {
 export function checkSecretVariables(spec: ClusterSpec, env: NodeJS.ProcessEnv, options: { readsPasswords: boolean }): void {
   const bad = secretVariables(spec, options.readsPasswords).flatMap((variable) => {
     const problem = env[variable.name] ? valueProblem(env[variable.name]!, variable.token) : undefined
-    return problem ? [{ ...variable, line: `environment variable ${variable.name} (named by ${variable.field}) ${problem}` }] : []
+    return problem ? [{ ...variable, line: `environment variable ${variable.name} (${variable.source}) ${problem}` }] : []
   })
   if (bad.length === 0) return
   const fixes = bad.map(({ name, token }) =>
