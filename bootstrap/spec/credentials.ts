@@ -49,6 +49,15 @@ export const URL_CREDENTIALS_MESSAGE =
   'must not hold credentials (user:password@, token@, or a token in the query or the #fragment, percent-encoded or not): remove them, put the token in an environment variable and name it where the spec takes one (for the repository: auth type https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; if it was ever committed or shared, revoke it)'
 
 /**
+ * A variable the spec names, as a message about it being unset shows it. A name in capitals
+ * (`GITHUB_TOKEN`) is printed as written; any other may be a short password typed where its name
+ * belongs (too short to look like a token), so the field that holds it is named instead.
+ */
+export function variableInMessage(name: string, field: string): string {
+  return /^[A-Z_][A-Z0-9_]*$/.test(name) ? name : `named by ${field} (its name is not printed: one with lowercase letters may be a password typed by mistake)`
+}
+
+/**
  * How the tokens of common hosts begin: GitHub, GitLab, Slack, Stripe, OpenAI and Anthropic, AWS,
  * Google, Hugging Face, npm, DigitalOcean, Docker Hub, PyPI, Shopify, Grafana, Vault, and JWTs.
  * Case matters: `GITHUB_PAT_LAB` and `HF_TOKEN` are variable names, `github_pat_…` and `hf_…`

@@ -5,6 +5,7 @@ import { PrerequisiteError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import type { KubeObject } from '../../kube/client.js'
 import { MANAGED_BY } from '../../render/labels.js'
+import { variableInMessage } from '../../spec/credentials.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { Secret } from '../../tools/secrets.js'
 import { addSummary } from '../summary.js'
@@ -54,7 +55,7 @@ function fromEnv(ctx: StepContext, value: SecretValue, key: string, secret: Gene
   if (!('generate' in value) || !value.fromEnv) return undefined
   const found = process.env[value.fromEnv]
   if (!found)
-    throw new PrerequisiteError(`environment variable ${value.fromEnv} is not set`, {
+    throw new PrerequisiteError(`environment variable ${variableInMessage(value.fromEnv, value.envField ?? 'cluster.yaml')} is not set`, {
       details: [`it holds ${key} of Secret ${secret.namespace}/${secret.name}; set it, or remove the variable's name from cluster.yaml to have one generated`],
     })
   ctx.secrets.add(found)

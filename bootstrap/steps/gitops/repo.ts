@@ -5,6 +5,7 @@ import { enabledComponents } from '../../components/registry.js'
 import { allEngines, engineOf } from '../../engines/index.js'
 import { COMPONENTS_DIR } from '../../render/component-files.js'
 import { desiredContent, renderClusterKustomization, type RepoFile } from '../../render/repo-files.js'
+import { variableInMessage } from '../../spec/credentials.js'
 import { expandHome, type ClusterSpec } from '../../spec/load.js'
 import { readFileIfExists } from '../../tools/files.js'
 import { BranchMissingError, gitSaid, lsRemoteCommand, parseLsRemote, type GitAccess } from '../../tools/git.js'
@@ -34,9 +35,12 @@ export function requireHttpsToken(ctx: StepContext): Secret {
   const auth = ctx.spec.repository.auth
   const token = httpsToken(ctx)
   if (!token || auth.type !== 'https') {
-    throw new PrerequisiteError(`environment variable ${auth.type === 'https' ? auth.tokenEnv : '(none)'} is not set`, {
-      details: ['it holds the HTTPS token the engine reads the repository with (read-only scope is enough)'],
-    })
+    throw new PrerequisiteError(
+      `environment variable ${auth.type === 'https' ? variableInMessage(auth.tokenEnv, 'repository.auth.tokenEnv') : '(none)'} is not set`,
+      {
+        details: ['it holds the HTTPS token the engine reads the repository with (read-only scope is enough)'],
+      },
+    )
   }
   return token
 }

@@ -4,6 +4,7 @@
 import path from 'node:path'
 import { errorMessage, KindlingError, PrerequisiteError } from '../../engine/errors.js'
 import type { StepContext } from '../../engine/step.js'
+import { variableInMessage } from '../../spec/credentials.js'
 import { isPlaceholderUrl, PLACEHOLDER_URL_MESSAGE } from '../../spec/fields.js'
 import { relativeSpec } from '../../spec/load.js'
 import { KubeconfigError, KubeCredentialsError } from '../../kube/kubeconfig.js'
@@ -85,7 +86,7 @@ export const secretVariablesCheck: PreflightCheck = {
     const unset = unsetSecretVariables(ctx.spec)
     if (!unset.length) return undefined
     return {
-      problem: unset.map(({ name, holds }) => `${name} is not set (it holds ${holds})`).join('; '),
+      problem: unset.map(({ name, holds, field }) => `${variableInMessage(name, field ?? 'cluster.yaml')} is not set (it holds ${holds})`).join('; '),
       fix: `set ${unset.length === 1 ? 'it' : 'them'} in this shell, or remove the variable's name from ${relativeSpec(ctx.spec)} to have a password generated`,
     }
   },

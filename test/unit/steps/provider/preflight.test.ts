@@ -7,6 +7,7 @@ import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { type BadInputError, exitCodeOf, PrerequisiteError } from '../../../../bootstrap/engine/errors.js'
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
+import { requireHttpsToken } from '../../../../bootstrap/steps/gitops/repo.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
 import { dockerDaemonCheck, hooksKubectlCheck, inotifyCheck } from '../../../../bootstrap/steps/provider/machine-checks.js'
 import { preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
@@ -235,6 +236,23 @@ describe('preflight', () => {
     vi.unstubAllEnvs()
     expect(preflightChecks(spec).map((check) => check.name)).toContain('environment variables the spec names')
     expect(preflightChecks(spec, 'status').map((check) => check.name)).not.toContain('environment variables the spec names')
+  })
+
+  it('does not print a variable name that may be a short password typed where the name belongs', async () => {
+    // Too short to look like a token, so the spec takes it; unset, it is named by its field instead.
+    const spec = testSpec(specText({ extra: 'components:\n  monitoring:\n    grafana:\n      adminPasswordEnv: hunter2pw' }))
+    const ctx = testContext({ spec })
+    const found = await secretVariablesCheck.run(ctx, preflightLookups(ctx))
+    expect(found?.problem).toBe(
+      'named by components.monitoring.grafana.adminPasswordEnv (its name is not printed: one with lowercase letters may be a password typed by mistake) is not set (it holds admin-password of Secret monitoring/grafana-admin)',
+    )
+    const https = testContext({
+      spec: testSpec(specText({ repository: 'url: https://github.com/example/lab.git\nauth:\n  type: https\n  tokenEnv: s3cretpw' })),
+    })
+    expect(() => requireHttpsToken(https)).toThrow(
+      'environment variable named by repository.auth.tokenEnv (its name is not printed: one with lowercase letters may be a password typed by mistake) is not set',
+    )
+    expect(JSON.stringify(found)).not.toContain('hunter2pw')
   })
 
   it('checks inotify limits only for multi-node clusters, and names the sysctl to raise', async () => {
