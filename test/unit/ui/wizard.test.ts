@@ -20,10 +20,14 @@ function repo(): string {
   return dir
 }
 
-function io(cwd: string, prompter?: Prompter, origin = 'git@github.com:me/lab.git', bootstrap?: WizardIo['bootstrap']) {
+function io(cwd: string, prompter?: Prompter, origin = 'git@github.com:me/lab.git', bootstrap?: WizardIo['bootstrap'], identity = { name: '', email: '' }) {
   const out: string[] = []
   const err: string[] = []
-  const runner = new RecordingRunner([{ match: /remote get-url origin/, stdout: origin }])
+  const runner = new RecordingRunner([
+    { match: /remote get-url origin/, stdout: origin },
+    { match: /config --get user\.name/, stdout: identity.name, exitCode: identity.name ? 0 : 1 },
+    { match: /config --get user\.email/, stdout: identity.email, exitCode: identity.email ? 0 : 1 },
+  ])
   return {
     value: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd: cwd as string | undefined, runner, prompter, bootstrap },
     out,
@@ -394,6 +398,23 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     const network = io(root, terminalDriver({ 'Cluster name': 'lab' }), 'https://github.com/someone/kindling.git')
     await runWizard([], network.value).catch(() => undefined)
     expect(network.err.join('')).toContain("the default repository is this checkout's origin, https://github.com/someone/kindling.git")
+  })
+
+  it("warns only when origin looks like someone else's: its owner is not this machine's Git user name or email", async () => {
+    const root = repo()
+    const run = async (origin: string, identity: { name: string; email: string }) => {
+      const t = io(root, undefined, origin, undefined, identity)
+      expect(await runWizard(['--name', 'lab', '--yes'], t.value), t.err.join('')).toBe(0)
+      return t.err.join('')
+    }
+    const mine = await run('git@github.com:jane-doe/lab.git', { name: 'Jane Doe', email: 'jd@example.org' })
+    expect(mine).toContain("note: the default repository is this checkout's origin, git@github.com:jane-doe/lab.git: the engine reads it")
+    expect(mine).not.toContain("someone else's")
+    expect(await run('https://gitlab.example.org/group/JDoe/lab.git', { name: 'Jane', email: 'jdoe@example.org' })).not.toContain('warning')
+    const theirs = await run('https://github.com/upstream-org/kindling.git', { name: 'Jane Doe', email: 'jd@example.org' })
+    expect(theirs).toContain(
+      "warning: the default repository is this checkout's origin, https://github.com/upstream-org/kindling.git, which looks like someone else's (its owner, upstream-org, is not your Git user name or email)",
+    )
   })
 
   it('masks a bare token in the fragment of an origin that holds credentials', async () => {
