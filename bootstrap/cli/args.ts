@@ -40,8 +40,10 @@ const EXTRA: Record<CommandName, Record<string, { type: 'boolean'; short?: strin
 /** Parse a command's flags; anything unknown is bad input (exit 2), never silently ignored. */
 export function parseFlags(command: CommandName, argv: readonly string[]): CliFlags {
   try {
-    const parsed = parseArgs({ args: [...argv], options: { ...COMMON, ...EXTRA[command] }, strict: true, allowPositionals: true })
+    const parsed = parseArgs({ args: [...argv], options: { ...COMMON, ...EXTRA[command] }, strict: true, allowPositionals: true, tokens: true })
     const { positionals } = parsed
+    const repeated = contradictingRepeat(parsed.tokens)
+    if (repeated) throw new BadInputError(repeated, { details: [`see: kindling ${command} --help`] })
     const values = parsed.values as Record<string, string | boolean | undefined>
     if (positionals.length > 0) throw new BadInputError(`unexpected argument ${quoted(positionals[0]!)}`, { details: [`see: kindling ${command} --help`] })
     return {
@@ -60,6 +62,31 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
     if (cause instanceof BadInputError) throw cause
     throw new BadInputError(otherCommandsFlag(command, cause) ?? flagError(cause), { details: [`see: kindling ${command} --help`] })
   }
+}
+
+type FlagToken = { kind: string; name?: string; rawName?: string; value?: string }
+
+/**
+ * A flag given twice with different values (`-c homelab -c lab`, `--crossplane --no-crossplane`):
+ * the parser would keep the last one without a word, and the run would act on a cluster or answer
+ * the user may not have meant. The same flag repeated as it was is harmless.
+ */
+export function contradictingRepeat(tokens: readonly FlagToken[]): string | undefined {
+  const seen = new Map<string, FlagToken>()
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !token.name) continue
+    const first = seen.get(token.name)
+    if (!first) {
+      seen.set(token.name, token)
+      continue
+    }
+    const negated = (flag: FlagToken) => flag.rawName?.startsWith('--no-') ?? false
+    if (first.value !== token.value || negated(first) !== negated(token)) {
+      const shown = (flag: FlagToken) => (flag.value === undefined ? flag.rawName! : `${flag.rawName} ${quoted(flag.value)}`)
+      return `${shown(first)} and ${shown(token)}: the same flag twice with different values; give it once`
+    }
+  }
+  return undefined
 }
 
 /** A flag another command takes (`status --dry-run`, `bootstrap --purge`): say whose it is, not just "unknown". */

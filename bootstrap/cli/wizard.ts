@@ -15,7 +15,7 @@ import { formatError } from '../ui/format.js'
 import { CLOUDS, collectAnswers, type Cloud, type InvalidFlags, type KubeContexts, type Prompter, type WizardAnswers } from '../ui/wizard.js'
 import { isNetworkUrl } from '../ui/wizard-checks.js'
 import { describeAnswers, writeSpec } from '../ui/wizard-spec.js'
-import { flagError } from './args.js'
+import { contradictingRepeat, flagError } from './args.js'
 import { folderGoneError } from './cwd.js'
 import { findRepoRoot } from './repo.js'
 import { kindlingCommand } from '../project.js'
@@ -48,7 +48,8 @@ Flags:
       --token-env NAME         https: environment variable holding the token (implies --auth https)
       --[no-]crossplane        install Crossplane and the PostgresInstance API (default yes)
       --clouds LIST            Crossplane clouds for databases: azure,gcp,hetzner (default none)
-      --gcp-project ID         gcp: the Google Cloud project the databases go in
+      --gcp-project ID         gcp: the Google Cloud project the databases go in (alone,
+                               implies --clouds gcp)
       --[no-]monitoring        install kube-prometheus-stack (default yes)
       --[no-]apps              deploy the example app (default yes)
       --[no-]sops              encrypt secrets in Git with SOPS (default yes)
@@ -56,8 +57,8 @@ Flags:
   -h, --help                   show this help
 
 A flag with a wrong value is asked for again on a terminal; flags that contradict each other
-(--kubeconfig with --provider kind, --clouds with --no-crossplane, --auth https or --token-env
-with an SSH URL) stop the wizard before the first question.
+(--kubeconfig with --provider kind, --clouds or --gcp-project with --no-crossplane, --auth https
+or --token-env with an SSH URL) stop the wizard before the first question.
 
 Exit codes: 0 written, 2 bad input or a missing answer without a terminal, 130 interrupted;
 after you accept the offered bootstrap, the bootstrap's own exit code.
@@ -81,11 +82,13 @@ export interface WizardIo {
  */
 function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAnswers>; invalid: InvalidFlags; help: boolean } {
   let values: Record<string, string | boolean | undefined>
+  let repeated: string | undefined
   try {
-    values = parseArgs({
+    const parsed = parseArgs({
       args: [...argv],
       strict: true,
       allowNegative: true,
+      tokens: true,
       options: {
         name: { type: 'string' },
         cluster: { type: 'string', short: 'c' },
@@ -109,11 +112,14 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
         yes: { type: 'boolean', short: 'y', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    }).values
+    })
+    values = parsed.values
+    repeated = contradictingRepeat(parsed.tokens)
   } catch (cause) {
     // `--workers -1` reads as a flag with no value: say what to write instead.
     throw new BadInputError(flagError(cause), { details: ['see: kindling wizard --help'] })
   }
+  if (repeated) throw new BadInputError(repeated, { details: ['see: kindling wizard --help'] })
   if (values.name !== undefined && values.cluster !== undefined && values.name !== values.cluster) {
     throw new BadInputError('--name and --cluster name the same thing: give one', { details: ['see: kindling wizard --help'] })
   }

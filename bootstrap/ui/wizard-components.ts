@@ -3,7 +3,7 @@
 
 import type { Asking } from './wizard-asking.js'
 import { checkProject } from './wizard-checks.js'
-import type { WizardAnswers } from './wizard.js'
+import type { Cloud, WizardAnswers } from './wizard.js'
 
 type Components = Pick<WizardAnswers, 'crossplane' | 'clouds' | 'gcpProject' | 'monitoring' | 'apps' | 'sops'>
 
@@ -15,6 +15,8 @@ export async function askComponents({ ask, p, given, note }: Asking, name: strin
     () => p.confirm({ message: 'Install Crossplane (and the PostgresInstance API)?', default: true }),
     { fallback: true },
   )
+  // Alone, --gcp-project means the gcp cloud, as --token-env means --auth https.
+  const impliedClouds: Cloud[] = given.gcpProject !== undefined ? ['gcp'] : []
   const clouds = crossplane
     ? await ask(
         'clouds',
@@ -24,16 +26,17 @@ export async function askComponents({ ask, p, given, note }: Asking, name: strin
             message: 'Clouds Crossplane may create databases in (each adds its provider; none is fine)',
             choices: [
               { value: 'azure', name: 'Azure (Flexible Server)' },
-              { value: 'gcp', name: 'Google Cloud (Cloud SQL)' },
+              { value: 'gcp', name: 'Google Cloud (Cloud SQL)', checked: impliedClouds.includes('gcp') },
               { value: 'hetzner', name: 'Hetzner (a server with Postgres)' },
             ],
           }),
-        { fallback: [] },
+        { fallback: impliedClouds },
       )
     : []
   // Against --no-crossplane or a --clouds without gcp these are conflicts, reported already.
   if (given.clouds?.length && !crossplane && given.crossplane !== false) note('--clouds: not used without Crossplane')
-  if (given.gcpProject !== undefined && !clouds.includes('gcp') && given.clouds === undefined) note('--gcp-project: not used without the gcp cloud')
+  if (given.gcpProject !== undefined && !clouds.includes('gcp') && given.clouds === undefined && given.crossplane !== false)
+    note(`--gcp-project: not used without ${crossplane ? 'the gcp cloud' : 'Crossplane'}`)
   const gcpProject = clouds.includes('gcp')
     ? await ask(
         'gcpProject',

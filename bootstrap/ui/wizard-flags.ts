@@ -43,6 +43,7 @@ export function conflictingFlags(given: Partial<WizardAnswers>): string[] {
   if (given.httpPort !== undefined && given.httpPort === given.httpsPort)
     problems.push(`--http-port and --https-port: ${given.httpPort} twice; give each its own port`)
   if (given.crossplane === false && given.clouds?.length) problems.push('--clouds: needs Crossplane; drop --no-crossplane')
+  if (given.crossplane === false && given.gcpProject !== undefined) problems.push('--gcp-project: needs Crossplane (its gcp cloud); drop --no-crossplane')
   if (given.gcpProject !== undefined && given.clouds !== undefined && !given.clouds.includes('gcp')) problems.push('--gcp-project: only with --clouds gcp')
   const url = given.repoUrl?.trim()
   if (url && given.auth === 'ssh' && !isSshUrl(url)) problems.push('--auth ssh: needs an ssh:// or git@host:path URL in --repo')

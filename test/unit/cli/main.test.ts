@@ -122,6 +122,25 @@ describe('CLI', () => {
     expect(t.stderr()).not.toMatch(/\n\s+at /)
   })
 
+  it('refuses a flag given twice with different values instead of acting on the last one', async () => {
+    for (const [command, argv, said] of [
+      [
+        'destroy',
+        ['--dry-run', '-y', '-c', 'homelab', '-c', 'homelab-argocd'],
+        '-c "homelab" and -c "homelab-argocd": the same flag twice with different values; give it once',
+      ],
+      ['status', ['--timeout', 'abc', '--timeout=10m'], '--timeout "abc" and --timeout "10m": the same flag twice'],
+    ] as const) {
+      const t = io()
+      expect(await runCommand(command, [...argv], t.io)).toBe(2)
+      expect(t.stderr()).toContain(said)
+    }
+    // The same flag repeated as it was changes nothing: not refused for that.
+    const same = io()
+    await runCommand('status', ['-c', 'lab', '--cluster', 'lab', '-v', '-v'], same.io)
+    expect(same.stderr()).not.toContain('the same flag twice')
+  })
+
   it('lists every problem of an invalid spec and exits 2 without running anything', async () => {
     const dir = repoWith(
       'broken',

@@ -686,6 +686,8 @@ describe('wizard without a terminal', () => {
     for (const [flags, problem] of [
       [['--clouds', 'azure', '--no-crossplane'], '--clouds: needs Crossplane; drop --no-crossplane'],
       [['--clouds', 'azure', '--gcp-project', 'my-project-123'], '--gcp-project: only with --clouds gcp'],
+      [['--gcp-project', 'my-project-123', '--no-crossplane'], '--gcp-project: needs Crossplane (its gcp cloud); drop --no-crossplane'],
+      [['--crossplane', '--no-crossplane'], '--crossplane and --no-crossplane: the same flag twice with different values; give it once'],
       [['--context', 'lab-admin', '--workers', '2'], '--context, --workers: flags of an existing cluster and of a kind cluster together'],
     ] as const) {
       const t = io(root)
@@ -694,6 +696,15 @@ describe('wizard without a terminal', () => {
       expect(t.err.join('')).not.toContain('note:')
     }
     expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
+  })
+
+  it('--gcp-project alone means the gcp cloud, as a terminal answer would', async () => {
+    const root = repo()
+    const t = io(root)
+    expect(await runWizard(['-c', 'lab', '--gcp-project', 'my-project-123'], t.value), t.err.join('')).toBe(0)
+    expect(t.err.join('')).not.toContain('not used')
+    const text = readFileSync(path.join(root, 'clusters', 'lab', 'cluster.yaml'), 'utf8')
+    expect(text).toMatch(/gcp:\n\s+enabled: true\n\s+projectID: my-project-123/)
   })
 
   it('--token-env alone means --auth https: without a repository URL, or with an SSH or file:// one, it is refused and nothing is written', async () => {
