@@ -51,6 +51,9 @@ export function renderSopsSecret(ref: { name: string; namespace: string; key: st
   return { apiVersion: 'v1', kind: 'Secret', metadata: { ...nameAndNamespace, labels: { ...MANAGED_BY } }, type: 'Opaque', stringData: { [key]: ageKeyFile } }
 }
 
+/** The SOPS configuration file at the repository root. */
+export const SOPS_CONFIG = '.sops.yaml'
+
 /** The SOPS rule of one cluster: its `*.sops.yaml` files, encrypting only Secret payloads. */
 export function sopsPathRegex(spec: ClusterSpec): string {
   return `${spec.repository.path.replaceAll('.', '\\.')}/.*\\.sops\\.ya?ml$`

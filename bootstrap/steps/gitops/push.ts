@@ -3,14 +3,15 @@ import { BadInputError, ClusterNotCreatedError, errorMessage, KindlingError } fr
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { engineOf } from '../../engines/index.js'
 import type { RepoFile } from '../../render/repo-files.js'
-import type { ClusterSpec } from '../../spec/load.js'
+import { SOPS_CONFIG, sopsRecipientInRepo } from '../../render/secrets.js'
+import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
 import { CommandError, formatCommand, type Command } from '../../tools/runner.js'
 import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
 import type { StepOptions } from '../index.js'
 import { engineFiles } from './engine.js'
 import { addSummary } from '../summary.js'
 import { leftoverPaths } from './leftovers.js'
-import { checkoutHead, fileWrites, remoteHead, remoteHeadIfAny, rootSyncFiles, shortSha } from './repo.js'
+import { checkoutHead, fileWrites, readRepoFile, remoteHead, remoteHeadIfAny, rootSyncFiles, shortSha } from './repo.js'
 import { inClusterPushCommand, inClusterPushHowTo, withInClusterRemote } from './git-server.js'
 
 /** What the push step found: the rendered files not yet committed, and whether the remote has this checkout's commit. */
@@ -34,13 +35,27 @@ function git(spec: ClusterSpec, args: string[], extra: Partial<Command> = {}): C
   return { file: 'git', args: ['-C', spec.repoRoot, ...args], ...extra }
 }
 
+/**
+ * Files beside the rendered ones that a rebuild needs from Git, committed with them when changed:
+ * the spec (a clone on new hardware runs the same command with it) and, with SOPS, `.sops.yaml`
+ * (its rule is how a rebuild knows which age key the secrets in Git need). The sops-key step
+ * writes `.sops.yaml` before this one; a dry run counts it when it holds no rule for this cluster.
+ */
+async function companionFiles(spec: ClusterSpec): Promise<{ files: string[]; pending: string[] }> {
+  const specFile = relativeSpec(spec)
+  if (!spec.secrets.sops.enabled) return { files: [specFile], pending: [] }
+  const sopsRule = sopsRecipientInRepo(spec, await readRepoFile(spec, SOPS_CONFIG))
+  return { files: [specFile, SOPS_CONFIG], pending: sopsRule ? [] : [SOPS_CONFIG] }
+}
+
 /** What this checkout holds: the rendered files, those not committed yet, its HEAD. Needs no remote. */
 async function readLocalState(ctx: StepContext): Promise<Omit<PushState, 'head' | 'onRemote'>> {
   const { spec, runner, signal } = ctx
   const rendered = await renderedFiles(spec)
-  const files = rendered.map((file) => file.path)
+  const companions = await companionFiles(spec)
+  const files = [...rendered.map((file) => file.path), ...companions.files]
   // Files other steps will write in this run (a dry run plans them) count as uncommitted too.
-  const pending = (await fileWrites(spec, rendered)).map((write) => write.path.slice(spec.repoRoot.length + 1))
+  const pending = [...(await fileWrites(spec, rendered)).map((write) => write.path.slice(spec.repoRoot.length + 1)), ...companions.pending]
   const status = await runner.run(git(spec, ['status', '--porcelain', '--untracked-files=all', '--', ...files], { readOnly: true }), { signal })
   const changed = status.stdout
     .split('\n')

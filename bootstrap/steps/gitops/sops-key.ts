@@ -3,13 +3,11 @@ import path from 'node:path'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { PrerequisiteError } from '../../engine/errors.js'
 import { engineOf } from '../../engines/index.js'
-import { renderSopsConfig, renderSopsSecret, sopsRecipientInRepo } from '../../render/secrets.js'
+import { renderSopsConfig, renderSopsSecret, SOPS_CONFIG, sopsRecipientInRepo } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { ageKeygenCommand, assertOutsideRepo, isKeyFileExposed, readAgeKey, type AgeKey } from '../../tools/age.js'
 import { addSummary } from '../summary.js'
 import { readRepoFile } from './repo.js'
-
-const SOPS_CONFIG = '.sops.yaml'
 
 async function loadKey(ctx: StepContext): Promise<AgeKey | undefined> {
   const key = await readAgeKey(ctx.spec.secrets.sops.ageKeyFile)

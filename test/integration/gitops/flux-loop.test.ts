@@ -337,7 +337,9 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       `  provider:\n    type: existing\n    kubeconfig: ${plane.kubeconfigFile}\n    context: ${plane.context}\n`,
     )
     expect(adopted).not.toBe(original)
+    // Committed, as a user adopting a cluster would: bootstrap commits a changed spec with what it renders.
     writeFileSync(specFile, adopted)
+    await loop.syncTo(await loop.checkout.commitAndPush('adopt the loop cluster as an existing one'))
     const state = mkdtempSync(path.join(os.tmpdir(), 'kindling-state-'))
     vi.stubEnv('XDG_STATE_HOME', state)
     const runner = new CommandLineTools(kube)
@@ -375,6 +377,7 @@ describe('the real Flux loop (source-controller and kustomize-controller as loca
       )
     } finally {
       writeFileSync(specFile, original)
+      await loop.syncTo(await loop.checkout.commitAndPush('back to the kind spec'))
       await kube.delete(ADOPTION_RECORD)
       rmSync(state, { recursive: true, force: true })
     }

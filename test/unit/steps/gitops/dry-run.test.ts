@@ -25,7 +25,7 @@ const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
 afterEach(() => vi.unstubAllEnvs())
 afterAll(removeTempDirs)
 
-async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: Record<string, string> = {}, flags: { noPush?: boolean } = {}) {
+async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: Record<string, string> = {}, flags: { noPush?: boolean } = {}, gitStatus = '') {
   const { spec, home, root } = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
   for (const [file, content] of Object.entries(repoFiles)) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
@@ -34,7 +34,10 @@ async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: 
   vi.stubEnv('HOME', home)
   vi.stubEnv('LAB_TOKEN', TOKEN)
   const redactor = new Redactor()
-  const recorder = new RecordingRunner([{ match: /ls-remote/, stdout: `${SHA}\trefs/heads/main\n` }])
+  const recorder = new RecordingRunner([
+    { match: /ls-remote/, stdout: `${SHA}\trefs/heads/main\n` },
+    { match: /status --porcelain/, stdout: gitStatus },
+  ])
   const logs: string[] = []
   const report: RunReport = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 120_000, interactive: false })], {
     spec,
@@ -153,6 +156,19 @@ describe('GitOps steps in a dry run', () => {
     expect(run.plan).not.toMatch(/apps\/mine|secrets\/db/)
     expect(run.recorder.commands.map((command) => command.args.join(' ')).join('\n')).not.toMatch(/\brm\b/)
     expect(leftoverPaths(run.spec, await renderedFiles(run.spec))).toEqual(['clusters/lab/flux-system/', 'clusters/lab/components/retired.yaml'])
+  })
+
+  it('commit the spec and the SOPS rule with the rendered files: a clone on new hardware needs both to rebuild', async () => {
+    // cluster.yaml written by hand (or by the wizard) and never committed; no .sops.yaml yet: this run writes it.
+    const run = await dryRun('flux', 'url: https://github.com/example/lab.git', {}, {}, '?? clusters/lab/cluster.yaml\n')
+    const add = run.plan.split('\n').find((line) => line.includes(' add -- '))
+    expect(add).toMatch(/ add -- .*\.sops\.yaml/)
+    expect(add).toMatch(/ add -- .*clusters\/lab\/cluster\.yaml/)
+    // A spec already committed is not listed again; the rule this run writes still is.
+    const committed = await dryRun('flux', 'url: https://github.com/example/lab.git')
+    const committedAdd = committed.plan.split('\n').find((line) => line.includes(' add -- '))
+    expect(committedAdd).toMatch(/ add -- .*\.sops\.yaml/)
+    expect(committedAdd).not.toContain('cluster.yaml')
   })
 
   it('with --no-push, print the commands that push by hand; a remote it cannot read leaves the step unknown, not ticked', async () => {
