@@ -26,12 +26,25 @@ export function toolCheck(binary: string, options: { pinned?: boolean } = {}): P
       if (!pinned) return undefined
       const version = tool.versionPattern.exec(`${result.stdout}\n${result.stderr}`)?.[1]
       const pin = tool.devboxPackage ? pinnedVersions().get(tool.devboxPackage) : undefined
-      if (pin && version && !satisfiesPin(version, pin)) {
-        return { problem: `${binary} ${version} is installed, but kindling pins ${pin}`, fix: installHint(binary) }
-      }
-      return undefined
+      if (!pin || !version || satisfiesPin(version, pin)) return undefined
+      const stops = pinDriftStops(binary, version, pin)
+      const problem = `${binary} ${version} is installed, but kindling pins ${pin}${stops ? `: ${stops}` : ' (tested with the pin; it may well work)'}`
+      return { problem, fix: installHint(binary), ...(stops ? {} : { warning: true }) }
     },
   }
+}
+
+/**
+ * Why a version other than the pin cannot be used, or undefined when it likely works: another
+ * major version changes commands and flags kindling runs; a kind older than the pin may not run
+ * the node image the pinned kind release names.
+ */
+export function pinDriftStops(binary: string, installed: string, pin: string): string | undefined {
+  const [haveMajor = 0, haveMinor = 0] = installed.replace(/^v/, '').split('.').map(Number)
+  const [wantMajor = 0, wantMinor = 0] = pin.replace(/^v/, '').split('.').map(Number)
+  if (haveMajor !== wantMajor) return `another major version, whose commands and flags differ`
+  if (binary === 'kind' && haveMinor < wantMinor) return 'an older kind may not run the node image the pinned release names'
+  return undefined
 }
 
 /** The Docker daemon answers (kind runs its nodes as containers). */

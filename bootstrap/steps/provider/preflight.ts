@@ -4,6 +4,7 @@ import { registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { findContainers, inspectContainers, type ContainerInfo } from '../../tools/docker.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
+import { addSummary } from '../summary.js'
 import { portChecks } from './host-ports.js'
 import { dockerDaemonCheck, hooksKubectlCheck, inotifyCheck, toolCheck } from './machine-checks.js'
 import { kubeContextCheck, repositoryCheck, secretVariablesCheck } from './spec-checks.js'
@@ -17,10 +18,13 @@ export interface PreflightLookups {
   ownContainers(): Promise<ContainerInfo[]>
 }
 
-/** One prerequisite: returns undefined when met, or the problem and how to fix it. */
+/**
+ * One prerequisite: returns undefined when met, or the problem and how to fix it. `warning`: worth
+ * saying (a tool at another version than the pin) but no reason to stop the run.
+ */
 export interface PreflightCheck {
   name: string
-  run(ctx: StepContext, lookups: PreflightLookups): Promise<{ problem: string; fix: string } | undefined>
+  run(ctx: StepContext, lookups: PreflightLookups): Promise<{ problem: string; fix: string; warning?: boolean } | undefined>
 }
 
 /** Which command the checks are for: destroy needs less than bootstrap and status. */
@@ -81,11 +85,17 @@ export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = '
   return [...checks, ...extra]
 }
 
-/** Run every check (none stops the others) and list each failure. */
+/** Run every check (none stops the others) and list each failure, and each warning apart. */
 export async function runPreflight(ctx: StepContext, checks: readonly PreflightCheck[]): Promise<string[]> {
+  return (await runPreflightChecks(ctx, checks)).failures
+}
+
+async function runPreflightChecks(ctx: StepContext, checks: readonly PreflightCheck[]): Promise<{ failures: string[]; warnings: string[] }> {
   const lookups = preflightLookups(ctx)
   const results = await Promise.all(checks.map(async (check) => ({ check, outcome: await check.run(ctx, lookups) })))
-  return results.filter((r) => r.outcome).map(({ check, outcome }) => failureLine(check.name, outcome!))
+  const lines = (warning: boolean) =>
+    results.filter(({ outcome }) => outcome && Boolean(outcome.warning) === warning).map(({ check, outcome }) => failureLine(check.name, outcome!))
+  return { failures: lines(false), warnings: lines(true) }
 }
 
 /** One unmet prerequisite as the user reads it: what, the problem, and on its own line the fix. */
@@ -108,7 +118,9 @@ export function preflightStep(
     title: 'Check prerequisites',
     needs: [],
     async check(ctx) {
-      const failures = await runPreflight(ctx, checks)
+      const { failures, warnings } = await runPreflightChecks(ctx, checks)
+      // Said in the step's line (a dry run prints no summary) and, for a real run, in its summary.
+      for (const warning of warnings) addSummary(ctx, `⚠ ${warning.replace('\n  fix:', ';')}`)
       const unanswered = options.pushAnswerNeeded && !ctx.flags.yes && !ctx.flags.noPush
       const answer = 'pass --yes to let bootstrap commit and push what it renders, or --no-push to push yourself (it prints the commands)'
       if (failures.length > 0) {
@@ -123,7 +135,8 @@ export function preflightStep(
           details: [answer],
         })
       }
-      return { state: 'done', detail: `${checks.length} checks passed` }
+      const noted = warnings.map((warning) => `; note: ${warning.split('\n')[0]}`).join('')
+      return { state: 'done', detail: `${checks.length - warnings.length} checks passed${noted}` }
     },
     plan: () => [],
   }

@@ -9,7 +9,7 @@ import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { requireHttpsToken } from '../../../../bootstrap/steps/gitops/repo.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
-import { dockerDaemonCheck, hooksKubectlCheck, inotifyCheck } from '../../../../bootstrap/steps/provider/machine-checks.js'
+import { dockerDaemonCheck, hooksKubectlCheck, inotifyCheck, toolCheck } from '../../../../bootstrap/steps/provider/machine-checks.js'
 import { preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
 import { repositoryCheck, secretVariablesCheck } from '../../../../bootstrap/steps/provider/spec-checks.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
@@ -176,10 +176,36 @@ describe('preflight', () => {
       .catch((caught: unknown) => caught)) as PrerequisiteError
     expect(error.exitCode).toBe(3)
     const text = error.details.join('\n')
-    expect(text).toMatch(/kind installed: kind 0\.29\.0 is installed, but kindling pins 0\.33\.0\n\s+fix: run inside `devbox shell`/)
+    expect(text).toMatch(
+      /kind installed: kind 0\.29\.0 is installed, but kindling pins 0\.33\.0: an older kind may not run the node image the pinned release names\n\s+fix: run inside `devbox shell`/,
+    )
     expect(text).toMatch(/Docker daemon reachable: the Docker daemon is not reachable/)
     expect(text).toMatch(new RegExp(`host port ${busy}/TCP free`))
     expect(checks.map((check) => check.name)).toContain('inotify limits sufficient')
+  })
+
+  it('names a tool at another minor version than the pin without stopping; another major version, or an older kind, stops', async () => {
+    const check = async (binary: string, version: string) => {
+      const ctx = testContext({ runner: new RecordingRunner([{ match: binary, stdout: version }]) })
+      return toolCheck(binary).run(ctx, preflightLookups(ctx))
+    }
+    expect(await check('helm', 'v3.18.2+g1234567')).toEqual({
+      problem: 'helm 3.18.2 is installed, but kindling pins 3.19 (tested with the pin; it may well work)',
+      fix: expect.stringContaining('devbox shell'),
+      warning: true,
+    })
+    expect(await check('helm', 'v4.0.1+g1234567')).toMatchObject({ problem: expect.stringContaining('another major version') })
+    expect(await check('helm', 'v4.0.1+g1234567')).not.toHaveProperty('warning')
+    expect(await check('kind', 'kind v0.34.0 go1.25 linux/amd64')).toMatchObject({ warning: true })
+    expect(await check('kind', 'kind v0.32.0 go1.25 linux/amd64')).not.toHaveProperty('warning')
+    // The step passes and says so in its line.
+    const spec = kindSpec()
+    const runner = new RecordingRunner([{ match: 'helm version', stdout: 'v3.18.2+g1234567' }, ...toolsPresent])
+    const done = await preflightStep(spec, { extra: [] }).check(testContext({ spec, runner }))
+    expect(done).toMatchObject({
+      state: 'done',
+      detail: expect.stringMatching(/checks passed; note: helm installed: helm 3\.18\.2 is installed, but kindling pins 3\.19/),
+    })
   })
 
   it('leaves a missing docker command to "docker installed" instead of asking to start its daemon', async () => {
