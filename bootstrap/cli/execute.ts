@@ -10,6 +10,7 @@ import { summaryLines } from '../steps/summary.js'
 import { DryRunRunner } from '../tools/dry-run-runner.js'
 import { ExecRunner } from '../tools/exec-runner.js'
 import type { Redactor } from '../tools/secrets.js'
+import { colorEnabled } from '../ui/color.js'
 import { formatError, formatPlan, formatTimings } from '../ui/format.js'
 import { toJsonReport } from '../ui/json-report.js'
 import { comparison, reportsDir, saveRunReport, skippedSteps } from '../ui/run-report.js'
@@ -35,7 +36,8 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   const readOnly = command === 'status'
   // A run that may ask a question draws plain lines, so the progress display cannot overdraw the prompt.
   const mayAsk = !flags.yes && (command === 'destroy' || flags.recreate || (command === 'bootstrap' && !flags.noPush))
-  const mode: OutputMode = flags.json ? 'json' : io.isTTY && !mayAsk ? 'tty' : 'plain'
+  // A terminal that asked for no colour (NO_COLOR) gets plain lines too: no escape codes at all, not even the live display's cursor moves.
+  const mode: OutputMode = flags.json ? 'json' : io.isTTY && !mayAsk && colorEnabled(process.env, io.isTTY) ? 'tty' : 'plain'
   const runFlags: RunFlags = {
     dryRun: flags.dryRun,
     yes: flags.yes,

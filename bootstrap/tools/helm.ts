@@ -35,8 +35,9 @@ export function helmUpgradeCommand(release: HelmRelease, target: readonly string
       '--create-namespace',
       '--values',
       release.valuesFile,
+      // Hooks only (no --wait): kindling waits for the engine itself, 5m as README and --help say.
       '--timeout',
-      '10m',
+      '5m',
       ...target,
     ],
   }

@@ -1,6 +1,7 @@
 /**
  * Terminal colours, honouring the conventions users set: NO_COLOR (any value) turns them off,
- * FORCE_COLOR (other than 0) turns them on, otherwise only a terminal on stdout gets them.
+ * FORCE_COLOR (other than 0) turns them on and wins when both are set (as in Node itself),
+ * otherwise only a terminal on stdout gets them.
  * Plain escape codes: loading a colour library would cost more start-up time than it saves.
  */
 export function colorEnabled(env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {

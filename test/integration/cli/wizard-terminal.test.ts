@@ -46,6 +46,8 @@ interface Terminal {
   answer(pattern: RegExp, keys: string): Promise<string>
   exited: Promise<number | null>
   output(): string
+  /** What the terminal received, escape sequences included. */
+  raw(): string
 }
 
 function openTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv): Terminal {
@@ -65,6 +67,7 @@ function openTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv): Term
   return {
     exited,
     output: () => plain(output),
+    raw: () => output,
     async answer(pattern, keys) {
       const deadline = Date.now() + 20_000
       for (;;) {
@@ -155,4 +158,20 @@ describe('the wizard on a real terminal, answered as a new user would', () => {
     expect(await term.exited, term.output()).toBe(ExitCode.interrupted)
     expect(existsSync(path.join(root, 'clusters', 'lab'))).toBe(false)
   }, 60_000)
+})
+
+describe('colour on a real terminal', () => {
+  it('NO_COLOR: a dry run prints no escape sequence at all (no colour, no live redrawing); without it, the terminal gets both', async () => {
+    const { root, home } = newRepository()
+    const written = spawnSync(process.execPath, [CLI, 'wizard', '-c', 'lab'], { cwd: root, env: terminalEnv(home), encoding: 'utf8', timeout: 60_000 })
+    expect(written.status, written.stderr).toBe(ExitCode.ok)
+    const run = async (env: NodeJS.ProcessEnv): Promise<string> => {
+      const term = openTerminal(['bootstrap', '-c', 'lab', '--dry-run', '--yes'], root, { ...env, PATH: '/usr/bin:/bin' })
+      expect(await term.exited, term.output()).toBe(ExitCode.missingPrerequisite)
+      expect(term.output()).toContain('Plan (dry run: nothing was changed)')
+      return term.raw()
+    }
+    expect(await run(terminalEnv(home))).toContain('\u001b[')
+    expect(await run({ ...terminalEnv(home), NO_COLOR: '1' })).not.toContain('\u001b')
+  }, 120_000)
 })

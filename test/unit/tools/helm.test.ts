@@ -16,7 +16,7 @@ describe('helm tool', () => {
       ['--kubeconfig', '/home/me/.kube/lab', '--kube-context', 'lab-admin'],
     )
     expect(formatCommand(command)).toBe(
-      'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --create-namespace --values /repo/clusters/lab/argocd/values.yaml --timeout 10m --kubeconfig /home/me/.kube/lab --kube-context lab-admin',
+      'helm upgrade --install argocd argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --create-namespace --values /repo/clusters/lab/argocd/values.yaml --timeout 5m --kubeconfig /home/me/.kube/lab --kube-context lab-admin',
     )
   })
 
