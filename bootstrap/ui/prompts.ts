@@ -26,13 +26,34 @@ async function ask<T>(question: (library: PromptLibrary, output: { output: NodeJ
  * imports the prompt library, so every interaction goes through here.
  */
 export async function confirm(question: string): Promise<boolean> {
-  return ask((library, output) => library.confirm({ message: question, default: false }, output))
+  return ask((library, output) => yesOrNo(library, output, question, false))
+}
+
+/** y, yes, n, no in any case, or nothing for the default. */
+const YES_OR_NO = /^(y|yes|n|no)?$/i
+
+/**
+ * A yes/no question that asks again on anything but yes or no. The library's own confirm takes
+ * any other answer (`maybe`, a project ID typed one question late) as the default, so a slip
+ * would install what the person meant to leave out.
+ */
+async function yesOrNo(library: PromptLibrary, output: { output: NodeJS.WriteStream }, message: string, fallback: boolean): Promise<boolean> {
+  const meaning = (value: string): boolean => (value.trim() === '' ? fallback : /^y/i.test(value.trim()))
+  const answer = await library.input(
+    {
+      message: `${message} (${fallback ? 'Y/n' : 'y/N'})`,
+      validate: (value) => YES_OR_NO.test(value.trim()) || 'answer y or n (Enter takes the default)',
+      transformer: (value, { isFinal }) => (isFinal ? (meaning(value) ? 'Yes' : 'No') : value),
+    },
+    output,
+  )
+  return meaning(answer)
 }
 
 /** The wizard's questions on the terminal. Prompts draw on stderr so stdout stays the result. */
 export const terminalPrompter: Prompter = {
   input: (question) => ask((library, output) => library.input({ message: question.message, default: question.default, validate: question.validate }, output)),
   select: (question) => ask((library, output) => library.select({ message: question.message, choices: question.choices, default: question.default }, output)),
-  confirm: (question) => ask((library, output) => library.confirm({ message: question.message, default: question.default }, output)),
+  confirm: (question) => ask((library, output) => yesOrNo(library, output, question.message, question.default ?? false)),
   checkbox: (question) => ask((library, output) => library.checkbox({ message: question.message, choices: question.choices }, output)),
 }

@@ -118,7 +118,9 @@ describe('the wizard on a real terminal, answered as a new user would', () => {
     await term.answer(/Name of the environment variable holding the token/, `${ERASE}${TOKEN}${ENTER}`)
     const tokenError = await term.answer(/> .*looks like a token/, `${ERASE}LAB_GIT_TOKEN${ENTER}`)
     expect(tokenError).toMatch(/not the name of an environment variable/)
-    await term.answer(/Install Crossplane/, ENTER)
+    // A yes/no question answered with neither: asked again, not taken as the default.
+    await term.answer(/Install Crossplane/, `maybe${ENTER}`)
+    await term.answer(/> answer y or n/, `${ERASE}y${ENTER}`)
     await term.answer(/Clouds Crossplane may create databases in/, ENTER)
     await term.answer(/Install Prometheus and Grafana/, ENTER)
     await term.answer(/Deploy the example app/, ENTER)
