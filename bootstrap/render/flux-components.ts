@@ -9,15 +9,20 @@ import { FLUX_SOPS_SECRET, FLUX_SYNC_NAME } from './sync.js'
 const RELEASE_FILE = 'release.yaml'
 
 /**
- * A CEL health check per readiness rule, so a component's Kustomization is Ready only once, say,
- * every Provider is Healthy; kstatus alone does not know Crossplane's conditions.
+ * A CEL health check per readiness rule, so a component is Ready only once, say, every Provider
+ * is Healthy; kstatus alone does not know Crossplane's conditions. In progress until the condition
+ * is True, as Argo CD's check: Crossplane reports Healthy=False for the whole install (apis/pkg/v1
+ * conditions.go `PackageHealth` at v2.3.4) and prometheus-operator Available=False until a pod is
+ * ready, and a `failed` expression would end the wait at once (fluxcd/pkg ssa v0.76.2
+ * manager_wait.go stops when only Failed and Current remain; helm-controller v1.6.4 fails fast),
+ * failing the Kustomization or the Helm install on every cold start. A missing `status` is an
+ * evaluation error, which Flux reads as Unknown and keeps waiting.
  */
 export function fluxHealthCheckExprs(rules: readonly ReadinessRule[]): Record<string, string>[] {
   return rules.map(({ apiVersion, kind, condition }) => ({
     apiVersion,
     kind,
-    current: `status.conditions.filter(e, e.type == '${condition}').all(e, e.status == 'True')`,
-    failed: `status.conditions.filter(e, e.type == '${condition}').all(e, e.status == 'False')`,
+    current: `status.conditions.exists(e, e.type == '${condition}' && e.status == 'True')`,
   }))
 }
 

@@ -72,8 +72,7 @@ describe('components through Flux', () => {
       {
         apiVersion: 'pkg.example.com/v1',
         kind: 'Provider',
-        current: "status.conditions.filter(e, e.type == 'Healthy').all(e, e.status == 'True')",
-        failed: "status.conditions.filter(e, e.type == 'Healthy').all(e, e.status == 'False')",
+        current: "status.conditions.exists(e, e.type == 'Healthy' && e.status == 'True')",
       },
     ])
     expect(docs(files.get('clusters/lab/components/operator.yaml')!.content)[0]!.spec).not.toHaveProperty('dependsOn')
