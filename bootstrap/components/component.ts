@@ -56,8 +56,8 @@ export interface GeneratedSecret {
 
 /**
  * A kind whose readiness is a status condition other than `Ready` (Crossplane's `Healthy`, an
- * XRD's `Established`). Engines teach their health checks about it: Flux `healthCheckExprs`,
- * Argo CD a health customization.
+ * XRD's `Established`). Engines teach their health checks about it: Flux `healthCheckExprs` (on
+ * the HelmRelease for a chart, else on the Kustomization), Argo CD a health customization.
  */
 export interface ReadinessRule {
   apiVersion: string

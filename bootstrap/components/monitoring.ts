@@ -117,7 +117,9 @@ function grafanaSecret(spec: ClusterSpec): GeneratedSecret {
  * pkg/operator/statefulset_reporter.go at v0.93.0), which Argo CD's built-in check calls Degraded
  * (resource_customizations/monitoring.coreos.com/Prometheus/health.lua at v3.2.0 and v3.4.4), and
  * a Degraded Application fails the health gate at once. As a readiness rule it is Progressing
- * until Available=True instead.
+ * until Available=True instead. With Flux the rule goes on the HelmRelease: the operator, not the
+ * chart, makes Prometheus's pods, so Helm's own wait would pass without it, and monitoring-config
+ * and apps would start before Prometheus runs.
  */
 const PROMETHEUS_READINESS: ReadinessRule = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', condition: 'Available' }
 

@@ -32,10 +32,13 @@ const COMPONENT_TIMEOUT = '10m'
 /**
  * A component's Flux Kustomization: it applies the component's folder once every component it
  * depends on is Ready, and is Ready itself only when all it applied is healthy (`wait`), so the
- * next layer finds the CRDs this one created.
+ * next layer finds the CRDs this one created. A chart's readiness rules go on its HelmRelease
+ * instead: the objects they name are Helm's, not in this Kustomization's inventory, and `wait`
+ * checks only that inventory (`healthChecks` are ignored with it; kustomize-controller v1.9.5
+ * `checkHealth`), so here they would never run.
  */
 export function renderFluxComponentSync(spec: ClusterSpec, component: ComponentDescription): KubeObject {
-  const readiness = fluxHealthCheckExprs(component.readiness)
+  const readiness = component.source.type === 'chart' ? [] : fluxHealthCheckExprs(component.readiness)
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
@@ -78,10 +81,19 @@ function chartSource(name: string, chart: ChartSource): KubeObject {
   }
 }
 
-/** A chart component as Flux objects: its source and a HelmRelease that installs CRDs and keeps them current. */
+/**
+ * A chart component as Flux objects: its source and a HelmRelease that installs CRDs and keeps
+ * them current, Ready only once what the chart made is healthy. Helm waits with kstatus, which
+ * takes a custom resource without Reconciling or Stalled conditions (a Prometheus) as ready at
+ * once, so each readiness rule becomes a `healthCheckExprs` entry (helm-controller v1.5.0,
+ * fluxcd/helm-controller#1389; Flux 2.9.5 ships v1.6.4; an older helm-controller drops both
+ * fields and installs unchecked). They run only with the `poller` wait strategy, the default
+ * unless the UseHelm3Defaults feature gate is on (internal/action/wait.go), so it is set here.
+ */
 export function renderFluxHelmRelease(component: ComponentDescription, chart: ChartSource): KubeObject[] {
   const source = chartSource(component.name, chart)
   const oci = source.kind === 'OCIRepository'
+  const readiness = fluxHealthCheckExprs(component.readiness)
   return [
     source,
     {
@@ -102,6 +114,7 @@ export function renderFluxHelmRelease(component: ComponentDescription, chart: Ch
         // Flux skips CRD upgrades by default; charts that ship CRDs must keep them current.
         install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
         upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
+        ...(readiness.length ? { waitStrategy: { name: 'poller' }, healthCheckExprs: readiness } : {}),
         values: chart.values,
       },
     },

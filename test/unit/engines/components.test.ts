@@ -92,6 +92,27 @@ describe('components through Flux', () => {
     })
   })
 
+  it("checks a chart's readiness rules in its HelmRelease, where Helm's objects are, not in its Kustomization", () => {
+    const spec = goldenSpec('flux')
+    const withRule: ComponentDescription = { ...chart, readiness: [{ apiVersion: 'example.com/v1', kind: 'Server', condition: 'Available' }] }
+    const files = new Map(
+      engineOf(spec)
+        .componentFiles(spec, [withRule, packages])
+        .map((file) => [file.path, file]),
+    )
+    const [sync] = docs(files.get('clusters/lab/components/operator.yaml')!.content)
+    expect(sync!.spec).toMatchObject({ wait: true })
+    expect(sync!.spec).not.toHaveProperty('healthCheckExprs')
+    const [, helm] = docs(files.get('clusters/lab/components/operator/release.yaml')!.content)
+    expect(helm!.spec).toMatchObject({
+      waitStrategy: { name: 'poller' },
+      healthCheckExprs: [{ apiVersion: 'example.com/v1', kind: 'Server', current: "status.conditions.exists(e, e.type == 'Available' && e.status == 'True')" }],
+    })
+    const [, plain] = docs(fileMap('flux').get('clusters/lab/components/operator/release.yaml')!.content)
+    expect(plain!.spec).not.toHaveProperty('healthCheckExprs')
+    expect(plain!.spec).not.toHaveProperty('waitStrategy')
+  })
+
   it('keeps examples beside the manifests but out of what the engine applies', () => {
     const files = fileMap('flux')
     expect(parse(files.get('clusters/lab/components/operator-packages/kustomization.yaml')!.content).resources).toEqual(['manifests.yaml'])
