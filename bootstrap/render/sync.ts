@@ -21,7 +21,11 @@ export function fluxRepoUrl(url: string): string {
 
 /**
  * Flux's root sync: a GitRepository for the branch and a Kustomization for `clusters/<name>/`
- * with prune on, waiting for everything it applies to be healthy, decrypting SOPS files when on.
+ * with prune on, decrypting SOPS files when on. It does not `wait`, as `flux bootstrap`'s root
+ * does not (flux2 pkg/manifestgen/sync): with `wait` it would health-check every component
+ * Kustomization it applies, so a cold cluster would have to finish every layer within the root's
+ * one timeout or the root fails and retries. Each component's Kustomization waits for its own
+ * objects after those it depends on, and the health gate watches each of them.
  */
 export function renderFluxSync(spec: ClusterSpec): KubeObject[] {
   const { repository } = spec
@@ -47,7 +51,6 @@ export function renderFluxSync(spec: ClusterSpec): KubeObject[] {
         timeout: '10m',
         path: `./${repository.path}`,
         prune: true,
-        wait: true,
         sourceRef: { kind: 'GitRepository', name: FLUX_SYNC_NAME },
         ...(spec.secrets.sops.enabled ? { decryption: { provider: 'sops', secretRef: { name: FLUX_SOPS_SECRET } } } : {}),
       },

@@ -105,9 +105,9 @@ describe('a PostgresInstance pushed to Git is composed by the real Crossplane an
     })
     const pushed = performance.now()
     const sha = await loop!.checkout.commitAndPush('components: Crossplane functions and the PostgresInstance API')
-    // The root is Ready only once both component Kustomizations are (Functions pulled, unpacked and
-    // serving): the same budget as the component waits below, not less. Usually about 20 s; a run
-    // where Crossplane's first pull of a package backs off has taken over a minute.
+    // The root is Ready once it applied both component Kustomizations; each of those is Ready only
+    // once its health checks hold (Functions pulled, unpacked and serving). Usually about 20 s; a
+    // run where Crossplane's first pull of a package backs off has taken over a minute.
     await loop!.syncTo(sha, 120_000)
     const componentSync = (name: string): ObjectRef => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name, namespace: 'flux-system' })
     for (const name of ['crossplane-packages', 'postgres'])

@@ -14,7 +14,7 @@ interface Target {
  * The objects of kindling's `flux-system/` folder whose controllers cannot run here: the
  * flux-operator chart's OCIRepository (ghcr.io is out of reach), its HelmRelease (no helm-controller:
  * it would need that chart) and the FluxInstance (no flux-operator). In a cluster they turn Ready
- * once the operator is installed; the root Kustomization waits for them (`wait: true`).
+ * once the operator is installed; `status` lists the root Kustomization's Flux objects that are not.
  */
 const TARGETS: Target[] = [
   {

@@ -37,15 +37,16 @@ describe('Flux renderers', () => {
     }
   })
 
-  it('syncs clusters/<name> with prune, wait and SOPS decryption when enabled', () => {
+  it('syncs clusters/<name> with prune and SOPS decryption when enabled, leaving the waiting to each component', () => {
     const [repository, kustomization] = renderFluxSync(goldenSpec('flux'))
     expect(repository!.spec).not.toHaveProperty('secretRef')
     expect(kustomization!.spec).toMatchObject({
       path: './clusters/lab',
       prune: true,
-      wait: true,
       decryption: { provider: 'sops', secretRef: { name: 'sops-age' } },
     })
+    expect(kustomization!.spec).not.toHaveProperty('wait')
+    expect(kustomization!.spec).not.toHaveProperty('healthChecks')
     expect(renderFluxSync(goldenSpec('flux', { sops: false }))[1]!.spec).not.toHaveProperty('decryption')
   })
 
