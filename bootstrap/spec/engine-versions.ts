@@ -41,8 +41,9 @@ const isArgocdChartLike = (version: Version): boolean => !below(version, ARGOCD_
 const RULES: Record<Engine, VersionRule> = {
   flux: {
     outside: (given, version) => (isFluxLike(given) ? undefined : `Flux ${version} is not a Flux 2 release, the line kindling renders for`),
-    floor: [2, 6, 0],
-    tooOld: (version) => `Flux ${version} is older than 2.6.0, the first release that serves OCIRepository source.toolkit.fluxcd.io/v1, which kindling renders`,
+    floor: [2, 8, 0],
+    tooOld: (version) =>
+      `Flux ${version} is older than 2.8.0, the first release whose HelmRelease takes healthCheckExprs (helm-controller v1.5.0), which kindling renders to wait for a chart's own objects`,
     looksLikeOther: isArgocdChartLike,
     leftFromOther: (version) => `${version} looks like an argo-cd chart version, left from engine: argocd? Flux versions are 2.x:`,
   },

@@ -223,8 +223,8 @@ spec:
       expect.stringContaining('spec.gitops.version: 10.1.1 looks like an argo-cd chart version, left from engine: argocd? Flux versions are 2.x'),
     ])
     // Versions older than what kindling's rendered objects need.
-    expect(problemsOf(specText({ gitops: 'engine: flux\nversion: 2.5.0' }))).toEqual([
-      expect.stringContaining('Flux 2.5.0 is older than 2.6.0, the first release that serves OCIRepository source.toolkit.fluxcd.io/v1'),
+    expect(problemsOf(specText({ gitops: 'engine: flux\nversion: 2.7.3' }))).toEqual([
+      expect.stringContaining('Flux 2.7.3 is older than 2.8.0, the first release whose HelmRelease takes healthCheckExprs (helm-controller v1.5.0)'),
     ])
     expect(problemsOf(specText({ gitops: 'engine: argocd\nversion: 7.9.1' }))).toEqual([
       expect.stringContaining('argo-cd chart 7.9.1 is older than 8.0.0: charts before it ship Argo CD 2.x, past its end of life'),
