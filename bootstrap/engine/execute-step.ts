@@ -62,13 +62,12 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
       }
       await previewApplies(ctx, actions)
       const waits = step.waits ? await step.waits(ctx) : undefined
-      const status = checkState === 'unknown' ? 'unknown' : checkState === 'done' ? 'done' : 'planned'
+      const status = stops ? 'would-stop' : checkState === 'unknown' ? 'unknown' : checkState === 'done' ? 'done' : 'planned'
       return report(status, {
         detail: checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail,
         actions,
         waits,
         error: checkError,
-        ...(stops && { stops }),
       })
     }
     if (checkState === 'todo') {

@@ -7,6 +7,7 @@ export type StepStatus =
   | 'applied' // work was done in this run
   | 'planned' // dry run: check and plan only
   | 'unknown' // dry run: check could not ask the live system; plan printed anyway
+  | 'would-stop' // dry run: check (preflight's) found what stops a real run before it changes anything; plan printed anyway
   | 'failed'
   | 'blocked' // a step it needs failed
   | 'cancelled' // a change failed or the run was interrupted before it started
@@ -24,8 +25,6 @@ export interface StepReport {
   /** What the step watches once its work is done (a dry run lists them; a real run waits). */
   waits?: Wait[]
   error?: unknown
-  /** A dry run's check that finished and found what would stop the real run (preflight's verdict). */
-  stops?: boolean
 }
 
 export interface RunReport {
@@ -87,7 +86,7 @@ export async function runSteps(
 
   const settledOk = (name: string): boolean => {
     const status = reports.get(name)?.status
-    return status === 'done' || status === 'applied' || status === 'planned' || status === 'unknown'
+    return status === 'done' || status === 'applied' || status === 'planned' || status === 'unknown' || status === 'would-stop'
   }
 
   const runOne = async (step: Step): Promise<void> => {
@@ -172,12 +171,13 @@ export function criticalPathMs(steps: readonly Step[], report: RunReport): numbe
 }
 
 /**
- * A dry-run step whose check found what would stop a real run at once: a missing prerequisite
- * or bad input. The plan is still printed, but the verdict (exit code, `ok`) is the real run's.
- * Checks that could not ask a cluster that does not exist yet are expected in a dry run.
+ * A dry-run step that found what would stop a real run at once: a missing prerequisite or bad
+ * input, found by preflight's check or met by a later step's check or plan. The plan is still
+ * printed, but the verdict (exit code, `ok`) is the real run's. Checks that could not ask a
+ * cluster that does not exist yet are expected in a dry run.
  */
 export function blocksRealRun(report: StepReport): boolean {
-  return report.status === 'unknown' && report.error !== undefined && isBlocker(report.error)
+  return report.status === 'would-stop' || (report.status === 'unknown' && report.error !== undefined && isBlocker(report.error))
 }
 
 /** How long a step may take to notice an aborted run (cancel its request, kill its command) before it is left behind. */

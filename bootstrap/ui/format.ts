@@ -9,6 +9,7 @@ const SYMBOL: Record<StepStatus, string> = {
   applied: color.green('✔'),
   planned: color.cyan('○'),
   unknown: color.yellow('?'),
+  'would-stop': color.red('✖'),
   failed: color.red('✖'),
   blocked: color.gray('↷'),
   cancelled: color.gray('↷'),
@@ -19,6 +20,7 @@ const WORD: Record<StepStatus, string> = {
   applied: 'done',
   planned: 'to do',
   unknown: 'to do (state unknown)',
+  'would-stop': 'would stop a real run',
   failed: 'failed',
   blocked: 'blocked',
   cancelled: 'cancelled',
@@ -37,14 +39,8 @@ export interface StepLineOptions {
   readOnly?: boolean
 }
 
-/** A dry run's step whose check found what would stop the real run says so, rather than "state unknown". */
 function statusWord(report: StepReport, options: StepLineOptions = {}): string {
-  if (report.stops) return 'would stop a real run'
   return (options.readOnly ? READ_ONLY_WORD[report.status] : undefined) ?? WORD[report.status]
-}
-
-function statusSymbol(report: StepReport): string {
-  return report.stops ? SYMBOL.failed : SYMBOL[report.status]
 }
 
 export function seconds(ms: number): string {
@@ -55,7 +51,7 @@ export function seconds(ms: number): string {
 export function formatStepLine(report: StepReport, options: StepLineOptions = {}): string {
   const detail = report.detail ? ` — ${report.detail}` : ''
   const time = report.timings.total > 0 ? color.gray(` (${seconds(report.timings.total)})`) : ''
-  return `${statusSymbol(report)} ${report.title}: ${statusWord(report, options)}${detail}${time}`
+  return `${SYMBOL[report.status]} ${report.title}: ${statusWord(report, options)}${detail}${time}`
 }
 
 /** The error of a failed step and every detail line under it (hints, problems, events). */
@@ -77,7 +73,7 @@ export function formatPlan(report: RunReport, redact: (text: string) => string):
   const out: string[] = [color.bold('Plan (dry run: nothing was changed)'), '']
   report.steps.forEach((step, index) => {
     out.push(
-      `${index + 1}. ${statusSymbol(step)} ${color.bold(step.name)} — ${step.title}: ${statusWord(step)}${step.detail ? ` (${redact(step.detail)})` : ''}`,
+      `${index + 1}. ${SYMBOL[step.status]} ${color.bold(step.name)} — ${step.title}: ${statusWord(step)}${step.detail ? ` (${redact(step.detail)})` : ''}`,
     )
     for (const action of step.actions ?? []) {
       out.push(indent(describeAction(action, redact), '     '))

@@ -74,8 +74,8 @@ function listrReporter(steps: readonly Step[], { redact, verbose, readOnly }: Re
         if (!report) return task.skip(`${step.title}: not run`)
         task.title = redact(formatStepLine(report, { readOnly }).replace(/^\S+ /, ''))
         if (report.status === 'failed') throw new Error(formatError(report.error, redact)[0])
-        // Not ticked: a dry run's "to do" and "state unknown" are not done.
-        if (report.status === 'blocked' || report.status === 'cancelled' || report.status === 'planned' || report.status === 'unknown') task.skip(task.title)
+        // Not ticked: a dry run's "to do", "state unknown" and "would stop a real run" are not done.
+        if (['blocked', 'cancelled', 'planned', 'unknown', 'would-stop'].includes(report.status)) task.skip(task.title)
       },
     })),
     { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: true }, registerSignalListeners: false },

@@ -179,6 +179,15 @@ describe('CLI', () => {
     // The prerequisite block is printed once: in the plan, not again under the progress line.
     expect(t.stdout().match(/Docker daemon reachable/g)).toHaveLength(1)
     expect(t.runner.commands.every((command) => command.readOnly)).toBe(true)
+    // --json says what the ✖ says: preflight would stop the run, not "unknown" like a step that could not check.
+    const json = io({ replies: noDocker })
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run', '--json'], json.io)).toBe(3)
+    const steps = (JSON.parse(json.stdout()) as { steps: { name: string; status: string; error?: string[] }[] }).steps
+    expect(steps.find((step) => step.name === 'preflight')).toMatchObject({
+      status: 'would-stop',
+      error: expect.arrayContaining([expect.stringMatching(/Docker daemon reachable/)]),
+    })
+    expect(t.stdout()).toMatch(/1\. ✖ preflight — Check prerequisites: would stop a real run/)
   })
 
   it('a dry run with every prerequisite and no cluster yet exits 0: what lives in the cluster it creates is to do, not unknown', async () => {

@@ -158,12 +158,13 @@ describe('step engine', () => {
     const probe = newProbe()
     const steps = [step('preflight', [], probe, { checkFails: true }), step('cluster', ['preflight'], probe, { checkFails: true })]
     const report = await runSteps(steps, testContext({ flags: { dryRun: true } }))
-    expect(report.steps.map((s) => [s.name, s.status, s.detail, s.stops])).toEqual([
-      ['preflight', 'unknown', 'preflight: tool missing', true],
-      ['cluster', 'unknown', 'could not check: cluster: tool missing', undefined],
+    expect(report.steps.map((s) => [s.name, s.status, s.detail])).toEqual([
+      ['preflight', 'would-stop', 'preflight: tool missing'],
+      ['cluster', 'unknown', 'could not check: cluster: tool missing'],
     ])
     expect(formatStepLine(report.steps[0]!)).toMatch(/✖ Step preflight: would stop a real run — preflight: tool missing/)
     expect(formatStepLine(report.steps[1]!)).toMatch(/\? Step cluster: to do \(state unknown\) — could not check/)
+    expect(report.ok).toBe(false)
   })
 
   it('a dry run whose checks cannot ask a cluster that does not exist yet is still ok', async () => {
