@@ -200,22 +200,26 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
       if (ctx.flags.noPush) return []
       // A dry run that could not read the checkout or the remote still shows the commands, for every rendered file.
       const state = found ?? (await readPushState(ctx).catch(async () => ({ uncommitted: (await renderedFiles(spec)).map((file) => file.path) })))
-      const confirm: Action = {
-        type: 'call',
-        description: `ask before pushing (--yes agrees)`,
-        run: async (inner) => {
-          if (inner.flags.yes) return
-          const question = `Commit ${state.uncommitted.length} file(s) kindling rendered and push to ${destination(spec)}?`
-          if (!options.interactive)
-            throw new BadInputError(`bootstrap needs to push ${spec.repository.path}/ to ${destination(spec)}`, {
-              details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'],
-            })
-          if (!(await ask(question)))
-            throw new BadInputError('not pushed: the engine cannot apply what is not on the remote', {
-              details: ['run again and agree, or pass --no-push and push yourself'],
-            })
-        },
-      }
+      // Said as it will happen: --yes pushes without a question, and off a terminal none can be asked.
+      const confirm: Action = ctx.flags.yes
+        ? { type: 'note', text: 'push without asking (--yes)' }
+        : {
+            type: 'call',
+            description: options.interactive
+              ? 'ask before pushing (--yes agrees)'
+              : 'stop here: off a terminal nobody can agree to the push (pass --yes, or --no-push to push yourself)',
+            run: async () => {
+              const question = `Commit ${state.uncommitted.length} file(s) kindling rendered and push to ${destination(spec)}?`
+              if (!options.interactive)
+                throw new BadInputError(`bootstrap needs to push ${spec.repository.path}/ to ${destination(spec)}`, {
+                  details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'],
+                })
+              if (!(await ask(question)))
+                throw new BadInputError('not pushed: the engine cannot apply what is not on the remote', {
+                  details: ['run again and agree, or pass --no-push and push yourself'],
+                })
+            },
+          }
       const commits: Action[] = commitCommands(spec, state).map((command) => ({ type: 'run', command, description: 'commit only what kindling rendered' }))
       const push = spec.repository.inCluster ? inClusterPush(spec) : remotePush(spec)
       return [

@@ -25,7 +25,14 @@ const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'
 afterEach(() => vi.unstubAllEnvs())
 afterAll(removeTempDirs)
 
-async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: Record<string, string> = {}, flags: { noPush?: boolean } = {}, gitStatus = '') {
+async function dryRun(
+  engine: 'flux' | 'argocd',
+  repository: string,
+  repoFiles: Record<string, string> = {},
+  flags: { noPush?: boolean; yes?: boolean } = {},
+  interactive = false,
+  gitStatus = '',
+) {
   const { spec, home, root } = tempRepo('lab', specYaml('lab', `engine: ${engine}`, repository))
   for (const [file, content] of Object.entries(repoFiles)) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
@@ -39,7 +46,7 @@ async function dryRun(engine: 'flux' | 'argocd', repository: string, repoFiles: 
     { match: /status --porcelain/, stdout: gitStatus },
   ])
   const logs: string[] = []
-  const report: RunReport = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 120_000, interactive: false })], {
+  const report: RunReport = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 120_000, interactive })], {
     spec,
     runner: new DryRunRunner(recorder, redactor),
     kube: async () => {
@@ -160,7 +167,7 @@ describe('GitOps steps in a dry run', () => {
 
   it('commit the spec and the SOPS rule with the rendered files: a clone on new hardware needs both to rebuild', async () => {
     // cluster.yaml written by hand (or by the wizard) and never committed; no .sops.yaml yet: this run writes it.
-    const run = await dryRun('flux', 'url: https://github.com/example/lab.git', {}, {}, '?? clusters/lab/cluster.yaml\n')
+    const run = await dryRun('flux', 'url: https://github.com/example/lab.git', {}, {}, false, '?? clusters/lab/cluster.yaml\n')
     const add = run.plan.split('\n').find((line) => line.includes(' add -- '))
     expect(add).toMatch(/ add -- .*\.sops\.yaml/)
     expect(add).toMatch(/ add -- .*clusters\/lab\/cluster\.yaml/)
@@ -188,6 +195,18 @@ describe('GitOps steps in a dry run', () => {
       /whether https:\/\/github\.com\/example\/lab\.git main has this checkout's commit is unknown: environment variable UNSET_TOKEN is not set/,
     )
     expect(unreadable.plan).toMatch(/push yourself:\n\s+git -C \S+ add -- /)
+  })
+
+  it('plan the push as it will happen: without a question under --yes, with one on a terminal, refused off a terminal', async () => {
+    const repository = 'url: https://github.com/example/lab.git'
+    const pushPlan = (run: { plan: string }): string => /\d+\. . push — [^]*?\n\n/.exec(run.plan)![0]
+    const yes = pushPlan(await dryRun('flux', repository, {}, { yes: true }))
+    expect(yes).toContain('push without asking (--yes)')
+    expect(yes).not.toMatch(/ask before pushing/)
+    expect(pushPlan(await dryRun('flux', repository, {}, {}, true))).toContain('ask before pushing (--yes agrees)')
+    expect(pushPlan(await dryRun('flux', repository))).toContain(
+      'stop here: off a terminal nobody can agree to the push (pass --yes, or --no-push to push yourself)',
+    )
   })
 
   it('still print the whole plan when the remote cannot be reached', async () => {
