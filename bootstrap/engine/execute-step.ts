@@ -27,6 +27,7 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
 
   const wrap = (error: unknown): KindlingError => (ctx.signal.aborted ? stoppedError(ctx.signal, step.title) : wrapStepError(step, error))
   let checkDetail: string | undefined
+  let verdict: string | undefined
   let checkError: unknown
   let checkState: 'done' | 'todo' | 'unknown'
   let stops = false
@@ -35,6 +36,7 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
     const result = await timed('check', () => step.check(ctx))
     checkState = result.state
     checkDetail = result.detail
+    verdict = result.state === 'done' ? result.verdict : undefined
     found = result.found
   } catch (error) {
     if (!ctx.flags.dryRun || ctx.signal.aborted || error instanceof InterruptedError) return report('failed', { error: wrap(error) })
@@ -68,6 +70,7 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
         actions,
         waits,
         error: checkError,
+        ...(verdict && { verdict }),
       })
     }
     if (checkState === 'todo') {
@@ -89,7 +92,10 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
       return report('failed', { error: markHealth(wrap(error)), detail: checkDetail })
     }
   }
-  return report(checkState === 'done' ? 'done' : 'applied', { detail: proved ?? (checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail) })
+  return report(checkState === 'done' ? 'done' : 'applied', {
+    detail: proved ?? (checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail),
+    ...(verdict && { verdict }),
+  })
 }
 
 /** A missing prerequisite or a bad input: what stops a real run before it changes anything. */

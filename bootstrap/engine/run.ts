@@ -19,6 +19,8 @@ export interface StepReport {
   title: string
   status: StepStatus
   detail?: string
+  /** A done step that had no work in the first place: what it says instead of "up to date" (its check's verdict). */
+  verdict?: string
   /** Milliseconds spent in each phase that ran. */
   timings: Partial<Record<Phase, number>> & { total: number }
   actions?: Action[]

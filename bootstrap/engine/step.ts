@@ -11,6 +11,12 @@ export interface CheckResult<Found = undefined> {
   state: 'done' | 'todo'
   /** One line for the user: "cluster homelab exists with the same config". */
   detail?: string
+  /**
+   * Said instead of "up to date" when the step had no work in the first place, rather than work
+   * an earlier run did: "passed" (a check), "nothing to delete", "not needed". A re-run did not
+   * skip such a step, so it is not listed as already done.
+   */
+  verdict?: string
   /** What check learned from the live system, handed to `plan` so it need not ask again. */
   found?: Found
 }

@@ -39,8 +39,13 @@ export interface StepLineOptions {
   readOnly?: boolean
 }
 
+/**
+ * A step that had no work in the first place says so ("passed", "nothing to delete") rather than
+ * "up to date"; status keeps its three words for every part.
+ */
 function statusWord(report: StepReport, options: StepLineOptions = {}): string {
-  return (options.readOnly ? READ_ONLY_WORD[report.status] : undefined) ?? WORD[report.status]
+  if (options.readOnly) return READ_ONLY_WORD[report.status] ?? WORD[report.status]
+  return report.status === 'done' && report.verdict ? report.verdict : WORD[report.status]
 }
 
 export function seconds(ms: number): string {

@@ -25,6 +25,7 @@ export function toJsonReport(
       name: step.name,
       title: step.title,
       status: step.status,
+      verdict: step.verdict,
       detail: step.detail,
       timings: step.timings,
       actions: step.actions?.map(actionJson),

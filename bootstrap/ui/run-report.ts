@@ -72,7 +72,7 @@ export function comparison(command: string, report: RunReport, previous: SavedRu
   return `${now}, ${word} the previous one (${previous.finishedAt.slice(0, 16).replace('T', ' ')}, ${seconds(previous.totalMs)})`
 }
 
-/** Steps a run found already done: what a re-run skipped. */
+/** Steps a run found already done: what a re-run skipped. A step that had no work (a check that passed) skipped nothing. */
 export function skippedSteps(report: RunReport): string[] {
-  return report.steps.filter((step) => step.status === 'done').map((step) => step.name)
+  return report.steps.filter((step) => step.status === 'done' && !step.verdict).map((step) => step.name)
 }

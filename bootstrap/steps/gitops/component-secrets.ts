@@ -116,7 +116,7 @@ function renderSecret(ctx: StepContext, pending: Pending): KubeObject {
 }
 
 async function checkSecrets(ctx: StepContext, all: readonly GeneratedSecret[]): Promise<CheckResult<Pending[]>> {
-  if (all.length === 0) return { state: 'done', detail: 'no component needs a Secret', found: [] }
+  if (all.length === 0) return { state: 'done', verdict: 'not needed', detail: 'no component needs a Secret', found: [] }
   const pending = await findPending(ctx, all)
   if (pending.length === 0) return { state: 'done', detail: `${all.map((secret) => `${secret.namespace}/${secret.name}`).join(', ')} in place`, found: [] }
   return { state: 'todo', detail: pending.map((entry) => `Secret ${entry.secret.namespace}/${entry.secret.name}: ${entry.why}`).join('; '), found: pending }

@@ -13,7 +13,7 @@ async function componentWrites(spec: ClusterSpec): Promise<Writes> {
 
 async function checkComponents(ctx: StepContext): Promise<CheckResult<Writes>> {
   const components = enabledComponents(ctx.spec)
-  if (components.length === 0) return { state: 'done', detail: 'no components enabled', found: [] }
+  if (components.length === 0) return { state: 'done', verdict: 'nothing to write', detail: 'no components enabled', found: [] }
   const writes = await componentWrites(ctx.spec)
   const names = components.map((component) => component.name).join(', ')
   return writes.length

@@ -65,7 +65,7 @@ export function hooksStep(spec: ClusterSpec): Step<string[]> {
       const files = await hookFiles(spec)
       return files.length
         ? { state: 'todo', detail: `${files.length} hook(s): ${files.map((file) => path.basename(file)).join(', ')}`, found: files }
-        : { state: 'done', detail: 'no hooks', found: [] }
+        : { state: 'done', verdict: 'nothing to run', detail: 'no hooks', found: [] }
     },
     async plan(_ctx, found): Promise<Action[]> {
       const files = found ?? (await hookFiles(spec))

@@ -240,7 +240,7 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
 async function leaveToUser(ctx: StepContext): Promise<CheckResult<PushState>> {
   const { spec } = ctx
   const local = await readLocalState(ctx).catch(() => undefined)
-  if (!local) return { state: 'done', detail: '--no-push: not a Git checkout; push the rendered files yourself' }
+  if (!local) return { state: 'done', verdict: 'left to you', detail: '--no-push: not a Git checkout; push the rendered files yourself' }
   let remote: Pick<PushState, 'head' | 'onRemote'> | undefined
   let unreadable: unknown
   try {
@@ -266,7 +266,7 @@ async function leaveToUser(ctx: StepContext): Promise<CheckResult<PushState>> {
   // A dry run prints no end-of-run summary: the commands go with the step.
   const oneLine = commands.map((line, index) => (index === commands.length - 1 ? line : line.endsWith('&') ? `${line} ` : `${line} && `)).join('')
   const how = pending && ctx.flags.dryRun ? `; push yourself: ${oneLine}` : ''
-  return { state: 'done', detail: `${uncommitted}${remoteWords}${leftOver}${how}` }
+  return { state: 'done', verdict: 'left to you', detail: `${uncommitted}${remoteWords}${leftOver}${how}` }
 }
 
 /** This checkout's HEAD to the in-cluster server, through a port-forward open only for the push. */

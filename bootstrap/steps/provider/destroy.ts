@@ -42,7 +42,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
     // Independent of preflight, so a shell that cannot answer is refused (exit 2) even where tools are missing.
     needs: [],
     async check(ctx) {
-      if (ctx.flags.yes) return { state: 'done', detail: 'confirmed by --yes' }
+      if (ctx.flags.yes) return { state: 'done', verdict: 'not asked', detail: 'confirmed by --yes' }
       if (!options.interactive) {
         throw new BadInputError('refusing to destroy without --yes in a non-interactive shell', {
           details: ['nothing was changed', `to go ahead: ${kindlingCommand(`destroy -c ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`)}`],
@@ -114,7 +114,7 @@ export function registryCachesDeleteStep(spec: ClusterSpec): Step<RegistryLeftov
     title: 'Registry caches',
     needs: ['preflight', 'confirm'],
     async check(ctx) {
-      if (!ctx.flags.purge) return { state: 'done', detail: 'kept (--purge removes them)' }
+      if (!ctx.flags.purge) return { state: 'done', verdict: 'kept', detail: 'destroy --purge removes them' }
       const found = await find(ctx)
       if (found.containers.length + found.volumes.length === 0) return { state: 'done', detail: 'no registry containers or volumes', found }
       return { state: 'todo', detail: `${found.containers.length} container(s), ${found.volumes.length} volume(s)`, found }

@@ -136,7 +136,7 @@ export function preflightStep(
         })
       }
       const noted = warnings.map((warning) => `; note: ${warning.split('\n')[0]}`).join('')
-      return { state: 'done', detail: `${checks.length - warnings.length} checks passed${noted}` }
+      return { state: 'done', verdict: 'passed', detail: `${checks.length - warnings.length} checks${noted}` }
     },
     plan: () => [],
   }

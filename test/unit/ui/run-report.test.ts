@@ -54,6 +54,12 @@ describe('run reports', () => {
   })
 
   it('name what a re-run skipped as already done', () => {
-    expect(skippedSteps(run(1, { preflight: 'done', cluster: 'done', 'root-sync': 'applied' }))).toEqual(['preflight', 'cluster'])
+    expect(skippedSteps(run(1, { cluster: 'done', 'root-sync': 'applied' }))).toEqual(['cluster'])
+  })
+
+  it('do not count a step that had no work (a check that passed) as skipped', () => {
+    const report = run(1, { preflight: 'done', cluster: 'done' })
+    report.steps[0]!.verdict = 'passed'
+    expect(skippedSteps(report)).toEqual(['cluster'])
   })
 })

@@ -59,6 +59,11 @@ describe('destroy', () => {
     expect(code).toBe(0)
     expect(changes.map((command) => [command.file, ...command.args].join(' '))).toEqual(['kind delete cluster --name lab'])
     expect(stdout).toMatch(/registry caches kept for the next cluster: kindling-lab-cache-docker-io/)
+    // Steps that had nothing to do say so, and are not listed as work a re-run skipped.
+    expect(stdout).toMatch(/✔ Check prerequisites: passed — \d+ checks/)
+    expect(stdout).toContain('✔ Confirm: not asked — confirmed by --yes')
+    expect(stdout).toContain('✔ Registry caches: kept — destroy --purge removes them')
+    expect(stdout).not.toContain('Already done, skipped')
   })
 
   it('removes the registry containers and their volumes too with --purge', async () => {
