@@ -28,6 +28,7 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
   const wrap = (error: unknown): KindlingError => (ctx.signal.aborted ? stoppedError(ctx.signal, step.title) : wrapStepError(step, error))
   let checkDetail: string | undefined
   let verdict: string | undefined
+  let did: string | undefined
   let checkError: unknown
   let checkState: 'done' | 'todo' | 'unknown'
   let stops = false
@@ -37,6 +38,7 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
     checkState = result.state
     checkDetail = result.detail
     verdict = result.state === 'done' ? result.verdict : undefined
+    did = result.state === 'todo' ? result.did : undefined
     found = result.found
   } catch (error) {
     if (!ctx.flags.dryRun || ctx.signal.aborted || error instanceof InterruptedError) return report('failed', { error: wrap(error) })
@@ -92,8 +94,9 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
       return report('failed', { error: markHealth(wrap(error)), detail: checkDetail })
     }
   }
+  // Once the work is applied, what check found missing is no longer true: the line says what was done.
   return report(checkState === 'done' ? 'done' : 'applied', {
-    detail: proved ?? (checkState === 'done' ? (checkDetail ?? 'up to date') : checkDetail),
+    detail: proved ?? (checkState === 'done' ? (checkDetail ?? 'up to date') : did),
     ...(verdict && { verdict }),
   })
 }

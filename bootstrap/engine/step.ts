@@ -17,6 +17,11 @@ export interface CheckResult<Found = undefined> {
    * skip such a step, so it is not listed as already done.
    */
   verdict?: string
+  /**
+   * For work to do: what a real run says once it is applied, in the past tense ("created 5
+   * registry containers"). What check found missing is no longer true then, so it is not repeated.
+   */
+  did?: string
   /** What check learned from the live system, handed to `plan` so it need not ask again. */
   found?: Found
 }

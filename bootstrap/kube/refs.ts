@@ -1,6 +1,7 @@
 // Objects and references to them: plain data, importable without loading the API client.
 
 import { Secret } from '../tools/secrets.js'
+import type { PlanEntry } from './client.js'
 
 /** The field manager every kindling apply uses, so re-applies own the same fields. */
 export const FIELD_MANAGER = 'kindling'
@@ -61,4 +62,12 @@ export function sameObject(live: KubeObject, dry: KubeObject): boolean {
 /** One string per object: apiVersion, kind, namespace and name. */
 export function objectKey(object: KubeObject): string {
   return `${object.apiVersion}|${object.kind}|${object.metadata.namespace ?? ''}|${object.metadata.name}`
+}
+
+/** What applying the entries of a dry-run apply that are not up to date did: "created Service a/b, changed Deployment a/c". */
+export function describeApplied(entries: readonly PlanEntry[]): string {
+  return entries
+    .filter((entry) => entry.state !== 'up to date')
+    .map((entry) => `${entry.state === 'create' ? 'created' : 'changed'} ${entry.ref}`)
+    .join(', ')
 }

@@ -119,7 +119,12 @@ async function checkSecrets(ctx: StepContext, all: readonly GeneratedSecret[]): 
   if (all.length === 0) return { state: 'done', verdict: 'not needed', detail: 'no component needs a Secret', found: [] }
   const pending = await findPending(ctx, all)
   if (pending.length === 0) return { state: 'done', detail: `${all.map((secret) => `${secret.namespace}/${secret.name}`).join(', ')} in place`, found: [] }
-  return { state: 'todo', detail: pending.map((entry) => `Secret ${entry.secret.namespace}/${entry.secret.name}: ${entry.why}`).join('; '), found: pending }
+  return {
+    state: 'todo',
+    detail: pending.map((entry) => `Secret ${entry.secret.namespace}/${entry.secret.name}: ${entry.why}`).join('; '),
+    did: `applied ${pending.map((entry) => `Secret ${entry.secret.namespace}/${entry.secret.name}`).join(', ')}`,
+    found: pending,
+  }
 }
 
 function planSecrets(ctx: StepContext, all: readonly GeneratedSecret[], found?: Pending[]): Action[] {

@@ -17,7 +17,7 @@ async function checkComponents(ctx: StepContext): Promise<CheckResult<Writes>> {
   const writes = await componentWrites(ctx.spec)
   const names = components.map((component) => component.name).join(', ')
   return writes.length
-    ? { state: 'todo', detail: `${writes.length} file(s) of ${names} to write`, found: writes }
+    ? { state: 'todo', detail: `${writes.length} file(s) of ${names} to write`, did: `wrote ${writes.length} file(s) of ${names}`, found: writes }
     : { state: 'done', detail: `${names} up to date in ${ctx.spec.repository.path}/components/`, found: writes }
 }
 

@@ -3,6 +3,7 @@ import { BadInputError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { allEngines, engineOf, type Engine } from '../../engines/index.js'
 import type { KubeClient } from '../../kube/client.js'
+import { describeApplied } from '../../kube/refs.js'
 import { desiredContent, firstDocument } from '../../render/repo-files.js'
 import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
 import { helmUnstickCommand, helmUpgradeCommand, readHelmRelease, type HelmReleaseState } from '../../tools/helm.js'
@@ -74,18 +75,27 @@ async function checkEngine(ctx: StepContext): Promise<CheckResult<EngineFound>> 
       },
     )
   }
-  if (!state) return { state: 'todo', detail: `${release.release} is not installed`, found }
-  if (state.status !== 'deployed') return { state: 'todo', detail: `Helm release ${release.namespace}/${release.release} is ${state.status}`, found }
+  // Whatever is out of date, the plan installs the release at the spec's pin and applies what follows it.
+  const did = `installed ${release.release} ${release.version}`
+  if (!state) return { state: 'todo', detail: `${release.release} is not installed`, did, found }
+  if (state.status !== 'deployed') return { state: 'todo', detail: `Helm release ${release.namespace}/${release.release} is ${state.status}`, did, found }
   if (state.chartVersion !== release.version)
-    return { state: 'todo', detail: `${release.release} ${state.chartVersion ?? '?'} is installed; the spec pins ${release.version}`, found }
+    return { state: 'todo', detail: `${release.release} ${state.chartVersion ?? '?'} is installed; the spec pins ${release.version}`, did, found }
   if (!isDeepStrictEqual(state.values, await engineValues(spec)))
-    return { state: 'todo', detail: `${release.release} runs with values other than ${engine.valuesFile(spec)}`, found }
+    return { state: 'todo', detail: `${release.release} runs with values other than ${engine.valuesFile(spec)}`, did, found }
   const after = await engine.afterInstall(spec, (relative) => readRepoFile(spec, relative))
   if (after) {
     const pending = (await kube.planApply(after.objects)).filter((entry) => entry.state !== 'up to date')
-    if (pending.length) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', '), found }
+    if (pending.length)
+      return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', '), did: `${did}; ${describeApplied(pending)}`, found }
   }
-  if ((await fileWrites(spec, engineFiles(spec))).length > 0) return { state: 'todo', detail: `engine files under ${spec.repository.path}/ to write`, found }
+  if ((await fileWrites(spec, engineFiles(spec))).length > 0)
+    return {
+      state: 'todo',
+      detail: `engine files under ${spec.repository.path}/ to write`,
+      did: `wrote the engine files under ${spec.repository.path}/; ${did}`,
+      found,
+    }
   return { state: 'done', detail: `${release.release} ${release.version} deployed`, found }
 }
 

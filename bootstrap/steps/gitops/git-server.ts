@@ -12,7 +12,7 @@ import { kubectlFor } from '../connect.js'
 import { gitSaid, lsRemoteCommand, parseLsRemote, sshCommand, sshKeygenCommand, type GitAccess } from '../../tools/git.js'
 import { CommandError, formatCommand, type Command } from '../../tools/runner.js'
 import { assertNotForeign } from '../ownership.js'
-import { refOf } from '../../kube/refs.js'
+import { describeApplied, refOf } from '../../kube/refs.js'
 import { addSummary } from '../summary.js'
 
 /** The key that may push to the in-cluster Git server: kept outside the repository, one per cluster. */
@@ -88,12 +88,17 @@ async function publicKey(spec: ClusterSpec): Promise<string | undefined> {
 
 async function checkGitServer(ctx: StepContext): Promise<CheckResult> {
   const key = await publicKey(ctx.spec)
-  if (!key) return { state: 'todo', detail: `no push key at ${gitServerKeyFile(ctx.spec)}: one will be generated` }
+  if (!key)
+    return {
+      state: 'todo',
+      detail: `no push key at ${gitServerKeyFile(ctx.spec)}: one will be generated`,
+      did: `generated the push key ${gitServerKeyFile(ctx.spec)} and started the Git server in ${IN_CLUSTER_GIT.namespace}`,
+    }
   const kube = await ctx.kube()
   const objects = renderGitServer(key)
   await assertNotForeign(kube, objects.filter((object) => object.kind !== 'Namespace').map(refOf), ctx.spec.name)
   const pending = (await kube.planApply(objects)).filter((entry) => entry.state !== 'up to date')
-  if (pending.length) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', ') }
+  if (pending.length) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', '), did: describeApplied(pending) }
   return { state: 'done', detail: `${IN_CLUSTER_GIT.namespace}/${IN_CLUSTER_GIT.name} serves ${IN_CLUSTER_GIT.url}` }
 }
 

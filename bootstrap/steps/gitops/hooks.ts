@@ -50,6 +50,9 @@ async function runHooks(ctx: StepContext, actions: readonly Action[]): Promise<v
   }
 }
 
+/** "smoke.mjs, seed.mjs" */
+const hookNames = (files: readonly string[]): string => files.map((file) => path.basename(file)).join(', ')
+
 /**
  * Step `hooks`: the extension point. After the health gate passes, run each zx script in
  * clusters/<name>/hooks/ (a smoke test, seeding a database, telling a chat channel); a hook that
@@ -64,7 +67,7 @@ export function hooksStep(spec: ClusterSpec): Step<string[]> {
     async check(): Promise<CheckResult<string[]>> {
       const files = await hookFiles(spec)
       return files.length
-        ? { state: 'todo', detail: `${files.length} hook(s): ${files.map((file) => path.basename(file)).join(', ')}`, found: files }
+        ? { state: 'todo', detail: `${files.length} hook(s): ${hookNames(files)}`, did: `ran ${files.length} hook(s): ${hookNames(files)}`, found: files }
         : { state: 'done', verdict: 'nothing to run', detail: 'no hooks', found: [] }
     },
     async plan(_ctx, found): Promise<Action[]> {

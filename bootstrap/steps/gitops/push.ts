@@ -194,7 +194,8 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
       const state: PushState = { ...local, ...(await readRemoteState(ctx, local.local)) }
       if (state.uncommitted.length === 0 && state.onRemote && state.head)
         return { state: 'done', detail: `${spec.repository.path}/ is on ${branch} at ${shortSha(state.head)}${leftOver}`, found: state }
-      return { state: 'todo', detail: `${pushWork(spec, state)}${leftOver}`, found: state }
+      const committed = state.uncommitted.length ? `committed ${state.uncommitted.length} rendered file(s) and ` : ''
+      return { state: 'todo', detail: `${pushWork(spec, state)}${leftOver}`, did: `${committed}pushed to ${destination(spec)}`, found: state }
     },
     async plan(ctx, found): Promise<Action[]> {
       if (ctx.flags.noPush) return []

@@ -84,15 +84,24 @@ async function checkCredentials(ctx: StepContext): Promise<CheckResult> {
     const same = engine.repoSecretMatches(ctx.spec, live, { type: 'https', username: auth.username, token })
     return same
       ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the token from ${auth.tokenEnv}` }
-      : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
+      : {
+          state: 'todo',
+          detail: `Secret ${ref.namespace}/${ref.name} to write`,
+          did: `applied Secret ${ref.namespace}/${ref.name} with the token from ${auth.tokenEnv}`,
+        }
   }
   const file = deployKeyFile(ctx.spec)
   const key = await readPrivateKey(ctx, file)
-  if (!key) return { state: 'todo', detail: `no deploy key at ${file}: one will be generated` }
+  if (!key)
+    return {
+      state: 'todo',
+      detail: `no deploy key at ${file}: one will be generated`,
+      did: `generated the deploy key ${file} and applied Secret ${ref.namespace}/${ref.name} with it`,
+    }
   const live = await liveSecretData(ctx)
   return engine.repoSecretMatches(ctx.spec, live, { type: 'ssh', privateKey: key })
     ? { state: 'done', detail: `Secret ${ref.namespace}/${ref.name} holds the deploy key ${file}` }
-    : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
+    : { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write`, did: `applied Secret ${ref.namespace}/${ref.name} with the deploy key ${file}` }
 }
 
 async function planCredentials(ctx: StepContext): Promise<Action[]> {

@@ -1,6 +1,6 @@
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { engineOf } from '../../engines/index.js'
-import { refOf } from '../../kube/refs.js'
+import { describeApplied, formatRef, refOf } from '../../kube/refs.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { assertNotForeign } from '../ownership.js'
 import { engineLabel } from './engine.js'
@@ -14,10 +14,15 @@ async function checkRootSync(ctx: StepContext): Promise<CheckResult> {
   if (!spec.repository.inCluster) await remoteHeadIfAny(ctx)
   const kube = await ctx.kube()
   await assertNotForeign(kube, engine.rootSync(spec).map(refOf), spec.name)
-  if ((await fileWrites(spec, await rootSyncFiles(spec))).length > 0) return { state: 'todo', detail: `${engine.rootSyncFile(spec)} to write` }
+  if ((await fileWrites(spec, await rootSyncFiles(spec))).length > 0)
+    return {
+      state: 'todo',
+      detail: `${engine.rootSyncFile(spec)} to write`,
+      did: `wrote ${engine.rootSyncFile(spec)} and applied ${engine.rootSync(spec).map(formatRef).join(', ')}`,
+    }
   const plan = await kube.planApply(engine.rootSync(spec))
   const pending = plan.filter((entry) => entry.state !== 'up to date')
-  if (pending.length > 0) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', ') }
+  if (pending.length > 0) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', '), did: describeApplied(pending) }
   return { state: 'done', detail: `${plan.map((entry) => entry.ref).join(', ')} up to date` }
 }
 

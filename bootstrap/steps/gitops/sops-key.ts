@@ -56,16 +56,28 @@ async function checkSops(ctx: StepContext): Promise<CheckResult> {
   const key = await loadKey(ctx)
   const existing = await readRepoFile(spec, SOPS_CONFIG)
   assertSameKey(spec, key, existing)
-  if (!key) return { state: 'todo', detail: `no age key at ${spec.secrets.sops.ageKeyFile}: one will be generated` }
-  if (await isKeyFileExposed(key.file)) return { state: 'todo', detail: `${key.file} is readable by other users` }
-  if (renderSopsConfig(spec, key.recipient, existing) !== existing)
-    return { state: 'todo', detail: `${SOPS_CONFIG} has no rule for ${spec.repository.path}/ with this key` }
   const ref = engineOf(spec).sopsSecretRef(spec)
+  if (!key)
+    return {
+      state: 'todo',
+      detail: `no age key at ${spec.secrets.sops.ageKeyFile}: one will be generated`,
+      did: `generated the age key ${spec.secrets.sops.ageKeyFile}, wrote ${SOPS_CONFIG} for it and loaded it as Secret ${ref.namespace}/${ref.name}`,
+    }
+  const loaded = `age key ${key.recipient.slice(0, 12)}… loaded as Secret ${ref.namespace}/${ref.name}`
+  // The plan makes the key file private, writes the rule and applies the Secret, whichever of them was missing.
+  if (await isKeyFileExposed(key.file))
+    return { state: 'todo', detail: `${key.file} is readable by other users`, did: `made ${key.file} readable by you alone; ${loaded}` }
+  if (renderSopsConfig(spec, key.recipient, existing) !== existing)
+    return {
+      state: 'todo',
+      detail: `${SOPS_CONFIG} has no rule for ${spec.repository.path}/ with this key`,
+      did: `wrote the rule in ${SOPS_CONFIG}; ${loaded}`,
+    }
   const live = await (await ctx.kube()).get({ apiVersion: 'v1', kind: 'Secret', name: ref.name, namespace: ref.namespace })
   const liveKey = (live?.data as Record<string, string> | undefined)?.[ref.key]
   if (!liveKey || Buffer.from(liveKey, 'base64').toString('utf8') !== key.contents.reveal())
-    return { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write` }
-  return { state: 'done', detail: `age key ${key.recipient.slice(0, 12)}… loaded as Secret ${ref.namespace}/${ref.name}` }
+    return { state: 'todo', detail: `Secret ${ref.namespace}/${ref.name} to write`, did: loaded }
+  return { state: 'done', detail: loaded }
 }
 
 async function planSops(ctx: StepContext): Promise<Action[]> {

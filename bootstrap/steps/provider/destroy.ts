@@ -48,7 +48,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
           details: ['nothing was changed', `to go ahead: ${kindlingCommand(`destroy -c ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`)}`],
         })
       }
-      return { state: 'todo', detail: 'asks before deleting' }
+      return { state: 'todo', detail: 'asks before deleting', did: 'you agreed' }
     },
     plan: (ctx) => [
       {
@@ -72,7 +72,9 @@ export function kindDeleteStep(spec: ClusterSpec): Step {
     needs: ['preflight', 'confirm'],
     async check(ctx) {
       const exists = (await listKindClusters(ctx.runner, ctx.signal)).includes(spec.name)
-      return exists ? { state: 'todo', detail: `kind cluster ${spec.name} exists` } : { state: 'done', detail: `no kind cluster ${spec.name}` }
+      return exists
+        ? { state: 'todo', detail: `kind cluster ${spec.name} exists`, did: `deleted kind cluster ${spec.name} and its kubeconfig context ${contextOf(spec)}` }
+        : { state: 'done', detail: `no kind cluster ${spec.name}` }
     },
     plan: () => [
       { type: 'run', command: deleteClusterCommand(spec.name), description: `delete kind cluster ${spec.name} and its kubeconfig context ${contextOf(spec)}` },
@@ -117,7 +119,12 @@ export function registryCachesDeleteStep(spec: ClusterSpec): Step<RegistryLeftov
       if (!ctx.flags.purge) return { state: 'done', verdict: 'kept', detail: 'destroy --purge removes them' }
       const found = await find(ctx)
       if (found.containers.length + found.volumes.length === 0) return { state: 'done', detail: 'no registry containers or volumes', found }
-      return { state: 'todo', detail: `${found.containers.length} container(s), ${found.volumes.length} volume(s)`, found }
+      return {
+        state: 'todo',
+        detail: `${found.containers.length} container(s), ${found.volumes.length} volume(s)`,
+        did: `removed ${found.containers.length} container(s) and ${found.volumes.length} volume(s) with the cached images`,
+        found,
+      }
     },
     async plan(ctx, given) {
       // Without a check result, ask again; when Docker cannot answer (a dry run without it), name what the spec makes.
@@ -243,7 +250,8 @@ export function existingUninstallStep(spec: ClusterSpec): Step<InstalledByKindli
         installed.namespaces.length ? `namespace(s) ${installed.namespaces.join(', ')}` : '',
         installed.record ? 'its adoption record' : 'no adoption record: engines and namespaces are left alone',
       ].filter(Boolean)
-      return { state: 'todo', detail: parts.join('; '), found: installed }
+      const removed = parts.filter((part) => !part.startsWith('no adoption record'))
+      return { state: 'todo', detail: parts.join('; '), did: `removed ${removed.join('; ')}`, found: installed }
     },
     async plan(ctx, found) {
       return uninstallActions(spec, found ?? (await findInstalled(await ctx.kube())))

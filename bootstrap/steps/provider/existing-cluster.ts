@@ -196,7 +196,8 @@ async function inspectAndReport(ctx: StepContext): Promise<Adoption> {
 async function checkExisting(ctx: StepContext): Promise<CheckResult<Adoption>> {
   const adoption = await inspectAndReport(ctx)
   const detail = describeFacts(adoption.facts)
-  if (!adoption.recorded) return { state: 'todo', detail: `${detail}; recording what ran before kindling`, found: adoption }
+  if (!adoption.recorded)
+    return { state: 'todo', detail: `${detail}; recording what ran before kindling`, did: `${detail}; recorded what ran before kindling`, found: adoption }
   return { state: 'done', detail, found: adoption }
 }
 

@@ -10,7 +10,7 @@ import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
 import { contextOf } from '../connect.js'
 import type { StepOptions } from '../index.js'
 import { addSummary } from '../summary.js'
-import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConnect, wiringSummary, type MirrorWiring } from './kind-state.js'
+import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConnect, wiringDone, wiringSummary, type MirrorWiring } from './kind-state.js'
 import { inspectCluster, reportCluster } from './existing-cluster.js'
 import { kindlingCommand } from '../../project.js'
 
@@ -81,15 +81,26 @@ async function checkKindCluster(ctx: StepContext, options: StepOptions): Promise
   switch (found.kind) {
     case 'absent':
       ctx.facts.clusterToCreate = `kind cluster ${spec.name}`
-      return { state: 'todo', detail: `kind cluster ${spec.name} does not exist; creating it (${describeSpec(spec)})`, found }
+      return {
+        state: 'todo',
+        detail: `kind cluster ${spec.name} does not exist; creating it (${describeSpec(spec)})`,
+        did: `created kind cluster ${spec.name} (${describeSpec(spec)})`,
+        found,
+      }
     case 'refused':
       throw found.error
     case 'recreate':
       ctx.facts.clusterToCreate = `kind cluster ${spec.name}`
-      return { state: 'todo', detail: `config differs (${found.differences.join('; ')}); re-creating it (--recreate)`, found }
+      return {
+        state: 'todo',
+        detail: `config differs (${found.differences.join('; ')}); re-creating it (--recreate)`,
+        did: `re-created kind cluster ${spec.name} with the spec's config (${describeSpec(spec)})`,
+        found,
+      }
     case 'present': {
       const todo = [...(found.stopped.length ? [`${found.stopped.join(', ')} stopped`] : []), ...wiringSummary(found.wiring)]
-      if (todo.length > 0) return { state: 'todo', detail: todo.join('; '), found }
+      const did = [...(found.stopped.length ? [`started ${found.stopped.join(', ')}`] : []), ...wiringDone(found.wiring)]
+      if (todo.length > 0) return { state: 'todo', detail: todo.join('; '), did: did.join('; '), found }
       return { state: 'done', detail: `kind cluster ${spec.name} exists with the same config (${describeSpec(spec)})`, found }
     }
   }

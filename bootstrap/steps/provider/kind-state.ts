@@ -83,6 +83,15 @@ export function wiringSummary(wiring: MirrorWiring): string[] {
   return lines
 }
 
+/** What wiring the registries did, in the past tense: the same pieces `wiringSummary` names as missing. */
+export function wiringDone(wiring: MirrorWiring): string[] {
+  const lines: string[] = []
+  if (wiring.connect.length) lines.push(`attached ${wiring.connect.map((registry) => registry.name).join(', ')} to the ${KIND_NETWORK} network`)
+  if (wiring.hostsFiles.length) lines.push(`wrote ${wiring.hostsFiles.length} containerd mirror file(s)`)
+  if (wiring.configMap) lines.push('applied ConfigMap kube-public/local-registry-hosting')
+  return lines
+}
+
 /** Registry containers that are not attached to the kind network (all of them when Docker cannot say). */
 export async function registriesToConnect(ctx: StepContext): Promise<RegistryContainer[]> {
   const registries = registryContainers(ctx.spec)

@@ -53,7 +53,19 @@ async function checkCaches(ctx: StepContext): Promise<CheckResult<RegistryState[
   const states = await readRegistries(ctx)
   const todo = states.filter((state) => state.action !== 'ok')
   if (todo.length === 0) return { state: 'done', detail: `${states.length} registry containers running`, found: states }
-  return { state: 'todo', detail: todo.map((state) => state.why).join('; '), found: states }
+  return { state: 'todo', detail: todo.map((state) => state.why).join('; '), did: describeRegistryWork(todo), found: states }
+}
+
+const PAST: Record<Exclude<RegistryAction, 'ok'>, string> = { create: 'created', start: 'started', replace: 'replaced' }
+
+/** What planCaches does to the containers check found, in the past tense: "created 5 registry containers", "started 1 and replaced 1 registry containers". */
+function describeRegistryWork(todo: readonly RegistryState[]): string {
+  const counts = (['create', 'start', 'replace'] as const)
+    .map((action) => ({ action, count: todo.filter((state) => state.action === action).length }))
+    .filter(({ count }) => count > 0)
+    .map(({ action, count }) => `${PAST[action]} ${count}`)
+  const words = counts.length > 1 ? `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}` : counts[0]
+  return `${words} registry container${todo.length === 1 ? '' : 's'}`
 }
 
 async function planCaches(ctx: StepContext, found?: RegistryState[]): Promise<Action[]> {

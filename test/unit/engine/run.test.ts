@@ -138,6 +138,16 @@ describe('step engine', () => {
     expect(report.steps.filter((s) => s.error).map((s) => (s.error as Error).message)).toEqual(['Step x: x is not healthy', 'Step y: y is not healthy'])
   })
 
+  it('after applying, says what the step did rather than what its check found missing', async () => {
+    const said = (result: CheckResult): Step => ({ ...step('a', [], newProbe()), check: async () => result })
+    const run = async (result: CheckResult) => (await runSteps([said(result)], testContext())).steps[0]!
+    expect(formatStepLine(await run({ state: 'todo', detail: 'a does not exist', did: 'created a' }))).toMatch(/^✔ Step a: done — created a/)
+    // A step that cannot say what it did says only that it is done: what was missing is no longer true.
+    expect(formatStepLine(await run({ state: 'todo', detail: 'a does not exist' }))).toMatch(/^✔ Step a: done( \(|$)/)
+    // Nothing was needed in the first place: the verdict, not "up to date".
+    expect(formatStepLine(await run({ state: 'done', verdict: 'passed', detail: '3 checks' }))).toMatch(/^✔ Step a: passed — 3 checks/)
+  })
+
   it('dry run checks and plans but never applies', async () => {
     const probe = newProbe()
     const steps = [step('a', [], probe), step('b', ['a'], probe, { done: true }), step('c', ['a'], probe, { checkFails: true })]

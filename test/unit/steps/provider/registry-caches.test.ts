@@ -3,6 +3,8 @@ import { describeAction } from '../../../../bootstrap/engine/actions.js'
 import { registryContainers, registryRunOptions } from '../../../../bootstrap/render/registry-caches.js'
 import type { ClusterSpec } from '../../../../bootstrap/spec/load.js'
 import { registryCachesStep } from '../../../../bootstrap/steps/provider/registry-caches.js'
+import { runSteps } from '../../../../bootstrap/engine/run.js'
+import { formatStepLine } from '../../../../bootstrap/ui/format.js'
 import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
 import { testContext } from '../../support/context.js'
 import { inspectJson, kindSpec, noSuchContainer, type FakeContainer } from './support.js'
@@ -37,6 +39,20 @@ describe('registry caches step', () => {
       '$ docker run --detach --name kindling-lab-cache-docker-io --restart always --label dev.kindling.cluster=lab --label dev.kindling.registry=docker.io --volume kindling-lab-cache-docker-io:/var/lib/registry --env REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io registry:3.0.0@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e',
     )
     expect(lines[4]).toMatch(/--name kindling-lab-registry .* --publish 127\.0\.0\.1:5001:5000 registry:3\.0\.0@sha256:/)
+  })
+
+  it('once it has acted, says what it did, not what was missing before', async () => {
+    const spec = kindSpec()
+    // Alone, without the preflight it needs in a run.
+    const step = { ...registryCachesStep(spec), needs: [] }
+    const report = await runSteps([step], testContext({ spec, runner: new RecordingRunner([noSuchContainer]) }))
+    expect(formatStepLine(report.steps[0]!)).toMatch(/^✔ Registry caches: done — created 5 registry containers/)
+    expect(formatStepLine(report.steps[0]!)).not.toMatch(/does not exist/)
+    const containers = live(spec, (container) => (container.name.endsWith('docker-io') ? { ...container, running: false } : container)).filter(
+      (container) => !container.name.endsWith('quay-io'),
+    )
+    const mixed = await runSteps([step], testContext({ spec, runner: new RecordingRunner([{ match: /^docker inspect/, stdout: inspectJson(containers) }]) }))
+    expect(mixed.steps[0]!.detail).toBe('created 1 and started 1 registry containers')
   })
 
   it('does nothing when every container runs as the spec asks, run after run', async () => {
