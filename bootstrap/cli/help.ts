@@ -55,7 +55,8 @@ ${COMMON}
   destroy: `Usage: kindling destroy [flags]     (npx kindling destroy, npm run -s destroy --, devbox run destroy)
 
 Delete a kind cluster (registry caches are kept unless --purge), or remove what kindling
-installed from an existing cluster. Always asks, unless --yes.
+installed from an existing cluster. Asks first, unless --yes; a kind cluster that does not
+exist leaves nothing to delete, and nothing is asked.
 
 Flags:
 ${CHANGING}

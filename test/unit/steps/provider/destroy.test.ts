@@ -11,7 +11,7 @@ import { providerDestroySteps } from '../../../../bootstrap/steps/provider/index
 import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
 import { formatError } from '../../../../bootstrap/ui/format.js'
 import { specText, testContext, testSpec } from '../../support/context.js'
-import { clusterReplies, inspectJson, kindNode, kindSpec, toolsPresent } from './support.js'
+import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
@@ -58,11 +58,12 @@ describe('destroy', () => {
     const { code, changes, stdout } = await destroy(['--yes'])
     expect(code).toBe(0)
     expect(changes.map((command) => [command.file, ...command.args].join(' '))).toEqual(['kind delete cluster --name lab'])
-    expect(stdout).toMatch(/registry caches kept for the next cluster: kindling-lab-cache-docker-io/)
+    expect(stdout).toContain('registry caches kept for the next cluster: kindling-lab-cache-docker-io; destroy --purge removes them')
     // Steps that had nothing to do say so, and are not listed as work a re-run skipped.
     expect(stdout).toMatch(/✔ Check prerequisites: passed — \d+ checks/)
     expect(stdout).toContain('✔ Confirm: not asked — confirmed by --yes')
-    expect(stdout).toContain('✔ Registry caches: kept — destroy --purge removes them')
+    expect(stdout).toContain('✔ Delete kind cluster lab: done — deleted kind cluster lab and its kubeconfig context kind-lab')
+    expect(stdout).toContain('✔ Registry caches: kept — 1 container(s) and 1 volume(s) for the next cluster; destroy --purge removes them')
     expect(stdout).not.toContain('Already done, skipped')
   })
 
@@ -104,9 +105,10 @@ describe('destroy', () => {
     const spec = kindSpec()
     const questions: string[] = []
     const step = confirmDestroyStep(spec, { healthTimeoutMs: 1, interactive: true }, async (question) => (questions.push(question), false))
-    const ctx = testContext({ spec })
-    expect(await step.check(ctx)).toMatchObject({ state: 'todo' })
-    await expect(executeActions(ctx, await step.plan(ctx))).rejects.toThrow(/not confirmed: nothing was changed/)
+    const ctx = testContext({ spec, runner: new RecordingRunner(clusterReplies([kindNode('lab-control-plane', 'control-plane')])) })
+    const result = await step.check(ctx)
+    expect(result).toMatchObject({ state: 'todo' })
+    await expect(executeActions(ctx, await step.plan(ctx, result.found))).rejects.toThrow(/not confirmed: nothing was changed/)
     expect(questions).toEqual([destroyQuestion(spec, false)])
   })
 
@@ -178,6 +180,40 @@ describe('destroy', () => {
       'wait until Namespace flux-system is deleted (up to 120 s)',
       'delete ConfigMap kube-system/kindling',
       'wait until ConfigMap kube-system/kindling is deleted (up to 120 s)',
+    ])
+  })
+
+  it('with no kind cluster, says there is nothing to delete and asks nothing, on a terminal too (exit 0)', async () => {
+    for (const isTTY of [true, false]) {
+      const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), noSuchContainer])
+      const out: string[] = []
+      const err: string[] = []
+      const code = await runCommand('destroy', ['--cluster', 'lab'], {
+        stdout: (text) => out.push(text),
+        stderr: (text) => err.push(text),
+        isTTY,
+        cwd: repo(),
+        signal: new AbortController().signal,
+        runner,
+      })
+      const stdout = out.join('')
+      expect(code, err.join('')).toBe(0)
+      expect(stdout).not.toMatch(/Delete kind cluster "lab"|\?$/m)
+      expect(stdout).toContain('✔ Confirm: not asked — nothing to delete: kind cluster lab does not exist')
+      expect(stdout).toContain('✔ Delete kind cluster lab: nothing to delete — kind cluster lab does not exist')
+      expect(stdout).toContain('✔ Registry caches: nothing to delete — no registry containers or volumes')
+      expect(stdout).not.toMatch(/up to date|registry caches kept|Already done/)
+      expect(runner.commands.filter((command) => !command.readOnly)).toEqual([])
+    }
+    // With --purge and caches left from that cluster, the question names only them.
+    const spec = kindSpec()
+    const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), ...registryReplies])
+    const ctx = testContext({ spec, runner, flags: { purge: true } })
+    const confirm = confirmDestroyStep(spec, { healthTimeoutMs: 1, interactive: true }, async () => true)
+    const result = await confirm.check(ctx)
+    expect(result).toMatchObject({ state: 'todo' })
+    expect((await confirm.plan(ctx, result.found)).map((action) => describeAction(action, (text) => text))).toEqual([
+      'ask: Delete the registry caches of "lab" with every cached image (kind cluster "lab" does not exist)? (skip with --yes)',
     ])
   })
 
