@@ -6,6 +6,7 @@ import type { RunFlags, Step, StepContext } from '../engine/step.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { connectKube } from '../steps/connect.js'
 import { stepsFor } from '../steps/index.js'
+import { clusterNeverCreated } from '../steps/provider/index.js'
 import { summaryLines } from '../steps/summary.js'
 import { DryRunRunner } from '../tools/dry-run-runner.js'
 import { ExecRunner } from '../tools/exec-runner.js'
@@ -48,10 +49,11 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
   }
 
   const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
-  // Commands that change the cluster hold its lock for the whole run; reading and dry runs need none.
-  const lock = !readOnly && !flags.dryRun ? acquireRunLock(spec.name, command) : undefined
-  const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact, readOnly })
-  const realRunner = io.runner ?? new ExecRunner(redactor, (line) => reporter.log(line))
+  // Until the progress display is drawn (status's first question), --verbose lines go straight to stderr.
+  let log = (line: string): void => {
+    if (flags.verbose) io.stderr(`${redact(line)}\n`)
+  }
+  const realRunner = io.runner ?? new ExecRunner(redactor, (line) => log(line))
   const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
   const facts = newFacts()
   const connect = memo(() => connectKube(spec, runner, signal))
@@ -63,12 +65,25 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
       flags.dryRun && facts.clusterToCreate
         ? Promise.reject(new ClusterNotCreatedError(`${facts.clusterToCreate} is created first: all of this is still to do`))
         : connect(),
-    log: (line) => reporter.log(line),
+    log: (line) => log(line),
     signal,
     secrets: redactor,
     flags: runFlags,
     facts,
   }
+
+  // status of a cluster never created has nothing to read: one line and the command that creates
+  // it, before any progress is drawn. --json still reads every part, with .status.cluster.exists false.
+  const neverCreated = readOnly && mode !== 'json' ? await clusterNeverCreated(ctx) : undefined
+  if (neverCreated) {
+    io.stderr(`${notCreatedLines(neverCreated, redact).join('\n')}\n`)
+    return ExitCode.failed
+  }
+
+  // Commands that change the cluster hold its lock for the whole run; reading and dry runs need none.
+  const lock = !readOnly && !flags.dryRun ? acquireRunLock(spec.name, command) : undefined
+  const reporter = createReporter(steps, { mode, verbose: flags.verbose, write: io.stdout, redact, readOnly })
+  log = (line) => reporter.log(line)
 
   let report: RunReport
   try {
@@ -136,10 +151,7 @@ function failureSummary(command: CommandName, report: RunReport, steps: readonly
   // A cluster never created has nothing to show: one line says so and how to create it.
   const notCreated =
     readOnly && !report.interrupted ? failed.map((step) => causeOf(step.error)).find((cause) => cause instanceof ClusterNotCreatedError) : undefined
-  if (notCreated) {
-    const [message, ...details] = formatError(notCreated, redact)
-    return [`✖ ${message}`, ...details.map((line) => `  ${line}`), '', 'status changed nothing.'].join('\n')
-  }
+  if (notCreated) return notCreatedLines(notCreated, redact).join('\n')
   const lines = failed.flatMap((step) => [`✖ ${step.title}`, ...formatError(step.error, redact).map((line) => `    ${line}`)])
   if (report.interrupted) {
     const reason = stoppedError(signal, 'run')
@@ -171,6 +183,12 @@ function failureSummary(command: CommandName, report: RunReport, steps: readonly
     )
   }
   return lines.join('\n')
+}
+
+/** A cluster never created, as status says it: one line, then the command that creates it. */
+function notCreatedLines(error: ClusterNotCreatedError, redact: (text: string) => string): string[] {
+  const [message, ...details] = formatError(error, redact)
+  return [`✖ ${message}`, ...details.map((line) => `  ${line}`)]
 }
 
 /** What went wrong in a step, without the step's own name around it. */

@@ -1,10 +1,12 @@
-import type { Step } from '../../engine/step.js'
+import type { ClusterNotCreatedError } from '../../engine/errors.js'
+import type { Step, StepContext } from '../../engine/step.js'
 import { registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import type { StepOptions } from '../index.js'
 import { confirmDestroyStep, existingUninstallStep, kindDeleteStep, registryCachesDeleteStep } from './destroy.js'
 import { existingClusterStatusStep, existingClusterStep } from './existing-cluster.js'
-import { kindClusterStatusStep, kindClusterStep } from './kind-cluster.js'
+import { kindClusterNotCreated, kindClusterStatusStep, kindClusterStep } from './kind-cluster.js'
+import { listKindClusters } from '../../tools/kind.js'
 import { preflightStep } from './preflight.js'
 import { registryCachesStatusStep, registryCachesStep } from './registry-caches.js'
 
@@ -22,6 +24,18 @@ export function providerStatusSteps(spec: ClusterSpec, _options: StepOptions): S
   if (spec.provider.type === 'existing') return [preflightStep(spec, { purpose: 'status' }), existingClusterStatusStep(spec)]
   const caches = registryContainers(spec).length > 0
   return [preflightStep(spec, { purpose: 'status' }), ...(caches ? [registryCachesStatusStep(spec)] : []), kindClusterStatusStep(spec)]
+}
+
+/**
+ * Whether the spec's cluster was never created, asked before status shows anything: then there is
+ * nothing to read, and status says so with the command that creates it. Undefined when the
+ * cluster exists, cannot be absent (an existing cluster: its context is a prerequisite), or kind
+ * cannot answer (preflight then says why).
+ */
+export async function clusterNeverCreated(ctx: StepContext): Promise<ClusterNotCreatedError | undefined> {
+  if (ctx.spec.provider.type !== 'kind') return undefined
+  const clusters = await listKindClusters(ctx.runner, ctx.signal).catch(() => undefined)
+  return clusters && !clusters.includes(ctx.spec.name) ? kindClusterNotCreated(ctx.spec) : undefined
 }
 
 /** Steps of `destroy`: check, confirm (or --yes), then delete; never a context the spec does not name. */

@@ -237,6 +237,13 @@ export function kindClusterStep(spec: ClusterSpec, options: StepOptions, ask: Co
   }
 }
 
+/** What status says of a kind cluster never created: that, and the command that creates it. */
+export function kindClusterNotCreated(spec: ClusterSpec): ClusterNotCreatedError {
+  return new ClusterNotCreatedError(`kind cluster ${spec.name} does not exist: it has not been created yet, or was deleted`, {
+    details: [`create it: ${kindlingCommand(`bootstrap -c ${spec.name}`)}`],
+  })
+}
+
 /** Step `cluster` of `status`: reports the cluster as it is; never changes it. */
 export function kindClusterStatusStep(spec: ClusterSpec): Step {
   return {
@@ -247,9 +254,7 @@ export function kindClusterStatusStep(spec: ClusterSpec): Step {
       const state = await readKindCluster(ctx)
       if (!state.exists) {
         ctx.facts.status.cluster = { name: spec.name, exists: false }
-        throw new ClusterNotCreatedError(`kind cluster ${spec.name} does not exist: it has not been created yet, or was deleted`, {
-          details: [`create it: ${kindlingCommand(`bootstrap -c ${spec.name}`)}`],
-        })
+        throw kindClusterNotCreated(spec)
       }
       const differences = compareKindCluster(spec, state.nodes)
       if (differences.length)

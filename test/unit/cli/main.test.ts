@@ -83,7 +83,7 @@ describe('CLI', () => {
     expect(helpText('bootstrap')).toMatch(/refused confirmation/)
   })
 
-  it('status without a cluster says what to run, in the README form, and talks as a command that changed nothing', async () => {
+  it('status without a cluster says so in one line with the command that creates it, as the README says; --json reads every part', async () => {
     const dir = repoWith('lab', specText({ name: 'lab' }))
     const noCluster: Reply[] = [
       ...toolsPresent,
@@ -93,26 +93,30 @@ describe('CLI', () => {
     ]
     const human = io({ cwd: dir, replies: noCluster })
     expect(await runCommand('status', ['--cluster', 'lab'], human.io)).toBe(1)
-    // A cluster never created: one problem, one way to create it, nothing repeated per missing part.
-    expect(human.stderr().trim().split('\n')).toEqual([
-      '✖ kind cluster lab does not exist: it has not been created yet, or was deleted',
-      '    create it: npx kindling bootstrap -c lab',
-      '',
-      'status changed nothing.',
-    ])
-    expect(human.stdout()).not.toMatch(/skipped|Timings/)
-    // status only reads: the registry caches failing hides nothing else; the sync status needs the
-    // cluster, and both outputs name it, in words for a command that changed nothing.
-    expect(human.stdout()).toMatch(/✔ Check prerequisites: ok[^]*✖ Registry caches: problem found[^]*✖ kind cluster lab: problem found/)
-    expect(human.stdout()).toMatch(/sync status: not checked — needs kind cluster lab, which has a problem/)
-    expect(human.stdout()).not.toMatch(/up to date|: failed|blocked/)
+    // A cluster never created: one problem, one way to create it, no part that could not be read.
+    expect(human.stderr()).toBe(
+      ['✖ kind cluster lab does not exist: it has not been created yet, or was deleted', '    create it: npx kindling bootstrap -c lab', ''].join('\n'),
+    )
+    expect(human.stdout()).toBe('')
+    // Asked once, of kind: nothing else is read.
+    expect(human.runner.lines).toEqual(['kind get clusters'])
 
     const json = io({ cwd: dir, replies: noCluster })
     expect(await runCommand('status', ['--cluster', 'lab', '--json'], json.io)).toBe(1)
     const report = JSON.parse(json.stdout()) as { skipped?: string[]; steps: { name: string; status: string; detail?: string }[] }
+    // status only reads: the registry caches failing hides nothing else; the sync status needs the cluster.
     expect(report.steps.find((step) => step.name === 'gitops')).toMatchObject({ status: 'blocked', detail: 'needs kind cluster lab, which has a problem' })
     expect(report.skipped).toBeUndefined()
     expect(report).toMatchObject({ status: { cluster: { name: 'lab', exists: false } } })
+
+    // Where kind cannot answer (the Docker daemon is down), the parts are read and preflight says why.
+    const down = io({
+      cwd: dir,
+      replies: [...noDocker, { match: 'kind get clusters', exitCode: 1, stderr: 'ERROR: failed to list clusters' }, ...noCluster],
+    })
+    expect(await runCommand('status', ['--cluster', 'lab'], down.io)).toBe(3)
+    expect(down.stdout()).toMatch(/✖ Check prerequisites: problem found/)
+    expect(down.stderr()).toMatch(/Docker daemon reachable/)
   })
 
   it('rejects an unknown flag with exit 2', async () => {
