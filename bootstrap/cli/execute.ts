@@ -111,7 +111,7 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
     // status is a view of the cluster: how long reading it took is noise unless asked for.
     if (!flags.dryRun && (!readOnly || flags.verbose)) io.stdout(`\n${formatTimings(report)}\n`)
     if (!flags.dryRun && skipped.length) io.stdout(`Already done, skipped: ${skipped.join(', ')}\n`)
-    if (saved.saved) io.stdout(`Report: ${saved.saved.file} (${comparison(command, report, saved.previous)})\n`)
+    if (saved.saved) io.stdout(`Report: ${saved.saved.file} — ${comparison(command, report, saved.previous)}\n`)
     if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(command, report, steps, signal, redact)}\n`)
   }
   return exitCode

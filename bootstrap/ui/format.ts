@@ -78,7 +78,8 @@ export function formatPlan(report: RunReport, redact: (text: string) => string):
   const out: string[] = [color.bold('Plan (dry run: nothing was changed)'), '']
   report.steps.forEach((step, index) => {
     out.push(
-      `${index + 1}. ${SYMBOL[step.status]} ${color.bold(step.name)} — ${step.title}: ${statusWord(step)}${step.detail ? ` (${redact(step.detail)})` : ''}`,
+      // The detail after a dash, as on the step's line: it may hold parentheses of its own.
+      `${index + 1}. ${SYMBOL[step.status]} ${color.bold(step.name)} — ${step.title}: ${statusWord(step)}${step.detail ? ` — ${redact(step.detail)}` : ''}`,
     )
     for (const action of step.actions ?? []) {
       out.push(indent(describeAction(action, redact), '     '))

@@ -182,7 +182,7 @@ describe('GitOps steps in a dry run', () => {
     const readable = await dryRun('flux', 'url: https://github.com/example/lab.git', {}, { noPush: true })
     const push = readable.report.steps.find((step) => step.name === 'push')!
     expect(push).toMatchObject({ status: 'done', verdict: 'left to you' })
-    expect(readable.plan).toMatch(/\d+\. ✔ push — Commit and push clusters\/lab\/ to main: left to you \(--no-push: /)
+    expect(readable.plan).toMatch(/\d+\. ✔ push — Commit and push clusters\/lab\/ to main: left to you — --no-push: /)
     expect(push.detail).toMatch(
       /^--no-push: \d+ rendered file\(s\) not committed, this checkout not pushed; push yourself: git -C \S+ add -- .* && git -C \S+ commit .* && git -C \S+ push --quiet https:\/\/github\.com\/example\/lab\.git HEAD:refs\/heads\/main$/,
     )

@@ -49,7 +49,7 @@ describe('hooks (zx scripts in clusters/<name>/hooks/)', () => {
     const { spec } = repoWithHooks({ '10-first.mjs': "throw new Error('must not run')\n" })
     const report = await runSteps([gateStub, hooksStep(spec)], testContext({ spec, flags: { dryRun: true } }))
     const plan = formatPlan(report, (text) => text)
-    expect(plan).toMatch(/hooks — Run the hooks in clusters\/lab\/hooks\/: to do \(1 hook\(s\): 10-first\.mjs\)/)
+    expect(plan).toMatch(/hooks — Run the hooks in clusters\/lab\/hooks\/: to do — 1 hook\(s\): 10-first\.mjs$/m)
     expect(plan).toMatch(/\$ .*node.* .*zx.*cli\.js --quiet clusters\/lab\/hooks\/10-first\.mjs/)
   })
 

@@ -65,6 +65,7 @@ describe('destroy', () => {
     expect(stdout).toContain('✔ Delete kind cluster lab: done — deleted kind cluster lab and its kubeconfig context kind-lab')
     expect(stdout).toContain('✔ Registry caches: kept — 1 container(s) and 1 volume(s) for the next cluster; destroy --purge removes them')
     expect(stdout).not.toContain('Already done, skipped')
+    expect(stdout).toMatch(/^Report: \S+\.json — this destroy took \d+\.\ds/m)
   })
 
   it('removes the registry containers and their volumes too with --purge', async () => {
@@ -82,6 +83,10 @@ describe('destroy', () => {
     expect(code).toBe(0)
     expect(stdout).toMatch(/ask: Delete kind cluster "lab" and everything in it \(registry caches are kept\)\?/)
     expect(stdout).toMatch(/\$ kind delete cluster --name lab/)
+    // The detail follows a dash, as on the progress line: no parentheses inside parentheses.
+    expect(stdout).toMatch(
+      /\d\. ✔ registry-caches — Registry caches: kept — 1 container\(s\) and 1 volume\(s\) for the next cluster; destroy --purge removes them\n/,
+    )
     expect(changes).toEqual([])
   })
 
