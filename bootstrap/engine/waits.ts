@@ -4,7 +4,7 @@ import type { StepContext, Wait } from './step.js'
 
 /** "wait until Provider provider-kubernetes is Healthy=True (up to 300 s)" */
 export function describeWait(wait: Wait, qualified = false): string {
-  // Conditions read "Healthy=True" or "all replicas ready"; "exists" reads as it is.
+  // Conditions read "Healthy=True" or "ready with all replicas at the current revision"; "exists" reads as it is.
   const state = /^exists$/.test(wait.condition.description) ? wait.condition.description : `is ${wait.condition.description}`
   const group = qualified ? ` (${wait.ref.apiVersion.split('/')[0]})` : ''
   return `wait until ${formatRef(wait.ref)}${group} ${state} (up to ${Math.round(wait.timeoutMs / 1000)} s)`

@@ -101,7 +101,8 @@ function finalizers(object: KubeObject): string {
 
 /** A StatefulSet whose replicas are all ready at the current revision. */
 export const statefulSetReady: Condition = {
-  description: 'all replicas ready',
+  // Read after "is" ("wait until StatefulSet a/b is ready with ...") and before "timed out".
+  description: 'ready with all replicas at the current revision',
   test(object) {
     const wanted = (object?.spec as { replicas?: number } | undefined)?.replicas ?? 1
     const status = (object?.status ?? {}) as { readyReplicas?: number; currentRevision?: string; updateRevision?: string; observedGeneration?: number }

@@ -73,7 +73,12 @@ async function assertArgoKnowsHost(ctx: StepContext): Promise<void> {
 
 async function checkCredentials(ctx: StepContext): Promise<CheckResult> {
   const auth = ctx.spec.repository.auth
-  if (auth.type === 'none') return { state: 'done', detail: 'public repository: no credentials needed' }
+  if (auth.type === 'none') {
+    const why = ctx.spec.repository.inCluster
+      ? 'the in-cluster Git server lets the engine read without credentials'
+      : 'public repository: the engine reads it without credentials'
+    return { state: 'done', verdict: 'not needed', detail: why }
+  }
   const engine = engineOf(ctx.spec)
   const ref = engine.repoSecretRef(ctx.spec)
   await assertNotForeign(await ctx.kube(), [{ apiVersion: 'v1', kind: 'Secret', ...ref }], ctx.spec.name)

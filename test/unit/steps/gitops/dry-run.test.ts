@@ -210,6 +210,19 @@ describe('GitOps steps in a dry run', () => {
     )
   })
 
+  it('say what is true of read access: the in-cluster Git server and a public repository need no credentials, each for its own reason', async () => {
+    const inCluster = await dryRun('argocd', 'branch: main')
+    expect(inCluster.plan).toMatch(
+      /\d+\. ✔ repo-credentials — Give the engine read access to the repository: not needed — the in-cluster Git server lets the engine read without credentials\n/,
+    )
+    const pub = await dryRun('flux', 'url: https://github.com/example/lab.git')
+    expect(pub.plan).toMatch(/: not needed — public repository: the engine reads it without credentials\n/)
+    // A wait reads as a sentence, a StatefulSet's too.
+    expect(inCluster.plan).toContain(
+      'then wait until StatefulSet argocd/argocd-application-controller is ready with all replicas at the current revision (up to',
+    )
+  })
+
   it('still print the whole plan when the remote cannot be reached', async () => {
     const { spec, home } = tempRepo('lab', specYaml('lab', 'engine: flux', 'url: https://github.com/example/lab.git'))
     vi.stubEnv('HOME', home)
