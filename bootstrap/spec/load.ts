@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { LineCounter, parseDocument } from 'yaml'
-import { BadInputError, errorMessage } from '../engine/errors.js'
+import { BadInputError } from '../engine/errors.js'
 import { valueProblems } from './limits.js'
 import { withoutSafeIntegerBound, lookalikeProblem, yamlMessage } from './messages.js'
-import { isInside, notUtf8Line, plainFileProblem } from '../tools/files.js'
+import { isInside, notUtf8Line, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
@@ -63,13 +62,16 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
     })
   }
   const fix = `make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with \`${kindlingCommand('wizard')}\``
-  if (unreadable) throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${unreadable.problem}`, { details: [fix] })
-  let bytes: Buffer
+  const refused = (problem: string): BadInputError => new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${problem}`, { details: [fix] })
+  if (unreadable) throw refused(unreadable.problem)
+  let bytes: Buffer | undefined
   try {
-    bytes = await readFile(file)
-  } catch (cause) {
-    throw new BadInputError(`the spec for cluster "${cluster}", ${shown}, cannot be read (${errorMessage(cause)})`, { cause, details: [fix] })
+    bytes = readPlainFile(file, { maxBytes: MAX_SPEC_BYTES })
+  } catch (error) {
+    throw error instanceof UnusableFileError ? refused(error.problem) : error
   }
+  // Removed since it was looked at a moment ago.
+  if (bytes === undefined) throw refused('does not exist')
   const badLine = notUtf8Line(bytes)
   if (badLine !== undefined) {
     const byteOrderMark = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
