@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { isInside, readFileIfExists } from './files.js'
+import { isInside, readFileIfExists, UnusableFileError, type FileRole } from './files.js'
 import { BadInputError } from '../engine/errors.js'
 import type { Command } from './runner.js'
 import { Secret } from './secrets.js'
@@ -27,20 +27,19 @@ export function assertOutsideRepo(file: string, repoRoot: string): void {
   }
 }
 
-/** Read an identity file written by age-keygen; undefined when there is none yet. */
-export async function readAgeKey(file: string): Promise<AgeKey | undefined> {
-  const text = await readFileIfExists(file)
-  return text === undefined ? undefined : parseAgeKey(file, text)
+/** Read an identity file written by age-keygen; undefined when there is none yet. `role` names who named it. */
+export async function readAgeKey(file: string, role: FileRole = {}): Promise<AgeKey | undefined> {
+  const text = await readFileIfExists(file, role)
+  return text === undefined ? undefined : parseAgeKey(file, text, role)
 }
 
 /** Parse `# public key: age1…` and `AGE-SECRET-KEY-1…` out of an identity file. */
-export function parseAgeKey(file: string, text: string): AgeKey {
+export function parseAgeKey(file: string, text: string, role: FileRole = {}): AgeKey {
   const recipient = /^#\s*public key:\s*(age1[0-9a-z]+)\s*$/m.exec(text)?.[1]
   const secretKey = /^(AGE-SECRET-KEY-1[0-9A-Z]+)\s*$/m.exec(text)?.[1]
   if (!recipient || !secretKey) {
-    throw new BadInputError(`${file} is not an age identity file`, {
-      details: ['expected a "# public key: age1…" line and an AGE-SECRET-KEY-1… line, as age-keygen writes them'],
-    })
+    const expected = 'a "# public key: age1…" line and an AGE-SECRET-KEY-1… line, as age-keygen writes them'
+    throw new UnusableFileError(file, `is not an age identity file (it needs ${expected})`, role)
   }
   return { file, recipient, secretKey: new Secret(secretKey, 'age key'), contents: new Secret(text, 'age key file') }
 }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises'
+import { chmod, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { BadInputError } from '../../engine/errors.js'
@@ -9,11 +9,12 @@ import type { RepoCredentials } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { parseGitUrl, sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
 import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
-import { readFileIfExists } from '../../tools/files.js'
+import { readFileIfExists, UnusableFileError } from '../../tools/files.js'
 import { Secret } from '../../tools/secrets.js'
 import { assertNotForeign } from '../ownership.js'
 import { addSummary } from '../summary.js'
-import { deployKeyFile, readRepoFile, requireHttpsToken } from './repo.js'
+import { deployKeyFile, deployKeyRole, readDeployKey, readKnownHosts } from '../spec-files.js'
+import { readRepoFile, requireHttpsToken } from './repo.js'
 
 /** The live Secret's data, decoded, to compare with what the engine should have. */
 async function liveSecretData(ctx: StepContext): Promise<Record<string, string> | undefined> {
@@ -24,8 +25,8 @@ async function liveSecretData(ctx: StepContext): Promise<Record<string, string> 
   return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]))
 }
 
-async function readPrivateKey(ctx: StepContext, file: string): Promise<Secret | undefined> {
-  const value = await readFileIfExists(file)
+async function readPrivateKey(ctx: StepContext): Promise<Secret | undefined> {
+  const value = await readDeployKey(ctx.spec)
   if (value === undefined) return undefined
   ctx.secrets.add(value)
   return new Secret(value, 'deploy key')
@@ -34,7 +35,7 @@ async function readPrivateKey(ctx: StepContext, file: string): Promise<Secret | 
 /** known_hosts for the repository's host: the spec's file, else what the host presents now. */
 async function knownHosts(ctx: StepContext): Promise<string> {
   const auth = ctx.spec.repository.auth
-  if (auth.type === 'ssh' && auth.knownHostsFile) return readFile(auth.knownHostsFile, 'utf8')
+  if (auth.type === 'ssh' && auth.knownHostsFile) return readKnownHosts(ctx.spec, auth.knownHostsFile)
   const result = await ctx.runner.run(sshKeyscanCommand(ctx.spec.repository.url), { signal: ctx.signal })
   const lines = result.stdout.split('\n').filter((line) => line.trim() && !line.startsWith('#'))
   if (lines.length === 0)
@@ -96,7 +97,7 @@ async function checkCredentials(ctx: StepContext): Promise<CheckResult> {
         }
   }
   const file = deployKeyFile(ctx.spec)
-  const key = await readPrivateKey(ctx, file)
+  const key = await readPrivateKey(ctx)
   if (!key)
     return {
       state: 'todo',
@@ -121,8 +122,8 @@ async function planCredentials(ctx: StepContext): Promise<Action[]> {
   }
   const file = deployKeyFile(spec)
   const actions: Action[] = []
-  if (!(await readPrivateKey(ctx, file))) {
-    if (auth.privateKeyFile) throw new BadInputError(`repository.auth.privateKeyFile ${auth.privateKeyFile} does not exist`)
+  if (!(await readPrivateKey(ctx))) {
+    if (auth.privateKeyFile) throw new UnusableFileError(file, 'does not exist', deployKeyRole(spec))
     actions.push(
       {
         type: 'call',
@@ -136,7 +137,7 @@ async function planCredentials(ctx: StepContext): Promise<Action[]> {
     type: 'call',
     description: `apply Secret ${engine.repoSecretRef(spec).namespace}/${engine.repoSecretRef(spec).name} with the deploy key ${file} and the host's known_hosts`,
     run: async (inner) => {
-      const privateKey = await readPrivateKey(inner, file)
+      const privateKey = await readPrivateKey(inner)
       if (!privateKey) throw new BadInputError(`deploy key ${file} is missing`)
       await chmod(file, 0o600)
       const credentials: RepoCredentials = { type: 'ssh', privateKey, knownHosts: await knownHosts(inner) }
@@ -150,7 +151,11 @@ async function planCredentials(ctx: StepContext): Promise<Action[]> {
 
 /** The public half of a deploy key: its .pub file, or derived from the key when there is none. */
 async function publicKeyOf(ctx: StepContext, file: string): Promise<string> {
-  const written = await readFile(`${file}.pub`, 'utf8').catch(() => undefined)
+  // A .pub that is no file is no reason to stop: the public half is derived from the key instead.
+  const written = await readFileIfExists(`${file}.pub`).catch((error: unknown) => {
+    if (error instanceof UnusableFileError) return undefined
+    throw error
+  })
   if (written?.trim()) return written.trim()
   return (await ctx.runner.run(sshPublicKeyCommand(file), { signal: ctx.signal })).stdout.trim()
 }

@@ -6,19 +6,13 @@ import { allEngines, engineOf } from '../../engines/index.js'
 import { COMPONENTS_DIR } from '../../render/component-files.js'
 import { desiredContent, renderClusterKustomization, type RepoFile } from '../../render/repo-files.js'
 import { variableInMessage } from '../../spec/credentials.js'
-import { expandHome, type ClusterSpec } from '../../spec/load.js'
+import type { ClusterSpec } from '../../spec/load.js'
 import { readFileIfExists } from '../../tools/files.js'
 import { BranchMissingError, gitSaid, lsRemoteCommand, parseLsRemote, type GitAccess } from '../../tools/git.js'
 import { Secret } from '../../tools/secrets.js'
 import { CommandError } from '../../tools/runner.js'
 import { inClusterHead } from './git-server.js'
-
-/** Where the SSH deploy key lives: the spec's file, or one kindling generates outside the repository. */
-export function deployKeyFile(spec: ClusterSpec): string {
-  const auth = spec.repository.auth
-  if (auth.type === 'ssh' && auth.privateKeyFile) return auth.privateKeyFile
-  return expandHome(`~/.config/kindling/ssh/${spec.name}_ed25519`)
-}
+import { assertSshFilesUsable, deployKeyFile } from '../spec-files.js'
 
 /** The HTTPS token from the environment, registered with the redactor; undefined when not set. */
 export function httpsToken(ctx: StepContext): Secret | undefined {
@@ -48,6 +42,7 @@ export function requireHttpsToken(ctx: StepContext): Secret {
 /** How git on this machine reaches the repository, with the same credentials the engine gets. */
 export function gitAccess(ctx: StepContext): GitAccess {
   const auth = ctx.spec.repository.auth
+  assertSshFilesUsable(ctx.spec)
   if (auth.type === 'ssh') return { type: 'ssh', privateKeyFile: deployKeyFile(ctx.spec), knownHostsFile: auth.knownHostsFile }
   if (auth.type === 'https') return { type: 'https', username: auth.username, token: requireHttpsToken(ctx) }
   return { type: 'none' }

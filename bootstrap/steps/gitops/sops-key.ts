@@ -5,12 +5,13 @@ import { PrerequisiteError } from '../../engine/errors.js'
 import { engineOf } from '../../engines/index.js'
 import { renderSopsConfig, renderSopsSecret, SOPS_CONFIG, sopsRecipientInRepo } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
-import { ageKeygenCommand, assertOutsideRepo, isKeyFileExposed, readAgeKey, type AgeKey } from '../../tools/age.js'
+import { ageKeygenCommand, assertOutsideRepo, isKeyFileExposed, type AgeKey } from '../../tools/age.js'
+import { readSpecAgeKey } from '../spec-files.js'
 import { addSummary } from '../summary.js'
 import { readRepoFile } from './repo.js'
 
 async function loadKey(ctx: StepContext): Promise<AgeKey | undefined> {
-  const key = await readAgeKey(ctx.spec.secrets.sops.ageKeyFile)
+  const key = await readSpecAgeKey(ctx.spec)
   if (key) {
     ctx.secrets.add(key.secretKey)
     ctx.secrets.add(key.contents)

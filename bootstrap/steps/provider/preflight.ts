@@ -7,7 +7,7 @@ import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { addSummary } from '../summary.js'
 import { portChecks } from './host-ports.js'
 import { dockerDaemonCheck, hooksKubectlCheck, inotifyCheck, toolCheck } from './machine-checks.js'
-import { kubeContextCheck, repositoryCheck, secretVariablesCheck } from './spec-checks.js'
+import { kubeContextCheck, repositoryCheck, secretVariablesCheck, specFileChecks } from './spec-checks.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
 export interface PreflightLookups {
@@ -18,13 +18,20 @@ export interface PreflightLookups {
   ownContainers(): Promise<ContainerInfo[]>
 }
 
-/**
- * One prerequisite: returns undefined when met, or the problem and how to fix it. `warning`: worth
- * saying (a tool at another version than the pin) but no reason to stop the run.
- */
+/** What a check found wrong, and how to fix it. */
+export interface PreflightFailure {
+  problem: string
+  fix: string
+  /** Something the user gave cannot be used (a file the spec names is a folder): bad input, exit 2, not a missing prerequisite. */
+  input?: boolean
+  /** Worth saying (a tool at another version than the pin) but no reason to stop the run. */
+  warning?: boolean
+}
+
+/** One prerequisite: returns undefined when met, or the problem and how to fix it. */
 export interface PreflightCheck {
   name: string
-  run(ctx: StepContext, lookups: PreflightLookups): Promise<{ problem: string; fix: string; warning?: boolean } | undefined>
+  run(ctx: StepContext, lookups: PreflightLookups): Promise<PreflightFailure | undefined>
 }
 
 /** Which command the checks are for: destroy needs less than bootstrap and status. */
@@ -70,7 +77,7 @@ export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = '
   const checks = [
     ...(purpose === 'bootstrap' ? [repositoryCheck] : []),
     ...tools.map((tool) => toolCheck(tool)),
-    ...(purpose === 'bootstrap' ? [hooksKubectlCheck, secretVariablesCheck] : []),
+    ...(purpose === 'bootstrap' ? [hooksKubectlCheck, secretVariablesCheck, ...specFileChecks(spec)] : []),
   ]
   if (spec.provider.type === 'kind') {
     checks.push(dockerDaemonCheck)
@@ -85,21 +92,28 @@ export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = '
   return [...checks, ...extra]
 }
 
-/** Run every check (none stops the others) and list each failure, and each warning apart. */
-export async function runPreflight(ctx: StepContext, checks: readonly PreflightCheck[]): Promise<string[]> {
+/** Run every check (none stops the others) and list each failure, as its line and whether it is bad input. */
+export async function runPreflight(ctx: StepContext, checks: readonly PreflightCheck[]): Promise<{ line: string; input: boolean }[]> {
   return (await runPreflightChecks(ctx, checks)).failures
 }
 
-async function runPreflightChecks(ctx: StepContext, checks: readonly PreflightCheck[]): Promise<{ failures: string[]; warnings: string[] }> {
+/** Every check's outcome: the failures, and apart from them the warnings, which stop nothing. */
+async function runPreflightChecks(
+  ctx: StepContext,
+  checks: readonly PreflightCheck[],
+): Promise<{ failures: { line: string; input: boolean }[]; warnings: string[] }> {
   const lookups = preflightLookups(ctx)
   const results = await Promise.all(checks.map(async (check) => ({ check, outcome: await check.run(ctx, lookups) })))
-  const lines = (warning: boolean) =>
-    results.filter(({ outcome }) => outcome && Boolean(outcome.warning) === warning).map(({ check, outcome }) => failureLine(check.name, outcome!))
-  return { failures: lines(false), warnings: lines(true) }
+  return {
+    failures: results.flatMap(({ check, outcome }) =>
+      outcome && !outcome.warning ? [{ line: failureLine(check.name, outcome), input: outcome.input === true }] : [],
+    ),
+    warnings: results.flatMap(({ check, outcome }) => (outcome?.warning ? [failureLine(check.name, outcome)] : [])),
+  }
 }
 
 /** One unmet prerequisite as the user reads it: what, the problem, and on its own line the fix. */
-function failureLine(name: string, { problem, fix }: { problem: string; fix: string }): string {
+function failureLine(name: string, { problem, fix }: PreflightFailure): string {
   return `${name}: ${problem}\n  fix: ${fix}`
 }
 
@@ -127,8 +141,16 @@ export function preflightStep(
         const extra = unanswered
           ? [failureLine('push answer', { problem: `off a terminal bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: answer })]
           : []
-        const missing = `${failures.length} prerequisite${failures.length === 1 ? '' : 's'} missing`
-        throw new PrerequisiteError(unanswered ? `${missing}, and the push needs an answer` : missing, { details: [...failures, ...extra] })
+        const details = [...failures.map((failure) => failure.line), ...extra]
+        const inputs = failures.filter((failure) => failure.input).length
+        const missing = plural(failures.length - inputs, 'prerequisite', 'missing')
+        // A file the spec names that cannot be used is bad input, whatever else is missing: the
+        // steps that read it say so in a dry run too, and the verdict is the same either way.
+        if (inputs > 0) {
+          const unusable = plural(inputs, 'file', 'cannot be used')
+          throw new BadInputError([unusable, ...(inputs < failures.length ? [missing] : [])].join(', and '), { details })
+        }
+        throw new PrerequisiteError(unanswered ? `${missing}, and the push needs an answer` : missing, { details })
       }
       if (unanswered) {
         throw new BadInputError(`bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first off a terminal`, {
@@ -140,4 +162,9 @@ export function preflightStep(
     },
     plan: () => [],
   }
+}
+
+/** "1 prerequisite missing", "2 prerequisites missing". */
+function plural(count: number, noun: string, verb: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'} ${verb}`
 }

@@ -12,6 +12,9 @@ import { contextOf } from '../connect.js'
 import { pushRefusal } from '../gitops/push.js'
 import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
 import { unsetSecretVariables } from '../gitops/component-secrets.js'
+import type { ClusterSpec } from '../../spec/load.js'
+import { UnusableFileError } from '../../tools/files.js'
+import { checkDeployKey, readKnownHosts, readSpecAgeKey } from '../spec-files.js'
 import type { PreflightCheck } from './preflight.js'
 
 /** The spec's named context exists and its API server answers; no other context is ever used. */
@@ -64,6 +67,8 @@ export const repositoryCheck: PreflightCheck = {
       await remoteHeadIfAny(ctx)
       return await pushRefusal(ctx)
     } catch (error) {
+      // A key file git cannot be given is named by its own check (deploy key usable, known_hosts usable).
+      if (error instanceof UnusableFileError) return undefined
       const fix = error instanceof KindlingError ? error.details[0] : undefined
       return { problem: errorMessage(error), fix: fix ?? 'check repository.url, branch and auth in the spec' }
     }
@@ -90,4 +95,35 @@ export const secretVariablesCheck: PreflightCheck = {
       fix: `set ${unset.length === 1 ? 'it' : 'them'} in this shell, or remove the variable's name from ${relativeSpec(ctx.spec)} to have a password generated`,
     }
   },
+}
+
+/**
+ * The key files the spec names, read as the steps that need them will read them: an age key that
+ * is a folder, a pipe or no age key is found before the cluster is created, not at step 9.
+ */
+export function specFileChecks(spec: ClusterSpec): PreflightCheck[] {
+  const checks: PreflightCheck[] = []
+  if (spec.secrets.sops.enabled) checks.push(fileCheck('age key usable', () => readSpecAgeKey(spec)))
+  const auth = spec.repository.auth
+  if (auth.type === 'ssh') {
+    checks.push(fileCheck('deploy key usable', () => checkDeployKey(spec)))
+    const knownHostsFile = auth.knownHostsFile
+    if (knownHostsFile) checks.push(fileCheck('known_hosts usable', () => readKnownHosts(spec, knownHostsFile)))
+  }
+  return checks
+}
+
+function fileCheck(name: string, read: () => Promise<unknown>): PreflightCheck {
+  return {
+    name,
+    async run() {
+      try {
+        await read()
+        return undefined
+      } catch (error) {
+        if (!(error instanceof UnusableFileError)) throw error
+        return { problem: error.message, fix: error.details.join('; '), input: true }
+      }
+    },
+  }
 }

@@ -49,7 +49,7 @@ afterAll(async () => {
 async function repositoryProblems(repository: string): Promise<string[]> {
   const secrets = new Redactor()
   const ctx = { ...testContext({ spec: testSpec(specText({ repository })) }), runner: new ExecRunner(secrets), secrets }
-  return runPreflight(ctx, [repositoryCheck])
+  return (await runPreflight(ctx, [repositoryCheck])).map((failure) => failure.line)
 }
 
 describe('a Git host that is unreachable, refuses the token, or lacks the repository or branch', () => {

@@ -1,0 +1,117 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCommand, type CliIo } from '../../../bootstrap/cli/main.js'
+import { RecordingRunner, type Reply } from '../../../bootstrap/tools/recording-runner.js'
+import { makeFifo, releaseFifo } from '../support/fifo.js'
+import { specText } from '../support/context.js'
+
+const dirs: string[] = []
+const fifos: string[] = []
+afterAll(() => {
+  fifos.forEach(releaseFifo)
+  dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }))
+})
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-spec-files-'))
+  dirs.push(dir)
+  return dir
+}
+
+/** Every tool there, no cluster yet: what a first bootstrap sees on a ready machine. */
+const READY: Reply[] = [
+  { match: /^docker info/, stdout: '28.0.1' },
+  { match: /^docker (volume )?inspect/, exitCode: 1, stdout: '[]', stderr: 'Error: No such object' },
+  { match: 'kind version', stdout: 'kind v0.33.0 go1.26.0 linux/amd64' },
+  { match: 'kind get kubeconfig', exitCode: 1, stderr: "ERROR: could not locate any control plane nodes for cluster named 'lab'" },
+  { match: 'helm version', stdout: 'v3.19.0+g0000000' },
+  { match: 'age-keygen --version', stdout: 'v1.2.1' },
+  { match: /ls-remote/, stdout: `${'a'.repeat(40)}\trefs/heads/main` },
+]
+
+/** `kindling bootstrap -c lab <args>` in a repository of its own holding this spec body (after the repository). */
+async function bootstrap(extra: string, args: string[], repository = 'url: https://example.com/lab.git') {
+  const root = tempDir()
+  mkdirSync(path.join(root, 'clusters', 'lab'), { recursive: true })
+  const text = specText({ provider: 'type: kind\nregistryCaches:\n  enabled: false', repository, extra })
+  writeFileSync(path.join(root, 'clusters', 'lab', 'cluster.yaml'), text)
+  const out: string[] = []
+  const runner = new RecordingRunner(READY)
+  const io: CliIo = {
+    stdout: (line) => out.push(line),
+    stderr: (line) => out.push(line),
+    isTTY: false,
+    cwd: root,
+    signal: new AbortController().signal,
+    runner,
+  }
+  const started = performance.now()
+  const code = await runCommand('bootstrap', ['-c', 'lab', '--yes', ...args], io)
+  return { code, said: out.join(''), ms: performance.now() - started, runner }
+}
+
+const ageKeyFile = (file: string): string => `secrets:\n  sops:\n    enabled: true\n    ageKeyFile: ${file}`
+const sshAuth = (lines: string): string => `url: ssh://git@git.example.com/lab.git\nbranch: main\nauth:\n  type: ssh\n${lines}`
+
+describe('a key file the spec names that is no regular file', () => {
+  it.each([
+    ['secrets.sops.ageKeyFile', (fifo: string) => ({ extra: ageKeyFile(fifo), repository: undefined })],
+    ['repository.auth.privateKeyFile', (fifo: string) => ({ extra: '', repository: sshAuth(`  privateKeyFile: ${fifo}`) })],
+    ['repository.auth.knownHostsFile', (fifo: string) => ({ extra: '', repository: sshAuth(`  knownHostsFile: ${fifo}`) })],
+  ])('a named pipe as %s: the dry run ends at once with exit 2, naming the field and the fix', async (field, spec) => {
+    const fifo = makeFifo(path.join(tempDir(), 'fifo'))
+    fifos.push(fifo)
+    const { extra, repository } = spec(fifo)
+    const { code, said, ms } = await bootstrap(extra, ['--dry-run'], repository)
+    expect(code, said).toBe(2)
+    expect(ms).toBeLessThan(4000)
+    expect(said).toContain(`${field} ${fifo} is not a regular file (a pipe or a device): reading it would not end`)
+    expect(said).toMatch(new RegExp(`fix: set ${field.replaceAll('.', '\\.')} in clusters/lab/cluster\\.yaml to `))
+    expect(said).toContain('A real run would stop now: fix what step 1 (preflight) of the plan reports')
+  })
+
+  it.each([
+    ['a folder', (dir: string) => dir, 'is a folder, not a file'],
+    [
+      'a link that loops',
+      (dir: string) => {
+        symlinkSync(path.join(dir, 'loop'), path.join(dir, 'loop'))
+        return path.join(dir, 'loop')
+      },
+      'is a symbolic link that loops',
+    ],
+  ])('%s as ageKeyFile: exit 2 in words, never the errno text', async (_, make, problem) => {
+    const file = make(tempDir())
+    const { code, said } = await bootstrap(ageKeyFile(file), ['--dry-run'])
+    expect(code, said).toBe(2)
+    expect(said).toContain(`age key usable: secrets.sops.ageKeyFile ${file} ${problem}`)
+    expect(said).not.toMatch(/EISDIR|ELOOP|illegal operation|too many symbolic links/)
+  })
+})
+
+describe('a key file whose content is not the key', () => {
+  it('an ageKeyFile that is no age key stops the run in preflight, before anything is created, and the dry run says exit 2 as well', async () => {
+    const file = path.join(tempDir(), 'lab.agekey')
+    writeFileSync(file, 'not a key\n')
+    const real = await bootstrap(ageKeyFile(file), [])
+    expect(real.code, real.said).toBe(2)
+    expect(real.said).toContain(`age key usable: secrets.sops.ageKeyFile ${file} is not an age identity file`)
+    expect(real.said).toContain('Nothing was changed')
+    expect(real.runner.commands.filter((command) => !command.readOnly)).toEqual([])
+    expect((await bootstrap(ageKeyFile(file), ['--dry-run'])).code).toBe(2)
+  })
+
+  it('a privateKeyFile that is no private key, or is not there, and a missing knownHostsFile: each named, in one preflight', async () => {
+    const dir = tempDir()
+    writeFileSync(path.join(dir, 'id'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI public half\n')
+    const { code, said } = await bootstrap('', [], sshAuth(`  privateKeyFile: ${dir}/id\n  knownHostsFile: ${dir}/known_hosts`))
+    expect(code, said).toBe(2)
+    expect(said).toContain('2 files cannot be used')
+    expect(said).toContain(`deploy key usable: repository.auth.privateKeyFile ${dir}/id is not an SSH private key`)
+    expect(said).toContain(`known_hosts usable: repository.auth.knownHostsFile ${dir}/known_hosts does not exist`)
+    const missing = await bootstrap('', [], sshAuth(`  privateKeyFile: ${dir}/none`))
+    expect(missing.said).toContain(`deploy key usable: repository.auth.privateKeyFile ${dir}/none does not exist`)
+  })
+})
