@@ -6,7 +6,8 @@ import path from 'node:path'
 import { PrerequisiteError } from '../../engine/errors.js'
 import { DOCKER_UNREACHABLE, START_DOCKER } from '../../tools/docker.js'
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
-import { hookFiles } from '../gitops/hooks.js'
+import { hookFiles, HOOKS_DIR } from '../gitops/hooks.js'
+import { MAX_TEXT_FILE_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../../tools/files.js'
 import type { PreflightCheck } from './preflight.js'
 
 /** A tool is on PATH at the version devbox.json pins (or at any version, `pinned: false`). */
@@ -106,9 +107,33 @@ export const hooksKubectlCheck: PreflightCheck = {
   name: 'kubectl installed (a hook calls it)',
   async run(ctx, lookups) {
     const hooks = await hookFiles(ctx.spec)
-    const texts = await Promise.all(hooks.map((file) => readFile(path.join(ctx.spec.repoRoot, file), 'utf8')))
+    // A hook that cannot be read is named by "hooks readable"; the others still say whether kubectl is needed.
+    const texts = hooks.map((file) => {
+      try {
+        return readPlainFile(path.join(ctx.spec.repoRoot, file))?.toString('utf8') ?? ''
+      } catch (error) {
+        if (error instanceof UnusableFileError) return ''
+        throw error
+      }
+    })
     if (!texts.some((text) => /\bkubectl\b/.test(text))) return undefined
     // Any kubectl will do for a hook: the pin is for the shell devbox gives, not a reason to stop.
     return toolCheck('kubectl', { pinned: false }).run(ctx, lookups)
+  },
+}
+
+/**
+ * Each hook in clusters/<name>/hooks/ is a regular file: zx would wait forever on a named pipe
+ * (only the hook's timeout, ten minutes, would end it) and fail on a folder after the whole run.
+ */
+export const hooksReadableCheck: PreflightCheck = {
+  name: 'hooks readable',
+  async run(ctx) {
+    const problems = (await hookFiles(ctx.spec)).flatMap((file) => {
+      const found = plainFileProblem(path.join(ctx.spec.repoRoot, file), MAX_TEXT_FILE_BYTES)
+      return found ? [`hook ${file} ${found.problem}`] : []
+    })
+    if (!problems.length) return undefined
+    return { problem: problems.join('; '), fix: `make each *.mjs in ${ctx.spec.repository.path}/${HOOKS_DIR}/ a zx script file, or remove it`, input: true }
   },
 }

@@ -6,7 +6,7 @@ import { findContainers, inspectContainers, type ContainerInfo } from '../../too
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { addSummary } from '../summary.js'
 import { portChecks } from './host-ports.js'
-import { dockerDaemonCheck, hooksKubectlCheck, inotifyCheck, toolCheck } from './machine-checks.js'
+import { dockerDaemonCheck, hooksKubectlCheck, hooksReadableCheck, inotifyCheck, toolCheck } from './machine-checks.js'
 import { kubeContextCheck, repositoryCheck, secretVariablesCheck, specFileChecks } from './spec-checks.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
@@ -77,7 +77,7 @@ export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = '
   const checks = [
     ...(purpose === 'bootstrap' ? [repositoryCheck] : []),
     ...tools.map((tool) => toolCheck(tool)),
-    ...(purpose === 'bootstrap' ? [hooksKubectlCheck, secretVariablesCheck, ...specFileChecks(spec)] : []),
+    ...(purpose === 'bootstrap' ? [hooksReadableCheck, hooksKubectlCheck, secretVariablesCheck, ...specFileChecks(spec)] : []),
   ]
   if (spec.provider.type === 'kind') {
     checks.push(dockerDaemonCheck)

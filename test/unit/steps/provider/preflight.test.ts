@@ -9,12 +9,13 @@ import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { requireHttpsToken } from '../../../../bootstrap/steps/gitops/repo.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
-import { dockerDaemonCheck, hooksKubectlCheck, inotifyCheck, toolCheck } from '../../../../bootstrap/steps/provider/machine-checks.js'
+import { dockerDaemonCheck, hooksKubectlCheck, hooksReadableCheck, inotifyCheck, toolCheck } from '../../../../bootstrap/steps/provider/machine-checks.js'
 import { preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
 import { repositoryCheck, secretVariablesCheck } from '../../../../bootstrap/steps/provider/spec-checks.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
 import { reportsDir } from '../../../../bootstrap/ui/run-report.js'
 import { repoRoot, specText, testContext, testSpec } from '../../support/context.js'
+import { makeFifo, releaseFifo } from '../../support/fifo.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
 
 const servers: Server[] = []
@@ -247,6 +248,35 @@ describe('preflight', () => {
     expect(await hooksKubectlCheck.run(withKubectl, preflightLookups(withKubectl))).toBeUndefined()
     expect(preflightChecks(spec).map((check) => check.name)).toContain('kubectl installed (a hook calls it)')
     expect(preflightChecks(spec, 'status').map((check) => check.name)).not.toContain('kubectl installed (a hook calls it)')
+  })
+
+  it('names a hook that is a named pipe or a folder as bad input, without waiting on the pipe', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-hooks-'))
+    dirs.push(dir)
+    const spec = { ...testSpec(), repoRoot: dir }
+    const hooks = path.join(dir, spec.repository.path, 'hooks')
+    mkdirSync(path.join(hooks, '30-folder.mjs'), { recursive: true })
+    const fifo = makeFifo(path.join(hooks, '20-pipe.mjs'))
+    writeFileSync(path.join(hooks, '10-smoke.mjs'), 'await $`kubectl get pods -A`\n')
+    try {
+      const runner = new RecordingRunner([{ match: 'kubectl version', stdout: 'Client Version: v1.30.2' }])
+      const ctx = testContext({ spec, runner })
+      expect(await hooksReadableCheck.run(ctx, preflightLookups(ctx))).toEqual({
+        problem: `hook ${spec.repository.path}/hooks/20-pipe.mjs is not a regular file (a pipe or a device): reading it would not end; hook ${spec.repository.path}/hooks/30-folder.mjs is a folder, not a file`,
+        fix: `make each *.mjs in ${spec.repository.path}/hooks/ a zx script file, or remove it`,
+        input: true,
+      })
+      // The readable hook still tells whether kubectl is needed.
+      expect(await hooksKubectlCheck.run(ctx, preflightLookups(ctx))).toBeUndefined()
+      expect(runner.lines).toContain('kubectl version --client')
+      const error = await preflightStep(spec, { extra: [] })
+        .check({ ...ctx, runner: new RecordingRunner(toolsPresent) })
+        .catch((caught: unknown) => caught)
+      expect(exitCodeOf(error)).toBe(2)
+      expect((error as BadInputError).message).toMatch(/^1 file cannot be used/)
+    } finally {
+      releaseFifo(fifo)
+    }
   })
 
   it('names a variable the spec gives for a component password that is not set, before the cluster is made', async () => {
