@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml'
-import { PrerequisiteError } from '../engine/errors.js'
+import { ExitCode, KindlingError, PrerequisiteError } from '../engine/errors.js'
 
 // Why a kubeconfig cannot be used, in words that never quote the file: it holds tokens, passwords
 // and keys, and a YAML parser's error shows the lines around the mistake. No API client is loaded
@@ -74,8 +74,22 @@ export function kubeconfigLoadProblem(error: unknown, text: string | undefined):
   return message.length > 200 ? `${message.slice(0, 200)}…` : message || 'cannot be loaded'
 }
 
-/** A kubeconfig file kindling cannot read; `details` say how to fix it. Nothing was changed. */
-export class KubeconfigError extends PrerequisiteError {}
+/**
+ * A kubeconfig kindling cannot read; `details` say how to fix it. Nothing was changed. A file the
+ * user named (the spec's provider.kubeconfig) is bad input, exit 2; the text `kind get kubeconfig`
+ * printed is the tool's, exit 3 like any prerequisite.
+ */
+export class KubeconfigError extends KindlingError {
+  override readonly exitCode: ExitCode
+
+  constructor(message: string, options: { details?: string[]; named: boolean }) {
+    super(message, { details: options.details })
+    this.exitCode = options.named ? ExitCode.badInput : ExitCode.missingPrerequisite
+  }
+}
+
+/** The kubeconfig file named is not there (yet): a prerequisite, like a context that does not answer. */
+export class KubeconfigMissingError extends PrerequisiteError {}
 
 /**
  * The credentials a kubeconfig names could not be had: its credential plugin (`exec:`) failed or

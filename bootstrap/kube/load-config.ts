@@ -1,11 +1,18 @@
 // Loading a kubeconfig for exactly one named context: a file that cannot be used is refused with
 // what is wrong with it, and credentials that fail name the user and plugin.
 
-import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import * as k8s from '@kubernetes/client-node'
 import { PrerequisiteError } from '../engine/errors.js'
-import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
-import { credentialsError, kubeconfigCheckCommand, KubeconfigError, kubeconfigLoadProblem, kubeconfigTextProblem } from './kubeconfig.js'
+import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
+import {
+  credentialsError,
+  kubeconfigCheckCommand,
+  KubeconfigError,
+  kubeconfigLoadProblem,
+  KubeconfigMissingError,
+  kubeconfigTextProblem,
+} from './kubeconfig.js'
 
 /**
  * A kubeconfig whose credentials failing to apply say which user and plugin failed. The library
@@ -33,41 +40,70 @@ class CredentialedKubeConfig extends k8s.KubeConfig {
   }
 }
 
-/** A kubeconfig's text, to say what is wrong with it; undefined when it cannot be read now. */
-function textOf(options: { file?: string; yaml?: string }): string | undefined {
-  if (options.yaml !== undefined) return options.yaml
-  if (!options.file) return undefined
+/** A kubeconfig file's text; a file that is no regular file (a folder, a pipe, `/dev/zero`) or too big is refused by name. */
+function readKubeconfigFile(file: string): string {
+  let bytes: Buffer | undefined
   try {
-    return readFileSync(options.file, 'utf8')
-  } catch {
-    return undefined
+    // Read here, not by the library (synchronously, whatever is there): a pipe or a device would hold the process.
+    bytes = readPlainFile(file, { maxBytes: MAX_KUBECONFIG_BYTES })
+  } catch (error) {
+    if (error instanceof UnusableFileError) throw new KubeconfigError(`kubeconfig ${file} ${error.problem}`, { named: true })
+    throw error
   }
+  if (bytes === undefined) throw new KubeconfigMissingError(`kubeconfig ${file} ${plainFileProblem(file, MAX_KUBECONFIG_BYTES)?.problem ?? 'does not exist'}`)
+  return bytes.toString('utf8')
 }
 
 function unreadableKubeconfig(options: { file?: string }, problem: string): KubeconfigError {
   return new KubeconfigError(`cannot read kubeconfig ${options.file ?? '(default)'}: ${problem}`, {
     details: options.file ? [`check it with \`${kubeconfigCheckCommand(options.file)}\` and correct it`] : [],
+    named: options.file !== undefined,
   })
+}
+
+/**
+ * The files the context's cluster and user name (CA, client certificate and key, token file),
+ * looked at before the library reads them, synchronously and at the first request: a pipe there
+ * would hold the process past Ctrl-C. A missing one is left to the library, which names it.
+ */
+function assertNamedFilesPlain(config: k8s.KubeConfig, options: { file?: string }): void {
+  const cluster = config.getCurrentCluster()
+  const user = config.getCurrentUser()
+  const authProvider = user?.authProvider as { config?: { tokenFile?: unknown } } | undefined
+  const named: [string, unknown][] = [
+    [`the certificate-authority of cluster "${cluster?.name ?? ''}"`, cluster?.caFile],
+    [`the client-certificate of user "${user?.name ?? ''}"`, user?.certFile],
+    [`the client-key of user "${user?.name ?? ''}"`, user?.keyFile],
+    [`the token file of user "${user?.name ?? ''}"`, authProvider?.config?.tokenFile],
+  ]
+  for (const [what, file] of named) {
+    if (typeof file !== 'string' || !file) continue
+    const found = plainFileProblem(file, MAX_KUBECONFIG_BYTES)
+    if (found && !found.missing)
+      throw new KubeconfigError(`kubeconfig ${options.file ?? '(default)'}: ${what}, ${file}, ${found.problem}`, {
+        details: ['point it at the file the cluster gave you, or embed the data (certificate-authority-data, client-key-data)'],
+        named: options.file !== undefined,
+      })
+  }
 }
 
 /** A kubeconfig file (or its text, or the default one) with the named context current; any other is refused. */
 export function loadKubeconfig(options: { file?: string; context: string; yaml?: string }): k8s.KubeConfig {
   const config = new CredentialedKubeConfig()
-  // Asked before the library reads it (synchronously): a pipe or `/dev/zero` would hang the process.
-  const unreadable = options.yaml === undefined && options.file ? plainFileProblem(options.file, MAX_KUBECONFIG_BYTES) : undefined
-  if (unreadable) throw new PrerequisiteError(`kubeconfig ${options.file} ${unreadable.problem}`)
+  const text = options.yaml ?? (options.file ? readKubeconfigFile(options.file) : undefined)
   try {
-    if (options.yaml !== undefined) config.loadFromString(options.yaml)
-    else if (options.file) config.loadFromFile(options.file)
-    else config.loadFromDefault()
+    if (text === undefined) config.loadFromDefault()
+    else config.loadFromString(text)
+    // As the library's loadFromFile does: relative certificate paths start at the file's folder.
+    if (options.yaml === undefined && options.file) config.makePathsAbsolute(path.dirname(options.file))
   } catch (cause) {
     // The library's message quotes the lines around a YAML mistake, credentials included: it is
     // neither shown nor kept as the cause, which a report or --verbose would print.
-    throw unreadableKubeconfig(options, kubeconfigLoadProblem(cause, textOf(options)))
+    throw unreadableKubeconfig(options, kubeconfigLoadProblem(cause, text))
   }
   const names = config.getContexts().map((context) => context.name)
   // No contexts at all: a file that is no kubeconfig (a list, a scalar) loads as an empty one.
-  const shape = names.length === 0 ? kubeconfigTextProblem(textOf(options) ?? '') : undefined
+  const shape = names.length === 0 ? kubeconfigTextProblem(text ?? '') : undefined
   if (shape) throw unreadableKubeconfig(options, shape)
   if (!names.includes(options.context)) {
     throw new PrerequisiteError(`kubeconfig ${options.file ?? '(default)'} has no context named "${options.context}"`, {
@@ -75,6 +111,7 @@ export function loadKubeconfig(options: { file?: string; context: string; yaml?:
     })
   }
   config.setCurrentContext(options.context)
+  assertNamedFilesPlain(config, options)
   config.file = options.file
   return config
 }

@@ -2,12 +2,12 @@
 // repository the engine reads, and the environment variables that hold component secrets.
 
 import path from 'node:path'
-import { errorMessage, KindlingError, PrerequisiteError } from '../../engine/errors.js'
+import { errorMessage, ExitCode, exitCodeOf, KindlingError } from '../../engine/errors.js'
 import type { StepContext } from '../../engine/step.js'
 import { variableInMessage } from '../../spec/credentials.js'
 import { isPlaceholderUrl, PLACEHOLDER_URL_MESSAGE } from '../../spec/fields.js'
 import { relativeSpec } from '../../spec/load.js'
-import { KubeconfigError, KubeCredentialsError } from '../../kube/kubeconfig.js'
+import { KubeconfigError, KubeconfigMissingError, KubeCredentialsError } from '../../kube/kubeconfig.js'
 import { contextOf } from '../connect.js'
 import { pushRefusal } from '../gitops/push.js'
 import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
@@ -28,22 +28,27 @@ export const kubeContextCheck: PreflightCheck = {
       return undefined
     } catch (error) {
       const { provider } = ctx.spec
+      const pointAtFile = `point provider.kubeconfig in ${relativeSpec(ctx.spec)} at your kubeconfig file (the one kubectl reads: ~/.kube/config or the first in $KUBECONFIG)`
       // A file that is not a kubeconfig, or credentials that could not be had, carry their own fix.
+      // The spec's file that is a folder, a pipe or no kubeconfig is bad input (exit 2), not a missing prerequisite.
       if (error instanceof KubeconfigError || error instanceof KubeCredentialsError) {
-        const elsewhere =
-          provider.type === 'existing' && error instanceof KubeconfigError ? [`or point provider.kubeconfig in ${relativeSpec(ctx.spec)} at another file`] : []
-        return { problem: errorMessage(error), fix: [...error.details, ...elsewhere].join(', ') || `check \`kind get kubeconfig --name ${ctx.spec.name}\`` }
+        const existing = provider.type === 'existing' && error instanceof KubeconfigError
+        const elsewhere = existing ? [`or point provider.kubeconfig in ${relativeSpec(ctx.spec)} at another file`] : []
+        const fix = error.details.length
+          ? [...error.details, ...elsewhere].join(', ')
+          : existing
+            ? pointAtFile
+            : `check \`kind get kubeconfig --name ${ctx.spec.name}\``
+        return { problem: errorMessage(error), fix, input: exitCodeOf(error) === ExitCode.badInput }
       }
       const details = error instanceof KindlingError ? error.details : []
-      // The file itself (missing, a folder, a pipe) is a different fix from the context in it.
-      const fileProblem = error instanceof PrerequisiteError && /^kubeconfig /.test(errorMessage(error))
       return {
         problem: `${errorMessage(error)}${details.length ? ` (${details.join('; ')})` : ''}`,
         fix:
           provider.type !== 'existing'
             ? `check \`kind get clusters\``
-            : fileProblem
-              ? `point provider.kubeconfig in ${relativeSpec(ctx.spec)} at your kubeconfig file (the one kubectl reads: ~/.kube/config or the first in $KUBECONFIG)`
+            : error instanceof KubeconfigMissingError
+              ? pointAtFile
               : `check \`kubectl --kubeconfig ${provider.kubeconfig} --context ${context} get nodes\`, or fix provider.context in ${relativeSpec(ctx.spec)}`,
       }
     }

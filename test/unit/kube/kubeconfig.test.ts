@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -6,6 +6,7 @@ import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { KubeClient } from '../../../bootstrap/kube/client.js'
 import { kubeconfigTextProblem } from '../../../bootstrap/kube/kubeconfig.js'
 import { formatError } from '../../../bootstrap/ui/format.js'
+import { makeFifo, releaseFifo } from '../support/fifo.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
@@ -36,22 +37,47 @@ const CLUSTER = "clusters: [{name: x, cluster: {server: 'https://127.0.0.1:1'}}]
 const CONTEXT = 'contexts: [{name: x, context: {cluster: x, user: x}}]'
 
 describe('a kubeconfig that is no file', () => {
-  it('is refused by name before the API library reads it: a device would never end, a folder or a missing file says so', () => {
+  it('is refused by name before the API library reads it, as bad input: a device would never end, a folder or a big file says so', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-kubeconfig-'))
+    dirs.push(dir)
+    // /dev/zero read synchronously would fill memory and hold the process past any signal.
+    expect(refusal(() => KubeClient.fromKubeconfig({ file: '/dev/zero', context: 'lab' }))).toMatchObject({
+      exitCode: ExitCode.badInput,
+      message: 'kubeconfig /dev/zero is not a regular file (a pipe or a device): reading it would not end',
+    })
+    expect(refusal(() => KubeClient.fromKubeconfig({ file: dir, context: 'lab' }))).toMatchObject({
+      exitCode: ExitCode.badInput,
+      message: `kubeconfig ${dir} is a folder, not a file`,
+    })
+    const big = path.join(dir, 'big')
+    // Sparse: 17 MiB that take no room on disk.
+    writeFileSync(big, '')
+    truncateSync(big, 17 * 1024 * 1024)
+    expect(refusal(() => KubeClient.fromKubeconfig({ file: big, context: 'lab' }))).toMatchObject({
+      exitCode: ExitCode.badInput,
+      message: `kubeconfig ${big} is 17.0 MiB; at most 16.0 MiB is read`,
+    })
+  })
+
+  it('one that is not there (yet) is a missing prerequisite, exit 3, like a context that does not answer', () => {
+    const file = path.join(path.dirname(kubeconfigFile('')), 'none')
+    expect(refusal(() => KubeClient.fromKubeconfig({ file, context: 'lab' }))).toMatchObject({
+      exitCode: ExitCode.missingPrerequisite,
+      message: `kubeconfig ${file} does not exist`,
+    })
+  })
+
+  it('refuses a certificate or key file the context names that is a pipe, before the library reads it at the first request', () => {
+    // A relative path starts at the kubeconfig's folder, as kubectl reads it.
+    const file = kubeconfigFile(`apiVersion: v1\n${CLUSTER}\n${CONTEXT}\nusers: [{name: x, user: {client-certificate-data: eA==, client-key: client.key}}]\n`)
+    const fifo = makeFifo(path.join(path.dirname(file), 'client.key'))
     try {
-      // /dev/zero read synchronously would fill memory and hold the process past any signal.
-      expect(() => KubeClient.fromKubeconfig({ file: '/dev/zero', context: 'lab' })).toThrow(
-        expect.objectContaining({
-          exitCode: ExitCode.missingPrerequisite,
-          message: 'kubeconfig /dev/zero is not a regular file (a pipe or a device): reading it would not end',
-        }),
-      )
-      expect(() => KubeClient.fromKubeconfig({ file: dir, context: 'lab' })).toThrow(`kubeconfig ${dir} is a folder, not a file`)
-      expect(() => KubeClient.fromKubeconfig({ file: path.join(dir, 'config'), context: 'lab' })).toThrow(
-        `kubeconfig ${path.join(dir, 'config')} does not exist`,
-      )
+      expect(refusal(() => KubeClient.fromKubeconfig({ file, context: 'x' }))).toMatchObject({
+        exitCode: ExitCode.badInput,
+        message: `kubeconfig ${file}: the client-key of user "x", ${fifo}, is not a regular file (a pipe or a device): reading it would not end`,
+      })
     } finally {
-      rmSync(dir, { recursive: true, force: true })
+      releaseFifo(fifo)
     }
   })
 })
@@ -60,10 +86,10 @@ describe('a kubeconfig that is no kubeconfig', () => {
   it.each([
     ['password', '    password: Hunter2Secret9'],
     ['token', '    token: eyJhbGciOiJSUzI1NiJ9.Hunter2Secret9'],
-  ])('with a %s next to a YAML mistake: names the file, the line and the fix, never its lines (exit 3)', (_, credential) => {
+  ])('with a %s next to a YAML mistake: names the file, the line and the fix, never its lines (exit 2)', (_, credential) => {
     const file = kubeconfigFile(`apiVersion: v1\nkind: Config\n${CLUSTER}\nusers:\n- name: x\n  user:\n${credential}\n   username: bad\n${CONTEXT}\n`)
     const error = refusal(() => KubeClient.fromKubeconfig({ file, context: 'x' }))
-    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    expect(exitCodeOf(error)).toBe(ExitCode.badInput)
     const text = said(error)
     expect(text).toContain(`cannot read kubeconfig ${file}: is not valid YAML: bad indentation of a mapping entry (line 8)`)
     expect(text).toContain(`check it with \`kubectl --kubeconfig ${file} config view\` and correct it`)
@@ -87,10 +113,12 @@ describe('a kubeconfig that is no kubeconfig', () => {
       'has an entry of users (users[0], line 4) that is empty or not a mapping with a name',
     ],
     ['a list', '- a\n- b\n', 'is not a kubeconfig (a mapping with clusters, contexts and users)'],
-  ])("%s: says what is wrong with it instead of the API client's TypeError (exit 3)", (_, text, problem) => {
+  ])("%s: says what is wrong with it instead of the API client's TypeError (exit 2)", (_, text, problem) => {
     const file = kubeconfigFile(text)
     const error = refusal(() => KubeClient.fromKubeconfig({ file, context: 'x' }))
-    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    expect(exitCodeOf(error)).toBe(ExitCode.badInput)
+    // The same text printed by `kind get kubeconfig` is the tool's, not the user's: a prerequisite.
+    expect(exitCodeOf(refusal(() => KubeClient.fromKubeconfig({ yaml: text, context: 'x' })))).toBe(ExitCode.missingPrerequisite)
     expect(said(error)).toContain(`cannot read kubeconfig ${file}: ${problem}`)
     expect(said(error)).not.toMatch(/Cannot read properties/)
   })

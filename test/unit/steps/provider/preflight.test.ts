@@ -359,7 +359,8 @@ describe('preflight', () => {
       signal: new AbortController().signal,
       runner: new RecordingRunner(toolsPresent),
     })
-    expect(code).toBe(3)
+    // The spec's own file is no kubeconfig: bad input, not a missing prerequisite.
+    expect(code).toBe(2)
     const said = out.join('') + err.join('')
     expect(said).toContain(`kube context reachable: cannot read kubeconfig ${kubeconfig}: is not valid YAML: bad indentation of a mapping entry (line 8)`)
     expect(said).toContain(`fix: check it with \`kubectl --kubeconfig ${kubeconfig} config view\` and correct it, or point provider.kubeconfig in`)
