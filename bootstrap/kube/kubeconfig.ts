@@ -16,8 +16,9 @@ const LISTS = ['clusters', 'contexts', 'users'] as const
 /**
  * Why the text of a kubeconfig is none kindling can read (not YAML, empty, an entry that is no
  * mapping), or undefined. Only the parser's first line and a line number: never the text.
+ * `emptyIsFine`: a file kind is to write into may be empty (kind and helm read it as no contexts).
  */
-export function kubeconfigTextProblem(text: string): string | undefined {
+export function kubeconfigTextProblem(text: string, options: { emptyIsFine?: boolean } = {}): string | undefined {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false })
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line
@@ -30,7 +31,7 @@ export function kubeconfigTextProblem(text: string): string | undefined {
     // An alias before its anchor, or aliases expanding past the parser's limit.
     return `cannot be read as YAML: ${parserWords(toJsError instanceof Error ? toJsError.message : String(toJsError))}`
   }
-  if (config === null || config === undefined) return 'is empty'
+  if (config === null || config === undefined) return options.emptyIsFine ? undefined : 'is empty'
   if (typeof config !== 'object' || Array.isArray(config)) return 'is not a kubeconfig (a mapping with clusters, contexts and users)'
   for (const list of LISTS) {
     const entries = (config as Record<string, unknown>)[list]

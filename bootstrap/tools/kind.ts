@@ -1,3 +1,6 @@
+import { statSync } from 'node:fs'
+import { homedir } from 'node:os'
+import path from 'node:path'
 import type { Command, Runner } from './runner.js'
 
 /** Labels kind puts on its node containers. */
@@ -39,4 +42,26 @@ export async function listKindClusters(runner: Runner, signal?: AbortSignal): Pr
 export function kindNodeNames(cluster: string, controlPlanes: number, workers: number): string[] {
   const numbered = (role: string, count: number): string[] => Array.from({ length: count }, (_, index) => `${cluster}-${role}${index === 0 ? '' : index + 1}`)
   return [...numbered('control-plane', controlPlanes), ...numbered('worker', workers)]
+}
+
+/** The kubeconfig files kind and helm consider: those $KUBECONFIG lists (empty and repeated ones dropped), else ~/.kube/config. */
+export function kubeconfigPaths(env: NodeJS.ProcessEnv): string[] {
+  const listed = [...new Set((env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean))]
+  return listed.length ? listed : [path.join(env.HOME || homedir(), '.kube', 'config')]
+}
+
+/**
+ * The kubeconfig `kind create cluster` writes the new context into, by kind's own rule: the only
+ * file there is; of several, the first that exists (and is no folder), else the last.
+ */
+export function kubeconfigKindWrites(env: NodeJS.ProcessEnv): string {
+  const files = kubeconfigPaths(env)
+  const exists = (file: string): boolean => {
+    try {
+      return !statSync(file).isDirectory()
+    } catch {
+      return false
+    }
+  }
+  return files.length === 1 ? files[0]! : (files.find(exists) ?? files.at(-1)!)
 }

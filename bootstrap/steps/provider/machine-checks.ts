@@ -1,13 +1,16 @@
 // Preflight checks of this machine: the tools on PATH at their pinned versions, the Docker daemon,
 // and the kernel's inotify limits a multi-node kind cluster needs.
 
+import { accessSync, constants } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { PrerequisiteError } from '../../engine/errors.js'
 import { DOCKER_UNREACHABLE, START_DOCKER } from '../../tools/docker.js'
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
 import { hookFiles, HOOKS_DIR } from '../gitops/hooks.js'
-import { MAX_TEXT_FILE_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../../tools/files.js'
+import { MAX_KUBECONFIG_BYTES, MAX_TEXT_FILE_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../../tools/files.js'
+import { kubeconfigPaths, kubeconfigKindWrites } from '../../tools/kind.js'
+import { kubeconfigCheckCommand, kubeconfigTextProblem } from '../../kube/kubeconfig.js'
 import type { PreflightCheck } from './preflight.js'
 
 /** A tool is on PATH at the version devbox.json pins (or at any version, `pinned: false`). */
@@ -136,4 +139,61 @@ export const hooksReadableCheck: PreflightCheck = {
     if (!problems.length) return undefined
     return { problem: problems.join('; '), fix: `make each *.mjs in ${ctx.spec.repository.path}/${HOOKS_DIR}/ a zx script file, or remove it`, input: true }
   },
+}
+
+/**
+ * The kubeconfig files kind writes the new cluster's context into and helm reads it from
+ * ($KUBECONFIG, else ~/.kube/config): each one there must be a regular file holding a kubeconfig,
+ * and the one kind writes, writable. Garbage or /dev/zero there passes every other check, and kind
+ * fails (or never ends) only after the registry caches and the cluster were made.
+ */
+export function kindKubeconfigCheck(env: NodeJS.ProcessEnv = process.env): PreflightCheck {
+  return {
+    name: 'kubeconfig kind writes to',
+    async run(ctx) {
+      const writes = kubeconfigKindWrites(env)
+      const from = env.KUBECONFIG ? 'from $KUBECONFIG' : 'the default kubeconfig: $KUBECONFIG is not set'
+      const problems = kubeconfigPaths(env).flatMap((file) => {
+        const found = kubeconfigFileProblem(file, file === writes)
+        return found ? [{ file, ...found }] : []
+      })
+      if (!problems.length) return undefined
+      const files = problems.map(({ file }) => file).join(', ')
+      // kubectl would hang on a pipe or a device as well: it is suggested only for text it can read.
+      const readable = problems.find((problem) => problem.inText)
+      const shows = readable ? ` (\`${kubeconfigCheckCommand(readable.file)}\` shows what is wrong)` : ''
+      const fix = env.KUBECONFIG
+        ? `correct or move ${files}${shows}, or set KUBECONFIG to kubeconfig files only (unset, it is ~/.kube/config)`
+        : `correct ${files}${shows}, or move it away for kind to write a new one`
+      return {
+        problem: problems.map(({ file, problem }) => `${file} (${from}) ${problem}`).join('; '),
+        fix: `${fix}; kind adds the kind-${ctx.spec.name} context to ${writes}, and helm reads it there`,
+        input: true,
+      }
+    },
+  }
+}
+
+/**
+ * Why an existing kubeconfig file cannot be read (or, `written`, written) as one, and whether that
+ * is in its text; undefined when it can, or when there is none yet (kind creates it).
+ */
+function kubeconfigFileProblem(file: string, written: boolean): { problem: string; inText?: boolean } | undefined {
+  let text: string | undefined
+  try {
+    text = readPlainFile(file, { maxBytes: MAX_KUBECONFIG_BYTES })?.toString('utf8')
+  } catch (error) {
+    if (error instanceof UnusableFileError) return { problem: error.problem }
+    throw error
+  }
+  if (text === undefined) return undefined
+  const problem = kubeconfigTextProblem(text, { emptyIsFine: true })
+  if (problem) return { problem, inText: true }
+  if (!written) return undefined
+  try {
+    accessSync(file, constants.W_OK)
+    return undefined
+  } catch {
+    return { problem: 'cannot be written (permission denied), and kind writes the new context into it' }
+  }
 }

@@ -6,7 +6,7 @@ import { findContainers, inspectContainers, type ContainerInfo } from '../../too
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { addSummary } from '../summary.js'
 import { portChecks } from './host-ports.js'
-import { dockerDaemonCheck, hooksKubectlCheck, hooksReadableCheck, inotifyCheck, toolCheck } from './machine-checks.js'
+import { dockerDaemonCheck, hooksKubectlCheck, hooksReadableCheck, inotifyCheck, kindKubeconfigCheck, toolCheck } from './machine-checks.js'
 import { kubeContextCheck, repositoryCheck, secretVariablesCheck, specFileChecks } from './spec-checks.js'
 
 /** What several checks of one run ask about, asked at most once per run and handed to each check. */
@@ -82,7 +82,7 @@ export function preflightChecks(spec: ClusterSpec, purpose: PreflightPurpose = '
   if (spec.provider.type === 'kind') {
     checks.push(dockerDaemonCheck)
     if (purpose === 'bootstrap') {
-      checks.push(...portChecks(spec))
+      checks.push(kindKubeconfigCheck(), ...portChecks(spec))
       const { controlPlanes, workers } = spec.provider.nodes
       if (controlPlanes + workers > 1) checks.push(inotifyCheck())
     }

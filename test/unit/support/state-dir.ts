@@ -8,4 +8,6 @@ import { afterAll } from 'vitest'
 // otherwise find each other's lock and stop with exit 3.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-test-state-'))
 process.env.XDG_STATE_HOME = dir
+// Nor does a test meet this machine's kubeconfig, which preflight reads for kind: none is there.
+process.env.KUBECONFIG = path.join(dir, 'kubeconfig')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -9,7 +9,15 @@ import { connectKube } from '../../../../bootstrap/steps/connect.js'
 import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
 import { requireHttpsToken } from '../../../../bootstrap/steps/gitops/repo.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
-import { dockerDaemonCheck, hooksKubectlCheck, hooksReadableCheck, inotifyCheck, toolCheck } from '../../../../bootstrap/steps/provider/machine-checks.js'
+import {
+  dockerDaemonCheck,
+  hooksKubectlCheck,
+  hooksReadableCheck,
+  inotifyCheck,
+  kindKubeconfigCheck,
+  toolCheck,
+} from '../../../../bootstrap/steps/provider/machine-checks.js'
+import { kubeconfigKindWrites } from '../../../../bootstrap/tools/kind.js'
 import { preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
 import { repositoryCheck, secretVariablesCheck } from '../../../../bootstrap/steps/provider/spec-checks.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
@@ -276,6 +284,73 @@ describe('preflight', () => {
       expect((error as BadInputError).message).toMatch(/^1 file cannot be used/)
     } finally {
       releaseFifo(fifo)
+    }
+  })
+
+  it('names a kubeconfig kind would write into that is garbage, a device or a folder, and lets a missing or empty one be', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-kind-kubeconfig-'))
+    dirs.push(dir)
+    const file = (name: string, text: string): string => {
+      writeFileSync(path.join(dir, name), text)
+      return path.join(dir, name)
+    }
+    const garbage = file('garbage', 'hello: [1\n')
+    const empty = file('empty', '')
+    const good = file('good', 'apiVersion: v1\nkind: Config\nclusters: []\n')
+    const missing = path.join(dir, 'missing')
+    const ctx = testContext({ spec: kindSpec() })
+    const run = (env: NodeJS.ProcessEnv) => kindKubeconfigCheck(env).run(ctx, preflightLookups(ctx))
+    expect(await run({ KUBECONFIG: garbage })).toEqual({
+      problem: `${garbage} (from $KUBECONFIG) is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (line 2)`,
+      fix: `correct or move ${garbage} (\`kubectl --kubeconfig ${garbage} config view\` shows what is wrong), or set KUBECONFIG to kubeconfig files only (unset, it is ~/.kube/config); kind adds the kind-lab context to ${garbage}, and helm reads it there`,
+      input: true,
+    })
+    // kubectl would never end on /dev/zero either: no command is offered for it.
+    expect(await run({ KUBECONFIG: '/dev/zero' })).toMatchObject({
+      problem: '/dev/zero (from $KUBECONFIG) is not a regular file (a pipe or a device): reading it would not end',
+      fix: expect.not.stringContaining('kubectl'),
+    })
+    expect(await run({ KUBECONFIG: dir })).toMatchObject({ problem: `${dir} (from $KUBECONFIG) is a folder, not a file` })
+    // Without $KUBECONFIG: ~/.kube/config of the HOME kind uses.
+    mkdirSync(path.join(dir, '.kube'))
+    writeFileSync(path.join(dir, '.kube', 'config'), '- a list\n')
+    expect(await run({ HOME: dir })).toMatchObject({
+      problem: `${path.join(dir, '.kube', 'config')} (the default kubeconfig: $KUBECONFIG is not set) is not a kubeconfig (a mapping with clusters, contexts and users)`,
+      fix: expect.stringMatching(/, or move it away for kind to write a new one;/),
+    })
+    for (const fine of [missing, empty, good, `${missing}${path.delimiter}${good}`]) expect(await run({ KUBECONFIG: fine })).toBeUndefined()
+    // kind's own rule: of several, the first that exists, else the last.
+    expect(kubeconfigKindWrites({ KUBECONFIG: `${missing}${path.delimiter}${good}${path.delimiter}${empty}` })).toBe(good)
+    expect(kubeconfigKindWrites({ KUBECONFIG: `${missing}${path.delimiter}${path.join(dir, 'other')}` })).toBe(path.join(dir, 'other'))
+    expect(preflightChecks(kindSpec()).map((check) => check.name)).toContain('kubeconfig kind writes to')
+    expect(preflightChecks(kindSpec(), 'status').map((check) => check.name)).not.toContain('kubeconfig kind writes to')
+  })
+
+  it('a garbage $KUBECONFIG stops a kind bootstrap before anything is created, with exit 2, and its dry run too', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-cli-'))
+    dirs.push(dir)
+    mkdirSync(path.join(dir, 'clusters', 'lab'), { recursive: true })
+    writeFileSync(path.join(dir, 'clusters', 'lab', 'cluster.yaml'), specText({ provider: 'type: kind\nregistryCaches: {enabled: false}' }))
+    writeFileSync(path.join(dir, 'kubeconfig'), 'not: [a kubeconfig\n')
+    vi.stubEnv('KUBECONFIG', path.join(dir, 'kubeconfig'))
+    try {
+      for (const args of [['--yes'], ['--yes', '--dry-run']]) {
+        const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), noSuchContainer])
+        const out: string[] = []
+        const code = await runCommand('bootstrap', ['--cluster', 'lab', ...args], {
+          stdout: (text) => out.push(text),
+          stderr: (text) => out.push(text),
+          isTTY: false,
+          cwd: dir,
+          signal: new AbortController().signal,
+          runner,
+        })
+        expect(code, out.join('')).toBe(2)
+        expect(out.join('')).toContain(`kubeconfig kind writes to: ${path.join(dir, 'kubeconfig')} (from $KUBECONFIG) is not valid YAML`)
+        expect(runner.commands.filter((command) => !command.readOnly)).toEqual([])
+      }
+    } finally {
+      vi.unstubAllEnvs()
     }
   })
 
