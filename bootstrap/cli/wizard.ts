@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse } from 'yaml'
@@ -7,7 +7,7 @@ import { kubeconfigCheckCommand, kubeconfigTextProblem } from '../kube/kubeconfi
 import { quoted, redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
 import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome, specFileOf } from '../spec/load.js'
-import { MAX_KUBECONFIG_BYTES, plainFileProblem } from '../tools/files.js'
+import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
 import { parseGitUrl } from '../tools/git.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
@@ -176,15 +176,16 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
 
 /** The context names of a kubeconfig file and its current one (none when it cannot be read): plain YAML, no API client to load. */
 function kubeContexts(file: string): KubeContexts {
-  // Asked before reading, like every kubeconfig kindling opens: a pipe or /dev/zero would never end.
-  const unreadable = plainFileProblem(expandHome(file), MAX_KUBECONFIG_BYTES)
-  if (unreadable) return { names: [], problem: unreadable.problem }
-  let text: string
+  let text: string | undefined
   try {
-    text = readFileSync(expandHome(file), 'utf8')
+    // Read the way every kubeconfig kindling opens is: a pipe or /dev/zero would never end.
+    text = readPlainFile(expandHome(file), { maxBytes: MAX_KUBECONFIG_BYTES })?.toString('utf8')
   } catch (error) {
-    return { names: [], problem: `cannot be read (${errorMessage(error).split('\n')[0]})` }
+    if (error instanceof UnusableFileError) return { names: [], problem: error.problem }
+    throw error
   }
+  // Not there: "does not exist", or where the link that is there points.
+  if (text === undefined) return { names: [], problem: plainFileProblem(expandHome(file), MAX_KUBECONFIG_BYTES)?.problem ?? 'does not exist' }
   // What bootstrap's API client would refuse, said now and in the same words: never the file's lines.
   const problem = kubeconfigTextProblem(text)
   if (problem) return { names: [], problem: `${problem}: check it with \`${kubeconfigCheckCommand(file)}\` and correct it` }

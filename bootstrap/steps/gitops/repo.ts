@@ -151,9 +151,9 @@ export async function remoteHeadForPlan(ctx: StepContext): Promise<string> {
   }
 }
 
-/** A file of the repository, or undefined when it does not exist. */
+/** A file of the repository, or undefined when it does not exist; a pipe or a folder in its place is refused. */
 export function readRepoFile(spec: ClusterSpec, relative: string): Promise<string | undefined> {
-  return readFileIfExists(path.join(spec.repoRoot, relative))
+  return readFileIfExists(path.join(spec.repoRoot, relative), { fix: `make ${relative} a regular file, or remove it (kindling writes the files it renders)` })
 }
 
 /** The root sync files: the sync objects and the cluster folder's kustomization (engine folder, components). */

@@ -9,6 +9,7 @@ import { renderedFiles } from '../../../bootstrap/steps/gitops/push.js'
 import { fileWrites } from '../../../bootstrap/steps/gitops/repo.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import type { Prompter } from '../../../bootstrap/ui/wizard.js'
+import { makeFifo, releaseFifo } from '../support/fifo.js'
 import { terminalDriver, type Typed } from './terminal-driver.js'
 
 let dir = ''
@@ -540,6 +541,15 @@ describe('wizard without a terminal', () => {
     const device = io(home)
     expect(await runWizard(['-c', 'a9', '--kubeconfig', '/dev/zero', '--context', 'x'], device.value)).toBe(2)
     expect(device.err.join('')).toContain('--kubeconfig FILE: /dev/zero is not a regular file (a pipe or a device)')
+    // A named pipe as well: opening it would wait for a writer that never comes.
+    const fifo = makeFifo(path.join(home, 'kubeconfig-pipe'))
+    try {
+      const pipe = io(home)
+      expect(await runWizard(['-c', 'a9', '--kubeconfig', fifo, '--context', 'x'], pipe.value)).toBe(2)
+      expect(pipe.err.join('')).toContain(`--kubeconfig FILE: ${fifo} is not a regular file (a pipe or a device)`)
+    } finally {
+      releaseFifo(fifo)
+    }
     const ports = io(home)
     expect(await runWizard(['-c', 'a8', '--http-port', '9000', '--https-port', '9000'], ports.value)).toBe(2)
     expect(ports.err.join('')).toContain('(1 problem)')

@@ -16,6 +16,7 @@ import { PROJECT_ROOT } from '../../../../bootstrap/project.js'
 import { loadClusterSpec } from '../../../../bootstrap/spec/load.js'
 import { componentWaits, healthGateStep } from '../../../../bootstrap/steps/gitops/health-gate.js'
 import { testContext } from '../../support/context.js'
+import { makeFifo, releaseFifo } from '../../support/fifo.js'
 import { leftoverPaths } from '../../../../bootstrap/steps/gitops/leftovers.js'
 import { renderedFiles } from '../../../../bootstrap/steps/gitops/push.js'
 
@@ -241,6 +242,23 @@ describe('GitOps steps in a dry run', () => {
     })
     expect(report.ok).toBe(true)
     expect(formatPlan(report, (text) => text)).toContain('is Ready=True at <head of main>')
+  })
+
+  it('refuse a named pipe where a repository file belongs (.sops.yaml) at once, naming it and the fix', async () => {
+    const { spec, home, root } = tempRepo('lab', specYaml('lab', 'engine: flux', 'url: https://example.com/lab.git'))
+    vi.stubEnv('HOME', home)
+    const fifo = makeFifo(path.join(root, '.sops.yaml'))
+    try {
+      const sopsKey = gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false }).find((step) => step.name === 'sops-key')!
+      const error = await sopsKey.check(testContext({ spec })).catch((caught: unknown) => caught)
+      expect(exitCodeOf(error)).toBe(2)
+      expect(error).toMatchObject({
+        message: `${fifo} is not a regular file (a pipe or a device): reading it would not end`,
+        details: ['make .sops.yaml a regular file, or remove it (kindling writes the files it renders)'],
+      })
+    } finally {
+      releaseFifo(fifo)
+    }
   })
 
   it('offers one read-only status step', () => {
