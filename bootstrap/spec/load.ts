@@ -84,6 +84,20 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
 /** Validate spec text; `cluster` is the folder name the file must agree with. */
 export function parseClusterSpec(text: string, file: string, repoRoot: string, cluster?: string): ClusterSpec {
   const shownFile = path.relative(process.cwd(), file) || file
+  // YAML reads a carriage return alone as no line break at all: the whole file becomes a few
+  // long lines and the parser's complaints about them name nothing the user wrote.
+  const loneReturn = /\r(?!\n)/.exec(text)
+  if (loneReturn) {
+    const line = text.slice(0, loneReturn.index).split('\n').length
+    throw specError(shownFile, [
+      {
+        file: shownFile,
+        line,
+        path: '',
+        message: 'has lines that end in a carriage return alone (\\r, as classic Mac OS saved text): save the file with LF line endings',
+      },
+    ])
+  }
   const lineCounter = new LineCounter()
   // logLevel error: what the parser would warn about on stderr (a tag it cannot resolve) is listed below instead.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })

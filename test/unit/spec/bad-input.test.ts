@@ -227,6 +227,17 @@ describe('messages say how to fix the common slips', () => {
     expect(both.slice(0, -1).join('\n')).not.toMatch(/tab/)
   })
 
+  it('line endings of a carriage return alone are named once, with the fix', () => {
+    expect(problemsOf(BASE_TEXT.replaceAll('\n', '\r')).split('\n')).toEqual([
+      expect.stringMatching(
+        /:1 \(document\): has lines that end in a carriage return alone \(\\r, as classic Mac OS saved text\): save the file with LF line endings$/,
+      ),
+    ])
+    // One stray one is named at its line; Windows line endings (CR LF) are fine.
+    expect(problemsOf(BASE_TEXT.replace('kind: Cluster\n', 'kind: Cluster\r'))).toMatch(/:5 \(document\): has lines that end in a carriage return alone/)
+    expect(problemsOf(BASE_TEXT.replaceAll('\n', '\r\n'))).toBe('')
+  })
+
   it('keys out of line say how keys line up', () => {
     expect(problemsOf(BASE_TEXT.replace('spec:\n  provider', 'spec:\n  - provider'))).toContain('is not lined up with the keys above it')
   })
