@@ -2,15 +2,15 @@ import { homedir } from 'node:os'
 import path from 'node:path'
 import { LineCounter, parseDocument } from 'yaml'
 import { BadInputError } from '../engine/errors.js'
-import { valueProblems } from './limits.js'
+import { valueProblems, withinLimits } from './limits.js'
 import { withoutSafeIntegerBound, lookalikeProblem, yamlMessage } from './messages.js'
 import { isInside, notUtf8Line, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
 import { DNS_LABEL } from './dns-label.js'
-import { specError, toProblems, type SpecProblem } from './problems.js'
-import { collectionKeyOffset, dotted, nodeOffset } from './yaml-positions.js'
+import { isFlagged, specError, toProblems, unflaggedIssues, type SpecProblem } from './problems.js'
+import { collectionKeyOffset, dotted, keyOffset, nodeOffset } from './yaml-positions.js'
 
 export { formatProblem, type SpecProblem } from './problems.js'
 
@@ -159,17 +159,23 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
           : `${text.split('\n')[0]}; write the values out instead of repeating aliases`
     throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: `cannot be read: ${message}` }])
   }
-  // Sizes, characters and credentials first: the schema never sees a 5 MB string or a pasted token.
+  // Sizes, characters and credentials first: the schema reads a copy cut short, and says nothing
+  // more about a value these found a problem with (it might quote a pasted token). The rest of
+  // the schema's problems are listed with them, all at once.
   // A whole file that is one long text or list (a log saved under the name) is no mapping, which the schema says.
-  const limits = value !== null && typeof value === 'object' && !Array.isArray(value) ? valueProblems(value) : []
-  if (limits.length > 0) {
-    throw specError(
-      shownFile,
-      limits.map((problem) => ({ file: shownFile, line: lineOf(nodeOffset(doc, problem.path)), path: dotted(problem.path), message: problem.message })),
-    )
+  const mapping = value !== null && typeof value === 'object' && !Array.isArray(value)
+  const limits = mapping ? valueProblems(value) : []
+  const problems: SpecProblem[] = limits.map((problem) => ({
+    file: shownFile,
+    line: lineOf((problem.key !== undefined ? keyOffset(doc, problem.path, problem.key) : undefined) ?? nodeOffset(doc, problem.path)),
+    path: dotted(problem.path),
+    message: problem.message,
+  }))
+  const result = clusterSpecSchema.safeParse(mapping ? withinLimits(value) : value)
+  if (!result.success) {
+    const issues = unflaggedIssues(withoutSafeIntegerBound(result.error.issues), limits)
+    problems.push(...issues.flatMap((issue) => toProblems(issue, doc, text, shownFile, lineOf)))
   }
-  const result = clusterSpecSchema.safeParse(value)
-  const problems = result.success ? [] : withoutSafeIntegerBound(result.error.issues).flatMap((issue) => toProblems(issue, doc, text, shownFile, lineOf))
   if (result.success && cluster !== undefined && result.data.metadata.name !== cluster) {
     problems.push({
       file: shownFile,
@@ -178,7 +184,10 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
       message: `is "${result.data.metadata.name}" but the folder is clusters/${cluster}; they must match`,
     })
   }
-  if (result.success) problems.push(...keysInsideRepository(result.data, repoRoot, (keys) => ({ file: shownFile, line: lineOf(nodeOffset(doc, keys)) })))
+  if (result.success) {
+    const inside = keysInsideRepository(result.data, repoRoot, (keys) => ({ file: shownFile, line: lineOf(nodeOffset(doc, keys)) }))
+    problems.push(...inside.filter((problem) => !isFlagged(problem.keys, limits)))
+  }
   if (!result.success || problems.length > 0) throw specError(shownFile, problems)
   return resolveSpec(result.data, file, repoRoot)
 }
@@ -188,7 +197,11 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
  * decrypts every secret (the age key) or writes to the repository (the deploy key). Found with the
  * rest of the spec's problems, before anything is created.
  */
-function keysInsideRepository(document: ClusterSpecDocument, repoRoot: string, where: (keys: string[]) => { file: string; line: number }): SpecProblem[] {
+function keysInsideRepository(
+  document: ClusterSpecDocument,
+  repoRoot: string,
+  where: (keys: string[]) => { file: string; line: number },
+): (SpecProblem & { keys: string[] })[] {
   const inside = (value: string): boolean => isInside(path.resolve(repoRoot, expandHome(value)), repoRoot)
   const named: { keys: string[]; value?: string; what: string; home: string }[] = [
     {
@@ -208,6 +221,7 @@ function keysInsideRepository(document: ClusterSpecDocument, repoRoot: string, w
     .filter((entry) => entry.value !== undefined && inside(entry.value))
     .map((entry) => ({
       ...where(entry.keys),
+      keys: entry.keys,
       path: dotted(entry.keys),
       message: `is inside the repository, where one \`git add\` would publish it (${entry.what}): keep it outside, e.g. in ${entry.home}`,
     }))

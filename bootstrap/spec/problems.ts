@@ -35,6 +35,34 @@ export function specError(file: string, problems: SpecProblem[]): BadInputError 
 
 type Issue = z.core.$ZodIssue
 
+/** What an earlier check found a problem with: the value at `path`, or the key `key` of the mapping there. */
+export interface Flagged {
+  path: readonly (string | number)[]
+  key?: string
+}
+
+/**
+ * Whether `keys` is at or inside something flagged: a second problem there would repeat the
+ * first, or quote the value the first kept back.
+ */
+export function isFlagged(keys: readonly (string | number)[], flagged: readonly Flagged[]): boolean {
+  return flagged.some((flag) => {
+    const at = flag.key === undefined ? flag.path : [...flag.path, flag.key]
+    return at.length <= keys.length && at.every((key, index) => String(key) === String(keys[index]))
+  })
+}
+
+/** The schema's issues with nothing flagged; an unknown-key issue keeps the keys not flagged. */
+export function unflaggedIssues(issues: readonly Issue[], flagged: readonly Flagged[]): Issue[] {
+  return issues.flatMap((issue): Issue[] => {
+    const at = issue.path.filter((key): key is string | number => typeof key !== 'symbol')
+    if (isFlagged(at, flagged)) return []
+    if (issue.code !== 'unrecognized_keys') return [issue]
+    const keys = issue.keys.filter((key) => !isFlagged([...at, key], flagged))
+    return keys.length > 0 ? [{ ...issue, keys }] : []
+  })
+}
+
 /** The problems one schema issue stands for, each at the line of the field it names. */
 export function toProblems(issue: Issue, doc: Document, text: string, file: string, lineOf: (offset: number | undefined) => number): SpecProblem[] {
   const issuePath = issue.path.filter((key): key is string | number => typeof key !== 'symbol')

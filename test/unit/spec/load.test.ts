@@ -87,6 +87,28 @@ spec:
     )
   })
 
+  it('lists the rest of the problems beside a pasted token or a URL with credentials, without the secret', () => {
+    const token = 'ghp_S3ntinelT0kenS3ntinelT0ken0000'
+    for (const repository of [
+      `url: https://example.com/lab.git\nauth: {type: https, tokenEnv: ${token}}`,
+      `url: https://bob:${token}@example.com/lab.git\nauth: {type: https, tokenEnv: GIT_TOKEN}`,
+    ]) {
+      const text = specText({
+        provider: 'type: kind\nnodes: {workers: "3"}\nportMappings:\n  - {containerPort: 80, hostPort: 99999}',
+        repository,
+        extra: 'colour: blue',
+      })
+      const problems = problemsOf(text)
+      expect(problems.map((line) => line.replace(/^.*cluster\.yaml:\d+ /, '').replace(/: .*/, ''))).toEqual([
+        'spec.provider.nodes.workers',
+        'spec.provider.portMappings[0].hostPort',
+        expect.stringMatching(/^spec\.repository\.(url|auth\.tokenEnv)$/),
+        'spec.colour',
+      ])
+      expect(problems.join('\n')).not.toContain(token)
+    }
+  })
+
   it('points a missing required field at its parent', () => {
     const text = valid.replace('  repository:\n    url: https://example.com/lab.git\n', '')
     expect(problemsOf(text)).toEqual([expect.stringMatching(/cluster\.yaml:5 spec\.repository: is required$/)])
