@@ -101,14 +101,14 @@ export function valueProblems(value: unknown): ValueProblem[] {
 
 /**
  * `value` with every text, list and mapping cut just past its limit, and nesting past the deepest
- * (or looping back, through an alias inside its own anchor) left empty: what the schema reads, so
- * no rule of it runs long on a 4 MB value. Whatever was cut is one of valueProblems already.
+ * left empty: what the schema reads, so no rule of it runs long on a 4 MB value. Whatever was cut
+ * is one of valueProblems already.
  */
-export function withinLimits(value: unknown, depth = 0, ancestors: readonly object[] = []): unknown {
+export function withinLimits(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.length > SPEC_LIMITS.textLength ? value.slice(0, SPEC_LIMITS.textLength + 1) : value
   if (value === null || typeof value !== 'object') return value
-  if (depth >= SPEC_LIMITS.depth || ancestors.includes(value)) return null
-  const inner = (item: unknown): unknown => withinLimits(item, depth + 1, [...ancestors, value])
+  if (depth >= SPEC_LIMITS.depth) return null
+  const inner = (item: unknown): unknown => withinLimits(item, depth + 1)
   if (Array.isArray(value)) return value.slice(0, SPEC_LIMITS.listLength + 1).map(inner)
   // A Map, a Set or binary data (what a YAML tag makes) is left for the schema to refuse as it is.
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value

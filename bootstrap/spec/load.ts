@@ -9,7 +9,8 @@ import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaul
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
 import { DNS_LABEL } from './dns-label.js'
-import { isFlagged, specError, toProblems, unflaggedIssues, type SpecProblem } from './problems.js'
+import { isFlagged, specError, toProblems, unflaggedIssues, type Flagged, type SpecProblem } from './problems.js'
+import { nodeProblems } from './yaml-nodes.js'
 import { collectionKeyOffset, dotted, keyOffset, nodeOffset } from './yaml-positions.js'
 
 export { formatProblem, type SpecProblem } from './problems.js'
@@ -103,15 +104,28 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
 
-  // Warnings too: a tag (`!foo`, `!!js/function`) the parser ignores would silently change nothing the user sees.
-  const parsed = [...doc.errors, ...doc.warnings]
+  // Tags and aliases that change what a value is, each at its path; the parser's own word on such
+  // a tag (it may only warn, and drop the tag's meaning) is then said once, here.
+  const nodes = nodeProblems(doc)
+  const nodeLines = new Set(nodes.map((problem) => lineOf(problem.offset)))
+  const fromNodes = nodes.map((problem) => ({
+    file: shownFile,
+    line: lineOf((problem.key !== undefined ? keyOffset(doc, problem.path, problem.key) : undefined) ?? problem.offset),
+    path: dotted(problem.path),
+    message: problem.message,
+  }))
+  // Warnings too: a tag the parser cannot resolve would otherwise change nothing the user sees.
+  const parsed = [...doc.errors, ...doc.warnings].filter((error) => !(TAG_CODES.has(error.code) && nodeLines.has(lineOf(error.pos[0]))))
   if (parsed.length > 0) {
-    const problems = parsed.map((error) => ({
-      file: shownFile,
-      line: lineOf(error.pos[0]),
-      path: '',
-      message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
-    }))
+    const problems = [
+      ...parsed.map((error) => ({
+        file: shownFile,
+        line: lineOf(error.pos[0]),
+        path: '',
+        message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
+      })),
+      ...fromNodes,
+    ]
     // A tab or an odd space on a line throws the parser off for the rest of the file: name that
     // cause, once a line, rather than the page of errors that follows from it. Errors above the
     // first such line do not follow from it and stay listed.
@@ -145,6 +159,8 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     ])
   }
 
+  if (nodes.some((problem) => problem.unreadable)) throw specError(shownFile, fromNodes)
+
   let value: unknown
   try {
     value = doc.toJS()
@@ -164,16 +180,21 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   // the schema's problems are listed with them, all at once.
   // A whole file that is one long text or list (a log saved under the name) is no mapping, which the schema says.
   const mapping = value !== null && typeof value === 'object' && !Array.isArray(value)
-  const limits = mapping ? valueProblems(value) : []
-  const problems: SpecProblem[] = limits.map((problem) => ({
-    file: shownFile,
-    line: lineOf((problem.key !== undefined ? keyOffset(doc, problem.path, problem.key) : undefined) ?? nodeOffset(doc, problem.path)),
-    path: dotted(problem.path),
-    message: problem.message,
-  }))
+  // Inside a tagged value, what the tag made of it (a Map, bytes) is no problem of its own.
+  const limits = (mapping ? valueProblems(value) : []).filter((problem) => !isFlagged(flaggedAt(problem), nodes))
+  const flagged = [...nodes, ...limits]
+  const problems: SpecProblem[] = [...fromNodes]
+  problems.push(
+    ...limits.map((problem) => ({
+      file: shownFile,
+      line: lineOf((problem.key !== undefined ? keyOffset(doc, problem.path, problem.key) : undefined) ?? nodeOffset(doc, problem.path)),
+      path: dotted(problem.path),
+      message: problem.message,
+    })),
+  )
   const result = clusterSpecSchema.safeParse(mapping ? withinLimits(value) : value)
   if (!result.success) {
-    const issues = unflaggedIssues(withoutSafeIntegerBound(result.error.issues), limits)
+    const issues = unflaggedIssues(withoutSafeIntegerBound(result.error.issues), flagged)
     problems.push(...issues.flatMap((issue) => toProblems(issue, doc, text, shownFile, lineOf)))
   }
   if (result.success && cluster !== undefined && result.data.metadata.name !== cluster) {
@@ -186,11 +207,19 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   }
   if (result.success) {
     const inside = keysInsideRepository(result.data, repoRoot, (keys) => ({ file: shownFile, line: lineOf(nodeOffset(doc, keys)) }))
-    problems.push(...inside.filter((problem) => !isFlagged(problem.keys, limits)))
+    problems.push(...inside.filter((problem) => !isFlagged(problem.keys, flagged)))
   }
   if (!result.success || problems.length > 0) throw specError(shownFile, problems)
   return resolveSpec(result.data, file, repoRoot)
 }
+
+/** The path a problem is about: a value's, or a key's under its mapping's path. */
+function flaggedAt(problem: Flagged): readonly (string | number)[] {
+  return problem.key === undefined ? problem.path : [...problem.path, problem.key]
+}
+
+/** What the parser says about a tag: said better, with its path, by nodeProblems. */
+const TAG_CODES = new Set(['TAG_RESOLVE_FAILED', 'BAD_COLLECTION_TYPE'])
 
 /**
  * Private keys the spec names inside the repository: one `git add -A` would publish the key that

@@ -17,6 +17,8 @@ export function yamlMessage(code: string, message: string, source = ''): string 
     return 'is indented with a tab: YAML indents with spaces only'
   if (code === 'TAG_RESOLVE_FAILED') {
     const tag = /Unresolved tag: (\S{1,40})/.exec(message)?.[1]?.replace(/^tag:yaml\.org,2002:/, '!!')
+    // `!!int abc`: a tag kindling reads, on a value it does not fit.
+    if (tag && /^!!(str|int|float|bool|null|map|seq)$/.test(tag)) return `has the tag ${tag}, which does not fit the value after it: remove the tag`
     return `has the tag ${tag ?? 'here'}, which kindling does not read: remove it (a cluster spec is plain YAML)`
   }
   if (/All mapping items must start at the same column/.test(message))
@@ -68,7 +70,6 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
     if ((expected === 'number' || expected === 'int') && typeof given === 'string' && /^-?\d+(\.\d+)?$/.test(given.trim()))
       return `must be a number without quotes ("${given.trim()}" in quotes is text)`
     if (typeof given === 'number' && !Number.isFinite(given)) return `must be ${article(expected!)}, not ${written}`
-    if (given instanceof Uint8Array) return `must be ${article(expected!)}, not binary data: remove the !!binary tag`
     return `must be ${article(expected!)}, not ${article(received!)}`
   }
   const literal = /^Invalid input: expected ("[^"]*")$/.exec(message)

@@ -82,6 +82,9 @@ const rawText: fc.Arbitrary<string> = fc.oneof(
     'a: &a [1, 2]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d]\n',
     BASE_TEXT.replace('spec:', 'spec: &spec').concat('extra: *spec\n'),
     BASE_TEXT.replace('metadata:', 'metadata: *nowhere\nx:'),
+    BASE_TEXT.replace('spec:', 'spec: &spec').concat('  again: [*spec, *spec, *spec, *spec, *spec, *spec, *spec, *spec]\n'),
+    BASE_TEXT.replace('  components:', '  components: !!omap\n  old:'),
+    BASE_TEXT.replace('engine: flux', 'engine: !!set {flux}'),
     `\ufeff${BASE_TEXT}`,
     BASE_TEXT.replaceAll('  ', '\t'),
     `${BASE_TEXT}\n${'k'.repeat(2000)}: 1\n`,
@@ -191,7 +194,7 @@ describe('messages say how to fix the common slips', () => {
         expect.stringMatching(new RegExp(`workers: must be a (whole )?number, not \\${infinite}$`)),
       ])
     expect(at('workers: 0', 'workers: !!binary aGVsbG8=')).toEqual([
-      expect.stringMatching(/workers: must be a (whole )?number, not binary data: remove the !!binary tag$/),
+      expect.stringMatching(/workers: has the tag !!binary, which kindling does not read: remove it \(a cluster spec is plain YAML\)$/),
     ])
   })
 

@@ -259,14 +259,44 @@ spec:
   it('refuses YAML tags, directives and collection keys the parser would otherwise ignore or stringify, by line', () => {
     const at = (text: string): string[] => problemsOf(text).map((line) => line.replace(/^.*cluster\.yaml:/, ''))
     expect(at(valid.replace('engine: flux', 'engine: !foo flux'))).toEqual([
-      '9 (document): has the tag !foo, which kindling does not read: remove it (a cluster spec is plain YAML)',
+      '9 spec.gitops.engine: has the tag !foo, which kindling does not read: remove it (a cluster spec is plain YAML)',
     ])
     expect(at(valid.replace('engine: flux', 'engine: !!js/function flux'))).toEqual([
-      '9 (document): has the tag !!js/function, which kindling does not read: remove it (a cluster spec is plain YAML)',
+      '9 spec.gitops.engine: has the tag !!js/function, which kindling does not read: remove it (a cluster spec is plain YAML)',
+    ])
+    // Tags the parser knows make a section a Map, a Set or bytes, which read as empty: crossplane
+    // would stay on, the URL's credentials go unchecked.
+    const components = at(specText({ extra: 'components: !!omap [ {crossplane: {enabled: false}} ]' }))
+    expect(components).toEqual(['12 spec.components: has the tag !!omap, which kindling does not read: remove it (a cluster spec is plain YAML)'])
+    const repository = problemsOf(
+      valid.replace('  repository:\n    url: https://example.com/lab.git', '  repository: !!omap [ {url: "https://bob:PW@github.com/a/b.git"} ]'),
+    )
+    expect(repository).toEqual([expect.stringMatching(/:10 spec\.repository: has the tag !!omap, which kindling does not read/)])
+    expect(repository.join('\n')).not.toContain('PW')
+    expect(at(valid.replace('engine: flux', 'engine: !!set {flux}'))).toEqual([expect.stringMatching(/^9 spec\.gitops\.engine: has the tag !!set,/)])
+    expect(at(valid.replace('  gitops:\n    engine: flux', '  gitops: !!pairs [ {engine: flux} ]'))).toEqual([
+      expect.stringMatching(/^8 spec\.gitops: has the tag !!pairs,/),
+    ])
+    expect(at(valid.replace('    engine: flux', '    !!binary ZW5naW5l: flux'))).toEqual([
+      expect.stringMatching(/^9 spec\.gitops: has a key with the tag !!binary,/),
+    ])
+    // The core tags change nothing, unless the value does not fit them.
+    expect(testSpec(valid.replace('engine: flux', 'engine: !!str flux')).gitops.engine).toBe('flux')
+    expect(at(specText({ provider: 'type: kind\nnodes: {workers: !!int two}' }))).toEqual([
+      '8 (document): has the tag !!int, which does not fit the value after it: remove the tag',
     ])
     expect(at(`%FOO bar\n---\n${valid}`)).toEqual(['1 (document): has a directive (a line starting with %) kindling does not read: remove it'])
     expect(at(`${valid}  ? [a, b]\n  : 1\n`)).toEqual([
       expect.stringMatching(/^12 \(document\): has a key that is a list or a mapping \(`\? \[a, b\]`\): keys in a cluster spec are plain names$/),
+    ])
+  })
+
+  it('refuses an alias inside the value its own anchor marks, which would never end, without expanding it', () => {
+    const lines = problemsOf(specText({ extra: 'labels: &a [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]' }))
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /:12 spec\.labels\[0\]: repeats an alias \(\*name\) inside the value its own anchor \(&name\) marks, which never ends: write the value out$/,
+      ),
     ])
   })
 

@@ -1,0 +1,113 @@
+// What the parsed document says that the value built from it hides: a tag that makes a mapping
+// something else (`!!omap`, `!!set`, `!!binary`), an alias inside the value its own anchor marks,
+// which never ends. Found on the nodes, each at the path its value has in the spec.
+
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml'
+import type { Flagged } from './problems.js'
+
+/** A problem found on the document's nodes: at `path` (or with the key `key` there), from `offset` of the text. */
+export interface NodeProblem extends Flagged {
+  offset: number | undefined
+  message: string
+  /** The value cannot be built from the document at all. */
+  unreadable?: boolean
+}
+
+/** The tags a plain spec may spell out: the core schema's, which leave a value what it is. */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`))
+
+/** A node as the walk meets it: `key` is set when the node is that key of the mapping at `path`. */
+interface Visit {
+  node: Node
+  path: (string | number)[]
+  key?: string
+  /** The collections the node is inside, innermost first. */
+  inside: Ancestor | undefined
+  /** For an alias: the node its anchor marks, if one came before it. */
+  target?: Node
+}
+
+interface Ancestor {
+  node: Node
+  up: Ancestor | undefined
+}
+
+/** Every node in the order it is written, not through aliases (their anchor is met at its own place). */
+function* walk(doc: Document): Generator<Visit> {
+  const anchors = new Map<string, Node>()
+  const pending: Visit[] = doc.contents ? [{ node: doc.contents, path: [], inside: undefined }] : []
+  while (pending.length > 0) {
+    const visit = pending.pop()!
+    const { node, path } = visit
+    if (isAlias(node)) {
+      yield { ...visit, target: anchors.get(node.source) }
+      continue
+    }
+    if (node.anchor) anchors.set(node.anchor, node)
+    yield visit
+    // Children are pushed last first, so they come off the stack in the order they are written.
+    const inside = { node, up: visit.inside }
+    if (isSeq(node)) {
+      for (let index = node.items.length - 1; index >= 0; index -= 1) {
+        const item = node.items[index]
+        if (isNode(item)) pending.push({ node: item, path: [...path, index], inside })
+      }
+    } else if (isMap(node)) {
+      for (const pair of [...node.items].reverse()) {
+        // A key that is a list or a mapping is refused before this runs.
+        if (!isScalar(pair.key)) continue
+        const key = pair.key.value === null ? '' : String(pair.key.value)
+        if (isNode(pair.value)) pending.push({ node: pair.value, path: [...path, key], inside })
+        pending.push({ node: pair.key, path, key, inside })
+      }
+    }
+  }
+}
+
+function isNode(value: unknown): value is Node {
+  return isScalar(value) || isAlias(value) || isMap(value) || isSeq(value)
+}
+
+/** `!!omap` for the core schema's long names, other tags as written, cut short. */
+function shownTag(tag: string): string {
+  const short = tag.replace(/^tag:yaml\.org,2002:/, '!!')
+  return short.length > 40 ? `${short.slice(0, 40)}…` : short
+}
+
+/**
+ * Tags other than the core ones, and aliases inside their own anchor's value. A tag the parser
+ * knows (`!!omap`, `!!set`, `!!binary`, `!!timestamp`) turns a mapping into a Map or text into
+ * bytes, which reads as an empty or missing section; one it does not know is dropped with its meaning.
+ */
+export function nodeProblems(doc: Document): NodeProblem[] {
+  const problems: NodeProblem[] = []
+  // One anchor repeated in itself several times is one mistake.
+  const looping = new Set<Node>()
+  for (const { node, path, key, inside, target } of walk(doc)) {
+    const offset = node.range?.[0]
+    if (node.tag && !CORE_TAGS.has(node.tag)) {
+      problems.push({
+        path,
+        key,
+        offset,
+        message: `${key === undefined ? 'has' : 'has a key with'} the tag ${shownTag(node.tag)}, which kindling does not read: remove it (a cluster spec is plain YAML)`,
+      })
+    }
+    if (isAlias(node) && target && !looping.has(target) && encloses(inside, target)) {
+      looping.add(target)
+      problems.push({
+        path,
+        key,
+        offset,
+        unreadable: true,
+        message: 'repeats an alias (*name) inside the value its own anchor (&name) marks, which never ends: write the value out',
+      })
+    }
+  }
+  return problems
+}
+
+function encloses(inside: Ancestor | undefined, node: Node): boolean {
+  for (let at = inside; at; at = at.up) if (at.node === node) return true
+  return false
+}
