@@ -106,7 +106,7 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
 
   // Tags and aliases that change what a value is, each at its path; the parser's own word on such
   // a tag (it may only warn, and drop the tag's meaning) is then said once, here.
-  const nodes = nodeProblems(doc)
+  const nodes = nodeProblems(doc, text)
   const nodeLines = new Set(nodes.map((problem) => lineOf(problem.offset)))
   const fromNodes = nodes.map((problem) => ({
     file: shownFile,
@@ -117,25 +117,25 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   // Warnings too: a tag the parser cannot resolve would otherwise change nothing the user sees.
   const parsed = [...doc.errors, ...doc.warnings].filter((error) => !(TAG_CODES.has(error.code) && nodeLines.has(lineOf(error.pos[0]))))
   if (parsed.length > 0) {
-    const problems = [
-      ...parsed.map((error) => ({
-        file: shownFile,
-        line: lineOf(error.pos[0]),
-        path: '',
-        message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
-      })),
-      ...fromNodes,
-    ]
-    // A tab or an odd space on a line throws the parser off for the rest of the file: name that
-    // cause, once a line, rather than the page of errors that follows from it. Errors above the
-    // first such line do not follow from it and stay listed.
+    const errors = parsed.map((error) => ({
+      file: shownFile,
+      line: lineOf(error.pos[0]),
+      path: '',
+      message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
+    }))
+    // A tab, an odd space or a full-width colon throws the parser off for the rest of the file,
+    // often from lines after the one it is on: name that cause, once a line, rather than the page
+    // of errors that follows from it. Errors above the first such line do not follow from it and stay listed.
     const lines = text.split(/\r?\n/)
-    const causes = [...new Set(problems.map((problem) => problem.line))].flatMap((line) => {
-      const message = lookalikeProblem(lines[line - 1] ?? '')
-      return message ? [{ file: shownFile, line, path: '', message }] : []
+    const lastSuspect = Math.max(...errors.map((error) => error.line))
+    const causes = lines.slice(0, lastSuspect).flatMap((line, index) => {
+      const message = lookalikeProblem(line)
+      return message ? [{ file: shownFile, line: index + 1, path: '', message }] : []
     })
-    const before = problems.filter((problem) => causes.length > 0 && problem.line < causes[0]!.line)
-    throw specError(shownFile, causes.length > 0 ? [...before, ...causes] : problems)
+    const causeLines = new Set(causes.map((cause) => cause.line))
+    const others = [...errors, ...fromNodes.filter((problem) => !causeLines.has(problem.line))]
+    const before = others.filter((problem) => causes.length > 0 && problem.line < causes[0]!.line)
+    throw specError(shownFile, causes.length > 0 ? [...before, ...causes] : others)
   }
   const collectionKey = collectionKeyOffset(doc)
   if (collectionKey !== undefined) {

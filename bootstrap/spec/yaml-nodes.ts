@@ -1,8 +1,10 @@
 // What the parsed document says that the value built from it hides: a tag that makes a mapping
 // something else (`!!omap`, `!!set`, `!!binary`), an alias inside the value its own anchor marks,
-// which never ends. Found on the nodes, each at the path its value has in the spec.
+// which never ends, a key typed with a full-width colon that became text. Found on the nodes, each
+// at the path its value has in the spec.
 
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml'
+import { lookalikeProblem } from './messages.js'
 import type { Flagged } from './problems.js'
 
 /** A problem found on the document's nodes: at `path` (or with the key `key` there), from `offset` of the text. */
@@ -75,11 +77,12 @@ function shownTag(tag: string): string {
 }
 
 /**
- * Tags other than the core ones, and aliases inside their own anchor's value. A tag the parser
- * knows (`!!omap`, `!!set`, `!!binary`, `!!timestamp`) turns a mapping into a Map or text into
- * bytes, which reads as an empty or missing section; one it does not know is dropped with its meaning.
+ * Tags other than the core ones, aliases inside their own anchor's value, and unquoted text with a
+ * character that looks like YAML's own. A tag the parser knows (`!!omap`, `!!set`, `!!binary`,
+ * `!!timestamp`) turns a mapping into a Map or text into bytes, which reads as an empty or missing
+ * section; one it does not know is dropped with its meaning.
  */
-export function nodeProblems(doc: Document): NodeProblem[] {
+export function nodeProblems(doc: Document, text: string): NodeProblem[] {
   const problems: NodeProblem[] = []
   // One anchor repeated in itself several times is one mistake.
   const looping = new Set<Node>()
@@ -93,6 +96,8 @@ export function nodeProblems(doc: Document): NodeProblem[] {
         message: `${key === undefined ? 'has' : 'has a key with'} the tag ${shownTag(node.tag)}, which kindling does not read: remove it (a cluster spec is plain YAML)`,
       })
     }
+    const lookalike = isScalar(node) && node.type === Scalar.PLAIN ? lookalikeIn(text, node.range) : undefined
+    if (lookalike) problems.push({ path, key, ...lookalike })
     if (isAlias(node) && target && !looping.has(target) && encloses(inside, target)) {
       looping.add(target)
       problems.push({
@@ -110,4 +115,20 @@ export function nodeProblems(doc: Document): NodeProblem[] {
 function encloses(inside: Ancestor | undefined, node: Node): boolean {
   for (let at = inside; at; at = at.up) if (at.node === node) return true
   return false
+}
+
+/**
+ * The first line of unquoted text that holds a lookalike of YAML's own characters: `engine： flux`
+ * under `gitops:`, typed with a full-width colon, is read as the text "engine： flux" that
+ * continues `gitops:`, so the schema would only say gitops is no mapping.
+ */
+function lookalikeIn(text: string, range: Node['range']): { offset: number; message: string } | undefined {
+  if (!range) return undefined
+  let start = text.lastIndexOf('\n', range[0] - 1) + 1
+  for (const line of text.slice(start, range[1]).split('\n')) {
+    const message = lookalikeProblem(line)
+    if (message) return { offset: start, message }
+    start += line.length + 1
+  }
+  return undefined
 }

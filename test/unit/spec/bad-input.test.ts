@@ -223,6 +223,13 @@ describe('messages say how to fix the common slips', () => {
     expect(at('    type\uff1a kind')).toEqual([
       expect.stringMatching(/:10 \(document\): has a full-width colon "：" \(U\+FF1A\) after a key: type the plain colon ":"$/),
     ])
+    // Under a key, the line becomes text that continues the key above it (the parser finds
+    // nothing wrong), or sets off errors on the lines after it: either way, one problem at its line.
+    const nested = problemsOf(BASE_TEXT.replace(/ {2}gitops:\n(.*\n)*(?= {2}repository:)/, '  gitops:\n    engine\uff1a flux\n')).split('\n')
+    expect(nested).toEqual([expect.stringMatching(/:24 spec\.gitops: has a full-width colon "：" \(U\+FF1A\) after a key: type the plain colon ":"$/)])
+    expect(problemsOf(BASE_TEXT.replace('    engine: flux', '    engine\uff1a flux')).split('\n')).toEqual([
+      expect.stringMatching(/:24 \(document\): has a full-width colon "：" \(U\+FF1A\) after a key: type the plain colon ":"$/),
+    ])
     // A slip above the tab does not follow from it: both are listed, the earlier first.
     const both = problemsOf(BASE_TEXT.replace('kind: Cluster', 'kind: Cluster\nlabels: [a, b').replace('    type: kind', '\ttype: kind')).split('\n')
     expect(both.length, both.join('\n')).toBeGreaterThan(1)
