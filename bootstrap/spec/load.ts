@@ -101,7 +101,9 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
   }
   const lineCounter = new LineCounter()
   // logLevel error: what the parser would warn about on stderr (a tag it cannot resolve) is listed below instead.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' })
+  // merge: YAML 1.1's `<<: *defaults`, which Kubernetes users know from their manifests; it expands
+  // under the same alias limit as any alias does.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error', merge: true })
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
 
   // Tags and aliases that change what a value is, each at its path; the parser's own word on such
@@ -192,10 +194,11 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
       message: problem.message,
     })),
   )
-  const result = clusterSpecSchema.safeParse(mapping ? withinLimits(value) : value)
+  const read = mapping ? withinLimits(value) : value
+  const result = clusterSpecSchema.safeParse(read)
   if (!result.success) {
     const issues = unflaggedIssues(withoutSafeIntegerBound(result.error.issues), flagged)
-    problems.push(...issues.flatMap((issue) => toProblems(issue, doc, text, shownFile, lineOf)))
+    problems.push(...issues.flatMap((issue) => toProblems(issue, read, doc, text, shownFile, lineOf)))
   }
   if (result.success && cluster !== undefined && result.data.metadata.name !== cluster) {
     problems.push({

@@ -1,6 +1,7 @@
 import { isMap, isPair, isScalar, type Document } from 'yaml'
 import type { z } from 'zod'
 import { KIND_NODE_IMAGES } from './defaults.js'
+import { nodeAt, resolved } from './yaml-positions.js'
 
 // What the YAML parser and the schema say about a spec, rephrased the way kindling speaks:
 // "must be …", with the fix for the common slips. load.ts reads and validates; this words it.
@@ -56,7 +57,7 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
     // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
     const field = String(at[at.length - 1] ?? '')
     // Built from what was written: YAML has already read `1.30` as the number 1.3.
-    const node = doc.getIn(at, true)
+    const node = resolved(doc, nodeAt(doc, at))
     const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : String(given)
     const parts = written.split('.')
     const inFull = `${field === 'kubernetesVersion' ? 'v' : ''}${[...parts, '0', '0'].slice(0, Math.max(3, parts.length)).join('.')}`
@@ -96,7 +97,7 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
 /** A key beside a missing field that differs from its name by one or two letters (`engin` for `engine`). */
 function misspelt(doc: Document, at: readonly (string | number)[]): string | undefined {
   const name = String(at[at.length - 1] ?? '')
-  const parent = doc.getIn(at.slice(0, -1), true)
+  const parent = resolved(doc, nodeAt(doc, at.slice(0, -1)))
   if (!name || !isMap(parent)) return undefined
   const keys = parent.items.flatMap((item) => (isPair(item) && isScalar(item.key) ? [String(item.key.value)] : []))
   return keys.find((key) => key !== name && editDistance(key, name) <= 2)

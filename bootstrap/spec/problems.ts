@@ -63,8 +63,18 @@ export function unflaggedIssues(issues: readonly Issue[], flagged: readonly Flag
   })
 }
 
-/** The problems one schema issue stands for, each at the line of the field it names. */
-export function toProblems(issue: Issue, doc: Document, text: string, file: string, lineOf: (offset: number | undefined) => number): SpecProblem[] {
+/**
+ * The problems one schema issue stands for, each at the line of the field it names; `read` is the
+ * value the schema read (aliases and merge keys expanded), `doc` and `text` where it was written.
+ */
+export function toProblems(
+  issue: Issue,
+  read: unknown,
+  doc: Document,
+  text: string,
+  file: string,
+  lineOf: (offset: number | undefined) => number,
+): SpecProblem[] {
   const issuePath = issue.path.filter((key): key is string | number => typeof key !== 'symbol')
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
@@ -72,11 +82,11 @@ export function toProblems(issue: Issue, doc: Document, text: string, file: stri
       line: lineOf(keyOffset(doc, issuePath, key) ?? nodeOffset(doc, issuePath)),
       path: dotted([...issuePath, key]),
       message:
-        otherEngineField(String(doc.getIn([...issuePath, 'engine']) ?? ''), key) ??
+        otherEngineField(String(valueAt(read, [...issuePath, 'engine']) ?? ''), key) ??
         'is not a known field (check the spelling; see bootstrap/spec/cluster.schema.json)',
     }))
   }
-  const given: unknown = issuePath.length === 0 ? doc.toJS() : doc.getIn(issuePath)
+  const given = valueAt(read, issuePath)
   const missing = issue.code === 'invalid_type' && given === undefined
   return [
     {
@@ -86,4 +96,14 @@ export function toProblems(issue: Issue, doc: Document, text: string, file: stri
       message: missing ? 'is required' : friendlyMessage(issue.message, given, issuePath, doc, text),
     },
   ]
+}
+
+/** The value at `keys` of a value read from YAML; undefined where there is none. */
+function valueAt(value: unknown, keys: readonly (string | number)[]): unknown {
+  let here = value
+  for (const key of keys) {
+    if (here === null || typeof here !== 'object' || !Object.hasOwn(here, key)) return undefined
+    here = (here as Record<string | number, unknown>)[key]
+  }
+  return here
 }

@@ -3,9 +3,10 @@
 // which never ends, a key typed with a full-width colon that became text. Found on the nodes, each
 // at the path its value has in the spec.
 
-import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml'
+import { isAlias, isMap, isNode, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml'
 import { lookalikeProblem } from './messages.js'
 import type { Flagged } from './problems.js'
+import { isMergeKey, resolved } from './yaml-positions.js'
 
 /** A problem found on the document's nodes: at `path` (or with the key `key` there), from `offset` of the text. */
 export interface NodeProblem extends Flagged {
@@ -25,8 +26,8 @@ interface Visit {
   key?: string
   /** The collections the node is inside, innermost first. */
   inside: Ancestor | undefined
-  /** For an alias: the node its anchor marks, if one came before it. */
-  target?: Node
+  /** Merged into the mapping at `path` (`<<: value`, or an item of `<<: [a, b]`): it must be a mapping. */
+  merged?: 'value' | 'item'
 }
 
 interface Ancestor {
@@ -36,26 +37,26 @@ interface Ancestor {
 
 /** Every node in the order it is written, not through aliases (their anchor is met at its own place). */
 function* walk(doc: Document): Generator<Visit> {
-  const anchors = new Map<string, Node>()
   const pending: Visit[] = doc.contents ? [{ node: doc.contents, path: [], inside: undefined }] : []
   while (pending.length > 0) {
     const visit = pending.pop()!
     const { node, path } = visit
-    if (isAlias(node)) {
-      yield { ...visit, target: anchors.get(node.source) }
-      continue
-    }
-    if (node.anchor) anchors.set(node.anchor, node)
     yield visit
     // Children are pushed last first, so they come off the stack in the order they are written.
     const inside = { node, up: visit.inside }
     if (isSeq(node)) {
       for (let index = node.items.length - 1; index >= 0; index -= 1) {
         const item = node.items[index]
-        if (isNode(item)) pending.push({ node: item, path: [...path, index], inside })
+        // The mappings of `<<: [a, b]` land in the mapping the merge key is in, as `<<: a` does.
+        const merged = visit.merged === 'value' ? { path, merged: 'item' as const } : { path: [...path, index] }
+        if (isNode(item)) pending.push({ node: item, inside, ...merged })
       }
     } else if (isMap(node)) {
       for (const pair of [...node.items].reverse()) {
+        if (isMergeKey(pair.key)) {
+          if (isNode(pair.value)) pending.push({ node: pair.value, path, inside, merged: 'value' })
+          continue
+        }
         // A key that is a list or a mapping is refused before this runs.
         if (!isScalar(pair.key)) continue
         const key = pair.key.value === null ? '' : String(pair.key.value)
@@ -64,10 +65,6 @@ function* walk(doc: Document): Generator<Visit> {
       }
     }
   }
-}
-
-function isNode(value: unknown): value is Node {
-  return isScalar(value) || isAlias(value) || isMap(value) || isSeq(value)
 }
 
 /** `!!omap` for the core schema's long names, other tags as written, cut short. */
@@ -86,7 +83,8 @@ export function nodeProblems(doc: Document, text: string): NodeProblem[] {
   const problems: NodeProblem[] = []
   // One anchor repeated in itself several times is one mistake.
   const looping = new Set<Node>()
-  for (const { node, path, key, inside, target } of walk(doc)) {
+  for (const { node, path, key, inside, merged } of walk(doc)) {
+    const target = resolved(doc, node)
     const offset = node.range?.[0]
     if (node.tag && !CORE_TAGS.has(node.tag)) {
       problems.push({
@@ -98,6 +96,17 @@ export function nodeProblems(doc: Document, text: string): NodeProblem[] {
     }
     const lookalike = isScalar(node) && node.type === Scalar.PLAIN ? lookalikeIn(text, node.range) : undefined
     if (lookalike) problems.push({ path, key, ...lookalike })
+    if (merged && !mergesMappings(doc, node, merged)) {
+      problems.push({
+        path,
+        offset,
+        unreadable: true,
+        message:
+          target === undefined
+            ? 'merges an alias (*name) that comes before its anchor (&name), or has none: set the anchor first, or write the value out'
+            : 'has a merge key (<<) with something other than a mapping to merge: << takes a mapping, an alias of one (*name), or a list of them',
+      })
+    }
     if (isAlias(node) && target && !looping.has(target) && encloses(inside, target)) {
       looping.add(target)
       problems.push({
@@ -110,6 +119,15 @@ export function nodeProblems(doc: Document, text: string): NodeProblem[] {
     }
   }
   return problems
+}
+
+/** Whether a merge key's value (or an item of its list) is what `<<` takes: a mapping, or for the value a list of them. */
+function mergesMappings(doc: Document, node: Node, merged: 'value' | 'item'): boolean {
+  const target = resolved(doc, node)
+  if (isMap(target)) return true
+  if (merged === 'item' || !isSeq(target)) return false
+  // The items of a list written here are checked as the walk meets them; those of an alias' list here.
+  return !isAlias(node) || target.items.every((item) => isMap(resolved(doc, isNode(item) ? item : undefined)))
 }
 
 function encloses(inside: Ancestor | undefined, node: Node): boolean {

@@ -1,7 +1,8 @@
 // Where things are in a parsed spec, for the `file:line` of a problem: a node, a key, the parent
-// of a missing field, a key that is a collection; and a path of keys written as the user reads it.
+// of a missing field, a key that is a collection, each found through aliases and merge keys as
+// the value was built; and a path of keys written as the user reads it.
 
-import { isCollection, isMap, isPair, isScalar, visit, type Document } from 'yaml'
+import { isAlias, isCollection, isMap, isNode, isScalar, isSeq, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml'
 
 /** Where the first key that is a collection starts: JavaScript would turn it into the text "[ a, b ]". */
 export function collectionKeyOffset(doc: Document): number | undefined {
@@ -21,8 +22,8 @@ export function collectionKeyOffset(doc: Document): number | undefined {
 /** Offset of the deepest node along `keys` that exists, so a missing field points at its parent. */
 export function nodeOffset(doc: Document, keys: readonly (string | number)[]): number | undefined {
   for (let depth = keys.length; depth >= 0; depth -= 1) {
-    const node = doc.getIn(keys.slice(0, depth), true)
-    if (node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)) return node.range[0] as number
+    const offset = nodeAt(doc, keys.slice(0, depth))?.range?.[0]
+    if (offset !== undefined) return offset
   }
   return undefined
 }
@@ -31,7 +32,7 @@ export function nodeOffset(doc: Document, keys: readonly (string | number)[]): n
 export function parentKeyOffset(doc: Document, keys: readonly (string | number)[]): number | undefined {
   for (let depth = keys.length - 1; depth >= 1; depth -= 1) {
     const parent = keys.slice(0, depth)
-    if (doc.getIn(parent, true) === undefined) continue
+    if (nodeAt(doc, parent) === undefined) continue
     const last = parent[parent.length - 1]
     const offset = typeof last === 'string' ? keyOffset(doc, parent.slice(0, -1), last) : undefined
     return offset ?? nodeOffset(doc, parent)
@@ -40,10 +41,75 @@ export function parentKeyOffset(doc: Document, keys: readonly (string | number)[
 }
 
 export function keyOffset(doc: Document, parent: readonly (string | number)[], key: string): number | undefined {
-  const node = parent.length === 0 ? doc.contents : doc.getIn(parent, true)
-  if (!isMap(node)) return undefined
-  const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key)
-  return pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined
+  const node = resolved(doc, nodeAt(doc, parent))
+  const pair = isMap(node) ? pairOf(doc, node, key) : undefined
+  return isScalar(pair?.key) ? pair.key.range?.[0] : undefined
+}
+
+/**
+ * The node the value at `keys` was read from, through aliases (`*name`) to the node their anchor
+ * marks and through merge keys (`<<`) to the mapping merged in: where that value is written.
+ */
+export function nodeAt(doc: Document, keys: readonly (string | number)[]): Node | undefined {
+  let node: Node | undefined = doc.contents ?? undefined
+  for (const key of keys) {
+    const here = resolved(doc, node)
+    if (isSeq(here) && typeof key === 'number') node = asNode(here.items[key])
+    else if (isMap(here)) node = asNode(pairOf(doc, here, String(key))?.value)
+    else return undefined
+  }
+  return node
+}
+
+/** A merge key (`<<`), as the parser reads it with merge keys on. */
+export function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<'
+}
+
+/** The pair of `map` that gives `key` its value: its own, else the first mapping merged in that has it. */
+function pairOf(doc: Document, map: YAMLMap, key: string, seen = new Set<Node>()): Pair | undefined {
+  if (seen.has(map)) return undefined
+  seen.add(map)
+  const own = map.items.find((pair) => isScalar(pair.key) && !isMergeKey(pair.key) && String(pair.key.value) === key)
+  if (own) return own
+  for (const pair of map.items.filter((item) => isMergeKey(item.key))) {
+    const source = resolved(doc, asNode(pair.value))
+    for (const item of isSeq(source) ? source.items : [source]) {
+      const merged = resolved(doc, asNode(item))
+      const found = isMap(merged) ? pairOf(doc, merged, key, seen) : undefined
+      if (found) return found
+    }
+  }
+  return undefined
+}
+
+/** The node an alias stands for (the last one its anchor marks before it), or the node itself. */
+export function resolved(doc: Document, node: Node | undefined): Node | undefined {
+  return isAlias(node) ? aliasTargets(doc).get(node) : node
+}
+
+const targetsOfDocument = new WeakMap<Document, Map<Alias, Node | undefined>>()
+
+/** What each alias of the document stands for, found in one pass in the order they are written. */
+function aliasTargets(doc: Document): Map<Alias, Node | undefined> {
+  let targets = targetsOfDocument.get(doc)
+  if (!targets) {
+    const anchors = new Map<string, Node>()
+    const found = new Map<Alias, Node | undefined>()
+    visit(doc, {
+      Node(_, node) {
+        if (isAlias(node)) found.set(node, anchors.get(node.source))
+        else if (node.anchor) anchors.set(node.anchor, node)
+      },
+    })
+    targets = found
+    targetsOfDocument.set(doc, targets)
+  }
+  return targets
+}
+
+function asNode(value: unknown): Node | undefined {
+  return isNode(value) ? value : undefined
 }
 
 /** `spec.provider.nodes`, `spec.ports[0]`; a key that is not a plain name is quoted (and cut short): `spec["my key"]`. */

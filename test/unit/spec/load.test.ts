@@ -291,6 +291,29 @@ spec:
     ])
   })
 
+  it('reads merge keys (<<), and names a problem in a merged value at the line it is written on', () => {
+    expect(testSpec(specText({ gitops: '<<: {engine: argocd}' })).gitops.engine).toBe('argocd')
+    const shared = 'x-gitops: &gitops {engine: flux, version: 2.9.5}'
+    const merged = specText({ gitops: '<<: [*gitops, {operatorVersion: 0.60.0}]' }).replace('spec:\n', `spec:\n  ${shared}\n`)
+    expect(problemsOf(merged)).toEqual([expect.stringMatching(/:6 spec\.x-gitops: is not a known field/)])
+    const at = (gitops: string): string[] => problemsOf(specText({ gitops })).map((line) => line.replace(/^.*cluster\.yaml:/, ''))
+    expect(at('<<: {engine: fluxx}')).toEqual(['9 spec.gitops.engine: must be one of: flux, argocd'])
+    expect(at('engine: flux\n<<:\n  colour: blue')).toEqual([expect.stringMatching(/^11 spec\.gitops\.colour: is not a known field/)])
+    for (const source of ['5', '[{version: 2.9.5}, 5]']) {
+      expect(at(`engine: flux\n<<: ${source}`), source).toEqual([
+        '10 spec.gitops: has a merge key (<<) with something other than a mapping to merge: << takes a mapping, an alias of one (*name), or a list of them',
+      ])
+    }
+  })
+
+  it('merge keys expand under the same limit as aliases: a merge bomb is refused, not expanded', () => {
+    const levels = Array.from({ length: 12 }, (_, level) => `x${level + 1}: &x${level + 1} {k${level + 1}: 1, <<: [${Array(8).fill(`*x${level}`).join(', ')}]}`)
+    const text = specText({ extra: `x0: &x0 {k0: [${Array.from({ length: 50 }, (_, index) => index).join(', ')}]}\n${levels.join('\n')}` })
+    const started = Date.now()
+    expect(problemsOf(text).join('\n')).toMatch(/cannot be read: Excessive alias count/)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
   it('refuses an alias inside the value its own anchor marks, which would never end, without expanding it', () => {
     const lines = problemsOf(specText({ extra: 'labels: &a [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]' }))
     expect(lines).toEqual([
