@@ -54,8 +54,15 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
     if (expected === 'boolean' && (given === 'true' || given === 'false')) return `must be true or false without quotes ("${given}" in quotes is text)`
     if (expected === 'boolean' && typeof given === 'string' && YAML_11_BOOLEANS.test(given))
       return `must be true or false, not "${given}" (YAML 1.2 reads ${given} as text)`
-    // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
     const field = String(at[at.length - 1] ?? '')
+    // A field that names a variable holding a secret (tokenEnv, adminPasswordEnv): a number there
+    // may be the secret itself, typed in its place. Never repeated, and quotes are not the fix.
+    if (/Env$/.test(field) && expected === 'string') {
+      return typeof given === 'number'
+        ? `must be the name of the environment variable that holds the secret, not a number (the value was not printed): if it is the secret itself, keep it in a variable (export NAME=...) and write that NAME here; if it was ever committed or shared, change it`
+        : `must be the name of the environment variable that holds the secret, not ${article(received!)}`
+    }
+    // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
     // Built from what was written: YAML has already read `1.30` as the number 1.3.
     const node = resolved(doc, nodeAt(doc, at))
     const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : String(given)

@@ -150,6 +150,25 @@ spec:
     expect(problemsOf(text)).toEqual([expect.stringMatching(/:14 spec\.repository\.auth\.tokenEnv: must be the name of an environment variable/)])
   })
 
+  it('a number where a variable holding a secret is named is not printed, and quotes are not offered as the fix', () => {
+    const lines = problemsOf(
+      specText({
+        repository: 'url: https://example.com/lab.git\nauth: {type: https, tokenEnv: 80734591827364519283746}',
+        extra: 'components:\n  monitoring:\n    grafana: {adminPasswordEnv: 31415926535}',
+      }),
+    )
+    expect(lines.map((line) => line.replace(/^.*cluster\.yaml:\d+ /, ''))).toEqual([
+      'spec.repository.auth.tokenEnv: must be the name of the environment variable that holds the secret, not a number (the value was not printed): if it is the secret itself, keep it in a variable (export NAME=...) and write that NAME here; if it was ever committed or shared, change it',
+      expect.stringMatching(
+        /^spec\.components\.monitoring\.grafana\.adminPasswordEnv: must be the name of the environment variable that holds the secret, not a number/,
+      ),
+    ])
+    for (const secret of ['80734591827364519283746', '8.073459182736452e+22', '31415926535']) expect(lines.join('\n')).not.toContain(secret)
+    expect(problemsOf(specText({ repository: 'url: https://example.com/lab.git\nauth: {type: https, tokenEnv: true}' }))).toEqual([
+      expect.stringMatching(/tokenEnv: must be the name of the environment variable that holds the secret, not a boolean$/),
+    ])
+  })
+
   it('rejects two port mappings on the same host port', () => {
     const text = valid.replace(
       '    type: kind\n',
