@@ -1,4 +1,4 @@
-import { containsKnownToken, INVISIBLE_CHARACTERS, maskSecretShapes, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { containsKnownToken, INVISIBLE_CHARACTERS, looksLikeToken, maskSecretShapes, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
 
 /**
  * Checks every value of a spec gets before its schema: bounds no real spec comes near, characters
@@ -55,6 +55,10 @@ function textProblem(text: string, what: 'is' | 'key'): string | undefined {
   // An age secret key or a private key's first line where a path belongs (ageKeyFile, privateKeyFile).
   if (maskSecretShapes(text) !== text)
     return `${subject} holds what looks like a private key (an age secret key or an SSH key): no field of the spec takes one; keep the key in a file outside the repository and write that file's path here (the value was not printed; if it was ever committed or shared, make a new key)`
+  // `password=Hunt3r: 1`, a pasted `key=value` or token: no field is named like that, and the
+  // unknown-field message would print it.
+  if (what === 'key' && (text.includes('=') || looksLikeToken(text)))
+    return 'has a key that looks like a value, not a field name (it holds "=" or looks like a token), so it was not printed: remove it, or write the field as name: value (if it is a secret that was ever committed or shared, change it)'
   return undefined
 }
 

@@ -169,6 +169,25 @@ spec:
     ])
   })
 
+  it('an unknown key that looks like a value or a secret is named by its line, not printed', () => {
+    for (const key of ['"password=Hunt3rPassw0rdXyZ"', 'Zq8vX2mN4pL6rT9wY1bC3dF5gH7jK0sE', 'ghp_S3ntinelT0kenS3ntinelT0ken0000']) {
+      const lines = problemsOf(specText({ repository: `url: https://example.com/lab.git\n${key}: 1` }))
+      expect(lines, key).toEqual([
+        expect.stringMatching(/:12 spec\.repository: (has a key that looks like a value, not a field name|this key holds what looks like an access token)/),
+      ])
+      expect(lines.join('\n')).not.toContain(key.replaceAll('"', '').slice(-12))
+    }
+    // Nothing under it is listed either, which would print it in the path.
+    const nested = problemsOf(specText({ extra: 'secret=Hunt3r:\n  workers: "3"' }))
+    expect(nested).toEqual([
+      expect.stringMatching(
+        /:12 spec: has a key that looks like a value, not a field name \(it holds "=" or looks like a token\), so it was not printed: remove it, or write the field as name: value/,
+      ),
+    ])
+    expect(nested.join('\n')).not.toContain('Hunt3r')
+    expect(problemsOf(specText({ extra: 'colour: blue' }))).toEqual([expect.stringMatching(/spec\.colour: is not a known field/)])
+  })
+
   it('rejects two port mappings on the same host port', () => {
     const text = valid.replace(
       '    type: kind\n',
