@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { looksLikeToken, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { DEFAULTS } from './defaults.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from './dns-label.js'
 import { valueProblems } from './limits.js'
 import { withoutSafeIntegerBound } from './messages.js'
@@ -57,17 +58,31 @@ export const repositoryUrl = z
     'must not have a ?query: Git remote URLs take none. A token goes in an environment variable named by auth.tokenEnv (auth type https), or use a deploy key (auth type ssh) (the value was not printed)',
   )
 
+/** A registry as an image reference names one: a host with a dot or a port, or localhost (`kindest/` alone is a path). */
+const REGISTRY_HOST = String.raw`(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)(?::\d{1,5})?|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?:\d{1,5}`
+/** One part of an image's path, as Docker takes it: lowercase letters and digits, joined by `.`, `_`, `__` or dashes. */
+const IMAGE_PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
+const IMAGE_TAG = String.raw`:\w[\w.-]{0,127}`
+const IMAGE_DIGEST = '@sha256:[0-9a-f]{64}'
+/** `[registry/]path:tag[@sha256:digest]` or `[registry/]path@sha256:digest`: without either, Docker would pull a `latest` kind never publishes. */
+const IMAGE_REFERENCE = new RegExp(`^(?:(?:${REGISTRY_HOST})/)?${IMAGE_PATH_PART}(?:/${IMAGE_PATH_PART})*(?:${IMAGE_TAG}(?:${IMAGE_DIGEST})?|${IMAGE_DIGEST})$`)
+
 /**
- * A container image reference: `[registry[:port]/]name[:tag][@algorithm:digest]`. The only `@` it
- * may hold is the one before a digest; `user:password@registry/...` is refused, since the
- * reference is printed and handed to Docker and kind as it is.
+ * A container image reference: `[registry[:port]/]path:tag[@sha256:digest]`, the path in lowercase.
+ * The only `@` it may hold is the one before a digest; `user:password@registry/...` is refused first,
+ * and without the value, since the reference is printed and handed to Docker and kind as it is.
  */
 export const imageReference = z
   .string()
   .min(1)
-  .refine(
-    (value) => !/@(?![a-z0-9]+(?:[+._-][a-z0-9]+)*:[\w=-]+$)/i.test(value),
-    'must not hold credentials (user:password@ before the registry): an image reference takes none; log the container runtime in to the registry instead (docker login) (the value was not printed; if it was ever committed or shared, change it)',
+  .refine((value) => !/@(?![a-z0-9]+(?:[+._-][a-z0-9]+)*:[\w=-]+$)/i.test(value), {
+    message:
+      'must not hold credentials (user:password@ before the registry): an image reference takes none; log the container runtime in to the registry instead (docker login) (the value was not printed; if it was ever committed or shared, change it)',
+    abort: true,
+  })
+  .regex(
+    IMAGE_REFERENCE,
+    `must be an image reference such as kindest/node:${DEFAULTS.kind.kubernetesVersion}@sha256:<64 hex digits>: [registry/]path:tag, optionally followed by @sha256: and the digest, the path in lowercase`,
   )
 
 /** Said of a URL copied from the docs or examples unchanged; preflight and the wizard both use it. */

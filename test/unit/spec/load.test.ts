@@ -211,12 +211,7 @@ spec:
     ])
     // A whole pair is a character like any other.
     expect(() =>
-      parseClusterSpec(
-        specText({ provider: 'type: kind\nnodeImage: "kindest/node:v1.37.0-\\uD83D\\uDE00"' }),
-        '/repo/clusters/lab/cluster.yaml',
-        '/repo',
-        'lab',
-      ),
+      parseClusterSpec(specText({ provider: 'type: existing\ncontext: "lab-\\uD83D\\uDE00"' }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab'),
     ).not.toThrow()
   })
 
@@ -390,7 +385,26 @@ spec:
         /:8 spec\.provider\.kubernetesVersion: no pinned kind node image for v1\.34\.0; use one of v1\.37\.0, v1\.36\.4, v1\.35\.8, v1\.34\.11 or set nodeImage/,
       ),
     ])
-    expect(() => testSpec(specText({ provider: 'type: kind\nkubernetesVersion: v1.34.0\nnodeImage: kindest/node:v1.34.0@sha256:abc' }))).not.toThrow()
+    const image = `kindest/node:v1.34.0@sha256:${'0'.repeat(64)}`
+    expect(() => testSpec(specText({ provider: `type: kind\nkubernetesVersion: v1.34.0\nnodeImage: ${image}` }))).not.toThrow()
+  })
+
+  it('refuses a node image that is no image reference, showing the form one takes', () => {
+    for (const image of ['this is not an image', 'Kindest/Node:V1', ':::', 'kindest/node', 'kindest/node@sha256:abc', 'kindest//node:v1']) {
+      expect(problemsOf(specText({ provider: `type: kind\nnodeImage: "${image}"` })), image).toEqual([
+        expect.stringMatching(
+          /:8 spec\.provider\.nodeImage: must be an image reference such as kindest\/node:v1\.37\.0@sha256:<64 hex digits>: \[registry\/\]path:tag, optionally followed by @sha256: and the digest, the path in lowercase$/,
+        ),
+      ])
+    }
+    const digest = `sha256:${'0'.repeat(64)}`
+    for (const image of [
+      'kindest/node:v1.37.0',
+      `kindest/node@${digest}`,
+      `Registry.example.com:5000/team/node:v1@${digest}`,
+      'localhost:5001/my_org/node:V1.0-rc.1',
+    ])
+      expect(testSpec(specText({ provider: `type: kind\nnodeImage: "${image}"` })).provider, image).toMatchObject({ nodeImage: image })
   })
 
   it('names a missing spec file and how to create one', async () => {
