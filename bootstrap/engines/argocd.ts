@@ -26,10 +26,11 @@ import type { ClusterSpec } from '../spec/load.js'
 import { applicationSyncedAt, rootApplicationRef, unhealthyArgo } from './argocd-health.js'
 import { kubectlFor, localPortFor } from '../steps/connect.js'
 import type { Engine } from './engine.js'
+import { CLUSTER_FOLDER } from '../spec/cluster-folder.js'
 
 const READY_TIMEOUT_MS = 5 * 60_000
 const REFRESH_MANAGER = 'kindling-refresh'
-const DIR = 'argocd'
+const DIR = CLUSTER_FOLDER.engines.argocd
 
 function fileOf(spec: ClusterSpec, name: string): string {
   return `${spec.repository.path}/${DIR}/${name}`

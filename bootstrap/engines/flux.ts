@@ -24,10 +24,11 @@ import type { ClusterSpec } from '../spec/load.js'
 import { kubectlFor } from '../steps/connect.js'
 import type { Engine } from './engine.js'
 import { fluxKustomizationRef, fluxReadyAt, gitRepositoryRef, fluxDrift, unhealthyFlux } from './flux-health.js'
+import { CLUSTER_FOLDER } from '../spec/cluster-folder.js'
 
 const READY_TIMEOUT_MS = 5 * 60_000
 const REFRESH_MANAGER = 'kindling-refresh'
-const DIR = 'flux-system'
+const DIR = CLUSTER_FOLDER.engines.flux
 
 const crd = (name: string): ObjectRef => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name })
 const established = (name: string): Wait => ({ ref: crd(name), condition: conditionTrue('Established'), timeoutMs: READY_TIMEOUT_MS })

@@ -1,9 +1,10 @@
 import type { ComponentDescription, ReadinessRule } from '../components/component.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { kustomizationFile, OWNED_HEADER, yamlDocs, type RepoFile } from './repo-files.js'
+import { CLUSTER_FOLDER } from '../spec/cluster-folder.js'
 
 /** Where the components live inside `clusters/<name>/`. */
-export const COMPONENTS_DIR = 'components'
+export const COMPONENTS_DIR = CLUSTER_FOLDER.components
 
 const MANIFESTS_FILE = 'manifests.yaml'
 const EXTRA_HEADER = '# An example, not applied by the engine: copy it where your apps live and adapt it.\n'

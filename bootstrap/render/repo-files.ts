@@ -1,5 +1,6 @@
 import { isMap, isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml'
 import { BadInputError } from '../engine/errors.js'
+import { CLUSTER_FOLDER } from '../spec/cluster-folder.js'
 
 /**
  * A value kindling keeps in line inside a file the user may edit: `path` of the object
@@ -46,7 +47,7 @@ export function kustomizationFile(resources: readonly string[], extra: Record<st
  * engine's folder after a switch), which the new engine must not apply.
  */
 export function renderClusterKustomization(repoPath: string, entries: readonly string[], existing?: string, retired: readonly string[] = []): RepoFile {
-  const path = `${repoPath}/kustomization.yaml`
+  const path = `${repoPath}/${CLUSTER_FOLDER.kustomization}`
   if (!existing?.trim()) {
     const content = `# What the engine applies from this folder (cluster.yaml is kindling's, not Kubernetes').\n${stringify(kustomizationFile(entries), { lineWidth: 0 })}`
     return { path, content, mode: 'owned' }

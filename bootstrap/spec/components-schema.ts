@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { RESERVED_NAMES } from './cluster-folder.js'
 import { CROSSPLANE_PACKAGES, DEFAULTS } from './defaults.js'
 import { dnsLabel, envName, gcpProjectId, semver } from './fields.js'
 
@@ -69,12 +70,27 @@ export const crossplaneDefault: z.output<typeof crossplane> = {
   clouds: noClouds,
 }
 
+/**
+ * The apps folder, under clusters/<name>/: inside it, and none of the names kindling renders
+ * there (seeding an example app into flux-system/ or components/ would mix it with kindling's
+ * files, and the leftover check would offer to delete it). Compared in lowercase, as macOS does.
+ */
+const appsPath = z
+  .string()
+  .regex(/^[\w./-]+$/, { message: 'must be a folder inside the cluster folder, such as apps: letters, digits, ".", "_", "-" and "/"', abort: true })
+  .refine((value) => value.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), {
+    message: 'must be a folder inside the cluster folder, such as apps or apps/team-a: a relative path with no "." or ".." part, "//" or "/" at either end',
+    abort: true,
+  })
+  .refine(
+    (value) => !RESERVED_NAMES.includes(value.split('/')[0]!.toLowerCase()),
+    `must not be one of the names kindling keeps in the cluster folder (${RESERVED_NAMES.join(', ')}): choose another folder, such as apps`,
+  )
+
 const apps = z
   .strictObject({
     enabled: z.boolean().default(true),
-    path: z
-      .string()
-      .regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'must be a folder inside the cluster folder, such as apps')
+    path: appsPath
       .default('apps')
       .describe('Folder under clusters/<name>/ the engine applies after the platform; seeded once with an example app, then yours.'),
   })

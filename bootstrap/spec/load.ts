@@ -12,6 +12,7 @@ import { DNS_LABEL } from './dns-label.js'
 import { isFlagged, specError, toProblems, unflaggedIssues, type Flagged, type SpecProblem } from './problems.js'
 import { nodeProblems } from './yaml-nodes.js'
 import { collectionKeyOffset, dotted, keyOffset, nodeOffset } from './yaml-positions.js'
+import { CLUSTER_FOLDER } from './cluster-folder.js'
 
 export { formatProblem, type SpecProblem } from './problems.js'
 
@@ -37,7 +38,7 @@ export type EngineName = ClusterSpec['gitops']['engine']
 
 /** The spec file of a named cluster in a repository checkout. */
 export function specFileOf(repoRoot: string, cluster: string): string {
-  return path.join(repoRoot, 'clusters', cluster, 'cluster.yaml')
+  return path.join(repoRoot, 'clusters', cluster, CLUSTER_FOLDER.spec)
 }
 
 /** The spec file as the user finds it in the repository: clusters/<name>/cluster.yaml. */

@@ -6,9 +6,10 @@ import type { ClusterSpec } from '../../spec/load.js'
 import type { Command } from '../../tools/runner.js'
 import { contextOf } from '../connect.js'
 import { addSummary } from '../summary.js'
+import { CLUSTER_FOLDER } from '../../spec/cluster-folder.js'
 
 /** Hooks live beside the cluster's spec: clusters/<name>/hooks/*.mjs, run in name order. */
-export const HOOKS_DIR = 'hooks'
+export const HOOKS_DIR = CLUSTER_FOLDER.hooks
 const HOOK_TIMEOUT_MS = 10 * 60_000
 const OUTPUT_LINES = 20
 

@@ -389,6 +389,27 @@ spec:
     expect(() => testSpec(specText({ provider: `type: kind\nkubernetesVersion: v1.34.0\nnodeImage: ${image}` }))).not.toThrow()
   })
 
+  it("refuses an apps folder outside the cluster folder or on one of kindling's own names there", () => {
+    const problem = (path: string): string[] => problemsOf(specText({ extra: `components:\n  apps: {path: "${path}"}` }))
+    for (const path of ['.', '..', '../x', 'apps/../..', '/etc', 'apps//x', 'apps/', './apps']) {
+      expect(problem(path), path).toEqual([
+        expect.stringMatching(
+          /:13 spec\.components\.apps\.path: must be a folder inside the cluster folder, such as apps or apps\/team-a: a relative path with no "\." or "\.\." part, "\/\/" or "\/" at either end$/,
+        ),
+      ])
+    }
+    for (const path of ['flux-system', 'argocd', 'components', 'components/mine', 'hooks', 'kustomization.yaml', 'cluster.yaml', 'Flux-System']) {
+      expect(problem(path), path).toEqual([
+        expect.stringMatching(
+          /apps\.path: must not be one of the names kindling keeps in the cluster folder \(cluster\.yaml, kustomization\.yaml, components, hooks, flux-system, argocd\): choose another folder, such as apps$/,
+        ),
+      ])
+    }
+    for (const path of ['apps', 'apps/team-a', 'workloads', '.apps']) {
+      expect(testSpec(specText({ extra: `components:\n  apps: {path: "${path}"}` })).components.apps.path).toBe(path)
+    }
+  })
+
   it('refuses a node image that is no image reference, showing the form one takes', () => {
     for (const image of ['this is not an image', 'Kindest/Node:V1', ':::', 'kindest/node', 'kindest/node@sha256:abc', 'kindest//node:v1']) {
       expect(problemsOf(specText({ provider: `type: kind\nnodeImage: "${image}"` })), image).toEqual([
