@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { RESERVED_NAMES } from './cluster-folder.js'
 import { CROSSPLANE_PACKAGES, DEFAULTS } from './defaults.js'
-import { dnsLabel, envName, gcpProjectId, semver } from './fields.js'
+import { dnsLabel, envName, gcpProjectId, isRelativeFolder, semver } from './fields.js'
 
 const crossplaneProvider = z.strictObject({
   name: dnsLabel,
@@ -78,7 +78,7 @@ export const crossplaneDefault: z.output<typeof crossplane> = {
 const appsPath = z
   .string()
   .regex(/^[\w./-]+$/, { message: 'must be a folder inside the cluster folder, such as apps: letters, digits, ".", "_", "-" and "/"', abort: true })
-  .refine((value) => value.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), {
+  .refine(isRelativeFolder, {
     message: 'must be a folder inside the cluster folder, such as apps or apps/team-a: a relative path with no "." or ".." part, "//" or "/" at either end',
     abort: true,
   })

@@ -85,6 +85,11 @@ export const imageReference = z
     `must be an image reference such as kindest/node:${DEFAULTS.kind.kubernetesVersion}@sha256:<64 hex digits>: [registry/]path:tag, optionally followed by @sha256: and the digest, the path in lowercase`,
   )
 
+/** A relative folder: no part empty, "." or "..", so no "//", no "/" at either end, nothing above where it starts. */
+export function isRelativeFolder(value: string): boolean {
+  return value.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+}
+
 /** Said of a URL copied from the docs or examples unchanged; preflight and the wizard both use it. */
 export const PLACEHOLDER_URL_MESSAGE = "is the example's placeholder"
 

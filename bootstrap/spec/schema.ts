@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { checkCrossplane, components, crossplaneDefault } from './components-schema.js'
 import { engineVersionProblem } from './engine-versions.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
-import { branchName, dnsLabel, envName, filePath, imageReference, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
+import { branchName, dnsLabel, envName, filePath, imageReference, isRelativeFolder, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
 
 const KUBERNETES_VERSION = /^v1\.\d+\.\d+$/
 const PINNED_KUBERNETES = Object.keys(KIND_NODE_IMAGES).join(', ')
@@ -89,9 +89,18 @@ const repository = z.strictObject({
       'Your remote (a fork of this repository). Leave it out and bootstrap runs a Git server inside the cluster and pushes this checkout to it; set it later and the same command moves the cluster to it.',
     ),
   branch: branchName.default(DEFAULTS.repository.branch),
+  // Everything kindling renders goes under it: "." or ".git/x" would write into the repository's root or its Git data.
   path: z
     .string()
-    .regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'must be a relative path inside the repository')
+    .regex(/^[\w./-]+$/, { message: 'must be a folder inside the repository, such as clusters/<name>: letters, digits, ".", "_", "-" and "/"', abort: true })
+    .refine(isRelativeFolder, {
+      message: 'must be a folder inside the repository, such as clusters/<name>: a relative path with no "." or ".." part, "//" or "/" at either end',
+      abort: true,
+    })
+    .refine(
+      (value) => !value.split('/').some((part) => part.toLowerCase() === '.git'),
+      'must not be inside .git, where Git keeps its own data: use a folder such as clusters/<name>',
+    )
     .optional()
     .describe('Folder the engine syncs; defaults to clusters/<name>.'),
   auth: auth.default({ type: 'none' }),

@@ -410,6 +410,17 @@ spec:
     }
   })
 
+  it('refuses a repository path outside the repository or inside .git', () => {
+    const problem = (path: string): string[] => problemsOf(specText({ repository: `url: https://example.com/lab.git\npath: "${path}"` }))
+    for (const path of ['.', '../other', '/srv/x', 'clusters//lab', 'clusters/lab/', './clusters/lab'])
+      expect(problem(path), path).toEqual([
+        expect.stringMatching(/:12 spec\.repository\.path: must be a folder inside the repository, such as clusters\/<name>: a relative path/),
+      ])
+    for (const path of ['.git', '.git/clusters', 'x/.GIT'])
+      expect(problem(path), path).toEqual([expect.stringMatching(/spec\.repository\.path: must not be inside \.git, where Git keeps its own data/)])
+    expect(testSpec(specText({ repository: 'url: https://example.com/lab.git\npath: gitops/lab' })).repository.path).toBe('gitops/lab')
+  })
+
   it('refuses a node image that is no image reference, showing the form one takes', () => {
     for (const image of ['this is not an image', 'Kindest/Node:V1', ':::', 'kindest/node', 'kindest/node@sha256:abc', 'kindest//node:v1']) {
       expect(problemsOf(specText({ provider: `type: kind\nnodeImage: "${image}"` })), image).toEqual([
