@@ -66,14 +66,12 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
     // Built from what was written: YAML has already read `1.30` as the number 1.3.
     const node = resolved(doc, nodeAt(doc, at))
     const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : String(given)
-    const parts = written.split('.')
-    const inFull = `${field === 'kubernetesVersion' ? 'v' : ''}${[...parts, '0', '0'].slice(0, Math.max(3, parts.length)).join('.')}`
-    // `v1.34.0` may not be pinned: name the release of that minor that is, so the fix works first time.
-    const pinned =
-      field === 'kubernetesVersion' ? Object.keys(KIND_NODE_IMAGES).find((version) => version.startsWith(`v${parts.slice(0, 2).join('.')}.`)) : undefined
-    const release = pinned && pinned !== inFull ? `; the ${parts.slice(0, 2).join('.')} release kindling pins is ${pinned}` : ''
-    if (expected === 'string' && typeof given === 'number')
-      return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})${release}` : 'put it in quotes'}`
+    if (expected === 'string' && typeof given === 'number') {
+      if (field === 'kubernetesVersion') return `must be text, not the number ${written}: ${kubernetesVersionFix(written)}`
+      const parts = written.split('.')
+      const inFull = [...parts, '0', '0'].slice(0, Math.max(3, parts.length)).join('.')
+      return `must be text, not the number ${written}: ${/version$/i.test(field) ? `a version is written in full (${inFull})` : 'put it in quotes'}`
+    }
     if (expected === 'int' && typeof given === 'number') return `must be a whole number, not ${given}`
     if ((expected === 'number' || expected === 'int') && typeof given === 'string' && /^-?\d+(\.\d+)?$/.test(given.trim()))
       return `must be a number without quotes ("${given.trim()}" in quotes is text)`
@@ -99,6 +97,19 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
   if (bound && /^>=?1 characters?$/.test(`${bound[2]}${bound[3]!.trim()}`)) return 'must not be empty'
   if (bound) return `must be ${bound[2]!.startsWith('>') ? 'at least' : 'at most'} ${bound[3]!.trim()}`
   return message
+}
+
+/**
+ * `1.36` where a Kubernetes version belongs: the release of that minor kindling pins (`v1.36.0`
+ * would be refused for want of a node image), or, for a minor its kind release does not ship,
+ * the ones it does.
+ */
+function kubernetesVersionFix(written: string): string {
+  const minor = written.split('.').slice(0, 2).join('.')
+  const pinned = Object.keys(KIND_NODE_IMAGES)
+  const release = pinned.find((version) => version.startsWith(`v${minor}.`))
+  if (release) return `write the version in full, with its v, as kindling pins ${minor}: ${release}`
+  return `kindling's kind release ships node images for ${pinned.join(', ')} only: write one of them, or set nodeImage to a node image built for ${minor}`
 }
 
 /** A key beside a missing field that differs from its name by one or two letters (`engin` for `engine`). */

@@ -164,14 +164,18 @@ describe('messages say how to fix the common slips', () => {
     expect(problemsOf(BASE_TEXT.replace(/enabled: true/, 'enabled: yes'))).toMatch(/must be true or false, not "yes"/)
   })
 
-  it('1.34 where a version belongs', () => {
-    expect(problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, 'kubernetesVersion: 1.34'))).toMatch(
-      /kubernetesVersion: must be text, not the number 1.34: a version is written in full \(v1\.34\.0\)/,
+  it('1.36 where a version belongs names the exact release kindling pins, not one it would refuse', () => {
+    expect(problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, 'kubernetesVersion: 1.36'))).toMatch(
+      /kubernetesVersion: must be text, not the number 1\.36: write the version in full, with its v, as kindling pins 1\.36: v1\.36\.4$/,
     )
   })
 
-  it('1.34 where a version belongs names the release kindling pins', () => {
-    expect(problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, 'kubernetesVersion: 1.34'))).toContain('; the 1.34 release kindling pins is v1.34.11')
+  it('a minor the kind release ships no image for names the ones it ships', () => {
+    const problems = problemsOf(BASE_TEXT.replace(/kubernetesVersion: v[\d.]+/, 'kubernetesVersion: 1.30'))
+    expect(problems).toMatch(
+      /kubernetesVersion: must be text, not the number 1\.30: kindling's kind release ships node images for v1\.37\.0, v1\.36\.4, v1\.35\.8, v1\.34\.11 only: write one of them, or set nodeImage to a node image built for 1\.30$/,
+    )
+    expect(problems).not.toContain('v1.30.0')
   })
 
   it('a version not written like one is one problem, not a guess about the engine or the node image', () => {
