@@ -31,17 +31,23 @@ export function yamlMessage(code: string, message: string, source = ''): string 
 
 /**
  * A character on a line that YAML reads as something else: a tab or a non-breaking space where it
- * indents, a full-width colon after a key (typed with an East Asian keyboard layout). The parser
- * then stumbles over the rest of the file; this names the cause, with the fix.
+ * indents, a full-width colon after a key or a full-width space after its colon (typed with an
+ * East Asian keyboard layout). The parser then stumbles over the rest of the file, or reads the
+ * line as text; this names the cause, with the fix.
  */
 export function lookalikeProblem(line: string): string | undefined {
   const indent = /^[ \t\u00a0\u3000]*/.exec(line)![0]
   if (indent.includes('\t')) return 'is indented with a tab: YAML indents with spaces only'
   const odd = /[\u00a0\u3000]/.exec(indent)?.[0]
-  if (odd)
-    return `is indented with ${odd === '\u3000' ? 'an ideographic space (U+3000)' : 'a non-breaking space (U+00A0)'}, pasted from a web page or document?: retype the indent with plain spaces`
+  if (odd) return `is indented with ${oddSpace(odd)}, pasted from a web page or document?: retype the indent with plain spaces`
   if (/^[^#"']*\uff1a/.test(line)) return 'has a full-width colon "：" (U+FF1A) after a key: type the plain colon ":"'
+  const afterColon = /^[^#"']*?:([\u00a0\u3000])/.exec(line)?.[1]
+  if (afterColon) return `has ${oddSpace(afterColon)} after the colon of a key, so YAML reads no key there: type a plain space`
   return undefined
+}
+
+function oddSpace(character: string): string {
+  return character === '\u3000' ? 'an ideographic space (U+3000)' : 'a non-breaking space (U+00A0)'
 }
 
 const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i

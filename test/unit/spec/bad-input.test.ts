@@ -237,6 +237,13 @@ describe('messages say how to fix the common slips', () => {
     expect(problemsOf(BASE_TEXT.replace('    engine: flux', '    engine\uff1a flux')).split('\n')).toEqual([
       expect.stringMatching(/:24 \(document\): has a full-width colon "：" \(U\+FF1A\) after a key: type the plain colon ":"$/),
     ])
+    // A full-width or non-breaking space after the colon makes the line text, nested or not.
+    expect(problemsOf(BASE_TEXT.replace('    engine: flux', '    engine:\u3000flux')).split('\n')).toEqual([
+      expect.stringMatching(/:24 \(document\): has an ideographic space \(U\+3000\) after the colon of a key, so YAML reads no key there: type a plain space$/),
+    ])
+    expect(problemsOf(BASE_TEXT.replace('    branch: main', '    branch:\u00a0main')).split('\n')).toEqual([
+      expect.stringMatching(/:34 spec\.repository: has a non-breaking space \(U\+00A0\) after the colon of a key/),
+    ])
     // A slip above the tab does not follow from it: both are listed, the earlier first.
     const both = problemsOf(BASE_TEXT.replace('kind: Cluster', 'kind: Cluster\nlabels: [a, b').replace('    type: kind', '\ttype: kind')).split('\n')
     expect(both.length, both.join('\n')).toBeGreaterThan(1)
