@@ -1,17 +1,16 @@
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { LineCounter, parseDocument } from 'yaml'
 import { BadInputError } from '../engine/errors.js'
 import { valueProblems, withinLimits } from './limits.js'
-import { withoutSafeIntegerBound, lookalikeProblem, yamlMessage } from './messages.js'
+import { withoutSafeIntegerBound } from './messages.js'
 import { isInside, notUtf8Line, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
 import { DNS_LABEL } from './dns-label.js'
 import { isFlagged, specError, toProblems, unflaggedIssues, type Flagged, type SpecProblem } from './problems.js'
-import { nodeProblems } from './yaml-nodes.js'
-import { collectionKeyOffset, dotted, keyOffset, nodeOffset } from './yaml-positions.js'
+import { readSpecYaml } from './read-yaml.js'
+import { dotted, keyOffset, nodeOffset } from './yaml-positions.js'
 import { CLUSTER_FOLDER } from './cluster-folder.js'
 
 export { formatProblem, type SpecProblem } from './problems.js'
@@ -86,115 +85,22 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
 /** Validate spec text; `cluster` is the folder name the file must agree with. */
 export function parseClusterSpec(text: string, file: string, repoRoot: string, cluster?: string): ClusterSpec {
   const shownFile = path.relative(process.cwd(), file) || file
-  // YAML reads a carriage return alone as no line break at all: the whole file becomes a few
-  // long lines and the parser's complaints about them name nothing the user wrote.
-  const loneReturn = /\r(?!\n)/.exec(text)
-  if (loneReturn) {
-    const line = text.slice(0, loneReturn.index).split('\n').length
-    throw specError(shownFile, [
-      {
-        file: shownFile,
-        line,
-        path: '',
-        message: 'has lines that end in a carriage return alone (\\r, as classic Mac OS saved text): save the file with LF line endings',
-      },
-    ])
-  }
-  const lineCounter = new LineCounter()
-  // logLevel error: what the parser would warn about on stderr (a tag it cannot resolve) is listed below instead.
-  // merge: YAML 1.1's `<<: *defaults`, which Kubernetes users know from their manifests; it expands
-  // under the same alias limit as any alias does.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error', merge: true })
-  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
-
-  // Tags and aliases that change what a value is, each at its path; the parser's own word on such
-  // a tag (it may only warn, and drop the tag's meaning) is then said once, here.
-  const nodes = nodeProblems(doc, text)
-  const nodeLines = new Set(nodes.map((problem) => lineOf(problem.offset)))
-  const fromNodes = nodes.map((problem) => ({
+  const { doc, value, lineOf, nodes, nodeProblems } = readSpecYaml(text, shownFile)
+  const problemOf = (problem: Flagged & { message: string }): SpecProblem => ({
     file: shownFile,
-    line: lineOf((problem.key !== undefined ? keyOffset(doc, problem.path, problem.key) : undefined) ?? problem.offset),
+    line: lineOf((problem.key !== undefined ? keyOffset(doc, problem.path, problem.key) : undefined) ?? nodeOffset(doc, problem.path)),
     path: dotted(problem.path),
     message: problem.message,
-  }))
-  // Warnings too: a tag the parser cannot resolve would otherwise change nothing the user sees.
-  const parsed = [...doc.errors, ...doc.warnings].filter((error) => !(TAG_CODES.has(error.code) && nodeLines.has(lineOf(error.pos[0]))))
-  if (parsed.length > 0) {
-    const errors = parsed.map((error) => ({
-      file: shownFile,
-      line: lineOf(error.pos[0]),
-      path: '',
-      message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
-    }))
-    // A tab, an odd space or a full-width colon throws the parser off for the rest of the file,
-    // often from lines after the one it is on: name that cause, once a line, rather than the page
-    // of errors that follows from it. Errors above the first such line do not follow from it and stay listed.
-    const lines = text.split(/\r?\n/)
-    const lastSuspect = Math.max(...errors.map((error) => error.line))
-    const causes = lines.slice(0, lastSuspect).flatMap((line, index) => {
-      const message = lookalikeProblem(line)
-      return message ? [{ file: shownFile, line: index + 1, path: '', message }] : []
-    })
-    const causeLines = new Set(causes.map((cause) => cause.line))
-    const others = [...errors, ...fromNodes.filter((problem) => !causeLines.has(problem.line))]
-    const before = others.filter((problem) => causes.length > 0 && problem.line < causes[0]!.line)
-    throw specError(shownFile, causes.length > 0 ? [...before, ...causes] : others)
-  }
-  const collectionKey = collectionKeyOffset(doc)
-  if (collectionKey !== undefined) {
-    throw specError(shownFile, [
-      {
-        file: shownFile,
-        line: lineOf(collectionKey),
-        path: '',
-        message: 'has a key that is a list or a mapping (`? [a, b]`): keys in a cluster spec are plain names',
-      },
-    ])
-  }
-  if (doc.contents === null) {
-    throw specError(shownFile, [
-      {
-        file: shownFile,
-        line: 1,
-        path: '',
-        message: `is empty: start from \`${kindlingCommand('wizard')}\`, or copy clusters/homelab/cluster.yaml and edit it`,
-      },
-    ])
-  }
-
-  if (nodes.some((problem) => problem.unreadable)) throw specError(shownFile, fromNodes)
-
-  let value: unknown
-  try {
-    value = doc.toJS()
-  } catch (error) {
-    // yaml refuses to expand aliases past a limit (an "alias bomb"); that is bad input, not a crash.
-    const text = error instanceof Error ? error.message : String(error)
-    const message =
-      error instanceof RangeError
-        ? 'nested too deeply to read; a cluster spec is a few levels deep'
-        : /Unresolved alias/i.test(text)
-          ? 'an alias (*name) comes before its anchor (&name), or has none: set the anchor first, or write the value out'
-          : `${text.split('\n')[0]}; write the values out instead of repeating aliases`
-    throw specError(shownFile, [{ file: shownFile, line: 1, path: '', message: `cannot be read: ${message}` }])
-  }
+  })
   // Sizes, characters and credentials first: the schema reads a copy cut short, and says nothing
-  // more about a value these found a problem with (it might quote a pasted token). The rest of
-  // the schema's problems are listed with them, all at once.
+  // more about a value these (or the document's nodes) found a problem with: it would repeat
+  // them, or quote a pasted token. The rest of its problems are listed with them, all at once.
   // A whole file that is one long text or list (a log saved under the name) is no mapping, which the schema says.
   const mapping = value !== null && typeof value === 'object' && !Array.isArray(value)
   // Inside a tagged value, what the tag made of it (a Map, bytes) is no problem of its own.
   const limits = (mapping ? valueProblems(value) : []).filter((problem) => !isFlagged(flaggedAt(problem), nodes))
   const flagged = [...nodes, ...limits]
-  const problems: SpecProblem[] = [...fromNodes]
-  problems.push(
-    ...limits.map((problem) => ({
-      file: shownFile,
-      line: lineOf((problem.key !== undefined ? keyOffset(doc, problem.path, problem.key) : undefined) ?? nodeOffset(doc, problem.path)),
-      path: dotted(problem.path),
-      message: problem.message,
-    })),
-  )
+  const problems: SpecProblem[] = [...nodeProblems, ...limits.map(problemOf)]
   const read = mapping ? withinLimits(value) : value
   const result = clusterSpecSchema.safeParse(read)
   if (!result.success) {
@@ -221,9 +127,6 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
 function flaggedAt(problem: Flagged): readonly (string | number)[] {
   return problem.key === undefined ? problem.path : [...problem.path, problem.key]
 }
-
-/** What the parser says about a tag: said better, with its path, by nodeProblems. */
-const TAG_CODES = new Set(['TAG_RESOLVE_FAILED', 'BAD_COLLECTION_TYPE'])
 
 /**
  * Private keys the spec names inside the repository: one `git add -A` would publish the key that

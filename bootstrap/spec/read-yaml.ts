@@ -1,0 +1,97 @@
+// A spec's text read as YAML: parsed, checked on its nodes, and built into the value the schema
+// reads. Each stage that cannot go on stops with every problem it found, at its line.
+
+import { LineCounter, parseDocument, type Document } from 'yaml'
+import { kindlingCommand } from '../project.js'
+import { lookalikeProblem, yamlMessage } from './messages.js'
+import { specError, type SpecProblem } from './problems.js'
+import { nodeProblems, type NodeProblem } from './yaml-nodes.js'
+import { collectionKeyOffset, dotted } from './yaml-positions.js'
+
+/** A spec's YAML, read. */
+export interface SpecYaml {
+  doc: Document
+  /** The value the document stands for, aliases and merge keys expanded. */
+  value: unknown
+  lineOf: (offset: number | undefined) => number
+  /** What the document's nodes hold that the value hides (a tag, a lookalike character), found but not yet thrown. */
+  nodes: NodeProblem[]
+  /** The same, as the user reads them. */
+  nodeProblems: SpecProblem[]
+}
+
+/** What the parser says about a tag: said better, with its path, by nodeProblems. */
+const TAG_CODES = new Set(['TAG_RESOLVE_FAILED', 'BAD_COLLECTION_TYPE'])
+
+/** Parse `text`, shown as `file`; throws the spec's problems when it is no YAML the schema can read. */
+export function readSpecYaml(text: string, file: string): SpecYaml {
+  const fail = (line: number, message: string): never => {
+    throw specError(file, [{ file, line, path: '', message }])
+  }
+  // YAML reads a carriage return alone as no line break at all: the whole file becomes a few
+  // long lines and the parser's complaints about them name nothing the user wrote.
+  const loneReturn = /\r(?!\n)/.exec(text)
+  if (loneReturn) {
+    const line = text.slice(0, loneReturn.index).split('\n').length
+    fail(line, 'has lines that end in a carriage return alone (\\r, as classic Mac OS saved text): save the file with LF line endings')
+  }
+  const lineCounter = new LineCounter()
+  // logLevel error: what the parser would warn about on stderr (a tag it cannot resolve) is listed below instead.
+  // merge: YAML 1.1's `<<: *defaults`, which Kubernetes users know from their manifests; it expands
+  // under the same alias limit as any alias does.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error', merge: true })
+  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
+
+  // Tags and aliases that change what a value is, each at its path; the parser's own word on such
+  // a tag (it may only warn, and drop the tag's meaning) is then said once, here.
+  const nodes = nodeProblems(doc, text)
+  const fromNodes = nodes.map((problem) => ({ file, line: lineOf(problem.offset), path: dotted(problem.path), message: problem.message }))
+  const nodeLines = new Set(fromNodes.map((problem) => problem.line))
+  // Warnings too: a tag the parser cannot resolve would otherwise change nothing the user sees.
+  const parsed = [...doc.errors, ...doc.warnings].filter((error) => !(TAG_CODES.has(error.code) && nodeLines.has(lineOf(error.pos[0]))))
+  if (parsed.length > 0) {
+    const errors = parsed.map((error) => ({
+      file,
+      line: lineOf(error.pos[0]),
+      path: '',
+      message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
+    }))
+    throw specError(file, withCauses([...errors, ...fromNodes], text, file))
+  }
+  const collectionKey = collectionKeyOffset(doc)
+  if (collectionKey !== undefined) fail(lineOf(collectionKey), 'has a key that is a list or a mapping (`? [a, b]`): keys in a cluster spec are plain names')
+  if (doc.contents === null) fail(1, `is empty: start from \`${kindlingCommand('wizard')}\`, or copy clusters/homelab/cluster.yaml and edit it`)
+  if (nodes.some((problem) => problem.unreadable)) throw specError(file, fromNodes)
+
+  let value: unknown
+  try {
+    value = doc.toJS()
+  } catch (error) {
+    // yaml refuses to expand aliases past a limit (an "alias bomb"); that is bad input, not a crash.
+    const text = error instanceof Error ? error.message : String(error)
+    const message =
+      error instanceof RangeError
+        ? 'nested too deeply to read; a cluster spec is a few levels deep'
+        : /Unresolved alias/i.test(text)
+          ? 'an alias (*name) comes before its anchor (&name), or has none: set the anchor first, or write the value out'
+          : `${text.split('\n')[0]}; write the values out instead of repeating aliases`
+    fail(1, `cannot be read: ${message}`)
+  }
+  return { doc, value, lineOf, nodes, nodeProblems: fromNodes }
+}
+
+/**
+ * A tab, an odd space or a full-width colon throws the parser off for the rest of the file, often
+ * from lines after the one it is on: name that cause, once a line, rather than the page of errors
+ * that follows from it. Problems above the first such line do not follow from it and stay listed.
+ */
+function withCauses(problems: SpecProblem[], text: string, file: string): SpecProblem[] {
+  const lines = text.split(/\r?\n/)
+  const lastSuspect = Math.max(...problems.map((problem) => problem.line))
+  const causes = lines.slice(0, lastSuspect).flatMap((line, index) => {
+    const message = lookalikeProblem(line)
+    return message ? [{ file, line: index + 1, path: '', message }] : []
+  })
+  if (causes.length === 0) return problems
+  return [...problems.filter((problem) => problem.line < causes[0]!.line), ...causes]
+}
