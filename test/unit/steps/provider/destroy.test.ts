@@ -29,8 +29,8 @@ const registryReplies: Reply[] = [
   { match: /^docker volume inspect/, exitCode: 1, stdout: 'kindling-lab-cache-docker-io\n', stderr: 'Error: no such volume: kindling-lab-registry' },
 ]
 
-async function destroy(args: string[], isTTY = false) {
-  const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([kindNode('lab-control-plane', 'control-plane')]), ...registryReplies])
+async function destroy(args: string[], isTTY = false, replies = [...clusterReplies([kindNode('lab-control-plane', 'control-plane')]), ...registryReplies]) {
+  const runner = new RecordingRunner([...toolsPresent, ...replies])
   const out: string[] = []
   const err: string[] = []
   const code = await runCommand('destroy', ['--cluster', 'lab', ...args], {
@@ -190,19 +190,8 @@ describe('destroy', () => {
 
   it('with no kind cluster, says there is nothing to delete and asks nothing, on a terminal too (exit 0)', async () => {
     for (const isTTY of [true, false]) {
-      const runner = new RecordingRunner([...toolsPresent, ...clusterReplies([]), noSuchContainer])
-      const out: string[] = []
-      const err: string[] = []
-      const code = await runCommand('destroy', ['--cluster', 'lab'], {
-        stdout: (text) => out.push(text),
-        stderr: (text) => err.push(text),
-        isTTY,
-        cwd: repo(),
-        signal: new AbortController().signal,
-        runner,
-      })
-      const stdout = out.join('')
-      expect(code, err.join('')).toBe(0)
+      const { code, runner, stdout, stderr } = await destroy([], isTTY, [...clusterReplies([]), noSuchContainer])
+      expect(code, stderr).toBe(0)
       expect(stdout).not.toMatch(/Delete kind cluster "lab"|\?$/m)
       expect(stdout).toContain('✔ Confirm: not asked — nothing to delete: kind cluster lab does not exist')
       expect(stdout).toContain('✔ Delete kind cluster lab: nothing to delete — kind cluster lab does not exist')
