@@ -8,12 +8,12 @@ import { quoted, redactUrlCredentials, urlCredentials } from '../spec/credential
 import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome, specFileOf } from '../spec/load.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
-import { parseGitUrl } from '../tools/git.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
 import { formatError } from '../ui/format.js'
 import { CLOUDS, collectAnswers, type Cloud, type InvalidFlags, type KubeContexts, type Prompter, type WizardAnswers } from '../ui/wizard.js'
 import { isNetworkUrl } from '../ui/wizard-checks.js'
+import { originNote } from '../ui/wizard-origin.js'
 import { describeAnswers, writeSpec } from '../ui/wizard-spec.js'
 import { contradictingRepeat, flagError } from './args.js'
 import { folderGoneError } from './cwd.js'
@@ -245,14 +245,7 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
     const remoteUrl = remote?.exitCode === 0 ? remote.stdout.trim() || undefined : undefined
     // On a terminal and off it: a default nobody typed is said out loud, and a warning when it looks like someone else's.
     if (given.repoUrl === undefined && isNetworkUrl(remoteUrl)) {
-      const owner = ownerOf(remoteUrl)
-      const identity = await gitIdentity(io.runner, repoRoot)
-      const yours = owner !== undefined && identity.some((name) => sameName(name, owner))
-      io.stderr(
-        yours
-          ? `note: the default repository is this checkout's origin, ${redactUrlCredentials(remoteUrl)}: the engine reads it and bootstrap pushes clusters/<name>/ to it.\n`
-          : `warning: the default repository is this checkout's origin, ${redactUrlCredentials(remoteUrl)}, which looks like someone else's (its owner${owner ? `, ${owner},` : ''} is not your Git user name or email). The engine reads it and bootstrap pushes clusters/<name>/ to it: use a repository you own (your fork), not someone else's (--repo URL).\n`,
-      )
+      io.stderr(await originNote(io.runner, repoRoot, remoteUrl))
     } else if (given.repoUrl === undefined && remoteUrl && urlCredentials(remoteUrl)) {
       io.stderr(
         `note: this checkout's origin, ${redactUrlCredentials(remoteUrl)}, holds credentials in its URL, so it is not the default repository; give the URL without them (the token goes in an environment variable, auth https).\n`,
@@ -303,31 +296,4 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
     io.stderr(`${formatError(wrapped, (t) => t).join('\n')}\n`)
     return exitCodeOf(wrapped)
   }
-}
-
-/** The owner part of a Git URL (`me` in git@github.com:me/lab.git), if it has one. */
-function ownerOf(url: string): string | undefined {
-  try {
-    const parts = parseGitUrl(url).path.split('/').filter(Boolean)
-    return parts.length >= 2 ? parts[parts.length - 2] : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** The names this machine's Git goes by: user.name and the part of user.email before the @. */
-async function gitIdentity(runner: Runner, repoRoot: string): Promise<string[]> {
-  const read = (key: string) =>
-    runner
-      .run({ file: 'git', args: ['-C', repoRoot, 'config', '--get', key], readOnly: true, okExitCodes: [1] })
-      .then((result) => (result.exitCode === 0 ? result.stdout.trim() : ''))
-      .catch(() => '')
-  const [name, email] = await Promise.all([read('user.name'), read('user.email')])
-  return [name, email.split('@')[0] ?? ''].filter(Boolean)
-}
-
-/** `Jane Doe`, `jane.doe` and `JaneDoe` are the same owner: letters and digits only, any case. */
-function sameName(a: string, b: string): boolean {
-  const plain = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, '')
-  return plain(a) !== '' && plain(a) === plain(b)
 }

@@ -23,6 +23,17 @@ export type FetchLike = (
  * no token is in the environment: the user adds the key by hand.
  */
 export function detectGitHost(url: string, env: NodeJS.ProcessEnv): GitHostApi | undefined {
+  const found = repositoryOwner(url)
+  if (!found) return undefined
+  const { host, owner, repo } = found
+  if (host === 'github.com') return env.GITHUB_TOKEN ? { kind: 'github', tokenEnv: 'GITHUB_TOKEN', baseUrl: 'https://api.github.com', owner, repo } : undefined
+  if (host === 'gitlab.com' || host.startsWith('gitlab.'))
+    return env.GITLAB_TOKEN ? { kind: 'gitlab', tokenEnv: 'GITLAB_TOKEN', baseUrl: `https://${host}/api/v4`, owner, repo } : undefined
+  return env.GITEA_TOKEN ? { kind: 'gitea', tokenEnv: 'GITEA_TOKEN', baseUrl: `https://${host}/api/v1`, owner, repo } : undefined
+}
+
+/** Host, owner (a GitLab group path included) and repository name of a Git URL; undefined when it names no owner. */
+export function repositoryOwner(url: string): { host: string; owner: string; repo: string } | undefined {
   const { host, path } = parseGitUrl(url)
   const parts = path
     .replace(/\.git$/, '')
@@ -30,11 +41,7 @@ export function detectGitHost(url: string, env: NodeJS.ProcessEnv): GitHostApi |
     .filter(Boolean)
   if (parts.length < 2) return undefined
   const repo = parts.pop()!
-  const owner = parts.join('/')
-  if (host === 'github.com') return env.GITHUB_TOKEN ? { kind: 'github', tokenEnv: 'GITHUB_TOKEN', baseUrl: 'https://api.github.com', owner, repo } : undefined
-  if (host === 'gitlab.com' || host.startsWith('gitlab.'))
-    return env.GITLAB_TOKEN ? { kind: 'gitlab', tokenEnv: 'GITLAB_TOKEN', baseUrl: `https://${host}/api/v4`, owner, repo } : undefined
-  return env.GITEA_TOKEN ? { kind: 'gitea', tokenEnv: 'GITEA_TOKEN', baseUrl: `https://${host}/api/v1`, owner, repo } : undefined
+  return { host, owner: parts.join('/'), repo }
 }
 
 /** Where a person adds a deploy key by hand, for the message printed with the public key. */
