@@ -3,6 +3,7 @@
 
 import { DEFAULTS } from '../spec/defaults.js'
 import { isPlaceholderUrl, isSshUrl, PLACEHOLDER_URL_MESSAGE } from '../spec/fields.js'
+import { localRepositoryProblem } from '../spec/local-repository.js'
 import type { Asking } from './wizard-asking.js'
 import { checkBranch, checkEnv, checkUrl, isNetworkUrl } from './wizard-checks.js'
 import type { WizardAnswers } from './wizard.js'
@@ -42,6 +43,8 @@ export async function askGitops({
     const verdict = noRemote(value) ? true : checkUrl(url)
     // Refused now, not at bootstrap's preflight: the same rule, with the same words.
     if (verdict === true && !noRemote(value) && isPlaceholderUrl(url)) return `${PLACEHOLDER_URL_MESSAGE}: give the URL of your own fork of this repository`
+    const local = verdict === true && !noRemote(value) ? localRepositoryProblem(url) : undefined
+    if (local) return `${local.problem}: ${local.fix}, or give another URL`
     // A typed or default URL must suit --auth (flag against flag is a conflict, reported already).
     if (verdict !== true || wantedAuth === undefined || given.repoUrl !== undefined) return verdict
     if (noRemote(value))

@@ -6,6 +6,7 @@ import { errorMessage, ExitCode, exitCodeOf, KindlingError } from '../../engine/
 import type { StepContext } from '../../engine/step.js'
 import { variableInMessage } from '../../spec/credentials.js'
 import { isPlaceholderUrl, PLACEHOLDER_URL_MESSAGE } from '../../spec/fields.js'
+import { localRepositoryProblem } from '../../spec/local-repository.js'
 import { relativeSpec } from '../../spec/load.js'
 import { KubeconfigError, KubeconfigMissingError, KubeCredentialsError } from '../../kube/kubeconfig.js'
 import { contextOf } from '../connect.js'
@@ -67,6 +68,13 @@ export const repositoryCheck: PreflightCheck = {
         fix: `set repository.url in ${path.relative(process.cwd(), ctx.spec.file) || ctx.spec.file} to your own fork of this repository (it must hold clusters/${ctx.spec.name}/ on branch ${branch})`,
       }
     }
+    // The same rule as the wizard's: a folder that is not there is named as such, not as a host that refused.
+    const local = localRepositoryProblem(url)
+    if (local)
+      return {
+        problem: `repository.url ${url} ${local.problem}`,
+        fix: `${local.fix}, or set repository.url in ${relativeSpec(ctx.spec)} to another repository`,
+      }
     try {
       // A branch not there yet is fine: bootstrap's push creates it, if the user may push there.
       await remoteHeadIfAny(ctx)

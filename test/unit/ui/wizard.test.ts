@@ -737,6 +737,32 @@ describe('wizard without a terminal', () => {
     expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
   })
 
+  it('asks again for a file:// repository that is not there, saying why; off a terminal it writes nothing (exit 2)', async () => {
+    const root = repo()
+    const missing = path.join(root, 'nowhere.git')
+    const local = path.join(root, 'lab')
+    mkdirSync(path.join(local, '.git'), { recursive: true })
+    const driver = terminalDriver(kindScript({ 'Git repository': [`file://${missing}`, `file://${root}`, `file://${local}`] }))
+    const t = io(root, driver)
+    expect(await runWizard(['-c', 'lab'], t.value), t.err.join('')).toBe(0)
+    expect(driver.errors).toEqual([
+      {
+        question: expect.stringMatching(/^Git repository/),
+        error: `names ${missing}, which does not exist: create it (git init --bare ${missing}) and push this checkout to it, or give another URL`,
+      },
+      {
+        question: expect.stringMatching(/^Git repository/),
+        error: `names ${root}, which is not a Git repository: give a Git repository's folder (git init --bare makes one), or give another URL`,
+      },
+    ])
+    expect((await loadClusterSpec(root, 'lab')).repository.url).toBe(`file://${local}`)
+    rmSync(path.join(root, 'clusters', 'lab'), { recursive: true })
+    const flags = io(root)
+    expect(await runWizard(['-c', 'lab', '--repo', `file://${missing}`], flags.value)).toBe(2)
+    expect(flags.err.join('')).toContain(`--repo URL: names ${missing}, which does not exist`)
+    expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
+  })
+
   it("refuses a repository URL copied from the docs, as bootstrap's preflight would, and writes nothing", async () => {
     const root = repo()
     for (const url of [

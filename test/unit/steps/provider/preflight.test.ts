@@ -162,6 +162,30 @@ describe('preflight', () => {
     expect(runner.lines.some((line) => line.includes('ls-remote'))).toBe(true)
   })
 
+  it("names a file:// repository that is not there by its folder, without asking Git, with the wizard's words", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-preflight-'))
+    dirs.push(dir)
+    const missing = path.join(dir, 'lab.git')
+    const check = async (url: string) => {
+      const runner = new RecordingRunner()
+      const ctx = testContext({ spec: testSpec(specText({ repository: `url: ${url}` })), runner })
+      return { found: await repositoryCheck.run(ctx, preflightLookups(ctx)), runner }
+    }
+    const gone = await check(`file://${missing}`)
+    expect(gone.found).toEqual({
+      problem: `repository.url file://${missing} names ${missing}, which does not exist`,
+      fix: expect.stringMatching(
+        new RegExp(`^create it \\(git init --bare ${missing}\\) and push this checkout to it, or set repository.url in .*cluster.yaml to another repository$`),
+      ),
+    })
+    expect(gone.runner.commands).toEqual([])
+    // Once it is a repository, Git is asked as for any remote.
+    mkdirSync(path.join(missing, '.git'), { recursive: true })
+    const there = await check(`file://${missing}`)
+    expect(there.found).toBeUndefined()
+    expect(there.runner.lines.some((line) => line.includes('ls-remote'))).toBe(true)
+  })
+
   it('accepts a port held by its own kind cluster (a re-run)', async () => {
     const busy = await listening()
     const spec = kindSpec(`portMappings: [{containerPort: 30080, hostPort: ${busy}}]\nregistryCaches: {enabled: false}`)
