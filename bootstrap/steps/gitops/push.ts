@@ -88,11 +88,6 @@ async function readRemoteState(ctx: StepContext, localHead: string | undefined):
   return { head, onRemote }
 }
 
-async function readPushState(ctx: StepContext): Promise<PushState> {
-  const local = await readLocalState(ctx)
-  return { ...local, ...(await readRemoteState(ctx, local.local)) }
-}
-
 /** Name what an earlier spec left (the old engine's folder), with the command that removes it; never delete it. */
 function noteLeftovers(ctx: StepContext, state: Pick<PushState, 'leftOver'>): string {
   if (!state.leftOver.length) return ''
@@ -111,6 +106,27 @@ function commitCommands(spec: ClusterSpec, state: Pick<PushState, 'uncommitted'>
   return [
     git(spec, ['add', '--', ...state.uncommitted]),
     git(spec, ['commit', '--quiet', '--only', '-m', `kindling: render ${spec.repository.path}/`, '--', ...state.uncommitted], { foreground: true }),
+  ]
+}
+
+/**
+ * The commit as one action: `git add` and `git commit --only` take the same files, so the plan
+ * lists them once, in the first command, and the second names them by count.
+ */
+function commitActions(spec: ClusterSpec, state: Pick<PushState, 'uncommitted'>): Action[] {
+  const commands = commitCommands(spec, state)
+  if (!commands.length) return []
+  const [add, commit] = commands as [Command, Command]
+  const files = state.uncommitted.length
+  const shownCommit = `${formatCommand({ ...commit, args: commit.args.slice(0, -files) })} <the same ${files} file(s)>`
+  return [
+    {
+      type: 'call',
+      description: `commit only what kindling rendered:\n  $ ${formatCommand(add)}\n  $ ${shownCommit}`,
+      run: async (ctx) => {
+        for (const command of commands) await ctx.runner.run(command, { signal: ctx.signal })
+      },
+    },
   ]
 }
 
@@ -199,8 +215,9 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
     },
     async plan(ctx, found): Promise<Action[]> {
       if (ctx.flags.noPush) return []
-      // A dry run that could not read the checkout or the remote still shows the commands, for every rendered file.
-      const state = found ?? (await readPushState(ctx).catch(async () => ({ uncommitted: (await renderedFiles(spec)).map((file) => file.path) })))
+      // A dry run that could not read the remote still commits what the checkout holds; one that
+      // could not read the checkout either shows the commands for every rendered file.
+      const state = found ?? (await readLocalState(ctx).catch(async () => ({ uncommitted: (await renderedFiles(spec)).map((file) => file.path) })))
       // Said as it will happen: --yes pushes without a question, and off a terminal none can be asked.
       const confirm: Action = ctx.flags.yes
         ? { type: 'note', text: 'push without asking (--yes)' }
@@ -221,7 +238,7 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
                 })
             },
           }
-      const commits: Action[] = commitCommands(spec, state).map((command) => ({ type: 'run', command, description: 'commit only what kindling rendered' }))
+      const commits = commitActions(spec, state)
       const push = spec.repository.inCluster ? inClusterPush(spec) : remotePush(spec)
       return [
         confirm,
