@@ -29,6 +29,19 @@ export const envName = z
   )
 
 /**
+ * The user name an HTTPS token is sent with. Git hosts take a login name or a fixed word (`git`,
+ * `x-access-token`, `oauth2`); anything else there may be a password typed in its place, so the
+ * message never repeats it.
+ */
+export const httpsUsername = z
+  .string()
+  .min(1, { abort: true })
+  .regex(
+    /^[\w.@+-]+$/,
+    'must be a user name such as git or x-access-token: letters, digits, ".", "_", "-", "@" and "+" (the value was not printed: spaces or other signs there may be a password typed in its place; the token goes in the variable named by tokenEnv; if it was ever committed or shared, change it)',
+  )
+
+/**
  * A file the spec names (kubeconfig, keys, known_hosts): `~/` is the user's home and other relative
  * paths start at the repository root. A shell would expand `~alice/` or `$HOME/`; kindling does
  * not, and reading them as folders inside the repository hides the slip.

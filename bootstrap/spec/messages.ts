@@ -52,6 +52,25 @@ function oddSpace(character: string): string {
 
 const YAML_11_BOOLEANS = /^(y|yes|n|no|on|off|true|false)$/i
 
+/**
+ * Fields that stand beside a secret, where a number may be the secret (a PIN, a password, a short
+ * token) typed in place of what belongs there: what the field takes, and the fix; quotes are not it.
+ */
+const BESIDE_A_SECRET: readonly { field: RegExp; what: string; fix: string }[] = [
+  {
+    // tokenEnv, adminPasswordEnv: the name of a variable that holds the secret.
+    field: /Env$/,
+    what: 'the name of the environment variable that holds the secret',
+    fix: 'if it is the secret itself, keep it in a variable (export NAME=...) and write that NAME here',
+  },
+  {
+    // repository.auth.username: the token goes in the variable tokenEnv names, never here.
+    field: /^username$/,
+    what: 'the user name the token is sent with, such as git or x-access-token',
+    fix: 'if it is a PIN or password, take it out of the spec (the token goes in the variable named by tokenEnv); a user name that really is a number goes in quotes',
+  },
+]
+
 /** zod's wording, rephrased the way the rest of kindling speaks: "must be …", with the fix for common slips. */
 export function friendlyMessage(message: string, given: unknown, at: readonly (string | number)[], doc: Document, text: string): string {
   const type = /^Invalid input: expected (\w+), received (-?\w+)$/.exec(message)
@@ -61,12 +80,12 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
     if (expected === 'boolean' && typeof given === 'string' && YAML_11_BOOLEANS.test(given))
       return `must be true or false, not "${given}" (YAML 1.2 reads ${given} as text)`
     const field = String(at[at.length - 1] ?? '')
-    // A field that names a variable holding a secret (tokenEnv, adminPasswordEnv): a number there
-    // may be the secret itself, typed in its place. Never repeated, and quotes are not the fix.
-    if (/Env$/.test(field) && expected === 'string') {
+    // A field beside a secret: a number there may be the secret itself, typed in its place. Never repeated.
+    const beside = BESIDE_A_SECRET.find((entry) => entry.field.test(field))
+    if (beside && expected === 'string') {
       return typeof given === 'number'
-        ? `must be the name of the environment variable that holds the secret, not a number (the value was not printed): if it is the secret itself, keep it in a variable (export NAME=...) and write that NAME here; if it was ever committed or shared, change it`
-        : `must be the name of the environment variable that holds the secret, not ${article(received!)}`
+        ? `must be ${beside.what}, not a number (the value was not printed): ${beside.fix}; if it was ever committed or shared, change it`
+        : `must be ${beside.what}, not ${article(received!)}`
     }
     // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
     // Built from what was written: YAML has already read `1.30` as the number 1.3.

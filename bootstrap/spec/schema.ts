@@ -2,7 +2,20 @@ import { z } from 'zod'
 import { checkCrossplane, components, crossplaneDefault } from './components-schema.js'
 import { engineVersionProblem } from './engine-versions.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
-import { branchName, dnsLabel, envName, filePath, imageReference, isRelativeFolder, isSshUrl, port, repositoryUrl, semver, workerCount } from './fields.js'
+import {
+  branchName,
+  dnsLabel,
+  envName,
+  filePath,
+  httpsUsername,
+  imageReference,
+  isRelativeFolder,
+  isSshUrl,
+  port,
+  repositoryUrl,
+  semver,
+  workerCount,
+} from './fields.js'
 
 const KUBERNETES_VERSION = /^v1\.\d+\.\d+$/
 const PINNED_KUBERNETES = Object.keys(KIND_NODE_IMAGES).join(', ')
@@ -77,7 +90,9 @@ const auth = z.discriminatedUnion('type', [
     .strictObject({
       type: z.literal('https'),
       tokenEnv: envName.describe('Environment variable that holds the token at bootstrap time.'),
-      username: z.string().min(1).default(DEFAULTS.repository.httpsUsername),
+      username: httpsUsername
+        .default(DEFAULTS.repository.httpsUsername)
+        .describe('The user name the token is sent with (git, x-access-token, your login); never the token.'),
     })
     .describe('An HTTPS token, read from the environment, never from this file.'),
 ])

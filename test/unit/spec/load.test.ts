@@ -169,6 +169,42 @@ spec:
     ])
   })
 
+  it('an HTTPS user name that is a number or holds a password-like value is named by its field and fix, never printed', () => {
+    const withUsername = (username: string): string[] =>
+      problemsOf(specText({ repository: `url: https://example.com/lab.git\nauth: {type: https, tokenEnv: LAB_TOKEN, username: ${username}}` })).map((line) =>
+        line.replace(/^.*cluster\.yaml:\d+ /, ''),
+      )
+    for (const pin of ['482915', '0x1F3A', '1.5e3']) {
+      const lines = withUsername(pin)
+      expect(lines, pin).toEqual([
+        'spec.repository.auth.username: must be the user name the token is sent with, such as git or x-access-token, not a number (the value was not printed): if it is a PIN or password, take it out of the spec (the token goes in the variable named by tokenEnv); a user name that really is a number goes in quotes; if it was ever committed or shared, change it',
+      ])
+      expect(lines.join('\n')).not.toContain(pin)
+    }
+    for (const typed of ['"hunter2 hunter2"', '"me:Passw0rd"', '"p@ss/word"']) {
+      const lines = withUsername(typed)
+      expect(lines, typed).toEqual([
+        expect.stringMatching(
+          /^spec\.repository\.auth\.username: must be a user name such as git or x-access-token: letters, digits, .*\(the value was not printed/,
+        ),
+      ])
+      expect(lines.join('\n')).not.toMatch(/hunter2|Passw0rd|ss\/word/)
+    }
+    expect(withUsername('[git]')).toEqual([
+      'spec.repository.auth.username: must be the user name the token is sent with, such as git or x-access-token, not an array',
+    ])
+    // What hosts take: a login, a fixed word, an address; digits in quotes are a user name.
+    for (const name of ['x-access-token', 'oauth2', 'me@example.com', '"12345"']) {
+      const spec = parseClusterSpec(
+        specText({ repository: `url: https://example.com/lab.git\nauth: {type: https, tokenEnv: LAB_TOKEN, username: ${name}}` }),
+        '/repo/clusters/lab/cluster.yaml',
+        '/repo',
+        'lab',
+      )
+      expect(spec.repository.auth).toMatchObject({ username: name.replaceAll('"', '') })
+    }
+  })
+
   it('an unknown key that looks like a value or a secret is named by its line, not printed', () => {
     for (const key of ['"password=Hunt3rPassw0rdXyZ"', 'Zq8vX2mN4pL6rT9wY1bC3dF5gH7jK0sE', 'ghp_S3ntinelT0kenS3ntinelT0ken0000']) {
       const lines = problemsOf(specText({ repository: `url: https://example.com/lab.git\n${key}: 1` }))
