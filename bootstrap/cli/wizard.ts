@@ -209,7 +209,7 @@ async function writeClusterFolder(repoRoot: string, name: string): Promise<{ wri
   // Loaded only now: the questions above need none of the renderers.
   const [{ loadClusterSpec }, { renderedFiles }, { fileWrites }, { writeFileAction }, { leftoverFiles }] = await Promise.all([
     import('../spec/load.js'),
-    import('../steps/gitops/push.js'),
+    import('../steps/gitops/push-state.js'),
     import('../steps/gitops/repo.js'),
     import('../engine/actions.js'),
     import('../steps/gitops/leftovers.js'),

@@ -18,7 +18,7 @@ import { componentWaits, healthGateStep } from '../../../../bootstrap/steps/gito
 import { testContext } from '../../support/context.js'
 import { makeFifo, releaseFifo } from '../../support/fifo.js'
 import { leftoverPaths } from '../../../../bootstrap/steps/gitops/leftovers.js'
-import { renderedFiles } from '../../../../bootstrap/steps/gitops/push.js'
+import { renderedFiles } from '../../../../bootstrap/steps/gitops/push-state.js'
 
 const TOKEN = 'ghp_T0kenThatMustNeverBePrinted0123456789'
 const SHA = 'c0ffee0123456789abcdef0123456789abcdef01'

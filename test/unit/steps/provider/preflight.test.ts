@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { type BadInputError, exitCodeOf, PrerequisiteError } from '../../../../bootstrap/engine/errors.js'
 import { connectKube } from '../../../../bootstrap/steps/connect.js'
-import { pushRefusal } from '../../../../bootstrap/steps/gitops/push.js'
+import { pushRefusal } from '../../../../bootstrap/steps/gitops/push-state.js'
 import { requireHttpsToken } from '../../../../bootstrap/steps/gitops/repo.js'
 import { probePort } from '../../../../bootstrap/steps/provider/host-ports.js'
 import {
