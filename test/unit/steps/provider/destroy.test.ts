@@ -6,11 +6,11 @@ import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { describeAction, executeActions } from '../../../../bootstrap/engine/actions.js'
 import { ExitCode, exitCodeOf } from '../../../../bootstrap/engine/errors.js'
 import { runSteps } from '../../../../bootstrap/engine/run.js'
-import { confirmDestroyStep, destroyQuestion, registryCachesDeleteStep, uninstallActions } from '../../../../bootstrap/steps/provider/destroy.js'
+import { confirmDestroyStep, destroyQuestion, registryCachesDeleteStep } from '../../../../bootstrap/steps/provider/destroy.js'
 import { providerDestroySteps } from '../../../../bootstrap/steps/provider/index.js'
 import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
 import { formatError } from '../../../../bootstrap/ui/format.js'
-import { specText, testContext, testSpec } from '../../support/context.js'
+import { specText, testContext } from '../../support/context.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
 
 const dirs: string[] = []
@@ -172,20 +172,6 @@ describe('destroy', () => {
     ])
     const actions = await registryCachesDeleteStep(spec).plan(testContext({ spec, runner, flags: { yes: true, purge: true } }))
     expect(actions.map((action) => describeAction(action, (text) => text))).toEqual(['$ docker volume rm kindling-lab-cache-quay-io'])
-  })
-
-  it('deletes each object kindling installed, then waits until it is gone, as steps a dry run prints', () => {
-    const spec = testSpec(specText({ provider: 'type: existing\ncontext: lab' }))
-    const kustomization = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', name: 'flux-system', namespace: 'flux-system' }
-    const actions = uninstallActions(spec, { objects: [kustomization], releases: [], namespaces: ['flux-system'], record: true })
-    expect(actions.map((action) => describeAction(action, (text) => text))).toEqual([
-      'set spec.prune=false on, then delete Kustomization flux-system/flux-system',
-      'wait until Kustomization flux-system/flux-system is deleted (up to 120 s)',
-      'delete Namespace flux-system',
-      'wait until Namespace flux-system is deleted (up to 120 s)',
-      'delete ConfigMap kube-system/kindling',
-      'wait until ConfigMap kube-system/kindling is deleted (up to 120 s)',
-    ])
   })
 
   it('with no kind cluster, says there is nothing to delete and asks nothing, on a terminal too (exit 0)', async () => {
