@@ -27,11 +27,16 @@ export interface Execution {
   healthTimeoutMs: number
   /** The run's signal: Ctrl-C, SIGTERM or the `--timeout` deadline. */
   signal: AbortSignal
+  /** With --timeout: when waits give up, just before the run's deadline (see StepContext.waitsEndBy). */
+  waitsEndBy?: number
   redactor: Redactor
 }
 
 /** Run a command's steps with progress, then print the plan, summary, timings or failures it calls for. */
-export async function executeCommand({ command, cluster, spec, flags, healthTimeoutMs, signal, redactor }: Execution, io: CliIo): Promise<ExitCodeValue> {
+export async function executeCommand(
+  { command, cluster, spec, flags, healthTimeoutMs, signal, waitsEndBy, redactor }: Execution,
+  io: CliIo,
+): Promise<ExitCodeValue> {
   const redact = (text: string): string => redactor.redact(text)
   // status only reads: no lock, no saved report, every part read even when one fails, worded as found.
   const readOnly = command === 'status'
@@ -70,6 +75,7 @@ export async function executeCommand({ command, cluster, spec, flags, healthTime
     secrets: redactor,
     flags: runFlags,
     facts,
+    waitsEndBy,
   }
 
   // status of a cluster never created has nothing to read: one line and the command that creates

@@ -54,12 +54,13 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
     signal = runSignal(io.signal, runTimeoutMs, flags.timeout)
+    const waitsEndBy = runTimeoutMs === undefined ? undefined : Date.now() + runTimeoutMs - explainMargin(runTimeoutMs)
     // Every step, command and API request listens for the stop at once (dozens in a dry run):
     // Node's leak warning at 11 listeners would be noise on stderr, not a leak.
     setMaxListeners(RUN_LISTENERS, signal)
     // The steps, the API client and the progress display load only now: help, flag and spec errors answer without them.
     const { executeCommand } = await import('./execute.js')
-    return await executeCommand({ command, cluster, spec, flags, healthTimeoutMs, signal, redactor }, io)
+    return await executeCommand({ command, cluster, spec, flags, healthTimeoutMs, signal, waitsEndBy, redactor }, io)
   } catch (error) {
     const code = exitCodeOf(error)
     const [{ formatError }, { toJsonReport }] = await Promise.all([import('../ui/format.js'), import('../ui/json-report.js')])
@@ -73,6 +74,14 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     }
     return code
   }
+}
+
+/**
+ * How long before --timeout's deadline waits give up: time to ask the API which objects were not
+ * ready (a few requests) before the stop cuts every request off. A tenth of a short run, at most 5 s.
+ */
+function explainMargin(runTimeoutMs: number): number {
+  return Math.min(5_000, runTimeoutMs / 10)
 }
 
 /**

@@ -72,6 +72,11 @@ export interface StepContext {
   facts: RunFacts
   /** How a local connection reaches a pod's port; defaults to the API server's port-forward. */
   connectPod?: PodConnector
+  /**
+   * With --timeout: when waits give up (ms since the epoch), a little before the run's deadline, so
+   * a wait that runs out still asks the API what was not ready instead of being cut off by the stop.
+   */
+  waitsEndBy?: number
 }
 
 /**

@@ -23,13 +23,14 @@ export function describeWaits(waits: readonly Wait[]): string[] {
 
 /**
  * Watch each wait in order. The whole list shares one deadline, the longest single timeout, so
- * ten component waits under `--timeout 10m` take at most ten minutes, not a hundred. On a timeout or a terminal failure the
- * error gains what `explain` finds (the objects that are not ready, with their events).
+ * ten component waits under `--timeout 10m` take at most ten minutes, not a hundred; with
+ * --timeout, none outlasts the run (`waitsEndBy`). On a timeout or a terminal failure the error
+ * gains what `explain` finds (the objects that are not ready, with their events).
  */
 export async function runWaits(ctx: StepContext, waits: readonly Wait[]): Promise<void> {
   if (waits.length === 0) return
   const kube = await ctx.kube()
-  const deadline = Date.now() + Math.max(...waits.map((wait) => wait.timeoutMs))
+  const deadline = Math.min(Date.now() + Math.max(...waits.map((wait) => wait.timeoutMs)), ctx.waitsEndBy ?? Infinity)
   for (const wait of waits) {
     try {
       const timeoutMs = Math.max(1, Math.min(wait.timeoutMs, deadline - Date.now()))
