@@ -4,7 +4,7 @@ import { BadInputError } from '../engine/errors.js'
  * Set by bin/kindling.js when the shell's folder was already gone at start: it then moves the
  * process elsewhere so the TypeScript loader can start, and process.cwd() no longer tells.
  */
-export const SHELL_FOLDER_GONE = Symbol.for('kindling.shellFolderGone')
+const SHELL_FOLDER_GONE = Symbol.for('kindling.shellFolderGone')
 
 /** The folder the command was started in, or undefined when it was deleted or moved away since. */
 export function shellFolder(): string | undefined {

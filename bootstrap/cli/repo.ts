@@ -22,7 +22,7 @@ export function findRepoRoot(start = process.cwd()): string {
 }
 
 /** Cluster folders that hold a cluster.yaml. */
-export function clusterNames(repoRoot: string): string[] {
+function clusterNames(repoRoot: string): string[] {
   const base = path.join(repoRoot, 'clusters')
   return readdirSync(base, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(path.join(base, entry.name, 'cluster.yaml')))

@@ -9,10 +9,10 @@ import { CROSSPLANE_NAMESPACE } from './crossplane.js'
 export const HETZNER_PROVIDER_CONFIG = 'hetzner'
 
 /** Key of the Hetzner API token in its credentials Secret. */
-export const HETZNER_TOKEN_KEY = 'token'
+const HETZNER_TOKEN_KEY = 'token'
 
 /** Key of the Azure and GCP credentials JSON in their Secrets, as upstream's examples name it. */
-export const CLOUD_CREDENTIALS_KEY = 'creds'
+const CLOUD_CREDENTIALS_KEY = 'creds'
 
 function clusterProviderConfig(apiVersion: string, name: string, spec: Record<string, unknown>): KubeObject {
   return { apiVersion, kind: 'ClusterProviderConfig', metadata: { name }, spec }

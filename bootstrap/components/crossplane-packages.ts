@@ -37,7 +37,7 @@ interface Package {
  * and they own the ProviderConfig CRDs and, for Azure, ResourceGroup
  * (provider-upjet-azure@v2.7.0 internal/controller/namespaced/zz_config_setup.go).
  */
-export function packagesOf(spec: ClusterSpec): Package[] {
+function packagesOf(spec: ClusterSpec): Package[] {
   const { clouds, providers } = spec.components.crossplane
   const pinned = (entry: { name: string; package: string }, kind: Package['kind'] = 'Provider'): Package => ({ kind, ...entry })
   const pins = CROSSPLANE_PACKAGES

@@ -23,7 +23,7 @@ const PROMETHEUS = `${RELEASE}-prometheus`
 const GRAFANA = `${RELEASE}-grafana`
 
 /** The Secret holding Grafana's admin user and password, made by the bootstrap, never in Git. */
-export const GRAFANA_SECRET = 'grafana-admin'
+const GRAFANA_SECRET = 'grafana-admin'
 const USER_KEY = 'admin-user'
 const PASSWORD_KEY = 'admin-password'
 

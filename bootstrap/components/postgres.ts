@@ -20,7 +20,7 @@ const COMPOSITIONS: Record<Target, () => KubeObject> = {
 const ALL_TARGETS = Object.keys(COMPOSITIONS) as Target[]
 
 /** The targets the XRD accepts: local always, each cloud once the spec enables it (its kinds exist only then). */
-export function targetsOf(spec: ClusterSpec): Target[] {
+function targetsOf(spec: ClusterSpec): Target[] {
   const { clouds } = spec.components.crossplane
   return ['local', ...(['azure', 'gcp', 'hetzner'] as const).filter((cloud) => clouds[cloud].enabled)]
 }

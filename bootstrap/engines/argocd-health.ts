@@ -24,7 +24,7 @@ interface ApplicationStatus {
 }
 
 /** One line for an Application's state. */
-export function describeApplication(object: KubeObject | undefined): string {
+function describeApplication(object: KubeObject | undefined): string {
   if (!object) return 'object does not exist'
   const status = (object.status ?? {}) as ApplicationStatus
   const parts = [`sync ${status.sync?.status ?? 'Unknown'} at ${status.sync?.revision?.slice(0, 7) ?? 'none'}`, `health ${status.health?.status ?? 'Unknown'}`]

@@ -25,8 +25,8 @@ export interface RequestBounds {
   firstContactRetryMs?: number
 }
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
-export const DEFAULT_RETRY_FOR_MS = 60_000
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+const DEFAULT_RETRY_FOR_MS = 60_000
 /** An adopted cluster's server that never answered: long enough for three tries (1 s, 2 s, 4 s apart). */
 export const FIRST_CONTACT_RETRY_MS = 8_000
 const NETWORK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|premature close/i

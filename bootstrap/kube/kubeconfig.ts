@@ -48,7 +48,7 @@ export function kubeconfigTextProblem(text: string, options: { emptyIsFine?: boo
  * A YAML parser's complaint as kindling may show it: the first line only (the lines after it are
  * an excerpt of the file), cut before anything it quotes (an alias, a tag, a key), and short.
  */
-export function parserWords(message: string): string {
+function parserWords(message: string): string {
   const first = (message.split('\n')[0] ?? '').replace(/\s*\(\d+:\d+\)\s*$/, '').replace(/ at line \d+, column \d+:?\s*$/, '')
   const cut = first.split(/["'`<]|: /)[0]!.trim()
   return (cut.length > 120 ? `${cut.slice(0, 120)}…` : cut) || 'cannot be parsed'

@@ -75,7 +75,7 @@ export async function openTunnel(target: PodPort, connect: PodConnector, signal:
 }
 
 /** A running, ready pod matching a label selector: the one a tunnel goes to. */
-export async function readyPod(kube: KubeClient, namespace: string, selector: string): Promise<string> {
+async function readyPod(kube: KubeClient, namespace: string, selector: string): Promise<string> {
   const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: selector })
   const ready = pods.find(
     (pod) => !pod.metadata.deletionTimestamp && (pod.status as { phase?: string } | undefined)?.phase === 'Running' && conditionTrue('Ready').test(pod).done,

@@ -13,7 +13,7 @@ import { yamlDocs, type RepoFile } from './repo-files.js'
 const SYNC_OPTIONS = ['CreateNamespace=true', 'ServerSideApply=true', 'SkipDryRunOnMissingResource=true']
 
 /** A component's Argo CD Application, in the sync wave after everything it depends on. */
-export function renderArgoComponentApp(spec: ClusterSpec, component: ComponentDescription, wave: number): KubeObject {
+function renderArgoComponentApp(spec: ClusterSpec, component: ComponentDescription, wave: number): KubeObject {
   const source =
     component.source.type === 'chart'
       ? {

@@ -10,12 +10,12 @@ export const ARGOCD_CHART_REPO = 'https://argoproj.github.io/argo-helm'
  * viaduct-ai/kustomize-sops v4.5.1 documents. The image is distroless (no shell), so the init
  * container copies the binaries with `ksops install` rather than a shell's `mv`.
  */
-export const KSOPS_IMAGE = 'viaductoss/ksops:v4.5.1'
+const KSOPS_IMAGE = 'viaductoss/ksops:v4.5.1'
 /** The Secret holding the age key, mounted into the repo server for KSOPS. */
 export const ARGOCD_SOPS_SECRET = 'sops-age'
 export const ARGOCD_SOPS_KEY = 'keys.txt'
 /** Bootstrap-speed Git polling; the health gate also asks for a refresh instead of waiting. */
-export const ARGOCD_RECONCILIATION = '60s'
+const ARGOCD_RECONCILIATION = '60s'
 
 /** Hosts whose SSH keys the argo-cd chart ships in configs.ssh.knownHosts; others need configs.ssh.extraHosts. */
 export const ARGOCD_KNOWN_SSH_HOSTS: readonly string[] = ['github.com', 'gitlab.com', 'bitbucket.org', 'ssh.dev.azure.com', 'vs-ssh.visualstudio.com']

@@ -18,7 +18,7 @@ const RELEASE_FILE = 'release.yaml'
  * failing the Kustomization or the Helm install on every cold start. A missing `status` is an
  * evaluation error, which Flux reads as Unknown and keeps waiting.
  */
-export function fluxHealthCheckExprs(rules: readonly ReadinessRule[]): Record<string, string>[] {
+function fluxHealthCheckExprs(rules: readonly ReadinessRule[]): Record<string, string>[] {
   return rules.map(({ apiVersion, kind, condition }) => ({
     apiVersion,
     kind,
@@ -90,7 +90,7 @@ function chartSource(name: string, chart: ChartSource): KubeObject {
  * fields and installs unchecked). They run only with the `poller` wait strategy, the default
  * unless the UseHelm3Defaults feature gate is on (internal/action/wait.go), so it is set here.
  */
-export function renderFluxHelmRelease(component: ComponentDescription, chart: ChartSource): KubeObject[] {
+function renderFluxHelmRelease(component: ComponentDescription, chart: ChartSource): KubeObject[] {
   const source = chartSource(component.name, chart)
   const oci = source.kind === 'OCIRepository'
   const readiness = fluxHealthCheckExprs(component.readiness)

@@ -92,7 +92,7 @@ export function renderFluxOperatorRelease(spec: ClusterSpec): KubeObject[] {
   ]
 }
 
-export const FLUX_OPERATOR_VALUES_CONFIGMAP = 'flux-operator-values'
+const FLUX_OPERATOR_VALUES_CONFIGMAP = 'flux-operator-values'
 
 /** File names inside `clusters/<name>/flux-system/`. */
 export const FLUX_FILES = {

@@ -7,13 +7,13 @@ import { MANAGED_BY } from './labels.js'
 
 /** Labels on every container kindling starts, so it can find (and only remove) its own. */
 export const KINDLING_CLUSTER_LABEL = 'dev.kindling.cluster'
-export const KINDLING_REGISTRY_LABEL = 'dev.kindling.registry'
+const KINDLING_REGISTRY_LABEL = 'dev.kindling.registry'
 
 /** The port the registry listens on inside its container. */
 export const REGISTRY_PORT = 5000
 
 /** Where each cacheable registry really lives (Docker Hub's API host is not docker.io). */
-export const UPSTREAMS: Readonly<Record<CacheableRegistry, string>> = {
+const UPSTREAMS: Readonly<Record<CacheableRegistry, string>> = {
   'docker.io': 'https://registry-1.docker.io',
   'ghcr.io': 'https://ghcr.io',
   'quay.io': 'https://quay.io',

@@ -6,7 +6,7 @@ import { containsKnownToken, INVISIBLE_CHARACTERS, looksLikeToken, maskSecretSha
  * value nobody thought of yet) or a token in a known format anywhere. Messages name the problem,
  * never the value.
  */
-export const SPEC_LIMITS = {
+const SPEC_LIMITS = {
   /** The longest text any field takes (a path, a URL, an image with its digest). */
   textLength: 1024,
   /** The most entries of any list (port mappings, mirrors, providers). */

@@ -232,14 +232,9 @@ export const clusterSpecSchema = z
     if (versionProblem) ctx.addIssue({ code: 'custom', path: ['spec', 'gitops', 'version'], message: versionProblem })
   })
 
-/** The spec as written by a user (defaults not yet filled in). */
-export type ClusterSpecInput = z.input<typeof clusterSpecSchema>
 /** The spec after validation and defaults. */
 export type ClusterSpecDocument = z.output<typeof clusterSpecSchema>
 export type KindProvider = Extract<ClusterSpecDocument['spec']['provider'], { type: 'kind' }>
-export type ExistingProvider = Extract<ClusterSpecDocument['spec']['provider'], { type: 'existing' }>
-export type RepoAuth = ClusterSpecDocument['spec']['repository']['auth']
-export type GitopsSpec = ClusterSpecDocument['spec']['gitops']
 
 /** The JSON Schema editors use for completion and checks; generated, never edited by hand. */
 export function generateJsonSchema(): Record<string, unknown> {

@@ -16,7 +16,7 @@ export function deployKeyFile(spec: ClusterSpec): string {
 }
 
 /** The age key file, named by secrets.sops.ageKeyFile (or its default). */
-export function ageKeyRole(spec: ClusterSpec): FileRole {
+function ageKeyRole(spec: ClusterSpec): FileRole {
   return {
     what: 'secrets.sops.ageKeyFile',
     fix: `set secrets.sops.ageKeyFile in ${relativeSpec(spec)} to the identity file age-keygen wrote (restore it from your backup), or to a path where there is none yet to have one generated`,
@@ -38,7 +38,7 @@ export function deployKeyRole(spec: ClusterSpec): FileRole {
 }
 
 /** repository.auth.knownHostsFile. */
-export function knownHostsRole(spec: ClusterSpec): FileRole {
+function knownHostsRole(spec: ClusterSpec): FileRole {
   return {
     what: 'repository.auth.knownHostsFile',
     fix: `set repository.auth.knownHostsFile in ${relativeSpec(spec)} to a known_hosts file for the Git host (\`ssh-keyscan <host>\` prints its lines), or remove it to have the host's keys read with ssh-keyscan`,

@@ -26,18 +26,18 @@ export interface ContainerInfo {
 }
 
 /** `docker ps -a` names of containers carrying every given label. */
-export function listContainersCommand(labels: Readonly<Record<string, string>>): Command {
+function listContainersCommand(labels: Readonly<Record<string, string>>): Command {
   const filters = Object.entries(labels).flatMap(([key, value]) => ['--filter', `label=${key}=${value}`])
   return { file: 'docker', args: ['ps', '--all', ...filters, '--format', '{{.Names}}'], readOnly: true }
 }
 
 /** `docker inspect` of containers; exit 1 just means some of them do not exist. */
-export function inspectContainersCommand(names: readonly string[]): Command {
+function inspectContainersCommand(names: readonly string[]): Command {
   return { file: 'docker', args: ['inspect', '--type', 'container', ...names], readOnly: true, okExitCodes: [1] }
 }
 
 /** `docker volume inspect`; exit 1 just means some of them do not exist. */
-export function inspectVolumesCommand(names: readonly string[]): Command {
+function inspectVolumesCommand(names: readonly string[]): Command {
   return { file: 'docker', args: ['volume', 'inspect', '--format', '{{.Name}}', ...names], readOnly: true, okExitCodes: [1] }
 }
 

@@ -6,7 +6,7 @@ import { CommandError, formatCommand, stderrTail, type Command, type RunOptions,
 import { Secret, type Redactor } from './secrets.js'
 
 /** No external command runs longer than this unless it says so (`kind create cluster` takes minutes, not hours). */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 20 * 60_000
+const DEFAULT_COMMAND_TIMEOUT_MS = 20 * 60_000
 
 /** A cancelled or timed-out command's process group gets SIGTERM, then SIGKILL this much later: a stopped run ends within seconds. */
 const FORCE_KILL_AFTER_MS = 1000

@@ -10,8 +10,8 @@ export type GitAccess =
   | { type: 'https'; username: string; token: Secret }
 
 /** Environment variables the credential helper reads; the token travels only through the environment. */
-export const GIT_USERNAME_ENV = 'KINDLING_GIT_USERNAME'
-export const GIT_TOKEN_ENV = 'KINDLING_GIT_TOKEN'
+const GIT_USERNAME_ENV = 'KINDLING_GIT_USERNAME'
+const GIT_TOKEN_ENV = 'KINDLING_GIT_TOKEN'
 
 // A credential helper written inline: it names the environment variables, never their values.
 const ENV_CREDENTIAL_HELPER = `!f() { test "$1" = get && printf 'username=%s\\npassword=%s\\n' "$${GIT_USERNAME_ENV}" "$${GIT_TOKEN_ENV}"; }; f`

@@ -9,7 +9,7 @@ export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role'
 /** The Docker network kind attaches every node to. */
 export const KIND_NETWORK = 'kind'
 
-export function getClustersCommand(): Command {
+function getClustersCommand(): Command {
   return { file: 'kind', args: ['get', 'clusters'], readOnly: true }
 }
 

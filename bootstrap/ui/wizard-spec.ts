@@ -16,7 +16,7 @@ function scalar(value: string | number | boolean): string {
 }
 
 /** The cluster.yaml text for a set of answers: the schema header editors use and a comment per section. Pure. */
-export function renderSpecYaml(answers: WizardAnswers): string {
+function renderSpecYaml(answers: WizardAnswers): string {
   const provider =
     answers.provider === 'kind'
       ? [

@@ -2,7 +2,7 @@ import type { KubeObject } from '../../kube/client.js'
 import { renderComposition, sizeDict, type SizeTable } from './composition.js'
 
 /** Flexible Server SKUs (tier + name), as the provider's field documentation names them. */
-export const AZURE_SKUS: SizeTable = { small: 'B_Standard_B1ms', medium: 'GP_Standard_D2s_v3', large: 'GP_Standard_D4s_v3' }
+const AZURE_SKUS: SizeTable = { small: 'B_Standard_B1ms', medium: 'GP_Standard_D2s_v3', large: 'GP_Standard_D4s_v3' }
 
 /**
  * A resource group per instance (deleting the XR deletes everything in it), a Flexible Server whose

@@ -19,7 +19,7 @@ export function sizeDict(table: SizeTable): string {
  * resources, Secrets included, to the template; `getComposedResource` and Sprig's
  * `randAlphaNum` are in crossplane-contrib/function-go-templating@v0.12.2 function_maps.go).
  */
-export const PRELUDE = `{{- $xr := .observed.composite.resource }}
+const PRELUDE = `{{- $xr := .observed.composite.resource }}
 {{- $spec := $xr.spec }}
 {{- $name := $xr.metadata.name }}
 {{- $secretName := dig "writeConnectionSecretToRef" "name" (printf "%s-connection" $name) $spec }}
@@ -32,7 +32,7 @@ export const PRELUDE = `{{- $xr := .observed.composite.resource }}
  * set `$host` and `$sslmode` first. A v2 XR has no connection Secret of its own, so the
  * Composition composes one (crossplane/docs v2.3 guides/connection-details-composition.md).
  */
-export const CONNECTION = `---
+const CONNECTION = `---
 apiVersion: v1
 kind: Secret
 metadata:

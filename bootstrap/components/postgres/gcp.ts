@@ -2,7 +2,7 @@ import type { KubeObject } from '../../kube/client.js'
 import { renderComposition, sizeDict, type SizeTable } from './composition.js'
 
 /** Cloud SQL tiers: shared core for small, custom machines (vCPUs, MiB) above it. */
-export const GCP_TIERS: SizeTable = { small: 'db-f1-micro', medium: 'db-custom-2-7680', large: 'db-custom-4-15360' }
+const GCP_TIERS: SizeTable = { small: 'db-f1-micro', medium: 'db-custom-2-7680', large: 'db-custom-4-15360' }
 
 /**
  * A Cloud SQL instance with a public IP that only `allowedIPs` may reach and only over TLS, the

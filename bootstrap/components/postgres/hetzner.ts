@@ -3,7 +3,7 @@ import { HETZNER_PROVIDER_CONFIG } from '../crossplane-config.js'
 import { renderComposition, sizeDict, type SizeTable } from './composition.js'
 
 /** Hetzner Cloud server types (shared x86: 2, 4, 8 vCPU; 40, 80, 160 GB disk). */
-export const HETZNER_SERVER_TYPES: SizeTable = { small: 'cx23', medium: 'cx33', large: 'cx43' }
+const HETZNER_SERVER_TYPES: SizeTable = { small: 'cx23', medium: 'cx33', large: 'cx43' }
 
 /**
  * The Terraform module each Workspace applies: a firewall that opens 5432 to the allowed IPs

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../kube/client.js'
 import { renderComposition, sizeDict, type SizeTable } from './composition.js'
 
-export const LOCAL_SIZES: Record<'cpu' | 'memory' | 'memoryLimit', SizeTable> = {
+const LOCAL_SIZES: Record<'cpu' | 'memory' | 'memoryLimit', SizeTable> = {
   cpu: { small: '100m', medium: '500m', large: '1' },
   memory: { small: '256Mi', medium: '1Gi', large: '2Gi' },
   memoryLimit: { small: '512Mi', medium: '2Gi', large: '4Gi' },

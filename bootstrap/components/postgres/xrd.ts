@@ -3,7 +3,7 @@ import type { KubeObject } from '../../kube/client.js'
 export const GROUP = 'platform.kindling.dev'
 export const VERSION = 'v1alpha1'
 export const KIND = 'PostgresInstance'
-export const PLURAL = 'postgresinstances'
+const PLURAL = 'postgresinstances'
 export const XRD_NAME = `${PLURAL}.${GROUP}`
 
 /** Label on each Composition; a PostgresInstance selects its target's Composition by it. */

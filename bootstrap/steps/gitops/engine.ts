@@ -24,7 +24,7 @@ export function engineFiles(spec: ClusterSpec): ReturnType<Engine['files']> {
 }
 
 /** The values the install uses: the repository's file when it exists, else the rendered defaults. */
-export async function engineValues(spec: ClusterSpec): Promise<Record<string, unknown>> {
+async function engineValues(spec: ClusterSpec): Promise<Record<string, unknown>> {
   const engine = engineOf(spec)
   const relative = engine.valuesFile(spec)
   const file = engine.files(spec).find((entry) => entry.path === relative)!

@@ -16,12 +16,12 @@ import { describeApplied, refOf } from '../../kube/refs.js'
 import { addSummary } from '../summary.js'
 
 /** The key that may push to the in-cluster Git server: kept outside the repository, one per cluster. */
-export function gitServerKeyFile(spec: ClusterSpec): string {
+function gitServerKeyFile(spec: ClusterSpec): string {
   return expandHome(`${DEFAULTS.gitServer.keyDir}/${spec.name}-git-server_ed25519`)
 }
 
 /** How git on this machine reaches the in-cluster server, once a tunnel listens on `port`. */
-export function inClusterRemote(spec: ClusterSpec, port: number | string): { url: string; access: Extract<GitAccess, { type: 'ssh' }> } {
+function inClusterRemote(spec: ClusterSpec, port: number | string): { url: string; access: Extract<GitAccess, { type: 'ssh' }> } {
   return {
     url: `ssh://git@127.0.0.1:${port}/${IN_CLUSTER_GIT.repository}.git`,
     access: { type: 'ssh', privateKeyFile: gitServerKeyFile(spec), throughTunnel: true },

@@ -92,7 +92,7 @@ async function firstComponentNotReady(kube: KubeClient, spec: ClusterSpec, sha: 
 }
 
 /** Everything the gate watches, in order: the root objects at `sha`, then each component. */
-export function gateWaits(ctx: StepContext, sha: string, timeoutMs: number): Wait[] {
+function gateWaits(ctx: StepContext, sha: string, timeoutMs: number): Wait[] {
   const { spec } = ctx
   return [...engineOf(spec).revisionWaits(spec, sha, ctx.facts, timeoutMs), ...componentWaits(spec, sha, timeoutMs)]
 }

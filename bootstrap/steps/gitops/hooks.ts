@@ -34,7 +34,7 @@ export async function hookFiles(spec: ClusterSpec): Promise<string[]> {
  * there), from the repository root, told which cluster and which kubeconfig context to use. It
  * goes through the one Runner like every process: logged, bounded, its output redacted.
  */
-export function hookCommand(spec: ClusterSpec, file: string): Command {
+function hookCommand(spec: ClusterSpec, file: string): Command {
   const env: Record<string, string> = { KINDLING_CLUSTER: spec.name, KINDLING_CONTEXT: contextOf(spec), KINDLING_REPO_ROOT: spec.repoRoot, FORCE_COLOR: '0' }
   if (spec.provider.type === 'existing') env.KUBECONFIG = spec.provider.kubeconfig
   return { file: process.execPath, args: [zxCli(), '--quiet', file], env, cwd: spec.repoRoot, timeoutMs: HOOK_TIMEOUT_MS }

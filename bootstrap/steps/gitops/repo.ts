@@ -15,7 +15,7 @@ import { inClusterHead } from './git-server.js'
 import { assertSshFilesUsable, deployKeyFile } from '../spec-files.js'
 
 /** The HTTPS token from the environment, registered with the redactor; undefined when not set. */
-export function httpsToken(ctx: StepContext): Secret | undefined {
+function httpsToken(ctx: StepContext): Secret | undefined {
   const auth = ctx.spec.repository.auth
   if (auth.type !== 'https') return undefined
   const value = process.env[auth.tokenEnv]
@@ -40,7 +40,7 @@ export function requireHttpsToken(ctx: StepContext): Secret {
 }
 
 /** How git on this machine reaches the repository, with the same credentials the engine gets. */
-export function gitAccess(ctx: StepContext): GitAccess {
+function gitAccess(ctx: StepContext): GitAccess {
   const auth = ctx.spec.repository.auth
   assertSshFilesUsable(ctx.spec)
   if (auth.type === 'ssh') return { type: 'ssh', privateKeyFile: deployKeyFile(ctx.spec), knownHostsFile: auth.knownHostsFile }
@@ -81,7 +81,7 @@ export async function remoteHead(ctx: StepContext): Promise<string> {
  * refused, the repository not there. Each is a missing prerequisite (exit 3): nothing has been
  * changed, and the same command finishes once it is fixed.
  */
-export function gitReadFailure(spec: ClusterSpec, cause: unknown): KindlingError {
+function gitReadFailure(spec: ClusterSpec, cause: unknown): KindlingError {
   if (!(cause instanceof CommandError))
     return cause instanceof KindlingError ? cause : new KindlingError(`cannot read ${spec.repository.url}: ${String(cause)}`, { cause })
   const { url, branch, auth } = spec.repository

@@ -119,7 +119,7 @@ export async function readAdoptionRecord(kube: KubeClient): Promise<AdoptionReco
 }
 
 /** The record written at first adoption; never rewritten, or kindling's own installs would count as pre-existing. */
-export function renderAdoptionRecord(spec: ClusterSpec, before: AdoptionRecord): KubeObject {
+function renderAdoptionRecord(spec: ClusterSpec, before: AdoptionRecord): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -43,7 +43,7 @@ export function toolCheck(binary: string, options: { pinned?: boolean } = {}): P
  * major version changes commands and flags kindling runs; a kind older than the pin may not run
  * the node image the pinned kind release names.
  */
-export function pinDriftStops(binary: string, installed: string, pin: string): string | undefined {
+function pinDriftStops(binary: string, installed: string, pin: string): string | undefined {
   const [haveMajor = 0, haveMinor = 0] = installed.replace(/^v/, '').split('.').map(Number)
   const [wantMajor = 0, wantMinor = 0] = pin.replace(/^v/, '').split('.').map(Number)
   if (haveMajor !== wantMajor) return `another major version, whose commands and flags differ`
@@ -70,12 +70,12 @@ export const dockerDaemonCheck: PreflightCheck = {
 }
 
 /** kind's documented minimums for clusters of more than one node. */
-export const INOTIFY_MINIMUMS = { max_user_watches: 524288, max_user_instances: 512 } as const
+const INOTIFY_MINIMUMS = { max_user_watches: 524288, max_user_instances: 512 } as const
 
 /** Reads a kernel setting under /proc/sys/fs/inotify; undefined where there is none (macOS, Windows). */
 export type InotifyReader = (name: keyof typeof INOTIFY_MINIMUMS) => Promise<number | undefined>
 
-export const readInotifyLimit: InotifyReader = async (name) => {
+const readInotifyLimit: InotifyReader = async (name) => {
   try {
     return Number((await readFile(path.join('/proc/sys/fs/inotify', name), 'utf8')).trim())
   } catch {

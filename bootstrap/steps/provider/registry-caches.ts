@@ -19,7 +19,7 @@ export interface RegistryState {
 }
 
 /** Plain reasons a running container no longer matches what the spec asks of it. */
-export function registryDrift(spec: ClusterSpec, registry: RegistryContainer, live: ContainerInfo): string[] {
+function registryDrift(spec: ClusterSpec, registry: RegistryContainer, live: ContainerInfo): string[] {
   const want = registryRunOptions(spec, registry)
   const drift: string[] = []
   if (live.image !== want.image) drift.push(`image ${live.image}, want ${want.image}`)
@@ -32,7 +32,7 @@ export function registryDrift(spec: ClusterSpec, registry: RegistryContainer, li
 }
 
 /** Decide, per registry container, whether it must be created, started, replaced or left alone. */
-export async function readRegistries(ctx: StepContext): Promise<RegistryState[]> {
+async function readRegistries(ctx: StepContext): Promise<RegistryState[]> {
   const registries = registryContainers(ctx.spec)
   const live = await inspectContainers(
     ctx.runner,
