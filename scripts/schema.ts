@@ -3,7 +3,7 @@
 import { quoted } from '../bootstrap/spec/credentials.js'
 import { SCHEMA_FILE, writeJsonSchema } from '../bootstrap/spec/json-schema.js'
 
-const USAGE = `Usage: kindling schema     (npm run -s schema)
+const USAGE = `Usage: kindling schema     (npx kindling schema, npm run -s schema, devbox run schema)
 
 Regenerate bootstrap/spec/cluster.schema.json, the JSON Schema editors use for cluster.yaml, from
 the spec's own schema. Takes no flags; one schema serves every cluster. The file is left as it is

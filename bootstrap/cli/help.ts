@@ -30,7 +30,7 @@ const CHANGING = `      --dry-run        check and plan only; print every comman
 
 const common = (timeout: string): string => `  -c, --cluster NAME   cluster folder under clusters/ (default: the only one there)
       --json           print one JSON document instead of progress
-  -v, --verbose        show each command and API call as it runs
+  -v, --verbose        show each command as it runs
       --timeout DUR    stop the whole run after this long (e.g. 10m); without it ${timeout}
   -h, --help           show this help`
 const COMMON = common(`the health
@@ -41,9 +41,10 @@ const USAGE: Record<CommandName, string> = {
   bootstrap: `Usage: kindling bootstrap [flags]     (npx kindling bootstrap, npm run -s bootstrap --, devbox run bootstrap)
 
 Create (kind) or adopt (existing) the cluster in clusters/<name>/cluster.yaml, install the GitOps
-engine it names, write what the engine installs from Git (Crossplane and the Postgres API, your
-apps) under clusters/<name>/, point the engine at the repository and wait until the current
-commit is applied and every component is healthy. Safe to run again: finished work is skipped.
+engine it names, write what the engine installs from Git (Crossplane and the Postgres API,
+kube-prometheus-stack, your apps) under clusters/<name>/, point the engine at the repository and
+wait until the current commit is applied and every component is healthy. Safe to run again:
+finished work is skipped.
 
 Flags:
 ${CHANGING}
