@@ -5,7 +5,7 @@ import { fluxEngine } from './flux.js'
 
 const ENGINES: Record<EngineName, Engine> = { flux: fluxEngine, argocd: argocdEngine }
 
-/** The engine a spec chooses: the one place that looks at `gitops.engine`. */
+/** The engine a spec chooses: the one place that picks an implementation by `gitops.engine`. */
 export function engineOf(spec: ClusterSpec): Engine {
   return ENGINES[spec.gitops.engine]
 }

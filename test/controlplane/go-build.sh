@@ -1,4 +1,4 @@
-# Shared by build.sh, crossplane.sh and flux.sh (sourced, not run): the one build lock and the Go
+# Shared by build.sh, crossplane.sh, flux.sh and functions.sh (sourced, not run): the one build lock and the Go
 # environment every build of the test programs uses. Callers define log() first.
 
 # take_build_lock DIR: one build at a time per cache folder; a second caller waits for the first.
