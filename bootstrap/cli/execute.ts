@@ -10,6 +10,7 @@ import { clusterNeverCreated } from '../steps/provider/index.js'
 import { summaryLines } from '../steps/summary.js'
 import { DryRunRunner } from '../tools/dry-run-runner.js'
 import { ExecRunner } from '../tools/exec-runner.js'
+import { platformFetch } from '../tools/git-host.js'
 import type { Redactor } from '../tools/secrets.js'
 import { colorEnabled } from '../ui/color.js'
 import { formatError, formatPlan, formatTimings } from '../ui/format.js'
@@ -76,6 +77,8 @@ export async function executeCommand(
     flags: runFlags,
     facts,
     waitsEndBy,
+    env: process.env,
+    fetch: platformFetch,
   }
 
   // status of a cluster never created has nothing to read: one line and the command that creates

@@ -1,6 +1,7 @@
 import type { KubeClient, KubeObject, ObjectRef, PlanEntry } from '../kube/client.js'
 import type { Condition } from '../kube/conditions.js'
 import type { ClusterSpec } from '../spec/load.js'
+import type { FetchLike } from '../tools/git-host.js'
 import type { Command, Runner } from '../tools/runner.js'
 import type { Redactor } from '../tools/secrets.js'
 import type { PodConnector } from '../kube/tunnel.js'
@@ -70,6 +71,10 @@ export interface StepContext {
   flags: RunFlags
   /** What one step learns that a later one needs (e.g. the commit the health gate waits for), typed. */
   facts: RunFacts
+  /** The environment the spec's variables are read from (tokens, passwords); tests hand in their own. */
+  env: NodeJS.ProcessEnv
+  /** How steps reach a Git host's API (registering a deploy key); tests hand in their own. */
+  fetch: FetchLike
   /** How a local connection reaches a pod's port; defaults to the API server's port-forward. */
   connectPod?: PodConnector
   /**

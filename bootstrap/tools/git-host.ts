@@ -17,6 +17,9 @@ export type FetchLike = (
   init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
 ) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>
 
+/** The platform's fetch, looked up at each call (so a test that replaces the global is still heard). */
+export const platformFetch: FetchLike = (url, init) => (globalThis.fetch as unknown as FetchLike)(url, init)
+
 /**
  * Which host API a repository URL belongs to, and which token variable is set for it: GitHub
  * (GITHUB_TOKEN), GitLab (GITLAB_TOKEN), Gitea/Forgejo (GITEA_TOKEN, any other host). Undefined when

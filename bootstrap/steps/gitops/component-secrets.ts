@@ -46,14 +46,14 @@ export function secretVariables(spec: ClusterSpec): SecretVariable[] {
  * The environment variables the spec names for component Secrets that are not set, with what each
  * holds: the preflight reports them before anything is created, not once the cluster exists.
  */
-export function unsetSecretVariables(spec: ClusterSpec): SecretVariable[] {
-  return secretVariables(spec).filter((variable) => !process.env[variable.name])
+export function unsetSecretVariables(spec: ClusterSpec, env: NodeJS.ProcessEnv): SecretVariable[] {
+  return secretVariables(spec).filter((variable) => !env[variable.name])
 }
 
 /** A value from the environment, or undefined; a named variable that is unset is an error, not a silent fallback. */
 function fromEnv(ctx: StepContext, value: SecretValue, key: string, secret: GeneratedSecret): string | undefined {
   if (!('generate' in value) || !value.fromEnv) return undefined
-  const found = process.env[value.fromEnv]
+  const found = ctx.env[value.fromEnv]
   if (!found)
     throw new PrerequisiteError(`environment variable ${variableInMessage(value.fromEnv, value.envField ?? 'cluster.yaml')} is not set`, {
       details: [`it holds ${key} of Secret ${secret.namespace}/${secret.name}; set it, or remove the variable's name from cluster.yaml to have one generated`],

@@ -8,7 +8,7 @@ import { engineOf } from '../../engines/index.js'
 import type { RepoCredentials } from '../../render/secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { parseGitUrl, sshKeygenCommand, sshKeyscanCommand, sshPublicKeyCommand } from '../../tools/git.js'
-import { deployKeySettingsHint, detectGitHost, registerDeployKey, type FetchLike } from '../../tools/git-host.js'
+import { deployKeySettingsHint, detectGitHost, registerDeployKey } from '../../tools/git-host.js'
 import { readFileIfExists, UnusableFileError } from '../../tools/files.js'
 import { Secret } from '../../tools/secrets.js'
 import { assertNotForeign } from '../ownership.js'
@@ -145,7 +145,7 @@ async function planCredentials(ctx: StepContext): Promise<Action[]> {
       inner.log(`${result.ref}: ${result.outcome}`)
     },
   })
-  actions.push(deployKeyAction(spec, file))
+  actions.push(deployKeyAction(spec, file, ctx.env))
   return actions
 }
 
@@ -161,8 +161,8 @@ async function publicKeyOf(ctx: StepContext, file: string): Promise<string> {
 }
 
 /** Print the public key and where it goes; with a host token in the environment, register it read-only. */
-function deployKeyAction(spec: ClusterSpec, file: string): Action {
-  const host = detectGitHost(spec.repository.url, process.env)
+function deployKeyAction(spec: ClusterSpec, file: string, env: NodeJS.ProcessEnv): Action {
+  const host = detectGitHost(spec.repository.url, env)
   return {
     type: 'call',
     description: host
@@ -176,15 +176,9 @@ function deployKeyAction(spec: ClusterSpec, file: string): Action {
         addSummary(ctx, `Deploy key: add ${file}.pub (read-only) at ${deployKeySettingsHint(spec.repository.url)}`)
         return
       }
-      const token = process.env[host.tokenEnv]!
+      const token = ctx.env[host.tokenEnv]!
       ctx.secrets.add(token)
-      const outcome = await registerDeployKey(
-        host,
-        { title: `kindling ${spec.name}`, publicKey },
-        new Secret(token, host.tokenEnv),
-        globalThis.fetch as unknown as FetchLike,
-        ctx.signal,
-      )
+      const outcome = await registerDeployKey(host, { title: `kindling ${spec.name}`, publicKey }, new Secret(token, host.tokenEnv), ctx.fetch, ctx.signal)
       ctx.log(`deploy key ${outcome === 'added' ? 'registered (read-only)' : 'already registered'} on ${host.owner}/${host.repo}`)
     },
   }

@@ -18,7 +18,7 @@ import { assertSshFilesUsable, deployKeyFile } from '../spec-files.js'
 function httpsToken(ctx: StepContext): Secret | undefined {
   const auth = ctx.spec.repository.auth
   if (auth.type !== 'https') return undefined
-  const value = process.env[auth.tokenEnv]
+  const value = ctx.env[auth.tokenEnv]
   if (!value) return undefined
   ctx.secrets.add(value)
   return new Secret(value, auth.tokenEnv)

@@ -147,10 +147,11 @@ export const hooksReadableCheck: PreflightCheck = {
  * and the one kind writes, writable. Garbage or /dev/zero there passes every other check, and kind
  * fails (or never ends) only after the registry caches and the cluster were made.
  */
-export function kindKubeconfigCheck(env: NodeJS.ProcessEnv = process.env): PreflightCheck {
+export function kindKubeconfigCheck(): PreflightCheck {
   return {
     name: 'kubeconfig kind writes to',
     async run(ctx) {
+      const { env } = ctx
       const writes = kubeconfigKindWrites(env)
       const from = env.KUBECONFIG ? 'from $KUBECONFIG' : 'the default kubeconfig: $KUBECONFIG is not set'
       const problems = kubeconfigPaths(env).flatMap((file) => {

@@ -101,7 +101,7 @@ async function checkoutCheck(ctx: StepContext): Promise<{ problem: string; fix: 
 export const secretVariablesCheck: PreflightCheck = {
   name: 'environment variables the spec names',
   async run(ctx) {
-    const unset = unsetSecretVariables(ctx.spec)
+    const unset = unsetSecretVariables(ctx.spec, ctx.env)
     if (!unset.length) return undefined
     return {
       problem: unset.map(({ name, holds, field }) => `${variableInMessage(name, field ?? 'cluster.yaml')} is not set (it holds ${holds})`).join('; '),

@@ -16,6 +16,7 @@ import { fluxKustomizationRef, gitRepositoryRef } from '../../../bootstrap/engin
 import { gitopsSteps } from '../../../bootstrap/steps/gitops/index.js'
 import { rootSyncStep } from '../../../bootstrap/steps/gitops/root-sync.js'
 import { gitopsStatusStep, type GitopsStatus } from '../../../bootstrap/steps/gitops/status.js'
+import { platformFetch } from '../../../bootstrap/tools/git-host.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { MANAGED_BY } from '../../../bootstrap/render/labels.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from '../../unit/steps/gitops/support.js'
@@ -66,6 +67,8 @@ function context(spec: ClusterSpec, runner: FakeToolsRunner, logs: string[]): St
     secrets: new Redactor(),
     flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false },
     facts: newFacts(),
+    env: process.env,
+    fetch: platformFetch,
   }
 }
 

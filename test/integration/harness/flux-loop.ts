@@ -16,6 +16,7 @@ import { engineFiles } from '../../../bootstrap/steps/gitops/engine.js'
 import { gitopsSteps } from '../../../bootstrap/steps/gitops/index.js'
 import { fileWrites, rootSyncFiles } from '../../../bootstrap/steps/gitops/repo.js'
 import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
+import { platformFetch } from '../../../bootstrap/tools/git-host.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { clusterStub, removeTempDirs, tempRepo } from '../../unit/steps/gitops/support.js'
 import { specText } from '../../unit/support/context.js'
@@ -317,6 +318,8 @@ export async function startFluxLoop(options: {
         secrets,
         flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false },
         facts: newFacts(),
+        env: process.env,
+        fetch: platformFetch,
       }
     }
     const waitFor = async (sha: string, request: boolean, timeoutMs: number): Promise<void> => {

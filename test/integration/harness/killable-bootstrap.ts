@@ -22,6 +22,7 @@ import type { Step } from '../../../bootstrap/engine/step.js'
 import { KubeClient } from '../../../bootstrap/kube/client.js'
 import { loadClusterSpec } from '../../../bootstrap/spec/load.js'
 import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
+import { platformFetch } from '../../../bootstrap/tools/git-host.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
 import { loopSteps } from './flux-loop.js'
 
@@ -86,6 +87,8 @@ const report = await runSteps(
     secrets,
     flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false },
     facts: newFacts(),
+    env: process.env,
+    fetch: platformFetch,
   },
   interruptible
     ? {}

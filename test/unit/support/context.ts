@@ -3,6 +3,7 @@ import { newFacts } from '../../../bootstrap/engine/facts.js'
 import type { RunFlags, StepContext } from '../../../bootstrap/engine/step.js'
 import type { KubeClient } from '../../../bootstrap/kube/client.js'
 import { parseClusterSpec, type ClusterSpec } from '../../../bootstrap/spec/load.js'
+import { platformFetch } from '../../../bootstrap/tools/git-host.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import type { Runner } from '../../../bootstrap/tools/runner.js'
 import { Redactor } from '../../../bootstrap/tools/secrets.js'
@@ -38,7 +39,7 @@ export function testSpec(text = specText(), name = 'lab'): ClusterSpec {
 
 /** A StepContext over a fake Runner (or the one given) and, optionally, a real KubeClient. */
 export function testContext(
-  overrides: { spec?: ClusterSpec; runner?: Runner; kube?: KubeClient; flags?: Partial<RunFlags>; signal?: AbortSignal } = {},
+  overrides: { spec?: ClusterSpec; runner?: Runner; kube?: KubeClient; flags?: Partial<RunFlags>; signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {},
 ): StepContext & { lines: string[] } {
   const lines: string[] = []
   return {
@@ -53,6 +54,8 @@ export function testContext(
     secrets: new Redactor(),
     flags: { dryRun: false, yes: false, recreate: false, purge: false, verbose: false, ...overrides.flags },
     facts: newFacts(),
+    env: overrides.env ?? process.env,
+    fetch: platformFetch,
     lines,
   }
 }

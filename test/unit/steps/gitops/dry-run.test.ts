@@ -7,6 +7,7 @@ import { runSteps, type RunReport } from '../../../../bootstrap/engine/run.js'
 import { describeWaits } from '../../../../bootstrap/engine/waits.js'
 import { gitopsSteps, gitopsStatusSteps } from '../../../../bootstrap/steps/gitops/index.js'
 import { DryRunRunner } from '../../../../bootstrap/tools/dry-run-runner.js'
+import { platformFetch } from '../../../../bootstrap/tools/git-host.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
 import { Redactor } from '../../../../bootstrap/tools/secrets.js'
 import { formatPlan } from '../../../../bootstrap/ui/format.js'
@@ -58,6 +59,8 @@ async function dryRun(
     secrets: redactor,
     flags: { dryRun: true, yes: false, recreate: false, purge: false, verbose: false, ...flags },
     facts: newFacts(),
+    env: process.env,
+    fetch: platformFetch,
   })
   const redact = (text: string): string => redactor.redact(text)
   return {
@@ -239,6 +242,8 @@ describe('GitOps steps in a dry run', () => {
       secrets: redactor,
       flags: { dryRun: true, yes: false, recreate: false, purge: false, verbose: false },
       facts: newFacts(),
+      env: process.env,
+      fetch: platformFetch,
     })
     expect(report.ok).toBe(true)
     expect(formatPlan(report, (text) => text)).toContain('is Ready=True at <head of main>')

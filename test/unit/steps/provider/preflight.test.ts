@@ -322,8 +322,10 @@ describe('preflight', () => {
     const empty = file('empty', '')
     const good = file('good', 'apiVersion: v1\nkind: Config\nclusters: []\n')
     const missing = path.join(dir, 'missing')
-    const ctx = testContext({ spec: kindSpec() })
-    const run = (env: NodeJS.ProcessEnv) => kindKubeconfigCheck(env).run(ctx, preflightLookups(ctx))
+    const run = (env: NodeJS.ProcessEnv) => {
+      const ctx = testContext({ spec: kindSpec(), env })
+      return kindKubeconfigCheck().run(ctx, preflightLookups(ctx))
+    }
     expect(await run({ KUBECONFIG: garbage })).toEqual({
       problem: `${garbage} (from $KUBECONFIG) is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] (line 2)`,
       fix: `correct or move ${garbage} (\`kubectl --kubeconfig ${garbage} config view\` shows what is wrong), or set KUBECONFIG to kubeconfig files only (unset, it is ~/.kube/config); kind adds the kind-lab context to ${garbage}, and helm reads it there`,
