@@ -141,8 +141,9 @@ function reportExitCode(report: RunReport, signal: AbortSignal): ExitCodeValue {
 function dryRunVerdict(report: RunReport): string {
   const numbered = report.steps.map((step, index) => ({ step, name: `step ${index + 1} (${step.name})` }))
   const blocking = numbered.filter(({ step }) => blocksRealRun(step)).map(({ name }) => name)
-  const failed = numbered.filter(({ step }) => step.status === 'failed').map(({ name }) => name)
-  // Stopped (Ctrl-C, --timeout) before a step found anything: the plan above is only part of it.
+  // A stopped run (Ctrl-C, --timeout) fails the steps it cut short: that is no finding to fix.
+  const failed = report.interrupted ? [] : numbered.filter(({ step }) => step.status === 'failed').map(({ name }) => name)
+  // Stopped before a step found anything: the plan above is only part of it.
   if (!blocking.length && !failed.length) return 'The dry run stopped before the plan was complete. Nothing was changed.'
   // A real run stops at the first; the later ones often only repeat its cause (a cluster that cannot be reached).
   const [first, ...later] = blocking.length ? blocking : failed

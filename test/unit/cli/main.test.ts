@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { helpText } from '../../../bootstrap/cli/help.js'
 import { runCommand, type CliIo } from '../../../bootstrap/cli/main.js'
+import { InterruptedError } from '../../../bootstrap/engine/errors.js'
 import { requiredTools } from '../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner, type Reply } from '../../../bootstrap/tools/recording-runner.js'
 import { clusterReplies, noSuchContainer, toolsPresent } from '../steps/provider/support.js'
@@ -192,6 +193,22 @@ describe('CLI', () => {
       error: expect.arrayContaining([expect.stringMatching(/Docker daemon reachable/)]),
     })
     expect(t.stdout()).toMatch(/1\. ✖ preflight — Check prerequisites: would stop a real run/)
+  })
+
+  it('a dry run stopped by Ctrl-C while preflight looks says it stopped, not that preflight found something to fix', async () => {
+    const t = io()
+    const controller = new AbortController()
+    t.io.signal = controller.signal
+    t.io.runner = {
+      run: (command) => {
+        // The person presses Ctrl-C while the first check runs; the command in flight ends with it.
+        controller.abort(new InterruptedError('interrupted', 'SIGINT'))
+        return Promise.reject(new InterruptedError(`${command.file}: interrupted`))
+      },
+    }
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--dry-run'], t.io)).toBe(130)
+    expect(t.stderr()).toContain('The dry run stopped before the plan was complete. Nothing was changed.')
+    expect(t.stderr()).not.toContain('A real run would stop now')
   })
 
   it('a dry run with every prerequisite and no cluster yet exits 0: what lives in the cluster it creates is to do, not unknown', async () => {
