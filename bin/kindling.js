@@ -38,6 +38,10 @@ if (!Object.hasOwn(COMMANDS, command)) {
   process.exit(2)
 }
 
+// FORCE_COLOR wins over NO_COLOR when both are set, as in Node; Node agrees but also prints a
+// warning each time a library asks whether the terminal has colours. Settle it here, once.
+if (process.env.FORCE_COLOR && !['0', 'false'].includes(process.env.FORCE_COLOR)) delete process.env.NO_COLOR
+
 // A shell whose folder was deleted: the TypeScript loader reads the folder as it starts and would
 // crash with a stack trace. Start from here instead and tell the command (bootstrap/cli/cwd.ts),
 // which answers --help and refuses the rest in its own words (as JSON under --json).

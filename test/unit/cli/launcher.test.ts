@@ -155,4 +155,12 @@ describe('colours', () => {
     expect(colorEnabled({ FORCE_COLOR: '1' }, false)).toBe(true)
     expect(colorEnabled({ FORCE_COLOR: '0' }, true)).toBe(false)
   })
+
+  it('with both NO_COLOR and FORCE_COLOR set, FORCE_COLOR wins without a warning from Node on stderr', () => {
+    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '1' }
+    const result = spawnSync(process.execPath, [BIN, 'bootstrap', '-c', 'homelab', '--dry-run'], { cwd: ROOT, encoding: 'utf8', env })
+    expect(result.stdout).toContain('\u001b[')
+    expect(result.stderr).not.toContain('Warning')
+    expect(result.stderr).not.toContain('NO_COLOR')
+  }, 20_000)
 })
