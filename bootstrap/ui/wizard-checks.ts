@@ -4,7 +4,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { DEFAULTS } from '../spec/defaults.js'
-import { branchName, dnsLabel, envName, fieldCheck, gcpProjectId, port, repositoryUrl, workerCount } from '../spec/fields.js'
+import { branchName, dnsLabel, envName, fieldCheck, filePath, gcpProjectId, port, repositoryUrl, workerCount } from '../spec/fields.js'
 
 /** `kc.yaml` typed in ~/lab: the path as the spec will read it from anywhere (`~/lab/kc.yaml`). */
 export function kubeconfigPath(file: string, cwd: string | undefined, home = os.homedir()): string {
@@ -20,6 +20,7 @@ export const checkUrl = fieldCheck(repositoryUrl)
 export const checkBranch = fieldCheck(branchName)
 export const checkEnv = fieldCheck(envName)
 export const checkProject = fieldCheck(gcpProjectId)
+export const checkFilePath = fieldCheck(filePath)
 export const checkWorkers = (value: string): true | string =>
   /^\d+$/.test(value.trim()) ? fieldCheck(workerCount)(Number(value)) : 'must be a whole number from 0 to 10'
 const asPort = (value: string): true | string => (/^\d+$/.test(value.trim()) ? checkPort(Number(value)) : 'must be a port between 1 and 65535')

@@ -5,7 +5,7 @@ import { quoted, typed } from '../spec/credentials.js'
 import { DEFAULTS } from '../spec/defaults.js'
 import { fieldCheck, workerCount } from '../spec/fields.js'
 import type { Asking } from './wizard-asking.js'
-import { checkKindPort, checkName, checkWorkers, kubeconfigPath, notPort } from './wizard-checks.js'
+import { checkFilePath, checkKindPort, checkName, checkWorkers, kubeconfigPath, notPort } from './wizard-checks.js'
 import { KIND_FLAGS, KUBE_FLAGS } from './wizard-flags.js'
 import type { WizardAnswers } from './wizard.js'
 
@@ -99,6 +99,10 @@ async function askKubeContext({ ask, p, hints }: Asking): Promise<Pick<WizardAns
   // A relative path is read from where the wizard runs, and written so the spec finds it from anywhere.
   const located = (file: string): string => kubeconfigPath(file, hints.cwd)
   const checkKubeconfig = (file: string): true | string => {
+    if (!file.trim()) return 'needs the path of a kubeconfig file'
+    // `~alice/` or `$HOME/` is not expanded: the spec's rule says so, where "does not exist" would mislead.
+    const path = checkFilePath(file.trim())
+    if (path !== true) return `${typed(file)} ${path}`
     const { names, problem } = hints.contextsOf(located(file))
     if (problem) return `${typed(file)} ${problem}`
     return names.length ? true : `${typed(file)} has no contexts`

@@ -340,7 +340,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     const driver = terminalDriver({
       'Cluster name': 'edge',
       'Where does': { pick: 'existing' },
-      'Kubeconfig file': [path.join(root, 'missing'), kubeconfig(root)],
+      'Kubeconfig file': ['~bob/.kube/config', '$HOME/.kube/config', path.join(root, 'missing'), kubeconfig(root)],
       'Kubeconfig context': { pick: 'lab-admin' },
       'GitOps engine': { pick: 'flux' },
       'Git repository': 'git@github.com:me/lab.git',
@@ -358,7 +358,11 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       return 0
     })
     expect(await runWizard([], t.value)).toBe(0)
-    expect(driver.errors.map((e) => e.error)).toEqual([`${path.join(root, 'missing')} does not exist`])
+    expect(driver.errors.map((e) => e.error)).toEqual([
+      `~bob/.kube/config names another user's home (~name/): only ~/ (your own home) is expanded; write the full path instead`,
+      '$HOME/.kube/config starts with an environment variable, which is not expanded: write ~/ for your home, or the full path',
+      `${path.join(root, 'missing')} does not exist`,
+    ])
     expect((await loadClusterSpec(root, 'edge')).provider).toMatchObject({ type: 'existing', context: 'lab-admin' })
     // Offered at the end, and accepted: the bootstrap runs for the cluster just written.
     expect(bootstrapped).toEqual(['edge'])
@@ -530,6 +534,9 @@ describe('wizard without a terminal', () => {
       else process.env.KUBECONFIG = env
     }
     expect(t.err.join('')).toContain(`--kubeconfig FILE: ${path.join(home, 'no-such-kubeconfig')} does not exist`)
+    const empty = io(home)
+    expect(await runWizard(['-c', 'a5', '--kubeconfig', '', '--context', 'foo'], empty.value)).toBe(2)
+    expect(empty.err.join('')).toContain('--kubeconfig FILE: needs the path of a kubeconfig file\n')
     // A wrong value whose question never comes: no remote, so no access question.
     const unreached = io(home, undefined, '/not/a/network/remote')
     expect(await runWizard(['-c', 'a6', '--auth', 'token'], unreached.value)).toBe(2)
@@ -572,7 +579,8 @@ describe('wizard without a terminal', () => {
       await runWizard(['-c', 'x', '--kubeconfig', 'https://u:S3CR3T-pass@h/kc', '--context', token, '--repo', `https://github.com/me/${token}.git`], t.value),
     ).toBe(2)
     const said = t.out.join('') + t.err.join('')
-    expect(said).toContain('--kubeconfig FILE: https://***@h/kc does not exist')
+    // The spec's own rule for a path: it may hold no credentials (said without them).
+    expect(said).toContain('--kubeconfig FILE: https://***@h/kc must not hold credentials')
     expect(said).not.toContain('S3CR3T')
   })
 
