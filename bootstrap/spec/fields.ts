@@ -21,7 +21,10 @@ export const port = z.int().min(1, 'must be a port between 1 and 65535').max(655
 export const semver = z.string().regex(/^v?\d+\.\d+\.\d+(-[\w.]+)?$/, 'must be an exact version such as 1.2.3')
 export const envName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be the name of an environment variable, not its value', abort: true })
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    message: 'must be the name of an environment variable (letters, digits and "_", not starting with a digit, such as GITHUB_TOKEN), not its value',
+    abort: true,
+  })
   // The message must not repeat the value: it may be a live token.
   .refine(
     (value) => !looksLikeToken(value),
@@ -52,7 +55,12 @@ export const filePath = z
   .refine((value) => !/^~[^/]/.test(value), "names another user's home (~name/): only ~/ (your own home) is expanded; write the full path instead")
   .refine((value) => !/^\$/.test(value), 'starts with an environment variable, which is not expanded: write ~/ for your home, or the full path')
 
-export const gcpProjectId = z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project ID such as my-project-123')
+export const gcpProjectId = z
+  .string()
+  .regex(
+    /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
+    'must be a Google Cloud project ID such as my-project-123: 6 to 30 lowercase letters, digits and "-", starting with a letter and not ending with "-"',
+  )
 
 export const workerCount = z.int().min(0, 'must be a whole number from 0 to 10').max(10, 'must be a whole number from 0 to 10')
 
@@ -127,7 +135,12 @@ export function isPlaceholderUrl(url: string): boolean {
  */
 export const branchName = z
   .string()
-  .regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, { message: 'must be a branch name such as main', abort: true })
+  .regex(/^(?!-)(?!.*\.\.)[\w./-]+$/, {
+    message: 'must be a branch name such as main: letters, digits and "_", ".", "/", "-", with no space or "..", not starting with "-"',
+    abort: true,
+  })
+  // Git takes `refs/heads/main` as a branch of that very name, which nobody means.
+  .refine((value) => !value.startsWith('refs/'), { message: 'is a full ref name: give the branch name alone (main, not refs/heads/main)', abort: true })
   .refine(
     (value) => !/(^|\/)\.|\.lock(\/|$)|\/\/|^\/|[/.]$/.test(value),
     'must be a branch name Git accepts, such as main: no part may start with "." or end with ".lock", and it may not start or end with "/", end with "." or hold "//"',

@@ -216,6 +216,25 @@ describe('messages say how to fix the common slips', () => {
     for (const branch of ['feature/x', 'release-1.2', 'a.b/c_d']) expect(problemsOf(BASE_TEXT.replace('branch: main', `branch: ${branch}`)), branch).toBe('')
   })
 
+  it('a branch name says what is wrong with it: the characters it may hold, or a full ref given for a branch', () => {
+    for (const branch of ['"feature x"', 'bad..branch', '"-x"']) {
+      expect(problemsOf(BASE_TEXT.replace('branch: main', `branch: ${branch}`)), branch).toMatch(
+        /repository\.branch: must be a branch name such as main: letters, digits and "_", "\.", "\/", "-", with no space or "\.\.", not starting with "-"$/,
+      )
+    }
+    expect(problemsOf(BASE_TEXT.replace('branch: main', 'branch: refs/heads/main'))).toMatch(
+      /repository\.branch: is a full ref name: give the branch name alone \(main, not refs\/heads\/main\)$/,
+    )
+  })
+
+  it('an environment variable name or a Google Cloud project ID says which characters it may hold', () => {
+    const remote = 'branch: main\n    url: https://git.example.org/me/lab.git\n    auth: { type: https, tokenEnv: MY-TOKEN }'
+    expect(problemsOf(BASE_TEXT.replace('branch: main', remote))).toMatch(/tokenEnv: must be the name of an environment variable \(letters, digits and "_"/)
+    expect(problemsOf(BASE_TEXT.replace('version: 2.4.2', 'version: 2.4.2\n      clouds: { gcp: { enabled: true, projectID: abc } }'))).toMatch(
+      /projectID: must be a Google Cloud project ID such as my-project-123: 6 to 30 lowercase letters/,
+    )
+  })
+
   it('a private key pasted where its file belongs, not printed', () => {
     const key = 'AGE-SECRET-KEY-1QZ8VX2MN4PL6RT9WY1BC3DF5GH7JK0SEQZ8VX2MN4PL6RT9WY1BC3DF5GH'
     const problems = problemsOf(`${BASE_TEXT.trimEnd()}\n      ageKeyFile: ${key}\n`)

@@ -111,7 +111,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Host: is already the HTTP port',
       'Git: must be an https://, ssh://, git@host:path or file:// URL',
       expect.stringMatching(/^Git: must not hold credentials/),
-      'Name: must be the name of an environment variable, not its value',
+      'Name: must be the name of an environment variable (letters, digits and "_", not starting with a digit, such as GITHUB_TOKEN), not its value',
       expect.stringMatching(/^Name: looks like a token, not the name of an environment variable/),
     ])
     // Secrets typed by mistake are never repeated back.
