@@ -44,7 +44,8 @@ Flags:
                                when it is a network URL, else "" (or none): no remote, a Git
                                server inside the cluster that bootstrap pushes this checkout to)
       --branch NAME            (default main)
-      --auth none|https        ssh is chosen for ssh:// and git@ URLs
+      --auth none|https|ssh    ssh (a deploy key) is the one for ssh:// and git@ URLs, and is
+                               chosen for them
       --token-env NAME         https: environment variable holding the token (implies --auth https)
       --[no-]crossplane        install Crossplane and the PostgresInstance API (default yes)
       --clouds LIST            Crossplane clouds for databases: azure,gcp,hetzner (default none)
@@ -53,15 +54,16 @@ Flags:
       --[no-]monitoring        install kube-prometheus-stack (default yes)
       --[no-]apps              deploy the example app (default yes)
       --[no-]sops              encrypt secrets in Git with SOPS (default yes)
-  -y, --yes                    replace an existing cluster.yaml; without a terminal, do not bootstrap
+  -y, --yes                    replace an existing clusters/<name>/cluster.yaml without asking
   -h, --help                   show this help
 
 A flag with a wrong value is asked for again on a terminal; flags that contradict each other
 (--kubeconfig with --provider kind, --clouds or --gcp-project with --no-crossplane, --auth https
 or --token-env with an SSH URL) stop the wizard before the first question.
 
-Exit codes: 0 written, 2 bad input or a missing answer without a terminal, 130 interrupted;
-after you accept the offered bootstrap, the bootstrap's own exit code.
+Exit codes: 0 written (or declined at the summary: nothing written), 2 bad input or a missing
+answer without a terminal, 130 interrupted; after you accept the offered bootstrap, the
+bootstrap's own exit code.
 `
 
 export interface WizardIo {

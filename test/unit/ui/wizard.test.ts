@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
-import { runWizard, type WizardIo } from '../../../bootstrap/cli/wizard.js'
+import { runWizard, WIZARD_HELP, type WizardIo } from '../../../bootstrap/cli/wizard.js'
 import { loadClusterSpec } from '../../../bootstrap/spec/load.js'
 import { renderedFiles } from '../../../bootstrap/steps/gitops/push-state.js'
 import { fileWrites } from '../../../bootstrap/steps/gitops/repo.js'
@@ -180,6 +180,8 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(t.err.join('')).toContain('cluster lab: kind, 1 control plane + 0 worker(s)')
     expect(t.out.join('')).toContain('nothing written')
     expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
+    // Exit 0, as --help says.
+    expect(WIZARD_HELP).toContain('0 written (or declined at the summary: nothing written)')
   })
 
   it('a flag with a wrong value is asked for again, not thrown away with every answer at the end', async () => {
@@ -466,6 +468,13 @@ describe('wizard without a terminal', () => {
     expect(spec.provider).toMatchObject({ type: 'existing', context: 'edge-admin' })
     expect(spec.repository.auth).toEqual({ type: 'https', tokenEnv: 'GIT_TOKEN', username: 'git' })
     expect(spec.components.crossplane.clouds.gcp.enabled).toBe(true)
+  })
+
+  it('--help names every value --auth takes, and --yes only for what it does', async () => {
+    expect(WIZARD_HELP).toContain('--auth none|https|ssh')
+    const t = io(repo())
+    expect(await runWizard(['-c', 'a1', '--repo', 'git@github.com:me/a1.git', '--auth', 'ssh'], t.value), t.err.join('')).toBe(0)
+    expect(WIZARD_HELP).toMatch(/-y, --yes {20}replace an existing clusters\/<name>\/cluster\.yaml without asking\n/)
   })
 
   it('in a folder that was deleted: answers --help and refuses the rest with exit 2, writing nothing', async () => {
