@@ -42,6 +42,17 @@ if (!Object.hasOwn(COMMANDS, command)) {
 // warning each time a library asks whether the terminal has colours. Settle it here, once.
 if (process.env.FORCE_COLOR && !['0', 'false'].includes(process.env.FORCE_COLOR)) delete process.env.NO_COLOR
 
+// `npm run -s status --json` hands --json to npm, not to kindling (only what follows `--` is the
+// script's), and npm says nothing: name the flags npm kept, or the run answers as if none were given.
+const kept = npmKeptFlags(command, process.env)
+if (kept.length) {
+  const names = kept.map(([flag]) => flag)
+  const example = kept.map(([flag, value]) => (value ? `${flag} ${value}` : flag)).join(' ')
+  process.stderr.write(
+    `note: npm kept ${names.join(', ')} for itself, so kindling did not get ${names.length === 1 ? 'it' : 'them'}: put kindling's flags after --, as in npm run -s ${command} -- ${example}\n`,
+  )
+}
+
 // A shell whose folder was deleted: the TypeScript loader reads the folder as it starts and would
 // crash with a stack trace. Start from here instead and tell the command (bootstrap/cli/cwd.ts),
 // which answers --help and refuses the rest in its own words (as JSON under --json).
@@ -75,6 +86,28 @@ async function shown(value) {
   const { register } = await import('tsx/esm/api')
   register()
   return (await import(pathToFileURL(path.join(ROOT, 'bootstrap', 'spec', 'credentials.ts')).href)).quoted(value)
+}
+
+/**
+ * kindling's flags npm took as its own when they came before `--` in `npm run <command>`, each with
+ * the value to show in the example: npm keeps each as an npm_config_ variable (-c as npm's --call,
+ * with its value; a value after --cluster or --timeout reaches kindling as an argument instead).
+ */
+function npmKeptFlags(command, env) {
+  if (env.npm_lifecycle_event !== command) return []
+  // npm exports some of its settings unset as '' (npm_config_yes), and false ones as 'false'.
+  const given = (value) => value !== undefined && value !== '' && value !== 'false'
+  const flags = [
+    ['call', '-c', env.npm_config_call],
+    ['cluster', '--cluster', 'NAME'],
+    ['json', '--json'],
+    ['dry_run', '--dry-run'],
+    ['yes', '--yes'],
+    ['timeout', '--timeout', 'DUR'],
+    ['purge', '--purge'],
+    ['recreate', '--recreate'],
+  ]
+  return flags.filter(([name]) => given(env[`npm_config_${name}`])).map(([, flag, value]) => [flag, value])
 }
 
 /** The build is current when it is newer than every source file it was made from. */

@@ -32,6 +32,20 @@ describe('the kindling launcher', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('under npm, names the flags npm kept for itself when they came before --, with the line that passes them on', () => {
+    const npm = { npm_lifecycle_event: 'status', npm_config_call: 'homelab', npm_config_json: 'true', npm_config_yes: '', npm_config_dry_run: 'false' }
+    const env = { ...process.env, ...npm }
+    const result = spawnSync(process.execPath, [BIN, 'status'], { cwd: ROOT, encoding: 'utf8', env })
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain(
+      "note: npm kept -c, --json for itself, so kindling did not get them: put kindling's flags after --, as in npm run -s status -- -c homelab --json\n",
+    )
+    // Flags given after -- reach kindling, and npm's variables of another script say nothing about this one.
+    const afterDashes = { ...env, npm_config_call: '', npm_config_json: '' }
+    expect(spawnSync(process.execPath, [BIN, 'status', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: afterDashes }).stderr).not.toContain('npm kept')
+    expect(spawnSync(process.execPath, [BIN, 'destroy', '--bogus'], { cwd: ROOT, encoding: 'utf8', env }).stderr).not.toContain('npm kept')
+  })
+
   it('repeats no token or URL password typed as the command, and cuts a long one short', () => {
     const token = run('ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123')
     expect(token.status).toBe(2)
