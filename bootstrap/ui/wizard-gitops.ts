@@ -4,6 +4,7 @@
 import { DEFAULTS } from '../spec/defaults.js'
 import { isPlaceholderUrl, isSshUrl, PLACEHOLDER_URL_MESSAGE } from '../spec/fields.js'
 import { localRepositoryProblem } from '../spec/local-repository.js'
+import { repositoryOwner } from '../tools/git-host.js'
 import type { Asking } from './wizard-asking.js'
 import { checkBranch, checkEnv, checkUrl, isNetworkUrl } from './wizard-checks.js'
 import type { WizardAnswers } from './wizard.js'
@@ -99,9 +100,17 @@ export async function askGitops({
       ? await ask(
           'tokenEnv',
           '--token-env NAME',
-          () => p.input({ message: 'Name of the environment variable holding the token (not the token)', default: 'GITHUB_TOKEN', validate: checkEnv }),
-          { fallback: 'GITHUB_TOKEN', check: checkEnv },
+          () => p.input({ message: 'Name of the environment variable holding the token (not the token)', default: tokenEnvFor(repoUrl), validate: checkEnv }),
+          { fallback: tokenEnvFor(repoUrl), check: checkEnv },
         )
       : ''
   return { engine, repoUrl, branch, auth, tokenEnv }
+}
+
+/** The variable a token for the repository's host is usually kept in: GITHUB_TOKEN only for GitHub. */
+function tokenEnvFor(url: string): string {
+  // Off a terminal the URL may be missing or refused already: that is reported on its own.
+  const host = checkUrl(url) === true ? (repositoryOwner(url)?.host ?? '') : ''
+  if (host === 'github.com') return 'GITHUB_TOKEN'
+  return host === 'gitlab.com' || host.startsWith('gitlab.') ? 'GITLAB_TOKEN' : 'GIT_TOKEN'
 }

@@ -734,6 +734,20 @@ describe('wizard without a terminal', () => {
     expect(text).toMatch(/gcp:\n\s+enabled: true\n\s+projectID: my-project-123/)
   })
 
+  it('--auth https without --token-env reads the token from the variable usual for the host: GITHUB_TOKEN only for GitHub', async () => {
+    const cases = [
+      ['https://github.com/me/lab.git', 'GITHUB_TOKEN'],
+      ['https://gitlab.com/me/lab.git', 'GITLAB_TOKEN'],
+      ['https://git.example.org/me/lab.git', 'GIT_TOKEN'],
+    ]
+    for (const [url, variable] of cases) {
+      const root = repo()
+      const t = io(root)
+      expect(await runWizard(['-c', 'lab', '--repo', url!, '--auth', 'https'], t.value), t.err.join('')).toBe(0)
+      expect((await loadClusterSpec(root, 'lab')).repository.auth, url).toMatchObject({ type: 'https', tokenEnv: variable })
+    }
+  })
+
   it('--token-env alone means --auth https: without a repository URL, or with an SSH or file:// one, it is refused and nothing is written', async () => {
     const root = repo()
     for (const [flags, problem] of [
