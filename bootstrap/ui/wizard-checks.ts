@@ -45,9 +45,12 @@ export function isNetworkUrl(url: string | undefined): url is string {
  * bind one port.
  */
 export const notPort =
-  (other: number | undefined, what: string) =>
-  (value: string): true | string =>
-    asPort(value) !== true ? asPort(value) : Number(value.trim()) === other ? `is already the ${what} port` : notRegistryPort(Number(value.trim()))
+  (other: number | undefined, what: string, flag?: string) =>
+  (value: string): true | string => {
+    if (asPort(value) !== true) return asPort(value)
+    const port = Number(value.trim())
+    return port === other ? `${port} is already the ${what} port${flag ? ` (${flag})` : ''}; give another port` : notRegistryPort(port)
+  }
 
 /** A kind cluster's host port, given as a flag: a port, and not the local registry's. */
 export const checkKindPort = (value: number): true | string => (checkPort(value) === true ? notRegistryPort(value) : checkPort(value))

@@ -81,7 +81,7 @@ async function askKindNodes({ ask, p, given, problems }: Asking): Promise<Pick<W
       await p.input({
         message: 'Host port for HTTP into the cluster (node port 30080)',
         default: '8080',
-        validate: notPort(given.httpsPort, 'HTTPS (--https-port)'),
+        validate: notPort(given.httpsPort, 'HTTPS', '--https-port'),
       }),
     )
   const httpPort = await ask('httpPort', '--http-port PORT', httpQuestion, { fallback: 8080, check: checkKindPort })

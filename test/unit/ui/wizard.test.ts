@@ -108,7 +108,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
       'Worker: must be a whole number from 0 to 10',
       'Worker: must be a whole number from 0 to 10',
       'Host: must be a port between 1 and 65535',
-      'Host: is already the HTTP port',
+      'Host: 8080 is already the HTTP port; give another port',
       'Git: must be an https://, ssh://, git@host:path or file:// URL',
       expect.stringMatching(/^Git: must not hold credentials/),
       'Name: must be the name of an environment variable (letters, digits and "_", not starting with a digit, such as GITHUB_TOKEN), not its value',
@@ -204,7 +204,9 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(err).toMatch(/note: --repo URL: must be an https:\/\/.*: asking instead/)
     expect(err).toContain('note: --clouds azure,gcp,hetzner: "aws" is not one of azure, gcp, hetzner: asking instead')
     // A leading zero does not sneak the HTTP port in twice.
-    expect(driver.errors).toEqual([{ question: 'Host port for HTTPS into the cluster (node port 30443)', error: 'is already the HTTP port' }])
+    expect(driver.errors).toEqual([
+      { question: 'Host port for HTTPS into the cluster (node port 30443)', error: '9090 is already the HTTP port; give another port' },
+    ])
     const spec = await loadClusterSpec(root, 'lab')
     expect(spec.provider.type === 'kind' && spec.provider.nodes.workers).toBe(2)
     expect(spec.repository.url).toBe('https://github.com/me/lab.git')
@@ -221,7 +223,10 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     )
     const t = io(root, driver, '/home/me/src/kindling')
     expect(await runWizard(['-c', 'lab', '--auth', 'ssh', '--https-port', '9443'], t.value), t.err.join('')).toBe(0)
-    expect(driver.errors.map((error) => error.error)).toEqual(['is already the HTTPS (--https-port) port', '--auth ssh needs an ssh:// or git@host:path URL'])
+    expect(driver.errors.map((error) => error.error)).toEqual([
+      '9443 is already the HTTPS port (--https-port); give another port',
+      '--auth ssh needs an ssh:// or git@host:path URL',
+    ])
     expect((await loadClusterSpec(root, 'lab')).repository).toMatchObject({ url: 'git@github.com:me/lab.git', auth: { type: 'ssh' } })
   })
 
