@@ -28,7 +28,9 @@ if (command === '--version' || command === '-V') {
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
   const lines = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(width)}  ${what}`)
-  process.stdout.write(
+  // Asked for, help is the output; with no command it is the error, and goes where errors go.
+  const out = command === undefined ? process.stderr : process.stdout
+  out.write(
     `Usage: kindling <command> [flags]      (npx kindling …, npm run -s <command> -- …, devbox run <command> …)\n\nCommands:\n${lines.join('\n')}\n\n'kindling <command> --help' shows a command's flags and exit codes; 'kindling --version' the version.\n`,
   )
   process.exit(command === undefined ? 2 : 0)

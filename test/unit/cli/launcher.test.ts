@@ -21,7 +21,11 @@ describe('the kindling launcher', () => {
     const help = run('--help')
     expect(help.status).toBe(0)
     for (const command of ['bootstrap', 'status', 'destroy', 'wizard']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
-    expect(run().status).toBe(2)
+    const none = run()
+    expect(none.status).toBe(2)
+    // No command is an error: the usage goes to stderr, where `kindling | jq` shows it, not into the pipe.
+    expect(none.stdout).toBe('')
+    expect(none.stderr).toContain('Usage: kindling <command> [flags]')
   })
 
   it('refuses an unknown command with exit 2, naming it and the known ones, without a stack trace', () => {
