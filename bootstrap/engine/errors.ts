@@ -27,6 +27,13 @@ export class BadInputError extends KindlingError {
   override readonly exitCode = ExitCode.badInput
 }
 
+/**
+ * A step's check found what it will not go past: a question it cannot ask off a terminal, a change
+ * it makes only with a flag, something another tool owns. A real run stops there, nothing changed;
+ * a dry run marks the step "would stop a real run", whatever step it is.
+ */
+export class RefusalError extends BadInputError {}
+
 /** A dry run asked for a cluster its own plan creates first: what lives there is all still to do. */
 export class ClusterNotCreatedError extends KindlingError {}
 

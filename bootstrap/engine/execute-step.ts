@@ -2,7 +2,7 @@
 // then verify; whatever happens becomes the step's report, its errors wrapped with the step's title.
 
 import { executeActions } from './actions.js'
-import { ClusterNotCreatedError, errorMessage, ExitCode, exitCodeOf, InterruptedError, KindlingError, StepError, stoppedError } from './errors.js'
+import { ClusterNotCreatedError, errorMessage, ExitCode, exitCodeOf, InterruptedError, KindlingError, RefusalError, StepError, stoppedError } from './errors.js'
 import type { Phase, RunObserver, StepReport, StepStatus } from './run.js'
 import type { Action, Step, StepContext } from './step.js'
 import { runWaits } from './waits.js'
@@ -48,7 +48,8 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
     checkState = notCreated ? 'todo' : 'unknown'
     // A step that needs nothing (preflight) looked at everything: a missing tool or answer is what
     // it found, not a failure to look; after it, the same cause means the step could not check.
-    stops = !notCreated && step.needs.length === 0 && isBlocker(error)
+    // A refusal is what any step's check found.
+    stops = !notCreated && ((step.needs.length === 0 && isBlocker(error)) || error instanceof RefusalError)
     checkDetail = notCreated || stops ? errorMessage(error) : `could not check: ${errorMessage(error)}`
     checkError = notCreated ? undefined : error
   }

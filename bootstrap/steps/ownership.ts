@@ -1,4 +1,4 @@
-import { BadInputError } from '../engine/errors.js'
+import { RefusalError } from '../engine/errors.js'
 import type { KubeClient } from '../kube/client.js'
 import { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from '../kube/refs.js'
 import { MANAGED_BY } from '../render/labels.js'
@@ -29,7 +29,7 @@ export async function assertNotForeign(kube: KubeClient, refs: readonly ObjectRe
   for (const ref of refs) {
     const live = await kube.get(ref)
     if (!live || appliedByKindling(live)) continue
-    throw new BadInputError(
+    throw new RefusalError(
       `${formatRef(refOf(ref))} already exists and was not made by kindling (managed by ${[...new Set(managersOf(live))].join(', ') || 'an unknown tool'})`,
       {
         details: [

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import { BadInputError } from '../../engine/errors.js'
+import { RefusalError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { allEngines, engineOf, type Engine } from '../../engines/index.js'
 import type { KubeClient } from '../../kube/client.js'
@@ -44,7 +44,7 @@ async function refuseEngineSwitch(kube: KubeClient, spec: ClusterSpec): Promise<
   const engine = engineOf(spec)
   for (const other of allEngines().filter((candidate) => candidate.name !== engine.name)) {
     if (!(await engineInstalledByKindling(kube, other))) continue
-    throw new BadInputError(`${other.title} runs on this cluster (kindling installed it), but the spec now asks for ${engine.title}`, {
+    throw new RefusalError(`${other.title} runs on this cluster (kindling installed it), but the spec now asks for ${engine.title}`, {
       details: [
         `kindling does not switch engines in place: both would sync ${spec.repository.path}/ and fight over it`,
         `to switch, rebuild: \`${kindlingCommand(`destroy -c ${spec.name}`)}\`, then \`${kindlingCommand(`bootstrap -c ${spec.name}`)}\` (on an existing cluster destroy removes only what kindling installed)`,
@@ -65,7 +65,7 @@ async function checkEngine(ctx: StepContext): Promise<CheckResult<EngineFound>> 
   const found = { release: state }
   if (!state && ctx.facts.existingEngine === engine.name) {
     // Installing the operator or chart next to an engine set up another way would take it over.
-    throw new BadInputError(
+    throw new RefusalError(
       `${engine.title} already runs on this cluster, but not from the Helm release ${release.namespace}/${release.release} kindling installs`,
       {
         details: [

@@ -1,7 +1,7 @@
 // Destroy of a kind cluster: confirm first, delete the cluster, and with --purge its registry
 // caches. An existing cluster's uninstall is in uninstall.ts; the confirm step serves both.
 
-import { BadInputError } from '../../engine/errors.js'
+import { BadInputError, RefusalError } from '../../engine/errors.js'
 import type { Action, Step, StepContext } from '../../engine/step.js'
 import { KINDLING_CLUSTER_LABEL, registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec } from '../../spec/load.js'
@@ -64,7 +64,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
       if (nothing) return { state: 'done', verdict: 'not asked', detail: `nothing to delete: ${nothing}`, found: targets }
       if (ctx.flags.yes) return { state: 'done', verdict: 'not asked', detail: 'confirmed by --yes', found: targets }
       if (!options.interactive) {
-        throw new BadInputError('refusing to destroy without --yes in a non-interactive shell', {
+        throw new RefusalError('refusing to destroy without --yes in a non-interactive shell', {
           details: ['nothing was changed', `to go ahead: ${kindlingCommand(`destroy -c ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`)}`],
         })
       }

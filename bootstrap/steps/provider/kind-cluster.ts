@@ -1,4 +1,4 @@
-import { BadInputError, ClusterNotCreatedError, KindlingError } from '../../engine/errors.js'
+import { BadInputError, ClusterNotCreatedError, KindlingError, RefusalError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { conditionTrue } from '../../kube/conditions.js'
 import { kindProvider, nodeImageOf, nodeNamesOf, renderKindConfigYaml } from '../../render/kind-config.js'
@@ -23,7 +23,7 @@ const NODE_READY_TIMEOUT_MS = 3 * 60_000
 export type KindClusterFound =
   | { kind: 'absent' }
   | { kind: 'recreate'; differences: string[] }
-  | { kind: 'refused'; error: BadInputError }
+  | { kind: 'refused'; error: RefusalError }
   | { kind: 'present'; stopped: string[]; wiring: MirrorWiring }
 
 /** "1 control plane, 2 workers, kindest/node v1.34.0" */
@@ -49,14 +49,14 @@ async function readKindClusterFound(ctx: StepContext, options: StepOptions): Pro
   const differences = compareKindCluster(spec, state.nodes)
   if (differences.length > 0) {
     if (!flags.recreate) {
-      const error = new BadInputError(`kind cluster ${spec.name} exists with a different config; stopping without changing it`, {
+      const error = new RefusalError(`kind cluster ${spec.name} exists with a different config; stopping without changing it`, {
         details: [...differences.map((line) => `- ${line}`), ...recreateAdvice(spec)],
       })
       return { kind: 'refused', error }
     }
     // A dry run is refused too: its exit code and `ok` are the real run's.
     if (!flags.yes && !options.interactive) {
-      const error = new BadInputError(`refusing to re-create kind cluster ${spec.name} without --yes in a non-interactive shell`, {
+      const error = new RefusalError(`refusing to re-create kind cluster ${spec.name} without --yes in a non-interactive shell`, {
         details: [...differences.map((line) => `- ${line}`), 'nothing was changed; add --yes to re-create it'],
       })
       return { kind: 'refused', error }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ExitCode, exitCodeOf, HealthError, InterruptedError, PrerequisiteError, TimeoutError } from '../../../bootstrap/engine/errors.js'
+import { ExitCode, exitCodeOf, HealthError, InterruptedError, PrerequisiteError, RefusalError, TimeoutError } from '../../../bootstrap/engine/errors.js'
 import { blocksRealRun, criticalPathMs, orderSteps, runSteps, STOP_GRACE_MS, type RunReport } from '../../../bootstrap/engine/run.js'
 import type { Action, CheckResult, Step, StepContext } from '../../../bootstrap/engine/step.js'
 import { formatStepLine } from '../../../bootstrap/ui/format.js'
@@ -174,6 +174,17 @@ describe('step engine', () => {
     ])
     expect(formatStepLine(report.steps[0]!)).toMatch(/✖ Step preflight: would stop a real run — preflight: tool missing/)
     expect(formatStepLine(report.steps[1]!)).toMatch(/\? Step cluster: to do \(state unknown\) — could not check/)
+    expect(report.ok).toBe(false)
+  })
+
+  it('a dry run says any step whose check refuses to go on (a question it cannot ask) would stop a real run', async () => {
+    const probe = newProbe()
+    const refuses: Step = {
+      ...step('confirm', ['preflight'], probe),
+      check: () => Promise.reject(new RefusalError('refusing to destroy without --yes in a non-interactive shell')),
+    }
+    const report = await runSteps([step('preflight', [], probe), refuses], testContext({ flags: { dryRun: true } }))
+    expect(formatStepLine(report.steps[1]!)).toMatch(/^✖ Step confirm: would stop a real run — refusing to destroy without --yes/)
     expect(report.ok).toBe(false)
   })
 
