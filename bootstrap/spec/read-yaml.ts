@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml'
 import { kindlingCommand } from '../project.js'
 import { lookalikeProblem, yamlMessage } from './messages.js'
 import { specError, type SpecProblem } from './problems.js'
+import { duplicateKeyOffsets } from './duplicate-keys.js'
 import { nodeProblems, type NodeProblem } from './yaml-nodes.js'
 import { collectionKeyOffset, dotted } from './yaml-positions.js'
 
@@ -39,7 +40,9 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
   // logLevel error: what the parser would warn about on stderr (a tag it cannot resolve) is listed below instead.
   // merge: YAML 1.1's `<<: *defaults`, which Kubernetes users know from their manifests; it expands
   // under the same alias limit as any alias does.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error', merge: true })
+  // uniqueKeys: the parser's own check compares each key with every one before it (minutes for a
+  // pasted mapping of 100,000 keys); duplicateKeyOffsets finds the same keys in one pass.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error', merge: true })
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
 
   // Tags and aliases that change what a value is, each at its path; the parser's own word on such
@@ -48,13 +51,14 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
   const fromNodes = nodes.map((problem) => ({ file, line: lineOf(problem.offset), path: dotted(problem.path), message: problem.message }))
   const nodeLines = new Set(fromNodes.map((problem) => problem.line))
   // Warnings too: a tag the parser cannot resolve would otherwise change nothing the user sees.
-  const parsed = [...doc.errors, ...doc.warnings].filter((error) => !(TAG_CODES.has(error.code) && nodeLines.has(lineOf(error.pos[0]))))
+  const duplicates = duplicateKeyOffsets(doc).map((offset) => ({ code: 'DUPLICATE_KEY', message: 'Map keys must be unique', pos: [offset] }))
+  const parsed = [...doc.errors, ...doc.warnings, ...duplicates].filter((error) => !(TAG_CODES.has(error.code) && nodeLines.has(lineOf(error.pos[0]))))
   if (parsed.length > 0) {
     const errors = parsed.map((error) => ({
       file,
       line: lineOf(error.pos[0]),
       path: '',
-      message: yamlMessage(error.code, error.message, text.slice(error.pos[0]).split('\n')[0]),
+      message: yamlMessage(error.code, error.message, lineFrom(text, error.pos[0] ?? 0)),
     }))
     throw specError(file, withCauses([...errors, ...fromNodes], text, file))
   }
@@ -87,11 +91,17 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
  */
 function withCauses(problems: SpecProblem[], text: string, file: string): SpecProblem[] {
   const lines = text.split(/\r?\n/)
-  const lastSuspect = Math.max(...problems.map((problem) => problem.line))
+  const lastSuspect = problems.reduce((last, problem) => Math.max(last, problem.line), 0)
   const causes = lines.slice(0, lastSuspect).flatMap((line, index) => {
     const message = lookalikeProblem(line)
     return message ? [{ file, line: index + 1, path: '', message }] : []
   })
   if (causes.length === 0) return problems
   return [...problems.filter((problem) => problem.line < causes[0]!.line), ...causes]
+}
+
+/** The text from `offset` to the end of its line: cut there, not split, as a file may hold a million errors. */
+function lineFrom(text: string, offset: number): string {
+  const end = text.indexOf('\n', offset)
+  return text.slice(offset, end < 0 ? undefined : end)
 }

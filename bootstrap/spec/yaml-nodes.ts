@@ -83,6 +83,7 @@ export function nodeProblems(doc: Document, text: string): NodeProblem[] {
   const problems: NodeProblem[] = []
   // One anchor repeated in itself several times is one mistake.
   const looping = new Set<Node>()
+  const suspects = suspectLines(text)
   for (const { node, path, key, inside, merged } of walk(doc)) {
     const target = resolved(doc, node)
     const offset = node.range?.[0]
@@ -94,7 +95,7 @@ export function nodeProblems(doc: Document, text: string): NodeProblem[] {
         message: `${key === undefined ? 'has' : 'has a key with'} the tag ${shownTag(node.tag)}, which kindling does not read: remove it (a cluster spec is plain YAML)`,
       })
     }
-    const lookalike = isScalar(node) && node.type === Scalar.PLAIN ? lookalikeIn(text, node.range) : undefined
+    const lookalike = isScalar(node) && node.type === Scalar.PLAIN ? lookalikeIn(text, suspects, node.range) : undefined
     if (lookalike) problems.push({ path, key, ...lookalike })
     if (merged && !mergesMappings(doc, node, merged)) {
       problems.push({
@@ -135,18 +136,43 @@ function encloses(inside: Ancestor | undefined, node: Node): boolean {
   return false
 }
 
+/** A line of the text with a lookalike of YAML's own characters, from `start` to `end` (its line break). */
+interface SuspectLine {
+  start: number
+  end: number
+  message: string
+}
+
+/** Every line with a lookalike, in order; found once, so a line of many values is not read once per value. */
+function suspectLines(text: string): SuspectLine[] {
+  const lines: SuspectLine[] = []
+  let start = 0
+  for (const line of text.split('\n')) {
+    const message = lookalikeProblem(line)
+    if (message) lines.push({ start, end: start + line.length, message })
+    start += line.length + 1
+  }
+  return lines
+}
+
 /**
  * The first line of unquoted text that holds a lookalike of YAML's own characters: `engine： flux`
  * under `gitops:`, typed with a full-width colon, is read as the text "engine： flux" that
  * continues `gitops:`, so the schema would only say gitops is no mapping.
  */
-function lookalikeIn(text: string, range: Node['range']): { offset: number; message: string } | undefined {
-  if (!range) return undefined
-  let start = text.lastIndexOf('\n', range[0] - 1) + 1
-  for (const line of text.slice(start, range[1]).split('\n')) {
-    const message = lookalikeProblem(line)
-    if (message) return { offset: start, message }
-    start += line.length + 1
+function lookalikeIn(text: string, suspects: readonly SuspectLine[], range: Node['range']): { offset: number; message: string } | undefined {
+  if (!range || suspects.length === 0) return undefined
+  // The first suspect line that ends at or after the value starts (ends grow with starts), if it starts before the value ends.
+  let low = 0
+  let high = suspects.length
+  while (low < high) {
+    const middle = (low + high) >> 1
+    if (suspects[middle]!.end < range[0]) low = middle + 1
+    else high = middle
   }
-  return undefined
+  const line = suspects[low]
+  if (!line || line.start > range[1]) return undefined
+  // A line the value ends on is read up to the value's end, as the parser read it.
+  const message = line.end <= range[1] ? line.message : lookalikeProblem(text.slice(line.start, range[1]))
+  return message ? { offset: line.start, message } : undefined
 }
