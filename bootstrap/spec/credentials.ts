@@ -18,6 +18,10 @@ export function urlCredentials(url: string): 'password' | 'user' | 'query' | und
     // Git hosts take a token as the user name over HTTPS; over SSH the user is just `git`.
     if (/^https?$/i.test(scheme!)) return 'user'
   }
+  // `me%3Apass%40host`: no `@` as written, but whatever decodes the authority reads user:pass@host,
+  // and a tool that does not names the whole of it, password included, as a host it cannot reach.
+  const encoded = /^[a-z][a-z0-9+.-]*:\/\/?([^/\s?#]*)%40/i.exec(url)?.[1]
+  if (encoded !== undefined) return /[:?#]/.test(percentDecoded(encoded)) ? 'password' : 'user'
   const decoded = percentDecoded(url)
   if (SECRET_PARAMETER.test(decoded)) return 'query'
   const fragment = /#([^#\s]+)$/.exec(decoded)?.[1]
@@ -250,10 +254,12 @@ const TEMPLATE_PLACEHOLDER = /^(%[a-z]|\{\{.*\}\}|\$\{[^}]*\}|\$\([^)]*\))$/
  * `ssh://git:***@host`, `ssh://git@host` kept. Credential parameters of the query or the fragment
  * keep their name: `?access_token=***`, `#access_token=***`, `?%74oken=***`; so does any query or
  * fragment value that looks like a token, and a bare one goes whole: `?state=***`, `#***`.
- * `https:/` (a URL that went through path handling) counts too.
+ * `https:/` (a URL that went through path handling) counts too, and so does an `@` percent-encoded in the
+ * authority (`https://me%3Apass%40host` goes as `https://***%40host`).
  */
 export function redactUrlCredentials(text: string): string {
   return text
+    .replace(/\b([a-z][a-z0-9+.-]*):(\/\/?)[^\s/@?#]*%40/gi, (_, scheme: string, slashes: string) => `${scheme}:${slashes}***%40`)
     .replace(/\b([a-z][a-z0-9+.-]*):(\/\/?)([^\s/@]*)@/gi, (whole, scheme: string, slashes: string, userinfo: string) => {
       // A template's placeholders (`postgresql://%s:%s@` in a Composition) hold no credential.
       if (userinfo.split(':').every((part) => TEMPLATE_PLACEHOLDER.test(part))) return whole

@@ -126,6 +126,24 @@ describe('credentials in the spec', () => {
     expect(text).not.toContain(SENTINEL)
   })
 
+  it('refuses and masks credentials whose @ is percent-encoded too, which Git would print as the host it cannot resolve', () => {
+    const url = `https://me%3A${SENTINEL}%40github.com/a/b.git`
+    expect(urlCredentials(url)).toBe('password')
+    expect(urlCredentials(`https://${SENTINEL}%40github.com/a/b.git`)).toBe('user')
+    const { code, text } = refusalOf(
+      specText({
+        repository: `url: ${url}
+auth: { type: https, tokenEnv: GITHUB_TOKEN }`,
+      }),
+    )
+    expect(code).toBe(2)
+    expect(text).toMatch(/spec\.repository\.url: must not hold credentials/)
+    expect(text).not.toContain(SENTINEL)
+    expect(redactUrlCredentials(`fatal: unable to access '${url}'`)).toBe("fatal: unable to access 'https://***%40github.com/a/b.git'")
+    // An address in the query is not the authority's.
+    expect(urlCredentials('https://h.example/x?email=me%40example.com')).toBeUndefined()
+  })
+
   it('accepts SSH users, token variable names and plain URLs', () => {
     expect(urlCredentials('ssh://git@github.com/a/b.git')).toBeUndefined()
     expect(urlCredentials('git@github.com:a/b.git')).toBeUndefined()
