@@ -1,4 +1,5 @@
 import { BadInputError } from '../engine/errors.js'
+import { INVISIBLE_CHARACTERS } from '../spec/credentials.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { secretVariables as componentSecretVariables } from './gitops/component-secrets.js'
 
@@ -28,12 +29,24 @@ function secretVariables(spec: ClusterSpec, readsPasswords: boolean): SecretVari
   ]
 }
 
-/** What makes a variable's value no token or password: said without the value. A password may hold spaces. */
+/** No access token a Git host issues is near this long; a value past it is a file's content, or several tokens. */
+const MAX_TOKEN_LENGTH = 4096
+const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`)
+
+/**
+ * What makes a variable's value no token or password: said without the value. A password may hold
+ * spaces and quotes; neither may hold what no one types (control characters, C1 ones included, or
+ * invisible ones pasted along from a web page), which the host would refuse after the cluster was made.
+ */
 function valueProblem(value: string, token: boolean): string | undefined {
-  if (/[\r\n]/.test(value)) return 'holds a line break (a file read with its last newline, or saved on Windows?)'
+  if (/[\r\n\u2028\u2029]/.test(value)) return 'holds a line break (a file read with its last newline, or saved on Windows?)'
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(value)) return 'holds a control character'
-  if (token && /\s/.test(value)) return value.trim() === value ? 'holds a space' : 'starts or ends with a space'
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return 'holds a control character'
+  if (INVISIBLE.test(value)) return 'holds an invisible character (zero-width, or one that reorders text: pasted from a web page?)'
+  if (!token) return undefined
+  if (/\s/.test(value)) return value.trim() === value ? 'holds a space' : 'starts or ends with a space'
+  if (/["'`]/.test(value)) return 'holds a quote character (kept from a .env file, or quoted twice?)'
+  if (value.length > MAX_TOKEN_LENGTH) return `is ${value.length} characters long, more than any access token (a whole file?)`
   return undefined
 }
 
@@ -52,7 +65,7 @@ export function checkSecretVariables(spec: ClusterSpec, env: NodeJS.ProcessEnv, 
   const fixes = bad.map(({ name, token }) =>
     token
       ? `set ${name} to the token alone, e.g. export ${name}="$(tr -d '[:space:]' < token-file)"`
-      : `set ${name} to the password without line breaks or control characters`,
+      : `set ${name} to the password without line breaks, control or invisible characters`,
   )
   throw new BadInputError(bad.length === 1 ? bad[0]!.line : `${bad.length} environment variables the spec names hold a value no secret has`, {
     details: [...(bad.length === 1 ? [] : bad.map((entry) => entry.line)), ...fixes, '(the values were not printed)'],

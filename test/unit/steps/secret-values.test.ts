@@ -38,8 +38,29 @@ describe('secret variables the spec names', () => {
     expect(shown).toContain('LAB_TOKEN (named by repository.auth.tokenEnv) starts or ends with a space')
     expect(shown).toContain('GRAFANA_PASSWORD (named by components.monitoring.grafana.adminPasswordEnv) holds a control character')
     expect(shown).toContain('export LAB_TOKEN="$(tr -d \'[:space:]\' < token-file)"')
-    expect(shown).toContain('set GRAFANA_PASSWORD to the password without line breaks or control characters')
+    expect(shown).toContain('set GRAFANA_PASSWORD to the password without line breaks, control or invisible characters')
     expect(shown).not.toContain(TOKEN)
+  })
+
+  it('refuses what no one types in a token (C1 controls, invisible characters, quotes, a whole file) before anything is made', () => {
+    const cases: [string, string][] = [
+      [`${TOKEN}\u0085`, 'holds a control character'],
+      [`${TOKEN}\u200b`, 'holds an invisible character'],
+      [`${TOKEN}\u202e`, 'holds an invisible character'],
+      [`"${TOKEN}"`, 'holds a quote character'],
+      [TOKEN.repeat(200), 'is 6800 characters long, more than any access token'],
+    ]
+    for (const [value, problem] of cases) {
+      const shown = refusal({ LAB_TOKEN: value })
+      expect(shown, problem).toContain(`environment variable LAB_TOKEN (named by repository.auth.tokenEnv) ${problem}`)
+      expect(shown).toContain('export LAB_TOKEN=')
+      expect(shown).not.toContain(TOKEN)
+    }
+    // A password may hold quotes and any printable character, but nothing invisible.
+    expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: `"quoted" pass phrase` })).toBe('')
+    expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: 'pass\u200bword' })).toContain(
+      'GRAFANA_PASSWORD (named by components.monitoring.grafana.adminPasswordEnv) holds an invisible character',
+    )
   })
 
   it('takes a password with spaces, and leaves alone a password nothing reads (status, Grafana or monitoring off)', () => {
