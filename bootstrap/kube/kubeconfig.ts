@@ -10,6 +10,9 @@ export function kubeconfigCheckCommand(file: string): string {
   return `kubectl --kubeconfig ${file} config view`
 }
 
+/** The top-level fields of a kubeconfig (`kubectl config view` writes them all, even when empty). */
+const KUBECONFIG_FIELDS = new Set(['apiVersion', 'kind', 'clusters', 'contexts', 'users', 'current-context', 'preferences', 'extensions'])
+
 /** The lists of a kubeconfig whose entries the API client reads by name. */
 const LISTS = ['clusters', 'contexts', 'users'] as const
 
@@ -33,6 +36,11 @@ export function kubeconfigTextProblem(text: string, options: { emptyIsFine?: boo
   }
   if (config === null || config === undefined) return options.emptyIsFine ? undefined : 'is empty'
   if (typeof config !== 'object' || Array.isArray(config)) return 'is not a kubeconfig (a mapping with clusters, contexts and users)'
+  // A mapping with none of a kubeconfig's fields is some other file (`/etc/shadow` reads as one):
+  // it is not a kubeconfig without contexts yet, and kind must not write a context into it.
+  const keys = Object.keys(config)
+  if (keys.length > 0 && !keys.some((key) => KUBECONFIG_FIELDS.has(key)))
+    return 'is not a kubeconfig (it has none of apiVersion, kind, clusters, contexts and users)'
   for (const list of LISTS) {
     const entries = (config as Record<string, unknown>)[list]
     if (!Array.isArray(entries)) continue

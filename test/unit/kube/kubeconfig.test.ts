@@ -113,6 +113,11 @@ describe('a kubeconfig that is no kubeconfig', () => {
       'has an entry of users (users[0], line 4) that is empty or not a mapping with a name',
     ],
     ['a list', '- a\n- b\n', 'is not a kubeconfig (a mapping with clusters, contexts and users)'],
+    [
+      'a file of other fields',
+      'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n',
+      'is not a kubeconfig (it has none of apiVersion, kind, clusters, contexts and users)',
+    ],
   ])("%s: says what is wrong with it instead of the API client's TypeError (exit 2)", (_, text, problem) => {
     const file = kubeconfigFile(text)
     const error = refusal(() => KubeClient.fromKubeconfig({ file, context: 'x' }))
