@@ -126,6 +126,15 @@ describe('credentials in the spec', () => {
     expect(text).not.toContain(SENTINEL)
   })
 
+  it('refuses a password after a colon in the HTTPS user name, without printing it', () => {
+    const { code, text } = refusalOf(
+      specText({ repository: `url: https://github.com/a/b.git\nauth: { type: https, tokenEnv: GITHUB_TOKEN, username: "me:${SENTINEL}" }` }),
+    )
+    expect(code).toBe(2)
+    expect(text).toMatch(/spec\.repository\.auth\.username: must be a user name such as git/)
+    expect(text).not.toContain(SENTINEL)
+  })
+
   it('refuses and masks credentials whose @ is percent-encoded too, which Git would print as the host it cannot resolve', () => {
     const url = `https://me%3A${SENTINEL}%40github.com/a/b.git`
     expect(urlCredentials(url)).toBe('password')
