@@ -124,6 +124,13 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
   return message
 }
 
+/** A required field that is not there: the key beside it that may be it misspelt, or where to see one written out. */
+export function requiredMessage(doc: Document, at: readonly (string | number)[]): string {
+  const near = misspelt(doc, at)
+  if (near) return `is required; is "${near}" a misspelling of "${String(at[at.length - 1])}"?`
+  return 'is required: add it (clusters/homelab/cluster.yaml has every section; bootstrap/spec/cluster.schema.json lists every field)'
+}
+
 /**
  * `1.36` where a Kubernetes version belongs: the release of that minor kindling pins (`v1.36.0`
  * would be refused for want of a node image), or, for a minor its kind release does not ship,

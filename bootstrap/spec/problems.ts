@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import { BadInputError } from '../engine/errors.js'
 import { maskTokens } from './credentials.js'
 import { otherEngineField } from './engine-versions.js'
-import { friendlyMessage } from './messages.js'
+import { friendlyMessage, requiredMessage } from './messages.js'
 import { dotted, keyOffset, nodeOffset, parentKeyOffset } from './yaml-positions.js'
 
 /** One problem in a spec file, printed as `file:line path: message`. */
@@ -93,7 +93,7 @@ export function toProblems(
       file,
       line: lineOf(missing ? parentKeyOffset(doc, issuePath) : nodeOffset(doc, issuePath)),
       path: dotted(issuePath),
-      message: missing ? 'is required' : friendlyMessage(issue.message, given, issuePath, doc, text),
+      message: missing ? requiredMessage(doc, issuePath) : friendlyMessage(issue.message, given, issuePath, doc, text),
     },
   ]
 }

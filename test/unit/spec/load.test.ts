@@ -111,7 +111,16 @@ spec:
 
   it('points a missing required field at its parent', () => {
     const text = valid.replace('  repository:\n    url: https://example.com/lab.git\n', '')
-    expect(problemsOf(text)).toEqual([expect.stringMatching(/cluster\.yaml:5 spec\.repository: is required$/)])
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/cluster\.yaml:5 spec\.repository: is required: add it \(clusters\/homelab\/cluster\.yaml has every section/),
+    ])
+  })
+
+  it('names the key beside a missing field that may be it misspelt', () => {
+    expect(problemsOf(valid.replace('metadata:', 'metdata:'))).toEqual([
+      expect.stringMatching(/cluster\.yaml:1 metadata: is required; is "metdata" a misspelling of "metadata"\?$/),
+      expect.stringMatching(/cluster\.yaml:3 metdata: is not a known field/),
+    ])
   })
 
   it('rejects a spec whose name differs from its folder', () => {
