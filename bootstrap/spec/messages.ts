@@ -24,6 +24,8 @@ export function yamlMessage(code: string, message: string, source = ''): string 
   }
   if (/All mapping items must start at the same column/.test(message))
     return 'is not lined up with the keys above it: keys of one mapping start at the same column (indent with spaces, as in clusters/homelab/cluster.yaml)'
+  const quote = code === 'MISSING_CHAR' ? /Missing closing (["'])quote/.exec(message)?.[1] : undefined
+  if (quote) return `opens a quoted value with ${quote} that is never closed: end the value with ${quote}, or remove the ${quote} before it`
   if (code === 'BAD_DIRECTIVE') return 'has a directive (a line starting with %) kindling does not read: remove it'
   if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
   return message.split('\n')[0] || 'invalid YAML'

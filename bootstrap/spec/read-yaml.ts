@@ -7,7 +7,7 @@ import { lookalikeProblem, yamlMessage } from './messages.js'
 import { specError, type SpecProblem } from './problems.js'
 import { duplicateKeyOffsets } from './duplicate-keys.js'
 import { nodeProblems, type NodeProblem } from './yaml-nodes.js'
-import { collectionKeyOffset, dotted } from './yaml-positions.js'
+import { collectionKeyOffset, dotted, openingQuoteOffset } from './yaml-positions.js'
 
 /** A spec's YAML, read. */
 export interface SpecYaml {
@@ -56,7 +56,7 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
   if (parsed.length > 0) {
     const errors = parsed.map((error) => ({
       file,
-      line: lineOf(error.pos[0]),
+      line: lineOf(errorOffset(doc, error)),
       path: '',
       message: yamlMessage(error.code, error.message, lineFrom(text, error.pos[0] ?? 0)),
     }))
@@ -98,6 +98,12 @@ function withCauses(problems: SpecProblem[], text: string, file: string): SpecPr
   })
   if (causes.length === 0) return problems
   return [...problems.filter((problem) => problem.line < causes[0]!.line), ...causes]
+}
+
+/** Where the cause of a parser error is: for a quote never closed, where it opens, not the end of the file it ran to. */
+function errorOffset(doc: Document, error: { code: string; message: string; pos: number[] }): number | undefined {
+  const quote = error.code === 'MISSING_CHAR' ? /Missing closing (["'])quote/.exec(error.message)?.[1] : undefined
+  return (quote && error.pos[0] !== undefined ? openingQuoteOffset(doc, error.pos[0], quote) : undefined) ?? error.pos[0]
 }
 
 /** The text from `offset` to the end of its line: cut there, not split, as a file may hold a million errors. */

@@ -2,7 +2,22 @@
 // of a missing field, a key that is a collection, each found through aliases and merge keys as
 // the value was built; and a path of keys written as the user reads it.
 
-import { isAlias, isCollection, isMap, isNode, isScalar, isSeq, visit, type Alias, type Document, type Node, type Pair, type YAMLMap } from 'yaml'
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  Scalar,
+  visit,
+  type Alias,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml'
 
 /** Where the first key that is a collection starts: JavaScript would turn it into the text "[ a, b ]". */
 export function collectionKeyOffset(doc: Document): number | undefined {
@@ -106,6 +121,33 @@ function aliasTargets(doc: Document): Map<Alias, Node | undefined> {
     targetsOfDocument.set(doc, targets)
   }
   return targets
+}
+
+/** Every node of the document, keys included, in no set order; without recursion, so no nesting overflows it. */
+export function* allNodes(doc: Document): Generator<Node> {
+  const pending: unknown[] = [doc.contents]
+  while (pending.length > 0) {
+    const item = pending.pop()
+    if (isPair(item)) pending.push(item.key, item.value)
+    else if (isNode(item)) {
+      yield item
+      if (isCollection(item)) for (const child of item.items) pending.push(child)
+    }
+  }
+}
+
+/**
+ * Where a quoted value the parser found no closing quote for opens: the last one of that quote
+ * that starts before the parser gave up (it runs to there, so none starts inside it).
+ */
+export function openingQuoteOffset(doc: Document, errorOffset: number, quote: string): number | undefined {
+  const type = quote === '"' ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE
+  let opening: number | undefined
+  for (const node of allNodes(doc)) {
+    const start = node.range?.[0]
+    if (isScalar(node) && node.type === type && start !== undefined && start < errorOffset && (opening === undefined || start > opening)) opening = start
+  }
+  return opening
 }
 
 function asNode(value: unknown): Node | undefined {

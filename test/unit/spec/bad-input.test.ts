@@ -281,6 +281,15 @@ describe('messages say how to fix the common slips', () => {
     expect(problemsOf(BASE_TEXT.replaceAll('\n', '\r\n'))).toBe('')
   })
 
+  it('a quote never closed is named at the line it opens, not at the end of the file the parser ran to', () => {
+    expect(problemsOf(BASE_TEXT.replace('engine: flux', 'engine: "flux')).split('\n')).toEqual([
+      expect.stringMatching(/:24 \(document\): opens a quoted value with " that is never closed: end the value with ", or remove the " before it$/),
+    ])
+    expect(problemsOf(BASE_TEXT.replace('name: homelab', 'name: "homelab"').replace('branch: main', "branch: 'main"))).toMatch(
+      /:34 \(document\): opens a quoted value with ' that is never closed/,
+    )
+  })
+
   it('keys out of line say how keys line up', () => {
     expect(problemsOf(BASE_TEXT.replace('spec:\n  provider', 'spec:\n  - provider'))).toContain('is not lined up with the keys above it')
   })
