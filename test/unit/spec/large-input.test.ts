@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { parseDocument } from 'yaml'
-import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { duplicateKeyOffsets } from '../../../bootstrap/spec/duplicate-keys.js'
-import { parseClusterSpec } from '../../../bootstrap/spec/load.js'
+import { problemsOf } from '../support/spec-problems.js'
 import { specText } from '../support/context.js'
 
 // A spec is a few KiB, but the file limit lets through a few MB of pasted text: a mapping of
 // 100,000 keys, one key repeated 50,000 times, a list of 200,000 items on one line. Each must be
 // refused as bad input in a moment, not after minutes of work that grows with the square of its size.
-
-function problemsOf(text: string): string[] {
-  try {
-    parseClusterSpec(text, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadInputError)
-    expect(exitCodeOf(error)).toBe(ExitCode.badInput)
-    return (error as BadInputError).details
-  }
-  throw new Error('expected the spec to be rejected')
-}
 
 const valid = specText()
 const lines = (count: number, line: (index: number) => string): string => Array.from({ length: count }, (_, index) => line(index)).join('\n')

@@ -4,23 +4,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { BadInputError, ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
+import { ExitCode } from '../../../bootstrap/engine/errors.js'
 import { renderJsonSchema, SCHEMA_FILE, writeJsonSchema } from '../../../bootstrap/spec/json-schema.js'
 import { loadClusterSpec, parseClusterSpec } from '../../../bootstrap/spec/load.js'
+import { problemsOf } from '../support/spec-problems.js'
 import { specText, testSpec } from '../support/context.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
-
-function problemsOf(text: string, cluster = 'lab'): string[] {
-  try {
-    parseClusterSpec(text, '/repo/clusters/lab/cluster.yaml', '/repo', cluster)
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadInputError)
-    expect(exitCodeOf(error)).toBe(ExitCode.badInput)
-    return (error as BadInputError).details
-  }
-  throw new Error('expected the spec to be rejected')
-}
 
 const valid = specText()
 
