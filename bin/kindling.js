@@ -28,15 +28,17 @@ if (command === '--version' || command === '-V') {
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
   const lines = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(width)}  ${what}`)
-  // Asked for, help is the output; with no command it is the error, and goes where errors go.
-  const out = command === undefined ? process.stderr : process.stdout
-  out.write(
-    `Usage: kindling <command> [flags]      (npx kindling …, npm run -s <command> -- …, devbox run <command> …)\n\nCommands:\n${lines.join('\n')}\n\n'kindling <command> --help' shows a command's flags and exit codes; 'kindling --version' the version.\n`,
-  )
+  const usage = `Usage: kindling <command> [flags]      (npx kindling …, npm run -s <command> -- …, devbox run <command> …)\n\nCommands:\n${lines.join('\n')}\n\n'kindling <command> --help' shows a command's flags and exit codes; 'kindling --version' the version.\n`
+  // Asked for, the usage is the answer (stdout); without a command it is the error's fix (stderr).
+  if (command === undefined) process.stderr.write(`error: no command given\n\n${usage}`)
+  else process.stdout.write(usage)
   process.exit(command === undefined ? 2 : 0)
 }
 if (!Object.hasOwn(COMMANDS, command)) {
-  process.stderr.write(`error: unknown command ${await shown(command)}\n  commands: ${Object.keys(COMMANDS).join(', ')}\n  see: kindling --help\n`)
+  // `kindling --json status`: the command is there, after a flag that belongs after it.
+  const later = command.startsWith('-') ? rest.find((arg) => Object.hasOwn(COMMANDS, arg)) : undefined
+  const fix = later ? `  put the command first and its flags after it: kindling ${later} [flags]\n` : `  commands: ${Object.keys(COMMANDS).join(', ')}\n`
+  process.stderr.write(`error: unknown command ${await shown(command)}\n${fix}  see: kindling --help\n`)
   process.exit(2)
 }
 

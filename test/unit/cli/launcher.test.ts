@@ -21,11 +21,17 @@ describe('the kindling launcher', () => {
     const help = run('--help')
     expect(help.status).toBe(0)
     for (const command of ['bootstrap', 'status', 'destroy', 'wizard']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
+    // Without a command the usage is the error's fix, on stderr, so nothing reads it as output.
     const none = run()
     expect(none.status).toBe(2)
-    // No command is an error: the usage goes to stderr, where `kindling | jq` shows it, not into the pipe.
     expect(none.stdout).toBe('')
-    expect(none.stderr).toContain('Usage: kindling <command> [flags]')
+    expect(none.stderr).toMatch(/^error: no command given\n\nUsage: kindling <command>/)
+  })
+
+  it('says flags go after the command when one comes first', () => {
+    const result = run('--json', 'status')
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain('put the command first and its flags after it: kindling status [flags]')
   })
 
   it('refuses an unknown command with exit 2, naming it and the known ones, without a stack trace', () => {
