@@ -36,6 +36,13 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
     const line = text.slice(0, loneReturn.index).split('\n').length
     fail(line, 'has lines that end in a carriage return alone (\\r, as classic Mac OS saved text): save the file with LF line endings')
   }
+  // YAML allows no control character anywhere; in a value the spec loader names it with its path,
+  // but in a comment nothing reads it, and a NUL there makes Git take the file for binary.
+  const control = controlInComment(text)
+  if (control !== undefined) {
+    const code = `U+${text.codePointAt(control)!.toString(16).toUpperCase().padStart(4, '0')}`
+    fail(text.slice(0, control).split('\n').length, `has the control character ${code} in a comment, which YAML allows nowhere: delete it`)
+  }
   const lineCounter = new LineCounter()
   // logLevel error: what the parser would warn about on stderr (a tag it cannot resolve) is listed below instead.
   // merge: YAML 1.1's `<<: *defaults`, which Kubernetes users know from their manifests; it expands
@@ -60,6 +67,12 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
       path: '',
       message: yamlMessage(error.code, error.message, lineFrom(text, error.pos[0] ?? 0)),
     }))
+    const foreign = foreignFormatLine(text)
+    if (foreign !== undefined)
+      fail(
+        foreign,
+        `reads as TOML or INI (\`[section]\`, \`key = value\`), not YAML: write \`key: value\` lines, nested by indentation; start from \`${kindlingCommand('wizard')}\`, or copy clusters/homelab/cluster.yaml and edit it`,
+      )
     throw specError(file, withCauses([...errors, ...fromNodes], text, file))
   }
   const collectionKey = collectionKeyOffset(doc)
@@ -110,4 +123,30 @@ function errorOffset(doc: Document, error: { code: string; message: string; pos:
 function lineFrom(text: string, offset: number): string {
   const end = text.indexOf('\n', offset)
   return text.slice(offset, end < 0 ? undefined : end)
+}
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
+
+/**
+ * The offset of the file's first control character when it is in a comment (after a `#` that starts
+ * one). Only the first is looked at: one in a value is refused later anyway, and a file of a million
+ * would cost a scan each.
+ */
+function controlInComment(text: string): number | undefined {
+  const match = CONTROL.exec(text)
+  if (!match) return undefined
+  const lineStart = text.lastIndexOf('\n', match.index) + 1
+  return /(^|\s)#/.test(text.slice(lineStart, match.index)) ? match.index : undefined
+}
+
+/**
+ * The first line of a file that failed to parse as YAML and reads as TOML or INI: a `[section]`
+ * header or a `key = value` line, with no `key: value` line anywhere (a YAML value may hold " = ").
+ */
+function foreignFormatLine(text: string): number | undefined {
+  const lines = text.split(/\r?\n/)
+  if (lines.some((line) => /^\s*[\w.-]+:(\s|$)/.test(line))) return undefined
+  const index = lines.findIndex((line) => /^\s*\[[\w.\s"-]+\]\s*$/.test(line) || /^\s*[\w.-]+\s*=\s*\S/.test(line))
+  return index < 0 ? undefined : index + 1
 }

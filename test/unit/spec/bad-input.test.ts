@@ -281,6 +281,22 @@ describe('messages say how to fix the common slips', () => {
     expect(problemsOf(BASE_TEXT.replaceAll('\n', '\r\n'))).toBe('')
   })
 
+  it('a NUL or other control character in a comment is named at its line, though no value holds it', () => {
+    expect(problemsOf(BASE_TEXT.replace('kind: Cluster\n', 'kind: Cluster # a\u0000b\n'))).toMatch(
+      /:5 \(document\): has the control character U\+0000 in a comment, which YAML allows nowhere: delete it$/,
+    )
+    // A # inside a value is no comment: the value's own check names it with its path.
+    expect(problemsOf(BASE_TEXT.replace('branch: main', 'branch: "ma\u0001in"'))).not.toMatch(/in a comment/)
+  })
+
+  it('a TOML or INI file is told it is not YAML, with how to start one, at its first line of that kind', () => {
+    expect(problemsOf('# my cluster\n[metadata]\nname = "lab"\n').split('\n')).toEqual([
+      expect.stringMatching(/:2 \(document\): reads as TOML or INI \(`\[section\]`, `key = value`\), not YAML: write `key: value` lines.*wizard/),
+    ])
+    // YAML that fails for another reason keeps the parser's own problems.
+    expect(problemsOf(BASE_TEXT.replace('engine: flux', 'engine: "flux'))).not.toMatch(/TOML/)
+  })
+
   it('a quote never closed is named at the line it opens, not at the end of the file the parser ran to', () => {
     expect(problemsOf(BASE_TEXT.replace('engine: flux', 'engine: "flux')).split('\n')).toEqual([
       expect.stringMatching(/:24 \(document\): opens a quoted value with " that is never closed: end the value with ", or remove the " before it$/),
