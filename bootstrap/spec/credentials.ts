@@ -213,7 +213,9 @@ export function quoted(value: string): string {
  * Characters that show as nothing: zero-width ones, the marks that reorder text (U+202E shows the
  * rest of the line backwards), the byte order mark. The spec refuses them; quoted values escape them.
  */
-export const INVISIBLE_CHARACTERS = '\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufeff'
+const INVISIBLE_CHARACTERS = '\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufeff'
+/** One of INVISIBLE_CHARACTERS. */
+export const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`)
 
 /**
  * Characters JSON leaves as they are that a terminal would not show as themselves: C1 controls

@@ -1,4 +1,4 @@
-import { containsKnownToken, INVISIBLE_CHARACTERS, looksLikeToken, maskSecretShapes, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { containsKnownToken, INVISIBLE, looksLikeToken, maskSecretShapes, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
 
 /**
  * Checks every value of a spec gets before its schema: bounds no real spec comes near, characters
@@ -28,9 +28,9 @@ export interface ValueProblem {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 /** Half of a UTF-16 pair without the other half: no character at all (`"\uD800"` in YAML). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`)
 
-function codePoint(character: string): string {
+/** How a character is named in a message: `U+0000`. */
+export function codePoint(character: string): string {
   return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
 }
 

@@ -6,6 +6,7 @@ import { kindlingCommand } from '../project.js'
 import { lookalikeProblem, yamlMessage } from './messages.js'
 import { specError, type SpecProblem } from './problems.js'
 import { duplicateKeyOffsets } from './duplicate-keys.js'
+import { codePoint } from './limits.js'
 import { nodeProblems, type NodeProblem } from './yaml-nodes.js'
 import { collectionKeyOffset, dotted, openingQuoteOffset } from './yaml-positions.js'
 
@@ -40,8 +41,7 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
   // but in a comment nothing reads it, and a NUL there makes Git take the file for binary.
   const control = controlInComment(text)
   if (control !== undefined) {
-    const code = `U+${text.codePointAt(control)!.toString(16).toUpperCase().padStart(4, '0')}`
-    fail(text.slice(0, control).split('\n').length, `has the control character ${code} in a comment, which YAML allows nowhere: delete it`)
+    fail(text.slice(0, control).split('\n').length, `has the control character ${codePoint(text[control]!)} in a comment, which YAML allows nowhere: delete it`)
   }
   const lineCounter = new LineCounter()
   // logLevel error: what the parser would warn about on stderr (a tag it cannot resolve) is listed below instead.

@@ -1,5 +1,5 @@
 import { BadInputError } from '../engine/errors.js'
-import { INVISIBLE_CHARACTERS } from '../spec/credentials.js'
+import { INVISIBLE } from '../spec/credentials.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { secretVariables as componentSecretVariables } from './gitops/component-secrets.js'
 
@@ -31,7 +31,6 @@ function secretVariables(spec: ClusterSpec, readsPasswords: boolean): SecretVari
 
 /** No access token a Git host issues is near this long; a value past it is a file's content, or several tokens. */
 const MAX_TOKEN_LENGTH = 4096
-const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`)
 
 /**
  * What makes a variable's value no token or password: said without the value. A password may hold

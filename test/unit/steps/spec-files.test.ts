@@ -6,6 +6,7 @@ import { runCommand, type CliIo } from '../../../bootstrap/cli/main.js'
 import { RecordingRunner, type Reply } from '../../../bootstrap/tools/recording-runner.js'
 import { makeFifo, releaseFifo } from '../support/fifo.js'
 import { specText } from '../support/context.js'
+import { toolsPresent } from './provider/support.js'
 
 const dirs: string[] = []
 const fifos: string[] = []
@@ -22,13 +23,9 @@ function tempDir(): string {
 
 /** Every tool there, no cluster yet: what a first bootstrap sees on a ready machine. */
 const READY: Reply[] = [
-  { match: /^docker info/, stdout: '28.0.1' },
+  ...toolsPresent,
   { match: /^docker (volume )?inspect/, exitCode: 1, stdout: '[]', stderr: 'Error: No such object' },
-  { match: 'kind version', stdout: 'kind v0.33.0 go1.26.0 linux/amd64' },
   { match: 'kind get kubeconfig', exitCode: 1, stderr: "ERROR: could not locate any control plane nodes for cluster named 'lab'" },
-  { match: 'helm version', stdout: 'v3.19.0+g0000000' },
-  { match: 'age-keygen --version', stdout: 'v1.2.1' },
-  { match: /ls-remote/, stdout: `${'a'.repeat(40)}\trefs/heads/main` },
 ]
 
 /** `kindling bootstrap -c lab <args>` in a repository of its own holding this spec body (after the repository). */
