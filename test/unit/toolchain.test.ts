@@ -71,6 +71,18 @@ describe('toolchain', () => {
     expect(Math.abs(minor(kubectl.split('@')[1]!) - minor(DEFAULTS.kind.kubernetesVersion))).toBeLessThanOrEqual(1)
   })
 
+  it('pins the Crossplane CLI of the Crossplane release line kindling installs', () => {
+    // nixpkgs builds crossplane-cli from crossplane/cli since 2.3, whose release lines follow Crossplane's.
+    const cli = devbox.packages.find((entry) => entry.startsWith('crossplane-cli@'))!.split('@')[1]!
+    expect(cli.split('.').slice(0, 2)).toEqual(DEFAULTS.components.crossplane.version.split('.').slice(0, 2))
+  })
+
+  it('pins the kustomize the validate workflow builds every cluster folder with', () => {
+    const workflow = readFileSync(`${root}.github/workflows/validate.yml`, 'utf8')
+    const kustomize = devbox.packages.find((entry) => entry.startsWith('kustomize@'))!.split('@')[1]
+    expect(`v${kustomize}`).toBe(/KUSTOMIZE_VERSION: (v[\d.]+)/.exec(workflow)?.[1])
+  })
+
   it("keeps stdout for the tool's own output: the first shell's npm ci writes to stderr (--json | jq)", () => {
     // A fresh clone: no node_modules, and an npm that prints what npm ci prints.
     const dir = mkdtempSync(path.join(tmpdir(), 'kindling-devbox-'))
