@@ -223,7 +223,7 @@ describe('preflight', () => {
       return toolCheck(binary).run(ctx, preflightLookups(ctx))
     }
     expect(await check('helm', 'v3.18.2+g1234567')).toEqual({
-      problem: 'helm 3.18.2 is installed, but kindling pins 3.19 (tested with the pin; it may well work)',
+      problem: 'helm 3.18.2 is installed, but kindling pins 3.20 (tested with the pin; it may well work)',
       fix: expect.stringContaining('devbox shell'),
       warning: true,
     })
@@ -237,7 +237,7 @@ describe('preflight', () => {
     const done = await preflightStep(spec, { extra: [] }).check(testContext({ spec, runner }))
     expect(done).toMatchObject({
       state: 'done',
-      detail: expect.stringMatching(/^\d+ checks; note: helm installed: helm 3\.18\.2 is installed, but kindling pins 3\.19/),
+      detail: expect.stringMatching(/^\d+ checks; note: helm installed: helm 3\.18\.2 is installed, but kindling pins 3\.20/),
     })
   })
 
