@@ -219,7 +219,7 @@ describe('CLI', () => {
         { match: 'kind version', stdout: 'kind v0.33.0 go1.26.0 linux/amd64' },
         { match: 'kind get kubeconfig', exitCode: 1, stderr: "ERROR: could not locate any control plane nodes for cluster named 'homelab'" },
         { match: 'helm version', stdout: 'v3.20.2+g0000000' },
-        { match: 'age-keygen --version', stdout: 'v1.2.1' },
+        { match: 'age-keygen --version', stdout: 'v1.3.2' },
         { match: /rev-parse --verify --quiet HEAD/, stdout: '0123456789abcdef0123456789abcdef01234567' },
       ],
     })

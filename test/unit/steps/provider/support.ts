@@ -73,7 +73,7 @@ export const toolsPresent: Reply[] = [
   { match: 'kind version', stdout: 'kind v0.33.0 go1.26.0 linux/amd64' },
   { match: 'helm version', stdout: 'v3.20.2+g3d8990f' },
   { match: 'git --version', stdout: 'git version 2.47.0' },
-  { match: 'age-keygen --version', stdout: 'v1.2.1' },
+  { match: 'age-keygen --version', stdout: 'v1.3.2' },
   // The repository the spec names: readable, branch main at a commit.
   { match: /ls-remote/, stdout: `${'a'.repeat(40)}\trefs/heads/main` },
 ]
