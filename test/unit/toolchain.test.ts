@@ -53,8 +53,8 @@ describe('toolchain', () => {
   })
 
   it('devbox.json uses only the keys Devbox accepts', () => {
-    // From Devbox's schema (.schema/devbox.schema.json): additionalProperties is false at the top level and in `shell`.
-    const topLevel = ['$schema', 'name', 'description', 'packages', 'env', 'shell', 'include', 'env_from', 'nixpkgs']
+    // From Devbox's schema (.schema/devbox.schema.json at the version devbox.json's $schema names): additionalProperties is false at the top level and in `shell`.
+    const topLevel = ['$schema', 'name', 'description', 'packages', 'env', 'shell', 'include', 'env_from', 'nixpkgs', 'aliases']
     const shell = ['init_hook', 'scripts']
     expect(Object.keys(devbox).filter((key) => !topLevel.includes(key))).toEqual([])
     expect(Object.keys(devbox.shell ?? {}).filter((key) => !shell.includes(key))).toEqual([])
