@@ -129,8 +129,9 @@ export async function runSteps(
       const failedNeed = step.needs.find((name) => !settledOk(name))
       if (failedNeed) {
         const need = reports.get(failedNeed)!
-        // A command that only reads found a problem there; one that changes things failed at it.
-        const outcome = need.status !== 'failed' ? 'did not succeed' : options.keepGoing ? 'has a problem' : 'failed'
+        // A command that only reads found a problem there, or never got to look; one that changes
+        // things failed at it, or never ran it.
+        const outcome = need.status === 'failed' ? (options.keepGoing ? 'has a problem' : 'failed') : options.keepGoing ? 'was not checked' : 'did not run'
         finish(step, 'blocked', `needs ${need.title}, which ${outcome}`)
         continue
       }

@@ -228,6 +228,7 @@ describe('step engine', () => {
         step('cluster', [], newProbe(), { applyMs: 20 }),
         step('sync', ['cluster'], newProbe()),
         step('after', ['caches'], newProbe()),
+        step('last', ['after'], newProbe()),
       ],
       testContext(),
       {},
@@ -238,6 +239,8 @@ describe('step engine', () => {
       ['cluster', 'applied', undefined],
       ['sync', 'applied', undefined],
       ['after', 'blocked', 'needs Step caches, which has a problem'],
+      // What was never looked at is said so, not counted as a second problem.
+      ['last', 'blocked', 'needs Step after, which was not checked'],
     ])
     expect(kept.ok).toBe(false)
   })
