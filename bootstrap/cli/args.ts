@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { BadInputError, errorMessage } from '../engine/errors.js'
 import { maskTokens, quoted, redactUrlCredentials } from '../spec/credentials.js'
+import { DNS_LABEL, DNS_LABEL_MAX } from '../spec/dns-label.js'
 
 export type CommandName = 'bootstrap' | 'destroy' | 'status'
 
@@ -45,7 +46,7 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
     const repeated = contradictingRepeat(parsed.tokens)
     if (repeated) throw new BadInputError(repeated, { details: [`see: kindling ${command} --help`] })
     const values = parsed.values as Record<string, string | boolean | undefined>
-    if (positionals.length > 0) throw new BadInputError(`unexpected argument ${quoted(positionals[0]!)}`, { details: [`see: kindling ${command} --help`] })
+    if (positionals.length > 0) throw unexpectedArgument(command, positionals[0]!)
     return {
       cluster: values.cluster as string | undefined,
       dryRun: Boolean(values['dry-run']),
@@ -117,6 +118,15 @@ export function flagError(cause: unknown): string {
     return shown === JSON.stringify(unknown[1]) ? `Unknown option '${unknown[1]}'` : `Unknown option: ${shown}`
   }
   return maskTokens(redactUrlCredentials(message.split('\n')[0]!.replace(/\. To specify.*$/s, '')))
+}
+
+/**
+ * An argument where only flags go. `kindling bootstrap homelab` is the natural first guess at
+ * naming a cluster, so a value shaped like a cluster name is answered with the flag that takes it.
+ */
+export function unexpectedArgument(command: string, value: string): BadInputError {
+  const asCluster = DNS_LABEL.test(value) && value.length <= DNS_LABEL_MAX ? [`to name the cluster, pass -c ${value}`] : []
+  return new BadInputError(`unexpected argument ${quoted(value)}`, { details: [...asCluster, `see: kindling ${command} --help`] })
 }
 
 /** "10m", "90s", "1h" → milliseconds. */

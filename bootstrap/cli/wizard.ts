@@ -15,7 +15,7 @@ import { CLOUDS, collectAnswers, type Cloud, type InvalidFlags, type KubeContext
 import { isNetworkUrl } from '../ui/wizard-checks.js'
 import { originNote } from '../ui/wizard-origin.js'
 import { describeAnswers, writeSpec } from '../ui/wizard-spec.js'
-import { contradictingRepeat, flagError } from './args.js'
+import { contradictingRepeat, flagError, unexpectedArgument } from './args.js'
 import { folderGoneError } from './cwd.js'
 import { findRepoRoot } from './repo.js'
 import { kindlingCommand } from '../project.js'
@@ -90,6 +90,7 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
       args: [...argv],
       strict: true,
       allowNegative: true,
+      allowPositionals: true,
       tokens: true,
       options: {
         name: { type: 'string' },
@@ -116,8 +117,10 @@ function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAns
       },
     })
     values = parsed.values
+    if (parsed.positionals.length > 0) throw unexpectedArgument('wizard', parsed.positionals[0]!)
     repeated = contradictingRepeat(parsed.tokens)
   } catch (cause) {
+    if (cause instanceof BadInputError) throw cause
     // `--workers -1` reads as a flag with no value: say what to write instead.
     throw new BadInputError(flagError(cause), { details: ['see: kindling wizard --help'] })
   }
@@ -247,7 +250,7 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
     const remoteUrl = remote?.exitCode === 0 ? remote.stdout.trim() || undefined : undefined
     // On a terminal and off it: a default nobody typed is said out loud, and a warning when it looks like someone else's.
     if (given.repoUrl === undefined && isNetworkUrl(remoteUrl)) {
-      io.stderr(await originNote(io.runner, repoRoot, remoteUrl))
+      io.stderr(await originNote(io.runner, repoRoot, remoteUrl, io.prompter !== undefined))
     } else if (given.repoUrl === undefined && remoteUrl && urlCredentials(remoteUrl)) {
       io.stderr(
         `note: this checkout's origin, ${redactUrlCredentials(remoteUrl)}, holds credentials in its URL, so it is not the default repository; give the URL without them (the token goes in an environment variable, auth https).\n`,

@@ -5,14 +5,17 @@ import { redactUrlCredentials } from '../spec/credentials.js'
 import { repositoryOwner } from '../tools/git-host.js'
 import type { Runner } from '../tools/runner.js'
 
-/** What to print about origin as the default repository. */
-export async function originNote(runner: Runner, repoRoot: string, remoteUrl: string): Promise<string> {
+/**
+ * What to print about origin as the default repository. On a terminal the repository question
+ * comes next, so the way out is to answer it; without one, it is the flag.
+ */
+export async function originNote(runner: Runner, repoRoot: string, remoteUrl: string, onTerminal: boolean): Promise<string> {
   const owner = ownerOf(remoteUrl)
   const identity = await gitIdentity(runner, repoRoot)
   const shown = redactUrlCredentials(remoteUrl)
   return owner !== undefined && identity.some((name) => sameName(name, owner))
     ? `note: the default repository is this checkout's origin, ${shown}: the engine reads it and bootstrap pushes clusters/<name>/ to it.\n`
-    : `warning: the default repository is this checkout's origin, ${shown}, which looks like someone else's (its owner${owner ? `, ${owner},` : ''} is not your Git user name or email). The engine reads it and bootstrap pushes clusters/<name>/ to it: use a repository you own (your fork), not someone else's (--repo URL).\n`
+    : `warning: the default repository is this checkout's origin, ${shown}, which looks like someone else's (its owner${owner ? `, ${owner},` : ''} is not your Git user name or email). The engine reads it and bootstrap pushes clusters/<name>/ to it: use a repository you own (your fork), not someone else's (${onTerminal ? 'type its URL at the question below' : '--repo URL'}).\n`
 }
 
 /** The last part of a URL's owner (`JDoe` of gitlab.example.org/group/JDoe/lab.git), if it names one. */

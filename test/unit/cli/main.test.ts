@@ -127,6 +127,13 @@ describe('CLI', () => {
     expect(t.stderr()).not.toMatch(/\n\s+at /)
   })
 
+  it('a cluster named without -c is answered with the flag that takes it (exit 2)', async () => {
+    const t = io()
+    expect(await runCommand('bootstrap', ['homelab'], t.io)).toBe(2)
+    expect(t.stderr()).toBe('unexpected argument "homelab"\n  to name the cluster, pass -c homelab\n  see: kindling bootstrap --help\n')
+    expect(t.runner.commands).toEqual([])
+  })
+
   it('refuses a flag given twice with different values instead of acting on the last one', async () => {
     for (const [command, argv, said] of [
       [

@@ -410,6 +410,9 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     const network = io(root, terminalDriver({ 'Cluster name': 'lab' }), 'https://github.com/someone/kindling.git')
     await runWizard([], network.value).catch(() => undefined)
     expect(network.err.join('')).toContain("the default repository is this checkout's origin, https://github.com/someone/kindling.git")
+    // The repository question comes next: the way out is to answer it, not a flag nobody can add now.
+    expect(network.err.join('')).toContain("not someone else's (type its URL at the question below)")
+    expect(network.err.join('')).not.toContain('--repo')
   })
 
   it("warns only when origin looks like someone else's: its owner is not this machine's Git user name or email", async () => {
@@ -427,6 +430,7 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(theirs).toContain(
       "warning: the default repository is this checkout's origin, https://github.com/upstream-org/kindling.git, which looks like someone else's (its owner, upstream-org, is not your Git user name or email)",
     )
+    expect(theirs).toContain("not someone else's (--repo URL)")
   })
 
   it('masks a bare token in the fragment of an origin that holds credentials', async () => {
@@ -685,6 +689,14 @@ describe('wizard without a terminal', () => {
     const big = io(repo())
     expect(await runWizard(['--name', 'lab', '--workers', '100'], big.value)).toBe(2)
     expect(big.err.join('')).toContain('--workers N: must be a whole number from 0 to 10')
+  })
+
+  it('a cluster name given without -c is answered with the flag that takes it, and nothing is written', async () => {
+    const root = repo()
+    const t = io(root)
+    expect(await runWizard(['lab'], t.value)).toBe(2)
+    expect(t.err.join('')).toBe('unexpected argument "lab"\n  to name the cluster, pass -c lab\n  see: kindling wizard --help\n')
+    expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
   })
 
   it('never overwrites an existing spec without --yes', async () => {
