@@ -15,7 +15,7 @@ import type { Redactor } from '../tools/secrets.js'
 import { colorEnabled } from '../ui/color.js'
 import { formatError, formatPlan, formatTimings } from '../ui/format.js'
 import { toJsonReport } from '../ui/json-report.js'
-import { comparison, reportsDir, saveRunReport, skippedSteps } from '../ui/run-report.js'
+import { comparison, declined, reportsDir, saveRunReport, skippedSteps } from '../ui/run-report.js'
 import { createReporter, type OutputMode } from '../ui/reporter.js'
 import type { CliFlags, CommandName } from './args.js'
 import type { CliIo } from './main.js'
@@ -155,7 +155,7 @@ function dryRunVerdict(report: RunReport): string {
  * The failed steps with their errors, then what to do next. status only reads: it leaves nothing
  * half done and a re-run skips nothing, so it is told to look again, not to finish.
  */
-function failureSummary(command: CommandName, report: RunReport, steps: readonly Step[], signal: AbortSignal, redact: (text: string) => string): string {
+export function failureSummary(command: CommandName, report: RunReport, steps: readonly Step[], signal: AbortSignal, redact: (text: string) => string): string {
   const readOnly = command === 'status'
   const failed = report.steps.filter((step) => step.status === 'failed')
   // A cluster never created has nothing to show: one line says so and how to create it.
@@ -163,6 +163,12 @@ function failureSummary(command: CommandName, report: RunReport, steps: readonly
     readOnly && !report.interrupted ? failed.map((step) => causeOf(step.error)).find((cause) => cause instanceof ClusterNotCreatedError) : undefined
   if (notCreated) return notCreatedLines(notCreated, redact).join('\n')
   const lines = failed.flatMap((step) => [`✖ ${step.title}`, ...formatError(step.error, redact).map((line) => `    ${line}`)])
+  // A "no" at a question needs no fix: say what stands, and the way to go ahead is in its details.
+  if (declined(report)) {
+    const changed = report.steps.some((step) => step.status === 'applied')
+    lines.push('', changed ? 'Stopped where you answered no; what was done before it stays.' : 'Stopped where you answered no. Nothing was changed.')
+    return lines.join('\n')
+  }
   if (report.interrupted) {
     const reason = stoppedError(signal, 'run')
     const unfinished = report.steps.filter((step) => step.status === 'failed' || step.status === 'cancelled' || step.status === 'blocked')

@@ -70,6 +70,17 @@ export class StepError extends KindlingError {
 /** Several independent checks failed; each one is a line of `details`. */
 export class HealthError extends KindlingError {}
 
+/**
+ * The person answered no at a confirmation. Bad input by exit code (2), as a refusal off a
+ * terminal is, but a choice, not a fault: the output says so instead of asking for a fix.
+ */
+export class DeclinedError extends BadInputError {}
+
+/** Whether a step ended because the person answered no (the step wraps what its action threw). */
+export function isDeclined(error: unknown): boolean {
+  return error instanceof DeclinedError || (error instanceof StepError && error.cause instanceof DeclinedError)
+}
+
 /** A watch reached its deadline; the message names the object, condition and last message. */
 export class TimeoutError extends KindlingError {}
 

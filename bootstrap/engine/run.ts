@@ -1,4 +1,4 @@
-import { InterruptedError, KindlingError, stoppedError } from './errors.js'
+import { InterruptedError, isDeclined, KindlingError, stoppedError } from './errors.js'
 import { executeStep, isBlocker, isHealthFailure } from './execute-step.js'
 import type { Action, Step, StepContext, Wait } from './step.js'
 
@@ -84,6 +84,7 @@ export async function runSteps(
   const reports = new Map<string, StepReport>()
   const running = new Map<string, Promise<void>>()
   // The title of the first step whose work failed (not its health): no new step starts after it.
+  /** How the run's first failure is named to the steps it stops: "Install Flux failed". */
   let firstFailure: string | undefined
 
   const settledOk = (name: string): boolean => {
@@ -94,7 +95,7 @@ export async function runSteps(
   const runOne = async (step: Step): Promise<void> => {
     observer.stepStarted?.(step)
     const report = await stopWithin(executeStep(step, ctx, observer), step, ctx.signal)
-    if (report.status === 'failed' && report.error && !isHealthFailure(report.error) && !options.keepGoing) firstFailure ??= step.title
+    if (report.status === 'failed' && report.error && !isHealthFailure(report.error) && !options.keepGoing) firstFailure ??= endedAt(report)
     reports.set(step.name, report)
     observer.stepFinished?.(step, report)
   }
@@ -105,10 +106,10 @@ export async function runSteps(
   const stoppedBy = (step: Step): string => {
     for (const name of step.needs) {
       const need = reports.get(name)!
-      if (need.status === 'failed') return `${need.title} failed`
+      if (need.status === 'failed') return endedAt(need)
       if ((need.status === 'cancelled' || need.status === 'blocked') && need.detail) return need.detail
     }
-    return `${firstFailure} failed`
+    return firstFailure!
   }
 
   const finish = (step: Step, status: StepStatus, detail: string): void => {
@@ -216,4 +217,9 @@ async function stopWithin(work: Promise<StepReport>, step: Step, signal: AbortSi
 /** "interrupted" or "stopped at the deadline", for steps a stopped run never started. */
 function stoppedWord(signal: AbortSignal): string {
   return signal.reason instanceof InterruptedError || !(signal.reason instanceof KindlingError) ? 'interrupted' : 'not started: the run reached its --timeout'
+}
+
+/** A failed step as the steps after it name it; a "no" at its question is no failure. */
+function endedAt(report: StepReport): string {
+  return isDeclined(report.error) ? `you answered no at ${report.title}` : `${report.title} failed`
 }

@@ -1,7 +1,7 @@
 import { color } from './color.js'
 import { describeAction } from '../engine/actions.js'
 import { describeWaits } from '../engine/waits.js'
-import { errorMessage, KindlingError } from '../engine/errors.js'
+import { errorMessage, isDeclined, KindlingError } from '../engine/errors.js'
 import type { RunReport, StepReport, StepStatus } from '../engine/run.js'
 
 const SYMBOL: Record<StepStatus, string> = {
@@ -44,6 +44,8 @@ export interface StepLineOptions {
  * "up to date"; status keeps its three words for every part.
  */
 function statusWord(report: StepReport, options: StepLineOptions = {}): string {
+  // Answering no is a choice: it ends the run (exit 2) but nothing broke.
+  if (report.status === 'failed' && isDeclined(report.error)) return 'declined'
   if (options.readOnly) return READ_ONLY_WORD[report.status] ?? WORD[report.status]
   return report.status === 'done' && report.verdict ? report.verdict : WORD[report.status]
 }

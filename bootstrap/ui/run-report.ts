@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { isDeclined } from '../engine/errors.js'
 import type { RunReport } from '../engine/run.js'
 import { stateDir } from '../state.js'
 import { seconds } from './format.js'
@@ -64,7 +65,7 @@ function previousRun(dir: string, command: string): SavedRun | undefined {
  * that failed or was stopped did less than a whole run: its time says nothing about speed.
  */
 export function comparison(command: string, report: RunReport, previous: SavedRun | undefined): string {
-  if (!report.ok) return `this ${command} ${report.interrupted ? 'was stopped' : 'failed'} after ${seconds(report.totalMs)}`
+  if (!report.ok) return `this ${command} ${report.interrupted ? 'was stopped' : declined(report) ? 'was declined' : 'failed'} after ${seconds(report.totalMs)}`
   const now = `this ${command} took ${seconds(report.totalMs)}`
   if (!previous || previous.totalMs <= 0) return now
   const change = (report.totalMs - previous.totalMs) / previous.totalMs
@@ -75,4 +76,10 @@ export function comparison(command: string, report: RunReport, previous: SavedRu
 /** Steps a run found already done: what a re-run skipped. A step that had no work (a check that passed) skipped nothing. */
 export function skippedSteps(report: RunReport): string[] {
   return report.steps.filter((step) => step.status === 'done' && !step.verdict).map((step) => step.name)
+}
+
+/** A run that ended only because the person answered no at a confirmation. */
+export function declined(report: RunReport): boolean {
+  const failed = report.steps.filter((step) => step.status === 'failed')
+  return failed.length > 0 && failed.every((step) => isDeclined(step.error))
 }

@@ -1,4 +1,4 @@
-import { BadInputError, errorMessage, KindlingError } from '../../engine/errors.js'
+import { BadInputError, DeclinedError, errorMessage, KindlingError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext } from '../../engine/step.js'
 import { CommandError, formatCommand } from '../../tools/runner.js'
 import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
@@ -64,7 +64,7 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
                   details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'],
                 })
               if (!(await ask(question)))
-                throw new BadInputError('not pushed: the engine cannot apply what is not on the remote', {
+                throw new DeclinedError('not pushed: the engine cannot apply what is not on the remote', {
                   details: ['run again and agree, or pass --no-push and push yourself'],
                 })
             },

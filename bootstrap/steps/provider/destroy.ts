@@ -1,7 +1,7 @@
 // Destroy of a kind cluster: confirm first, delete the cluster, and with --purge its registry
 // caches. An existing cluster's uninstall is in uninstall.ts; the confirm step serves both.
 
-import { BadInputError, RefusalError } from '../../engine/errors.js'
+import { DeclinedError, RefusalError } from '../../engine/errors.js'
 import type { Action, Step, StepContext } from '../../engine/step.js'
 import { KINDLING_CLUSTER_LABEL, registryContainers } from '../../render/registry-caches.js'
 import type { ClusterSpec } from '../../spec/load.js'
@@ -79,7 +79,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
           run: async () => {
             // A "no" is a refusal like the one off a terminal: bad input (exit 2), not a failure.
             if (!(await ask(question)))
-              throw new BadInputError('not confirmed: nothing was changed', { details: ['to go ahead: run again and agree, or pass --yes'] })
+              throw new DeclinedError('not confirmed: nothing was changed', { details: ['to go ahead: run again and agree, or pass --yes'] })
           },
         },
       ]

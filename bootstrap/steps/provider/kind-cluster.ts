@@ -1,4 +1,4 @@
-import { BadInputError, ClusterNotCreatedError, KindlingError, RefusalError } from '../../engine/errors.js'
+import { ClusterNotCreatedError, DeclinedError, KindlingError, RefusalError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { conditionTrue } from '../../kube/conditions.js'
 import { kindProvider, nodeImageOf, nodeNamesOf, renderKindConfigYaml } from '../../render/kind-config.js'
@@ -185,7 +185,7 @@ async function planKindCluster(ctx: StepContext, options: StepOptions, ask: Conf
           const question = `Delete kind cluster "${spec.name}" and everything in it, then create it again with the new config?`
           // A "no" is a refusal (exit 2), as off a terminal without --yes; the cluster is untouched.
           if (!(await ask(question)))
-            throw new BadInputError(`not confirmed: kind cluster ${spec.name} was left as it is`, {
+            throw new DeclinedError(`not confirmed: kind cluster ${spec.name} was left as it is`, {
               details: [
                 'to re-create it: run again and agree, or pass --yes',
                 'to keep it: set the spec back to the config it was created with (a run without --recreate lists what differs)',

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { failureSummary } from '../../../../bootstrap/cli/execute.js'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { describeAction, executeActions } from '../../../../bootstrap/engine/actions.js'
 import { ExitCode, exitCodeOf } from '../../../../bootstrap/engine/errors.js'
@@ -9,7 +10,8 @@ import { runSteps } from '../../../../bootstrap/engine/run.js'
 import { confirmDestroyStep, destroyQuestion, registryCachesDeleteStep } from '../../../../bootstrap/steps/provider/destroy.js'
 import { providerDestroySteps } from '../../../../bootstrap/steps/provider/index.js'
 import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
-import { formatError } from '../../../../bootstrap/ui/format.js'
+import { formatError, formatStepLine } from '../../../../bootstrap/ui/format.js'
+import { comparison } from '../../../../bootstrap/ui/run-report.js'
 import { specText, testContext } from '../../support/context.js'
 import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, toolsPresent } from './support.js'
 
@@ -131,8 +133,14 @@ describe('destroy', () => {
       'Confirm: not confirmed: nothing was changed',
       '  to go ahead: run again and agree, or pass --yes',
     ])
-    expect(report.steps.find((step) => step.name === 'cluster')).toMatchObject({ status: 'cancelled' })
+    expect(report.steps.find((step) => step.name === 'cluster')).toMatchObject({ status: 'cancelled', detail: 'you answered no at Confirm' })
     expect(runner.commands.filter((command) => !command.readOnly)).toEqual([])
+    // A choice, not a fault: worded as one on the step's line and in the run report's verdict.
+    expect(formatStepLine({ ...confirm, timings: { total: 0 } })).toBe('✖ Confirm: declined — asks before deleting')
+    expect(comparison('destroy', { ...report, totalMs: 1500 }, undefined)).toBe('this destroy was declined after 1.5s')
+    const summary = failureSummary('destroy', report, steps, new AbortController().signal, (text) => text)
+    expect(summary.split('\n').at(-1)).toBe('Stopped where you answered no. Nothing was changed.')
+    expect(summary).not.toContain('Fix what')
   })
 
   it('with --purge also finds caches by their cluster label after the spec turned caches off', async () => {
