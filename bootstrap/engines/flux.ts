@@ -21,7 +21,7 @@ import { renderFluxRepoSecret } from '../render/secrets.js'
 import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET, renderFluxSync } from '../render/sync.js'
 import { ENGINE_TITLES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
-import { kubectlFor } from '../steps/connect.js'
+import { kubectlFor, localPortFor } from '../steps/connect.js'
 import type { Engine } from './engine.js'
 import { fluxKustomizationRef, fluxReadyAt, gitRepositoryRef, fluxDrift, unhealthyFlux } from './flux-health.js'
 import { CLUSTER_FOLDER } from '../spec/cluster-folder.js'
@@ -149,7 +149,14 @@ export const fluxEngine: Engine = {
     }
   },
   unhealthyObjects: unhealthyFlux,
-  access: (spec) => [`Flux: ${kubectlFor(spec, undefined, 'flux')} get all -A (or ${kubectlFor(spec, FLUX_NAMESPACE)} get kustomizations,helmreleases)`],
+  access: (spec) => {
+    // The operator's chart serves the Flux Status web UI on 9080 unless its values turn it off.
+    const port = localPortFor(spec, 9080)
+    return [
+      `Flux UI: ${kubectlFor(spec, FLUX_NAMESPACE)} port-forward svc/${FLUX_OPERATOR_RELEASE} ${port}:9080, then http://127.0.0.1:${port}`,
+      `Flux: ${kubectlFor(spec, undefined, 'flux')} get all -A (or ${kubectlFor(spec, FLUX_NAMESPACE)} get kustomizations,helmreleases)`,
+    ]
+  },
   drift: fluxDrift,
 
   sshKnownHostsIn: 'secret',

@@ -194,6 +194,10 @@ describe('Grafana credentials', () => {
     expect(summary).toContain('port-forward svc/kube-prometheus-stack-prometheus 9090:9090')
     const argocd = spec({ engine: 'argocd', provider })
     expect(engineOf(argocd).access(argocd).join('\n')).toContain('port-forward svc/argocd-server 8081:443, then https://127.0.0.1:8081')
+    const flux = spec({ provider: `${provider}\n  - { containerPort: 30302, hostPort: 9080 }` })
+    expect(engineOf(flux).access(flux)[0]).toBe(
+      'Flux UI: kubectl --context kind-lab -n flux-system port-forward svc/flux-operator 9081:9080, then http://127.0.0.1:9081',
+    )
   })
 
   it('without Grafana: no Grafana, no dashboards or their sidecar, no Secret and no Grafana to wait for', () => {
