@@ -78,6 +78,8 @@ export function formatError(error: unknown, redact: (text: string) => string): s
 /** The dry-run plan: every step in order, with the exact commands and manifests it would use. */
 export function formatPlan(report: RunReport, redact: (text: string) => string): string {
   const out: string[] = [color.bold('Plan (dry run: nothing was changed)'), '']
+  // Where a cause was first shown with its fix: later steps it also kept from checking point there.
+  const shownAt = new Map<string, number>()
   report.steps.forEach((step, index) => {
     out.push(
       // The detail after a dash, as on the step's line: it may hold parentheses of its own.
@@ -87,7 +89,13 @@ export function formatPlan(report: RunReport, redact: (text: string) => string):
       out.push(indent(describeAction(action, redact), '     '))
     }
     for (const wait of describeWaits(step.waits ?? [])) out.push(indent(`then ${redact(wait)}`, '     '))
-    if (step.error) out.push(...formatError(step.error, redact).map((line) => `     ${color.red(line)}`))
+    if (step.error) {
+      const lines = formatError(step.error, redact)
+      const key = lines.join('\n')
+      const first = shownAt.get(key)
+      if (first === undefined) shownAt.set(key, index + 1)
+      out.push(...(first === undefined ? lines : [`fix: see step ${first} (the same cause)`]).map((line) => `     ${color.red(line)}`))
+    }
     out.push('')
   })
   return out.join('\n')
