@@ -69,7 +69,11 @@ export function comparison(command: string, report: RunReport, previous: SavedRu
   const now = `this ${command} took ${seconds(report.totalMs)}`
   if (!previous || previous.totalMs <= 0) return now
   const change = (report.totalMs - previous.totalMs) / previous.totalMs
-  const word = Math.abs(change) < 0.05 ? 'about as long as' : `${Math.round(Math.abs(change) * 100)}% ${change < 0 ? 'faster than' : 'slower than'}`
+  // Under a second apart is noise (process start-up, a busy machine), whatever percentage it makes of a short run.
+  const word =
+    Math.abs(change) < 0.05 || Math.abs(report.totalMs - previous.totalMs) < 1000
+      ? 'about as long as'
+      : `${Math.round(Math.abs(change) * 100)}% ${change < 0 ? 'faster than' : 'slower than'}`
   return `${now}, ${word} the previous one (${previous.finishedAt.slice(0, 16).replace('T', ' ')}, ${seconds(previous.totalMs)})`
 }
 

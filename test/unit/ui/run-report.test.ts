@@ -31,6 +31,8 @@ describe('run reports', () => {
     expect(comparison('bootstrap', run(130_000), second.previous)).toContain('30% slower than')
     expect(comparison('bootstrap', run(101_000), second.previous)).toContain('about as long as')
     expect(comparison('bootstrap', run(1_000), undefined)).toBe('this bootstrap took 1.0s')
+    // A destroy with nothing to delete takes a fraction of a second: 0.2s against 0.4s is no trend.
+    expect(comparison('destroy', run(400), { ...second.previous!, totalMs: 150 })).toContain('took 0.4s, about as long as the previous one')
   })
 
   it('compare only a successful run: one that failed or was stopped early is not "faster"', () => {
