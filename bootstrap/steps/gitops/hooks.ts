@@ -19,14 +19,24 @@ function zxCli(): string {
   return path.join(path.dirname(require.resolve('zx/package.json')), 'build', 'cli.js')
 }
 
+/** Scripts that look meant as hooks but are not run: only `.mjs` files are (zx runs them as ES modules). */
+const NOT_HOOKS = /\.(js|cjs|ts|mts|cts|sh)$/
+
+/** The names in a spec's hooks folder, sorted (none when there is no folder). */
+async function hookFolderNames(spec: ClusterSpec): Promise<string[]> {
+  const names = await readdir(path.join(spec.repoRoot, spec.repository.path, HOOKS_DIR)).catch(() => [] as string[])
+  return names.sort()
+}
+
 /** The hooks of a spec, as paths relative to the repository root, in the order they run. */
 export async function hookFiles(spec: ClusterSpec): Promise<string[]> {
-  const dir = path.join(spec.repoRoot, spec.repository.path, HOOKS_DIR)
-  const names = await readdir(dir).catch(() => [] as string[])
-  return names
-    .filter((name) => name.endsWith('.mjs'))
-    .sort()
-    .map((name) => path.join(spec.repository.path, HOOKS_DIR, name))
+  return (await hookFolderNames(spec)).filter((name) => name.endsWith('.mjs')).map((name) => path.join(spec.repository.path, HOOKS_DIR, name))
+}
+
+/** A script beside the hooks that will not run (`seed.js`, `smoke.ts`): said, so it is not silently skipped. */
+async function skippedScripts(spec: ClusterSpec): Promise<string> {
+  const skipped = (await hookFolderNames(spec)).filter((name) => NOT_HOOKS.test(name))
+  return skipped.length ? `; not run, as only *.mjs files (zx scripts) are hooks: ${skipped.join(', ')}` : ''
 }
 
 /**
@@ -67,9 +77,15 @@ export function hooksStep(spec: ClusterSpec): Step<string[]> {
     needs: ['health-gate'],
     async check(): Promise<CheckResult<string[]>> {
       const files = await hookFiles(spec)
+      const skipped = await skippedScripts(spec)
       return files.length
-        ? { state: 'todo', detail: `${files.length} hook(s): ${hookNames(files)}`, did: `ran ${files.length} hook(s): ${hookNames(files)}`, found: files }
-        : { state: 'done', verdict: 'nothing to run', detail: 'no hooks', found: [] }
+        ? {
+            state: 'todo',
+            detail: `${files.length} hook(s): ${hookNames(files)}${skipped}`,
+            did: `ran ${files.length} hook(s): ${hookNames(files)}${skipped}`,
+            found: files,
+          }
+        : { state: 'done', verdict: 'nothing to run', detail: `no hooks${skipped}`, found: [] }
     },
     async plan(_ctx, found): Promise<Action[]> {
       const files = found ?? (await hookFiles(spec))

@@ -53,6 +53,19 @@ describe('hooks (zx scripts in clusters/<name>/hooks/)', () => {
     expect(plan).toMatch(/\$ .*node.* .*zx.*cli\.js --quiet clusters\/lab\/hooks\/10-first\.mjs/)
   })
 
+  it('names a script beside the hooks that will not run, so a seed.js is not skipped without a word', async () => {
+    const { spec } = repoWithHooks({ 'seed.js': "echo('x')\n", '10-smoke.mjs': "echo('ok')\n", 'README.md': 'notes\n' })
+    expect(await hooksStep(spec).check(testContext({ spec }))).toMatchObject({
+      state: 'todo',
+      detail: '1 hook(s): 10-smoke.mjs; not run, as only *.mjs files (zx scripts) are hooks: seed.js',
+    })
+    const { spec: only } = repoWithHooks({ 'smoke.ts': '' })
+    expect(await hooksStep(only).check(testContext({ spec: only }))).toMatchObject({
+      state: 'done',
+      detail: 'no hooks; not run, as only *.mjs files (zx scripts) are hooks: smoke.ts',
+    })
+  })
+
   it('no hooks folder: nothing to do', async () => {
     const { spec } = tempRepo('lab', specYaml('lab', 'engine: flux', 'url: https://example.com/lab.git'))
     expect(await hooksStep(spec).check(testContext({ spec }))).toMatchObject({ state: 'done', detail: 'no hooks' })
