@@ -20,7 +20,9 @@ const COMMANDS = {
 // `kindling schema` writes this from the sources; nothing compiled reads it, so it never makes the build stale.
 const GENERATED = path.join('bootstrap', 'spec', 'cluster.schema.json')
 
-const [command, ...rest] = process.argv.slice(2)
+let [command, ...rest] = process.argv.slice(2)
+// `kindling help status` is the first guess at a command's help: the command's own --help.
+if (command === 'help' && Object.hasOwn(COMMANDS, rest[0] ?? '')) [command, ...rest] = [rest[0], '--help']
 if (command === '--version' || command === '-V') {
   process.stdout.write(`${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`)
   process.exit(0)

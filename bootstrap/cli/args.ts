@@ -125,7 +125,8 @@ export function flagError(cause: unknown): string {
  * naming a cluster, so a value shaped like a cluster name is answered with the flag that takes it.
  */
 export function unexpectedArgument(command: string, value: string): BadInputError {
-  const asCluster = DNS_LABEL.test(value) && value.length <= DNS_LABEL_MAX ? [`to name the cluster, pass -c ${value}`] : []
+  // `kindling bootstrap help` asks for help, not for a cluster named help.
+  const asCluster = DNS_LABEL.test(value) && value.length <= DNS_LABEL_MAX && value !== 'help' ? [`to name the cluster, pass -c ${value}`] : []
   return new BadInputError(`unexpected argument ${quoted(value)}`, { details: [...asCluster, `see: kindling ${command} --help`] })
 }
 

@@ -94,6 +94,10 @@ await exitAfterOutput(0)`
     const result = run('status', '--help')
     expect(result.status).toBe(0)
     expect(result.stdout).toContain('Usage: kindling status')
+    // `help <command>` is the same question, asked the other common way.
+    const asked = run('help', 'status')
+    expect(asked.status).toBe(0)
+    expect(asked.stdout).toBe(result.stdout)
   })
 })
 

@@ -132,6 +132,9 @@ describe('CLI', () => {
     expect(await runCommand('bootstrap', ['homelab'], t.io)).toBe(2)
     expect(t.stderr()).toBe('unexpected argument "homelab"\n  to name the cluster, pass -c homelab\n  see: kindling bootstrap --help\n')
     expect(t.runner.commands).toEqual([])
+    const help = io()
+    expect(await runCommand('bootstrap', ['help'], help.io)).toBe(2)
+    expect(help.stderr()).toBe('unexpected argument "help"\n  see: kindling bootstrap --help\n')
   })
 
   it('refuses a flag given twice with different values instead of acting on the last one', async () => {
