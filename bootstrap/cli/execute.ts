@@ -54,6 +54,7 @@ export async function executeCommand(
     noPush: flags.noPush,
   }
 
+  for (const note of unusedKindFlags(spec, flags)) io.stderr(`note: ${note}\n`)
   const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
   // Until the progress display is drawn (status's first question), --verbose lines go straight to stderr.
   let log = (line: string): void => {
@@ -124,6 +125,15 @@ export async function executeCommand(
     if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(command, report, steps, signal, redact)}\n`)
   }
   return exitCode
+}
+
+/** Flags only a kind cluster has use for, given for an existing one: said, not silently dropped. */
+export function unusedKindFlags(spec: ClusterSpec, flags: Pick<CliFlags, 'recreate' | 'purge'>): string[] {
+  if (spec.provider.type === 'kind') return []
+  const notes: string[] = []
+  if (flags.recreate) notes.push(`--recreate is for kind clusters; kindling never re-creates an existing cluster (${spec.name}): ignored`)
+  if (flags.purge) notes.push(`--purge deletes a kind cluster's registry caches; an existing cluster (${spec.name}) has none: ignored`)
+  return notes
 }
 
 /** A stopped run (its signal's reason), then interrupts, bad input, missing prerequisites, ordinary failures. */

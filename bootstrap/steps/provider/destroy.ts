@@ -65,7 +65,10 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
       if (ctx.flags.yes) return { state: 'done', verdict: 'not asked', detail: 'confirmed by --yes', found: targets }
       if (!options.interactive) {
         throw new RefusalError('refusing to destroy without --yes in a non-interactive shell', {
-          details: ['nothing was changed', `to go ahead: ${kindlingCommand(`destroy -c ${spec.name} --yes${ctx.flags.purge ? ' --purge' : ''}`)}`],
+          details: [
+            'nothing was changed',
+            `to go ahead: ${kindlingCommand(`destroy -c ${spec.name} --yes${ctx.flags.purge && spec.provider.type === 'kind' ? ' --purge' : ''}`)}`,
+          ],
         })
       }
       return { state: 'todo', detail: 'asks before deleting', did: 'you agreed', found: targets }

@@ -3,12 +3,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { helpText } from '../../../bootstrap/cli/help.js'
+import { unusedKindFlags } from '../../../bootstrap/cli/execute.js'
 import { runCommand, type CliIo } from '../../../bootstrap/cli/main.js'
 import { InterruptedError } from '../../../bootstrap/engine/errors.js'
+import { confirmDestroyStep } from '../../../bootstrap/steps/provider/destroy.js'
 import { requiredTools } from '../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner, type Reply } from '../../../bootstrap/tools/recording-runner.js'
 import { clusterReplies, noSuchContainer, toolsPresent } from '../steps/provider/support.js'
-import { repoRoot, specText, testSpec } from '../support/context.js'
+import { repoRoot, specText, testContext, testSpec } from '../support/context.js'
 
 function io(options: { cwd?: string; replies?: Reply[] } = {}) {
   const out: string[] = []
@@ -125,6 +127,17 @@ describe('CLI', () => {
     expect(await runCommand('status', ['--colour'], t.io)).toBe(2)
     expect(t.stderr()).toMatch(/Unknown option '--colour'/)
     expect(t.stderr()).not.toMatch(/\n\s+at /)
+  })
+
+  it('says --recreate and --purge are ignored for an existing cluster, and never passes them on in a command it suggests', async () => {
+    const existing = testSpec(specText({ provider: 'type: existing\nkubeconfig: ~/.kube/config\ncontext: lab' }))
+    expect(unusedKindFlags(existing, { recreate: true, purge: true })).toEqual([
+      '--recreate is for kind clusters; kindling never re-creates an existing cluster (lab): ignored',
+      "--purge deletes a kind cluster's registry caches; an existing cluster (lab) has none: ignored",
+    ])
+    expect(unusedKindFlags(testSpec(), { recreate: true, purge: true })).toEqual([])
+    const refused = confirmDestroyStep(existing, { healthTimeoutMs: 1, interactive: false }).check(testContext({ spec: existing, flags: { purge: true } }))
+    await expect(refused).rejects.toMatchObject({ details: ['nothing was changed', expect.stringMatching(/destroy -c lab --yes$/)] })
   })
 
   it('a cluster named without -c is answered with the flag that takes it (exit 2)', async () => {
