@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util'
+import { BadInputError } from '../engine/errors.js'
+import { quoted } from '../spec/credentials.js'
+import { CLOUDS, type Cloud, type InvalidFlags, type WizardAnswers } from '../ui/wizard.js'
+import { contradictingRepeat, flagError, unexpectedArgument } from './args.js'
+
+/**
+ * The flags as answers. A value that is not one of its choices is left out and named in
+ * `invalid`, so a person is asked for it and a run without a terminal lists it with the rest.
+ */
+export function parseWizardFlags(argv: readonly string[]): { answers: Partial<WizardAnswers>; invalid: InvalidFlags; help: boolean } {
+  let values: Record<string, string | boolean | undefined>
+  let repeated: string | undefined
+  try {
+    const parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowNegative: true,
+      allowPositionals: true,
+      tokens: true,
+      options: {
+        name: { type: 'string' },
+        cluster: { type: 'string', short: 'c' },
+        provider: { type: 'string' },
+        workers: { type: 'string' },
+        'http-port': { type: 'string' },
+        'https-port': { type: 'string' },
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        engine: { type: 'string' },
+        repo: { type: 'string' },
+        branch: { type: 'string' },
+        auth: { type: 'string' },
+        'token-env': { type: 'string' },
+        crossplane: { type: 'boolean' },
+        clouds: { type: 'string' },
+        'gcp-project': { type: 'string' },
+        monitoring: { type: 'boolean' },
+        apps: { type: 'boolean' },
+        sops: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+    values = parsed.values
+    if (parsed.positionals.length > 0) throw unexpectedArgument('wizard', parsed.positionals[0]!)
+    repeated = contradictingRepeat(parsed.tokens)
+  } catch (cause) {
+    if (cause instanceof BadInputError) throw cause
+    // `--workers -1` reads as a flag with no value: say what to write instead.
+    throw new BadInputError(flagError(cause), { details: ['see: kindling wizard --help'] })
+  }
+  if (repeated) throw new BadInputError(repeated, { details: ['see: kindling wizard --help'] })
+  if (values.name !== undefined && values.cluster !== undefined && values.name !== values.cluster) {
+    throw new BadInputError('--name and --cluster name the same thing: give one', { details: ['see: kindling wizard --help'] })
+  }
+  const invalid: InvalidFlags = {}
+  const oneOf = <K extends keyof WizardAnswers, T extends string>(key: K, value: string | boolean | undefined, choices: readonly T[]): T | undefined => {
+    if (value === undefined) return undefined
+    if (choices.includes(value as T)) return value as T
+    invalid[key] = `must be one of: ${choices.join(', ')}`
+    return undefined
+  }
+  const number = (key: keyof WizardAnswers, value: string | boolean | undefined): number | undefined => {
+    if (value === undefined) return undefined
+    if (/^\d+$/.test(String(value))) return Number(value)
+    invalid[key] = 'must be a whole number'
+    return undefined
+  }
+  const clouds =
+    values.clouds === undefined
+      ? undefined
+      : String(values.clouds)
+          .split(',')
+          .map((cloud) => cloud.trim())
+          .filter(Boolean)
+  const unknownClouds = (clouds ?? []).filter((cloud) => !(CLOUDS as readonly string[]).includes(cloud))
+  if (unknownClouds.length)
+    invalid.clouds = `${unknownClouds.map((cloud) => quoted(cloud)).join(', ')} ${unknownClouds.length === 1 ? 'is' : 'are'} not one of ${CLOUDS.join(', ')}`
+  const answers: Partial<WizardAnswers> = {
+    name: (values.cluster ?? values.name) as string | undefined,
+    replace: values.yes ? true : undefined,
+    provider: oneOf('provider', values.provider, ['kind', 'existing'] as const),
+    workers: number('workers', values.workers),
+    httpPort: number('httpPort', values['http-port']),
+    httpsPort: number('httpsPort', values['https-port']),
+    kubeconfig: values.kubeconfig as string | undefined,
+    context: values.context as string | undefined,
+    engine: oneOf('engine', values.engine, ['flux', 'argocd'] as const),
+    repoUrl: values.repo as string | undefined,
+    branch: values.branch as string | undefined,
+    auth: oneOf('auth', values.auth, ['none', 'https', 'ssh'] as const),
+    tokenEnv: values['token-env'] as string | undefined,
+    crossplane: values.crossplane as boolean | undefined,
+    clouds: unknownClouds.length ? undefined : (clouds as Cloud[] | undefined),
+    gcpProject: values['gcp-project'] as string | undefined,
+    monitoring: values.monitoring as boolean | undefined,
+    apps: values.apps as boolean | undefined,
+    sops: values.sops as boolean | undefined,
+  }
+  return {
+    answers: Object.fromEntries(Object.entries(answers).filter(([, v]) => v !== undefined)) as Partial<WizardAnswers>,
+    invalid,
+    help: Boolean(values.help),
+  }
+}

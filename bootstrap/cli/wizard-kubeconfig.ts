@@ -1,0 +1,35 @@
+// The wizard's view of a kubeconfig file: which one kubectl would read, and the contexts it names.
+
+import path from 'node:path'
+import { parse } from 'yaml'
+import { kubeconfigCheckCommand, kubeconfigTextProblem } from '../kube/kubeconfig.js'
+import { DEFAULTS } from '../spec/defaults.js'
+import { expandHome } from '../spec/load.js'
+import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
+import type { KubeContexts } from '../ui/wizard.js'
+
+/** The context names of a kubeconfig file and its current one (none when it cannot be read): plain YAML, no API client to load. */
+export function kubeContexts(file: string): KubeContexts {
+  let text: string | undefined
+  try {
+    // Read the way every kubeconfig kindling opens is: a pipe or /dev/zero would never end.
+    text = readPlainFile(expandHome(file), { maxBytes: MAX_KUBECONFIG_BYTES })?.toString('utf8')
+  } catch (error) {
+    if (error instanceof UnusableFileError) return { names: [], problem: error.problem }
+    throw error
+  }
+  // Not there: "does not exist", or where the link that is there points.
+  if (text === undefined) return { names: [], problem: plainFileProblem(expandHome(file), MAX_KUBECONFIG_BYTES)?.problem ?? 'does not exist' }
+  // What bootstrap's API client would refuse, said now and in the same words: never the file's lines.
+  const problem = kubeconfigTextProblem(text)
+  if (problem) return { names: [], problem: `${problem}: check it with \`${kubeconfigCheckCommand(file)}\` and correct it` }
+  const config = parse(text) as { contexts?: { name?: unknown }[]; 'current-context'?: unknown } | null
+  const names = (Array.isArray(config?.contexts) ? config.contexts : []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))
+  const current = config?.['current-context']
+  return { names, current: typeof current === 'string' && names.includes(current) ? current : undefined }
+}
+
+/** The kubeconfig kubectl would read: the first file in $KUBECONFIG, else ~/.kube/config. */
+export function defaultKubeconfig(): string {
+  return process.env.KUBECONFIG?.split(path.delimiter).find(Boolean) ?? DEFAULTS.existing.kubeconfig
+}
