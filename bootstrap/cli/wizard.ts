@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { BadInputError, errorMessage, ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
+import { ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
 import { specFileOf } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
@@ -131,11 +131,8 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
     io.stdout(`next: ${kindlingCommand(`bootstrap -c ${answers.name}`)}   (add --dry-run to see the plan first)\n`)
     return ExitCode.ok
   } catch (error) {
-    const wrapped =
-      error instanceof Error && /Unknown option|argument/.test(error.message) && !(error instanceof BadInputError)
-        ? new BadInputError(errorMessage(error))
-        : error
-    io.stderr(`${formatError(wrapped, (t) => t).join('\n')}\n`)
-    return exitCodeOf(wrapped)
+    // Already masked: io's stdout and stderr pass everything through the redactor.
+    io.stderr(`${formatError(error, (t) => t).join('\n')}\n`)
+    return exitCodeOf(error)
   }
 }
