@@ -10,15 +10,8 @@ import { checkBranch, checkEnv, checkUrl, isNetworkUrl } from './wizard-checks.j
 import type { WizardAnswers } from './wizard.js'
 
 /** The engine, the repository and branch it reads, and the credentials it reads them with. */
-export async function askGitops({
-  ask,
-  p,
-  given,
-  hints,
-  problems,
-  reached,
-  note,
-}: Asking): Promise<Pick<WizardAnswers, 'engine' | 'repoUrl' | 'branch' | 'auth' | 'tokenEnv'>> {
+export async function askGitops(asking: Asking): Promise<Pick<WizardAnswers, 'engine' | 'repoUrl' | 'branch' | 'auth' | 'tokenEnv'>> {
+  const { ask, p, given, hints } = asking
   const engine = await ask(
     'engine',
     '--engine flux|argocd',
@@ -33,29 +26,7 @@ export async function askGitops({
     { fallback: 'flux' },
   )
   const remote = isNetworkUrl(hints.remoteUrl) ? hints.remoteUrl : undefined
-  // Empty (or `none`, when a default fills the line) means no remote yet: bootstrap runs a Git
-  // server in the cluster and pushes this checkout to it.
-  const noRemote = (value: string): boolean => value.trim() === '' || value.trim() === 'none'
-  // --token-env alone implies --auth https: the repository is held to the same rules.
-  const wantedAuth = given.auth ?? (given.tokenEnv !== undefined ? 'https' : undefined)
-  const authFlag = given.auth !== undefined ? `--auth ${given.auth}` : '--token-env (implies --auth https)'
-  const checkRepo = (value: string): true | string => {
-    const url = value.trim()
-    const verdict = noRemote(value) ? true : checkUrl(url)
-    // Refused now, not at bootstrap's preflight: the same rule, with the same words.
-    if (verdict === true && !noRemote(value) && isPlaceholderUrl(url)) return `${PLACEHOLDER_URL_MESSAGE}: give the URL of your own fork of this repository`
-    const local = verdict === true && !noRemote(value) ? localRepositoryProblem(url) : undefined
-    if (local) return `${local.problem}: ${local.fix}, or give another URL`
-    // A typed or default URL must suit --auth (flag against flag is a conflict, reported already).
-    if (verdict !== true || wantedAuth === undefined || given.repoUrl !== undefined) return verdict
-    if (noRemote(value))
-      return wantedAuth === 'none'
-        ? true
-        : `${authFlag} needs a repository URL (without one the engine reads the in-cluster Git server, which needs no credentials)`
-    if (wantedAuth === 'ssh' && !isSshUrl(url)) return '--auth ssh needs an ssh:// or git@host:path URL'
-    if (wantedAuth !== 'ssh' && isSshUrl(url)) return `${authFlag} needs an https:// URL (ssh:// and git@ URLs are read with a deploy key)`
-    return wantedAuth === 'https' && !url.startsWith('https://') ? `${authFlag} needs an https:// URL` : true
-  }
+  const checkRepo = repositoryCheck(given)
   const repoQuestion = `Git repository the engine reads (your own fork; ${remote ? '`none`' : 'empty'}: a Git server inside the cluster, fed from this checkout)`
   const typedRepo = await ask('repoUrl', '--repo URL', () => p.input({ message: repoQuestion, default: remote ?? '', validate: checkRepo }), {
     fallback: remote ?? '',
@@ -66,7 +37,14 @@ export async function askGitops({
     fallback: DEFAULTS.repository.branch,
     check: checkBranch,
   })
-  const sshUrl = isSshUrl(repoUrl ?? '')
+  const { auth, tokenEnv } = await askAccess(asking, repoUrl)
+  return { engine, repoUrl, branch, auth, tokenEnv }
+}
+
+/** How the engine reads the repository: SSH for an SSH URL, nothing for none or a file:// one, else asked; and the token's variable. */
+async function askAccess({ ask, p, given, problems, reached, note }: Asking, repoUrl: string): Promise<Pick<WizardAnswers, 'auth' | 'tokenEnv'>> {
+  const { wantedAuth, authFlag } = authWanted(given)
+  const sshUrl = isSshUrl(repoUrl)
   if (!repoUrl && given.repoUrl !== undefined && wantedAuth !== undefined && wantedAuth !== 'none')
     problems.push(`${authFlag}: needs --repo URL (without a remote the engine reads the in-cluster Git server, which needs no credentials)`)
   // --token-env without --auth: a token is meant.
@@ -104,7 +82,40 @@ export async function askGitops({
           { fallback: tokenEnvFor(repoUrl), check: checkEnv },
         )
       : ''
-  return { engine, repoUrl, branch, auth, tokenEnv }
+  return { auth, tokenEnv }
+}
+
+/** Empty (or `none`, when a default fills the line) means no remote yet: bootstrap runs a Git server in the cluster and pushes this checkout to it. */
+const noRemote = (value: string): boolean => value.trim() === '' || value.trim() === 'none'
+
+/** The access the flags ask for (--token-env alone implies --auth https), and the flag to name for it. */
+function authWanted(given: Partial<WizardAnswers>): { wantedAuth: WizardAnswers['auth'] | undefined; authFlag: string } {
+  return {
+    wantedAuth: given.auth ?? (given.tokenEnv !== undefined ? 'https' : undefined),
+    authFlag: given.auth !== undefined ? `--auth ${given.auth}` : '--token-env (implies --auth https)',
+  }
+}
+
+/** The check of a typed or default repository URL: the spec's rule, then whether it suits the access the flags ask for. */
+function repositoryCheck(given: Partial<WizardAnswers>): (value: string) => true | string {
+  const { wantedAuth, authFlag } = authWanted(given)
+  return (value) => {
+    const url = value.trim()
+    const verdict = noRemote(value) ? true : checkUrl(url)
+    // Refused now, not at bootstrap's preflight: the same rule, with the same words.
+    if (verdict === true && !noRemote(value) && isPlaceholderUrl(url)) return `${PLACEHOLDER_URL_MESSAGE}: give the URL of your own fork of this repository`
+    const local = verdict === true && !noRemote(value) ? localRepositoryProblem(url) : undefined
+    if (local) return `${local.problem}: ${local.fix}, or give another URL`
+    // A typed or default URL must suit --auth (flag against flag is a conflict, reported already).
+    if (verdict !== true || wantedAuth === undefined || given.repoUrl !== undefined) return verdict
+    if (noRemote(value))
+      return wantedAuth === 'none'
+        ? true
+        : `${authFlag} needs a repository URL (without one the engine reads the in-cluster Git server, which needs no credentials)`
+    if (wantedAuth === 'ssh' && !isSshUrl(url)) return '--auth ssh needs an ssh:// or git@host:path URL'
+    if (wantedAuth !== 'ssh' && isSshUrl(url)) return `${authFlag} needs an https:// URL (ssh:// and git@ URLs are read with a deploy key)`
+    return wantedAuth === 'https' && !url.startsWith('https://') ? `${authFlag} needs an https:// URL` : true
+  }
 }
 
 /** The variable a token for the repository's host is usually kept in: GITHUB_TOKEN only for GitHub. */
