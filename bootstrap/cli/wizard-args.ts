@@ -4,6 +4,31 @@ import { quoted } from '../spec/credentials.js'
 import { CLOUDS, type Cloud, type InvalidFlags, type WizardAnswers } from '../ui/wizard.js'
 import { contradictingRepeat, flagError, unexpectedArgument } from './args.js'
 
+/** Every question as a flag (`--name` is another spelling of `--cluster`), as node:util parseArgs reads them. */
+const WIZARD_OPTIONS = {
+  name: { type: 'string' },
+  cluster: { type: 'string', short: 'c' },
+  provider: { type: 'string' },
+  workers: { type: 'string' },
+  'http-port': { type: 'string' },
+  'https-port': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  engine: { type: 'string' },
+  repo: { type: 'string' },
+  branch: { type: 'string' },
+  auth: { type: 'string' },
+  'token-env': { type: 'string' },
+  crossplane: { type: 'boolean' },
+  clouds: { type: 'string' },
+  'gcp-project': { type: 'string' },
+  monitoring: { type: 'boolean' },
+  apps: { type: 'boolean' },
+  sops: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const
+
 /**
  * The flags as answers. A value that is not one of its choices is left out and named in
  * `invalid`, so a person is asked for it and a run without a terminal lists it with the rest.
@@ -18,29 +43,7 @@ export function parseWizardFlags(argv: readonly string[]): { answers: Partial<Wi
       allowNegative: true,
       allowPositionals: true,
       tokens: true,
-      options: {
-        name: { type: 'string' },
-        cluster: { type: 'string', short: 'c' },
-        provider: { type: 'string' },
-        workers: { type: 'string' },
-        'http-port': { type: 'string' },
-        'https-port': { type: 'string' },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        engine: { type: 'string' },
-        repo: { type: 'string' },
-        branch: { type: 'string' },
-        auth: { type: 'string' },
-        'token-env': { type: 'string' },
-        crossplane: { type: 'boolean' },
-        clouds: { type: 'string' },
-        'gcp-project': { type: 'string' },
-        monitoring: { type: 'boolean' },
-        apps: { type: 'boolean' },
-        sops: { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: WIZARD_OPTIONS,
     })
     values = parsed.values
     if (parsed.positionals.length > 0) throw unexpectedArgument('wizard', parsed.positionals[0]!)
@@ -67,13 +70,7 @@ export function parseWizardFlags(argv: readonly string[]): { answers: Partial<Wi
     invalid[key] = 'must be a whole number'
     return undefined
   }
-  const clouds =
-    values.clouds === undefined
-      ? undefined
-      : String(values.clouds)
-          .split(',')
-          .map((cloud) => cloud.trim())
-          .filter(Boolean)
+  const clouds = values.clouds === undefined ? undefined : splitList(String(values.clouds))
   const unknownClouds = (clouds ?? []).filter((cloud) => !(CLOUDS as readonly string[]).includes(cloud))
   if (unknownClouds.length)
     invalid.clouds = `${unknownClouds.map((cloud) => quoted(cloud)).join(', ')} ${unknownClouds.length === 1 ? 'is' : 'are'} not one of ${CLOUDS.join(', ')}`
@@ -103,4 +100,12 @@ export function parseWizardFlags(argv: readonly string[]): { answers: Partial<Wi
     invalid,
     help: Boolean(values.help),
   }
+}
+
+/** "azure, gcp," → ['azure', 'gcp'] */
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
 }
