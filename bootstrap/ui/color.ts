@@ -1,7 +1,7 @@
 /**
- * Terminal colours, honouring the conventions users set: NO_COLOR (any value) turns them off,
- * FORCE_COLOR (other than 0) turns them on and wins when both are set (as in Node itself),
- * otherwise only a terminal on stdout gets them.
+ * Terminal colours, honouring the conventions users set: NO_COLOR (any value but empty) turns
+ * them off, FORCE_COLOR (other than empty, 0 or false) turns them on and wins when both are set (as
+ * in Node itself), otherwise only a terminal on stdout gets them, unless TERM is dumb.
  * Plain escape codes: loading a colour library would cost more start-up time than it saves.
  */
 export function colorEnabled(env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
