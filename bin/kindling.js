@@ -113,7 +113,11 @@ function npmKeptFlags(command, env) {
     ['purge', '--purge'],
     ['recreate', '--recreate'],
   ]
-  return flags.filter(([name]) => given(env[`npm_config_${name}`])).map(([, flag, value]) => [flag, value])
+  const kept = flags.filter(([name]) => given(env[`npm_config_${name}`])).map(([, flag, value]) => [flag, value])
+  // --no-push is no setting of npm's: npm exports it as npm_config_push, empty (or false), and
+  // nothing at all when it was not typed.
+  if (env.npm_config_push === '' || env.npm_config_push === 'false') kept.push(['--no-push'])
+  return kept
 }
 
 /** The build is current when it is newer than every source file it was made from. */

@@ -56,6 +56,16 @@ describe('the kindling launcher', () => {
     expect(spawnSync(process.execPath, [BIN, 'destroy', '--bogus'], { cwd: ROOT, encoding: 'utf8', env }).stderr).not.toContain('npm kept')
   })
 
+  it('under npm, names --no-push when npm kept it, and not --push, which is no flag of kindling', () => {
+    const npm = (push: string) => ({ ...process.env, npm_lifecycle_event: 'bootstrap', npm_config_push: push })
+    const noPush = spawnSync(process.execPath, [BIN, 'bootstrap', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: npm('') })
+    expect(noPush.status).toBe(2)
+    expect(noPush.stderr).toContain(
+      "note: npm kept --no-push for itself, so kindling did not get it: put kindling's flags after --, as in npm run -s bootstrap -- --no-push\n",
+    )
+    expect(spawnSync(process.execPath, [BIN, 'bootstrap', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: npm('true') }).stderr).not.toContain('npm kept')
+  })
+
   it('repeats no token or URL password typed as the command, and cuts a long one short', () => {
     const token = run('ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123')
     expect(token.status).toBe(2)
