@@ -20,10 +20,11 @@ async function loadKey(ctx: StepContext): Promise<AgeKey | undefined> {
 }
 
 /**
- * Refuse to replace the key Git's secrets are encrypted for. On new hardware the key file is
- * usually missing; generating a fresh one would leave every existing *.sops.yaml undecryptable.
+ * The key Git's secrets are encrypted for, when the spec's key file does not hold it: on new
+ * hardware the key file is usually missing, and generating a fresh one would leave every existing
+ * *.sops.yaml undecryptable. Preflight asks it before anything is made; the step asks again.
  */
-function assertSameKey(spec: ClusterSpec, key: AgeKey | undefined, sopsConfig: string | undefined): void {
+export function ageKeyMismatch(spec: ClusterSpec, key: AgeKey | undefined, sopsConfig: string | undefined): { problem: string; fixes: string[] } | undefined {
   const inRepo = sopsRecipientInRepo(spec, sopsConfig)
   if (
     !inRepo ||
@@ -32,19 +33,23 @@ function assertSameKey(spec: ClusterSpec, key: AgeKey | undefined, sopsConfig: s
       .map((r) => r.trim())
       .includes(key?.recipient ?? '')
   )
-    return
+    return undefined
   const file = spec.secrets.sops.ageKeyFile
-  throw new PrerequisiteError(
-    key
+  return {
+    problem: key
       ? `${file} holds a different age key than the one ${SOPS_CONFIG} encrypts ${spec.repository.path}/ for`
       : `no age key at ${file}, but ${SOPS_CONFIG} encrypts ${spec.repository.path}/ for ${inRepo}`,
-    {
-      details: [
-        `restore the key for ${inRepo} from your backup to ${file} (mode 600), then run again`,
-        `only if that key is lost for good: remove this cluster's rule from ${SOPS_CONFIG} and re-create the encrypted secrets; kindling will then generate a new key`,
-      ],
-    },
-  )
+    fixes: [
+      `restore the key for ${inRepo} from your backup to ${file} (mode 600), then run again`,
+      `only if that key is lost for good: remove this cluster's rule from ${SOPS_CONFIG} and re-create the encrypted secrets; kindling will then generate a new key`,
+    ],
+  }
+}
+
+/** Refuse to replace the key Git's secrets are encrypted for. */
+function assertSameKey(spec: ClusterSpec, key: AgeKey | undefined, sopsConfig: string | undefined): void {
+  const mismatch = ageKeyMismatch(spec, key, sopsConfig)
+  if (mismatch) throw new PrerequisiteError(mismatch.problem, { details: mismatch.fixes })
 }
 
 function backupWarning(spec: ClusterSpec): string {

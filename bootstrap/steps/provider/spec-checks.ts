@@ -11,9 +11,12 @@ import { relativeSpec } from '../../spec/load.js'
 import { KubeconfigError, KubeconfigMissingError, KubeCredentialsError } from '../../kube/kubeconfig.js'
 import { contextOf } from '../connect.js'
 import { pushRefusal } from '../gitops/push-state.js'
-import { checkoutHead, remoteHeadIfAny } from '../gitops/repo.js'
+import { checkoutHead, readRepoFile, remoteHeadIfAny } from '../gitops/repo.js'
+import { ageKeyMismatch } from '../gitops/sops-key.js'
+import { SOPS_CONFIG } from '../../render/secrets.js'
 import { unsetSecretVariables } from '../gitops/component-secrets.js'
 import type { ClusterSpec } from '../../spec/load.js'
+import type { AgeKey } from '../../tools/age.js'
 import { UnusableFileError } from '../../tools/files.js'
 import { checkDeployKey, readKnownHosts, readSpecAgeKey } from '../spec-files.js'
 import type { PreflightCheck } from './preflight.js'
@@ -116,7 +119,11 @@ export const secretVariablesCheck: PreflightCheck = {
  */
 export function specFileChecks(spec: ClusterSpec): PreflightCheck[] {
   const checks: PreflightCheck[] = []
-  if (spec.secrets.sops.enabled) checks.push(fileCheck('age key usable', () => readSpecAgeKey(spec)))
+  if (spec.secrets.sops.enabled)
+    checks.push(
+      fileCheck('age key usable', () => readSpecAgeKey(spec)),
+      ageKeyCheck,
+    )
   const auth = spec.repository.auth
   if (auth.type === 'ssh') {
     checks.push(fileCheck('deploy key usable', () => checkDeployKey(spec)))
@@ -139,4 +146,31 @@ function fileCheck(name: string, read: () => Promise<unknown>): PreflightCheck {
       }
     },
   }
+}
+
+/**
+ * The age key Git's secrets are encrypted for is the spec's key file: on new hardware a key not put
+ * back is found now, before the cluster is made, not by the sops-key step after it.
+ */
+export const ageKeyCheck: PreflightCheck = {
+  name: 'age key of .sops.yaml present',
+  async run(ctx) {
+    let key: AgeKey | undefined
+    let sopsConfig: string | undefined
+    try {
+      key = await readSpecAgeKey(ctx.spec)
+    } catch (error) {
+      // A key file that cannot be used is named by "age key usable".
+      if (error instanceof UnusableFileError) return undefined
+      throw error
+    }
+    try {
+      sopsConfig = await readRepoFile(ctx.spec, SOPS_CONFIG)
+    } catch (error) {
+      if (!(error instanceof UnusableFileError)) throw error
+      return { problem: error.message, fix: error.details.join('; '), input: true }
+    }
+    const mismatch = ageKeyMismatch(ctx.spec, key, sopsConfig)
+    return mismatch && { problem: mismatch.problem, fix: mismatch.fixes.join('; ') }
+  },
 }
