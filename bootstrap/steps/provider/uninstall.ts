@@ -30,7 +30,7 @@ const APPLIED_KINDS: readonly { apiVersion: string; kind: string }[] = [
 ]
 
 /** Everything kindling installed on an adopted cluster, in the order to remove it. */
-export interface InstalledByKindling {
+interface InstalledByKindling {
   objects: ObjectRef[]
   releases: { release: string; namespace: string }[]
   namespaces: string[]
@@ -43,7 +43,7 @@ export interface InstalledByKindling {
  * object it applied; where the engine ran before kindling (or without a record, where nobody knows),
  * only objects carrying kindling's managed-by label, never the engine or its namespace.
  */
-export async function findInstalled(kube: KubeClient): Promise<InstalledByKindling> {
+async function findInstalled(kube: KubeClient): Promise<InstalledByKindling> {
   const record = await readAdoptionRecord(kube)
   const preexisting = record?.engines ?? (['flux', 'argocd'] as EngineName[])
   const objects: ObjectRef[] = []
@@ -71,7 +71,7 @@ export async function findInstalled(kube: KubeClient): Promise<InstalledByKindli
 }
 
 /** `helm uninstall` through the spec's kubeconfig and context only. */
-export function helmUninstallCommand(spec: ClusterSpec, release: string, namespace: string): Command {
+function helmUninstallCommand(spec: ClusterSpec, release: string, namespace: string): Command {
   return { file: 'helm', args: ['uninstall', release, '--namespace', namespace, ...kubeTargetArgs(spec), '--wait', '--timeout', '5m'] }
 }
 
