@@ -61,8 +61,9 @@ exist leaves nothing to delete, and nothing is asked.
 
 Flags:
 ${CHANGING}
-${common(`each deletion
-                       gives up after 2m and each API request after 30s`)}
+${common(`deleting an
+                       object gives up after 2m, a Helm release after 5m, kind's cluster
+                       after 20m, and each API request after 30s`)}
       --purge          also delete the registry cache containers and their data`,
   status: `Usage: kindling status [flags]     (npx kindling status, npm run -s status --, devbox run status)
 
