@@ -49,15 +49,34 @@ function previousRun(dir: string, command: string): SavedRun | undefined {
   for (const name of names.sort().reverse()) {
     try {
       // Only regular files are read: a named pipe among the reports would wait for a writer forever.
-      if (!statSync(path.join(dir, name)).isFile()) continue
-      const document = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { ok?: boolean; totalMs?: number; finishedAt?: string }
-      if (document.ok && typeof document.totalMs === 'number')
-        return { file: path.join(dir, name), finishedAt: document.finishedAt ?? '', totalMs: document.totalMs }
+      // A report is a few KiB: a huge file there is not one, and reading it would stall the run.
+      const stats = statSync(path.join(dir, name))
+      if (!stats.isFile() || stats.size > MAX_REPORT_BYTES) continue
+      const saved = savedRun(path.join(dir, name), JSON.parse(readFileSync(path.join(dir, name), 'utf8')))
+      if (saved) return saved
     } catch {
       // A torn or foreign file: skip it.
     }
   }
   return undefined
+}
+
+/** Far more than any run's JSON document. */
+const MAX_REPORT_BYTES = 16 * 1024 * 1024
+/** Longer than any run takes: a report that says more was not written by one. */
+const MAX_RUN_MS = 7 * 24 * 3_600_000
+
+/**
+ * A successful run as a report file holds it, or undefined when the file is no such report: the
+ * folder is the user's, and a hand-edited or foreign file there (a number where the time belongs)
+ * must not end a run that finished, or put what it holds on the terminal.
+ */
+function savedRun(file: string, document: unknown): SavedRun | undefined {
+  if (typeof document !== 'object' || document === null) return undefined
+  const { ok, totalMs, finishedAt } = document as Record<string, unknown>
+  if (ok !== true || typeof totalMs !== 'number' || !(totalMs > 0 && totalMs < MAX_RUN_MS)) return undefined
+  if (typeof finishedAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(finishedAt) || Number.isNaN(Date.parse(finishedAt))) return undefined
+  return { file, finishedAt, totalMs }
 }
 
 /**

@@ -55,6 +55,27 @@ describe('run reports', () => {
     expect(saved.previous).toMatchObject({ totalMs: 40_000, finishedAt: '2026-11-30T03:00:00.000Z' })
   })
 
+  it('skip a report that is not one of their own: a foreign or hand-edited file never ends a run that finished', () => {
+    const own = path.join(dir, 'foreign')
+    mkdirSync(own)
+    const good = { ok: true, totalMs: 40_000, finishedAt: '2026-11-30T03:00:00.000Z' }
+    writeFileSync(path.join(own, '2026-11-30T03-00-00.000Z-bootstrap.json'), JSON.stringify(good))
+    const foreign = [
+      { ok: true, totalMs: 5, finishedAt: 5 },
+      { ok: true, totalMs: 5, finishedAt: {} },
+      { ok: true, totalMs: 5, finishedAt: '\u001b[2J' },
+      { ok: true, totalMs: 1e308, finishedAt: '2026-11-30T03:30:00.000Z' },
+      { ok: true, totalMs: '5', finishedAt: '2026-11-30T03:30:00.000Z' },
+      { ok: 'yes', totalMs: 5, finishedAt: '2026-11-30T03:30:00.000Z' },
+      null,
+      [1, 2],
+    ]
+    foreign.forEach((document, i) => writeFileSync(path.join(own, `2026-11-30T04-00-0${i}.000Z-bootstrap.json`), JSON.stringify(document)))
+    const saved = saveRunReport(own, 'bootstrap', { ok: true, totalMs: 50_000 }, new Date('2026-11-30T05:00:00Z'))
+    expect(saved.previous).toMatchObject({ totalMs: good.totalMs, finishedAt: good.finishedAt })
+    expect(comparison('bootstrap', run(50_000), saved.previous)).toBe('this bootstrap took 50.0s, 25% slower than the previous one (2026-11-30 03:00, 40.0s)')
+  })
+
   it('name what a re-run skipped as already done', () => {
     expect(skippedSteps(run(1, { cluster: 'done', 'root-sync': 'applied' }))).toEqual(['cluster'])
   })
