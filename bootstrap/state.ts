@@ -1,7 +1,9 @@
-import { realpathSync } from 'node:fs'
+import { realpathSync, statSync, type Stats } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { PrerequisiteError } from './engine/errors.js'
+import { BadInputError, PrerequisiteError } from './engine/errors.js'
+import { quoted } from './spec/credentials.js'
+import { isInside } from './tools/files.js'
 
 /**
  * Kernel file systems: nothing to keep there, and Node's recursive mkdir loops forever under /proc.
@@ -31,7 +33,7 @@ function resolvedPath(file: string): string {
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_STATE_HOME
   // The XDG base directory rules: a relative path is invalid and ignored.
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(homedir(), '.local', 'state')
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(homeFolder(env), '.local', 'state')
   // The text and where its links lead: a link into /proc is /proc.
   const real = resolvedPath(base)
   if (KERNEL_FS.test(path.resolve(base)) || KERNEL_FS.test(real))
@@ -40,4 +42,45 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
       { details: ['unset XDG_STATE_HOME, or point it at a folder you own (by default ~/.local/state)'] },
     )
   return path.join(base, 'kindling')
+}
+
+/**
+ * The user's home folder, where `~/` in the spec, the age keys and (without XDG_STATE_HOME) the run
+ * reports live. A HOME that is empty or relative would put them under whatever folder the command
+ * runs in, the repository itself; one that is not there would be created, as root anywhere.
+ */
+export function homeFolder(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME ?? homedir()
+  const fix = 'set HOME to your home folder, an absolute path that exists (e.g. export HOME=/home/you), or unset it'
+  // eslint-disable-next-line no-control-regex -- a line break or a control character is the point
+  if (!path.isAbsolute(home) || /[\u0000-\u001f\u007f]/.test(home))
+    throw new BadInputError(`HOME=${quoted(home)} is not an absolute path to a folder`, { details: [fix] })
+  if (!statSync(home, { throwIfNoEntry: false })?.isDirectory()) throw new BadInputError(`HOME=${quoted(home)} is not a folder that exists`, { details: [fix] })
+  return home
+}
+
+/**
+ * The state folder of a command that changes a cluster, refused before it starts when a real run
+ * could not use it, so a dry run answers as the real run would: inside the repository (its reports
+ * would show in `git status`, one `git add -A` from being committed), or under a file.
+ */
+export function usableStateDir(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = stateDir(env)
+  const fix = 'point XDG_STATE_HOME at a folder you can write outside the repository (it holds run locks and reports; by default ~/.local/state)'
+  if (isInside(dir, repoRoot)) throw new BadInputError(`kindling's state folder ${dir} is inside the repository ${repoRoot}`, { details: [fix] })
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const found = existingStat(at)
+    if (found?.isDirectory()) return dir
+    if (found) throw new PrerequisiteError(`cannot keep kindling's run locks and reports in ${dir}: ${at} is a file, not a folder`, { details: [fix] })
+    if (path.dirname(at) === at) return dir
+  }
+}
+
+/** What is at `file`, or undefined when nothing is (a file on the way makes it ENOTDIR). */
+function existingStat(file: string): Stats | undefined {
+  try {
+    return statSync(file)
+  } catch {
+    return undefined
+  }
 }

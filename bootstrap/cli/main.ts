@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { ExitCode, TimeoutError, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import type { Runner } from '../tools/runner.js'
+import { usableStateDir } from '../state.js'
 import { Redactor } from '../tools/secrets.js'
 import { parseDuration, parseFlags, type CliFlags, type CommandName } from './args.js'
 import { folderGoneError } from './cwd.js'
@@ -51,6 +52,8 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
       const { checkSecretVariables } = await import('../steps/secret-values.js')
       checkSecretVariables(spec, process.env, { readsPasswords: command === 'bootstrap' })
     }
+    // Runs that change the cluster keep a lock and a report: a place they cannot use stops a dry run too.
+    if (command !== 'status') usableStateDir(repoRoot)
     const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
     signal = runSignal(io.signal, runTimeoutMs, flags.timeout)

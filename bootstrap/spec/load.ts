@@ -1,4 +1,3 @@
-import { homedir } from 'node:os'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { valueProblems, withinLimits } from './limits.js'
@@ -7,6 +6,7 @@ import { isInside, notUtf8Line, plainFileProblem, readPlainFile, UnusableFileErr
 import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
+import { homeFolder } from '../state.js'
 import { DNS_LABEL } from './dns-label.js'
 import { isFlagged, specError, toProblems, unflaggedIssues, type Flagged, type SpecProblem } from './problems.js'
 import { readSpecYaml } from './read-yaml.js'
@@ -203,5 +203,5 @@ function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: stri
 
 /** `~/x` to an absolute path under the user's home. */
 export function expandHome(file: string): string {
-  return file === '~' || file.startsWith('~/') ? path.join(homedir(), file.slice(1)) : file
+  return file === '~' || file.startsWith('~/') ? path.join(homeFolder(), file.slice(1)) : file
 }

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs'
-import { homedir } from 'node:os'
 import path from 'node:path'
+import { homeFolder } from '../state.js'
 import type { Command, Runner } from './runner.js'
 
 /** Labels kind puts on its node containers. */
@@ -47,7 +47,7 @@ export function kindNodeNames(cluster: string, controlPlanes: number, workers: n
 /** The kubeconfig files kind and helm consider: those $KUBECONFIG lists (empty and repeated ones dropped), else ~/.kube/config. */
 export function kubeconfigPaths(env: NodeJS.ProcessEnv): string[] {
   const listed = [...new Set((env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean))]
-  return listed.length ? listed : [path.join(env.HOME || homedir(), '.kube', 'config')]
+  return listed.length ? listed : [path.join(homeFolder(env), '.kube', 'config')]
 }
 
 /**
