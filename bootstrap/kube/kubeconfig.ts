@@ -43,11 +43,17 @@ export function kubeconfigTextProblem(text: string, options: { emptyIsFine?: boo
     return 'is not a kubeconfig (it has none of apiVersion, kind, clusters, contexts and users)'
   for (const list of LISTS) {
     const entries = (config as Record<string, unknown>)[list]
+    const at = (path: (string | number)[]): string => {
+      const range = (doc.getIn(path, true) as { range?: [number, number, number] } | undefined)?.range
+      return range ? `, line ${lineOf(range[0])}` : ''
+    }
+    // `contexts: null` is how `kubectl config view` writes none; a text or a mapping there is no list at all.
+    if (entries !== null && entries !== undefined && !Array.isArray(entries))
+      return `has ${list} that is not a list (${list}${at([list])}): write each entry as \`- name: …\`, as \`kubectl config view\` shows them`
     if (!Array.isArray(entries)) continue
     const index = entries.findIndex((entry) => entry === null || typeof entry !== 'object' || Array.isArray(entry))
     if (index < 0) continue
-    const range = (doc.getIn([list, index], true) as { range?: [number, number, number] } | undefined)?.range
-    return `has an entry of ${list} (${list}[${index}]${range ? `, line ${lineOf(range[0])}` : ''}) that is empty or not a mapping with a name`
+    return `has an entry of ${list} (${list}[${index}]${at([list, index])}) that is empty or not a mapping with a name`
   }
   return undefined
 }

@@ -133,6 +133,15 @@ describe('a kubeconfig that is no kubeconfig', () => {
     expect(kubeconfigTextProblem('a: [1\n')).toMatch(/^is not valid YAML: .* \(line \d\)$/)
     expect(kubeconfigTextProblem('a: &x 1\nb: *y\n')).not.toContain('*y')
   })
+
+  it('names a list that is a text or a mapping (kubectl refuses the file too), where it would otherwise read as no contexts', () => {
+    expect(kubeconfigTextProblem('apiVersion: v1\nkind: Config\ncontexts: prod\n')).toBe(
+      'has contexts that is not a list (contexts, line 3): write each entry as `- name: …`, as `kubectl config view` shows them',
+    )
+    expect(kubeconfigTextProblem('apiVersion: v1\nusers: { name: u }\n')).toMatch(/^has users that is not a list \(users, line 2\)/)
+    // `kubectl config view` writes an empty list as null.
+    expect(kubeconfigTextProblem('apiVersion: v1\nkind: Config\nclusters: null\ncontexts: null\nusers: null\n')).toBeUndefined()
+  })
 })
 
 describe('a kubeconfig credential plugin that fails', () => {
