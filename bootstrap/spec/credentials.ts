@@ -211,21 +211,30 @@ export function quoted(value: string): string {
 
 /**
  * Characters that show as nothing: zero-width ones, the marks that reorder text (U+202E shows the
- * rest of the line backwards), the byte order mark. The spec refuses them; quoted values escape them.
+ * rest of the line backwards), the byte order mark, the soft hyphen, the combining grapheme joiner,
+ * the Hangul and Mongolian fillers and selectors, variation selectors, the interlinear annotation
+ * marks and the tag characters (U+E0000 to U+E007F, which can spell out a whole hidden text). The
+ * spec refuses them; quoted values escape them.
  */
-const INVISIBLE_CHARACTERS = '\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufeff'
+const INVISIBLE_CHARACTERS =
+  '\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff9-\\ufffb\\u{e0000}-\\u{e007f}\\u{e0100}-\\u{e01ef}'
 /** One of INVISIBLE_CHARACTERS. */
-export const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`)
+// eslint-disable-next-line no-misleading-character-class -- each joiner and selector is matched alone, as the point
+export const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`, 'u')
 
 /**
  * Characters JSON leaves as they are that a terminal would not show as themselves: C1 controls
  * (U+009B starts an escape sequence in some terminals), the soft hyphen, the line and paragraph
  * separators and the invisible ones. Written as `\uXXXX`, so the user sees them.
  */
-const UNSEEN = new RegExp(`[\\u007f-\\u009f\\u00ad\\u2028\\u2029${INVISIBLE_CHARACTERS}]`, 'g')
+// eslint-disable-next-line no-misleading-character-class -- each joiner and selector is matched alone, as the point
+const UNSEEN = new RegExp(`[\\u007f-\\u009f\\u2028\\u2029${INVISIBLE_CHARACTERS}]`, 'gu')
 
+/** Each UTF-16 unit as `\uXXXX`, as JSON writes it: a tag character is two. */
 function escapeUnseen(text: string): string {
-  return text.replace(UNSEEN, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return text.replace(UNSEEN, (character) =>
+    [...Array(character.length).keys()].map((i) => `\\u${character.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  )
 }
 
 /** A typed path or name inside a message, unquoted: URL credentials and token-like words masked, a long one cut short. */

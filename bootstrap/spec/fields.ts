@@ -19,6 +19,11 @@ export function isSshUrl(url: string): boolean {
 
 export const port = z.int().min(1, 'must be a port between 1 and 65535').max(65535, 'must be a port between 1 and 65535')
 export const semver = z.string().regex(/^v?\d+\.\d+\.\d+(-[\w.]+)?$/, 'must be an exact version such as 1.2.3')
+/** Variables the shell, the login or the tools around kindling set: none of them holds a token or a password. */
+const SYSTEM_VARIABLES = new Set(
+  '_ PATH HOME PWD OLDPWD USER LOGNAME SHELL SHLVL TERM LANG LANGUAGE TZ TMPDIR HOSTNAME MAIL EDITOR VISUAL PAGER DISPLAY KUBECONFIG'.split(' '),
+)
+
 export const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
@@ -29,6 +34,11 @@ export const envName = z
   .refine(
     (value) => !looksLikeToken(value),
     'looks like a token, not the name of an environment variable: put the token in a variable (export GITHUB_TOKEN=...) and write its name here (the value was not printed; if it was ever committed or shared, revoke it)',
+  )
+  // `tokenEnv: PATH` would send the search path to the Git host as the token, and every check of the value would pass.
+  .refine(
+    (value) => !SYSTEM_VARIABLES.has(value) && !/^(LC|XDG)_/.test(value),
+    'names a variable the shell or the system sets for itself (PATH, HOME, KUBECONFIG, XDG_…, ...), not one that holds a secret: export the secret in a variable of its own, such as GITHUB_TOKEN, and write that name here',
   )
 
 /**

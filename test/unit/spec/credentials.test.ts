@@ -276,6 +276,8 @@ auth: { type: https, tokenEnv: GITHUB_TOKEN }`,
     expect(quoted('lab\u202eevil')).toBe('"lab\\u202eevil"')
     expect(quoted('lab\u009b31m')).toBe('"lab\\u009b31m"')
     expect(quoted('lab\u200b\ufeff')).toBe('"lab\\u200b\\ufeff"')
+    // A soft hyphen, a variation selector and a tag character show as nothing too; a tag character is two units, as JSON writes it.
+    expect(quoted('lab\u00ad\ufe0f\u{E0041}')).toBe('"lab\\u00ad\\ufe0f\\udb40\\udc41"')
     expect(typed(`/home/me/.kube/kindling-lab-2b8Xq1/${SENTINEL}`)).toBe('/home/me/.kube/kindling-lab-2b8Xq1/***')
     expect(typed(`/${'k'.repeat(100)}`)).toBe(`/${'k'.repeat(59)}… (101 characters)`)
   })

@@ -49,6 +49,12 @@ describe('secret variables the spec names', () => {
       [`${TOKEN}\u202e`, 'holds an invisible character'],
       [`"${TOKEN}"`, 'holds a quote character'],
       [TOKEN.repeat(200), 'is 6800 characters long, more than any access token'],
+      [`${TOKEN}\u00ad`, 'holds an invisible character'],
+      [`${TOKEN}\u{E0041}`, 'holds an invisible character'],
+      [`${TOKEN}\ufe0f`, 'holds an invisible character'],
+      [`${TOKEN}é`, 'holds a character no access token has'],
+      [`${TOKEN}\ufffd`, 'holds a character no access token has'],
+      [`https://me:${TOKEN}@github.com`, 'is a URL, not a token'],
     ]
     for (const [value, problem] of cases) {
       const shown = refusal({ LAB_TOKEN: value })
@@ -58,6 +64,8 @@ describe('secret variables the spec names', () => {
     }
     // A password may hold quotes and any printable character, but nothing invisible.
     expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: `"quoted" pass phrase` })).toBe('')
+    expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: 'pässwörd' })).toBe('')
+    expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: 'pass\u00adword' })).toContain('holds an invisible character')
     expect(refusal({ LAB_TOKEN: TOKEN, GRAFANA_PASSWORD: 'pass\u200bword' })).toContain(
       'GRAFANA_PASSWORD (named by components.monitoring.grafana.adminPasswordEnv) holds an invisible character',
     )

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { specText } from '../support/context.js'
+import { problemsOf } from '../support/spec-problems.js'
+
+// Characters that show as nothing, and variable names that name no secret: each is one problem at
+// its path, with the fix, and the value is not repeated.
+
+describe('a spec value with a character that shows as nothing', () => {
+  const invisible: [string, string][] = [
+    ['\u00ad', 'U+00AD'],
+    ['\u034f', 'U+034F'],
+    ['\u180e', 'U+180E'],
+    ['\u3164', 'U+3164'],
+    ['\ufe0f', 'U+FE0F'],
+    ['\u206a', 'U+206A'],
+    ['\ufff9', 'U+FFF9'],
+    ['\u{E0041}', 'U+E0041'],
+  ]
+  it.each(invisible)('is refused at its path, naming the character %#', (character, name) => {
+    const problems = problemsOf(specText({ repository: `url: https://example.com/lab.git\nbranch: "ma${character}in"` }))
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(new RegExp(`spec\\.repository\\.branch: the value holds the invisible character ${name.replace('+', '\\+')}\\b.*retype it`))
+  })
+
+  it('as a YAML escape too (a tag character spelled \\U000E0041)', () => {
+    const problems = problemsOf(specText({ provider: 'type: existing\nkubeconfig: ~/.kube/config\ncontext: "prod\\U000E0041"' }))
+    expect(problems.join('\n')).toMatch(/spec\.provider\.context: the value holds the invisible character U\+E0041/)
+  })
+})
+
+describe('an environment variable the spec names for a secret', () => {
+  it.each(['PATH', 'HOME', 'KUBECONFIG', '_', 'PWD', 'XDG_CONFIG_HOME', 'LC_ALL'])('may not be %s, which the shell or the system sets', (name) => {
+    const problems = problemsOf(specText({ repository: `url: https://example.com/lab.git\nauth: { type: https, tokenEnv: ${name} }` }))
+    expect(problems.join('\n')).toMatch(/tokenEnv: names a variable the shell or the system sets for itself .*export the secret in a variable of its own/)
+    const grafana = problemsOf(specText({ extra: `components:\n  monitoring:\n    grafana:\n      adminPasswordEnv: ${name}` }))
+    expect(grafana.join('\n')).toMatch(/adminPasswordEnv: names a variable the shell or the system sets for itself/)
+  })
+})
