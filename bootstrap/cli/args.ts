@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { BadInputError, errorMessage } from '../engine/errors.js'
 import { maskTokens, quoted, redactUrlCredentials } from '../spec/credentials.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from '../spec/dns-label.js'
+import { nearestName } from '../spec/edit-distance.js'
 
 export type CommandName = 'bootstrap' | 'destroy' | 'status'
 
@@ -61,7 +62,8 @@ export function parseFlags(command: CommandName, argv: readonly string[]): CliFl
     }
   } catch (cause) {
     if (cause instanceof BadInputError) throw cause
-    throw new BadInputError(otherCommandsFlag(command, cause) ?? flagError(cause), { details: [`see: kindling ${command} --help`] })
+    const known = Object.keys({ ...COMMON, ...EXTRA[command] })
+    throw new BadInputError(otherCommandsFlag(command, cause) ?? flagError(cause, known), { details: [`see: kindling ${command} --help`] })
   }
 }
 
@@ -107,7 +109,7 @@ function otherCommandsFlag(command: CommandName, cause: unknown): string | undef
  * The flag parser's complaint as a person needs it. `--timeout -5m` or `-c --json` reads as a
  * flag with no value ("argument is ambiguous", with advice about `--flag=-XYZ`): say that instead.
  */
-export function flagError(cause: unknown): string {
+export function flagError(cause: unknown, known: readonly string[] = []): string {
   const message = errorMessage(cause)
   const ambiguous = /Option '(-[\w-]+)[^']*' argument is ambiguous/.exec(message)
   if (ambiguous) return `${ambiguous[1]} needs a value, and one starting with "-" is not valid here`
@@ -115,7 +117,10 @@ export function flagError(cause: unknown): string {
   const unknown = /^Unknown option '(.*?)'(?:\. To specify|$)/s.exec(message)
   if (unknown) {
     const shown = quoted(unknown[1]!)
-    return shown === JSON.stringify(unknown[1]) ? `Unknown option '${unknown[1]}'` : `Unknown option: ${shown}`
+    // `--jsno`, `--dry_run`, `--Cluster`: the flag it was meant to be, when one is that near.
+    const meant = /^--[\w-]{2,}$/.test(unknown[1]!) ? nearestName(unknown[1]!.slice(2), known) : undefined
+    const hint = meant ? ` (did you mean --${meant}?)` : ''
+    return shown === JSON.stringify(unknown[1]) ? `Unknown option '${unknown[1]}'${hint}` : `Unknown option: ${shown}`
   }
   return maskTokens(redactUrlCredentials(message.split('\n')[0]!.replace(/\. To specify.*$/s, '')))
 }
@@ -138,13 +143,15 @@ export function parseDuration(text: string): number {
   const ms = Number(match[1]) * unit
   // Zero would stop every run before its first step; past a day is a typo (and past 24.8 days
   // Node's timers fire at once).
-  if (ms === 0)
+  // Under a second is the same: the run stops before its first check answers.
+  if (ms < MIN_TIMEOUT_MS)
     throw new BadInputError(`--timeout ${text.trim()} would stop the run before it starts`, {
-      details: ['give the whole run time to finish, e.g. 10m; leave --timeout out for the defaults'],
+      details: ['give the whole run time to finish, at least 1s, e.g. 10m; leave --timeout out for the defaults'],
     })
   if (ms > MAX_TIMEOUT_MS)
     throw new BadInputError(`--timeout ${text.trim()} is longer than a day`, { details: ['at most 24h; leave --timeout out for the defaults'] })
   return ms
 }
 
+const MIN_TIMEOUT_MS = 1000
 const MAX_TIMEOUT_MS = 24 * 3_600_000

@@ -51,7 +51,7 @@ export function parseWizardFlags(argv: readonly string[]): { answers: Partial<Wi
   } catch (cause) {
     if (cause instanceof BadInputError) throw cause
     // `--workers -1` reads as a flag with no value: say what to write instead.
-    throw new BadInputError(flagError(cause), { details: ['see: kindling wizard --help'] })
+    throw new BadInputError(flagError(cause, Object.keys(WIZARD_OPTIONS)), { details: ['see: kindling wizard --help'] })
   }
   if (repeated) throw new BadInputError(repeated, { details: ['see: kindling wizard --help'] })
   if (values.name !== undefined && values.cluster !== undefined && values.name !== values.cluster) {

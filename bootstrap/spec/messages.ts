@@ -1,6 +1,7 @@
 import { isMap, isPair, isScalar, type Document } from 'yaml'
 import type { z } from 'zod'
 import { KIND_NODE_IMAGES } from './defaults.js'
+import { editDistance } from './edit-distance.js'
 import { nodeAt, resolved } from './yaml-positions.js'
 
 // What the YAML parser and the schema say about a spec, rephrased the way kindling speaks:
@@ -153,17 +154,6 @@ function misspelt(doc: Document, at: readonly (string | number)[]): string | und
   if (!name || !isMap(parent)) return undefined
   const keys = parent.items.flatMap((item) => (isPair(item) && isScalar(item.key) ? [String(item.key.value)] : []))
   return keys.find((key) => key !== name && editDistance(key, name) <= 2)
-}
-
-/** Levenshtein distance, for short field names only. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    previous = current
-  }
-  return previous[b.length]!
 }
 
 function article(type: string): string {

@@ -150,6 +150,23 @@ describe('CLI', () => {
     expect(help.stderr()).toBe('unexpected argument "help"\n  see: kindling bootstrap --help\n')
   })
 
+  it('names the flag a mistyped one was meant to be, when one is a letter or two away', async () => {
+    for (const [command, typed, meant] of [
+      ['status', '--jsno', '--json'],
+      ['bootstrap', '--dry_run', '--dry-run'],
+      ['bootstrap', '--Cluster', '--cluster'],
+      ['destroy', '--purg', '--purge'],
+      ['bootstrap', '--no-psuh', '--no-push'],
+    ] as const) {
+      const t = io()
+      expect(await runCommand(command, [typed], t.io)).toBe(2)
+      expect(t.stderr()).toContain(`Unknown option '${typed}' (did you mean ${meant}?)`)
+    }
+    const far = io()
+    expect(await runCommand('status', ['--frobnicate'], far.io)).toBe(2)
+    expect(far.stderr()).not.toContain('did you mean')
+  })
+
   it('refuses a flag given twice with different values instead of acting on the last one', async () => {
     for (const [command, argv, said] of [
       [
@@ -292,6 +309,8 @@ describe('CLI', () => {
     expect(empty.stderr()).toContain('--cluster "" is not a cluster name')
     for (const [timeout, message] of [
       ['0s', 'would stop the run before it starts'],
+      ['1ms', 'would stop the run before it starts'],
+      ['999ms', 'would stop the run before it starts'],
       ['99999999h', 'is longer than a day'],
     ]) {
       const t = io()

@@ -444,6 +444,12 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
 })
 
 describe('wizard without a terminal', () => {
+  it('names the flag a mistyped one was meant to be (exit 2)', async () => {
+    const t = io(repo())
+    expect(await runWizard(['--egine', 'flux'], t.value)).toBe(2)
+    expect(t.err.join('')).toContain("Unknown option '--egine' (did you mean --engine?)")
+  })
+
   it('runs from flags, defaulting what is optional', async () => {
     const root = repo()
     const t = io(root)
