@@ -1,9 +1,9 @@
-import { realpathSync, statSync, type Stats } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { BadInputError, PrerequisiteError } from './engine/errors.js'
 import { quoted } from './spec/credentials.js'
-import { isInside } from './tools/files.js'
+import { blockingPath, isInside } from './tools/files.js'
 
 /**
  * Kernel file systems: nothing to keep there, and Node's recursive mkdir loops forever under /proc.
@@ -55,7 +55,7 @@ export function homeFolder(env: NodeJS.ProcessEnv = process.env): string {
   // eslint-disable-next-line no-control-regex -- a line break or a control character is the point
   if (!path.isAbsolute(home) || /[\u0000-\u001f\u007f]/.test(home))
     throw new BadInputError(`HOME=${quoted(home)} is not an absolute path to a folder`, { details: [fix] })
-  if (!statSync(home, { throwIfNoEntry: false })?.isDirectory()) throw new BadInputError(`HOME=${quoted(home)} is not a folder that exists`, { details: [fix] })
+  if (blockingPath(home) !== undefined || !existsSync(home)) throw new BadInputError(`HOME=${quoted(home)} is not a folder that exists`, { details: [fix] })
   return home
 }
 
@@ -68,19 +68,7 @@ export function usableStateDir(repoRoot: string, env: NodeJS.ProcessEnv = proces
   const dir = stateDir(env)
   const fix = 'point XDG_STATE_HOME at a folder you can write outside the repository (it holds run locks and reports; by default ~/.local/state)'
   if (isInside(dir, repoRoot)) throw new BadInputError(`kindling's state folder ${dir} is inside the repository ${repoRoot}`, { details: [fix] })
-  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    const found = existingStat(at)
-    if (found?.isDirectory()) return dir
-    if (found) throw new PrerequisiteError(`cannot keep kindling's run locks and reports in ${dir}: ${at} is a file, not a folder`, { details: [fix] })
-    if (path.dirname(at) === at) return dir
-  }
-}
-
-/** What is at `file`, or undefined when nothing is (a file on the way makes it ENOTDIR). */
-function existingStat(file: string): Stats | undefined {
-  try {
-    return statSync(file)
-  } catch {
-    return undefined
-  }
+  const blocked = blockingPath(dir)
+  if (blocked) throw new PrerequisiteError(`cannot keep kindling's run locks and reports in ${dir}: ${blocked} is not a folder`, { details: [fix] })
+  return dir
 }

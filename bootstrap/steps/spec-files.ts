@@ -2,7 +2,7 @@
 // field that names it and how to set it right, read the one way every named file is read.
 
 import { expandHome, relativeSpec, type ClusterSpec } from '../spec/load.js'
-import { plainFileProblem, readFileIfExists, UnusableFileError, type FileRole } from '../tools/files.js'
+import { assertCreatable, plainFileProblem, readFileIfExists, UnusableFileError, type FileRole } from '../tools/files.js'
 import { readAgeKey, type AgeKey } from '../tools/age.js'
 
 /** A key file is a few hundred bytes; known_hosts a few KiB. Anything near this is the wrong file. */
@@ -47,13 +47,17 @@ function knownHostsRole(spec: ClusterSpec): FileRole {
 }
 
 /** The spec's age key, or undefined when there is none yet; one that cannot be used is refused by its field. */
-export function readSpecAgeKey(spec: ClusterSpec): Promise<AgeKey | undefined> {
-  return readAgeKey(spec.secrets.sops.ageKeyFile, ageKeyRole(spec))
+export async function readSpecAgeKey(spec: ClusterSpec): Promise<AgeKey | undefined> {
+  const key = await readAgeKey(spec.secrets.sops.ageKeyFile, ageKeyRole(spec))
+  if (key === undefined) assertCreatable(spec.secrets.sops.ageKeyFile, ageKeyRole(spec))
+  return key
 }
 
-/** The deploy key's text, or undefined when there is none yet. */
-export function readDeployKey(spec: ClusterSpec): Promise<string | undefined> {
-  return readFileIfExists(deployKeyFile(spec), deployKeyRole(spec))
+/** The deploy key's text, or undefined when there is none yet (and it can be generated where it belongs). */
+export async function readDeployKey(spec: ClusterSpec): Promise<string | undefined> {
+  const text = await readFileIfExists(deployKeyFile(spec), deployKeyRole(spec))
+  if (text === undefined) assertCreatable(deployKeyFile(spec), deployKeyRole(spec))
+  return text
 }
 
 /** The spec's known_hosts text; the field names a file, so a missing one is refused too. */

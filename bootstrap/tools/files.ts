@@ -79,6 +79,30 @@ export function isInside(file: string, folder: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
 }
 
+/**
+ * What stands where a folder is to be made: the nearest of `folder` and the folders above it that
+ * is there, when it is no folder (a file, a pipe); undefined when the folder is there or can be made.
+ */
+export function blockingPath(folder: string): string | undefined {
+  for (let at = path.resolve(folder); ; at = path.dirname(at)) {
+    let stats
+    try {
+      stats = statSync(at)
+    } catch {
+      // Not there, or a file on the way (ENOTDIR): the folder above says which.
+      if (path.dirname(at) === at) return undefined
+      continue
+    }
+    return stats.isDirectory() ? undefined : at
+  }
+}
+
+/** A file kindling makes when it is not there yet (a generated key) must have a folder to go in: refused now, not after the cluster is made. */
+export function assertCreatable(file: string, role: FileRole = {}): void {
+  const blocked = blockingPath(path.dirname(file))
+  if (blocked) throw new UnusableFileError(file, `does not exist and cannot be made there: ${blocked} is not a folder`, role)
+}
+
 /** Kubeconfigs with many clusters and embedded certificates stay well under this. */
 export const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
 

@@ -22,7 +22,7 @@ describe("kindling's places on this machine", () => {
   it('refuse a HOME that is empty, relative or not a folder (exit 2): the age key and reports would land in the repository, or in a folder made anywhere', () => {
     const file = path.join(dir, 'a-file')
     writeFileSync(file, '')
-    for (const home of ['', 'rel/home', '.', '/tmp\n', path.join(dir, 'missing'), file]) {
+    for (const home of ['', 'rel/home', '.', '/tmp\n', path.join(dir, 'missing'), file, path.join(file, 'below')]) {
       const refused = refusal(() => homeFolder({ HOME: home }))
       expect(exitCodeOf(refused)).toBe(ExitCode.badInput)
       expect(String(refused)).toMatch(/^.*HOME=".*" is not (an absolute path to a folder|a folder that exists)/)
@@ -45,7 +45,7 @@ describe("kindling's places on this machine", () => {
     writeFileSync(file, '')
     const underFile = refusal(() => usableStateDir(repo, { XDG_STATE_HOME: path.join(file, 'x') }))
     expect(exitCodeOf(underFile)).toBe(ExitCode.missingPrerequisite)
-    expect(String(underFile)).toContain(`${file} is a file, not a folder`)
+    expect(String(underFile)).toContain(`${file} is not a folder`)
     expect(usableStateDir(repo, { XDG_STATE_HOME: path.join(dir, 'elsewhere', 'state') })).toBe(path.join(dir, 'elsewhere', 'state', 'kindling'))
   })
 })

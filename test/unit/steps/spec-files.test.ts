@@ -88,6 +88,22 @@ describe('a key file the spec names that is no regular file', () => {
   })
 })
 
+describe('a key file to be generated where a file stands in the way', () => {
+  it('an age key whose folder is a file: named in preflight (exit 2), dry run too, not found after the cluster was made', async () => {
+    const dir = tempDir()
+    writeFileSync(path.join(dir, 'age'), 'not a folder\n')
+    const file = path.join(dir, 'age', 'lab.agekey')
+    for (const args of [['--dry-run'], []]) {
+      const { code, said, runner } = await bootstrap(ageKeyFile(file), args)
+      expect(code, said).toBe(2)
+      expect(said).toContain(
+        `age key usable: secrets.sops.ageKeyFile ${file} does not exist and cannot be made there: ${path.join(dir, 'age')} is not a folder`,
+      )
+      expect(runner.commands.filter((command) => !command.readOnly)).toEqual([])
+    }
+  })
+})
+
 describe('a key file whose content is not the key', () => {
   it('an ageKeyFile that is no age key stops the run in preflight, before anything is created, and the dry run says exit 2 as well', async () => {
     const file = path.join(tempDir(), 'lab.agekey')
