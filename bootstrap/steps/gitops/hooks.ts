@@ -7,6 +7,7 @@ import type { Command } from '../../tools/runner.js'
 import { contextOf } from '../connect.js'
 import { addSummary } from '../summary.js'
 import { CLUSTER_FOLDER } from '../../spec/cluster-folder.js'
+import { INVISIBLE, quoted } from '../../spec/credentials.js'
 
 /** Hooks live beside the cluster's spec: clusters/<name>/hooks/*.mjs, run in name order. */
 export const HOOKS_DIR = CLUSTER_FOLDER.hooks
@@ -28,14 +29,32 @@ async function hookFolderNames(spec: ClusterSpec): Promise<string[]> {
   return names.sort()
 }
 
-/** The hooks of a spec, as paths relative to the repository root, in the order they run. */
+/** The *.mjs names in a spec's hooks folder, in the order they run. */
+async function hookNamesIn(spec: ClusterSpec): Promise<string[]> {
+  return (await hookFolderNames(spec)).filter((name) => name.endsWith('.mjs'))
+}
+
+/**
+ * A file name no one typed: a line break, an escape sequence or a mark that reorders text would
+ * forge or garble the lines that name the hook (the plan, the summary, the report).
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+const unshowable = (name: string): boolean => UNSHOWABLE.test(name) || INVISIBLE.test(name)
+
+/** The hooks of a spec, as paths relative to the repository root, in the order they run; see {@link unshowableHooks} for the rest. */
 export async function hookFiles(spec: ClusterSpec): Promise<string[]> {
-  return (await hookFolderNames(spec)).filter((name) => name.endsWith('.mjs')).map((name) => path.join(spec.repository.path, HOOKS_DIR, name))
+  return (await hookNamesIn(spec)).filter((name) => !unshowable(name)).map((name) => path.join(spec.repository.path, HOOKS_DIR, name))
+}
+
+/** Hook names that hold a control or invisible character, as a message may quote them (escaped); preflight refuses them. */
+export async function unshowableHooks(spec: ClusterSpec): Promise<string[]> {
+  return (await hookNamesIn(spec)).filter(unshowable).map((name) => quoted(name))
 }
 
 /** A script beside the hooks that will not run (`seed.js`, `smoke.ts`): said, so it is not silently skipped. */
 async function skippedScripts(spec: ClusterSpec): Promise<string> {
-  const skipped = (await hookFolderNames(spec)).filter((name) => NOT_HOOKS.test(name))
+  const skipped = (await hookFolderNames(spec)).filter((name) => NOT_HOOKS.test(name)).map((name) => (unshowable(name) ? quoted(name) : name))
   return skipped.length ? `; not run, as only *.mjs files (zx scripts) are hooks: ${skipped.join(', ')}` : ''
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { PrerequisiteError } from '../../engine/errors.js'
 import { DOCKER_UNREACHABLE, START_DOCKER } from '../../tools/docker.js'
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
-import { hookFiles, HOOKS_DIR } from '../gitops/hooks.js'
+import { hookFiles, HOOKS_DIR, unshowableHooks } from '../gitops/hooks.js'
 import { MAX_KUBECONFIG_BYTES, MAX_TEXT_FILE_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../../tools/files.js'
 import { kubeconfigPaths, kubeconfigKindWrites } from '../../tools/kind.js'
 import { kubeconfigCheckCommand, kubeconfigTextProblem } from '../../kube/kubeconfig.js'
@@ -136,8 +136,18 @@ export const hooksReadableCheck: PreflightCheck = {
       const found = plainFileProblem(path.join(ctx.spec.repoRoot, file), MAX_TEXT_FILE_BYTES)
       return found ? [`hook ${file} ${found.problem}`] : []
     })
+    const unshowable = await unshowableHooks(ctx.spec)
+    if (unshowable.length)
+      problems.push(
+        `${unshowable.length === 1 ? 'hook name' : 'hook names'} ${unshowable.join(', ')} ${unshowable.length === 1 ? 'holds' : 'hold'} a control or invisible character, which would garble every line that names it`,
+      )
     if (!problems.length) return undefined
-    return { problem: problems.join('; '), fix: `make each *.mjs in ${ctx.spec.repository.path}/${HOOKS_DIR}/ a zx script file, or remove it`, input: true }
+    const rename = unshowable.length ? '; rename a hook to plain letters, digits, "-", "_" and "."' : ''
+    return {
+      problem: problems.join('; '),
+      fix: `make each *.mjs in ${ctx.spec.repository.path}/${HOOKS_DIR}/ a zx script file, or remove it${rename}`,
+      input: true,
+    }
   },
 }
 

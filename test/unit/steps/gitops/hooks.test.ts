@@ -3,6 +3,8 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runSteps } from '../../../../bootstrap/engine/run.js'
 import { hooksStep } from '../../../../bootstrap/steps/gitops/hooks.js'
+import { hooksReadableCheck } from '../../../../bootstrap/steps/provider/machine-checks.js'
+import { preflightLookups } from '../../../../bootstrap/steps/provider/preflight.js'
 import { ExecRunner } from '../../../../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../../../../bootstrap/tools/secrets.js'
 import { formatPlan } from '../../../../bootstrap/ui/format.js'
@@ -63,6 +65,28 @@ describe('hooks (zx scripts in clusters/<name>/hooks/)', () => {
     expect(await hooksStep(only).check(testContext({ spec: only }))).toMatchObject({
       state: 'done',
       detail: 'no hooks; not run, as only *.mjs files (zx scripts) are hooks: smoke.ts',
+    })
+  })
+
+  it('a hook whose name holds a line break, an escape or a reordering mark is never shown raw: preflight names it escaped (exit 2)', async () => {
+    const { spec } = repoWithHooks({
+      '10-x\nerror: forged.mjs': 'echo(1)\n',
+      '20-\u001b[2J.mjs': 'echo(2)\n',
+      '30-\u202eevil.mjs': 'echo(3)\n',
+      '40-fine.mjs': 'echo(4)\n',
+    })
+    const report = await runSteps([gateStub, hooksStep(spec)], testContext({ spec, flags: { dryRun: true } }))
+    const plan = formatPlan(report, (text) => text)
+    expect(plan).toContain('1 hook(s): 40-fine.mjs')
+    expect(plan).not.toContain('forged')
+    expect(plan).not.toContain('\u001b')
+    expect(plan).not.toContain('\u202e')
+    const ctx = testContext({ spec })
+    expect(await hooksReadableCheck.run(ctx, preflightLookups(ctx))).toEqual({
+      problem:
+        'hook names "10-x\\nerror: forged.mjs", "20-\\u001b[2J.mjs", "30-\\u202eevil.mjs" hold a control or invisible character, which would garble every line that names it',
+      fix: 'make each *.mjs in clusters/lab/hooks/ a zx script file, or remove it; rename a hook to plain letters, digits, "-", "_" and "."',
+      input: true,
     })
   })
 
