@@ -7,14 +7,9 @@ import { nodeAt, resolved } from './yaml-positions.js'
 // What the YAML parser and the schema say about a spec, rephrased the way kindling speaks:
 // "must be …", with the fix for the common slips. load.ts reads and validates; this words it.
 
-/** The YAML parser's message, first line only, with the fix for the common cases; `source` is the text it points at. */
-export function yamlMessage(code: string, message: string, source = ''): string {
+/** The YAML parser's message, first line only, with the fix for the common cases. */
+export function yamlMessage(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return 'holds more than one YAML document (a `---` or `...` line): one cluster per file, in clusters/<name>/cluster.yaml'
-  if (code === 'DUPLICATE_KEY') {
-    const name = /^["']?([\w.-]{1,60})["']?\s*:/.exec(source.trim())?.[1]
-    const key = name ? `the key "${name}"` : 'a key'
-    return `${key} appears twice in the same mapping: keep one`
-  }
   if (code === 'TAB_AS_INDENT' || /tab characters? (must not be used|as indentation)/i.test(message))
     return 'is indented with a tab: YAML indents with spaces only'
   if (code === 'TAG_RESOLVE_FAILED') {

@@ -5,7 +5,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml'
 import { kindlingCommand } from '../project.js'
 import { lookalikeProblem, yamlMessage } from './messages.js'
 import { specError, type SpecProblem } from './problems.js'
-import { duplicateKeyOffsets } from './duplicate-keys.js'
+import { duplicateKeys } from './duplicate-keys.js'
 import { codePoint } from './limits.js'
 import { nodeProblems, type NodeProblem } from './yaml-nodes.js'
 import { collectionKeyOffset, dotted, openingQuoteOffset } from './yaml-positions.js'
@@ -58,14 +58,15 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
   const fromNodes = nodes.map((problem) => ({ file, line: lineOf(problem.offset), path: dotted(problem.path), message: problem.message }))
   const nodeLines = new Set(fromNodes.map((problem) => problem.line))
   // Warnings too: a tag the parser cannot resolve would otherwise change nothing the user sees.
-  const duplicates = duplicateKeyOffsets(doc).map((offset) => ({ code: 'DUPLICATE_KEY', message: 'Map keys must be unique', pos: [offset] }))
+  const duplicates = duplicateKeys(doc).map(({ offset, path }) => ({ code: 'DUPLICATE_KEY', message: 'Map keys must be unique', pos: [offset], path }))
   const parsed = [...doc.errors, ...doc.warnings, ...duplicates].filter((error) => !(TAG_CODES.has(error.code) && nodeLines.has(lineOf(error.pos[0]))))
   if (parsed.length > 0) {
     const errors = parsed.map((error) => ({
       file,
       line: lineOf(errorOffset(doc, error)),
-      path: '',
-      message: yamlMessage(error.code, error.message, lineFrom(text, error.pos[0] ?? 0)),
+      // A repeated key is named by its path: `spec.gitops.engine`, however it was spelt (`"\x65ngine"`).
+      path: 'path' in error ? dotted(error.path) : '',
+      message: 'path' in error ? 'appears twice in the same mapping: keep one' : yamlMessage(error.code, error.message),
     }))
     const foreign = foreignFormatLine(text)
     if (foreign !== undefined)
@@ -117,12 +118,6 @@ function withCauses(problems: SpecProblem[], text: string, file: string): SpecPr
 function errorOffset(doc: Document, error: { code: string; message: string; pos: number[] }): number | undefined {
   const quote = error.code === 'MISSING_CHAR' ? /Missing closing (["'])quote/.exec(error.message)?.[1] : undefined
   return (quote && error.pos[0] !== undefined ? openingQuoteOffset(doc, error.pos[0], quote) : undefined) ?? error.pos[0]
-}
-
-/** The text from `offset` to the end of its line: cut there, not split, as a file may hold a million errors. */
-function lineFrom(text: string, offset: number): string {
-  const end = text.indexOf('\n', offset)
-  return text.slice(offset, end < 0 ? undefined : end)
 }
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
