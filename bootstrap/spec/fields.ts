@@ -64,6 +64,12 @@ export const filePath = z
   .min(1)
   .refine((value) => !/^~[^/]/.test(value), "names another user's home (~name/): only ~/ (your own home) is expanded; write the full path instead")
   .refine((value) => !/^\$/.test(value), 'starts with an environment variable, which is not expanded: write ~/ for your home, or the full path')
+  // `file:///home/me/kc` reads as a folder `file:` in the repository, and is then "not there".
+  // One with credentials in it has a message of its own, which says to revoke them.
+  .refine(
+    (value) => !/^[a-z][a-z\d+.-]*:\/\//i.test(value) || urlCredentials(value) !== undefined,
+    'is a URL: the spec names a file on this machine by its path (~/.kube/config, /srv/keys/lab.agekey), not a URL',
+  )
 
 export const gcpProjectId = z
   .string()

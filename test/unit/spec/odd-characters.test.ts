@@ -36,3 +36,10 @@ describe('an environment variable the spec names for a secret', () => {
     expect(grafana.join('\n')).toMatch(/adminPasswordEnv: names a variable the shell or the system sets for itself/)
   })
 })
+
+describe('a file the spec names, written as a URL', () => {
+  it.each(['file:///home/me/.kube/config', 'https://example.com/kubeconfig'])('is named as a URL, not read as a folder in the repository: %s', (url) => {
+    const problems = problemsOf(specText({ provider: `type: existing\nkubeconfig: ${url}\ncontext: prod` }))
+    expect(problems.join('\n')).toMatch(/spec\.provider\.kubeconfig: is a URL: the spec names a file on this machine by its path/)
+  })
+})
