@@ -6,7 +6,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { acquireRunLock } from '../../../bootstrap/engine/lock.js'
-import { stateDir } from '../../../bootstrap/state.js'
+import { homeFolder, stateDir, usableStateDir } from '../../../bootstrap/state.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-locks-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -95,5 +95,35 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     expect(stateDir({ XDG_STATE_HOME: '/dev/shm/ks' })).toBe('/dev/shm/ks/kindling')
     expect(stateDir({ XDG_STATE_HOME: 'relative/state' })).toBe(path.join(os.homedir(), '.local', 'state', 'kindling'))
     expect(stateDir({ XDG_STATE_HOME: '/srv/state' })).toBe('/srv/state/kindling')
+  })
+
+  it('refuses a HOME that is empty, relative or not a folder (exit 2): the age key and reports would land in the repository, or in a folder made anywhere', () => {
+    const file = path.join(dir, 'a-file')
+    writeFileSync(file, '')
+    for (const home of ['', 'rel/home', '.', '/tmp\n', path.join(dir, 'missing'), file, path.join(file, 'below')]) {
+      const refused = refusal(() => homeFolder({ HOME: home }))
+      expect(exitCodeOf(refused)).toBe(ExitCode.badInput)
+      expect(String(refused)).toMatch(/^.*HOME=".*" is not (an absolute path to a folder|a folder that exists)/)
+      expect((refused as { details: string[] }).details.join('\n')).toContain('set HOME to your home folder')
+    }
+    // The default state folder is under HOME: the same refusal, before anything is made there.
+    expect(exitCodeOf(refusal(() => stateDir({ HOME: 'rel/home' })))).toBe(ExitCode.badInput)
+    expect(homeFolder({ HOME: dir })).toBe(dir)
+    expect(homeFolder({})).toBe(os.homedir())
+  })
+
+  it('refuses a state folder inside the repository (exit 2) or under a file (exit 3), so a dry run answers as the real run would', () => {
+    const repo = path.join(dir, 'repo')
+    mkdirSync(repo)
+    const inside = refusal(() => usableStateDir(repo, { XDG_STATE_HOME: path.join(repo, 'state') }))
+    expect(exitCodeOf(inside)).toBe(ExitCode.badInput)
+    expect(String(inside)).toContain(`kindling's state folder ${path.join(repo, 'state', 'kindling')} is inside the repository ${repo}`)
+    expect(exitCodeOf(refusal(() => usableStateDir(repo, { HOME: repo })))).toBe(ExitCode.badInput)
+    const file = path.join(dir, 'state-file')
+    writeFileSync(file, '')
+    const underFile = refusal(() => usableStateDir(repo, { XDG_STATE_HOME: path.join(file, 'x') }))
+    expect(exitCodeOf(underFile)).toBe(ExitCode.missingPrerequisite)
+    expect(String(underFile)).toContain(`${file} is not a folder`)
+    expect(usableStateDir(repo, { XDG_STATE_HOME: path.join(dir, 'elsewhere', 'state') })).toBe(path.join(dir, 'elsewhere', 'state', 'kindling'))
   })
 })
