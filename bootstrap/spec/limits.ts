@@ -29,6 +29,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 /** Half of a UTF-16 pair without the other half: no character at all (`"\uD800"` in YAML). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
+/** Code points Unicode sets aside as never a character: U+FDD0 to U+FDEF and the last two of each plane (U+FFFE, U+FFFF, U+1FFFE, ...). */
+const NONCHARACTER = new RegExp(
+  `[\\uFDD0-\\uFDEF${Array.from({ length: 17 }, (_, plane) => `\\u{${(plane * 0x10000 + 0xfffe).toString(16)}}\\u{${(plane * 0x10000 + 0xffff).toString(16)}}`).join('')}]`,
+  'u',
+)
+
 /** How a character is named in a message: `U+0000`. */
 export function codePoint(character: string): string {
   return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
@@ -44,6 +50,8 @@ function textProblem(text: string, what: 'is' | 'key'): string | undefined {
   if (control?.[0] === '\n' || control?.[0] === '\r')
     return `${subject} holds a line break; every field is one line (a pasted key or file belongs in a file the spec names) (the value was not printed)`
   if (control) return `${subject} holds the control character ${codePoint(control[0])}: retype it (the value was not printed)`
+  const noncharacter = NONCHARACTER.exec(text)
+  if (noncharacter) return `${subject} holds ${codePoint(noncharacter[0])}, which Unicode keeps as no character at all: retype it (the value was not printed)`
   if (LONE_SURROGATE.test(text))
     return `${subject} holds half of a UTF-16 character pair (an escape like "\\uD800" on its own), which is no character: retype it (the value was not printed)`
   const invisible = INVISIBLE.exec(text)

@@ -22,6 +22,10 @@ export function yamlMessage(code: string, message: string): string {
     return 'is not lined up with the keys above it: keys of one mapping start at the same column (indent with spaces, as in clusters/homelab/cluster.yaml)'
   const quote = code === 'MISSING_CHAR' ? /Missing closing (["'])quote/.exec(message)?.[1] : undefined
   if (quote) return `opens a quoted value with ${quote} that is never closed: end the value with ${quote}, or remove the ${quote} before it`
+  if (code === 'BAD_DQ_ESCAPE') {
+    const escape = /Invalid escape sequence (\\[\w{}]{1,10})/.exec(message)?.[1]
+    return `has an escape YAML does not know in a "double-quoted" value${escape ? ` (${escape})` : ''}: write the character itself, or use 'single quotes', where a backslash is just a backslash`
+  }
   if (code === 'BAD_DIRECTIVE') return 'has a directive (a line starting with %) kindling does not read: remove it'
   if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
   return message.split('\n')[0] || 'invalid YAML'

@@ -43,3 +43,24 @@ describe('a file the spec names, written as a URL', () => {
     expect(problems.join('\n')).toMatch(/spec\.provider\.kubeconfig: is a URL: the spec names a file on this machine by its path/)
   })
 })
+
+describe('a spec value that is no character at all', () => {
+  it.each([
+    ['\uffff', 'U+FFFF'],
+    ['\\ufffe', 'U+FFFE'],
+    ['\\U0010FFFF', 'U+10FFFF'],
+    ['\ufdd0', 'U+FDD0'],
+  ])('a noncharacter %# is refused at its path', (character, name) => {
+    const problems = problemsOf(specText({ provider: `type: existing\nkubeconfig: "~/.kube/con${character}fig"\ncontext: prod` }))
+    expect(problems).toEqual([
+      expect.stringContaining(`spec.provider.kubeconfig: the value holds ${name}, which Unicode keeps as no character at all: retype it`),
+    ])
+  })
+
+  it('an escape YAML does not know says how to write the value instead', () => {
+    for (const escape of ['\\q', '\\U00110000'])
+      expect(problemsOf(specText({ repository: `url: https://example.com/lab.git\nbranch: "ma${escape}in"` })).join('\n')).toContain(
+        `has an escape YAML does not know in a "double-quoted" value (${escape}): write the character itself, or use 'single quotes'`,
+      )
+  })
+})
