@@ -2,6 +2,7 @@ import { isMap, isPair, isScalar, type Document } from 'yaml'
 import type { z } from 'zod'
 import { KIND_NODE_IMAGES } from './defaults.js'
 import { editDistance } from './edit-distance.js'
+import { codePoint } from './limits.js'
 import { nodeAt, resolved } from './yaml-positions.js'
 
 // What the YAML parser and the schema say about a spec, rephrased the way kindling speaks:
@@ -28,7 +29,8 @@ export function yamlMessage(code: string, message: string): string {
   }
   if (code === 'BAD_DIRECTIVE') return 'has a directive (a line starting with %) kindling does not read: remove it'
   if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
-  return message.split('\n')[0] || 'invalid YAML'
+  // A complaint kindling has no words of its own for: where to look for how it should read.
+  return `${message.split('\n')[0] || 'invalid YAML'}: see how the same part of clusters/homelab/cluster.yaml, the example spec, is written`
 }
 
 /**
@@ -45,6 +47,10 @@ export function lookalikeProblem(line: string): string | undefined {
   if (/^[^#"']*\uff1a/.test(line)) return 'has a full-width colon "：" (U+FF1A) after a key: type the plain colon ":"'
   const afterColon = /^[^#"']*?:([\u00a0\u3000])/.exec(line)?.[1]
   if (afterColon) return `has ${oddSpace(afterColon)} after the colon of a key, so YAML reads no key there: type a plain space`
+  // Unicode's own line breaks, which YAML reads as text: the next line's key joins this line.
+  const separator = /[\u0085\u2028\u2029]/.exec(line)?.[0]
+  if (separator)
+    return `holds ${codePoint(separator)}, a line break YAML does not read as one (pasted from a document?): end the line with a plain line break (Enter)`
   return undefined
 }
 

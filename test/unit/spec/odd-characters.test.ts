@@ -64,3 +64,17 @@ describe('a spec value that is no character at all', () => {
       )
   })
 })
+
+describe('a line break YAML does not read as one', () => {
+  it.each([
+    ['\u2028', 'U+2028'],
+    ['\u0085', 'U+0085'],
+  ])('%# is named at its line with the fix, not as the parser error it sets off', (separator, name) => {
+    const text = specText().replace('kind: Cluster\n', `kind: Cluster${separator}`)
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(
+        new RegExp(`:2 \\(document\\): holds ${name.replace('+', '\\+')}, a line break YAML does not read as one .*: end the line with a plain line break`),
+      ),
+    ])
+  })
+})
