@@ -68,7 +68,7 @@ export const filePath = z
   // One with credentials in it has a message of its own, which says to revoke them.
   .refine(
     (value) => !/^[a-z][a-z\d+.-]*:\/\//i.test(value) || urlCredentials(value) !== undefined,
-    'is a URL: the spec names a file on this machine by its path (~/.kube/config, /srv/keys/lab.agekey), not a URL',
+    'is a URL: the spec names a file on this machine by its path; write the path instead (~/.kube/config, /srv/keys/lab.agekey)',
   )
 
 export const gcpProjectId = z

@@ -50,7 +50,7 @@ export function lookalikeProblem(line: string): string | undefined {
   // Unicode's own line breaks, which YAML reads as text: the next line's key joins this line.
   const separator = /[\u0085\u2028\u2029]/.exec(line)?.[0]
   if (separator)
-    return `holds ${codePoint(separator)}, a line break YAML does not read as one (pasted from a document?): end the line with a plain line break (Enter)`
+    return `holds ${codePoint(separator)}, a line break YAML does not read as one (pasted from a document?): end the line with a plain line break (retype it with Enter)`
   return undefined
 }
 
