@@ -114,6 +114,7 @@ export async function executeCommand(
   const saved = !readOnly && !flags.dryRun ? saveRunReport(reportsDir(cluster), command, document) : {}
   if (mode === 'json') {
     io.stdout(`${JSON.stringify({ ...document, report: saved.saved?.file, previous: saved.previous }, null, 2)}\n`)
+    if (saved.problem) io.stderr(`note: ${redact(saved.problem)}\n`)
   } else {
     if (flags.dryRun) io.stdout(`\n${formatPlan(report, redact)}\n`)
     if (flags.dryRun && !report.ok) io.stderr(`${dryRunVerdict(report)}\n`)
@@ -122,6 +123,7 @@ export async function executeCommand(
     if (!flags.dryRun && (!readOnly || flags.verbose)) io.stdout(`\n${formatTimings(report)}\n`)
     if (!flags.dryRun && skipped.length) io.stdout(`Already done, skipped: ${skipped.join(', ')}\n`)
     if (saved.saved) io.stdout(`Report: ${saved.saved.file} — ${comparison(command, report, saved.previous)}\n`)
+    if (saved.problem) io.stderr(`note: ${redact(saved.problem)}\n`)
     if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(command, report, steps, signal, redact)}\n`)
   }
   return exitCode

@@ -20,22 +20,29 @@ export function reportsDir(cluster: string, env: NodeJS.ProcessEnv = process.env
 /**
  * Save a finished run's JSON document as `<finished at>-<command>.json` and return the previous
  * successful run of the same command, if any, to compare with. Never throws: a report that cannot
- * be written is not worth failing a run for.
+ * be written is not worth failing a run for, but why it was not written is returned to be said.
  */
 export function saveRunReport(
   dir: string,
   command: string,
   document: Record<string, unknown>,
   finishedAt = new Date(),
-): { saved?: SavedRun; previous?: SavedRun } {
+): { saved?: SavedRun; previous?: SavedRun; problem?: string } {
   try {
     const previous = previousRun(dir, command)
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     const file = path.join(dir, `${finishedAt.toISOString().replaceAll(':', '-')}-${command}.json`)
     writeFileSync(file, `${JSON.stringify({ ...document, finishedAt: finishedAt.toISOString() }, null, 2)}\n`, { mode: 0o600 })
     return { saved: { file, finishedAt: finishedAt.toISOString(), totalMs: Number(document.totalMs ?? 0) }, previous }
-  } catch {
-    return {}
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file stands where a folder belongs'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : (code ?? 'it could not be written')
+    return { problem: `the run report was not saved under ${dir} (${why}); the run itself is not affected` }
   }
 }
 

@@ -76,6 +76,16 @@ describe('run reports', () => {
     expect(comparison('bootstrap', run(50_000), saved.previous)).toBe('this bootstrap took 50.0s, 25% slower than the previous one (2026-11-30 03:00, 40.0s)')
   })
 
+  it('say why a report could not be saved (a file where the folder belongs), and still never throw', () => {
+    const blocked = path.join(dir, 'blocked')
+    writeFileSync(blocked, 'not a folder')
+    const saved = saveRunReport(path.join(blocked, 'lab'), 'bootstrap', { ok: true, totalMs: 1 })
+    expect(saved.saved).toBeUndefined()
+    expect(saved.problem).toBe(
+      `the run report was not saved under ${path.join(blocked, 'lab')} (a file stands where a folder belongs); the run itself is not affected`,
+    )
+  })
+
   it('name what a re-run skipped as already done', () => {
     expect(skippedSteps(run(1, { cluster: 'done', 'root-sync': 'applied' }))).toEqual(['cluster'])
   })
