@@ -39,7 +39,11 @@ if (command === undefined || command === '--help' || command === '-h' || command
 if (!Object.hasOwn(COMMANDS, command)) {
   // `kindling --json status`: the command is there, after a flag that belongs after it.
   const later = command.startsWith('-') ? rest.find((arg) => Object.hasOwn(COMMANDS, arg)) : undefined
-  const fix = later ? `  put the command first and its flags after it: kindling ${later} [flags]\n` : `  commands: ${Object.keys(COMMANDS).join(', ')}\n`
+  const fix = later
+    ? `  put the command first and its flags after it: kindling ${later} [flags]\n`
+    : command === '-v'
+      ? `  -v is a command's --verbose; the version is kindling --version\n`
+      : `  commands: ${Object.keys(COMMANDS).join(', ')}\n`
   process.stderr.write(`error: unknown command ${await shown(command)}\n${fix}  see: kindling --help\n`)
   process.exit(2)
 }

@@ -113,6 +113,9 @@ export function flagError(cause: unknown, known: readonly string[] = []): string
   const message = errorMessage(cause)
   const ambiguous = /Option '(-[\w-]+)[^']*' argument is ambiguous/.exec(message)
   if (ambiguous) return `${ambiguous[1]} needs a value, and one starting with "-" is not valid here`
+  // `--json=1`, `--yes=true`: a switch is on by being there.
+  const switchValue = /^Option '(--[\w-]+)' does not take an argument/.exec(message)
+  if (switchValue) return `${switchValue[1]} takes no value: write ${switchValue[1]} alone (leave it out for no)`
   // The parser repeats an unknown option as typed: `--ghp_…` or a URL with a password pasted as one.
   const unknown = /^Unknown option '(.*?)'(?:\. To specify|$)/s.exec(message)
   if (unknown) {

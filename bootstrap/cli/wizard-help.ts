@@ -42,7 +42,8 @@ A flag with a wrong value is asked for again on a terminal; flags that contradic
 (--kubeconfig with --provider kind, --clouds or --gcp-project with --no-crossplane, --auth https
 or --token-env with an SSH URL) stop the wizard before the first question.
 
-Exit codes: 0 written (or declined at the summary: nothing written), 2 bad input or a missing
-answer without a terminal, 130 interrupted; after you accept the offered bootstrap, the
-bootstrap's own exit code.
+Exit codes: 0 written (or declined at the summary: nothing written), 1 an unexpected failure
+(writing the files), 2 bad input or a missing answer without a terminal, 130 interrupted
+(Ctrl-C), 143 stopped by SIGTERM; after you accept the offered bootstrap, the bootstrap's own
+exit code.
 `

@@ -40,6 +40,9 @@ describe('the kindling launcher', () => {
     expect(result.stderr).toContain('unknown command "boostrap"')
     expect(result.stderr).toContain('bootstrap, status, destroy, wizard')
     expect(result.stderr).not.toMatch(/\n\s+at /)
+    const verbose = run('-v')
+    expect(verbose.status).toBe(2)
+    expect(verbose.stderr).toContain("-v is a command's --verbose; the version is kindling --version")
   })
 
   it('under npm, names the flags npm kept for itself when they came before --, with the line that passes them on', () => {

@@ -150,6 +150,13 @@ describe('CLI', () => {
     expect(help.stderr()).toBe('unexpected argument "help"\n  see: kindling bootstrap --help\n')
   })
 
+  it('a switch given a value (--json=1, --yes=true) is told to stand alone (exit 2)', async () => {
+    const t = io()
+    expect(await runCommand('status', ['--json=1'], t.io)).toBe(2)
+    expect(t.stderr()).toContain('--json takes no value: write --json alone (leave it out for no)')
+    expect(t.runner.commands).toEqual([])
+  })
+
   it('names the flag a mistyped one was meant to be, when one is a letter or two away', async () => {
     for (const [command, typed, meant] of [
       ['status', '--jsno', '--json'],
