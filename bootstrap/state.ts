@@ -29,6 +29,14 @@ function resolvedPath(file: string): string {
   }
 }
 
+/** Why a folder of kindling's state (run locks, run reports) could not be made or written, by the error's code. */
+export function unwritableReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a part of that path is a file, not a folder'
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'it cannot be written (permission denied or read-only)'
+  return code ?? String(error)
+}
+
 /** kindling's own state on this machine, per user and outside any repository: run locks and run reports ($XDG_STATE_HOME/kindling). */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_STATE_HOME

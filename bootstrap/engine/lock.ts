@@ -1,7 +1,7 @@
 import { mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync, existsSync } from 'node:fs'
 import { hostname } from 'node:os'
 import path from 'node:path'
-import { stateDir } from '../state.js'
+import { stateDir, unwritableReason } from '../state.js'
 import { PrerequisiteError } from './errors.js'
 
 /** Who holds a cluster's lock: enough to tell a live run from one that was killed. */
@@ -72,14 +72,7 @@ export function acquireRunLock(cluster: string, command: string, dir = path.join
 
 /** The locks folder cannot be made or written: say which folder, why, and where to point kindling instead. */
 function unusable(dir: string, error: unknown): PrerequisiteError {
-  const code = (error as NodeJS.ErrnoException).code
-  const why =
-    code === 'ENOTDIR' || code === 'EEXIST'
-      ? 'a part of that path is a file, not a folder'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'it cannot be written (permission denied or read-only)'
-        : (code ?? String(error))
-  return new PrerequisiteError(`cannot keep kindling's run locks in ${dir}: ${why}`, {
+  return new PrerequisiteError(`cannot keep kindling's run locks in ${dir}: ${unwritableReason(error)}`, {
     details: ['point XDG_STATE_HOME at a folder you can write (it holds run locks and reports), or remove what is in the way'],
   })
 }

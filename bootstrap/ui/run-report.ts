@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import path from 'node:path'
 import { isDeclined } from '../engine/errors.js'
 import type { RunReport } from '../engine/run.js'
-import { stateDir } from '../state.js'
+import { stateDir, unwritableReason } from '../state.js'
 import { seconds } from './format.js'
 
 /** A run as saved in the reports folder: the `--json` document (already redacted) and when it ran. */
@@ -35,14 +35,7 @@ export function saveRunReport(
     writeFileSync(file, `${JSON.stringify({ ...document, finishedAt: finishedAt.toISOString() }, null, 2)}\n`, { mode: 0o600 })
     return { saved: { file, finishedAt: finishedAt.toISOString(), totalMs: Number(document.totalMs ?? 0) }, previous }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    const why =
-      code === 'EEXIST' || code === 'ENOTDIR'
-        ? 'a file stands where a folder belongs'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'permission denied'
-          : (code ?? 'it could not be written')
-    return { problem: `the run report was not saved under ${dir} (${why}); the run itself is not affected` }
+    return { problem: `the run report was not saved under ${dir} (${unwritableReason(error)}); the run itself is not affected` }
   }
 }
 

@@ -82,7 +82,7 @@ describe('run reports', () => {
     const saved = saveRunReport(path.join(blocked, 'lab'), 'bootstrap', { ok: true, totalMs: 1 })
     expect(saved.saved).toBeUndefined()
     expect(saved.problem).toBe(
-      `the run report was not saved under ${path.join(blocked, 'lab')} (a file stands where a folder belongs); the run itself is not affected`,
+      `the run report was not saved under ${path.join(blocked, 'lab')} (a part of that path is a file, not a folder); the run itself is not affected`,
     )
   })
 
