@@ -8,6 +8,7 @@ import { contextOf } from '../connect.js'
 import { addSummary } from '../summary.js'
 import { CLUSTER_FOLDER } from '../../spec/cluster-folder.js'
 import { INVISIBLE, quoted } from '../../spec/credentials.js'
+import { CONTROL } from '../../spec/limits.js'
 
 /** Hooks live beside the cluster's spec: clusters/<name>/hooks/*.mjs, run in name order. */
 export const HOOKS_DIR = CLUSTER_FOLDER.hooks
@@ -36,11 +37,10 @@ async function hookNamesIn(spec: ClusterSpec): Promise<string[]> {
 
 /**
  * A file name no one typed: a line break, an escape sequence or a mark that reorders text would
- * forge or garble the lines that name the hook (the plan, the summary, the report).
+ * forge or garble the lines that name the hook (the plan, the summary, the report). The same
+ * characters no spec value may hold.
  */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
-const unshowable = (name: string): boolean => UNSHOWABLE.test(name) || INVISIBLE.test(name)
+const unshowable = (name: string): boolean => CONTROL.test(name) || INVISIBLE.test(name)
 
 /** The hooks of a spec, as paths relative to the repository root, in the order they run; see {@link unshowableHooks} for the rest. */
 export async function hookFiles(spec: ClusterSpec): Promise<string[]> {
