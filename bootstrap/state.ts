@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
-import { BadInputError, PrerequisiteError } from './engine/errors.js'
+import { BadInputError } from './engine/errors.js'
 import { quoted } from './spec/credentials.js'
 import { blockingPath, isInside } from './tools/files.js'
 
@@ -41,14 +41,23 @@ export function unwritableReason(error: unknown): string {
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_STATE_HOME
   // The XDG base directory rules: a relative path is invalid and ignored.
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(homeFolder(env), '.local', 'state')
+  const fromXdg = Boolean(xdg && path.isAbsolute(xdg))
+  const base = fromXdg ? (xdg as string) : path.join(homeFolder(env), '.local', 'state')
   // The text and where its links lead: a link into /proc is /proc.
   const real = resolvedPath(base)
-  if (KERNEL_FS.test(path.resolve(base)) || KERNEL_FS.test(real))
-    throw new PrerequisiteError(
-      `XDG_STATE_HOME=${base}${real === path.resolve(base) ? '' : ` (${real})`} is a kernel file system, not a place for kindling's run locks and reports`,
-      { details: ['unset XDG_STATE_HOME, or point it at a folder you own (by default ~/.local/state)'] },
+  if (KERNEL_FS.test(path.resolve(base)) || KERNEL_FS.test(real)) {
+    const named = fromXdg ? `XDG_STATE_HOME=${base}` : `HOME=${env.HOME ?? homedir()}, whose ${base}`
+    throw new BadInputError(
+      `${named}${real === path.resolve(base) ? '' : ` (${real})`} is a kernel file system, not a place for kindling's run locks and reports`,
+      {
+        details: [
+          fromXdg
+            ? 'unset XDG_STATE_HOME, or point it at a folder you own (by default ~/.local/state)'
+            : 'set HOME to your home folder, or point XDG_STATE_HOME at a folder you own',
+        ],
+      },
     )
+  }
   return path.join(base, 'kindling')
 }
 
@@ -77,6 +86,6 @@ export function usableStateDir(repoRoot: string, env: NodeJS.ProcessEnv = proces
   const fix = 'point XDG_STATE_HOME at a folder you can write outside the repository (it holds run locks and reports; by default ~/.local/state)'
   if (isInside(dir, repoRoot)) throw new BadInputError(`kindling's state folder ${dir} is inside the repository ${repoRoot}`, { details: [fix] })
   const blocked = blockingPath(dir)
-  if (blocked) throw new PrerequisiteError(`cannot keep kindling's run locks and reports in ${dir}: ${blocked} is not a folder`, { details: [fix] })
+  if (blocked) throw new BadInputError(`cannot keep kindling's run locks and reports in ${dir}: ${blocked} is not a folder`, { details: [fix] })
   return dir
 }

@@ -79,17 +79,21 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     expect(String(refusal(() => acquireRunLock('device', 'destroy', dir)))).toContain('is a device where kindling keeps the lock file of cluster device')
   })
 
-  it('XDG_STATE_HOME under /proc, /sys or /dev is refused at once with exit 3 (a recursive mkdir under /proc never returns); a relative one is ignored', () => {
+  it('XDG_STATE_HOME under /proc, /sys or /dev is refused at once as bad input (a recursive mkdir under /proc never returns); a relative one is ignored', () => {
     const proc = refusal(() => stateDir({ XDG_STATE_HOME: '/proc/1' }))
-    expect(exitCodeOf(proc)).toBe(ExitCode.missingPrerequisite)
+    expect(exitCodeOf(proc)).toBe(ExitCode.badInput)
     expect(String(proc)).toContain('XDG_STATE_HOME=/proc/1 is a kernel file system')
     for (const kernel of ['/proc', '/sys/fs', '/dev', '/dev/null', '/dev/shmx'])
-      expect(exitCodeOf(refusal(() => stateDir({ XDG_STATE_HOME: kernel })))).toBe(ExitCode.missingPrerequisite)
+      expect(exitCodeOf(refusal(() => stateDir({ XDG_STATE_HOME: kernel })))).toBe(ExitCode.badInput)
+    // Without XDG_STATE_HOME the folder comes from HOME, and the message names HOME.
+    const home = refusal(() => stateDir({ HOME: '/proc' }))
+    expect(exitCodeOf(home)).toBe(ExitCode.badInput)
+    expect(String(home)).toContain('HOME=/proc, whose /proc/.local/state is a kernel file system')
     // A link into /proc leads there: the path it resolves to is what counts, not its text.
     const link = path.join(dir, 'proclink')
     symlinkSync('/proc', link)
     const linked = refusal(() => stateDir({ XDG_STATE_HOME: path.join(link, 'x', 'y') }))
-    expect(exitCodeOf(linked)).toBe(ExitCode.missingPrerequisite)
+    expect(exitCodeOf(linked)).toBe(ExitCode.badInput)
     expect(String(linked)).toContain(`XDG_STATE_HOME=${path.join(link, 'x', 'y')} (/proc/x/y) is a kernel file system`)
     // /dev/shm is a writable tmpfs, not a kernel file system.
     expect(stateDir({ XDG_STATE_HOME: '/dev/shm/ks' })).toBe('/dev/shm/ks/kindling')
@@ -112,7 +116,7 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     expect(homeFolder({})).toBe(os.homedir())
   })
 
-  it('refuses a state folder inside the repository (exit 2) or under a file (exit 3), so a dry run answers as the real run would', () => {
+  it('refuses a state folder inside the repository or under a file (exit 2), so a dry run answers as the real run would', () => {
     const repo = path.join(dir, 'repo')
     mkdirSync(repo)
     const inside = refusal(() => usableStateDir(repo, { XDG_STATE_HOME: path.join(repo, 'state') }))
@@ -122,7 +126,7 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     const file = path.join(dir, 'state-file')
     writeFileSync(file, '')
     const underFile = refusal(() => usableStateDir(repo, { XDG_STATE_HOME: path.join(file, 'x') }))
-    expect(exitCodeOf(underFile)).toBe(ExitCode.missingPrerequisite)
+    expect(exitCodeOf(underFile)).toBe(ExitCode.badInput)
     expect(String(underFile)).toContain(`${file} is not a folder`)
     expect(usableStateDir(repo, { XDG_STATE_HOME: path.join(dir, 'elsewhere', 'state') })).toBe(path.join(dir, 'elsewhere', 'state', 'kindling'))
   })
