@@ -5,7 +5,7 @@ import { dashboardConfigMap, prometheusRule, serviceMonitor, type AlertRule, typ
 
 /**
  * What the application controller serves on its metrics Service: `argocd_app_info{name, project,
- * autosync_enabled, sync_status, health_status, ...}`, `argocd_app_sync_total{phase}` and the
+ * autosync_enabled, sync_status, health_status, ...}`, `argocd_app_sync_total{phase, dry_run}` and the
  * histogram `argocd_app_reconcile` (argoproj/argo-cd controller/metrics/metrics.go at v3.2.0 and
  * v3.4.4, the appVersions of charts 9.1.4 and 10.1.1; docs/operator-manual/metrics.md).
  */
@@ -28,7 +28,7 @@ const METRICS_SERVICES = [
 const RULES: AlertRule[] = [
   {
     alert: 'ArgoCdSyncFailed',
-    expr: 'sum by (name) (increase(argocd_app_sync_total{phase=~"Error|Failed"}[10m])) > 0',
+    expr: 'sum by (name) (increase(argocd_app_sync_total{phase=~"Error|Failed",dry_run!="true"}[10m])) > 0',
     for: '1m',
     severity: 'warning',
     summary: 'Argo CD Application {{ $labels.name }} failed to sync in the last 10 minutes.',
@@ -60,7 +60,11 @@ const DASHBOARD = dashboard('kindling-argocd', 'Argo CD', [
   [
     { type: 'stat', title: 'Applications not healthy', queries: [{ expr: 'count(argocd_app_info{health_status!="Healthy"}) or vector(0)' }] },
     { type: 'stat', title: 'Applications out of sync', queries: [{ expr: 'count(argocd_app_info{sync_status!="Synced"}) or vector(0)' }] },
-    { type: 'stat', title: 'Failed syncs (1h)', queries: [{ expr: 'sum(increase(argocd_app_sync_total{phase=~"Error|Failed"}[1h])) or vector(0)' }] },
+    {
+      type: 'stat',
+      title: 'Failed syncs (1h)',
+      queries: [{ expr: 'sum(increase(argocd_app_sync_total{phase=~"Error|Failed",dry_run!="true"}[1h])) or vector(0)' }],
+    },
   ],
   [
     {
@@ -70,7 +74,11 @@ const DASHBOARD = dashboard('kindling-argocd', 'Argo CD', [
     },
   ],
   [
-    { type: 'timeseries', title: 'Syncs by result', queries: [{ expr: 'sum by (phase) (increase(argocd_app_sync_total[10m]))', legend: '{{phase}}' }] },
+    {
+      type: 'timeseries',
+      title: 'Syncs by result',
+      queries: [{ expr: 'sum by (phase) (increase(argocd_app_sync_total{dry_run!="true"}[10m]))', legend: '{{phase}}' }],
+    },
     {
       type: 'timeseries',
       title: 'Reconcile duration (p95)',

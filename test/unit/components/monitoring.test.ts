@@ -309,6 +309,12 @@ describe('what is monitored', () => {
     expect(alerts('argocd')).toEqual(['ArgoCdSyncFailed', 'ArgoCdAppUnhealthy', 'ArgoCdAppOutOfSync', 'ArgoCdAutoSyncOff', ...crossplane])
   })
 
+  it('counts only real Argo CD syncs as failed: a dry-run sync (a preview in the UI) that fails changed nothing', () => {
+    const failedSyncs = queriesOf(rendered(spec({ engine: 'argocd' })).objects).filter((query) => query.includes('argocd_app_sync_total'))
+    expect(failedSyncs.length).toBeGreaterThanOrEqual(2)
+    for (const query of failedSyncs) expect(query).toContain('dry_run!="true"')
+  })
+
   it('labels dashboards for the Grafana sidecar, keeps Flux from substituting in them, and uses no variables', () => {
     const flux = dashboardsOf(rendered(spec({ engine: 'flux' })).objects)
     expect(flux.map((board) => board.name)).toEqual(['flux-dashboard', 'crossplane-dashboard'])
