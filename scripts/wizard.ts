@@ -2,18 +2,18 @@
 // Entry point of `kindling wizard` (npx kindling, npm and devbox scripts); all logic lives in bootstrap/.
 import { shellFolder } from '../bootstrap/cli/cwd.js'
 import { exitAfterOutput } from '../bootstrap/cli/entry.js'
+import { personCanAnswer } from '../bootstrap/cli/terminal.js'
 import { runWizard } from '../bootstrap/cli/wizard.js'
 import { ExecRunner } from '../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../bootstrap/tools/secrets.js'
 import { terminalPrompter } from '../bootstrap/ui/prompts.js'
 
-const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && process.env.CI !== 'true'
 const code = await runWizard(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   cwd: shellFolder(),
   runner: new ExecRunner(new Redactor(), () => {}),
-  prompter: interactive ? terminalPrompter : undefined,
+  prompter: personCanAnswer() ? terminalPrompter : undefined,
   // Accepted at the end of the wizard: the same bootstrap as `kindling bootstrap -c <name>`, signals included.
   bootstrap: async (cluster) => {
     const { runWithSignals } = await import('../bootstrap/cli/entry.js')

@@ -42,7 +42,7 @@ export async function executeCommand(
   // status only reads: no lock, no saved report, every part read even when one fails, worded as found.
   const readOnly = command === 'status'
   // A run that may ask a question draws plain lines, so the progress display cannot overdraw the prompt.
-  const mayAsk = !flags.yes && (command === 'destroy' || flags.recreate || (command === 'bootstrap' && !flags.noPush))
+  const mayAsk = io.canAsk && !flags.yes && (command === 'destroy' || flags.recreate || (command === 'bootstrap' && !flags.noPush))
   // A terminal that asked for no colour (NO_COLOR) gets plain lines too: no escape codes at all, not even the live display's cursor moves.
   const mode: OutputMode = flags.json ? 'json' : io.isTTY && !mayAsk && colorEnabled(process.env, io.isTTY) ? 'tty' : 'plain'
   const runFlags: RunFlags = {
@@ -55,7 +55,7 @@ export async function executeCommand(
   }
 
   for (const note of unusedKindFlags(spec, flags)) io.stderr(`note: ${note}\n`)
-  const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.isTTY && !flags.json })
+  const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.canAsk && !flags.json })
   // Until the progress display is drawn (status's first question), --verbose lines go straight to stderr.
   let log = (line: string): void => {
     if (flags.verbose) io.stderr(`${redact(line)}\n`)

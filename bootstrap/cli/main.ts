@@ -12,7 +12,10 @@ import { findRepoRoot, resolveClusterName } from './repo.js'
 export interface CliIo {
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** stdout is a terminal: the live progress display and colours may be drawn there. */
   isTTY: boolean
+  /** A person can answer questions (stdin and stderr on a terminal, not CI): see personCanAnswer. */
+  canAsk: boolean
   /** The folder the command runs in; undefined when it was deleted or moved away (refused after --help). */
   cwd: string | undefined
   /** Interrupts (Ctrl-C); the entry point wires SIGINT and SIGTERM to it. */

@@ -126,8 +126,12 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
       return ExitCode.ok
     }
     await writeAnswers(io, repoRoot, cwd, answers)
-    if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true })))
-      return await io.bootstrap(answers.name)
+    if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true }))) {
+      const code = await io.bootstrap(answers.name)
+      // Its last words, "run the same command again", mean the bootstrap: the wizard's answers are written already.
+      if (code !== ExitCode.ok) io.stderr(`the spec stays as written: run ${kindlingCommand(`bootstrap -c ${answers.name}`)} again, not the wizard\n`)
+      return code
+    }
     io.stdout(`next: ${kindlingCommand(`bootstrap -c ${answers.name}`)}   (add --dry-run to see the plan first)\n`)
     return ExitCode.ok
   } catch (error) {

@@ -50,9 +50,12 @@ interface Terminal {
   raw(): string
 }
 
-function openTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv): Terminal {
+/** `kindling <args>` on a terminal; `redirect` is shell text after it (`| tee log`, `</dev/null`). */
+function openTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv, redirect = ''): Terminal {
   const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(' ')
-  const child: ChildProcessWithoutNullStreams = spawn('script', ['-qfec', `stty cols 200 rows 50; exec ${command}`, '/dev/null'], { cwd, env })
+  // A pipe after the command needs the shell that starts it: `exec` would leave nothing to read it.
+  const run = redirect ? `${command} ${redirect}` : `exec ${command}`
+  const child: ChildProcessWithoutNullStreams = spawn('script', ['-qfec', `stty cols 200 rows 50; ${run}`, '/dev/null'], { cwd, env })
   let output = ''
   let seen = 0
   const waiters: (() => void)[] = []
@@ -159,6 +162,53 @@ describe('the wizard on a real terminal, answered as a new user would', () => {
     await term.answer(/Where does the cluster run\?/, '\u0003')
     expect(await term.exited, term.output()).toBe(ExitCode.interrupted)
     expect(existsSync(path.join(root, 'clusters', 'lab'))).toBe(false)
+  }, 60_000)
+})
+
+describe('who is asked: a person types on stdin and reads the questions on stderr, wherever stdout goes', () => {
+  it('wizard | tee: the bootstrap it offers asks on the terminal too, instead of refusing the push as if nobody were there', async () => {
+    const { root, home } = newRepository()
+    const log = path.join(home, 'wizard.log')
+    // No kind, Docker or helm here: the bootstrap stops at its preflight (exit 3), before anything is made.
+    const term = openTerminal(
+      ['wizard', '-c', 'lab', '--provider', 'kind', '--repo', '', '--no-crossplane', '--no-monitoring'],
+      root,
+      { ...terminalEnv(home), PATH: '/usr/bin:/bin' },
+      `| tee '${log}'`,
+    )
+    for (const question of [
+      /Worker nodes/,
+      /Host port for HTTP /,
+      /Host port for HTTPS/,
+      /GitOps engine/,
+      /Branch/,
+      /example app/,
+      /SOPS/,
+      /Write clusters\/lab\//,
+    ])
+      await term.answer(question, ENTER)
+    await term.answer(/Bootstrap lab now\?/, `y${ENTER}`)
+    expect(await term.exited, term.output()).toBe(0)
+    const output = term.output()
+    // The script's own exit is tee's; the bootstrap's verdict is in what it printed.
+    expect(output).toContain('kind installed: kind is not installed')
+    expect(output).not.toMatch(/push answer|cannot ask before pushing/)
+    expect(output).toContain('the spec stays as written: run npx kindling bootstrap -c lab again, not the wizard')
+    // stdout went to the file, plain: the progress lines, and no question drawn there.
+    const saved = readFileSync(log, 'utf8')
+    expect(saved).toContain('wrote clusters/lab/cluster.yaml')
+    expect(saved).toContain('Check prerequisites')
+    expect(saved).not.toContain('Bootstrap lab now')
+    expect(saved).not.toContain('\u001b')
+  }, 120_000)
+
+  it('bootstrap </dev/null on a terminal: nobody can agree to the push, so preflight says so before anything is made', async () => {
+    const { root, home } = newRepository()
+    const written = spawnSync(process.execPath, [CLI, 'wizard', '-c', 'lab'], { cwd: root, env: terminalEnv(home), encoding: 'utf8', timeout: 60_000 })
+    expect(written.status, written.stderr).toBe(ExitCode.ok)
+    const term = openTerminal(['bootstrap', '-c', 'lab'], root, { ...terminalEnv(home), PATH: '/usr/bin:/bin' }, '</dev/null')
+    expect(await term.exited, term.output()).toBe(ExitCode.missingPrerequisite)
+    expect(term.output()).toContain('push answer: off a terminal bootstrap cannot ask before pushing clusters/lab/')
   }, 60_000)
 })
 

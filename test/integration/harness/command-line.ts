@@ -51,6 +51,7 @@ export async function runCli(
     stdout: (text: string) => void (out.stdout += text),
     stderr: (text: string) => void (out.stderr += text),
     isTTY: false,
+    canAsk: false,
     cwd,
     signal: new AbortController().signal,
     runner,

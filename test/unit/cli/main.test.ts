@@ -20,6 +20,7 @@ function io(options: { cwd?: string; replies?: Reply[] } = {}) {
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     isTTY: false,
+    canAsk: false,
     cwd: options.cwd ?? repoRoot,
     signal: new AbortController().signal,
     runner,

@@ -40,6 +40,7 @@ async function bootstrap(extra: string, args: string[], repository = 'url: https
     stdout: (line) => out.push(line),
     stderr: (line) => out.push(line),
     isTTY: false,
+    canAsk: false,
     cwd: root,
     signal: new AbortController().signal,
     runner,

@@ -39,6 +39,7 @@ async function destroy(args: string[], isTTY = false, replies = [...clusterRepli
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     isTTY,
+    canAsk: isTTY,
     cwd: repo(),
     signal: new AbortController().signal,
     runner,
