@@ -55,7 +55,12 @@ export async function executeCommand(
   }
 
   for (const note of unusedKindFlags(spec, flags)) io.stderr(`note: ${note}\n`)
-  const steps = stepsFor(command, spec, { healthTimeoutMs, interactive: io.canAsk && !flags.json })
+  const steps = stepsFor(command, spec, {
+    healthTimeoutMs,
+    interactive: io.canAsk && !flags.json,
+    // A person at a terminal who asked for JSON is refused for that reason, not told there is no terminal.
+    unasked: io.canAsk && flags.json ? 'under --json' : undefined,
+  })
   // Until the progress display is drawn (status's first question), --verbose lines go straight to stderr.
   let log = (line: string): void => {
     if (flags.verbose) io.stderr(`${redact(line)}\n`)

@@ -7,8 +7,10 @@ import { providerDestroySteps, providerSteps, providerStatusSteps } from './prov
 export interface StepOptions {
   /** How long the health gate waits. */
   healthTimeoutMs: number
-  /** A person can answer prompts (TTY, not --json). */
+  /** A person can answer prompts (stdin and stderr on a terminal, not --json). */
   interactive: boolean
+  /** Why nothing is asked when not interactive, as a refusal says it; `under --json` on a terminal, else the step's own words. */
+  unasked?: string
 }
 
 /** The steps of a command, for a spec. Order in the list is display order; needs decide execution. */

@@ -56,7 +56,7 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
             type: 'call',
             description: options.interactive
               ? 'ask before pushing (--yes agrees)'
-              : 'stop here: off a terminal nobody can agree to the push (pass --yes, or --no-push to push yourself)',
+              : `stop here: ${options.unasked ?? 'off a terminal'} nobody can agree to the push (pass --yes, or --no-push to push yourself)`,
             run: async () => {
               const question = `Commit ${state.uncommitted.length} file(s) kindling rendered and push to ${destination(spec)}?`
               if (!options.interactive)

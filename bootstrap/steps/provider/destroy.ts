@@ -64,7 +64,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
       if (nothing) return { state: 'done', verdict: 'not asked', detail: `nothing to delete: ${nothing}`, found: targets }
       if (ctx.flags.yes) return { state: 'done', verdict: 'not asked', detail: 'confirmed by --yes', found: targets }
       if (!options.interactive) {
-        throw new RefusalError('refusing to destroy without --yes in a non-interactive shell', {
+        throw new RefusalError(`refusing to destroy without --yes ${options.unasked ?? 'in a non-interactive shell'}`, {
           details: [
             'nothing was changed',
             `to go ahead: ${kindlingCommand(`destroy -c ${spec.name} --yes${ctx.flags.purge && spec.provider.type === 'kind' ? ' --purge' : ''}`)}`,

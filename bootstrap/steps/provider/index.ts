@@ -14,7 +14,7 @@ import { registryCachesStatusStep, registryCachesStep } from './registry-caches.
 /** Bootstrap steps that make or adopt the cluster. Later steps need `cluster`. */
 export function providerSteps(spec: ClusterSpec, options: StepOptions): Step[] {
   // Off a terminal nobody can answer the push question later: --yes or --no-push is asked for now.
-  const preflight = preflightStep(spec, { pushAnswerNeeded: !options.interactive })
+  const preflight = preflightStep(spec, { pushAnswerNeeded: !options.interactive, unasked: options.unasked })
   if (spec.provider.type === 'existing') return [preflight, existingClusterStep(spec)]
   const caches = registryContainers(spec).length > 0
   return [preflight, ...(caches ? [registryCachesStep(spec)] : []), kindClusterStep(spec, options)]

@@ -56,7 +56,7 @@ async function readKindClusterFound(ctx: StepContext, options: StepOptions): Pro
     }
     // A dry run is refused too: its exit code and `ok` are the real run's.
     if (!flags.yes && !options.interactive) {
-      const error = new RefusalError(`refusing to re-create kind cluster ${spec.name} without --yes in a non-interactive shell`, {
+      const error = new RefusalError(`refusing to re-create kind cluster ${spec.name} without --yes ${options.unasked ?? 'in a non-interactive shell'}`, {
         details: [...differences.map((line) => `- ${line}`), 'nothing was changed; add --yes to re-create it'],
       })
       return { kind: 'refused', error }

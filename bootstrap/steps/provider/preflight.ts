@@ -124,7 +124,7 @@ function failureLine(name: string, { problem, fix }: PreflightFailure): string {
  */
 export function preflightStep(
   spec: ClusterSpec,
-  options: { purpose?: PreflightPurpose; extra?: readonly PreflightCheck[]; pushAnswerNeeded?: boolean } = {},
+  options: { purpose?: PreflightPurpose; extra?: readonly PreflightCheck[]; pushAnswerNeeded?: boolean; unasked?: string } = {},
 ): Step {
   const checks = preflightChecks(spec, options.purpose, options.extra)
   return {
@@ -136,10 +136,11 @@ export function preflightStep(
       // Said in the step's line (a dry run prints no summary) and, for a real run, in its summary.
       for (const warning of warnings) addSummary(ctx, `⚠ ${warning.replace('\n  fix:', ';')}`)
       const unanswered = options.pushAnswerNeeded && !ctx.flags.yes && !ctx.flags.noPush
+      const unasked = options.unasked ?? 'off a terminal'
       const answer = 'pass --yes to let bootstrap commit and push what it renders, or --no-push to push yourself (it prints the commands)'
       if (failures.length > 0) {
         const extra = unanswered
-          ? [failureLine('push answer', { problem: `off a terminal bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: answer })]
+          ? [failureLine('push answer', { problem: `${unasked} bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: answer })]
           : []
         const details = [...failures.map((failure) => failure.line), ...extra]
         const inputs = failures.filter((failure) => failure.input).length
@@ -153,7 +154,7 @@ export function preflightStep(
         throw new PrerequisiteError(unanswered ? `${missing}, and the push needs an answer` : missing, { details })
       }
       if (unanswered) {
-        throw new BadInputError(`bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first off a terminal`, {
+        throw new BadInputError(`bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first ${unasked}`, {
           details: [answer],
         })
       }

@@ -202,13 +202,17 @@ describe('who is asked: a person types on stdin and reads the questions on stder
     expect(saved).not.toContain('\u001b')
   }, 120_000)
 
-  it('bootstrap </dev/null on a terminal: nobody can agree to the push, so preflight says so before anything is made', async () => {
+  it('bootstrap </dev/null on a terminal, or with --json: nobody can agree to the push, so preflight says so, and why, before anything is made', async () => {
     const { root, home } = newRepository()
     const written = spawnSync(process.execPath, [CLI, 'wizard', '-c', 'lab'], { cwd: root, env: terminalEnv(home), encoding: 'utf8', timeout: 60_000 })
     expect(written.status, written.stderr).toBe(ExitCode.ok)
     const term = openTerminal(['bootstrap', '-c', 'lab'], root, { ...terminalEnv(home), PATH: '/usr/bin:/bin' }, '</dev/null')
     expect(await term.exited, term.output()).toBe(ExitCode.missingPrerequisite)
     expect(term.output()).toContain('push answer: off a terminal bootstrap cannot ask before pushing clusters/lab/')
+    // On the terminal, with --json: asked nothing, and told that --json is why.
+    const json = openTerminal(['bootstrap', '-c', 'lab', '--json'], root, { ...terminalEnv(home), PATH: '/usr/bin:/bin' })
+    expect(await json.exited, json.output()).toBe(ExitCode.missingPrerequisite)
+    expect(json.output()).toContain('push answer: under --json bootstrap cannot ask before pushing clusters/lab/')
   }, 60_000)
 })
 

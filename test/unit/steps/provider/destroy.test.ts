@@ -57,6 +57,14 @@ describe('destroy', () => {
     expect(changes).toEqual([])
   })
 
+  it('on a terminal with --json: refused for --json, which asks nothing, not for a terminal that is there', async () => {
+    const { code, stdout, changes } = await destroy(['--json'], true)
+    expect(code).toBe(2)
+    const document = JSON.parse(stdout) as { steps: { name: string; error?: string[] }[] }
+    expect(document.steps.find((step) => step.name === 'confirm')?.error?.join('\n')).toContain('refusing to destroy without --yes under --json')
+    expect(changes).toEqual([])
+  })
+
   it('deletes the kind cluster with --yes and keeps the registry caches', async () => {
     const { code, changes, stdout } = await destroy(['--yes'])
     expect(code).toBe(0)
