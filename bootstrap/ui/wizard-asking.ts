@@ -8,6 +8,8 @@ import type { InvalidFlags, Prompter, WizardAnswers, WizardHints } from './wizar
 export interface AskOptions<K extends keyof WizardAnswers> {
   fallback?: WizardAnswers[K]
   check?: (value: WizardAnswers[K]) => true | string
+  /** Without a terminal and without the flag: what the person may pass (the contexts a kubeconfig holds). */
+  choices?: string
 }
 
 /** What every group of questions shares: the flags, the person if any, and what was found so far. */
@@ -63,7 +65,7 @@ export function startAsking(
       if (fallbackVerdict !== true) problems.push(`${flag}: ${fallbackVerdict}`)
       return options.fallback
     }
-    problems.push(`${flag}: needed (there is no terminal to ask on)`)
+    problems.push(`${flag}: needed (there is no terminal to ask on)${options.choices ? `; ${options.choices}` : ''}`)
     return undefined as never
   }
   return { given, prompter, p: prompter!, hints, problems, reached, note, named: (keys) => namedFlags(given, keys), ask }

@@ -126,6 +126,7 @@ async function askKubeContext({ ask, p, hints }: Asking): Promise<Pick<WizardAns
         default: current,
       }),
     {
+      choices: contexts.length ? `${typed(kubeconfig ?? '')} has ${contexts.map((c) => (c === current ? `${c} (current)` : c)).join(', ')}` : undefined,
       // A kubeconfig that cannot be read is one problem, not two.
       check: (value) =>
         contexts.includes(value) ||

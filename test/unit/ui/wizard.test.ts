@@ -546,6 +546,15 @@ describe('wizard without a terminal', () => {
     expect(err).toMatch(/--token-env NAME: must be the name of an environment variable/)
   })
 
+  it('without a terminal and without --context, names the contexts the kubeconfig holds to pick from', async () => {
+    const root = repo()
+    const t = io(root)
+    expect(await runWizard(['-c', 'x', '--kubeconfig', kubeconfig(root), '--repo', 'https://github.com/me/x.git'], t.value)).toBe(2)
+    expect(t.err.join('')).toContain(
+      `--context NAME: needed (there is no terminal to ask on); ${path.join(root, 'kubeconfig')} has edge-admin (current), lab-admin`,
+    )
+  })
+
   it('holds defaults, unreached questions and flag pairs to the same rules', async () => {
     const home = repo()
     // The kubeconfig kubectl would read does not exist: a default nobody typed is checked too.
