@@ -129,7 +129,8 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
     if (io.prompter && io.bootstrap && (await io.prompter.confirm({ message: `Bootstrap ${answers.name} now?`, default: true }))) {
       const code = await io.bootstrap(answers.name)
       // Its last words, "run the same command again", mean the bootstrap: the wizard's answers are written already.
-      if (code !== ExitCode.ok) io.stderr(`the spec stays as written: run ${kindlingCommand(`bootstrap -c ${answers.name}`)} again, not the wizard\n`)
+      if (code !== ExitCode.ok)
+        io.stderr(`to run it again: ${kindlingCommand(`bootstrap -c ${answers.name}`)} (the spec stays as written: no need to answer the wizard again)\n`)
       return code
     }
     io.stdout(`next: ${kindlingCommand(`bootstrap -c ${answers.name}`)}   (add --dry-run to see the plan first)\n`)

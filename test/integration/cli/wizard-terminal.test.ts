@@ -193,7 +193,7 @@ describe('who is asked: a person types on stdin and reads the questions on stder
     // The script's own exit is tee's; the bootstrap's verdict is in what it printed.
     expect(output).toContain('kind installed: kind is not installed')
     expect(output).not.toMatch(/push answer|cannot ask before pushing/)
-    expect(output).toContain('the spec stays as written: run npx kindling bootstrap -c lab again, not the wizard')
+    expect(output).toContain('to run it again: npx kindling bootstrap -c lab (the spec stays as written: no need to answer the wizard again)')
     // stdout went to the file, plain: the progress lines, and no question drawn there.
     const saved = readFileSync(log, 'utf8')
     expect(saved).toContain('wrote clusters/lab/cluster.yaml')
