@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 
 /**
@@ -6,15 +8,28 @@ import { BadInputError } from '../engine/errors.js'
  */
 const SHELL_FOLDER_GONE = Symbol.for('kindling.shellFolderGone')
 
-/** The folder the command was started in, or undefined when it was deleted or moved away since. */
-export function shellFolder(): string | undefined {
+/**
+ * The folder the command was started in, or undefined when it was deleted or moved away since.
+ * `npm run` starts its script at the package root and keeps the shell's folder in INIT_CWD: a
+ * relative path typed in a subfolder (`--kubeconfig ../kc.yaml`) means the shell's folder there too.
+ */
+export function shellFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if ((globalThis as Record<symbol, unknown>)[SHELL_FOLDER_GONE]) return undefined
   try {
-    return process.cwd()
+    const cwd = process.cwd()
+    return npmShellFolder(env, cwd) ?? cwd
   } catch {
     // ENOENT (uv_cwd): the folder was removed under the shell.
     return undefined
   }
+}
+
+/** INIT_CWD when npm started this script from a folder inside the package it runs (not `npm --prefix elsewhere`). */
+export function npmShellFolder(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  const started = env.INIT_CWD
+  if (!env.npm_lifecycle_event || !started || !path.isAbsolute(started)) return undefined
+  const inside = started === cwd || started.startsWith(cwd.endsWith(path.sep) ? cwd : cwd + path.sep)
+  return inside && existsSync(started) ? path.normalize(started) : undefined
 }
 
 /** The refusal of a command that needs its folder (exit 2); `--help` needs none and never meets it. */

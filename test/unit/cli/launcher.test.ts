@@ -69,6 +69,32 @@ describe('the kindling launcher', () => {
     expect(spawnSync(process.execPath, [BIN, 'bootstrap', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: npm('true') }).stderr).not.toContain('npm kept')
   })
 
+  it('under npm run from a subfolder, reads a relative path as typed there, not at the package root npm starts in', () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'kindling-npm-'))
+    try {
+      execFileSync('git', ['init', '--quiet'], { cwd: repo })
+      mkdirSync(path.join(repo, 'clusters', 'kube'), { recursive: true })
+      writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'gitops', private: true, scripts: { wizard: `node '${BIN}' wizard` } }))
+      const contexts = {
+        contexts: [{ name: 'lab-admin', context: { cluster: 'c', user: 'u' } }],
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }],
+      }
+      writeFileSync(
+        path.join(repo, 'clusters', 'kube', 'config'),
+        JSON.stringify({ apiVersion: 'v1', kind: 'Config', users: [{ name: 'u', user: {} }], ...contexts }),
+      )
+      const args = ['run', '-s', 'wizard', '--', '-c', 'lab', '--kubeconfig', 'kube/config', '--context', 'lab-admin', '--repo', '']
+      const env = { ...process.env, XDG_STATE_HOME: path.join(os.tmpdir(), 'kindling-npm-state') }
+      const result = spawnSync('npm', args, { cwd: path.join(repo, 'clusters'), encoding: 'utf8', env, input: '' })
+      expect(result.status, result.stderr).toBe(0)
+      expect(readFileSync(path.join(repo, 'clusters', 'lab', 'cluster.yaml'), 'utf8')).toContain(`kubeconfig: ${path.join(repo, 'clusters', 'kube', 'config')}`)
+      // What it wrote is named from where the person stands.
+      expect(result.stdout).toContain('wrote lab/cluster.yaml\n')
+    } finally {
+      rmSync(repo, { recursive: true, force: true })
+    }
+  })
+
   it('repeats no token or URL password typed as the command, and cuts a long one short', () => {
     const token = run('ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123')
     expect(token.status).toBe(2)

@@ -1,0 +1,24 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { npmShellFolder } from '../../../bootstrap/cli/cwd.js'
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'kindling-cwd-'))
+const sub = path.join(root, 'clusters')
+mkdirSync(sub)
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+describe('npmShellFolder', () => {
+  it('is the folder npm run was typed in, inside the package it started at', () => {
+    expect(npmShellFolder({ npm_lifecycle_event: 'wizard', INIT_CWD: sub }, root)).toBe(sub)
+    expect(npmShellFolder({ npm_lifecycle_event: 'wizard', INIT_CWD: root }, root)).toBe(root)
+  })
+
+  it('is nothing outside npm, for `npm --prefix elsewhere`, for a sibling with the same start, or for a folder gone since', () => {
+    expect(npmShellFolder({ INIT_CWD: sub }, root)).toBeUndefined()
+    expect(npmShellFolder({ npm_lifecycle_event: 'wizard', INIT_CWD: os.tmpdir() }, root)).toBeUndefined()
+    expect(npmShellFolder({ npm_lifecycle_event: 'wizard', INIT_CWD: `${root}-other` }, root)).toBeUndefined()
+    expect(npmShellFolder({ npm_lifecycle_event: 'wizard', INIT_CWD: path.join(root, 'gone') }, root)).toBeUndefined()
+  })
+})
