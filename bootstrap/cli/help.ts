@@ -52,12 +52,13 @@ ${COMMON}
       --recreate       re-create a kind cluster whose fixed config (ports, mounts) changed; asks first
       --no-push        do not commit and push the rendered clusters/<name>/ files; print the
                        commands instead (bootstrap asks before pushing; --yes agrees; off a
-                       terminal one of the two is needed)`,
+                       terminal, and with --json, one of the two is needed)`,
   destroy: `Usage: kindling destroy [flags]     (npx kindling destroy, npm run -s destroy --, devbox run destroy)
 
 Delete a kind cluster (registry caches are kept unless --purge), or remove what kindling
-installed from an existing cluster. Asks first, unless --yes; a kind cluster that does not
-exist leaves nothing to delete, and nothing is asked.
+installed from an existing cluster. Asks first, unless --yes (off a terminal, and with --json,
+nothing is asked: --yes is needed); a kind cluster that does not exist leaves nothing to delete,
+and nothing is asked.
 
 Flags:
 ${CHANGING}
