@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
 import { specFileOf } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'
+import { blockingPath } from '../tools/files.js'
 import { formatError } from '../ui/format.js'
 import { collectAnswers, type Prompter, type WizardAnswers } from '../ui/wizard.js'
 import { isNetworkUrl } from '../ui/wizard-checks.js'
@@ -51,6 +52,20 @@ async function writeClusterFolder(repoRoot: string, name: string): Promise<{ wri
   // for the person to read and delete.
   const leftOver = leftoverFiles(spec, rendered)
   return { written: writes.map((write) => path.relative(repoRoot, write.path)), leftOver }
+}
+
+/**
+ * Why clusters/<name>/cluster.yaml cannot be written: a file where a folder on its way goes, or a
+ * folder (or anything but a file) where the spec goes. Asked with the name, so no answer is lost.
+ */
+function specFolderProblem(repoRoot: string, name: string): string | undefined {
+  const file = specFileOf(repoRoot, name)
+  const blocked = blockingPath(path.dirname(file))
+  const shown = (at: string): string => path.relative(repoRoot, at)
+  if (blocked) return `${shown(blocked)} is a file, not a folder, so clusters/${name}/cluster.yaml cannot be written: move it away or pick another name`
+  if (existsSync(file) && !statSync(file).isFile())
+    return `${shown(file)} is not a file (a folder?), so the spec cannot be written there: move it away or pick another name`
+  return undefined
 }
 
 /**
@@ -112,6 +127,7 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
       {
         remoteUrl,
         clusterExists: (name) => existsSync(specFileOf(repoRoot, name)),
+        folderProblem: (name) => specFolderProblem(repoRoot, name),
         contextsOf: kubeContexts,
         kubeconfig: defaultKubeconfig(),
         cwd,

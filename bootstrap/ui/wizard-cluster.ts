@@ -11,14 +11,19 @@ import type { WizardAnswers } from './wizard.js'
 
 /** The cluster's name, and whether its existing spec may be replaced. */
 export async function askName({ ask, p, prompter, problems, hints, given }: Asking): Promise<Pick<WizardAnswers, 'name' | 'replace'>> {
+  // A name is a DNS label, and its folder must be one the spec can be written into.
+  const usable = (value: string): string | true => {
+    const named = checkName(value)
+    return named === true ? (hints.folderProblem?.(value) ?? true) : named
+  }
   let name = await ask(
     'name',
     '--cluster NAME (or -c)',
-    () => p.input({ message: 'Cluster name (a folder under clusters/)', default: 'homelab', validate: checkName }),
-    { check: checkName },
+    () => p.input({ message: 'Cluster name (a folder under clusters/)', default: 'homelab', validate: usable }),
+    { check: usable },
   )
   let replace = given.replace ?? false
-  while (name && checkName(name) === true && !replace && hints.clusterExists(name)) {
+  while (name && usable(name) === true && !replace && hints.clusterExists(name)) {
     if (!prompter) {
       problems.push(`--cluster ${name}: clusters/${name}/cluster.yaml already exists: pass --yes to replace it, or choose another name`)
       break
@@ -32,7 +37,7 @@ export async function askName({ ask, p, prompter, problems, hints, given }: Aski
     })
     if (choice === 'replace') replace = true
     // An existing name typed again comes back to this choice: replacing it stays possible.
-    else name = await p.input({ message: 'Cluster name', validate: checkName })
+    else name = await p.input({ message: 'Cluster name', validate: usable })
   }
   return { name, replace }
 }

@@ -54,6 +54,8 @@ export interface KubeContexts {
 export interface WizardHints {
   remoteUrl?: string
   clusterExists(name: string): boolean
+  /** Why clusters/<name>/ cannot hold a spec (a file where the folder goes); undefined when it can. */
+  folderProblem?(name: string): string | undefined
   contextsOf(kubeconfig: string): KubeContexts
   /** The kubeconfig offered first: the first file in $KUBECONFIG, else ~/.kube/config. */
   kubeconfig?: string

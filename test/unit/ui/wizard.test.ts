@@ -173,6 +173,29 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(readFileSync(path.join(root, 'clusters/lab/flux-system/flux-instance.yaml'), 'utf8')).toContain('FluxInstance')
   })
 
+  it('a name whose folder is a file, or whose cluster.yaml is a folder, is asked again on a terminal and refused off it (exit 2), before any other question', async () => {
+    const root = repo()
+    writeFileSync(path.join(root, 'clusters/lab6'), 'notes\n')
+    mkdirSync(path.join(root, 'clusters/lab7/cluster.yaml'), { recursive: true })
+    const off = io(root)
+    expect(await runWizard(['-c', 'lab6', '--repo', 'https://github.com/me/lab.git'], off.value)).toBe(2)
+    expect(off.err.join('')).toContain(
+      '--cluster NAME (or -c): clusters/lab6 is a file, not a folder, so clusters/lab6/cluster.yaml cannot be written: move it away or pick another name',
+    )
+    expect(off.err.join('')).not.toMatch(/EEXIST|EISDIR|\n {4}at /)
+    const folder = io(root)
+    expect(await runWizard(['-c', 'lab7', '--yes', '--repo', 'https://github.com/me/lab.git'], folder.value)).toBe(2)
+    expect(folder.err.join('')).toContain('clusters/lab7/cluster.yaml is not a file (a folder?)')
+    const driver = terminalDriver({ 'Cluster name (a folder': ['lab6', 'lab8'], ...kindScript({ 'Bootstrap lab8 now': false }) })
+    const t = io(root, driver)
+    expect(await runWizard([], t.value), t.err.join('')).toBe(0)
+    expect(driver.errors).toEqual([
+      { question: 'Cluster name (a folder under clusters/)', error: expect.stringContaining('clusters/lab6 is a file, not a folder') },
+    ])
+    expect(readFileSync(path.join(root, 'clusters/lab6'), 'utf8')).toBe('notes\n')
+    expect((await loadClusterSpec(root, 'lab8')).name).toBe('lab8')
+  })
+
   it('writes nothing when the person says no at the summary', async () => {
     const root = repo()
     const driver = terminalDriver(kindScript({ 'Git repository': '', 'Write clusters': false }))
