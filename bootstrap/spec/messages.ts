@@ -1,7 +1,7 @@
 import { isMap, isPair, isScalar, type Document } from 'yaml'
 import type { z } from 'zod'
 import { KIND_NODE_IMAGES } from './defaults.js'
-import { editDistance } from './edit-distance.js'
+import { nearestName } from './edit-distance.js'
 import { codePoint } from './limits.js'
 import { nodeAt, resolved } from './yaml-positions.js'
 
@@ -152,13 +152,13 @@ function kubernetesVersionFix(written: string): string {
   return `kindling's kind release ships node images for ${pinned.join(', ')} only: write one of them, or set nodeImage to a node image built for ${minor}`
 }
 
-/** A key beside a missing field that differs from its name by one or two letters (`engin` for `engine`). */
+/** A key beside a missing field that differs from its name by one or two letters, case aside (`engin` or `Engine` for `engine`). */
 function misspelt(doc: Document, at: readonly (string | number)[]): string | undefined {
   const name = String(at[at.length - 1] ?? '')
   const parent = resolved(doc, nodeAt(doc, at.slice(0, -1)))
   if (!name || !isMap(parent)) return undefined
   const keys = parent.items.flatMap((item) => (isPair(item) && isScalar(item.key) ? [String(item.key.value)] : []))
-  return keys.find((key) => key !== name && editDistance(key, name) <= 2)
+  return nearestName(name, keys)
 }
 
 function article(type: string): string {

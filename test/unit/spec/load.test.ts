@@ -111,6 +111,8 @@ spec:
       expect.stringMatching(/cluster\.yaml:1 metadata: is required; is "metdata" a misspelling of "metadata"\?$/),
       expect.stringMatching(/cluster\.yaml:3 metdata: is not a known field/),
     ])
+    // YAML keys are case-sensitive: `METADATA` is as much a slip as `metdata`, as a flag's case is.
+    expect(problemsOf(valid.replace('metadata:', 'METADATA:'))[0]).toMatch(/metadata: is required; is "METADATA" a misspelling of "metadata"\?$/)
   })
 
   it('rejects a spec whose name differs from its folder', () => {
