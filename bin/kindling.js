@@ -91,11 +91,11 @@ if (isCurrent(compiled)) {
  */
 async function shown(value) {
   if (/^[a-z][a-z-]{0,19}$/.test(value)) return JSON.stringify(value)
-  const compiled = path.join(ROOT, 'dist', 'bootstrap', 'spec', 'credentials.js')
+  const compiled = path.join(ROOT, 'dist', 'bootstrap', 'spec', 'quoting.js')
   if (isCurrent(compiled)) return (await import(pathToFileURL(compiled).href)).quoted(value)
   const { register } = await import('tsx/esm/api')
   register()
-  return (await import(pathToFileURL(path.join(ROOT, 'bootstrap', 'spec', 'credentials.ts')).href)).quoted(value)
+  return (await import(pathToFileURL(path.join(ROOT, 'bootstrap', 'spec', 'quoting.ts')).href)).quoted(value)
 }
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { BadInputError } from './engine/errors.js'
-import { quoted } from './spec/credentials.js'
+import { quoted } from './spec/quoting.js'
 import { blockingPath, isInside } from './tools/files.js'
 
 /**

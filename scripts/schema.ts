@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // Writes bootstrap/spec/cluster.schema.json from the zod schema; a unit test fails when it is stale.
-import { quoted } from '../bootstrap/spec/credentials.js'
+import { quoted } from '../bootstrap/spec/quoting.js'
 import { SCHEMA_FILE, writeJsonSchema } from '../bootstrap/spec/json-schema.js'
 
 const USAGE = `Usage: kindling schema     (npx kindling schema, npm run -s schema, devbox run schema)

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
 import { BadInputError, errorMessage } from '../engine/errors.js'
-import { maskTokens, quoted, redactUrlCredentials } from '../spec/credentials.js'
+import { maskTokens } from '../spec/tokens.js'
+import { quoted } from '../spec/quoting.js'
+import { redactUrlCredentials } from '../spec/url-credentials.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from '../spec/dns-label.js'
 import { nearestName } from '../spec/edit-distance.js'
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
-import { quoted } from '../spec/credentials.js'
+import { quoted } from '../spec/quoting.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from '../spec/dns-label.js'
 import { kindlingCommand } from '../project.js'
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { BadInputError } from '../engine/errors.js'
-import { quoted } from '../spec/credentials.js'
+import { quoted } from '../spec/quoting.js'
 import { CLOUDS, type Cloud, type InvalidFlags, type WizardAnswers } from '../ui/wizard.js'
 import { contradictingRepeat, flagError, unexpectedArgument } from './args.js'
 

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
-import { redactUrlCredentials, urlCredentials } from '../spec/credentials.js'
+import { redactUrlCredentials, urlCredentials } from '../spec/url-credentials.js'
 import { specFileOf } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
 import { Redactor } from '../tools/secrets.js'

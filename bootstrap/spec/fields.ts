@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { looksLikeToken, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { looksLikeToken } from './tokens.js'
+import { URL_CREDENTIALS_MESSAGE, urlCredentials } from './url-credentials.js'
 import { DEFAULTS } from './defaults.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from './dns-label.js'
 import { valueProblems } from './limits.js'

@@ -1,4 +1,6 @@
-import { containsKnownToken, INVISIBLE, looksLikeToken, maskSecretShapes, URL_CREDENTIALS_MESSAGE, urlCredentials } from './credentials.js'
+import { containsKnownToken, looksLikeToken, maskSecretShapes } from './tokens.js'
+import { CONTROL, INVISIBLE } from './characters.js'
+import { URL_CREDENTIALS_MESSAGE, urlCredentials } from './url-credentials.js'
 
 /**
  * Checks every value of a spec gets before its schema: bounds no real spec comes near, characters
@@ -22,10 +24,6 @@ export interface ValueProblem {
   message: string
 }
 
-// C0 and C1 control characters, line breaks and tabs included (no field is more than one line: a
-// line break in an image name would forge a line of output), and the marks that reorder how text is shown.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-export const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 /** Half of a UTF-16 pair without the other half: no character at all (`"\uD800"` in YAML). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 

@@ -4,7 +4,7 @@
 import type { Document } from 'yaml'
 import type { z } from 'zod'
 import { BadInputError } from '../engine/errors.js'
-import { maskTokens } from './credentials.js'
+import { maskTokens } from './tokens.js'
 import { otherEngineField } from './engine-versions.js'
 import { friendlyMessage, requiredMessage } from './messages.js'
 import { dotted, keyOffset, nodeOffset, parentKeyOffset } from './yaml-positions.js'

@@ -1,5 +1,5 @@
 import { BadInputError } from '../engine/errors.js'
-import { INVISIBLE } from '../spec/credentials.js'
+import { INVISIBLE } from '../spec/characters.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { secretVariables as componentSecretVariables } from './gitops/component-secrets.js'
 

@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
-import { quoted } from '../spec/credentials.js'
+import { quoted } from '../spec/quoting.js'
 
 /** What one read of a named file may hold: manifests, keys and kubeconfigs stay well under it. */
 export const MAX_TEXT_FILE_BYTES = 16 * 1024 * 1024

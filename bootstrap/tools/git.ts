@@ -1,5 +1,5 @@
 import { BadInputError, PrerequisiteError } from '../engine/errors.js'
-import { urlCredentials } from '../spec/credentials.js'
+import { urlCredentials } from '../spec/url-credentials.js'
 import type { Command, CommandError } from './runner.js'
 import { Secret } from './secrets.js'
 

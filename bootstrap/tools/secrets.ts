@@ -1,4 +1,5 @@
-import { maskSecretShapes, redactUrlCredentials } from '../spec/credentials.js'
+import { maskSecretShapes } from '../spec/tokens.js'
+import { redactUrlCredentials } from '../spec/url-credentials.js'
 
 /**
  * A value that must never reach a log line, an error, a report or a process argument.

@@ -1,7 +1,7 @@
 // The wizard's questions about the cluster itself: its name, where it runs, and then either the
 // kind cluster's nodes and host ports or the existing cluster's kubeconfig and context.
 
-import { quoted, typed } from '../spec/credentials.js'
+import { quoted, typed } from '../spec/quoting.js'
 import { DEFAULTS } from '../spec/defaults.js'
 import { fieldCheck, workerCount } from '../spec/fields.js'
 import type { Asking } from './wizard-asking.js'

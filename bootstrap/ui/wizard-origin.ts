@@ -1,7 +1,7 @@
 // The wizard's word on its default repository, this checkout's origin: a note when it looks like
 // the user's own, a warning when its owner is not this machine's Git identity.
 
-import { redactUrlCredentials } from '../spec/credentials.js'
+import { redactUrlCredentials } from '../spec/url-credentials.js'
 import { repositoryOwner } from '../tools/git-host.js'
 import type { Runner } from '../tools/runner.js'
 

@@ -7,8 +7,8 @@ import type { Command } from '../../tools/runner.js'
 import { contextOf } from '../connect.js'
 import { addSummary } from '../summary.js'
 import { CLUSTER_FOLDER } from '../../spec/cluster-folder.js'
-import { INVISIBLE, quoted } from '../../spec/credentials.js'
-import { CONTROL } from '../../spec/limits.js'
+import { CONTROL, INVISIBLE } from '../../spec/characters.js'
+import { quoted } from '../../spec/quoting.js'
 
 /** Hooks live beside the cluster's spec: clusters/<name>/hooks/*.mjs, run in name order. */
 export const HOOKS_DIR = CLUSTER_FOLDER.hooks

@@ -4,7 +4,7 @@
 import path from 'node:path'
 import { errorMessage, ExitCode, exitCodeOf, KindlingError } from '../../engine/errors.js'
 import type { StepContext } from '../../engine/step.js'
-import { variableInMessage } from '../../spec/credentials.js'
+import { variableInMessage } from '../../spec/quoting.js'
 import { isPlaceholderUrl, PLACEHOLDER_URL_MESSAGE } from '../../spec/fields.js'
 import { localRepositoryProblem } from '../../spec/local-repository.js'
 import { relativeSpec } from '../../spec/load.js'
