@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { BadInputError } from './engine/errors.js'
+import { CONTROL } from './spec/characters.js'
 import { quoted } from './spec/quoting.js'
 import { blockingPath, isInside } from './tools/files.js'
 
@@ -69,9 +70,8 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
 export function homeFolder(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.HOME ?? homedir()
   const fix = 'set HOME to your home folder, an absolute path that exists (e.g. export HOME=/home/you), or unset it'
-  // eslint-disable-next-line no-control-regex -- a line break or a control character is the point
-  if (!path.isAbsolute(home) || /[\u0000-\u001f\u007f]/.test(home))
-    throw new BadInputError(`HOME=${quoted(home)} is not an absolute path to a folder`, { details: [fix] })
+  // A line break or a control character would forge or garble a line of every message naming a path under it.
+  if (!path.isAbsolute(home) || CONTROL.test(home)) throw new BadInputError(`HOME=${quoted(home)} is not an absolute path to a folder`, { details: [fix] })
   if (blockingPath(home) !== undefined || !existsSync(home)) throw new BadInputError(`HOME=${quoted(home)} is not a folder that exists`, { details: [fix] })
   return home
 }

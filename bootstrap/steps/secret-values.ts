@@ -1,5 +1,5 @@
 import { BadInputError } from '../engine/errors.js'
-import { INVISIBLE } from '../spec/characters.js'
+import { CONTROL, INVISIBLE } from '../spec/characters.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { secretVariables as componentSecretVariables } from './gitops/component-secrets.js'
 
@@ -39,8 +39,7 @@ const MAX_TOKEN_LENGTH = 4096
  */
 function valueProblem(value: string, token: boolean): string | undefined {
   if (/[\r\n\u2028\u2029]/.test(value)) return 'holds a line break (a file read with its last newline, or saved on Windows?)'
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return 'holds a control character'
+  if (CONTROL.test(value)) return 'holds a control character'
   if (INVISIBLE.test(value)) return 'holds an invisible character (zero-width, or one that reorders text: pasted from a web page?)'
   if (!token) return undefined
   if (/\s/.test(value)) return value.trim() === value ? 'holds a space' : 'starts or ends with a space'

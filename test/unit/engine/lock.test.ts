@@ -104,7 +104,10 @@ describe('where kindling keeps its state, when that place is unusable', () => {
   it('refuses a HOME that is empty, relative or not a folder (exit 2): the age key and reports would land in the repository, or in a folder made anywhere', () => {
     const file = path.join(dir, 'a-file')
     writeFileSync(file, '')
-    for (const home of ['', 'rel/home', '.', '/tmp\n', path.join(dir, 'missing'), file, path.join(file, 'below')]) {
+    // A folder whose name holds a line separator is there, but would break every line that names it.
+    const separated = path.join(dir, 'a\u2028b')
+    mkdirSync(separated)
+    for (const home of ['', 'rel/home', '.', '/tmp\n', separated, path.join(dir, 'missing'), file, path.join(file, 'below')]) {
       const refused = refusal(() => homeFolder({ HOME: home }))
       expect(exitCodeOf(refused)).toBe(ExitCode.badInput)
       expect(String(refused)).toMatch(/^.*HOME=".*" is not (an absolute path to a folder|a folder that exists)/)
