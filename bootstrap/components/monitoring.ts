@@ -34,7 +34,7 @@ const PASSWORD_KEY = 'admin-password'
  * cluster has them on unless the spec turns them off, as it should on managed clusters (AKS,
  * EKS, GKE), whose control plane runs where the cluster cannot reach it.
  */
-export function controlPlaneTargets(spec: ClusterSpec): boolean {
+function controlPlaneTargets(spec: ClusterSpec): boolean {
   return spec.provider.type === 'existing' && spec.components.monitoring.controlPlaneTargets !== false
 }
 

@@ -2,7 +2,7 @@ import { KindlingError, PrerequisiteError, errorMessage, stoppedError } from '..
 import { isNetworkError, RequestTimeoutError } from './json-api.js'
 
 /** An API call failed; the message has the verb, the object and the server's own words. */
-export class KubeApiError extends KindlingError {
+class KubeApiError extends KindlingError {
   constructor(
     message: string,
     readonly status: number | undefined,

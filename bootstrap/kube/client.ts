@@ -8,9 +8,7 @@ import { loadKubeconfig } from './load-config.js'
 import { FIELD_MANAGER, formatRef, objectKey, refOf, revealSecrets, sameObject, type KubeObject, type ObjectRef } from './refs.js'
 import { watchFor, type WaitOptions, type WatchedObject } from './wait-for.js'
 
-export { FIELD_MANAGER, formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
-export { KubeApiError } from './api-errors.js'
-export { KubeconfigError, KubeCredentialsError } from './kubeconfig.js'
+export { formatRef, refOf, type KubeObject, type ObjectRef } from './refs.js'
 export type { WaitOptions } from './wait-for.js'
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged'

@@ -1,7 +1,7 @@
 // How near two short names are: a mistyped field or flag is named with the one it was meant to be.
 
 /** Levenshtein distance, for short names only. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]

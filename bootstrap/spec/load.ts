@@ -13,8 +13,6 @@ import { readSpecYaml } from './read-yaml.js'
 import { dotted, keyOffset, nodeOffset } from './yaml-positions.js'
 import { CLUSTER_FOLDER } from './cluster-folder.js'
 
-export { formatProblem, type SpecProblem } from './problems.js'
-
 type SpecBody = ClusterSpecDocument['spec']
 
 /** A validated spec with every default and derived value filled in. */

@@ -18,7 +18,7 @@ export interface SpecProblem {
 }
 
 /** `file:line path: message`; a quoted value that looks like a token is masked, never echoed. */
-export function formatProblem(problem: SpecProblem): string {
+function formatProblem(problem: SpecProblem): string {
   return maskTokens(`${problem.file}:${problem.line} ${problem.path || '(document)'}: ${problem.message}`)
 }
 

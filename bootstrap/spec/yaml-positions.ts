@@ -124,7 +124,7 @@ function aliasTargets(doc: Document): Map<Alias, Node | undefined> {
 }
 
 /** Every node of the document, keys included, in no set order; without recursion, so no nesting overflows it. */
-export function* allNodes(doc: Document): Generator<Node> {
+function* allNodes(doc: Document): Generator<Node> {
   const pending: unknown[] = [doc.contents]
   while (pending.length > 0) {
     const item = pending.pop()

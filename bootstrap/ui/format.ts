@@ -114,7 +114,7 @@ export function formatTimings(report: RunReport): string {
   return [`Timings (total ${seconds(report.totalMs)}):`, ...lines].join('\n')
 }
 
-export function indent(text: string, prefix: string): string {
+function indent(text: string, prefix: string): string {
   return text
     .split('\n')
     .map((line) => (line ? prefix + line : line))
