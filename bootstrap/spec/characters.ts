@@ -17,3 +17,8 @@ export const INVISIBLE_CHARACTERS =
 /** One of INVISIBLE_CHARACTERS. */
 // eslint-disable-next-line no-misleading-character-class -- each joiner and selector is matched alone, as the point
 export const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`, 'u')
+
+/** How a character is named in a message: `U+0000`. */
+export function codePoint(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+}

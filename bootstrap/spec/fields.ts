@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { looksLikeToken } from './tokens.js'
-import { URL_CREDENTIALS_MESSAGE, urlCredentials } from './url-credentials.js'
+import { startsWithUrlScheme, URL_CREDENTIALS_MESSAGE, urlCredentials } from './url-credentials.js'
 import { DEFAULTS } from './defaults.js'
 import { DNS_LABEL, DNS_LABEL_MAX } from './dns-label.js'
 import { valueProblems } from './limits.js'
@@ -68,7 +68,7 @@ export const filePath = z
   // `file:///home/me/kc` reads as a folder `file:` in the repository, and is then "not there".
   // One with credentials in it has a message of its own, which says to revoke them.
   .refine(
-    (value) => !/^[a-z][a-z\d+.-]*:\/\//i.test(value) || urlCredentials(value) !== undefined,
+    (value) => !startsWithUrlScheme(value) || urlCredentials(value) !== undefined,
     'is a URL: the spec names a file on this machine by its path; write the path instead (~/.kube/config, /srv/keys/lab.agekey)',
   )
 

@@ -1,5 +1,5 @@
 import { containsKnownToken, looksLikeToken, maskSecretShapes } from './tokens.js'
-import { CONTROL, INVISIBLE } from './characters.js'
+import { codePoint, CONTROL, INVISIBLE } from './characters.js'
 import { URL_CREDENTIALS_MESSAGE, urlCredentials } from './url-credentials.js'
 
 /**
@@ -32,11 +32,6 @@ const NONCHARACTER = new RegExp(
   `[\\uFDD0-\\uFDEF${Array.from({ length: 17 }, (_, plane) => `\\u{${(plane * 0x10000 + 0xfffe).toString(16)}}\\u{${(plane * 0x10000 + 0xffff).toString(16)}}`).join('')}]`,
   'u',
 )
-
-/** How a character is named in a message: `U+0000`. */
-export function codePoint(character: string): string {
-  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
-}
 
 function textProblem(text: string, what: 'is' | 'key'): string | undefined {
   const subject = what === 'key' ? 'this key' : 'the value'

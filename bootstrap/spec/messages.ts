@@ -2,7 +2,7 @@ import { isMap, isPair, isScalar, type Document } from 'yaml'
 import type { z } from 'zod'
 import { KIND_NODE_IMAGES } from './defaults.js'
 import { nearestName } from './edit-distance.js'
-import { codePoint } from './limits.js'
+import { codePoint } from './characters.js'
 import { nodeAt, resolved } from './yaml-positions.js'
 
 // What the YAML parser and the schema say about a spec, rephrased the way kindling speaks:

@@ -1,6 +1,6 @@
 import { INVISIBLE_CHARACTERS } from './characters.js'
 import { looksLikeToken, maskSecretShapes, maskWords } from './tokens.js'
-import { redactUrlCredentials } from './url-credentials.js'
+import { redactUrlCredentials, startsWithUrlScheme } from './url-credentials.js'
 
 // What a user typed, as a message repeats it: masked, cut short and with unseen characters shown, or not at all.
 
@@ -22,7 +22,7 @@ const QUOTED_MAX = 60
  * is shown with its credentials masked, so the person sees which one was meant.
  */
 export function quoted(value: string): string {
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+  const url = startsWithUrlScheme(value)
   if (!url && (looksLikeToken(value) || maskSecretShapes(value) !== value)) return 'the value given (not printed: it looks like a token)'
   const shown = masked(value)
   return shown.length > QUOTED_MAX

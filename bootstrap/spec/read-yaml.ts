@@ -6,7 +6,7 @@ import { kindlingCommand } from '../project.js'
 import { lookalikeProblem, yamlMessage } from './messages.js'
 import { specError, type SpecProblem } from './problems.js'
 import { duplicateKeys } from './duplicate-keys.js'
-import { codePoint } from './limits.js'
+import { codePoint } from './characters.js'
 import { nodeProblems, type NodeProblem } from './yaml-nodes.js'
 import { collectionKeyOffset, dotted, openingQuoteOffset } from './yaml-positions.js'
 
@@ -120,8 +120,9 @@ function errorOffset(doc: Document, error: { code: string; message: string; pos:
   return (quote && error.pos[0] !== undefined ? openingQuoteOffset(doc, error.pos[0], quote) : undefined) ?? error.pos[0]
 }
 
+/** C0 controls and DEL, but for the tab and line breaks any file holds (unlike CONTROL, which judges one-line values). */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
+const CONTROL_IN_FILE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
 
 /**
  * The offset of the file's first control character when it is in a comment (after a `#` that starts
@@ -129,7 +130,7 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
  * would cost a scan each.
  */
 function controlInComment(text: string): number | undefined {
-  const match = CONTROL.exec(text)
+  const match = CONTROL_IN_FILE.exec(text)
   if (!match) return undefined
   const lineStart = text.lastIndexOf('\n', match.index) + 1
   return /(^|\s)#/.test(text.slice(lineStart, match.index)) ? match.index : undefined

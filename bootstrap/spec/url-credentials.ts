@@ -47,6 +47,11 @@ const SECRET_PARAMETER_NAME = new RegExp(`^${SECRET_PARAMETER_NAMES}$`, 'i')
 /** Any `name=value` after `?`, `&`, `;` or `#`; masked when the name, percent-decoded, is one of the above. */
 const PARAMETER_VALUES = /([?&#;])([^=?&#;\s"'<>]+)=([^&\s#"'<>]+)/g
 
+/** `scheme://` at the start: the text is a URL, whatever else it may be taken for (a path, a token). */
+export function startsWithUrlScheme(text: string): boolean {
+  return /^[a-z][a-z\d+.-]*:\/\//i.test(text)
+}
+
 /** What the spec says about a URL with credentials in it, wherever it appears; never the value. */
 export const URL_CREDENTIALS_MESSAGE =
   'must not hold credentials (user:password@, token@, or a token in the query or the #fragment, percent-encoded or not): remove them, put the token in an environment variable and name it where the spec takes one (for the repository: auth type https, tokenEnv: NAME), or use auth type ssh with a deploy key (the value was not printed; if it was ever committed or shared, revoke it)'

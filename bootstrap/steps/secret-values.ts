@@ -1,6 +1,7 @@
 import { BadInputError } from '../engine/errors.js'
 import { CONTROL, INVISIBLE } from '../spec/characters.js'
 import type { ClusterSpec } from '../spec/load.js'
+import { startsWithUrlScheme } from '../spec/url-credentials.js'
 import { secretVariables as componentSecretVariables } from './gitops/component-secrets.js'
 
 interface SecretVariable {
@@ -44,7 +45,7 @@ function valueProblem(value: string, token: boolean): string | undefined {
   if (!token) return undefined
   if (/\s/.test(value)) return value.trim() === value ? 'holds a space' : 'starts or ends with a space'
   if (/["'`]/.test(value)) return 'holds a quote character (kept from a .env file, or quoted twice?)'
-  if (/^[a-z][a-z\d+.-]*:\/\//i.test(value)) return 'is a URL, not a token (the repository address, or one with the token inside?)'
+  if (startsWithUrlScheme(value)) return 'is a URL, not a token (the repository address, or one with the token inside?)'
   // Git hosts issue tokens of ASCII letters, digits and a few signs; anything else was typed or pasted along.
   if (/[^\x21-\x7e]/.test(value)) return 'holds a character no access token has (a letter with an accent, a symbol, or one that is not text at all)'
   if (value.length > MAX_TOKEN_LENGTH) return `is ${value.length} characters long, more than any access token (a whole file?)`
