@@ -3,6 +3,7 @@ import type { Wait } from '../engine/step.js'
 import type { KubeClient, ObjectRef } from '../kube/client.js'
 import { conditionTrue, deploymentAvailable, statefulSetReady } from '../kube/conditions.js'
 import {
+  argoCdChartVersion,
   ARGOCD_CHART,
   ARGOCD_CHART_REPO,
   ARGOCD_FILES,
@@ -36,16 +37,11 @@ function fileOf(spec: ClusterSpec, name: string): string {
   return `${spec.repository.path}/${DIR}/${name}`
 }
 
-function chartVersion(spec: ClusterSpec): string {
-  if (spec.gitops.engine !== 'argocd') throw new Error(`cluster ${spec.name} uses ${spec.gitops.engine}, not argocd`)
-  return spec.gitops.version.replace(/^v/, '')
-}
-
 function files(spec: ClusterSpec): RepoFile[] {
   const healthChecks = renderArgoHealthCustomizations(readinessRules(enabledComponents(spec)))
   // The chart version, and where its values come from: moving the cluster to another remote moves them too.
   const pins = [
-    { kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 0, 'targetRevision'], value: chartVersion(spec) },
+    { kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 0, 'targetRevision'], value: argoCdChartVersion(spec) },
     { kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 1, 'repoURL'], value: spec.repository.url },
     { kind: 'Application', name: ARGOCD_RELEASE, path: ['spec', 'sources', 1, 'targetRevision'], value: spec.repository.branch },
   ]
@@ -96,7 +92,7 @@ export const argocdEngine: Engine = {
     ...RELEASE_NAME,
     chart: ARGOCD_CHART,
     repo: ARGOCD_CHART_REPO,
-    version: chartVersion(spec),
+    version: argoCdChartVersion(spec),
     valuesFile: path.join(spec.repoRoot, fileOf(spec, ARGOCD_FILES.values)),
   }),
   files,

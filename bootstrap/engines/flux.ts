@@ -9,6 +9,7 @@ import {
   FLUX_NAMESPACE,
   FLUX_OPERATOR_CHART,
   FLUX_OPERATOR_RELEASE,
+  fluxVersions,
   renderFluxInstance,
   renderFluxOperatorRelease,
   renderFluxOperatorValues,
@@ -37,13 +38,8 @@ function fileOf(spec: ClusterSpec, name: string): string {
   return `${spec.repository.path}/${DIR}/${name}`
 }
 
-function versionOf(spec: ClusterSpec): { flux: string; operator: string } {
-  if (spec.gitops.engine !== 'flux') throw new Error(`cluster ${spec.name} uses ${spec.gitops.engine}, not flux`)
-  return { flux: spec.gitops.version.replace(/^v/, ''), operator: spec.gitops.operatorVersion.replace(/^v/, '') }
-}
-
 function pins(spec: ClusterSpec): Pin[] {
-  const version = versionOf(spec)
+  const version = fluxVersions(spec)
   return [
     { kind: 'FluxInstance', name: FLUX_INSTANCE_NAME, path: ['spec', 'distribution', 'version'], value: version.flux },
     { kind: 'OCIRepository', name: FLUX_OPERATOR_RELEASE, path: ['spec', 'ref', 'tag'], value: version.operator },
@@ -106,7 +102,7 @@ export const fluxEngine: Engine = {
   release: (spec) => ({
     ...RELEASE_NAME,
     chart: FLUX_OPERATOR_CHART,
-    version: versionOf(spec).operator,
+    version: fluxVersions(spec).operator,
     valuesFile: path.join(spec.repoRoot, fileOf(spec, FLUX_FILES.operatorValues)),
   }),
   files,
@@ -114,7 +110,7 @@ export const fluxEngine: Engine = {
   afterInstall: async (spec, readFile) => ({
     before: [established('fluxinstances.fluxcd.controlplane.io')],
     objects: [await fluxInstance(spec, readFile)],
-    description: `Flux ${versionOf(spec).flux} controllers, from ${fileOf(spec, FLUX_FILES.instance)}`,
+    description: `Flux ${fluxVersions(spec).flux} controllers, from ${fileOf(spec, FLUX_FILES.instance)}`,
   }),
   readiness: () => [
     {

@@ -28,7 +28,8 @@ export const ARGOCD_FILES = {
   rootApp: 'root.yaml',
 } as const
 
-function argoVersionOf(spec: ClusterSpec): string {
+/** The argo-cd chart version an Argo CD spec pins, without a leading v, as a chart reference takes it. */
+export function argoCdChartVersion(spec: ClusterSpec): string {
   if (spec.gitops.engine !== 'argocd') throw new Error(`cluster ${spec.name} uses ${spec.gitops.engine}, not argocd`)
   return spec.gitops.version.replace(/^v/, '')
 }
@@ -96,7 +97,7 @@ export function renderArgoCdSelfApp(spec: ClusterSpec): KubeObject {
         {
           repoURL: ARGOCD_CHART_REPO,
           chart: ARGOCD_CHART,
-          targetRevision: argoVersionOf(spec),
+          targetRevision: argoCdChartVersion(spec),
           helm: { releaseName: ARGOCD_RELEASE, valueFiles: [`$values/${spec.repository.path}/argocd/${ARGOCD_FILES.values}`] },
         },
         { repoURL: spec.repository.url, targetRevision: spec.repository.branch, ref: 'values' },

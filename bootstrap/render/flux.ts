@@ -10,11 +10,10 @@ export const FLUX_INSTANCE_NAME = 'flux'
 /** The controllers the cluster needs: sources, kustomize (with SOPS), Helm releases, notifications. */
 export const FLUX_COMPONENTS = ['source-controller', 'kustomize-controller', 'helm-controller', 'notification-controller'] as const
 
-type FluxSpec = Extract<ClusterSpec['gitops'], { engine: 'flux' }>
-
-function fluxOf(spec: ClusterSpec): FluxSpec {
+/** The Flux and flux-operator versions a Flux spec pins, without a leading v, as the FluxInstance and the chart tag take them. */
+export function fluxVersions(spec: ClusterSpec): { flux: string; operator: string } {
   if (spec.gitops.engine !== 'flux') throw new Error(`cluster ${spec.name} uses ${spec.gitops.engine}, not flux`)
-  return spec.gitops
+  return { flux: spec.gitops.version.replace(/^v/, ''), operator: spec.gitops.operatorVersion.replace(/^v/, '') }
 }
 
 /**
@@ -34,13 +33,12 @@ export const FLUX_REQUEUE_DEPENDENCY = '5s'
  * instance/customization; fluxcd.io installation/configuration/boostrap-customization).
  */
 export function renderFluxInstance(spec: ClusterSpec): KubeObject {
-  const flux = fluxOf(spec)
   return {
     apiVersion: 'fluxcd.controlplane.io/v1',
     kind: 'FluxInstance',
     metadata: { name: FLUX_INSTANCE_NAME, namespace: FLUX_NAMESPACE },
     spec: {
-      distribution: { version: flux.version.replace(/^v/, ''), registry: 'ghcr.io/fluxcd' },
+      distribution: { version: fluxVersions(spec).flux, registry: 'ghcr.io/fluxcd' },
       components: [...FLUX_COMPONENTS],
       cluster: { type: 'kubernetes', multitenant: false, networkPolicy: true, domain: 'cluster.local' },
       kustomize: {
@@ -65,7 +63,6 @@ export function renderFluxOperatorValues(): Record<string, unknown> {
  * installed (same name, namespace, chart version and values file) instead of re-creating it.
  */
 export function renderFluxOperatorRelease(spec: ClusterSpec): KubeObject[] {
-  const flux = fluxOf(spec)
   return [
     {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -74,7 +71,7 @@ export function renderFluxOperatorRelease(spec: ClusterSpec): KubeObject[] {
       spec: {
         interval: '1h',
         url: FLUX_OPERATOR_CHART,
-        ref: { tag: flux.operatorVersion.replace(/^v/, '') },
+        ref: { tag: fluxVersions(spec).operator },
         layerSelector: { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', operation: 'copy' },
       },
     },
