@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { Wait } from '../engine/step.js'
+import { REFRESH_FIELD_MANAGER } from '../kube/refs.js'
 import type { KubeClient, ObjectRef } from '../kube/client.js'
 import { conditionTrue, deploymentAvailable, statefulSetReady } from '../kube/conditions.js'
 import {
@@ -26,11 +27,9 @@ import { ENGINE_TITLES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { applicationSyncedAt, rootApplicationRef, unhealthyArgo } from './argocd-health.js'
 import { kubectlFor, localPortFor } from '../steps/connect.js'
-import type { Engine } from './engine.js'
+import { ENGINE_READY_TIMEOUT_MS, type Engine } from './engine.js'
 import { CLUSTER_FOLDER } from '../spec/cluster-folder.js'
 
-const READY_TIMEOUT_MS = 5 * 60_000
-const REFRESH_MANAGER = 'kindling-refresh'
 const DIR = CLUSTER_FOLDER.engines.argocd
 
 function fileOf(spec: ClusterSpec, name: string): string {
@@ -64,7 +63,7 @@ async function requestSync(kube: KubeClient): Promise<string> {
   const { apiVersion, kind, name, namespace } = rootApplicationRef
   await kube.apply(
     { apiVersion, kind, metadata: { name, namespace, annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
-    { fieldManager: REFRESH_MANAGER },
+    { fieldManager: REFRESH_FIELD_MANAGER },
   )
   return new Date().toISOString()
 }
@@ -72,13 +71,13 @@ async function requestSync(kube: KubeClient): Promise<string> {
 const deployment = (name: string): Wait => ({
   ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: ARGOCD_NAMESPACE },
   condition: deploymentAvailable,
-  timeoutMs: READY_TIMEOUT_MS,
+  timeoutMs: ENGINE_READY_TIMEOUT_MS,
 })
 
-/** Argo CD from its Helm chart, managing itself and an app of apps from the repository. */
 /** The Helm release kindling installs the engine with, whatever the spec pins. */
 const RELEASE_NAME = { release: ARGOCD_RELEASE, namespace: ARGOCD_NAMESPACE }
 
+/** Argo CD from its Helm chart, managing itself and an app of apps from the repository. */
 export const argocdEngine: Engine = {
   name: 'argocd',
   title: ENGINE_TITLES.argocd,
@@ -102,14 +101,14 @@ export const argocdEngine: Engine = {
     {
       ref: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'applications.argoproj.io' },
       condition: conditionTrue('Established'),
-      timeoutMs: READY_TIMEOUT_MS,
+      timeoutMs: ENGINE_READY_TIMEOUT_MS,
     },
     deployment('argocd-repo-server'),
     deployment('argocd-server'),
     {
       ref: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'argocd-application-controller', namespace: ARGOCD_NAMESPACE },
       condition: statefulSetReady,
-      timeoutMs: READY_TIMEOUT_MS,
+      timeoutMs: ENGINE_READY_TIMEOUT_MS,
     },
   ],
 

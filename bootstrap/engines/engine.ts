@@ -9,7 +9,10 @@ import type { ClusterSpec, EngineName } from '../spec/load.js'
 import type { Secret } from '../tools/secrets.js'
 import type { HelmRelease } from '../tools/helm.js'
 
-/** Name and namespace of a Secret the engine reads, and the key that matters. */
+/** How long an engine's controllers and CRDs get to become ready after its install. */
+export const ENGINE_READY_TIMEOUT_MS = 5 * 60_000
+
+/** Name and namespace of a Secret the engine reads (the SOPS key's ref adds the key that matters). */
 export interface SecretRef {
   name: string
   namespace: string

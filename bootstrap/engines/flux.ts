@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import type { Wait } from '../engine/step.js'
+import { REFRESH_FIELD_MANAGER } from '../kube/refs.js'
 import type { KubeClient, KubeObject, ObjectRef } from '../kube/client.js'
 import { conditionTrue, deploymentAvailable } from '../kube/conditions.js'
 import {
@@ -23,16 +24,14 @@ import { FLUX_REPO_SECRET, FLUX_SOPS_KEY, FLUX_SOPS_SECRET, renderFluxSync } fro
 import { ENGINE_TITLES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { kubectlFor, localPortFor } from '../steps/connect.js'
-import type { Engine } from './engine.js'
+import { ENGINE_READY_TIMEOUT_MS, type Engine } from './engine.js'
 import { fluxKustomizationRef, fluxReadyAt, gitRepositoryRef, fluxDrift, unhealthyFlux } from './flux-health.js'
 import { CLUSTER_FOLDER } from '../spec/cluster-folder.js'
 
-const READY_TIMEOUT_MS = 5 * 60_000
-const REFRESH_MANAGER = 'kindling-refresh'
 const DIR = CLUSTER_FOLDER.engines.flux
 
 const crd = (name: string): ObjectRef => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name })
-const established = (name: string): Wait => ({ ref: crd(name), condition: conditionTrue('Established'), timeoutMs: READY_TIMEOUT_MS })
+const established = (name: string): Wait => ({ ref: crd(name), condition: conditionTrue('Established'), timeoutMs: ENGINE_READY_TIMEOUT_MS })
 
 function fileOf(spec: ClusterSpec, name: string): string {
   return `${spec.repository.path}/${DIR}/${name}`
@@ -80,16 +79,16 @@ async function requestSync(kube: KubeClient): Promise<string> {
     // Under its own field manager, so kindling's sync objects keep their fields untouched.
     await kube.apply(
       { apiVersion, kind, metadata: { name, namespace, annotations: { 'reconcile.fluxcd.io/requestedAt': requestedAt } } },
-      { fieldManager: REFRESH_MANAGER },
+      { fieldManager: REFRESH_FIELD_MANAGER },
     )
   }
   return requestedAt
 }
 
-/** Flux, installed through the Flux Operator: a FluxInstance, a GitRepository and Kustomizations. */
 /** The Helm release kindling installs the engine with, whatever the spec pins. */
 const RELEASE_NAME = { release: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE }
 
+/** Flux, installed through the Flux Operator: a FluxInstance, a GitRepository and Kustomizations. */
 export const fluxEngine: Engine = {
   name: 'flux',
   title: ENGINE_TITLES.flux,
@@ -116,12 +115,12 @@ export const fluxEngine: Engine = {
     {
       ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: FLUX_OPERATOR_RELEASE, namespace: FLUX_NAMESPACE },
       condition: deploymentAvailable,
-      timeoutMs: READY_TIMEOUT_MS,
+      timeoutMs: ENGINE_READY_TIMEOUT_MS,
     },
     {
       ref: { apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', name: FLUX_INSTANCE_NAME, namespace: FLUX_NAMESPACE },
       condition: conditionTrue('Ready', { failFastOnFalse: (c) => c.reason !== 'Progressing' }),
-      timeoutMs: READY_TIMEOUT_MS,
+      timeoutMs: ENGINE_READY_TIMEOUT_MS,
     },
     established('gitrepositories.source.toolkit.fluxcd.io'),
     established('kustomizations.kustomize.toolkit.fluxcd.io'),

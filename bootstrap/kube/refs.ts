@@ -6,6 +6,9 @@ import type { PlanEntry } from './client.js'
 /** The field manager every kindling apply uses, so re-applies own the same fields. */
 export const FIELD_MANAGER = 'kindling'
 
+/** The field manager of the annotation that asks an engine to look at Git now: kept apart, so it owns none of the sync objects' fields. */
+export const REFRESH_FIELD_MANAGER = 'kindling-refresh'
+
 /** Any Kubernetes object. Values may be `Secret`s; they are revealed only on the way to the API. */
 export interface KubeObject {
   apiVersion: string
