@@ -8,6 +8,7 @@ import { ENGINE_TITLES } from '../../spec/defaults.js'
 import type { ClusterSpec, EngineName } from '../../spec/load.js'
 import { allEngines, type Engine } from '../../engines/index.js'
 import { engineInstalledByKindling } from '../ownership.js'
+import { contextOf } from '../connect.js'
 import { addSummary } from '../summary.js'
 
 /** kindling's own record on an adopted cluster: what ran there before it installed anything. */
@@ -209,7 +210,7 @@ async function checkExisting(ctx: StepContext): Promise<CheckResult<Adoption>> {
 export function existingClusterStep(spec: ClusterSpec): Step<Adoption> {
   return {
     name: 'cluster',
-    title: `Adopt cluster (context ${spec.provider.type === 'existing' ? spec.provider.context : spec.name})`,
+    title: `Adopt cluster (context ${contextOf(spec)})`,
     needs: ['preflight'],
     check: checkExisting,
     async plan(ctx, found) {
@@ -224,7 +225,7 @@ export function existingClusterStep(spec: ClusterSpec): Step<Adoption> {
 export function existingClusterStatusStep(spec: ClusterSpec): Step {
   return {
     name: 'cluster',
-    title: `Cluster (context ${spec.provider.type === 'existing' ? spec.provider.context : spec.name})`,
+    title: `Cluster (context ${contextOf(spec)})`,
     needs: ['preflight'],
     async check(ctx) {
       const { facts } = await inspectAndReport(ctx)

@@ -111,7 +111,7 @@ export function uninstallActions(spec: ClusterSpec, installed: InstalledByKindli
 
 /** Step `cluster` of destroy (existing): remove only what kindling installed; the cluster stays. */
 export function existingUninstallStep(spec: ClusterSpec): Step<InstalledByKindling> {
-  const context = spec.provider.type === 'existing' ? spec.provider.context : contextOf(spec)
+  const context = contextOf(spec)
   return {
     name: 'cluster',
     title: `Uninstall kindling's installs (context ${context})`,
