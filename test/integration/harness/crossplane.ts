@@ -26,7 +26,7 @@ export const CROSSPLANE_VERSION = pinnedVersion('CROSSPLANE_VERSION')
 
 export const CROSSPLANE_NAMESPACE = 'crossplane-system'
 /** Secret names as Crossplane's Helm chart sets them; `core init` fills them, `core start` reads the client one. */
-export const CROSSPLANE_TLS_SECRETS = { ca: 'crossplane-root-ca', server: 'crossplane-tls-server', client: 'crossplane-tls-client' } as const
+const CROSSPLANE_TLS_SECRETS = { ca: 'crossplane-root-ca', server: 'crossplane-tls-server', client: 'crossplane-tls-client' } as const
 
 const INIT_TIMEOUT_MS = 120_000
 const INIT_ATTEMPTS = 3
@@ -41,7 +41,7 @@ function lastLine(output: string): string {
  * Build (once; cached outside the repo by test/controlplane/crossplane.sh) and return the path of
  * the `crossplane` binary. Its core CRDs sit in `../crds` beside the bin folder.
  */
-export function buildCrossplane(env: NodeJS.ProcessEnv = process.env): string {
+function buildCrossplane(env: NodeJS.ProcessEnv = process.env): string {
   const out = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] })
   return path.join(lastLine(out), 'crossplane')
 }

@@ -13,8 +13,8 @@ const READY_TIMEOUT_MS = 60_000
 // Resolved once, at import: tests stub HOME for kindling's own files, which must not move the build cache.
 const KINDLING_CACHE = process.env.KINDLING_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kindling')
 
-export const FLUX_CONTROLLERS = ['source-controller', 'kustomize-controller'] as const
-export type FluxController = (typeof FLUX_CONTROLLERS)[number]
+const FLUX_CONTROLLERS = ['source-controller', 'kustomize-controller'] as const
+type FluxController = (typeof FLUX_CONTROLLERS)[number]
 const MODULES: Record<FluxController, string> = {
   'source-controller': 'github.com/fluxcd/source-controller',
   'kustomize-controller': 'github.com/fluxcd/kustomize-controller',
@@ -30,7 +30,7 @@ export function pinnedVersion(key: string): string {
 }
 
 /** Build Flux's controllers (once; cached outside the repo by test/controlplane/flux.sh); returns their bin folder. */
-export function buildFlux(env: NodeJS.ProcessEnv = process.env): string {
+function buildFlux(env: NodeJS.ProcessEnv = process.env): string {
   const out = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', env: { KINDLING_CACHE, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   return out.trim().split('\n').at(-1)!
 }
@@ -59,7 +59,7 @@ export function sopsEncrypt(yaml: string, recipient: string): string {
  * The module version a controller binary was built from, read from the binary itself (`go version
  * -m`: the controllers have no version flag), e.g. "v1.9.5".
  */
-export function builtVersion(binary: string, controller: FluxController): string {
+function builtVersion(binary: string, controller: FluxController): string {
   const info = execFileSync('go', ['version', '-m', binary], { encoding: 'utf8' })
   // `mod` when the main package is the controller's own module (as flux.sh builds it), else `dep`.
   const fields = info.split('\n').map((entry) => entry.trim().split(/\s+/))

@@ -38,7 +38,7 @@ export interface RunningFunctions {
 }
 
 /** Build the functions (once; cached outside the repo by test/controlplane/functions.sh); returns the cache folder. */
-export function buildFunctions(env: NodeJS.ProcessEnv = process.env): string {
+function buildFunctions(env: NodeJS.ProcessEnv = process.env): string {
   const out = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', env: { KINDLING_CACHE, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   return out.trim().split('\n').at(-1)!
 }

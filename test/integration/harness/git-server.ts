@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 /** Debian's git ships the smart-HTTP server as a CGI program. */
-export const GIT_HTTP_BACKEND = '/usr/lib/git-core/git-http-backend'
+const GIT_HTTP_BACKEND = '/usr/lib/git-core/git-http-backend'
 
 /** A Git server on loopback: smart HTTP over TLS, Basic auth, bare repositories in a temp folder. */
 export interface GitServer {

@@ -27,7 +27,7 @@ const XPKG_ANNOTATION = 'io.crossplane.xpkg'
 const sha256 = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`
 
 /** A ustar archive holding one regular file. */
-export function tarOneFile(name: string, content: Buffer): Buffer {
+function tarOneFile(name: string, content: Buffer): Buffer {
   const header = Buffer.alloc(512)
   const field = (offset: number, length: number, value: string): void => void header.write(value, offset, length, 'ascii')
   const octal = (value: number, length: number): string => `${value.toString(8).padStart(length - 1, '0')}\0`
@@ -57,7 +57,7 @@ interface Built {
  * annotated `io.crossplane.xpkg: base` in the manifest and labelled so in the config
  * (crossplane-runtime pkg/xpkg layers.go and client.go ExtractPackageYAML).
  */
-export function buildXpkgImage(packageYaml: string): Built {
+function buildXpkgImage(packageYaml: string): Built {
   const tar = tarOneFile('package.yaml', Buffer.from(packageYaml))
   const layer = gzipSync(tar)
   const layerDigest = sha256(layer)

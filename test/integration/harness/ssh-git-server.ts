@@ -6,9 +6,9 @@ import { freePort } from './control-plane.js'
 import { startChild, stopChild, waitForPort, type Child } from './processes.js'
 
 /** Debian's OpenSSH server (package openssh-server), which .ci/run installs. */
-export const SSHD = '/usr/sbin/sshd'
+const SSHD = '/usr/sbin/sshd'
 /** The account Git is served as; .ci/run creates it (no password, /bin/sh). */
-export const SSH_GIT_USER = 'git'
+const SSH_GIT_USER = 'git'
 
 /**
  * A Git server over SSH on loopback, as Soft Serve serves it: `ssh://git@host:port/<name>.git`,

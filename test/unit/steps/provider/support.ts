@@ -40,7 +40,7 @@ export function inspectJson(containers: readonly FakeContainer[]): string {
 }
 
 /** The node image kindling pins for the default Kubernetes version. */
-export const DEFAULT_NODE_IMAGE = KIND_NODE_IMAGES[DEFAULTS.kind.kubernetesVersion]!
+const DEFAULT_NODE_IMAGE = KIND_NODE_IMAGES[DEFAULTS.kind.kubernetesVersion]!
 
 /** A kind node container of cluster `cluster`. */
 export function kindNode(name: string, role: 'control-plane' | 'worker', extra: Partial<FakeContainer> = {}, cluster = 'lab'): FakeContainer {
