@@ -71,7 +71,8 @@ export function homeFolder(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.HOME ?? homedir()
   const fix = 'set HOME to your home folder, an absolute path that exists (e.g. export HOME=/home/you), or unset it'
   // A line break or a control character would forge or garble a line of every message naming a path under it.
-  if (!path.isAbsolute(home) || CONTROL.test(home)) throw new BadInputError(`HOME=${quoted(home)} is not an absolute path to a folder`, { details: [fix] })
+  if (CONTROL.test(home)) throw new BadInputError(`HOME=${quoted(home)} holds a line break or a control character`, { details: [fix] })
+  if (!path.isAbsolute(home)) throw new BadInputError(`HOME=${quoted(home)} is not an absolute path to a folder`, { details: [fix] })
   if (blockingPath(home) !== undefined || !existsSync(home)) throw new BadInputError(`HOME=${quoted(home)} is not a folder that exists`, { details: [fix] })
   return home
 }

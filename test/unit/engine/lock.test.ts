@@ -110,9 +110,12 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     for (const home of ['', 'rel/home', '.', '/tmp\n', separated, path.join(dir, 'missing'), file, path.join(file, 'below')]) {
       const refused = refusal(() => homeFolder({ HOME: home }))
       expect(exitCodeOf(refused)).toBe(ExitCode.badInput)
-      expect(String(refused)).toMatch(/^.*HOME=".*" is not (an absolute path to a folder|a folder that exists)/)
+      expect(String(refused)).toMatch(
+        /^.*HOME=".*" (is not an absolute path to a folder|is not a folder that exists|holds a line break or a control character)/,
+      )
       expect((refused as { details: string[] }).details.join('\n')).toContain('set HOME to your home folder')
     }
+    expect(String(refusal(() => homeFolder({ HOME: separated })))).toContain('holds a line break or a control character')
     // The default state folder is under HOME: the same refusal, before anything is made there.
     expect(exitCodeOf(refusal(() => stateDir({ HOME: 'rel/home' })))).toBe(ExitCode.badInput)
     expect(homeFolder({ HOME: dir })).toBe(dir)
