@@ -14,6 +14,7 @@ import { describeAnswers, writeSpec } from '../ui/wizard-spec.js'
 import { folderGoneError } from './cwd.js'
 import { findRepoRoot } from './repo.js'
 import { parseWizardFlags } from './wizard-args.js'
+import { portsOfClusters } from './wizard-ports.js'
 import { WIZARD_HELP } from './wizard-help.js'
 import { defaultKubeconfig, kubeContexts } from './wizard-kubeconfig.js'
 import { kindlingCommand } from '../project.js'
@@ -128,6 +129,7 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
         remoteUrl,
         clusterExists: (name) => existsSync(specFileOf(repoRoot, name)),
         folderProblem: (name) => specFolderProblem(repoRoot, name),
+        portsTaken: await portsOfClusters(repoRoot),
         contextsOf: kubeContexts,
         kubeconfig: defaultKubeconfig(),
         cwd,

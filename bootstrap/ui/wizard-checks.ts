@@ -26,12 +26,12 @@ export const checkWorkers = (value: string): true | string =>
 const asPort = (value: string): true | string => (/^\d+$/.test(value.trim()) ? checkPort(Number(value)) : 'must be a port between 1 and 65535')
 
 /**
- * The wizard's kind spec turns the registry caches on, and their local registry publishes
- * DEFAULTS.kind.localRegistryPort on this machine: an HTTP or HTTPS port there would be refused
- * when the spec is loaded, after every answer.
+ * The wizard's kind spec turns the registry caches on, and their local registry publishes `registry`
+ * (DEFAULTS.kind.localRegistryPort unless another cluster binds it) on this machine: an HTTP or
+ * HTTPS port there would be refused when the spec is loaded, after every answer.
  */
-function notRegistryPort(value: number): true | string {
-  return value === DEFAULTS.kind.localRegistryPort ? `${value} is the local registry's host port (the registry caches are on); give another port` : true
+function notRegistryPort(value: number, registry: number): true | string {
+  return value === registry ? `${value} is the local registry's host port (the registry caches are on); give another port` : true
 }
 
 /** A remote the engine can read from another machine (not a local path or file:// URL). */
@@ -45,12 +45,15 @@ export function isNetworkUrl(url: string | undefined): url is string {
  * bind one port.
  */
 export const notPort =
-  (other: number | undefined, what: string, flag?: string) =>
+  (other: number | undefined, what: string, flag?: string, registry: number = DEFAULTS.kind.localRegistryPort) =>
   (value: string): true | string => {
     if (asPort(value) !== true) return asPort(value)
     const port = Number(value.trim())
-    return port === other ? `${port} is already the ${what} port${flag ? ` (${flag})` : ''}; give another port` : notRegistryPort(port)
+    return port === other ? `${port} is already the ${what} port${flag ? ` (${flag})` : ''}; give another port` : notRegistryPort(port, registry)
   }
 
 /** A kind cluster's host port, given as a flag: a port, and not the local registry's. */
-export const checkKindPort = (value: number): true | string => (checkPort(value) === true ? notRegistryPort(value) : checkPort(value))
+export const checkKindPort =
+  (registry: number = DEFAULTS.kind.localRegistryPort) =>
+  (value: number): true | string =>
+    checkPort(value) === true ? notRegistryPort(value, registry) : checkPort(value)

@@ -42,10 +42,10 @@ export async function askName({ ask, p, prompter, problems, hints, given }: Aski
   return { name, replace }
 }
 
-type Placement = Pick<WizardAnswers, 'provider' | 'workers' | 'httpPort' | 'httpsPort' | 'kubeconfig' | 'context'>
+type Placement = Pick<WizardAnswers, 'provider' | 'workers' | 'httpPort' | 'httpsPort' | 'registryPort' | 'kubeconfig' | 'context'>
 
-/** Where the cluster runs, and what that provider needs to know. */
-export async function askPlacement(asking: Asking): Promise<Placement> {
+/** Where the cluster `name` runs, and what that provider needs to know. */
+export async function askPlacement(asking: Asking, name: string): Promise<Placement> {
   const { ask, p, given, named, note } = asking
   // --kubeconfig or --context without --provider: an existing cluster is meant.
   const impliedProvider = KUBE_FLAGS.some((key) => given[key] !== undefined) ? 'existing' : 'kind'
@@ -68,13 +68,28 @@ export async function askPlacement(asking: Asking): Promise<Placement> {
   // Flags of both providers together are a conflict, reported already: no note besides.
   const mixed = named(KUBE_FLAGS).length > 0 && named(KIND_FLAGS).length > 0
   if (unused.length && given.provider === undefined && !mixed) note(`${unused.join(', ')}: not used for ${kind ? 'a kind cluster' : 'an existing cluster'}`)
-  const nodes = kind ? await askKindNodes(asking) : { workers: 0, httpPort: 8080, httpsPort: 8443 }
+  const nodes = kind
+    ? await askKindNodes(asking, asking.hints.portsTaken?.(name) ?? new Map<number, string>())
+    : { workers: 0, httpPort: 8080, httpsPort: 8443, registryPort: DEFAULTS.kind.localRegistryPort }
   const access = kind ? { kubeconfig: '', context: '' } : await askKubeContext(asking)
   return { provider, ...nodes, ...access }
 }
 
-/** A kind cluster's worker count and the host ports HTTP and HTTPS come in on. */
-async function askKindNodes({ ask, p, given, problems }: Asking): Promise<Pick<WizardAnswers, 'workers' | 'httpPort' | 'httpsPort'>> {
+/** `from`, or the first port above it that `taken` and `also` leave free: two kind clusters cannot bind one host port. */
+function freePort(from: number, taken: ReadonlyMap<number, string>, also: readonly number[] = []): number {
+  let port = from
+  while (taken.has(port) || also.includes(port)) port++
+  return port
+}
+
+/** A kind cluster's worker count and the host ports HTTP and HTTPS come in on, by default ones no other cluster's spec binds. */
+async function askKindNodes(
+  { ask, p, given, problems, note }: Asking,
+  taken: ReadonlyMap<number, string>,
+): Promise<Pick<WizardAnswers, 'workers' | 'httpPort' | 'httpsPort' | 'registryPort'>> {
+  // The local registry's port is not asked; the HTTP and HTTPS defaults leave it free.
+  const registryPort = freePort(DEFAULTS.kind.localRegistryPort, taken)
+  const httpDefault = freePort(8080, taken, [registryPort, given.httpsPort ?? 0])
   const workers = await ask(
     'workers',
     '--workers N',
@@ -85,18 +100,32 @@ async function askKindNodes({ ask, p, given, problems }: Asking): Promise<Pick<W
     Number(
       await p.input({
         message: 'Host port for HTTP into the cluster (node port 30080)',
-        default: '8080',
-        validate: notPort(given.httpsPort, 'HTTPS', '--https-port'),
+        default: String(httpDefault),
+        validate: notPort(given.httpsPort, 'HTTPS', '--https-port', registryPort),
       }),
     )
-  const httpPort = await ask('httpPort', '--http-port PORT', httpQuestion, { fallback: 8080, check: checkKindPort })
+  const httpPort = await ask('httpPort', '--http-port PORT', httpQuestion, { fallback: httpDefault, check: checkKindPort(registryPort) })
+  const httpsDefault = freePort(8443, taken, [registryPort, httpPort])
   const httpsQuestion = async (): Promise<number> =>
-    Number(await p.input({ message: 'Host port for HTTPS into the cluster (node port 30443)', default: '8443', validate: notPort(httpPort, 'HTTP') }))
-  const httpsPort = await ask('httpsPort', '--https-port PORT', httpsQuestion, { fallback: 8443, check: checkKindPort })
+    Number(
+      await p.input({
+        message: 'Host port for HTTPS into the cluster (node port 30443)',
+        default: String(httpsDefault),
+        validate: notPort(httpPort, 'HTTP', undefined, registryPort),
+      }),
+    )
+  const httpsPort = await ask('httpsPort', '--https-port PORT', httpsQuestion, { fallback: httpsDefault, check: checkKindPort(registryPort) })
+  // Allowed (the two may never run at once), but said: bootstrap refuses a port in use when it starts.
+  for (const port of [httpPort, httpsPort]) {
+    const owner = taken.get(port)
+    if (owner) note(`host port ${port} is also bound by ${owner}; the two clusters cannot run at the same time`)
+  }
+  if (registryPort !== DEFAULTS.kind.localRegistryPort)
+    note(`the local registry takes host port ${registryPort}: ${DEFAULTS.kind.localRegistryPort} is bound by ${taken.get(DEFAULTS.kind.localRegistryPort)}`)
   // Both given and equal is a flag conflict, reported already.
   const bothGiven = given.httpPort !== undefined && given.httpsPort !== undefined
   if (httpPort === httpsPort && !bothGiven) problems.push(`--https-port: ${httpsPort} is already the HTTP port`)
-  return { workers, httpPort, httpsPort }
+  return { workers, httpPort, httpsPort, registryPort }
 }
 
 /** An existing cluster's kubeconfig file and the one context in it kindling may use. */

@@ -35,6 +35,9 @@ function renderSpecYaml(answers: WizardAnswers): string {
           `        hostPort: ${answers.httpsPort}`,
           '    registryCaches:',
           '      enabled: true',
+          ...(answers.registryPort === DEFAULTS.kind.localRegistryPort
+            ? []
+            : ["      # Another cluster's local registry takes the default port.", '      localRegistry:', `        hostPort: ${answers.registryPort}`]),
         ]
       : [
           '  # A cluster that already runs; kindling uses this one context and no other.',

@@ -17,6 +17,11 @@ export interface WizardAnswers {
   workers: number
   httpPort: number
   httpsPort: number
+  /**
+   * The local registry's host port: not asked, the default unless another cluster's spec binds it
+   * (then the next free one, written out).
+   */
+  registryPort: number
   kubeconfig: string
   context: string
   engine: 'flux' | 'argocd'
@@ -61,6 +66,8 @@ export interface WizardHints {
   kubeconfig?: string
   /** Where relative paths typed or passed are read from (the shell's directory). */
   cwd?: string
+  /** The host ports the other kind clusters' specs under clusters/ bind, each to the cluster folder that binds it. */
+  portsTaken?(name: string): ReadonlyMap<number, string>
   /** Says something to the person without asking (a flag that cannot be used, a default explained). */
   note?(text: string): void
 }
@@ -88,7 +95,7 @@ export async function collectAnswers(
   const { problems, reached, note } = asking
 
   const { name, replace } = await askName(asking)
-  const placement = await askPlacement(asking)
+  const placement = await askPlacement(asking, name)
   const gitops = await askGitops(asking)
   const components = await askComponents(asking, name)
 

@@ -17,7 +17,7 @@ export interface WantedPort {
 }
 
 /** Every host port a kind spec will bind. */
-function wantedPorts(spec: ClusterSpec): WantedPort[] {
+export function wantedPorts(spec: ClusterSpec): WantedPort[] {
   const provider = kindProvider(spec)
   const ports: WantedPort[] = provider.portMappings.map((mapping, index) => ({
     hostPort: mapping.hostPort,

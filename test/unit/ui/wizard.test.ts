@@ -10,6 +10,7 @@ import { renderedFiles } from '../../../bootstrap/steps/gitops/push-state.js'
 import { fileWrites } from '../../../bootstrap/steps/gitops/repo.js'
 import { RecordingRunner } from '../../../bootstrap/tools/recording-runner.js'
 import type { Prompter } from '../../../bootstrap/ui/wizard.js'
+import { repoRoot } from '../support/context.js'
 import { makeFifo, releaseFifo } from '../support/fifo.js'
 import { terminalDriver, type Typed } from './terminal-driver.js'
 
@@ -194,6 +195,28 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     ])
     expect(readFileSync(path.join(root, 'clusters/lab6'), 'utf8')).toBe('notes\n')
     expect((await loadClusterSpec(root, 'lab8')).name).toBe('lab8')
+  })
+
+  it("a new kind cluster's ports default to ones no other cluster's spec binds, the local registry's too, and a port shared on purpose is said", async () => {
+    const root = repo()
+    mkdirSync(path.join(root, 'clusters/homelab'))
+    writeFileSync(path.join(root, 'clusters/homelab/cluster.yaml'), readFileSync(path.join(repoRoot, 'clusters/homelab/cluster.yaml'), 'utf8'))
+    const t = io(root)
+    expect(await runWizard(['-c', 'lab', '--repo', ''], t.value), t.err.join('')).toBe(0)
+    const spec = await loadClusterSpec(root, 'lab')
+    const kind = spec.provider.type === 'kind' ? spec.provider : undefined
+    expect(kind?.portMappings.map((mapping) => mapping.hostPort)).toEqual([8081, 8444])
+    expect(kind?.registryCaches.localRegistry.hostPort).toBe(5002)
+    expect(t.err.join('')).toContain('note: the local registry takes host port 5002: 5001 is bound by clusters/homelab')
+    // Replacing homelab itself keeps its own ports.
+    const again = io(root)
+    expect(await runWizard(['-c', 'homelab', '--yes', '--repo', ''], again.value), again.err.join('')).toBe(0)
+    const homelab = (await loadClusterSpec(root, 'homelab')).provider
+    expect(homelab.type === 'kind' && homelab.portMappings.map((mapping) => mapping.hostPort)).toEqual([8080, 8443])
+    // Given on purpose: taken, and said.
+    const shared = io(root)
+    expect(await runWizard(['-c', 'lab2', '--http-port', '8081', '--repo', ''], shared.value), shared.err.join('')).toBe(0)
+    expect(shared.err.join('')).toContain('note: host port 8081 is also bound by clusters/lab; the two clusters cannot run at the same time')
   })
 
   it('writes nothing when the person says no at the summary', async () => {
