@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml'
 import { ExitCode, KindlingError, PrerequisiteError } from '../engine/errors.js'
+import { Redactor } from '../tools/secrets.js'
 
 // Why a kubeconfig cannot be used, in words that never quote the file: it holds tokens, passwords
 // and keys, and a YAML parser's error shows the lines around the mistake. No API client is loaded
@@ -112,11 +113,28 @@ export class KubeconfigMissingError extends PrerequisiteError {}
  */
 export class KubeCredentialsError extends PrerequisiteError {}
 
-/** The user entry of a kubeconfig as the API client holds it: only what a message may name. */
+/** The user entry of a kubeconfig as the API client holds it: what a message may name, and the credentials it must not. */
 export interface KubeconfigUser {
   name?: string
-  exec?: { command?: unknown } | null
-  authProvider?: { name?: unknown; config?: { exec?: { command?: unknown } } } | null
+  token?: unknown
+  password?: unknown
+  exec?: { command?: unknown; args?: unknown; env?: unknown } | null
+  authProvider?: { name?: unknown; config?: Record<string, unknown> & { exec?: { command?: unknown } } } | null
+}
+
+/**
+ * The values of a user entry that may be secrets: its token and password, the arguments and
+ * environment values its credential plugin is given (`--token …`, `API_KEY=…`) and its auth
+ * provider's settings. A plugin that fails often repeats its arguments on stderr.
+ */
+function credentialValues(user: KubeconfigUser | null | undefined): string[] {
+  const env = Array.isArray(user?.exec?.env) ? (user.exec.env as { value?: unknown }[]).map((entry) => entry?.value) : []
+  // A flag's name is no secret; `--token=…` carries one after the `=`.
+  const args = (Array.isArray(user?.exec?.args) ? (user.exec.args as unknown[]) : []).map((arg) =>
+    typeof arg === 'string' && arg.startsWith('-') ? arg.split('=').slice(1).join('=') : arg,
+  )
+  const provider = Object.values(user?.authProvider?.config ?? {})
+  return [user?.token, user?.password, ...env, ...args, ...provider].filter((value): value is string => typeof value === 'string')
 }
 
 /**
@@ -129,7 +147,9 @@ export function credentialsError(user: KubeconfigUser | null | undefined, error:
   const kubectl = `kubectl${where.file ? ` --kubeconfig ${where.file}` : ''} --context ${context} get nodes`
   const who = `kubeconfig user "${user?.name ?? '(none)'}" of context "${context}"`
   const command = user?.exec?.command ?? user?.authProvider?.config?.exec?.command
-  const said = ((error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '').trim()
+  const redactor = new Redactor()
+  for (const value of credentialValues(user)) redactor.add(value)
+  const said = redactor.redact(((error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '').trim())
   const short = said.length > 200 ? `${said.slice(0, 200)}…` : said
   if (typeof command === 'string' && command) {
     const plugin = `the credential plugin \`${command}\` of ${who}`

@@ -168,6 +168,17 @@ describe('a kubeconfig credential plugin that fails', () => {
     expect(errorText(error)).toMatch(/failed: login expired: run login again$/)
   })
 
+  it('repeating its arguments or environment on stderr: masks them, as they may be keys', async () => {
+    const file = kubeconfigFile(
+      `apiVersion: v1\n${CLUSTER}\n${CONTEXT}\nusers:\n- name: x\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: ${JSON.stringify(process.execPath)}\n      args: ['-e', 'console.error("bad key " + process.argv[1] + " and " + process.env.API_KEY + " " + process.argv[2]); process.exit(1)', 'Arg5ecretValue77', '--token=Flag5ecretValue77']\n      env: [{name: API_KEY, value: Env5ecretValue77}]\n`,
+    )
+    const error = await KubeClient.fromKubeconfig({ file, context: 'x' })
+      .serverVersion()
+      .catch((caught: unknown) => caught)
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    expect(errorText(error)).toMatch(/failed: bad key \*\*\* and \*\*\* --token=\*\*\*$/)
+  })
+
   it('printing a bare token instead of an ExecCredential: says so without showing what it printed', async () => {
     const error = await KubeClient.fromKubeconfig({ file: plugin('console.log("Hunter2Secret9Token")'), context: 'x' })
       .serverVersion()
