@@ -1,34 +1,16 @@
-import { existsSync, realpathSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { BadInputError } from './engine/errors.js'
 import { CONTROL } from './spec/characters.js'
 import { quoted } from './spec/quoting.js'
-import { blockingPath, isInside } from './tools/files.js'
+import { blockingPath, isInside, resolvedPath } from './tools/files.js'
 
 /**
  * Kernel file systems: nothing to keep there, and Node's recursive mkdir loops forever under /proc.
  * /dev/shm is the exception: a writable tmpfs, a fine place for state that need not survive a reboot.
  */
 const KERNEL_FS = /^\/(proc|sys)(\/|$)|^\/dev(\/(?!shm(\/|$))|$)/
-
-/**
- * `path` with its longest existing start resolved through symbolic links: /tmp/proclink/x, with
- * /tmp/proclink a link to /proc, is /proc/x. The rest, not there yet, is kept as written.
- */
-function resolvedPath(file: string): string {
-  const rest: string[] = []
-  for (let dir = path.resolve(file); ;) {
-    try {
-      return path.join(realpathSync(dir), ...rest.reverse())
-    } catch {
-      const parent = path.dirname(dir)
-      if (parent === dir) return path.resolve(file)
-      rest.push(path.basename(dir))
-      dir = parent
-    }
-  }
-}
 
 /** Why a folder of kindling's state (run locks, run reports) could not be made or written, by the error's code. */
 export function unwritableReason(error: unknown): string {

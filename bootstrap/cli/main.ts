@@ -57,6 +57,7 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     }
     // Runs that change the cluster keep a lock and a report: a place they cannot use stops a dry run too.
     if (command !== 'status') usableStateDir(repoRoot)
+    if (command === 'bootstrap') (await import('../steps/spec-files.js')).assertKeysOutsideRepository(spec)
     const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS
     signal = runSignal(io.signal, runTimeoutMs, flags.timeout)

@@ -1,8 +1,10 @@
 // The key files a spec names (the age key, the SSH deploy key, known_hosts): where each is, the
 // field that names it and how to set it right, read the one way every named file is read.
 
+import { BadInputError } from '../engine/errors.js'
+import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome, relativeSpec, type ClusterSpec } from '../spec/load.js'
-import { assertCreatable, plainFileProblem, readFileIfExists, UnusableFileError, type FileRole } from '../tools/files.js'
+import { assertCreatable, isInside, plainFileProblem, readFileIfExists, UnusableFileError, type FileRole } from '../tools/files.js'
 import { readAgeKey, type AgeKey } from '../tools/age.js'
 
 /** A key file is a few hundred bytes; known_hosts a few KiB. Anything near this is the wrong file. */
@@ -13,6 +15,36 @@ export function deployKeyFile(spec: ClusterSpec): string {
   const auth = spec.repository.auth
   if (auth.type === 'ssh' && auth.privateKeyFile) return auth.privateKeyFile
   return expandHome(`~/.config/kindling/ssh/${spec.name}_ed25519`)
+}
+
+/** The key that may push to the in-cluster Git server: kept outside the repository, one per cluster. */
+export function gitServerKeyFile(spec: ClusterSpec): string {
+  return expandHome(`${DEFAULTS.gitServer.keyDir}/${spec.name}-git-server_ed25519`)
+}
+
+/**
+ * Refuse, before anything is created, to keep a private key inside the repository, where one
+ * `git add` (or the push of clusters/<name>/) would publish it. Keys the spec names are refused
+ * by their field when it is loaded; this catches the defaults under ~/.config/kindling/, which land
+ * in the repository when HOME is in it (or is a link into it).
+ */
+export function assertKeysOutsideRepository(spec: ClusterSpec): void {
+  const auth = spec.repository.auth
+  const kept = [
+    ...(spec.secrets.sops.enabled ? [{ what: 'the age key', file: spec.secrets.sops.ageKeyFile }] : []),
+    ...(spec.repository.inCluster ? [{ what: "the in-cluster Git server's push key", file: gitServerKeyFile(spec) }] : []),
+    ...(auth.type === 'ssh' ? [{ what: 'the deploy key', file: deployKeyFile(spec) }] : []),
+  ]
+  const keys = kept.filter((key) => isInside(key.file, spec.repoRoot)).map((key) => `${key.what} ${key.file}`)
+  if (keys.length === 0) return
+  throw new BadInputError(
+    `${keys.join(' and ')} would be kept inside the repository ${spec.repoRoot}, where one \`git add\` would publish ${keys.length === 1 ? 'it' : 'them'}`,
+    {
+      details: [
+        `the keys kindling makes go under ~/.config/kindling/, and HOME is ${expandHome('~')}: set HOME to your home folder outside the repository, or name key files outside it in ${relativeSpec(spec)} (secrets.sops.ageKeyFile, repository.auth.privateKeyFile)`,
+      ],
+    },
+  )
 }
 
 /** The age key file, named by secrets.sops.ageKeyFile (or its default). */

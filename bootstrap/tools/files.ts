@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { quoted } from '../spec/quoting.js'
@@ -73,10 +73,35 @@ export function readPlainFile(file: string, role: FileRole = {}): Buffer | undef
   }
 }
 
-/** `file` is `folder` or lies somewhere beneath it (both resolved from the working folder). */
+/**
+ * `file` is `folder` or lies somewhere beneath it, as written or where symbolic links lead: a home
+ * folder that is a link into the repository puts the keys kept under it there too.
+ */
 export function isInside(file: string, folder: string): boolean {
-  const relative = path.relative(path.resolve(folder), path.resolve(file))
+  return beneath(path.resolve(file), path.resolve(folder)) || beneath(resolvedPath(file), resolvedPath(folder))
+}
+
+function beneath(file: string, folder: string): boolean {
+  const relative = path.relative(folder, file)
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+/**
+ * `file` with its longest existing start resolved through symbolic links: /tmp/proclink/x, with
+ * /tmp/proclink a link to /proc, is /proc/x. The rest, not there yet, is kept as written.
+ */
+export function resolvedPath(file: string): string {
+  const rest: string[] = []
+  for (let dir = path.resolve(file); ;) {
+    try {
+      return path.join(realpathSync(dir), ...rest.reverse())
+    } catch {
+      const parent = path.dirname(dir)
+      if (parent === dir) return path.resolve(file)
+      rest.push(path.basename(dir))
+      dir = parent
+    }
+  }
 }
 
 /**

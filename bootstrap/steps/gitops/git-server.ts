@@ -6,19 +6,15 @@ import { deploymentAvailable } from '../../kube/conditions.js'
 import { kubePortForward, withTunnel } from '../../kube/tunnel.js'
 import { IN_CLUSTER_GIT, renderGitServer } from '../../render/git-server.js'
 import { DEFAULTS } from '../../spec/defaults.js'
-import { expandHome, type ClusterSpec } from '../../spec/load.js'
+import type { ClusterSpec } from '../../spec/load.js'
 import { readFileIfExists } from '../../tools/files.js'
 import { kubectlFor } from '../connect.js'
+import { gitServerKeyFile } from '../spec-files.js'
 import { gitSaid, lsRemoteCommand, parseLsRemote, sshCommand, sshKeygenCommand, type GitAccess } from '../../tools/git.js'
 import { CommandError, formatCommand, type Command } from '../../tools/runner.js'
 import { assertNotForeign } from '../ownership.js'
 import { describeApplied, refOf } from '../../kube/refs.js'
 import { addSummary } from '../summary.js'
-
-/** The key that may push to the in-cluster Git server: kept outside the repository, one per cluster. */
-function gitServerKeyFile(spec: ClusterSpec): string {
-  return expandHome(`${DEFAULTS.gitServer.keyDir}/${spec.name}-git-server_ed25519`)
-}
 
 /** How git on this machine reaches the in-cluster server, once a tunnel listens on `port`. */
 function inClusterRemote(spec: ClusterSpec, port: number | string): { url: string; access: Extract<GitAccess, { type: 'ssh' }> } {

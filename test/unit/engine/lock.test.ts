@@ -136,4 +136,16 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     expect(String(underFile)).toContain(`${file} is not a folder`)
     expect(usableStateDir(repo, { XDG_STATE_HOME: path.join(dir, 'elsewhere', 'state') })).toBe(path.join(dir, 'elsewhere', 'state', 'kindling'))
   })
+
+  it('refuses a state folder that is a link into the repository (exit 2): the reports would land in the checkout', () => {
+    const repo = path.join(dir, 'linked-repo')
+    mkdirSync(path.join(repo, 'st'), { recursive: true })
+    symlinkSync(path.join(repo, 'st'), path.join(dir, 'state-link'))
+    const linked = refusal(() => usableStateDir(repo, { XDG_STATE_HOME: path.join(dir, 'state-link') }))
+    expect(exitCodeOf(linked)).toBe(ExitCode.badInput)
+    expect(String(linked)).toContain(`is inside the repository ${repo}`)
+    mkdirSync(path.join(repo, 'h'))
+    symlinkSync(path.join(repo, 'h'), path.join(dir, 'home-link'))
+    expect(exitCodeOf(refusal(() => usableStateDir(repo, { HOME: path.join(dir, 'home-link') })))).toBe(ExitCode.badInput)
+  })
 })

@@ -129,3 +129,48 @@ describe('a key file whose content is not the key', () => {
     expect(missing.said).toContain(`deploy key usable: repository.auth.privateKeyFile ${dir}/none does not exist`)
   })
 })
+
+describe('keys kindling makes, with HOME inside the repository', () => {
+  it.each([
+    ['a folder in the repository', (root: string, home: string) => mkdirSync(home, { recursive: true })],
+    [
+      'a link into the repository',
+      (root: string, home: string) => {
+        mkdirSync(path.join(root, 'clusters', 'lab', 'h'), { recursive: true })
+        symlinkSync(path.join(root, 'clusters', 'lab', 'h'), home)
+      },
+    ],
+  ])('HOME as %s: refused with exit 2 before any command, the key named (the push of clusters/<name>/ would publish it)', async (_, makeHome) => {
+    const root = tempDir()
+    mkdirSync(path.join(root, 'clusters', 'lab'), { recursive: true })
+    writeFileSync(
+      path.join(root, 'clusters', 'lab', 'cluster.yaml'),
+      specText({ provider: 'type: kind\nregistryCaches:\n  enabled: false', repository: 'branch: main' }),
+    )
+    const home = _.startsWith('a link') ? path.join(tempDir(), 'home') : path.join(root, 'clusters', 'lab', 'h')
+    makeHome(root, home)
+    const saved = { HOME: process.env.HOME, XDG_STATE_HOME: process.env.XDG_STATE_HOME }
+    process.env.HOME = home
+    process.env.XDG_STATE_HOME = path.join(tempDir(), 'state')
+    const out: string[] = []
+    const runner = new RecordingRunner(READY)
+    try {
+      const io: CliIo = {
+        stdout: (line) => out.push(line),
+        stderr: (line) => out.push(line),
+        isTTY: false,
+        cwd: root,
+        signal: new AbortController().signal,
+        runner,
+      }
+      expect(await runCommand('bootstrap', ['-c', 'lab', '--yes', '--dry-run'], io)).toBe(2)
+    } finally {
+      Object.assign(process.env, saved)
+    }
+    const said = out.join('')
+    const keys = `the age key ${path.join(home, '.config', 'kindling', 'age', 'lab.agekey')} and the in-cluster Git server's push key ${path.join(home, '.config', 'kindling', 'ssh', 'lab-git-server_ed25519')}`
+    expect(said).toContain(`${keys} would be kept inside the repository ${root}, where one \`git add\` would publish them`)
+    expect(said).toContain('set HOME to your home folder outside the repository')
+    expect(runner.commands).toEqual([])
+  })
+})
