@@ -64,10 +64,18 @@ export function homeFolder(env: NodeJS.ProcessEnv = process.env): string {
  * could not use it, so a dry run answers as the real run would: inside the repository (its reports
  * would show in `git status`, one `git add -A` from being committed), or under a file.
  */
-export function usableStateDir(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+export function usableStateDir(repoRoot: string, env: NodeJS.ProcessEnv = process.env, cluster?: string): string {
   const dir = stateDir(env)
   const fix = 'point XDG_STATE_HOME at a folder you can write outside the repository (it holds run locks and reports; by default ~/.local/state)'
-  if (isInside(dir, repoRoot)) throw new BadInputError(`kindling's state folder ${dir} is inside the repository ${repoRoot}`, { details: [fix] })
+  // Its locks and this cluster's reports too: a link there into the checkout puts them in it all the same.
+  const inside = [dir, path.join(dir, 'locks'), ...(cluster ? [path.join(dir, 'reports', cluster)] : [])].find((folder) => isInside(folder, repoRoot))
+  if (inside !== undefined) {
+    const real = resolvedPath(inside)
+    const linked = real !== path.resolve(inside)
+    throw new BadInputError(`kindling's state folder ${inside}${linked ? ` (through a link, ${real})` : ''} is inside the repository ${repoRoot}`, {
+      details: [linked ? `remove that link, or ${fix}` : fix],
+    })
+  }
   const blocked = blockingPath(dir)
   if (blocked) throw new BadInputError(`cannot keep kindling's run locks and reports in ${dir}: ${blocked} is not a folder`, { details: [fix] })
   return dir

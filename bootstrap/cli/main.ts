@@ -56,7 +56,7 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
       checkSecretVariables(spec, process.env, { readsPasswords: command === 'bootstrap' })
     }
     // Runs that change the cluster keep a lock and a report: a place they cannot use stops a dry run too.
-    if (command !== 'status') usableStateDir(repoRoot)
+    if (command !== 'status') usableStateDir(repoRoot, process.env, cluster)
     if (command === 'bootstrap') (await import('../steps/spec-files.js')).assertKeysOutsideRepository(spec)
     const runTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     const healthTimeoutMs = runTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS

@@ -147,5 +147,15 @@ describe('where kindling keeps its state, when that place is unusable', () => {
     mkdirSync(path.join(repo, 'h'))
     symlinkSync(path.join(repo, 'h'), path.join(dir, 'home-link'))
     expect(exitCodeOf(refusal(() => usableStateDir(repo, { HOME: path.join(dir, 'home-link') })))).toBe(ExitCode.badInput)
+    // A cluster's reports folder linked into the checkout, the state folder itself outside it.
+    const state = path.join(dir, 'linked-state')
+    mkdirSync(path.join(state, 'kindling', 'reports'), { recursive: true })
+    symlinkSync(path.join(repo, 'st'), path.join(state, 'kindling', 'reports', 'lab'))
+    expect(usableStateDir(repo, { XDG_STATE_HOME: state }, 'other')).toBe(path.join(state, 'kindling'))
+    const reports = refusal(() => usableStateDir(repo, { XDG_STATE_HOME: state }, 'lab'))
+    expect(exitCodeOf(reports)).toBe(ExitCode.badInput)
+    expect(String(reports)).toContain(
+      `${path.join(state, 'kindling', 'reports', 'lab')} (through a link, ${path.join(repo, 'st')}) is inside the repository ${repo}`,
+    )
   })
 })
