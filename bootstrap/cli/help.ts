@@ -35,7 +35,7 @@ const common = (timeout: string): string => `  -c, --cluster NAME   cluster fold
   -h, --help           show this help`
 const COMMON = common(`the health
                        gate gives up after 15m, the engine install and the Git server
-                       after 5m, each API request after 30s`)
+                       after 5m, each API request after 30s, a credential plugin after 2m`)
 
 const USAGE: Record<CommandName, string> = {
   bootstrap: `Usage: kindling bootstrap [flags]     (npx kindling bootstrap, npm run -s bootstrap --, devbox run bootstrap)
@@ -64,7 +64,7 @@ Flags:
 ${CHANGING}
 ${common(`deleting an
                        object gives up after 2m, a Helm release after 5m, kind's cluster
-                       after 20m, and each API request after 30s`)}
+                       after 20m, each API request after 30s, a credential plugin after 2m`)}
       --purge          also delete the registry cache containers and their data`,
   status: `Usage: kindling status [flags]     (npx kindling status, npm run -s status --, devbox run status)
 

@@ -142,7 +142,11 @@ function credentialValues(user: KubeconfigUser | null | undefined): string[] {
  * A plugin that exits non-zero leaves only its stderr (often nothing), one that prints no JSON a
  * parse error quoting what it printed (a token, maybe): neither is shown as it is.
  */
-export function credentialsError(user: KubeconfigUser | null | undefined, error: unknown, where: { context: string; file?: string }): KubeCredentialsError {
+export function credentialsError(
+  user: KubeconfigUser | null | undefined,
+  error: unknown,
+  where: { context: string; file?: string; stoppedAfterMs?: number },
+): KubeCredentialsError {
   const { context } = where
   const kubectl = `kubectl${where.file ? ` --kubeconfig ${where.file}` : ''} --context ${context} get nodes`
   const who = `kubeconfig user "${user?.name ?? '(none)'}" of context "${context}"`
@@ -154,6 +158,10 @@ export function credentialsError(user: KubeconfigUser | null | undefined, error:
   if (typeof command === 'string' && command) {
     const plugin = `the credential plugin \`${command}\` of ${who}`
     const login = 'an expired login is the usual cause (gcloud auth login, az login, aws sso login, …)'
+    if (where.stoppedAfterMs !== undefined)
+      return new KubeCredentialsError(`${plugin} printed no credential within ${where.stoppedAfterMs / 1000}s and was stopped`, {
+        details: [`\`${kubectl}\` runs the same plugin: finish what it waits for there (a login), then run this again`],
+      })
     if ((error as { code?: unknown } | null)?.code === 'ENOENT')
       return new KubeCredentialsError(`${plugin} is not installed (not found)`, { details: ['install it, or use a context whose user needs no plugin'] })
     if (error instanceof SyntaxError)

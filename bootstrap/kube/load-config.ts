@@ -4,6 +4,7 @@
 import path from 'node:path'
 import * as k8s from '@kubernetes/client-node'
 import { PrerequisiteError } from '../engine/errors.js'
+import { boundCredentialPlugins, PLUGIN_TIMEOUT_MS, type PluginRuns } from './credential-plugin.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
 import {
   credentialsError,
@@ -22,12 +23,18 @@ import {
 class CredentialedKubeConfig extends k8s.KubeConfig {
   /** The file it was read from, for the command a message suggests. */
   file?: string
+  readonly #plugins: PluginRuns
+
+  constructor(pluginTimeoutMs: number) {
+    super()
+    this.#plugins = boundCredentialPlugins(this, pluginTimeoutMs)
+  }
 
   override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
     try {
       await super.applySecurityAuthentication(context)
     } catch (error) {
-      throw credentialsError(this.getCurrentUser(), error, { context: this.getCurrentContext(), file: this.file })
+      throw this.#credentialsError(error)
     }
   }
 
@@ -35,8 +42,13 @@ class CredentialedKubeConfig extends k8s.KubeConfig {
     try {
       await super.applyToHTTPSOptions(opts)
     } catch (error) {
-      throw credentialsError(this.getCurrentUser(), error, { context: this.getCurrentContext(), file: this.file })
+      throw this.#credentialsError(error)
     }
+  }
+
+  #credentialsError(error: unknown): Error {
+    const where = { context: this.getCurrentContext(), file: this.file, stoppedAfterMs: this.#plugins.stoppedAfterMs }
+    return credentialsError(this.getCurrentUser(), error, where)
   }
 }
 
@@ -88,8 +100,8 @@ function assertNamedFilesPlain(config: k8s.KubeConfig, options: { file?: string 
 }
 
 /** A kubeconfig file (or its text, or the default one) with the named context current; any other is refused. */
-export function loadKubeconfig(options: { file?: string; context: string; yaml?: string }): k8s.KubeConfig {
-  const config = new CredentialedKubeConfig()
+export function loadKubeconfig(options: { file?: string; context: string; yaml?: string; pluginTimeoutMs?: number }): k8s.KubeConfig {
+  const config = new CredentialedKubeConfig(options.pluginTimeoutMs ?? PLUGIN_TIMEOUT_MS)
   const text = options.yaml ?? (options.file ? readKubeconfigFile(options.file) : undefined)
   try {
     if (text === undefined) config.loadFromDefault()

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import type { ExecaError } from 'execa'
 import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
 import { installHint } from './catalog.js'
@@ -107,4 +108,27 @@ function toStartError(command: Command, error: ExecaError, line: string): Error 
 
 function stopped(signal: AbortSignal | undefined, what: string): Error {
   return signal ? stoppedError(signal, what) : new InterruptedError(`${what}: interrupted`)
+}
+
+/**
+ * Start a process the way the Runner starts a command, for a library that wants a ChildProcess of
+ * its own (the API client's kubeconfig credential plugins): leading a process group (stopped with
+ * whatever it started, also when kindling exits), and killed after `timeoutMs`, when `onStopped`
+ * is told so.
+ */
+export function spawnBounded(command: string, args: readonly string[], options: SpawnOptions, timeoutMs: number, onStopped: () => void): ChildProcess {
+  const child = spawn(command, args, { ...options, detached: true })
+  const pid = child.pid
+  if (pid === undefined) return child
+  trackGroup(pid)
+  const timer = setTimeout(() => {
+    onStopped()
+    signalCommand(pid, 'SIGKILL')
+  }, timeoutMs)
+  timer.unref()
+  child.on('close', () => {
+    clearTimeout(timer)
+    untrackGroup(pid)
+  })
+  return child
 }

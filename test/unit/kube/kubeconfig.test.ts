@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -186,6 +186,22 @@ describe('a kubeconfig credential plugin that fails', () => {
     expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
     expect(said(error)).toContain('printed something other than the ExecCredential JSON the API client reads (not shown)')
     expect(said(error)).not.toContain('Hunter2Secret9')
+  })
+
+  it('that never answers: stopped at its deadline with whatever it started, and named (exit 3)', async () => {
+    const pidFile = path.join(os.tmpdir(), `kindling-plugin-${process.pid}.pid`)
+    const script = `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`
+    const started = performance.now()
+    const error = await KubeClient.fromKubeconfig({ file: plugin(script), context: 'x', pluginTimeoutMs: 500 })
+      .serverVersion()
+      .catch((caught: unknown) => caught)
+    expect(performance.now() - started).toBeLessThan(10_000)
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    expect(errorText(error)).toBe(
+      `the credential plugin \`${process.execPath}\` of kubeconfig user "x" of context "x" printed no credential within 0.5s and was stopped`,
+    )
+    expect(() => process.kill(Number(readFileSync(pidFile, 'utf8')), 0)).toThrow()
+    rmSync(pidFile, { force: true })
   })
 
   it('not installed: says so', async () => {
