@@ -68,7 +68,7 @@ export async function executeCommand(
   const realRunner = io.runner ?? new ExecRunner(redactor, (line) => log(line))
   const runner = flags.dryRun ? new DryRunRunner(realRunner, redactor) : realRunner
   const facts = newFacts()
-  const connect = memo(() => connectKube(spec, runner, signal))
+  const connect = memo(() => connectKube(spec, runner, signal, redactor))
   const ctx: StepContext = {
     spec,
     runner,

@@ -51,7 +51,7 @@ export class KubeClient {
    * Connect through exactly the named context of a kubeconfig file. A context the file does not
    * have is refused rather than falling back to the current one.
    */
-  static fromKubeconfig(options: { file?: string; context: string; yaml?: string; bounds?: RequestBounds; pluginTimeoutMs?: number }): KubeClient {
+  static fromKubeconfig(options: Parameters<typeof loadKubeconfig>[0] & { bounds?: RequestBounds }): KubeClient {
     return new KubeClient(loadKubeconfig(options), options.context, options.bounds)
   }
 

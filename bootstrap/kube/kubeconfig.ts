@@ -117,9 +117,27 @@ export class KubeCredentialsError extends PrerequisiteError {}
 export interface KubeconfigUser {
   name?: string
   token?: unknown
+  username?: unknown
   password?: unknown
+  keyData?: unknown
   exec?: { command?: unknown; args?: unknown; env?: unknown } | null
   authProvider?: { name?: unknown; config?: Record<string, unknown> & { exec?: { command?: unknown } } } | null
+}
+
+/**
+ * The credentials of a user entry, to be masked wherever they might show up (an API server or a
+ * proxy that quotes back the header it rejected): the token, the password and the Basic header
+ * made of it, the client key, the environment values of its credential plugin and its auth
+ * provider's tokens and secrets. Tokens a plugin or provider hands out are caught as they are sent.
+ */
+export function userSecrets(user: KubeconfigUser | null | undefined): string[] {
+  const basic =
+    typeof user?.username === 'string' && typeof user.password === 'string' ? Buffer.from(`${user.username}:${user.password}`).toString('base64') : undefined
+  const env = Array.isArray(user?.exec?.env) ? (user.exec.env as { value?: unknown }[]).map((entry) => entry?.value) : []
+  const provider = Object.entries(user?.authProvider?.config ?? {})
+    .filter(([key]) => /token|secret|password|key/i.test(key))
+    .map(([, value]) => value)
+  return [user?.token, user?.password, basic, user?.keyData, ...env, ...provider].filter((value): value is string => typeof value === 'string')
 }
 
 /**

@@ -5,9 +5,11 @@ import path from 'node:path'
 import * as k8s from '@kubernetes/client-node'
 import { PrerequisiteError } from '../engine/errors.js'
 import { boundCredentialPlugins, PLUGIN_TIMEOUT_MS, type PluginRuns } from './credential-plugin.js'
+import type { Redactor } from '../tools/secrets.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
 import {
   credentialsError,
+  userSecrets,
   kubeconfigCheckCommand,
   KubeconfigError,
   kubeconfigLoadProblem,
@@ -25,7 +27,11 @@ class CredentialedKubeConfig extends k8s.KubeConfig {
   file?: string
   readonly #plugins: PluginRuns
 
-  constructor(pluginTimeoutMs: number) {
+  constructor(
+    pluginTimeoutMs: number,
+    /** Where the credentials sent are registered: an API server or a proxy may quote them back in an error. */
+    readonly secrets?: Redactor,
+  ) {
     super()
     this.#plugins = boundCredentialPlugins(this, pluginTimeoutMs)
   }
@@ -36,6 +42,7 @@ class CredentialedKubeConfig extends k8s.KubeConfig {
     } catch (error) {
       throw this.#credentialsError(error)
     }
+    this.#register(context.getHeaders().Authorization)
   }
 
   override async applyToHTTPSOptions(opts: Parameters<k8s.KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
@@ -44,6 +51,14 @@ class CredentialedKubeConfig extends k8s.KubeConfig {
     } catch (error) {
       throw this.#credentialsError(error)
     }
+    this.#register(opts.headers?.Authorization)
+  }
+
+  /** The Authorization header and its credential (a plugin's or provider's token is only known here). */
+  #register(header: unknown): void {
+    if (typeof header !== 'string' || !this.secrets) return
+    this.secrets.add(header)
+    this.secrets.add(header.replace(/^\S+\s+/, ''))
   }
 
   #credentialsError(error: unknown): Error {
@@ -100,8 +115,8 @@ function assertNamedFilesPlain(config: k8s.KubeConfig, options: { file?: string 
 }
 
 /** A kubeconfig file (or its text, or the default one) with the named context current; any other is refused. */
-export function loadKubeconfig(options: { file?: string; context: string; yaml?: string; pluginTimeoutMs?: number }): k8s.KubeConfig {
-  const config = new CredentialedKubeConfig(options.pluginTimeoutMs ?? PLUGIN_TIMEOUT_MS)
+export function loadKubeconfig(options: { file?: string; context: string; yaml?: string; pluginTimeoutMs?: number; secrets?: Redactor }): k8s.KubeConfig {
+  const config = new CredentialedKubeConfig(options.pluginTimeoutMs ?? PLUGIN_TIMEOUT_MS, options.secrets)
   const text = options.yaml ?? (options.file ? readKubeconfigFile(options.file) : undefined)
   try {
     if (text === undefined) config.loadFromDefault()
@@ -123,6 +138,7 @@ export function loadKubeconfig(options: { file?: string; context: string; yaml?:
     })
   }
   config.setCurrentContext(options.context)
+  for (const value of userSecrets(config.getCurrentUser())) options.secrets?.add(value)
   assertNamedFilesPlain(config, options)
   config.file = options.file
   return config

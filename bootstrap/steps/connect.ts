@@ -1,6 +1,7 @@
 import type { KubeClient } from '../kube/client.js'
 import type { ClusterSpec } from '../spec/load.js'
 import type { Runner } from '../tools/runner.js'
+import type { Redactor } from '../tools/secrets.js'
 
 /** The kubeconfig context kindling uses for a spec; it never touches any other. */
 export function contextOf(spec: ClusterSpec): string {
@@ -39,12 +40,12 @@ export function kubeTargetArgs(spec: ClusterSpec): string[] {
  * Connect to the spec's cluster. kind clusters are reached through `kind get kubeconfig`, so the
  * user's kubeconfig is neither needed nor changed; existing clusters through their named context.
  */
-export async function connectKube(spec: ClusterSpec, runner: Runner, signal?: AbortSignal): Promise<KubeClient> {
+export async function connectKube(spec: ClusterSpec, runner: Runner, signal?: AbortSignal, secrets?: Redactor): Promise<KubeClient> {
   // The API client library takes most of a second to load: only when a step first needs the cluster.
   const { KubeClient } = await import('../kube/client.js')
   if (spec.provider.type === 'kind') {
     const { stdout } = await runner.run({ file: 'kind', args: ['get', 'kubeconfig', '--name', spec.name], readOnly: true }, { signal })
-    return KubeClient.fromKubeconfig({ yaml: stdout, context: contextOf(spec), bounds: { signal } })
+    return KubeClient.fromKubeconfig({ yaml: stdout, context: contextOf(spec), bounds: { signal }, secrets })
   }
   // kindling does not start an existing cluster: a server that never answers is reported in seconds.
   const { FIRST_CONTACT_RETRY_MS } = await import('../kube/json-api.js')
@@ -52,5 +53,6 @@ export async function connectKube(spec: ClusterSpec, runner: Runner, signal?: Ab
     file: spec.provider.kubeconfig,
     context: spec.provider.context,
     bounds: { signal, firstContactRetryMs: FIRST_CONTACT_RETRY_MS },
+    secrets,
   })
 }
