@@ -29,6 +29,24 @@ describe('the run lock of a cluster', () => {
     acquireRunLock('lab', 'bootstrap', dir).release()
   })
 
+  it('shows what a live holder wrote escaped: an escape sequence put into the lock file never reaches the terminal', () => {
+    const locks = path.join(dir, 'escaped')
+    mkdirSync(locks)
+    writeFileSync(
+      path.join(locks, 'lab.lock'),
+      JSON.stringify({ pid: process.pid, host: hostname(), command: 'bootstrap\u001b]0;x\u0007', startedAt: '\u001b[2Jnow' }),
+    )
+    let refusal: unknown
+    try {
+      acquireRunLock('lab', 'destroy', locks)
+    } catch (error) {
+      refusal = error
+    }
+    expect(exitCodeOf(refusal)).toBe(ExitCode.missingPrerequisite)
+    expect(String(refusal)).not.toContain('\u001b')
+    expect(String(refusal)).toContain(`is running (process ${process.pid}, since "\\u001b[2Jnow")`)
+  })
+
   it('takes over a lock left by a run that was killed', () => {
     // A process that has exited: its pid is free (and not reused within this test).
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' })
