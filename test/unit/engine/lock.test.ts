@@ -11,6 +11,15 @@ import { homeFolder, stateDir, usableStateDir } from '../../../bootstrap/state.j
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-locks-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+function refusal(work: () => unknown): unknown {
+  try {
+    work()
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a refusal')
+}
+
 describe('the run lock of a cluster', () => {
   it('refuses a second holder while the first runs, naming it, with exit 3; free again once released', () => {
     const lock = acquireRunLock('lab', 'bootstrap', dir)
@@ -36,15 +45,10 @@ describe('the run lock of a cluster', () => {
       path.join(locks, 'lab.lock'),
       JSON.stringify({ pid: process.pid, host: hostname(), command: 'bootstrap\u001b]0;x\u0007', startedAt: '\u001b[2Jnow' }),
     )
-    let refusal: unknown
-    try {
-      acquireRunLock('lab', 'destroy', locks)
-    } catch (error) {
-      refusal = error
-    }
-    expect(exitCodeOf(refusal)).toBe(ExitCode.missingPrerequisite)
-    expect(String(refusal)).not.toContain('\u001b')
-    expect(String(refusal)).toContain(`is running (process ${process.pid}, since "\\u001b[2Jnow")`)
+    const refused = refusal(() => acquireRunLock('lab', 'destroy', locks))
+    expect(exitCodeOf(refused)).toBe(ExitCode.missingPrerequisite)
+    expect(String(refused)).not.toContain('\u001b')
+    expect(String(refused)).toContain(`is running (process ${process.pid}, since "\\u001b[2Jnow")`)
   })
 
   it('takes over a lock left by a run that was killed', () => {
@@ -64,15 +68,6 @@ describe('the run lock of a cluster', () => {
 })
 
 describe('where kindling keeps its state, when that place is unusable', () => {
-  const refusal = (work: () => unknown): unknown => {
-    try {
-      work()
-    } catch (error) {
-      return error
-    }
-    throw new Error('expected a refusal')
-  }
-
   it('a file in the way of the locks folder, or a folder where the lock file goes, is named with the fix (exit 3, like every unusable state place)', () => {
     const file = path.join(dir, 'a-file')
     writeFileSync(file, '')

@@ -28,12 +28,16 @@ const READY: Reply[] = [
   { match: 'kind get kubeconfig', exitCode: 1, stderr: "ERROR: could not locate any control plane nodes for cluster named 'lab'" },
 ]
 
-/** `kindling bootstrap -c lab <args>` in a repository of its own holding this spec body (after the repository). */
-async function bootstrap(extra: string, args: string[], repository = 'url: https://example.com/lab.git') {
+/** A repository of its own holding this spec body (after the repository). */
+function repositoryWith(extra: string, repository = 'url: https://example.com/lab.git'): string {
   const root = tempDir()
   mkdirSync(path.join(root, 'clusters', 'lab'), { recursive: true })
-  const text = specText({ provider: 'type: kind\nregistryCaches:\n  enabled: false', repository, extra })
-  writeFileSync(path.join(root, 'clusters', 'lab', 'cluster.yaml'), text)
+  writeFileSync(path.join(root, 'clusters', 'lab', 'cluster.yaml'), specText({ provider: 'type: kind\nregistryCaches:\n  enabled: false', repository, extra }))
+  return root
+}
+
+/** `kindling bootstrap -c lab <args>` in a repository of its own holding this spec body (after the repository). */
+async function bootstrap(extra: string, args: string[], repository?: string, root = repositoryWith(extra, repository)) {
   const out: string[] = []
   const runner = new RecordingRunner(READY)
   const io: CliIo = {
@@ -141,33 +145,14 @@ describe('keys kindling makes, with HOME inside the repository', () => {
       },
     ],
   ])('HOME as %s: refused with exit 2 before any command, the key named (the push of clusters/<name>/ would publish it)', async (_, makeHome) => {
-    const root = tempDir()
-    mkdirSync(path.join(root, 'clusters', 'lab'), { recursive: true })
-    writeFileSync(
-      path.join(root, 'clusters', 'lab', 'cluster.yaml'),
-      specText({ provider: 'type: kind\nregistryCaches:\n  enabled: false', repository: 'branch: main' }),
-    )
+    const root = repositoryWith('', 'branch: main')
     const home = _.startsWith('a link') ? path.join(tempDir(), 'home') : path.join(root, 'clusters', 'lab', 'h')
     makeHome(root, home)
     const saved = { HOME: process.env.HOME, XDG_STATE_HOME: process.env.XDG_STATE_HOME }
     process.env.HOME = home
     process.env.XDG_STATE_HOME = path.join(tempDir(), 'state')
-    const out: string[] = []
-    const runner = new RecordingRunner(READY)
-    try {
-      const io: CliIo = {
-        stdout: (line) => out.push(line),
-        stderr: (line) => out.push(line),
-        isTTY: false,
-        cwd: root,
-        signal: new AbortController().signal,
-        runner,
-      }
-      expect(await runCommand('bootstrap', ['-c', 'lab', '--yes', '--dry-run'], io)).toBe(2)
-    } finally {
-      Object.assign(process.env, saved)
-    }
-    const said = out.join('')
+    const { code, said, runner } = await bootstrap('', ['--dry-run'], undefined, root).finally(() => Object.assign(process.env, saved))
+    expect(code, said).toBe(2)
     const keys = `the age key ${path.join(home, '.config', 'kindling', 'age', 'lab.agekey')} and the in-cluster Git server's push key ${path.join(home, '.config', 'kindling', 'ssh', 'lab-git-server_ed25519')}`
     expect(said).toContain(`${keys} would be kept inside the repository ${root}, where one \`git add\` would publish them`)
     expect(said).toContain('set HOME to your home folder outside the repository')
