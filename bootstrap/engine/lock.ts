@@ -2,8 +2,8 @@ import { mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSy
 import { hostname } from 'node:os'
 import path from 'node:path'
 import { stateDir, unwritableReason } from '../state.js'
-import { INVISIBLE, quoted } from '../spec/credentials.js'
-import { CONTROL } from '../spec/limits.js'
+import { CONTROL, INVISIBLE } from '../spec/characters.js'
+import { quoted } from '../spec/quoting.js'
 import { PrerequisiteError } from './errors.js'
 
 /** Who holds a cluster's lock: enough to tell a live run from one that was killed. */
