@@ -2,8 +2,7 @@ import { mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSy
 import { hostname } from 'node:os'
 import path from 'node:path'
 import { stateDir, unwritableReason } from '../state.js'
-import { CONTROL, INVISIBLE } from '../spec/characters.js'
-import { quoted } from '../spec/quoting.js'
+import { asShown } from '../spec/quoting.js'
 import { PrerequisiteError } from './errors.js'
 
 /** Who holds a cluster's lock: enough to tell a live run from one that was killed. */
@@ -61,7 +60,7 @@ export function acquireRunLock(cluster: string, command: string, dir = path.join
     const holder = readHolder(file)
     if (holder && isAlive(holder)) {
       throw new PrerequisiteError(
-        `another kindling ${shown(holder.command)} of cluster ${cluster} is running (process ${holder.pid}, since ${shown(holder.startedAt)})`,
+        `another kindling ${asShown(String(holder.command))} of cluster ${cluster} is running (process ${holder.pid}, since ${asShown(String(holder.startedAt))})`,
         {
           details: ['wait for it to finish, or stop it (Ctrl-C) and run this again', `lock: ${file}`],
         },
@@ -80,15 +79,6 @@ function unusable(dir: string, error: unknown): PrerequisiteError {
   return new PrerequisiteError(`cannot keep kindling's run locks in ${dir}: ${unwritableReason(error)}`, {
     details: ['point XDG_STATE_HOME at a folder you can write (it holds run locks and reports), or remove what is in the way'],
   })
-}
-
-/**
- * A text of the lock file as a message may show it: kindling wrote it, but anyone who can write the
- * folder can change it, and an escape sequence there would reach the terminal.
- */
-function shown(value: unknown): string {
-  const text = String(value)
-  return CONTROL.test(text) || INVISIBLE.test(text) ? quoted(text) : text
 }
 
 function readHolder(file: string): Holder | undefined {

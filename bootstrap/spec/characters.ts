@@ -18,6 +18,12 @@ export const INVISIBLE_CHARACTERS =
 // eslint-disable-next-line no-misleading-character-class -- each joiner and selector is matched alone, as the point
 export const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`, 'u')
 
+/**
+ * A text nobody sees as it is: a line break, an escape sequence or a mark that reorders text would
+ * forge or garble the line that shows it.
+ */
+export const unshowable = (text: string): boolean => CONTROL.test(text) || INVISIBLE.test(text)
+
 /** How a character is named in a message: `U+0000`. */
 export function codePoint(character: string): string {
   return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`

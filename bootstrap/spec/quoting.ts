@@ -1,4 +1,4 @@
-import { INVISIBLE_CHARACTERS } from './characters.js'
+import { INVISIBLE_CHARACTERS, unshowable } from './characters.js'
 import { looksLikeToken, maskSecretShapes, maskWords } from './tokens.js'
 import { redactUrlCredentials, startsWithUrlScheme } from './url-credentials.js'
 
@@ -42,6 +42,11 @@ function escapeUnseen(text: string): string {
   return text.replace(UNSEEN, (character) =>
     [...Array(character.length).keys()].map((i) => `\\u${character.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
   )
+}
+
+/** A text kindling did not write itself (a file name, a lock file's field) as a line shows it: as it is, or quoted and escaped when it holds what nobody sees. */
+export function asShown(text: string): string {
+  return unshowable(text) ? quoted(text) : text
 }
 
 /** A typed path or name inside a message, unquoted: URL credentials and token-like words masked, a long one cut short. */

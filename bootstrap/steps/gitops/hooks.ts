@@ -7,8 +7,8 @@ import type { Command } from '../../tools/runner.js'
 import { contextOf } from '../connect.js'
 import { addSummary } from '../summary.js'
 import { CLUSTER_FOLDER } from '../../spec/cluster-folder.js'
-import { CONTROL, INVISIBLE } from '../../spec/characters.js'
-import { quoted } from '../../spec/quoting.js'
+import { unshowable } from '../../spec/characters.js'
+import { asShown, quoted } from '../../spec/quoting.js'
 
 /** Hooks live beside the cluster's spec: clusters/<name>/hooks/*.mjs, run in name order. */
 export const HOOKS_DIR = CLUSTER_FOLDER.hooks
@@ -35,13 +35,6 @@ async function hookNamesIn(spec: ClusterSpec): Promise<string[]> {
   return (await hookFolderNames(spec)).filter((name) => name.endsWith('.mjs'))
 }
 
-/**
- * A file name no one typed: a line break, an escape sequence or a mark that reorders text would
- * forge or garble the lines that name the hook (the plan, the summary, the report). The same
- * characters no spec value may hold.
- */
-const unshowable = (name: string): boolean => CONTROL.test(name) || INVISIBLE.test(name)
-
 /** The hooks of a spec, as paths relative to the repository root, in the order they run; see {@link unshowableHooks} for the rest. */
 export async function hookFiles(spec: ClusterSpec): Promise<string[]> {
   return (await hookNamesIn(spec)).filter((name) => !unshowable(name)).map((name) => path.join(spec.repository.path, HOOKS_DIR, name))
@@ -54,7 +47,7 @@ export async function unshowableHooks(spec: ClusterSpec): Promise<string[]> {
 
 /** A script beside the hooks that will not run (`seed.js`, `smoke.ts`): said, so it is not silently skipped. */
 async function skippedScripts(spec: ClusterSpec): Promise<string> {
-  const skipped = (await hookFolderNames(spec)).filter((name) => NOT_HOOKS.test(name)).map((name) => (unshowable(name) ? quoted(name) : name))
+  const skipped = (await hookFolderNames(spec)).filter((name) => NOT_HOOKS.test(name)).map(asShown)
   return skipped.length ? `; not run, as only *.mjs files (zx scripts) are hooks: ${skipped.join(', ')}` : ''
 }
 
