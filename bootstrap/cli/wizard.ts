@@ -129,7 +129,7 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
         remoteUrl,
         clusterExists: (name) => existsSync(specFileOf(repoRoot, name)),
         folderProblem: (name) => specFolderProblem(repoRoot, name),
-        portsTaken: await portsOfClusters(repoRoot),
+        portsTaken: (name) => portsOfClusters(repoRoot, name),
         contextsOf: kubeContexts,
         kubeconfig: defaultKubeconfig(),
         cwd,

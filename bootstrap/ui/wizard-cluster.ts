@@ -69,7 +69,7 @@ export async function askPlacement(asking: Asking, name: string): Promise<Placem
   const mixed = named(KUBE_FLAGS).length > 0 && named(KIND_FLAGS).length > 0
   if (unused.length && given.provider === undefined && !mixed) note(`${unused.join(', ')}: not used for ${kind ? 'a kind cluster' : 'an existing cluster'}`)
   const nodes = kind
-    ? await askKindNodes(asking, asking.hints.portsTaken?.(name) ?? new Map<number, string>())
+    ? await askKindNodes(asking, (await asking.hints.portsTaken?.(name)) ?? new Map<number, string>())
     : { workers: 0, httpPort: 8080, httpsPort: 8443, registryPort: DEFAULTS.kind.localRegistryPort }
   const access = kind ? { kubeconfig: '', context: '' } : await askKubeContext(asking)
   return { provider, ...nodes, ...access }

@@ -66,8 +66,8 @@ export interface WizardHints {
   kubeconfig?: string
   /** Where relative paths typed or passed are read from (the shell's directory). */
   cwd?: string
-  /** The host ports the other kind clusters' specs under clusters/ bind, each to the cluster folder that binds it. */
-  portsTaken?(name: string): ReadonlyMap<number, string>
+  /** The host ports the other kind clusters' specs under clusters/ bind, each to the cluster folder that binds it; read when asked. */
+  portsTaken?(name: string): Promise<ReadonlyMap<number, string>>
   /** Says something to the person without asking (a flag that cannot be used, a default explained). */
   note?(text: string): void
 }
