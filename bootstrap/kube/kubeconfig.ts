@@ -141,18 +141,17 @@ export function userSecrets(user: KubeconfigUser | null | undefined): string[] {
 }
 
 /**
- * The values of a user entry that may be secrets: its token and password, the arguments and
- * environment values its credential plugin is given (`--token …`, `API_KEY=…`) and its auth
- * provider's settings. A plugin that fails often repeats its arguments on stderr.
+ * The values of a user entry that may be secrets: its credentials (userSecrets), the arguments
+ * its credential plugin is given (`--token …`) and every setting of its auth provider. A plugin
+ * that fails often repeats its arguments on stderr.
  */
 function credentialValues(user: KubeconfigUser | null | undefined): string[] {
-  const env = Array.isArray(user?.exec?.env) ? (user.exec.env as { value?: unknown }[]).map((entry) => entry?.value) : []
   // A flag's name is no secret; `--token=…` carries one after the `=`.
   const args = (Array.isArray(user?.exec?.args) ? (user.exec.args as unknown[]) : []).map((arg) =>
     typeof arg === 'string' && arg.startsWith('-') ? arg.split('=').slice(1).join('=') : arg,
   )
   const provider = Object.values(user?.authProvider?.config ?? {})
-  return [user?.token, user?.password, ...env, ...args, ...provider].filter((value): value is string => typeof value === 'string')
+  return [...userSecrets(user), ...args, ...provider].filter((value): value is string => typeof value === 'string')
 }
 
 /**
