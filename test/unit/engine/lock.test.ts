@@ -7,18 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { acquireRunLock } from '../../../bootstrap/engine/lock.js'
 import { homeFolder, stateDir, usableStateDir } from '../../../bootstrap/state.js'
+import { refusalOf } from '../support/refusal.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-locks-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function refusal(work: () => unknown): unknown {
-  try {
-    work()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a refusal')
-}
+const refusal = (work: () => unknown): unknown => refusalOf(work)
 
 describe('the run lock of a cluster', () => {
   it('refuses a second holder while the first runs, naming it, with exit 3; free again once released', () => {

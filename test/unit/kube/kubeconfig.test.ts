@@ -7,6 +7,7 @@ import { KubeClient } from '../../../bootstrap/kube/client.js'
 import { kubeconfigTextProblem } from '../../../bootstrap/kube/kubeconfig.js'
 import { formatError } from '../../../bootstrap/ui/format.js'
 import { makeFifo, releaseFifo } from '../support/fifo.js'
+import { refusalOf } from '../support/refusal.js'
 
 const dirs: string[] = []
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
@@ -24,14 +25,7 @@ function said(error: unknown): string {
   return [...formatError(error, (line) => line), error instanceof Error ? (error.stack ?? '') : ''].join('\n')
 }
 
-function refusal(load: () => unknown): unknown {
-  try {
-    load()
-  } catch (error) {
-    return error
-  }
-  throw new Error('the kubeconfig was accepted')
-}
+const refusal = (load: () => unknown): unknown => refusalOf(load, 'the kubeconfig was accepted')
 
 const CLUSTER = "clusters: [{name: x, cluster: {server: 'https://127.0.0.1:1'}}]"
 const CONTEXT = 'contexts: [{name: x, context: {cluster: x, user: x}}]'
