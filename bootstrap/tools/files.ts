@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
 import path from 'node:path'
 import { BadInputError } from '../engine/errors.js'
 import { quoted } from '../spec/quoting.js'
@@ -54,7 +54,7 @@ export function readPlainFile(file: string, role: FileRole = {}): Buffer | undef
   }
   try {
     const stats = fstatSync(fd)
-    if (!stats.isFile()) throw new UnusableFileError(file, NOT_REGULAR, role)
+    if (!stats.isFile()) throw new UnusableFileError(file, notRegular(stats), role)
     // One byte past the limit tells a file that grew since it was looked at from one that fits.
     const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1)
     let length = 0
@@ -140,7 +140,12 @@ const UNREADABLE: Readonly<Record<string, string>> = {
   ENOTDIR: 'does not exist (a part of its path is a file, not a folder)',
 }
 
-const NOT_REGULAR = 'is not a regular file (a pipe or a device): reading it would not end'
+/** What a path that is neither a file nor a folder is: kindling never reads one (a pipe could wait forever, `/dev/zero` never ends). */
+function notRegular(stats: Stats): string {
+  if (stats.isFIFO()) return 'is a named pipe, not a file: reading it could wait forever'
+  if (stats.isSocket()) return 'is a socket, not a file'
+  return 'is a device, not a file'
+}
 
 function problemOfCode(code: string | undefined, error: unknown): string {
   return (code && UNREADABLE[code]) ?? `cannot be read (${code ?? String(error)})`
@@ -178,7 +183,7 @@ export function plainFileProblem(file: string, maxBytes: number): FileProblem | 
     return { problem: problemOfCode(code, error), code, ...missing }
   }
   if (stats.isDirectory()) return { problem: UNREADABLE.EISDIR!, code: 'EISDIR' }
-  if (!stats.isFile()) return { problem: NOT_REGULAR }
+  if (!stats.isFile()) return { problem: notRegular(stats) }
   if (stats.size > maxBytes) return { problem: `is ${size(stats.size)}; at most ${size(maxBytes)} is read` }
   return undefined
 }

@@ -37,7 +37,7 @@ describe('a kubeconfig that is no file', () => {
     // /dev/zero read synchronously would fill memory and hold the process past any signal.
     expect(refusal(() => KubeClient.fromKubeconfig({ file: '/dev/zero', context: 'lab' }))).toMatchObject({
       exitCode: ExitCode.badInput,
-      message: 'kubeconfig /dev/zero is not a regular file (a pipe or a device): reading it would not end',
+      message: 'kubeconfig /dev/zero is a device, not a file',
     })
     expect(refusal(() => KubeClient.fromKubeconfig({ file: dir, context: 'lab' }))).toMatchObject({
       exitCode: ExitCode.badInput,
@@ -68,7 +68,7 @@ describe('a kubeconfig that is no file', () => {
     try {
       expect(refusal(() => KubeClient.fromKubeconfig({ file, context: 'x' }))).toMatchObject({
         exitCode: ExitCode.badInput,
-        message: `kubeconfig ${file}: the client-key of user "x", ${fifo}, is not a regular file (a pipe or a device): reading it would not end`,
+        message: `kubeconfig ${file}: the client-key of user "x", ${fifo}, is a named pipe, not a file: reading it could wait forever`,
       })
     } finally {
       releaseFifo(fifo)

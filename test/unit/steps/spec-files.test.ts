@@ -69,7 +69,7 @@ describe('a key file the spec names that is no regular file', () => {
     const { code, said, ms } = await bootstrap(extra, ['--dry-run'], repository)
     expect(code, said).toBe(2)
     expect(ms).toBeLessThan(4000)
-    expect(said).toContain(`${field} ${fifo} is not a regular file (a pipe or a device): reading it would not end`)
+    expect(said).toContain(`${field} ${fifo} is a named pipe, not a file: reading it could wait forever`)
     expect(said).toMatch(new RegExp(`fix: set ${field.replaceAll('.', '\\.')} in clusters/lab/cluster\\.yaml to `))
     expect(said).toContain('A real run would stop now: fix what step 1 (preflight) of the plan reports')
   })

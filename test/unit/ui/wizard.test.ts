@@ -627,13 +627,13 @@ describe('wizard without a terminal', () => {
     // A device as the kubeconfig is named, not read: reading /dev/zero would never end.
     const device = io(home)
     expect(await runWizard(['-c', 'a9', '--kubeconfig', '/dev/zero', '--context', 'x'], device.value)).toBe(2)
-    expect(device.err.join('')).toContain('--kubeconfig FILE: /dev/zero is not a regular file (a pipe or a device)')
+    expect(device.err.join('')).toContain('--kubeconfig FILE: /dev/zero is a device, not a file')
     // A named pipe as well: opening it would wait for a writer that never comes.
     const fifo = makeFifo(path.join(home, 'kubeconfig-pipe'))
     try {
       const pipe = io(home)
       expect(await runWizard(['-c', 'a9', '--kubeconfig', fifo, '--context', 'x'], pipe.value)).toBe(2)
-      expect(pipe.err.join('')).toContain(`--kubeconfig FILE: ${fifo} is not a regular file (a pipe or a device)`)
+      expect(pipe.err.join('')).toContain(`--kubeconfig FILE: ${fifo} is a named pipe, not a file`)
     } finally {
       releaseFifo(fifo)
     }

@@ -258,7 +258,7 @@ describe('GitOps steps in a dry run', () => {
       const error = await sopsKey.check(testContext({ spec })).catch((caught: unknown) => caught)
       expect(exitCodeOf(error)).toBe(2)
       expect(error).toMatchObject({
-        message: `${fifo} is not a regular file (a pipe or a device): reading it would not end`,
+        message: `${fifo} is a named pipe, not a file: reading it could wait forever`,
         details: ['make .sops.yaml a regular file, or remove it (kindling writes the files it renders)'],
       })
     } finally {

@@ -294,7 +294,7 @@ describe('preflight', () => {
       const runner = new RecordingRunner([{ match: 'kubectl version', stdout: 'Client Version: v1.30.2' }])
       const ctx = testContext({ spec, runner })
       expect(await hooksReadableCheck.run(ctx, preflightLookups(ctx))).toEqual({
-        problem: `hook ${spec.repository.path}/hooks/20-pipe.mjs is not a regular file (a pipe or a device): reading it would not end; hook ${spec.repository.path}/hooks/30-folder.mjs is a folder, not a file`,
+        problem: `hook ${spec.repository.path}/hooks/20-pipe.mjs is a named pipe, not a file: reading it could wait forever; hook ${spec.repository.path}/hooks/30-folder.mjs is a folder, not a file`,
         fix: `make each *.mjs in ${spec.repository.path}/hooks/ a zx script file, or remove it`,
         input: true,
       })
@@ -333,7 +333,7 @@ describe('preflight', () => {
     })
     // kubectl would never end on /dev/zero either: no command is offered for it.
     expect(await run({ KUBECONFIG: '/dev/zero' })).toMatchObject({
-      problem: '/dev/zero (from $KUBECONFIG) is not a regular file (a pipe or a device): reading it would not end',
+      problem: '/dev/zero (from $KUBECONFIG) is a device, not a file',
       fix: expect.not.stringContaining('kubectl'),
     })
     expect(await run({ KUBECONFIG: dir })).toMatchObject({ problem: `${dir} (from $KUBECONFIG) is a folder, not a file` })
