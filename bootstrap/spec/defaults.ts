@@ -58,8 +58,10 @@ export const DEFAULTS = {
         hetzner: { credentialsSecret: 'hetzner-credentials' },
       },
     },
-    // prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (2026-08-21), the newest:
-    // prometheus-operator v0.93.1, Grafana chart 12.11.1, kube-state-metrics chart 8.4.0 (KSM 2.20.0).
+    // prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (2026-08-21), the newest
+    // when pinned: prometheus-operator v0.93.1, Grafana chart 12.11.1, kube-state-metrics chart 8.4.0
+    // (KSM 2.20.0). A later chart moves prometheus-operator, whose CRDs the integration tests apply
+    // at the same tag (test/controlplane/crds.sets): move both together.
     monitoring: { version: '88.5.3' },
   },
   secrets: {

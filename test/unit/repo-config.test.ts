@@ -6,7 +6,7 @@ import { parse, parseAllDocuments } from 'yaml'
 import { enabledComponents } from '../../bootstrap/components/registry.js'
 import { engineOf } from '../../bootstrap/engines/index.js'
 import { desiredContent } from '../../bootstrap/render/repo-files.js'
-import { CROSSPLANE_PACKAGES, DEFAULTS } from '../../bootstrap/spec/defaults.js'
+import { CROSSPLANE_PACKAGES, DEFAULTS, HCLOUD_TERRAFORM_PROVIDER_VERSION } from '../../bootstrap/spec/defaults.js'
 import { repoRoot, specText, testSpec } from './support/context.js'
 
 /**
@@ -72,7 +72,7 @@ describe('renovate.json', () => {
     expect(renovate.extends).toEqual(['config:recommended'])
     for (const entry of renovate.customManagers) {
       expect(entry.customType).toBe('regex')
-      expect(['docker', 'helm', 'github-releases']).toContain(entry.datasourceTemplate)
+      expect(['docker', 'helm', 'github-releases', 'terraform-provider']).toContain(entry.datasourceTemplate)
       for (const source of entry.matchStrings) expect(source).toMatch(/\(\?<currentValue>/)
     }
   })
@@ -170,6 +170,21 @@ describe('renovate.json', () => {
       '      providers:\n        - name: provider-aws-s3\n          package: xpkg.crossplane.io/crossplane-contrib/provider-aws-s3:v2.1.0',
     )
     expect(extract(packages, extra)).toEqual([{ depName: 'xpkg.crossplane.io/crossplane-contrib/provider-aws-s3', currentValue: 'v2.1.0' }])
+  })
+
+  it('reads the hcloud Terraform provider pin where bootstrap keeps it and where a Hetzner cluster renders it, so both move in one pull request', () => {
+    const hcloud = manager('The hetznercloud/hcloud Terraform provider')
+    const patterns = filePatterns(hcloud.managerFilePatterns)
+    const pin = [{ currentValue: HCLOUD_TERRAFORM_PROVIDER_VERSION }]
+    expect(patterns.some((pattern) => pattern.test('bootstrap/spec/defaults.ts'))).toBe(true)
+    expect(extract(hcloud, read('bootstrap/spec/defaults.ts'))).toEqual(pin)
+    const spec = testSpec(specText({ extra: 'components:\n  crossplane:\n    enabled: true\n    clouds:\n      hetzner: { enabled: true }' }))
+    const rendered = engineOf(spec)
+      .componentFiles(spec, enabledComponents(spec))
+      .filter((file) => extract(hcloud, file.content).length > 0)
+    expect(rendered.map((file) => file.path)).toHaveLength(1)
+    expect(patterns.some((pattern) => pattern.test(rendered[0]!.path))).toBe(true)
+    expect(extract(hcloud, rendered[0]!.content)).toEqual(pin)
   })
 
   it('finds every version in the example specs, so Renovate moves them where bootstrap reads them', () => {
