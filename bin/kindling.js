@@ -3,10 +3,11 @@
 // and `devbox run <command>`. It starts the compiled JavaScript in dist/ (`npm run build`, run by
 // `npm ci`) when that is current, so help, version and spec errors answer at once; after a source
 // edit it runs the TypeScript itself through tsx, slower to start but never stale.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import process from 'node:process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { isCurrent } from './build-state.js'
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const COMMANDS = {
@@ -16,9 +17,6 @@ const COMMANDS = {
   wizard: 'answer a few questions and write clusters/<name>/cluster.yaml',
   schema: 'regenerate bootstrap/spec/cluster.schema.json',
 }
-
-// `kindling schema` writes this from the sources; nothing compiled reads it, so it never makes the build stale.
-const GENERATED = path.join('bootstrap', 'spec', 'cluster.schema.json')
 
 let [command, ...rest] = process.argv.slice(2)
 // `kindling help status` is the first guess at a command's help: the command's own --help.
@@ -76,7 +74,7 @@ try {
 // The command's own entry reads its flags from process.argv.slice(2).
 process.argv.splice(2, process.argv.length - 2, ...rest)
 const compiled = path.join(ROOT, 'dist', 'scripts', `${command}.js`)
-if (isCurrent(compiled)) {
+if (isCurrent(ROOT, compiled)) {
   await import(pathToFileURL(compiled).href)
 } else {
   const { register } = await import('tsx/esm/api')
@@ -92,7 +90,7 @@ if (isCurrent(compiled)) {
 async function shown(value) {
   if (/^[a-z][a-z-]{0,19}$/.test(value)) return JSON.stringify(value)
   const compiled = path.join(ROOT, 'dist', 'bootstrap', 'spec', 'quoting.js')
-  if (isCurrent(compiled)) return (await import(pathToFileURL(compiled).href)).quoted(value)
+  if (isCurrent(ROOT, compiled)) return (await import(pathToFileURL(compiled).href)).quoted(value)
   const { register } = await import('tsx/esm/api')
   register()
   return (await import(pathToFileURL(path.join(ROOT, 'bootstrap', 'spec', 'quoting.ts')).href)).quoted(value)
@@ -122,16 +120,4 @@ function npmKeptFlags(command, env) {
   // nothing at all when it was not typed.
   if (env.npm_config_push === '' || env.npm_config_push === 'false') kept.push(['--no-push'])
   return kept
-}
-
-/** The build is current when it is newer than every source file it was made from. */
-function isCurrent(file) {
-  const stamp = path.join(ROOT, 'dist', '.built')
-  if (!existsSync(file) || !existsSync(stamp)) return false
-  const built = statSync(stamp).mtimeMs
-  const sources = ['package.json', 'tsconfig.json', 'tsconfig.build.json']
-  for (const dir of ['bootstrap', 'scripts']) {
-    for (const name of readdirSync(path.join(ROOT, dir), { recursive: true })) sources.push(path.join(dir, name))
-  }
-  return sources.filter((source) => source !== GENERATED).every((source) => statSync(path.join(ROOT, source)).mtimeMs <= built)
 }

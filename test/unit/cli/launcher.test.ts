@@ -152,6 +152,7 @@ describe("the launcher's choice between the build and the sources", () => {
       'bootstrap/spec/cluster.schema.json': '{}\n',
       'scripts/status.ts': "process.stdout.write('sources\\n')\n",
       'dist/scripts/status.js': "process.stdout.write('build\\n')\n",
+      'dist/scripts/bootstrap.js': '',
       'dist/.built': '',
     }
     for (const [file, text] of Object.entries(files)) {
@@ -159,7 +160,7 @@ describe("the launcher's choice between the build and the sources", () => {
       writeFileSync(path.join(dir, file), text)
     }
     mkdirSync(path.join(dir, 'bin'))
-    copyFileSync(BIN, path.join(dir, 'bin', 'kindling.js'))
+    for (const file of readdirSync(path.dirname(BIN))) copyFileSync(path.join(path.dirname(BIN), file), path.join(dir, 'bin', file))
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
     const old = new Date(Date.now() - 60_000)
     for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
@@ -201,6 +202,20 @@ describe("the launcher's choice between the build and the sources", () => {
     expect(status.status).toBe(2)
     expect(JSON.parse(status.stdout)).toMatchObject({ command: 'status', ok: false, exitCode: 2 })
   })
+
+  it("`prepare` (npm ci, and the first `npx kindling`, which installs the checkout into npx's cache) compiles only when the build is stale", () => {
+    const dir = checkout()
+    try {
+      // The check `prepare` runs before `npm run build`: exit 0 skips the build.
+      const prepare = (): number | null => spawnSync(process.execPath, [path.join(dir, 'bin', 'build-state.js')]).status
+      expect(prepare()).toBe(0)
+      touch(dir, 'scripts/status.ts')
+      expect(prepare()).toBe(1)
+      expect(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.prepare).toBe('node bin/build-state.js || npm run build')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 20_000)
 
   it('runs the sources once a TypeScript file is newer than the build', () => {
     const dir = checkout()
