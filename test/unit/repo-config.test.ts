@@ -187,6 +187,19 @@ describe('renovate.json', () => {
     expect(extract(hcloud, rendered[0]!.content)).toEqual(pin)
   })
 
+  it('reads the images bootstrap pins in its own sources, each the one the example clusters run', () => {
+    const images = manager('Images bootstrap runs itself')
+    const found = (file: string): string[] => {
+      expect(filePatterns(images.managerFilePatterns).some((pattern) => pattern.test(file))).toBe(true)
+      return extract(images, read(file)).map((match) => `${match.depName}:${match.currentValue}`)
+    }
+    expect(found('bootstrap/spec/defaults.ts')).toEqual([DEFAULTS.gitServer.image])
+    const [ksops] = found('bootstrap/render/argocd.ts')
+    expect(read('clusters/homelab-argocd/argocd/values.yaml')).toContain(`image: ${ksops}\n`)
+    const [app] = found('bootstrap/components/apps.ts')
+    expect(read('clusters/homelab/apps/podinfo/app.yaml')).toContain(`image: ${app}\n`)
+  })
+
   it('finds every version in the example specs, so Renovate moves them where bootstrap reads them', () => {
     const found = (file: string): Record<string, string>[] =>
       renovate.customManagers.flatMap((entry) =>
