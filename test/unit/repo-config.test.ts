@@ -6,7 +6,7 @@ import { parse, parseAllDocuments } from 'yaml'
 import { enabledComponents } from '../../bootstrap/components/registry.js'
 import { engineOf } from '../../bootstrap/engines/index.js'
 import { desiredContent } from '../../bootstrap/render/repo-files.js'
-import { CROSSPLANE_PACKAGES, DEFAULTS, HCLOUD_TERRAFORM_PROVIDER_VERSION } from '../../bootstrap/spec/defaults.js'
+import { CROSSPLANE_PACKAGES, DEFAULTS, HCLOUD_TERRAFORM_PROVIDER_VERSION, REGISTRY_IMAGE } from '../../bootstrap/spec/defaults.js'
 import { repoRoot, specText, testSpec } from './support/context.js'
 
 /**
@@ -191,9 +191,9 @@ describe('renovate.json', () => {
     const images = manager('Images bootstrap runs itself')
     const found = (file: string): string[] => {
       expect(filePatterns(images.managerFilePatterns).some((pattern) => pattern.test(file))).toBe(true)
-      return extract(images, read(file)).map((match) => `${match.depName}:${match.currentValue}`)
+      return extract(images, read(file)).map((match) => `${match.depName}:${match.currentValue}${match.currentDigest ? `@${match.currentDigest}` : ''}`)
     }
-    expect(found('bootstrap/spec/defaults.ts')).toEqual([DEFAULTS.gitServer.image])
+    expect(found('bootstrap/spec/defaults.ts')).toEqual([DEFAULTS.gitServer.image, REGISTRY_IMAGE])
     const [ksops] = found('bootstrap/render/argocd.ts')
     expect(read('clusters/homelab-argocd/argocd/values.yaml')).toContain(`image: ${ksops}\n`)
     const [app] = found('bootstrap/components/apps.ts')
