@@ -94,7 +94,9 @@ export function formatPlan(report: RunReport, redact: (text: string) => string):
       const key = lines.join('\n')
       const first = shownAt.get(key)
       if (first === undefined) shownAt.set(key, index + 1)
-      out.push(...(first === undefined ? lines : [`fix: see step ${first} (the same cause)`]).map((line) => `     ${color.red(line)}`))
+      // The step's line already says the error's message when it is the step's detail (preflight's "2 prerequisites missing").
+      const details = step.detail !== undefined && redact(step.detail) === lines[0] ? lines.slice(1) : lines
+      out.push(...(first === undefined ? details : [`fix: see step ${first} (the same cause)`]).map((line) => `     ${color.red(line)}`))
     }
     out.push('')
   })

@@ -20,4 +20,22 @@ describe('the dry-run plan', () => {
     expect(plan.match(/install it: https:\/\/kind\.sigs\.k8s\.io/g)).toHaveLength(1)
     expect(plan.split('\n').filter((line) => line.includes('fix: see step 1 (the same cause)'))).toHaveLength(2)
   })
+
+  it("says a step's error once when its line already holds the message, and lists what is under it", () => {
+    const missing = new PrerequisiteError('2 prerequisites missing', {
+      details: ['kind installed: kind is not installed', 'helm installed: helm is not installed'],
+    })
+    const preflight: StepReport = {
+      name: 'preflight',
+      title: 'Check prerequisites',
+      status: 'would-stop',
+      detail: missing.message,
+      timings: { total: 1 },
+      error: missing,
+    }
+    const plan = formatPlan({ ok: false, dryRun: true, interrupted: false, totalMs: 1, steps: [preflight] }, (text) => text)
+    expect(plan.match(/2 prerequisites missing/g)).toHaveLength(1)
+    expect(plan).toContain('kind installed: kind is not installed')
+    expect(plan).toContain('helm installed: helm is not installed')
+  })
 })
