@@ -3,7 +3,7 @@ import { killRunningGroups } from '../tools/children.js'
 import type { CommandName } from './args.js'
 import { shellFolder } from './cwd.js'
 import { runCommand } from './main.js'
-import { personCanAnswer } from './terminal.js'
+import { canDrawLive, personCanAnswer } from './terminal.js'
 
 /** After the first Ctrl-C or SIGTERM the process ends within this long, even if something ignores the signal. */
 const HARD_STOP_MS = 1800
@@ -59,7 +59,7 @@ export async function runWithSignals(command: CommandName, argv: readonly string
   return runCommand(command, argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    isTTY: Boolean(process.stdout.isTTY) && process.env.CI !== 'true',
+    isTTY: canDrawLive(),
     canAsk: personCanAnswer(),
     cwd: shellFolder(),
     signal: controller.signal,

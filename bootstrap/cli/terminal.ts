@@ -13,3 +13,19 @@ export interface PromptStreams {
 export function personCanAnswer(env: NodeJS.ProcessEnv = process.env, streams: PromptStreams = process): boolean {
   return Boolean(streams.stdin.isTTY && streams.stderr.isTTY) && env.CI !== 'true'
 }
+
+/** What decides whether the live progress display can be drawn on stdout. */
+export interface DisplayStream {
+  isTTY?: boolean
+  columns?: number
+}
+
+/**
+ * Whether stdout can take the live task list: a terminal that says how wide it is, outside CI.
+ * The task list wraps its lines at that width, so a terminal of width 0 (`script` run without a
+ * terminal of its own, a container started with `-t` before its size is set) would get one
+ * character per line; it gets the plain lines a pipe gets instead.
+ */
+export function canDrawLive(env: NodeJS.ProcessEnv = process.env, stdout: DisplayStream = process.stdout): boolean {
+  return Boolean(stdout.isTTY) && (stdout.columns ?? 0) > 0 && env.CI !== 'true'
+}

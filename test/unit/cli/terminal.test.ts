@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { personCanAnswer } from '../../../bootstrap/cli/terminal.js'
+import { canDrawLive, personCanAnswer } from '../../../bootstrap/cli/terminal.js'
 
 const tty = { isTTY: true }
 const pipe = { isTTY: false }
@@ -19,5 +19,21 @@ describe('personCanAnswer', () => {
 
   it('asks nobody under CI=true, even on an emulated terminal', () => {
     expect(personCanAnswer({ CI: 'true' }, { stdin: tty, stderr: tty })).toBe(false)
+  })
+})
+
+describe('canDrawLive', () => {
+  it('draws the live task list on a terminal that says how wide it is', () => {
+    expect(canDrawLive({}, { isTTY: true, columns: 120 })).toBe(true)
+  })
+
+  it('prints plain lines on a terminal of width 0 (script without a terminal), where every character would get a line', () => {
+    expect(canDrawLive({}, { isTTY: true, columns: 0 })).toBe(false)
+    expect(canDrawLive({}, { isTTY: true })).toBe(false)
+  })
+
+  it('prints plain lines to a pipe and under CI=true', () => {
+    expect(canDrawLive({}, { isTTY: false, columns: 120 })).toBe(false)
+    expect(canDrawLive({ CI: 'true' }, { isTTY: true, columns: 120 })).toBe(false)
   })
 })
