@@ -100,24 +100,48 @@ async function shown(value) {
  * kindling's flags npm took as its own when they came before `--` in `npm run <command>`, each with
  * the value to show in the example: npm keeps each as an npm_config_ variable (-c as npm's --call,
  * with its value; a value after --cluster or --timeout reaches kindling as an argument instead).
+ * Only the command's own flags are named, so the line shown runs: `npm run -s status --dry-run`
+ * lost nothing, since status takes no --dry-run.
  */
 function npmKeptFlags(command, env) {
   if (env.npm_lifecycle_event !== command) return []
   // npm exports some of its settings unset as '' (npm_config_yes), and false ones as 'false'.
   const given = (value) => value !== undefined && value !== '' && value !== 'false'
+  const runs = ['bootstrap', 'status', 'destroy']
   const flags = [
-    ['call', '-c', env.npm_config_call],
-    ['cluster', '--cluster', 'NAME'],
-    ['json', '--json'],
-    ['dry_run', '--dry-run'],
-    ['yes', '--yes'],
-    ['timeout', '--timeout', 'DUR'],
-    ['purge', '--purge'],
-    ['recreate', '--recreate'],
+    ['call', '-c', env.npm_config_call, [...runs, 'wizard']],
+    ['cluster', '--cluster', 'NAME', [...runs, 'wizard']],
+    ['json', '--json', undefined, runs],
+    ['dry_run', '--dry-run', undefined, ['bootstrap', 'destroy']],
+    ['yes', '--yes', undefined, ['bootstrap', 'destroy', 'wizard']],
+    ['timeout', '--timeout', 'DUR', runs],
+    ['purge', '--purge', undefined, ['destroy']],
+    ['recreate', '--recreate', undefined, ['bootstrap']],
+    // The wizard's questions, each a flag (a value typed after one reaches kindling as an argument).
+    // Not --engine, which npm reads as its --engine-strict, nor --auth, which it never exports.
+    ...[
+      ['name', '--name', 'NAME'],
+      ['provider', '--provider', 'kind|existing'],
+      ['workers', '--workers', 'N'],
+      ['http_port', '--http-port', 'PORT'],
+      ['https_port', '--https-port', 'PORT'],
+      ['kubeconfig', '--kubeconfig', 'FILE'],
+      ['context', '--context', 'NAME'],
+      ['repo', '--repo', 'URL'],
+      ['branch', '--branch', 'NAME'],
+      ['token_env', '--token-env', 'NAME'],
+      ['clouds', '--clouds', 'LIST'],
+      ['gcp_project', '--gcp-project', 'ID'],
+    ].map(([name, flag, value]) => [name, flag, value, ['wizard']]),
   ]
-  const kept = flags.filter(([name]) => given(env[`npm_config_${name}`])).map(([, flag, value]) => [flag, value])
+  const kept = flags.filter(([name, , , commands]) => commands.includes(command) && given(env[`npm_config_${name}`])).map(([, flag, value]) => [flag, value])
   // --no-push is no setting of npm's: npm exports it as npm_config_push, empty (or false), and
-  // nothing at all when it was not typed.
-  if (env.npm_config_push === '' || env.npm_config_push === 'false') kept.push(['--no-push'])
+  // nothing at all when it was not typed. The wizard's --[no-]crossplane and the like are the same.
+  const negatable = { bootstrap: ['push'], wizard: ['crossplane', 'monitoring', 'apps', 'sops'] }[command] ?? []
+  for (const name of negatable) {
+    const value = env[`npm_config_${name}`]
+    if (value === '' || value === 'false') kept.push([`--no-${name}`])
+    else if (value !== undefined && name !== 'push') kept.push([`--${name}`])
+  }
   return kept
 }

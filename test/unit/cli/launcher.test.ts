@@ -69,6 +69,25 @@ describe('the kindling launcher', () => {
     expect(spawnSync(process.execPath, [BIN, 'bootstrap', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: npm('true') }).stderr).not.toContain('npm kept')
   })
 
+  it("under npm, names the wizard's flags npm kept, and none a command does not take, so the line shown runs", () => {
+    const npm = (command: string, config: Record<string, string>) => ({ ...process.env, npm_lifecycle_event: command, ...config })
+    const wizard = spawnSync(process.execPath, [BIN, 'wizard', '2'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: npm('wizard', { npm_config_workers: 'true', npm_config_crossplane: '', npm_config_sops: 'true' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    expect(wizard.status).toBe(2)
+    expect(wizard.stderr).toContain(
+      "note: npm kept --workers, --no-crossplane, --sops for itself, so kindling did not get them: put kindling's flags after --, as in npm run -s wizard -- --workers N --no-crossplane --sops\n",
+    )
+    // status takes no --dry-run, and schema no flag at all: nothing of theirs was lost.
+    const status = spawnSync(process.execPath, [BIN, 'status', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: npm('status', { npm_config_dry_run: 'true' }) })
+    expect(status.stderr).not.toContain('npm kept')
+    const schema = spawnSync(process.execPath, [BIN, 'schema', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: npm('schema', { npm_config_json: 'true' }) })
+    expect(schema.stderr).not.toContain('npm kept')
+  })
+
   it('under npm run from a subfolder, reads a relative path as typed there, not at the package root npm starts in', () => {
     const repo = mkdtempSync(path.join(os.tmpdir(), 'kindling-npm-'))
     try {
