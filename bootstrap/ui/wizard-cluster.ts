@@ -82,6 +82,13 @@ function freePort(from: number, taken: ReadonlyMap<number, string>, also: readon
   return port
 }
 
+/** Who binds each port from `from` up to `to` (all taken): `5001 is bound by clusters/a, 5002 by clusters/b`. */
+function portsHeld(from: number, to: number, taken: ReadonlyMap<number, string>): string {
+  const held: string[] = []
+  for (let port = from; port < to; port++) held.push(`${port} ${port === from ? 'is bound by' : 'by'} ${taken.get(port)}`)
+  return held.join(', ')
+}
+
 /** A kind cluster's worker count and the host ports HTTP and HTTPS come in on, by default ones no other cluster's spec binds. */
 async function askKindNodes(
   { ask, p, given, problems, note }: Asking,
@@ -121,7 +128,7 @@ async function askKindNodes(
     if (owner) note(`host port ${port} is also bound by ${owner}; the two clusters cannot run at the same time`)
   }
   if (registryPort !== DEFAULTS.kind.localRegistryPort)
-    note(`the local registry takes host port ${registryPort}: ${DEFAULTS.kind.localRegistryPort} is bound by ${taken.get(DEFAULTS.kind.localRegistryPort)}`)
+    note(`the local registry takes host port ${registryPort}: ${portsHeld(DEFAULTS.kind.localRegistryPort, registryPort, taken)}`)
   // Both given and equal is a flag conflict, reported already.
   const bothGiven = given.httpPort !== undefined && given.httpsPort !== undefined
   if (httpPort === httpsPort && !bothGiven) problems.push(`--https-port: ${httpsPort} is already the HTTP port`)

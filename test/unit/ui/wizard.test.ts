@@ -217,6 +217,8 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     const shared = io(root)
     expect(await runWizard(['-c', 'lab2', '--http-port', '8081', '--repo', ''], shared.value), shared.err.join('')).toBe(0)
     expect(shared.err.join('')).toContain('note: host port 8081 is also bound by clusters/lab; the two clusters cannot run at the same time')
+    // Every port the registry skipped is named with its cluster, not only the first.
+    expect(shared.err.join('')).toContain('note: the local registry takes host port 5003: 5001 is bound by clusters/homelab, 5002 by clusters/lab')
   })
 
   it('writes nothing when the person says no at the summary', async () => {
