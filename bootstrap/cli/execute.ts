@@ -1,7 +1,7 @@
 import { ClusterNotCreatedError, ExitCode, InterruptedError, StepError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { newFacts } from '../engine/facts.js'
 import { acquireRunLock } from '../engine/lock.js'
-import { blocksRealRun, runSteps, type RunReport } from '../engine/run.js'
+import { blocksRealRun, runSteps, type RunReport, type StepReport } from '../engine/run.js'
 import type { RunFlags, Step, StepContext } from '../engine/step.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { connectKube } from '../steps/connect.js'
@@ -169,6 +169,17 @@ function dryRunVerdict(report: RunReport): string {
 }
 
 /**
+ * A failed step's lines in the closing summary. Its error's first line names the step already
+ * (`Check prerequisites: 2 prerequisites missing`), so that line heads the block: a title above it
+ * would say the step twice, right under the progress line that said it too.
+ */
+function failedStepLines(step: StepReport, redact: (text: string) => string): string[] {
+  const [first = '', ...rest] = formatError(step.error, redact)
+  if (!first.startsWith(`${step.title}: `)) return [`✖ ${step.title}`, ...[first, ...rest].map((line) => `    ${line}`)]
+  return [`✖ ${first}`, ...rest.map((line) => `  ${line}`)]
+}
+
+/**
  * The failed steps with their errors, then what to do next. status only reads: it leaves nothing
  * half done and a re-run skips nothing, so it is told to look again, not to finish.
  */
@@ -179,7 +190,7 @@ export function failureSummary(command: CommandName, report: RunReport, steps: r
   const notCreated =
     readOnly && !report.interrupted ? failed.map((step) => causeOf(step.error)).find((cause) => cause instanceof ClusterNotCreatedError) : undefined
   if (notCreated) return notCreatedLines(notCreated, redact).join('\n')
-  const lines = failed.flatMap((step) => [`✖ ${step.title}`, ...formatError(step.error, redact).map((line) => `    ${line}`)])
+  const lines = failed.flatMap((step) => failedStepLines(step, redact))
   // A "no" at a question needs no fix: say what stands, and the way to go ahead is in its details.
   if (declined(report)) {
     const changed = report.steps.some((step) => step.status === 'applied')

@@ -121,6 +121,9 @@ describe('CLI', () => {
     expect(await runCommand('status', ['--cluster', 'lab'], down.io)).toBe(3)
     expect(down.stdout()).toMatch(/✖ Check prerequisites: problem found/)
     expect(down.stderr()).toMatch(/Docker daemon reachable/)
+    // The closing block names the step once, on the line that says what is wrong with it.
+    expect(down.stderr()).toMatch(/^✖ Check prerequisites: \d prerequisites? missing\n {4}Docker daemon reachable: /m)
+    expect(down.stderr().match(/Check prerequisites/g)).toHaveLength(1)
   })
 
   it('rejects an unknown flag with exit 2', async () => {
