@@ -73,11 +73,14 @@ export class ExecRunner implements Runner {
       if (stop.signal.aborted) stopCommand()
       const result = await subprocess
       if (stop.signal.aborted) throw stoppedBy(true)
-      if (result.failed && result.exitCode === undefined) throw toStartError(command, result as unknown as ExecaError, line)
+      if (result.failed && result.exitCode === undefined) {
+        this.log(`  did not start: ${commandHead(line)}`)
+        throw toStartError(command, result as unknown as ExecaError, line)
+      }
       const exitCode = result.exitCode ?? 1
       const stdout = String(result.stdout ?? '')
       const stderr = String(result.stderr ?? '')
-      this.log(`  exit ${exitCode}`)
+      this.log(`  exit ${exitCode}: ${commandHead(line)}`)
       if (exitCode !== 0 && !(command.okExitCodes ?? []).includes(exitCode)) {
         throw new CommandError(line, exitCode, stderrTail(stderr, this.redactor))
       }
@@ -91,6 +94,14 @@ export class ExecRunner implements Runner {
       if (pid !== undefined) untrackGroup(pid)
     }
   }
+}
+
+/**
+ * The start of a command line, for the --verbose line that ends it: commands run side by side, so
+ * a bare `exit 1` could belong to any of those started before it.
+ */
+function commandHead(line: string): string {
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line
 }
 
 function formatSeconds(ms: number): string {

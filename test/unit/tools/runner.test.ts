@@ -44,6 +44,21 @@ describe('ExecRunner', () => {
     expect((error as PrerequisiteError).message).toBe('kind-does-not-exist is not installed or not on PATH')
   })
 
+  it('under --verbose, says which command each exit belongs to, and which one did not start: commands run side by side', async () => {
+    const logged: string[] = []
+    const runner = new ExecRunner(new Redactor(), (line) => logged.push(line))
+    await Promise.all([
+      runner.run({ ...program('setTimeout(() => process.exit(3), 300)'), okExitCodes: [3] }),
+      runner.run(program('process.exit(0)')),
+      runner.run({ file: 'kind-does-not-exist', args: ['version'] }).catch(() => undefined),
+    ])
+    // A long line is cut: what the exit belongs to is in its first 60 characters.
+    const head = (line: string) => (line.length > 60 ? `${line.slice(0, 59)}…` : line)
+    expect(logged).toContain(`  exit 0: ${head(`${node} -e 'process.exit(0)'`)}`)
+    expect(logged).toContain(`  exit 3: ${head(`${node} -e 'setTimeout(() => process.exit(3), 300)'`)}`)
+    expect(logged).toContain('  did not start: kind-does-not-exist version')
+  })
+
   it('passes secrets through stdin and env only, and masks them in logs and errors', async () => {
     const redactor = new Redactor()
     const token = new Secret('tok-0123456789-abcdef', 'GITHUB_TOKEN')
