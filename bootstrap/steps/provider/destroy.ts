@@ -160,6 +160,8 @@ export function registryCachesDeleteStep(spec: ClusterSpec): Step<RegistryLeftov
       }
     },
     async plan(ctx, given) {
+      // Kept without --purge, also when the check could not list them: a plan naming `docker rm` would say otherwise.
+      if (!ctx.flags.purge) return []
       // Without a check result, ask again; when Docker cannot answer (a dry run without it), name what the spec makes.
       const found =
         given ??

@@ -191,6 +191,16 @@ describe('destroy', () => {
     expect(actions.map((action) => describeAction(action, (text) => text))).toEqual(['$ docker volume rm kindling-lab-cache-quay-io'])
   })
 
+  it('plans to delete no registry cache without --purge, also when Docker cannot list them (a dry run without the daemon)', async () => {
+    const spec = kindSpec()
+    const down: Reply[] = [{ match: /^docker /, exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' }]
+    const step = registryCachesDeleteStep(spec)
+    expect(await step.plan(testContext({ spec, runner: new RecordingRunner(down), flags: { yes: true } }))).toEqual([])
+    // With --purge, what the spec makes is named, since nothing could be listed.
+    const purged = await step.plan(testContext({ spec, runner: new RecordingRunner(down), flags: { yes: true, purge: true } }))
+    expect(purged.map((action) => describeAction(action, (text) => text))).toContainEqual(expect.stringMatching(/^\$ docker rm --force kindling-lab-/))
+  })
+
   it('with no kind cluster, says there is nothing to delete and asks nothing, on a terminal too (exit 0)', async () => {
     for (const isTTY of [true, false]) {
       const { code, runner, stdout, stderr } = await destroy([], isTTY, [...clusterReplies([]), noSuchContainer])
