@@ -20,7 +20,8 @@ const COMMANDS = {
 
 let [command, ...rest] = process.argv.slice(2)
 // `kindling help status` is the first guess at a command's help: the command's own --help.
-if (command === 'help' && Object.hasOwn(COMMANDS, rest[0] ?? '')) [command, ...rest] = [rest[0], '--help']
+// `kindling help nope` asks about a command there is none of: said as for `kindling nope`.
+if (command === 'help' && rest[0] !== undefined && !rest[0].startsWith('-')) [command, ...rest] = Object.hasOwn(COMMANDS, rest[0]) ? [rest[0], '--help'] : rest
 if (command === '--version' || command === '-V') {
   process.stdout.write(`${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`)
   process.exit(0)

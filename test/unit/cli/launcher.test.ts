@@ -156,6 +156,11 @@ await exitAfterOutput(0)`
     const asked = run('help', 'status')
     expect(asked.status).toBe(0)
     expect(asked.stdout).toBe(result.stdout)
+    // ...and about a command there is none of, the answer is that there is none (exit 2), not the usage.
+    const unknown = run('help', 'nope')
+    expect(unknown.status).toBe(2)
+    expect(unknown.stdout).toBe('')
+    expect(unknown.stderr).toContain('unknown command "nope"')
   })
 })
 
