@@ -15,8 +15,9 @@ Flags:
       --workers N              kind: worker nodes, 0 to 10 (default 0)
       --http-port PORT         kind: host port for HTTP into the cluster (default 8080)
       --https-port PORT        kind: host port for HTTPS into the cluster (default 8443);
-                               neither may be the local registry's (${DEFAULTS.kind.localRegistryPort}). Each
-                               default moves up past ports another cluster's spec binds
+                               neither may be the local registry's (${DEFAULTS.kind.localRegistryPort}, or the
+                               next port no other cluster's spec binds). Each default
+                               moves up past ports another cluster's spec binds
       --kubeconfig FILE        existing: kubeconfig file (default: the first file in
                                $KUBECONFIG, else ~/.kube/config); with --context, and no
                                --provider, an existing cluster is meant
