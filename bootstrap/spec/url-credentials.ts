@@ -6,11 +6,12 @@ import { looksLikeToken } from './tokens.js'
  * `https://user:token@host/...`, `https://token@host/...`, `https://host/x?access_token=...` or
  * `...#access_token=...`: credentials a URL must not carry, percent-encoded or not (`git%3Atoken@`,
  * `?%74oken=`). Everything before the first `/` after the scheme counts as the authority, so
- * `user:p#ss@host` is caught although a URL parser would stop at the `#`. `query` stands for a
- * credential parameter in the query or the fragment, or a fragment that is a token.
+ * `user:p#ss@host` is caught although a URL parser would stop at the `#`; so is `user:pa/ss@host`
+ * (see USERINFO). `query` stands for a credential parameter in the query or the fragment, or a
+ * fragment that is a token.
  */
 export function urlCredentials(url: string): 'password' | 'user' | 'query' | undefined {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/?([^/\s]*)@/i.exec(url)
+  const match = LEADING_USERINFO.exec(url)
   if (match) {
     const [, scheme, userinfo] = match
     if (/[:?#]/.test(percentDecoded(userinfo!))) return 'password'
@@ -31,6 +32,17 @@ export function urlCredentials(url: string): 'password' | 'user' | 'query' | und
     ? 'query'
     : undefined
 }
+
+/**
+ * The userinfo before a URL's `@`: up to the last `@` before the first `/` (a password with an `@`
+ * typed unescaped, which Git and browsers read the same way), or `user:` and a password with a `/`
+ * in it (`user:pa/ss@host`: no parser reads a password there, but it is one, typed unescaped). A
+ * port and a path with an `@` in it (`host:8080/a@b`) are not.
+ */
+const USERINFO = String.raw`[^\s/]*|[^\s/@:]*:(?!\d*\/)[^\s@]*`
+const LEADING_USERINFO = new RegExp(String.raw`^([a-z][a-z0-9+.-]*):\/\/?(${USERINFO})@`, 'i')
+// No word boundary before the scheme: a colour code runs into it (`\x1b[31mhttps://`).
+const ANY_USERINFO = new RegExp(String.raw`([a-z][a-z0-9+.-]*):(\/\/?)(${USERINFO})@`, 'gi')
 
 /**
  * `%3A` read as `:`: how a server reads a URL, for the checks above. A malformed escape stays as
@@ -71,10 +83,11 @@ const TEMPLATE_PLACEHOLDER = /^(%[a-z]|\{\{.*\}\}|\$\{[^}]*\}|\$\([^)]*\))$/
 export function redactUrlCredentials(text: string): string {
   return text
     .replace(/\b([a-z][a-z0-9+.-]*):(\/\/?)[^\s/@?#]*%40/gi, (_, scheme: string, slashes: string) => `${scheme}:${slashes}***%40`)
-    .replace(/\b([a-z][a-z0-9+.-]*):(\/\/?)([^\s/@]*)@/gi, (whole, scheme: string, slashes: string, userinfo: string) => {
+    .replace(ANY_USERINFO, (whole, scheme: string, slashes: string, userinfo: string) => {
       // A template's placeholders (`postgresql://%s:%s@` in a Composition) hold no credential.
       if (userinfo.split(':').every((part) => TEMPLATE_PLACEHOLDER.test(part))) return whole
-      if (/^https?$/i.test(scheme)) return `${scheme}:${slashes}***@`
+      // The scheme may have run on from the word before it (`31mhttps`).
+      if (/https?$/i.test(scheme)) return `${scheme}:${slashes}***@`
       return /[:?#]/.test(percentDecoded(userinfo)) ? `${scheme}:${slashes}${userinfo.split(/[:?#]|%3a|%3f|%23/i)[0]}:***@` : whole
     })
     .replace(PARAMETER_VALUES, (whole, separator: string, name: string) =>

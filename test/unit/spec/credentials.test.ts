@@ -155,6 +155,28 @@ auth: { type: https, tokenEnv: GITHUB_TOKEN }`,
     expect(urlCredentials('https://h.example/x?email=me%40example.com')).toBeUndefined()
   })
 
+  it('refuses and masks a password typed with an unescaped @ or / in it, all of it', () => {
+    for (const url of [`https://me:pa@${SENTINEL}@github.com/a/b.git`, `https://me:pa/${SENTINEL}@github.com/a/b.git`, `ssh://git:pa/${SENTINEL}@host/a/b.git`])
+      expect([url, urlCredentials(url)]).toEqual([url, 'password'])
+    expect(redactUrlCredentials(`fatal: unable to access 'https://me:pa@${SENTINEL}@github.com/a/b.git/'`)).toBe(
+      "fatal: unable to access 'https://***@github.com/a/b.git/'",
+    )
+    expect(redactUrlCredentials(`https://x:pa/${SENTINEL}@github.com`)).toBe('https://***@github.com')
+    expect(redactUrlCredentials(`ssh://git:pa@${SENTINEL}@host/x and ssh://git:pa/${SENTINEL}@host/y`)).toBe('ssh://git:***@host/x and ssh://git:***@host/y')
+    const { code, text } = refusal(`url: https://me:pa/${SENTINEL}@github.com/a/b.git`)
+    expect(code).toBe(2)
+    expect(text).toMatch(/repository\.url: must not hold credentials/)
+    expect(text).not.toContain(SENTINEL)
+    // A port, or an @ in the path, is no password.
+    expect(urlCredentials('https://git.example:8443/a/b@c.git')).toBeUndefined()
+    expect(redactUrlCredentials('https://git.example:8443/team/@scope/x')).toBe('https://git.example:8443/team/@scope/x')
+  })
+
+  it('masks URL credentials in a coloured line, where the colour code runs into the scheme', () => {
+    expect(redactUrlCredentials(`\x1b[31mhttps://me:${SENTINEL}@github.com/a\x1b[0m`)).toBe('\x1b[31mhttps://***@github.com/a\x1b[0m')
+    expect(redactUrlCredentials(`\x1b[1mssh://git:${SENTINEL}@host/x`)).toBe('\x1b[1mssh://git:***@host/x')
+  })
+
   it('accepts SSH users, token variable names and plain URLs', () => {
     expect(urlCredentials('ssh://git@github.com/a/b.git')).toBeUndefined()
     expect(urlCredentials('git@github.com:a/b.git')).toBeUndefined()
