@@ -49,12 +49,11 @@ export async function runCommand(command: CommandName, argv: readonly string[], 
     // Loaded on demand, like everything after flag parsing: `--help` needs none of it.
     const { loadClusterSpec } = await import('../spec/load.js')
     const spec = await loadClusterSpec(repoRoot, cluster)
+    const { checkSecretVariables, registerSecretVariables } = await import('../steps/secret-values.js')
+    registerSecretVariables(spec, process.env, redactor)
     // destroy reads no secret: a bad one must not stand in the way of removing the cluster; status
     // reads the branch with the token, and only bootstrap hands a password on.
-    if (command !== 'destroy') {
-      const { checkSecretVariables } = await import('../steps/secret-values.js')
-      checkSecretVariables(spec, process.env, { readsPasswords: command === 'bootstrap' })
-    }
+    if (command !== 'destroy') checkSecretVariables(spec, process.env, { readsPasswords: command === 'bootstrap' })
     // Runs that change the cluster keep a lock and a report: a place they cannot use stops a dry run too.
     if (command !== 'status') usableStateDir(repoRoot, process.env, cluster)
     if (command === 'bootstrap') (await import('../steps/spec-files.js')).assertKeysOutsideRepository(spec)

@@ -2,6 +2,7 @@ import { BadInputError } from '../engine/errors.js'
 import { CONTROL, INVISIBLE } from '../spec/characters.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { startsWithUrlScheme } from '../spec/url-credentials.js'
+import type { Redactor } from '../tools/secrets.js'
 import { secretVariables as componentSecretVariables } from './gitops/component-secrets.js'
 
 interface SecretVariable {
@@ -72,4 +73,16 @@ export function checkSecretVariables(spec: ClusterSpec, env: NodeJS.ProcessEnv, 
   throw new BadInputError(bad.length === 1 ? bad[0]!.line : `${bad.length} environment variables the spec names hold a value no secret has`, {
     details: [...(bad.length === 1 ? [] : bad.map((entry) => entry.line)), ...fixes, '(the values were not printed)'],
   })
+}
+
+/**
+ * Mask, from the first line on, the value of every secret variable the spec names, in every
+ * command: kind, helm and git inherit the environment, and a tool that quotes it back in an
+ * error (destroy reads no token, so no step would have registered it) must not print the token.
+ */
+export function registerSecretVariables(spec: ClusterSpec, env: NodeJS.ProcessEnv, secrets: Redactor): void {
+  for (const variable of secretVariables(spec, true)) {
+    const value = env[variable.name]
+    if (value) secrets.add(value)
+  }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { failureSummary } from '../../../../bootstrap/cli/execute.js'
 import { runCommand } from '../../../../bootstrap/cli/main.js'
 import { describeAction, executeActions } from '../../../../bootstrap/engine/actions.js'
@@ -18,11 +18,11 @@ import { clusterReplies, inspectJson, kindNode, kindSpec, noSuchContainer, tools
 const dirs: string[] = []
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
 
-function repo(): string {
+function repo(spec = specText()): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-destroy-'))
   dirs.push(dir)
   mkdirSync(path.join(dir, 'clusters', 'lab'), { recursive: true })
-  writeFileSync(path.join(dir, 'clusters', 'lab', 'cluster.yaml'), specText())
+  writeFileSync(path.join(dir, 'clusters', 'lab', 'cluster.yaml'), spec)
   return dir
 }
 
@@ -31,7 +31,12 @@ const registryReplies: Reply[] = [
   { match: /^docker volume inspect/, exitCode: 1, stdout: 'kindling-lab-cache-docker-io\n', stderr: 'Error: no such volume: kindling-lab-registry' },
 ]
 
-async function destroy(args: string[], isTTY = false, replies = [...clusterReplies([kindNode('lab-control-plane', 'control-plane')]), ...registryReplies]) {
+async function destroy(
+  args: string[],
+  isTTY = false,
+  replies = [...clusterReplies([kindNode('lab-control-plane', 'control-plane')]), ...registryReplies],
+  spec = specText(),
+) {
   const runner = new RecordingRunner([...toolsPresent, ...replies])
   const out: string[] = []
   const err: string[] = []
@@ -40,7 +45,7 @@ async function destroy(args: string[], isTTY = false, replies = [...clusterRepli
     stderr: (text) => err.push(text),
     isTTY,
     canAsk: isTTY,
-    cwd: repo(),
+    cwd: repo(spec),
     signal: new AbortController().signal,
     runner,
   })
@@ -48,6 +53,29 @@ async function destroy(args: string[], isTTY = false, replies = [...clusterRepli
 }
 
 describe('destroy', () => {
+  it('masks the token the spec names when a tool quotes it back, though destroy never reads it', async () => {
+    // Random letters with no known prefix: only the run's knowing the value can mask it.
+    const token = 'q8Zr/Kf3+Lw0Tn5Vb2Hy7Jm4Pc9Xs1Ed6Ga0Ru3W'
+    vi.stubEnv('LAB_TOKEN', token)
+    try {
+      const kindFails: Reply = { match: 'kind delete cluster', exitCode: 1, stderr: `ERROR: environment: LAB_TOKEN=${token} token=${token}` }
+      const spec = specText({ repository: 'url: https://example.com/lab.git\nauth: { type: https, tokenEnv: LAB_TOKEN }' })
+      for (const json of [false, true]) {
+        const { code, stdout, stderr } = await destroy(
+          ['--yes', ...(json ? ['--json'] : [])],
+          false,
+          [kindFails, ...clusterReplies([kindNode('lab-control-plane', 'control-plane')])],
+          spec,
+        )
+        expect(code).toBe(1)
+        expect(stdout + stderr).toContain('LAB_TOKEN=***')
+        expect(stdout + stderr).not.toContain(token)
+      }
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  })
+
   it('refuses without --yes in a non-interactive shell, exit 2, changing nothing', async () => {
     const { code, stderr, changes } = await destroy([])
     expect(code).toBe(2)
