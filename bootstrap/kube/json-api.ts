@@ -96,7 +96,8 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
         // 503 from the API server itself (not a Service behind its proxy): it is shutting down or
         // starting, as in a restart; come back like after a refused connection.
         const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
-        if (response.httpStatusCode !== 503 || request.getUrl().includes('/proxy') || Date.now() + backoff > giveUpAt) return response
+        if (response.httpStatusCode !== 503 || request.getUrl().includes('/proxy') || Date.now() + backoff > giveUpAt)
+          return this.bounded(response, deadline, limitMs)
         await response.body.text().catch(() => '')
         await sleep(backoff, undefined, { signal: this.bounds.signal })
       } catch (error) {
@@ -108,6 +109,27 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
         await sleep(backoff, undefined, { signal: this.bounds.signal })
       }
     }
+  }
+
+  /**
+   * The response with its body read under the same deadline and named the same way when it passes:
+   * a server that sends its headers and then stalls did not answer either. The fetch library would
+   * say "The user aborted a request", which nobody did.
+   */
+  private bounded(response: k8s.ResponseContext, deadline: AbortSignal, limitMs: number): k8s.ResponseContext {
+    const read = async <T>(body: () => Promise<T>): Promise<T> => {
+      try {
+        return await body()
+      } catch (error) {
+        if (this.bounds.signal?.aborted) throw new Error('request cancelled: the run was stopped', { cause: error })
+        if (deadline.aborted) throw new RequestTimeoutError(limitMs)
+        throw error
+      }
+    }
+    return new k8s.ResponseContext(response.httpStatusCode, response.headers, {
+      text: () => read(() => response.body.text()),
+      binary: () => read(() => response.body.binary()),
+    })
   }
 
   /** Keep why a server that never answered failed, while it has not answered (first contact only). */
