@@ -38,6 +38,23 @@ export async function exitAfterOutput(code: number): Promise<never> {
   process.exit(code)
 }
 
+/**
+ * Signals for a command with nothing to wind down (the wizard off a terminal): the first Ctrl-C or
+ * SIGTERM says what stopped it and what is left (`left`), stops every external command it started
+ * instead of leaving it running, and ends the process by the same signal (exit 130 or 143 to a
+ * shell), as it would have without this handler.
+ */
+export function exitOnSignals(left: string): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}: stopped; ${left}\n`)
+      killRunningGroups()
+      process.kill(process.pid, signal)
+    })
+  }
+  process.on('exit', killRunningGroups)
+}
+
 /** One command in this process with the terminal's signals wired to it; returns its exit code. */
 export async function runWithSignals(command: CommandName, argv: readonly string[]): Promise<ExitCode> {
   const controller = new AbortController()
