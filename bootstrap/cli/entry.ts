@@ -47,7 +47,7 @@ export async function exitAfterOutput(code: number): Promise<never> {
 export function exitOnSignals(left: string): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      process.stderr.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}: stopped; ${left}\n`)
+      process.stderr.write(`\n${signalWord(signal)}: stopped; ${left}\n`)
       killRunningGroups()
       process.kill(process.pid, signal)
     })
@@ -55,13 +55,16 @@ export function exitOnSignals(left: string): void {
   process.on('exit', killRunningGroups)
 }
 
+/** A stop signal as the person who sent it knows it. */
+const signalWord = (signal: StopSignal): string => (signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM')
+
 /** One command in this process with the terminal's signals wired to it; returns its exit code. */
 export async function runWithSignals(command: CommandName, argv: readonly string[]): Promise<ExitCode> {
   const controller = new AbortController()
   const onSignal = (signal: StopSignal): void => {
     const reason = new InterruptedError('interrupted', signal)
     if (controller.signal.aborted) process.exit(reason.exitCode)
-    process.stderr.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}: stopping (again to exit now)\n`)
+    process.stderr.write(`\n${signalWord(signal)}: stopping (again to exit now)\n`)
     controller.abort(reason)
     setTimeout(() => {
       process.stderr.write('stopped before cleanup finished; run the same command again to finish\n')

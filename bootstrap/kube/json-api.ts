@@ -90,21 +90,19 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
     for (let attempt = 1; ; attempt++) {
       const deadline = AbortSignal.timeout(limitMs)
       request.setSignal(this.bounds.signal ? AbortSignal.any([this.bounds.signal, deadline]) : deadline)
+      const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
       try {
         const response = await this.#inner.send(request).toPromise()
         this.#answered = true
         // 503 from the API server itself (not a Service behind its proxy): it is shutting down or
         // starting, as in a restart; come back like after a refused connection.
-        const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
         if (response.httpStatusCode !== 503 || request.getUrl().includes('/proxy') || Date.now() + backoff > giveUpAt)
           return this.bounded(response, deadline, limitMs)
         await response.body.text().catch(() => '')
         await sleep(backoff, undefined, { signal: this.bounds.signal })
       } catch (error) {
-        // A fresh error, never the signal's reason: the library rewrites the message of what it catches.
-        if (this.bounds.signal?.aborted) throw new Error('request cancelled: the run was stopped', { cause: error })
-        if (deadline.aborted) throw this.remember(new RequestTimeoutError(limitMs))
-        const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
+        const cut = this.cutShort(error, deadline, limitMs)
+        if (cut) throw cut
         if (!isNetworkError(error) || Date.now() + backoff > giveUpAt) throw isNetworkError(error) ? this.remember(error as Error) : error
         await sleep(backoff, undefined, { signal: this.bounds.signal })
       }
@@ -121,15 +119,24 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
       try {
         return await body()
       } catch (error) {
-        if (this.bounds.signal?.aborted) throw new Error('request cancelled: the run was stopped', { cause: error })
-        if (deadline.aborted) throw new RequestTimeoutError(limitMs)
-        throw error
+        throw this.cutShort(error, deadline, limitMs) ?? error
       }
     }
     return new k8s.ResponseContext(response.httpStatusCode, response.headers, {
       text: () => read(() => response.body.text()),
       binary: () => read(() => response.body.binary()),
     })
+  }
+
+  /**
+   * Why a request (or the reading of its body) ended early: the run was stopped, or its deadline
+   * passed; undefined for any other failure. A fresh error, never the signal's reason: the library
+   * rewrites the message of what it catches.
+   */
+  private cutShort(error: unknown, deadline: AbortSignal, limitMs: number): Error | undefined {
+    if (this.bounds.signal?.aborted) return new Error('request cancelled: the run was stopped', { cause: error })
+    if (deadline.aborted) return this.remember(new RequestTimeoutError(limitMs))
+    return undefined
   }
 
   /** Keep why a server that never answered failed, while it has not answered (first contact only). */
