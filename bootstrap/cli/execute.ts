@@ -193,6 +193,7 @@ export function failureSummary(command: CommandName, report: RunReport, steps: r
   const lines = failed.flatMap((step) => failedStepLines(step, redact))
   // A "no" at a question needs no fix: say what stands, and the way to go ahead is in its details.
   if (declined(report)) {
+    // Every question comes before the change it asks about, so only the steps that applied count.
     const changed = report.steps.some((step) => step.status === 'applied')
     lines.push('', changed ? 'Stopped where you answered no; what was done before it stays.' : 'Stopped where you answered no. Nothing was changed.')
     return lines.join('\n')
@@ -205,7 +206,7 @@ export function failureSummary(command: CommandName, report: RunReport, steps: r
     lines.push(readOnly ? 'status changed nothing; run it again to check everything.' : 'Run the same command again to finish: completed steps are skipped.')
   } else if (
     failed.length > 0 &&
-    !report.steps.some((step) => step.status === 'applied') &&
+    !mayHaveChanged(report) &&
     failed.every((step) => [ExitCode.missingPrerequisite, ExitCode.badInput].includes(exitCodeOf(step.error) as 2 | 3))
   ) {
     // Refused before anything changed: a missing tool, or an answer a shell cannot give.
@@ -227,6 +228,14 @@ export function failureSummary(command: CommandName, report: RunReport, steps: r
     )
   }
   return lines.join('\n')
+}
+
+/**
+ * Whether the run may have changed something: a step that applied its work, or one that failed
+ * once its apply had begun (kind created the cluster, then reading its kubeconfig failed).
+ */
+function mayHaveChanged(report: RunReport): boolean {
+  return report.steps.some((step) => step.status === 'applied' || (step.status === 'failed' && step.timings.apply !== undefined))
 }
 
 /** A cluster never created, as status says it: one line, then the command that creates it. */

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { executeActions, describeAction } from '../../../../bootstrap/engine/actions.js'
 import { BadInputError, ExitCode, exitCodeOf } from '../../../../bootstrap/engine/errors.js'
-import type { Action, RunFlags, StepContext } from '../../../../bootstrap/engine/step.js'
+import type { Action, RunFlags, Step, StepContext } from '../../../../bootstrap/engine/step.js'
 import type { KubeClient } from '../../../../bootstrap/kube/client.js'
 import { renderKindConfigYaml } from '../../../../bootstrap/render/kind-config.js'
 import { registryContainers, renderHostsToml, hostsTomlPath } from '../../../../bootstrap/render/registry-caches.js'
 import type { ClusterSpec } from '../../../../bootstrap/spec/load.js'
+import { failureSummary } from '../../../../bootstrap/cli/execute.js'
+import { runSteps } from '../../../../bootstrap/engine/run.js'
+import { KubeconfigError } from '../../../../bootstrap/kube/kubeconfig.js'
 import { kindClusterStep } from '../../../../bootstrap/steps/provider/kind-cluster.js'
 import { RecordingRunner, type Reply } from '../../../../bootstrap/tools/recording-runner.js'
 import { testContext } from '../../support/context.js'
@@ -215,5 +218,28 @@ describe('kind cluster step', () => {
       'Node lab-worker: Ready=True',
       'Node lab-worker2: Ready=True',
     ])
+  })
+
+  it('a cluster created before the step failed is not called "nothing was changed", even when the failure is bad input', async () => {
+    const spec = kindSpec(PORTS)
+    const runner = new RecordingRunner([
+      ...clusterReplies([]),
+      { match: /^docker inspect --type container kindling-/, stdout: inspectJson(registries(spec, ['bridge'])) },
+    ])
+    const ctx: StepContext = {
+      ...testContext({ spec, runner }),
+      kube: async () => {
+        throw new KubeconfigError('cannot read kubeconfig (default): is not valid YAML', { named: true })
+      },
+    }
+    const done = (name: string): Step => ({ name, title: name, needs: [], check: async () => ({ state: 'done' }), plan: async () => [] })
+    const steps = [done('preflight'), done('registry-caches'), kindClusterStep(spec, { healthTimeoutMs: 1, interactive: false })]
+    const report = await runSteps(steps, ctx)
+    expect(runner.commands.some((command) => command.file === 'kind' && command.args[0] === 'create')).toBe(true)
+    expect(exitCodeOf(report.steps.find((step) => step.name === 'cluster')!.error)).toBe(ExitCode.badInput)
+    const summary = failureSummary('bootstrap', report, steps, new AbortController().signal, (text) => text)
+    expect(summary).toContain('cannot read kubeconfig')
+    expect(summary).not.toContain('Nothing was changed')
+    expect(summary.split('\n').at(-1)).toBe('Run the same command again after fixing the cause: completed steps are skipped.')
   })
 })
