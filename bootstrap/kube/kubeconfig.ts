@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml'
 import { ExitCode, KindlingError, PrerequisiteError } from '../engine/errors.js'
+import { clip } from '../spec/quoting.js'
 import { Redactor } from '../tools/secrets.js'
 
 // Why a kubeconfig cannot be used, in words that never quote the file: it holds tokens, passwords
@@ -66,7 +67,7 @@ export function kubeconfigTextProblem(text: string, options: { emptyIsFine?: boo
 function parserWords(message: string): string {
   const first = (message.split('\n')[0] ?? '').replace(/\s*\(\d+:\d+\)\s*$/, '').replace(/ at line \d+, column \d+:?\s*$/, '')
   const cut = first.split(/["'`<]|: /)[0]!.trim()
-  return (cut.length > 120 ? `${cut.slice(0, 120)}…` : cut) || 'cannot be parsed'
+  return clip(cut, 120) || 'cannot be parsed'
 }
 
 /**
@@ -87,7 +88,7 @@ export function kubeconfigLoadProblem(error: unknown, text: string | undefined):
   const message = ((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '').trim()
   if (/^Cannot read properties of|is not a function|is not iterable/.test(message))
     return 'has a field of the wrong type (a list or mapping where text belongs, or the other way round)'
-  return message.length > 200 ? `${message.slice(0, 200)}…` : message || 'cannot be loaded'
+  return clip(message, 200) || 'cannot be loaded'
 }
 
 /**
@@ -171,7 +172,7 @@ export function credentialsError(
   const redactor = new Redactor()
   for (const value of credentialValues(user)) redactor.add(value)
   const said = redactor.redact(((error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '').trim())
-  const short = said.length > 200 ? `${said.slice(0, 200)}…` : said
+  const short = clip(said, 200)
   if (typeof command === 'string' && command) {
     const plugin = `the credential plugin \`${command}\` of ${who}`
     const login = 'an expired login is the usual cause (gcloud auth login, az login, aws sso login, …)'

@@ -13,6 +13,11 @@ export function variableInMessage(name: string, field: string): string {
   return /^[A-Z_][A-Z0-9_]*$/.test(name) ? name : `named by ${field} (its name is not printed: one with lowercase letters may be a password typed by mistake)`
 }
 
+/** `text` cut to its first `max` characters, with `…` when there were more. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
 /** The most characters of a value an error quotes: enough to recognise what was typed. */
 const QUOTED_MAX = 60
 

@@ -5,6 +5,7 @@
 
 import { isAlias, isMap, isNode, isScalar, isSeq, Scalar, type Document, type Node } from 'yaml'
 import { lookalikeProblem } from './messages.js'
+import { clip } from './quoting.js'
 import type { Flagged } from './problems.js'
 import { isMergeKey, resolved } from './yaml-positions.js'
 
@@ -70,7 +71,7 @@ function* walk(doc: Document): Generator<Visit> {
 /** `!!omap` for the core schema's long names, other tags as written, cut short. */
 function shownTag(tag: string): string {
   const short = tag.replace(/^tag:yaml\.org,2002:/, '!!')
-  return short.length > 40 ? `${short.slice(0, 40)}…` : short
+  return clip(short, 40)
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   type Pair,
   type YAMLMap,
 } from 'yaml'
+import { clip } from './quoting.js'
 
 /** Where the first key that is a collection starts: JavaScript would turn it into the text "[ a, b ]". */
 export function collectionKeyOffset(doc: Document): number | undefined {
@@ -160,7 +161,7 @@ export function dotted(keys: readonly (string | number)[]): string {
     .map((key, index) => {
       if (typeof key === 'number') return `[${key}]`
       if (/^[A-Za-z_$][\w$-]*$/.test(key)) return index === 0 ? key : `.${key}`
-      return `[${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}]`
+      return `[${JSON.stringify(clip(key, 40))}]`
     })
     .join('')
 }

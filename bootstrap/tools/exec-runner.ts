@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import type { ExecaError } from 'execa'
 import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
+import { clip } from '../spec/quoting.js'
 import { installHint } from './catalog.js'
 import { signalCommand, trackGroup, untrackGroup } from './children.js'
 import { CommandError, formatCommand, stderrTail, type Command, type RunOptions, type RunResult, type Runner } from './runner.js'
@@ -101,7 +102,7 @@ export class ExecRunner implements Runner {
  * a bare `exit 1` could belong to any of those started before it.
  */
 function commandHead(line: string): string {
-  return line.length > 60 ? `${line.slice(0, 59)}…` : line
+  return clip(line, 60)
 }
 
 function formatSeconds(ms: number): string {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf, InterruptedError, PrerequisiteError } from '../../../bootstrap/engine/errors.js'
+import { clip } from '../../../bootstrap/spec/quoting.js'
 import { DryRunRunner } from '../../../bootstrap/tools/dry-run-runner.js'
 import { killRunningGroups } from '../../../bootstrap/tools/children.js'
 import { ExecRunner } from '../../../bootstrap/tools/exec-runner.js'
@@ -53,7 +54,7 @@ describe('ExecRunner', () => {
       runner.run({ file: 'kind-does-not-exist', args: ['version'] }).catch(() => undefined),
     ])
     // A long line is cut: what the exit belongs to is in its first 60 characters.
-    const head = (line: string) => (line.length > 60 ? `${line.slice(0, 59)}…` : line)
+    const head = (line: string) => clip(line, 60)
     expect(logged).toContain(`  exit 0: ${head(`${node} -e 'process.exit(0)'`)}`)
     expect(logged).toContain(`  exit 3: ${head(`${node} -e 'setTimeout(() => process.exit(3), 300)'`)}`)
     expect(logged).toContain('  did not start: kind-does-not-exist version')
