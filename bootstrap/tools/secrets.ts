@@ -41,6 +41,7 @@ export class Redactor {
     for (const line of value.split('\n')) {
       if (line.trim().length >= MIN_REDACTED_LENGTH * 3) this.#values.add(line.trim())
     }
+    for (const encoded of encodings(value)) this.#values.add(encoded)
   }
 
   redact(text: string): string {
@@ -52,4 +53,14 @@ export class Redactor {
     }
     return out
   }
+}
+
+/**
+ * The forms a secret takes on its way out: percent-encoded inside a URL (a password with `@` or `/`),
+ * base64 in a Kubernetes Secret's `data` or an HTTP Basic header, base64url in a JWT-like field.
+ */
+function encodings(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8')
+  const forms = [encodeURIComponent(value), bytes.toString('base64'), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url')]
+  return forms.filter((form) => form !== value && form.length >= MIN_REDACTED_LENGTH)
 }

@@ -215,6 +215,18 @@ describe('Redactor', () => {
     expect(redactor.redact('key: AGE-SECRET-KEY-1ABCDEFGHIJKLMNOPQRSTUVWXYZ; then second-line-of-the-key-material')).toBe('key: ***; then ***')
   })
 
+  it('masks a secret percent-encoded in a URL and base64-encoded in a Secret, not only as typed', () => {
+    const password = 'p@ss/w0rd+with:signs'
+    const redactor = new Redactor()
+    redactor.add(new Secret(password, 'password'))
+    const percent = encodeURIComponent(password)
+    const base64 = Buffer.from(password).toString('base64')
+    const said = redactor.redact(
+      `git fetch https://example.org/?t=${percent}; data: {password: ${base64}}; jwt: ${Buffer.from(password).toString('base64url')}`,
+    )
+    expect(said).toBe('git fetch https://example.org/?t=***; data: {password: ***}; jwt: ***')
+  })
+
   it('never masks short values that would hide ordinary words', () => {
     const redactor = new Redactor()
     redactor.add('abc')
