@@ -1,9 +1,7 @@
 // The wizard's view of a kubeconfig file: which one kubectl would read, and the contexts it names.
 
-import path from 'node:path'
 import { parse } from 'yaml'
 import { kubeconfigCheckCommand, kubeconfigTextProblem } from '../kube/kubeconfig.js'
-import { DEFAULTS } from '../spec/defaults.js'
 import { expandHome } from '../spec/load.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
 import type { KubeContexts } from '../ui/wizard.js'
@@ -27,9 +25,4 @@ export function kubeContexts(file: string): KubeContexts {
   const names = (Array.isArray(config?.contexts) ? config.contexts : []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))
   const current = config?.['current-context']
   return { names, current: typeof current === 'string' && names.includes(current) ? current : undefined }
-}
-
-/** The kubeconfig kubectl would read: the first file in $KUBECONFIG, else ~/.kube/config. */
-export function defaultKubeconfig(): string {
-  return process.env.KUBECONFIG?.split(path.delimiter).find(Boolean) ?? DEFAULTS.existing.kubeconfig
 }

@@ -2,6 +2,8 @@
  * Every default and pinned version of the cluster spec, in one place. The schema reads its
  * defaults from here, and so do the renderers; change a pin here and the JSON Schema follows.
  */
+import path from 'node:path'
+
 export const SPEC_API_VERSION = 'kindling.dev/v1alpha1'
 export const SPEC_KIND = 'Cluster'
 
@@ -123,6 +125,11 @@ export function defaultRepoPath(clusterName: string): string {
 
 /** The URL the engine reads when the spec names no remote: the in-cluster Git server's HTTP Service. */
 export const IN_CLUSTER_GIT_URL = `http://${DEFAULTS.gitServer.name}.${DEFAULTS.gitServer.namespace}.svc.cluster.local/${DEFAULTS.gitServer.repository}.git`
+
+/** The kubeconfig kubectl would read: the first file in $KUBECONFIG, else ~/.kube/config. */
+export function defaultKubeconfig(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KUBECONFIG?.split(path.delimiter).find(Boolean) ?? DEFAULTS.existing.kubeconfig
+}
 
 /** Where the age key that decrypts a cluster's secrets is kept: outside the repository. */
 export function defaultAgeKeyFile(clusterName: string): string {

@@ -3,7 +3,7 @@ import { BadInputError } from '../engine/errors.js'
 import { valueProblems, withinLimits } from './limits.js'
 import { withoutSafeIntegerBound } from './messages.js'
 import { isInside, notUtf8Line, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
-import { defaultAgeKeyFile, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
+import { defaultAgeKeyFile, defaultKubeconfig, defaultRepoPath, IN_CLUSTER_GIT_URL } from './defaults.js'
 import { clusterSpecSchema, type ClusterSpecDocument } from './schema.js'
 import { kindlingCommand } from '../project.js'
 import { homeFolder } from '../state.js'
@@ -118,7 +118,7 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     problems.push(...inside.filter((problem) => !isFlagged(problem.keys, flagged)))
   }
   if (!result.success || problems.length > 0) throw specError(shownFile, problems)
-  return resolveSpec(result.data, file, repoRoot)
+  return resolveSpec(result.data, file, repoRoot, { kubeconfigWritten: doc.hasIn(['spec', 'provider', 'kubeconfig']) })
 }
 
 /** The path a problem is about: a value's, or a key's under its mapping's path. */
@@ -161,13 +161,15 @@ function keysInsideRepository(
     }))
 }
 
-function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: string): ClusterSpec {
+function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: string, written: { kubeconfigWritten: boolean }): ClusterSpec {
   const name = document.metadata.name
   const spec = document.spec
   // Every local file the spec names, absolute: `~/` is the home folder, anything else relative is
   // relative to the repository root, wherever kindling is run from.
   const local = (value: string): string => path.resolve(repoRoot, expandHome(value))
-  const provider = spec.provider.type === 'existing' ? { ...spec.provider, kubeconfig: local(spec.provider.kubeconfig) } : spec.provider
+  // An existing cluster's kubeconfig, when the spec names none, is the one kubectl reads ($KUBECONFIG's first file, from here).
+  const kubeconfig = (value: string): string => (written.kubeconfigWritten ? local(value) : path.resolve(expandHome(defaultKubeconfig())))
+  const provider = spec.provider.type === 'existing' ? { ...spec.provider, kubeconfig: kubeconfig(spec.provider.kubeconfig) } : spec.provider
   const given = spec.repository.auth
   const auth =
     given.type === 'ssh'

@@ -72,7 +72,11 @@ const kindProvider = z
 const existingProvider = z
   .strictObject({
     type: z.literal('existing'),
-    kubeconfig: filePath.default(DEFAULTS.existing.kubeconfig).describe('Kubeconfig file; ~/ is your home, other relative paths start at the repository root.'),
+    kubeconfig: filePath
+      .default(DEFAULTS.existing.kubeconfig)
+      .describe(
+        'Kubeconfig file; ~/ is your home, other relative paths start at the repository root. Unset: the first file in $KUBECONFIG, else ~/.kube/config.',
+      ),
     context: z.string().min(1).describe('The only kubeconfig context kindling will touch.'),
   })
   .describe('A cluster that already runs (k3s, Talos, kubeadm, managed), adopted through one named context.')

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, ut
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ExitCode } from '../../../bootstrap/engine/errors.js'
 import { renderJsonSchema, SCHEMA_FILE, writeJsonSchema } from '../../../bootstrap/spec/json-schema.js'
 import { loadClusterSpec, parseClusterSpec } from '../../../bootstrap/spec/load.js'
@@ -45,6 +45,19 @@ describe('cluster spec', () => {
     expect(spec.provider).toMatchObject({ kubeconfig: '/repo/secrets/lab.kubeconfig' })
     expect(spec.repository.auth).toMatchObject({ privateKeyFile: '/keys/lab', knownHostsFile: expect.stringMatching(/^\/.*\/known_hosts$/) })
     expect(spec.secrets.sops.ageKeyFile).toBe('/keys/lab.agekey')
+  })
+
+  it("reads an existing cluster's kubeconfig from the first file in $KUBECONFIG when the spec names none, as kubectl does", () => {
+    const parse = (provider: string) => parseClusterSpec(specText({ provider }), '/repo/clusters/lab/cluster.yaml', '/repo', 'lab').provider
+    vi.stubEnv('KUBECONFIG', `${path.delimiter}/etc/lab/admin.conf${path.delimiter}/home/me/.kube/config`)
+    try {
+      expect(parse('type: existing\ncontext: lab-admin')).toMatchObject({ kubeconfig: '/etc/lab/admin.conf' })
+      expect(parse('type: existing\nkubeconfig: secrets/lab.kubeconfig\ncontext: lab-admin')).toMatchObject({ kubeconfig: '/repo/secrets/lab.kubeconfig' })
+      vi.stubEnv('KUBECONFIG', undefined)
+      expect(parse('type: existing\ncontext: lab-admin')).toMatchObject({ kubeconfig: path.join(os.homedir(), '.kube', 'config') })
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 
   it('lists every problem as file:line path: message, in line order', () => {
