@@ -113,7 +113,9 @@ export async function executeCommand(
   const exitCode = reportExitCode(report, signal)
   // status only reads: nothing it found in place is work a re-run skips.
   const skipped = readOnly ? [] : skippedSteps(report)
-  const extra = { summary, exitCode, ...(readOnly ? { status: ctx.facts.status } : { skipped }) }
+  // What a failed run printed last, the fix and what stands, for a script reading --json as well.
+  const outcome = report.ok ? undefined : flags.dryRun ? [dryRunVerdict(report)] : failureSummary(command, report, steps, signal, redact).split('\n')
+  const extra = { summary, exitCode, outcome, ...(readOnly ? { status: ctx.facts.status } : { skipped }) }
   const document = toJsonReport(command, cluster, report, extra, redact)
   // Runs that change the cluster leave a report outside Git, compared with the previous one.
   const saved = !readOnly && !flags.dryRun ? saveRunReport(reportsDir(cluster), command, document) : {}
@@ -122,14 +124,14 @@ export async function executeCommand(
     if (saved.problem) io.stderr(`note: ${redact(saved.problem)}\n`)
   } else {
     if (flags.dryRun) io.stdout(`\n${formatPlan(report, redact)}\n`)
-    if (flags.dryRun && !report.ok) io.stderr(`${dryRunVerdict(report)}\n`)
+    if (flags.dryRun && outcome) io.stderr(`${outcome.join('\n')}\n`)
     if (summary.length) io.stdout(`\n${redact(summary.join('\n'))}\n`)
     // status is a view of the cluster: how long reading it took is noise unless asked for.
     if (!flags.dryRun && (!readOnly || flags.verbose)) io.stdout(`\n${formatTimings(report)}\n`)
     if (!flags.dryRun && skipped.length) io.stdout(`Already done, skipped: ${skipped.join(', ')}\n`)
     if (saved.saved) io.stdout(`Report: ${saved.saved.file} — ${comparison(command, report, saved.previous)}\n`)
     if (saved.problem) io.stderr(`note: ${redact(saved.problem)}\n`)
-    if (!report.ok && !flags.dryRun) io.stderr(`\n${failureSummary(command, report, steps, signal, redact)}\n`)
+    if (!flags.dryRun && outcome) io.stderr(`\n${outcome.join('\n')}\n`)
   }
   return exitCode
 }

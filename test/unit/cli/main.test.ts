@@ -383,7 +383,18 @@ describe('CLI', () => {
     const report = JSON.parse(ok.stdout()) as { ok: boolean; dryRun: boolean; steps: { name: string }[] }
     // ok agrees with the exit code.
     expect(report).toMatchObject({ ok: false, exitCode: 3, dryRun: true, cluster: 'homelab' })
+    // Why, and what to do, as the text output ends: a script needs no step-by-step reading.
+    expect(report).toMatchObject({
+      outcome: [expect.stringMatching(/^A real run would stop now: fix what step 1 \(preflight\) of the plan reports.*Nothing was changed\.$/)],
+    })
     expect(report.steps.map((step) => step.name)).toContain('preflight')
+    const real = io({ replies: noDocker })
+    expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--json'], real.io)).toBe(3)
+    expect(JSON.parse(real.stdout())).toMatchObject({
+      ok: false,
+      exitCode: 3,
+      outcome: expect.arrayContaining([expect.stringContaining('Nothing was changed')]),
+    })
 
     const bad = io()
     expect(await runCommand('bootstrap', ['--cluster', 'missing', '--json'], bad.io)).toBe(2)
