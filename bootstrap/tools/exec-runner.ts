@@ -10,6 +10,9 @@ import { Secret, type Redactor } from './secrets.js'
 /** No external command runs longer than this unless it says so (`kind create cluster` takes minutes, not hours). */
 const DEFAULT_COMMAND_TIMEOUT_MS = 20 * 60_000
 
+/** More output than any command kindling runs prints (a Helm chart's manifests are a few MB): one that runs away is stopped. */
+const MAX_OUTPUT_CHARACTERS = 100_000_000
+
 /** A cancelled or timed-out command's process group gets SIGTERM, then SIGKILL this much later: a stopped run ends within seconds. */
 const FORCE_KILL_AFTER_MS = 1000
 
@@ -68,12 +71,23 @@ export class ExecRunner implements Runner {
         stripFinalNewline: true,
         detached,
         all: false,
+        maxBuffer: MAX_OUTPUT_CHARACTERS,
       })
       pid = subprocess.pid
       if (pid !== undefined && detached) trackGroup(pid)
       if (stop.signal.aborted) stopCommand()
       const result = await subprocess
       if (stop.signal.aborted) throw stoppedBy(true)
+      if (result.isMaxBuffer) {
+        // The library stops the command itself; what it started is in its group.
+        stopCommand()
+        this.log(`  too much output: ${commandHead(line)}`)
+        throw new CommandError(
+          line,
+          result.exitCode ?? 1,
+          `printed more than ${MAX_OUTPUT_CHARACTERS / 1_000_000} MB, far more than it should; stopped it and what it started`,
+        )
+      }
       if (result.failed && result.exitCode === undefined) {
         this.log(`  did not start: ${commandHead(line)}`)
         throw toStartError(command, result as unknown as ExecaError, line)

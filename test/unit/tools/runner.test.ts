@@ -60,6 +60,14 @@ describe('ExecRunner', () => {
     expect(logged).toContain('  did not start: kind-does-not-exist version')
   })
 
+  it('stops a command whose output never ends, and says so rather than only "exit 1"', async () => {
+    const runner = new ExecRunner(new Redactor())
+    const endless = 'const b = "x".repeat(1 << 20) + "\\n"; const w = () => { while (process.stdout.write(b)); process.stdout.once("drain", w) }; w()'
+    const error = await runner.run(program(endless)).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(CommandError)
+    expect((error as CommandError).details).toEqual(['printed more than 100 MB, far more than it should; stopped it and what it started'])
+  })
+
   it('passes secrets through stdin and env only, and masks them in logs and errors', async () => {
     const redactor = new Redactor()
     const token = new Secret('tok-0123456789-abcdef', 'GITHUB_TOKEN')
