@@ -20,6 +20,9 @@ export default defineConfig({
           environment: 'node',
           env,
           setupFiles: ['test/unit/support/state-dir.ts'],
+          // A guard against a hang, not a speed target: tests that start node or git take seconds on a
+          // loaded 2-core machine (CI runs them beside the control plane), well past the 5 s default.
+          testTimeout: 30_000,
         },
       },
       {
