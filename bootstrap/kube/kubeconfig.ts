@@ -194,3 +194,19 @@ export function credentialsError(
     details: [`check the certificate, key and token files the kubeconfig names; \`${kubectl}\` reads them the same way`],
   })
 }
+
+/**
+ * The context's cluster has an http:// server and no `insecure-skip-tls-verify`: the API client
+ * sends nothing there, while kubectl does. The address is not quoted (it may carry credentials).
+ */
+export function plainHttpServerError(cluster: string, where: { context: string; file?: string }): KubeCredentialsError {
+  const file = where.file ?? 'the kubeconfig'
+  return new KubeCredentialsError(
+    `the API server of context "${where.context}" (cluster "${cluster}") has a plain http:// address, and the Kubernetes client kindling uses sends no request over plain HTTP unless that cluster sets insecure-skip-tls-verify: true (kubectl does not need it)`,
+    {
+      details: [
+        `give cluster "${cluster}" in ${file} its https:// address; for a plain-HTTP endpoint on this machine (such as \`kubectl proxy\`), add insecure-skip-tls-verify: true to that cluster`,
+      ],
+    },
+  )
+}

@@ -15,6 +15,7 @@ import {
   kubeconfigLoadProblem,
   KubeconfigMissingError,
   kubeconfigTextProblem,
+  plainHttpServerError,
 } from './kubeconfig.js'
 
 /**
@@ -63,6 +64,10 @@ class CredentialedKubeConfig extends k8s.KubeConfig {
 
   #credentialsError(error: unknown): Error {
     const where = { context: this.getCurrentContext(), file: this.file, stoppedAfterMs: this.#plugins.stoppedAfterMs }
+    const cluster = this.getCurrentCluster()
+    // The client refuses an http:// server unless the cluster skips TLS verification, before any credential is
+    // looked at: kubectl reaches it, so neither the user's files nor kubectl would show what is wrong.
+    if (cluster?.server.startsWith('http:') && !cluster.skipTLSVerify) return plainHttpServerError(cluster.name, where)
     return credentialsError(this.getCurrentUser(), error, where)
   }
 }

@@ -210,6 +210,24 @@ describe('a kubeconfig credential plugin that fails', () => {
   })
 })
 
+describe('a kubeconfig whose API server is plain http://', () => {
+  it('says the client refuses plain HTTP without insecure-skip-tls-verify, not that the credentials are unusable (exit 3)', async () => {
+    const file = kubeconfigFile(
+      `apiVersion: v1\nclusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nusers: [{name: u, user: {username: admin, password: Hunter2Secret9}}]\n`,
+    )
+    const error = await KubeClient.fromKubeconfig({ file, context: 'x' })
+      .serverVersion()
+      .catch((caught: unknown) => caught)
+    expect(exitCodeOf(error)).toBe(ExitCode.missingPrerequisite)
+    const text = said(error)
+    expect(errorText(error)).toContain('the API server of context "x" (cluster "c") has a plain http:// address')
+    expect(text).toContain(`give cluster "c" in ${file} its https:// address`)
+    expect(text).toContain('add insecure-skip-tls-verify: true to that cluster')
+    expect(text).not.toContain('credentials or certificates')
+    expect(text).not.toContain('Hunter2Secret9')
+  })
+})
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
