@@ -108,6 +108,17 @@ export class KubeconfigError extends KindlingError {
 /** The kubeconfig file named is not there (yet): a prerequisite, like a context that does not answer. */
 export class KubeconfigMissingError extends PrerequisiteError {}
 
+/** The kubeconfig has no context of the name the spec gives; `contexts` are the ones it has. */
+export class KubeContextMissingError extends PrerequisiteError {
+  constructor(
+    message: string,
+    readonly contexts: string[],
+    options: { details?: string[] } = {},
+  ) {
+    super(message, options)
+  }
+}
+
 /**
  * The credentials a kubeconfig names could not be had: its credential plugin (`exec:`) failed or
  * is not installed, or a certificate or key file it names cannot be read. Nothing was changed.

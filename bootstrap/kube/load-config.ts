@@ -3,7 +3,6 @@
 
 import path from 'node:path'
 import * as k8s from '@kubernetes/client-node'
-import { PrerequisiteError } from '../engine/errors.js'
 import { boundCredentialPlugins, PLUGIN_TIMEOUT_MS, type PluginRuns } from './credential-plugin.js'
 import type { Redactor } from '../tools/secrets.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
@@ -14,6 +13,7 @@ import {
   KubeconfigError,
   kubeconfigLoadProblem,
   KubeconfigMissingError,
+  KubeContextMissingError,
   kubeconfigTextProblem,
   plainHttpServerError,
 } from './kubeconfig.js'
@@ -138,7 +138,7 @@ export function loadKubeconfig(options: { file?: string; context: string; yaml?:
   const shape = names.length === 0 ? kubeconfigTextProblem(text ?? '') : undefined
   if (shape) throw unreadableKubeconfig(options, shape)
   if (!names.includes(options.context)) {
-    throw new PrerequisiteError(`kubeconfig ${options.file ?? '(default)'} has no context named "${options.context}"`, {
+    throw new KubeContextMissingError(`kubeconfig ${options.file ?? '(default)'} has no context named "${options.context}"`, names, {
       details: [`contexts there: ${names.join(', ') || '(none)'}`, 'kindling only uses the context the spec names'],
     })
   }

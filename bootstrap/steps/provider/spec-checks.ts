@@ -7,8 +7,9 @@ import type { StepContext } from '../../engine/step.js'
 import { variableInMessage } from '../../spec/quoting.js'
 import { isPlaceholderUrl, PLACEHOLDER_URL_MESSAGE } from '../../spec/fields.js'
 import { localRepositoryProblem } from '../../spec/local-repository.js'
-import { relativeSpec } from '../../spec/load.js'
-import { KubeconfigError, KubeconfigMissingError, KubeCredentialsError } from '../../kube/kubeconfig.js'
+import { expandHome, relativeSpec } from '../../spec/load.js'
+import { KubeconfigError, KubeconfigMissingError, KubeContextMissingError, KubeCredentialsError } from '../../kube/kubeconfig.js'
+import { kubeContexts } from '../../cli/wizard-kubeconfig.js'
 import { contextOf } from '../connect.js'
 import { pushRefusal } from '../gitops/push-state.js'
 import { checkoutHead, readRepoFile, remoteHeadIfAny } from '../gitops/repo.js'
@@ -46,8 +47,24 @@ export const kubeContextCheck: PreflightCheck = {
         return { problem: errorMessage(error), fix, input: exitCodeOf(error) === ExitCode.badInput }
       }
       const details = error instanceof KindlingError ? error.details : []
+      const problem = `${errorMessage(error)}${details.length ? ` (${details.join('; ')})` : ''}`
+      if (provider.type === 'existing' && (error instanceof KubeContextMissingError || error instanceof KubeconfigMissingError)) {
+        const fix = otherKubeconfigFix(ctx.spec, provider.kubeconfig, context, ctx.env)
+        if (fix) return { problem, fix }
+      }
+      // `kubectl --context` with a context the file does not have fails too: the fix is another name or file.
+      if (provider.type === 'existing' && error instanceof KubeContextMissingError) {
+        const spec = relativeSpec(ctx.spec)
+        const names = error.contexts.map((name) => `"${name}"`).join(', ')
+        return {
+          problem,
+          fix: error.contexts.length
+            ? `set provider.context in ${spec} to ${error.contexts.length === 1 ? `${names} (the only context there)` : `one of ${names}`}, or point provider.kubeconfig at the file that holds "${context}"`
+            : `point provider.kubeconfig in ${spec} at the file that holds context "${context}"`,
+        }
+      }
       return {
-        problem: `${errorMessage(error)}${details.length ? ` (${details.join('; ')})` : ''}`,
+        problem,
         fix:
           provider.type !== 'existing'
             ? `check \`kind get clusters\``
@@ -57,6 +74,18 @@ export const kubeContextCheck: PreflightCheck = {
       }
     }
   },
+}
+
+/**
+ * kubectl merges every file in $KUBECONFIG (skipping those not there); kindling reads one. When the
+ * spec's file lacks the context (or is not there) and another file $KUBECONFIG lists has it, that
+ * file is the fix: `kubectl --context` works there, so a bare "no context" would read as a kindling bug.
+ */
+function otherKubeconfigFix(spec: ClusterSpec, file: string, context: string, env: NodeJS.ProcessEnv): string | undefined {
+  const listed = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean)
+  const other = listed.map((entry) => path.resolve(expandHome(entry))).find((entry) => entry !== file && kubeContexts(entry).names.includes(context))
+  if (!other) return undefined
+  return `context "${context}" is in ${other}, which $KUBECONFIG also lists (kubectl merges those files; kindling reads only ${file}): set provider.kubeconfig in ${relativeSpec(spec)} to ${other}`
 }
 
 /** The engine can read the spec's branch of the spec's repository, with the spec's credentials. */

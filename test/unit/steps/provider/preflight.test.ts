@@ -19,7 +19,7 @@ import {
 } from '../../../../bootstrap/steps/provider/machine-checks.js'
 import { kubeconfigKindWrites } from '../../../../bootstrap/tools/kind.js'
 import { preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
-import { repositoryCheck, secretVariablesCheck } from '../../../../bootstrap/steps/provider/spec-checks.js'
+import { kubeContextCheck, repositoryCheck, secretVariablesCheck } from '../../../../bootstrap/steps/provider/spec-checks.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
 import { reportsDir } from '../../../../bootstrap/ui/run-report.js'
 import { repoRoot, specText, testContext, testSpec } from '../../support/context.js'
@@ -436,6 +436,37 @@ describe('preflight', () => {
     expect(error.details.join('\n')).toMatch(
       /kube context reachable: kubeconfig .* has no context named "homelab" \(contexts there: other; kindling only uses the context the spec names\)/,
     )
+    // Not `kubectl --context homelab get nodes`, which fails the same way: a name the file has, or another file.
+    const found = await kubeContextCheck.run(ctx, preflightLookups(ctx))
+    expect(found?.fix).toBe(
+      'set provider.context in clusters/lab/cluster.yaml to "other" (the only context there), or point provider.kubeconfig at the file that holds "homelab"',
+    )
+  })
+
+  it('names the file in $KUBECONFIG that holds the context, when the one kindling reads lacks it or is not there (kubectl merges them)', async () => {
+    const cluster = "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]"
+    const first = kubeconfigFile(`apiVersion: v1\nkind: Config\n${cluster}\ncontexts: [{name: other, context: {cluster: c, user: u}}]\n`)
+    const second = kubeconfigFile(`apiVersion: v1\nkind: Config\n${cluster}\ncontexts: [{name: homelab, context: {cluster: c, user: u}}]\n`)
+    const gone = path.join(path.dirname(first), 'not-there')
+    for (const [listed, problem] of [
+      [[first, second], /has no context named "homelab"/],
+      [[gone, second], /does not exist/],
+    ] as const) {
+      const env = { ...process.env, KUBECONFIG: listed.join(path.delimiter) }
+      // The spec names no kubeconfig: the first file in $KUBECONFIG is the one kindling reads.
+      const previous = process.env.KUBECONFIG
+      process.env.KUBECONFIG = env.KUBECONFIG
+      const spec = testSpec(specText({ provider: 'type: existing\ncontext: homelab' }))
+      if (previous === undefined) delete process.env.KUBECONFIG
+      else process.env.KUBECONFIG = previous
+      const runner = new RecordingRunner(toolsPresent)
+      const ctx = { ...testContext({ spec, runner, env }), kube: () => connectKube(spec, runner) }
+      const found = await kubeContextCheck.run(ctx, preflightLookups(ctx))
+      expect(found?.problem).toMatch(problem)
+      expect(found?.fix).toBe(
+        `context "homelab" is in ${second}, which $KUBECONFIG also lists (kubectl merges those files; kindling reads only ${listed[0]}): set provider.kubeconfig in clusters/lab/cluster.yaml to ${second}`,
+      )
+    }
   })
 
   it('names a broken kubeconfig by its file, line and fix, and neither prints nor saves its lines', async () => {
