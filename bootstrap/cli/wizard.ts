@@ -16,7 +16,7 @@ import { findRepoRoot } from './repo.js'
 import { parseWizardFlags } from './wizard-args.js'
 import { portsOfClusters } from './wizard-ports.js'
 import { WIZARD_HELP } from './wizard-help.js'
-import { kubeContexts } from './wizard-kubeconfig.js'
+import { kubeContexts } from '../kube/contexts.js'
 import { defaultKubeconfig } from '../spec/defaults.js'
 import { kindlingCommand } from '../project.js'
 

@@ -4,6 +4,7 @@ import { askName, askPlacement } from './wizard-cluster.js'
 import { askComponents } from './wizard-components.js'
 import { conflictingFlags, FLAG_NAMES } from './wizard-flags.js'
 import { askGitops } from './wizard-gitops.js'
+import type { KubeContexts } from '../kube/contexts.js'
 
 export const CLOUDS = ['azure', 'gcp', 'hetzner'] as const
 export type Cloud = (typeof CLOUDS)[number]
@@ -46,13 +47,6 @@ export interface Prompter {
   select<T extends string>(question: { message: string; choices: { value: T; name: string }[]; default?: T }): Promise<T>
   confirm(question: { message: string; default?: boolean }): Promise<boolean>
   checkbox<T extends string>(question: { message: string; choices: { value: T; name: string; checked?: boolean }[] }): Promise<T[]>
-}
-
-/** A kubeconfig's context names and the one it marks current, or why the file cannot be read. */
-export interface KubeContexts {
-  names: string[]
-  current?: string
-  problem?: string
 }
 
 /** What the wizard learns from the machine: the origin remote, the clusters already there, a kubeconfig's contexts. */

@@ -1,10 +1,16 @@
-// The wizard's view of a kubeconfig file: which one kubectl would read, and the contexts it names.
+// The contexts a kubeconfig file names, read as plain YAML: for the wizard's questions and preflight's fixes.
 
 import { parse } from 'yaml'
-import { kubeconfigCheckCommand, kubeconfigTextProblem } from '../kube/kubeconfig.js'
+import { kubeconfigCheckCommand, kubeconfigTextProblem } from './kubeconfig.js'
 import { expandHome } from '../spec/load.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
-import type { KubeContexts } from '../ui/wizard.js'
+
+/** A kubeconfig's context names and the one it marks current, or why the file cannot be read. */
+export interface KubeContexts {
+  names: string[]
+  current?: string
+  problem?: string
+}
 
 /** The context names of a kubeconfig file and its current one (none when it cannot be read): plain YAML, no API client to load. */
 export function kubeContexts(file: string): KubeContexts {
