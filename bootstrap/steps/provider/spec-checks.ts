@@ -70,7 +70,8 @@ export const kubeContextCheck: PreflightCheck = {
             ? `check \`kind get clusters\``
             : error instanceof KubeconfigMissingError
               ? pointAtFile
-              : `check \`kubectl --kubeconfig ${provider.kubeconfig} --context ${context} get nodes\`, or fix provider.context in ${relativeSpec(ctx.spec)}`,
+              : // The context is there: what is wrong is the cluster's answer (down, not reachable from here, credentials refused).
+                `check \`kubectl --kubeconfig ${provider.kubeconfig} --context ${context} get nodes\`: the cluster must be up, reachable from this machine, and accept the context's credentials`,
       }
     }
   },

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import type { KubeClient } from '../../../../bootstrap/kube/client.js'
 import { createServer, type Server } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -440,6 +441,17 @@ describe('preflight', () => {
     const found = await kubeContextCheck.run(ctx, preflightLookups(ctx))
     expect(found?.fix).toBe(
       'set provider.context in clusters/lab/cluster.yaml to "other" (the only context there), or point provider.kubeconfig at the file that holds "homelab"',
+    )
+  })
+
+  it('sends a context that is there but whose cluster does not answer to kubectl, not to a different context', async () => {
+    const spec = testSpec(specText({ provider: 'type: existing\nkubeconfig: /etc/lab/admin.conf\ncontext: homelab' }))
+    const refused = { serverVersion: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6443')) } as unknown as KubeClient
+    const ctx = testContext({ spec, kube: refused })
+    const found = await kubeContextCheck.run(ctx, preflightLookups(ctx))
+    expect(found?.problem).toContain('ECONNREFUSED')
+    expect(found?.fix).toBe(
+      "check `kubectl --kubeconfig /etc/lab/admin.conf --context homelab get nodes`: the cluster must be up, reachable from this machine, and accept the context's credentials",
     )
   })
 
