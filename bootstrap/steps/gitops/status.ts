@@ -4,6 +4,7 @@ import { engineOf } from '../../engines/index.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { readHelmRelease } from '../../tools/helm.js'
 import { redactUrlCredentials } from '../../spec/url-credentials.js'
+import { kindlingCommand } from '../../project.js'
 import { addSummary } from '../summary.js'
 import { componentStates, type ComponentState } from './health-gate.js'
 import { remoteHead, shortSha } from './repo.js'
@@ -42,7 +43,7 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
       ...base,
       healthy: false,
       summary: `${engine.title} is not installed`,
-      problems: [`Helm release ${release.namespace}/${release.release} not found: run bootstrap`],
+      problems: [`Helm release ${release.namespace}/${release.release} not found: install it with \`${kindlingCommand(`bootstrap -c ${spec.name}`)}\``],
     }
   const problems: string[] = []
   if (installed.status !== 'deployed') problems.push(`Helm release ${release.namespace}/${release.release} is ${installed.status}`)

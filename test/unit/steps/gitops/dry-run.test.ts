@@ -13,7 +13,9 @@ import { Redactor } from '../../../../bootstrap/tools/secrets.js'
 import { formatPlan } from '../../../../bootstrap/ui/format.js'
 import { toJsonReport } from '../../../../bootstrap/ui/json-report.js'
 import { clusterStub, removeTempDirs, specYaml, tempRepo } from './support.js'
-import { PROJECT_ROOT } from '../../../../bootstrap/project.js'
+import { kindlingCommand, PROJECT_ROOT } from '../../../../bootstrap/project.js'
+import { readGitopsStatus } from '../../../../bootstrap/steps/gitops/status.js'
+import type { KubeClient } from '../../../../bootstrap/kube/client.js'
 import { loadClusterSpec } from '../../../../bootstrap/spec/load.js'
 import { componentWaits, healthGateStep } from '../../../../bootstrap/steps/gitops/health-gate.js'
 import { testContext } from '../../support/context.js'
@@ -269,6 +271,16 @@ describe('GitOps steps in a dry run', () => {
   it('offers one read-only status step', () => {
     const { spec } = tempRepo('lab', specYaml('lab', 'engine: argocd', 'url: https://github.com/example/lab.git'))
     expect(gitopsStatusSteps(spec, { healthTimeoutMs: 1, interactive: false }).map((step) => step.name)).toEqual(['gitops'])
+  })
+})
+
+describe('status of a cluster with no engine yet', () => {
+  it('names the bootstrap command that installs it, for this cluster', async () => {
+    const spec = await loadClusterSpec(PROJECT_ROOT, 'homelab')
+    const kube = { list: async () => [] } as unknown as KubeClient
+    const status = await readGitopsStatus(testContext({ spec, kube }))
+    expect(status).toMatchObject({ healthy: false, summary: 'Flux is not installed' })
+    expect(status.problems).toEqual([`Helm release flux-system/flux-operator not found: install it with \`${kindlingCommand('bootstrap -c homelab')}\``])
   })
 })
 
