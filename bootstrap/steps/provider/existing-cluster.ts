@@ -1,3 +1,4 @@
+import { KindlingError } from '../../engine/errors.js'
 import type { CheckResult, Step, StepContext } from '../../engine/step.js'
 import type { KubeClient, KubeObject, ObjectRef } from '../../kube/client.js'
 import { conditionTrue } from '../../kube/conditions.js'
@@ -138,6 +139,16 @@ export function describeFacts(facts: ClusterFacts): string {
   return `${facts.distribution} ${facts.version}, ${facts.nodes.length} node${facts.nodes.length === 1 ? '' : 's'} (${ready} Ready), default StorageClass ${facts.defaultStorageClass ?? 'none'}, ${engines}`
 }
 
+/** Why a cluster cannot run anything, from what its nodes say; undefined when every node is Ready. */
+export function nodesProblem(facts: ClusterFacts, context: string): KindlingError | undefined {
+  const check = `check \`kubectl --context ${context} get nodes\``
+  if (!facts.nodes.length) return new KindlingError('the cluster has no nodes: nothing can run on it', { details: [`join a node to it, then ${check}`] })
+  const notReady = facts.nodes.filter((node) => !node.ready).map((node) => node.name)
+  if (notReady.length)
+    return new KindlingError(`nodes not Ready: ${notReady.join(', ')}`, { details: [`${check} and \`kubectl describe node ${notReady[0]}\``] })
+  return undefined
+}
+
 /** The engine later steps adopt: the spec's engine when it ran before kindling, else another that did. */
 export function engineToAdopt(spec: ClusterSpec, preexisting: readonly EngineName[]): EngineName | undefined {
   return preexisting.includes(spec.gitops.engine) ? spec.gitops.engine : preexisting[0]
@@ -229,6 +240,8 @@ export function existingClusterStatusStep(spec: ClusterSpec): Step {
     needs: ['preflight'],
     async check(ctx) {
       const { facts } = await inspectAndReport(ctx)
+      const problem = nodesProblem(facts, contextOf(spec))
+      if (problem) throw problem
       return { state: 'done', detail: describeFacts(facts) }
     },
     plan: () => [],

@@ -11,7 +11,7 @@ import { contextOf } from '../connect.js'
 import type { StepOptions } from '../index.js'
 import { addSummary } from '../summary.js'
 import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConnect, wiringDone, wiringSummary, type MirrorWiring } from './kind-state.js'
-import { inspectCluster, reportCluster } from './existing-cluster.js'
+import { inspectCluster, nodesProblem, reportCluster } from './existing-cluster.js'
 import { kindlingCommand } from '../../project.js'
 
 const NODE_READY_TIMEOUT_MS = 3 * 60_000
@@ -276,8 +276,8 @@ export function kindClusterStatusStep(spec: ClusterSpec): Step {
       const facts = await inspectCluster(kube)
       summarize(ctx)
       reportCluster(ctx, kube.context, facts)
-      const notReady = facts.nodes.filter((node) => !node.ready).map((node) => node.name)
-      if (notReady.length) throw new KindlingError(`nodes not Ready: ${notReady.join(', ')}`)
+      const problem = nodesProblem(facts, kube.context)
+      if (problem) throw problem
       return {
         state: 'done',
         detail: `${describeSpec(spec)}; ${facts.nodes.length} node(s) Ready${missing.length ? `; registry mirrors: ${missing.join('; ')}` : ''}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { KubeObject } from '../../../../bootstrap/kube/client.js'
-import { describeFacts, detectDistribution, engineToAdopt } from '../../../../bootstrap/steps/provider/existing-cluster.js'
-import { specText, testSpec } from '../../support/context.js'
+import type { KubeClient, KubeObject } from '../../../../bootstrap/kube/client.js'
+import { describeFacts, detectDistribution, engineToAdopt, existingClusterStatusStep } from '../../../../bootstrap/steps/provider/existing-cluster.js'
+import { specText, testContext, testSpec } from '../../support/context.js'
 
 function node(kubeletVersion: string, extra: { osImage?: string; providerID?: string } = {}): KubeObject {
   return {
@@ -47,5 +47,28 @@ describe('existing cluster facts', () => {
       namespaces: ['flux-system'],
     })
     expect(line).toBe('k3s v1.30.4+k3s1, 2 nodes (1 Ready), default StorageClass local-path, Flux already installed')
+  })
+
+  it('status finds a problem in a cluster with no nodes, or a node not Ready, and says how to look', async () => {
+    const spec = testSpec(specText({ provider: 'type: existing\ncontext: lab' }))
+    const cluster = (nodes: KubeObject[]) =>
+      ({
+        context: 'lab',
+        serverVersion: async () => 'v1.37.0',
+        list: async (_: string, kind: string) => (kind === 'Node' ? nodes : []),
+        get: async () => undefined,
+      }) as unknown as KubeClient
+    const status = (nodes: KubeObject[]) => existingClusterStatusStep(spec).check(testContext({ spec, kube: cluster(nodes) }))
+    const ready = (name: string, value: string): KubeObject => ({
+      ...node('v1.37.0'),
+      metadata: { name },
+      status: { conditions: [{ type: 'Ready', status: value }] },
+    })
+    await expect(status([])).rejects.toMatchObject({ message: 'the cluster has no nodes: nothing can run on it' })
+    await expect(status([ready('a', 'True'), ready('b', 'False')])).rejects.toMatchObject({
+      message: 'nodes not Ready: b',
+      details: ['check `kubectl --context lab get nodes` and `kubectl describe node b`'],
+    })
+    await expect(status([ready('a', 'True')])).resolves.toMatchObject({ state: 'done', detail: expect.stringContaining('1 node (1 Ready)') })
   })
 })
