@@ -1,4 +1,4 @@
-import { ClusterNotCreatedError, ExitCode, InterruptedError, StepError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
+import { causeOf, ClusterNotCreatedError, ExitCode, InterruptedError, exitCodeOf, stoppedError, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { newFacts } from '../engine/facts.js'
 import { acquireRunLock } from '../engine/lock.js'
 import { blocksRealRun, runSteps, type RunReport, type StepReport } from '../engine/run.js'
@@ -247,10 +247,6 @@ function notCreatedLines(error: ClusterNotCreatedError, redact: (text: string) =
 }
 
 /** What went wrong in a step, without the step's own name around it. */
-function causeOf(error: unknown): unknown {
-  return error instanceof StepError ? error.cause : error
-}
-
 function memo<T>(factory: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined
   return () => {

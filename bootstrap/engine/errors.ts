@@ -67,6 +67,11 @@ export class StepError extends KindlingError {
   }
 }
 
+/** What went wrong inside a failed step: the cause a StepError wraps, or the error itself. */
+export function causeOf(error: unknown): unknown {
+  return error instanceof StepError ? error.cause : error
+}
+
 /** Several independent checks failed; each one is a line of `details`. */
 export class HealthError extends KindlingError {}
 

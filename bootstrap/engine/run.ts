@@ -1,4 +1,4 @@
-import { InterruptedError, isDeclined, KindlingError, stoppedError } from './errors.js'
+import { causeOf, HealthError, InterruptedError, isDeclined, KindlingError, stoppedError } from './errors.js'
 import { executeStep, isBlocker, isHealthFailure } from './execute-step.js'
 import type { Action, Step, StepContext, Wait } from './step.js'
 
@@ -71,7 +71,7 @@ export function orderSteps(steps: readonly Step[]): Step[] {
  * run together. A failed step stops new steps from starting; failed health checks are collected
  * and only block the steps that need them. A dry run stops after check and plan. With
  * `keepGoing` (a command that only reads) a failure blocks only the steps that need it: one part
- * that cannot be read does not hide the others.
+ * that cannot be read does not hide the others, and one read and found unhealthy blocks nothing.
  */
 export async function runSteps(
   steps: readonly Step[],
@@ -88,7 +88,10 @@ export async function runSteps(
   let firstFailure: string | undefined
 
   const settledOk = (name: string): boolean => {
-    const status = reports.get(name)?.status
+    const report = reports.get(name)
+    const status = report?.status
+    // Read, and found unhealthy (a node not Ready): what needs it can still be read.
+    if (status === 'failed' && options.keepGoing && causeOf(report?.error) instanceof HealthError) return true
     return status === 'done' || status === 'applied' || status === 'planned' || status === 'unknown' || status === 'would-stop'
   }
 

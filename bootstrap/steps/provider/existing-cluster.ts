@@ -1,4 +1,4 @@
-import { KindlingError } from '../../engine/errors.js'
+import { HealthError } from '../../engine/errors.js'
 import type { CheckResult, Step, StepContext } from '../../engine/step.js'
 import type { KubeClient, KubeObject, ObjectRef } from '../../kube/client.js'
 import { conditionTrue } from '../../kube/conditions.js'
@@ -139,13 +139,12 @@ export function describeFacts(facts: ClusterFacts): string {
   return `${facts.distribution} ${facts.version}, ${facts.nodes.length} node${facts.nodes.length === 1 ? '' : 's'} (${ready} Ready), default StorageClass ${facts.defaultStorageClass ?? 'none'}, ${engines}`
 }
 
-/** Why a cluster cannot run anything, from what its nodes say; undefined when every node is Ready. */
-export function nodesProblem(facts: ClusterFacts, context: string): KindlingError | undefined {
+/** Why a cluster cannot run everything, from what its nodes say (a health problem: the cluster was read); undefined when every node is Ready. */
+export function nodesProblem(facts: ClusterFacts, context: string): HealthError | undefined {
   const check = `check \`kubectl --context ${context} get nodes\``
-  if (!facts.nodes.length) return new KindlingError('the cluster has no nodes: nothing can run on it', { details: [`join a node to it, then ${check}`] })
+  if (!facts.nodes.length) return new HealthError('the cluster has no nodes: nothing can run on it', { details: [`join a node to it, then ${check}`] })
   const notReady = facts.nodes.filter((node) => !node.ready).map((node) => node.name)
-  if (notReady.length)
-    return new KindlingError(`nodes not Ready: ${notReady.join(', ')}`, { details: [`${check} and \`kubectl describe node ${notReady[0]}\``] })
+  if (notReady.length) return new HealthError(`nodes not Ready: ${notReady.join(', ')}`, { details: [`${check} and \`kubectl describe node ${notReady[0]}\``] })
   return undefined
 }
 

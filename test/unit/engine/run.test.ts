@@ -245,6 +245,26 @@ describe('step engine', () => {
     expect(kept.ok).toBe(false)
   })
 
+  it('a command that only reads goes on past a part it read and found unhealthy: what needs it is still read', async () => {
+    const unhealthy: Step = { ...step('cluster', [], newProbe()), check: () => Promise.reject(new HealthError('nodes not Ready: b')) }
+    const unreadable: Step = { ...step('caches', [], newProbe()), check: () => Promise.reject(new Error('cannot read the caches')) }
+    const kept = await runSteps(
+      [unhealthy, unreadable, step('sync', ['cluster'], newProbe(), { done: true }), step('after', ['caches'], newProbe())],
+      testContext(),
+      {},
+      {
+        keepGoing: true,
+      },
+    )
+    expect(kept.steps.map((s) => [s.name, s.status])).toEqual([
+      ['cluster', 'failed'],
+      ['caches', 'failed'],
+      ['sync', 'done'],
+      ['after', 'blocked'],
+    ])
+    expect(kept.ok).toBe(false)
+  })
+
   it('a failed check outside a dry run keeps its exit code (missing prerequisite: 3)', async () => {
     const report = await runSteps([step('a', [], newProbe(), { checkFails: true }), step('b', ['a'], newProbe())], testContext())
     expect(report.steps.map((s) => s.status)).toEqual(['failed', 'cancelled'])
