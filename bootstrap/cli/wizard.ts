@@ -16,7 +16,7 @@ import { findRepoRoot } from './repo.js'
 import { parseWizardFlags } from './wizard-args.js'
 import { portsOfClusters } from './wizard-ports.js'
 import { WIZARD_HELP } from './wizard-help.js'
-import { kubeContexts } from '../kube/contexts.js'
+import { kubeContexts, listedKubeconfigs } from '../kube/contexts.js'
 import { defaultKubeconfig } from '../spec/defaults.js'
 import { kindlingCommand } from '../project.js'
 
@@ -133,6 +133,7 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
         portsTaken: (name) => portsOfClusters(repoRoot, name),
         contextsOf: kubeContexts,
         kubeconfig: defaultKubeconfig(),
+        kubeconfigs: listedKubeconfigs(),
         cwd,
         note: (text) => io.stderr(`note: ${text}\n`),
       },

@@ -1,5 +1,6 @@
 // The contexts a kubeconfig file names, read as plain YAML: for the wizard's questions and preflight's fixes.
 
+import path from 'node:path'
 import { parse } from 'yaml'
 import { kubeconfigCheckCommand, kubeconfigTextProblem } from './kubeconfig.js'
 import { expandHome } from '../spec/load.js'
@@ -31,4 +32,29 @@ export function kubeContexts(file: string): KubeContexts {
   const names = (Array.isArray(config?.contexts) ? config.contexts : []).flatMap((context) => (typeof context?.name === 'string' ? [context.name] : []))
   const current = config?.['current-context']
   return { names, current: typeof current === 'string' && names.includes(current) ? current : undefined }
+}
+
+/** Every file $KUBECONFIG lists, absolute, in order: the files kubectl merges. */
+export function listedKubeconfigs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [
+    ...new Set(
+      (env.KUBECONFIG ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((entry) => path.resolve(expandHome(entry))),
+    ),
+  ]
+}
+
+/**
+ * Another of the files kubectl merges that holds `context`, when the one kindling reads lacks it:
+ * `kubectl --context` works there, so a bare "no context" would read as a kindling bug.
+ */
+export function kubeconfigHolding(
+  context: string,
+  files: readonly string[],
+  except: string,
+  contextsOf: (file: string) => KubeContexts = kubeContexts,
+): string | undefined {
+  return files.find((file) => file !== except && contextsOf(file).names.includes(context))
 }

@@ -8,6 +8,7 @@ import type { Asking } from './wizard-asking.js'
 import { checkFilePath, checkKindPort, checkName, checkWorkers, kubeconfigPath, notPort } from './wizard-checks.js'
 import { KIND_FLAGS, KUBE_FLAGS } from './wizard-flags.js'
 import type { WizardAnswers } from './wizard.js'
+import { kubeconfigHolding } from '../kube/contexts.js'
 
 /** The cluster's name, and whether its existing spec may be replaced. */
 export async function askName({ ask, p, prompter, problems, hints, given }: Asking): Promise<Pick<WizardAnswers, 'name' | 'replace'>> {
@@ -157,6 +158,11 @@ async function askKubeContext({ ask, p, hints }: Asking): Promise<Pick<WizardAns
   )
   const kubeconfig = typedKubeconfig === undefined ? typedKubeconfig : located(typedKubeconfig)
   const { names: contexts, current } = kubeconfig === undefined ? { names: [] } : hints.contextsOf(kubeconfig)
+  // kubectl merges the files $KUBECONFIG lists: a context in another of them is found there, and named.
+  const elsewhere = (value: string): string => {
+    const other = kubeconfig === undefined ? undefined : kubeconfigHolding(value, hints.kubeconfigs ?? [], kubeconfig, hints.contextsOf)
+    return other ? `; it is in ${other}, which $KUBECONFIG also lists: pass --kubeconfig ${other}` : ''
+  }
   const context = await ask(
     'context',
     '--context NAME',
@@ -172,7 +178,7 @@ async function askKubeContext({ ask, p, hints }: Asking): Promise<Pick<WizardAns
       check: (value) =>
         contexts.includes(value) ||
         checkKubeconfig(typedKubeconfig) !== true ||
-        `${typed(kubeconfig ?? '')} has no context ${quoted(value)} (it has: ${contexts.join(', ') || 'none'})`,
+        `${typed(kubeconfig ?? '')} has no context ${quoted(value)} (it has: ${contexts.join(', ') || 'none'})${elsewhere(value)}`,
     },
   )
   return { kubeconfig, context }

@@ -58,6 +58,8 @@ export interface WizardHints {
   contextsOf(kubeconfig: string): KubeContexts
   /** The kubeconfig offered first: the first file in $KUBECONFIG, else ~/.kube/config. */
   kubeconfig?: string
+  /** Every file $KUBECONFIG lists (kubectl merges them): where to look for a context the chosen file lacks. */
+  kubeconfigs?: readonly string[]
   /** Where relative paths typed or passed are read from (the shell's directory). */
   cwd?: string
   /** The host ports the other kind clusters' specs under clusters/ bind, each to the cluster folder that binds it; read when asked. */

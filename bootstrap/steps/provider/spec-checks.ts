@@ -7,9 +7,9 @@ import type { StepContext } from '../../engine/step.js'
 import { variableInMessage } from '../../spec/quoting.js'
 import { isPlaceholderUrl, PLACEHOLDER_URL_MESSAGE } from '../../spec/fields.js'
 import { localRepositoryProblem } from '../../spec/local-repository.js'
-import { expandHome, relativeSpec } from '../../spec/load.js'
+import { relativeSpec } from '../../spec/load.js'
 import { KubeconfigError, KubeconfigMissingError, KubeContextMissingError, KubeCredentialsError } from '../../kube/kubeconfig.js'
-import { kubeContexts } from '../../kube/contexts.js'
+import { kubeconfigHolding, listedKubeconfigs } from '../../kube/contexts.js'
 import { contextOf } from '../connect.js'
 import { pushRefusal } from '../gitops/push-state.js'
 import { checkoutHead, readRepoFile, remoteHeadIfAny } from '../gitops/repo.js'
@@ -83,8 +83,7 @@ export const kubeContextCheck: PreflightCheck = {
  * file is the fix: `kubectl --context` works there, so a bare "no context" would read as a kindling bug.
  */
 function otherKubeconfigFix(spec: ClusterSpec, file: string, context: string, env: NodeJS.ProcessEnv): string | undefined {
-  const listed = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean)
-  const other = listed.map((entry) => path.resolve(expandHome(entry))).find((entry) => entry !== file && kubeContexts(entry).names.includes(context))
+  const other = kubeconfigHolding(context, listedKubeconfigs(env), file)
   if (!other) return undefined
   return `context "${context}" is in ${other}, which $KUBECONFIG also lists (kubectl merges those files; kindling reads only ${file}): set provider.kubeconfig in ${relativeSpec(spec)} to ${other}`
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { parse, stringify } from 'yaml'
 import { runWizard, type WizardIo } from '../../../bootstrap/cli/wizard.js'
 import { WIZARD_HELP } from '../../../bootstrap/cli/wizard-help.js'
@@ -675,6 +675,23 @@ describe('wizard without a terminal', () => {
     expect(said).toMatch(/--branch NAME: \S/)
     expect(['\u001b', '\u202e', 'pwned'].filter((text) => said.includes(text))).toEqual([])
     expect(existsSync(path.join(root, 'clusters', 'w1'))).toBe(false)
+  })
+
+  it('names the other file in $KUBECONFIG that holds a context the chosen kubeconfig lacks (kubectl merges them)', async () => {
+    const root = repo()
+    const first = kubeconfig(root)
+    const second = path.join(root, 'prod.kubeconfig')
+    writeFileSync(second, readFileSync(first, 'utf8').replaceAll('lab-admin', 'prod-admin'))
+    vi.stubEnv('KUBECONFIG', [first, second].join(path.delimiter))
+    try {
+      const t = io(root)
+      expect(await runWizard(['-c', 'x', '--context', 'prod-admin'], t.value)).toBe(2)
+      expect(t.err.join('')).toContain(
+        `has no context "prod-admin" (it has: edge-admin, lab-admin); it is in ${second}, which $KUBECONFIG also lists: pass --kubeconfig ${second}`,
+      )
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 
   it('repeats no token given as a cloud or a context, and names a long kubeconfig path by its start', async () => {
