@@ -153,7 +153,10 @@ export async function runWizard(argv: readonly string[], outer: WizardIo): Promi
         io.stderr(`to run it again: ${kindlingCommand(`bootstrap -c ${answers.name}`)} (the spec stays as written: no need to answer the wizard again)\n`)
       return code
     }
-    io.stdout(`next: ${kindlingCommand(`bootstrap -c ${answers.name}`)}   (add --dry-run to see the plan first)\n`)
+    // Off a terminal the bootstrap cannot ask before it pushes either: the next command says how to answer.
+    const next = io.prompter ? `bootstrap -c ${answers.name}` : `bootstrap -c ${answers.name} --yes`
+    const push = io.prompter ? '' : '; --yes lets it commit and push what it renders, --no-push leaves that to you'
+    io.stdout(`next: ${kindlingCommand(next)}   (add --dry-run to see the plan first${push})\n`)
     return ExitCode.ok
   } catch (error) {
     // Already masked: io's stdout and stderr pass everything through the redactor.

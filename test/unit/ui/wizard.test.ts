@@ -136,7 +136,12 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
 
   it('an existing cluster folder: asks to replace it or pick another name', async () => {
     const root = repo()
-    expect(await runWizard(['-c', 'lab', '--repo', 'https://github.com/me/lab.git'], io(root).value)).toBe(0)
+    const first = io(root)
+    expect(await runWizard(['-c', 'lab', '--repo', 'https://github.com/me/lab.git'], first.value)).toBe(0)
+    // Off a terminal the bootstrap it names cannot ask before pushing either: the command it gives says how to answer.
+    expect(first.out.join('')).toContain(
+      'next: npx kindling bootstrap -c lab --yes   (add --dry-run to see the plan first; --yes lets it commit and push what it renders, --no-push leaves that to you)',
+    )
     const driver = terminalDriver({
       'Cluster name (a folder': 'lab',
       'clusters/lab/cluster.yaml already exists': { pick: 'other' },
