@@ -24,8 +24,10 @@ export interface Asking {
   problems: string[]
   /** The answers a question was reached for: a wrong flag value whose question never comes is named at the end. */
   reached: Set<keyof WizardAnswers>
-  /** Says something to the person without asking. */
+  /** Says something to the person without asking (off a terminal, once the answers hold no problem). */
   note(text: string): void
+  /** Says the notes held back off a terminal: the answers made a spec, so they are worth reading. */
+  releaseNotes(): void
   /** The flags given among `keys`, as typed. */
   named(keys: readonly (keyof WizardAnswers)[]): string[]
   ask<K extends keyof WizardAnswers>(key: K, flag: string, question: () => Promise<WizardAnswers[K]>, options?: AskOptions<K>): Promise<WizardAnswers[K]>
@@ -39,7 +41,15 @@ export function startAsking(
   invalid: InvalidFlags,
   problems: string[],
 ): Asking {
-  const note = (text: string): void => hints.note?.(text)
+  // Off a terminal a run with problems says only those: a note on a default (a port) would bury them.
+  const held: string[] = []
+  const note = (text: string): void => {
+    if (prompter) hints.note?.(text)
+    else held.push(text)
+  }
+  const releaseNotes = (): void => {
+    for (const text of held.splice(0)) hints.note?.(text)
+  }
   const reached = new Set<keyof WizardAnswers>()
   const ask = async <K extends keyof WizardAnswers>(
     key: K,
@@ -68,5 +78,5 @@ export function startAsking(
     problems.push(`${flag}: needed (there is no terminal to ask on)${options.choices ? `; ${options.choices}` : ''}`)
     return undefined as never
   }
-  return { given, prompter, p: prompter!, hints, problems, reached, note, named: (keys) => namedFlags(given, keys), ask }
+  return { given, prompter, p: prompter!, hints, problems, reached, note, releaseNotes, named: (keys) => namedFlags(given, keys), ask }
 }

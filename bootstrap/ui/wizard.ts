@@ -106,5 +106,6 @@ export async function collectAnswers(
       details: [...problems, 'every question is a flag: see kindling wizard --help'],
     })
   }
+  asking.releaseNotes()
   return { name, replace, ...placement, ...gitops, ...components }
 }

@@ -213,6 +213,11 @@ describe('wizard on a terminal (real prompts, typed answers)', () => {
     expect(kind?.portMappings.map((mapping) => mapping.hostPort)).toEqual([8081, 8444])
     expect(kind?.registryCaches.localRegistry.hostPort).toBe(5002)
     expect(t.err.join('')).toContain('note: the local registry takes host port 5002: 5001 is bound by clusters/homelab')
+    // A run refused for a missing answer says only what is missing: a note on a default port would bury it.
+    const refused = io(root)
+    expect(await runWizard(['--repo', ''], refused.value)).toBe(2)
+    expect(refused.err.join('')).toContain('--cluster NAME (or -c): needed (there is no terminal to ask on)')
+    expect(refused.err.join('')).not.toContain('note:')
     // Replacing homelab itself keeps its own ports.
     const again = io(root)
     expect(await runWizard(['-c', 'homelab', '--yes', '--repo', ''], again.value), again.err.join('')).toBe(0)
