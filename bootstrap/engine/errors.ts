@@ -34,8 +34,14 @@ export class BadInputError extends KindlingError {
  */
 export class RefusalError extends BadInputError {}
 
+/**
+ * A dry run asked for what an earlier step of its own plan creates (the cluster, the in-cluster
+ * Git server): what needs it is all still to do, which is known without asking.
+ */
+export class NotCreatedYetError extends KindlingError {}
+
 /** A dry run asked for a cluster its own plan creates first: what lives there is all still to do. */
-export class ClusterNotCreatedError extends KindlingError {}
+export class ClusterNotCreatedError extends NotCreatedYetError {}
 
 /** A tool, daemon, port or context the run needs is missing. Nothing was changed. */
 export class PrerequisiteError extends KindlingError {

@@ -2,7 +2,7 @@
 // then verify; whatever happens becomes the step's report, its errors wrapped with the step's title.
 
 import { executeActions } from './actions.js'
-import { ClusterNotCreatedError, errorMessage, ExitCode, exitCodeOf, InterruptedError, KindlingError, RefusalError, StepError, stoppedError } from './errors.js'
+import { errorMessage, ExitCode, exitCodeOf, InterruptedError, KindlingError, NotCreatedYetError, RefusalError, StepError, stoppedError } from './errors.js'
 import type { Phase, RunObserver, StepReport, StepStatus } from './run.js'
 import type { Action, Step, StepContext } from './step.js'
 import { runWaits } from './waits.js'
@@ -43,8 +43,8 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
   } catch (error) {
     if (!ctx.flags.dryRun || ctx.signal.aborted || error instanceof InterruptedError) return report('failed', { error: wrap(error) })
     // A dry run on a machine without the cluster (or its tools) still shows the whole plan; in a
-    // cluster the plan creates, everything is known to be still to do.
-    const notCreated = error instanceof ClusterNotCreatedError
+    // cluster (or Git server) the plan creates, everything is known to be still to do.
+    const notCreated = error instanceof NotCreatedYetError
     checkState = notCreated ? 'todo' : 'unknown'
     // A step that needs nothing (preflight) looked at everything: a missing tool or answer is what
     // it found, not a failure to look; after it, the same cause means the step could not check.

@@ -12,6 +12,13 @@ export interface RunFacts {
    * kube connection): a dry run knows that whatever lives in it is all still to do.
    */
   clusterToCreate?: string
+  /**
+   * The step that creates (or re-creates) the in-cluster Git server in this run, as a plan names
+   * it: "step 2 (git-server)" (git-server -> the steps that read the server: push, health gate).
+   */
+  gitServerToCreate?: string
+  /** The run's steps in the order its plan numbers them (runSteps -> a step naming an earlier one). */
+  order?: readonly string[]
   /** An engine already running on an adopted cluster, not from kindling's release (existing-cluster -> engine). */
   existingEngine?: EngineName
   /** When the health gate asked the engine to sync now; Flux echoes it once handled. */
@@ -20,6 +27,12 @@ export interface RunFacts {
   summary: string[]
   /** What `status` found, by part ("cluster", "gitops"), as data for `--json`. */
   status: Record<string, unknown>
+}
+
+/** How a plan names one of its steps: "step 2 (git-server)", or "step git-server" outside a run. */
+export function stepLabel(facts: RunFacts, name: string): string {
+  const index = facts.order?.indexOf(name) ?? -1
+  return index >= 0 ? `step ${index + 1} (${name})` : `step ${name}`
 }
 
 /** Facts for a new run. */

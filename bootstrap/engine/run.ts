@@ -81,6 +81,7 @@ export async function runSteps(
 ): Promise<RunReport> {
   const started = performance.now()
   const ordered = orderSteps(steps)
+  ctx.facts.order = ordered.map((step) => step.name)
   const reports = new Map<string, StepReport>()
   const running = new Map<string, Promise<void>>()
   // The title of the first step whose work failed (not its health): no new step starts after it.

@@ -74,13 +74,16 @@ export async function openTunnel(target: PodPort, connect: PodConnector, signal:
   return { port: (server.address() as net.AddressInfo).port, close }
 }
 
+/** No pod a tunnel could go to: none runs and is ready (not created yet, starting, or failing). */
+export class NoReadyPodError extends KindlingError {}
+
 /** A running, ready pod matching a label selector: the one a tunnel goes to. */
 async function readyPod(kube: KubeClient, namespace: string, selector: string): Promise<string> {
   const pods = await kube.list('v1', 'Pod', { namespace, labelSelector: selector })
   const ready = pods.find(
     (pod) => !pod.metadata.deletionTimestamp && (pod.status as { phase?: string } | undefined)?.phase === 'Running' && conditionTrue('Ready').test(pod).done,
   )
-  if (!ready) throw new KindlingError(`no ready pod in ${namespace} matches ${selector}`, { details: [`kubectl -n ${namespace} get pods -l ${selector}`] })
+  if (!ready) throw new NoReadyPodError(`no ready pod in ${namespace} matches ${selector}`, { details: [`kubectl -n ${namespace} get pods -l ${selector}`] })
   return ready.metadata.name
 }
 

@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { BadInputError, PrerequisiteError } from '../../engine/errors.js'
+import { BadInputError, NotCreatedYetError, PrerequisiteError } from '../../engine/errors.js'
+import { stepLabel } from '../../engine/facts.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { deploymentAvailable } from '../../kube/conditions.js'
-import { kubePortForward, withTunnel } from '../../kube/tunnel.js'
+import { kubePortForward, NoReadyPodError, withTunnel } from '../../kube/tunnel.js'
 import { IN_CLUSTER_GIT, renderGitServer } from '../../render/git-server.js'
 import { DEFAULTS } from '../../spec/defaults.js'
 import type { ClusterSpec } from '../../spec/load.js'
@@ -24,12 +25,29 @@ function inClusterRemote(spec: ClusterSpec, port: number | string): { url: strin
   }
 }
 
-/** Run `use` with a port-forward open from a local port to the Git server's SSH port; closed afterwards. */
+/**
+ * Run `use` with a port-forward open from a local port to the Git server's SSH port; closed
+ * afterwards. In a dry run whose git-server step (re)creates the server, a server not running yet
+ * is what that plan expects, not a failure to look: what needs it is still to do.
+ */
 export async function withInClusterRemote<T>(ctx: StepContext, use: (port: number) => Promise<T>): Promise<T> {
   const kube = await ctx.kube()
   const connect = ctx.connectPod ?? kubePortForward(kube)
   const where = { namespace: IN_CLUSTER_GIT.namespace, selector: IN_CLUSTER_GIT.selector, port: IN_CLUSTER_GIT.sshPort }
-  return withTunnel(kube, where, connect, ctx.signal, use)
+  try {
+    return await withTunnel(kube, where, connect, ctx.signal, use)
+  } catch (error) {
+    const creator = ctx.facts.gitServerToCreate
+    if (ctx.flags.dryRun && creator && error instanceof NoReadyPodError) throw new GitServerNotCreatedError(creator)
+    throw error
+  }
+}
+
+/** A dry run read the in-cluster Git server that an earlier step of its plan creates: it holds nothing yet. */
+export class GitServerNotCreatedError extends NotCreatedYetError {
+  constructor(readonly creator: string) {
+    super(`the in-cluster Git server is not there yet: ${creator} creates it first`)
+  }
 }
 
 /**
@@ -84,17 +102,22 @@ async function publicKey(spec: ClusterSpec): Promise<string | undefined> {
 
 async function checkGitServer(ctx: StepContext): Promise<CheckResult> {
   const key = await publicKey(ctx.spec)
+  // Until this step is applied, the steps that read the server may not find it: a dry run says why.
+  const toDo = <T extends CheckResult>(result: T): T => {
+    ctx.facts.gitServerToCreate = stepLabel(ctx.facts, 'git-server')
+    return result
+  }
   if (!key)
-    return {
+    return toDo({
       state: 'todo',
       detail: `no push key at ${gitServerKeyFile(ctx.spec)}: one will be generated`,
       did: `generated the push key ${gitServerKeyFile(ctx.spec)} and started the Git server in ${IN_CLUSTER_GIT.namespace}`,
-    }
+    })
   const kube = await ctx.kube()
   const objects = renderGitServer(key)
   await assertNotForeign(kube, objects.filter((object) => object.kind !== 'Namespace').map(refOf), ctx.spec.name)
   const pending = (await kube.planApply(objects)).filter((entry) => entry.state !== 'up to date')
-  if (pending.length) return { state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', '), did: describeApplied(pending) }
+  if (pending.length) return toDo({ state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', '), did: describeApplied(pending) })
   return { state: 'done', detail: `${IN_CLUSTER_GIT.namespace}/${IN_CLUSTER_GIT.name} serves ${IN_CLUSTER_GIT.url}` }
 }
 

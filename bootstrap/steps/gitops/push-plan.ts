@@ -16,6 +16,8 @@ export interface PushState {
   /** Undefined: the in-cluster server has nothing on the branch yet. */
   head?: string
   onRemote: boolean
+  /** A dry run's in-cluster server that an earlier step creates first, named as the plan does: "step 2 (git-server)". */
+  createdBy?: string
   /** Files (or whole folders) kindling rendered for an earlier spec that nothing lists now. */
   leftOver: string[]
 }
@@ -69,7 +71,9 @@ export function destination(spec: ClusterSpec): string {
 
 /** What the push still has to do, in words: a server not made yet (a dry run's) holds nothing to compare with. */
 export function pushWork(spec: ClusterSpec, state: PushState): string {
-  if (state.uncommitted.length) return `${state.uncommitted.length} rendered file(s) to commit, then push to ${destination(spec)}`
+  const createdFirst = state.createdBy ? `, which ${state.createdBy} creates first` : ''
+  if (state.uncommitted.length) return `${state.uncommitted.length} rendered file(s) to commit, then push to ${destination(spec)}${createdFirst}`
+  if (state.createdBy) return `${destination(spec)} is not there yet: ${state.createdBy} creates it, then this checkout is pushed to it`
   if (state.head === undefined) return `${destination(spec)} holds nothing yet: push this checkout to it`
   // The in-cluster server mirrors this checkout, so any other commit there is replaced.
   if (spec.repository.inCluster && state.local)

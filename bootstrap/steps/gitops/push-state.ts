@@ -10,6 +10,7 @@ import { SOPS_CONFIG, sopsRecipientInRepo } from '../../render/secrets.js'
 import { relativeSpec, type ClusterSpec } from '../../spec/load.js'
 import { CommandError, type Command } from '../../tools/runner.js'
 import { engineFiles } from './engine.js'
+import { GitServerNotCreatedError } from './git-server.js'
 import { leftoverPaths } from './leftovers.js'
 import { git, remotePushCommand, type PushState } from './push-plan.js'
 import { checkoutHead, fileWrites, readRepoFile, remoteHeadIfAny, rootSyncFiles } from './repo.js'
@@ -50,15 +51,16 @@ export async function readLocalState(ctx: StepContext): Promise<Omit<PushState, 
 }
 
 /**
- * Whether the remote branch has this checkout's commit. In a dry run that creates the cluster, its
- * in-cluster Git server is not there yet: empty, so nothing is on it.
+ * Whether the remote branch has this checkout's commit. In a dry run that creates the cluster, or
+ * the in-cluster Git server in it, that server is not there yet: empty, so nothing is on it.
  */
-export async function readRemoteState(ctx: StepContext, localHead: string | undefined): Promise<Pick<PushState, 'head' | 'onRemote'>> {
+export async function readRemoteState(ctx: StepContext, localHead: string | undefined): Promise<Pick<PushState, 'head' | 'onRemote' | 'createdBy'>> {
   const { spec, runner, signal } = ctx
   let head: string | undefined
   try {
     head = await remoteHeadIfAny(ctx)
   } catch (error) {
+    if (error instanceof GitServerNotCreatedError) return { head: undefined, onRemote: false, createdBy: error.creator }
     if (error instanceof ClusterNotCreatedError) return { head: undefined, onRemote: false }
     throw error
   }

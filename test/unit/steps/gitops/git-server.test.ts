@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { stringify } from 'yaml'
 import { newFacts } from '../../../../bootstrap/engine/facts.js'
 import { runSteps } from '../../../../bootstrap/engine/run.js'
+import type { KubeClient, KubeObject } from '../../../../bootstrap/kube/client.js'
 import { openTunnel } from '../../../../bootstrap/kube/tunnel.js'
 import { renderGitServer } from '../../../../bootstrap/render/git-server.js'
 import { gitopsSteps } from '../../../../bootstrap/steps/gitops/index.js'
@@ -62,6 +63,31 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
     expect(plan).toMatch(
       /push to the in-cluster Git server through a port-forward \(the server mirrors this checkout, so the push is forced\): git -C \S+ push --quiet --force 'ssh:\/\/git@127\.0\.0\.1:<port>\/gitops\.git' HEAD:refs\/heads\/main/,
     )
+  })
+
+  it('plans the push and the health gate as to do on a reachable cluster where the server is still to be created, naming the step that creates it', async () => {
+    const { spec } = noRemote()
+    // A cluster that answers and holds nothing of kindling's yet: no pods, every object to create.
+    const kube = {
+      list: async () => [],
+      get: async () => undefined,
+      planApply: async (objects: readonly KubeObject[]) => objects.map((object) => ({ ref: `${object.kind} ${object.metadata.name}`, state: 'create' })),
+    } as unknown as KubeClient
+    const ctx = testContext({ spec, kube, flags: { dryRun: true, yes: true } })
+    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
+      ...ctx,
+      runner: new DryRunRunner(new RecordingRunner([{ match: /rev-parse/, stdout: `${'a'.repeat(40)}\n` }]), ctx.secrets),
+    })
+    const plan = formatPlan(report, (text) => text)
+    expect(plan).not.toContain('could not check')
+    expect(plan).not.toContain('no ready pod')
+    // The plan names the step that creates the server, by the number the plan gives it.
+    expect(report.steps[1]!.name).toBe('git-server')
+    expect(plan).toMatch(
+      /\n\d+\. ○ push — [^\n]*: to do — \d+ rendered file\(s\) to commit, then push to the in-cluster Git server \(main\), which step 2 \(git-server\) creates first\n/,
+    )
+    expect(plan).toMatch(/\n\d+\. ○ health-gate — [^\n]*: to do — the in-cluster Git server is not there yet: step 2 \(git-server\) creates it first\n/)
+    expect(report.steps.filter((step) => step.status === 'unknown')).toEqual([])
   })
 
   it("pushes with kindling's key, records no host key anywhere, and tells a --no-push user the two commands", () => {
