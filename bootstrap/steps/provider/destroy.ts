@@ -26,6 +26,21 @@ export function destroyQuestion(spec: ClusterSpec, purge: boolean, clusterExists
   return `Uninstall what kindling installed from context "${spec.provider.context}" (its GitOps engine release, credentials and root sync; nothing it did not install, and what the engine deployed from Git keeps running)?`
 }
 
+/** The command that destroys without asking, with the --purge the user gave. */
+function goAhead(spec: ClusterSpec, purge: boolean): string {
+  return kindlingCommand(`destroy -c ${spec.name} --yes${purge && spec.provider.type === 'kind' ? ' --purge' : ''}`)
+}
+
+/**
+ * Where nobody can answer the question (off a terminal, under --json) and --yes was not given: what
+ * destroy cannot do, and the command that can. Preflight lists it beside missing prerequisites.
+ */
+export function unansweredConfirmation(spec: ClusterSpec, purge: boolean, unasked: string): { problem: string; fix: string } {
+  const what =
+    spec.provider.type === 'kind' ? `deleting kind cluster ${spec.name}` : `uninstalling what kindling installed from context ${spec.provider.context}`
+  return { problem: `${unasked} destroy cannot ask before ${what}`, fix: `pass --yes to go ahead without asking: ${goAhead(spec, purge)}` }
+}
+
 /** What a destroy of a kind cluster finds to delete: the cluster, and with --purge its registry containers and volumes. */
 interface KindTargets {
   cluster: boolean
@@ -65,10 +80,7 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
       if (ctx.flags.yes) return { state: 'done', verdict: 'not asked', detail: 'confirmed by --yes', found: targets }
       if (!options.interactive) {
         throw new RefusalError(`refusing to destroy without --yes ${options.unasked ?? 'in a non-interactive shell'}`, {
-          details: [
-            'nothing was changed',
-            `to go ahead: ${kindlingCommand(`destroy -c ${spec.name} --yes${ctx.flags.purge && spec.provider.type === 'kind' ? ' --purge' : ''}`)}`,
-          ],
+          details: ['nothing was changed', `to go ahead: ${goAhead(spec, ctx.flags.purge)}`],
         })
       }
       return { state: 'todo', detail: 'asks before deleting', did: 'you agreed', found: targets }

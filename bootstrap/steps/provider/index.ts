@@ -41,7 +41,9 @@ export async function clusterNeverCreated(ctx: StepContext): Promise<ClusterNotC
 
 /** Steps of `destroy`: check, confirm (or --yes), then delete; never a context the spec does not name. */
 export function providerDestroySteps(spec: ClusterSpec, options: StepOptions): Step[] {
-  const steps = [preflightStep(spec, { purpose: 'destroy' }), confirmDestroyStep(spec, options)]
+  // Off a terminal a missing --yes is named with the missing prerequisites: one run tells everything.
+  const preflight = preflightStep(spec, { purpose: 'destroy', confirmNeeded: !options.interactive, unasked: options.unasked })
+  const steps = [preflight, confirmDestroyStep(spec, options)]
   if (spec.provider.type === 'existing') return [...steps, existingUninstallStep(spec)]
   // Always: caches made while the spec still enabled them are found by their cluster label.
   return [...steps, kindDeleteStep(spec), registryCachesDeleteStep(spec)]

@@ -5,6 +5,7 @@ import type { ClusterSpec } from '../../spec/load.js'
 import { findContainers, inspectContainers, type ContainerInfo } from '../../tools/docker.js'
 import { KIND_CLUSTER_LABEL } from '../../tools/kind.js'
 import { addSummary } from '../summary.js'
+import { unansweredConfirmation } from './destroy.js'
 import { portChecks } from './host-ports.js'
 import { dockerDaemonCheck, hooksKubectlCheck, hooksReadableCheck, inotifyCheck, kindKubeconfigCheck, toolCheck } from './machine-checks.js'
 import { kubeContextCheck, repositoryCheck, secretVariablesCheck, specFileChecks } from './spec-checks.js'
@@ -117,15 +118,44 @@ function failureLine(name: string, { problem, fix }: PreflightFailure): string {
   return `${name}: ${problem}\n  fix: ${fix}`
 }
 
+interface PreflightOptions {
+  purpose?: PreflightPurpose
+  extra?: readonly PreflightCheck[]
+  /** bootstrap off a terminal (or under --json): the push step cannot ask, so --yes or --no-push must answer. */
+  pushAnswerNeeded?: boolean
+  /** destroy off a terminal (or under --json): the confirm step cannot ask, so --yes must answer. */
+  confirmNeeded?: boolean
+  /** Why nothing can be asked: "under --json"; "off a terminal" when not given. */
+  unasked?: string
+}
+
+/**
+ * A question a later step would have to ask that nobody can answer in this run, as a line of the
+ * list, and the words said after the count of what is missing; undefined once a flag answers it.
+ */
+function unansweredQuestion(spec: ClusterSpec, ctx: StepContext, options: PreflightOptions): { line: string; also: string } | undefined {
+  const unasked = options.unasked ?? 'off a terminal'
+  if (options.pushAnswerNeeded && !ctx.flags.yes && !ctx.flags.noPush)
+    return {
+      line: failureLine('push answer', { problem: `${unasked} bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: PUSH_ANSWER }),
+      also: 'the push needs an answer',
+    }
+  if (options.confirmNeeded && !ctx.flags.yes)
+    return { line: failureLine('confirmation', unansweredConfirmation(spec, ctx.flags.purge, unasked)), also: 'destroy needs --yes' }
+  return undefined
+}
+
+const PUSH_ANSWER = 'pass --yes to let bootstrap commit and push what it renders, or --no-push to push yourself (it prints the commands)'
+
 /**
  * Checks every prerequisite before anything changes; fails with exit 3 listing all of them.
  * `pushAnswerNeeded` (a bootstrap off a terminal): without --yes or --no-push the push step
  * could not ask, so that is bad input (exit 2) now, before the cluster is created.
+ * `confirmNeeded` (a destroy off a terminal): a missing --yes is listed with what is missing, so
+ * one run names everything to fix; alone, the confirm step refuses, once it knows there is
+ * something to delete.
  */
-export function preflightStep(
-  spec: ClusterSpec,
-  options: { purpose?: PreflightPurpose; extra?: readonly PreflightCheck[]; pushAnswerNeeded?: boolean; unasked?: string } = {},
-): Step {
+export function preflightStep(spec: ClusterSpec, options: PreflightOptions = {}): Step {
   const checks = preflightChecks(spec, options.purpose, options.extra)
   return {
     name: 'preflight',
@@ -135,14 +165,9 @@ export function preflightStep(
       const { failures, warnings } = await runPreflightChecks(ctx, checks)
       // Said in the step's line (a dry run prints no summary) and, for a real run, in its summary.
       for (const warning of warnings) addSummary(ctx, `⚠ ${warning.replace('\n  fix:', ';')}`)
-      const unanswered = options.pushAnswerNeeded && !ctx.flags.yes && !ctx.flags.noPush
-      const unasked = options.unasked ?? 'off a terminal'
-      const answer = 'pass --yes to let bootstrap commit and push what it renders, or --no-push to push yourself (it prints the commands)'
+      const unanswered = unansweredQuestion(spec, ctx, options)
       if (failures.length > 0) {
-        const extra = unanswered
-          ? [failureLine('push answer', { problem: `${unasked} bootstrap cannot ask before pushing ${spec.repository.path}/`, fix: answer })]
-          : []
-        const details = [...failures.map((failure) => failure.line), ...extra]
+        const details = [...failures.map((failure) => failure.line), ...(unanswered ? [unanswered.line] : [])]
         const inputs = failures.filter((failure) => failure.input).length
         const missing = plural(failures.length - inputs, 'prerequisite', 'missing')
         // A file the spec names that cannot be used is bad input, whatever else is missing: the
@@ -151,12 +176,13 @@ export function preflightStep(
           const unusable = plural(inputs, 'file', 'cannot be used')
           throw new BadInputError([unusable, ...(inputs < failures.length ? [missing] : [])].join(', and '), { details })
         }
-        throw new PrerequisiteError(unanswered ? `${missing}, and the push needs an answer` : missing, { details })
+        throw new PrerequisiteError(unanswered ? `${missing}, and ${unanswered.also}` : missing, { details })
       }
-      if (unanswered) {
-        throw new BadInputError(`bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first ${unasked}`, {
-          details: [answer],
-        })
+      if (unanswered && options.pushAnswerNeeded) {
+        throw new BadInputError(
+          `bootstrap commits and pushes what it renders under ${spec.repository.path}/, and cannot ask first ${options.unasked ?? 'off a terminal'}`,
+          { details: [PUSH_ANSWER] },
+        )
       }
       const noted = warnings.map((warning) => `; note: ${warning.split('\n')[0]}`).join('')
       return { state: 'done', verdict: 'passed', detail: `${checks.length - warnings.length} checks${noted}` }

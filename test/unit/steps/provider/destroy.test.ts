@@ -36,8 +36,10 @@ async function destroy(
   isTTY = false,
   replies = [...clusterReplies([kindNode('lab-control-plane', 'control-plane')]), ...registryReplies],
   spec = specText(),
+  /** Replies that win over the tools' usual answers (a Docker daemon that is down). */
+  first: Reply[] = [],
 ) {
-  const runner = new RecordingRunner([...toolsPresent, ...replies])
+  const runner = new RecordingRunner([...first, ...toolsPresent, ...replies])
   const out: string[] = []
   const err: string[] = []
   const code = await runCommand('destroy', ['--cluster', 'lab', ...args], {
@@ -83,6 +85,30 @@ describe('destroy', () => {
     // The command to go ahead, in the README's form.
     expect(stderr).toContain('to go ahead: npx kindling destroy -c lab --yes\n')
     expect(changes).toEqual([])
+  })
+
+  it('off a terminal without --yes, names the missing --yes beside the missing prerequisites, so one run tells everything (exit 3)', async () => {
+    // An existing cluster that cannot be reached: its kubeconfig file is not there.
+    const spec = specText({ provider: 'type: existing\nkubeconfig: /nonexistent/kindling-test/admin.conf\ncontext: homelab' })
+    const unreachable = await destroy([], false, [], spec)
+    expect(unreachable.code).toBe(3)
+    expect(unreachable.stderr).toContain('1 prerequisite missing, and destroy needs --yes')
+    expect(unreachable.stderr).toMatch(/kubeconfig[^\n]*\/nonexistent\/kindling-test\/admin\.conf/)
+    expect(unreachable.stderr).toContain(
+      'confirmation: off a terminal destroy cannot ask before uninstalling what kindling installed from context homelab\n' +
+        '      fix: pass --yes to go ahead without asking: npx kindling destroy -c lab --yes\n',
+    )
+    expect(unreachable.changes).toEqual([])
+    // With --yes only the prerequisite is left to fix.
+    const answered = await destroy(['--yes'], false, [], spec)
+    expect(answered.code).toBe(3)
+    expect(answered.stderr).not.toMatch(/confirmation|needs --yes/)
+
+    // kind without its Docker daemon: the same list, with --purge kept in the command.
+    const noDocker = await destroy(['--purge'], false, [], specText(), [{ match: 'docker info', exitCode: 1, stderr: 'Cannot connect to the Docker daemon' }])
+    expect(noDocker.code).toBe(3)
+    expect(noDocker.stderr).toContain('confirmation: off a terminal destroy cannot ask before deleting kind cluster lab\n')
+    expect(noDocker.stderr).toContain('fix: pass --yes to go ahead without asking: npx kindling destroy -c lab --yes --purge\n')
   })
 
   it('on a terminal with --json: refused for --json, which asks nothing, not for a terminal that is there', async () => {
