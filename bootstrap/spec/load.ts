@@ -118,7 +118,20 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     problems.push(...inside.filter((problem) => !isFlagged(problem.keys, flagged)))
   }
   if (!result.success || problems.length > 0) throw specError(shownFile, problems)
-  return resolveSpec(result.data, file, repoRoot, { kubeconfigWritten: doc.hasIn(['spec', 'provider', 'kubeconfig']) })
+  return resolveSpec(result.data, file, repoRoot, { kubeconfigWritten: isWritten(value, ['spec', 'provider', 'kubeconfig']) })
+}
+
+/**
+ * Whether the spec as written names `keys`, before the schema fills in defaults. Read from the
+ * value, not the document: a key brought in by a merge key (`<<`) or an alias is written too.
+ */
+function isWritten(value: unknown, keys: readonly string[]): boolean {
+  let at = value
+  for (const key of keys) {
+    if (at === null || typeof at !== 'object' || !Object.hasOwn(at, key)) return false
+    at = (at as Record<string, unknown>)[key]
+  }
+  return true
 }
 
 /** The path a problem is about: a value's, or a key's under its mapping's path. */

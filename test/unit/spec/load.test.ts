@@ -53,6 +53,10 @@ describe('cluster spec', () => {
     try {
       expect(parse('type: existing\ncontext: lab-admin')).toMatchObject({ kubeconfig: '/etc/lab/admin.conf' })
       expect(parse('type: existing\nkubeconfig: secrets/lab.kubeconfig\ncontext: lab-admin')).toMatchObject({ kubeconfig: '/repo/secrets/lab.kubeconfig' })
+      // Named through a merge key is named all the same: the spec's file, never $KUBECONFIG's.
+      expect(parse('type: existing\ncontext: lab-admin\n<<: {kubeconfig: secrets/lab.kubeconfig}')).toMatchObject({
+        kubeconfig: '/repo/secrets/lab.kubeconfig',
+      })
       vi.stubEnv('KUBECONFIG', undefined)
       expect(parse('type: existing\ncontext: lab-admin')).toMatchObject({ kubeconfig: path.join(os.homedir(), '.kube', 'config') })
     } finally {
