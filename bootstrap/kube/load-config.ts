@@ -38,6 +38,12 @@ class CredentialedKubeConfig extends k8s.KubeConfig {
   }
 
   override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
+    // The client refuses an http:// server without a proxy unless the cluster skips TLS verification, but
+    // only after the credentials are read: said first, so no credential plugin runs (or asks) for nothing.
+    const cluster = this.getCurrentCluster()
+    if (cluster?.server.startsWith('http:') && !cluster.skipTLSVerify && !cluster.proxyUrl) {
+      throw plainHttpServerError(cluster.name, { context: this.getCurrentContext(), file: this.file })
+    }
     try {
       await super.applySecurityAuthentication(context)
     } catch (error) {
@@ -64,10 +70,6 @@ class CredentialedKubeConfig extends k8s.KubeConfig {
 
   #credentialsError(error: unknown): Error {
     const where = { context: this.getCurrentContext(), file: this.file, stoppedAfterMs: this.#plugins.stoppedAfterMs }
-    const cluster = this.getCurrentCluster()
-    // The client refuses an http:// server unless the cluster skips TLS verification, before any credential is
-    // looked at: kubectl reaches it, so neither the user's files nor kubectl would show what is wrong.
-    if (cluster?.server.startsWith('http:') && !cluster.skipTLSVerify) return plainHttpServerError(cluster.name, where)
     return credentialsError(this.getCurrentUser(), error, where)
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -225,6 +225,27 @@ describe('a kubeconfig whose API server is plain http://', () => {
     expect(text).toContain('add insecure-skip-tls-verify: true to that cluster')
     expect(text).not.toContain('credentials or certificates')
     expect(text).not.toContain('Hunter2Secret9')
+  })
+
+  it('runs no credential plugin for a request the client will not send, and blames HTTP only where the client refuses it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kindling-kubeconfig-'))
+    dirs.push(dir)
+    const ran = path.join(dir, 'plugin-ran')
+    const script = `require("node:fs").writeFileSync(${JSON.stringify(ran)}, ""); process.exit(1)`
+    const file = (server: string): string =>
+      kubeconfigFile(
+        `apiVersion: v1\nclusters: [{name: c, cluster: ${server}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nusers:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: ${JSON.stringify(process.execPath)}\n      args: ['-e', ${JSON.stringify(script)}]\n`,
+      )
+    const failure = (kubeconfig: string): Promise<unknown> =>
+      KubeClient.fromKubeconfig({ file: kubeconfig, context: 'x' })
+        .serverVersion()
+        .catch((caught: unknown) => caught)
+    expect(said(await failure(file("{server: 'http://127.0.0.1:1'}")))).toContain('has a plain http:// address')
+    expect(existsSync(ran)).toBe(false)
+    // Through a proxy the client does send plain HTTP: the plugin that failed is what is wrong.
+    const proxied = said(await failure(file("{server: 'http://127.0.0.1:1', proxy-url: 'http://127.0.0.1:2'}")))
+    expect(proxied).toContain(`the credential plugin \`${process.execPath}\` of kubeconfig user "u" of context "x" failed without saying why`)
+    expect(proxied).not.toContain('plain http://')
   })
 })
 
