@@ -9,7 +9,7 @@ import { ENGINE_TITLES } from '../../spec/defaults.js'
 import type { ClusterSpec, EngineName } from '../../spec/load.js'
 import { allEngines, type Engine } from '../../engines/index.js'
 import { engineInstalledByKindling } from '../ownership.js'
-import { contextOf } from '../connect.js'
+import { contextOf, kubectlFor } from '../connect.js'
 import { addSummary } from '../summary.js'
 
 /** kindling's own record on an adopted cluster: what ran there before it installed anything. */
@@ -139,12 +139,17 @@ export function describeFacts(facts: ClusterFacts): string {
   return `${facts.distribution} ${facts.version}, ${facts.nodes.length} node${facts.nodes.length === 1 ? '' : 's'} (${ready} Ready), default StorageClass ${facts.defaultStorageClass ?? 'none'}, ${engines}`
 }
 
-/** Why a cluster cannot run everything, from what its nodes say (a health problem: the cluster was read); undefined when every node is Ready. */
-export function nodesProblem(facts: ClusterFacts, context: string): HealthError | undefined {
-  const check = `check \`kubectl --context ${context} get nodes\``
+/**
+ * Why a cluster cannot run everything, from what its nodes say (a health problem: the cluster was read);
+ * undefined when every node is Ready. `kubectl` reaches the spec's cluster (kubectlFor): a bare one
+ * reads whatever cluster the current context names.
+ */
+export function nodesProblem(facts: ClusterFacts, kubectl: string): HealthError | undefined {
+  const check = `check \`${kubectl} get nodes\``
   if (!facts.nodes.length) return new HealthError('the cluster has no nodes: nothing can run on it', { details: [`join a node to it, then ${check}`] })
   const notReady = facts.nodes.filter((node) => !node.ready).map((node) => node.name)
-  if (notReady.length) return new HealthError(`nodes not Ready: ${notReady.join(', ')}`, { details: [`${check} and \`kubectl describe node ${notReady[0]}\``] })
+  if (notReady.length)
+    return new HealthError(`nodes not Ready: ${notReady.join(', ')}`, { details: [`${check} and \`${kubectl} describe node ${notReady[0]}\``] })
   return undefined
 }
 
@@ -239,7 +244,7 @@ export function existingClusterStatusStep(spec: ClusterSpec): Step {
     needs: ['preflight'],
     async check(ctx) {
       const { facts } = await inspectAndReport(ctx)
-      const problem = nodesProblem(facts, contextOf(spec))
+      const problem = nodesProblem(facts, kubectlFor(spec))
       if (problem) throw problem
       return { state: 'done', detail: describeFacts(facts) }
     },

@@ -7,7 +7,7 @@ import type { ClusterSpec } from '../../spec/load.js'
 import { networkConnectCommand, startContainersCommand, writeFileInContainerCommand } from '../../tools/docker.js'
 import { createClusterCommand, deleteClusterCommand, KIND_NETWORK } from '../../tools/kind.js'
 import { confirm as askPerson, type Confirm } from '../../ui/prompts.js'
-import { contextOf } from '../connect.js'
+import { contextOf, kubectlFor } from '../connect.js'
 import type { StepOptions } from '../index.js'
 import { addSummary } from '../summary.js'
 import { compareKindCluster, readKindCluster, readMirrorWiring, registriesToConnect, wiringDone, wiringSummary, type MirrorWiring } from './kind-state.js'
@@ -276,7 +276,7 @@ export function kindClusterStatusStep(spec: ClusterSpec): Step {
       const facts = await inspectCluster(kube)
       summarize(ctx)
       reportCluster(ctx, kube.context, facts)
-      const problem = nodesProblem(facts, kube.context)
+      const problem = nodesProblem(facts, kubectlFor(spec))
       if (problem) throw problem
       return {
         state: 'done',

@@ -28,7 +28,7 @@ describe('existing cluster facts', () => {
   })
 
   it('adopts the spec engine when it ran before kindling, else reports the other one', () => {
-    const spec = testSpec(specText({ provider: 'type: existing\ncontext: lab' }))
+    const spec = testSpec(specText({ provider: 'type: existing\nkubeconfig: secrets/lab.kubeconfig\ncontext: lab' }))
     expect(engineToAdopt(spec, ['argocd', 'flux'])).toBe('flux')
     expect(engineToAdopt(spec, ['argocd'])).toBe('argocd')
     expect(engineToAdopt(spec, [])).toBeUndefined()
@@ -50,7 +50,7 @@ describe('existing cluster facts', () => {
   })
 
   it('status finds a problem in a cluster with no nodes, or a node not Ready, and says how to look', async () => {
-    const spec = testSpec(specText({ provider: 'type: existing\ncontext: lab' }))
+    const spec = testSpec(specText({ provider: 'type: existing\nkubeconfig: secrets/lab.kubeconfig\ncontext: lab' }))
     const cluster = (nodes: KubeObject[]) =>
       ({
         context: 'lab',
@@ -67,7 +67,10 @@ describe('existing cluster facts', () => {
     await expect(status([])).rejects.toMatchObject({ message: 'the cluster has no nodes: nothing can run on it' })
     await expect(status([ready('a', 'True'), ready('b', 'False')])).rejects.toMatchObject({
       message: 'nodes not Ready: b',
-      details: ['check `kubectl --context lab get nodes` and `kubectl describe node b`'],
+      // The spec's kubeconfig and context on both: a bare kubectl reads whatever cluster is current.
+      details: [
+        'check `kubectl --kubeconfig /repo/secrets/lab.kubeconfig --context lab get nodes` and `kubectl --kubeconfig /repo/secrets/lab.kubeconfig --context lab describe node b`',
+      ],
     })
     await expect(status([ready('a', 'True')])).resolves.toMatchObject({ state: 'done', detail: expect.stringContaining('1 node (1 Ready)') })
   })
