@@ -246,7 +246,7 @@ function notCreatedLines(error: ClusterNotCreatedError, redact: (text: string) =
   return [`✖ ${message}`, ...details.map((line) => `  ${line}`)]
 }
 
-/** What went wrong in a step, without the step's own name around it. */
+/** `factory`'s promise, shared by every call until one fails. */
 function memo<T>(factory: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined
   return () => {
