@@ -16,12 +16,16 @@ import { CLUSTER_FOLDER } from './cluster-folder.js'
 type SpecBody = ClusterSpecDocument['spec']
 
 /** A validated spec with every default and derived value filled in. */
-export interface ClusterSpec extends Omit<SpecBody, 'repository' | 'secrets'> {
+type SpecProvider = SpecBody['provider']
+
+export interface ClusterSpec extends Omit<SpecBody, 'provider' | 'repository' | 'secrets'> {
   name: string
   /** The cluster.yaml this came from. */
   file: string
   /** Root of the Git repository that holds `clusters/`. */
   repoRoot: string
+  /** An existing cluster's kubeconfig is always a file here: the spec's, else the one kubectl reads. */
+  provider: Exclude<SpecProvider, { type: 'existing' }> | (Extract<SpecProvider, { type: 'existing' }> & { kubeconfig: string })
   /**
    * `url` is what the engine reads: the spec's remote, or the in-cluster Git server's URL when the
    * spec names none (`inCluster`), which bootstrap then runs and pushes this checkout to.
@@ -118,20 +122,7 @@ export function parseClusterSpec(text: string, file: string, repoRoot: string, c
     problems.push(...inside.filter((problem) => !isFlagged(problem.keys, flagged)))
   }
   if (!result.success || problems.length > 0) throw specError(shownFile, problems)
-  return resolveSpec(result.data, file, repoRoot, { kubeconfigWritten: isWritten(value, ['spec', 'provider', 'kubeconfig']) })
-}
-
-/**
- * Whether the spec as written names `keys`, before the schema fills in defaults. Read from the
- * value, not the document: a key brought in by a merge key (`<<`) or an alias is written too.
- */
-function isWritten(value: unknown, keys: readonly string[]): boolean {
-  let at = value
-  for (const key of keys) {
-    if (at === null || typeof at !== 'object' || !Object.hasOwn(at, key)) return false
-    at = (at as Record<string, unknown>)[key]
-  }
-  return true
+  return resolveSpec(result.data, file, repoRoot)
 }
 
 /** The path a problem is about: a value's, or a key's under its mapping's path. */
@@ -174,14 +165,14 @@ function keysInsideRepository(
     }))
 }
 
-function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: string, written: { kubeconfigWritten: boolean }): ClusterSpec {
+function resolveSpec(document: ClusterSpecDocument, file: string, repoRoot: string): ClusterSpec {
   const name = document.metadata.name
   const spec = document.spec
   // Every local file the spec names, absolute: `~/` is the home folder, anything else relative is
   // relative to the repository root, wherever kindling is run from.
   const local = (value: string): string => path.resolve(repoRoot, expandHome(value))
   // An existing cluster's kubeconfig, when the spec names none, is the one kubectl reads ($KUBECONFIG's first file, from here).
-  const kubeconfig = (value: string): string => (written.kubeconfigWritten ? local(value) : path.resolve(expandHome(defaultKubeconfig())))
+  const kubeconfig = (value: string | undefined): string => (value !== undefined ? local(value) : path.resolve(expandHome(defaultKubeconfig())))
   const provider = spec.provider.type === 'existing' ? { ...spec.provider, kubeconfig: kubeconfig(spec.provider.kubeconfig) } : spec.provider
   const given = spec.repository.auth
   const auth =

@@ -72,8 +72,9 @@ const kindProvider = z
 const existingProvider = z
   .strictObject({
     type: z.literal('existing'),
+    // No default here: unset, it is the first file in $KUBECONFIG, which only the machine running kindling knows.
     kubeconfig: filePath
-      .default(DEFAULTS.existing.kubeconfig)
+      .optional()
       .describe(
         'Kubeconfig file; ~/ is your home, other relative paths start at the repository root. Unset: the first file in $KUBECONFIG, else ~/.kube/config.',
       ),
