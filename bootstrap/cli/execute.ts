@@ -115,7 +115,9 @@ export async function executeCommand(
   const skipped = readOnly ? [] : skippedSteps(report)
   // What a failed run printed last, the fix and what stands, for a script reading --json as well.
   const outcome = report.ok ? undefined : flags.dryRun ? [dryRunVerdict(report)] : failureSummary(command, report, steps, signal, redact).split('\n')
-  const extra = { summary, exitCode, outcome, ...(readOnly ? { status: ctx.facts.status } : { skipped }) }
+  // The text's blank separator lines are no data.
+  const outcomeJson = outcome?.filter(Boolean)
+  const extra = { summary, exitCode, outcome: outcomeJson, ...(readOnly ? { status: ctx.facts.status } : { skipped }) }
   const document = toJsonReport(command, cluster, report, extra, redact)
   // Runs that change the cluster leave a report outside Git, compared with the previous one.
   const saved = !readOnly && !flags.dryRun ? saveRunReport(reportsDir(cluster), command, document) : {}

@@ -390,11 +390,10 @@ describe('CLI', () => {
     expect(report.steps.map((step) => step.name)).toContain('preflight')
     const real = io({ replies: noDocker })
     expect(await runCommand('bootstrap', ['--cluster', 'homelab', '--json'], real.io)).toBe(3)
-    expect(JSON.parse(real.stdout())).toMatchObject({
-      ok: false,
-      exitCode: 3,
-      outcome: expect.arrayContaining([expect.stringContaining('Nothing was changed')]),
-    })
+    const failed = JSON.parse(real.stdout()) as { ok: boolean; exitCode: number; outcome: string[] }
+    expect(failed).toMatchObject({ ok: false, exitCode: 3 })
+    expect(failed.outcome).toEqual(expect.arrayContaining([expect.stringMatching(/^✖ Check prerequisites: /), expect.stringContaining('Nothing was changed')]))
+    expect(failed.outcome).not.toContain('')
 
     const bad = io()
     expect(await runCommand('bootstrap', ['--cluster', 'missing', '--json'], bad.io)).toBe(2)
