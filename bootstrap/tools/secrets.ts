@@ -56,11 +56,14 @@ export class Redactor {
 }
 
 /**
- * The forms a secret takes on its way out: percent-encoded inside a URL (a password with `@` or `/`),
- * base64 in a Kubernetes Secret's `data` or an HTTP Basic header, base64url in a JWT-like field.
+ * The forms a secret takes on its way out: percent-encoded in a URL's query or path, and as a URL's
+ * password encodes it (a password with `@` or `/`), base64 as a Kubernetes Secret's `data` holds it,
+ * base64url as tokens carry it.
  */
 function encodings(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8')
-  const forms = [encodeURIComponent(value), bytes.toString('base64'), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url')]
+  const url = new URL('http://host')
+  url.password = value
+  const forms = [encodeURIComponent(value), url.password, bytes.toString('base64'), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url')]
   return forms.filter((form) => form !== value && form.length >= MIN_REDACTED_LENGTH)
 }

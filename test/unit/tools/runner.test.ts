@@ -233,6 +233,13 @@ describe('Redactor', () => {
       `git fetch https://example.org/?t=${percent}; data: {password: ${base64}}; jwt: ${Buffer.from(password).toString('base64url')}`,
     )
     expect(said).toBe('git fetch https://example.org/?t=***; data: {password: ***}; jwt: ***')
+    // A URL's password keeps `+`, `&`, `$` and `,` as they are, where a query escapes them.
+    const withSigns = 'p@ss+word&1'
+    redactor.add(withSigns)
+    const url = new URL('https://host/')
+    url.password = withSigns
+    expect([url.password, encodeURIComponent(withSigns)]).toEqual(['p%40ss+word&1', 'p%40ss%2Bword%261'])
+    expect(redactor.redact(`${url.password} ${encodeURIComponent(withSigns)}`)).toBe('*** ***')
   })
 
   it('never masks short values that would hide ordinary words', () => {
