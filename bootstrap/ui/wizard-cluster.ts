@@ -161,7 +161,7 @@ async function askKubeContext({ ask, p, hints }: Asking): Promise<Pick<WizardAns
   // kubectl merges the files $KUBECONFIG lists: a context in another of them is found there, and named.
   const elsewhere = (value: string): string => {
     const other = kubeconfig === undefined ? undefined : kubeconfigHolding(value, hints.kubeconfigs ?? [], kubeconfig, hints.contextsOf)
-    return other ? `; it is in ${other}, which $KUBECONFIG also lists: pass --kubeconfig ${other}` : ''
+    return other ? `; it is in ${other}, which $KUBECONFIG lists: pass --kubeconfig ${other}` : ''
   }
   const context = await ask(
     'context',

@@ -85,7 +85,7 @@ export const kubeContextCheck: PreflightCheck = {
 function otherKubeconfigFix(spec: ClusterSpec, file: string, context: string, env: NodeJS.ProcessEnv): string | undefined {
   const other = kubeconfigHolding(context, listedKubeconfigs(env), file)
   if (!other) return undefined
-  return `context "${context}" is in ${other}, which $KUBECONFIG also lists (kubectl merges those files; kindling reads only ${file}): set provider.kubeconfig in ${relativeSpec(spec)} to ${other}`
+  return `context "${context}" is in ${other}, which $KUBECONFIG lists (kubectl merges those files; kindling reads only ${file}): set provider.kubeconfig in ${relativeSpec(spec)} to ${other}`
 }
 
 /** The engine can read the spec's branch of the spec's repository, with the spec's credentials. */

@@ -697,7 +697,7 @@ describe('wizard without a terminal', () => {
       const t = io(root)
       expect(await runWizard(['-c', 'x', '--context', 'prod-admin'], t.value)).toBe(2)
       expect(t.err.join('')).toContain(
-        `has no context "prod-admin" (it has: edge-admin, lab-admin); it is in ${second}, which $KUBECONFIG also lists: pass --kubeconfig ${second}`,
+        `has no context "prod-admin" (it has: edge-admin, lab-admin); it is in ${second}, which $KUBECONFIG lists: pass --kubeconfig ${second}`,
       )
     } finally {
       vi.unstubAllEnvs()

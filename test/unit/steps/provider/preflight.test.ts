@@ -476,7 +476,7 @@ describe('preflight', () => {
       const found = await kubeContextCheck.run(ctx, preflightLookups(ctx))
       expect(found?.problem).toMatch(problem)
       expect(found?.fix).toBe(
-        `context "homelab" is in ${second}, which $KUBECONFIG also lists (kubectl merges those files; kindling reads only ${listed[0]}): set provider.kubeconfig in clusters/lab/cluster.yaml to ${second}`,
+        `context "homelab" is in ${second}, which $KUBECONFIG lists (kubectl merges those files; kindling reads only ${listed[0]}): set provider.kubeconfig in clusters/lab/cluster.yaml to ${second}`,
       )
     }
   })
