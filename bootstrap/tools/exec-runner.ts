@@ -85,7 +85,14 @@ export class ExecRunner implements Runner {
         throw new CommandError(
           line,
           result.exitCode ?? 1,
-          `printed more than ${MAX_OUTPUT_CHARACTERS / 1_000_000} MB, far more than it should; stopped it and what it started`,
+          [
+            `printed more than ${MAX_OUTPUT_CHARACTERS / 1_000_000} MB, far more than it should; stopped it and what it started`,
+            // What it said last may say why; each line cut short, as one of them may be the flood.
+            ...stderrTail(String(result.stderr ?? ''), this.redactor)
+              .split('\n')
+              .filter(Boolean)
+              .map((said) => clip(said, 200)),
+          ].join('\n'),
         )
       }
       if (result.failed && result.exitCode === undefined) {

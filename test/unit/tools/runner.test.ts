@@ -62,10 +62,11 @@ describe('ExecRunner', () => {
 
   it('stops a command whose output never ends, and says so rather than only "exit 1"', async () => {
     const runner = new ExecRunner(new Redactor())
-    const endless = 'const b = "x".repeat(1 << 20) + "\\n"; const w = () => { while (process.stdout.write(b)); process.stdout.once("drain", w) }; w()'
+    const endless =
+      'console.error("looping over ./a"); process.stdout.on("error", () => process.exit(1)); const b = "x".repeat(1 << 20) + "\\n"; const w = () => { while (process.stdout.write(b)); process.stdout.once("drain", w) }; w()'
     const error = await runner.run(program(endless)).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(CommandError)
-    expect((error as CommandError).details).toEqual(['printed more than 100 MB, far more than it should; stopped it and what it started'])
+    expect((error as CommandError).details).toEqual(['printed more than 100 MB, far more than it should; stopped it and what it started', 'looping over ./a'])
   })
 
   it('passes secrets through stdin and env only, and masks them in logs and errors', async () => {
