@@ -33,7 +33,7 @@ export const kubeContextCheck: PreflightCheck = {
       return undefined
     } catch (error) {
       const { provider } = ctx.spec
-      const pointAtFile = `point provider.kubeconfig in ${relativeSpec(ctx.spec)} at your kubeconfig file (the one kubectl reads: ~/.kube/config or the first in $KUBECONFIG)`
+      const pointAtFile = `point provider.kubeconfig in ${relativeSpec(ctx.spec)} at the kubeconfig file that holds context "${context}" (a spec that names none reads the first file in $KUBECONFIG, else ~/.kube/config)`
       // A file that is not a kubeconfig, or credentials that could not be had, carry their own fix.
       // The spec's file that is a folder, a pipe or no kubeconfig is bad input (exit 2), not a missing prerequisite.
       if (error instanceof KubeconfigError || error instanceof KubeCredentialsError) {

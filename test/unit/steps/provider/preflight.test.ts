@@ -455,6 +455,18 @@ describe('preflight', () => {
     )
   })
 
+  it('a kubeconfig that is not there: the fix names the file to point at by the context it must hold, not "the one kubectl reads", which may be the missing one', async () => {
+    const gone = path.join(os.tmpdir(), 'kindling-no-such-dir', 'kubeconfig')
+    const spec = testSpec(specText({ provider: `type: existing\nkubeconfig: ${gone}\ncontext: homelab` }))
+    const runner = new RecordingRunner(toolsPresent)
+    const ctx = { ...testContext({ spec, runner, env: { ...process.env, KUBECONFIG: '' } }), kube: () => connectKube(spec, runner) }
+    const found = await kubeContextCheck.run(ctx, preflightLookups(ctx))
+    expect(found?.problem).toMatch(/does not exist/)
+    expect(found?.fix).toBe(
+      'point provider.kubeconfig in clusters/lab/cluster.yaml at the kubeconfig file that holds context "homelab" (a spec that names none reads the first file in $KUBECONFIG, else ~/.kube/config)',
+    )
+  })
+
   it('names the file in $KUBECONFIG that holds the context, when the one kindling reads lacks it or is not there (kubectl merges them)', async () => {
     const cluster = "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: t}}]"
     const first = kubeconfigFile(`apiVersion: v1\nkind: Config\n${cluster}\ncontexts: [{name: other, context: {cluster: c, user: u}}]\n`)
