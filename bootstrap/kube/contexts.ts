@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { parse } from 'yaml'
 import { kubeconfigCheckCommand, kubeconfigTextProblem } from './kubeconfig.js'
+import { kubeconfigsListed } from '../spec/defaults.js'
 import { expandHome } from '../spec/load.js'
 import { MAX_KUBECONFIG_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../tools/files.js'
 
@@ -36,14 +37,7 @@ export function kubeContexts(file: string): KubeContexts {
 
 /** Every file $KUBECONFIG lists, absolute, in order: the files kubectl merges. */
 export function listedKubeconfigs(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [
-    ...new Set(
-      (env.KUBECONFIG ?? '')
-        .split(path.delimiter)
-        .filter(Boolean)
-        .map((entry) => path.resolve(expandHome(entry))),
-    ),
-  ]
+  return kubeconfigsListed(env).map((entry) => path.resolve(expandHome(entry)))
 }
 
 /**

@@ -126,9 +126,14 @@ export function defaultRepoPath(clusterName: string): string {
 /** The URL the engine reads when the spec names no remote: the in-cluster Git server's HTTP Service. */
 export const IN_CLUSTER_GIT_URL = `http://${DEFAULTS.gitServer.name}.${DEFAULTS.gitServer.namespace}.svc.cluster.local/${DEFAULTS.gitServer.repository}.git`
 
+/** The files $KUBECONFIG lists, as written, in order, empty and repeated entries dropped: the files kubectl merges. */
+export function kubeconfigsListed(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...new Set((env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean))]
+}
+
 /** The kubeconfig kubectl would read: the first file in $KUBECONFIG, else ~/.kube/config. */
 export function defaultKubeconfig(env: NodeJS.ProcessEnv = process.env): string {
-  return env.KUBECONFIG?.split(path.delimiter).find(Boolean) ?? DEFAULTS.existing.kubeconfig
+  return kubeconfigsListed(env)[0] ?? DEFAULTS.existing.kubeconfig
 }
 
 /** Where the age key that decrypts a cluster's secrets is kept: outside the repository. */

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs'
 import path from 'node:path'
+import { kubeconfigsListed } from '../spec/defaults.js'
 import { homeFolder } from '../state.js'
 import type { Command, Runner } from './runner.js'
 
@@ -46,7 +47,7 @@ export function kindNodeNames(cluster: string, controlPlanes: number, workers: n
 
 /** The kubeconfig files kind and helm consider: those $KUBECONFIG lists (empty and repeated ones dropped), else ~/.kube/config. */
 export function kubeconfigPaths(env: NodeJS.ProcessEnv): string[] {
-  const listed = [...new Set((env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean))]
+  const listed = kubeconfigsListed(env)
   return listed.length ? listed : [path.join(homeFolder(env), '.kube', 'config')]
 }
 
