@@ -32,6 +32,19 @@ export function npmShellFolder(env: NodeJS.ProcessEnv, cwd: string): string | un
   return inside && existsSync(started) ? path.normalize(started) : undefined
 }
 
+/**
+ * $KUBECONFIG with each relative entry made absolute from the shell's folder, or undefined when
+ * nothing needs to change. kubectl reads such an entry from the folder it was typed in; under
+ * `npm run` this process starts at the package root, and the commands it runs start in the
+ * repository: without this, each of them would look for the file somewhere else.
+ */
+export function anchoredKubeconfig(value: string | undefined, folder: string | undefined): string | undefined {
+  if (!value || !folder) return undefined
+  const entries = value.split(path.delimiter)
+  if (!entries.some((entry) => entry && !path.isAbsolute(entry))) return undefined
+  return entries.map((entry) => (entry && !path.isAbsolute(entry) ? path.resolve(folder, entry) : entry)).join(path.delimiter)
+}
+
 /** The refusal of a command that needs its folder (exit 2); `--help` needs none and never meets it. */
 export function folderGoneError(): BadInputError {
   return new BadInputError('the current folder no longer exists (deleted or moved)', {

@@ -1,7 +1,7 @@
 import { InterruptedError, type ExitCode, type StopSignal } from '../engine/errors.js'
 import { killRunningGroups } from '../tools/children.js'
 import type { CommandName } from './args.js'
-import { shellFolder } from './cwd.js'
+import { anchoredKubeconfig, shellFolder } from './cwd.js'
 import { runCommand } from './main.js'
 import { canDrawLive, personCanAnswer } from './terminal.js'
 
@@ -76,12 +76,15 @@ export async function runWithSignals(command: CommandName, argv: readonly string
   process.on('SIGINT', () => onSignal('SIGINT'))
   process.on('SIGTERM', () => onSignal('SIGTERM'))
   // A deleted folder is refused by the command itself: after --help, and as JSON under --json.
+  const cwd = shellFolder()
+  const kubeconfig = anchoredKubeconfig(process.env.KUBECONFIG, cwd)
+  if (kubeconfig !== undefined) process.env.KUBECONFIG = kubeconfig
   return runCommand(command, argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: canDrawLive(),
     canAsk: personCanAnswer(),
-    cwd: shellFolder(),
+    cwd,
     signal: controller.signal,
   })
 }
