@@ -156,7 +156,8 @@ export const clusterSpecSchema = z
     spec: z.strictObject({
       provider: z.discriminatedUnion('type', [kindProvider, existingProvider]),
       gitops,
-      repository,
+      // Every field has a default: with none written, the engine reads the in-cluster Git server.
+      repository: repository.default({ branch: DEFAULTS.repository.branch, auth: { type: 'none' } }),
       components: components.default({
         crossplane: crossplaneDefault,
         apps: { enabled: true, path: 'apps' },

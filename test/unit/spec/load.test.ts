@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { ExitCode } from '../../../bootstrap/engine/errors.js'
 import { renderJsonSchema, SCHEMA_FILE, writeJsonSchema } from '../../../bootstrap/spec/json-schema.js'
 import { loadClusterSpec, parseClusterSpec } from '../../../bootstrap/spec/load.js'
+import { IN_CLUSTER_GIT_URL } from '../../../bootstrap/spec/defaults.js'
 import { problemsOf } from '../support/spec-problems.js'
 import { specText, testSpec } from '../support/context.js'
 
@@ -117,10 +118,18 @@ spec:
   })
 
   it('points a missing required field at its parent', () => {
-    const text = valid.replace('  repository:\n    url: https://example.com/lab.git\n', '')
+    const text = valid.replace(/ {2}gitops:\n( {4}.*\n)+/, '')
+    expect(text).not.toContain('gitops')
     expect(problemsOf(text)).toEqual([
-      expect.stringMatching(/cluster\.yaml:5 spec\.repository: is required: add it \(clusters\/homelab\/cluster\.yaml has every section/),
+      expect.stringMatching(/cluster\.yaml:5 spec\.gitops: is required: add it \(clusters\/homelab\/cluster\.yaml has every section/),
     ])
+  })
+
+  it('needs no repository section: without one the engine reads the in-cluster Git server', () => {
+    const text = valid.replace('  repository:\n    url: https://example.com/lab.git\n', '')
+    expect(text).not.toContain('repository')
+    const spec = parseClusterSpec(text, '/repo/clusters/lab/cluster.yaml', '/repo', 'lab')
+    expect(spec.repository).toMatchObject({ url: IN_CLUSTER_GIT_URL, branch: 'main', auth: { type: 'none' }, path: 'clusters/lab' })
   })
 
   it('names the key beside a missing field that may be it misspelt', () => {
