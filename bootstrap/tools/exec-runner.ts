@@ -1,3 +1,4 @@
+import os from 'node:os'
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import type { ExecaError } from 'execa'
 import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
@@ -84,7 +85,7 @@ export class ExecRunner implements Runner {
         this.log(`  too much output: ${commandHead(line)}`)
         throw new CommandError(
           line,
-          result.exitCode ?? 1,
+          result.exitCode ?? exitCodeOfSignal(result.signal),
           [
             `printed more than ${MAX_OUTPUT_CHARACTERS / 1_000_000} MB, far more than it should; stopped it and what it started`,
             // What it said last may say why; each line cut short, as one of them may be the flood.
@@ -93,6 +94,7 @@ export class ExecRunner implements Runner {
               .filter(Boolean)
               .map((said) => clip(said, 200)),
           ].join('\n'),
+          'stopped (too much output)',
         )
       }
       if (result.failed && result.exitCode === undefined) {
@@ -124,6 +126,12 @@ export class ExecRunner implements Runner {
  */
 function commandHead(line: string): string {
   return clip(line, 60)
+}
+
+/** What a shell reports for a command ended by a signal: 128 plus its number (SIGTERM: 143). */
+function exitCodeOfSignal(signal: string | undefined): number {
+  const number = signal ? os.constants.signals[signal as NodeJS.Signals] : undefined
+  return number === undefined ? 1 : 128 + number
 }
 
 function formatSeconds(ms: number): string {

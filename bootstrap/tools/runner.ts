@@ -41,14 +41,19 @@ export interface Runner {
 
 const STDERR_TAIL_LINES = 15
 
-/** A process failed. Carries the pasteable command, its exit code and the tail of its stderr. */
+/**
+ * A process failed. Carries the pasteable command, its exit code and the tail of its stderr.
+ * `how` replaces "failed (exit N)" when kindling itself stopped the command: its exit then
+ * follows from being stopped and says nothing of why.
+ */
 export class CommandError extends KindlingError {
   constructor(
     readonly command: string,
     readonly commandExitCode: number,
     readonly stderrTail: string,
+    how = `failed (exit ${commandExitCode})`,
   ) {
-    super(`command failed (exit ${commandExitCode}): ${command}`, {
+    super(`command ${how}: ${command}`, {
       details: stderrTail ? stderrTail.split('\n') : [],
     })
   }

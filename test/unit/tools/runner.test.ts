@@ -66,6 +66,7 @@ describe('ExecRunner', () => {
       'console.error("looping over ./a"); process.stdout.on("error", () => process.exit(1)); const b = "x".repeat(1 << 20) + "\\n"; const w = () => { while (process.stdout.write(b)); process.stdout.once("drain", w) }; w()'
     const error = await runner.run(program(endless)).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(CommandError)
+    expect((error as CommandError).message).toMatch(/^command stopped \(too much output\): /)
     expect((error as CommandError).details).toEqual(['printed more than 100 MB, far more than it should; stopped it and what it started', 'looping over ./a'])
   })
 
