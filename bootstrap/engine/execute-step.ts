@@ -92,7 +92,7 @@ export async function executeStep(step: Step, ctx: StepContext, observer: RunObs
         proved = (await step.verify?.(ctx, found)) ?? undefined
       })
     } catch (error) {
-      return report('failed', { error: markHealth(wrap(error)), detail: checkDetail })
+      return report('failed', { error: wrap(error), detail: checkDetail, failedIn: 'verify' })
     }
   }
   // Once the work is applied, what check found missing is no longer true: the line says what was done.
@@ -120,17 +120,6 @@ async function previewApplies(ctx: StepContext, actions: Action[]): Promise<void
   for (const action of applies) {
     action.preview = await kube.planApply(action.objects).catch(() => undefined)
   }
-}
-
-const HEALTH = Symbol('health failure')
-
-function markHealth(error: KindlingError): KindlingError {
-  Object.defineProperty(error, HEALTH, { value: true })
-  return error
-}
-
-export function isHealthFailure(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && HEALTH in error
 }
 
 function wrapStepError(step: Step, error: unknown): KindlingError {

@@ -1,5 +1,5 @@
 import { causeOf, HealthError, InterruptedError, isDeclined, KindlingError, stoppedError } from './errors.js'
-import { executeStep, isBlocker, isHealthFailure } from './execute-step.js'
+import { executeStep, isBlocker } from './execute-step.js'
 import type { Action, Step, StepContext, Wait } from './step.js'
 
 export type StepStatus =
@@ -27,6 +27,11 @@ export interface StepReport {
   /** What the step watches once its work is done (a dry run lists them; a real run waits). */
   waits?: Wait[]
   error?: unknown
+  /**
+   * 'verify' when the step's work was done and only what it waited for is not healthy (yet): steps
+   * that do not need it still start, as they would after a health check that fails.
+   */
+  failedIn?: 'verify'
 }
 
 export interface RunReport {
@@ -99,7 +104,7 @@ export async function runSteps(
   const runOne = async (step: Step): Promise<void> => {
     observer.stepStarted?.(step)
     const report = await stopWithin(executeStep(step, ctx, observer), step, ctx.signal)
-    if (report.status === 'failed' && report.error && !isHealthFailure(report.error) && !options.keepGoing) firstFailure ??= endedAt(report)
+    if (report.status === 'failed' && report.failedIn !== 'verify' && !options.keepGoing) firstFailure ??= endedAt(report)
     reports.set(step.name, report)
     observer.stepFinished?.(step, report)
   }
