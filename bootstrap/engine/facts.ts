@@ -13,10 +13,11 @@ export interface RunFacts {
    */
   clusterToCreate?: string
   /**
-   * The step that creates (or re-creates) the in-cluster Git server in this run, as a plan names
-   * it: "step 2 (git-server)" (git-server -> the steps that read the server: push, health gate).
+   * The step that creates or updates the in-cluster Git server in this run, as a plan names it:
+   * "step 2 (git-server)", and which of the two (git-server -> the steps that read the server:
+   * push, health gate).
    */
-  gitServerToCreate?: string
+  gitServerChange?: GitServerChange
   /** The run's steps in the order its plan numbers them (runSteps -> a step naming an earlier one). */
   order?: readonly string[]
   /** An engine already running on an adopted cluster, not from kindling's release (existing-cluster -> engine). */
@@ -38,4 +39,15 @@ export function stepLabel(facts: RunFacts, name: string): string {
 /** Facts for a new run. */
 export function newFacts(): RunFacts {
   return { summary: [], status: {} }
+}
+
+/** The in-cluster Git server an earlier step of a dry run's plan creates, or updates (a server not ready may be fixed by it). */
+export interface GitServerChange {
+  step: string
+  verb: 'creates' | 'updates'
+}
+
+/** How a server an earlier step changes is now: not there (it creates it), or not ready (it updates it). */
+export function notYet(change: GitServerChange): string {
+  return change.verb === 'creates' ? 'not there' : 'not ready'
 }

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { BadInputError, NotCreatedYetError, PrerequisiteError } from '../../engine/errors.js'
-import { stepLabel } from '../../engine/facts.js'
+import { notYet, stepLabel, type GitServerChange } from '../../engine/facts.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { deploymentAvailable } from '../../kube/conditions.js'
 import { kubePortForward, NoReadyPodError, withTunnel } from '../../kube/tunnel.js'
@@ -37,16 +37,19 @@ export async function withInClusterRemote<T>(ctx: StepContext, use: (port: numbe
   try {
     return await withTunnel(kube, where, connect, ctx.signal, use)
   } catch (error) {
-    const creator = ctx.facts.gitServerToCreate
-    if (ctx.flags.dryRun && creator && error instanceof NoReadyPodError) throw new GitServerNotCreatedError(creator)
+    const change = ctx.facts.gitServerChange
+    if (ctx.flags.dryRun && change && error instanceof NoReadyPodError) throw new GitServerNotCreatedError(change)
     throw error
   }
 }
 
-/** A dry run read the in-cluster Git server that an earlier step of its plan creates: it holds nothing yet. */
+/**
+ * A dry run read the in-cluster Git server that an earlier step of its plan creates (it holds
+ * nothing yet) or updates (its pod is not ready now; the update may be what fixes it).
+ */
 export class GitServerNotCreatedError extends NotCreatedYetError {
-  constructor(readonly creator: string) {
-    super(`the in-cluster Git server is not there yet: ${creator} creates it first`)
+  constructor(readonly change: GitServerChange) {
+    super(`the in-cluster Git server is ${notYet(change)} yet: ${change.step} ${change.verb} it first`)
   }
 }
 
@@ -103,8 +106,8 @@ async function publicKey(spec: ClusterSpec): Promise<string | undefined> {
 async function checkGitServer(ctx: StepContext): Promise<CheckResult> {
   const key = await publicKey(ctx.spec)
   // Until this step is applied, the steps that read the server may not find it: a dry run says why.
-  const toDo = <T extends CheckResult>(result: T): T => {
-    ctx.facts.gitServerToCreate = stepLabel(ctx.facts, 'git-server')
+  const toDo = <T extends CheckResult>(result: T, verb: GitServerChange['verb'] = 'creates'): T => {
+    ctx.facts.gitServerChange = { step: stepLabel(ctx.facts, 'git-server'), verb }
     return result
   }
   if (!key)
@@ -117,7 +120,11 @@ async function checkGitServer(ctx: StepContext): Promise<CheckResult> {
   const objects = renderGitServer(key)
   await assertNotForeign(kube, objects.filter((object) => object.kind !== 'Namespace').map(refOf), ctx.spec.name)
   const pending = (await kube.planApply(objects)).filter((entry) => entry.state !== 'up to date')
-  if (pending.length) return toDo({ state: 'todo', detail: pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', '), did: describeApplied(pending) })
+  if (pending.length) {
+    const creates = pending.some((entry) => entry.state === 'create' && entry.ref.startsWith('Deployment '))
+    const detail = pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', ')
+    return toDo({ state: 'todo', detail, did: describeApplied(pending) }, creates ? 'creates' : 'updates')
+  }
   return { state: 'done', detail: `${IN_CLUSTER_GIT.namespace}/${IN_CLUSTER_GIT.name} serves ${IN_CLUSTER_GIT.url}` }
 }
 

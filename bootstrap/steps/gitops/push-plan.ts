@@ -3,6 +3,7 @@
 // nothing here reads the checkout or the remote (push-state.ts does); the step in push.ts asks,
 // and its apply runs these actions.
 
+import { notYet, type GitServerChange } from '../../engine/facts.js'
 import type { Action } from '../../engine/step.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { formatCommand, type Command } from '../../tools/runner.js'
@@ -16,8 +17,8 @@ export interface PushState {
   /** Undefined: the in-cluster server has nothing on the branch yet. */
   head?: string
   onRemote: boolean
-  /** A dry run's in-cluster server that an earlier step creates first, named as the plan does: "step 2 (git-server)". */
-  createdBy?: string
+  /** A dry run's in-cluster server that an earlier step creates or updates first, named as the plan does: "step 2 (git-server)". */
+  serverChange?: GitServerChange
   /** Files (or whole folders) kindling rendered for an earlier spec that nothing lists now. */
   leftOver: string[]
 }
@@ -71,9 +72,10 @@ export function destination(spec: ClusterSpec): string {
 
 /** What the push still has to do, in words: a server not made yet (a dry run's) holds nothing to compare with. */
 export function pushWork(spec: ClusterSpec, state: PushState): string {
-  const createdFirst = state.createdBy ? `, which ${state.createdBy} creates first` : ''
-  if (state.uncommitted.length) return `${state.uncommitted.length} rendered file(s) to commit, then push to ${destination(spec)}${createdFirst}`
-  if (state.createdBy) return `${destination(spec)} is not there yet: ${state.createdBy} creates it, then this checkout is pushed to it`
+  const change = state.serverChange
+  const changedFirst = change ? `, which ${change.step} ${change.verb} first` : ''
+  if (state.uncommitted.length) return `${state.uncommitted.length} rendered file(s) to commit, then push to ${destination(spec)}${changedFirst}`
+  if (change) return `${destination(spec)} is ${notYet(change)} yet: ${change.step} ${change.verb} it, then this checkout is pushed to it`
   if (state.head === undefined) return `${destination(spec)} holds nothing yet: push this checkout to it`
   // The in-cluster server mirrors this checkout, so any other commit there is replaced.
   if (spec.repository.inCluster && state.local)

@@ -54,13 +54,13 @@ export async function readLocalState(ctx: StepContext): Promise<Omit<PushState, 
  * Whether the remote branch has this checkout's commit. In a dry run that creates the cluster, or
  * the in-cluster Git server in it, that server is not there yet: empty, so nothing is on it.
  */
-export async function readRemoteState(ctx: StepContext, localHead: string | undefined): Promise<Pick<PushState, 'head' | 'onRemote' | 'createdBy'>> {
+export async function readRemoteState(ctx: StepContext, localHead: string | undefined): Promise<Pick<PushState, 'head' | 'onRemote' | 'serverChange'>> {
   const { spec, runner, signal } = ctx
   let head: string | undefined
   try {
     head = await remoteHeadIfAny(ctx)
   } catch (error) {
-    if (error instanceof GitServerNotCreatedError) return { head: undefined, onRemote: false, createdBy: error.creator }
+    if (error instanceof GitServerNotCreatedError) return { head: undefined, onRemote: false, serverChange: error.change }
     if (error instanceof ClusterNotCreatedError) return { head: undefined, onRemote: false }
     throw error
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
@@ -12,6 +12,7 @@ import { renderGitServer } from '../../../../bootstrap/render/git-server.js'
 import { gitopsSteps } from '../../../../bootstrap/steps/gitops/index.js'
 import { inClusterPushCommand, inClusterPushHowTo } from '../../../../bootstrap/steps/gitops/git-server.js'
 import { requiredTools } from '../../../../bootstrap/steps/provider/preflight.js'
+import { gitServerKeyFile } from '../../../../bootstrap/steps/spec-files.js'
 import { summaryLines } from '../../../../bootstrap/steps/summary.js'
 import { DryRunRunner } from '../../../../bootstrap/tools/dry-run-runner.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
@@ -88,6 +89,29 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
     )
     expect(plan).toMatch(/\n\d+\. ○ health-gate — [^\n]*: to do — the in-cluster Git server is not there yet: step 2 \(git-server\) creates it first\n/)
     expect(report.steps.filter((step) => step.status === 'unknown')).toEqual([])
+  })
+
+  it('says a server whose pod is not ready and whose update is pending is not ready yet, and which step updates it first', async () => {
+    const { spec } = noRemote()
+    const keyFile = gitServerKeyFile(spec)
+    mkdirSync(path.dirname(keyFile), { recursive: true })
+    writeFileSync(`${keyFile}.pub`, `${KEY}\n`)
+    // The server is there, its pod not ready, and its Deployment differs from what kindling renders.
+    const kube = {
+      list: async () => [],
+      get: async () => undefined,
+      planApply: async (objects: readonly KubeObject[]) =>
+        objects.map((object) => ({ ref: `${object.kind} ${object.metadata.name}`, state: object.kind === 'Deployment' ? 'change' : 'up to date' })),
+    } as unknown as KubeClient
+    const ctx = testContext({ spec, kube, flags: { dryRun: true, yes: true } })
+    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
+      ...ctx,
+      runner: new DryRunRunner(new RecordingRunner([{ match: /rev-parse/, stdout: `${'a'.repeat(40)}\n` }]), ctx.secrets),
+    })
+    const plan = formatPlan(report, (text) => text)
+    expect(plan).not.toContain('not there yet')
+    expect(plan).toMatch(/\n\d+\. ○ push — [^\n]*: to do — [^\n]*push to the in-cluster Git server \(main\), which step 2 \(git-server\) updates first\n/)
+    expect(plan).toMatch(/\n\d+\. ○ health-gate — [^\n]*: to do — the in-cluster Git server is not ready yet: step 2 \(git-server\) updates it first\n/)
   })
 
   it("pushes with kindling's key, records no host key anywhere, and tells a --no-push user the two commands", () => {

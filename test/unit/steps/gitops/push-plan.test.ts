@@ -37,7 +37,7 @@ describe('push plan', () => {
     expect(destination(inCluster)).toBe('the in-cluster Git server (main)')
     expect(pushWork(remote, state({ uncommitted: ['a', 'b'] }))).toBe('2 rendered file(s) to commit, then push to https://github.com/me/lab.git main')
     expect(pushWork(inCluster, state({}))).toBe('the in-cluster Git server (main) holds nothing yet: push this checkout to it')
-    expect(pushWork(inCluster, state({ createdBy: 'step 2 (git-server)' }))).toBe(
+    expect(pushWork(inCluster, state({ serverChange: { step: 'step 2 (git-server)', verb: 'creates' } }))).toBe(
       'the in-cluster Git server (main) is not there yet: step 2 (git-server) creates it, then this checkout is pushed to it',
     )
     expect(pushWork(inCluster, state({ head: 'a'.repeat(40), local: 'b'.repeat(40) }))).toBe(
