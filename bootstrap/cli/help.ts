@@ -73,7 +73,8 @@ component's health and every object that is not ready or out of sync. Changes no
 
 Flags:
 ${common(`each API
-                       request gives up after 30s and each command at its own deadline`)}`,
+                       request gives up after 30s, a credential plugin after 2m and each
+                       command at its own deadline`)}`,
 }
 
 export function helpText(command: CommandName): string {
