@@ -1,4 +1,4 @@
-import type { ComponentDescription, ReadinessRule } from '../components/component.js'
+import type { ChartSource, ComponentDescription, ReadinessRule } from '../components/component.js'
 import type { KubeObject } from '../kube/client.js'
 import type { ClusterSpec } from '../spec/load.js'
 import { ARGOCD_NAMESPACE } from './argocd.js'
@@ -12,16 +12,24 @@ import { yamlDocs, type RepoFile } from './repo-files.js'
  */
 const SYNC_OPTIONS = ['CreateNamespace=true', 'ServerSideApply=true', 'SkipDryRunOnMissingResource=true']
 
+/**
+ * A chart's Application source. An `oci://` chart is an OCI artifact source, as Flux's
+ * OCIRepository: the repository URL with the chart's name, at the tag, path `.` (Argo CD 3.1+,
+ * user-guide/oci.md). Argo CD reads `oci://` as that and nothing else, so the registry path and
+ * `chart` of a Helm repository source would pull the registry path itself, which holds no chart.
+ */
+function chartAppSource(chart: ChartSource): Record<string, unknown> {
+  const helm = { releaseName: chart.releaseName, valuesObject: chart.values }
+  if (chart.repoURL.startsWith('oci://'))
+    return { repoURL: `${chart.repoURL.replace(/\/+$/, '')}/${chart.chart}`, targetRevision: chart.version, path: '.', helm }
+  return { repoURL: chart.repoURL, chart: chart.chart, targetRevision: chart.version, helm }
+}
+
 /** A component's Argo CD Application, in the sync wave after everything it depends on. */
 function renderArgoComponentApp(spec: ClusterSpec, component: ComponentDescription, wave: number): KubeObject {
   const source =
     component.source.type === 'chart'
-      ? {
-          repoURL: component.source.repoURL,
-          chart: component.source.chart,
-          targetRevision: component.source.version,
-          helm: { releaseName: component.source.releaseName, valuesObject: component.source.values },
-        }
+      ? chartAppSource(component.source)
       : { repoURL: spec.repository.url, targetRevision: spec.repository.branch, path: componentDir(spec, component) }
   return {
     apiVersion: 'argoproj.io/v1alpha1',

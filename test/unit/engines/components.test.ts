@@ -141,6 +141,27 @@ describe('components through Argo CD', () => {
     expect(pkgs!.spec).toMatchObject({ syncPolicy: { syncOptions: expect.arrayContaining(['SkipDryRunOnMissingResource=true']) } })
   })
 
+  it('installs an oci:// chart from the artifact Flux pulls: the chart under the registry path, at its version', () => {
+    const oci = { ...chart, source: { ...chart.source, repoURL: 'oci://ghcr.io/example/charts/' } } as ComponentDescription
+    const spec = goldenSpec('argocd')
+    const [app] = docs(
+      engineOf(spec)
+        .componentFiles(spec, [oci])
+        .find((file) => file.path.endsWith('components/operator.yaml'))!.content,
+    )
+    expect(app!.spec.source).toEqual({
+      repoURL: 'oci://ghcr.io/example/charts/operator',
+      targetRevision: '1.2.3',
+      path: '.',
+      helm: { releaseName: 'operator', valuesObject: { metrics: { enabled: true } } },
+    })
+    const fluxSpec = goldenSpec('flux')
+    const release = engineOf(fluxSpec)
+      .componentFiles(fluxSpec, [oci])
+      .find((file) => file.path.endsWith('components/operator/release.yaml'))!
+    expect(docs(release.content)[0]).toMatchObject({ kind: 'OCIRepository', spec: { url: 'oci://ghcr.io/example/charts/operator', ref: { tag: '1.2.3' } } })
+  })
+
   it('lets Argo CD ignore fields another controller sets after install, and only for components that name them', () => {
     const spec = goldenSpec('argocd')
     const ignored = [{ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] }]
