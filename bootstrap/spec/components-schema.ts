@@ -62,7 +62,7 @@ const crossplane = z
   })
   .describe('Crossplane, its providers and functions, and the PostgresInstance API.')
 
-export const crossplaneDefault: z.output<typeof crossplane> = {
+const crossplaneDefault: z.output<typeof crossplane> = {
   enabled: true,
   version: DEFAULTS.components.crossplane.version,
   providers: [],

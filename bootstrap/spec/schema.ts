@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { checkCrossplane, components, crossplaneDefault } from './components-schema.js'
+import { checkCrossplane, components } from './components-schema.js'
 import { engineVersionProblem } from './engine-versions.js'
 import { CACHEABLE_REGISTRIES, DEFAULTS, KIND_NODE_IMAGES, SPEC_API_VERSION, SPEC_KIND } from './defaults.js'
 import {
@@ -157,12 +157,9 @@ export const clusterSpecSchema = z
       provider: z.discriminatedUnion('type', [kindProvider, existingProvider]),
       gitops,
       // Every field has a default: with none written, the engine reads the in-cluster Git server.
-      repository: repository.default({ branch: DEFAULTS.repository.branch, auth: { type: 'none' } }),
-      components: components.default({
-        crossplane: crossplaneDefault,
-        apps: { enabled: true, path: 'apps' },
-        monitoring: { enabled: true, version: DEFAULTS.components.monitoring.version, grafana: { enabled: true } },
-      }),
+      repository: repository.default(() => repository.parse({})),
+      // Each component's defaults are its own schema's: a spec that leaves components out reads as `components: {}`.
+      components: components.default(() => components.parse({})),
       secrets: secrets.default({ sops: { enabled: true } }),
     }),
   })
