@@ -8,6 +8,7 @@ import { newFacts } from '../../../../bootstrap/engine/facts.js'
 import { runSteps } from '../../../../bootstrap/engine/run.js'
 import type { KubeClient, KubeObject } from '../../../../bootstrap/kube/client.js'
 import { openTunnel } from '../../../../bootstrap/kube/tunnel.js'
+import type { ClusterSpec } from '../../../../bootstrap/spec/load.js'
 import { renderGitServer } from '../../../../bootstrap/render/git-server.js'
 import { gitopsSteps } from '../../../../bootstrap/steps/gitops/index.js'
 import { inClusterPushCommand, inClusterPushHowTo } from '../../../../bootstrap/steps/gitops/git-server.js'
@@ -30,6 +31,24 @@ function noRemote(engine: 'flux' | 'argocd' = 'flux') {
   const repo = tempRepo('lab', specYaml('lab', `engine: ${engine}`, 'branch: main'))
   vi.stubEnv('HOME', repo.home)
   return repo
+}
+
+/**
+ * A dry run of the GitOps steps against a cluster that answers, has no ready Git server pod, and
+ * would apply each rendered object as `state` says.
+ */
+async function dryRunWithServer(spec: ClusterSpec, state: (object: KubeObject) => 'create' | 'change' | 'up to date') {
+  const kube = {
+    list: async () => [],
+    get: async () => undefined,
+    planApply: async (objects: readonly KubeObject[]) => objects.map((object) => ({ ref: `${object.kind} ${object.metadata.name}`, state: state(object) })),
+  } as unknown as KubeClient
+  const ctx = testContext({ spec, kube, flags: { dryRun: true, yes: true } })
+  const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
+    ...ctx,
+    runner: new DryRunRunner(new RecordingRunner([{ match: /rev-parse/, stdout: `${'a'.repeat(40)}\n` }]), ctx.secrets),
+  })
+  return { report, plan: formatPlan(report, (text) => text) }
 }
 
 describe('the in-cluster Git server (a spec with no remote)', () => {
@@ -69,17 +88,7 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
   it('plans the push and the health gate as to do on a reachable cluster where the server is still to be created, naming the step that creates it', async () => {
     const { spec } = noRemote()
     // A cluster that answers and holds nothing of kindling's yet: no pods, every object to create.
-    const kube = {
-      list: async () => [],
-      get: async () => undefined,
-      planApply: async (objects: readonly KubeObject[]) => objects.map((object) => ({ ref: `${object.kind} ${object.metadata.name}`, state: 'create' })),
-    } as unknown as KubeClient
-    const ctx = testContext({ spec, kube, flags: { dryRun: true, yes: true } })
-    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
-      ...ctx,
-      runner: new DryRunRunner(new RecordingRunner([{ match: /rev-parse/, stdout: `${'a'.repeat(40)}\n` }]), ctx.secrets),
-    })
-    const plan = formatPlan(report, (text) => text)
+    const { report, plan } = await dryRunWithServer(spec, () => 'create')
     expect(plan).not.toContain('could not check')
     expect(plan).not.toContain('no ready pod')
     // The plan names the step that creates the server, by the number the plan gives it.
@@ -97,18 +106,7 @@ describe('the in-cluster Git server (a spec with no remote)', () => {
     mkdirSync(path.dirname(keyFile), { recursive: true })
     writeFileSync(`${keyFile}.pub`, `${KEY}\n`)
     // The server is there, its pod not ready, and its Deployment differs from what kindling renders.
-    const kube = {
-      list: async () => [],
-      get: async () => undefined,
-      planApply: async (objects: readonly KubeObject[]) =>
-        objects.map((object) => ({ ref: `${object.kind} ${object.metadata.name}`, state: object.kind === 'Deployment' ? 'change' : 'up to date' })),
-    } as unknown as KubeClient
-    const ctx = testContext({ spec, kube, flags: { dryRun: true, yes: true } })
-    const report = await runSteps([clusterStub, ...gitopsSteps(spec, { healthTimeoutMs: 1000, interactive: false })], {
-      ...ctx,
-      runner: new DryRunRunner(new RecordingRunner([{ match: /rev-parse/, stdout: `${'a'.repeat(40)}\n` }]), ctx.secrets),
-    })
-    const plan = formatPlan(report, (text) => text)
+    const { plan } = await dryRunWithServer(spec, (object) => (object.kind === 'Deployment' ? 'change' : 'up to date'))
     expect(plan).not.toContain('not there yet')
     expect(plan).toMatch(/\n\d+\. ○ push — [^\n]*: to do — [^\n]*push to the in-cluster Git server \(main\), which step 2 \(git-server\) updates first\n/)
     expect(plan).toMatch(/\n\d+\. ○ health-gate — [^\n]*: to do — the in-cluster Git server is not ready yet: step 2 \(git-server\) updates it first\n/)
