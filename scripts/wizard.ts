@@ -1,13 +1,14 @@
 #!/usr/bin/env -S npx tsx
 // Entry point of `kindling wizard` (npx kindling, npm and devbox scripts); all logic lives in bootstrap/.
 import { shellFolder } from '../bootstrap/cli/cwd.js'
-import { exitAfterOutput, exitOnSignals } from '../bootstrap/cli/entry.js'
+import { exitAfterOutput, exitOnSignals, keepOnWhenReaderLeaves } from '../bootstrap/cli/entry.js'
 import { personCanAnswer } from '../bootstrap/cli/terminal.js'
 import { runWizard } from '../bootstrap/cli/wizard.js'
 import { ExecRunner } from '../bootstrap/tools/exec-runner.js'
 import { Redactor } from '../bootstrap/tools/secrets.js'
 import { terminalPrompter } from '../bootstrap/ui/prompts.js'
 
+keepOnWhenReaderLeaves()
 const prompter = personCanAnswer() ? terminalPrompter : undefined
 // On a terminal the prompt library answers signals itself (and puts the terminal back); a
 // wizard that asks nothing is stopped here, with the commands it started.

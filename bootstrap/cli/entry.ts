@@ -16,7 +16,24 @@ const HARD_STOP_MS = 1800
  * every external command still running (with whatever it started) along.
  */
 export async function runEntry(command: CommandName): Promise<never> {
+  keepOnWhenReaderLeaves()
   return exitAfterOutput(await runWithSignals(command, process.argv.slice(2)))
+}
+
+/**
+ * `kindling status | head -1`: the reader of stdout (or stderr) may leave before the command ends.
+ * Node then reports the next write as an 'error' event (EPIPE) that nothing handles, and the
+ * process dies with a stack trace and exit 1 in the middle of whatever it was doing (a bootstrap
+ * half applied). Output nobody reads is dropped instead; the command finishes and exits with its
+ * own code.
+ */
+export function keepOnWhenReaderLeaves(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error
+    })
+  }
 }
 
 /** How long the process waits for a reader to take the rest of its output before it exits anyway. */

@@ -148,6 +148,27 @@ await exitAfterOutput(0)`
     expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ ok: true })
   }, 20_000)
 
+  it('ends with its own exit code and no stack trace when the reader of its output has left (`kindling status | head -1`)', async () => {
+    const closedStdout = async (...args: string[]): Promise<{ code: number | null; stderr: string }> => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      // The reader leaves before the command writes anything: every write to stdout meets a closed pipe.
+      child.stdout.destroy()
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      return { code, stderr }
+    }
+    for (const [args, code] of [
+      [['status', '--help'], 0],
+      [['bootstrap', '--json', '--bogus'], 2],
+    ] as const) {
+      const result = await closedStdout(...args)
+      expect(result.stderr, args.join(' ')).not.toContain('EPIPE')
+      expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /)
+      expect(result.code, args.join(' ')).toBe(code)
+    }
+  }, 20_000)
+
   it("hands the command's flags through: a command's --help is its own", () => {
     const result = run('status', '--help')
     expect(result.status).toBe(0)
