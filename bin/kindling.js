@@ -57,9 +57,19 @@ const kept = npmKeptFlags(command, process.env)
 if (kept.length) {
   const names = kept.map(([flag]) => flag)
   const example = kept.map(([flag, value]) => (value ? `${flag} ${value}` : flag)).join(' ')
-  process.stderr.write(
-    `note: npm kept ${names.join(', ')} for itself, so kindling did not get ${names.length === 1 ? 'it' : 'them'}: put kindling's flags after --, as in npm run -s ${command} -- ${example}\n`,
-  )
+  // --dry-run and --no-push hold a run back: without them it would create, delete or push what the
+  // person asked only to see, so it stops before anything starts. Without any other, it runs as told.
+  const holdsBack = names.filter((flag) => flag === '--dry-run' || flag === '--no-push')
+  const lost = `npm kept ${names.join(', ')} for itself, so kindling did not get ${names.length === 1 ? 'it' : 'them'}`
+  const fix = `put kindling's flags after --, as in npm run -s ${command} -- ${example}`
+  if (holdsBack.length) {
+    const would = holdsBack.map((flag) =>
+      flag === '--dry-run' ? `without --dry-run this would be a real ${command}` : 'without --no-push it would commit and push',
+    )
+    process.stderr.write(`error: ${lost}; ${would.join(', and ')}, so nothing was run\n  ${fix}\n`)
+    process.exit(2)
+  }
+  process.stderr.write(`note: ${lost}: ${fix}\n`)
 }
 
 // A shell whose folder was deleted: the TypeScript loader reads the folder as it starts and would

@@ -64,9 +64,34 @@ describe('the kindling launcher', () => {
     const noPush = spawnSync(process.execPath, [BIN, 'bootstrap', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: npm('') })
     expect(noPush.status).toBe(2)
     expect(noPush.stderr).toContain(
-      "note: npm kept --no-push for itself, so kindling did not get it: put kindling's flags after --, as in npm run -s bootstrap -- --no-push\n",
+      "error: npm kept --no-push for itself, so kindling did not get it; without --no-push it would commit and push, so nothing was run\n  put kindling's flags after --, as in npm run -s bootstrap -- --no-push\n",
     )
     expect(spawnSync(process.execPath, [BIN, 'bootstrap', '--bogus'], { cwd: ROOT, encoding: 'utf8', env: npm('true') }).stderr).not.toContain('npm kept')
+  })
+
+  it('under npm, runs nothing when npm kept --dry-run or --no-push: the run would do what the person held back', () => {
+    const npm = (command: string, config: Record<string, string>) => ({ ...process.env, npm_lifecycle_event: command, ...config })
+    // The cluster is a real one and --yes is given after --: without the stop, destroy would delete it.
+    const destroy = spawnSync(process.execPath, [BIN, 'destroy', '-c', 'homelab', '--yes'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: npm('destroy', { npm_config_dry_run: 'true' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    expect(destroy.status).toBe(2)
+    expect(destroy.stdout).toBe('')
+    expect(destroy.stderr).toBe(
+      "error: npm kept --dry-run for itself, so kindling did not get it; without --dry-run this would be a real destroy, so nothing was run\n  put kindling's flags after --, as in npm run -s destroy -- --dry-run\n",
+    )
+    const bootstrap = spawnSync(process.execPath, [BIN, 'bootstrap', '-c', 'homelab', '--yes'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: npm('bootstrap', { npm_config_push: '' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    expect(bootstrap.status).toBe(2)
+    expect(bootstrap.stderr).toContain('without --no-push it would commit and push, so nothing was run\n')
+    expect(bootstrap.stderr).not.toContain('Check prerequisites')
   })
 
   it("under npm, names the wizard's flags npm kept, and none a command does not take, so the line shown runs", () => {
