@@ -132,10 +132,28 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
   return message
 }
 
+/**
+ * Required fields the example spec does not show (it adopts no existing cluster, reads no private
+ * repository and adds no provider): pointing there for them would send the reader to look for
+ * what is not in it, so each says what to write instead. Keyed by path, `*` for a list index.
+ */
+const NOT_IN_THE_EXAMPLE: Readonly<Record<string, string>> = {
+  'spec.provider.context':
+    'is required with type existing: the one kubeconfig context kindling may use (`kubectl config get-contexts` lists them), as in context: my-cluster-admin',
+  'spec.repository.auth.tokenEnv':
+    'is required with auth type https: the name of the environment variable that holds the token, as in tokenEnv: GITHUB_TOKEN (export GITHUB_TOKEN=... before bootstrap)',
+  'spec.components.crossplane.providers.*.name':
+    'is required: each extra provider has a name and a fully qualified package, as in - { name: provider-example, package: xpkg.crossplane.io/org/provider-example:v1.0.0 }',
+  'spec.components.crossplane.providers.*.package':
+    'is required: each extra provider has a name and a fully qualified package, as in - { name: provider-example, package: xpkg.crossplane.io/org/provider-example:v1.0.0 }',
+}
+
 /** A required field that is not there: the key beside it that may be it misspelt, or where to see one written out. */
 export function requiredMessage(doc: Document, at: readonly (string | number)[]): string {
   const near = misspelt(doc, at)
   if (near) return `is required; is "${near}" a misspelling of "${String(at[at.length - 1])}"?`
+  const field = at.map((key) => (typeof key === 'number' ? '*' : key)).join('.')
+  if (Object.hasOwn(NOT_IN_THE_EXAMPLE, field)) return NOT_IN_THE_EXAMPLE[field]!
   return 'is required: add it (clusters/homelab/cluster.yaml has every section; bootstrap/spec/cluster.schema.json lists every field)'
 }
 

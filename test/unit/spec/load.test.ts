@@ -132,6 +132,28 @@ spec:
     expect(spec.repository).toMatchObject({ url: IN_CLUSTER_GIT_URL, branch: 'main', auth: { type: 'none' }, path: 'clusters/lab' })
   })
 
+  it('says what to write for a required field the example spec does not show, instead of pointing at the example', () => {
+    const problems = problemsOf(
+      specText({
+        provider: 'type: existing',
+        repository: 'url: https://example.com/lab.git\nauth: {type: https}',
+        extra: 'components:\n  crossplane:\n    providers:\n      - {package: xpkg.crossplane.io/org/provider-x:v1.0.0}\n      - {name: provider-y}',
+      }),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(/ spec\.provider\.context: is required with type existing: the one kubeconfig context .*kubectl config get-contexts/),
+      expect.stringMatching(
+        / spec\.repository\.auth\.tokenEnv: is required with auth type https: the name of the environment variable .* tokenEnv: GITHUB_TOKEN/,
+      ),
+      expect.stringMatching(/ spec\.components\.crossplane\.providers\[0\]\.name: is required: each extra provider has a name and a fully qualified package/),
+      expect.stringMatching(
+        / spec\.components\.crossplane\.providers\[1\]\.package: is required: each extra provider has a name and a fully qualified package/,
+      ),
+    ])
+    // The example (clusters/homelab/cluster.yaml) holds none of them: no problem sends the reader there.
+    expect(problems.join('\n')).not.toContain('clusters/homelab/cluster.yaml')
+  })
+
   it('names the key beside a missing field that may be it misspelt', () => {
     expect(problemsOf(valid.replace('metadata:', 'metdata:'))).toEqual([
       expect.stringMatching(/cluster\.yaml:1 metadata: is required; is "metdata" a misspelling of "metadata"\?$/),
