@@ -20,6 +20,9 @@ export async function runEntry(command: CommandName): Promise<never> {
   return exitAfterOutput(await runWithSignals(command, process.argv.slice(2)))
 }
 
+/** Set once stdout and stderr are listened on: a second call adds no second listener. */
+let keepingOn = false
+
 /**
  * `kindling status | head -1`: the reader of stdout (or stderr) may leave before the command ends.
  * Node then reports the next write as an 'error' event (EPIPE) that nothing handles, and the
@@ -28,8 +31,9 @@ export async function runEntry(command: CommandName): Promise<never> {
  * own code.
  */
 export function keepOnWhenReaderLeaves(): void {
+  if (keepingOn) return
+  keepingOn = true
   for (const stream of [process.stdout, process.stderr]) {
-    if (stream.listenerCount('error') > 0) continue
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error
     })
