@@ -25,10 +25,10 @@ export interface ContainerInfo {
   env: string[]
 }
 
-/** `docker ps -a` names of containers carrying every given label. */
+/** `docker ps -a` names of containers carrying every given label; exit 1 is read by `succeeded` (a daemon that is down). */
 function listContainersCommand(labels: Readonly<Record<string, string>>): Command {
   const filters = Object.entries(labels).flatMap(([key, value]) => ['--filter', `label=${key}=${value}`])
-  return { file: 'docker', args: ['ps', '--all', ...filters, '--format', '{{.Names}}'], readOnly: true }
+  return { file: 'docker', args: ['ps', '--all', ...filters, '--format', '{{.Names}}'], readOnly: true, okExitCodes: [1] }
 }
 
 /** `docker inspect` of containers; exit 1 just means some of them do not exist. */
@@ -138,13 +138,26 @@ export function parseInspect(stdout: string): ContainerInfo[] {
  */
 function onlyMissing(result: RunResult): RunResult {
   if (result.exitCode === 0) return result
-  const lines = result.stderr
+  if (stderrLines(result).every((line) => /no such/i.test(line))) return result
+  return succeeded(result)
+}
+
+/**
+ * A docker command that exited 1: a daemon that is down is named as the missing prerequisite it
+ * is, with the fix, as preflight names it; anything else is the command's own failure.
+ */
+function succeeded(result: RunResult): RunResult {
+  if (result.exitCode === 0) return result
+  const lines = stderrLines(result)
+  if (lines.some((line) => /cannot connect to the docker daemon/i.test(line))) throw new PrerequisiteError(DOCKER_UNREACHABLE, { details: [START_DOCKER] })
+  throw new CommandError(result.command, result.exitCode, lines.slice(-5).join('\n'))
+}
+
+function stderrLines(result: RunResult): string[] {
+  return result.stderr
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean)
-  if (lines.every((line) => /no such/i.test(line))) return result
-  if (lines.some((line) => /cannot connect to the docker daemon/i.test(line))) throw new PrerequisiteError(DOCKER_UNREACHABLE, { details: [START_DOCKER] })
-  throw new CommandError(result.command, result.exitCode, lines.slice(-5).join('\n'))
 }
 
 /** Containers with these names that exist (missing ones are simply absent from the result). */
@@ -156,7 +169,7 @@ export async function inspectContainers(runner: Runner, names: readonly string[]
 
 /** Containers carrying every given label, inspected. */
 export async function findContainers(runner: Runner, labels: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<ContainerInfo[]> {
-  const { stdout } = await runner.run(listContainersCommand(labels), { signal })
+  const { stdout } = succeeded(await runner.run(listContainersCommand(labels), { signal }))
   const names = stdout
     .split('\n')
     .map((line) => line.trim())

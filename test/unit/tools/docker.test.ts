@@ -81,6 +81,18 @@ describe('docker wrapper', () => {
     expect(await existingVolumes(volumes, ['v1', 'v2'])).toEqual(['v1'])
   })
 
+  it('names an unreachable daemon when listing containers by label, with the fix, not as a failed `docker ps` (destroy --dry-run without Docker)', async () => {
+    const down = new RecordingRunner([
+      { match: /^docker ps/, exitCode: 1, stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' },
+    ])
+    const unreachable = await findContainers(down, { 'dev.kindling.cluster': 'lab' }).catch((error: unknown) => error)
+    expect(unreachable).toBeInstanceOf(PrerequisiteError)
+    expect(unreachable).toMatchObject({ message: 'the Docker daemon is not reachable', details: [expect.stringContaining('start Docker')] })
+    // Any other failure stays the command's own, with what it said.
+    const broken = new RecordingRunner([{ match: /^docker ps/, exitCode: 1, stderr: 'permission denied while trying to connect to the Docker daemon socket' }])
+    await expect(findContainers(broken, { 'dev.kindling.cluster': 'lab' })).rejects.toThrow(CommandError)
+  })
+
   it('finds containers by label and inspects them', async () => {
     const runner = new RecordingRunner([
       { match: 'docker ps', stdout: 'a\nb\n' },
