@@ -98,7 +98,8 @@ export function friendlyMessage(message: string, given: unknown, at: readonly (s
     // `1.34` where `v1.34.0` belongs (Kubernetes versions carry the v), `2.9` where `2.9.0` does.
     // Built from what was written: YAML has already read `1.30` as the number 1.3.
     const node = resolved(doc, nodeAt(doc, at))
-    const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : String(given)
+    // Only a number is ever shown as written; a mapping may hold a key named toString, which String() would call.
+    const written = isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]).trim() : typeof given === 'number' ? String(given) : ''
     if (expected === 'string' && typeof given === 'number') {
       if (field === 'kubernetesVersion') return `must be text, not the number ${written}: ${kubernetesVersionFix(written)}`
       const parts = written.split('.')

@@ -205,6 +205,18 @@ describe('messages say how to fix the common slips', () => {
     ])
   })
 
+  it('a mapping with a key named toString where a value belongs is one problem, not a crash', () => {
+    for (const [from, to] of [
+      ['workers: 0', 'workers: {toString: 1}'],
+      ['hostPort: 8080', 'hostPort: {toString: ""}'],
+      ['kubernetesVersion: v1.37.0', 'kubernetesVersion: {toString: v1.37.0}'],
+      ['enabled: true', 'enabled: {toString: null}'],
+    ]) {
+      expect(() => check(BASE_TEXT.replace(from!, to!)), to).not.toThrow()
+      expect(problemsOf(BASE_TEXT.replace(from!, to!)).split('\n'), to).toEqual([expect.stringMatching(/: must be .*, not a mapping of fields$/)])
+    }
+  })
+
   it('an empty file', () => {
     expect(problemsOf('')).toContain('is empty: start from `npx kindling wizard`')
   })
