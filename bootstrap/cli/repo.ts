@@ -24,7 +24,21 @@ export function findRepoRoot(start = process.cwd()): string {
 /** Cluster folders that hold a cluster.yaml. */
 function clusterNames(repoRoot: string): string[] {
   const base = path.join(repoRoot, 'clusters')
-  return readdirSync(base, { withFileTypes: true })
+  let entries
+  try {
+    entries = readdirSync(base, { withFileTypes: true })
+  } catch (error) {
+    // A clusters/ folder this user may not list (another user's checkout, a chmod gone wrong): named
+    // with its fix, not as the bare EACCES of an unexpected failure (exit 1).
+    const code = (error as NodeJS.ErrnoException).code
+    throw new BadInputError(
+      `cannot list the cluster folders in ${base} (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(error))})`,
+      {
+        details: [`make it readable by you (\`ls -ld ${base}\` shows its owner and mode)`],
+      },
+    )
+  }
+  return entries
     .filter((entry) => entry.isDirectory() && existsSync(path.join(base, entry.name, 'cluster.yaml')))
     .map((entry) => entry.name)
     .sort()
