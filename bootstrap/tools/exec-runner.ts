@@ -1,5 +1,7 @@
 import os from 'node:os'
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { accessSync, constants, statSync } from 'node:fs'
+import path from 'node:path'
 import type { ExecaError } from 'execa'
 import { InterruptedError, PrerequisiteError, stoppedError } from '../engine/errors.js'
 import { clip } from '../spec/quoting.js'
@@ -19,6 +21,13 @@ const FORCE_KILL_AFTER_MS = 1000
 
 /** Debug sink: each command line and its outcome, already redacted. */
 export type CommandLog = (line: string) => void
+
+/**
+ * A program the system would not start for want of permission (EACCES): a file on PATH without its
+ * execute bit, or a folder on PATH this user may not search. A missing prerequisite with its own
+ * fix, not "not installed", which would send the person to install what is there.
+ */
+export class NotRunnableError extends PrerequisiteError {}
 
 /** The real Runner: every external process kindling starts goes through here. */
 export class ExecRunner implements Runner {
@@ -99,7 +108,7 @@ export class ExecRunner implements Runner {
       }
       if (result.failed && result.exitCode === undefined) {
         this.log(`  did not start: ${commandHead(line)}`)
-        throw toStartError(command, result as unknown as ExecaError, line)
+        throw toStartError(command, result as unknown as ExecaError, line, env.PATH ?? process.env.PATH ?? '')
       }
       const exitCode = result.exitCode ?? 1
       const stdout = String(result.stdout ?? '')
@@ -138,13 +147,48 @@ function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`
 }
 
-function toStartError(command: Command, error: ExecaError, line: string): Error {
+function toStartError(command: Command, error: ExecaError, line: string, searchPath: string): Error {
   if (error.code === 'ENOENT') {
     return new PrerequisiteError(`${command.file} is not installed or not on PATH`, {
       details: [installHint(command.file)],
     })
   }
+  if (error.code === 'EACCES') {
+    const { problem, fix } = notRunnable(command.file, searchPath)
+    return new NotRunnableError(problem, { details: [fix] })
+  }
   return new CommandError(line, 127, error.shortMessage ?? error.message)
+}
+
+/**
+ * Why the system refused to start `file` (EACCES), looked for as it looked: the first file of that
+ * name on PATH without its execute bit (a download never made executable: `chmod +x` was skipped),
+ * else the folders on PATH this user may not search, where it may be or may not.
+ */
+export function notRunnable(file: string, searchPath: string): { problem: string; fix: string } {
+  const candidates = file.includes('/') ? [file] : searchPath.split(path.delimiter).map((folder) => path.join(folder || '.', file))
+  const unsearchable: string[] = []
+  for (const candidate of candidates) {
+    let isFile: boolean
+    try {
+      isFile = statSync(candidate).isFile()
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') unsearchable.push(path.dirname(candidate))
+      continue
+    }
+    if (!isFile) continue
+    try {
+      accessSync(candidate, constants.X_OK)
+    } catch {
+      return { problem: `${file} cannot be run: ${candidate} is not executable`, fix: `make it executable: chmod +x ${candidate}` }
+    }
+  }
+  if (unsearchable.length === 0) return { problem: `${file} cannot be run (permission denied)`, fix: installHint(file) }
+  const folders = [...new Set(unsearchable)]
+  return {
+    problem: `${file} is not installed, or is in a folder on PATH you may not search: ${folders.join(', ')}`,
+    fix: `${installHint(file)}; and take ${folders.length === 1 ? 'that folder' : 'those folders'} (another user's?) out of PATH`,
+  }
 }
 
 function stopped(signal: AbortSignal | undefined, what: string): Error {

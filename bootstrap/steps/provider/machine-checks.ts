@@ -7,6 +7,7 @@ import path from 'node:path'
 import { PrerequisiteError } from '../../engine/errors.js'
 import { DOCKER_UNREACHABLE, START_DOCKER } from '../../tools/docker.js'
 import { installHint, pinnedVersions, satisfiesPin, TOOLS } from '../../tools/catalog.js'
+import { NotRunnableError } from '../../tools/exec-runner.js'
 import { hookFiles, HOOKS_DIR, unshowableHooks } from '../gitops/hooks.js'
 import { MAX_KUBECONFIG_BYTES, MAX_TEXT_FILE_BYTES, plainFileProblem, readPlainFile, UnusableFileError } from '../../tools/files.js'
 import { kubeconfigPaths, kubeconfigKindWrites } from '../../tools/kind.js'
@@ -23,10 +24,12 @@ export function toolCheck(binary: string, options: { pinned?: boolean } = {}): P
       const result = await ctx.runner
         .run({ file: tool.binary, args: tool.versionArgs, readOnly: true, okExitCodes: [1] }, { signal: ctx.signal })
         .catch((error: unknown) => {
-          if (error instanceof PrerequisiteError) return undefined
+          if (error instanceof PrerequisiteError) return error
           throw error
         })
-      if (!result) return { problem: `${binary} is not installed`, fix: installHint(binary) }
+      // There but not runnable (a download never made executable): said as it is, with its fix.
+      if (result instanceof NotRunnableError) return { problem: result.message, fix: result.details[0] ?? installHint(binary) }
+      if (result instanceof PrerequisiteError) return { problem: `${binary} is not installed`, fix: installHint(binary) }
       if (!pinned) return undefined
       const version = tool.versionPattern.exec(`${result.stdout}\n${result.stderr}`)?.[1]
       const pin = tool.devboxPackage ? pinnedVersions().get(tool.devboxPackage) : undefined

@@ -21,7 +21,9 @@ import {
 import { kubeconfigKindWrites } from '../../../../bootstrap/tools/kind.js'
 import { preflightChecks, preflightLookups, preflightStep } from '../../../../bootstrap/steps/provider/preflight.js'
 import { kubeContextCheck, repositoryCheck, secretVariablesCheck } from '../../../../bootstrap/steps/provider/spec-checks.js'
+import { ExecRunner } from '../../../../bootstrap/tools/exec-runner.js'
 import { RecordingRunner } from '../../../../bootstrap/tools/recording-runner.js'
+import { Redactor } from '../../../../bootstrap/tools/secrets.js'
 import { reportsDir } from '../../../../bootstrap/ui/run-report.js'
 import { repoRoot, specText, testContext, testSpec } from '../../support/context.js'
 import { makeFifo, releaseFifo } from '../../support/fifo.js'
@@ -216,6 +218,23 @@ describe('preflight', () => {
     expect(text).toMatch(/Docker daemon reachable: the Docker daemon is not reachable/)
     expect(text).toMatch(new RegExp(`host port ${busy}/TCP free`))
     expect(checks.map((check) => check.name)).toContain('inotify limits sufficient')
+  })
+
+  it('names a tool on PATH that is not executable (a download never given chmod +x) with that fix, not as a failed check', async () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'kindling-bin-'))
+    dirs.push(bin)
+    const kind = path.join(bin, 'kind')
+    writeFileSync(kind, '#!/bin/sh\necho kind v0.33.0\n', { mode: 0o644 })
+    vi.stubEnv('PATH', bin)
+    try {
+      const ctx = testContext({ runner: new ExecRunner(new Redactor()) })
+      expect(await toolCheck('kind').run(ctx, preflightLookups(ctx))).toEqual({
+        problem: `kind cannot be run: ${kind} is not executable`,
+        fix: `make it executable: chmod +x ${kind}`,
+      })
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 
   it('names a tool at another minor version than the pin without stopping; another major version, or an older kind, stops', async () => {
