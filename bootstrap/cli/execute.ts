@@ -151,6 +151,11 @@ export function unusedKindFlags(spec: ClusterSpec, flags: Pick<CliFlags, 'recrea
 function reportExitCode(report: RunReport, signal: AbortSignal): ExitCodeValue {
   if (report.interrupted) return exitCodeOf(stoppedError(signal, 'run'))
   if (report.ok) return ExitCode.ok
+  // A dry run's code is the real run's, and a real run stops at the first step that would stop it:
+  // the steps after it never run, so what their checks found (destroy's question, refused off a
+  // terminal, behind a preflight that finds tools missing: exit 2 for the real run's 3) is no part of it.
+  const first = report.dryRun ? report.steps.find(blocksRealRun) : undefined
+  if (first?.error !== undefined) return exitCodeOf(first.error)
   const codes = report.steps.filter((step) => step.error !== undefined).map((step) => exitCodeOf(step.error))
   if (codes.includes(ExitCode.interrupted)) return ExitCode.interrupted
   if (codes.includes(ExitCode.badInput)) return ExitCode.badInput

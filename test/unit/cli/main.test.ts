@@ -9,7 +9,7 @@ import { InterruptedError } from '../../../bootstrap/engine/errors.js'
 import { confirmDestroyStep } from '../../../bootstrap/steps/provider/destroy.js'
 import { requiredTools } from '../../../bootstrap/steps/provider/preflight.js'
 import { RecordingRunner, type Reply } from '../../../bootstrap/tools/recording-runner.js'
-import { clusterReplies, noSuchContainer, toolsPresent } from '../steps/provider/support.js'
+import { clusterReplies, kindNode, noSuchContainer, toolsPresent } from '../steps/provider/support.js'
 import { repoRoot, specText, testContext, testSpec } from '../support/context.js'
 
 function io(options: { cwd?: string; replies?: Reply[] } = {}) {
@@ -224,6 +224,17 @@ describe('CLI', () => {
     expect(t.stderr()).toMatch(/fix: start Docker/)
     expect(t.stderr()).toMatch(/Nothing was changed/)
     expect(t.runner.commands.every((command) => command.readOnly)).toBe(true)
+  })
+
+  it('a dry run of destroy off a terminal, without --yes and without Docker, exits 3 as the real run does: the question it would refuse comes after preflight, which a real run never passes', async () => {
+    const replies = [...noDocker, ...toolsPresent, ...clusterReplies([kindNode('lab-control-plane', 'control-plane')]), noSuchContainer]
+    const real = io({ cwd: repoWith('lab', specText()), replies })
+    expect(await runCommand('destroy', ['-c', 'lab'], real.io)).toBe(3)
+    const dry = io({ cwd: repoWith('lab', specText()), replies })
+    expect(await runCommand('destroy', ['-c', 'lab', '--dry-run'], dry.io), dry.stderr()).toBe(3)
+    // The question is still in the plan, marked as what would stop a real run there.
+    expect(dry.stdout()).toMatch(/✖ confirm — Confirm: would stop a real run/)
+    expect(dry.stderr()).toContain('A real run would stop now: fix what step 1 (preflight)')
   })
 
   it('a dry run without Docker prints the whole plan, then exits 3 as a real run would, running only read-only commands', async () => {
