@@ -173,7 +173,7 @@ function dryRunVerdict(report: RunReport): string {
   if (!blocking.length && !failed.length) return 'The dry run stopped before the plan was complete. Nothing was changed.'
   // A real run stops at the first; the later ones often only repeat its cause (a cluster that cannot be reached).
   const [first, ...later] = blocking.length ? blocking : failed
-  const also = later.length ? `; ${later.join(', ')} report problems too, often the same one` : ''
+  const also = later.length ? `; ${later.join(', ')} ${later.length === 1 ? 'reports a problem' : 'report problems'} too, often the same one` : ''
   return `A real run would stop now: fix what ${first} of the plan reports, then run it again${also}. Nothing was changed.`
 }
 

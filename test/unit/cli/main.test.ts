@@ -234,7 +234,9 @@ describe('CLI', () => {
     expect(await runCommand('destroy', ['-c', 'lab', '--dry-run'], dry.io), dry.stderr()).toBe(3)
     // The question is still in the plan, marked as what would stop a real run there.
     expect(dry.stdout()).toMatch(/✖ confirm — Confirm: would stop a real run/)
-    expect(dry.stderr()).toContain('A real run would stop now: fix what step 1 (preflight)')
+    expect(dry.stderr()).toContain(
+      'A real run would stop now: fix what step 1 (preflight) of the plan reports, then run it again; step 2 (confirm) reports a problem too, often the same one.',
+    )
   })
 
   it('a dry run without Docker prints the whole plan, then exits 3 as a real run would, running only read-only commands', async () => {
