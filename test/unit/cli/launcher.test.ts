@@ -70,25 +70,22 @@ describe('the kindling launcher', () => {
   })
 
   it('under npm, runs nothing when npm kept --dry-run or --no-push: the run would do what the person held back', () => {
-    const npm = (command: string, config: Record<string, string>) => ({ ...process.env, npm_lifecycle_event: command, ...config })
+    // Started as npm starts a script: the command in npm_lifecycle_event, npm's own settings beside it.
+    const underNpm = (command: string, config: Record<string, string>) =>
+      spawnSync(process.execPath, [BIN, command, '-c', 'homelab', '--yes'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, npm_lifecycle_event: command, ...config },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     // The cluster is a real one and --yes is given after --: without the stop, destroy would delete it.
-    const destroy = spawnSync(process.execPath, [BIN, 'destroy', '-c', 'homelab', '--yes'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: npm('destroy', { npm_config_dry_run: 'true' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const destroy = underNpm('destroy', { npm_config_dry_run: 'true' })
     expect(destroy.status).toBe(2)
     expect(destroy.stdout).toBe('')
     expect(destroy.stderr).toBe(
       "error: npm kept --dry-run for itself, so kindling did not get it; without --dry-run this would be a real destroy, so nothing was run\n  put kindling's flags after --, as in npm run -s destroy -- --dry-run\n",
     )
-    const bootstrap = spawnSync(process.execPath, [BIN, 'bootstrap', '-c', 'homelab', '--yes'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: npm('bootstrap', { npm_config_push: '' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const bootstrap = underNpm('bootstrap', { npm_config_push: '' })
     expect(bootstrap.status).toBe(2)
     expect(bootstrap.stderr).toContain('without --no-push it would commit and push, so nothing was run\n')
     expect(bootstrap.stderr).not.toContain('Check prerequisites')
