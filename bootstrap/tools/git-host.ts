@@ -1,4 +1,4 @@
-import { KindlingError } from '../engine/errors.js'
+import { KindlingError, stoppedError } from '../engine/errors.js'
 import { parseGitUrl } from './git.js'
 import type { Secret } from './secrets.js'
 
@@ -16,6 +16,13 @@ export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
 ) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>
+
+/**
+ * How long one request to a Git host's API may take, its answer read in full: a host (or a proxy
+ * before it) that accepts the connection and never answers would otherwise hold the step until
+ * the run is stopped by hand, since only --timeout puts a deadline on the run's own signal.
+ */
+export const HOST_REQUEST_TIMEOUT_MS = 30_000
 
 /** The platform's fetch, looked up at each call (so a test that replaces the global is still heard). */
 export const platformFetch: FetchLike = (url, init) => (globalThis.fetch as unknown as FetchLike)(url, init)
@@ -66,16 +73,18 @@ export async function registerDeployKey(
   token: Secret,
   fetchImpl: FetchLike,
   signal?: AbortSignal,
+  timeoutMs = HOST_REQUEST_TIMEOUT_MS,
 ): Promise<'added' | 'present'> {
   const endpoint = keysEndpoint(api)
   const headers = authHeaders(api, token)
+  const bounds = { signal, timeoutMs }
   // One large page: the default (30 on GitHub) can hide the key, and posting it again is refused.
   const page = api.kind === 'gitea' ? 'limit=50' : 'per_page=100'
-  const existing = await request(fetchImpl, 'GET', `${endpoint}?${page}`, headers, undefined, signal)
+  const existing = await request(fetchImpl, 'GET', `${endpoint}?${page}`, headers, undefined, bounds)
   const wanted = keyBody(key.publicKey)
   if (Array.isArray(existing) && existing.some((entry) => keyBody(String((entry as { key?: unknown }).key ?? '')) === wanted)) return 'present'
   const body = api.kind === 'gitlab' ? { title: key.title, key: key.publicKey, can_push: false } : { title: key.title, key: key.publicKey, read_only: true }
-  await request(fetchImpl, 'POST', endpoint, { ...headers, 'Content-Type': 'application/json' }, JSON.stringify(body), signal)
+  await request(fetchImpl, 'POST', endpoint, { ...headers, 'Content-Type': 'application/json' }, JSON.stringify(body), bounds)
   return 'added'
 }
 
@@ -112,16 +121,25 @@ async function request(
   url: string,
   headers: Record<string, string>,
   body: string | undefined,
-  signal?: AbortSignal,
+  bounds: { signal?: AbortSignal; timeoutMs: number },
 ): Promise<unknown> {
+  // The request and the reading of its answer share one deadline; the run's stop ends either at once.
+  const deadline = AbortSignal.timeout(bounds.timeoutMs)
+  const signal = bounds.signal ? AbortSignal.any([bounds.signal, deadline]) : deadline
+  const cutShort = (cause: unknown): Error => {
+    if (bounds.signal?.aborted) return stoppedError(bounds.signal, `${method} ${url}`)
+    if (deadline.aborted)
+      return new KindlingError(`${method} ${url}: the Git host did not answer within ${Math.round(bounds.timeoutMs / 100) / 10} s`, { cause })
+    return new KindlingError(`${method} ${url}: the Git host did not answer`, { cause })
+  }
   let response: Awaited<ReturnType<FetchLike>>
   try {
-    response = await fetchImpl(url, { method, headers, body, signal })
+    response = await untilAborted(fetchImpl(url, { method, headers, body, signal }), signal)
   } catch (cause) {
-    throw new KindlingError(`${method} ${url}: the Git host did not answer`, { cause })
+    throw cutShort(cause)
   }
   if (!response.ok) {
-    const text = (await response.text().catch(() => '')).slice(0, 300)
+    const text = (await untilAborted(response.text(), signal).catch(() => '')).slice(0, 300)
     throw new KindlingError(`${method} ${url}: HTTP ${response.status}`, {
       details: [
         text || 'no message',
@@ -129,5 +147,23 @@ async function request(
       ].filter(Boolean),
     })
   }
-  return response.json()
+  try {
+    return await untilAborted(response.json(), signal)
+  } catch (cause) {
+    if (signal.aborted) throw cutShort(cause)
+    throw cause
+  }
+}
+
+/**
+ * `work`, or the signal's reason once it fires, whichever comes first: a fetch implementation (or a
+ * body being read) that does not listen to the signal still cannot hold the step.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { detectGitHost, registerDeployKey, type FetchLike } from '../../../bootstrap/tools/git-host.js'
 import { Secret } from '../../../bootstrap/tools/secrets.js'
+import { exitCodeOf, InterruptedError, type KindlingError } from '../../../bootstrap/engine/errors.js'
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl kindling-lab'
 
@@ -64,5 +65,52 @@ describe('git host deploy keys', () => {
     )
     expect(error?.message).toMatch(/HTTP 401/)
     expect(JSON.stringify([error?.message, error?.details])).not.toContain('ghp_secret_token')
+  })
+
+  it('gives up on a host that accepts the request and never answers, within its deadline, without the token', async () => {
+    const host = detectGitHost('git@github.com:me/lab.git', { GITHUB_TOKEN: 'x' })!
+    const seen: (AbortSignal | undefined)[] = []
+    // A host behind a proxy that holds the connection open: no answer, whatever the signal says.
+    const silent: FetchLike = (_url, init) => {
+      seen.push(init.signal)
+      return new Promise(() => {})
+    }
+    const started = Date.now()
+    const outcome = registerDeployKey(host, { title: 't', publicKey: KEY }, new Secret('ghp_secret_token', 'GITHUB_TOKEN'), silent, undefined, 200).then(
+      () => 'registered',
+      (e: unknown) => e as Error,
+    )
+    const settled = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3000).unref())])
+    expect(settled).toBeInstanceOf(Error)
+    expect((settled as Error).message).toBe('GET https://api.github.com/repos/me/lab/keys?per_page=100: the Git host did not answer within 0.2 s')
+    expect(JSON.stringify([(settled as Error).message, (settled as KindlingError).details])).not.toContain('ghp_secret_token')
+    expect(Date.now() - started).toBeLessThan(2000)
+    // The platform's fetch is told too, so it closes the connection instead of holding it.
+    expect(seen[0]?.aborted).toBe(true)
+  })
+
+  it('gives up on an answer whose body never ends', async () => {
+    const host = detectGitHost('git@github.com:me/lab.git', { GITHUB_TOKEN: 'x' })!
+    const stalled: FetchLike = async () => ({ ok: true, status: 200, json: () => new Promise(() => {}), text: () => new Promise(() => {}) })
+    const outcome = registerDeployKey(host, { title: 't', publicKey: KEY }, new Secret('ghp_secret_token', 'GITHUB_TOKEN'), stalled, undefined, 200).then(
+      () => 'registered',
+      (e: unknown) => e as Error,
+    )
+    const settled = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3000).unref())])
+    expect((settled as Error).message).toMatch(/did not answer within/)
+  })
+
+  it('stops at once when the run is stopped, as an interrupt', async () => {
+    const host = detectGitHost('git@github.com:me/lab.git', { GITHUB_TOKEN: 'x' })!
+    const run = new AbortController()
+    const silent: FetchLike = () => new Promise(() => {})
+    const outcome = registerDeployKey(host, { title: 't', publicKey: KEY }, new Secret('ghp_secret_token', 'GITHUB_TOKEN'), silent, run.signal).then(
+      () => 'registered',
+      (e: unknown) => e as Error,
+    )
+    run.abort(new InterruptedError('interrupted', 'SIGTERM'))
+    const settled = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3000).unref())])
+    expect(settled).toBeInstanceOf(InterruptedError)
+    expect(exitCodeOf(settled)).toBe(143)
   })
 })
