@@ -1,22 +1,33 @@
-import { InterruptedError } from '../engine/errors.js'
+import { InterruptedError, stoppedError } from '../engine/errors.js'
 import type { Prompter } from './wizard.js'
 
-/** A yes/no question answered by a person; steps receive it as a function so tests replace it. */
-export type Confirm = (question: string) => Promise<boolean>
+/**
+ * A yes/no question answered by a person; steps receive it as a function so tests replace it. The
+ * run's signal takes the question back: SIGTERM or --timeout while it waits ends the run, not the wait.
+ */
+export type Confirm = (question: string, signal?: AbortSignal) => Promise<boolean>
 
 type PromptLibrary = typeof import('@inquirer/prompts')
+
+/** Where a prompt draws, and the signal that takes it back. */
+interface PromptContext {
+  output: NodeJS.WriteStream
+  signal?: AbortSignal
+}
 
 /**
  * Ask with the prompt library, loaded with the first question (most runs never ask one); prompts
  * draw on stderr so stdout stays the result. Ctrl-C inside a prompt rejects with ExitPromptError:
- * it means "interrupted" (exit 130), not a failure.
+ * it means "interrupted" (exit 130), not a failure. The signal closes the prompt when the run is
+ * stopped otherwise (SIGTERM, --timeout): the question is put away and the stop keeps its meaning.
  */
-async function ask<T>(question: (library: PromptLibrary, output: { output: NodeJS.WriteStream }) => Promise<T>): Promise<T> {
+async function ask<T>(question: (library: PromptLibrary, context: PromptContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const library = await import('@inquirer/prompts')
   try {
-    return await question(library, { output: process.stderr })
+    return await question(library, { output: process.stderr, signal })
   } catch (error) {
     if (error instanceof Error && error.name === 'ExitPromptError') throw new InterruptedError()
+    if (signal?.aborted) throw stoppedError(signal, 'waiting for an answer')
     throw error
   }
 }
@@ -25,8 +36,8 @@ async function ask<T>(question: (library: PromptLibrary, output: { output: NodeJ
  * Ask a yes/no question on the terminal; the default is no. This module is the only one that
  * imports the prompt library, so every interaction goes through here.
  */
-export async function confirm(question: string): Promise<boolean> {
-  return ask((library, output) => yesOrNo(library, output, question, false))
+export async function confirm(question: string, signal?: AbortSignal): Promise<boolean> {
+  return ask((library, context) => yesOrNo(library, context, question, false), signal)
 }
 
 /** y, yes, n, no in any case, or nothing for the default. */
@@ -37,7 +48,7 @@ const YES_OR_NO = /^(y|yes|n|no)?$/i
  * any other answer (`maybe`, a project ID typed one question late) as the default, so a slip
  * would install what the person meant to leave out.
  */
-async function yesOrNo(library: PromptLibrary, output: { output: NodeJS.WriteStream }, message: string, fallback: boolean): Promise<boolean> {
+async function yesOrNo(library: PromptLibrary, context: PromptContext, message: string, fallback: boolean): Promise<boolean> {
   const meaning = (value: string): boolean => (value.trim() === '' ? fallback : /^y/i.test(value.trim()))
   const answer = await library.input(
     {
@@ -45,7 +56,7 @@ async function yesOrNo(library: PromptLibrary, output: { output: NodeJS.WriteStr
       validate: (value) => YES_OR_NO.test(value.trim()) || 'answer y or n (Enter takes the default)',
       transformer: (value, { isFinal }) => (isFinal ? (meaning(value) ? 'Yes' : 'No') : value),
     },
-    output,
+    context,
   )
   return meaning(answer)
 }

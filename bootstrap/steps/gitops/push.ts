@@ -57,13 +57,13 @@ export function pushStep(spec: ClusterSpec, options: StepOptions, ask: Confirm =
             description: options.interactive
               ? 'ask before pushing (--yes agrees)'
               : `stop here: ${options.unasked ?? 'off a terminal'} nobody can agree to the push (pass --yes, or --no-push to push yourself)`,
-            run: async () => {
+            run: async (inner) => {
               const question = `Commit ${state.uncommitted.length} file(s) kindling rendered and push to ${destination(spec)}?`
               if (!options.interactive)
                 throw new BadInputError(`bootstrap needs to push ${spec.repository.path}/ to ${destination(spec)}`, {
                   details: ['pass --yes to let it commit and push what it rendered, or --no-push to do it yourself'],
                 })
-              if (!(await ask(question)))
+              if (!(await ask(question, inner.signal)))
                 throw new DeclinedError('not pushed: the engine cannot apply what is not on the remote', {
                   details: ['run again and agree, or pass --no-push and push yourself'],
                 })

@@ -91,9 +91,9 @@ export function confirmDestroyStep(spec: ClusterSpec, options: StepOptions, ask:
         {
           type: 'call',
           description: `ask: ${question} (skip with --yes)`,
-          run: async () => {
+          run: async (inner) => {
             // A "no" is a refusal like the one off a terminal: bad input (exit 2), not a failure.
-            if (!(await ask(question)))
+            if (!(await ask(question, inner.signal)))
               throw new DeclinedError('not confirmed: nothing was changed', { details: ['to go ahead: run again and agree, or pass --yes'] })
           },
         },

@@ -181,10 +181,10 @@ async function planKindCluster(ctx: StepContext, options: StepOptions, ask: Conf
       actions.push({
         type: 'call',
         description: `ask before deleting kind cluster ${spec.name} (skip with --yes)`,
-        run: async () => {
+        run: async (inner) => {
           const question = `Delete kind cluster "${spec.name}" and everything in it, then create it again with the new config?`
           // A "no" is a refusal (exit 2), as off a terminal without --yes; the cluster is untouched.
-          if (!(await ask(question)))
+          if (!(await ask(question, inner.signal)))
             throw new DeclinedError(`not confirmed: kind cluster ${spec.name} was left as it is`, {
               details: [
                 'to re-create it: run again and agree, or pass --yes',

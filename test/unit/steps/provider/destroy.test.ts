@@ -174,12 +174,19 @@ describe('destroy', () => {
   it('asks a person in a terminal and stops at no', async () => {
     const spec = kindSpec()
     const questions: string[] = []
-    const step = confirmDestroyStep(spec, { healthTimeoutMs: 1, interactive: true }, async (question) => (questions.push(question), false))
+    const signals: (AbortSignal | undefined)[] = []
+    const step = confirmDestroyStep(
+      spec,
+      { healthTimeoutMs: 1, interactive: true },
+      async (question, signal) => (questions.push(question), signals.push(signal), false),
+    )
     const ctx = testContext({ spec, runner: new RecordingRunner(clusterReplies([kindNode('lab-control-plane', 'control-plane')])) })
     const result = await step.check(ctx)
     expect(result).toMatchObject({ state: 'todo' })
     await expect(executeActions(ctx, await step.plan(ctx, result.found))).rejects.toThrow(/not confirmed: nothing was changed/)
     expect(questions).toEqual([destroyQuestion(spec, false)])
+    // The question is the run's: SIGTERM or --timeout while nobody answers puts it away.
+    expect(signals).toEqual([ctx.signal])
   })
 
   it('a "no" on a terminal is a refused confirmation: exit 2, saying how to go ahead, nothing deleted', async () => {
