@@ -37,10 +37,12 @@ export function watchFor(api: WatchedObject, ref: ObjectRef, condition: Conditio
     let last: ConditionResult = { done: false, message: 'not observed yet' }
     let stopWatch: AbortController | undefined
     let settled = false
+    let retry: NodeJS.Timeout | undefined
     const finish = (outcome: () => void): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
+      clearTimeout(retry)
       options.signal?.removeEventListener('abort', onAbort)
       stopWatch?.abort()
       outcome()
@@ -57,6 +59,12 @@ export function watchFor(api: WatchedObject, ref: ObjectRef, condition: Conditio
     options.signal?.addEventListener('abort', onAbort, { once: true })
     if (options.signal?.aborted) return onAbort()
 
+    // Again after a pause: the server went away, or ended the watch as soon as it began.
+    const listAndWatchSoon = (): void => {
+      if (settled) return
+      clearTimeout(retry)
+      retry = setTimeout(() => void listAndWatch().catch(onListError), WATCH_RETRY_MS)
+    }
     // List to learn the current state and resourceVersion, then watch from there; re-list when the server ends the watch.
     const listAndWatch = async (): Promise<void> => {
       if (settled) return
@@ -64,6 +72,7 @@ export function watchFor(api: WatchedObject, ref: ObjectRef, condition: Conditio
       const { items, resourceVersion } = await api.list(fieldSelector)
       evaluate(items[0])
       if (settled) return
+      const watchedSince = Date.now()
       stopWatch = await new k8s.Watch(api.config).watch(
         api.path,
         { fieldSelector, resourceVersion, allowWatchBookmarks: true },
@@ -75,13 +84,13 @@ export function watchFor(api: WatchedObject, ref: ObjectRef, condition: Conditio
           if (settled) return
           if (error && statusOf(error) !== 410 && !isAbort(error)) {
             // The server went away (restarting): list and watch again shortly; the list retries with backoff.
-            if (statusOf(error) === undefined && isNetworkError(error)) {
-              setTimeout(() => void listAndWatch().catch(onListError), WATCH_RETRY_MS)
-              return
-            }
+            if (statusOf(error) === undefined && isNetworkError(error)) return listAndWatchSoon()
             finish(() => reject(api.wrap(`watch ${formatRef(ref)}`, error)))
             return
           }
+          // A watch the server (or a proxy before it) ends as soon as it begins would otherwise be
+          // opened again at once, hundreds of times a second, until the deadline.
+          if (Date.now() - watchedSince < WATCH_RETRY_MS) return listAndWatchSoon()
           void listAndWatch().catch(onListError)
         },
       )
