@@ -33,6 +33,9 @@ export function kubePortForward(kube: KubeClient): PodConnector {
       .then((pf) => pf.portForward(target.namespace, target.pod, [target.port], socket, null, socket))
       .then((ws) => {
         if (typeof ws === 'function') return
+        // Ours closed while the stream was still opening (the client gave up, or the tunnel was
+        // closed by a stop): nobody is left to serve, and nothing would ever close it.
+        if (socket.destroyed) return ws.close()
         // The pod's side closed: end ours, so the client sees the connection end instead of waiting;
         // ours closed (the client is done, or the tunnel was closed by a stop): close the stream too.
         ws.on('close', () => socket.end())
