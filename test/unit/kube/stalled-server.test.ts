@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode, exitCodeOf } from '../../../bootstrap/engine/errors.js'
 import { KubeClient } from '../../../bootstrap/kube/client.js'
+import { loopbackKubeconfig } from '../support/loopback-api.js'
 
 // An API server that sends its headers and then never finishes the body (a proxy in between, a
 // server under load): each request is held to its deadline, and the user is told that, not a
@@ -21,19 +22,13 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve))
 })
 
-function kubeconfig(port: number): string {
-  return `apiVersion: v1
-kind: Config
-clusters: [{ name: lab, cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]
-contexts: [{ name: lab, context: { cluster: lab, user: lab } }]
-current-context: lab
-users: [{ name: lab, user: { token: t0ken } }]
-`
-}
-
 describe('an API server that stalls after its headers', () => {
   it('gives up at the request deadline and says the server did not answer (exit 3)', async () => {
-    const kube = KubeClient.fromKubeconfig({ yaml: kubeconfig((server.address() as AddressInfo).port), context: 'lab', bounds: { requestTimeoutMs: 1000 } })
+    const kube = KubeClient.fromKubeconfig({
+      yaml: loopbackKubeconfig((server.address() as AddressInfo).port),
+      context: 'lab',
+      bounds: { requestTimeoutMs: 1000 },
+    })
     const started = performance.now()
     const error = await kube.list('v1', 'Namespace').catch((caught: unknown) => caught)
     expect(String(error)).toMatch(/the API server of context "lab" did not answer within 1 s/)
@@ -44,7 +39,11 @@ describe('an API server that stalls after its headers', () => {
 
   it('says the run was interrupted when it is stopped while the body is still coming', async () => {
     const controller = new AbortController()
-    const kube = KubeClient.fromKubeconfig({ yaml: kubeconfig((server.address() as AddressInfo).port), context: 'lab', bounds: { signal: controller.signal } })
+    const kube = KubeClient.fromKubeconfig({
+      yaml: loopbackKubeconfig((server.address() as AddressInfo).port),
+      context: 'lab',
+      bounds: { signal: controller.signal },
+    })
     setTimeout(() => controller.abort(new Error('stopped')), 300)
     const error = await kube.serverVersion().catch((caught: unknown) => caught)
     expect(String(error)).toMatch(/get server version: interrupted/)

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TimeoutError } from '../../../bootstrap/engine/errors.js'
 import { KubeClient } from '../../../bootstrap/kube/client.js'
+import { loopbackKubeconfig } from '../support/loopback-api.js'
 import { conditionTrue } from '../../../bootstrap/kube/conditions.js'
 
 // An API server (or a proxy before it) that ends every watch as soon as it has begun, with no
@@ -36,19 +37,9 @@ const server = createServer((request: IncomingMessage, response: ServerResponse)
 beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)))
 afterAll(() => new Promise((resolve) => server.close(resolve)))
 
-function kubeconfig(port: number): string {
-  return `apiVersion: v1
-kind: Config
-clusters: [{ name: lab, cluster: { server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]
-contexts: [{ name: lab, context: { cluster: lab, user: lab } }]
-current-context: lab
-users: [{ name: lab, user: { token: t0ken } }]
-`
-}
-
 describe('a wait whose watch the server ends at once', () => {
   it('watches again about once a second, not in a tight loop, and still gives up at its deadline', async () => {
-    const kube = KubeClient.fromKubeconfig({ yaml: kubeconfig((server.address() as AddressInfo).port), context: 'lab' })
+    const kube = KubeClient.fromKubeconfig({ yaml: loopbackKubeconfig((server.address() as AddressInfo).port), context: 'lab' })
     const started = performance.now()
     const error = await kube
       .waitFor({ apiVersion: 'v1', kind: 'Namespace', name: 'lab' }, conditionTrue('Ready'), { timeoutMs: 2500 })
