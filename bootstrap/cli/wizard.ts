@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ExitCode, exitCodeOf, type ExitCode as ExitCodeValue } from '../engine/errors.js'
 import { redactUrlCredentials, urlCredentials } from '../spec/url-credentials.js'
@@ -67,6 +67,61 @@ function specFolderProblem(repoRoot: string, name: string): string | undefined {
   if (blocked) return `${shown(blocked)} is a file, not a folder, so clusters/${name}/cluster.yaml cannot be written: move it away or pick another name`
   if (existsSync(file) && !statSync(file).isFile())
     return `${shown(file)} is not a file (a folder?), so the spec cannot be written there: move it away or pick another name`
+  const locked = unwritablePath(path.dirname(file))
+  if (locked) {
+    const folder = path.dirname(file)
+    // Under the cluster's own folder another name helps; clusters/ itself, or above it, every name meets it.
+    const other = locked.at === folder || locked.at.startsWith(`${folder}${path.sep}`) ? ', or pick another name' : ''
+    const what = locked.folder ? `the folder ${shown(locked.at) || '.'}/` : `the file ${shown(locked.at)}`
+    return `${what} is not writable by you (${locked.why}), so clusters/${name}/ cannot be written: make it writable by you (\`ls -ld ${locked.at}\` shows its owner and mode)${other}, or run the wizard in a checkout of your own`
+  }
+  return undefined
+}
+
+/**
+ * The first path the wizard would have to write and may not: within an existing cluster folder,
+ * each folder and file in it; for a new one, the nearest folder above it that is there. Asked with
+ * the name, before anything is written, so a refusal leaves no spec without its rendered files.
+ */
+function unwritablePath(folder: string): { at: string; why: string; folder: boolean } | undefined {
+  const denied = (at: string, mode: number): string | undefined => {
+    try {
+      accessSync(at, mode)
+      return undefined
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return undefined
+      return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'a read-only file system' : (code ?? String(error))
+    }
+  }
+  const folderMode = constants.W_OK | constants.X_OK
+  let existing = folder
+  while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing)
+  if (existing !== folder) {
+    const why = denied(existing, folderMode)
+    return why ? { at: existing, why, folder: true } : undefined
+  }
+  // The folder is there: what bootstrap renders goes anywhere under it. A few hundred entries at most.
+  const pending = [folder]
+  for (let seen = 0; pending.length && seen < 5000; seen++) {
+    const at = pending.shift()!
+    const why = denied(at, folderMode)
+    if (why) return { at, why, folder: true }
+    let entries
+    try {
+      entries = readdirSync(at, { withFileTypes: true })
+    } catch {
+      continue
+    }
+    for (const entry of entries) {
+      const child = path.join(at, entry.name)
+      if (entry.isDirectory()) pending.push(child)
+      else if (entry.isFile()) {
+        const fileWhy = denied(child, constants.W_OK)
+        if (fileWhy) return { at: child, why: fileWhy, folder: false }
+      }
+    }
+  }
   return undefined
 }
 
