@@ -64,8 +64,13 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
       details: [`create it with \`${wizard}\`, or copy clusters/homelab/cluster.yaml and edit it`],
     })
   }
-  const fix = `make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with \`${kindlingCommand('wizard')}\``
-  const refused = (problem: string): BadInputError => new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${problem}`, { details: [fix] })
+  // Permission denied is about who may read it (the file, or its folder), not about what it holds.
+  const fixFor = (problem: string): string =>
+    /permission denied/.test(problem)
+      ? `make it and its folder readable by you (\`ls -ld ${path.dirname(file)} ${file}\` shows their owners and modes)`
+      : `make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with \`${kindlingCommand('wizard')}\``
+  const refused = (problem: string): BadInputError =>
+    new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${problem}`, { details: [fixFor(problem)] })
   if (unreadable) throw refused(unreadable.problem)
   let bytes: Buffer | undefined
   try {
