@@ -1,4 +1,5 @@
 import { containsKnownToken, looksLikeToken, maskSecretShapes } from './tokens.js'
+import { EXAMPLE_HINTS } from './example.js'
 import { codePoint, CONTROL, INVISIBLE } from './characters.js'
 import { URL_CREDENTIALS_MESSAGE, urlCredentials } from './url-credentials.js'
 
@@ -78,7 +79,7 @@ export function valueProblems(value: unknown): ValueProblem[] {
     if (path.length >= SPEC_LIMITS.depth) {
       problems.push({
         path,
-        message: `is nested more than ${SPEC_LIMITS.depth} levels deep; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)`,
+        message: `is nested more than ${SPEC_LIMITS.depth} levels deep; a cluster spec is a few levels deep${EXAMPLE_HINTS.see.text}`,
       })
       continue
     }

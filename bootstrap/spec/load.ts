@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { EXAMPLE_HINTS, withExampleHints } from './example.js'
 import { BadInputError } from '../engine/errors.js'
 import { valueProblems, withinLimits } from './limits.js'
 import { withoutSafeIntegerBound } from './messages.js'
@@ -52,6 +53,14 @@ const MAX_SPEC_BYTES = 4 * 1024 * 1024
 
 /** Read and validate `clusters/<cluster>/cluster.yaml`; every problem is reported at once. */
 export async function loadClusterSpec(repoRoot: string, cluster: string): Promise<ClusterSpec> {
+  try {
+    return readClusterSpec(repoRoot, cluster)
+  } catch (error) {
+    throw withExampleHints(error, repoRoot)
+  }
+}
+
+function readClusterSpec(repoRoot: string, cluster: string): ClusterSpec {
   const file = specFileOf(repoRoot, cluster)
   const shown = path.relative(process.cwd(), file) || file
   // Asked before reading: a pipe or a device under the name would never finish.
@@ -61,14 +70,14 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
     // The wizard's command names the cluster, so its first question is already answered.
     const wizard = kindlingCommand(DNS_LABEL.test(cluster) ? `wizard -c ${cluster}` : 'wizard')
     throw new BadInputError(`no spec for cluster "${cluster}": ${shown} does not exist`, {
-      details: [`create it with \`${wizard}\`, or copy clusters/homelab/cluster.yaml and edit it`],
+      details: [`create it with \`${wizard}\`${EXAMPLE_HINTS.copy.text}`],
     })
   }
   // Permission denied is about who may read it (the file, or its folder), not about what it holds.
   const fixFor = (problem: string): string =>
     /permission denied/.test(problem)
       ? `make it and its folder readable by you (\`ls -ld ${path.dirname(file)} ${file}\` shows their owners and modes)`
-      : `make it a readable YAML file (see clusters/homelab/cluster.yaml), or create it with \`${kindlingCommand('wizard')}\``
+      : `make it a readable YAML file${EXAMPLE_HINTS.see.text}, or create it with \`${kindlingCommand('wizard')}\``
   const refused = (problem: string): BadInputError =>
     new BadInputError(`the spec for cluster "${cluster}", ${shown}, ${problem}`, { details: [fixFor(problem)] })
   if (unreadable) throw refused(unreadable.problem)
@@ -86,11 +95,19 @@ export async function loadClusterSpec(repoRoot: string, cluster: string): Promis
     const utf16 = byteOrderMark ? ' (it is UTF-16)' : ''
     throw specError(shown, [{ file: shown, line: badLine, path: '', message: `is not UTF-8 text${utf16}: save the file as UTF-8` }])
   }
-  return parseClusterSpec(bytes.toString('utf8'), file, repoRoot, cluster)
+  return validClusterSpec(bytes.toString('utf8'), file, repoRoot, cluster)
 }
 
 /** Validate spec text; `cluster` is the folder name the file must agree with. */
 export function parseClusterSpec(text: string, file: string, repoRoot: string, cluster?: string): ClusterSpec {
+  try {
+    return validClusterSpec(text, file, repoRoot, cluster)
+  } catch (error) {
+    throw withExampleHints(error, repoRoot)
+  }
+}
+
+function validClusterSpec(text: string, file: string, repoRoot: string, cluster?: string): ClusterSpec {
   const shownFile = path.relative(process.cwd(), file) || file
   const { doc, value, lineOf, nodes, nodeProblems } = readSpecYaml(text, shownFile)
   const problemOf = (problem: Flagged & { message: string }): SpecProblem => ({

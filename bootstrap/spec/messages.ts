@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, type Document } from 'yaml'
+import { EXAMPLE_HINTS } from './example.js'
 import type { z } from 'zod'
 import { KIND_NODE_IMAGES } from './defaults.js'
 import { nearestName } from './edit-distance.js'
@@ -20,7 +21,7 @@ export function yamlMessage(code: string, message: string): string {
     return `has the tag ${tag ?? 'here'}, which kindling does not read: remove it (a cluster spec is plain YAML)`
   }
   if (/All mapping items must start at the same column/.test(message))
-    return 'is not lined up with the keys above it: keys of one mapping start at the same column (indent with spaces, as in clusters/homelab/cluster.yaml)'
+    return `is not lined up with the keys above it: keys of one mapping start at the same column${EXAMPLE_HINTS.indent.text}`
   const quote = code === 'MISSING_CHAR' ? /Missing closing (["'])quote/.exec(message)?.[1] : undefined
   if (quote) return `opens a quoted value with ${quote} that is never closed: end the value with ${quote}, or remove the ${quote} before it`
   if (code === 'BAD_DQ_ESCAPE') {
@@ -28,9 +29,9 @@ export function yamlMessage(code: string, message: string): string {
     return `has an escape YAML does not know in a "double-quoted" value${escape ? ` (${escape})` : ''}: write the character itself, or use 'single quotes', where a backslash is just a backslash`
   }
   if (code === 'BAD_DIRECTIVE') return 'has a directive (a line starting with %) kindling does not read: remove it'
-  if (/Maximum call stack/i.test(message)) return 'is nested too deeply to read; a cluster spec is a few levels deep (see clusters/homelab/cluster.yaml)'
+  if (/Maximum call stack/i.test(message)) return `is nested too deeply to read; a cluster spec is a few levels deep${EXAMPLE_HINTS.see.text}`
   // A complaint kindling has no words of its own for: where to look for how it should read.
-  return `${message.split('\n')[0] || 'invalid YAML'}: see how the same part of clusters/homelab/cluster.yaml, the example spec, is written`
+  return `${message.split('\n')[0] || 'invalid YAML'}${EXAMPLE_HINTS.samePart.text}`
 }
 
 /**
@@ -155,7 +156,7 @@ export function requiredMessage(doc: Document, at: readonly (string | number)[])
   if (near) return `is required; is "${near}" a misspelling of "${String(at[at.length - 1])}"?`
   const field = at.map((key) => (typeof key === 'number' ? '*' : key)).join('.')
   if (Object.hasOwn(NOT_IN_THE_EXAMPLE, field)) return NOT_IN_THE_EXAMPLE[field]!
-  return 'is required: add it (clusters/homelab/cluster.yaml has every section; bootstrap/spec/cluster.schema.json lists every field)'
+  return `is required: add it${EXAMPLE_HINTS.everySection.text}`
 }
 
 /**

@@ -2,6 +2,7 @@
 // reads. Each stage that cannot go on stops with every problem it found, at its line.
 
 import { LineCounter, parseDocument, type Document } from 'yaml'
+import { EXAMPLE_HINTS } from './example.js'
 import { kindlingCommand } from '../project.js'
 import { lookalikeProblem, yamlMessage } from './messages.js'
 import { specError, type SpecProblem } from './problems.js'
@@ -72,13 +73,13 @@ export function readSpecYaml(text: string, file: string): SpecYaml {
     if (foreign !== undefined)
       fail(
         foreign,
-        `reads as TOML or INI (\`[section]\`, \`key = value\`), not YAML: write \`key: value\` lines, nested by indentation; start from \`${kindlingCommand('wizard')}\`, or copy clusters/homelab/cluster.yaml and edit it`,
+        `reads as TOML or INI (\`[section]\`, \`key = value\`), not YAML: write \`key: value\` lines, nested by indentation; start from \`${kindlingCommand('wizard')}\`${EXAMPLE_HINTS.copy.text}`,
       )
     throw specError(file, withCauses([...errors, ...fromNodes], text, file))
   }
   const collectionKey = collectionKeyOffset(doc)
   if (collectionKey !== undefined) fail(lineOf(collectionKey), 'has a key that is a list or a mapping (`? [a, b]`): keys in a cluster spec are plain names')
-  if (doc.contents === null) fail(1, `is empty: start from \`${kindlingCommand('wizard')}\`, or copy clusters/homelab/cluster.yaml and edit it`)
+  if (doc.contents === null) fail(1, `is empty: start from \`${kindlingCommand('wizard')}\`${EXAMPLE_HINTS.copy.text}`)
   if (nodes.some((problem) => problem.unreadable)) throw specError(file, fromNodes)
 
   let value: unknown

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, vi } from 'vitest'
-import { ExitCode } from '../../../bootstrap/engine/errors.js'
+import { BadInputError, ExitCode } from '../../../bootstrap/engine/errors.js'
 import { renderJsonSchema, SCHEMA_FILE, writeJsonSchema } from '../../../bootstrap/spec/json-schema.js'
 import { loadClusterSpec, parseClusterSpec } from '../../../bootstrap/spec/load.js'
 import { IN_CLUSTER_GIT_URL } from '../../../bootstrap/spec/defaults.js'
@@ -120,9 +120,59 @@ spec:
   it('points a missing required field at its parent', () => {
     const text = valid.replace(/ {2}gitops:\n( {4}.*\n)+/, '')
     expect(text).not.toContain('gitops')
-    expect(problemsOf(text)).toEqual([
-      expect.stringMatching(/cluster\.yaml:5 spec\.gitops: is required: add it \(clusters\/homelab\/cluster\.yaml has every section/),
-    ])
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/cluster\.yaml:5 spec\.gitops: is required: add it \(/)])
+  })
+
+  describe('hints naming the example spec', () => {
+    const noGitops = valid.replace(/ {2}gitops:\n( {4}.*\n)+/, '')
+    /** The lines a refusal is shown with, from a spec of cluster lab written in `repo` (none: no spec). */
+    async function refusal(repo: string, text?: string): Promise<string[]> {
+      const folder = path.join(repo, 'clusters', 'lab')
+      rmSync(folder, { recursive: true, force: true })
+      if (text !== undefined) {
+        mkdirSync(folder, { recursive: true })
+        writeFileSync(path.join(folder, 'cluster.yaml'), text)
+      }
+      const error = (await loadClusterSpec(repo, 'lab').catch((caught: unknown) => caught)) as BadInputError
+      expect(error).toBeInstanceOf(BadInputError)
+      return [error.message, ...error.details]
+    }
+
+    it('send the user to clusters/homelab/cluster.yaml while the checkout has it', async () => {
+      const repo = mkdtempSync(path.join(os.tmpdir(), 'kindling-example-'))
+      try {
+        mkdirSync(path.join(repo, 'clusters', 'homelab'), { recursive: true })
+        writeFileSync(path.join(repo, 'clusters', 'homelab', 'cluster.yaml'), readFileSync(path.join(root, 'clusters', 'homelab', 'cluster.yaml')))
+        expect((await refusal(repo))[1]).toBe('create it with `npx kindling wizard -c lab`, or copy clusters/homelab/cluster.yaml and edit it')
+        expect((await refusal(repo, ''))[1]).toMatch(/is empty: start from `npx kindling wizard`, or copy clusters\/homelab\/cluster\.yaml and edit it$/)
+        expect((await refusal(repo, noGitops))[1]).toMatch(
+          /spec\.gitops: is required: add it \(clusters\/homelab\/cluster\.yaml has every section; bootstrap\/spec\/cluster\.schema\.json lists every field\)$/,
+        )
+      } finally {
+        rmSync(repo, { recursive: true, force: true })
+      }
+    })
+
+    it('send the user to the wizard or the schema instead in a checkout without it (deleted, or renamed)', async () => {
+      const repo = mkdtempSync(path.join(os.tmpdir(), 'kindling-example-'))
+      try {
+        mkdirSync(path.join(repo, 'clusters', 'mine'), { recursive: true })
+        writeFileSync(path.join(repo, 'clusters', 'mine', 'cluster.yaml'), readFileSync(path.join(root, 'clusters', 'homelab', 'cluster.yaml')))
+        const missing = await refusal(repo)
+        expect(missing[1]).toBe('create it with `npx kindling wizard -c lab`')
+        const empty = await refusal(repo, '')
+        expect(empty[1]).toMatch(/is empty: start from `npx kindling wizard`$/)
+        const incomplete = await refusal(repo, noGitops)
+        expect(incomplete[1]).toMatch(
+          /spec\.gitops: is required: add it \(`npx kindling wizard` writes a spec with every section; bootstrap\/spec\/cluster\.schema\.json lists every field\)$/,
+        )
+        const deep = await refusal(repo, `${valid}  extra:\n${Array.from({ length: 14 }, (_, depth) => `${'  '.repeat(depth + 2)}k${depth}:`).join('\n')} 1\n`)
+        expect(deep.join('\n')).toContain('(see bootstrap/spec/cluster.schema.json)')
+        expect([...missing, ...empty, ...incomplete, ...deep].join('\n')).not.toContain('clusters/homelab')
+      } finally {
+        rmSync(repo, { recursive: true, force: true })
+      }
+    })
   })
 
   it('needs no repository section: without one the engine reads the in-cluster Git server', () => {
