@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { BadInputError } from '../engine/errors.js'
 import { quoted } from '../spec/quoting.js'
 import { CLOUDS, type Cloud, type InvalidFlags, type WizardAnswers } from '../ui/wizard.js'
+import { asPort, checkWorkers } from '../ui/wizard-checks.js'
 import { contradictingRepeat, flagError, unexpectedArgument } from './args.js'
 
 /** Every question as a flag (`--name` is another spelling of `--cluster`), as node:util parseArgs reads them. */
@@ -29,6 +30,32 @@ const WIZARD_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const
 
+/** The flags that take a number, each with the rule its value is held to. */
+const NUMBER_FLAGS: Readonly<Record<string, (value: string) => true | string>> = {
+  '--workers': checkWorkers,
+  '--http-port': asPort,
+  '--https-port': asPort,
+}
+
+/**
+ * `--workers -1` as `--workers=-1`: a number flag followed by a negative number means that number,
+ * which is then refused with the flag's own rule ("a whole number from 0 to 10"). The parser would
+ * take it for a flag and say the value is missing. Only before `--`, where flags end.
+ */
+function joinNegativeNumbers(argv: readonly string[]): string[] {
+  const joined: string[] = []
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!
+    if (arg === '--') return [...joined, ...argv.slice(index)]
+    const next = argv[index + 1]
+    if (Object.hasOwn(NUMBER_FLAGS, arg) && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${arg}=${next}`)
+      index++
+    } else joined.push(arg)
+  }
+  return joined
+}
+
 /**
  * The flags as answers. A value that is not one of its choices is left out and named in
  * `invalid`, so a person is asked for it and a run without a terminal lists it with the rest.
@@ -38,7 +65,7 @@ export function parseWizardFlags(argv: readonly string[]): { answers: Partial<Wi
   let repeated: string | undefined
   try {
     const parsed = parseArgs({
-      args: [...argv],
+      args: joinNegativeNumbers(argv),
       strict: true,
       allowNegative: true,
       allowPositionals: true,
@@ -50,7 +77,7 @@ export function parseWizardFlags(argv: readonly string[]): { answers: Partial<Wi
     repeated = contradictingRepeat(parsed.tokens)
   } catch (cause) {
     if (cause instanceof BadInputError) throw cause
-    // `--workers -1` reads as a flag with no value: say what to write instead.
+    // `--branch -x` reads as a flag with no value: say what to write instead.
     throw new BadInputError(flagError(cause, Object.keys(WIZARD_OPTIONS)), { details: ['see: kindling wizard --help'] })
   }
   if (repeated) throw new BadInputError(repeated, { details: ['see: kindling wizard --help'] })
@@ -64,10 +91,13 @@ export function parseWizardFlags(argv: readonly string[]): { answers: Partial<Wi
     invalid[key] = `must be one of: ${choices.join(', ')}`
     return undefined
   }
-  const number = (key: keyof WizardAnswers, value: string | boolean | undefined): number | undefined => {
+  // Digits are a number, checked against the rest of the answers later; anything else is named
+  // with the flag's own rule, as a typed answer would be.
+  const number = (key: keyof WizardAnswers, value: string | boolean | undefined, rule: (value: string) => true | string): number | undefined => {
     if (value === undefined) return undefined
     if (/^\d+$/.test(String(value))) return Number(value)
-    invalid[key] = 'must be a whole number'
+    const verdict = rule(String(value))
+    invalid[key] = verdict === true ? 'must be a whole number' : verdict
     return undefined
   }
   const clouds = values.clouds === undefined ? undefined : splitList(String(values.clouds))
@@ -78,9 +108,9 @@ export function parseWizardFlags(argv: readonly string[]): { answers: Partial<Wi
     name: (values.cluster ?? values.name) as string | undefined,
     replace: values.yes ? true : undefined,
     provider: oneOf('provider', values.provider, ['kind', 'existing'] as const),
-    workers: number('workers', values.workers),
-    httpPort: number('httpPort', values['http-port']),
-    httpsPort: number('httpsPort', values['https-port']),
+    workers: number('workers', values.workers, NUMBER_FLAGS['--workers']!),
+    httpPort: number('httpPort', values['http-port'], NUMBER_FLAGS['--http-port']!),
+    httpsPort: number('httpsPort', values['https-port'], NUMBER_FLAGS['--https-port']!),
     kubeconfig: values.kubeconfig as string | undefined,
     context: values.context as string | undefined,
     engine: oneOf('engine', values.engine, ['flux', 'argocd'] as const),

@@ -23,7 +23,7 @@ export const checkProject = fieldCheck(gcpProjectId)
 export const checkFilePath = fieldCheck(filePath)
 export const checkWorkers = (value: string): true | string =>
   /^\d+$/.test(value.trim()) ? fieldCheck(workerCount)(Number(value)) : 'must be a whole number from 0 to 10'
-const asPort = (value: string): true | string => (/^\d+$/.test(value.trim()) ? checkPort(Number(value)) : 'must be a port between 1 and 65535')
+export const asPort = (value: string): true | string => (/^\d+$/.test(value.trim()) ? checkPort(Number(value)) : 'must be a port between 1 and 65535')
 
 /**
  * The wizard's kind spec turns the registry caches on, and their local registry publishes `registry`

@@ -776,10 +776,28 @@ describe('wizard without a terminal', () => {
   it('--workers -1 and --workers 100 say what is wrong, not a parser error', async () => {
     const negative = io(repo())
     expect(await runWizard(['--name', 'lab', '--workers', '-1'], negative.value)).toBe(2)
-    expect(negative.err.join('')).toContain('--workers needs a value, and one starting with "-" is not valid here')
+    expect(negative.err.join('')).toContain('--workers N: must be a whole number from 0 to 10')
+    expect(negative.err.join('')).not.toContain('needs a value')
     const big = io(repo())
     expect(await runWizard(['--name', 'lab', '--workers', '100'], big.value)).toBe(2)
     expect(big.err.join('')).toContain('--workers N: must be a whole number from 0 to 10')
+  })
+
+  it("a negative number or a fraction after a number flag is held to that flag's rule, listed with the other problems, and nothing is written", async () => {
+    const root = repo()
+    const t = io(root)
+    const flags = ['--name', 'lab', '--workers', '-1', '--http-port', '-8080', '--https-port=-1', '--engine', 'jenkins']
+    expect(await runWizard(flags, t.value)).toBe(2)
+    const err = t.err.join('')
+    expect(err).toContain('(4 problems)')
+    expect(err).toContain('--workers N: must be a whole number from 0 to 10')
+    expect(err).toContain('--http-port PORT: must be a port between 1 and 65535')
+    expect(err).toContain('--https-port PORT: must be a port between 1 and 65535')
+    expect(err).toContain('--engine flux|argocd: must be one of: flux, argocd')
+    const fraction = io(root)
+    expect(await runWizard(['--name', 'lab', '--workers', '1.5'], fraction.value)).toBe(2)
+    expect(fraction.err.join('')).toContain('--workers N: must be a whole number from 0 to 10')
+    expect(readdirSync(path.join(root, 'clusters'))).toEqual([])
   })
 
   it('a cluster name given without -c is answered with the flag that takes it, and nothing is written', async () => {
@@ -812,7 +830,7 @@ describe('wizard without a terminal', () => {
     expect(err).toContain('--engine flux|argocd: must be one of: flux, argocd')
     expect(err).toContain('--clouds azure,gcp,hetzner: "aws" is not one of azure, gcp, hetzner')
     expect(err).toContain('--workers N: must be a whole number from 0 to 10')
-    expect(err).toContain('--https-port PORT: must be a whole number')
+    expect(err).toContain('--https-port PORT: must be a port between 1 and 65535')
     expect(err).toMatch(/--repo URL: must be an https:\/\//)
   })
 
