@@ -45,7 +45,7 @@ A flag with a wrong value is asked for again on a terminal; flags that contradic
 or --token-env with an SSH URL) stop the wizard before the first question.
 
 Exit codes: 0 written (or declined at the summary: nothing written), 1 an unexpected failure
-(writing the files), 2 bad input or a missing answer without a terminal, 130 interrupted
-(Ctrl-C), 143 stopped by SIGTERM; after you accept the offered bootstrap, the bootstrap's own
-exit code.
+(writing the files), 2 bad input, a missing answer without a terminal, or a clusters/ folder you
+may not write, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM; after you accept the offered
+bootstrap, the bootstrap's own exit code.
 `
