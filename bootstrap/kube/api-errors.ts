@@ -1,5 +1,5 @@
 import { KindlingError, PrerequisiteError, errorMessage, stoppedError } from '../engine/errors.js'
-import { isNetworkError, RequestTimeoutError } from './json-api.js'
+import { isNetworkError, RequestTimeoutError, timesOf, TooManyRequestsError } from './json-api.js'
 
 /** An API call failed; the message has the verb, the object and the server's own words. */
 class KubeApiError extends KindlingError {
@@ -24,6 +24,20 @@ export function apiError(what: string, error: unknown, context: string, signal?:
       cause: error,
       details: ['it accepts connections but does not respond: check that the control plane is running and not overloaded'],
     })
+  }
+  if (error instanceof TooManyRequestsError) {
+    const seconds = Math.round(error.waitedMs / 1000)
+    return new PrerequisiteError(
+      `${what}: the API server of context "${context}" kept asking to slow down (HTTP 429 Too Many Requests, ${timesOf(error.attempts)} in ${seconds} s)`,
+      {
+        cause: error,
+        details: [
+          ...(error.serverMessage ? [`it said: ${error.serverMessage}`] : []),
+          'it is overloaded, or still starting (a new CRD being set up): wait a minute and run the same command again;',
+          "if it keeps happening, look at the control plane's load and its API priority and fairness (kubectl get flowschemas,prioritylevelconfigurations)",
+        ],
+      },
+    )
   }
   const status = statusOf(error)
   if (status === undefined && !(error instanceof Error && (error.name === 'FetchError' || isNetworkError(error)))) {

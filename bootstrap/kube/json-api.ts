@@ -44,6 +44,22 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/**
+ * The API server answered every attempt of one request with 429 Too Many Requests (API priority and
+ * fairness shedding load, a new CRD's storage still initializing) until the attempts or the
+ * request's window ran out.
+ */
+export class TooManyRequestsError extends Error {
+  constructor(
+    readonly attempts: number,
+    readonly waitedMs: number,
+    /** The server's own words, from its Status body. */
+    readonly serverMessage: string | undefined,
+  ) {
+    super(`the API server answered 429 Too Many Requests ${timesOf(attempts)} in ${Math.round(waitedMs / 1000)} s`)
+  }
+}
+
 /** The same failure again, as a fresh error: the library rewrites the message of what it catches. */
 function again(error: Error): Error {
   if (error instanceof RequestTimeoutError) return new RequestTimeoutError(error.timeoutMs)
@@ -166,6 +182,8 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
  * Every request, the library's own discovery included, goes through `BoundedHttp`.
  */
 export class JsonObjectApi extends k8s.KubernetesObjectApi {
+  #bounds: RequestBounds = {}
+
   static forConfig(config: k8s.KubeConfig, bounds: RequestBounds = {}): JsonObjectApi {
     const cluster = config.getCurrentCluster()
     if (!cluster) throw new Error('the kubeconfig context names no cluster')
@@ -177,6 +195,7 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
       }),
     )
     api.setDefaultNamespace(config)
+    api.#bounds = bounds
     return api
   }
 
@@ -195,13 +214,24 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
       context.setBody(JSON.stringify(options.body))
     }
     await this.configuration.authMethods.default?.applySecurityAuthentication(context)
+    // A server that asks to come back is waited for as long as one that restarts: it has answered,
+    // so it gets the full window even where a first contact gets only seconds.
+    const started = Date.now()
+    const giveUpAt = started + (this.#bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS)
     for (let attempt = 1; ; attempt++) {
       const response = await this.configuration.httpApi.send(context).toPromise()
       const text = await response.body.text()
       // 429: the server asks to come back (a new CRD's storage initializing, priority and fairness).
-      if (response.httpStatusCode === 429 && attempt < MAX_ATTEMPTS_ON_429) {
-        await sleep(Math.min(Number(response.headers['retry-after']) || 1, 5) * 1000, undefined, { signal: context.getSignal() })
-        continue
+      if (response.httpStatusCode === 429) {
+        const pauseMs = Math.min(Number(response.headers['retry-after']) || 1, 5) * 1000
+        if (attempt < MAX_ATTEMPTS_ON_429 && Date.now() + pauseMs <= giveUpAt) {
+          // The pause answers to the run's signal, not to the deadline of the attempt just made:
+          // that one can be a second long while the server is still on first contact.
+          await sleep(pauseMs, undefined, { signal: this.#bounds.signal })
+          continue
+        }
+        // A Service behind the API server's proxy said it: its own words, as any other answer.
+        if (!uri.includes('/proxy')) throw new TooManyRequestsError(attempt, Date.now() - started, statusMessage(text))
       }
       if (response.httpStatusCode < 200 || response.httpStatusCode > 299)
         throw new k8s.ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers)
@@ -213,4 +243,19 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
   collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
     return this.specUriPath({ apiVersion, kind, metadata: { namespace } }, 'list')
   }
+}
+
+/** The `message` of a Kubernetes Status body, if that is what the text is. */
+function statusMessage(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { message?: unknown } | null)?.message
+    return typeof message === 'string' && message.trim() ? message.trim() : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** "once", "3 times" */
+export function timesOf(count: number): string {
+  return count === 1 ? 'once' : `${count} times`
 }
