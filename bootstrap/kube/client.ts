@@ -24,10 +24,15 @@ export interface PlanEntry {
   state: 'up to date' | 'create' | 'change'
 }
 
-export interface ListOptions {
+export interface ListOptions extends RequestOptions {
   namespace?: string
   labelSelector?: string
   fieldSelector?: string
+}
+
+export interface RequestOptions {
+  /** Cancels the request before the run's signal does: a best-effort lookup with a budget of its own. */
+  signal?: AbortSignal
 }
 
 const APPLY_CONCURRENCY = 8
@@ -70,9 +75,10 @@ export class KubeClient {
     return this.call(`GET ${path} of Service ${service.namespace}/${service.name}`, () => this.#objects.request('GET', uri, 'read', { query }))
   }
 
-  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+  async get(ref: ObjectRef, options: RequestOptions = {}): Promise<KubeObject | undefined> {
     try {
-      return await this.#objects.request('GET', { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }, 'read')
+      const spec = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }
+      return await this.#objects.request('GET', spec, 'read', { signal: options.signal })
     } catch (error) {
       if (statusOf(error) === 404 || isUnknownKind(error)) return undefined
       throw this.wrap(`get ${formatRef(ref)}`, error)
@@ -95,6 +101,7 @@ export class KubeClient {
       const result = (await this.#objects.request('GET', { apiVersion, kind, metadata: { name: '', namespace: options.namespace } }, 'list', {
         query,
         accept,
+        signal: options.signal,
       })) as unknown as { items: KubeObject[] | null; metadata?: { resourceVersion?: string } }
       // An empty metadata-only list comes back with `items: null`.
       return { items: (result.items ?? []).map((item) => ({ ...item, apiVersion, kind })), resourceVersion: result.metadata?.resourceVersion }
@@ -201,9 +208,9 @@ export class KubeClient {
   }
 
   /** The most recent events about an object, oldest first, as "Warning Reason: message" lines. */
-  async events(ref: ObjectRef, limit = 5): Promise<string[]> {
+  async events(ref: ObjectRef, limit = 5, options: RequestOptions = {}): Promise<string[]> {
     const fieldSelector = `involvedObject.name=${ref.name},involvedObject.kind=${ref.kind}`
-    const items = await this.list('v1', 'Event', { namespace: ref.namespace ?? 'default', fieldSelector }).catch(() => [])
+    const items = await this.list('v1', 'Event', { namespace: ref.namespace ?? 'default', fieldSelector, signal: options.signal }).catch(() => [])
     const time = (event: KubeObject): string => String(event.lastTimestamp ?? event.eventTime ?? event.metadata.creationTimestamp ?? '')
     return items
       .sort((a, b) => time(a).localeCompare(time(b)))
@@ -225,8 +232,8 @@ export class KubeClient {
       config: this.config,
       path,
       list: (fieldSelector) => this.listRaw(ref.apiVersion, ref.kind, { namespace: ref.namespace, fieldSelector }),
-      get: (target) => this.get(target),
-      events: (target) => this.events(target),
+      get: (target, signal) => this.get(target, { signal }),
+      events: (target, signal) => this.events(target, undefined, { signal }),
       wrap: (what, error) => this.wrap(what, error),
     }
     return watchFor(watched, ref, condition, options)

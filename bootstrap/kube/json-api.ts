@@ -89,7 +89,9 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
 
   constructor(private readonly bounds: RequestBounds) {}
 
-  async send(request: k8s.RequestContext): Promise<k8s.ResponseContext> {
+  /** `send`, also cancelled by `own`: a request the caller stops needing before the run ends. */
+  async send(request: k8s.RequestContext, own?: AbortSignal): Promise<k8s.ResponseContext> {
+    const stop = own && this.bounds.signal ? AbortSignal.any([this.bounds.signal, own]) : (own ?? this.bounds.signal)
     const timeoutMs = this.bounds.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     const retryForMs = this.bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS
     const firstContact = this.bounds.firstContactRetryMs
@@ -105,7 +107,7 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
     request.setHeaderParam('User-Agent', USER_AGENT)
     for (let attempt = 1; ; attempt++) {
       const deadline = AbortSignal.timeout(limitMs)
-      request.setSignal(this.bounds.signal ? AbortSignal.any([this.bounds.signal, deadline]) : deadline)
+      request.setSignal(stop ? AbortSignal.any([stop, deadline]) : deadline)
       const backoff = Math.min(1000 * 2 ** (attempt - 1), 8000)
       try {
         const response = await this.#inner.send(request).toPromise()
@@ -113,14 +115,14 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
         // 503 from the API server itself (not a Service behind its proxy): it is shutting down or
         // starting, as in a restart; come back like after a refused connection.
         if (response.httpStatusCode !== 503 || request.getUrl().includes('/proxy') || Date.now() + backoff > giveUpAt)
-          return this.bounded(response, deadline, limitMs)
+          return this.bounded(response, deadline, limitMs, own)
         await response.body.text().catch(() => '')
-        await sleep(backoff, undefined, { signal: this.bounds.signal })
+        await sleep(backoff, undefined, { signal: stop })
       } catch (error) {
-        const cut = this.cutShort(error, deadline, limitMs)
+        const cut = this.cutShort(error, deadline, limitMs, own)
         if (cut) throw cut
         if (!isNetworkError(error) || Date.now() + backoff > giveUpAt) throw isNetworkError(error) ? this.remember(error as Error) : error
-        await sleep(backoff, undefined, { signal: this.bounds.signal })
+        await sleep(backoff, undefined, { signal: stop })
       }
     }
   }
@@ -130,12 +132,12 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
    * a server that sends its headers and then stalls did not answer either. The fetch library would
    * say "The user aborted a request", which nobody did.
    */
-  private bounded(response: k8s.ResponseContext, deadline: AbortSignal, limitMs: number): k8s.ResponseContext {
+  private bounded(response: k8s.ResponseContext, deadline: AbortSignal, limitMs: number, own: AbortSignal | undefined): k8s.ResponseContext {
     const read = async <T>(body: () => Promise<T>): Promise<T> => {
       try {
         return await body()
       } catch (error) {
-        throw this.cutShort(error, deadline, limitMs) ?? error
+        throw this.cutShort(error, deadline, limitMs, own) ?? error
       }
     }
     return new k8s.ResponseContext(response.httpStatusCode, response.headers, {
@@ -146,11 +148,12 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
 
   /**
    * Why a request (or the reading of its body) ended early: the run was stopped, or its deadline
-   * passed; undefined for any other failure. A fresh error, never the signal's reason: the library
+   * passed, or its caller no longer needs it; undefined for any other failure. A fresh error, never the signal's reason: the library
    * rewrites the message of what it catches.
    */
-  private cutShort(error: unknown, deadline: AbortSignal, limitMs: number): Error | undefined {
+  private cutShort(error: unknown, deadline: AbortSignal, limitMs: number, own: AbortSignal | undefined): Error | undefined {
     if (this.bounds.signal?.aborted) return new Error('request cancelled: the run was stopped', { cause: error })
+    if (own?.aborted) return new Error('request cancelled: its answer was no longer needed', { cause: error })
     if (deadline.aborted) return this.remember(new RequestTimeoutError(limitMs))
     return undefined
   }
@@ -183,19 +186,22 @@ class BoundedHttp implements k8s.PromiseHttpLibrary {
  */
 export class JsonObjectApi extends k8s.KubernetesObjectApi {
   #bounds: RequestBounds = {}
+  #http!: BoundedHttp
 
   static forConfig(config: k8s.KubeConfig, bounds: RequestBounds = {}): JsonObjectApi {
     const cluster = config.getCurrentCluster()
     if (!cluster) throw new Error('the kubeconfig context names no cluster')
+    const http = new BoundedHttp(bounds)
     const api = new JsonObjectApi(
       k8s.createConfiguration({
         baseServer: new k8s.ServerConfiguration(cluster.server, {}),
         authMethods: { default: config },
-        httpApi: k8s.wrapHttpLibrary(new BoundedHttp(bounds)),
+        httpApi: k8s.wrapHttpLibrary(http),
       }),
     )
     api.setDefaultNamespace(config)
     api.#bounds = bounds
+    api.#http = http
     return api
   }
 
@@ -203,7 +209,14 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
     method: 'GET' | 'PATCH',
     spec: KubeObject | string,
     action: 'read' | 'list' | 'patch',
-    options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string; accept?: string } = {},
+    options: {
+      query?: Record<string, string | undefined>
+      body?: unknown
+      contentType?: string
+      accept?: string
+      /** Cancels this request (its pauses included) before the run's signal does: best-effort diagnostics. */
+      signal?: AbortSignal
+    } = {},
   ): Promise<KubeObject> {
     const uri = typeof spec === 'string' ? spec : await this.specUriPath(spec as k8s.KubernetesObject, action)
     const context = this.configuration.baseServer.makeRequestContext(uri, method === 'GET' ? k8s.HttpMethod.GET : k8s.HttpMethod.PATCH)
@@ -218,16 +231,18 @@ export class JsonObjectApi extends k8s.KubernetesObjectApi {
     // so it gets the full window even where a first contact gets only seconds.
     const started = Date.now()
     const giveUpAt = started + (this.#bounds.retryForMs ?? DEFAULT_RETRY_FOR_MS)
+    const run = this.#bounds.signal
+    const stop = options.signal && run ? AbortSignal.any([run, options.signal]) : (options.signal ?? run)
     for (let attempt = 1; ; attempt++) {
-      const response = await this.configuration.httpApi.send(context).toPromise()
+      const response = await this.#http.send(context, options.signal)
       const text = await response.body.text()
       // 429: the server asks to come back (a new CRD's storage initializing, priority and fairness).
       if (response.httpStatusCode === 429) {
         const pauseMs = Math.min(Number(response.headers['retry-after']) || 1, 5) * 1000
         if (attempt < MAX_ATTEMPTS_ON_429 && Date.now() + pauseMs <= giveUpAt) {
-          // The pause answers to the run's signal, not to the deadline of the attempt just made:
+          // The pause answers to the run's signal (and the caller's), not to the deadline of the attempt just made:
           // that one can be a second long while the server is still on first contact.
-          await sleep(pauseMs, undefined, { signal: this.#bounds.signal })
+          await sleep(pauseMs, undefined, { signal: stop })
           continue
         }
         // A Service behind the API server's proxy said it: its own words, as any other answer.

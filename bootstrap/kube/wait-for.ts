@@ -9,6 +9,11 @@ import { isNetworkError } from './json-api.js'
 import { formatRef, type KubeObject, type ObjectRef } from './refs.js'
 
 const WATCH_RETRY_MS = 1000
+/**
+ * How long a failed wait spends describing its object (a get and its events) before it reports the
+ * failure anyway: a stalled server would otherwise hold a timeout back by two request deadlines.
+ */
+export const DIAGNOSTICS_MS = 3000
 
 export interface WaitOptions {
   timeoutMs: number
@@ -22,8 +27,9 @@ export interface WatchedObject {
   path: string
   /** The objects the field selector picks, and the resourceVersion to watch from. */
   list(fieldSelector: string): Promise<{ items: KubeObject[]; resourceVersion?: string }>
-  get(ref: ObjectRef): Promise<KubeObject | undefined>
-  events(ref: ObjectRef): Promise<string[]>
+  /** Both are best-effort, cancelled by `signal` once the failure is to be reported. */
+  get(ref: ObjectRef, signal?: AbortSignal): Promise<KubeObject | undefined>
+  events(ref: ObjectRef, signal?: AbortSignal): Promise<string[]>
   /** An API failure as the client words it: what was being done, the error, the context. */
   wrap(what: string, error: unknown): KindlingError
 }
@@ -101,13 +107,38 @@ export function watchFor(api: WatchedObject, ref: ObjectRef, condition: Conditio
   })
 }
 
+/**
+ * The failure, described by the object's last message and recent events as far as the server tells
+ * them within DIAGNOSTICS_MS: what it has not answered by then is left out, and its requests cancelled.
+ */
 async function failure(api: WatchedObject, ref: ObjectRef, condition: Condition, message: string | undefined, why: string): Promise<TimeoutError> {
-  const object = await api.get(ref).catch(() => undefined)
-  const events = await api.events(ref).catch(() => [])
-  const lastSeen = message ?? lastMessage(object) ?? 'no status reported'
-  return new TimeoutError(`${formatRef(ref)}: ${condition.description} ${why}; last: ${lastSeen}`, {
-    details: events.length ? ['recent events:', ...events.map((line) => `  ${line}`)] : ['no recent events'],
+  const budget = new AbortController()
+  const timer = setTimeout(() => budget.abort(), DIAGNOSTICS_MS)
+  const spent = new Promise<void>((resolve) => budget.signal.addEventListener('abort', () => resolve(), { once: true }))
+  // Raced as well as cancelled: a lookup the signal does not reach (the library's discovery) ends
+  // too. Undefined: not answered in time.
+  const within = <T>(lookup: Promise<T>): Promise<T | undefined> => Promise.race([lookup, spent.then(() => undefined)])
+  const [got, events] = await Promise.all([
+    // Wrapped: an object the server says is not there (undefined) is not one it did not answer about.
+    within(
+      api.get(ref, budget.signal).then(
+        (object) => ({ object }),
+        () => undefined,
+      ),
+    ),
+    within(api.events(ref, budget.signal).catch(() => [])),
+  ]).finally(() => {
+    clearTimeout(timer)
+    budget.abort()
   })
+  const lastSeen = message ?? (got ? lastMessage(got.object) : undefined) ?? 'no status reported'
+  const described =
+    events === undefined
+      ? [`events not shown: the API server did not answer within ${formatDuration(DIAGNOSTICS_MS)}`]
+      : events.length
+        ? ['recent events:', ...events.map((line) => `  ${line}`)]
+        : ['no recent events']
+  return new TimeoutError(`${formatRef(ref)}: ${condition.description} ${why}; last: ${lastSeen}`, { details: described })
 }
 
 function formatDuration(ms: number): string {
