@@ -35,8 +35,11 @@ export interface Wait {
   ref: ObjectRef
   condition: Condition
   timeoutMs: number
-  /** On failure or timeout: more lines for the error (failing children, events). */
-  explain?: (kube: KubeClient) => Promise<string[]>
+  /**
+   * On failure or timeout: more lines for the error (failing children, events). Best-effort: its
+   * requests are cancelled by `signal` when its few seconds are up.
+   */
+  explain?: (kube: KubeClient, signal?: AbortSignal) => Promise<string[]>
 }
 
 /** One unit of planned work; a dry run prints it, a real run executes it. */

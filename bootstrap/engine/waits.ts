@@ -1,6 +1,14 @@
+import type { KubeClient } from '../kube/client.js'
 import { formatRef } from '../kube/refs.js'
 import { errorMessage, HealthError, KindlingError } from './errors.js'
 import type { StepContext, Wait } from './step.js'
+
+/**
+ * How long a failed wait spends finding what was not ready: a few requests, which a server that has
+ * stopped answering would otherwise hold for 30 s each before the failure is reported. As long as
+ * `--timeout` leaves for it at most.
+ */
+export const EXPLAIN_MS = 5000
 
 /** "wait until Provider provider-kubernetes is Healthy=True (up to 300 s)" */
 export function describeWait(wait: Wait, qualified = false): string {
@@ -25,7 +33,7 @@ export function describeWaits(waits: readonly Wait[]): string[] {
  * Watch each wait in order. The whole list shares one deadline, the longest single timeout, so
  * ten component waits under `--timeout 10m` take at most ten minutes, not a hundred; with
  * --timeout, none outlasts the run (`waitsEndBy`). On a timeout or a terminal failure the error
- * gains what `explain` finds (the objects that are not ready, with their events).
+ * gains what `explain` finds (the objects that are not ready, with their events) within EXPLAIN_MS.
  */
 export async function runWaits(ctx: StepContext, waits: readonly Wait[]): Promise<void> {
   if (waits.length === 0) return
@@ -38,9 +46,27 @@ export async function runWaits(ctx: StepContext, waits: readonly Wait[]): Promis
       ctx.log(`${formatRef(wait.ref)}: ${wait.condition.test(object).message ?? wait.condition.description}`)
     } catch (error) {
       if (ctx.signal.aborted || !(error instanceof KindlingError)) throw error
-      const more = wait.explain ? await wait.explain(kube).catch((cause: unknown) => [`(could not look further: ${errorMessage(cause)})`]) : []
+      const more = wait.explain ? await explainWithin(wait.explain, kube) : []
       const details = [...error.details, ...(more.length ? ['not ready:', ...more.map((line) => `  ${line}`)] : [])]
       throw new HealthError(error.message, { cause: error, details })
     }
   }
+}
+
+/** What `explain` finds within EXPLAIN_MS; past that its requests are cancelled and it is said so. */
+async function explainWithin(explain: NonNullable<Wait['explain']>, kube: KubeClient): Promise<string[]> {
+  const budget = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const spent = new Promise<string[]>((resolve) => {
+    timer = setTimeout(() => {
+      resolve([`(could not look further: the API server did not answer within ${EXPLAIN_MS / 1000} s)`])
+      budget.abort()
+    }, EXPLAIN_MS)
+  })
+  // Raced as well as cancelled: a request the signal does not reach (the library's discovery) ends too.
+  const looked = explain(kube, budget.signal).catch((cause: unknown) => [`(could not look further: ${errorMessage(cause)})`])
+  return Promise.race([looked, spent]).finally(() => {
+    clearTimeout(timer)
+    budget.abort()
+  })
 }

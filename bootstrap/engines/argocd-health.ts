@@ -59,10 +59,10 @@ export function applicationSyncedAt(sha: string | undefined): Condition {
 }
 
 /** The resources under the root Application (and the Applications it holds) that are out of sync or unhealthy. */
-export async function unhealthyArgo(kube: KubeClient): Promise<string[]> {
+export async function unhealthyArgo(kube: KubeClient, signal?: AbortSignal): Promise<string[]> {
   const lines: string[] = []
   const visit = async (appRef: ObjectRef, depth: number): Promise<void> => {
-    const app = await kube.get(appRef)
+    const app = await kube.get(appRef, { signal })
     for (const resource of ((app?.status ?? {}) as ApplicationStatus).resources ?? []) {
       const ref: ObjectRef = {
         apiVersion: resource.group ? `${resource.group}/${resource.version ?? 'v1'}` : (resource.version ?? 'v1'),
@@ -79,7 +79,7 @@ export async function unhealthyArgo(kube: KubeClient): Promise<string[]> {
       ]
         .filter(Boolean)
         .join(', ')
-      lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${state}`)))
+      lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${state}`, signal)))
     }
   }
   await visit(rootApplicationRef, 0)

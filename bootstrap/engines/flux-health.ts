@@ -64,15 +64,15 @@ function inventoryRefs(kustomization: KubeObject | undefined): ObjectRef[] {
 }
 
 /** The Flux objects under the root Kustomization that are not Ready, with conditions and events. */
-export async function unhealthyFlux(kube: KubeClient): Promise<string[]> {
-  const refs = inventoryRefs(await kube.get(fluxKustomizationRef)).filter((ref) => FLUX_GROUPS.test(ref.apiVersion.split('/')[0]!))
+export async function unhealthyFlux(kube: KubeClient, signal?: AbortSignal): Promise<string[]> {
+  const refs = inventoryRefs(await kube.get(fluxKustomizationRef, { signal })).filter((ref) => FLUX_GROUPS.test(ref.apiVersion.split('/')[0]!))
   const lines: string[] = []
   for (const ref of refs) {
-    const object = await kube.get(ref)
+    const object = await kube.get(ref, { signal })
     const ready = statusConditions(object).find((c) => c.type === 'Ready')
     if (object && ready?.status === 'True') continue
     const conditions = statusConditions(object).map(formatCondition).join('; ') || (object ? 'no conditions reported' : 'object does not exist')
-    lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${conditions}`)))
+    lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${conditions}`, signal)))
   }
   return lines
 }

@@ -13,8 +13,8 @@ export function observedCurrent(object: KubeObject): boolean {
 }
 
 /** A headline for an object that is not ready, followed by its most recent events. */
-export async function withEvents(kube: KubeClient, ref: ObjectRef, headline: string): Promise<string[]> {
-  const events = await kube.events(ref, 3).catch(() => [])
+export async function withEvents(kube: KubeClient, ref: ObjectRef, headline: string, signal?: AbortSignal): Promise<string[]> {
+  const events = await kube.events(ref, 3, { signal }).catch(() => [])
   return [headline, ...events.map((line) => `    event: ${line}`)]
 }
 
