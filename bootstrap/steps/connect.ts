@@ -1,6 +1,6 @@
 import type { KubeClient } from '../kube/client.js'
 import type { ClusterSpec } from '../spec/load.js'
-import type { Runner } from '../tools/runner.js'
+import { shellQuote, type Runner } from '../tools/runner.js'
 import type { Redactor } from '../tools/secrets.js'
 
 /** The kubeconfig context kindling uses for a spec; it never touches any other. */
@@ -10,8 +10,10 @@ export function contextOf(spec: ClusterSpec): string {
 
 /** `kubectl --context kind-lab -n monitoring`: the command line a person pastes to reach the spec's cluster. */
 export function kubectlFor(spec: ClusterSpec, namespace?: string, tool = 'kubectl'): string {
-  const kubeconfig = spec.provider.type === 'existing' ? ` --kubeconfig ${spec.provider.kubeconfig}` : ''
-  return `${tool}${kubeconfig} --context ${contextOf(spec)}${namespace ? ` -n ${namespace}` : ''}`
+  // Quoted as a shell needs them: a kubeconfig under "/Users/Jane Doe" or a context named
+  // "prod (eu)" would otherwise paste as other arguments, or as a syntax error.
+  const kubeconfig = spec.provider.type === 'existing' ? ` --kubeconfig ${shellQuote(spec.provider.kubeconfig)}` : ''
+  return `${tool}${kubeconfig} --context ${shellQuote(contextOf(spec))}${namespace ? ` -n ${namespace}` : ''}`
 }
 
 /**

@@ -68,7 +68,7 @@ export function stderrTail(stderr: string, redactor: Redactor): string {
 const SAFE_WORD = /^[\w@%+=:,./-]+$/
 
 /** Quote one argument the way a POSIX shell would need it. */
-function shellQuote(word: string): string {
+export function shellQuote(word: string): string {
   if (word !== '' && SAFE_WORD.test(word)) return word
   return `'${word.replaceAll("'", `'\\''`)}'`
 }

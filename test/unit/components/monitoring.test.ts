@@ -176,6 +176,18 @@ describe('Grafana credentials', () => {
     }
   })
 
+  it('quotes a kubeconfig path and a context a shell would split, so each printed command pastes as it reads', () => {
+    const existing = spec({ provider: 'type: existing\nkubeconfig: /home/jane doe/.kube/config\ncontext: "prod (eu)"' })
+    const summary = monitoring.describe(existing).summary!.join('\n')
+    expect(summary).toContain(
+      "kubectl --kubeconfig '/home/jane doe/.kube/config' --context 'prod (eu)' -n monitoring port-forward svc/kube-prometheus-stack-grafana",
+    )
+    const argocd = spec({ engine: 'argocd', provider: 'type: existing\nkubeconfig: /home/jane doe/.kube/config\ncontext: "prod (eu)"' })
+    expect(engineOf(argocd).access(argocd)[0]).toBe(
+      "Argo CD UI: kubectl --kubeconfig '/home/jane doe/.kube/config' --context 'prod (eu)' -n argocd port-forward svc/argocd-server 8080:443, then https://127.0.0.1:8080 as admin",
+    )
+  })
+
   it('prints the exact commands to read the password and reach Grafana and Prometheus', () => {
     expect(monitoring.describe(spec()).summary).toEqual(
       expect.arrayContaining([
