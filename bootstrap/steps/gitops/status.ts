@@ -46,12 +46,19 @@ export async function readGitopsStatus(ctx: StepContext): Promise<GitopsStatus> 
       problems: [`Helm release ${release.namespace}/${release.release} not found: install it with \`${kindlingCommand(`bootstrap -c ${spec.name}`)}\``],
     }
   const problems: string[] = []
-  if (installed.status !== 'deployed') problems.push(`Helm release ${release.namespace}/${release.release} is ${installed.status}`)
+  // bootstrap's engine step finds both and puts them right (an upgrade to the pinned chart, a stuck release cleared first).
+  const bootstrap = `\`${kindlingCommand(`bootstrap -c ${spec.name}`)}\``
+  if (installed.status !== 'deployed')
+    problems.push(`Helm release ${release.namespace}/${release.release} is ${installed.status}: ${bootstrap} installs it again at the pinned version`)
   if (installed.chartVersion !== release.version)
-    problems.push(`${release.release} ${installed.chartVersion ?? '?'} installed, the spec pins ${release.version}`)
+    problems.push(`${release.release} ${installed.chartVersion ?? '?'} installed, the spec pins ${release.version}: ${bootstrap} installs ${release.version}`)
   const sha = await remoteHead(ctx)
   const root = await engine.rootState(kube, sha)
-  if (!root.done) problems.push(...root.lines)
+  if (!root.done)
+    problems.push(
+      ...root.lines,
+      `${spec.repository.branch}@${shortSha(sha)} is not applied yet: when the line above names an error, fix it in Git and push; otherwise ${engine.title} takes it at its next poll, or ${bootstrap} asks for it now and waits`,
+    )
   const components = await componentStates(kube, spec, sha)
   problems.push(...components.flatMap((component) => component.problems))
   problems.push(...(await engine.unhealthyObjects(kube)))
