@@ -58,9 +58,11 @@ export function applicationSyncedAt(sha: string | undefined): Condition {
   }
 }
 
-/** The resources under the root Application (and the Applications it holds) that are out of sync or unhealthy. */
-export async function unhealthyArgo(kube: KubeClient, signal?: AbortSignal): Promise<string[]> {
-  const lines: string[] = []
+type ArgoResource = NonNullable<ApplicationStatus['resources']>[number]
+
+/** Each resource the root Application (and the Applications under it) lists, with its ref and the Application that lists it. */
+async function argoResources(kube: KubeClient, signal?: AbortSignal): Promise<{ resource: ArgoResource; ref: ObjectRef; app: ObjectRef }[]> {
+  const found: { resource: ArgoResource; ref: ObjectRef; app: ObjectRef }[] = []
   const visit = async (appRef: ObjectRef, depth: number): Promise<void> => {
     const app = await kube.get(appRef, { signal })
     for (const resource of ((app?.status ?? {}) as ApplicationStatus).resources ?? []) {
@@ -70,18 +72,50 @@ export async function unhealthyArgo(kube: KubeClient, signal?: AbortSignal): Pro
         name: resource.name,
         namespace: resource.namespace || undefined,
       }
-      const healthy = !resource.health?.status || resource.health.status === 'Healthy'
+      found.push({ resource, ref, app: appRef })
       if (resource.kind === 'Application' && resource.group === 'argoproj.io' && depth < 3) await visit(ref, depth + 1)
-      if (resource.status === 'Synced' && healthy) continue
-      const state = [
-        resource.status === 'OutOfSync' ? 'OutOfSync (drift)' : resource.status,
-        resource.health?.status ? `health ${resource.health.status}${resource.health.message ? `: ${resource.health.message}` : ''}` : undefined,
-      ]
-        .filter(Boolean)
-        .join(', ')
-      lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${state}`, signal)))
     }
   }
   await visit(rootApplicationRef, 0)
+  return found
+}
+
+const isApplication = (resource: ArgoResource): boolean => resource.kind === 'Application' && resource.group === 'argoproj.io'
+
+/**
+ * Drift from Git, one line per object while it lasts: an object an Application lists as OutOfSync
+ * (edited or deleted by hand; self-heal syncs it back). An Application out of sync but there is
+ * not itself drift: what differs is listed under it.
+ */
+export async function driftArgo(kube: KubeClient, signal?: AbortSignal): Promise<string[]> {
+  return (await argoResources(kube, signal))
+    .filter(({ resource }) => resource.status === 'OutOfSync' && (!isApplication(resource) || resource.health?.status === 'Missing'))
+    .map(({ resource, ref, app }) =>
+      resource.health?.status === 'Missing'
+        ? `drift: ${formatRef(ref)} was deleted; ${formatRef(app)} restores it (self-heal)`
+        : `drift: ${formatRef(ref)} differs from Git; ${formatRef(app)} syncs it back (self-heal)`,
+    )
+}
+
+/**
+ * The resources under the root Application (and the Applications it holds) that are out of sync or
+ * unhealthy. With `drift: false` (status, which lists drift on its own lines), an object whose only
+ * problem is being out of sync, or deleted, is left to driftArgo.
+ */
+export async function unhealthyArgo(kube: KubeClient, signal?: AbortSignal, options: { drift?: boolean } = {}): Promise<string[]> {
+  const lines: string[] = []
+  for (const { resource, ref } of await argoResources(kube, signal)) {
+    const healthy = !resource.health?.status || resource.health.status === 'Healthy'
+    if (resource.status === 'Synced' && healthy) continue
+    const onlyDrift = resource.status === 'OutOfSync' && (healthy || resource.health?.status === 'Missing')
+    if (options.drift === false && onlyDrift) continue
+    const state = [
+      resource.status === 'OutOfSync' ? 'OutOfSync (drift)' : resource.status,
+      resource.health?.status ? `health ${resource.health.status}${resource.health.message ? `: ${resource.health.message}` : ''}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ')
+    lines.push(...(await withEvents(kube, ref, `${formatRef(ref)}: ${state}`, signal)))
+  }
   return lines
 }

@@ -25,7 +25,7 @@ import { renderArgoRootApp } from '../render/sync.js'
 import { enabledComponents } from '../components/registry.js'
 import { ENGINE_TITLES } from '../spec/defaults.js'
 import type { ClusterSpec } from '../spec/load.js'
-import { applicationSyncedAt, rootApplicationRef, unhealthyArgo } from './argocd-health.js'
+import { applicationSyncedAt, driftArgo, rootApplicationRef, unhealthyArgo } from './argocd-health.js'
 import { kubectlFor, localPortFor } from '../steps/connect.js'
 import { ENGINE_READY_TIMEOUT_MS, type Engine } from './engine.js'
 import { CLUSTER_FOLDER } from '../spec/cluster-folder.js'
@@ -120,7 +120,8 @@ export const argocdEngine: Engine = {
     const result = applicationSyncedAt(sha).test(await kube.get(rootApplicationRef))
     return { done: result.done, lines: [`Application ${ARGOCD_NAMESPACE}/${rootApplicationRef.name}: ${result.message ?? ''}`] }
   },
-  unhealthyObjects: unhealthyArgo,
+  // Status lists drift on its own lines: here only what is unhealthy beyond being out of sync.
+  unhealthyObjects: (kube) => unhealthyArgo(kube, undefined, { drift: false }),
   access: (spec) => {
     const kubectl = kubectlFor(spec, ARGOCD_NAMESPACE)
     const port = localPortFor(spec, 8080)
@@ -129,8 +130,8 @@ export const argocdEngine: Engine = {
       `Argo CD password: ${kubectl} get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d`,
     ]
   },
-  // Argo CD compares with Git itself: drift is an OutOfSync resource, among the unhealthy objects.
-  drift: async () => [],
+  // Argo CD compares with Git itself: drift is what an Application lists as OutOfSync.
+  drift: (kube) => driftArgo(kube),
 
   sshKnownHostsIn: 'values',
   repoSecretRef: argoRepoSecretRef,

@@ -67,11 +67,11 @@ export interface Engine {
   revisionWaits(spec: ClusterSpec, sha: string, facts: RunFacts, timeoutMs: number): Wait[]
   /** Whether the root objects say `sha` is applied and healthy, without waiting. */
   rootState(kube: KubeClient, sha: string): Promise<{ done: boolean; lines: string[] }>
-  /** Objects under the root sync that are not ready or out of sync, each with conditions and events. */
+  /** Objects under the root sync that are not ready, each with conditions and events; drift is drift's. */
   unhealthyObjects(kube: KubeClient): Promise<string[]>
   /** How a person reaches the engine (its UI or CLI), with the exact commands, for the end-of-run report. */
   access(spec: ClusterSpec): string[]
-  /** Drift from Git while it lasts (objects deleted or edited by hand), one line each; engines that report it as unhealthy return []. */
+  /** Drift from Git while it lasts (objects deleted or edited by hand), one line each. */
   drift(kube: KubeClient): Promise<string[]>
 
   /** The repository credentials Secret, in the engine's own format. */
