@@ -402,7 +402,9 @@ describe('Argo CD bootstrap against a real API server', () => {
       () => undefined,
       (e: unknown) => e,
     )) as HealthError
-    expect(drift.details.join('\n')).toContain('Deployment default/web: OutOfSync (drift), health Healthy')
+    // Drift is named once, as drift, with the Application that syncs it back; not again as an unhealthy object.
+    expect(drift.details.join('\n')).toMatch(/drift: Deployment default\/web differs from Git; Application argocd\/\S+ syncs it back \(self-heal\)/)
+    expect(drift.details.join('\n')).not.toContain('OutOfSync (drift)')
   })
 })
 
