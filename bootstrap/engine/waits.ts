@@ -2,6 +2,7 @@ import type { KubeClient } from '../kube/client.js'
 import { formatRef } from '../kube/refs.js'
 import { errorMessage, HealthError, KindlingError } from './errors.js'
 import type { StepContext, Wait } from './step.js'
+import { withinBudget } from './within.js'
 
 /**
  * How long a failed wait spends finding what was not ready: a few requests, which a server that has
@@ -55,18 +56,8 @@ export async function runWaits(ctx: StepContext, waits: readonly Wait[]): Promis
 
 /** What `explain` finds within EXPLAIN_MS; past that its requests are cancelled and it is said so. */
 async function explainWithin(explain: NonNullable<Wait['explain']>, kube: KubeClient): Promise<string[]> {
-  const budget = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const spent = new Promise<string[]>((resolve) => {
-    timer = setTimeout(() => {
-      resolve([`(could not look further: the API server did not answer within ${EXPLAIN_MS / 1000} s)`])
-      budget.abort()
-    }, EXPLAIN_MS)
-  })
-  // Raced as well as cancelled: a request the signal does not reach (the library's discovery) ends too.
-  const looked = explain(kube, budget.signal).catch((cause: unknown) => [`(could not look further: ${errorMessage(cause)})`])
-  return Promise.race([looked, spent]).finally(() => {
-    clearTimeout(timer)
-    budget.abort()
-  })
+  const found = await withinBudget(EXPLAIN_MS, (signal) =>
+    explain(kube, signal).catch((cause: unknown) => [`(could not look further: ${errorMessage(cause)})`]),
+  )
+  return found ?? [`(could not look further: the API server did not answer within ${EXPLAIN_MS / 1000} s)`]
 }

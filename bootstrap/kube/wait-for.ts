@@ -3,6 +3,7 @@
 
 import * as k8s from '@kubernetes/client-node'
 import { InterruptedError, TimeoutError, type KindlingError } from '../engine/errors.js'
+import { withinBudget } from '../engine/within.js'
 import { isAbort, statusOf } from './api-errors.js'
 import { lastMessage, type Condition, type ConditionResult } from './conditions.js'
 import { isNetworkError } from './json-api.js'
@@ -112,25 +113,17 @@ export function watchFor(api: WatchedObject, ref: ObjectRef, condition: Conditio
  * them within DIAGNOSTICS_MS: what it has not answered by then is left out, and its requests cancelled.
  */
 async function failure(api: WatchedObject, ref: ObjectRef, condition: Condition, message: string | undefined, why: string): Promise<TimeoutError> {
-  const budget = new AbortController()
-  const timer = setTimeout(() => budget.abort(), DIAGNOSTICS_MS)
-  const spent = new Promise<void>((resolve) => budget.signal.addEventListener('abort', () => resolve(), { once: true }))
-  // Raced as well as cancelled: a lookup the signal does not reach (the library's discovery) ends
-  // too. Undefined: not answered in time.
-  const within = <T>(lookup: Promise<T>): Promise<T | undefined> => Promise.race([lookup, spent.then(() => undefined)])
+  // events is undefined only when the server did not answer in time (a failed lookup is []); got, whenever the object could not be read.
   const [got, events] = await Promise.all([
     // Wrapped: an object the server says is not there (undefined) is not one it did not answer about.
-    within(
-      api.get(ref, budget.signal).then(
+    withinBudget(DIAGNOSTICS_MS, (signal) =>
+      api.get(ref, signal).then(
         (object) => ({ object }),
         () => undefined,
       ),
     ),
-    within(api.events(ref, budget.signal).catch(() => [])),
-  ]).finally(() => {
-    clearTimeout(timer)
-    budget.abort()
-  })
+    withinBudget(DIAGNOSTICS_MS, (signal) => api.events(ref, signal).catch(() => [])),
+  ])
   const lastSeen = message ?? (got ? lastMessage(got.object) : undefined) ?? 'no status reported'
   const described =
     events === undefined
