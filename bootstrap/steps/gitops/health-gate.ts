@@ -1,11 +1,11 @@
 import { parse } from 'yaml'
-import { errorMessage } from '../../engine/errors.js'
+import { errorMessage, InterruptedError, PrerequisiteError, TimeoutError } from '../../engine/errors.js'
 import type { Action, CheckResult, Step, StepContext, Wait } from '../../engine/step.js'
 import { enabledComponents } from '../../components/registry.js'
 import type { ComponentDescription } from '../../components/component.js'
 import { engineOf } from '../../engines/index.js'
 import type { KubeClient } from '../../kube/client.js'
-import { formatRef } from '../../kube/refs.js'
+import { formatRef, type KubeObject } from '../../kube/refs.js'
 import { COMPONENTS_DIR, componentDir, describeComponents } from '../../render/component-files.js'
 import type { ClusterSpec } from '../../spec/load.js'
 import { addSummary } from '../summary.js'
@@ -39,10 +39,19 @@ export function componentWaits(spec: ClusterSpec, sha: string, timeoutMs: number
 
 /**
  * "Provider provider-helm: Healthy=False ..." when a wait's object is not ready now, without
- * waiting; undefined when it is. A kind whose CRD is not there yet reads as absent.
+ * waiting; undefined when it is. A kind whose CRD is not there yet reads as absent; an object the
+ * server refuses to show (RBAC, say) is named with the server's words; a server that cannot be
+ * reached, or a stop, ends the whole look.
  */
 async function notReadyNow(kube: KubeClient, wait: Wait): Promise<string | undefined> {
-  const result = wait.condition.test(await kube.get(wait.ref).catch(() => undefined))
+  let object: KubeObject | undefined
+  try {
+    object = await kube.get(wait.ref)
+  } catch (error) {
+    if (error instanceof PrerequisiteError || error instanceof InterruptedError || error instanceof TimeoutError) throw error
+    return errorMessage(error)
+  }
+  const result = wait.condition.test(object)
   return result.done ? undefined : `${formatRef(wait.ref)}: ${result.message ?? `not ${wait.condition.description}`}`
 }
 
