@@ -202,7 +202,7 @@ async function inspectAndReport(ctx: StepContext): Promise<Adoption> {
     addSummary(
       ctx,
       engine === spec.gitops.engine
-        ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling will not install over it or repoint what it did not create`
+        ? `  ${ENGINE_TITLES[engine]} ran here before kindling: kindling adopts it as it is, and never reinstalls or repoints what it did not create`
         : `  ${ENGINE_TITLES[engine]} runs here too; the spec asks for ${ENGINE_TITLES[spec.gitops.engine]}`,
     )
   }

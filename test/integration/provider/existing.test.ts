@@ -99,7 +99,9 @@ describe('existing provider against a real control plane', () => {
     const status = await existingClusterStatusStep(spec).check(ctx)
     expect(status).toMatchObject({ state: 'done', detail: expect.stringContaining('Flux already installed') })
     expect(ctx.facts.existingEngine).toBe('flux')
-    expect(summaryLines(ctx).join('\n')).toMatch(/Flux ran here before kindling: kindling will not install over it or repoint what it did not create/)
+    expect(summaryLines(ctx).join('\n')).toMatch(
+      /Flux ran here before kindling: kindling adopts it as it is, and never reinstalls or repoints what it did not create/,
+    )
   })
 
   it("a cluster kindling bootstrapped before (its own Helm release there), adopted now: its Flux is not someone else's", async () => {
