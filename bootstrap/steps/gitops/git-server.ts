@@ -14,7 +14,7 @@ import { gitServerKeyFile } from '../spec-files.js'
 import { gitSaid, lsRemoteCommand, parseLsRemote, sshCommand, sshKeygenCommand, type GitAccess } from '../../tools/git.js'
 import { CommandError, formatCommand, type Command } from '../../tools/runner.js'
 import { assertNotForeign } from '../ownership.js'
-import { describeApplied, refOf } from '../../kube/refs.js'
+import { describeApplied, formatRef, refOf } from '../../kube/refs.js'
 import { addSummary } from '../summary.js'
 
 /** How git on this machine reaches the in-cluster server, once a tunnel listens on `port`. */
@@ -121,7 +121,9 @@ async function checkGitServer(ctx: StepContext): Promise<CheckResult> {
   await assertNotForeign(kube, objects.filter((object) => object.kind !== 'Namespace').map(refOf), ctx.spec.name)
   const pending = (await kube.planApply(objects)).filter((entry) => entry.state !== 'up to date')
   if (pending.length) {
-    const creates = pending.some((entry) => entry.state === 'create' && entry.ref.startsWith('Deployment '))
+    // The server is there once its Deployment is; anything else pending only updates it.
+    const server = objects.filter((object) => object.kind === 'Deployment').map((object) => formatRef(object))
+    const creates = pending.some((entry) => entry.state === 'create' && server.includes(entry.ref))
     const detail = pending.map((entry) => `${entry.ref}: ${entry.state}`).join(', ')
     return toDo({ state: 'todo', detail, did: describeApplied(pending) }, creates ? 'creates' : 'updates')
   }
